@@ -1,0 +1,270 @@
+// One configuration object for the UI, the URL, the CLI and JSON files. The schema below is
+// the single source of truth: defaults, ranges and help text all come from it.
+
+export const ALGOS = ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact'] as const;
+export type Algo = (typeof ALGOS)[number];
+export const CLIPPINGS = ['flat', 'per-layer'] as const;
+export type Clipping = (typeof CLIPPINGS)[number];
+export const SAMPLINGS = ['poisson', 'shuffle'] as const;
+export type Sampling = (typeof SAMPLINGS)[number];
+export const INTERACTIONS = ['concat', 'dot'] as const;
+export type Interaction = (typeof INTERACTIONS)[number];
+export const NOISE_KERNELS = ['fused', 'unfused'] as const;
+export type NoiseKernel = (typeof NOISE_KERNELS)[number];
+export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+export const TABLE_OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
+export type TableOptimizer = (typeof TABLE_OPTIMIZERS)[number];
+
+export interface Config {
+  /** rows per embedding table */
+  tables: number[];
+  dim: number;
+  /** indices per bag (per example and table) */
+  pooling: number;
+  /** expected batch size (Poisson) or exact batch size (shuffle) */
+  batch: number;
+  /** number of dense features */
+  dense: number;
+  /** hidden sizes of the bottom MLP; a last layer maps to `dim` */
+  bottom: number[];
+  /** hidden sizes of the top MLP; a last layer maps to one logit */
+  top: number[];
+  interaction: Interaction;
+  lr: number;
+  lrSchedule: LrSchedule;
+  steps: number;
+  /** noise and sampling seed: 'random' (crypto) or a fixed unsigned 64-bit integer as decimal */
+  seed: string;
+  /** seed of the synthetic data set and of the initial weights */
+  dataSeed: number;
+  zipf: number;
+  algo: Algo;
+  sigma: number;
+  clip: number;
+  clipping: Clipping;
+  delta: number;
+  /** when > 0, sigma is calibrated to reach this epsilon after `steps` */
+  targetEpsilon: number;
+  sampling: Sampling;
+  datasetSize: number;
+  /** held-out examples for AUC */
+  evalSize: number;
+  evalEvery: number;
+  noiseKernel: NoiseKernel;
+  tableOptimizer: TableOptimizer;
+  weightDecay: number;
+}
+
+type Kind = 'int' | 'num' | 'intlist' | 'enum' | 'seed';
+export interface KeySpec {
+  kind: Kind;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  maxLen?: number;
+  help: string;
+}
+
+export const SCHEMA: { [K in keyof Config]: KeySpec } = {
+  tables: { kind: 'intlist', min: 1, max: 2 ** 31, maxLen: 64, help: 'rows per embedding table' },
+  dim: { kind: 'int', min: 1, max: 1024, help: 'embedding dimension D' },
+  pooling: { kind: 'int', min: 1, max: 256, help: 'indices per bag (sum pooling)' },
+  batch: { kind: 'int', min: 1, max: 65536, help: 'batch size (expected size under Poisson sampling)' },
+  dense: { kind: 'int', min: 1, max: 1024, help: 'dense features per example' },
+  bottom: { kind: 'intlist', min: 1, max: 4096, maxLen: 8, help: 'bottom MLP hidden sizes' },
+  top: { kind: 'intlist', min: 1, max: 4096, maxLen: 8, help: 'top MLP hidden sizes' },
+  interaction: { kind: 'enum', values: INTERACTIONS, help: 'feature interaction' },
+  lr: { kind: 'num', min: 0, max: 1e4, help: 'learning rate' },
+  lrSchedule: { kind: 'enum', values: LR_SCHEDULES, help: 'learning-rate schedule' },
+  steps: { kind: 'int', min: 1, max: 10_000_000, help: 'training steps' },
+  seed: { kind: 'seed', help: "noise and sampling seed: 'random' or a fixed u64 (reproducible, not private)" },
+  dataSeed: { kind: 'int', min: 0, max: 2 ** 32 - 1, help: 'seed of the synthetic data and initial weights' },
+  zipf: { kind: 'num', min: 0, max: 4, help: 'Zipf exponent of row popularity (0 = uniform)' },
+  algo: { kind: 'enum', values: ALGOS, help: 'training algorithm' },
+  sigma: { kind: 'num', min: 0, max: 1e6, help: 'noise multiplier' },
+  clip: { kind: 'num', min: 1e-9, max: 1e9, help: 'clipping norm C' },
+  clipping: { kind: 'enum', values: CLIPPINGS, help: 'flat (one norm) or per-layer (FlashDP) clipping' },
+  delta: { kind: 'num', min: 1e-300, max: 0.999999, help: 'target delta' },
+  targetEpsilon: { kind: 'num', min: 0, max: 1e6, help: 'when > 0, calibrate sigma to this epsilon' },
+  sampling: { kind: 'enum', values: SAMPLINGS, help: 'poisson (what the accountant assumes) or shuffle' },
+  datasetSize: { kind: 'int', min: 1, max: 100_000_000, help: 'training examples' },
+  evalSize: { kind: 'int', min: 0, max: 10_000_000, help: 'held-out examples' },
+  evalEvery: { kind: 'int', min: 0, max: 10_000_000, help: 'steps between held-out evaluations (0 = end only)' },
+  noiseKernel: { kind: 'enum', values: NOISE_KERNELS, help: 'fused (sample and write in one pass) or unfused' },
+  tableOptimizer: { kind: 'enum', values: TABLE_OPTIMIZERS, help: 'optimizer of the embedding tables' },
+  weightDecay: { kind: 'num', min: 0, max: 1, help: 'weight decay on the embedding tables' },
+};
+
+export const CONFIG_KEYS = Object.keys(SCHEMA) as (keyof Config)[];
+
+/** Trains in seconds on SwiftShader and shows a clearly-above-chance AUC. */
+export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
+  tables: [4096, 4096, 1024, 256],
+  dim: 16,
+  pooling: 4,
+  batch: 256,
+  dense: 13,
+  bottom: [32],
+  top: [32],
+  interaction: 'concat',
+  lr: 0.5,
+  lrSchedule: 'constant',
+  steps: 300,
+  seed: 'random',
+  dataSeed: 42,
+  zipf: 1.05,
+  algo: 'sgd',
+  sigma: 1.0,
+  clip: 1.0,
+  clipping: 'flat',
+  delta: 1e-5,
+  targetEpsilon: 0,
+  sampling: 'poisson',
+  datasetSize: 32768,
+  evalSize: 4096,
+  evalEvery: 100,
+  noiseKernel: 'fused',
+  tableOptimizer: 'sgd',
+  weightDecay: 0,
+}) as Config;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** Parses one value (from JSON or a string such as a CLI flag) for `key`; throws ConfigError. */
+export function parseValue<K extends keyof Config>(key: K, raw: unknown): Config[K] {
+  const spec = SCHEMA[key];
+  if (!spec) throw new ConfigError(String(key), 'unknown configuration key');
+  const num = (v: unknown): number => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    if (!Number.isFinite(n)) throw new ConfigError(key, `expected a number, got ${show(v)}`);
+    return n;
+  };
+  const range = (n: number): number => {
+    if (spec.kind !== 'num' && !Number.isInteger(n)) throw new ConfigError(key, `expected an integer, got ${n}`);
+    if (spec.min !== undefined && n < spec.min) throw new ConfigError(key, `must be >= ${spec.min}, got ${n}`);
+    if (spec.max !== undefined && n > spec.max) throw new ConfigError(key, `must be <= ${spec.max}, got ${n}`);
+    return n;
+  };
+  switch (spec.kind) {
+    case 'int':
+    case 'num':
+      return range(num(raw)) as Config[K];
+    case 'intlist': {
+      const items = Array.isArray(raw)
+        ? raw
+        : typeof raw === 'string'
+          ? raw.split(',').filter((s) => s.trim() !== '')
+          : typeof raw === 'number'
+            ? [raw]
+            : null;
+      if (!items) throw new ConfigError(key, `expected a list of integers, got ${show(raw)}`);
+      if (key === 'tables' && items.length === 0) throw new ConfigError(key, 'needs at least one table');
+      if (spec.maxLen !== undefined && items.length > spec.maxLen)
+        throw new ConfigError(key, `at most ${spec.maxLen} entries, got ${items.length}`);
+      return items.map((v) => range(num(v))) as Config[K];
+    }
+    case 'enum': {
+      if (typeof raw !== 'string' || !spec.values!.includes(raw))
+        throw new ConfigError(key, `expected one of ${spec.values!.join(', ')}, got ${show(raw)}`);
+      return raw as Config[K];
+    }
+    case 'seed': {
+      const s = typeof raw === 'number' ? String(raw) : raw;
+      if (s === 'random') return s as Config[K];
+      if (typeof s !== 'string' || !/^\d{1,20}$/.test(s) || BigInt(s) > U64_MAX)
+        throw new ConfigError(key, `expected 'random' or an unsigned 64-bit integer, got ${show(raw)}`);
+      return BigInt(s).toString() as Config[K];
+    }
+  }
+}
+
+function show(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return s.length > 40 ? s.slice(0, 40) + '…' : s;
+}
+
+/** Checks that the keys fit together; throws ConfigError naming the key at fault. */
+export function checkConsistency(c: Config): void {
+  if (c.algo.startsWith('lazydp')) {
+    if (c.tableOptimizer !== 'sgd')
+      throw new ConfigError(
+        'tableOptimizer',
+        `${c.algo} needs plain SGD on the tables: ${c.tableOptimizer} would spread noise to every row each step (LazyDP's saving disappears); use dpsgd or tableOptimizer=sgd`,
+      );
+    if (c.weightDecay > 0)
+      throw new ConfigError('weightDecay', `${c.algo} cannot use weight decay on the tables: it touches every row every step; use dpsgd or weightDecay=0`);
+  }
+  if (c.tableOptimizer !== 'sgd')
+    throw new ConfigError('tableOptimizer', `${c.tableOptimizer} on tables is not implemented yet; only sgd`);
+  if (c.weightDecay > 0) throw new ConfigError('weightDecay', 'weight decay on tables is not implemented yet');
+  if (c.interaction === 'dot' && c.tables.length > 63)
+    throw new ConfigError('interaction', 'dot interaction supports at most 63 tables');
+  if (c.sampling === 'shuffle' && c.batch > c.datasetSize)
+    throw new ConfigError('batch', `a shuffled batch (${c.batch}) cannot exceed datasetSize (${c.datasetSize})`);
+  if (c.batch > c.datasetSize) throw new ConfigError('batch', `batch (${c.batch}) exceeds datasetSize (${c.datasetSize})`);
+}
+
+/**
+ * Builds a full config from a partial one (JSON file, URL, CLI flags): unknown keys and bad
+ * values throw a ConfigError naming the key. Missing keys take their defaults.
+ */
+export function makeConfig(partial: Record<string, unknown> = {}, base: Config = DEFAULT_CONFIG): Config {
+  const out: Config = structuredClone(base) as Config;
+  for (const [k, v] of Object.entries(partial)) {
+    if (!(k in SCHEMA)) throw new ConfigError(k, `unknown configuration key (known: ${CONFIG_KEYS.join(', ')})`);
+    (out as unknown as Record<string, unknown>)[k] = parseValue(k as keyof Config, v);
+  }
+  checkConsistency(out);
+  return out;
+}
+
+/** Like makeConfig, but collects every error and keeps the base value for each bad key. */
+export function makeConfigLenient(
+  partial: Record<string, unknown>,
+  base: Config = DEFAULT_CONFIG,
+): { config: Config; errors: ConfigError[] } {
+  const out: Config = structuredClone(base) as Config;
+  const errors: ConfigError[] = [];
+  for (const [k, v] of Object.entries(partial)) {
+    try {
+      if (!(k in SCHEMA)) throw new ConfigError(k, 'unknown configuration key');
+      (out as unknown as Record<string, unknown>)[k] = parseValue(k as keyof Config, v);
+    } catch (e) {
+      errors.push(e instanceof ConfigError ? e : new ConfigError(k, String(e)));
+    }
+  }
+  try {
+    checkConsistency(out);
+  } catch (e) {
+    if (e instanceof ConfigError) errors.push(e);
+    else throw e;
+  }
+  return { config: out, errors };
+}
+
+export function isPrivate(c: Config): boolean {
+  return c.algo !== 'sgd';
+}
+
+/** Learning rate of step s (1-based). */
+export function lrAt(c: Config, s: number): number {
+  switch (c.lrSchedule) {
+    case 'constant':
+      return c.lr;
+    case 'cosine':
+      return c.lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * (s - 1)) / Math.max(1, c.steps))));
+    case 'step':
+      return c.lr * Math.pow(0.5, Math.floor((4 * (s - 1)) / Math.max(1, c.steps)));
+  }
+}
