@@ -1,0 +1,44 @@
+// What the engine reports. Shared by the UI, the CLI and the JSON results; nothing here knows
+// about either.
+
+export const STAGES = ['gather', 'mlp_forward', 'backward', 'clip', 'noise', 'update'] as const;
+export type Stage = (typeof STAGES)[number];
+export type StageTimes = Record<Stage, number>;
+
+/** 'gpu-timestamp': timestamp-query around each stage's pass; 'cpu': coarser, per-stage submit + wait. */
+export type TimingSource = 'gpu-timestamp' | 'cpu';
+
+export interface LogPoint {
+  step: number;
+  /** mean training BCE of the real examples of the steps since the last log point */
+  loss: number;
+  /** held-out AUC and loss, when an evaluation ran at this step */
+  auc?: number;
+  evalLoss?: number;
+  /** privacy spent after `step` steps (absent for sgd) */
+  epsilon?: number;
+  /** per-stage times of the steps since the last point, milliseconds (median) */
+  stageMs: StageTimes;
+  /** wall-clock steps per second since the last log point */
+  stepsPerSec: number;
+  /** real examples in the batches since the last point (Poisson sampling varies it) */
+  examples: number;
+}
+
+export interface RunSummary {
+  steps: number;
+  timing: TimingSource;
+  /** median per-stage milliseconds over the timed steps */
+  stageMedianMs: StageTimes;
+  stepMedianMs: number;
+  finalLoss: number;
+  auc: number;
+  evalLoss: number;
+  /** AUC of the planted teacher on the same held-out set (synthetic data only) */
+  teacherAuc?: number;
+  epsilon?: number;
+  sigma: number;
+  /** batches where Poisson sampling drew more than the padded maximum (see sampling docs) */
+  overflowBatches: number;
+  log: LogPoint[];
+}
