@@ -1,0 +1,341 @@
+// The lab's whole state in a URL fragment, like TensorFlow Playground: readable `key=value`
+// pairs, versioned (`v=1`), only the keys that differ from their defaults. Decoding never
+// throws: each bad field yields a specific issue and keeps its default, the others still apply.
+// Plain data only (no DOM), so the CLI can reproduce a shared link too.
+
+import { ALGOS, CONFIG_KEYS, DEFAULT_CONFIG, SCHEMA, ConfigError, checkConsistency, parseValue, type Algo, type Config } from './config';
+import { STAGES, type StageTimes, type TimingSource } from '../engine/types';
+
+export const URL_VERSION = 1;
+/** Longer fragments are refused whole: no legitimate state comes near it. */
+export const MAX_FRAGMENT_CHARS = 16_384;
+/** Per-value cap, before any parsing (a 64-table list of 10-digit ints is ~700 chars). */
+const MAX_VALUE_CHARS = 2_048;
+const MAX_PAIRS = 200;
+
+export const VIEWS = ['train', 'stages', 'sweep', 'teach', 'device'] as const;
+export type View = (typeof VIEWS)[number];
+
+/** UI state that is not part of the training configuration but belongs in a shared link. */
+export interface UiState {
+  view: View;
+  /** show explanation text (0 hides it, for slides) */
+  text: boolean;
+  /** start training as soon as the page has a device */
+  autorun: boolean;
+  /** steps per algorithm for "run all four" and for re-running shared results */
+  benchSteps: number;
+  /** table-size sweep: total rows from 2^sweepFrom to 2^sweepTo */
+  sweepFrom: number;
+  sweepTo: number;
+  sweepPoints: number;
+  sweepSteps: number;
+  /** teaching view: which table, and the first of the rows shown */
+  teachTable: number;
+  teachStart: number;
+}
+
+type UiKind = 'enum' | 'bool' | 'int';
+interface UiSpec {
+  kind: UiKind;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+  help: string;
+}
+
+export const UI_SCHEMA: { [K in keyof UiState]: UiSpec } = {
+  view: { kind: 'enum', values: VIEWS, help: 'open view' },
+  text: { kind: 'bool', help: 'show explanations' },
+  autorun: { kind: 'bool', help: 'train on load' },
+  benchSteps: { kind: 'int', min: 2, max: 100_000, help: 'steps per algorithm when comparing' },
+  sweepFrom: { kind: 'int', min: 4, max: 31, help: 'sweep: log2 of the smallest total rows' },
+  sweepTo: { kind: 'int', min: 4, max: 31, help: 'sweep: log2 of the largest total rows' },
+  sweepPoints: { kind: 'int', min: 2, max: 24, help: 'sweep: table sizes measured' },
+  sweepSteps: { kind: 'int', min: 2, max: 10_000, help: 'sweep: steps per measurement' },
+  teachTable: { kind: 'int', min: 0, max: 63, help: 'teaching view: table shown' },
+  teachStart: { kind: 'int', min: 0, max: 2 ** 31, help: 'teaching view: first row shown' },
+};
+export const UI_KEYS = Object.keys(UI_SCHEMA) as (keyof UiState)[];
+
+export const DEFAULT_UI: Readonly<UiState> = Object.freeze({
+  view: 'train',
+  text: true,
+  autorun: false,
+  benchSteps: 40,
+  sweepFrom: 12,
+  sweepTo: 20,
+  sweepPoints: 5,
+  sweepSteps: 12,
+  teachTable: 0,
+  teachStart: 0,
+}) as UiState;
+
+/** Measured numbers a sender attaches to a link ("Share results"). */
+export interface SharedResults {
+  /** device description, free text (shown, never interpreted) */
+  device: string;
+  timing: TimingSource;
+  /** per algorithm: per-stage medians and the median step time, milliseconds */
+  algos: Partial<Record<Algo, { stageMs: StageTimes; stepMs: number }>>;
+}
+
+export interface LabState {
+  config: Config;
+  ui: UiState;
+  results?: SharedResults;
+}
+
+export interface UrlIssue {
+  key: string;
+  message: string;
+}
+
+// ---------- encoding ----------
+
+/** Shortest exact text of a number; ints stay ints. */
+function num(n: number): string {
+  return String(n);
+}
+
+/** Result numbers need no more than 4 significant digits. */
+function shortNum(n: number): string {
+  if (!Number.isFinite(n)) return '0';
+  return String(Number(n.toPrecision(4)));
+}
+
+// Keep ',', ':', '_' and '.' readable: all legal in a fragment (RFC 3986 pchar / "/" / "?").
+function esc(s: string): string {
+  return encodeURIComponent(s).replace(/%2C/gi, ',').replace(/%3A/gi, ':');
+}
+
+function encodeConfigValue<K extends keyof Config>(key: K, v: Config[K]): string {
+  const spec = SCHEMA[key];
+  if (spec.kind === 'intlist') return (v as number[]).map(num).join(',');
+  if (spec.kind === 'int' || spec.kind === 'num') return num(v as number);
+  return esc(String(v));
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
+}
+
+/** `v=1&k=v&...`, no leading '#'. Keys equal to their defaults are left out. */
+export function encodeState(state: { config: Config; ui?: Partial<UiState>; results?: SharedResults }): string {
+  const parts: string[] = [`v=${URL_VERSION}`];
+  for (const key of CONFIG_KEYS) {
+    const v = state.config[key];
+    if (!sameValue(v, DEFAULT_CONFIG[key])) parts.push(`${key}=${encodeConfigValue(key, v)}`);
+  }
+  const ui = { ...DEFAULT_UI, ...(state.ui ?? {}) };
+  for (const key of UI_KEYS) {
+    const v = ui[key];
+    if (v === DEFAULT_UI[key]) continue;
+    parts.push(`${key}=${typeof v === 'boolean' ? (v ? '1' : '0') : esc(String(v))}`);
+  }
+  const r = state.results;
+  if (r) {
+    parts.push(`r.dev=${esc(r.device.slice(0, 200))}`, `r.timing=${r.timing}`);
+    for (const algo of ALGOS) {
+      const a = r.algos[algo];
+      if (!a) continue;
+      parts.push(`r.${algo}=${[...STAGES.map((s) => a.stageMs[s]), a.stepMs].map(shortNum).join('_')}`);
+    }
+  }
+  return parts.join('&');
+}
+
+export function encodeConfig(config: Config): string {
+  return encodeState({ config });
+}
+
+// ---------- decoding ----------
+
+function decodeUiValue<K extends keyof UiState>(key: K, raw: string): UiState[K] {
+  const spec = UI_SCHEMA[key];
+  switch (spec.kind) {
+    case 'bool':
+      if (raw === '1' || raw === 'true') return true as UiState[K];
+      if (raw === '0' || raw === 'false') return false as UiState[K];
+      throw new Error(`expected 1 or 0, got ${show(raw)}`);
+    case 'enum':
+      if (!spec.values!.includes(raw)) throw new Error(`expected one of ${spec.values!.join(', ')}, got ${show(raw)}`);
+      return raw as UiState[K];
+    case 'int': {
+      const n = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n)) throw new Error(`expected an integer, got ${show(raw)}`);
+      if (spec.min !== undefined && n < spec.min) throw new Error(`must be >= ${spec.min}, got ${n}`);
+      if (spec.max !== undefined && n > spec.max) throw new Error(`must be <= ${spec.max}, got ${n}`);
+      return n as UiState[K];
+    }
+  }
+}
+
+function show(s: string): string {
+  const j = JSON.stringify(s);
+  return j.length > 42 ? j.slice(0, 40) + '…"' : j;
+}
+
+function decodeResultNumbers(raw: string): { stageMs: StageTimes; stepMs: number } {
+  const parts = raw.split('_');
+  if (parts.length !== STAGES.length + 1)
+    throw new Error(`expected ${STAGES.length + 1} numbers (${STAGES.join(', ')}, step) joined by '_', got ${parts.length}`);
+  const ns = parts.map((p) => {
+    const n = p.trim() === '' ? NaN : Number(p);
+    if (!Number.isFinite(n) || n < 0 || n > 1e9) throw new Error(`expected a time in ms, got ${show(p)}`);
+    return n;
+  });
+  const stageMs = Object.fromEntries(STAGES.map((s, i) => [s, ns[i]])) as StageTimes;
+  return { stageMs, stepMs: ns[STAGES.length] };
+}
+
+const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * Reads a fragment (with or without '#', or a whole URL). Never throws: returns the state that
+ * could be read and one issue per field that could not (that field keeps its default).
+ */
+export function decodeState(input: string, base: Config = DEFAULT_CONFIG): { state: LabState; issues: UrlIssue[] } {
+  const issues: UrlIssue[] = [];
+  const state: LabState = { config: structuredClone(base) as Config, ui: { ...DEFAULT_UI } };
+  let frag = typeof input === 'string' ? input : '';
+  const hash = frag.indexOf('#');
+  if (hash >= 0) frag = frag.slice(hash + 1);
+  else if (/^[a-z]+:\/\//i.test(frag)) frag = '';
+  if (frag === '') return { state, issues };
+  if (frag.length > MAX_FRAGMENT_CHARS) {
+    issues.push({ key: 'url', message: `the link's fragment is ${frag.length} characters (at most ${MAX_FRAGMENT_CHARS}); it was ignored and defaults are used` });
+    return { state, issues };
+  }
+
+  const seen = new Set<string>();
+  const configPartial: Record<string, unknown> = Object.create(null);
+  const resultParts: Record<string, string> = Object.create(null);
+  const pairs = frag.split('&').filter((p) => p !== '');
+  if (pairs.length > MAX_PAIRS) issues.push({ key: 'url', message: `${pairs.length} fields; only the first ${MAX_PAIRS} were read` });
+
+  for (const pair of pairs.slice(0, MAX_PAIRS)) {
+    const eq = pair.indexOf('=');
+    let key: string, raw: string;
+    try {
+      key = decodeURIComponent(eq < 0 ? pair : pair.slice(0, eq));
+      raw = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1));
+    } catch {
+      issues.push({ key: safeKey(pair.slice(0, Math.max(0, eq))), message: 'malformed percent-encoding; ignored' });
+      continue;
+    }
+    key = safeKey(key);
+    if (eq < 0) {
+      issues.push({ key, message: 'has no value (expected key=value); ignored' });
+      continue;
+    }
+    if (raw.length > MAX_VALUE_CHARS) {
+      issues.push({ key, message: `value is ${raw.length} characters long (at most ${MAX_VALUE_CHARS}); default kept` });
+      continue;
+    }
+    if (seen.has(key)) {
+      issues.push({ key, message: 'appears more than once; the first value is used' });
+      continue;
+    }
+    seen.add(key);
+
+    if (key === 'v') {
+      const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (n === URL_VERSION) continue;
+      if (Number.isSafeInteger(n) && n > URL_VERSION) {
+        issues.push({ key: 'v', message: `link made by a newer lab (format v${n}); read as v${URL_VERSION} where possible` });
+      } else issues.push({ key: 'v', message: `unknown format version ${show(raw)}; read as v${URL_VERSION}` });
+    } else if (has(SCHEMA, key)) {
+      configPartial[key] = raw;
+    } else if (has(UI_SCHEMA, key)) {
+      try {
+        (state.ui as unknown as Record<string, unknown>)[key] = decodeUiValue(key as keyof UiState, raw);
+      } catch (e) {
+        issues.push({ key, message: `${(e as Error).message}; default kept` });
+      }
+    } else if (key.startsWith('r.')) {
+      resultParts[key.slice(2)] = raw;
+    } else {
+      issues.push({ key, message: 'unknown field; ignored' });
+    }
+  }
+
+  // Config keys go through the schema's own parser: one message per bad key, default kept.
+  const config = state.config as unknown as Record<string, unknown>;
+  const applied: (keyof Config)[] = [];
+  for (const [k, raw] of Object.entries(configPartial)) {
+    try {
+      config[k] = parseValue(k as keyof Config, raw);
+      applied.push(k as keyof Config);
+    } catch (e) {
+      issues.push({ key: k, message: e instanceof ConfigError ? configMessage(e) : `${String(e)}; default kept` });
+    }
+  }
+  // Keys that parse but do not fit together: put the key at fault back to its default (or,
+  // if it already is, the last key the link set) and retry, so the page always starts from
+  // a configuration the engine accepts.
+  for (;;) {
+    try {
+      checkConsistency(state.config);
+      break;
+    } catch (e) {
+      const err = e instanceof ConfigError ? e : new ConfigError('config', String(e));
+      const k = applied.includes(err.key as keyof Config) ? (err.key as keyof Config) : applied[applied.length - 1];
+      if (!k) {
+        // cannot happen with a consistent base; stay safe anyway
+        issues.push({ key: err.key, message: `${configMessage(err, false)}; all defaults used` });
+        state.config = structuredClone(DEFAULT_CONFIG) as Config;
+        break;
+      }
+      applied.splice(applied.indexOf(k), 1);
+      issues.push({ key: k, message: k === err.key ? configMessage(err) : `conflicts with ${err.key} (${configMessage(err, false)}); default kept` });
+      config[k] = structuredClone(base[k]);
+    }
+  }
+  if (state.ui.sweepFrom > state.ui.sweepTo) {
+    issues.push({ key: 'sweepTo', message: `must be >= sweepFrom (${state.ui.sweepFrom}); defaults kept` });
+    state.ui.sweepFrom = DEFAULT_UI.sweepFrom;
+    state.ui.sweepTo = DEFAULT_UI.sweepTo;
+  }
+
+  const rKeys = Object.keys(resultParts);
+  if (rKeys.length > 0) {
+    const results: SharedResults = { device: '', timing: 'cpu', algos: {} };
+    for (const k of rKeys) {
+      const raw = resultParts[k];
+      if (k === 'dev') results.device = raw.slice(0, 200);
+      else if (k === 'timing') {
+        if (raw === 'gpu-timestamp' || raw === 'cpu') results.timing = raw;
+        else issues.push({ key: 'r.timing', message: `expected gpu-timestamp or cpu, got ${show(raw)}` });
+      } else if ((ALGOS as readonly string[]).includes(k)) {
+        try {
+          results.algos[k as Algo] = decodeResultNumbers(raw);
+        } catch (e) {
+          issues.push({ key: `r.${k}`, message: `${(e as Error).message}; these results were dropped` });
+        }
+      } else issues.push({ key: `r.${safeKey(k)}`, message: 'unknown result field; ignored' });
+    }
+    if (Object.keys(results.algos).length > 0) state.results = results;
+    else issues.push({ key: 'r', message: 'the link carries no readable measured results' });
+  }
+  return { state, issues };
+}
+
+/** Config only: `decodeState(...).state.config` plus the config issues. */
+export function decodeConfig(input: string, base: Config = DEFAULT_CONFIG): { config: Config; issues: UrlIssue[] } {
+  const { state, issues } = decodeState(input, base);
+  return { config: state.config, issues };
+}
+
+function configMessage(e: ConfigError, kept = true): string {
+  // ConfigError's message starts with "key: "; the issue carries the key separately.
+  const m = e.message.startsWith(`${e.key}: `) ? e.message.slice(e.key.length + 2) : e.message;
+  return kept ? `${m}; default kept` : m;
+}
+
+/** Keys are echoed in messages: keep them short and printable. */
+function safeKey(k: string): string {
+  const s = k.replace(/[^\x20-\x7e]/g, '?');
+  return s.length > 40 ? s.slice(0, 40) + '…' : s || '(empty)';
+}

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_KEYS, DEFAULT_CONFIG, SCHEMA, checkConsistency, makeConfig, type Config } from '../../src/config/config';
+import {
+  DEFAULT_UI,
+  MAX_FRAGMENT_CHARS,
+  UI_KEYS,
+  UI_SCHEMA,
+  decodeConfig,
+  decodeState,
+  encodeConfig,
+  encodeState,
+  type SharedResults,
+  type UiState,
+} from '../../src/config/url';
+import { STAGES } from '../../src/engine/types';
+
+// Small deterministic generator so a failure can be replayed from its seed.
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+function randomValue(key: keyof Config, r: () => number): unknown {
+  const spec = SCHEMA[key];
+  const lo = spec.min ?? 0;
+  const hi = Math.min(spec.max ?? 1e6, 1e7);
+  const int = () => Math.floor(lo + r() * (hi - lo + 1));
+  // Floats of every magnitude, including ones whose shortest text uses an exponent.
+  const float = () => {
+    const pick = r();
+    if (pick < 0.2) return lo;
+    if (pick < 0.3) return hi;
+    const logLo = Math.log10(Math.max(lo, 1e-12));
+    const v = 10 ** (logLo + r() * (Math.log10(hi) - logLo));
+    return Math.min(hi, Math.max(lo, v));
+  };
+  switch (spec.kind) {
+    case 'int':
+      return int();
+    case 'num':
+      return float();
+    case 'intlist':
+      return Array.from({ length: 1 + Math.floor(r() * Math.min(spec.maxLen ?? 4, 6)) }, int);
+    case 'enum':
+      return spec.values![Math.floor(r() * spec.values!.length)];
+    case 'seed':
+      return r() < 0.3 ? 'random' : r() < 0.5 ? '18446744073709551615' : String(Math.floor(r() * 2 ** 53));
+  }
+}
+
+function randomConfig(seed: number): Config {
+  const r = rng(seed);
+  for (;;) {
+    const partial: Record<string, unknown> = {};
+    for (const k of CONFIG_KEYS) if (r() < 0.5) partial[k] = randomValue(k, r);
+    try {
+      return makeConfig(partial);
+    } catch {
+      // inconsistent combination (e.g. lazydp + adam): draw again
+    }
+  }
+}
+
+function randomUi(seed: number): UiState {
+  const r = rng(seed * 7 + 3);
+  const ui = { ...DEFAULT_UI } as Record<string, unknown>;
+  for (const k of UI_KEYS) {
+    if (r() < 0.5) continue;
+    const spec = UI_SCHEMA[k];
+    if (spec.kind === 'bool') ui[k] = r() < 0.5;
+    else if (spec.kind === 'enum') ui[k] = spec.values![Math.floor(r() * spec.values!.length)];
+    else ui[k] = Math.floor(spec.min! + r() * (Math.min(spec.max!, 1e6) - spec.min! + 1));
+  }
+  if ((ui.sweepFrom as number) > (ui.sweepTo as number)) [ui.sweepFrom, ui.sweepTo] = [ui.sweepTo, ui.sweepFrom];
+  return ui as unknown as UiState;
+}
+
+describe('URL fragment: encoding', () => {
+  it('the default configuration is just the version', () => {
+    expect(encodeConfig(DEFAULT_CONFIG)).toBe('v=1');
+  });
+
+  it('writes only non-default keys, lists comma-separated', () => {
+    const c = makeConfig({ tables: [1048576, 64], algo: 'lazydp', delta: 1e-7 });
+    expect(encodeConfig(c)).toBe('v=1&tables=1048576,64&algo=lazydp&delta=1e-7');
+  });
+
+  it('round-trips 500 random valid configurations exactly, with no issues', () => {
+    for (let seed = 1; seed <= 500; seed++) {
+      const config = randomConfig(seed);
+      const ui = randomUi(seed);
+      const frag = encodeState({ config, ui });
+      const { state, issues } = decodeState('#' + frag);
+      expect(issues, `seed ${seed}: ${frag}`).toEqual([]);
+      expect(state.config, `seed ${seed}: ${frag}`).toEqual(config);
+      expect(state.ui, `seed ${seed}: ${frag}`).toEqual(ui);
+      // compact: nothing default is written
+      for (const k of CONFIG_KEYS) if (JSON.stringify(config[k]) === JSON.stringify(DEFAULT_CONFIG[k])) expect(frag).not.toMatch(new RegExp(`(^|&)${k}=`));
+    }
+  });
+
+  it('round-trips shared results to 4 significant digits', () => {
+    const results: SharedResults = {
+      device: 'NVIDIA / hopper / H100 80GB & friends #1',
+      timing: 'gpu-timestamp',
+      algos: {
+        dpsgd: { stageMs: { gather: 0.1234567, mlp_forward: 1, backward: 2.5, clip: 0.01, noise: 30.25, update: 12 }, stepMs: 45.67891 },
+        lazydp: { stageMs: { gather: 0.1, mlp_forward: 1, backward: 2.5, clip: 0.01, noise: 0, update: 0.5 }, stepMs: 4.1 },
+      },
+    };
+    const frag = encodeState({ config: DEFAULT_CONFIG, results });
+    const { state, issues } = decodeState(frag);
+    expect(issues).toEqual([]);
+    expect(state.results!.device).toBe(results.device);
+    expect(state.results!.timing).toBe('gpu-timestamp');
+    expect(state.results!.algos.dpsgd!.stageMs.gather).toBe(0.1235);
+    expect(state.results!.algos.dpsgd!.stepMs).toBe(45.68);
+    expect(state.results!.algos.lazydp!.stageMs).toEqual(results.algos.lazydp!.stageMs);
+    expect(state.results!.algos.sgd).toBeUndefined();
+  });
+
+  it('accepts a whole URL, with or without "#"', () => {
+    const c = makeConfig({ algo: 'dpsgd', steps: 7 });
+    const f = encodeConfig(c);
+    expect(decodeConfig(`http://127.0.0.1:5173/index.html?x=1#${f}`).config).toEqual(c);
+    expect(decodeConfig(f).config).toEqual(c);
+    expect(decodeConfig('http://127.0.0.1:5173/').config).toEqual(DEFAULT_CONFIG);
+  });
+});
+
+describe('URL fragment: bad input gives specific issues, never an exception', () => {
+  const check = (frag: string) => {
+    let out!: ReturnType<typeof decodeState>;
+    expect(() => (out = decodeState(frag)), frag.slice(0, 80)).not.toThrow();
+    expect(() => checkConsistency(out.state.config)).not.toThrow();
+    for (const i of out.issues) {
+      expect(typeof i.key).toBe('string');
+      expect(i.message.length).toBeGreaterThan(0);
+      expect(i.key.length).toBeLessThanOrEqual(41);
+    }
+    return out;
+  };
+
+  it('each bad field keeps its default; the other fields still apply', () => {
+    const { state, issues } = check('#v=1&dim=abc&steps=50&algo=quantum&tables=1,-5&batch=1e999&lr=0.25');
+    expect(state.config.steps).toBe(50);
+    expect(state.config.lr).toBe(0.25);
+    expect(state.config.dim).toBe(DEFAULT_CONFIG.dim);
+    expect(state.config.algo).toBe(DEFAULT_CONFIG.algo);
+    expect(state.config.tables).toEqual(DEFAULT_CONFIG.tables);
+    expect(state.config.batch).toBe(DEFAULT_CONFIG.batch);
+    const byKey = Object.fromEntries(issues.map((i) => [i.key, i.message]));
+    expect(Object.keys(byKey).sort()).toEqual(['algo', 'batch', 'dim', 'tables']);
+    expect(byKey.dim).toMatch(/expected a number.*default kept/);
+    expect(byKey.algo).toMatch(/expected one of sgd, dpsgd, lazydp, lazydp-exact/);
+    expect(byKey.tables).toMatch(/>= 1/);
+  });
+
+  it('keys that do not fit together are put back to their defaults', () => {
+    const { state, issues } = check('#algo=lazydp&tableOptimizer=adam&steps=9');
+    expect(state.config.steps).toBe(9);
+    expect(() => checkConsistency(state.config)).not.toThrow();
+    expect(issues.map((i) => i.key)).toEqual(['tableOptimizer']);
+    expect(issues[0].message).toMatch(/plain SGD.*default kept/);
+    const b = check('#batch=5000&datasetSize=100');
+    expect(b.issues.map((i) => i.key)).toEqual(['batch', 'datasetSize']);
+    expect(b.issues[1].message).toMatch(/conflicts with batch/);
+  });
+
+  it('hostile keys cannot touch prototypes or unknown state', () => {
+    const { state, issues } = check('#__proto__=1&constructor=x&toString=1&hasOwnProperty=2&r.__proto__=5&%5F%5Fproto%5F%5F[polluted]=1');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(state.config)).toBe(Object.prototype);
+    expect(state.config).toEqual(DEFAULT_CONFIG);
+    expect(issues.length).toBeGreaterThanOrEqual(5);
+    expect(issues.every((i) => /unknown|no readable/.test(i.message))).toBe(true);
+  });
+
+  it('versions, duplicates, bad escapes, missing values', () => {
+    expect(check('#v=2&steps=5').issues[0].message).toMatch(/newer lab/);
+    expect(check('#v=zero').issues[0].message).toMatch(/unknown format version/);
+    const d = check('#steps=5&steps=6');
+    expect(d.state.config.steps).toBe(5);
+    expect(d.issues[0].message).toMatch(/more than once/);
+    expect(check('#steps=%E0%A4%A&dim=8').issues[0].message).toMatch(/percent-encoding/);
+    expect(check('#steps=%E0%A4%A&dim=8').state.config.dim).toBe(8);
+    expect(check('#steps').issues[0].message).toMatch(/no value/);
+    expect(check('#view=nope&text=maybe').issues.map((i) => i.key)).toEqual(['view', 'text']);
+    expect(check('#sweepFrom=20&sweepTo=10').issues[0].key).toBe('sweepTo');
+    expect(check('#r.dpsgd=1_2_3&r.timing=sundial').issues.map((i) => i.key)).toEqual(['r.dpsgd', 'r.timing', 'r']);
+  });
+
+  it('huge fragments and huge values are refused whole, quickly', () => {
+    const huge = '#v=1&tables=' + '1,'.repeat(MAX_FRAGMENT_CHARS);
+    const t0 = performance.now();
+    const h = check(huge);
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(h.issues).toHaveLength(1);
+    expect(h.issues[0].message).toMatch(/characters/);
+    expect(h.state.config).toEqual(DEFAULT_CONFIG);
+    const longValue = check('#seed=' + '9'.repeat(5000) + '&steps=3');
+    expect(longValue.issues[0].key).toBe('seed');
+    expect(longValue.state.config.steps).toBe(3);
+    expect(check('#tables=' + '1,'.repeat(65) + '1').issues[0].message).toMatch(/at most 64/);
+    expect(check('#' + 'a=1&'.repeat(300)).issues[0].message).toMatch(/only the first/);
+  });
+
+  it('every truncation of a valid fragment decodes without throwing', () => {
+    const config = makeConfig({ tables: [123456, 789, 5], algo: 'lazydp-exact', seed: '12345678901234567890', delta: 1e-9, lr: 0.0125 });
+    const frag = '#' + encodeState({ config, ui: { view: 'sweep', text: false }, results: { device: 'A/B', timing: 'cpu', algos: { sgd: { stageMs: Object.fromEntries(STAGES.map((s) => [s, 1.5])) as never, stepMs: 9 } } } });
+    for (let n = 0; n <= frag.length; n++) check(frag.slice(0, n));
+  });
+
+  it('2000 random fragments decode without throwing', () => {
+    const r = rng(99);
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789=&%,._-#+:;/?~![]{}"\'\\ \u00e9\u4e2d\u0000';
+    const keys = [...CONFIG_KEYS, ...UI_KEYS, 'v', 'r.dev', 'r.sgd', 'r.timing', '__proto__'];
+    for (let i = 0; i < 2000; i++) {
+      let s = '#';
+      const n = Math.floor(r() * 12);
+      for (let j = 0; j < n; j++) {
+        const k = r() < 0.7 ? keys[Math.floor(r() * keys.length)] : '';
+        let v = '';
+        const len = Math.floor(r() * 20);
+        for (let c = 0; c < len; c++) v += alphabet[Math.floor(r() * alphabet.length)];
+        s += (j ? '&' : '') + k + (r() < 0.9 ? '=' : '') + v;
+      }
+      check(s);
+    }
+  });
+});
