@@ -1,0 +1,80 @@
+// CLI command `privacy`: epsilon of a DP-SGD run, or the noise multiplier for a target epsilon.
+//   privacy --q Q --sigma S --steps N --delta D [--orders opacus|tfp]
+//   privacy --q Q --target-epsilon E --steps N --delta D [--orders opacus|tfp]
+import { calibrateSigma } from '../privacy/calibrate';
+import { computeEpsilon, OPACUS_ORDERS, TFP_ORDERS } from '../privacy/rdp';
+
+const KNOWN = new Set(['q', 'sigma', 'steps', 'delta', 'target-epsilon', 'targetEpsilon', 'orders', 'json']);
+
+function num(flags: Record<string, string | boolean>, name: string, key = name): number | undefined {
+  const v = flags[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.trim() === '') throw new Error(`--${name} needs a numeric value`);
+  const x = Number(v);
+  if (!Number.isFinite(x)) throw new Error(`--${name} must be a finite number (got '${v}')`);
+  return x;
+}
+
+/** Rounds up to `digits` significant digits, so a printed sigma is never below the computed one. */
+function ceilSig(x: number, digits: number): string {
+  let s = x.toPrecision(digits);
+  if (Number(s) < x) {
+    const e = Math.floor(Math.log10(Math.abs(x))) - digits + 1;
+    s = (Number(s) + 10 ** e).toPrecision(digits);
+  }
+  return String(Number(s));
+}
+
+// epsilon is printed rounded up too: a report must not understate it.
+const fmt = (x: number) => (Number.isFinite(x) ? ceilSig(x, 6) : String(x));
+
+export function privacyCommand(flags: Record<string, string | boolean>): { text: string; json: Record<string, unknown> } {
+  for (const k of Object.keys(flags)) if (!KNOWN.has(k)) throw new Error(`unknown flag --${k} for 'privacy'`);
+
+  const q = num(flags, 'q');
+  const sigma = num(flags, 'sigma');
+  const steps = num(flags, 'steps');
+  const delta = num(flags, 'delta');
+  const target = num(flags, 'target-epsilon') ?? num(flags, 'target-epsilon', 'targetEpsilon');
+
+  if (q === undefined) throw new Error('missing --q (Poisson sampling rate, batch / dataset size)');
+  if (!(q > 0 && q <= 1)) throw new Error(`--q must be in (0, 1] (got ${q})`);
+  if (steps === undefined) throw new Error('missing --steps (number of training steps)');
+  if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`--steps must be an integer >= 1 (got ${steps})`);
+  if (delta === undefined) throw new Error('missing --delta');
+  if (!(delta > 0 && delta < 1)) throw new Error(`--delta must be in (0, 1) (got ${delta})`);
+  if (sigma !== undefined && target !== undefined) throw new Error('give either --sigma or --target-epsilon, not both');
+  if (sigma === undefined && target === undefined) throw new Error('missing --sigma (noise multiplier) or --target-epsilon');
+
+  const ordersFlag = flags.orders ?? 'opacus';
+  if (ordersFlag !== 'opacus' && ordersFlag !== 'tfp') throw new Error(`--orders must be 'opacus' or 'tfp' (got '${ordersFlag}')`);
+  const orders = ordersFlag === 'tfp' ? TFP_ORDERS : OPACUS_ORDERS;
+  const where = `Poisson-subsampled Gaussian, RDP at ${ordersFlag === 'tfp' ? 'TF Privacy' : 'Opacus'} orders, Balle et al. 2020 conversion`;
+
+  if (sigma !== undefined) {
+    if (!(sigma >= 0)) throw new Error(`--sigma must be >= 0 (got ${sigma})`);
+    const { epsilon, order } = computeEpsilon({ q, sigma, steps, delta, orders });
+    return {
+      text:
+        `epsilon = ${fmt(epsilon)} at delta = ${delta} (best RDP order ${Number.isNaN(order) ? 'n/a' : order})\n` +
+        `  q = ${q}, sigma = ${sigma}, steps = ${steps}; ${where}`,
+      json: { command: 'privacy', mode: 'epsilon', q, sigma, steps, delta, orders: ordersFlag, epsilon, order },
+    };
+  }
+
+  const targetEpsilon = target as number;
+  if (!(targetEpsilon > 0)) throw new Error(`--target-epsilon must be > 0 (got ${targetEpsilon})`);
+  let s: number;
+  try {
+    s = calibrateSigma({ targetEpsilon, q, steps, delta, orders });
+  } catch (e) {
+    throw new Error(`--target-epsilon: ${(e as Error).message}`);
+  }
+  const { epsilon, order } = computeEpsilon({ q, sigma: s, steps, delta, orders });
+  return {
+    text:
+      `sigma = ${ceilSig(s, 8)} reaches epsilon = ${fmt(epsilon)} <= ${targetEpsilon} at delta = ${delta} (best RDP order ${order})\n` +
+      `  q = ${q}, steps = ${steps}; ${where}`,
+    json: { command: 'privacy', mode: 'calibrate', q, steps, delta, targetEpsilon, orders: ordersFlag, sigma: s, epsilon, order },
+  };
+}

@@ -1,0 +1,53 @@
+import { describe, it, expect } from 'vitest';
+import { privacyCommand } from '../../src/cli/privacy';
+import { computeEpsilon } from '../../src/privacy/rdp';
+
+describe('privacy CLI command', () => {
+  it('prints epsilon and the best order for --sigma', () => {
+    const r = privacyCommand({ q: '0.04', sigma: '1.5', steps: '2250', delta: '1e-5' });
+    expect(r.text).toMatch(/^epsilon = 7\.32912 at delta = 0\.00001 \(best RDP order 3\.9\)/);
+    expect(r.json.mode).toBe('epsilon');
+    expect(Math.abs((r.json.epsilon as number) - 7.32911117143)).toBeLessThan(1e-8);
+    expect(r.json.order).toBe(3.9);
+  });
+
+  it('uses TF Privacy orders on request', () => {
+    const r = privacyCommand({ q: '0.0025', sigma: '1.3', steps: '6000', delta: '1e-5', orders: 'tfp' });
+    expect(r.json.order).toBe(19);
+    expect(Math.abs((r.json.epsilon as number) - 0.7242234026109595)).toBeLessThan(1e-9);
+  });
+
+  it('calibrates sigma for --target-epsilon', () => {
+    const r = privacyCommand({ q: '0.04', 'target-epsilon': '8', steps: '2250', delta: '1e-5' });
+    expect(r.json.mode).toBe('calibrate');
+    const sigma = r.json.sigma as number;
+    expect(r.json.epsilon as number).toBeLessThanOrEqual(8);
+    expect(computeEpsilon({ q: 0.04, sigma, steps: 2250, delta: 1e-5 }).epsilon).toBeLessThanOrEqual(8);
+    expect(r.text).toMatch(/^sigma = 1\.41578\d* reaches epsilon = [\d.]+ <= 8 at delta = 0\.00001/);
+    // the printed sigma is rounded up, so it also meets the target
+    const printed = Number(/sigma = ([\d.]+)/.exec(r.text)![1]);
+    expect(printed).toBeGreaterThanOrEqual(sigma);
+    expect(computeEpsilon({ q: 0.04, sigma: printed, steps: 2250, delta: 1e-5 }).epsilon).toBeLessThanOrEqual(8);
+  });
+
+  it('throws specific errors naming the flag', () => {
+    const base = { q: '0.04', sigma: '1.5', steps: '2250', delta: '1e-5' };
+    const without = (k: string) => Object.fromEntries(Object.entries(base).filter(([x]) => x !== k));
+    expect(() => privacyCommand(without('q'))).toThrow(/missing --q/);
+    expect(() => privacyCommand(without('steps'))).toThrow(/missing --steps/);
+    expect(() => privacyCommand(without('delta'))).toThrow(/missing --delta/);
+    expect(() => privacyCommand(without('sigma'))).toThrow(/missing --sigma .*--target-epsilon/);
+    expect(() => privacyCommand({ ...base, q: 'abc' })).toThrow(/--q must be a finite number/);
+    expect(() => privacyCommand({ ...base, q: true })).toThrow(/--q needs a numeric value/);
+    expect(() => privacyCommand({ ...base, q: '0' })).toThrow(/--q must be in \(0, 1\]/);
+    expect(() => privacyCommand({ ...base, q: '1.5' })).toThrow(/--q must be in/);
+    expect(() => privacyCommand({ ...base, steps: '2.5' })).toThrow(/--steps must be an integer/);
+    expect(() => privacyCommand({ ...base, delta: '1' })).toThrow(/--delta must be in \(0, 1\)/);
+    expect(() => privacyCommand({ ...base, sigma: '-1' })).toThrow(/--sigma must be >= 0/);
+    expect(() => privacyCommand({ ...base, 'target-epsilon': '2' })).toThrow(/either --sigma or --target-epsilon/);
+    expect(() => privacyCommand({ ...without('sigma'), 'target-epsilon': '0' })).toThrow(/--target-epsilon must be > 0/);
+    expect(() => privacyCommand({ ...without('sigma'), 'target-epsilon': '0.01' })).toThrow(/--target-epsilon: .*unreachable/);
+    expect(() => privacyCommand({ ...base, orders: 'rdp' })).toThrow(/--orders must be/);
+    expect(() => privacyCommand({ ...base, sigmaa: '1' })).toThrow(/unknown flag --sigmaa/);
+  });
+});
