@@ -1,0 +1,264 @@
+// Every key of SCHEMA as a typed field, generated from the schema (a new key appears here by
+// itself, under "Other"). A field keeps exactly what the user typed: text that does not parse
+// stays in the field with its message and is not applied, so nothing typed is ever lost.
+
+import { LitElement, css, html, nothing } from 'lit';
+import { CONFIG_KEYS, SCHEMA, parseValue, type Algo, type Config } from '../config/config';
+import { randomSeed } from '../noise/philox';
+import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
+import { store, StoreController } from './store';
+import './tables-editor';
+import './memory-meter';
+import './privacy-preview';
+
+const GROUPS: { title: string; keys: (keyof Config)[] }[] = [
+  { title: 'Algorithm', keys: ['algo', 'noiseKernel', 'clipping'] },
+  { title: 'Model', keys: ['tables', 'dim', 'pooling', 'dense', 'bottom', 'top', 'interaction'] },
+  { title: 'Training', keys: ['steps', 'batch', 'sampling', 'lr', 'lrSchedule', 'tableOptimizer', 'weightDecay'] },
+  { title: 'Privacy', keys: ['sigma', 'targetEpsilon', 'clip', 'delta', 'seed'] },
+  { title: 'Data', keys: ['datasetSize', 'evalSize', 'evalEvery', 'zipf', 'dataSeed'] },
+];
+
+/** Short labels; the schema's help text is the tooltip. */
+const LABELS: Partial<Record<keyof Config, string>> = {
+  noiseKernel: 'noise kernel',
+  lrSchedule: 'lr schedule',
+  tableOptimizer: 'table optimizer',
+  weightDecay: 'weight decay',
+  targetEpsilon: 'target ε',
+  sigma: 'noise σ',
+  clip: 'clip norm C',
+  delta: 'δ',
+  datasetSize: 'train examples',
+  evalSize: 'held-out examples',
+  evalEvery: 'eval every',
+  dataSeed: 'data seed',
+  zipf: 'Zipf exponent',
+  bottom: 'bottom MLP',
+  top: 'top MLP',
+  dim: 'embedding dim',
+};
+
+export function display(key: keyof Config, v: unknown): string {
+  return Array.isArray(v) ? v.join(',') : String(v);
+}
+
+export class ConfigPanel extends LitElement {
+  static properties = { raw: { state: true } };
+  declare raw: Partial<Record<keyof Config, string>>;
+  readonly storeCtl = new StoreController(this);
+  private lastConfig?: Config;
+
+  constructor() {
+    super();
+    this.raw = {};
+  }
+
+  static styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+      }
+      details {
+        border-bottom: 1px solid var(--line);
+        padding: 8px 0;
+      }
+      summary {
+        cursor: pointer;
+        font-weight: 600;
+        font-size: 12px;
+        text-transform: uppercase;
+        letter-spacing: 0.05em;
+        color: var(--muted);
+        list-style-position: outside;
+        margin-left: 14px;
+      }
+      .field {
+        display: grid;
+        grid-template-columns: 118px 1fr;
+        gap: 2px 8px;
+        align-items: center;
+        margin: 6px 0;
+      }
+      .field label {
+        font-size: 12px;
+        color: #334155;
+      }
+      .field input,
+      .field select {
+        width: 100%;
+      }
+      .field .err,
+      .field .hint {
+        grid-column: 2;
+      }
+      .field.wide {
+        grid-template-columns: 1fr;
+      }
+      .field.wide .err {
+        grid-column: 1;
+      }
+      .seg {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 4px;
+      }
+      .seg button {
+        padding: 5px 6px;
+        font-size: 12px;
+        text-align: left;
+      }
+      .seg button[aria-pressed='true'] {
+        border-color: var(--c);
+        box-shadow: inset 3px 0 0 var(--c);
+        background: #f8fafc;
+        font-weight: 600;
+      }
+      .hint {
+        font-size: 11px;
+        color: var(--muted);
+      }
+      .seedrow {
+        display: flex;
+        gap: 6px;
+        align-items: center;
+      }
+      .seedrow input[type='text'] {
+        flex: 1;
+      }
+    `,
+  ];
+
+  protected willUpdate(): void {
+    // A configuration replaced from outside (URL, shared link) resets the typed texts.
+    if (this.lastConfig && store.config !== this.lastConfig && Object.keys(store.fieldErrors).length === 0) {
+      const keep: Partial<Record<keyof Config, string>> = {};
+      for (const [k, text] of Object.entries(this.raw) as [keyof Config, string][]) {
+        try {
+          if (JSON.stringify(parseValue(k, text)) === JSON.stringify(store.config[k])) keep[k] = text;
+        } catch {
+          /* drop */
+        }
+      }
+      this.raw = keep;
+    }
+    this.lastConfig = store.config;
+  }
+
+  render() {
+    const placed = new Set(GROUPS.flatMap((g) => g.keys));
+    const other = CONFIG_KEYS.filter((k) => !placed.has(k));
+    const groups = other.length ? [...GROUPS, { title: 'Other', keys: other }] : GROUPS;
+    const cons = store.consistency;
+    return html`
+      ${groups.map(
+        (g, i) => html`<details ?open=${i < 4} data-group=${g.title}>
+          <summary>${g.title}</summary>
+          ${g.keys.filter((k) => k in SCHEMA).map((k) => this.field(k))}
+          ${g.title === 'Privacy' ? html`<privacy-preview></privacy-preview>` : nothing}
+          ${g.title === 'Model' ? html`<memory-meter></memory-meter>` : nothing}
+        </details>`,
+      )}
+      ${cons ? html`<p class="err" data-consistency>${cons.message}</p>` : nothing}
+    `;
+  }
+
+  private field(key: keyof Config) {
+    const spec = SCHEMA[key];
+    const err = store.fieldErrors[key] ?? (store.consistency?.key === key ? store.consistency.message.replace(`${key}: `, '') : undefined);
+    const label = LABELS[key] ?? key;
+    if (key === 'tables') return html`<tables-editor></tables-editor>`;
+    if (key === 'algo') return this.algoField(err);
+    if (key === 'seed') return this.seedField(err);
+    const id = `f-${key}`;
+    let input;
+    if (spec.kind === 'enum') {
+      input = html`<select id=${id} name=${key} .value=${String(store.config[key])} @change=${(e: Event) => this.set(key, (e.target as HTMLSelectElement).value)}>
+        ${spec.values!.map((v) => html`<option value=${v} ?selected=${store.config[key] === v}>${v}</option>`)}
+      </select>`;
+    } else {
+      const text = this.raw[key] ?? display(key, store.config[key]);
+      input = html`<input
+        id=${id}
+        name=${key}
+        type="text"
+        inputmode=${spec.kind === 'intlist' ? 'text' : 'decimal'}
+        spellcheck="false"
+        class=${err ? 'bad' : ''}
+        .value=${text}
+        @input=${(e: Event) => this.set(key, (e.target as HTMLInputElement).value)}
+        @blur=${() => this.normalise(key)}
+      />`;
+    }
+    return html`<div class="field" title=${spec.help}>
+      <label for=${id}>${label}</label>${input} ${err ? html`<span class="err" data-error-for=${key}>${err}</span>` : nothing}
+      ${key === 'noiseKernel' && store.config.noiseKernel === 'fused'
+        ? html`<span class="hint">fused: noise is sampled inside the update kernel, so its time shows under <b>update</b></span>`
+        : nothing}
+      ${key === 'targetEpsilon' && store.config.targetEpsilon > 0 ? html`<span class="hint">σ is calibrated; the σ field is ignored</span>` : nothing}
+    </div>`;
+  }
+
+  private algoField(err?: string) {
+    return html`<div class="field wide" title=${SCHEMA.algo.help}>
+      <div class="seg" role="group" aria-label="algorithm">
+        ${SCHEMA.algo.values!.map(
+          (a) => html`<button
+            style="--c:${ALGO_COLORS[a as Algo]}"
+            data-algo=${a}
+            aria-pressed=${store.config.algo === a ? 'true' : 'false'}
+            @click=${() => this.set('algo', a)}
+          >
+            ${ALGO_LABELS[a as Algo]}
+          </button>`,
+        )}
+      </div>
+      ${err ? html`<span class="err" data-error-for="algo">${err}</span>` : nothing}
+    </div>`;
+  }
+
+  private seedField(err?: string) {
+    const fixed = store.config.seed !== 'random' || this.raw.seed !== undefined;
+    const text = this.raw.seed ?? (store.config.seed === 'random' ? '' : store.config.seed);
+    return html`<div class="field" title=${SCHEMA.seed.help}>
+      <label for="f-seed">noise seed</label>
+      <div class="seedrow">
+        <label class="small"><input type="checkbox" id="seed-fixed" .checked=${fixed} @change=${(e: Event) => this.fixSeed((e.target as HTMLInputElement).checked)} /> fixed</label>
+        ${fixed
+          ? html`<input id="f-seed" name="seed" type="text" inputmode="numeric" class=${err ? 'bad' : ''} .value=${text} @input=${(e: Event) => this.set('seed', (e.target as HTMLInputElement).value)} />`
+          : html`<span class="small muted">random (crypto)</span>`}
+      </div>
+      ${fixed ? html`<span class="hint"><span class="badge warn" data-seed-fixed>reproducible, not private</span> anyone with the seed can recompute the noise</span>` : nothing}
+      ${err ? html`<span class="err" data-error-for="seed">${err}</span>` : nothing}
+    </div>`;
+  }
+
+  private fixSeed(on: boolean) {
+    const { seed: _s, ...rest } = this.raw;
+    void _s;
+    this.raw = rest;
+    store.setConfig('seed', on ? randomSeed() : 'random');
+  }
+
+  /** Applies `text` to `key` when it parses; otherwise keeps it visible with its message. */
+  set(key: keyof Config, text: string) {
+    if (SCHEMA[key].kind !== 'enum' && key !== 'algo') this.raw = { ...this.raw, [key]: text };
+    try {
+      const v = parseValue(key, text);
+      store.setConfig(key, v);
+      store.setFieldError(key, undefined);
+    } catch (e) {
+      store.setFieldError(key, (e as Error).message.replace(`${key}: `, ''));
+    }
+  }
+
+  /** On blur, a valid field shows the canonical text of its value. */
+  private normalise(key: keyof Config) {
+    if (store.fieldErrors[key] || this.raw[key] === undefined) return;
+    const { [key]: _gone, ...rest } = this.raw;
+    void _gone;
+    this.raw = rest;
+  }
+}
+customElements.define('config-panel', ConfigPanel);

@@ -1,0 +1,339 @@
+// The page: header (device, share, download), the configuration on the left, run controls and
+// one view at a time on the right. The open view is part of the URL state, so a link opens
+// where the sender was looking.
+
+import { LitElement, css, html, nothing } from 'lit';
+import { VIEWS, type View } from '../config/url';
+import './config-panel';
+import './device-view';
+import './no-webgpu';
+import './run-controls';
+import './stages-view';
+import './sweep-view';
+import './teach-view';
+import './train-view';
+import type { LabChart } from './lab-chart';
+import { runner, deviceLine } from './runner';
+import { copyText, downloadJson, shareLink } from './share';
+import { sharedStyles } from './styles';
+import { store, StoreController } from './store';
+import { startUrlSync } from './url-sync';
+
+const VIEW_TITLES: Record<View, string> = {
+  train: 'Training curves',
+  stages: 'Stage latency',
+  sweep: 'Table-size sweep',
+  teach: 'How LazyDP works',
+  device: 'Device',
+};
+
+export class DpLab extends LitElement {
+  static properties = { share: { state: true } };
+  declare share: { url: string; withResults: boolean; copied: boolean } | undefined;
+  readonly storeCtl = new StoreController(this);
+
+  static styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+        min-height: 100vh;
+        background: var(--bg);
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 16px;
+        padding: 10px 20px;
+        background: #0f172a;
+        color: #e2e8f0;
+      }
+      .brand {
+        font-weight: 700;
+        font-size: 16px;
+        letter-spacing: -0.01em;
+        white-space: nowrap;
+      }
+      .brand span {
+        font-weight: 400;
+        color: #94a3b8;
+        margin-left: 8px;
+        font-size: 13px;
+      }
+      .chip {
+        font-size: 12px;
+        color: #cbd5e1;
+        border: 1px solid #334155;
+        border-radius: 999px;
+        padding: 2px 10px;
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        max-width: 36ch;
+      }
+      .chip .dot {
+        display: inline-block;
+        width: 7px;
+        height: 7px;
+        border-radius: 50%;
+        margin-right: 6px;
+        background: #22c55e;
+      }
+      .chip.lost .dot,
+      .chip.unavailable .dot {
+        background: #ef4444;
+      }
+      .chip.pending .dot {
+        background: #eab308;
+      }
+      .spacer {
+        flex: 1;
+      }
+      header button {
+        background: #1e293b;
+        border-color: #334155;
+        color: #e2e8f0;
+      }
+      header button:hover:not(:disabled) {
+        border-color: #64748b;
+      }
+      header button.primary {
+        background: var(--accent);
+        border-color: var(--accent);
+      }
+      .layout {
+        display: grid;
+        grid-template-columns: 330px 1fr;
+        min-height: calc(100vh - 52px);
+      }
+      aside {
+        border-right: 1px solid var(--line);
+        background: white;
+        padding: 4px 14px 20px;
+        overflow: auto;
+        max-height: calc(100vh - 52px);
+        position: sticky;
+        top: 0;
+      }
+      main {
+        padding: 16px 20px 40px;
+        display: grid;
+        gap: 14px;
+        align-content: start;
+        min-width: 0;
+      }
+      nav {
+        display: flex;
+        gap: 2px;
+        border-bottom: 1px solid var(--line);
+      }
+      nav button {
+        border: none;
+        border-bottom: 2px solid transparent;
+        border-radius: 0;
+        background: none;
+        padding: 8px 12px;
+        color: var(--muted);
+        font-weight: 500;
+      }
+      nav button[aria-selected='true'] {
+        color: var(--fg);
+        border-bottom-color: var(--accent);
+      }
+      .banner {
+        border-radius: 8px;
+        padding: 10px 14px;
+        border: 1px solid;
+        display: grid;
+        grid-template-columns: 1fr auto;
+        gap: 4px 12px;
+        align-items: start;
+      }
+      .banner.error {
+        background: var(--danger-weak);
+        border-color: #fecaca;
+        color: #7f1d1d;
+      }
+      .banner.warning {
+        background: var(--warn-weak);
+        border-color: #fde68a;
+        color: #78350f;
+      }
+      .banner.info {
+        background: #eff6ff;
+        border-color: #bfdbfe;
+        color: #1e3a8a;
+      }
+      .banner b {
+        display: block;
+      }
+      .banner ul {
+        margin: 4px 0 0;
+        padding-left: 18px;
+        font-size: 12px;
+      }
+      .banner .acts {
+        display: flex;
+        gap: 6px;
+      }
+      .sharebox {
+        position: fixed;
+        right: 20px;
+        top: 56px;
+        width: min(560px, calc(100vw - 40px));
+        z-index: 10;
+        box-shadow: 0 10px 30px rgba(15, 23, 42, 0.18);
+      }
+      .sharebox input {
+        width: 100%;
+        font-family: ui-monospace, monospace;
+        font-size: 12px;
+      }
+      @media (max-width: 900px) {
+        .layout {
+          grid-template-columns: 1fr;
+        }
+        aside {
+          position: static;
+          max-height: none;
+          border-right: none;
+          border-bottom: 1px solid var(--line);
+        }
+      }
+      /* explanations hidden: a clean canvas for slides */
+      :host([data-text='0']) .layout {
+        grid-template-columns: 1fr;
+      }
+      :host([data-text='0']) aside {
+        display: none;
+      }
+    `,
+  ];
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    // a handle for debugging from the console and for the UI tests (e.g. simulating device loss)
+    (window as unknown as { __dpLab: unknown }).__dpLab = { store, runner };
+    startUrlSync();
+    window.addEventListener('pagehide', () => runner.release());
+    void this.boot();
+  }
+
+  private async boot() {
+    const ok = await runner.connect();
+    if (ok && store.ui.autorun && store.configValid) void runner.train();
+  }
+
+  protected updated(): void {
+    this.setAttribute('data-device', store.deviceState);
+    this.setAttribute('data-view', store.ui.view);
+    this.setAttribute('data-text', store.ui.text ? '1' : '0');
+  }
+
+  render() {
+    if (store.deviceState === 'unavailable' && !store.device) {
+      const b = store.banners.find((x) => x.id === 'device');
+      return html`<no-webgpu reason="adapter" .detail=${b?.message ?? ''}></no-webgpu>`;
+    }
+    const view = store.ui.view;
+    return html`
+      <header>
+        <div class="brand">DP-SGD Lab<span>differentially private recommendation training on WebGPU</span></div>
+        <div class="chip ${store.deviceState}" title="GPU adapter (see the Device view)"><span class="dot"></span>${store.device ? deviceLine() : 'connecting…'}</div>
+        <div class="spacer"></div>
+        <button id="toggle-text" @click=${() => store.setUi('text', !store.ui.text)} title="Hide explanations and the configuration, for slides">
+          ${store.ui.text ? 'Hide explanations' : 'Show explanations'}
+        </button>
+        <button id="share" class="primary" @click=${this.openShare} title="A link with this configuration and the numbers measured here">Share results</button>
+        <button id="download-json" @click=${downloadJson} ?disabled=${store.runs.length === 0 && store.sweep.length === 0}>Download JSON</button>
+      </header>
+      ${this.share ? this.shareBox() : nothing}
+      <div class="layout">
+        <aside><config-panel></config-panel></aside>
+        <main>
+          ${store.banners.map((b) => this.bannerView(b))}
+          <run-controls></run-controls>
+          <nav role="tablist">
+            ${VIEWS.map(
+              (v) => html`<button role="tab" data-view=${v} aria-selected=${v === view ? 'true' : 'false'} @click=${() => store.setUi('view', v)}>${VIEW_TITLES[v]}</button>`,
+            )}
+          </nav>
+          <section>${this.viewFor(view)}</section>
+        </main>
+      </div>
+    `;
+  }
+
+  private viewFor(v: View) {
+    switch (v) {
+      case 'train':
+        return html`<train-view></train-view>`;
+      case 'stages':
+        return html`<stages-view></stages-view>`;
+      case 'sweep':
+        return html`<sweep-view></sweep-view>`;
+      case 'teach':
+        return html`<teach-view></teach-view>`;
+      case 'device':
+        return html`<device-view></device-view>`;
+    }
+  }
+
+  private bannerView(b: (typeof store.banners)[number]) {
+    return html`<div class="banner ${b.kind}" role=${b.kind === 'error' ? 'alert' : 'status'} data-banner=${b.id}>
+      <div>
+        <b>${b.title}</b>${b.message.length > 320
+          ? html`${b.message.slice(0, 300)}… <details><summary class="small">full message</summary><code style="white-space:pre-wrap">${b.message}</code></details>`
+          : b.message}
+        ${b.details?.length ? html`<ul>${b.details.map((d) => html`<li>${d}</li>`)}</ul>` : nothing}
+      </div>
+      <div class="acts">
+        ${b.action ? html`<button class="primary" @click=${b.action.run}>${b.action.label}</button>` : nothing}
+        <button class="ghost" title="Dismiss" @click=${() => store.dismiss(b.id)}>✕</button>
+      </div>
+    </div>`;
+  }
+
+  private openShare = async () => {
+    const s = shareLink();
+    this.share = { ...s, copied: false };
+    const copied = await copyText(s.url);
+    if (this.share?.url === s.url) this.share = { ...s, copied };
+  };
+
+  private shareBox() {
+    const s = this.share!;
+    return html`<div class="card sharebox" id="sharebox">
+      <div class="row" style="justify-content:space-between">
+        <h2>${s.withResults ? 'Link with your results' : 'Link to this configuration'}</h2>
+        <button class="ghost" @click=${() => (this.share = undefined)}>✕</button>
+      </div>
+      <p class="small muted">
+        ${s.withResults
+          ? 'Carries the configuration, this device and the per-stage medians measured here. Whoever opens it sees your numbers beside a button that runs the same configuration on their GPU.'
+          : 'Nothing has been measured on this configuration yet: the link carries the configuration only. Train or run all four algorithms to include results.'}
+      </p>
+      <input id="share-link" readonly .value=${s.url} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
+      <div class="row" style="margin-top:8px">
+        <button @click=${async () => (this.share = { ...s, copied: await copyText(s.url) })}>Copy</button>
+        <span class="small ${s.copied ? '' : 'muted'}">${s.copied ? 'Copied to the clipboard.' : 'Select and copy the link.'}</span>
+        <span class="spacer"></span>
+        <span class="small muted">${s.url.length} characters</span>
+      </div>
+    </div>`;
+  }
+
+  /** Every chart on the current view (for tests and slide export). */
+  charts(): LabChart[] {
+    const out: LabChart[] = [];
+    const walk = (root: ParentNode) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.tagName === 'LAB-CHART') out.push(el as LabChart);
+        if (el.shadowRoot) walk(el.shadowRoot);
+      }
+    };
+    walk(this.renderRoot);
+    return out;
+  }
+}
+customElements.define('dp-lab', DpLab);

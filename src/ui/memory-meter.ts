@@ -1,0 +1,61 @@
+// What the configuration needs on the GPU (the engine's own estimate) against what this device
+// allows per buffer and per binding; WebGPU does not reveal total GPU memory, so the per-buffer
+// limits are the hard wall a table meets first.
+
+import { LitElement, css, html, nothing } from 'lit';
+import { engine } from './engine';
+import { fmtBytes } from './format';
+import { sharedStyles } from './styles';
+import { store, StoreController } from './store';
+
+export class MemoryMeter extends LitElement {
+  readonly storeCtl = new StoreController(this);
+  static styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+        margin-top: 10px;
+        font-size: 12px;
+      }
+      .bar {
+        height: 6px;
+        border-radius: 3px;
+        background: #e2e8f0;
+        overflow: hidden;
+        margin: 4px 0;
+      }
+      .bar div {
+        height: 100%;
+        background: var(--accent);
+      }
+      .bar.bad div {
+        background: var(--danger);
+      }
+    `,
+  ];
+
+  render() {
+    if (!engine || !store.limits || !store.configValid) return nothing;
+    let est;
+    try {
+      est = engine.estimateMemory(store.config, store.limits);
+    } catch (e) {
+      return html`<div class="err">Memory estimate failed: ${(e as Error).message}</div>`;
+    }
+    const cap = Math.min(store.limits.maxBufferSize, store.limits.maxStorageBufferBindingSize);
+    const largest = est.buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a), { name: '', bytes: 0 });
+    const frac = Math.min(1, largest.bytes / cap);
+    this.toggleAttribute('data-too-big', !est.fits);
+    return html`<div title="Estimated by the engine before allocating anything">
+      <div class="row" style="justify-content:space-between">
+        <span>GPU memory <b data-total-bytes=${est.totalBytes}>${fmtBytes(est.totalBytes)}</b> in ${est.buffers.length} buffers</span>
+        ${est.fits ? html`<span class="badge ok">fits</span>` : html`<span class="badge danger">too big</span>`}
+      </div>
+      <div class=${est.fits ? 'bar' : 'bar bad'}><div style="width:${(frac * 100).toFixed(1)}%"></div></div>
+      <div class="muted">largest buffer ${fmtBytes(largest.bytes)} (${largest.name}) of ${fmtBytes(cap)} this device binds</div>
+      ${est.problem ? html`<div class="err" data-memory-problem>${est.problem}</div>` : nothing}
+    </div>`;
+  }
+}
+customElements.define('memory-meter', MemoryMeter);

@@ -1,0 +1,53 @@
+// The privacy a run will spend, before running it: sigma (calibrated when a target epsilon is
+// set) and epsilon after all steps, from the same accountant the engine uses.
+
+import { LitElement, css, html, nothing } from 'lit';
+import { isPrivate, type Config } from '../config/config';
+import { engine } from './engine';
+import { fmtNum } from './format';
+import { sharedStyles } from './styles';
+import { store, StoreController } from './store';
+
+let memo: { key: string; sigma?: number; eps?: number; error?: string } | undefined;
+
+function preview(c: Config) {
+  const key = JSON.stringify([c.algo, c.sigma, c.targetEpsilon, c.batch, c.datasetSize, c.steps, c.delta, c.sampling]);
+  if (memo?.key === key) return memo;
+  memo = { key };
+  try {
+    if (engine?.resolveSigma && engine.epsilonAfter) {
+      memo.sigma = engine.resolveSigma(c);
+      memo.eps = engine.epsilonAfter(c, memo.sigma, c.steps);
+    }
+  } catch (e) {
+    memo.error = (e as Error).message;
+  }
+  return memo;
+}
+
+export class PrivacyPreview extends LitElement {
+  readonly storeCtl = new StoreController(this);
+  static styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+        font-size: 12px;
+        margin-top: 6px;
+      }
+    `,
+  ];
+  render() {
+    const c = store.config;
+    if (!isPrivate(c)) return html`<div class="note info">SGD is not private: no noise, no clipping, ε = ∞. It is the baseline the private runs are compared with.</div>`;
+    if (!store.configValid || !engine) return nothing;
+    const p = preview(c);
+    if (p.error) return html`<div class="err">${p.error}</div>`;
+    if (p.sigma === undefined) return nothing;
+    return html`<div class="note info" data-privacy>
+      σ = <b>${fmtNum(p.sigma, 4)}</b>${c.targetEpsilon > 0 ? ' (calibrated)' : ''} · after ${c.steps.toLocaleString('en-US')} steps
+      <b>ε = ${fmtNum(p.eps, 3)}</b> at δ = ${c.delta} (q = ${fmtNum(c.batch / c.datasetSize, 3)}, RDP accountant)
+    </div>`;
+  }
+}
+customElements.define('privacy-preview', PrivacyPreview);

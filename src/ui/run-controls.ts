@@ -1,0 +1,113 @@
+// Train / pause / step / stop / reset and the progress of the main run. The host element carries
+// data-status (and data-steps) so tests and slides can wait on real state, not on time.
+
+import { LitElement, css, html, nothing } from 'lit';
+import { fmtDuration, fmtNum } from './format';
+import { runner } from './runner';
+import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
+import { store, StoreController } from './store';
+
+export class RunControls extends LitElement {
+  readonly storeCtl = new StoreController(this);
+
+  static styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+      }
+      .bar {
+        display: flex;
+        gap: 6px;
+        align-items: center;
+        flex-wrap: wrap;
+      }
+      .progress {
+        flex: 1;
+        min-width: 220px;
+        display: grid;
+        gap: 3px;
+      }
+      .track {
+        height: 8px;
+        border-radius: 4px;
+        background: #e2e8f0;
+        overflow: hidden;
+      }
+      .fill {
+        height: 100%;
+        background: var(--c, var(--accent));
+      }
+      .stats {
+        display: flex;
+        gap: 14px;
+        font-size: 12px;
+        color: var(--muted);
+        font-variant-numeric: tabular-nums;
+        flex-wrap: wrap;
+      }
+      .stats b {
+        color: var(--fg);
+        font-weight: 600;
+      }
+      .status {
+        font-size: 11px;
+        font-weight: 600;
+        text-transform: uppercase;
+        letter-spacing: 0.05em;
+      }
+    `,
+  ];
+
+  protected updated(): void {
+    this.setAttribute('data-status', store.status);
+    this.setAttribute('data-steps', String(store.current?.stepsDone ?? 0));
+  }
+
+  render() {
+    const s = store.status;
+    const ready = store.deviceState === 'ready';
+    const otherJob = store.job !== null && store.job !== 'train';
+    const busy = s === 'starting' || s === 'running' || s === 'pausing';
+    const fit = runner.fits();
+    const resumable = s === 'paused' && !!store.current;
+    const canTrain = ready && !busy && !otherJob && store.configValid && (fit.fits || resumable);
+    const cur = store.current;
+    const done = cur?.stepsDone ?? 0;
+    const total = cur?.target ?? store.config.steps;
+    const last = cur?.log.at(-1);
+    const sps = last?.stepsPerSec;
+    const left = sps && busy ? (total - done) / sps : NaN;
+    const resume = s === 'paused' && cur;
+    const algo = cur?.algo ?? store.config.algo;
+    return html`<div class="bar">
+        <button class="primary" id="train" ?disabled=${!canTrain} @click=${() => runner.train()} title=${resume ? 'Continue the paused run' : 'Start a run with this configuration'}>
+          ${resume ? '▶ Resume' : '▶ Train'}
+        </button>
+        <button id="pause" ?disabled=${s !== 'running'} @click=${() => runner.pause()} title="Pause at the next step boundary">❚❚ Pause</button>
+        <button id="step" ?disabled=${!canTrain} @click=${() => runner.stepOnce()} title="Run exactly one step">Step</button>
+        <button id="stop" ?disabled=${!(s === 'running' || s === 'paused')} @click=${() => runner.stop()} title="End this run, keep its results">■ Stop</button>
+        <button id="reset" ?disabled=${!cur && s === 'idle'} @click=${() => runner.reset()} title="Discard the current run">↺ Reset</button>
+        <div class="progress" style="--c:${ALGO_COLORS[algo]}">
+          <div class="stats">
+            <span class="status" style="color:${ALGO_COLORS[algo]}">${ALGO_LABELS[algo]} · ${s}</span>
+            <span>step <b id="step-count">${done}</b> / ${total}</span>
+            ${sps ? html`<span><b>${fmtNum(sps, 3)}</b> steps/s</span>` : nothing}
+            ${busy && Number.isFinite(left) ? html`<span><b>${fmtDuration(left)}</b> left</span>` : nothing}
+            ${last?.epsilon !== undefined ? html`<span>ε <b>${fmtNum(last.epsilon, 3)}</b></span>` : nothing}
+            ${cur?.seedFixed ? html`<span class="badge warn">fixed seed: reproducible, not private</span>` : nothing}
+          </div>
+          <div class="track" role="progressbar" aria-valuemin="0" aria-valuemax=${total} aria-valuenow=${done}>
+            <div class="fill" style="width:${total ? (100 * done) / total : 0}%"></div>
+          </div>
+        </div>
+      </div>
+      ${s === 'paused' && runner.staleConfig ? html`<p class="note" style="margin-top:8px">The configuration changed since this run started: Resume continues the old run; Reset, then Train, to use the new one.</p>` : nothing}
+      ${otherJob ? html`<p class="note info" style="margin-top:8px" data-job=${store.job!}>${store.jobText || store.job + '…'} <button class="ghost" @click=${() => runner.cancelJob()}>Cancel</button></p>` : nothing}
+      ${!store.configValid ? html`<p class="err" style="margin-top:6px">Fix the highlighted configuration fields to train.</p>` : nothing}
+      ${store.configValid && !fit.fits && !resumable
+        ? html`<p class="err" style="margin-top:6px" data-too-big>Too big for this device: ${fit.problem}</p>`
+        : nothing}`;
+  }
+}
+customElements.define('run-controls', RunControls);

@@ -1,0 +1,475 @@
+// Owns the GPU device and the trainers, and turns button presses into engine calls. One job
+// at a time (train, compare, sweep, teaching step); the engine awaits the GPU between steps,
+// so the page keeps handling events while a run is in progress.
+
+import { ALGOS, ConfigError, checkConsistency, type Algo, type Config } from '../config/config';
+import type { SharedResults } from '../config/url';
+import { describeDevice, requestLabDevice } from '../engine/device';
+import type { LogPoint } from '../engine/types';
+import { ensureEngine, engine, isCapacityError, type LabTrainer } from './engine';
+import { ALGO_LABELS } from './styles';
+import { store, type Job, type RunRecord } from './store';
+import { probeTimestamps } from './timing';
+
+/** A log point every ~1/150 of the run, on a divisor of evalEvery so AUC points land on one. */
+export function chooseLogEvery(steps: number, evalEvery: number): number {
+  const target = Math.max(1, Math.floor(steps / 150));
+  if (evalEvery <= 0) return target;
+  for (let k = Math.min(target, evalEvery); k >= 1; k--) if (evalEvery % k === 0) return k;
+  return 1;
+}
+
+/** Log-spaced total row counts between 2^from and 2^to. */
+export function sweepSizes(from: number, to: number, points: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < points; i++) {
+    const e = points === 1 ? from : from + ((to - from) * i) / (points - 1);
+    const n = Math.round(2 ** e);
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
+/** Splits a total row count over T tables (as equally as integers allow). */
+export function splitRows(total: number, tables: number): number[] {
+  const base = Math.max(1, Math.floor(total / tables));
+  return Array.from({ length: tables }, (_, i) => (i < total - base * tables ? base + 1 : base));
+}
+
+export interface ErrorReport {
+  title: string;
+  message: string;
+  key?: string;
+}
+
+/** Names what went wrong in terms a user can act on. */
+export function describeError(e: unknown): ErrorReport {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (e instanceof ConfigError) return { title: `Configuration: ${e.key}`, message: msg, key: e.key };
+  if (isCapacityError(e)) return { title: 'Too big for this device', message: msg, key: e.key };
+  const name = (e as { name?: string })?.name ?? '';
+  if (name === 'GPUPipelineError' || /\bWGSL\b|shader|createShaderModule|compil/i.test(msg))
+    return { title: 'Shader error', message: `${msg} — this is a bug in the lab's GPU code or in the browser's WebGPU implementation; please report it with the device panel's details.` };
+  if (name === 'OperationError' && /lost|destroyed/i.test(msg)) return { title: 'GPU device lost', message: msg };
+  if (/out of memory|OutOfMemory/i.test(msg)) return { title: 'Out of GPU memory', message: `${msg} — try fewer or smaller tables, a smaller batch or evalSize.` };
+  return { title: 'Run failed', message: msg };
+}
+
+function deviceLine(): string {
+  const d = store.device;
+  if (!d) return 'unknown device';
+  return [d.vendor, d.architecture, d.description].filter(Boolean).join(' / ') || 'unknown device';
+}
+
+export class LabRunner {
+  adapter: GPUAdapter | null = null;
+  device: GPUDevice | null = null;
+  private trainer?: LabTrainer;
+  private abort?: AbortController;
+  private stopRequested = false;
+  private mainPromise?: Promise<void>;
+  private jobAbort?: AbortController;
+  /** devices this page destroys on purpose: their `lost` is not an error */
+  private released = new WeakSet<GPUDevice>();
+
+  // ---------------- device ----------------
+
+  async connect(): Promise<boolean> {
+    store.deviceState = 'pending';
+    store.changed();
+    try {
+      const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+      if (!adapter) {
+        store.deviceState = 'unavailable';
+        store.changed();
+        return false;
+      }
+      const device = await requestLabDevice(adapter);
+      device.lost.then((info) => this.onLost(device, info));
+      device.addEventListener('uncapturederror', (ev) => this.onGpuError((ev as GPUUncapturedErrorEvent).error));
+      this.adapter = adapter;
+      this.device = device;
+      store.device = describeDevice(adapter, device);
+      store.limits = { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize };
+      await ensureEngine();
+      store.deviceState = 'ready';
+      store.dismiss('device-lost');
+      store.dismiss('device');
+      store.changed();
+      void probeTimestamps(device).then((p) => {
+        store.tsProbe = p;
+        store.changed();
+      });
+      return true;
+    } catch (e) {
+      store.deviceState = this.device ? 'ready' : 'unavailable';
+      store.banner({ id: 'device', kind: 'error', title: 'Could not start the lab', message: (e as Error).message ?? String(e) });
+      return false;
+    }
+  }
+
+  private onLost(device: GPUDevice, info: GPUDeviceLostInfo): void {
+    if (this.released.has(device) || device !== this.device) return;
+    this.device = null;
+    this.trainer = undefined;
+    this.abort?.abort();
+    this.jobAbort?.abort();
+    store.deviceState = 'lost';
+    if (store.status !== 'idle' && store.status !== 'done') store.status = 'error';
+    store.job = null;
+    store.jobText = '';
+    store.banner({
+      id: 'device-lost',
+      kind: 'error',
+      title: 'The GPU device was lost',
+      message: `${info.message || 'no message'} (reason: ${info.reason ?? 'unknown'}). The browser or the driver reset the GPU (a timeout, another tab, a driver update, or too much memory). Your configuration and the results so far are kept; reconnect to continue — the interrupted run starts over.`,
+      action: { label: 'Reconnect', run: () => void this.connect() },
+    });
+  }
+
+  private onGpuError(err: GPUError): void {
+    const oom = err.constructor?.name === 'GPUOutOfMemoryError';
+    store.banner({
+      id: 'gpu-error',
+      kind: 'error',
+      title: oom ? 'Out of GPU memory' : /shader|WGSL/i.test(err.message) ? 'Shader error' : 'GPU error',
+      message: oom ? `${err.message} — try fewer or smaller tables, a smaller batch or evalSize.` : err.message,
+    });
+  }
+
+  get ready(): boolean {
+    return !!this.device && store.deviceState === 'ready';
+  }
+
+  private fail(e: unknown, context: string): void {
+    if (store.deviceState === 'lost') return; // the lost-device banner says it all
+    const r = describeError(e);
+    store.banner({ id: 'run-error', kind: 'error', title: r.title, message: `${context}: ${r.message}` });
+    console.error(e);
+  }
+
+  async createTrainer(config: Config): Promise<LabTrainer> {
+    if (!this.device || !engine) throw new Error('no GPU device');
+    checkConsistency(config);
+    return engine.Trainer.create(this.device, config);
+  }
+
+  // ---------------- the main run ----------------
+
+  private newRecord(t: LabTrainer, requested: Config, source: RunRecord['source'], target: number): RunRecord {
+    return store.newRun({
+      algo: t.config.algo,
+      source,
+      requested: structuredClone(requested),
+      config: structuredClone(t.config),
+      seedFixed: t.seedFixed,
+      timing: t.timing,
+      target,
+    });
+  }
+
+  /** Train: start a fresh run, or resume a paused one. */
+  async train(): Promise<void> {
+    if (!this.canStart('train')) return;
+    if (!(this.trainer && store.status === 'paused' && store.current)) {
+      if (!this.fits().fits || !(await this.startMain())) return;
+    }
+    await this.runMain(Number.POSITIVE_INFINITY);
+  }
+
+  async stepOnce(): Promise<void> {
+    if (!this.canStart('train')) return;
+    if (!(this.trainer && store.status === 'paused' && store.current)) {
+      if (!this.fits().fits || !(await this.startMain())) return;
+    }
+    await this.runMain(1);
+  }
+
+  private canStart(job: Job): boolean {
+    if (!this.ready) return false;
+    if (store.job && store.job !== job) return false;
+    if (['starting', 'running', 'pausing'].includes(store.status) && job === 'train') return false;
+    if (!store.configValid) return false;
+    return true;
+  }
+
+  /** The engine's estimate against this device's limits, before anything is allocated. */
+  fits(config: Config = store.config): { fits: boolean; problem?: string } {
+    if (!engine || !store.limits) return { fits: true };
+    try {
+      const e = engine.estimateMemory(config, store.limits);
+      return { fits: e.fits, problem: e.problem };
+    } catch (err) {
+      return { fits: false, problem: (err as Error).message };
+    }
+  }
+
+  private async startMain(): Promise<boolean> {
+    this.disposeMain();
+    store.status = 'starting';
+    store.job = 'train';
+    store.dismiss('run-error');
+    store.changed();
+    try {
+      const requested = store.config;
+      this.trainer = await this.createTrainer(requested);
+      store.current = this.newRecord(this.trainer, requested, 'train', this.trainer.config.steps);
+      return true;
+    } catch (e) {
+      this.fail(e, 'Could not start training');
+      store.status = 'idle';
+      store.job = null;
+      store.changed();
+      return false;
+    }
+  }
+
+  private runMain(n: number): Promise<void> {
+    const t = this.trainer!;
+    const rec = store.current!;
+    this.abort = new AbortController();
+    this.stopRequested = false;
+    store.status = 'running';
+    store.job = 'train';
+    store.changed();
+    const steps = Math.min(n, rec.target - t.stepsDone);
+    const logEvery = n === 1 ? 1 : chooseLogEvery(rec.target, rec.config.evalEvery);
+    const p = (async () => {
+      try {
+        await t.run(steps, { logEvery, signal: this.abort!.signal, onLog: (pt) => this.onLog(rec, t, pt) });
+        rec.stepsDone = t.stepsDone;
+        rec.summary = t.summary();
+        if (this.stopRequested) store.status = 'stopped';
+        else if (t.stepsDone >= rec.target) store.status = 'done';
+        else store.status = 'paused';
+      } catch (e) {
+        this.fail(e, 'Training stopped');
+        store.status = 'error';
+      }
+      if (store.status !== 'paused') this.disposeMain();
+      store.job = null;
+      store.runs = [...store.runs];
+      store.changed();
+    })();
+    this.mainPromise = p;
+    return p;
+  }
+
+  private onLog(rec: RunRecord, t: LabTrainer, p: LogPoint): void {
+    rec.log = [...rec.log, p];
+    rec.stepsDone = t.stepsDone;
+    store.changedSoon();
+  }
+
+  pause(): void {
+    if (store.status !== 'running' || store.job !== 'train') return;
+    store.status = 'pausing';
+    this.abort?.abort();
+    store.changed();
+  }
+
+  async stop(): Promise<void> {
+    if (store.status === 'running' || store.status === 'pausing') {
+      this.stopRequested = true;
+      this.abort?.abort();
+      await this.mainPromise;
+    } else if (store.status === 'paused') {
+      store.status = 'stopped';
+      this.disposeMain();
+      store.changed();
+    }
+  }
+
+  async reset(): Promise<void> {
+    this.jobAbort?.abort();
+    if (store.status === 'running' || store.status === 'pausing') {
+      this.abort?.abort();
+      await this.mainPromise;
+    }
+    this.disposeMain();
+    if (store.current && store.status !== 'done') store.removeRun(store.current);
+    store.current = undefined;
+    store.status = 'idle';
+    store.dismiss('run-error');
+    store.changed();
+  }
+
+  private disposeMain(): void {
+    this.trainer?.destroy();
+    this.trainer = undefined;
+  }
+
+  /** Whether the paused run was made from a configuration other than the current one. */
+  get staleConfig(): boolean {
+    const c = store.current;
+    return !!c && JSON.stringify(c.requested) !== JSON.stringify(store.config);
+  }
+
+  // ---------------- background jobs ----------------
+
+  cancelJob(): void {
+    this.jobAbort?.abort();
+  }
+
+  private beginJob(job: Job): AbortSignal | null {
+    if (!this.ready || store.job || ['starting', 'running', 'pausing'].includes(store.status) || !store.configValid) return null;
+    store.job = job;
+    store.dismiss('run-error');
+    this.jobAbort = new AbortController();
+    store.changed();
+    return this.jobAbort.signal;
+  }
+
+  private endJob(): void {
+    store.job = null;
+    store.jobText = '';
+    store.runs = [...store.runs];
+    store.changed();
+  }
+
+  /** Runs each algorithm on the current configuration for `steps` steps (the stage chart). */
+  async compare(algos: readonly Algo[] = ALGOS, steps = store.ui.benchSteps): Promise<void> {
+    const signal = this.beginJob('compare');
+    if (!signal) return;
+    try {
+      for (const algo of algos) {
+        if (signal.aborted) break;
+        const requested = { ...store.config, algo };
+        try {
+          checkConsistency(requested);
+        } catch (e) {
+          store.banner({ id: `skip-${algo}`, kind: 'warning', title: `${ALGO_LABELS[algo]} skipped`, message: (e as Error).message });
+          continue;
+        }
+        const fit = this.fits(requested);
+        if (!fit.fits) {
+          store.banner({ id: `skip-${algo}`, kind: 'warning', title: `${ALGO_LABELS[algo]} skipped: too big for this device`, message: fit.problem ?? '' });
+          continue;
+        }
+        store.jobText = `${ALGO_LABELS[algo]}: starting`;
+        store.changed();
+        const t = await this.createTrainer(requested);
+        try {
+          const target = Math.min(steps, t.config.steps);
+          const rec = this.newRecord(t, requested, 'compare', target);
+          await t.run(target, {
+            logEvery: chooseLogEvery(target, t.config.evalEvery),
+            signal,
+            onLog: (p) => {
+              this.onLog(rec, t, p);
+              store.jobText = `${ALGO_LABELS[algo]}: step ${p.step} of ${target}`;
+            },
+          });
+          rec.stepsDone = t.stepsDone;
+          rec.summary = t.summary();
+        } finally {
+          t.destroy();
+        }
+      }
+    } catch (e) {
+      this.fail(e, 'Comparison stopped');
+    }
+    this.endJob();
+  }
+
+  /** Short runs at several table sizes per algorithm: step time vs total rows. */
+  async sweep(): Promise<void> {
+    const signal = this.beginJob('sweep');
+    if (!signal) return;
+    const ui = store.ui;
+    const base = store.config;
+    const sizes = sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints);
+    store.sweep = [];
+    const tooBig = new Set<Algo>();
+    try {
+      outer: for (const total of sizes) {
+        for (const algo of ALGOS) {
+          if (signal.aborted) break outer;
+          const tables = splitRows(total, base.tables.length);
+          // steps + 1: the run never reaches its last step, so no final evaluation is timed
+          const cfg: Config = { ...base, algo, tables, steps: ui.sweepSteps + 1, evalEvery: 0 };
+          try {
+            checkConsistency(cfg);
+          } catch (e) {
+            store.sweep = [...store.sweep, { algo, totalRows: total, skipped: (e as Error).message }];
+            continue;
+          }
+          if (tooBig.has(algo)) {
+            store.sweep = [...store.sweep, { algo, totalRows: total, skipped: 'too big for this device' }];
+            continue;
+          }
+          const est = engine!.estimateMemory(cfg, store.limits);
+          if (!est.fits) {
+            tooBig.add(algo);
+            store.sweep = [...store.sweep, { algo, totalRows: total, skipped: est.problem ?? 'too big for this device' }];
+            continue;
+          }
+          store.jobText = `${ALGO_LABELS[algo]} at ${total.toLocaleString('en-US')} rows`;
+          store.changed();
+          let t: LabTrainer | undefined;
+          try {
+            t = await this.createTrainer(cfg);
+            await t.run(ui.sweepSteps, { logEvery: ui.sweepSteps, signal });
+            const s = t.summary();
+            store.sweep = [...store.sweep, { algo, totalRows: total, stepMs: s.stepMedianMs, stageMs: s.stageMedianMs }];
+          } catch (e) {
+            if (isCapacityError(e)) {
+              tooBig.add(algo);
+              store.sweep = [...store.sweep, { algo, totalRows: total, skipped: (e as Error).message }];
+            } else throw e;
+          } finally {
+            t?.destroy();
+          }
+          store.changed();
+        }
+      }
+    } catch (e) {
+      this.fail(e, 'Sweep stopped');
+    }
+    this.endJob();
+  }
+
+  /** Runs `fn` as the teaching job (one step at a time), refusing while anything else runs. */
+  async teach<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    if (!this.beginJob('teach')) return undefined;
+    try {
+      return await fn();
+    } catch (e) {
+      this.fail(e, 'Teaching view');
+      return undefined;
+    } finally {
+      this.endJob();
+    }
+  }
+
+  // ---------------- results ----------------
+
+  /** Measured medians per algorithm on the current configuration, for a shared link. */
+  results(): SharedResults | undefined {
+    const latest = store.latestByAlgo((r) => !!r.summary && r.summary.steps > 0);
+    if (latest.size === 0) return undefined;
+    const algos: SharedResults['algos'] = {};
+    let timing: SharedResults['timing'] = 'gpu-timestamp';
+    for (const [algo, r] of latest) {
+      algos[algo] = { stageMs: r.summary!.stageMedianMs, stepMs: r.summary!.stepMedianMs };
+      if (r.timing === 'cpu') timing = 'cpu';
+    }
+    return { device: deviceLine(), timing, algos };
+  }
+
+  /** Simulates a lost device (a debugging aid and the error-path test). */
+  loseDevice(): void {
+    this.device?.destroy();
+  }
+
+  /** Gives the device back (page unload). */
+  release(): void {
+    if (this.device) {
+      this.released.add(this.device);
+      this.device.destroy();
+    }
+  }
+}
+
+export const runner = new LabRunner();
+export { deviceLine };

@@ -1,0 +1,59 @@
+// Links and downloads. A link is the page address plus the state fragment; "share results"
+// adds this page's measured per-stage medians and device to it. The JSON download holds
+// everything measured here, with the link that reproduces the configuration.
+
+import type { SharedResults } from '../config/url';
+import { downloadBlob } from './lab-chart';
+import { runner } from './runner';
+import { store } from './store';
+
+export function linkFor(results?: SharedResults): string {
+  return `${location.origin}${location.pathname}#${store.fragment(results)}`;
+}
+
+/** The link with this page's results (or the configuration alone when nothing is measured yet). */
+export function shareLink(): { url: string; withResults: boolean } {
+  const results = runner.results();
+  return { url: `${location.origin}${location.pathname}#${store.fragment(results ?? undefined)}`, withResults: !!results };
+}
+
+export function resultsJson(): unknown {
+  return {
+    lab: 'dp-webgpu-lab',
+    format: 1,
+    createdAt: new Date().toISOString(),
+    link: linkFor(runner.results()),
+    config: store.config,
+    device: store.device,
+    timestampProbe: store.tsProbe,
+    runs: store.runs.map((r) => ({
+      algo: r.algo,
+      source: r.source,
+      requested: r.requested,
+      config: r.config,
+      seedFixed: r.seedFixed,
+      note: r.seedFixed ? 'fixed seed: reproducible, not private' : undefined,
+      timing: r.timing,
+      stepsDone: r.stepsDone,
+      summary: r.summary ?? null,
+      log: r.summary ? undefined : r.log,
+    })),
+    sweep: store.sweep,
+    shared: store.shared ?? null,
+  };
+}
+
+export function downloadJson(): void {
+  const text = JSON.stringify(resultsJson(), (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  downloadBlob(`dp-lab-results-${stamp}.json`, new Blob([text], { type: 'application/json' }));
+}
+
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false; // no permission (or not focused): the link stays visible to copy by hand
+  }
+}

@@ -1,0 +1,226 @@
+// Where a step's time goes: per-stage medians as stacked bars, one bar per algorithm on the
+// same configuration, and the sender's bars beside them when the page was opened from a
+// shared link. Medians over many steps, because single GPU timings are noisy.
+
+import { LitElement, css, html, nothing } from 'lit';
+import { ALGOS, type Algo } from '../config/config';
+import { STAGES, type Stage, type StageTimes } from '../engine/types';
+import { fmtMs } from './format';
+import type { ChartSpec } from './lab-chart';
+import './lab-chart';
+import { runner } from './runner';
+import { ALGO_COLORS, ALGO_LABELS, STAGE_COLORS, sharedStyles } from './styles';
+import { store, StoreController, type RunRecord } from './store';
+import { looksQuantized } from './timing';
+
+export const STAGE_TEXT: Record<Stage, string> = {
+  gather: 'embedding-bag forward: read the rows of each bag and sum them',
+  mlp_forward: 'bottom MLP on the dense features, interaction, top MLP, loss',
+  backward: 'gradients of the MLPs and of the pooled embeddings',
+  clip: "per-example gradient norms from activations and output gradients (no per-example gradients materialised), clip factors, clipped sums; rows sorted so each row's gradient is summed in order",
+  noise: 'Gaussian noise sampling (Philox) into a buffer; 0 when the fused kernel samples inside update',
+  update: 'writing the parameters: eager DP-SGD rewrites every row of every table; LazyDP only the rows of the next batch',
+};
+
+interface Bar {
+  label: string;
+  stageMs: StageTimes;
+  stepMs: number;
+  from: 'here' | 'sender';
+  algo: Algo;
+}
+
+export function stackedSpec(bars: Bar[]): ChartSpec {
+  return {
+    type: 'bar',
+    data: {
+      labels: bars.map((b) => b.label),
+      datasets: STAGES.map((s) => ({
+        label: s,
+        data: bars.map((b) => b.stageMs[s]),
+        backgroundColor: bars.map((b) => (b.from === 'sender' ? STAGE_COLORS[s] + '88' : STAGE_COLORS[s])),
+        borderColor: STAGE_COLORS[s],
+        borderWidth: bars.map((b) => (b.from === 'sender' ? 1 : 0)),
+        stack: 'step',
+      })),
+    },
+    options: {
+      indexAxis: 'y',
+      scales: {
+        x: { stacked: true, title: { display: true, text: 'milliseconds per step (median per stage)' }, beginAtZero: true },
+        y: { stacked: true },
+      },
+      plugins: {
+        legend: { position: 'bottom', labels: { boxWidth: 12 } },
+        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${fmtMs(ctx.parsed.x as number)}` } },
+      },
+    },
+  };
+}
+
+/** Every stage time measured with timestamps on this page: the evidence for quantization. */
+function measuredTimes(runs: RunRecord[]): number[] {
+  const out: number[] = [];
+  for (const r of runs) {
+    if (r.timing !== 'gpu-timestamp') continue;
+    for (const p of r.log) for (const s of STAGES) out.push(p.stageMs[s]);
+  }
+  return out;
+}
+
+export class StagesView extends LitElement {
+  readonly storeCtl = new StoreController(this);
+  static styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: grid;
+        gap: 14px;
+      }
+      dl {
+        display: grid;
+        grid-template-columns: max-content 1fr;
+        gap: 3px 12px;
+        margin: 0;
+        font-size: 13px;
+      }
+      dt {
+        font-weight: 600;
+      }
+      dd {
+        margin: 0;
+        color: #334155;
+      }
+      .shared {
+        border-left: 4px solid var(--accent);
+      }
+      label.inline {
+        font-size: 12px;
+        color: var(--muted);
+        display: inline-flex;
+        gap: 4px;
+        align-items: center;
+      }
+      label.inline input {
+        width: 70px;
+      }
+    `,
+  ];
+
+  private bars(): Bar[] {
+    const here = store.latestByAlgo((r) => !!r.summary && r.summary.steps > 0);
+    const cur = store.current;
+    if (cur?.summary && cur.summary.steps > 0 && !here.has(cur.algo)) here.set(cur.algo, cur);
+    const shared = store.shared?.results;
+    const bars: Bar[] = [];
+    for (const algo of ALGOS) {
+      const s = shared?.algos[algo];
+      if (s) bars.push({ label: `sender · ${ALGO_LABELS[algo]}`, stageMs: s.stageMs, stepMs: s.stepMs, from: 'sender', algo });
+      const r = here.get(algo);
+      if (r) bars.push({ label: `${shared ? 'here · ' : ''}${ALGO_LABELS[algo]}`, stageMs: r.summary!.stageMedianMs, stepMs: r.summary!.stepMedianMs, from: 'here', algo });
+    }
+    return bars;
+  }
+
+  render() {
+    const bars = this.bars();
+    const runs = store.runs;
+    const cpu = runs.some((r) => r.timing === 'cpu');
+    const quantized = looksQuantized(measuredTimes(runs)) || (store.tsProbe?.quantumNs ?? 0) >= 100_000;
+    const free = store.deviceState === 'ready' && store.job === null && !['running', 'starting', 'pausing'].includes(store.status) && store.configValid;
+    const shared = store.shared;
+    const text = store.ui.text;
+    this.toggleAttribute('data-quantized', quantized);
+    return html`
+      ${shared ? this.sharedCard(free) : nothing}
+      <div class="row">
+        <button class="primary" id="run-all" ?disabled=${!free} @click=${() => runner.compare(ALGOS, store.ui.benchSteps)}>Run all four algorithms</button>
+        <label class="inline"
+          >steps each
+          <input type="number" min="2" max="100000" .value=${String(store.ui.benchSteps)} @change=${(e: Event) => this.setSteps((e.target as HTMLInputElement).value)} />
+        </label>
+        <span class="small muted">same configuration, one after another; medians over the steps of each run</span>
+      </div>
+      ${cpu
+        ? html`<p class="note" data-timing-note="cpu">
+            Timing is <b>CPU-side</b> (this device has no <code>timestamp-query</code>): each stage is submitted and awaited on its own, so the
+            times include submission and read-back overhead and are coarse. Compare bars with each other, not with GPU-timestamp numbers.
+          </p>`
+        : nothing}
+      ${quantized
+        ? html`<p class="note" data-timing-note="quantized">
+            GPU timestamps look <b>quantized to 100 µs</b> (Chrome rounds them unless WebGPU developer features are on): stages shorter than
+            0.1 ms read as 0 or 0.1 ms. Medians over many steps still rank the stages; for exact numbers enable
+            <code>chrome://flags/#enable-webgpu-developer-features</code> or use the node CLI.
+          </p>`
+        : nothing}
+      ${store.config.noiseKernel === 'fused'
+        ? html`<p class="note info" data-timing-note="fused">
+            <b>Fused noise kernel:</b> noise is sampled inside the update kernel, so its cost is reported under <b>update</b> and <b>noise</b>
+            reads 0. Choose <code>noiseKernel = unfused</code> to see sampling on its own (and why fusing pays).
+          </p>`
+        : nothing}
+      <lab-chart id="chart-stages" heading="Per-stage latency" filename="stage-latency" .height=${Math.max(200, 70 + bars.length * 44)} .spec=${stackedSpec(bars)}>
+        <span slot="empty">Train, or run all four algorithms, to measure the stages</span>
+        ${bars.length ? this.table(bars) : nothing}
+      </lab-chart>
+      ${text
+        ? html`<div class="card">
+            <h2>The six stages of a step</h2>
+            <dl>${STAGES.map((s) => html`<dt><span class="swatch" style="background:${STAGE_COLORS[s]}"></span>${s}</dt><dd>${STAGE_TEXT[s]}</dd>`)}</dl>
+          </div>`
+        : nothing}
+    `;
+  }
+
+  private table(bars: Bar[]) {
+    return html`<table class="num" id="stages-table" style="margin-top:10px;width:100%">
+      <tr>
+        <th></th>
+        ${STAGES.map((s) => html`<th>${s}</th>`)}
+        <th>step</th>
+      </tr>
+      ${bars.map(
+        (b) => html`<tr data-from=${b.from} data-algo=${b.algo}>
+          <td><span class="swatch" style="background:${ALGO_COLORS[b.algo]}"></span>${b.label}</td>
+          ${STAGES.map((s) => html`<td>${fmtMs(b.stageMs[s])}</td>`)}
+          <td><b>${fmtMs(b.stepMs)}</b></td>
+        </tr>`,
+      )}
+    </table>`;
+  }
+
+  private sharedCard(free: boolean) {
+    const sh = store.shared!;
+    const algos = ALGOS.filter((a) => sh.results.algos[a]);
+    const differs = JSON.stringify(sh.config) !== JSON.stringify(store.config);
+    return html`<div class="card shared" id="shared-card">
+      <div class="row" style="justify-content:space-between">
+        <h2>Shared results</h2>
+        <button class="ghost small" title="Hide the sender's numbers" @click=${() => this.dismissShared()}>✕</button>
+      </div>
+      <p>
+        Measured on <b data-shared-device>${sh.results.device || 'an unnamed device'}</b> with
+        ${sh.results.timing === 'cpu' ? 'CPU-side (coarse) timing' : 'GPU timestamps'}: step medians
+        ${algos.map((a, i) => html`${i ? ', ' : ''}${ALGO_LABELS[a]} <b>${fmtMs(sh.results.algos[a]!.stepMs)}</b>`)}.
+      </p>
+      ${differs ? html`<p class="note">You changed the configuration since opening the link; "Run here" uses your current one, so the bars may not compare like for like.</p>` : nothing}
+      <button class="primary" id="run-here" ?disabled=${!free} @click=${() => runner.compare(algos, store.ui.benchSteps)}>
+        Run the same ${algos.length > 1 ? `${algos.length} algorithms` : 'algorithm'} here
+      </button>
+      <span class="small muted">${store.device ? `on ${[store.device.vendor, store.device.architecture].filter(Boolean).join(' / ') || 'this device'}` : ''}; bars appear side by side below</span>
+    </div>`;
+  }
+
+  private setSteps(v: string) {
+    const n = Math.round(+v);
+    if (Number.isFinite(n) && n >= 2 && n <= 100_000) store.setUi('benchSteps', n);
+    else this.requestUpdate();
+  }
+
+  private dismissShared() {
+    store.shared = undefined;
+    store.changed();
+  }
+}
+customElements.define('stages-view', StagesView);

@@ -1,0 +1,190 @@
+// The lab's whole state in one typed object. The part a link should reproduce (config, ui,
+// shared results) round-trips through src/config/url.ts; the rest is what was measured here.
+// Components read it through StoreController and never keep their own copies.
+
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { DEFAULT_CONFIG, checkConsistency, ConfigError, type Algo, type Config } from '../config/config';
+import { DEFAULT_UI, encodeConfig, encodeState, type SharedResults, type UiState, type UrlIssue } from '../config/url';
+import type { DeviceInfo } from '../engine/device';
+import type { LogPoint, RunSummary, StageTimes, TimingSource } from '../engine/types';
+import type { Limits } from './engine';
+import type { TimestampProbe } from './timing';
+
+export type RunStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'done' | 'stopped' | 'error';
+export type Job = 'train' | 'compare' | 'sweep' | 'teach';
+export type DeviceState = 'pending' | 'ready' | 'lost' | 'unavailable';
+
+export interface RunRecord {
+  id: number;
+  algo: Algo;
+  /** where it came from: the Train button, "run all four", or a re-run of shared results */
+  source: 'train' | 'compare';
+  /** the configuration as the user set it (seed may be 'random', sigma uncalibrated) */
+  requested: Config;
+  /** as the engine resolved it */
+  config: Config;
+  seedFixed: boolean;
+  timing: TimingSource;
+  log: LogPoint[];
+  summary?: RunSummary;
+  stepsDone: number;
+  /** steps this run was asked for (compare runs may stop short of config.steps) */
+  target: number;
+}
+
+export interface SweepPoint {
+  algo: Algo;
+  totalRows: number;
+  stepMs?: number;
+  stageMs?: StageTimes;
+  /** why this size was not measured (too big for the device, error) */
+  skipped?: string;
+}
+
+export interface Banner {
+  id: string;
+  kind: 'error' | 'warning' | 'info';
+  title: string;
+  message: string;
+  details?: string[];
+  action?: { label: string; run: () => void };
+}
+
+export interface SharedState {
+  results: SharedResults;
+  /** the sender's configuration, to notice when the reader has changed it since */
+  config: Config;
+}
+
+/** Same configuration apart from the algorithm: runs that can stand side by side. */
+export function signature(c: Config): string {
+  return encodeConfig({ ...c, algo: DEFAULT_CONFIG.algo, seed: 'random' });
+}
+
+export class LabStore extends EventTarget {
+  config: Config = structuredClone(DEFAULT_CONFIG) as Config;
+  ui: UiState = { ...DEFAULT_UI };
+  shared?: SharedState;
+  urlIssues: UrlIssue[] = [];
+  /** per key: text the user typed that does not parse (the field keeps the text) */
+  fieldErrors: Partial<Record<keyof Config, string>> = {};
+  device?: DeviceInfo;
+  limits?: Limits;
+  deviceState: DeviceState = 'pending';
+  tsProbe?: TimestampProbe;
+  status: RunStatus = 'idle';
+  job: Job | null = null;
+  /** human-readable activity of a background job (compare, sweep) */
+  jobText = '';
+  runs: RunRecord[] = [];
+  current?: RunRecord;
+  sweep: SweepPoint[] = [];
+  banners: Banner[] = [];
+  private nextId = 1;
+  private pending = 0;
+
+  /** The key at fault when the current keys do not fit together. */
+  get consistency(): ConfigError | undefined {
+    try {
+      checkConsistency(this.config);
+      return undefined;
+    } catch (e) {
+      return e instanceof ConfigError ? e : new ConfigError('config', String(e));
+    }
+  }
+
+  get configValid(): boolean {
+    return Object.keys(this.fieldErrors).length === 0 && !this.consistency;
+  }
+
+  setConfig<K extends keyof Config>(key: K, value: Config[K]): void {
+    this.config = { ...this.config, [key]: value };
+    delete this.fieldErrors[key];
+    this.changed();
+  }
+
+  replaceConfig(config: Config): void {
+    this.config = structuredClone(config);
+    this.fieldErrors = {};
+    this.changed();
+  }
+
+  setFieldError(key: keyof Config, message: string | undefined): void {
+    if (message) this.fieldErrors = { ...this.fieldErrors, [key]: message };
+    else if (key in this.fieldErrors) {
+      const { [key]: _gone, ...rest } = this.fieldErrors;
+      void _gone;
+      this.fieldErrors = rest;
+    } else return;
+    this.changed();
+  }
+
+  setUi<K extends keyof UiState>(key: K, value: UiState[K]): void {
+    if (this.ui[key] === value) return;
+    this.ui = { ...this.ui, [key]: value };
+    this.changed();
+  }
+
+  newRun(init: Omit<RunRecord, 'id' | 'log' | 'stepsDone'>): RunRecord {
+    const r: RunRecord = { ...init, id: this.nextId++, log: [], stepsDone: 0 };
+    this.runs = [...this.runs.slice(-23), r];
+    return r;
+  }
+
+  removeRun(r: RunRecord): void {
+    this.runs = this.runs.filter((x) => x !== r);
+  }
+
+  /** Runs comparable with the current configuration, latest per algorithm. */
+  latestByAlgo(filter: (r: RunRecord) => boolean = () => true): Map<Algo, RunRecord> {
+    const sig = signature(this.config);
+    const out = new Map<Algo, RunRecord>();
+    for (const r of this.runs) if (signature(r.requested) === sig && filter(r)) out.set(r.algo, r);
+    return out;
+  }
+
+  banner(b: Banner): void {
+    this.banners = [...this.banners.filter((x) => x.id !== b.id), b];
+    this.changed();
+  }
+
+  dismiss(id: string): void {
+    if (!this.banners.some((b) => b.id === id)) return;
+    this.banners = this.banners.filter((b) => b.id !== id);
+    this.changed();
+  }
+
+  /** The fragment for the current state; with measured results when sharing them. */
+  fragment(results?: SharedResults): string {
+    return encodeState({ config: this.config, ui: this.ui, results: results ?? this.shared?.results });
+  }
+
+  changed(): void {
+    this.dispatchEvent(new Event('change'));
+  }
+
+  /** Progress updates arrive per log point; coalesce them to keep the page responsive. */
+  changedSoon(): void {
+    if (this.pending) return;
+    this.pending = window.setTimeout(() => {
+      this.pending = 0;
+      this.changed();
+    }, 80);
+  }
+}
+
+export const store = new LabStore();
+
+/** Re-renders its host whenever the store changes. */
+export class StoreController implements ReactiveController {
+  private readonly onChange = () => this.host.requestUpdate();
+  constructor(private readonly host: ReactiveControllerHost) {
+    host.addController(this);
+  }
+  hostConnected(): void {
+    store.addEventListener('change', this.onChange);
+  }
+  hostDisconnected(): void {
+    store.removeEventListener('change', this.onChange);
+  }
+}

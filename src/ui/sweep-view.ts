@@ -1,0 +1,143 @@
+// Step time against total table rows, per algorithm: eager DP-SGD touches every row every step
+// and grows with the tables; LazyDP touches only the rows a batch reads and stays flat. Short
+// runs at log-spaced sizes; sizes the device cannot hold are skipped and said so.
+
+import { LitElement, css, html, nothing } from 'lit';
+import type { ChartDataset } from 'chart.js';
+import { ALGOS } from '../config/config';
+import type { UiState } from '../config/url';
+import { UI_SCHEMA } from '../config/url';
+import { fmtMs, fmtRows } from './format';
+import type { ChartSpec } from './lab-chart';
+import './lab-chart';
+import { runner, sweepSizes } from './runner';
+import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
+import { store, StoreController, type SweepPoint } from './store';
+
+export function sweepSpec(points: SweepPoint[]): ChartSpec {
+  const datasets: ChartDataset<'line'>[] = ALGOS.map((a) => ({
+    label: ALGO_LABELS[a],
+    data: points.filter((p) => p.algo === a && p.stepMs !== undefined).map((p) => ({ x: p.totalRows, y: p.stepMs! })),
+    borderColor: ALGO_COLORS[a],
+    backgroundColor: ALGO_COLORS[a],
+    borderWidth: 2,
+    pointRadius: 3,
+  })).filter((d) => d.data.length > 0);
+  return {
+    type: 'line',
+    data: { datasets },
+    options: {
+      parsing: false,
+      scales: {
+        x: { type: 'logarithmic', title: { display: true, text: 'total embedding rows (log scale)' }, ticks: { callback: (v) => (Math.log2(+v) % 1 === 0 ? fmtRows(+v) : '') } },
+        y: { title: { display: true, text: 'median step time (ms)' }, beginAtZero: true },
+      },
+      plugins: {
+        legend: { position: 'bottom', labels: { boxWidth: 12 } },
+        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${fmtMs(ctx.parsed.y as number)} at ${fmtRows(ctx.parsed.x as number)} rows` } },
+      },
+    },
+  };
+}
+
+type SweepKey = 'sweepFrom' | 'sweepTo' | 'sweepPoints' | 'sweepSteps';
+
+export class SweepView extends LitElement {
+  readonly storeCtl = new StoreController(this);
+  static styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: grid;
+        gap: 14px;
+      }
+      label.inline {
+        font-size: 12px;
+        color: var(--muted);
+        display: inline-flex;
+        gap: 4px;
+        align-items: center;
+      }
+      label.inline input {
+        width: 62px;
+      }
+    `,
+  ];
+
+  render() {
+    const ui = store.ui;
+    const sizes = sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints);
+    const free = store.deviceState === 'ready' && store.job === null && !['running', 'starting', 'pausing'].includes(store.status) && store.configValid;
+    const skipped = store.sweep.filter((p) => p.skipped);
+    const running = store.job === 'sweep';
+    this.setAttribute('data-sweep', running ? 'running' : store.sweep.length ? 'done' : 'empty');
+    return html`
+      ${ui.text
+        ? html`<p class="explain">
+            Eager DP-SGD adds noise to <i>every</i> row of every table at every step, so its step time grows with the tables even though a
+            batch reads only a few rows. LazyDP defers each row's noise until the row is read again and draws it in one go, so its step time
+            stays flat as the tables grow. Each point is the median step of a short run (${ui.sweepSteps} steps) with the current model,
+            batch and ${store.config.tables.length} table${store.config.tables.length > 1 ? 's' : ''} sharing the rows.
+          </p>`
+        : nothing}
+      <div class="row">
+        <button class="primary" id="run-sweep" ?disabled=${!free} @click=${() => runner.sweep()}>Run sweep</button>
+        ${this.num('sweepFrom', 'from 2^', ui.sweepFrom)} ${this.num('sweepTo', 'to 2^', ui.sweepTo)} ${this.num('sweepPoints', 'sizes', ui.sweepPoints)}
+        ${this.num('sweepSteps', 'steps each', ui.sweepSteps)}
+        <span class="small muted">${sizes.map(fmtRows).join(' · ')} rows; ${sizes.length * ALGOS.length} short runs</span>
+      </div>
+      <lab-chart id="chart-sweep" heading="Step time vs table size" filename="table-size-sweep" .height=${320} .spec=${sweepSpec(store.sweep)}>
+        <span slot="empty">${running ? 'Measuring…' : 'Run the sweep to measure'}</span>
+        ${store.sweep.some((p) => p.stepMs !== undefined) ? this.table(sizes) : nothing}
+      </lab-chart>
+      ${skipped.length
+        ? html`<p class="note" data-sweep-skipped>
+            Not measured: ${skipped.map((p, i) => html`${i ? '; ' : ''}${ALGO_LABELS[p.algo]} at ${fmtRows(p.totalRows)} rows (${p.skipped})`)}
+          </p>`
+        : nothing}
+    `;
+  }
+
+  private table(sizes: number[]) {
+    const at = (a: string, n: number) => store.sweep.find((p) => p.algo === a && p.totalRows === n);
+    return html`<table class="num" id="sweep-table" style="margin-top:10px;width:100%">
+      <tr>
+        <th>rows</th>
+        ${ALGOS.map((a) => html`<th><span class="swatch" style="background:${ALGO_COLORS[a]}"></span>${ALGO_LABELS[a]}</th>`)}
+      </tr>
+      ${sizes.map(
+        (n) => html`<tr>
+          <td>${fmtRows(n)}</td>
+          ${ALGOS.map((a) => {
+            const p = at(a, n);
+            return html`<td title=${p?.skipped ?? ''}>${p ? (p.skipped ? 'skipped' : fmtMs(p.stepMs)) : ''}</td>`;
+          })}
+        </tr>`,
+      )}
+    </table>`;
+  }
+
+  private num(key: SweepKey, label: string, v: number) {
+    const spec = UI_SCHEMA[key];
+    return html`<label class="inline"
+      >${label}<input
+        type="number"
+        name=${key}
+        min=${spec.min!}
+        max=${spec.max!}
+        .value=${String(v)}
+        @change=${(e: Event) => this.set(key, (e.target as HTMLInputElement).value)}
+    /></label>`;
+  }
+
+  private set(key: SweepKey, v: string) {
+    const spec = UI_SCHEMA[key];
+    const n = Math.round(+v);
+    if (!Number.isFinite(n) || n < spec.min! || n > spec.max!) return this.requestUpdate();
+    const next: Partial<UiState> = { [key]: n };
+    if (key === 'sweepFrom' && n > store.ui.sweepTo) next.sweepTo = n;
+    if (key === 'sweepTo' && n < store.ui.sweepFrom) next.sweepFrom = n;
+    for (const [k, val] of Object.entries(next)) store.setUi(k as SweepKey, val as number);
+  }
+}
+customElements.define('sweep-view', SweepView);

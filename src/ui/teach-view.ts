@@ -1,0 +1,397 @@
+// Teaching view: 64 rows of one embedding table, one step at a time. Eager DP-SGD writes noise
+// into every row at every step; LazyDP lets a row's noise pile up (step − H[r], read back from
+// the engine's own history buffer) and pays it in one draw just before the row is read again.
+
+import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
+import type { ChartSpec } from './lab-chart';
+import './lab-chart';
+import { normals4, philox4x32 } from '../noise/philox';
+import type { LabTrainer } from './engine';
+import { fmtNum, fmtRows } from './format';
+import { runner } from './runner';
+import { STAGE_TEXT } from './stages-view';
+import { ALGO_COLORS, STAGE_COLORS, sharedStyles } from './styles';
+import { store, StoreController, signature } from './store';
+import { STAGES } from '../engine/types';
+
+const SLICE = 64;
+
+/** Lives outside the element so switching views does not throw the run away. */
+interface TeachState {
+  trainer: LabTrainer;
+  sig: string;
+  table: number;
+  start: number;
+  history: Uint32Array;
+  /** rows of the slice that received their pending noise in the last step */
+  caughtUp: number;
+  lazyWrites: number;
+  flushed: boolean;
+}
+let teach: TeachState | undefined;
+
+function pendingColor(k: number): string {
+  if (k <= 0) return '#f0fdf4';
+  // light amber to deep orange over ~0..32 pending steps
+  const t = Math.min(1, Math.log2(1 + k) / 5);
+  const l = 92 - 50 * t;
+  return `hsl(${32 - 14 * t} 90% ${l}%)`;
+}
+
+/** Histogram of the sum of k draws N(0, s²) against single draws N(0, k s²). */
+export function aggregationSpec(k: number, n = 6000): ChartSpec {
+  const bins = 40;
+  const lim = 4 * Math.sqrt(k);
+  const w = (2 * lim) / bins;
+  const sum = new Array(bins).fill(0);
+  const one = new Array(bins).fill(0);
+  const put = (h: number[], x: number) => {
+    const b = Math.floor((x + lim) / w);
+    if (b >= 0 && b < bins) h[b]++;
+  };
+  // Philox with a fixed teaching key: the same picture every time, no Math.random
+  let ctr = 0;
+  const draws: number[] = [];
+  const next = () => {
+    if (draws.length === 0) draws.push(...normals4(philox4x32(ctr++, 0, 0, 7, 0x5eed, 0x7ea)));
+    return draws.pop()!;
+  };
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += next();
+    put(sum, s);
+    put(one, Math.sqrt(k) * next());
+  }
+  const xs = Array.from({ length: bins }, (_, b) => -lim + (b + 0.5) * w);
+  const pdf = xs.map((x) => (n * w * Math.exp(-(x * x) / (2 * k))) / Math.sqrt(2 * Math.PI * k));
+  return {
+    type: 'bar',
+    data: {
+      labels: xs.map((x) => fmtNum(x, 2)),
+      datasets: [
+        { type: 'bar', label: `sum of ${k} draws of N(0, s²)`, data: sum, backgroundColor: ALGO_COLORS.dpsgd + '66', borderWidth: 0, barPercentage: 1, categoryPercentage: 1 },
+        { type: 'bar', label: `one draw of N(0, ${k}·s²)`, data: one, backgroundColor: ALGO_COLORS.lazydp + '66', borderWidth: 0, barPercentage: 1, categoryPercentage: 1, grouped: false },
+        { type: 'line', label: 'density of N(0, k·s²)', data: pdf, borderColor: '#0f172a', borderWidth: 1.5, pointRadius: 0, tension: 0.3 },
+      ],
+    } as never,
+    options: {
+      scales: { x: { title: { display: true, text: 'value (s = 1)' }, ticks: { maxTicksLimit: 9 } }, y: { title: { display: true, text: `count of ${n}` } } },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+    },
+  };
+}
+
+export class TeachView extends LitElement {
+  static properties = { k: { state: true }, playing: { state: true } };
+  declare k: number;
+  declare playing: boolean;
+  readonly storeCtl = new StoreController(this);
+  private aggMemo?: { k: number; spec: ChartSpec };
+
+  constructor() {
+    super();
+    this.k = 8;
+    this.playing = false;
+  }
+
+  static styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: grid;
+        gap: 14px;
+      }
+      .panels {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(300px, 1fr));
+        gap: 14px;
+      }
+      .grid {
+        display: grid;
+        grid-template-columns: repeat(8, 1fr);
+        gap: 3px;
+        max-width: 380px;
+        margin: 8px 0;
+      }
+      .cell {
+        aspect-ratio: 1;
+        border-radius: 4px;
+        display: grid;
+        place-items: center;
+        font-size: 12px;
+        font-variant-numeric: tabular-nums;
+        color: #7c2d12;
+        border: 1px solid #e2e8f0;
+        transition: background 0.2s;
+      }
+      .cell.written {
+        background: #fee2e2;
+        border-color: #fca5a5;
+        color: #991b1b;
+      }
+      .cell.fresh {
+        outline: 2px solid ${unsafeCSS(ALGO_COLORS.lazydp)};
+        outline-offset: -2px;
+      }
+      .cell.outside {
+        background: repeating-linear-gradient(45deg, #f8fafc, #f8fafc 4px, #f1f5f9 4px, #f1f5f9 8px);
+        color: transparent;
+      }
+      .legend {
+        display: flex;
+        gap: 10px;
+        align-items: center;
+        font-size: 11px;
+        color: var(--muted);
+        flex-wrap: wrap;
+      }
+      .ramp {
+        width: 120px;
+        height: 10px;
+        border-radius: 3px;
+        background: linear-gradient(90deg, ${unsafeCSS([0, 2, 8, 32].map(pendingColor).join(', '))});
+        border: 1px solid #e2e8f0;
+      }
+      .big {
+        font-size: 22px;
+        font-weight: 650;
+        font-variant-numeric: tabular-nums;
+      }
+      label.inline {
+        font-size: 12px;
+        color: var(--muted);
+        display: inline-flex;
+        gap: 4px;
+        align-items: center;
+      }
+      label.inline input,
+      label.inline select {
+        width: 90px;
+      }
+      dl {
+        display: grid;
+        grid-template-columns: max-content 1fr;
+        gap: 3px 12px;
+        margin: 0;
+        font-size: 13px;
+      }
+      dt {
+        font-weight: 600;
+      }
+      dd {
+        margin: 0;
+        color: #334155;
+      }
+    `,
+  ];
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.playing = false;
+  }
+
+  private get valid(): boolean {
+    return !!teach && teach.sig === signature(store.config) && teach.table === store.ui.teachTable && teach.start === this.start;
+  }
+
+  private get start(): number {
+    const rows = store.config.tables[Math.min(store.ui.teachTable, store.config.tables.length - 1)];
+    return Math.max(0, Math.min(store.ui.teachStart, rows - 1));
+  }
+
+  private async ensure(): Promise<TeachState> {
+    if (teach && teach.sig === signature(store.config)) {
+      if (teach.table !== store.ui.teachTable || teach.start !== this.start) {
+        teach.table = Math.min(store.ui.teachTable, store.config.tables.length - 1);
+        teach.start = this.start;
+        teach.history = await teach.trainer.readHistory(teach.table, teach.start, this.count(teach.table));
+        teach.caughtUp = 0;
+      }
+      return teach;
+    }
+    teach?.trainer.destroy();
+    teach = undefined;
+    const algo = store.config.algo === 'lazydp-exact' ? 'lazydp-exact' : 'lazydp';
+    const trainer = await runner.createTrainer({ ...store.config, algo, tableOptimizer: 'sgd', weightDecay: 0, evalEvery: 0 });
+    const table = Math.min(store.ui.teachTable, store.config.tables.length - 1);
+    teach = { trainer, sig: signature(store.config), table, start: this.start, history: new Uint32Array(this.count(table)), caughtUp: 0, lazyWrites: 0, flushed: false };
+    return teach;
+  }
+
+  private count(table: number): number {
+    return Math.max(0, Math.min(SLICE, store.config.tables[table] - this.start));
+  }
+
+  private step = async () => {
+    await runner.teach(async () => {
+      const t = await this.ensure();
+      if (t.trainer.stepsDone >= t.trainer.config.steps) {
+        this.playing = false;
+        return;
+      }
+      await t.trainer.run(1, { logEvery: 1 });
+      const h = await t.trainer.readHistory(t.table, t.start, this.count(t.table));
+      let caught = 0;
+      for (let i = 0; i < h.length; i++) if (h[i] !== t.history[i]) caught++;
+      t.history = h;
+      t.caughtUp = caught;
+      t.lazyWrites += caught;
+      t.flushed = false;
+    });
+    this.requestUpdate();
+  };
+
+  private play = async () => {
+    if (this.playing) {
+      this.playing = false;
+      return;
+    }
+    this.playing = true;
+    while (this.playing && this.isConnected) {
+      await this.step();
+      if (!teach || store.deviceState !== 'ready') break;
+      // a pace a class can follow; the work itself is one GPU step
+      await new Promise((r) => setTimeout(r, 350));
+    }
+    this.playing = false;
+  };
+
+  private flush = async () => {
+    await runner.teach(async () => {
+      const t = await this.ensure();
+      await t.trainer.evaluate(); // flushes every pending row first, as before any release
+      const h = await t.trainer.readHistory(t.table, t.start, this.count(t.table));
+      let caught = 0;
+      for (let i = 0; i < h.length; i++) if (h[i] !== t.history[i]) caught++;
+      t.history = h;
+      t.caughtUp = caught;
+      t.lazyWrites += caught;
+      t.flushed = true;
+    });
+    this.requestUpdate();
+  };
+
+  private restart = () => {
+    this.playing = false;
+    teach?.trainer.destroy();
+    teach = undefined;
+    this.requestUpdate();
+  };
+
+  render() {
+    const c = store.config;
+    const text = store.ui.text;
+    const live = this.valid ? teach : undefined;
+    const step = live?.trainer.stepsDone ?? 0;
+    const table = Math.min(store.ui.teachTable, c.tables.length - 1);
+    const rows = c.tables[table];
+    const totalRows = c.tables.reduce((a, b) => a + b, 0);
+    const start = this.start;
+    const n = Math.min(SLICE, rows - start);
+    const pending = Array.from({ length: SLICE }, (_, i) => (i < n && live ? step - live.history[i] : i < n ? 0 : -1));
+    const sumPending = pending.reduce((a, b) => a + Math.max(0, b), 0);
+    const busy = store.job !== null && store.job !== 'teach';
+    const canStep = store.deviceState === 'ready' && !busy && store.configValid && !['running', 'starting', 'pausing'].includes(store.status);
+    this.setAttribute('data-step', String(step));
+    if (!this.aggMemo || this.aggMemo.k !== this.k) this.aggMemo = { k: this.k, spec: aggregationSpec(this.k) };
+    return html`
+      ${text
+        ? html`<p class="explain">
+            A step of DP-SGD adds fresh Gaussian noise to every parameter, including every row of every embedding table, although the batch
+            reads only a few rows. <b>LazyDP</b> keeps, per row, the last step whose noise the row has received (<code>H[r]</code>). Looking
+            one batch ahead, it adds a row's pending noise just before the row is read again, and at the end (a <i>flush</i>) before the model
+            leaves the lab. Every value the model reads has the same distribution as under eager DP-SGD, so the privacy guarantee is the same.
+          </p>`
+        : nothing}
+      <div class="row">
+        <button class="primary" id="teach-step" ?disabled=${!canStep || this.playing} @click=${this.step}>Step</button>
+        <button id="teach-play" ?disabled=${!canStep && !this.playing} @click=${this.play}>${this.playing ? '❚❚ Pause' : '▶ Play'}</button>
+        <button id="teach-flush" ?disabled=${!canStep || !live || this.playing} @click=${this.flush} title="Add every row's pending noise now, as the lab does before export or evaluation">Flush</button>
+        <button id="teach-restart" ?disabled=${!live} @click=${this.restart}>↺ Restart</button>
+        <label class="inline"
+          >table
+          <select name="teachTable" @change=${(e: Event) => this.moveSlice('teachTable', +(e.target as HTMLSelectElement).value)}>
+            ${c.tables.map((r, i) => html`<option value=${i} ?selected=${i === table}>E${i} (${fmtRows(r)} rows)</option>`)}
+          </select></label
+        >
+        <label class="inline"
+          >first row
+          <input type="number" name="teachStart" min="0" max=${Math.max(0, rows - 1)} .value=${String(start)} @change=${(e: Event) => this.setStart((e.target as HTMLInputElement).value)} />
+        </label>
+        <span class="small muted">step <b id="teach-step-count">${step}</b>${live ? ` of ${live.trainer.config.steps}` : ''} · rows ${start}–${start + n - 1}</span>
+      </div>
+      <div class="panels">
+        <div class="card">
+          <h2 style="color:${ALGO_COLORS.dpsgd}">Eager DP-SGD</h2>
+          <div class="grid" id="grid-eager">
+            ${pending.map((p) => html`<div class="cell ${p < 0 ? 'outside' : step > 0 ? 'written' : ''}">${p < 0 ? '' : step > 0 ? '✓' : ''}</div>`)}
+          </div>
+          <div class="big">${fmtRows(totalRows)}</div>
+          <div class="small muted">rows written with fresh noise at <i>every</i> step (all ${c.tables.length} tables); ${step > 0 ? html`<b>${(step * totalRows).toLocaleString('en-US')}</b> row writes so far` : 'none yet'}</div>
+        </div>
+        <div class="card">
+          <h2 style="color:${ALGO_COLORS.lazydp}">LazyDP</h2>
+          <div class="grid" id="grid-lazy">
+            ${pending.map(
+              (p, i) =>
+                html`<div
+                  class="cell ${p < 0 ? 'outside' : ''} ${live && step > 0 && p === 0 && live.caughtUp > 0 && !live.flushed ? 'fresh' : ''}"
+                  style=${p >= 0 ? `background:${pendingColor(p)}` : ''}
+                  data-pending=${p}
+                  title=${p >= 0 ? `row ${start + i}: ${p} pending noise step${p === 1 ? '' : 's'}` : ''}
+                >
+                  ${p > 0 ? p : ''}
+                </div>`,
+            )}
+          </div>
+          <div class="big">${live ? live.caughtUp : 0}</div>
+          <div class="small muted">
+            rows of this slice that received their pending noise this step${live?.flushed ? ' (flush: all of them)' : ' (the rows the next batch reads)'};
+            ${live ? html`<b>${live.lazyWrites}</b> row writes in this slice so far vs <b>${step * n}</b> for eager; <b>${sumPending}</b> noise steps pending here` : 'press Step'}
+          </div>
+          <div class="legend" style="margin-top:8px">
+            <span>pending noise steps</span><span>0</span><span class="ramp"></span><span>32+</span>
+            <span><span class="swatch" style="outline:2px solid ${ALGO_COLORS.lazydp};background:white"></span>just caught up</span>
+          </div>
+        </div>
+      </div>
+      <lab-chart id="chart-agg" heading="Why one draw can replace k draws" filename="aggregated-noise" .height=${220} .spec=${this.aggMemo.spec}>
+        <div slot="note" class="row small" style="margin-bottom:6px">
+          <label class="inline">k = <input type="range" min="1" max="64" .value=${String(this.k)} @input=${(e: Event) => (this.k = +(e.target as HTMLInputElement).value)} style="width:140px" /></label>
+          <b>${this.k}</b> pending steps
+        </div>
+        ${text
+          ? html`<p class="explain" style="margin-top:8px">
+              The sum of k independent draws of N(0, s²) is itself Gaussian with mean 0 and variance k·s² (variances of independent variables
+              add). So LazyDP draws a row's k pending steps of noise as <b>one</b> draw of N(0, k·s²) (with a learning-rate schedule, s² per step
+              is weighted by η²). The two histograms above agree; only the number of random draws differs. <i>LazyDP-exact</i> instead replays
+              each skipped step's own draw, bit for bit what eager DP-SGD would have added, to verify the engine.
+            </p>`
+          : nothing}
+      </lab-chart>
+      ${text
+        ? html`<div class="card">
+            <h2>The six stages of a step</h2>
+            <dl>${STAGES.map((s) => html`<dt><span class="swatch" style="background:${STAGE_COLORS[s]}"></span>${s}</dt><dd>${STAGE_TEXT[s]}</dd>`)}</dl>
+          </div>`
+        : nothing}
+    `;
+  }
+
+  private setStart(v: string) {
+    const n = Math.round(+v);
+    if (Number.isFinite(n) && n >= 0) this.moveSlice('teachStart', Math.min(n, 2 ** 31));
+    else this.requestUpdate();
+  }
+
+  /** Shows another slice of the same run: re-read its history rather than starting over. */
+  private async moveSlice(key: 'teachTable' | 'teachStart', v: number) {
+    store.setUi(key, v);
+    if (key === 'teachTable') store.setUi('teachStart', 0);
+    if (teach && teach.sig === signature(store.config)) {
+      await runner.teach(() => this.ensure());
+      this.requestUpdate();
+    }
+  }
+}
+customElements.define('teach-view', TeachView);

@@ -1,0 +1,126 @@
+// Training curves: loss, held-out AUC and epsilon against step, for every algorithm run on the
+// current configuration, so a private run is read against the non-private baseline.
+
+import { LitElement, css, html, nothing } from 'lit';
+import type { ChartDataset } from 'chart.js';
+import { ALGOS, isPrivate } from '../config/config';
+import type { LogPoint } from '../engine/types';
+import { fmtMs, fmtNum } from './format';
+import type { ChartSpec } from './lab-chart';
+import './lab-chart';
+import { runner } from './runner';
+import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
+import { store, StoreController, type RunRecord } from './store';
+
+function lineSpec(runs: RunRecord[], y: (p: LogPoint) => number | undefined, yTitle: string, extra: ChartDataset<'line'>[] = [], yMin?: number): ChartSpec {
+  const datasets: ChartDataset<'line'>[] = runs.map((r) => ({
+    label: `${ALGO_LABELS[r.algo]}${r.source === 'compare' && r.target < r.config.steps ? ` (${r.target} steps)` : ''}`,
+    data: r.log.filter((p) => y(p) !== undefined && Number.isFinite(y(p)!)).map((p) => ({ x: p.step, y: y(p)! })),
+    borderColor: ALGO_COLORS[r.algo],
+    backgroundColor: ALGO_COLORS[r.algo],
+    borderWidth: 2,
+    pointRadius: 0,
+    pointHoverRadius: 4,
+    tension: 0.2,
+  }));
+  return {
+    type: 'line',
+    data: { datasets: [...datasets.filter((d) => d.data.length > 0), ...extra] },
+    options: {
+      parsing: false,
+      interaction: { mode: 'nearest', intersect: false },
+      scales: {
+        x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
+        y: { title: { display: true, text: yTitle }, ...(yMin !== undefined ? { suggestedMin: yMin } : {}) },
+      },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+    },
+  };
+}
+
+export class TrainView extends LitElement {
+  readonly storeCtl = new StoreController(this);
+  static styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: grid;
+        gap: 14px;
+      }
+    `,
+  ];
+
+  /** Latest run per algorithm on this configuration, plus the current one. */
+  private runs(): RunRecord[] {
+    const m = store.latestByAlgo((r) => r.log.length > 0);
+    const cur = store.current;
+    if (cur && cur.log.length > 0) m.set(cur.algo, cur);
+    return ALGOS.filter((a) => m.has(a)).map((a) => m.get(a)!);
+  }
+
+  render() {
+    const runs = this.runs();
+    const teacher = runs.map((r) => r.summary?.teacherAuc).find((x) => x !== undefined && x > 0);
+    const maxStep = Math.max(1, ...runs.map((r) => r.log.at(-1)?.step ?? 0));
+    const teacherLine: ChartDataset<'line'>[] = teacher
+      ? [{ label: 'planted teacher', data: [{ x: 0, y: teacher }, { x: maxStep, y: teacher }], borderColor: '#94a3b8', borderDash: [5, 4], borderWidth: 1, pointRadius: 0 }]
+      : [];
+    const priv = runs.filter((r) => isPrivate(r.config));
+    const hasBaseline = runs.some((r) => r.algo === 'sgd');
+    const free = store.deviceState === 'ready' && store.job === null && !['running', 'starting', 'pausing'].includes(store.status) && store.configValid;
+    const text = store.ui.text;
+    return html`
+      ${text
+        ? html`<p class="explain">
+            Loss and held-out AUC of every algorithm run on this configuration. Private runs clip each example's gradient and add Gaussian
+            noise, so they learn more slowly than the non-private baseline; LazyDP and eager DP-SGD draw noise of the same distribution, so
+            their curves should agree up to noise. ε is the privacy spent so far (RDP accountant, Poisson sampling).
+          </p>`
+        : nothing}
+      <div class="row">
+        <button id="baseline" ?disabled=${!free || hasBaseline} @click=${() => runner.compare(['sgd'], store.config.steps)} title="Train SGD (non-private) on the same configuration">
+          Train non-private baseline
+        </button>
+        <button id="train-all" ?disabled=${!free} @click=${() => runner.compare(ALGOS, store.config.steps)} title="Train all four algorithms to the end, one after the other">
+          Train all four
+        </button>
+        ${runs.length === 0 ? html`<span class="muted small">Press Train to start; runs appear here as they log.</span>` : nothing}
+      </div>
+      <div class="grid2">
+        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss')}></lab-chart>
+        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', teacherLine)}>
+          <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
+        </lab-chart>
+        <lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .spec=${lineSpec(priv, (p) => p.epsilon, `ε at δ = ${store.config.delta}`, [], 0)}>
+          <span slot="empty">${store.config.algo === 'sgd' && priv.length === 0 ? 'SGD is not private (ε = ∞); train a private algorithm' : 'No private run yet'}</span>
+        </lab-chart>
+        <div class="card">
+          <h2>Runs on this configuration</h2>
+          ${runs.length
+            ? html`<table class="num" id="runs-table">
+                <tr><th>algorithm</th><th>steps</th><th>loss</th><th>AUC</th><th>ε</th><th>σ</th><th>step (median)</th></tr>
+                ${runs.map((r) => {
+                  const last = r.log.at(-1);
+                  const auc = [...r.log].reverse().find((p) => p.auc !== undefined)?.auc;
+                  return html`<tr>
+                    <td><span class="swatch" style="background:${ALGO_COLORS[r.algo]}"></span>${ALGO_LABELS[r.algo]}${r.seedFixed ? html` <span class="badge warn" title="fixed seed">not private</span>` : nothing}</td>
+                    <td>${r.stepsDone}</td>
+                    <td>${fmtNum(last?.loss, 4)}</td>
+                    <td>${fmtNum(auc, 4)}</td>
+                    <td>${isPrivate(r.config) ? fmtNum(last?.epsilon, 3) : '∞'}</td>
+                    <td>${isPrivate(r.config) ? fmtNum(r.summary?.sigma ?? r.config.sigma, 4) : '–'}</td>
+                    <td>${fmtMs(r.summary?.stepMedianMs)}</td>
+                  </tr>`;
+                })}
+              </table>
+              ${teacher ? html`<p class="small muted" style="margin-top:8px">The planted teacher that labels the synthetic data reaches AUC ${fmtNum(teacher, 3)}: the best any model can do here.</p>` : nothing}
+              ${runs.some((r) => (r.summary?.overflowBatches ?? 0) > 0)
+                ? html`<p class="note">Some Poisson batches drew more examples than the padded maximum and were truncated (counted in the accountant's δ).</p>`
+                : nothing}`
+            : html`<p class="muted small">None yet.</p>`}
+        </div>
+      </div>
+    `;
+  }
+}
+customElements.define('train-view', TrainView);

@@ -1,0 +1,45 @@
+// Keeps the address bar and the store in step: the fragment is read once at load (and again
+// when the user edits it), and rewritten with replaceState on every change, so the current
+// address always reproduces what is on screen without filling the history.
+
+import { decodeState } from '../config/url';
+import { store } from './store';
+
+let written = '';
+
+export function applyFragment(hash: string): void {
+  const { state, issues } = decodeState(hash);
+  store.replaceConfig(state.config);
+  store.ui = state.ui;
+  store.shared = state.results ? { results: state.results, config: structuredClone(state.config) } : undefined;
+  store.urlIssues = issues;
+  if (issues.length)
+    store.banner({
+      id: 'url',
+      kind: 'warning',
+      title: `${issues.length} field${issues.length > 1 ? 's' : ''} of this link could not be used`,
+      message: 'Each keeps its default value; every other field of the link was applied.',
+      details: issues.map((i) => `${i.key}: ${i.message}`),
+    });
+  else store.dismiss('url');
+  store.changed();
+}
+
+export function startUrlSync(): void {
+  applyFragment(location.hash);
+  write();
+  store.addEventListener('change', write);
+  window.addEventListener('hashchange', () => {
+    if (location.hash !== written) applyFragment(location.hash);
+  });
+}
+
+function write(): void {
+  const next = '#' + store.fragment();
+  if (next === location.hash) {
+    written = next;
+    return;
+  }
+  written = next;
+  history.replaceState(history.state, '', next);
+}
