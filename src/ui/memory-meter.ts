@@ -46,7 +46,7 @@ export class MemoryMeter extends LitElement {
     const cap = Math.min(store.limits.maxBufferSize, store.limits.maxStorageBufferBindingSize);
     const largest = est.buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a), { name: '', bytes: 0 });
     const frac = Math.min(1, largest.bytes / cap);
-    this.toggleAttribute('data-too-big', !est.fits);
+    this.setAttribute('data-fits', est.fits ? '1' : '0');
     return html`<div title="Estimated by the engine before allocating anything">
       <div class="row" style="justify-content:space-between">
         <span>GPU memory <b data-total-bytes=${est.totalBytes}>${fmtBytes(est.totalBytes)}</b> in ${est.buffers.length} buffers</span>

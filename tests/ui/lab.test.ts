@@ -1,0 +1,261 @@
+// The lab in a real browser: system Chromium, WebGPU on SwiftShader, the production build
+// served by `vite preview`. Sizes are tiny (SwiftShader on two cores) and passed through the
+// URL; every wait is on a DOM state the components set, never on time.
+
+import { mkdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { decodeState } from '../../src/config/url';
+import { launchChromium, startLab, type Lab } from './server';
+
+const SHOTS = 'test-results/screenshots';
+// Small enough for SwiftShader, big enough that LazyDP leaves rows pending.
+const SMALL =
+  'tables=512,256&dim=8&pooling=2&batch=32&bottom=16&top=16&steps=24&evalEvery=8&evalSize=256&datasetSize=2048' +
+  '&benchSteps=6&sweepFrom=8&sweepTo=12&sweepPoints=3&sweepSteps=3';
+const WAIT = { timeout: 240_000 };
+
+let lab: Lab;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const errors: string[] = [];
+
+async function open(fragment: string, p?: Page): Promise<Page> {
+  const pg = p ?? (await context.newPage());
+  pg.on('pageerror', (e) => errors.push(e.message));
+  await pg.goto(`${lab.url}#${fragment}`);
+  await pg.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+  return pg;
+}
+
+const shot = (p: Page, name: string) => p.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+const points = async (p: Page, id: string) => Number(await p.locator(`lab-chart#${id}`).getAttribute('data-points'));
+const hash = (p: Page) => p.evaluate(() => location.hash);
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  lab = await startLab();
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lab.url });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.close();
+});
+
+describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
+  it('without WebGPU, says what to use instead', async () => {
+    const p = await context.newPage();
+    await p.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }));
+    await p.goto(lab.url);
+    const box = p.locator('#no-webgpu[data-reason="api"]');
+    await box.waitFor(WAIT);
+    const text = await box.innerText();
+    expect(text).toMatch(/does not offer WebGPU/);
+    expect(text).toMatch(/Chrome or Edge 113\+/);
+    expect(text).toMatch(/Safari 26/);
+    expect(text).toMatch(/Firefox 141\+/);
+    expect(text).toMatch(/node CLI/);
+    await shot(p, 'no-webgpu');
+    await p.close();
+  });
+
+  it('loads a configuration from the URL; the panel edits it and the URL follows', async () => {
+    page = await open(SMALL + '&algo=dpsgd');
+    expect(await page.locator('input[name="dim"]').inputValue()).toBe('8');
+    expect(await page.locator('button[data-algo="dpsgd"]').getAttribute('aria-pressed')).toBe('true');
+    // a valid edit lands in the URL fragment
+    await page.locator('input[name="steps"]').fill('20');
+    await page.waitForFunction(() => location.hash.includes('steps=20'));
+    // a bad edit keeps the typed text, says why, and blocks training
+    await page.locator('input[name="dim"]').fill('eight');
+    await page.locator('[data-error-for="dim"]').waitFor();
+    expect(await page.locator('[data-error-for="dim"]').innerText()).toMatch(/expected a number/);
+    expect(await page.locator('input[name="dim"]').inputValue()).toBe('eight');
+    expect(await page.locator('#train').isDisabled()).toBe(true);
+    expect(await hash(page)).toContain('dim=8');
+    await page.locator('input[name="dim"]').fill('8');
+    await page.locator('[data-error-for="dim"]').waitFor({ state: 'detached' });
+    // a fixed seed is labelled as such, and shows in the URL
+    await page.locator('#seed-fixed').check();
+    await page.locator('[data-seed-fixed]').waitFor();
+    expect(await page.locator('[data-seed-fixed]').innerText()).toBe('reproducible, not private');
+    await page.waitForFunction(() => /seed=\d+/.test(location.hash));
+    await page.locator('#seed-fixed').uncheck();
+    await page.locator('[data-seed-fixed]').waitFor({ state: 'detached' });
+    // the memory this needs against the device
+    expect(Number(await page.locator('memory-meter [data-total-bytes]').getAttribute('data-total-bytes'))).toBeGreaterThan(0);
+    expect(await page.locator('memory-meter .badge').innerText()).toBe('fits');
+    expect(await page.locator('#train').isEnabled()).toBe(true);
+  });
+
+  it('trains, pauses and resumes, and draws every training chart', async () => {
+    await page.locator('#train').click();
+    await page.waitForSelector('run-controls[data-status="running"]', WAIT);
+    await page.locator('#pause').click();
+    await page.waitForSelector('run-controls[data-status="paused"]', WAIT);
+    const pausedAt = Number(await page.locator('run-controls').getAttribute('data-steps'));
+    expect(pausedAt).toBeLessThan(20);
+    await page.locator('#step').click(); // exactly one more step
+    await page.waitForSelector(`run-controls[data-status="paused"][data-steps="${pausedAt + 1}"]`, WAIT);
+    await page.locator('#train').click(); // resume
+    await page.waitForSelector('run-controls[data-status="done"][data-steps="20"]', WAIT);
+    expect(await points(page, 'chart-loss')).toBeGreaterThan(3);
+    expect(await points(page, 'chart-auc')).toBeGreaterThan(0);
+    expect(await points(page, 'chart-eps')).toBeGreaterThan(3);
+    expect(await page.locator('#runs-table').innerText()).toMatch(/DP-SGD/);
+    await shot(page, 'training');
+  });
+
+  it('runs all four algorithms side by side in the stage-latency view', async () => {
+    await page.locator('nav button[data-view="stages"]').click();
+    await page.locator('#run-all').click();
+    await page.waitForSelector('#stages-table tr[data-algo="lazydp-exact"]', WAIT);
+    await page.waitForSelector('#run-all:not([disabled])', WAIT);
+    for (const a of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact']) expect(await page.locator(`#stages-table tr[data-algo="${a}"]`).count()).toBe(1);
+    expect(await points(page, 'chart-stages')).toBe(6 * 4);
+    expect(await page.locator('[data-timing-note="fused"]').innerText()).toMatch(/reported under update/);
+    await shot(page, 'stages');
+  });
+
+  it('sweeps table sizes: step time vs total rows per algorithm', async () => {
+    await page.locator('nav button[data-view="sweep"]').click();
+    await page.locator('#run-sweep').click();
+    await page.waitForSelector('sweep-view[data-sweep="running"]', WAIT);
+    await page.waitForSelector('sweep-view[data-sweep="done"]', WAIT);
+    expect(await points(page, 'chart-sweep')).toBe(3 * 4);
+    await shot(page, 'sweep');
+  });
+
+  it('teaching view: LazyDP leaves noise pending that eager DP-SGD writes every step; flush pays it', async () => {
+    await page.locator('nav button[data-view="teach"]').click();
+    for (let s = 1; s <= 3; s++) {
+      await page.locator('#teach-step').click();
+      await page.waitForSelector(`teach-view[data-step="${s}"]`, WAIT);
+      await page.waitForSelector('#teach-step:not([disabled])', WAIT);
+    }
+    const pending = await page.locator('#grid-lazy .cell').evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-pending'))));
+    expect(pending).toHaveLength(64);
+    expect(Math.max(...pending)).toBe(3); // rows untouched since the start owe 3 steps of noise
+    expect(pending.every((k) => k >= 0 && k <= 3)).toBe(true);
+    expect(await page.locator('#grid-eager .cell.written').count()).toBe(64);
+    await shot(page, 'teaching');
+    await page.locator('#teach-flush').click();
+    await page.waitForFunction(() => {
+      const v = document.querySelector('dp-lab')!.shadowRoot!.querySelector('teach-view')!.shadowRoot!;
+      return [...v.querySelectorAll('#grid-lazy .cell')].every((c) => c.getAttribute('data-pending') === '0');
+    }, undefined, WAIT);
+    // explanations can be hidden for slides
+    await page.locator('#toggle-text').click();
+    await page.waitForSelector('dp-lab[data-text="0"]');
+    expect(await page.locator('teach-view .explain').count()).toBe(0);
+    await shot(page, 'teaching-slides');
+    await page.locator('#toggle-text').click();
+    await page.waitForSelector('dp-lab[data-text="1"]');
+  });
+
+  it('device view: adapter, limits, features, timestamp resolution', async () => {
+    await page.locator('nav button[data-view="device"]').click();
+    await page.waitForSelector('device-view [data-ts-quantum]', WAIT);
+    expect(await page.locator('#device-card').innerText()).toMatch(/swiftshader/i);
+    expect(await page.locator('#limits').innerText()).toMatch(/maxStorageBufferBindingSize/);
+    await shot(page, 'device');
+  });
+
+  it('downloads results as JSON and a chart as PNG', async () => {
+    const [json] = await Promise.all([page.waitForEvent('download'), page.locator('#download-json').click()]);
+    const data = JSON.parse(readFileSync((await json.path())!, 'utf8'));
+    expect(data.lab).toBe('dp-webgpu-lab');
+    expect(data.runs.length).toBeGreaterThanOrEqual(5);
+    expect(data.runs[0].summary.stageMedianMs).toHaveProperty('update');
+    expect(data.sweep.length).toBe(12);
+    await page.locator('nav button[data-view="stages"]').click();
+    const [png] = await Promise.all([page.waitForEvent('download'), page.locator('lab-chart#chart-stages button').click()]);
+    expect(png.suggestedFilename()).toBe('stage-latency.png');
+    const bytes = readFileSync((await png.path())!);
+    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('shares results; the link reopens the same configuration with the sender numbers, and compares', async () => {
+    await page.locator('#share').click();
+    const link = await page.locator('#share-link').inputValue();
+    const sent = decodeState(link).state;
+    expect(sent.results?.algos.lazydp?.stepMs).toBeGreaterThan(0);
+    expect(sent.results?.device).toMatch(/swiftshader/i);
+    expect(Object.keys(sent.results!.algos)).toHaveLength(4);
+    const reader = await context.newPage();
+    reader.on('pageerror', (e) => errors.push(e.message));
+    await reader.goto(link);
+    await reader.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+    expect(decodeState(await hash(reader)).state.config).toEqual(decodeState(link).state.config);
+    expect(await reader.locator('input[name="steps"]').inputValue()).toBe('20');
+    await reader.locator('#shared-card').waitFor();
+    expect(await reader.locator('[data-shared-device]').innerText()).toMatch(/swiftshader/i);
+    expect(await reader.locator('#stages-table tr[data-from="sender"]').count()).toBe(4);
+    await reader.locator('#run-here').click();
+    await reader.waitForSelector('#stages-table tr[data-from="here"][data-algo="lazydp-exact"]', WAIT);
+    await reader.waitForSelector('#run-here:not([disabled])', WAIT);
+    expect(await reader.locator('#stages-table tr[data-from="here"]').count()).toBe(4);
+    expect(await points(reader, 'chart-stages')).toBe(6 * 8);
+    await shot(reader, 'shared-compare');
+    await reader.close();
+  });
+
+  it('a hostile URL: each bad field says why and keeps its default, the rest applies', async () => {
+    const p = await open('v=1&steps=abc&dim=12&algo=quantum&tables=5,-1&__proto__=x&r.sgd=1_2');
+    const banner = p.locator('[data-banner="url"]');
+    await banner.waitFor();
+    const text = await banner.innerText();
+    expect(text).toMatch(/steps: expected a number/);
+    expect(text).toMatch(/algo: expected one of/);
+    expect(text).toMatch(/tables: must be >= 1/);
+    expect(text).toMatch(/__proto__: unknown field/);
+    expect(text).toMatch(/r.sgd: expected 7 numbers/);
+    expect(await p.locator('input[name="dim"]').inputValue()).toBe('12');
+    expect(await p.locator('input[name="steps"]').inputValue()).toBe('300');
+    await shot(p, 'url-errors');
+    await p.close();
+  });
+
+  it('a configuration too big for the device is refused with the largest size that fits', async () => {
+    const p = await open('tables=2147483648,64&dim=64');
+    const msg = p.locator('run-controls [data-too-big]');
+    await msg.waitFor();
+    expect(await msg.innerText()).toMatch(/largest table that fits/);
+    expect(await p.locator('#train').isDisabled()).toBe(true);
+    expect(await p.locator('memory-meter').getAttribute('data-fits')).toBe('0');
+    expect(await p.locator('[data-memory-problem]').innerText()).toMatch(/largest table that fits/);
+    await p.close();
+  });
+
+  it('a lost device gets a message and a reconnect; nothing typed is lost', async () => {
+    const p = await open(SMALL + '&algo=lazydp');
+    await p.locator('input[name="lr"]').fill('0.3');
+    await p.waitForFunction(() => location.hash.includes('lr=0.3'));
+    await p.evaluate(() => (window as unknown as { __dpLab: { runner: { loseDevice(): void } } }).__dpLab.runner.loseDevice());
+    const banner = p.locator('[data-banner="device-lost"]');
+    await banner.waitFor(WAIT);
+    expect(await banner.innerText()).toMatch(/device was lost/);
+    expect(await p.locator('#train').isDisabled()).toBe(true);
+    await shot(p, 'device-lost');
+    await banner.locator('button.primary').click();
+    await p.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+    expect(await p.locator('input[name="lr"]').inputValue()).toBe('0.3');
+    await p.locator('#step').click();
+    await p.waitForSelector('run-controls[data-status="paused"][data-steps="1"]', WAIT);
+    await p.close();
+  });
+
+  it('autorun=1 trains on load', async () => {
+    const p = await open(SMALL.replace('steps=24', 'steps=4') + '&autorun=1&algo=lazydp');
+    await p.waitForSelector('run-controls[data-status="done"][data-steps="4"]', WAIT);
+    await p.close();
+  });
+
+  it('no uncaught page errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
