@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    setupFiles: ['src/node/float16-shim.ts'],
     environment: 'node',
     pool: 'forks',
     maxWorkers: 2,

@@ -19,13 +19,18 @@ const rawPlugin = {
   },
 };
 
+const arg = (name, def) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : def;
+};
+
 await build({
-  entryPoints: ['src/cli/main.ts'],
+  entryPoints: [arg('--entry', 'src/cli/main.ts')],
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  outfile: 'dist-cli/cli.mjs',
+  outfile: arg('--out', 'dist-cli/cli.mjs'),
   external: ['webgpu'],
   plugins: [rawPlugin],
   logLevel: process.argv.includes('--quiet') ? 'error' : 'info',

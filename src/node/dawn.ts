@@ -10,14 +10,24 @@ export interface NodeAdapter {
   note?: string;
 }
 
+// The Dawn instance lives only as long as the object `create` returns is referenced: if it is
+// garbage-collected, its adapters and devices are freed under our feet (the process then dies in
+// a corrupted mutex). Keep every instance for the life of the process.
+const instances: GPU[] = [];
+function instance(): GPU {
+  const gpu = create([]);
+  instances.push(gpu);
+  return gpu;
+}
+
 export async function getNodeAdapter(powerPreference: GPUPowerPreference = 'high-performance'): Promise<NodeAdapter> {
   Object.assign(globalThis, globals);
-  let adapter = await create([]).requestAdapter({ powerPreference });
+  let adapter = await instance().requestAdapter({ powerPreference });
   if (adapter) return { adapter };
   const { existsSync } = await import('node:fs');
   if (!process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_DRIVER_FILES = SWIFTSHADER_ICD;
-    adapter = await create([]).requestAdapter({ powerPreference });
+    adapter = await instance().requestAdapter({ powerPreference });
     if (adapter) return { adapter, note: `no GPU adapter found; using SwiftShader (${SWIFTSHADER_ICD}), a CPU implementation of Vulkan` };
   }
   throw new Error(

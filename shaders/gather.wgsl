@@ -1,0 +1,24 @@
+// Embedding-bag forward: out[b, d] = sum_l E[idx[b, l], d] (sum pooling). Empty slots hold
+// 0xffffffff; an index outside the table is skipped (the CPU rejects such data first).
+// Writes into the feature buffer V at column offset offOut with row stride ldOut.
+
+struct Gather { B: u32, L: u32, D: u32, rows: u32, offIdx: u32, offOut: u32, ldOut: u32 }
+
+@group(0) @binding(0) var<uniform> u: Gather;
+@group(0) @binding(1) var<storage, read> E: array<f32>;
+@group(0) @binding(2) var<storage, read> idx: array<u32>;
+@group(0) @binding(3) var<storage, read_write> outV: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = g.x + g.y * nw.x * 64u;
+  if (i >= u.B * u.D) { return; }
+  let b = i / u.D;
+  let d = i % u.D;
+  var acc = 0.0;
+  for (var l = 0u; l < u.L; l++) {
+    let r = idx[u.offIdx + b * u.L + l];
+    if (r < u.rows) { acc += E[r * u.D + d]; }
+  }
+  outV[u.offOut + b * u.ldOut + d] = acc;
+}

@@ -1,0 +1,71 @@
+// LazyDP (Lim et al., ASPLOS 2024): a row's noise is deferred until the row is read again.
+// H[r] is the last step whose noise row r has received. At step t, every row of batch t+1 (the
+// heads of its sorted pairs: unique rows) receives the noise of steps H[r]+1 .. t, then H[r] = t.
+// `flush` does the same for every row, before anything reads the whole table.
+//   EXACT false (lazydp): one aggregated draw, std = sigma C / B * sqrt(sum of lr_s^2 over the
+//     pending steps), from Philox at (c >> 2, r, t, 0x80000000 | table): a sum of independent
+//     Gaussians is Gaussian, so this has the eager distribution.
+//   EXACT true (lazydp-exact): replays each pending step's own eager draw, bit-for-bit the noise
+//     dpsgd adds, so the model equals dpsgd's up to float summation order.
+// One thread per row (it loops over the row's columns), so H[r] has a single writer.
+
+override EXACT: bool = false;
+const INVALID: u32 = 0xffffffffu;
+
+struct Lazy { n: u32, rows: u32, D: u32, quads: u32, table: u32 }
+
+@group(0) @binding(0) var<uniform> u: Lazy;
+@group(0) @binding(1) var<uniform> st: Step;
+@group(0) @binding(2) var<storage, read_write> E: array<f32>;
+@group(0) @binding(3) var<storage, read_write> H: array<u32>;
+@group(0) @binding(4) var<storage, read> lrs: array<f32>;        // lr of step s at [s]
+@group(0) @binding(5) var<storage, read> lrSqPrefix: array<vec2f>; // sum_{u<=s} lr_u^2 as hi + lo
+@group(0) @binding(6) var<storage, read> keys: array<u32>;
+
+fn apply_pending(r: u32) {
+  let h = H[r];
+  let t = st.step;
+  if (h >= t) { return; }
+  let base = r * u.D;
+  if (EXACT) {
+    for (var s = h + 1u; s <= t; s++) {
+      let scale = lrs[s] * st.invB * st.noiseStd;
+      for (var q = 0u; q < u.quads; q++) {
+        let z = noise_eager(st.key, u.table, r, q, s);
+        for (var j = 0u; j < 4u; j++) {
+          let c = q * 4u + j;
+          if (c < u.D) { E[base + c] -= scale * z[j]; }
+        }
+      }
+    }
+  } else {
+    let pt = lrSqPrefix[t];
+    let ph = lrSqPrefix[h];
+    let pending = max((pt.x - ph.x) + (pt.y - ph.y), 0.0);
+    let scale = sqrt(pending) * st.invB * st.noiseStd;
+    for (var q = 0u; q < u.quads; q++) {
+      let z = noise_lazy(st.key, u.table, r, q, t);
+      for (var j = 0u; j < 4u; j++) {
+        let c = q * 4u + j;
+        if (c < u.D) { E[base + c] -= scale * z[j]; }
+      }
+    }
+  }
+  H[r] = t;
+}
+
+@compute @workgroup_size(64)
+fn lookahead(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let p = g.x + g.y * nw.x * 64u;
+  if (p >= u.n) { return; }
+  let r = keys[p];
+  if (r == INVALID || r >= u.rows || (p > 0u && keys[p - 1u] == r)) { return; }
+  apply_pending(r);
+}
+
+@compute @workgroup_size(64)
+fn flush(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let r = g.x + g.y * nw.x * 64u;
+  if (r >= u.rows) { return; }
+  apply_pending(r);
+}

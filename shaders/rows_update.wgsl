@@ -1,0 +1,23 @@
+// SGD on the rows the batch touched, and only those: E[r] -= lr / B * rowGrad (head positions of
+// the sorted pairs carry one row each, so no two threads write the same row).
+
+const INVALID: u32 = 0xffffffffu;
+
+struct Rows { n: u32, D: u32 }
+
+@group(0) @binding(0) var<uniform> u: Rows;
+@group(0) @binding(1) var<uniform> st: Step;
+@group(0) @binding(2) var<storage, read> keys: array<u32>;
+@group(0) @binding(3) var<storage, read> rowGrad: array<f32>;
+@group(0) @binding(4) var<storage, read_write> E: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = g.x + g.y * nw.x * 64u;
+  if (i >= u.n * u.D) { return; }
+  let p = i / u.D;
+  let d = i % u.D;
+  let r = keys[p];
+  if (r == INVALID || (p > 0u && keys[p - 1u] == r)) { return; }
+  E[r * u.D + d] -= st.lr * st.invB * rowGrad[p * u.D + d];
+}

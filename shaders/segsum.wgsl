@@ -1,0 +1,45 @@
+// Clipped embedding gradient, one row at a time: after sorting, the pairs of each row are
+// contiguous; the first position of a run (its head) sums s(b) * g_b over the run in sorted
+// order (deterministic), where g_b is the pooled gradient of example b (slot / L).
+// s(b): 1 (sgd), the flat clip factor, or the per-layer factor from this table's norms.
+
+override SCALE_MODE: u32 = 0u;
+const INVALID: u32 = 0xffffffffu;
+
+struct SegSum { n: u32, L: u32, D: u32, offG: u32, ldG: u32, offScale: u32, clipSq: f32 }
+
+@group(0) @binding(0) var<uniform> u: SegSum;
+@group(0) @binding(1) var<storage, read> keys: array<u32>;
+@group(0) @binding(2) var<storage, read> vals: array<u32>;
+@group(0) @binding(3) var<storage, read> G: array<f32>;
+@group(0) @binding(4) var<storage, read> scale: array<f32>;
+@group(0) @binding(5) var<storage, read_write> rowGrad: array<f32>;
+
+fn example_scale(b: u32) -> f32 {
+  if (SCALE_MODE == 1u) { return scale[u.offScale + b]; }
+  if (SCALE_MODE == 2u) {
+    let sq = scale[u.offScale + b];
+    if (sq <= u.clipSq) { return 1.0; }
+    return sqrt(u.clipSq / sq);
+  }
+  return 1.0;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = g.x + g.y * nw.x * 64u;
+  if (i >= u.n * u.D) { return; }
+  let p = i / u.D;
+  let d = i % u.D;
+  let r = keys[p];
+  if (r == INVALID || (p > 0u && keys[p - 1u] == r)) { return; }
+  var acc = 0.0;
+  var q = p;
+  loop {
+    if (q >= u.n || keys[q] != r) { break; }
+    let b = vals[q] / u.L;
+    acc += example_scale(b) * G[u.offG + b * u.ldG + d];
+    q++;
+  }
+  rowGrad[p * u.D + d] = acc;
+}

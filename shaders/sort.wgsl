@@ -1,0 +1,86 @@
+// Sorts the batch's (row, slot) pairs of one table by row on the GPU, so the embedding gradient
+// can be summed per row in a fixed order (WGSL has no float atomics; a CAS loop would make the
+// sum depend on thread timing). Bitonic sort on N = 2^m pairs ordered by (row, slot): slots are
+// unique, so the order is total and the result deterministic. Padding and masked examples get
+// row 0xffffffff and sort to the end.
+//   build:  pairs from the index buffer
+//   local:  sorts (FULL) or merges (for a given k > 512) blocks of 512 in workgroup memory
+//   global: one compare-exchange step (k, j) with j >= 512 across the whole array
+
+const INVALID: u32 = 0xffffffffu;
+const BLOCK: u32 = 512u;
+
+struct Sort { n: u32, used: u32, L: u32, rows: u32, offIdx: u32, k: u32, j: u32 }
+
+@group(0) @binding(0) var<uniform> u: Sort;
+@group(0) @binding(1) var<storage, read> idx: array<u32>;
+@group(0) @binding(2) var<storage, read> mask: array<f32>;
+@group(0) @binding(3) var<storage, read_write> keys: array<u32>;
+@group(0) @binding(4) var<storage, read_write> vals: array<u32>;
+
+@compute @workgroup_size(256)
+fn build(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = g.x + g.y * nw.x * 256u;
+  if (i >= u.n) { return; }
+  var key = INVALID;
+  if (i < u.used) {
+    let r = idx[u.offIdx + i];
+    if (r < u.rows && mask[i / u.L] > 0.0) { key = r; }
+  }
+  keys[i] = key;
+  vals[i] = i;
+}
+
+fn greater(ka: u32, va: u32, kb: u32, vb: u32) -> bool {
+  return ka > kb || (ka == kb && va > vb);
+}
+
+@compute @workgroup_size(256)
+fn global_step(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = g.x + g.y * nw.x * 256u;
+  if (i >= u.n / 2u) { return; }
+  let lo = (i / u.j) * 2u * u.j + (i % u.j);
+  let hi = lo + u.j;
+  let ascending = (lo & u.k) == 0u;
+  let ka = keys[lo]; let va = vals[lo];
+  let kb = keys[hi]; let vb = vals[hi];
+  if (greater(ka, va, kb, vb) == ascending) {
+    keys[lo] = kb; vals[lo] = vb;
+    keys[hi] = ka; vals[hi] = va;
+  }
+}
+
+var<workgroup> sk: array<u32, 512>;
+var<workgroup> sv: array<u32, 512>;
+
+fn local_pass(base: u32, t: u32, k: u32, jStart: u32) {
+  for (var j = jStart; j > 0u; j >>= 1u) {
+    let lo = (t / j) * 2u * j + (t % j);
+    let hi = lo + j;
+    let ascending = ((base + lo) & k) == 0u;
+    let ka = sk[lo]; let va = sv[lo];
+    let kb = sk[hi]; let vb = sv[hi];
+    if (greater(ka, va, kb, vb) == ascending) {
+      sk[lo] = kb; sv[lo] = vb;
+      sk[hi] = ka; sv[hi] = va;
+    }
+    workgroupBarrier();
+  }
+}
+
+// u.k == 0: full sort of each block (k = 2 .. 512); else the j < 512 steps of merge stage u.k.
+@compute @workgroup_size(256)
+fn local_sort(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let base = wg.x * BLOCK;
+  let t = lid.x;
+  sk[t] = keys[base + t]; sv[t] = vals[base + t];
+  sk[t + 256u] = keys[base + t + 256u]; sv[t + 256u] = vals[base + t + 256u];
+  workgroupBarrier();
+  if (u.k == 0u) {
+    for (var k = 2u; k <= BLOCK; k <<= 1u) { local_pass(base, t, k, k >> 1u); }
+  } else {
+    local_pass(base, t, u.k, BLOCK >> 1u);
+  }
+  keys[base + t] = sk[t]; vals[base + t] = sv[t];
+  keys[base + t + 256u] = sk[t + 256u]; vals[base + t + 256u] = sv[t + 256u];
+}

@@ -1,0 +1,234 @@
+// Headless CLI on Dawn (the `webgpu` package): the same engine as the lab.
+//   npm run -s cli -- train [--key value ...] [--config file.json] [--json] [--export f] [--export-init f]
+//   npm run -s cli -- bench [--algos sgd,dpsgd,...] [--sweep 1e4,1e5,...] [--json]
+//   npm run -s cli -- privacy --q Q --sigma S --steps N --delta D [--json]
+//   npm run -s cli -- device
+import '../node/float16-shim';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, makeConfig, type Algo, type Config } from '../config/config';
+import { getNodeAdapter } from '../node/dawn';
+import { describeDevice, requestLabDevice, type DeviceInfo } from '../engine/device';
+import { Trainer, CapacityError, estimateMemory, fmtBytes } from '../engine/trainer';
+import { encodeSafetensors } from '../engine/safetensors';
+import { STAGES, type LogPoint, type RunSummary } from '../engine/types';
+import { privacyCommand } from './privacy';
+
+type Flags = Record<string, string | boolean>;
+
+const BOOL_FLAGS = new Set(['json', 'quiet', 'help']);
+
+export function parseArgs(argv: string[]): { command: string; flags: Flags } {
+  const [command = 'help', ...rest] = argv;
+  const flags: Flags = {};
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(a)} (flags look like --key value)`);
+    let key = a.slice(2),
+      val: string | boolean | undefined;
+    const eq = key.indexOf('=');
+    if (eq >= 0) {
+      val = key.slice(eq + 1);
+      key = key.slice(0, eq);
+    }
+    if (val === undefined) {
+      if (BOOL_FLAGS.has(key)) val = true;
+      else {
+        val = rest[++i];
+        if (val === undefined) throw new Error(`--${key} needs a value`);
+      }
+    }
+    flags[key] = val;
+  }
+  return { command, flags };
+}
+
+const camel = (k: string) => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Config from --config file.json, then --key flags on top; other flags are returned apart. */
+export function configFromFlags(flags: Flags, extra: string[]): { config: Config; rest: Flags } {
+  let partial: Record<string, unknown> = {};
+  if (typeof flags.config === 'string') {
+    let text: string;
+    try {
+      text = readFileSync(flags.config, 'utf8');
+    } catch (e) {
+      throw new Error(`--config: cannot read ${flags.config}: ${(e as Error).message}`);
+    }
+    try {
+      partial = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`--config: ${flags.config} is not valid JSON: ${(e as Error).message}`);
+    }
+    if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) throw new Error(`--config: ${flags.config} must hold a JSON object`);
+  }
+  const rest: Flags = {};
+  for (const [k, v] of Object.entries(flags)) {
+    if (k === 'config') continue;
+    const ck = camel(k);
+    if ((CONFIG_KEYS as string[]).includes(ck)) partial[ck] = v;
+    else if (extra.includes(k) || BOOL_FLAGS.has(k)) rest[k] = v;
+    else throw new ConfigError(k, `unknown flag --${k} (config keys: ${CONFIG_KEYS.join(', ')}; other flags: ${extra.join(', ')})`);
+  }
+  return { config: makeConfig(partial), rest };
+}
+
+async function openDevice(quiet: boolean): Promise<{ device: GPUDevice; info: DeviceInfo }> {
+  const { adapter, note } = await getNodeAdapter();
+  if (note && !quiet) console.error(`note: ${note}`);
+  const device = await requestLabDevice(adapter);
+  device.lost.then((l) => {
+    if (l.reason !== 'destroyed') console.error(`GPU device lost: ${l.message}`);
+  });
+  return { device, info: describeDevice(adapter, device) };
+}
+
+function fmt(x: number | undefined, d = 4): string {
+  return x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d);
+}
+
+function stageLine(ms: Record<string, number>): string {
+  return STAGES.map((s) => `${s} ${ms[s].toFixed(3)}`).join('  ');
+}
+
+export function exportMetadata(t: Trainer, info: DeviceInfo, s: RunSummary | null): Record<string, string> {
+  const c = t.config;
+  return {
+    format: 'dp-webgpu-lab/1',
+    algo: c.algo,
+    sigma: String(t.sigma),
+    clip: String(c.clip),
+    clipping: c.clipping,
+    delta: String(c.delta),
+    steps: String(t.stepsDone),
+    // a random seed is never written anywhere: it would let anyone subtract the noise
+    seed: t.seedFixed ? c.seed : 'random',
+    seed_fixed: String(t.seedFixed),
+    epsilon: s?.epsilon === undefined ? 'none' : String(s.epsilon),
+    pending_noise_flushed: 'true',
+    config: JSON.stringify(c),
+    results: s ? JSON.stringify({ auc: s.auc, evalLoss: s.evalLoss, finalLoss: s.finalLoss, teacherAuc: s.teacherAuc, stageMedianMs: s.stageMedianMs, timing: s.timing }) : '{}',
+    device: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
+  };
+}
+
+async function train(flags: Flags): Promise<void> {
+  const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every']);
+  const json = !!rest.json;
+  const { device, info } = await openDevice(json);
+  const t = await Trainer.create(device, config);
+  if (typeof rest['export-init'] === 'string') {
+    writeFileSync(rest['export-init'], encodeSafetensors(await t.exportTensors(), exportMetadata(t, info, null)));
+  }
+  if (!json) {
+    console.log(`device: ${info.vendor} ${info.architecture} ${info.description} (timing: ${t.timing})`);
+    console.log(`model: tables [${config.tables.join(', ')}] dim ${config.dim}, ${fmtBytes(estimateMemory(config).totalBytes)} on the GPU; algo ${config.algo}` + (config.algo !== 'sgd' ? `, sigma ${t.sigma.toFixed(4)}, clip ${config.clip} (${config.clipping})` : ''));
+    if (t.seedFixed && config.algo !== 'sgd') console.log(`seed ${config.seed}: reproducible, not private`);
+    console.log('step      loss     auc      eps     steps/s   stage ms (median)');
+  }
+  const logEvery = typeof rest['log-every'] === 'string' ? Number(rest['log-every']) : undefined;
+  await t.run(config.steps, {
+    logEvery,
+    onLog: (p: LogPoint) => {
+      if (!json) console.log(`${String(p.step).padEnd(8)} ${fmt(p.loss)}  ${fmt(p.auc)}  ${fmt(p.epsilon, 3).padStart(6)}  ${p.stepsPerSec.toFixed(1).padStart(8)}   ${stageLine(p.stageMs)}`);
+    },
+  });
+  const s = t.summary();
+  if (typeof rest.export === 'string') writeFileSync(rest.export, encodeSafetensors(await t.exportTensors(), exportMetadata(t, info, s)));
+  if (json) console.log(JSON.stringify({ command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, summary: s }));
+  else {
+    console.log(`held-out AUC ${fmt(s.auc)} (teacher ${fmt(s.teacherAuc)}), loss ${fmt(s.evalLoss)}` + (s.epsilon !== undefined ? `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` : ''));
+    console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
+    if (typeof rest.export === 'string') console.log(`wrote ${rest.export}`);
+  }
+  t.destroy();
+  device.destroy();
+}
+
+async function bench(flags: Flags): Promise<void> {
+  const { config, rest } = configFromFlags({ steps: '40', evalEvery: '0', evalSize: '256', ...flags }, ['algos', 'sweep', 'warmup']);
+  const json = !!rest.json;
+  const algos = (typeof rest.algos === 'string' ? rest.algos.split(',') : [...ALGOS]) as Algo[];
+  for (const a of algos) if (!ALGOS.includes(a)) throw new ConfigError('algos', `unknown algorithm ${a}`);
+  const sweep = typeof rest.sweep === 'string' ? rest.sweep.split(',').map(Number) : [config.tables.reduce((a, b) => a + b, 0)];
+  const { device, info } = await openDevice(json);
+  const results: Record<string, unknown>[] = [];
+  if (!json) console.log(`device: ${info.vendor} ${info.architecture} ${info.description}; ${config.steps} steps per run, medians after 2 warm-up steps`);
+  for (const total of sweep) {
+    if (!Number.isFinite(total) || total < config.tables.length) throw new ConfigError('sweep', `bad total row count ${total}`);
+    const T = config.tables.length;
+    const tables = Array.from({ length: T }, () => Math.round(total / T));
+    for (const algo of algos) {
+      const c = makeConfig({ ...config, tables, algo, seed: config.seed === 'random' ? '1' : config.seed });
+      let t: Trainer;
+      try {
+        t = await Trainer.create(device, c);
+      } catch (e) {
+        if (e instanceof CapacityError) {
+          results.push({ algo, totalRows: total, error: e.message });
+          if (!json) console.log(`${algo.padEnd(13)} rows ${total.toExponential(1)}: ${e.message}`);
+          continue;
+        }
+        throw e;
+      }
+      const t0 = performance.now();
+      await t.run(c.steps, { logEvery: 64 });
+      const wall = performance.now() - t0;
+      const s = t.summary();
+      const bytes = estimateMemory(c).totalBytes;
+      results.push({ algo, totalRows: total, tables, timing: s.timing, stepMedianMs: s.stepMedianMs, stageMedianMs: s.stageMedianMs, wallMsPerStep: wall / c.steps, gpuBytes: bytes });
+      if (!json) console.log(`${algo.padEnd(13)} rows ${total.toExponential(1)}  step ${s.stepMedianMs.toFixed(3).padStart(9)} ms  wall ${(wall / c.steps).toFixed(2).padStart(8)} ms/step  mem ${fmtBytes(bytes).padStart(9)}  | ${stageLine(s.stageMedianMs)}`);
+      t.destroy();
+    }
+  }
+  if (json) console.log(JSON.stringify({ command: 'bench', device: info, config: { ...config, tables: undefined }, results }));
+  device.destroy();
+}
+
+async function deviceCmd(flags: Flags): Promise<void> {
+  const { device, info } = await openDevice(!!flags.json);
+  console.log(flags.json ? JSON.stringify(info) : `${info.vendor} ${info.architecture} ${info.description}\nfeatures: ${info.features.join(', ')}\nlimits: ${JSON.stringify(info.limits)}`);
+  device.destroy();
+}
+
+const HELP = `dp-webgpu-lab CLI (Dawn)
+  train    [--key value ...] [--config file.json] [--json] [--export model.safetensors] [--export-init init.safetensors] [--log-every N]
+  bench    [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json]
+  privacy  --q Q --sigma S --steps N --delta D [--json]   (or --target-epsilon E instead of --sigma)
+  device   [--json]
+config keys: ${CONFIG_KEYS.join(', ')} (camelCase or kebab-case; lists comma-separated)
+defaults: ${JSON.stringify(DEFAULT_CONFIG)}`;
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { command, flags } = parseArgs(argv);
+    switch (command) {
+      case 'train':
+        await train(flags);
+        return 0;
+      case 'bench':
+        await bench(flags);
+        return 0;
+      case 'privacy': {
+        const r = privacyCommand(flags);
+        console.log(flags.json ? JSON.stringify(r.json) : r.text);
+        return 0;
+      }
+      case 'device':
+        await deviceCmd(flags);
+        return 0;
+      case 'help':
+      case '--help':
+        console.log(HELP);
+        return 0;
+      default:
+        console.error(`unknown command ${command}\n\n${HELP}`);
+        return 2;
+    }
+  } catch (e) {
+    const err = e as Error;
+    console.error(`error: ${err instanceof ConfigError ? err.message : err.name === 'CapacityError' ? err.message : err.message}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

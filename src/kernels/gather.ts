@@ -1,0 +1,21 @@
+// Embedding-bag forward (shaders/gather.wgsl) and its CPU reference.
+import code from '../../shaders/gather.wgsl?raw';
+import { register, type Program } from './program';
+
+export const GATHER_CODE = register(code);
+export const gatherProgram: Program = { name: 'gather', code, workgroup: 64 };
+export const INVALID_ROW = 0xffffffff;
+
+export interface GatherParams { B: number; L: number; D: number; rows: number; offIdx: number; offOut: number; ldOut: number }
+
+export function gatherRef(p: GatherParams, E: ArrayLike<number>, idx: ArrayLike<number>, out: Float32Array): void {
+  for (let b = 0; b < p.B; b++)
+    for (let d = 0; d < p.D; d++) {
+      let acc = 0;
+      for (let l = 0; l < p.L; l++) {
+        const r = idx[p.offIdx + b * p.L + l];
+        if (r < p.rows) acc += E[r * p.D + d];
+      }
+      out[p.offOut + b * p.ldOut + d] = acc;
+    }
+}

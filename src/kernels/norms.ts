@@ -1,0 +1,49 @@
+// Per-example gradient norms without per-example gradients, and flat clip factors
+// (shaders/layer_norm.wgsl, bag_norm.wgsl, clip.wgsl), with CPU references.
+import layerCode from '../../shaders/layer_norm.wgsl?raw';
+import bagCode from '../../shaders/bag_norm.wgsl?raw';
+import clipCode from '../../shaders/clip.wgsl?raw';
+import { register, type Program } from './program';
+
+export const LAYER_NORM_CODE = register(layerCode);
+export const BAG_NORM_CODE = register(bagCode);
+export const CLIP_CODE = register(clipCode);
+export const layerNormProgram: Program = { name: 'layer_norm', code: layerCode, workgroup: 64 };
+export const bagNormProgram: Program = { name: 'bag_norm', code: bagCode, workgroup: 64 };
+export const clipProgram: Program = { name: 'clip', code: clipCode, workgroup: 64 };
+
+export interface LayerNormParams { B: number; inDim: number; outDim: number; offA: number; ldA: number; offG: number; ldG: number; offN: number }
+export interface BagNormParams { B: number; L: number; D: number; rows: number; offIdx: number; offG: number; ldG: number; offN: number }
+
+export function layerNormRef(p: LayerNormParams, A: ArrayLike<number>, G: ArrayLike<number>, out: Float32Array): void {
+  for (let b = 0; b < p.B; b++) {
+    let a2 = 0,
+      g2 = 0;
+    for (let k = 0; k < p.inDim; k++) a2 += A[p.offA + b * p.ldA + k] ** 2;
+    for (let j = 0; j < p.outDim; j++) g2 += G[p.offG + b * p.ldG + j] ** 2;
+    out[p.offN + b] = (a2 + 1) * g2;
+  }
+}
+
+export function bagNormRef(p: BagNormParams, idx: ArrayLike<number>, G: ArrayLike<number>, out: Float32Array): void {
+  for (let b = 0; b < p.B; b++) {
+    const counts = new Map<number, number>();
+    for (let l = 0; l < p.L; l++) {
+      const r = idx[p.offIdx + b * p.L + l];
+      if (r < p.rows) counts.set(r, (counts.get(r) ?? 0) + 1);
+    }
+    let cnt2 = 0;
+    for (const c of counts.values()) cnt2 += c * c;
+    let g2 = 0;
+    for (let d = 0; d < p.D; d++) g2 += G[p.offG + b * p.ldG + d] ** 2;
+    out[p.offN + b] = g2 * cnt2;
+  }
+}
+
+export function clipRef(B: number, groups: number, clipSq: number, norms: ArrayLike<number>, mask: ArrayLike<number>, out: Float32Array): void {
+  for (let b = 0; b < B; b++) {
+    let total = 0;
+    for (let k = 0; k < groups; k++) total += norms[k * B + b];
+    out[b] = (total > clipSq ? Math.sqrt(clipSq / total) : 1) * mask[b];
+  }
+}

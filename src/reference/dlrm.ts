@@ -1,0 +1,206 @@
+// Plain TypeScript reference of one whole training step, written independently of the kernels:
+// it materialises every example's gradient explicitly (what the GPU avoids), clips it, adds the
+// addressed Philox noise and updates. The GPU step must match it; the privacy tests use its
+// per-example gradients to check that clipping bounds every contribution.
+import type { Config } from '../config/config';
+import type { Layout } from '../engine/model';
+import { eagerTableNoise, mlpNoise, type Key } from '../noise/philox';
+import { applyPendingRef, type StepValues } from '../kernels/noise';
+import { INVALID_ROW } from '../kernels/gather';
+
+export interface RefModel {
+  W: Float32Array[];
+  b: Float32Array[];
+  tables: Float32Array[];
+  /** LazyDP history per table */
+  H: Uint32Array[];
+}
+
+export interface RefBatch {
+  /** real examples only */
+  dense: Float32Array; // [n, F]
+  idx: Uint32Array[]; // per table [n, L] (INVALID_ROW = empty slot)
+  labels: Float32Array;
+}
+
+export interface PerExampleGrad {
+  /** per MLP layer: dW [out*in], db [out] */
+  dW: Float64Array[];
+  db: Float64Array[];
+  /** per table: row -> gradient of that row (D) */
+  dE: Map<number, Float64Array>[];
+}
+
+function relu(x: number) {
+  return x > 0 ? x : 0;
+}
+
+/** Forward pass of one example; returns the activations of every layer. */
+export function forwardExample(lay: Layout, m: RefModel, dense: ArrayLike<number>, bags: ArrayLike<number>[]): { inputs: Float64Array[]; outputs: Float64Array[]; logit: number } {
+  const inputs: Float64Array[] = [],
+    outputs: Float64Array[] = [];
+  const D = lay.D;
+  let x = Float64Array.from(dense);
+  const z = new Float64Array(lay.featureWidth);
+  for (const l of lay.layers) {
+    if (l.mlp === 'top' && l.index === 0) {
+      z.set(x, 0);
+      for (let t = 0; t < lay.T; t++)
+        for (const r of Array.from(bags[t])) if (r !== INVALID_ROW && r < lay.rows[t]) for (let d = 0; d < D; d++) z[(t + 1) * D + d] += m.tables[t][r * D + d];
+      x = z;
+    }
+    const li = lay.layers.indexOf(l);
+    inputs.push(x);
+    const y = new Float64Array(l.outDim);
+    for (let j = 0; j < l.outDim; j++) {
+      let acc = m.b[li][j];
+      for (let k = 0; k < l.inDim; k++) acc += m.W[li][j * l.inDim + k] * x[k];
+      y[j] = l.relu ? relu(acc) : acc;
+    }
+    outputs.push(y);
+    x = y;
+  }
+  return { inputs, outputs, logit: x[0] };
+}
+
+/** The gradient of one example's loss, explicitly. */
+export function exampleGradient(lay: Layout, m: RefModel, dense: ArrayLike<number>, bags: ArrayLike<number>[], label: number): { grad: PerExampleGrad; loss: number; logit: number } {
+  const f = forwardExample(lay, m, dense, bags);
+  const x = f.logit;
+  const loss = Math.max(x, 0) - x * label + Math.log1p(Math.exp(-Math.abs(x)));
+  const n = lay.layers.length;
+  const dW: Float64Array[] = new Array(n),
+    db: Float64Array[] = new Array(n);
+  let g = Float64Array.of(1 / (1 + Math.exp(-x)) - label); // dL/d(pre-activation) of the last layer
+  let dz: Float64Array | null = null;
+  for (let li = n - 1; li >= 0; li--) {
+    const l = lay.layers[li],
+      a = f.inputs[li];
+    dW[li] = new Float64Array(l.outDim * l.inDim);
+    for (let j = 0; j < l.outDim; j++) for (let k = 0; k < l.inDim; k++) dW[li][j * l.inDim + k] = g[j] * a[k];
+    db[li] = Float64Array.from(g);
+    const dx = new Float64Array(l.inDim);
+    for (let k = 0; k < l.inDim; k++) {
+      let acc = 0;
+      for (let j = 0; j < l.outDim; j++) acc += g[j] * m.W[li][j * l.inDim + k];
+      dx[k] = acc;
+    }
+    if (l.mlp === 'top' && l.index === 0) {
+      dz = dx;
+      // into the bottom MLP's output (post-ReLU)
+      const bl = lay.bottom[lay.bottom.length - 1];
+      const bi = lay.layers.indexOf(bl);
+      g = dx.slice(0, lay.D).map((v, d) => (f.outputs[bi][d] > 0 ? v : 0));
+    } else if (li > 0) {
+      const prev = lay.layers[li - 1];
+      g = dx.map((v, k) => (prev.relu && f.outputs[li - 1][k] > 0 ? v : prev.relu ? 0 : v));
+    }
+  }
+  const dE: Map<number, Float64Array>[] = [];
+  for (let t = 0; t < lay.T; t++) {
+    const mp = new Map<number, Float64Array>();
+    for (const r of Array.from(bags[t])) {
+      if (r === INVALID_ROW || r >= lay.rows[t]) continue;
+      let v = mp.get(r);
+      if (!v) mp.set(r, (v = new Float64Array(lay.D)));
+      for (let d = 0; d < lay.D; d++) v[d] += dz![(t + 1) * lay.D + d];
+    }
+    dE.push(mp);
+  }
+  return { grad: { dW, db, dE }, loss, logit: x };
+}
+
+/** Squared norm of each group: MLP layers (weight and bias), then tables. */
+export function groupSqNorms(lay: Layout, g: PerExampleGrad): number[] {
+  const out: number[] = [];
+  for (let li = 0; li < lay.layers.length; li++) {
+    let s = 0;
+    for (const v of g.dW[li]) s += v * v;
+    for (const v of g.db[li]) s += v * v;
+    out.push(s);
+  }
+  for (let t = 0; t < lay.T; t++) {
+    let s = 0;
+    for (const v of g.dE[t].values()) for (const x of v) s += x * x;
+    out.push(s);
+  }
+  return out;
+}
+
+/** Clip factors per group: flat (one factor for all) or per-layer (C_g = C / sqrt(groups)). */
+export function clipFactors(c: Pick<Config, 'clip' | 'clipping'>, sq: number[]): number[] {
+  if (c.clipping === 'flat') {
+    const total = sq.reduce((a, b) => a + b, 0);
+    const f = total > c.clip ** 2 ? Math.sqrt(c.clip ** 2 / total) : 1;
+    return sq.map(() => f);
+  }
+  const cg2 = c.clip ** 2 / sq.length;
+  return sq.map((s) => (s > cg2 ? Math.sqrt(cg2 / s) : 1));
+}
+
+export interface RefStepOptions {
+  algo: Config['algo'];
+  clip: number;
+  clipping: Config['clipping'];
+  st: StepValues;
+  /** LazyDP: unique rows of the next batch per table (lookahead); lrs/prefix indexed by step */
+  nextRows?: number[][];
+  lrs?: ArrayLike<number>;
+  prefix?: ArrayLike<number>;
+}
+
+/** One training step in place on `m`; returns the mean loss and each example's clipped gradient. */
+export function referenceStep(lay: Layout, m: RefModel, batch: RefBatch, o: RefStepOptions): { loss: number; clipped: PerExampleGrad[] } {
+  const n = batch.labels.length;
+  const priv = o.algo !== 'sgd';
+  const sumW = lay.layers.map((l) => new Float64Array(l.inDim * l.outDim));
+  const sumB = lay.layers.map((l) => new Float64Array(l.outDim));
+  const sumE = lay.rows.map(() => new Map<number, Float64Array>());
+  const clipped: PerExampleGrad[] = [];
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const bags = batch.idx.map((a) => a.subarray(i * lay.L, (i + 1) * lay.L));
+    const { grad, loss: li } = exampleGradient(lay, m, batch.dense.subarray(i * lay.F, (i + 1) * lay.F), bags, batch.labels[i]);
+    loss += li;
+    const f = priv ? clipFactors(o, groupSqNorms(lay, grad)) : groupSqNorms(lay, grad).map(() => 1);
+    const cg: PerExampleGrad = { dW: [], db: [], dE: [] };
+    lay.layers.forEach((_, l) => {
+      cg.dW.push(grad.dW[l].map((v) => v * f[l]));
+      cg.db.push(grad.db[l].map((v) => v * f[l]));
+      cg.dW[l].forEach((v, k) => (sumW[l][k] += v));
+      cg.db[l].forEach((v, k) => (sumB[l][k] += v));
+    });
+    for (let t = 0; t < lay.T; t++) {
+      const ft = f[lay.layers.length + t];
+      const mp = new Map<number, Float64Array>();
+      for (const [r, v] of grad.dE[t]) {
+        const s = v.map((x) => x * ft);
+        mp.set(r, s);
+        let acc = sumE[t].get(r);
+        if (!acc) sumE[t].set(r, (acc = new Float64Array(lay.D)));
+        s.forEach((x, d) => (acc![d] += x));
+      }
+      cg.dE.push(mp);
+    }
+    clipped.push(cg);
+  }
+  const st = o.st;
+  const k = st.lr * st.invB;
+  lay.layers.forEach((l, li) => {
+    for (let i = 0; i < sumW[li].length; i++) m.W[li][i] -= k * (sumW[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param, i, st.step) : 0));
+    for (let i = 0; i < sumB[li].length; i++) m.b[li][i] -= k * (sumB[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param + 1, i, st.step) : 0));
+  });
+  for (let t = 0; t < lay.T; t++) {
+    const E = m.tables[t];
+    for (const [r, v] of sumE[t]) for (let d = 0; d < lay.D; d++) E[r * lay.D + d] -= k * v[d];
+    if (o.algo === 'dpsgd') {
+      for (let r = 0; r < lay.rows[t]; r++) for (let d = 0; d < lay.D; d++) E[r * lay.D + d] -= k * st.noiseStd * eagerTableNoise(st.key, t, r, d, st.step);
+    }
+    if (o.algo === 'lazydp' || o.algo === 'lazydp-exact') {
+      for (const r of o.nextRows?.[t] ?? []) applyPendingRef(st, t, r, lay.D, E, m.H[t], o.lrs!, o.prefix!, o.algo === 'lazydp-exact');
+    }
+  }
+  return { loss: loss / Math.max(1, n), clipped };
+}
+
+export type { Key };
