@@ -1,0 +1,351 @@
+// Every WGSL kernel on a real WebGPU implementation against its TypeScript reference, at sizes
+// with partial tiles, empty bags, repeated indices and rows no one touched.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { getTestDevice, makeBuffer, readBuffer } from '../helpers/gpu';
+import { makeDispatch, makeUniform, encode, grid, checkShaders, type Dispatch, type Program } from '../../src/kernels/program';
+import { MATMUL_CODE, matmulProgram, matmulGroups, matmulRef, type MatmulOptions, type MatmulParams } from '../../src/kernels/matmul';
+import { GATHER_CODE, gatherProgram, gatherRef, INVALID_ROW } from '../../src/kernels/gather';
+import { LOSS_CODE, lossProgram, lossRef } from '../../src/kernels/loss';
+import { RELU_CODE, reluBackwardProgram, reluBackwardRef } from '../../src/kernels/relu';
+import { LAYER_NORM_CODE, BAG_NORM_CODE, CLIP_CODE, layerNormProgram, bagNormProgram, clipProgram, layerNormRef, bagNormRef, clipRef } from '../../src/kernels/norms';
+import { COLSUM_CODE, colsumProgram, colsumRef } from '../../src/kernels/colsum';
+import { SORT_CODE, sortBuildProgram, sortLocalProgram, sortGlobalProgram, sortPlan, sortPairsRef, SORT_BLOCK } from '../../src/kernels/sort';
+import { SEGSUM_CODE, ROWS_UPDATE_CODE, segsumProgram, rowsUpdateProgram, segsumRef, rowsUpdateRef } from '../../src/kernels/segsum';
+import {
+  MLP_UPDATE_CODE, TABLE_NOISE_CODE, LAZY_CODE, mlpUpdateProgram, mlpSampleProgram, tableNoiseFusedProgram, tableNoiseSampleProgram,
+  tableNoiseAddProgram, lazyProgram, mlpUpdateRef, tableNoiseRef, lookaheadRef, flushRef, type StepValues,
+} from '../../src/kernels/noise';
+import { initTableRef } from '../../src/engine/model';
+import initCode from '../../shaders/init_table.wgsl?raw';
+import { withLibs } from '../../src/kernels/program';
+import { Rng } from '../../src/data/rng';
+import { seedToKey } from '../../src/noise/philox';
+
+let device: GPUDevice;
+beforeAll(async () => {
+  device = await getTestDevice();
+  await checkShaders(device);
+});
+
+const rng = new Rng(1234);
+const randn = (n: number, scale = 1) => Float32Array.from({ length: n }, () => rng.normal() * scale);
+const f32 = async (b: GPUBuffer) => new Float32Array(await readBuffer(device, b));
+const u32 = async (b: GPUBuffer) => new Uint32Array(await readBuffer(device, b));
+const empty = (bytes: number) => makeBuffer(device, new Uint8Array(Math.max(16, bytes)));
+
+function run(p: Program, bindings: (GPUBuffer | null)[], groups: [number, number, number?]): void {
+  runAll([makeDispatch(device, p, bindings, groups)]);
+}
+function runAll(ds: Dispatch[]): void {
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  for (const d of ds) encode(pass, d);
+  pass.end();
+  device.queue.submit([enc.finish()]);
+}
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel = 1e-5, abs = 1e-5): void {
+  expect(got.length).toBe(want.length);
+  let worst = 0,
+    at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]) - rel * Math.abs(want[i]);
+    if (!(err <= abs) && (err > worst || at < 0)) {
+      worst = err;
+      at = i;
+    }
+  }
+  if (at >= 0) expect.fail(`index ${at}: got ${got[at]}, want ${want[at]}`);
+}
+
+function stepUniform(st: StepValues): GPUBuffer {
+  return makeUniform(device, withLibs('', { step: true }) + '@group(0) @binding(0) var<uniform> st: Step;', 'st', st as unknown as Record<string, unknown>);
+}
+
+describe('matmul (tiled, strided views)', () => {
+  const cases: [string, MatmulOptions, number, number, number][] = [
+    ['forward X W^T + b, ReLU, partial tiles', { bias: true, relu: true }, 37, 19, 53],
+    ['backward G W with ReLU mask', { reluMask: true }, 33, 21, 17],
+    ['weight gradient G^T diag(c) A, flat factors', { scaleMode: 1 }, 18, 29, 45],
+    ['weight gradient, per-layer factors from norms', { scaleMode: 2 }, 15, 7, 40],
+    ['single row and column', { bias: true }, 1, 1, 3],
+  ];
+  for (const [name, o, M, N, K] of cases) {
+    it(name, async () => {
+      // A is a view with row stride M+K+3 and an offset, as the feature buffer is.
+      const lda = K + 5,
+        offA = 7;
+      const A = randn(offA + M * lda);
+      const B = randn(K * N + 3);
+      const aux = o.bias ? randn(N) : randn(M * (N + 2) + 4);
+      const scale = o.scaleMode === 2 ? Float32Array.from({ length: K + 2 }, () => rng.next() * 4) : Float32Array.from({ length: K + 2 }, () => rng.next());
+      const p: MatmulParams = {
+        M, N, K, offA, sAm: lda, sAk: 1, offB: 3, sBk: N, sBn: 1, offC: 2, ldc: N + 1,
+        offAux: o.reluMask ? 4 : 0, ldAux: N + 2, offScale: 2, clipSq: 1.0,
+      };
+      const C = new Float32Array(2 + M * (N + 1));
+      const bufC = makeBuffer(device, C);
+      const u = makeUniform(device, MATMUL_CODE, 'u', p as unknown as Record<string, unknown>);
+      run(matmulProgram(o), [u, makeBuffer(device, A), makeBuffer(device, B), bufC, makeBuffer(device, aux), makeBuffer(device, scale)], matmulGroups(p));
+      matmulRef(o, p, A, B, C, aux, scale);
+      expectClose((await f32(bufC)).subarray(0, C.length), C, 1e-5, 1e-4);
+    });
+  }
+});
+
+describe('embedding-bag gather', () => {
+  it('sums bags with repeats, empty bags and out-of-range slots', async () => {
+    const B = 45, L = 5, D = 7, rows = 60;
+    const E = randn(rows * D);
+    const idx = new Uint32Array(2 * B * L);
+    for (let i = 0; i < idx.length; i++) idx[i] = rng.next() < 0.15 ? INVALID_ROW : Math.floor(rng.next() * 20); // rows 20..59 never touched
+    for (let l = 0; l < L; l++) idx[B * L + 3 * L + l] = INVALID_ROW; // an empty bag
+    idx[B * L + 4 * L] = idx[B * L + 4 * L + 1] = 5; // a repeat
+    idx[B * L + 5 * L] = rows + 3; // out of range: skipped
+    const p = { B, L, D, rows, offIdx: B * L, offOut: 3, ldOut: 2 * D };
+    const out = new Float32Array(3 + B * 2 * D);
+    const bufOut = makeBuffer(device, out);
+    run(gatherProgram, [makeUniform(device, GATHER_CODE, 'u', p), makeBuffer(device, E), makeBuffer(device, idx), bufOut], grid(B * D, 64));
+    gatherRef(p, E, idx, out);
+    expectClose(await f32(bufOut), out);
+    expect(out.subarray(3 + 3 * 2 * D, 3 + 3 * 2 * D + D).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('loss', () => {
+  it('BCE sum, count and per-example gradient with a mask, also for extreme logits', async () => {
+    const B = 300;
+    const logits = randn(B, 3);
+    logits[0] = 80;
+    logits[1] = -80;
+    const labels = Float32Array.from({ length: B }, () => (rng.next() < 0.4 ? 1 : 0));
+    const mask = Float32Array.from({ length: B }, (_, i) => (i % 7 === 3 ? 0 : 1));
+    const dl = new Float32Array(B);
+    const lossBuf = makeBuffer(device, new Float32Array(8));
+    const dlBuf = makeBuffer(device, dl);
+    run(lossProgram, [makeUniform(device, LOSS_CODE, 'u', { B, slot: 2 }), makeBuffer(device, logits), makeBuffer(device, labels), makeBuffer(device, mask), dlBuf, lossBuf], [1, 1]);
+    const ref = lossRef(logits, labels, mask, dl);
+    const got = await f32(lossBuf);
+    expect(got[4]).toBeCloseTo(ref.sum, 2);
+    expect(got[5]).toBe(ref.count);
+    expectClose(await f32(dlBuf), dl, 1e-5, 1e-6);
+  });
+});
+
+describe('ReLU backward', () => {
+  it('zeroes gradients where the activation is not positive, on strided views', async () => {
+    const rows = 21, cols = 9;
+    const G = randn(rows * 20 + 5),
+      act = randn(rows * 15 + 2);
+    const p = { rows, cols, offG: 5, ldG: 20, offAct: 2, ldAct: 15 };
+    const buf = makeBuffer(device, G);
+    run(reluBackwardProgram, [makeUniform(device, RELU_CODE, 'u', p), buf, makeBuffer(device, act)], grid(rows * cols, 64));
+    reluBackwardRef(p, G, act);
+    expectClose(await f32(buf), G);
+  });
+});
+
+describe('per-example norms and clip factors', () => {
+  it('linear layer: (||a||^2 + 1) ||g||^2', async () => {
+    const p = { B: 70, inDim: 11, outDim: 6, offA: 3, ldA: 13, offG: 0, ldG: 6, offN: 70 };
+    const A = randn(3 + 70 * 13),
+      G = randn(70 * 6);
+    const out = new Float32Array(140);
+    const buf = makeBuffer(device, out);
+    run(layerNormProgram, [makeUniform(device, LAYER_NORM_CODE, 'u', p), makeBuffer(device, A), makeBuffer(device, G), buf], grid(70, 64));
+    layerNormRef(p, A, G, out);
+    expectClose(await f32(buf), out, 1e-5);
+  });
+  it('embedding bag: ||g||^2 * sum of squared repeat counts', async () => {
+    const B = 40, L = 6, D = 5;
+    const idx = Uint32Array.from({ length: B * L }, () => (rng.next() < 0.1 ? INVALID_ROW : Math.floor(rng.next() * 4)));
+    const G = randn(B * 3 * D);
+    const p = { B, L, D, rows: 4, offIdx: 0, offG: D, ldG: 3 * D, offN: 0 };
+    const out = new Float32Array(B);
+    const buf = makeBuffer(device, out);
+    run(bagNormProgram, [makeUniform(device, BAG_NORM_CODE, 'u', p), makeBuffer(device, idx), makeBuffer(device, G), buf], grid(B, 64));
+    bagNormRef(p, idx, G, out);
+    expectClose(await f32(buf), out, 1e-5);
+  });
+  it('flat clip factors min(1, C/||g||) times the mask', async () => {
+    const B = 50, groups = 4;
+    const norms = Float32Array.from({ length: B * groups }, () => rng.next() * 3);
+    const mask = Float32Array.from({ length: B }, (_, i) => (i % 5 ? 1 : 0));
+    const out = new Float32Array(B);
+    const buf = makeBuffer(device, out);
+    run(clipProgram, [makeUniform(device, CLIP_CODE, 'u', { B, groups, clipSq: 4 }), makeBuffer(device, norms), makeBuffer(device, mask), buf], grid(B, 64));
+    clipRef(B, groups, 4, norms, mask, out);
+    expectClose(await f32(buf), out, 1e-6);
+    expect(out.some((v) => v < 1 && v > 0)).toBe(true);
+  });
+  for (const mode of [0, 1, 2] as const) {
+    it(`bias gradient column sums, scale mode ${mode}`, async () => {
+      const p = { B: 77, N: 13, offG: 2, ldG: 15, offScale: 1, clipSq: 0.5 };
+      const G = randn(2 + 77 * 15),
+        scale = Float32Array.from({ length: 80 }, () => rng.next() * 2);
+      const out = new Float32Array(13);
+      const buf = makeBuffer(device, out);
+      run(colsumProgram(mode), [makeUniform(device, COLSUM_CODE, 'u', p), makeBuffer(device, G), makeBuffer(device, scale), buf], grid(13, 64));
+      colsumRef(mode, p, G, scale, out);
+      expectClose(await f32(buf), out, 1e-5, 1e-5);
+    });
+  }
+});
+
+function sortDispatches(N: number, used: number, L: number, rows: number, idx: GPUBuffer, mask: GPUBuffer, keys: GPUBuffer, vals: GPUBuffer): Dispatch[] {
+  const base = { n: N, used, L, rows, offIdx: 0, k: 0, j: 0 };
+  const out = [makeDispatch(device, sortBuildProgram, [makeUniform(device, SORT_CODE, 'u', base), idx, mask, keys, vals], grid(N, 256))];
+  for (const st of sortPlan(N)) {
+    const u = makeUniform(device, SORT_CODE, 'u', { ...base, k: st.k, j: st.kind === 'global' ? st.j : 0 });
+    out.push(st.kind === 'local' ? makeDispatch(device, sortLocalProgram, [u, null, null, keys, vals], [N / SORT_BLOCK, 1]) : makeDispatch(device, sortGlobalProgram, [u, null, null, keys, vals], grid(N / 2, 256)));
+  }
+  return out;
+}
+
+describe('GPU sort of (row, slot) pairs', () => {
+  for (const [used, rows] of [
+    [300, 17],
+    [2000, 500],
+    [5000, 1 << 30],
+  ]) {
+    it(`${used} pairs over ${rows} rows, with masked examples and empty slots`, async () => {
+      const L = 4;
+      let N = SORT_BLOCK;
+      while (N < used) N *= 2;
+      const idx = Uint32Array.from({ length: used }, () => (rng.next() < 0.05 ? INVALID_ROW : Math.floor(rng.next() * Math.min(rows, 1e9))));
+      const mask = Float32Array.from({ length: Math.ceil(used / L) }, () => (rng.next() < 0.9 ? 1 : 0));
+      const keys = empty(N * 4),
+        vals = empty(N * 4);
+      runAll(sortDispatches(N, used, L, rows, makeBuffer(device, idx), makeBuffer(device, mask), keys, vals));
+      const ref = sortPairsRef(N, used, L, rows, idx, 0, mask);
+      expect(Array.from((await u32(keys)).subarray(0, N))).toEqual(Array.from(ref.keys));
+      expect(Array.from((await u32(vals)).subarray(0, N))).toEqual(Array.from(ref.vals));
+    });
+  }
+});
+
+describe('clipped per-row gradient sums and the sparse row update', () => {
+  for (const mode of [0, 1, 2] as const) {
+    it(`segment sums in sorted order (scale mode ${mode}) and SGD on touched rows only`, async () => {
+      const B = 90, L = 3, D = 6, rows = 40, N = 512;
+      const idx = Uint32Array.from({ length: B * L }, () => Math.floor(rng.next() * 25));
+      const mask = Float32Array.from({ length: B }, () => 1);
+      const keys = empty(N * 4),
+        vals = empty(N * 4);
+      const G = randn(B * 2 * D);
+      const scale = Float32Array.from({ length: B + 3 }, () => rng.next() * 2);
+      const rowGrad = empty(N * D * 4);
+      const E = randn(rows * D);
+      const bufE = makeBuffer(device, E);
+      const p = { n: N, L, D, offG: D, ldG: 2 * D, offScale: 3, clipSq: 0.7 };
+      const st: StepValues = { step: 3, lr: 0.25, invB: 1 / 64, noiseStd: 0, key: [1, 2] };
+      runAll([
+        ...sortDispatches(N, B * L, L, rows, makeBuffer(device, idx), makeBuffer(device, mask), keys, vals),
+        makeDispatch(device, segsumProgram(mode), [makeUniform(device, SEGSUM_CODE, 'u', p), keys, vals, makeBuffer(device, G), makeBuffer(device, scale), rowGrad], grid(N * D, 64)),
+        makeDispatch(device, rowsUpdateProgram, [makeUniform(device, ROWS_UPDATE_CODE, 'u', { n: N, D }), stepUniform(st), keys, rowGrad, bufE], grid(N * D, 64)),
+      ]);
+      const ref = sortPairsRef(N, B * L, L, rows, idx, 0, mask);
+      const rg = new Float32Array(N * D);
+      segsumRef(mode, p, ref.keys, ref.vals, G, scale, rg);
+      rowsUpdateRef(D, st.lr * st.invB, ref.keys, rg, E);
+      const got = await f32(bufE);
+      expectClose(got, E, 1e-5, 1e-6);
+      // rows 25.. were never in a bag: unchanged
+      const E0 = new Float32Array(await readBuffer(device, makeBuffer(device, E)));
+      expect(Array.from(got.subarray(25 * D))).toEqual(Array.from(E0.subarray(25 * D)));
+    });
+  }
+});
+
+const key = seedToKey('123456789012345');
+
+describe('noisy updates (Philox noise in the kernel against the TypeScript draws)', () => {
+  for (const noise of [0, 1, 2] as const) {
+    it(`MLP tensor update, noise mode ${noise}`, async () => {
+      const n = 47, p = 5;
+      const st: StepValues = { step: 9, lr: 0.3, invB: 1 / 32, noiseStd: 1.7, key };
+      const grad = randn(n),
+        W = randn(n);
+      const bufW = makeBuffer(device, W),
+        nbuf = empty(n * 4);
+      const u = makeUniform(device, MLP_UPDATE_CODE, 'u', { n, p });
+      const sU = stepUniform(st);
+      const groups = grid(Math.ceil(n / 4), 64);
+      const ds = [];
+      if (noise === 2) ds.push(makeDispatch(device, mlpSampleProgram, [u, sU, null, null, nbuf], groups));
+      ds.push(makeDispatch(device, mlpUpdateProgram(noise), [u, sU, makeBuffer(device, grad), bufW, nbuf], groups));
+      runAll(ds);
+      mlpUpdateRef(st, p, grad, W, noise !== 0);
+      expectClose(await f32(bufW).then((a) => a.subarray(0, n)), W, 1e-4, 2e-5);
+    });
+  }
+  for (const fused of [true, false]) {
+    it(`eager table noise on every row (${fused ? 'fused' : 'sample + add'}), dim not a multiple of 4`, async () => {
+      const rows = 33, D = 6, table = 2;
+      const st: StepValues = { step: 4, lr: 0.5, invB: 1 / 16, noiseStd: 2, key };
+      const E = randn(rows * D);
+      const bufE = makeBuffer(device, E);
+      const quads = Math.ceil(D / 4);
+      const u = makeUniform(device, TABLE_NOISE_CODE, 'u', { rows, D, quads, table });
+      const sU = stepUniform(st);
+      if (fused) run(tableNoiseFusedProgram, [u, sU, bufE], grid(rows * quads, 64));
+      else {
+        const nb = empty(rows * D * 4);
+        runAll([makeDispatch(device, tableNoiseSampleProgram, [u, sU, nb], grid(rows * quads, 64)), makeDispatch(device, tableNoiseAddProgram, [u, sU, bufE, nb], grid(rows * D, 64))]);
+      }
+      tableNoiseRef(st, table, rows, D, E);
+      expectClose(await f32(bufE), E, 1e-4, 2e-5);
+    });
+  }
+  for (const exact of [false, true]) {
+    it(`LazyDP ${exact ? 'exact replay' : 'aggregated draw'}: lookahead rows, history, then flush of the rest`, async () => {
+      const rows = 50, D = 5, table = 1, steps = 12, N = 512, L = 2, B = 20;
+      const lrs = Float32Array.from({ length: steps + 1 }, (_, s) => (s === 0 ? 0 : 0.1 + 0.02 * s));
+      const pre = new Float32Array(2 * (steps + 1));
+      const prefix = new Float64Array(steps + 1);
+      for (let s = 1; s <= steps; s++) {
+        prefix[s] = prefix[s - 1] + lrs[s] ** 2;
+        pre[2 * s] = Math.fround(prefix[s]);
+        pre[2 * s + 1] = prefix[s] - Math.fround(prefix[s]);
+      }
+      const H = Uint32Array.from({ length: rows }, () => Math.floor(rng.next() * 7)); // pending gaps of 1..7 steps
+      H[3] = 9; // already up to date: no noise
+      const E = randn(rows * D);
+      const bufE = makeBuffer(device, E),
+        bufH = makeBuffer(device, H);
+      const idx = Uint32Array.from({ length: B * L }, () => Math.floor(rng.next() * 30));
+      idx[0] = idx[1] = 3;
+      const mask = Float32Array.from({ length: B }, () => 1);
+      const keys = empty(N * 4),
+        vals = empty(N * 4);
+      const u = makeUniform(device, LAZY_CODE, 'u', { n: N, rows, D, quads: 2, table });
+      const st: StepValues = { step: 9, lr: lrs[9], invB: 1 / 8, noiseStd: 1.5, key };
+      const bl = makeBuffer(device, lrs),
+        bp = makeBuffer(device, pre);
+      runAll([
+        ...sortDispatches(N, B * L, L, rows, makeBuffer(device, idx), makeBuffer(device, mask), keys, vals),
+        makeDispatch(device, lazyProgram('lookahead', exact), [u, stepUniform(st), bufE, bufH, bl, bp, keys], grid(N, 64)),
+      ]);
+      const ref = sortPairsRef(N, B * L, L, rows, idx, 0, mask);
+      lookaheadRef(st, table, D, ref.keys, E, H, lrs, prefix, exact);
+      expect(Array.from(await u32(bufH))).toEqual(Array.from(H));
+      expectClose(await f32(bufE), E, 1e-4, 5e-5);
+      // then flush at step 12: every row catches up, whatever its gap
+      const st2: StepValues = { ...st, step: 12 };
+      run(lazyProgram('flush', exact), [u, stepUniform(st2), bufE, bufH, bl, bp, null], grid(rows, 64));
+      flushRef(st2, table, rows, D, E, H, lrs, prefix, exact);
+      expect(Array.from(await u32(bufH))).toEqual(new Array(rows).fill(12));
+      expectClose(await f32(bufE), E, 1e-4, 5e-5);
+    });
+  }
+});
+
+describe('table initialisation', () => {
+  it('uniform(-1/sqrt(R), 1/sqrt(R)) rows from Philox equal the CPU reference', async () => {
+    const rows = 70, D = 7, t = 3, seed = 42;
+    const code = withLibs(initCode, { philox: true });
+    const buf = empty(rows * D * 4);
+    run({ name: 'init_table', code, workgroup: 64 }, [makeUniform(device, code, 'u', { rows, D, quads: 2, table: t, seed, a: 1 / Math.sqrt(rows) }), buf], grid(rows * 2, 64));
+    expectClose(await f32(buf), initTableRef(rows, D, t, seed), 1e-6, 1e-7);
+  });
+});
