@@ -214,6 +214,7 @@ export class Trainer {
   private lastEval?: { auc: number; loss: number };
   private batchCache = new Map<number, Uint32Array>();
   private owned: GPUBuffer[] = [];
+  private named = new Map<string, GPUBuffer>();
   private destroyed = false;
 
   private constructor(device: GPUDevice, config: Config, sigma: number) {
@@ -308,6 +309,8 @@ export class Trainer {
     const dV = this.buf(B * FW * 4, 'featureGrads');
     const norms = this.buf(lay.groups * B * 4, 'norms');
     const factors = this.buf(B * 4, 'clipFactors');
+    this.named.set('norms', norms);
+    this.named.set('clipFactors', factors);
     this.lossBuf = this.buf(RING * 2 * 4, 'loss');
 
     // Tables, initialised on the GPU.
@@ -567,9 +570,30 @@ export class Trainer {
   // ---------------------------------------------------------------------------------------
   // Steps
 
-  private async trainStep(): Promise<void> {
+  /** The synthetic data set (training and held-out splits). */
+  get dataset(): SyntheticData {
+    return this.data;
+  }
+
+  /** Reads a named internal buffer ('norms', 'clipFactors'), for tests and the teaching view. */
+  async inspect(name: 'norms' | 'clipFactors'): Promise<Float32Array> {
+    const b = this.named.get(name);
+    if (!b) throw new Error(`no buffer ${name}`);
+    return new Float32Array(await this.read(b, 0, b.size));
+  }
+
+  /**
+   * One step on a batch given by example indices (tests: a chosen example, e.g. one with a huge
+   * gradient); `next` is the lookahead batch for LazyDP.
+   */
+  async stepOn(batch: ArrayLike<number>, next: ArrayLike<number> = []): Promise<void> {
+    await this.trainStep(Uint32Array.from(batch), Uint32Array.from(next));
+    await this.logPoint(false);
+  }
+
+  private async trainStep(forced?: Uint32Array, forcedNext?: Uint32Array): Promise<void> {
     const s = this.stepsDone + 1;
-    const batch = this.batchIndices(s);
+    const batch = forced ?? this.batchIndices(s);
     const a = this.assemble(this.data.train, batch);
     this.upload(this.denseBuf, a.dense);
     this.upload(this.idxBuf, a.idx);
@@ -578,7 +602,7 @@ export class Trainer {
     if (this.lazy) {
       // one-batch lookahead: batch s+1 is sampled now; after the last step there is none
       // (the final flush covers every row).
-      const nxt = s < this.config.steps ? this.assemble(this.data.train, this.batchIndices(s + 1)) : this.assemble(this.data.train, []);
+      const nxt = this.assemble(this.data.train, forcedNext ?? (s < this.config.steps ? this.batchIndices(s + 1) : []));
       this.upload(this.idxNextBuf, nxt.idx);
       this.upload(this.maskNextBuf, nxt.mask);
     }

@@ -1,0 +1,176 @@
+// Whole training steps on the GPU against the plain TypeScript reference (which materialises
+// every example's gradient), for all four algorithms and both clipping modes.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { getTestDevice } from '../helpers/gpu';
+import { makeConfig, lrAt, type Config } from '../../src/config/config';
+import { Trainer, type NamedTensor } from '../../src/engine/trainer';
+import { modelLayout } from '../../src/engine/model';
+import { referenceStep, exampleGradient, groupSqNorms, type RefModel } from '../../src/reference/dlrm';
+import { flushRef } from '../../src/kernels/noise';
+import { seedToKey } from '../../src/noise/philox';
+import { INVALID_ROW } from '../../src/kernels/gather';
+
+let device: GPUDevice;
+beforeAll(async () => {
+  device = await getTestDevice();
+});
+
+export const SMALL: Record<string, unknown> = {
+  tables: [50, 30, 7],
+  dim: 6,
+  pooling: 3,
+  batch: 12,
+  dense: 5,
+  bottom: [8],
+  top: [9, 4],
+  datasetSize: 64,
+  evalSize: 32,
+  evalEvery: 0,
+  steps: 8,
+  seed: '987654321',
+  lr: 0.4,
+  sigma: 0.8,
+  clip: 0.7,
+  zipf: 1.2,
+};
+
+function toRef(c: Config, ts: NamedTensor[]): RefModel {
+  const lay = modelLayout(c);
+  const get = (n: string) => Float32Array.from(ts.find((t) => t.name === n)!.data);
+  return {
+    W: lay.layers.map((l) => get(`${l.mlp}.${l.index}.weight`)),
+    b: lay.layers.map((l) => get(`${l.mlp}.${l.index}.bias`)),
+    tables: lay.rows.map((_, t) => get(`tables.${t}`)),
+    H: lay.rows.map((R) => new Uint32Array(R)),
+  };
+}
+
+function fromRef(c: Config, m: RefModel): Map<string, Float32Array> {
+  const lay = modelLayout(c);
+  const out = new Map<string, Float32Array>();
+  lay.rows.forEach((_, t) => out.set(`tables.${t}`, m.tables[t]));
+  lay.layers.forEach((l, i) => {
+    out.set(`${l.mlp}.${l.index}.weight`, m.W[i]);
+    out.set(`${l.mlp}.${l.index}.bias`, m.b[i]);
+  });
+  return out;
+}
+
+function uniqueRows(t: Trainer, examples: ArrayLike<number>): number[][] {
+  const ds = t.dataset.train;
+  return t.layout.rows.map((R, k) => {
+    const s = new Set<number>();
+    for (const e of Array.from(examples)) for (let l = 0; l < ds.L; l++) {
+      const r = ds.idx[k][e * ds.L + l];
+      if (r !== INVALID_ROW && r < R) s.add(r);
+    }
+    return [...s];
+  });
+}
+
+async function compareWithReference(over: Record<string, unknown>, k: number): Promise<number> {
+  const c = makeConfig({ ...SMALL, ...over });
+  const t = await Trainer.create(device, c);
+  const m = toRef(c, await t.exportTensors());
+  const lay = t.layout;
+  const key = seedToKey(c.seed);
+  const lrs = Array.from({ length: c.steps + 1 }, (_, s) => (s ? lrAt(c, s) : 0));
+  const prefix = lrs.reduce<number[]>((acc, v, s) => (acc.push((acc[s - 1] ?? 0) + v * v), acc), []);
+  await t.run(k);
+  for (let s = 1; s <= k; s++) {
+    const ex = t.batchIndices(s);
+    const ds = t.dataset.train;
+    const batch = {
+      dense: Float32Array.from(Array.from(ex).flatMap((e) => Array.from(ds.dense.subarray(e * ds.F, (e + 1) * ds.F)))),
+      idx: ds.idx.map((a) => Uint32Array.from(Array.from(ex).flatMap((e) => Array.from(a.subarray(e * ds.L, (e + 1) * ds.L))))),
+      labels: Float32Array.from(Array.from(ex).map((e) => ds.labels[e])),
+    };
+    const st = { step: s, lr: lrs[s], invB: 1 / c.batch, noiseStd: c.algo === 'sgd' ? 0 : t.sigma * c.clip, key };
+    referenceStep(lay, m, batch, { algo: c.algo, clip: c.clip, clipping: c.clipping, st, nextRows: s < c.steps ? uniqueRows(t, t.batchIndices(s + 1)) : lay.rows.map(() => []), lrs, prefix });
+  }
+  if (c.algo.startsWith('lazydp')) {
+    const st = { step: k, lr: lrs[k], invB: 1 / c.batch, noiseStd: t.sigma * c.clip, key };
+    lay.rows.forEach((R, tb) => flushRef(st, tb, R, lay.D, m.tables[tb], m.H[tb], lrs, prefix, c.algo === 'lazydp-exact'));
+  }
+  const got = await t.exportTensors();
+  const want = fromRef(c, m);
+  // WGSL lets sin/cos be off by 2^-11 in absolute terms (and SwiftShader is), so a GPU normal can
+  // differ from the f64 TypeScript one by ~1e-3 * sqrt(-2 ln u): allow that per noisy step.
+  const noiseStep = c.algo === 'sgd' ? 0 : (c.lr / c.batch) * t.sigma * c.clip;
+  const tol = (w: number) => 1e-6 + 2e-4 * Math.abs(w) + 5e-3 * k * noiseStep;
+  let worst = 0;
+  for (const g of got) {
+    const w = want.get(g.name)!;
+    for (let i = 0; i < w.length; i++) {
+      const ratio = Math.abs(g.data[i] - w[i]) / tol(w[i]);
+      if (ratio > 1) expect.fail(`${g.name}[${i}]: got ${g.data[i]}, want ${w[i]}`);
+      worst = Math.max(worst, ratio);
+    }
+  }
+  t.destroy();
+  return worst;
+}
+
+describe('a whole training step on the GPU equals the reference step', () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ['sgd', { algo: 'sgd' }],
+    ['dpsgd, flat clipping, fused noise', { algo: 'dpsgd', clipping: 'flat' }],
+    ['dpsgd, per-layer clipping, unfused noise', { algo: 'dpsgd', clipping: 'per-layer', noiseKernel: 'unfused' }],
+    ['lazydp (aggregated draws), cosine schedule', { algo: 'lazydp', lrSchedule: 'cosine' }],
+    ['lazydp-exact, per-layer clipping', { algo: 'lazydp-exact', clipping: 'per-layer' }],
+    ['dpsgd, shuffled batches, dim multiple of 4', { algo: 'dpsgd', sampling: 'shuffle', dim: 8 }],
+  ];
+  for (const [name, over] of cases) {
+    it(`${name}: 4 steps`, async () => {
+      const worst = await compareWithReference(over, 4);
+      expect(worst).toBeLessThanOrEqual(1);
+    });
+  }
+});
+
+describe('per-example clipping on the GPU', () => {
+  it('per-example squared norms from the norm trick equal the explicit per-example gradients', async () => {
+    const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping: 'per-layer' });
+    const t = await Trainer.create(device, c);
+    const m = toRef(c, await t.exportTensors());
+    const ex = [3, 5, 5, 9]; // a repeated example too
+    await t.stepOn(ex);
+    const norms = await t.inspect('norms');
+    const ds = t.dataset.train;
+    const lay = t.layout;
+    ex.forEach((e, i) => {
+      const bags = ds.idx.map((a) => a.subarray(e * ds.L, (e + 1) * ds.L));
+      const g = exampleGradient(lay, m, ds.dense.subarray(e * ds.F, (e + 1) * ds.F), bags, ds.labels[e]).grad;
+      groupSqNorms(lay, g).forEach((want, k) => {
+        const got = norms[k * t.maxBatch + i];
+        expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-4 * Math.max(1, want));
+      });
+    });
+    t.destroy();
+  });
+
+  for (const clipping of ['flat', 'per-layer'] as const) {
+    it(`${clipping}: one example with a huge gradient moves the model by at most lr/B * C`, async () => {
+      const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping, sigma: 0 });
+      const t = await Trainer.create(device, c);
+      const ds = t.dataset.train;
+      // make example 7's gradient enormous: large dense features and a confidently wrong label
+      for (let f = 0; f < ds.F; f++) ds.dense[7 * ds.F + f] *= 1000;
+      const before = await t.exportTensors();
+      await t.stepOn([7]);
+      const after = await t.exportTensors();
+      let total = 0;
+      const perGroup: number[] = [];
+      before.forEach((b, i) => {
+        let s = 0;
+        for (let k = 0; k < b.data.length; k++) s += (after[i].data[k] - b.data[k]) ** 2;
+        total += s;
+        perGroup.push(s);
+      });
+      const contribution = Math.sqrt(total) * (c.batch / c.lr);
+      expect(contribution).toBeLessThanOrEqual(c.clip * (1 + 1e-4));
+      if (clipping === 'flat') expect(contribution).toBeGreaterThan(0.99 * c.clip); // clipping was active
+      t.destroy();
+    });
+  }
+});
