@@ -3,7 +3,7 @@ import code from '../../shaders/matmul.wgsl?raw';
 import { register, type Program } from './program';
 
 export const MATMUL_CODE = register(code);
-export const MATMUL_TILE = 16;
+export const MATMUL_TILE = 32;
 
 export interface MatmulOptions {
   bias?: boolean;
@@ -27,7 +27,7 @@ export function matmulProgram(o: MatmulOptions): Program {
   return {
     name: 'matmul',
     code,
-    workgroup: MATMUL_TILE,
+    workgroup: 64,
     constants: { BIAS: !!o.bias, RELU: !!o.relu, RELU_MASK: !!o.reluMask, SCALE_MODE: o.scaleMode ?? 0 },
   };
 }
