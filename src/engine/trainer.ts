@@ -42,10 +42,28 @@ export function isLazy(c: Config): boolean {
   return c.algo === 'lazydp' || c.algo === 'lazydp-exact';
 }
 
-/** Padded batch: exact for shuffle; for Poisson, a maximum exceeded with probability <= 1e-12. */
+const maxBatchCache = new Map<string, number>();
+
+/**
+ * Padded batch: exact for shuffle. For Poisson, the smallest maximum whose overflow costs at most
+ * 1% of delta over the run, (1 + e^eps) steps P[overflow] <= delta / 100 (see
+ * src/privacy/sampling.ts: an overflowing batch is truncated); 1e-6 per step for sgd.
+ */
 export function maxBatchFor(c: Config): number {
   if (c.sampling === 'shuffle') return c.batch;
-  return chooseMaxBatch(c.datasetSize, c.batch / c.datasetSize, OVERFLOW_TAIL);
+  const key = JSON.stringify([c.algo, c.batch, c.datasetSize, c.steps, c.delta, c.sigma, c.targetEpsilon]);
+  let m = maxBatchCache.get(key);
+  if (m === undefined) {
+    const q = c.batch / c.datasetSize;
+    let tail = 1e-6;
+    if (isPrivate(c)) {
+      const eps = c.targetEpsilon > 0 ? c.targetEpsilon : c.sigma > 0 ? computeEpsilon({ q, sigma: c.sigma, steps: c.steps, delta: c.delta }).epsilon : Infinity;
+      tail = Math.min(tail, (0.01 * c.delta) / (c.steps * (1 + Math.exp(Math.min(eps, 700)))));
+    }
+    m = tail > 0 ? chooseMaxBatch(c.datasetSize, q, tail) : c.datasetSize;
+    maxBatchCache.set(key, m);
+  }
+  return m;
 }
 
 interface Limits { maxBufferSize: number; maxStorageBufferBindingSize: number }
@@ -114,9 +132,6 @@ function median(xs: number[]): number {
 function zeroStages(): StageTimes {
   return Object.fromEntries(STAGES.map((s) => [s, 0])) as StageTimes;
 }
-
-/** Padded maximum of a Poisson batch: exceeded with probability <= 1e-16 per step. */
-export const OVERFLOW_TAIL = 1e-16;
 
 /**
  * Delta spent on truncating overflowing Poisson batches (see src/privacy/sampling.ts) by a run

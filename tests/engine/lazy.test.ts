@@ -1,0 +1,185 @@
+// LazyDP trains the same private model as eager DP-SGD: lazydp-exact bit-for-bit in its noise,
+// lazydp in distribution; and nothing leaves the engine with noise still pending.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { getTestDevice } from '../helpers/gpu';
+import { makeConfig, ConfigError } from '../../src/config/config';
+import { Trainer, type NamedTensor } from '../../src/engine/trainer';
+import { INVALID_ROW } from '../../src/kernels/gather';
+
+let device: GPUDevice;
+beforeAll(async () => {
+  device = await getTestDevice();
+});
+
+const BASE = {
+  tables: [300, 40],
+  dim: 4,
+  pooling: 2,
+  batch: 16,
+  dense: 4,
+  bottom: [8],
+  top: [8],
+  datasetSize: 128,
+  evalSize: 16,
+  evalEvery: 0,
+  steps: 30,
+  seed: '31337',
+  lr: 0.3,
+  sigma: 1,
+  clip: 1,
+  zipf: 1.3,
+};
+
+async function trained(over: Record<string, unknown>, steps?: number): Promise<{ t: Trainer; model: NamedTensor[]; init: NamedTensor[] }> {
+  const t = await Trainer.create(device, makeConfig({ ...BASE, ...over }));
+  const init = await t.exportTensors();
+  await t.run(steps ?? t.config.steps);
+  return { t, model: await t.exportTensors(), init };
+}
+
+/** Rows of table `tb` read by each batch 1..steps. */
+function readsPerStep(t: Trainer, tb: number, steps: number): Set<number>[] {
+  const ds = t.dataset.train;
+  const out: Set<number>[] = [new Set()];
+  for (let s = 1; s <= steps; s++) {
+    const rows = new Set<number>();
+    for (const e of Array.from(t.batchIndices(s))) for (let l = 0; l < ds.L; l++) {
+      const r = ds.idx[tb][e * ds.L + l];
+      if (r !== INVALID_ROW) rows.add(r);
+    }
+    out.push(rows);
+  }
+  return out;
+}
+
+function maxAbsDiff(a: NamedTensor[], b: NamedTensor[]): number {
+  let m = 0;
+  a.forEach((x, i) => x.data.forEach((v, k) => (m = Math.max(m, Math.abs(v - b[i].data[k])))));
+  return m;
+}
+
+describe('lazydp-exact equals dpsgd', () => {
+  it('same seed and data: the same model after 30 steps, incl. rows read after long gaps and rows never read', async () => {
+    const eager = await trained({ algo: 'dpsgd' });
+    const lazy = await trained({ algo: 'lazydp-exact' });
+    // the batches really have long gaps and unread rows
+    const reads = readsPerStep(lazy.t, 0, 30);
+    const last = new Map<number, number>();
+    let longest = 0;
+    reads.forEach((rows, s) => rows.forEach((r) => {
+      if (last.has(r)) longest = Math.max(longest, s - last.get(r)!);
+      last.set(r, s);
+    }));
+    expect(longest).toBeGreaterThanOrEqual(10);
+    const never = Array.from({ length: 300 }, (_, r) => r).filter((r) => !last.has(r));
+    expect(never.length).toBeGreaterThan(20);
+    // the noise really moved the never-read rows (30 draws each), and both algorithms agree
+    const E0 = eager.init[0].data,
+      E = eager.model[0].data,
+      L = lazy.model[0].data;
+    const r = never[0];
+    expect(Math.abs(E[r * 4] - E0[r * 4])).toBeGreaterThan(1e-4);
+    expect(lazy.init.map((x) => x.name)).toEqual(eager.init.map((x) => x.name));
+    expect(maxAbsDiff(lazy.init, eager.init)).toBe(0);
+    const d = maxAbsDiff(lazy.model, eager.model);
+    expect(d).toBeLessThan(2e-5);
+    expect(Math.abs(L[r * 4] - E[r * 4])).toBeLessThan(1e-6);
+    eager.t.destroy();
+    lazy.t.destroy();
+  });
+
+  it('an export in the middle of training carries every pending draw (equals dpsgd at that step)', async () => {
+    const eager = await trained({ algo: 'dpsgd' }, 12);
+    const lazy = await trained({ algo: 'lazydp-exact' }, 12);
+    expect(maxAbsDiff(lazy.model, eager.model)).toBeLessThan(2e-5);
+    const H = await lazy.t.readHistory(0, 0, 300);
+    expect(Array.from(H).every((h) => h === 12)).toBe(true);
+    eager.t.destroy();
+    lazy.t.destroy();
+  });
+});
+
+/** Two-sample Kolmogorov–Smirnov statistic. */
+function ks(a: number[], b: number[]): number {
+  const x = a.slice().sort((p, q) => p - q),
+    y = b.slice().sort((p, q) => p - q);
+  let i = 0,
+    j = 0,
+    d = 0;
+  while (i < x.length && j < y.length) {
+    if (x[i] <= y[j]) i++;
+    else j++;
+    d = Math.max(d, Math.abs(i / x.length - j / y.length));
+  }
+  return d;
+}
+
+describe('lazydp (aggregated draws) against dpsgd, noise dominating', () => {
+  it('final weights have the same distribution, per-row variance does not depend on the gaps, nothing is left pending', async () => {
+    const over = { tables: [1500], dim: 8, steps: 20, lr: 0.05, clip: 0.05, sigma: 40, datasetSize: 256 };
+    const eager = await trained({ ...over, algo: 'dpsgd' });
+    const lazy = await trained({ ...over, algo: 'lazydp' });
+    const c = lazy.t.config;
+    const std = (c.lr / c.batch) * lazy.t.sigma * c.clip * Math.sqrt(c.steps);
+    const z = (m: NamedTensor[], init: NamedTensor[]) => Array.from(m[0].data, (v, k) => (v - init[0].data[k]) / std);
+    const ze = z(eager.model, eager.init),
+      zl = z(lazy.model, lazy.init);
+    const n = ze.length;
+    // KS critical value at p = 0.001 for two samples of n: 1.95 sqrt(2/n)
+    expect(ks(ze, zl)).toBeLessThan(1.95 * Math.sqrt(2 / n));
+    const variance = (xs: number[]) => xs.reduce((a, v) => a + v * v, 0) / xs.length;
+    const se = Math.sqrt(2 / n);
+    expect(Math.abs(variance(ze) - 1)).toBeLessThan(5 * se + 0.01);
+    expect(Math.abs(variance(zl) - 1)).toBeLessThan(5 * se + 0.01);
+    // group rows by how many separate lazy draws they received (lookaheads + the final flush):
+    // each group must still have the full variance, k draws of k_i steps summing to 20 steps
+    const reads = readsPerStep(lazy.t, 0, c.steps);
+    const draws = new Array<number>(1500).fill(1);
+    for (let s = 1; s < c.steps; s++) for (const r of reads[s + 1]) draws[r]++;
+    const groups = new Map<string, number[]>();
+    draws.forEach((k, r) => {
+      const g = k === 1 ? 'one draw (never read)' : k <= 3 ? '2-3 draws' : 'many draws';
+      if (!groups.has(g)) groups.set(g, []);
+      for (let d = 0; d < 8; d++) groups.get(g)!.push(zl[r * 8 + d]);
+    });
+    expect(groups.size).toBe(3);
+    for (const [g, xs] of groups) {
+      const v = variance(xs);
+      expect(Math.abs(v - 1), `${g}: variance ${v} over ${xs.length} values`).toBeLessThan(6 * Math.sqrt(2 / xs.length) + 0.02);
+    }
+    const H = await lazy.t.readHistory(0, 0, 1500);
+    expect(Array.from(H).every((h) => h === c.steps)).toBe(true);
+    eager.t.destroy();
+    lazy.t.destroy();
+  });
+
+  it('before a flush rows do have noise pending; readRows and evaluate flush it', async () => {
+    const t = await Trainer.create(device, makeConfig({ ...BASE, algo: 'lazydp', steps: 30 }));
+    await t.run(10);
+    const H0 = await t.readHistory(0, 0, 300);
+    expect(Array.from(H0).some((h) => h < 10)).toBe(true);
+    await t.readRows(0, 0, 5);
+    expect(Array.from(await t.readHistory(0, 0, 300)).every((h) => h === 10)).toBe(true);
+    await t.run(3);
+    expect(Array.from(await t.readHistory(0, 0, 300)).some((h) => h < 13)).toBe(true);
+    await t.evaluate();
+    expect(Array.from(await t.readHistory(1, 0, 40)).every((h) => h === 13)).toBe(true);
+    t.destroy();
+  });
+});
+
+describe('lazy modes refuse dense table optimizers', () => {
+  it('momentum, Adam or weight decay on tables is a ConfigError naming the key', () => {
+    for (const [k, v] of [['tableOptimizer', 'momentum'], ['tableOptimizer', 'adam'], ['weightDecay', 0.01]] as const) {
+      let err: unknown;
+      try {
+        makeConfig({ ...BASE, algo: 'lazydp', [k]: v });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).key).toBe(k);
+      expect((err as Error).message).toMatch(/lazydp/);
+    }
+  });
+});
