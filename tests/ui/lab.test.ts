@@ -13,7 +13,8 @@ const SHOTS = 'test-results/screenshots';
 const SMALL =
   'tables=512,256&dim=8&pooling=2&batch=32&bottom=16&top=16&steps=24&evalEvery=8&evalSize=256&datasetSize=2048' +
   '&benchSteps=6&sweepFrom=8&sweepTo=12&sweepPoints=3&sweepSteps=3';
-const WAIT = { timeout: 240_000 };
+const WAIT = { timeout: 180_000 };
+const LONG = 200_000; // per-test limit for the tests that train
 
 let lab: Lab;
 let browser: Browser;
@@ -27,6 +28,13 @@ async function open(fragment: string, p?: Page): Promise<Page> {
   await pg.goto(`${lab.url}#${fragment}`);
   await pg.waitForSelector('dp-lab[data-device="ready"]', WAIT);
   return pg;
+}
+
+/** Waits for `selector`, failing at once (with its text) if an error banner shows up instead. */
+async function until(p: Page, selector: string): Promise<void> {
+  const el = await p.waitForSelector(`${selector}, [data-banner="run-error"], [data-banner="gpu-error"], [data-banner="device-lost"]`, WAIT);
+  const banner = await el.getAttribute('data-banner');
+  if (banner) throw new Error(`${banner} banner instead of ${selector}: ${await el.innerText()}`);
 }
 
 const shot = (p: Page, name: string) => p.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
@@ -94,47 +102,47 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
 
   it('trains, pauses and resumes, and draws every training chart', async () => {
     await page.locator('#train').click();
-    await page.waitForSelector('run-controls[data-status="running"]', WAIT);
+    await until(page, 'run-controls[data-status="running"]');
     await page.locator('#pause').click();
-    await page.waitForSelector('run-controls[data-status="paused"]', WAIT);
+    await until(page, 'run-controls[data-status="paused"]');
     const pausedAt = Number(await page.locator('run-controls').getAttribute('data-steps'));
     expect(pausedAt).toBeLessThan(20);
     await page.locator('#step').click(); // exactly one more step
-    await page.waitForSelector(`run-controls[data-status="paused"][data-steps="${pausedAt + 1}"]`, WAIT);
+    await until(page, `run-controls[data-status="paused"][data-steps="${pausedAt + 1}"]`);
     await page.locator('#train').click(); // resume
-    await page.waitForSelector('run-controls[data-status="done"][data-steps="20"]', WAIT);
+    await until(page, 'run-controls[data-status="done"][data-steps="20"]');
     expect(await points(page, 'chart-loss')).toBeGreaterThan(3);
     expect(await points(page, 'chart-auc')).toBeGreaterThan(0);
     expect(await points(page, 'chart-eps')).toBeGreaterThan(3);
     expect(await page.locator('#runs-table').innerText()).toMatch(/DP-SGD/);
     await shot(page, 'training');
-  });
+  }, LONG);
 
   it('runs all four algorithms side by side in the stage-latency view', async () => {
     await page.locator('nav button[data-view="stages"]').click();
     await page.locator('#run-all').click();
-    await page.waitForSelector('#stages-table tr[data-algo="lazydp-exact"]', WAIT);
+    await until(page, '#stages-table tr[data-algo="lazydp-exact"]');
     await page.waitForSelector('#run-all:not([disabled])', WAIT);
     for (const a of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact']) expect(await page.locator(`#stages-table tr[data-algo="${a}"]`).count()).toBe(1);
     expect(await points(page, 'chart-stages')).toBe(6 * 4);
     expect(await page.locator('[data-timing-note="fused"]').innerText()).toMatch(/reported under update/);
     await shot(page, 'stages');
-  });
+  }, LONG);
 
   it('sweeps table sizes: step time vs total rows per algorithm', async () => {
     await page.locator('nav button[data-view="sweep"]').click();
     await page.locator('#run-sweep').click();
-    await page.waitForSelector('sweep-view[data-sweep="running"]', WAIT);
-    await page.waitForSelector('sweep-view[data-sweep="done"]', WAIT);
+    await until(page, 'sweep-view[data-sweep="running"]');
+    await until(page, 'sweep-view[data-sweep="done"]');
     expect(await points(page, 'chart-sweep')).toBe(3 * 4);
     await shot(page, 'sweep');
-  });
+  }, LONG);
 
   it('teaching view: LazyDP leaves noise pending that eager DP-SGD writes every step; flush pays it', async () => {
     await page.locator('nav button[data-view="teach"]').click();
     for (let s = 1; s <= 3; s++) {
       await page.locator('#teach-step').click();
-      await page.waitForSelector(`teach-view[data-step="${s}"]`, WAIT);
+      await until(page, `teach-view[data-step="${s}"]`);
       await page.waitForSelector('#teach-step:not([disabled])', WAIT);
     }
     const pending = await page.locator('#grid-lazy .cell').evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-pending'))));
@@ -155,7 +163,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await shot(page, 'teaching-slides');
     await page.locator('#toggle-text').click();
     await page.waitForSelector('dp-lab[data-text="1"]');
-  });
+  }, LONG);
 
   it('device view: adapter, limits, features, timestamp resolution', async () => {
     await page.locator('nav button[data-view="device"]').click();
@@ -196,13 +204,13 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     expect(await reader.locator('[data-shared-device]').innerText()).toMatch(/swiftshader/i);
     expect(await reader.locator('#stages-table tr[data-from="sender"]').count()).toBe(4);
     await reader.locator('#run-here').click();
-    await reader.waitForSelector('#stages-table tr[data-from="here"][data-algo="lazydp-exact"]', WAIT);
+    await until(reader, '#stages-table tr[data-from="here"][data-algo="lazydp-exact"]');
     await reader.waitForSelector('#run-here:not([disabled])', WAIT);
     expect(await reader.locator('#stages-table tr[data-from="here"]').count()).toBe(4);
     expect(await points(reader, 'chart-stages')).toBe(6 * 8);
     await shot(reader, 'shared-compare');
     await reader.close();
-  });
+  }, LONG);
 
   it('a hostile URL: each bad field says why and keeps its default, the rest applies', async () => {
     const p = await open('v=1&steps=abc&dim=12&algo=quantum&tables=5,-1&__proto__=x&r.sgd=1_2');
@@ -245,15 +253,15 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.waitForSelector('dp-lab[data-device="ready"]', WAIT);
     expect(await p.locator('input[name="lr"]').inputValue()).toBe('0.3');
     await p.locator('#step').click();
-    await p.waitForSelector('run-controls[data-status="paused"][data-steps="1"]', WAIT);
+    await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
     await p.close();
-  });
+  }, LONG);
 
   it('autorun=1 trains on load', async () => {
     const p = await open(SMALL.replace('steps=24', 'steps=4') + '&autorun=1&algo=lazydp');
-    await p.waitForSelector('run-controls[data-status="done"][data-steps="4"]', WAIT);
+    await until(p, 'run-controls[data-status="done"][data-steps="4"]');
     await p.close();
-  });
+  }, LONG);
 
   it('no uncaught page errors', () => {
     expect(errors).toEqual([]);
