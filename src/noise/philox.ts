@@ -46,7 +46,11 @@ export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: n
   return new Uint32Array([x0, x1, x2, x3]);
 }
 
-/** Uniform in (0, 1), never 0 or 1: the top 24 bits, centred. Exact in f32. */
+/**
+ * Uniform in (0, 1), never 0 or 1: the top 24 bits, centred; exact here (double). Not exact in f32:
+ * for x >> 8 >= 2^23 the half does not fit and rounds to even, and the top word would round to 1,
+ * so the GPU (philox_u01 in shaders/lib/philox.wgsl) uses min(fround(u01(x)), 1 - 2^-24).
+ */
 export function u01(x: number): number {
   return ((x >>> 8) + 0.5) / 16777216;
 }
