@@ -53,34 +53,45 @@ fn global_step(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups)
 var<workgroup> sk: array<u32, 512>;
 var<workgroup> sv: array<u32, 512>;
 
-fn local_pass(base: u32, t: u32, k: u32, jStart: u32) {
+// 64 threads per block, each doing 4 of the block's 256 compare-exchanges between barriers:
+// fewer invocations per barrier (cheap on GPUs, and what CPU implementations like SwiftShader
+// need: there each barrier costs per invocation).
+const LOCAL_THREADS: u32 = 64u;
+
+fn local_pass(base: u32, lid: u32, k: u32, jStart: u32) {
   for (var j = jStart; j > 0u; j >>= 1u) {
-    let lo = (t / j) * 2u * j + (t % j);
-    let hi = lo + j;
-    let ascending = ((base + lo) & k) == 0u;
-    let ka = sk[lo]; let va = sv[lo];
-    let kb = sk[hi]; let vb = sv[hi];
-    if (greater(ka, va, kb, vb) == ascending) {
-      sk[lo] = kb; sv[lo] = vb;
-      sk[hi] = ka; sv[hi] = va;
+    for (var e = 0u; e < 4u; e++) {
+      let t = lid + e * LOCAL_THREADS;
+      let lo = (t / j) * 2u * j + (t % j);
+      let hi = lo + j;
+      let ascending = ((base + lo) & k) == 0u;
+      let ka = sk[lo]; let va = sv[lo];
+      let kb = sk[hi]; let vb = sv[hi];
+      if (greater(ka, va, kb, vb) == ascending) {
+        sk[lo] = kb; sv[lo] = vb;
+        sk[hi] = ka; sv[hi] = va;
+      }
     }
     workgroupBarrier();
   }
 }
 
 // u.k == 0: full sort of each block (k = 2 .. 512); else the j < 512 steps of merge stage u.k.
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn local_sort(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let base = wg.x * BLOCK;
-  let t = lid.x;
-  sk[t] = keys[base + t]; sv[t] = vals[base + t];
-  sk[t + 256u] = keys[base + t + 256u]; sv[t + 256u] = vals[base + t + 256u];
+  for (var e = 0u; e < 8u; e++) {
+    let i = lid.x + e * LOCAL_THREADS;
+    sk[i] = keys[base + i]; sv[i] = vals[base + i];
+  }
   workgroupBarrier();
   if (u.k == 0u) {
-    for (var k = 2u; k <= BLOCK; k <<= 1u) { local_pass(base, t, k, k >> 1u); }
+    for (var k = 2u; k <= BLOCK; k <<= 1u) { local_pass(base, lid.x, k, k >> 1u); }
   } else {
-    local_pass(base, t, u.k, BLOCK >> 1u);
+    local_pass(base, lid.x, u.k, BLOCK >> 1u);
   }
-  keys[base + t] = sk[t]; vals[base + t] = sv[t];
-  keys[base + t + 256u] = sk[t + 256u]; vals[base + t + 256u] = sv[t + 256u];
+  for (var e = 0u; e < 8u; e++) {
+    let i = lid.x + e * LOCAL_THREADS;
+    keys[base + i] = sk[i]; vals[base + i] = sv[i];
+  }
 }

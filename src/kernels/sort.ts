@@ -6,7 +6,7 @@ import { INVALID_ROW } from './gather';
 export const SORT_CODE = register(code);
 export const SORT_BLOCK = 512;
 export const sortBuildProgram: Program = { name: 'sort', code, entry: 'build', workgroup: 256 };
-export const sortLocalProgram: Program = { name: 'sort', code, entry: 'local_sort', workgroup: 256 };
+export const sortLocalProgram: Program = { name: 'sort', code, entry: 'local_sort', workgroup: 64 };
 export const sortGlobalProgram: Program = { name: 'sort', code, entry: 'global_step', workgroup: 256 };
 
 /** Padded pair count: a power of two, at least one block. */
