@@ -18,7 +18,7 @@ export const STAGE_TEXT: Record<Stage, string> = {
   mlp_forward: 'bottom MLP on the dense features, interaction, top MLP, loss',
   backward: 'gradients of the MLPs and of the pooled embeddings',
   clip: "per-example gradient norms from activations and output gradients (no per-example gradients materialised), clip factors, clipped sums; rows sorted so each row's gradient is summed in order",
-  noise: 'Gaussian noise sampling (Philox) into a buffer; 0 when the fused kernel samples inside update',
+  noise: "Gaussian noise sampling (Philox) into a buffer when the noise kernel is unfused; for LazyDP also the look-ahead that finds the next batch's unique rows (their pending noise is then drawn inside update)",
   update: 'writing the parameters: eager DP-SGD rewrites every row of every table; LazyDP only the rows of the next batch',
 };
 
@@ -156,8 +156,9 @@ export class StagesView extends LitElement {
         : nothing}
       ${store.config.noiseKernel === 'fused'
         ? html`<p class="note info" data-timing-note="fused">
-            <b>Fused noise kernel:</b> noise is sampled inside the update kernel, so its cost is reported under <b>update</b> and <b>noise</b>
-            reads 0. Choose <code>noiseKernel = unfused</code> to see sampling on its own (and why fusing pays).
+            <b>Fused noise kernel:</b> noise is sampled inside the update kernel, so sampling costs are reported under <b>update</b>
+            (what remains under <b>noise</b> is LazyDP's look-ahead over the next batch's rows). Choose <code>noiseKernel = unfused</code> to
+            see sampling on its own (and why fusing pays).
           </p>`
         : nothing}
       <lab-chart id="chart-stages" heading="Per-stage latency" filename="stage-latency" .height=${Math.max(200, 70 + bars.length * 44)} .spec=${stackedSpec(bars)}>

@@ -14,7 +14,7 @@ import { runner, sweepSizes } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
 import { store, StoreController, type SweepPoint } from './store';
 
-export function sweepSpec(points: SweepPoint[]): ChartSpec {
+export function sweepSpec(points: SweepPoint[], sizes: number[]): ChartSpec {
   const datasets: ChartDataset<'line'>[] = ALGOS.map((a) => ({
     label: ALGO_LABELS[a],
     data: points.filter((p) => p.algo === a && p.stepMs !== undefined).map((p) => ({ x: p.totalRows, y: p.stepMs! })),
@@ -29,7 +29,17 @@ export function sweepSpec(points: SweepPoint[]): ChartSpec {
     options: {
       parsing: false,
       scales: {
-        x: { type: 'logarithmic', title: { display: true, text: 'total embedding rows (log scale)' }, ticks: { callback: (v) => (Math.log2(+v) % 1 === 0 ? fmtRows(+v) : '') } },
+        x: {
+          type: 'logarithmic',
+          title: { display: true, text: 'total embedding rows (log scale)' },
+          min: sizes.length ? sizes[0] / 1.25 : undefined,
+          max: sizes.length ? sizes[sizes.length - 1] * 1.25 : undefined,
+          // ticks at the measured sizes (chart.js would put them at 1-2-5 decades)
+          afterBuildTicks: (axis) => {
+            axis.ticks = sizes.map((value) => ({ value }));
+          },
+          ticks: { callback: (v) => fmtRows(+v) },
+        },
         y: { title: { display: true, text: 'median step time (ms)' }, beginAtZero: true },
       },
       plugins: {
@@ -67,6 +77,7 @@ export class SweepView extends LitElement {
   render() {
     const ui = store.ui;
     const sizes = sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints);
+    const measured = [...new Set(store.sweep.map((p) => p.totalRows))].sort((a, b) => a - b);
     const free = store.deviceState === 'ready' && store.job === null && !['running', 'starting', 'pausing'].includes(store.status) && store.configValid;
     const skipped = store.sweep.filter((p) => p.skipped);
     const running = store.job === 'sweep';
@@ -86,9 +97,9 @@ export class SweepView extends LitElement {
         ${this.num('sweepSteps', 'steps each', ui.sweepSteps)}
         <span class="small muted">${sizes.map(fmtRows).join(' · ')} rows; ${sizes.length * ALGOS.length} short runs</span>
       </div>
-      <lab-chart id="chart-sweep" heading="Step time vs table size" filename="table-size-sweep" .height=${320} .spec=${sweepSpec(store.sweep)}>
+      <lab-chart id="chart-sweep" heading="Step time vs table size" filename="table-size-sweep" .height=${320} .spec=${sweepSpec(store.sweep, measured.length ? measured : sizes)}>
         <span slot="empty">${running ? 'Measuring…' : 'Run the sweep to measure'}</span>
-        ${store.sweep.some((p) => p.stepMs !== undefined) ? this.table(sizes) : nothing}
+        ${store.sweep.some((p) => p.stepMs !== undefined) ? this.table(measured) : nothing}
       </lab-chart>
       ${skipped.length
         ? html`<p class="note" data-sweep-skipped>

@@ -164,8 +164,7 @@ export class TeachView extends LitElement {
         gap: 4px;
         align-items: center;
       }
-      label.inline input,
-      label.inline select {
+      label.inline input {
         width: 90px;
       }
       dl {

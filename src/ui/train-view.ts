@@ -12,17 +12,36 @@ import { runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
 import { store, StoreController, type RunRecord } from './store';
 
-function lineSpec(runs: RunRecord[], y: (p: LogPoint) => number | undefined, yTitle: string, extra: ChartDataset<'line'>[] = [], yMin?: number): ChartSpec {
-  const datasets: ChartDataset<'line'>[] = runs.map((r) => ({
-    label: `${ALGO_LABELS[r.algo]}${r.source === 'compare' && r.target < r.config.steps ? ` (${r.target} steps)` : ''}`,
-    data: r.log.filter((p) => y(p) !== undefined && Number.isFinite(y(p)!)).map((p) => ({ x: p.step, y: y(p)! })),
-    borderColor: ALGO_COLORS[r.algo],
-    backgroundColor: ALGO_COLORS[r.algo],
-    borderWidth: 2,
-    pointRadius: 0,
-    pointHoverRadius: 4,
-    tension: 0.2,
-  }));
+/** Exponential moving average (TensorBoard-style smoothing) of a noisy per-batch series. */
+export function ema(ys: { x: number; y: number }[], weight: number): { x: number; y: number }[] {
+  let m = 0;
+  let debias = 0; // divides out the zero start, so early points are not pulled toward 0
+  return ys.map(({ x, y }) => {
+    m = weight * m + (1 - weight) * y;
+    debias = weight * debias + (1 - weight);
+    return { x, y: m / debias };
+  });
+}
+
+function lineSpec(
+  runs: RunRecord[],
+  y: (p: LogPoint) => number | undefined,
+  yTitle: string,
+  extra: ChartDataset<'line'>[] = [],
+  yMin?: number,
+  smooth = 0,
+): ChartSpec {
+  const datasets: ChartDataset<'line'>[] = [];
+  for (const r of runs) {
+    const data = r.log.filter((p) => y(p) !== undefined && Number.isFinite(y(p)!)).map((p) => ({ x: p.step, y: y(p)! }));
+    const label = `${ALGO_LABELS[r.algo]}${r.source === 'compare' && r.target < r.config.steps ? ` (${r.target} steps)` : ''}`;
+    const line = { borderColor: ALGO_COLORS[r.algo], backgroundColor: ALGO_COLORS[r.algo], pointRadius: 0, pointHoverRadius: 4, tension: 0.2 };
+    if (smooth > 0 && data.length > 4) {
+      // raw batches faint behind, the smoothed trend on top: per-batch loss is noisy
+      datasets.push({ ...line, label, data: ema(data, smooth), borderWidth: 2 });
+      datasets.push({ ...line, label: `${label} (raw)`, data, borderWidth: 1, borderColor: ALGO_COLORS[r.algo] + '40' });
+    } else datasets.push({ ...line, label, data, borderWidth: 2 });
+  }
   return {
     type: 'line',
     data: { datasets: [...datasets.filter((d) => d.data.length > 0), ...extra] },
@@ -33,7 +52,7 @@ function lineSpec(runs: RunRecord[], y: (p: LogPoint) => number | undefined, yTi
         x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
         y: { title: { display: true, text: yTitle }, ...(yMin !== undefined ? { suggestedMin: yMin } : {}) },
       },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12, filter: (item) => !item.text.endsWith('(raw)') } } },
     },
   };
 }
@@ -87,7 +106,7 @@ export class TrainView extends LitElement {
         ${runs.length === 0 ? html`<span class="muted small">Press Train to start; runs appear here as they log.</span>` : nothing}
       </div>
       <div class="grid2">
-        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss')}></lab-chart>
+        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss (smoothed; raw faint)', [], undefined, 0.6)}></lab-chart>
         <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', teacherLine)}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
         </lab-chart>
