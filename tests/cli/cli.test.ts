@@ -1,0 +1,104 @@
+// The headless CLI (Dawn): train and export for every algorithm, privacy, and specific errors.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { decodeSafetensors } from '../../src/engine/safetensors';
+
+const root = path.resolve(__dirname, '../..');
+const dir = mkdtempSync(path.join(tmpdir(), 'dplab-cli-'));
+const TINY = ['--tables', '40,30', '--dim', '4', '--pooling', '2', '--batch', '8', '--dense', '3', '--bottom', '6', '--top', '5', '--dataset-size', '64', '--eval-size', '32', '--steps', '6', '--eval-every', '3'];
+
+function cli(args: string[]) {
+  const r = spawnSync('node', ['dist-cli/cli.mjs', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  execFileSync('node', ['scripts/build-cli.mjs', '--quiet'], { cwd: root });
+});
+
+describe('cli train --export', () => {
+  for (const algo of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact']) {
+    it(`${algo}: JSON result and a safetensors file with the run's metadata`, () => {
+      const file = path.join(dir, `${algo}.safetensors`);
+      const init = path.join(dir, `${algo}-init.safetensors`);
+      const r = cli(['train', ...TINY, '--algo', algo, '--seed', '77', '--json', '--export', file, '--export-init', init]);
+      expect(r.code, r.err).toBe(0);
+      const res = JSON.parse(r.out.trim().split('\n').pop()!);
+      expect(res.summary.steps).toBe(6);
+      expect(res.summary.auc).toBeGreaterThan(0);
+      const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+      expect([...tensors.keys()].sort()).toEqual(
+        ['bottom.0.bias', 'bottom.0.weight', 'bottom.1.bias', 'bottom.1.weight', 'tables.0', 'tables.1', 'top.0.bias', 'top.0.weight', 'top.1.bias', 'top.1.weight'].sort(),
+      );
+      expect(tensors.get('tables.0')!.shape).toEqual([40, 4]);
+      expect(tensors.get('bottom.0.weight')!.shape).toEqual([6, 3]); // [out, in]
+      expect(tensors.get('top.1.weight')!.shape).toEqual([1, 5]);
+      expect(metadata.algo).toBe(algo);
+      expect(metadata.steps).toBe('6');
+      expect(metadata.seed).toBe('77');
+      expect(metadata.seed_fixed).toBe('true');
+      expect(metadata.clipping).toBe('flat');
+      expect(Number(metadata.clip)).toBe(1);
+      expect(Number(metadata.sigma)).toBe(algo === 'sgd' ? 0 : 1);
+      expect(metadata.epsilon === 'none').toBe(algo === 'sgd');
+      expect(JSON.parse(metadata.config).algo).toBe(algo);
+      const before = decodeSafetensors(new Uint8Array(readFileSync(init))).tensors;
+      expect(before.get('tables.0')!.data).not.toEqual(tensors.get('tables.0')!.data);
+    });
+  }
+
+  it('a random seed is never written out, and is labelled as such', () => {
+    const file = path.join(dir, 'random.safetensors');
+    const r = cli(['train', ...TINY, '--algo', 'lazydp', '--json', '--export', file]);
+    expect(r.code, r.err).toBe(0);
+    const { metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+    expect(metadata.seed).toBe('random');
+    expect(metadata.seed_fixed).toBe('false');
+    expect(metadata.config).not.toMatch(/"seed":"\d/);
+  });
+
+  it('reads --config file.json with flags on top', () => {
+    const cfg = path.join(dir, 'c.json');
+    writeFileSync(cfg, JSON.stringify({ tables: [20], dim: 4, steps: 3, batch: 4, datasetSize: 32, evalSize: 8, algo: 'dpsgd', sigma: 2 }));
+    const r = cli(['train', '--config', cfg, '--sigma', '3', '--seed', '1', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(r.out.trim().split('\n').pop()!);
+    expect(res.config.sigma).toBe(3);
+    expect(res.config.tables).toEqual([20]);
+    expect(res.summary.epsilon).toBeGreaterThan(0);
+  });
+});
+
+describe('cli errors are specific', () => {
+  const cases: [string[], RegExp][] = [
+    [['train', '--dim', 'abc'], /dim: expected a number/],
+    [['train', '--algo', 'adam'], /algo: expected one of sgd, dpsgd, lazydp, lazydp-exact/],
+    [['train', '--tables', '10,-5'], /tables: must be >= 1/],
+    [['train', '--bogus', '1'], /unknown flag --bogus/],
+    [['train', '--config', '/nonexistent/x.json'], /--config: cannot read/],
+    [['train', '--algo', 'lazydp', '--table-optimizer', 'adam'], /tableOptimizer: lazydp needs plain SGD/],
+    [['train', '--tables', '2000000000', '--dim', '64'], /table 0 .* largest table that fits has/],
+    [['privacy', '--q', '2', '--sigma', '1', '--steps', '10', '--delta', '1e-5'], /q/],
+  ];
+  for (const [args, re] of cases) {
+    it(args.join(' '), () => {
+      const r = cli(args);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(re);
+    });
+  }
+});
+
+describe('cli privacy', () => {
+  it('prints epsilon for the Opacus vector and sigma for a target', () => {
+    const r = cli(['privacy', '--q', '0.04', '--sigma', '1.5', '--steps', '2250', '--delta', '1e-5', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).epsilon).toBeCloseTo(7.32911117143, 6);
+    const s = cli(['privacy', '--q', '0.01', '--target-epsilon', '2', '--steps', '1000', '--delta', '1e-5', '--json']);
+    expect(s.code, s.err).toBe(0);
+    expect(JSON.parse(s.out).sigma).toBeGreaterThan(0.5);
+  });
+});
