@@ -147,8 +147,8 @@ export function resolveSigma(c: Config): number {
   if (!isPrivate(c)) return 0;
   if (c.targetEpsilon > 0) {
     const q = c.batch / c.datasetSize;
-    // the truncation delta at the target epsilon bounds the one at any smaller epsilon
-    const delta = c.delta - truncDelta(c, c.steps, c.targetEpsilon);
+    // the same reserve epsilonAfter makes, from the truncation delta at the target (an upper bound)
+    const delta = c.delta - 2 * truncDelta(c, c.steps, c.targetEpsilon);
     if (!(delta > 0)) throw new ConfigError('targetEpsilon', `batch truncation alone spends delta ${c.delta}; raise delta or lower targetEpsilon`);
     return calibrateSigma({ targetEpsilon: c.targetEpsilon, q, steps: c.steps, delta });
   }
@@ -164,10 +164,18 @@ export function epsilonAfter(c: Config, sigma: number, steps: number): number | 
   if (steps <= 0) return 0;
   if (!(sigma > 0)) return Infinity;
   const q = c.batch / c.datasetSize;
+  // The truncation delta grows with epsilon: reserve twice the truncation delta at the plain
+  // epsilon (more if needed) and check that the truncation delta at the resulting epsilon fits.
   const eps0 = computeEpsilon({ q, sigma, steps, delta: c.delta }).epsilon;
-  const delta = c.delta - truncDelta(c, steps, eps0);
-  if (!(delta > 0)) return Infinity;
-  return computeEpsilon({ q, sigma, steps, delta }).epsilon;
+  let reserve = 2 * truncDelta(c, steps, eps0);
+  for (let i = 0; i < 30; i++) {
+    const rdpDelta = c.delta - reserve;
+    if (!(rdpDelta > 0)) return Infinity;
+    const eps = computeEpsilon({ q, sigma, steps, delta: rdpDelta }).epsilon;
+    if (truncDelta(c, steps, eps) <= reserve) return eps;
+    reserve *= 2;
+  }
+  return Infinity;
 }
 
 interface LayerBufs {
