@@ -127,6 +127,12 @@ export class ConfigPanel extends LitElement {
       .seedrow input[type='text'] {
         flex: 1;
       }
+      .seedrow label {
+        display: inline-flex;
+        gap: 4px;
+        align-items: center;
+        white-space: nowrap;
+      }
     `,
   ];
 

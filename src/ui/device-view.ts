@@ -66,7 +66,12 @@ export class DeviceView extends LitElement {
         </div>
         <div class="card">
           <h2>Features</h2>
-          <div class="feats">${d.features.map((f) => html`<span class=${f === 'timestamp-query' || f === 'subgroups' ? 'key' : ''}>${f}</span>`)}</div>
+          <p class="small muted">Of the adapter's features, the lab enables the highlighted ones on its device.</p>
+          <div class="feats" id="features">
+            ${[...new Set([...(runner.adapter ? [...runner.adapter.features].map(String) : []), ...d.features])]
+              .sort()
+              .map((f) => html`<span class=${d.features.includes(f) ? 'key' : ''}>${f}</span>`)}
+          </div>
         </div>
       </div>
     `;
@@ -82,7 +87,9 @@ export class DeviceView extends LitElement {
         ${q >= 100_000
           ? html`<span class="badge warn">quantized to ${q / 1000} µs</span> Chrome rounds timestamps (a side-channel defence). Enable
               <code>chrome://flags/#enable-webgpu-developer-features</code> for full resolution.`
-          : html`<span class="badge ok">GPU timestamps</span> resolution ${q >= 1000 ? `${q / 1000} µs` : `${q} ns`} or finer.`}
+          : q > 1
+            ? html`<span class="badge ok">GPU timestamps</span> in steps of ${q >= 1000 ? `${q / 1000} µs` : `${q} ns`}: fine enough for per-stage medians.`
+            : html`<span class="badge ok">GPU timestamps</span> not quantized: full resolution.`}
       </p>
       <p class="small muted">probe passes measured ${spans} µs</p>`;
   }

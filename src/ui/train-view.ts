@@ -50,7 +50,7 @@ function lineSpec(
       interaction: { mode: 'nearest', intersect: false },
       scales: {
         x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
-        y: { title: { display: true, text: yTitle }, ...(yMin !== undefined ? { suggestedMin: yMin } : {}) },
+        y: { title: { display: true, text: yTitle }, ...(yMin !== undefined ? { min: yMin } : {}) },
       },
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12, filter: (item) => !item.text.endsWith('(raw)') } } },
     },
