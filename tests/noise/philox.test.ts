@@ -2,14 +2,10 @@
 // device: Random123 known answers, bit-exact words, normals within a stated tolerance, the
 // distribution of the GPU normals, and the (table, row, col, step) addressing of every draw.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { create, globals } from 'webgpu';
 import lib from '../../shaders/lib/philox.wgsl?raw';
 import code from '../../shaders/test_philox.wgsl?raw';
-import { requestLabDevice } from '../../src/engine/device';
 import { eagerTableNoise, lazyTableNoise, mlpNoise, normals4, philox4x32, seedToKey, u01, type Key } from '../../src/noise/philox';
-import { SWIFTSHADER_ICD } from '../../src/node/dawn';
-import { makeBuffer, readBuffer, withValidation } from '../helpers/gpu';
+import { getTestDevice, makeBuffer, readBuffer, withValidation } from '../helpers/gpu';
 
 // Known-answer vectors from Random123's kat_vectors: counter, key -> output.
 const KAT: Array<[number[], number[], number[]]> = [
@@ -52,29 +48,8 @@ const BINDINGS: Record<Entry, number[]> = { main: [0, 1, 2, 3], raw: [0, 1, 3], 
 let device: GPUDevice;
 const pipelines = new Map<Entry, GPUComputePipeline>();
 
-// Like getTestDevice() (tests/helpers/gpu.ts), but holding on to Dawn's GPU object: getNodeAdapter()
-// drops it, and once it is garbage-collected the native instance is freed under the live device
-// (random aborts in dawn::native::InstanceBase::ProcessEvents once a dispatch runs long enough
-// for a GC, e.g. more than one workgroup on SwiftShader). Switch back to getTestDevice() once src/node/dawn.ts keeps its instance.
-const keepAlive: GPU[] = [];
-async function labDevice(): Promise<GPUDevice> {
-  Object.assign(globalThis, globals);
-  const adapterFrom = async () => {
-    const gpu = create([]);
-    keepAlive.push(gpu);
-    return gpu.requestAdapter({ powerPreference: 'high-performance' });
-  };
-  let adapter = await adapterFrom();
-  if (!adapter && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) {
-    process.env.VK_DRIVER_FILES = SWIFTSHADER_ICD;
-    adapter = await adapterFrom();
-  }
-  if (!adapter) throw new Error('no WebGPU adapter (see src/node/dawn.ts)');
-  return requestLabDevice(adapter);
-}
-
 beforeAll(async () => {
-  device = await labDevice();
+  device = await getTestDevice();
   const module = device.createShaderModule({ code: lib + '\n' + code });
   await withValidation(device, async () => {
     for (const entry of Object.keys(BINDINGS) as Entry[]) {
