@@ -22,6 +22,21 @@ export function applyFragment(hash: string): void {
       details: issues.map((i) => `${i.key}: ${i.message}`),
     });
   else store.dismiss('url');
+  if (state.results && state.ui.view !== 'stages')
+    store.banner({
+      id: 'shared',
+      kind: 'info',
+      title: 'This link carries measured results',
+      message: `Per-stage medians measured on ${state.results.device || 'the sender’s device'}; compare them with this device in the stage-latency view.`,
+      action: {
+        label: 'Compare',
+        run: () => {
+          store.dismiss('shared');
+          store.setUi('view', 'stages');
+        },
+      },
+    });
+  else store.dismiss('shared');
   store.changed();
 }
 

@@ -188,6 +188,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
   });
 
   it('shares results; the link reopens the same configuration with the sender numbers, and compares', async () => {
+    await page.locator('nav button[data-view="train"]').click();
     await page.locator('#share').click();
     const link = await page.locator('#share-link').inputValue();
     const sent = decodeState(link).state;
@@ -198,6 +199,9 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     reader.on('pageerror', (e) => errors.push(e.message));
     await reader.goto(link);
     await reader.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+    // the link opens where the sender was; a banner points to the comparison
+    await reader.locator('[data-banner="shared"] button.primary').click();
+    await reader.waitForSelector('dp-lab[data-view="stages"]');
     expect(decodeState(await hash(reader)).state.config).toEqual(decodeState(link).state.config);
     expect(await reader.locator('input[name="steps"]').inputValue()).toBe('20');
     await reader.locator('#shared-card').waitFor();
@@ -254,6 +258,20 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     expect(await p.locator('input[name="lr"]').inputValue()).toBe('0.3');
     await p.locator('#step').click();
     await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
+    // stop ends the run and keeps what it measured
+    await p.locator('#train').click();
+    await until(p, 'run-controls[data-status="running"]');
+    await p.locator('#stop').click();
+    await until(p, 'run-controls[data-status="stopped"]');
+    expect(await p.locator('#runs-table').innerText()).toMatch(/LazyDP/);
+    // a GPU error the engine did not catch (e.g. a shader that fails validation) is shown as such
+    await p.evaluate(() => {
+      const dev = (window as unknown as { __dpLab: { runner: { device: GPUDevice } } }).__dpLab.runner.device;
+      dev.dispatchEvent(new GPUUncapturedErrorEvent('uncapturederror', { error: new GPUValidationError('Error while parsing WGSL: :3:5 error: unresolved identifier') }));
+    });
+    const gpuErr = p.locator('[data-banner="gpu-error"]');
+    await gpuErr.waitFor();
+    expect(await gpuErr.innerText()).toMatch(/Shader error[\s\S]*unresolved identifier/);
     await p.close();
   }, LONG);
 
