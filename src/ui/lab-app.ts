@@ -216,6 +216,10 @@ export class DpLab extends LitElement {
     (window as unknown as { __dpLab: unknown }).__dpLab = { store, runner };
     startUrlSync();
     window.addEventListener('pagehide', () => runner.release());
+    // back/forward cache: the device was released on pagehide, so take a fresh one
+    window.addEventListener('pageshow', (e) => {
+      if (e.persisted) void runner.connect();
+    });
     void this.boot();
   }
 

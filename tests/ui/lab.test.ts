@@ -69,6 +69,16 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     expect(text).toMatch(/node CLI/);
     await shot(p, 'no-webgpu');
     await p.close();
+    // the API is there but no adapter: a page that says so
+    const q = await context.newPage();
+    await q.addInitScript(() => {
+      GPU.prototype.requestAdapter = async () => null;
+    });
+    await q.goto(lab.url);
+    const noAdapter = q.locator('#no-webgpu[data-reason="adapter"]');
+    await noAdapter.waitFor(WAIT);
+    expect(await noAdapter.innerText()).toMatch(/no GPU adapter/);
+    await q.close();
   });
 
   it('loads a configuration from the URL; the panel edits it and the URL follows', async () => {
