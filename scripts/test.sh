@@ -9,7 +9,8 @@ rc=$?
 node -e '
 const fs = require("fs");
 let r; try { r = JSON.parse(fs.readFileSync("test-results/vitest.json", "utf8")); } catch { console.log("0 passed, 1 failed"); process.exit(0); }
-const failed = r.numFailedTests + (r.numFailedTestSuites || 0) - (r.testResults || []).filter(s => s.status === "failed" && s.assertionResults.some(a => a.status === "failed")).length;
-console.log(`${r.numPassedTests} passed, ${Math.max(r.numFailedTests, failed)} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+const extra = (r.testResults || []).filter(s => s.status === "failed" && !(s.assertionResults || []).some(a => a.status === "failed")).length;
+const failed = r.numFailedTests + extra;
+console.log(`${r.numPassedTests} passed, ${failed} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
 '
 exit $rc

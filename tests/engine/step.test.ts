@@ -149,6 +149,29 @@ describe('per-example clipping on the GPU', () => {
     t.destroy();
   });
 
+  it('flat: GPU clip factors bound every explicit per-example gradient by C, and leave small ones alone', async () => {
+    const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping: 'flat', clip: 0.05 });
+    const t = await Trainer.create(device, c);
+    const m = toRef(c, await t.exportTensors());
+    const ds = t.dataset.train;
+    for (let f = 0; f < ds.F; f++) ds.dense[11 * ds.F + f] *= 300; // one outlier
+    const ex = [1, 2, 11, 20, 33, 40];
+    await t.stepOn(ex);
+    const factors = await t.inspect('clipFactors');
+    let clipped = 0;
+    ex.forEach((e, i) => {
+      const bags = ds.idx.map((a) => a.subarray(e * ds.L, (e + 1) * ds.L));
+      const g = exampleGradient(t.layout, m, ds.dense.subarray(e * ds.F, (e + 1) * ds.F), bags, ds.labels[e]).grad;
+      const norm = Math.sqrt(groupSqNorms(t.layout, g).reduce((a, b) => a + b, 0));
+      expect(factors[i] * norm).toBeLessThanOrEqual(c.clip * (1 + 1e-5));
+      if (norm <= c.clip) expect(factors[i]).toBe(1);
+      else clipped++;
+    });
+    expect(clipped).toBeGreaterThan(0);
+    expect(Array.from(factors.subarray(ex.length, t.maxBatch)).every((f) => f === 0)).toBe(true); // padding contributes nothing
+    t.destroy();
+  });
+
   for (const clipping of ['flat', 'per-layer'] as const) {
     it(`${clipping}: one example with a huge gradient moves the model by at most lr/B * C`, async () => {
       const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping, sigma: 0 });
