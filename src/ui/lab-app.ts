@@ -214,18 +214,21 @@ export class DpLab extends LitElement {
     super.connectedCallback();
     // a handle for debugging from the console and for the UI tests (e.g. simulating device loss)
     (window as unknown as { __dpLab: unknown }).__dpLab = { store, runner };
+    // A first visit (no state in the address) trains the default configuration at once, so the
+    // lab shows something real immediately; a shared link trains only with autorun=1.
+    const firstVisit = location.hash.length <= 1;
     startUrlSync();
     window.addEventListener('pagehide', () => runner.release());
     // back/forward cache: the device was released on pagehide, so take a fresh one
     window.addEventListener('pageshow', (e) => {
       if (e.persisted) void runner.connect();
     });
-    void this.boot();
+    void this.boot(firstVisit);
   }
 
-  private async boot() {
+  private async boot(firstVisit: boolean) {
     const ok = await runner.connect();
-    if (ok && store.ui.autorun && store.configValid) void runner.train();
+    if (ok && (store.ui.autorun || firstVisit) && store.configValid) void runner.train();
   }
 
   protected updated(): void {

@@ -302,6 +302,20 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.close();
   }, LONG);
 
+  it('a first visit (no fragment) trains the default configuration at once', async () => {
+    const p = await context.newPage();
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(lab.url);
+    await p.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+    await until(p, 'run-controls[data-status="running"]');
+    await expect
+      .poll(async () => Number(await p.locator('run-controls').getAttribute('data-steps')), { timeout: WAIT.timeout, interval: 200 })
+      .toBeGreaterThan(0);
+    await p.locator('#stop').click();
+    await until(p, 'run-controls[data-status="stopped"]');
+    await p.close();
+  }, LONG);
+
   it('no uncaught page errors', () => {
     expect(errors).toEqual([]);
   });
