@@ -11,13 +11,8 @@ struct ColSum { B: u32, N: u32, offG: u32, ldG: u32, offScale: u32, clipSq: f32 
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 fn example_scale(k: u32) -> f32 {
-  if (SCALE_MODE == 1u) { return scale[u.offScale + k]; }
-  if (SCALE_MODE == 2u) {
-    let sq = scale[u.offScale + k];
-    if (sq <= u.clipSq) { return 1.0; }
-    return sqrt(u.clipSq / sq);
-  }
-  return 1.0;
+  if (SCALE_MODE == 0u) { return 1.0; }
+  return clip_scale(SCALE_MODE, scale[u.offScale + k], u.clipSq);
 }
 
 @compute @workgroup_size(64)

@@ -39,13 +39,8 @@ var<workgroup> tA: array<array<f32, 32>, 16>; // [k][m]
 var<workgroup> tB: array<array<f32, 32>, 16>; // [k][n]
 
 fn example_scale(k: u32) -> f32 {
-  if (SCALE_MODE == 1u) { return scale[u.offScale + k]; }
-  if (SCALE_MODE == 2u) {
-    let sq = scale[u.offScale + k];
-    if (sq <= u.clipSq) { return 1.0; }
-    return sqrt(u.clipSq / sq);
-  }
-  return 1.0;
+  if (SCALE_MODE == 0u) { return 1.0; }
+  return clip_scale(SCALE_MODE, scale[u.offScale + k], u.clipSq);
 }
 
 @compute @workgroup_size(8, 8)

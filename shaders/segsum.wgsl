@@ -16,13 +16,8 @@ struct SegSum { n: u32, L: u32, D: u32, offG: u32, ldG: u32, offScale: u32, clip
 @group(0) @binding(5) var<storage, read_write> rowGrad: array<f32>;
 
 fn example_scale(b: u32) -> f32 {
-  if (SCALE_MODE == 1u) { return scale[u.offScale + b]; }
-  if (SCALE_MODE == 2u) {
-    let sq = scale[u.offScale + b];
-    if (sq <= u.clipSq) { return 1.0; }
-    return sqrt(u.clipSq / sq);
-  }
-  return 1.0;
+  if (SCALE_MODE == 0u) { return 1.0; }
+  return clip_scale(SCALE_MODE, scale[u.offScale + b], u.clipSq);
 }
 
 @compute @workgroup_size(64)

@@ -1,8 +1,8 @@
 // Tiled matrix multiply with strided views (shaders/matmul.wgsl) and its CPU reference.
 import code from '../../shaders/matmul.wgsl?raw';
-import { register, type Program } from './program';
+import { withLibs, type Program } from './program';
 
-export const MATMUL_CODE = register(code);
+export const MATMUL_CODE = withLibs(code, { clip: true });
 export const MATMUL_TILE = 32;
 
 export interface MatmulOptions {
@@ -25,8 +25,7 @@ export interface MatmulParams {
 
 export function matmulProgram(o: MatmulOptions): Program {
   return {
-    name: 'matmul',
-    code,
+    name: 'matmul', code: MATMUL_CODE,
     workgroup: 64,
     constants: { BIAS: !!o.bias, RELU: !!o.relu, RELU_MASK: !!o.reluMask, SCALE_MODE: o.scaleMode ?? 0 },
   };

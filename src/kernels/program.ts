@@ -4,6 +4,7 @@
 import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } from 'webgpu-utils';
 import philoxLib from '../../shaders/lib/philox.wgsl?raw';
 import stepLib from '../../shaders/lib/step.wgsl?raw';
+import clipLib from '../../shaders/lib/clip.wgsl?raw';
 
 export interface Program {
   name: string;
@@ -15,8 +16,8 @@ export interface Program {
 }
 
 /** Prepends the libraries a kernel uses (Philox, the per-step uniform). */
-export function withLibs(code: string, libs: { philox?: boolean; step?: boolean }): string {
-  return register((libs.philox ? philoxLib + '\n' : '') + (libs.step ? stepLib + '\n' : '') + code);
+export function withLibs(code: string, libs: { philox?: boolean; step?: boolean; clip?: boolean }): string {
+  return register((libs.philox ? philoxLib + '\n' : '') + (libs.step ? stepLib + '\n' : '') + (libs.clip ? clipLib + '\n' : '') + code);
 }
 
 const ALL_CODES = new Set<string>();

@@ -2,14 +2,14 @@
 // sparse SGD update of those rows (shaders/rows_update.wgsl), with CPU references.
 import code from '../../shaders/segsum.wgsl?raw';
 import rowsCode from '../../shaders/rows_update.wgsl?raw';
-import { register, withLibs, type Program } from './program';
+import { withLibs, type Program } from './program';
 import { exampleScale } from './matmul';
 import { heads } from './sort';
 
-export const SEGSUM_CODE = register(code);
+export const SEGSUM_CODE = withLibs(code, { clip: true });
 export const ROWS_UPDATE_CODE = withLibs(rowsCode, { step: true });
 export function segsumProgram(scaleMode: 0 | 1 | 2): Program {
-  return { name: 'segsum', code, workgroup: 64, constants: { SCALE_MODE: scaleMode } };
+  return { name: 'segsum', code: SEGSUM_CODE, workgroup: 64, constants: { SCALE_MODE: scaleMode } };
 }
 export const rowsUpdateProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, workgroup: 64 };
 
