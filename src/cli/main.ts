@@ -12,6 +12,8 @@ import { Trainer, CapacityError, estimateMemory, fmtBytes } from '../engine/trai
 import { encodeSafetensors } from '../engine/safetensors';
 import { STAGES, type LogPoint, type RunSummary } from '../engine/types';
 import { privacyCommand } from './privacy';
+import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
+import type { LabData } from '../data/synthetic';
 
 type Flags = Record<string, string | boolean>;
 
@@ -105,17 +107,54 @@ export function exportMetadata(t: Trainer, info: DeviceInfo, s: RunSummary | nul
     seed_fixed: String(t.seedFixed),
     epsilon: s?.epsilon === undefined ? 'none' : String(s.epsilon),
     pending_noise_flushed: 'true',
+    data: t.dataset.source,
     config: JSON.stringify(c),
     results: s ? JSON.stringify({ auc: s.auc, evalLoss: s.evalLoss, finalLoss: s.finalLoss, teacherAuc: s.teacherAuc, stageMedianMs: s.stageMedianMs, timing: s.timing }) : '{}',
     device: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
   };
 }
 
+/**
+ * --data file.tsv: Criteo logs instead of the synthetic task. Tables default to 26 x 65536 rows
+ * (one --tables value is used for all 26); dense = 13, pooling = 1 and datasetSize follow the file.
+ */
+export function loadCriteo(file: string, flags: Flags): { partial: Record<string, string>; data: LabData } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`--data: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const given = typeof flags.tables === 'string' ? flags.tables.split(',').map(Number) : [65536];
+  const rows = given.length === 1 ? new Array(CRITEO_TABLES).fill(given[0]) : given;
+  if (rows.length !== CRITEO_TABLES || rows.some((r) => !Number.isInteger(r) || r < 1))
+    throw new ConfigError('tables', `Criteo data has ${CRITEO_TABLES} categorical features: give ${CRITEO_TABLES} table sizes, or one size for all`);
+  const evalSize = typeof flags['eval-size'] === 'string' ? Number(flags['eval-size']) : typeof flags.evalSize === 'string' ? Number(flags.evalSize) : DEFAULT_CONFIG.evalSize;
+  let data: LabData;
+  try {
+    data = parseCriteo(text, rows, evalSize);
+  } catch (e) {
+    if (e instanceof DataError) throw new Error(`--data ${file}: ${e.message}`);
+    throw e;
+  }
+  return { partial: { tables: rows.join(','), dense: '13', pooling: '1', datasetSize: String(data.train.n), evalSize: String(data.eval.n) }, data };
+}
+
 async function train(flags: Flags): Promise<void> {
+  let data: LabData | undefined;
+  if (typeof flags.data === 'string') {
+    const c = loadCriteo(flags.data, flags);
+    data = c.data;
+    flags = { ...flags, ...c.partial };
+    delete flags.data;
+    delete flags['eval-size'];
+    delete flags['dataset-size'];
+  }
   const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every']);
   const json = !!rest.json;
   const { device, info } = await openDevice(json);
-  const t = await Trainer.create(device, config);
+  const t = await Trainer.create(device, config, { data });
+  if (!json && data) console.log(`data: Criteo ${data.train.n} training and ${data.eval.n} held-out examples`);
   if (typeof rest['export-init'] === 'string') {
     writeFileSync(rest['export-init'], encodeSafetensors(await t.exportTensors(), exportMetadata(t, info, null)));
   }
@@ -136,7 +175,7 @@ async function train(flags: Flags): Promise<void> {
   if (typeof rest.export === 'string') writeFileSync(rest.export, encodeSafetensors(await t.exportTensors(), exportMetadata(t, info, s)));
   if (json) console.log(JSON.stringify({ command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, summary: s }));
   else {
-    console.log(`held-out AUC ${fmt(s.auc)} (teacher ${fmt(s.teacherAuc)}), loss ${fmt(s.evalLoss)}` + (s.epsilon !== undefined ? `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` : ''));
+    console.log(`held-out AUC ${fmt(s.auc)}` + (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') + `, loss ${fmt(s.evalLoss)}` + (s.epsilon !== undefined ? `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` : ''));
     console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
     if (typeof rest.export === 'string') console.log(`wrote ${rest.export}`);
   }
@@ -191,7 +230,7 @@ async function deviceCmd(flags: Flags): Promise<void> {
 }
 
 const HELP = `dp-webgpu-lab CLI (Dawn)
-  train    [--key value ...] [--config file.json] [--json] [--export model.safetensors] [--export-init init.safetensors] [--log-every N]
+  train    [--key value ...] [--config file.json] [--data criteo.tsv] [--json] [--export model.safetensors] [--export-init init.safetensors] [--log-every N]
   bench    [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json]
   privacy  --q Q --sigma S --steps N --delta D [--json]   (or --target-epsilon E instead of --sigma)
   device   [--json]

@@ -17,15 +17,19 @@ export interface Dataset {
   dense: Float32Array; // [n, F]
   idx: Uint32Array[]; // per table [n, L]
   labels: Float32Array; // [n]
-  /** teacher's click probability, for the teacher AUC */
-  prob: Float32Array;
+  /** teacher's click probability, for the teacher AUC (synthetic data only) */
+  prob?: Float32Array;
 }
 
-export interface SyntheticData {
+/** A training and a held-out split, whatever their source. */
+export interface LabData {
   train: Dataset;
   eval: Dataset;
   rows: number[];
+  source: 'synthetic' | 'criteo';
 }
+
+export type SyntheticData = LabData;
 
 /** Inverse CDF of a bounded continuous Zipf/Pareto on [1, R+1): a rank in [0, R). */
 export function zipfRank(u: number, R: number, s: number): number {
@@ -96,7 +100,7 @@ export function makeSynthetic(c: Config): SyntheticData {
     }
     return { n, F, T, L, dense, idx, labels, prob };
   };
-  return { train: make(c.datasetSize), eval: make(c.evalSize), rows };
+  return { train: make(c.datasetSize), eval: make(c.evalSize), rows, source: 'synthetic' };
 }
 
 /** Area under the ROC curve (ties count one half). */

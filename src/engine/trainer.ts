@@ -4,7 +4,7 @@
 import { type Config, ConfigError, isPrivate, lrAt } from '../config/config';
 import { modelLayout, initMlp, TABLE_INIT_KEY1, type Layout, type Layer } from './model';
 import { STAGES, type LogPoint, type RunSummary, type Stage, type StageTimes, type TimingSource } from './types';
-import { makeSynthetic, auc, type SyntheticData, type Dataset } from '../data/synthetic';
+import { makeSynthetic, auc, type LabData, type Dataset } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
 import { makeUniform, makeDispatch, encode, grid, withLibs, checkShaders, type Dispatch } from '../kernels/program';
 import { MATMUL_CODE, matmulProgram, matmulGroups, type MatmulParams, type MatmulOptions } from '../kernels/matmul';
@@ -67,6 +67,21 @@ export function maxBatchFor(c: Config): number {
 }
 
 interface Limits { maxBufferSize: number; maxStorageBufferBindingSize: number }
+
+/** A data set given to the engine must have the shapes the config describes. */
+export function checkData(c: Config, d: LabData): void {
+  const bad = (key: string, msg: string) => {
+    throw new ConfigError(key, `${msg} (data source: ${d.source})`);
+  };
+  if (d.rows.length !== c.tables.length || d.rows.some((r, i) => r !== c.tables[i])) bad('tables', `the data was hashed for tables [${d.rows.join(', ')}], the config has [${c.tables.join(', ')}]`);
+  if (d.train.F !== c.dense) bad('dense', `the data has ${d.train.F} dense features, the config ${c.dense}`);
+  if (d.train.L !== c.pooling) bad('pooling', `the data has ${d.train.L} indices per bag, the config ${c.pooling}`);
+  if (d.train.n !== c.datasetSize) bad('datasetSize', `the data has ${d.train.n} training examples, the config ${c.datasetSize}`);
+  for (const [name, ds] of [['train', d.train], ['eval', d.eval]] as const)
+    ds.idx.forEach((a, t) => {
+      for (const r of a) if (r !== INVALID_ROW && r >= c.tables[t]) bad('tables', `${name} example refers to row ${r} of table ${t}, which has ${c.tables[t]} rows`);
+    });
+}
 
 export function estimateMemory(c: Config, limits?: Limits): { totalBytes: number; buffers: { name: string; bytes: number }[]; fits: boolean; problem?: string; problemKey?: string } {
   const lay = modelLayout(c);
@@ -204,10 +219,10 @@ export class Trainer {
   readonly log: LogPoint[] = [];
   stepsDone = 0;
   overflowBatches = 0;
-  teacherAuc = 0.5;
+  teacherAuc: number | undefined;
 
   private key: Key;
-  private data: SyntheticData;
+  private data: LabData;
   private dev: GPUDevice;
   private lazy: boolean;
   private N: number;
@@ -240,7 +255,7 @@ export class Trainer {
   private named = new Map<string, GPUBuffer>();
   private destroyed = false;
 
-  private constructor(device: GPUDevice, config: Config, sigma: number) {
+  private constructor(device: GPUDevice, config: Config, sigma: number, data?: LabData) {
     this.dev = device;
     this.config = config;
     this.sigma = sigma;
@@ -252,16 +267,20 @@ export class Trainer {
     this.lazy = isLazy(config);
     this.maxBatch = maxBatchFor(config);
     this.N = sortSize(this.maxBatch * this.layout.L);
-    this.data = makeSynthetic(config);
-    this.teacherAuc = auc(this.data.eval.prob, this.data.eval.labels);
+    this.data = data ?? makeSynthetic(config);
+    this.teacherAuc = this.data.eval.prob ? auc(this.data.eval.prob, this.data.eval.labels) : undefined;
   }
 
-  /** Builds a trainer; throws ConfigError, CapacityError or an Error with the shader message. */
-  static async create(device: GPUDevice, config: Config): Promise<Trainer> {
+  /**
+   * Builds a trainer; throws ConfigError, CapacityError or an Error with the shader message.
+   * `data` replaces the synthetic data set (e.g. parsed Criteo logs); it must match the config.
+   */
+  static async create(device: GPUDevice, config: Config, opts: { data?: LabData } = {}): Promise<Trainer> {
+    if (opts.data) checkData(config, opts.data);
     const mem = estimateMemory(config, device.limits);
     if (!mem.fits) throw new CapacityError(mem.problemKey ?? 'tables', mem.problem!);
     const sigma = resolveSigma(config);
-    const t = new Trainer(device, config, sigma);
+    const t = new Trainer(device, config, sigma, opts.data);
     await checkShaders(device);
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
@@ -593,8 +612,8 @@ export class Trainer {
   // ---------------------------------------------------------------------------------------
   // Steps
 
-  /** The synthetic data set (training and held-out splits). */
-  get dataset(): SyntheticData {
+  /** The data set (training and held-out splits). */
+  get dataset(): LabData {
     return this.data;
   }
 

@@ -1,0 +1,83 @@
+// Criteo click logs (the Kaggle / Terabyte TSV that DLRM reads): per line a 0/1 label, 13 integer
+// features and 26 categorical features as 8-digit hex strings, tab-separated, any field may be
+// empty. Dense features become log(1 + max(x, 0)) (DLRM's preprocessing); a categorical value is
+// hashed (FNV-1a over table index and text) to a row of its table; an empty one is an empty bag.
+import type { Dataset, LabData } from './synthetic';
+import { INVALID_ROW } from '../kernels/gather';
+
+export const CRITEO_DENSE = 13;
+export const CRITEO_TABLES = 26;
+const FIELDS = 1 + CRITEO_DENSE + CRITEO_TABLES;
+
+export class DataError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(line > 0 ? `line ${line}: ${message}` : message);
+    this.name = 'DataError';
+  }
+}
+
+/** FNV-1a of the table index and the text, reduced to [0, rows). */
+export function hashToRow(table: number, text: string, rows: number): number {
+  let h = 0x811c9dc5 ^ table;
+  h = Math.imul(h, 0x01000193) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % rows;
+}
+
+const INT = /^-?\d+$/;
+const HEX = /^[0-9a-fA-F]{1,16}$/;
+
+/**
+ * Parses Criteo TSV text. `rows` gives the 26 table sizes; the last `evalSize` lines (at most a
+ * fifth of the file) are held out. Throws DataError naming the line and field at fault.
+ */
+export function parseCriteo(text: string, rows: number[], evalSize: number): LabData {
+  if (rows.length !== CRITEO_TABLES) throw new DataError(0, `Criteo data has ${CRITEO_TABLES} categorical features: the config needs ${CRITEO_TABLES} tables, got ${rows.length}`);
+  const lines = text.split('\n');
+  if (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
+  const n = lines.length;
+  if (n < 2) throw new DataError(0, `Criteo data needs at least 2 lines (training and held-out), got ${n}`);
+  const dense = new Float32Array(n * CRITEO_DENSE);
+  const idx = rows.map(() => new Uint32Array(n));
+  const labels = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const line = lines[i].replace(/\r$/, '');
+    const f = line.split('\t');
+    if (f.length !== FIELDS) throw new DataError(i + 1, `expected ${FIELDS} tab-separated fields (label, ${CRITEO_DENSE} integers, ${CRITEO_TABLES} hex categories), got ${f.length}`);
+    if (f[0] !== '0' && f[0] !== '1') throw new DataError(i + 1, `label must be 0 or 1, got ${JSON.stringify(f[0].slice(0, 20))}`);
+    labels[i] = f[0] === '1' ? 1 : 0;
+    for (let j = 0; j < CRITEO_DENSE; j++) {
+      const s = f[1 + j];
+      if (s === '') continue;
+      if (!INT.test(s)) throw new DataError(i + 1, `integer feature I${j + 1} is not an integer: ${JSON.stringify(s.slice(0, 20))}`);
+      dense[i * CRITEO_DENSE + j] = Math.log1p(Math.max(0, Number(s)));
+    }
+    for (let t = 0; t < CRITEO_TABLES; t++) {
+      const s = f[1 + CRITEO_DENSE + t];
+      if (s === '') {
+        idx[t][i] = INVALID_ROW;
+        continue;
+      }
+      if (!HEX.test(s)) throw new DataError(i + 1, `categorical feature C${t + 1} is not hex: ${JSON.stringify(s.slice(0, 20))}`);
+      idx[t][i] = hashToRow(t, s.toLowerCase(), rows[t]);
+    }
+  }
+  const nEval = Math.max(1, Math.min(evalSize, Math.floor(n / 5)));
+  const nTrain = n - nEval;
+  const slice = (from: number, to: number): Dataset => ({
+    n: to - from,
+    F: CRITEO_DENSE,
+    T: CRITEO_TABLES,
+    L: 1,
+    dense: dense.slice(from * CRITEO_DENSE, to * CRITEO_DENSE),
+    idx: idx.map((a) => a.slice(from, to)),
+    labels: labels.slice(from, to),
+  });
+  return { train: slice(0, nTrain), eval: slice(nTrain, n), rows: rows.slice(), source: 'criteo' };
+}
