@@ -2,7 +2,7 @@
 // buffer and dispatch of a step once, then runs steps with one compute pass per stage, timed with
 // timestamp queries. It knows nothing of the UI or the CLI.
 import { type Config, ConfigError, isPrivate, lrAt } from '../config/config';
-import { modelLayout, initMlp, TABLE_INIT_KEY1, type Layout, type Layer } from './model';
+import { modelLayout, initMlp, type Layout, type Layer } from './model';
 import { STAGES, type LogPoint, type RunSummary, type Stage, type StageTimes, type TimingSource } from './types';
 import { makeSynthetic, auc, type LabData, type Dataset } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
@@ -119,7 +119,7 @@ export function estimateMemory(c: Config, limits?: Limits): { totalBytes: number
         problemKey = 'tables';
         problem = `table ${t[2]} (${lay.rows[+t[2]].toLocaleString('en')} rows x ${lay.D} dims) needs a ${fmtBytes(big.bytes)} buffer (${big.name}); this device binds at most ${fmtBytes(cap)}: at dim ${lay.D} the largest table that fits has ${Math.floor(cap / perRow).toLocaleString('en')} rows`;
       } else {
-        problemKey = big.name.startsWith('sort') || big.name.startsWith('rowGrad') ? 'batch' : 'batch';
+        problemKey = 'batch';
         problem = `${big.name} needs ${fmtBytes(big.bytes)}, more than the ${fmtBytes(cap)} this device binds; lower batch, pooling or dim`;
       }
     }
@@ -369,7 +369,6 @@ export class Trainer {
       dev.queue.submit([enc.finish()]);
       if (this.lazy) this.history.push(this.buf(R * 4, `history.${t}`));
     });
-    if (TABLE_INIT_KEY1 !== 0x1a171a1) throw new Error('init key mismatch');
 
     // MLP layers with their input, output and gradient views.
     const mlp = initMlp(lay, c.dataSeed);
