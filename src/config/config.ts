@@ -7,8 +7,9 @@ export const CLIPPINGS = ['flat', 'per-layer'] as const;
 export type Clipping = (typeof CLIPPINGS)[number];
 export const SAMPLINGS = ['poisson', 'shuffle'] as const;
 export type Sampling = (typeof SAMPLINGS)[number];
-// Dot interaction (DESIGN §2's option) is not built yet; the key exists so URLs stay stable.
-export const INTERACTIONS = ['concat'] as const;
+// Feature interaction (DESIGN §2): 'concat' feeds [v_0, v_1, ..., v_T] to the top MLP; 'dot'
+// feeds [v_0, <v_a, v_c> for a < c] in DLRM's pair order (shaders/interaction.wgsl).
+export const INTERACTIONS = ['concat', 'dot'] as const;
 export type Interaction = (typeof INTERACTIONS)[number];
 export const NOISE_KERNELS = ['fused', 'unfused'] as const;
 export type NoiseKernel = (typeof NOISE_KERNELS)[number];
@@ -75,7 +76,7 @@ export const SCHEMA: { [K in keyof Config]: KeySpec } = {
   dense: { kind: 'int', min: 1, max: 1024, help: 'dense features per example' },
   bottom: { kind: 'intlist', min: 1, max: 4096, maxLen: 8, help: 'bottom MLP hidden sizes' },
   top: { kind: 'intlist', min: 1, max: 4096, maxLen: 8, help: 'top MLP hidden sizes' },
-  interaction: { kind: 'enum', values: INTERACTIONS, help: 'feature interaction' },
+  interaction: { kind: 'enum', values: INTERACTIONS, help: 'feature interaction: concat (bottom output and pooled vectors side by side) or dot (bottom output and pairwise dot products, as DLRM)' },
   lr: { kind: 'num', min: 0, max: 1e4, help: 'learning rate' },
   lrSchedule: { kind: 'enum', values: LR_SCHEDULES, help: 'learning-rate schedule' },
   steps: { kind: 'int', min: 1, max: 10_000_000, help: 'training steps' },

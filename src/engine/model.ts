@@ -1,7 +1,10 @@
 // The DLRM-style model's shape: bottom MLP on dense features -> D, T embedding bags -> D each,
-// concatenation [bottom, pooled_0 .. pooled_T-1], top MLP -> one logit. ReLU after every layer
-// but the last top one. Weights are [out, in] (row-major), as exported.
-import type { Config } from '../config/config';
+// an interaction of the T + 1 vectors, top MLP -> one logit. ReLU after every layer but the last
+// top one. Weights are [out, in] (row-major), as exported.
+// Interaction 'concat': the top MLP reads V = [bottom, pooled_0 .. pooled_T-1] ((T+1)D wide);
+// 'dot': it reads z = [bottom, <v_a, v_c> for a < c] (D + (T+1)T/2 wide, pair (a, c) at column
+// D + c(c-1)/2 + a, DLRM's order; see shaders/interaction.wgsl).
+import type { Config, Interaction } from '../config/config';
 import { Rng } from '../data/rng';
 import { philox4x32, u01 } from '../noise/philox';
 
@@ -25,6 +28,9 @@ export interface Layout {
   rows: number[];
   /** width of the feature buffer V = [bottom output, pooled_0, ..., pooled_T-1] */
   featureWidth: number;
+  interaction: Interaction;
+  /** width of the top MLP's input: featureWidth for concat, D + (T+1)T/2 for dot */
+  interactionWidth: number;
   layers: Layer[];
   bottom: Layer[];
   top: Layer[];
@@ -36,6 +42,8 @@ export function modelLayout(c: Config): Layout {
   const T = c.tables.length,
     D = c.dim;
   const featureWidth = (T + 1) * D;
+  const interaction = c.interaction;
+  const interactionWidth = interaction === 'dot' ? D + ((T + 1) * T) / 2 : featureWidth;
   const layers: Layer[] = [];
   const add = (mlp: 'bottom' | 'top', sizes: number[], inDim: number, last: number, lastRelu: boolean) => {
     const dims = [inDim, ...sizes, last];
@@ -45,9 +53,9 @@ export function modelLayout(c: Config): Layout {
     }
   };
   add('bottom', c.bottom, c.dense, D, true);
-  add('top', c.top, featureWidth, 1, false);
+  add('top', c.top, interactionWidth, 1, false);
   return {
-    T, D, L: c.pooling, F: c.dense, rows: c.tables.slice(), featureWidth, layers,
+    T, D, L: c.pooling, F: c.dense, rows: c.tables.slice(), featureWidth, interaction, interactionWidth, layers,
     bottom: layers.filter((l) => l.mlp === 'bottom'),
     top: layers.filter((l) => l.mlp === 'top'),
     groups: layers.length + T,

@@ -11,6 +11,7 @@ import { MATMUL_CODE, matmulProgram, matmulGroups, type MatmulParams, type Matmu
 import { GATHER_CODE, gatherProgram, INVALID_ROW } from '../kernels/gather';
 import { LOSS_CODE, lossProgram } from '../kernels/loss';
 import { RELU_CODE, reluBackwardProgram } from '../kernels/relu';
+import { INTERACTION_CODE, interactionForwardProgram, interactionBackwardProgram, interactionThreads } from '../kernels/interaction';
 import { LAYER_NORM_CODE, BAG_NORM_CODE, CLIP_CODE, layerNormProgram, bagNormProgram, clipProgram } from '../kernels/norms';
 import { COLSUM_CODE, colsumProgram } from '../kernels/colsum';
 import { SORT_CODE, sortBuildProgram, sortGlobalProgram, sortLocalProgram, sortPlan, sortSize, SORT_BLOCK } from '../kernels/sort';
@@ -104,6 +105,7 @@ export function estimateMemory(c: Config, limits?: Limits): { totalBytes: number
   }
   buffers.push({ name: 'mlp (params, grads, noise)', bytes: params * 4 * (c.noiseKernel === 'unfused' ? 3 : 2) });
   buffers.push({ name: 'activations and gradients', bytes: B * (acts + lay.featureWidth) * 4 * 2 });
+  if (lay.interaction === 'dot') buffers.push({ name: 'dot interaction (z and its gradient)', bytes: B * lay.interactionWidth * 4 * 2 });
   buffers.push({ name: 'batch', bytes: B * (lay.F + 2 * lay.T * lay.L + 3) * 4 });
   buffers.push({ name: 'norms', bytes: (lay.groups + 1) * B * 4 });
   if (lazy) buffers.push({ name: 'lr schedule', bytes: (c.steps + 1) * 12 });
@@ -349,6 +351,13 @@ export class Trainer {
     this.maskNextBuf = this.buf(B * 4, 'maskNext');
     const V = this.buf(B * FW * 4, 'features');
     const dV = this.buf(B * FW * 4, 'featureGrads');
+    // Dot interaction: the top MLP reads Z = [v_0, <v_a, v_c> for a < c] (own buffer, IW wide)
+    // and its backward writes dZ, which the interaction backward turns into dV. Concat: Z = V.
+    const dot = lay.interaction === 'dot',
+      IW = lay.interactionWidth;
+    const Z = dot ? this.buf(B * IW * 4, 'interaction') : V;
+    const dZ = dot ? this.buf(B * IW * 4, 'interactionGrads') : dV;
+    const interU = dot ? this.uniform(INTERACTION_CODE, { B, n: T + 1, D, offV: 0, ldV: FW, offZ: 0, ldZ: IW, offDV: 0, ldDV: FW }) : dummy;
     const norms = this.buf(lay.groups * B * 4, 'norms');
     const factors = this.buf(B * 4, 'clipFactors');
     this.named.set('norms', norms);
@@ -383,7 +392,7 @@ export class Trainer {
       const isTopLast = layer.mlp === 'top' && layer.index === nt - 1;
       const prev = li > 0 && layer.index > 0 ? this.layerBufs[li - 1] : undefined;
       const inView: [GPUBuffer, number, number] =
-        layer.mlp === 'bottom' ? (prev ? [prev.outBuf, prev.outOff, prev.outLd] : [this.denseBuf, 0, lay.F]) : prev ? [prev.outBuf, prev.outOff, prev.outLd] : [V, 0, FW];
+        layer.mlp === 'bottom' ? (prev ? [prev.outBuf, prev.outOff, prev.outLd] : [this.denseBuf, 0, lay.F]) : prev ? [prev.outBuf, prev.outOff, prev.outLd] : [Z, 0, IW];
       const outView: [GPUBuffer, number, number] = isBottomLast ? [V, 0, FW] : [this.buf(B * layer.outDim * 4, `act${li}`), 0, layer.outDim];
       const gView: [GPUBuffer, number, number] = isBottomLast ? [dV, 0, FW] : [this.buf(B * layer.outDim * 4, `grad${li}`), 0, layer.outDim];
       this.layerBufs.push({
@@ -414,6 +423,8 @@ export class Trainer {
     // --- mlp_forward: Y = act(X W^T + b)
     for (const lb of this.layerBufs) {
       const l = lb.layer;
+      if (dot && l.mlp === 'top' && l.index === 0)
+        this.stages.mlp_forward.push(makeDispatch(dev, interactionForwardProgram, [interU, V, Z, null, null], grid(interactionThreads({ B, n: T + 1, D }).forward, 64)));
       this.stages.mlp_forward.push(
         mm({ bias: true, relu: l.relu }, { M: B, N: l.outDim, K: l.inDim, offA: lb.inOff, sAm: lb.inLd, sAk: 1, sBk: 1, sBn: l.inDim, offC: lb.outOff, ldc: lb.outLd }, lb.inBuf, lb.W, lb.outBuf, lb.b, null),
       );
@@ -428,8 +439,10 @@ export class Trainer {
         l = lb.layer;
       if (l.index === 0 && l.mlp === 'bottom') continue; // no gradient w.r.t. the dense input
       if (l.mlp === 'top' && l.index === 0) {
-        // into the feature gradient dV: pooled gradients (no ReLU) and the bottom output's
-        this.stages.backward.push(mm({}, { M: B, N: l.inDim, K: l.outDim, offA: lb.gOff, sAm: lb.gLd, sAk: 1, sBk: l.inDim, sBn: 1, offC: 0, ldc: FW }, lb.gBuf, lb.W, dV, null, null));
+        // into the feature gradient dV (dot: into dZ, then the interaction backward writes dV):
+        // pooled gradients (no ReLU) and the bottom output's
+        this.stages.backward.push(mm({}, { M: B, N: l.inDim, K: l.outDim, offA: lb.gOff, sAm: lb.gLd, sAk: 1, sBk: l.inDim, sBn: 1, offC: 0, ldc: IW }, lb.gBuf, lb.W, dZ, null, null));
+        if (dot) this.stages.backward.push(makeDispatch(dev, interactionBackwardProgram, [interU, V, null, dZ, dV], grid(interactionThreads({ B, n: T + 1, D }).backward, 64)));
         const u = this.uniform(RELU_CODE, { rows: B, cols: D, offG: 0, ldG: FW, offAct: 0, ldAct: FW });
         this.stages.backward.push(makeDispatch(dev, reluBackwardProgram, [u, dV, V], grid(B * D, 64)));
         continue;

@@ -35,19 +35,62 @@ function relu(x: number) {
   return x > 0 ? x : 0;
 }
 
-/** Forward pass of one example; returns the activations of every layer. */
-export function forwardExample(lay: Layout, m: RefModel, dense: ArrayLike<number>, bags: ArrayLike<number>[]): { inputs: Float64Array[]; outputs: Float64Array[]; logit: number } {
+/**
+ * The pairs of the dot interaction in DLRM's order (dlrm_s_pytorch.py: Z[:, li, lj] with
+ * li = [i for i in range(n) for j in range(i)], lj likewise j): (1,0), (2,0), (2,1), (3,0), ...
+ */
+export function dotPairs(n: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) out.push([i, j]);
+  return out;
+}
+
+/** The top MLP's input from the feature vectors v = [v_0 .. v_T] (each D wide, concatenated). */
+export function interact(lay: Layout, v: Float64Array): Float64Array {
+  if (lay.interaction !== 'dot') return v;
+  const D = lay.D;
+  const z = new Float64Array(lay.interactionWidth);
+  z.set(v.subarray(0, D), 0);
+  dotPairs(lay.T + 1).forEach(([i, j], k) => {
+    let acc = 0;
+    for (let d = 0; d < D; d++) acc += v[i * D + d] * v[j * D + d];
+    z[D + k] = acc;
+  });
+  return z;
+}
+
+/** Gradient w.r.t. the feature vectors from the gradient w.r.t. the top MLP's input. */
+export function interactBackward(lay: Layout, v: Float64Array, dz: Float64Array): Float64Array {
+  if (lay.interaction !== 'dot') return dz;
+  const D = lay.D;
+  const dv = new Float64Array(lay.featureWidth);
+  for (let d = 0; d < D; d++) dv[d] = dz[d];
+  // d<v_i, v_j>/dv_i = v_j and /dv_j = v_i
+  dotPairs(lay.T + 1).forEach(([i, j], k) => {
+    for (let d = 0; d < D; d++) {
+      dv[i * D + d] += dz[D + k] * v[j * D + d];
+      dv[j * D + d] += dz[D + k] * v[i * D + d];
+    }
+  });
+  return dv;
+}
+
+/**
+ * Forward pass of one example; returns the activations of every layer and the feature vectors
+ * V = [bottom output, pooled_0 .. pooled_T-1] (the top MLP's input is interact(V)).
+ */
+export function forwardExample(lay: Layout, m: RefModel, dense: ArrayLike<number>, bags: ArrayLike<number>[]): { inputs: Float64Array[]; outputs: Float64Array[]; features: Float64Array; logit: number } {
   const inputs: Float64Array[] = [],
     outputs: Float64Array[] = [];
   const D = lay.D;
-  let x = Float64Array.from(dense);
+  let x: Float64Array = Float64Array.from(dense);
   const z = new Float64Array(lay.featureWidth);
   for (const l of lay.layers) {
     if (l.mlp === 'top' && l.index === 0) {
       z.set(x, 0);
       for (let t = 0; t < lay.T; t++)
         for (const r of Array.from(bags[t])) if (r !== INVALID_ROW && r < lay.rows[t]) for (let d = 0; d < D; d++) z[(t + 1) * D + d] += m.tables[t][r * D + d];
-      x = z;
+      x = interact(lay, z);
     }
     const li = lay.layers.indexOf(l);
     inputs.push(x);
@@ -60,7 +103,7 @@ export function forwardExample(lay: Layout, m: RefModel, dense: ArrayLike<number
     outputs.push(y);
     x = y;
   }
-  return { inputs, outputs, logit: x[0] };
+  return { inputs, outputs, features: z, logit: x[0] };
 }
 
 /** The gradient of one example's loss, explicitly. */
@@ -86,11 +129,11 @@ export function exampleGradient(lay: Layout, m: RefModel, dense: ArrayLike<numbe
       dx[k] = acc;
     }
     if (l.mlp === 'top' && l.index === 0) {
-      dz = dx;
+      dz = interactBackward(lay, f.features, dx);
       // into the bottom MLP's output (post-ReLU)
       const bl = lay.bottom[lay.bottom.length - 1];
       const bi = lay.layers.indexOf(bl);
-      g = dx.slice(0, lay.D).map((v, d) => (f.outputs[bi][d] > 0 ? v : 0));
+      g = dz.slice(0, lay.D).map((v, d) => (f.outputs[bi][d] > 0 ? v : 0));
     } else if (li > 0) {
       const prev = lay.layers[li - 1];
       g = dx.map((v, k) => (prev.relu && f.outputs[li - 1][k] > 0 ? v : prev.relu ? 0 : v));

@@ -15,7 +15,7 @@ import { looksQuantized } from './timing';
 
 export const STAGE_TEXT: Record<Stage, string> = {
   gather: 'embedding-bag forward: read the rows of each bag and sum them',
-  mlp_forward: 'bottom MLP on the dense features, interaction (concatenation), top MLP to the logit',
+  mlp_forward: 'bottom MLP on the dense features, interaction (concatenation or pairwise dot products), top MLP to the logit',
   backward: "loss and its gradient, back through the top and bottom MLPs to the pooled embeddings; the batch's (row, example) pairs sorted by row on the GPU (for sgd also the gradient sums)",
   clip: "per-example gradient norms from activations and output gradients (no per-example gradients materialised), clip factors, clipped sums; each row's gradient summed in sorted order",
   noise: "Gaussian noise sampling (Philox) into a buffer when the noise kernel is unfused; for LazyDP also the look-ahead that finds the next batch's unique rows (their pending noise is then drawn inside update)",

@@ -20,7 +20,7 @@ describe('config', () => {
     ['tables', []], ['tables', [10, 0]], ['tables', 'a,b'], ['dim', 0], ['dim', 2.5], ['pooling', -1], ['batch', 'many'],
     ['bottom', new Array(9).fill(4)], ['lr', -1], ['lr', NaN], ['steps', 0], ['seed', '-3'], ['seed', '18446744073709551616'],
     ['zipf', 9], ['algo', 'adam'], ['sigma', -1], ['clip', 0], ['clipping', 'none'], ['delta', 1], ['sampling', 'x'],
-    ['datasetSize', 0], ['noiseKernel', 'both'], ['interaction', 'dot'],
+    ['datasetSize', 0], ['noiseKernel', 'both'], ['interaction', 'cross'],
   ];
   for (const [k, v] of bad) it(`rejects ${k} = ${JSON.stringify(v)} naming the key`, () => expect(keyOf(() => makeConfig({ [k]: v }))).toBe(k));
   it('rejects unknown and inherited keys', () => {

@@ -5,7 +5,7 @@ import { getTestDevice } from '../helpers/gpu';
 import { makeConfig, lrAt, type Config } from '../../src/config/config';
 import { Trainer, type NamedTensor } from '../../src/engine/trainer';
 import { modelLayout } from '../../src/engine/model';
-import { referenceStep, exampleGradient, groupSqNorms, type RefModel } from '../../src/reference/dlrm';
+import { referenceStep, exampleGradient, forwardExample, groupSqNorms, type RefModel } from '../../src/reference/dlrm';
 import { flushRef } from '../../src/kernels/noise';
 import { seedToKey } from '../../src/noise/philox';
 import { INVALID_ROW } from '../../src/kernels/gather';
@@ -119,6 +119,9 @@ describe('a whole training step on the GPU equals the reference step', () => {
     ['lazydp (aggregated draws), cosine schedule', { algo: 'lazydp', lrSchedule: 'cosine' }],
     ['lazydp-exact, per-layer clipping', { algo: 'lazydp-exact', clipping: 'per-layer' }],
     ['dpsgd, shuffled batches, dim multiple of 4', { algo: 'dpsgd', sampling: 'shuffle', dim: 8 }],
+    ['sgd, dot interaction', { algo: 'sgd', interaction: 'dot' }],
+    ['dpsgd, per-layer clipping, dot interaction', { algo: 'dpsgd', clipping: 'per-layer', interaction: 'dot' }],
+    ['lazydp-exact, flat clipping, dot interaction, one table', { algo: 'lazydp-exact', clipping: 'flat', interaction: 'dot', tables: [40] }],
   ];
   for (const [name, over] of cases) {
     it(`${name}: 4 steps`, async () => {
@@ -129,25 +132,27 @@ describe('a whole training step on the GPU equals the reference step', () => {
 });
 
 describe('per-example clipping on the GPU', () => {
-  it('per-example squared norms from the norm trick equal the explicit per-example gradients', async () => {
-    const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping: 'per-layer' });
-    const t = await Trainer.create(device, c);
-    const m = toRef(c, await t.exportTensors());
-    const ex = [3, 5, 5, 9]; // a repeated example too
-    await t.stepOn(ex);
-    const norms = await t.inspect('norms');
-    const ds = t.dataset.train;
-    const lay = t.layout;
-    ex.forEach((e, i) => {
-      const bags = ds.idx.map((a) => a.subarray(e * ds.L, (e + 1) * ds.L));
-      const g = exampleGradient(lay, m, ds.dense.subarray(e * ds.F, (e + 1) * ds.F), bags, ds.labels[e]).grad;
-      groupSqNorms(lay, g).forEach((want, k) => {
-        const got = norms[k * t.maxBatch + i];
-        expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-4 * Math.max(1, want));
+  for (const interaction of ['concat', 'dot'] as const) {
+    it(`per-example squared norms from the norm trick equal the explicit per-example gradients (${interaction})`, async () => {
+      const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping: 'per-layer', interaction });
+      const t = await Trainer.create(device, c);
+      const m = toRef(c, await t.exportTensors());
+      const ex = [3, 5, 5, 9]; // a repeated example too
+      await t.stepOn(ex);
+      const norms = await t.inspect('norms');
+      const ds = t.dataset.train;
+      const lay = t.layout;
+      ex.forEach((e, i) => {
+        const bags = ds.idx.map((a) => a.subarray(e * ds.L, (e + 1) * ds.L));
+        const g = exampleGradient(lay, m, ds.dense.subarray(e * ds.F, (e + 1) * ds.F), bags, ds.labels[e]).grad;
+        groupSqNorms(lay, g).forEach((want, k) => {
+          const got = norms[k * t.maxBatch + i];
+          expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-4 * Math.max(1, want));
+        });
       });
+      t.destroy();
     });
-    t.destroy();
-  });
+  }
 
   it('flat: GPU clip factors bound every explicit per-example gradient by C, and leave small ones alone', async () => {
     const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping: 'flat', clip: 0.05 });
@@ -172,14 +177,16 @@ describe('per-example clipping on the GPU', () => {
     t.destroy();
   });
 
-  for (const clipping of ['flat', 'per-layer'] as const) {
-    it(`${clipping}: one example with a huge gradient moves the model by at most lr/B * C`, async () => {
-      const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping, sigma: 0 });
+  for (const [clipping, interaction] of [['flat', 'concat'], ['per-layer', 'concat'], ['flat', 'dot'], ['per-layer', 'dot']] as const) {
+    it(`${clipping}${interaction === 'dot' ? ', dot interaction' : ''}: one example with a huge gradient moves the model by at most lr/B * C`, async () => {
+      const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping, interaction, sigma: 0 });
       const t = await Trainer.create(device, c);
       const ds = t.dataset.train;
       // make example 7's gradient enormous: large dense features and a confidently wrong label
       for (let f = 0; f < ds.F; f++) ds.dense[7 * ds.F + f] *= 1000;
       const before = await t.exportTensors();
+      const logit = forwardExample(t.layout, toRef(c, before), ds.dense.subarray(7 * ds.F, 8 * ds.F), ds.idx.map((a) => a.subarray(7 * ds.L, 8 * ds.L))).logit;
+      ds.labels[7] = logit > 0 ? 0 : 1;
       await t.stepOn([7]);
       const after = await t.exportTensors();
       let total = 0;
