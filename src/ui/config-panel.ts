@@ -7,6 +7,7 @@ import { CONFIG_KEYS, SCHEMA, parseValue, type Algo, type Config } from '../conf
 import { randomSeed } from '../noise/philox';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
 import { store, StoreController } from './store';
+import './data-picker';
 import './tables-editor';
 import './memory-meter';
 import './privacy-preview';
@@ -137,10 +138,15 @@ export class ConfigPanel extends LitElement {
   ];
 
   protected willUpdate(): void {
-    // A configuration replaced from outside (URL, shared link) resets the typed texts.
-    if (this.lastConfig && store.config !== this.lastConfig && Object.keys(store.fieldErrors).length === 0) {
+    // A configuration changed from outside (URL, shared link, a loaded data file) resets the
+    // typed texts it overrides; text that does not parse yet (it has its error) is kept.
+    if (this.lastConfig && store.config !== this.lastConfig) {
       const keep: Partial<Record<keyof Config, string>> = {};
       for (const [k, text] of Object.entries(this.raw) as [keyof Config, string][]) {
+        if (store.fieldErrors[k]) {
+          keep[k] = text;
+          continue;
+        }
         try {
           if (JSON.stringify(parseValue(k, text)) === JSON.stringify(store.config[k])) keep[k] = text;
         } catch {
@@ -159,8 +165,9 @@ export class ConfigPanel extends LitElement {
     const cons = store.consistency;
     return html`
       ${groups.map(
-        (g, i) => html`<details ?open=${i < 4} data-group=${g.title}>
+        (g, i) => html`<details ?open=${i < 5} data-group=${g.title}>
           <summary>${g.title}</summary>
+          ${g.title === 'Data' ? html`<data-picker></data-picker>` : nothing}
           ${g.keys.filter((k) => k in SCHEMA).map((k) => this.field(k))}
           ${g.title === 'Privacy' ? html`<privacy-preview></privacy-preview>` : nothing}
           ${g.title === 'Model' ? html`<memory-meter></memory-meter>` : nothing}
@@ -174,6 +181,7 @@ export class ConfigPanel extends LitElement {
     const spec = SCHEMA[key];
     const err = store.fieldErrors[key] ?? (store.consistency?.key === key ? store.consistency.message.replace(`${key}: `, '') : undefined);
     const label = LABELS[key] ?? key;
+    const criteo = store.dataSource === 'criteo' ? store.criteo : undefined;
     if (key === 'tables') return html`<tables-editor></tables-editor>`;
     if (key === 'algo') return this.algoField(err);
     if (key === 'seed') return this.seedField(err);
@@ -185,7 +193,11 @@ export class ConfigPanel extends LitElement {
       </select>`;
     } else {
       const text = this.raw[key] ?? display(key, store.config[key]);
+      // the training split of a Criteo file is the file's: it follows the held-out count
+      const fromFile = key === 'datasetSize' && store.dataSource === 'criteo';
       input = html`<input
+        ?readonly=${fromFile}
+        title=${fromFile ? 'set by the Criteo file: its lines minus the held-out ones' : nothing}
         id=${id}
         name=${key}
         type="text"
@@ -203,6 +215,11 @@ export class ConfigPanel extends LitElement {
         ? html`<span class="hint">fused: noise is sampled inside the update kernel, so its time shows under <b>update</b></span>`
         : nothing}
       ${key === 'targetEpsilon' && store.config.targetEpsilon > 0 ? html`<span class="hint">σ is calibrated; the σ field is ignored</span>` : nothing}
+      ${criteo && key === 'datasetSize' ? html`<span class="hint">from the file (its lines minus the held-out ones)</span>` : nothing}
+      ${criteo && key === 'evalSize'
+        ? html`<span class="hint">the file's last ${criteo.split(store.config.evalSize).eval.toLocaleString('en-US')} lines (at most a fifth of ${criteo.lines.toLocaleString('en-US')})</span>`
+        : nothing}
+      ${criteo && key === 'zipf' ? html`<span class="hint">synthetic task only: the file has its own popularity</span>` : nothing}
     </div>`;
   }
 

@@ -3,6 +3,7 @@
 // the rest of the UI depends on this small contract, not on engine internals.
 
 import type { Config } from '../config/config';
+import type { LabData } from '../data/synthetic';
 import type { LogPoint, RunSummary, TimingSource } from '../engine/types';
 
 export interface NamedTensor {
@@ -38,7 +39,8 @@ export interface LabTrainer {
 }
 
 export interface EngineModule {
-  Trainer: { create(device: GPUDevice, config: Config): Promise<LabTrainer> };
+  /** `data` replaces the synthetic task (a parsed Criteo file); it must match the config */
+  Trainer: { create(device: GPUDevice, config: Config, opts?: { data?: LabData }): Promise<LabTrainer> };
   CapacityError: new (...args: never[]) => Error & { key: string };
   estimateMemory(config: Config, limits?: Limits): MemoryEstimate & { problemKey?: string };
   /** sigma the run will use (calibrated when targetEpsilon > 0); optional in the contract */

@@ -320,6 +320,13 @@ export class DpLab extends LitElement {
           ? 'Carries the configuration, this device and the per-stage medians measured here. Whoever opens it sees your numbers beside a button that runs the same configuration on their GPU.'
           : 'Nothing has been measured on this configuration yet: the link carries the configuration only. Train or run all four algorithms to include results.'}
       </p>
+      ${store.dataSource === 'criteo' && store.criteo
+        ? html`<p class="note" data-share-data>
+            These runs used the Criteo file <b>${store.criteo.name}</b>. A link cannot carry a file: it reproduces the configuration (26 tables,
+            13 dense features, pooling 1, ${store.config.datasetSize.toLocaleString('en-US')} training examples), and whoever opens it must
+            load the same file under Data → “Criteo TSV file…”; otherwise they train on the synthetic task.
+          </p>`
+        : nothing}
       <input id="share-link" readonly .value=${s.url} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
       <div class="row" style="margin-top:8px">
         <button @click=${async () => (this.share = { ...s, copied: await copyText(s.url) })}>Copy</button>

@@ -102,7 +102,7 @@ export class RunControls extends LitElement {
           </div>
         </div>
       </div>
-      ${s === 'paused' && runner.staleConfig ? html`<p class="note" style="margin-top:8px">The configuration changed since this run started: Resume continues the old run; Reset, then Train, to use the new one.</p>` : nothing}
+      ${s === 'paused' && runner.staleConfig ? html`<p class="note" style="margin-top:8px">The configuration or the data changed since this run started: Resume continues the old run; Reset, then Train, to use the new one.</p>` : nothing}
       ${otherJob ? html`<p class="note info" style="margin-top:8px" data-job=${store.job!}>${store.jobText || store.job + '…'} <button class="ghost" @click=${() => runner.cancelJob()}>Cancel</button></p>` : nothing}
       ${!store.configValid ? html`<p class="err" style="margin-top:6px">Fix the highlighted configuration fields to train.</p>` : nothing}
       ${store.configValid && !fit.fits && !resumable

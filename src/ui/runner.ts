@@ -71,6 +71,8 @@ export class LabRunner {
   private jobAbort?: AbortController;
   /** devices this page destroys on purpose: their `lost` is not an error */
   private released = new WeakSet<GPUDevice>();
+  /** the data each trainer was made with ('synthetic' or a Criteo file's id) */
+  private dataOf = new WeakMap<LabTrainer, string>();
 
   // ---------------- device ----------------
 
@@ -148,10 +150,20 @@ export class LabRunner {
     console.error(e);
   }
 
+  /**
+   * A trainer for `config` on the current data: the synthetic task, or the Criteo file hashed
+   * into config.tables (re-parsed when the sizes differ from the last parse). The engine checks
+   * that the data matches tables, dense, pooling and datasetSize (a ConfigError otherwise).
+   */
   async createTrainer(config: Config): Promise<LabTrainer> {
     if (!this.device || !engine) throw new Error('no GPU device');
     checkConsistency(config);
-    return engine.Trainer.create(this.device, config);
+    const dataId = store.dataId;
+    const criteo = store.dataSource === 'criteo' ? store.criteo : undefined;
+    const data = criteo ? await criteo.dataFor(config) : undefined;
+    const t = await engine.Trainer.create(this.device, config, data ? { data } : {});
+    this.dataOf.set(t, dataId);
+    return t;
   }
 
   // ---------------- the main run ----------------
@@ -165,6 +177,7 @@ export class LabRunner {
       seedFixed: t.seedFixed,
       timing: t.timing,
       target,
+      data: this.dataOf.get(t) ?? 'synthetic',
     });
   }
 
@@ -299,10 +312,10 @@ export class LabRunner {
     this.trainer = undefined;
   }
 
-  /** Whether the paused run was made from a configuration other than the current one. */
+  /** Whether the paused run was made from a configuration (or data) other than the current one. */
   get staleConfig(): boolean {
     const c = store.current;
-    return !!c && JSON.stringify(c.requested) !== JSON.stringify(store.config);
+    return !!c && (JSON.stringify(c.requested) !== JSON.stringify(store.config) || c.data !== store.dataId);
   }
 
   // ---------------- background jobs ----------------
@@ -379,7 +392,10 @@ export class LabRunner {
     const ui = store.ui;
     const base = store.config;
     const sizes = sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints);
+    // on a Criteo file, each size re-hashes the file into its tables (createTrainer re-parses)
+    const criteo = store.dataSource === 'criteo' ? store.criteo : undefined;
     store.sweep = [];
+    store.sweepData = criteo ? `the Criteo file ${criteo.name}, re-hashed into each size` : 'the synthetic task';
     const tooBig = new Set<Algo>();
     try {
       outer: for (const total of sizes) {
@@ -404,7 +420,7 @@ export class LabRunner {
             store.sweep = [...store.sweep, { algo, totalRows: total, skipped: est.problem ?? 'too big for this device' }];
             continue;
           }
-          store.jobText = `${ALGO_LABELS[algo]} at ${total.toLocaleString('en-US')} rows`;
+          store.jobText = `${ALGO_LABELS[algo]} at ${total.toLocaleString('en-US')} rows${criteo ? ` (${criteo.name} re-hashed)` : ''}`;
           store.changed();
           let t: LabTrainer | undefined;
           try {

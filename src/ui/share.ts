@@ -26,8 +26,14 @@ export function resultsJson(): unknown {
     config: store.config,
     device: store.device,
     timestampProbe: store.tsProbe,
+    // a link reproduces the configuration, not a data file: say which data the runs used
+    data:
+      store.dataSource === 'criteo' && store.criteo
+        ? { source: 'criteo', file: store.criteo.name, bytes: store.criteo.bytes, ...store.criteo.split(store.config.evalSize) }
+        : { source: 'synthetic' },
     runs: store.runs.map((r) => ({
       algo: r.algo,
+      data: r.data,
       source: r.source,
       requested: r.requested,
       config: r.config,
@@ -39,6 +45,7 @@ export function resultsJson(): unknown {
       log: r.summary ? undefined : r.log,
     })),
     sweep: store.sweep,
+    sweepData: store.sweepData ?? null,
     shared: store.shared ?? null,
   };
 }

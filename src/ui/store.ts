@@ -7,12 +7,14 @@ import { DEFAULT_CONFIG, checkConsistency, ConfigError, type Algo, type Config }
 import { DEFAULT_UI, encodeConfig, encodeState, type SharedResults, type UiState, type UrlIssue } from '../config/url';
 import type { DeviceInfo } from '../engine/device';
 import type { LogPoint, RunSummary, StageTimes, TimingSource } from '../engine/types';
+import { CRITEO_DENSE, CRITEO_TABLES, type CriteoSource, type LoadedCriteo } from './data-source';
 import type { Limits } from './engine';
 import type { TimestampProbe } from './timing';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'done' | 'stopped' | 'error';
 export type Job = 'train' | 'compare' | 'sweep' | 'teach';
 export type DeviceState = 'pending' | 'ready' | 'lost' | 'unavailable';
+export type DataSource = 'synthetic' | 'criteo';
 
 export interface RunRecord {
   id: number;
@@ -30,6 +32,8 @@ export interface RunRecord {
   stepsDone: number;
   /** steps this run was asked for (compare runs may stop short of config.steps) */
   target: number;
+  /** the data it trained on: 'synthetic' or a Criteo file's id (see LabStore.dataId) */
+  data: string;
 }
 
 export interface SweepPoint {
@@ -79,7 +83,19 @@ export class LabStore extends EventTarget {
   runs: RunRecord[] = [];
   current?: RunRecord;
   sweep: SweepPoint[] = [];
+  /** what the last sweep trained on, in words */
+  sweepData?: string;
   banners: Banner[] = [];
+  /** training data: the synthetic task, or the loaded Criteo file (never in the URL) */
+  dataSource: DataSource = 'synthetic';
+  /** the last Criteo file that parsed; kept when going back to synthetic, to choose it again */
+  criteo?: CriteoSource;
+  /** what the data section should say about the last change (tables set from the first one, back to synthetic) */
+  dataNote?: string;
+  /** why the last file was refused (size, a malformed line); the previous data stays */
+  dataError?: string;
+  /** the name of the file being read */
+  dataLoading?: string;
   private nextId = 1;
   private pending = 0;
 
@@ -100,13 +116,76 @@ export class LabStore extends EventTarget {
   setConfig<K extends keyof Config>(key: K, value: Config[K]): void {
     this.config = { ...this.config, [key]: value };
     delete this.fieldErrors[key];
+    this.reconcileData();
     this.changed();
   }
 
   replaceConfig(config: Config): void {
     this.config = structuredClone(config);
     this.fieldErrors = {};
+    this.reconcileData();
     this.changed();
+  }
+
+  /** The data runs train on now: 'synthetic' or the Criteo file's id. */
+  get dataId(): string {
+    return this.dataSource === 'criteo' && this.criteo ? this.criteo.id : 'synthetic';
+  }
+
+  /** Trains on a parsed Criteo file from now on: its shapes and split go into the configuration. */
+  useCriteo(loaded: LoadedCriteo): void {
+    this.criteo = loaded.source;
+    this.dataSource = 'criteo';
+    this.dataError = undefined;
+    this.dataLoading = undefined;
+    this.dataNote = loaded.tablesNote;
+    this.config = { ...this.config, ...loaded.patch, tables: loaded.patch.tables.slice() };
+    for (const k of Object.keys(loaded.patch) as (keyof Config)[]) delete this.fieldErrors[k];
+    this.fieldErrors = { ...this.fieldErrors };
+    this.changed();
+  }
+
+  /** Back to the synthetic task; the Criteo file stays, to be chosen again. */
+  useSynthetic(note?: string): void {
+    this.dataSource = 'synthetic';
+    this.dataNote = note;
+    this.dataError = undefined;
+    this.changed();
+  }
+
+  setDataError(message: string | undefined): void {
+    this.dataError = message;
+    this.dataLoading = undefined;
+    this.changed();
+  }
+
+  /**
+   * Keeps the configuration and the Criteo data in step after any change: the training split
+   * follows evalSize (datasetSize is the file's training lines); tables, dense features or
+   * pooling that cannot describe Criteo data send the lab back to the synthetic task, and say so.
+   * Table sizes may change freely: the next run re-hashes the file into them.
+   */
+  private reconcileData(): void {
+    if (this.dataSource !== 'criteo' || !this.criteo) return;
+    const c = this.config;
+    const why =
+      c.tables.length !== CRITEO_TABLES
+        ? `${c.tables.length} table${c.tables.length === 1 ? '' : 's'} (Criteo data has ${CRITEO_TABLES} categorical features)`
+        : c.dense !== CRITEO_DENSE
+          ? `${c.dense} dense features (Criteo data has ${CRITEO_DENSE})`
+          : c.pooling !== 1
+            ? `pooling ${c.pooling} (Criteo data has one category per feature)`
+            : undefined;
+    if (why) {
+      this.dataSource = 'synthetic';
+      this.dataNote = `Back on the synthetic task: the configuration now has ${why}. ${this.criteo.name} is kept: choose “Criteo TSV file” under Data to use it again.`;
+      return;
+    }
+    const { train } = this.criteo.split(c.evalSize);
+    if (c.datasetSize !== train) {
+      this.config = { ...c, datasetSize: train };
+      delete this.fieldErrors.datasetSize;
+    }
   }
 
   setFieldError(key: keyof Config, message: string | undefined): void {
@@ -138,8 +217,9 @@ export class LabStore extends EventTarget {
   /** Runs comparable with the current configuration, latest per algorithm. */
   latestByAlgo(filter: (r: RunRecord) => boolean = () => true): Map<Algo, RunRecord> {
     const sig = signature(this.config);
+    const data = this.dataId;
     const out = new Map<Algo, RunRecord>();
-    for (const r of this.runs) if (signature(r.requested) === sig && filter(r)) out.set(r.algo, r);
+    for (const r of this.runs) if (signature(r.requested) === sig && r.data === data && filter(r)) out.set(r.algo, r);
     return out;
   }
 

@@ -101,6 +101,13 @@ export class SweepView extends LitElement {
         <span slot="empty">${running ? 'Measuring…' : 'Run the sweep to measure'}</span>
         ${store.sweep.some((p) => p.stepMs !== undefined) ? this.table(measured) : nothing}
       </lab-chart>
+      ${store.dataSource === 'criteo' && store.criteo
+        ? html`<p class="note info" data-sweep-data>
+            On the Criteo file ${store.criteo.name}: each size re-hashes the file's categories into ${store.config.tables.length} tables sharing the
+            rows (the file is parsed again per size), so the step times reflect its real row popularity.
+          </p>`
+        : nothing}
+      ${store.sweepData && store.sweep.length ? html`<p class="small muted" data-sweep-measured>Measured on ${store.sweepData}.</p>` : nothing}
       ${skipped.length
         ? html`<p class="note" data-sweep-skipped>
             Not measured: ${skipped.map((p, i) => html`${i ? '; ' : ''}${ALGO_LABELS[p.algo]} at ${fmtRows(p.totalRows)} rows (${p.skipped})`)}

@@ -122,6 +122,9 @@ export class TablesEditor extends LitElement {
         )}
       </div>
       <div class="total">${tables.length} table${tables.length > 1 ? 's' : ''}, ${fmtRows(total)} rows in all (${total.toLocaleString('en-US')})</div>
+      ${store.dataSource === 'criteo'
+        ? html`<div class="total" data-criteo-tables>Criteo: one table per categorical feature (26); a new size re-hashes the file at the next run, another count goes back to the synthetic task.</div>`
+        : nothing}
       ${err ? html`<div class="err" data-error-for="tables">${err}</div>` : nothing}
     `;
   }

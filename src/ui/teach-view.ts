@@ -14,6 +14,11 @@ import { ALGO_COLORS, STAGE_COLORS, sharedStyles } from './styles';
 import { store, StoreController, signature } from './store';
 import { STAGES } from '../engine/types';
 
+/** The teaching run belongs to this configuration on this data (synthetic or a Criteo file). */
+function teachSig(): string {
+  return `${signature(store.config)}|${store.dataId}`;
+}
+
 const SLICE = 64;
 
 /** Lives outside the element so switching views does not throw the run away. */
@@ -190,7 +195,7 @@ export class TeachView extends LitElement {
   }
 
   private get valid(): boolean {
-    return !!teach && teach.sig === signature(store.config) && teach.table === store.ui.teachTable && teach.start === this.start;
+    return !!teach && teach.sig === teachSig() && teach.table === store.ui.teachTable && teach.start === this.start;
   }
 
   private get start(): number {
@@ -199,7 +204,7 @@ export class TeachView extends LitElement {
   }
 
   private async ensure(): Promise<TeachState> {
-    if (teach && teach.sig === signature(store.config)) {
+    if (teach && teach.sig === teachSig()) {
       if (teach.table !== store.ui.teachTable || teach.start !== this.start) {
         teach.table = Math.min(store.ui.teachTable, store.config.tables.length - 1);
         teach.start = this.start;
@@ -213,7 +218,7 @@ export class TeachView extends LitElement {
     const algo = store.config.algo === 'lazydp-exact' ? 'lazydp-exact' : 'lazydp';
     const trainer = await runner.createTrainer({ ...store.config, algo, tableOptimizer: 'sgd', weightDecay: 0, evalEvery: 0 });
     const table = Math.min(store.ui.teachTable, store.config.tables.length - 1);
-    teach = { trainer, sig: signature(store.config), table, start: this.start, history: new Uint32Array(this.count(table)), caughtUp: 0, lazyWrites: 0, flushed: false };
+    teach = { trainer, sig: teachSig(), table, start: this.start, history: new Uint32Array(this.count(table)), caughtUp: 0, lazyWrites: 0, flushed: false };
     return teach;
   }
 
@@ -387,7 +392,7 @@ export class TeachView extends LitElement {
   private async moveSlice(key: 'teachTable' | 'teachStart', v: number) {
     store.setUi(key, v);
     if (key === 'teachTable') store.setUi('teachStart', 0);
-    if (teach && teach.sig === signature(store.config)) {
+    if (teach && teach.sig === teachSig()) {
       await runner.teach(() => this.ensure());
       this.requestUpdate();
     }

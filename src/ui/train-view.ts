@@ -121,7 +121,7 @@ export class TrainView extends LitElement {
                 ${runs.map((r) => {
                   const last = r.log.at(-1);
                   const auc = [...r.log].reverse().find((p) => p.auc !== undefined)?.auc;
-                  return html`<tr>
+                  return html`<tr data-algo=${r.algo} data-steps=${r.stepsDone} data-done=${r.summary ? '1' : '0'}>
                     <td><span class="swatch" style="background:${ALGO_COLORS[r.algo]}"></span>${ALGO_LABELS[r.algo]}${r.seedFixed ? html` <span class="badge warn" title="fixed seed">not private</span>` : nothing}</td>
                     <td>${r.stepsDone}</td>
                     <td>${fmtNum(last?.loss, 4)}</td>
@@ -133,6 +133,11 @@ export class TrainView extends LitElement {
                 })}
               </table>
               ${teacher ? html`<p class="small muted" style="margin-top:8px">The planted teacher that labels the synthetic data reaches AUC ${fmtNum(teacher, 3)}: the best any model can do here.</p>` : nothing}
+              ${runs.some((r) => r.data !== 'synthetic')
+                ? html`<p class="small muted" style="margin-top:8px" data-no-teacher>
+                    Trained on the Criteo file ${store.criteo?.name ?? ''}: real clicks, no planted teacher, so AUC has no known ceiling here.
+                  </p>`
+                : nothing}
               ${runs.some((r) => (r.summary?.overflowBatches ?? 0) > 0)
                 ? html`<p class="note">Some Poisson batches drew more examples than the padded maximum and were truncated (counted in the accountant's δ).</p>`
                 : nothing}`

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodeState } from '../../src/config/url';
+import { criteoText } from '../helpers/criteo';
 import { launchChromium, startLab, type Lab } from './server';
 
 const SHOTS = 'test-results/screenshots';
@@ -314,6 +315,105 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.locator('#stop').click();
     await until(p, 'run-controls[data-status="stopped"]');
     await p.close();
+  }, LONG);
+
+  // Criteo data read in the browser: tiny model, 26 tables of 4096 rows (from the first table)
+  let cp: Page;
+  const criteoFile = { name: 'day_0_sample.tsv', mimeType: 'text/tab-separated-values', buffer: Buffer.from(criteoText(600, 1)) };
+
+  it('trains on a Criteo TSV file read in the browser', async () => {
+    cp = await open('dim=4&batch=16&bottom=8&top=8&steps=12&evalEvery=4&algo=dpsgd&sweepFrom=8&sweepTo=10&sweepPoints=2&sweepSteps=2');
+    expect(await cp.locator('#data-source').inputValue()).toBe('synthetic');
+    await cp.locator('#data-source').selectOption('criteo');
+    await cp.locator('#data-file').setInputFiles(criteoFile);
+    const summary = cp.locator('[data-criteo-summary]');
+    await summary.waitFor(WAIT);
+    expect(await summary.innerText()).toMatch(/Criteo:\s+480\s+training\s+\/\s+120\s+held-out examples from\s+day_0_sample\.tsv/);
+    expect(await cp.locator('[data-data-note]').innerText()).toMatch(/now 26 tables of 4,096 rows \(the first table's size\)/);
+    // the shapes went through the store: the fields show them, and so does the URL (never the file)
+    expect(await cp.locator('#f-tables-count').inputValue()).toBe('26');
+    expect(await cp.locator('input[name="dense"]').inputValue()).toBe('13');
+    expect(await cp.locator('input[name="pooling"]').inputValue()).toBe('1');
+    expect(await cp.locator('input[name="datasetSize"]').inputValue()).toBe('480');
+    expect(await cp.locator('input[name="evalSize"]').inputValue()).toBe('120');
+    await cp.waitForFunction(() => location.hash.includes('datasetSize=480') && location.hash.includes('pooling=1'));
+    expect(await hash(cp)).not.toMatch(/day_0|criteo/i);
+    // train; then the non-private baseline (the comparison path) on the same data
+    await cp.locator('#train').click();
+    await until(cp, 'run-controls[data-status="done"][data-steps="12"]');
+    expect(await points(cp, 'chart-loss')).toBeGreaterThan(3);
+    expect(await points(cp, 'chart-auc')).toBeGreaterThan(0);
+    await cp.locator('#baseline').click();
+    await until(cp, '#runs-table tr[data-algo="sgd"][data-done="1"]');
+    expect(await cp.locator('#runs-table tr[data-algo="dpsgd"][data-done="1"]').count()).toBe(1);
+    // real clicks: no planted teacher is claimed
+    expect(await cp.locator('[data-no-teacher]').innerText()).toMatch(/no planted teacher/);
+    expect(await cp.locator('train-view').innerText()).not.toMatch(/planted teacher that labels/);
+    // the table-size sweep re-hashes the file into each size
+    await cp.locator('nav button[data-view="sweep"]').click();
+    expect(await cp.locator('[data-sweep-data]').innerText()).toMatch(/day_0_sample\.tsv: each size re-hashes/);
+    await cp.locator('#run-sweep').click();
+    await until(cp, 'sweep-view[data-sweep="done"]'); // no sweep before on this page: it was "empty"
+    expect(await points(cp, 'chart-sweep')).toBe(2 * 4);
+    expect(await cp.locator('[data-sweep-measured]').innerText()).toMatch(/Criteo file day_0_sample\.tsv, re-hashed/);
+    await cp.locator('nav button[data-view="train"]').click();
+    // a link carries the configuration, and says the reader must load the same file
+    await cp.locator('#share').click();
+    expect(await cp.locator('[data-share-data]').innerText()).toMatch(/day_0_sample\.tsv[\s\S]*must load the same file/);
+    expect(decodeState(await cp.locator('#share-link').inputValue()).state.config.datasetSize).toBe(480);
+    await cp.locator('#sharebox button.ghost').click();
+    // the viewport, with the panel scrolled to the Data section (a full-page shot resets it)
+    await cp.locator('data-picker').scrollIntoViewIfNeeded();
+    await cp.screenshot({ path: `${SHOTS}/criteo.png` });
+  }, LONG);
+
+  it('a malformed Criteo file: the line at fault, and the data and typed fields are kept', async () => {
+    await cp.locator('input[name="lr"]').fill('0.07');
+    await cp.waitForFunction(() => location.hash.includes('lr=0.07'));
+    const lines = criteoText(40, 3).split('\n');
+    const f = lines[6].split('\t');
+    f[1 + 13 + 2] = 'zz'; // C3
+    lines[6] = f.join('\t');
+    await cp.locator('#data-file').setInputFiles({ name: 'bad.tsv', mimeType: 'text/tab-separated-values', buffer: Buffer.from(lines.join('\n')) });
+    const err = cp.locator('[data-data-error]');
+    await err.waitFor(WAIT);
+    expect(await err.innerText()).toMatch(/bad\.tsv: line 7: categorical feature C3 is not hex: "zz"[\s\S]*Nothing changed: runs still use the Criteo file day_0_sample\.tsv/);
+    expect(await cp.locator('[data-criteo-summary]').innerText()).toMatch(/480\s+training[\s\S]*day_0_sample\.tsv/);
+    expect(await cp.locator('#data-source').inputValue()).toBe('criteo');
+    expect(await cp.locator('input[name="lr"]').inputValue()).toBe('0.07');
+    expect(await cp.locator('#f-tables-count').inputValue()).toBe('26');
+    expect(await cp.locator('input[name="datasetSize"]').inputValue()).toBe('480');
+    // a shape Criteo data cannot have goes back to the synthetic task, and says so; the file is kept
+    await cp.locator('input[name="pooling"]').fill('2');
+    await cp.locator('data-picker[data-source="synthetic"]').waitFor();
+    expect(await cp.locator('[data-data-note]').innerText()).toMatch(/Back on the synthetic task: the configuration now has pooling 2/);
+    expect(await cp.locator('#data-source').inputValue()).toBe('synthetic');
+    await cp.locator('#data-source').selectOption('criteo');
+    await cp.locator('data-picker[data-source="criteo"]').waitFor();
+    expect(await cp.locator('input[name="pooling"]').inputValue()).toBe('1');
+    // a file dropped on the picker
+    const dt = await cp.evaluateHandle((text) => {
+      const d = new DataTransfer();
+      d.items.add(new File([text], 'dropped.tsv', { type: 'text/tab-separated-values' }));
+      return d;
+    }, criteoText(300, 4));
+    await cp.locator('#data-drop').dispatchEvent('drop', { dataTransfer: dt });
+    await cp.waitForFunction(() => {
+      const picker = document.querySelector('dp-lab')!.shadowRoot!.querySelector('config-panel')!.shadowRoot!.querySelector('data-picker')!.shadowRoot!;
+      return /240\s+training\s+\/\s+60\s+held-out examples from\s+dropped\.tsv/.test((picker.querySelector('[data-criteo-summary]') as HTMLElement | null)?.innerText ?? '');
+    }, undefined, WAIT);
+    expect(await cp.locator('[data-data-error]').count()).toBe(0);
+    // never trains on mismatched data: were the store to hold a stale split, the engine's check is shown
+    await cp.evaluate(() => {
+      const s = (window as unknown as { __dpLab: { store: { config: { datasetSize: number }; changed(): void } } }).__dpLab.store;
+      s.config = { ...s.config, datasetSize: 239 };
+      s.changed();
+    });
+    await cp.locator('#train').click();
+    const banner = cp.locator('[data-banner="run-error"]');
+    await banner.waitFor(WAIT);
+    expect(await banner.innerText()).toMatch(/Configuration: datasetSize[\s\S]*240 training examples, the config 239 \(data source: criteo\)/);
+    await cp.close();
   }, LONG);
 
   it('no uncaught page errors', () => {

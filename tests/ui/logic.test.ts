@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { looksQuantized, timestampQuantum } from '../../src/ui/timing';
 import { chooseLogEvery, splitRows, sweepSizes } from '../../src/ui/runner';
 import { fmtBytes, fmtMs, fmtRows } from '../../src/ui/format';
-import { ConfigError } from '../../src/config/config';
 import { describeError } from '../../src/ui/runner';
+import { ConfigError, DEFAULT_CONFIG } from '../../src/config/config';
+import { CRITEO_DENSE, CRITEO_TABLES, MAX_FILE_BYTES, readCriteo } from '../../src/ui/data-source';
+import { LabStore } from '../../src/ui/store';
+import { criteoText } from '../helpers/criteo';
 
 describe('timestamp quantization', () => {
   it('flags times that are all multiples of 0.1 ms (medians may land on 0.05)', () => {
@@ -63,5 +66,72 @@ describe('formatting', () => {
     expect(fmtMs(0.05)).toBe('50 µs');
     expect(fmtMs(12.345)).toBe('12.3 ms');
     expect(fmtMs(undefined)).toBe('–');
+  });
+});
+
+describe('Criteo data in the lab', () => {
+  const file = (name: string, text: string, size = text.length) => ({ name, size, text: async () => text });
+
+  it('restates the parser constants', async () => {
+    const m = await import('../../src/data/criteo');
+    expect(CRITEO_TABLES).toBe(m.CRITEO_TABLES);
+    expect(CRITEO_DENSE).toBe(m.CRITEO_DENSE);
+  });
+
+  it('reads a file: 26 tables of the first size when the config has another count, the split, the shapes', async () => {
+    const loaded = await readCriteo(file('day.tsv', criteoText(600, 1)), DEFAULT_CONFIG);
+    expect(loaded.patch).toEqual({ tables: new Array(26).fill(DEFAULT_CONFIG.tables[0]), dense: 13, pooling: 1, datasetSize: 480, evalSize: 120 });
+    expect(loaded.tablesNote).toMatch(/26 tables of 4,096 rows \(the first table's size\)/);
+    expect(loaded.source.lines).toBe(600);
+    expect(loaded.source.split(50)).toEqual({ train: 550, eval: 50 });
+    expect(loaded.source.split(0)).toEqual({ train: 599, eval: 1 });
+    // 26 tables in the config: their sizes are kept
+    const rows = Array.from({ length: 26 }, (_, i) => 64 + i);
+    const own = await readCriteo(file('day.tsv', criteoText(600, 1)), { ...DEFAULT_CONFIG, tables: rows, evalSize: 100 });
+    expect(own.patch.tables).toEqual(rows);
+    expect(own.tablesNote).toBeUndefined();
+    expect(own.patch.evalSize).toBe(100);
+  });
+
+  it('re-hashes the kept text for other table sizes; refuses a table count that is not 26', async () => {
+    const { source, patch } = await readCriteo(file('day.tsv', criteoText(300, 2)), DEFAULT_CONFIG);
+    const cfg = { ...DEFAULT_CONFIG, ...patch };
+    const a = await source.dataFor(cfg);
+    expect(await source.dataFor(cfg)).toBe(a); // cached
+    const small = await source.dataFor({ ...cfg, tables: new Array(26).fill(16) });
+    expect(small.rows).toEqual(new Array(26).fill(16));
+    expect(Math.max(...small.train.idx[5].filter((r) => r !== 0xffffffff))).toBeLessThan(16);
+    expect(small.train.labels).toEqual(a.train.labels);
+    await expect(source.dataFor({ ...cfg, tables: [16, 16] })).rejects.toThrow(/26 tables/);
+  });
+
+  it('a malformed line names the line and the field; a huge file is refused before reading', async () => {
+    const lines = criteoText(40, 3).split('\n');
+    const f = lines[6].split('\t');
+    f[1 + 13 + 2] = 'zz';
+    lines[6] = f.join('\t');
+    await expect(readCriteo(file('bad.tsv', lines.join('\n')), DEFAULT_CONFIG)).rejects.toThrow(/^line 7: categorical feature C3 is not hex/);
+    let read = false;
+    const huge = { name: 'day_0', size: MAX_FILE_BYTES + 1, text: async () => ((read = true), '') };
+    await expect(readCriteo(huge, DEFAULT_CONFIG)).rejects.toThrow(/day_0 is 512 MiB: the lab reads files up to 512 MiB/);
+    expect(read).toBe(false);
+  });
+
+  it('the store: Criteo sets the shapes, the split follows evalSize, other shapes go back to synthetic', async () => {
+    const s = new LabStore();
+    s.useCriteo(await readCriteo(file('day.tsv', criteoText(600, 1)), s.config));
+    expect(s.dataSource).toBe('criteo');
+    expect(s.dataId).toBe(`criteo:day.tsv:${criteoText(600, 1).length}`);
+    expect([s.config.tables.length, s.config.dense, s.config.pooling, s.config.datasetSize, s.config.evalSize]).toEqual([26, 13, 1, 480, 120]);
+    s.setConfig('evalSize', 60);
+    expect(s.config.datasetSize).toBe(540);
+    s.setConfig('tables', new Array(26).fill(128)); // a new size: still Criteo, re-hashed at the next run
+    expect(s.dataSource).toBe('criteo');
+    s.setConfig('pooling', 2);
+    expect(s.dataSource).toBe('synthetic');
+    expect(s.dataNote).toMatch(/Back on the synthetic task: the configuration now has pooling 2.*day.tsv is kept/);
+    expect(s.criteo?.name).toBe('day.tsv');
+    // runs on other data are not drawn beside the current ones
+    expect(s.dataId).toBe('synthetic');
   });
 });
