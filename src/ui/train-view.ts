@@ -35,7 +35,8 @@ function lineSpec(
   for (const r of runs) {
     const data = r.log.filter((p) => y(p) !== undefined && Number.isFinite(y(p)!)).map((p) => ({ x: p.step, y: y(p)! }));
     const label = `${ALGO_LABELS[r.algo]}${r.source === 'compare' && r.target < r.config.steps ? ` (${r.target} steps)` : ''}`;
-    const line = { borderColor: ALGO_COLORS[r.algo], backgroundColor: ALGO_COLORS[r.algo], pointRadius: 0, pointHoverRadius: 4, tension: 0.2 };
+    // sparse series (AUC is evaluated every evalEvery steps) need visible points: one sample has no line
+    const line = { borderColor: ALGO_COLORS[r.algo], backgroundColor: ALGO_COLORS[r.algo], pointRadius: data.length <= 20 ? 3 : 0, pointHoverRadius: 4, tension: 0.2 };
     if (smooth > 0 && data.length > 4) {
       // raw batches faint behind, the smoothed trend on top: per-batch loss is noisy
       datasets.push({ ...line, label, data: ema(data, smooth), borderWidth: 2 });
