@@ -1,8 +1,11 @@
 // Embedding-bag forward: out[b, d] = sum_l E[idx[b, l], d] (sum pooling). Empty slots hold
 // 0xffffffff; an index outside the table is skipped (the CPU rejects such data first).
 // Writes into the feature buffer V at column offset offOut with row stride ldOut.
+// A table larger than one binding is split into shards of consecutive rows (rowStart ..
+// rowStart + rows); each shard sums the bag's indices that fall in it, the first shard writes and
+// the others add (accumulate = 1), one dispatch after another, so the result stays deterministic.
 
-struct Gather { B: u32, L: u32, D: u32, rows: u32, offIdx: u32, offOut: u32, ldOut: u32 }
+struct Gather { B: u32, L: u32, D: u32, rows: u32, offIdx: u32, offOut: u32, ldOut: u32, rowStart: u32, accumulate: u32 }
 
 @group(0) @binding(0) var<uniform> u: Gather;
 @group(0) @binding(1) var<storage, read> E: array<f32>;
@@ -17,8 +20,10 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
   let d = i % u.D;
   var acc = 0.0;
   for (var l = 0u; l < u.L; l++) {
-    let r = idx[u.offIdx + b * u.L + l];
+    // rows below rowStart wrap to huge values, so one comparison tests both ends of the shard
+    let r = idx[u.offIdx + b * u.L + l] - u.rowStart;
     if (r < u.rows) { acc += E[r * u.D + d]; }
   }
-  outV[u.offOut + b * u.ldOut + d] = acc;
+  let o = u.offOut + b * u.ldOut + d;
+  if (u.accumulate != 0u) { outV[o] += acc; } else { outV[o] = acc; }
 }

@@ -8,11 +8,13 @@
 //   EXACT true (lazydp-exact): replays each pending step's own eager draw, bit-for-bit the noise
 //     dpsgd adds, so the model equals dpsgd's up to float summation order.
 // One thread per row (it loops over the row's columns), so H[r] has a single writer.
+// E and H hold the shard of rows rowStart .. rowStart + rows (keys and counters use the table's
+// row numbers), so a table split across buffers gets exactly the noise of an unsplit one.
 
 override EXACT: bool = false;
 const INVALID: u32 = 0xffffffffu;
 
-struct Lazy { n: u32, rows: u32, D: u32, quads: u32, table: u32 }
+struct Lazy { n: u32, rows: u32, D: u32, quads: u32, table: u32, rowStart: u32 }
 
 @group(0) @binding(0) var<uniform> u: Lazy;
 @group(0) @binding(1) var<uniform> st: Step;
@@ -22,8 +24,10 @@ struct Lazy { n: u32, rows: u32, D: u32, quads: u32, table: u32 }
 @group(0) @binding(5) var<storage, read> lrSqPrefix: array<vec2f>; // sum_{u<=s} lr_u^2 as hi + lo
 @group(0) @binding(6) var<storage, read> keys: array<u32>;
 
+// r: row within the shard
 fn apply_pending(r: u32) {
   let h = H[r];
+  let row = u.rowStart + r;
   let t = st.step;
   if (h >= t) { return; }
   let base = r * u.D;
@@ -31,7 +35,7 @@ fn apply_pending(r: u32) {
     for (var s = h + 1u; s <= t; s++) {
       let scale = lrs[s] * st.invB * st.noiseStd;
       for (var q = 0u; q < u.quads; q++) {
-        let z = noise_eager(st.key, u.table, r, q, s);
+        let z = noise_eager(st.key, u.table, row, q, s);
         for (var j = 0u; j < 4u; j++) {
           let c = q * 4u + j;
           if (c < u.D) { E[base + c] -= scale * z[j]; }
@@ -44,7 +48,7 @@ fn apply_pending(r: u32) {
     let pending = max((pt.x - ph.x) + (pt.y - ph.y), 0.0);
     let scale = sqrt(pending) * st.invB * st.noiseStd;
     for (var q = 0u; q < u.quads; q++) {
-      let z = noise_lazy(st.key, u.table, r, q, t);
+      let z = noise_lazy(st.key, u.table, row, q, t);
       for (var j = 0u; j < 4u; j++) {
         let c = q * 4u + j;
         if (c < u.D) { E[base + c] -= scale * z[j]; }
@@ -59,8 +63,10 @@ fn lookahead(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n
   let p = g.x + g.y * nw.x * 64u;
   if (p >= u.n) { return; }
   let r = keys[p];
-  if (r == INVALID || r >= u.rows || (p > 0u && keys[p - 1u] == r)) { return; }
-  apply_pending(r);
+  if (r == INVALID || (p > 0u && keys[p - 1u] == r)) { return; }
+  let rl = r - u.rowStart; // wraps for rows below the shard
+  if (rl >= u.rows) { return; }
+  apply_pending(rl);
 }
 
 @compute @workgroup_size(64)

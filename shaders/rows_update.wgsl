@@ -1,9 +1,10 @@
 // SGD on the rows the batch touched, and only those: E[r] -= lr / B * rowGrad (head positions of
-// the sorted pairs carry one row each, so no two threads write the same row).
+// the sorted pairs carry one row each, so no two threads write the same row). E is the shard of
+// rows rowStart .. rowStart + rows; keys hold table rows, those of other shards are skipped.
 
 const INVALID: u32 = 0xffffffffu;
 
-struct Rows { n: u32, D: u32 }
+struct Rows { n: u32, D: u32, rowStart: u32, rows: u32 }
 
 @group(0) @binding(0) var<uniform> u: Rows;
 @group(0) @binding(1) var<uniform> st: Step;
@@ -19,5 +20,7 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
   let d = i % u.D;
   let r = keys[p];
   if (r == INVALID || (p > 0u && keys[p - 1u] == r)) { return; }
-  E[r * u.D + d] -= st.lr * st.invB * rowGrad[p * u.D + d];
+  let rl = r - u.rowStart; // wraps for rows below the shard
+  if (rl >= u.rows) { return; }
+  E[rl * u.D + d] -= st.lr * st.invB * rowGrad[p * u.D + d];
 }

@@ -5,8 +5,10 @@
 //   sample: write sigma C z to a noise buffer, bound at binding 2 in E's place (the `noise`
 //           stage of the unfused variant)
 //   add:    E -= lr / B * noise (its `update` stage)
+// E is the shard of rows rowStart .. rowStart + rows: counters use the table's row number, so a
+// split table draws exactly the noise of an unsplit one.
 
-struct Table { rows: u32, D: u32, quads: u32, table: u32 }
+struct Table { rows: u32, D: u32, quads: u32, table: u32, rowStart: u32 }
 
 @group(0) @binding(0) var<uniform> u: Table;
 @group(0) @binding(1) var<uniform> st: Step;
@@ -18,7 +20,7 @@ fn fused(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: v
   if (i >= u.rows * u.quads) { return; }
   let r = i / u.quads;
   let q = i % u.quads;
-  let z = noise_eager(st.key, u.table, r, q, st.step);
+  let z = noise_eager(st.key, u.table, u.rowStart + r, q, st.step);
   let s = st.lr * st.invB * st.noiseStd;
   for (var j = 0u; j < 4u; j++) {
     let c = q * 4u + j;
@@ -32,7 +34,7 @@ fn sample(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: 
   if (i >= u.rows * u.quads) { return; }
   let r = i / u.quads;
   let q = i % u.quads;
-  let z = st.noiseStd * noise_eager(st.key, u.table, r, q, st.step);
+  let z = st.noiseStd * noise_eager(st.key, u.table, u.rowStart + r, q, st.step);
   for (var j = 0u; j < 4u; j++) {
     let c = q * 4u + j;
     if (c < u.D) { E[r * u.D + c] = z[j]; }

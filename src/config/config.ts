@@ -56,6 +56,8 @@ export interface Config {
   noiseKernel: NoiseKernel;
   tableOptimizer: TableOptimizer;
   weightDecay: number;
+  /** GPU memory the run may allocate, in GiB (WebGPU does not report the device's total) */
+  memoryLimit: number;
 }
 
 type Kind = 'int' | 'num' | 'intlist' | 'enum' | 'seed';
@@ -96,6 +98,7 @@ export const SCHEMA: { [K in keyof Config]: KeySpec } = {
   noiseKernel: { kind: 'enum', values: NOISE_KERNELS, help: 'fused (sample and write in one pass) or unfused' },
   tableOptimizer: { kind: 'enum', values: TABLE_OPTIMIZERS, help: 'optimizer of the embedding tables' },
   weightDecay: { kind: 'num', min: 0, max: 1, help: 'weight decay on the embedding tables' },
+  memoryLimit: { kind: 'num', min: 1 / 64, max: 4096, help: 'GPU memory the run may allocate, in GiB: WebGPU does not report how much the device has, so raise it on a big GPU' },
 };
 
 export const CONFIG_KEYS = Object.keys(SCHEMA) as (keyof Config)[];
@@ -129,6 +132,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   noiseKernel: 'fused',
   tableOptimizer: 'sgd',
   weightDecay: 0,
+  memoryLimit: 4,
 }) as Config;
 
 export class ConfigError extends Error {

@@ -80,13 +80,16 @@ export function initMlp(layout: Layout, dataSeed: number): MlpParams {
 
 export const TABLE_INIT_KEY1 = 0x1a171a1;
 
-/** CPU reference of shaders/init_table.wgsl. */
-export function initTableRef(rows: number, D: number, t: number, dataSeed: number): Float32Array {
-  const E = new Float32Array(rows * D);
+/**
+ * CPU reference of shaders/init_table.wgsl: rows rowStart .. rowStart + count of a table of
+ * `rows` rows (the whole table by default).
+ */
+export function initTableRef(rows: number, D: number, t: number, dataSeed: number, rowStart = 0, count = rows): Float32Array {
+  const E = new Float32Array(count * D);
   const a = Math.fround(1 / Math.sqrt(rows));
-  for (let r = 0; r < rows; r++)
+  for (let r = 0; r < count; r++)
     for (let q = 0; q < Math.ceil(D / 4); q++) {
-      const w = philox4x32(q, r, t, 0x10000000, dataSeed, TABLE_INIT_KEY1);
+      const w = philox4x32(q, rowStart + r, t, 0x10000000, dataSeed, TABLE_INIT_KEY1);
       for (let j = 0; j < 4 && q * 4 + j < D; j++) E[r * D + q * 4 + j] = (2 * u01(w[j]) - 1) * a;
     }
   return E;

@@ -21,9 +21,14 @@ import {
   tableNoiseSampleProgram, tableNoiseAddProgram, lazyProgram, type NoiseMode,
 } from '../kernels/noise';
 import initCode from '../../shaders/init_table.wgsl?raw';
+import { isLazy, maxBatchFor } from './batch';
+import { estimateMemory, fmtBytes, planShards } from './memory';
 import { computeEpsilon } from '../privacy/rdp';
 import { calibrateSigma } from '../privacy/calibrate';
-import { poissonBatch, shuffleBatch, chooseMaxBatch, truncateBatch, truncationDelta } from '../privacy/sampling';
+import { poissonBatch, shuffleBatch, truncateBatch, truncationDelta } from '../privacy/sampling';
+
+export { isLazy, maxBatchFor } from './batch';
+export { estimateMemory, fmtBytes, planShards, type Limits, type MemoryEstimate } from './memory';
 
 export interface NamedTensor { name: string; shape: number[]; data: Float32Array }
 
@@ -39,36 +44,6 @@ const RING = 64; // steps whose losses and timestamps can wait on the GPU before
 const TS_STRIDE = 256; // bytes per step in the resolve buffer (resolveQuerySet needs 256-byte offsets)
 const INIT_CODE = withLibs(initCode, { philox: true });
 
-export function isLazy(c: Config): boolean {
-  return c.algo === 'lazydp' || c.algo === 'lazydp-exact';
-}
-
-const maxBatchCache = new Map<string, number>();
-
-/**
- * Padded batch: exact for shuffle. For Poisson, the smallest maximum whose overflow costs at most
- * 1% of delta over the run, (1 + e^eps) steps P[overflow] <= delta / 100 (see
- * src/privacy/sampling.ts: an overflowing batch is truncated); 1e-6 per step for sgd.
- */
-export function maxBatchFor(c: Config): number {
-  if (c.sampling === 'shuffle') return c.batch;
-  const key = JSON.stringify([c.algo, c.batch, c.datasetSize, c.steps, c.delta, c.sigma, c.targetEpsilon]);
-  let m = maxBatchCache.get(key);
-  if (m === undefined) {
-    const q = c.batch / c.datasetSize;
-    let tail = 1e-6;
-    if (isPrivate(c)) {
-      const eps = c.targetEpsilon > 0 ? c.targetEpsilon : c.sigma > 0 ? computeEpsilon({ q, sigma: c.sigma, steps: c.steps, delta: c.delta }).epsilon : Infinity;
-      tail = Math.min(tail, (0.01 * c.delta) / (c.steps * (1 + Math.exp(Math.min(eps, 700)))));
-    }
-    m = tail > 0 ? chooseMaxBatch(c.datasetSize, q, tail) : c.datasetSize;
-    maxBatchCache.set(key, m);
-  }
-  return m;
-}
-
-interface Limits { maxBufferSize: number; maxStorageBufferBindingSize: number }
-
 /** A data set given to the engine must have the shapes the config describes. */
 export function checkData(c: Config, d: LabData): void {
   const bad = (key: string, msg: string) => {
@@ -82,61 +57,6 @@ export function checkData(c: Config, d: LabData): void {
     ds.idx.forEach((a, t) => {
       for (const r of a) if (r !== INVALID_ROW && r >= c.tables[t]) bad('tables', `${name} example refers to row ${r} of table ${t}, which has ${c.tables[t]} rows`);
     });
-}
-
-export function estimateMemory(c: Config, limits?: Limits): { totalBytes: number; buffers: { name: string; bytes: number }[]; fits: boolean; problem?: string; problemKey?: string } {
-  const lay = modelLayout(c);
-  const B = maxBatchFor(c);
-  const N = sortSize(B * lay.L);
-  const lazy = isLazy(c);
-  const buffers: { name: string; bytes: number }[] = [];
-  lay.rows.forEach((R, t) => {
-    buffers.push({ name: `tables.${t}`, bytes: R * lay.D * 4 });
-    if (lazy) buffers.push({ name: `history.${t}`, bytes: R * 4 });
-    if (c.algo === 'dpsgd' && c.noiseKernel === 'unfused') buffers.push({ name: `noise.${t}`, bytes: R * lay.D * 4 });
-    buffers.push({ name: `sort.${t}`, bytes: N * 8 * (lazy ? 2 : 1) });
-    buffers.push({ name: `rowGrad.${t}`, bytes: N * lay.D * 4 });
-  });
-  let params = 0,
-    acts = 0;
-  for (const l of lay.layers) {
-    params += l.inDim * l.outDim + l.outDim;
-    acts += l.outDim;
-  }
-  buffers.push({ name: 'mlp (params, grads, noise)', bytes: params * 4 * (c.noiseKernel === 'unfused' ? 3 : 2) });
-  buffers.push({ name: 'activations and gradients', bytes: B * (acts + lay.featureWidth) * 4 * 2 });
-  if (lay.interaction === 'dot') buffers.push({ name: 'dot interaction (z and its gradient)', bytes: B * lay.interactionWidth * 4 * 2 });
-  buffers.push({ name: 'batch', bytes: B * (lay.F + 2 * lay.T * lay.L + 3) * 4 });
-  buffers.push({ name: 'norms', bytes: (lay.groups + 1) * B * 4 });
-  if (lazy) buffers.push({ name: 'lr schedule', bytes: (c.steps + 1) * 12 });
-  const totalBytes = buffers.reduce((a, b) => a + b.bytes, 0);
-  let problem: string | undefined, problemKey: string | undefined;
-  if (limits) {
-    const cap = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-    const big = buffers.find((b) => b.bytes > cap);
-    if (big) {
-      const t = big.name.match(/^(tables|noise|history)\.(\d+)$/);
-      if (t) {
-        const perRow = big.name.startsWith('history') ? 4 : lay.D * 4;
-        problemKey = 'tables';
-        problem = `table ${t[2]} (${lay.rows[+t[2]].toLocaleString('en')} rows x ${lay.D} dims) needs a ${fmtBytes(big.bytes)} buffer (${big.name}); this device binds at most ${fmtBytes(cap)}: at dim ${lay.D} the largest table that fits has ${Math.floor(cap / perRow).toLocaleString('en')} rows`;
-      } else {
-        problemKey = 'batch';
-        problem = `${big.name} needs ${fmtBytes(big.bytes)}, more than the ${fmtBytes(cap)} this device binds; lower batch, pooling or dim`;
-      }
-    }
-  }
-  return { totalBytes, buffers, fits: !problem, problem, problemKey };
-}
-
-export function fmtBytes(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(n < 10 && i > 0 ? 2 : 0)} ${u[i]}`;
 }
 
 function median(xs: number[]): number {
@@ -195,6 +115,15 @@ export function epsilonAfter(c: Config, sigma: number, steps: number): number | 
   return Infinity;
 }
 
+/** Rows rowStart .. rowStart + rows of table `table`: the table itself and LazyDP's history. */
+interface Shard {
+  table: number;
+  rowStart: number;
+  rows: number;
+  E: GPUBuffer;
+  H?: GPUBuffer;
+}
+
 interface LayerBufs {
   layer: Layer;
   W: GPUBuffer;
@@ -228,8 +157,9 @@ export class Trainer {
   private dev: GPUDevice;
   private lazy: boolean;
   private N: number;
-  private tables: GPUBuffer[] = [];
-  private history: GPUBuffer[] = [];
+  /** per table, its shards in row order (one unless the table is larger than one binding) */
+  private shards: Shard[][] = [];
+  private shardRows?: number;
   private layerBufs: LayerBufs[] = [];
   private stepBuf!: GPUBuffer;
   private lossBuf!: GPUBuffer;
@@ -257,7 +187,8 @@ export class Trainer {
   private named = new Map<string, GPUBuffer>();
   private destroyed = false;
 
-  private constructor(device: GPUDevice, config: Config, sigma: number, data?: LabData) {
+  private constructor(device: GPUDevice, config: Config, sigma: number, data?: LabData, shardRows?: number) {
+    this.shardRows = shardRows;
     this.dev = device;
     this.config = config;
     this.sigma = sigma;
@@ -276,13 +207,15 @@ export class Trainer {
   /**
    * Builds a trainer; throws ConfigError, CapacityError or an Error with the shader message.
    * `data` replaces the synthetic data set (e.g. parsed Criteo logs); it must match the config.
+   * `shardRows` caps the rows per table buffer below what one binding holds (tests, benchmarks
+   * of the split path on small tables).
    */
-  static async create(device: GPUDevice, config: Config, opts: { data?: LabData } = {}): Promise<Trainer> {
+  static async create(device: GPUDevice, config: Config, opts: { data?: LabData; shardRows?: number } = {}): Promise<Trainer> {
     if (opts.data) checkData(config, opts.data);
-    const mem = estimateMemory(config, device.limits);
+    const mem = estimateMemory(config, device.limits, { shardRows: opts.shardRows });
     if (!mem.fits) throw new CapacityError(mem.problemKey ?? 'tables', mem.problem!);
     const sigma = resolveSigma(config);
-    const t = new Trainer(device, config, sigma, opts.data);
+    const t = new Trainer(device, config, sigma, opts.data, opts.shardRows);
     await checkShaders(device);
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
@@ -364,19 +297,25 @@ export class Trainer {
     this.named.set('clipFactors', factors);
     this.lossBuf = this.buf(RING * 2 * 4, 'loss');
 
-    // Tables, initialised on the GPU.
+    // Tables, initialised on the GPU; a table larger than one binding is split into shards of
+    // consecutive rows, each kernel that touches rows runs once per shard.
+    const quads = Math.ceil(D / 4);
     lay.rows.forEach((R, t) => {
-      const E = this.buf(R * D * 4, `tables.${t}`);
-      this.tables.push(E);
-      const quads = Math.ceil(D / 4);
-      const u = this.uniform(INIT_CODE, { rows: R, D, quads, table: t, seed: c.dataSeed >>> 0, a: 1 / Math.sqrt(R) });
-      const d = makeDispatch(dev, { name: 'init_table', code: INIT_CODE, workgroup: 64 }, [u, E], grid(R * quads, 64));
-      const enc = dev.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      encode(pass, d);
-      pass.end();
-      dev.queue.submit([enc.finish()]);
-      if (this.lazy) this.history.push(this.buf(R * 4, `history.${t}`));
+      const plan = planShards(R, D, dev.limits, this.shardRows);
+      this.shards.push(
+        plan.map((p, k) => {
+          const sfx = plan.length > 1 ? `[${k}]` : '';
+          const E = this.buf(p.rows * D * 4, `tables.${t}${sfx}`);
+          const u = this.uniform(INIT_CODE, { rows: p.rows, D, quads, table: t, seed: c.dataSeed >>> 0, a: 1 / Math.sqrt(R), rowStart: p.rowStart });
+          const d = makeDispatch(dev, { name: 'init_table', code: INIT_CODE, workgroup: 64 }, [u, E], grid(p.rows * quads, 64));
+          const enc = dev.createCommandEncoder();
+          const pass = enc.beginComputePass();
+          encode(pass, d);
+          pass.end();
+          dev.queue.submit([enc.finish()]);
+          return { table: t, ...p, E, H: this.lazy ? this.buf(p.rows * 4, `history.${t}${sfx}`) : undefined };
+        }),
+      );
     });
 
     // MLP layers with their input, output and gradient views.
@@ -414,11 +353,13 @@ export class Trainer {
       return makeDispatch(dev, matmulProgram(o), [this.uniform(MATMUL_CODE, full as unknown as Record<string, unknown>), A, Bm, C, aux ?? dummy, scale ?? dummy], matmulGroups(full));
     };
 
-    // --- gather
-    lay.rows.forEach((R, t) => {
-      const u = this.uniform(GATHER_CODE, { B, L, D, rows: R, offIdx: t * B * L, offOut: (t + 1) * D, ldOut: FW });
-      this.stages.gather.push(makeDispatch(dev, gatherProgram, [u, this.tables[t], this.idxBuf, V], grid(B * D, 64)));
-    });
+    // --- gather (shards after the first add their part of each bag)
+    this.shards.forEach((shards, t) =>
+      shards.forEach((sh, k) => {
+        const u = this.uniform(GATHER_CODE, { B, L, D, rows: sh.rows, offIdx: t * B * L, offOut: (t + 1) * D, ldOut: FW, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 });
+        this.stages.gather.push(makeDispatch(dev, gatherProgram, [u, sh.E, this.idxBuf, V], grid(B * D, 64)));
+      }),
+    );
 
     // --- mlp_forward: Y = act(X W^T + b)
     for (const lb of this.layerBufs) {
@@ -532,28 +473,29 @@ export class Trainer {
       this.upload(lrs, lrArr);
       this.upload(prefix, pre);
     }
-    lay.rows.forEach((R, t) => {
-      const ru = this.uniform(ROWS_UPDATE_CODE, { n: N, D });
-      this.stages.update.push(makeDispatch(dev, rowsUpdateProgram, [ru, this.stepBuf, cur[t].keys, rowGrads[t], this.tables[t]]  , grid(N * D, 64)));
-      const quads = Math.ceil(D / 4);
-      if (c.algo === 'dpsgd') {
-        const u = this.uniform(TABLE_NOISE_CODE, { rows: R, D, quads, table: t });
-        if (noiseMode === 1) {
-          this.stages.update.push(makeDispatch(dev, tableNoiseFusedProgram, [u, this.stepBuf, this.tables[t]], grid(R * quads, 64)));
-        } else {
-          const nbuf = this.buf(R * D * 4, `noise.${t}`);
-          this.stages.noise.push(makeDispatch(dev, tableNoiseSampleProgram, [u, this.stepBuf, nbuf], grid(R * quads, 64)));
-          this.stages.update.push(makeDispatch(dev, tableNoiseAddProgram, [u, this.stepBuf, this.tables[t], nbuf], grid(R * D, 64)));
+    this.shards.forEach((shards, t) => {
+      const next = this.lazy ? sortBufs(`next${t}`) : undefined;
+      if (next) this.stages.noise.push(...sortDispatches(t, this.idxNextBuf, this.maskNextBuf, next));
+      shards.forEach((sh, k) => {
+        const ru = this.uniform(ROWS_UPDATE_CODE, { n: N, D, rowStart: sh.rowStart, rows: sh.rows });
+        this.stages.update.push(makeDispatch(dev, rowsUpdateProgram, [ru, this.stepBuf, cur[t].keys, rowGrads[t], sh.E], grid(N * D, 64)));
+        if (c.algo === 'dpsgd') {
+          const u = this.uniform(TABLE_NOISE_CODE, { rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
+          if (noiseMode === 1) {
+            this.stages.update.push(makeDispatch(dev, tableNoiseFusedProgram, [u, this.stepBuf, sh.E], grid(sh.rows * quads, 64)));
+          } else {
+            const nbuf = this.buf(sh.rows * D * 4, `noise.${t}${shards.length > 1 ? `[${k}]` : ''}`);
+            this.stages.noise.push(makeDispatch(dev, tableNoiseSampleProgram, [u, this.stepBuf, nbuf], grid(sh.rows * quads, 64)));
+            this.stages.update.push(makeDispatch(dev, tableNoiseAddProgram, [u, this.stepBuf, sh.E, nbuf], grid(sh.rows * D, 64)));
+          }
         }
-      }
-      if (this.lazy) {
-        const exact = c.algo === 'lazydp-exact';
-        const next = sortBufs(`next${t}`);
-        this.stages.noise.push(...sortDispatches(t, this.idxNextBuf, this.maskNextBuf, next));
-        const u = this.uniform(LAZY_CODE, { n: N, rows: R, D, quads, table: t });
-        this.stages.update.push(makeDispatch(dev, lazyProgram('lookahead', exact), [u, this.stepBuf, this.tables[t], this.history[t], lrs!, prefix!, next.keys], grid(N, 64)));
-        this.flushDispatches.push(makeDispatch(dev, lazyProgram('flush', exact), [u, this.stepBuf, this.tables[t], this.history[t], lrs!, prefix!, null], grid(R, 64)));
-      }
+        if (next) {
+          const exact = c.algo === 'lazydp-exact';
+          const u = this.uniform(LAZY_CODE, { n: N, rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
+          this.stages.update.push(makeDispatch(dev, lazyProgram('lookahead', exact), [u, this.stepBuf, sh.E, sh.H!, lrs!, prefix!, next.keys], grid(N, 64)));
+          this.flushDispatches.push(makeDispatch(dev, lazyProgram('flush', exact), [u, this.stepBuf, sh.E, sh.H!, lrs!, prefix!, null], grid(sh.rows, 64)));
+        }
+      });
     });
 
     if (this.timing === 'gpu-timestamp') {
@@ -833,14 +775,33 @@ export class Trainer {
     if (!this.lazy) return new Uint32Array(count);
     const R = this.layout.rows[table];
     count = Math.max(0, Math.min(count, R - start));
-    return new Uint32Array(await this.read(this.history[table], start * 4, count * 4));
+    return new Uint32Array(await this.readSpan(table, 'H', 1, start, count));
   }
 
   /** Rows of a table, after a flush: no caller sees a row without its pending noise. */
   async readRows(table: number, start: number, count: number): Promise<Float32Array> {
     await this.flush();
-    const D = this.layout.D;
-    return new Float32Array(await this.read(this.tables[table], start * D * 4, count * D * 4));
+    const R = this.layout.rows[table];
+    count = Math.max(0, Math.min(count, R - start));
+    return new Float32Array(await this.readSpan(table, 'E', this.layout.D, start, count));
+  }
+
+  /** Rows start .. start+count of a table's E or H, gathered from the shards they lie in. */
+  private async readSpan(table: number, which: 'E' | 'H', width: number, start: number, count: number): Promise<ArrayBuffer> {
+    const out = new Uint8Array(count * width * 4);
+    for (const sh of this.shards[table]) {
+      const a = Math.max(start, sh.rowStart),
+        b = Math.min(start + count, sh.rowStart + sh.rows);
+      if (a >= b) continue;
+      const part = await this.read(sh[which]!, (a - sh.rowStart) * width * 4, (b - a) * width * 4);
+      out.set(new Uint8Array(part), (a - start) * width * 4);
+    }
+    return out.buffer;
+  }
+
+  /** Rows per buffer of each table (one entry per shard). */
+  get shardLayout(): { rowStart: number; rows: number }[][] {
+    return this.shards.map((s) => s.map(({ rowStart, rows }) => ({ rowStart, rows })));
   }
 
   private async read(src: GPUBuffer, offset: number, size: number): Promise<ArrayBuffer> {
@@ -862,7 +823,7 @@ export class Trainer {
     const out: NamedTensor[] = [];
     const lay = this.layout;
     for (let t = 0; t < lay.T; t++) {
-      out.push({ name: `tables.${t}`, shape: [lay.rows[t], lay.D], data: new Float32Array(await this.read(this.tables[t], 0, lay.rows[t] * lay.D * 4)) });
+      out.push({ name: `tables.${t}`, shape: [lay.rows[t], lay.D], data: new Float32Array(await this.readSpan(t, 'E', lay.D, 0, lay.rows[t])) });
     }
     for (const lb of this.layerBufs) {
       const l = lb.layer;

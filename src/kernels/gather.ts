@@ -6,16 +6,18 @@ export const GATHER_CODE = register(code);
 export const gatherProgram: Program = { name: 'gather', code, workgroup: 64 };
 export const INVALID_ROW = 0xffffffff;
 
-export interface GatherParams { B: number; L: number; D: number; rows: number; offIdx: number; offOut: number; ldOut: number }
+/** `E` holds rows rowStart .. rowStart + rows of the table (one shard); accumulate adds to out. */
+export interface GatherParams { B: number; L: number; D: number; rows: number; offIdx: number; offOut: number; ldOut: number; rowStart: number; accumulate: number }
 
 export function gatherRef(p: GatherParams, E: ArrayLike<number>, idx: ArrayLike<number>, out: Float32Array): void {
   for (let b = 0; b < p.B; b++)
     for (let d = 0; d < p.D; d++) {
       let acc = 0;
       for (let l = 0; l < p.L; l++) {
-        const r = idx[p.offIdx + b * p.L + l];
+        const r = (idx[p.offIdx + b * p.L + l] - p.rowStart) >>> 0;
         if (r < p.rows) acc += E[r * p.D + d];
       }
-      out[p.offOut + b * p.ldOut + d] = acc;
+      const o = p.offOut + b * p.ldOut + d;
+      out[o] = (p.accumulate ? out[o] : 0) + acc;
     }
 }

@@ -33,34 +33,43 @@ export function mlpUpdateRef(st: StepValues, p: number, grad: ArrayLike<number>,
   }
 }
 
-export function tableNoiseRef(st: StepValues, table: number, rows: number, D: number, E: Float32Array): void {
+// Shards: E (and H) may hold only rows rowStart .. rowStart + rows of the table, as the engine
+// splits a table larger than one binding; counters always use the table's row number.
+
+export function tableNoiseRef(st: StepValues, table: number, rows: number, D: number, E: Float32Array, rowStart = 0): void {
   const s = st.lr * st.invB * st.noiseStd;
-  for (let r = 0; r < rows; r++) for (let c = 0; c < D; c++) E[r * D + c] -= s * eagerTableNoise(st.key, table, r, c, st.step);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < D; c++) E[r * D + c] -= s * eagerTableNoise(st.key, table, rowStart + r, c, st.step);
 }
 
-/** lr of step s at lrs[s]; prefix[s] = sum_{u <= s} lr_u^2 (in f64 here). */
+/** lr of step s at lrs[s]; prefix[s] = sum_{u <= s} lr_u^2 (in f64 here). `r` is the row within the shard. */
 export function applyPendingRef(
-  st: StepValues, table: number, r: number, D: number, E: Float32Array, H: Uint32Array, lrs: ArrayLike<number>, prefix: ArrayLike<number>, exact: boolean,
+  st: StepValues, table: number, r: number, D: number, E: Float32Array, H: Uint32Array, lrs: ArrayLike<number>, prefix: ArrayLike<number>, exact: boolean, rowStart = 0,
 ): void {
   const h = H[r],
-    t = st.step;
+    t = st.step,
+    row = rowStart + r;
   if (h >= t) return;
   if (exact) {
     for (let s = h + 1; s <= t; s++) {
       const scale = lrs[s] * st.invB * st.noiseStd;
-      for (let c = 0; c < D; c++) E[r * D + c] -= scale * eagerTableNoise(st.key, table, r, c, s);
+      for (let c = 0; c < D; c++) E[r * D + c] -= scale * eagerTableNoise(st.key, table, row, c, s);
     }
   } else {
     const scale = Math.sqrt(Math.max(prefix[t] - prefix[h], 0)) * st.invB * st.noiseStd;
-    for (let c = 0; c < D; c++) E[r * D + c] -= scale * lazyTableNoise(st.key, table, r, c, t);
+    for (let c = 0; c < D; c++) E[r * D + c] -= scale * lazyTableNoise(st.key, table, row, c, t);
   }
   H[r] = t;
 }
 
-export function lookaheadRef(st: StepValues, table: number, D: number, keys: ArrayLike<number>, E: Float32Array, H: Uint32Array, lrs: ArrayLike<number>, prefix: ArrayLike<number>, exact: boolean): void {
-  for (const h of heads(keys)) applyPendingRef(st, table, keys[h], D, E, H, lrs, prefix, exact);
+export function lookaheadRef(
+  st: StepValues, table: number, D: number, keys: ArrayLike<number>, E: Float32Array, H: Uint32Array, lrs: ArrayLike<number>, prefix: ArrayLike<number>, exact: boolean, rowStart = 0, rows = H.length,
+): void {
+  for (const h of heads(keys)) {
+    const r = keys[h] - rowStart;
+    if (r >= 0 && r < rows) applyPendingRef(st, table, r, D, E, H, lrs, prefix, exact, rowStart);
+  }
 }
 
-export function flushRef(st: StepValues, table: number, rows: number, D: number, E: Float32Array, H: Uint32Array, lrs: ArrayLike<number>, prefix: ArrayLike<number>, exact: boolean): void {
-  for (let r = 0; r < rows; r++) applyPendingRef(st, table, r, D, E, H, lrs, prefix, exact);
+export function flushRef(st: StepValues, table: number, rows: number, D: number, E: Float32Array, H: Uint32Array, lrs: ArrayLike<number>, prefix: ArrayLike<number>, exact: boolean, rowStart = 0): void {
+  for (let r = 0; r < rows; r++) applyPendingRef(st, table, r, D, E, H, lrs, prefix, exact, rowStart);
 }

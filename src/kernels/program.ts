@@ -95,6 +95,12 @@ export function uniformView(code: string, name: string): StructuredView {
 /** A uniform buffer holding `values` for the uniform `name` of `code`. */
 export function makeUniform(device: GPUDevice, code: string, name: string, values: Record<string, unknown>): GPUBuffer {
   const view = uniformView(code, name);
+  // Every field, exactly: a forgotten one would silently be 0 (a shard of 0 rows, no noise).
+  const fields = Object.keys(view.views as object);
+  const missing = fields.filter((f) => !(f in values));
+  const unknown = Object.keys(values).filter((f) => !fields.includes(f));
+  if (missing.length || unknown.length)
+    throw new Error(`uniform ${name}: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && unknown.length ? '; ' : ''}${unknown.length ? `unknown ${unknown.join(', ')}` : ''}`);
   view.set(values);
   const buf = device.createBuffer({ size: view.arrayBuffer.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(buf, 0, view.arrayBuffer);

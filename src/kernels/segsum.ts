@@ -28,6 +28,11 @@ export function segsumRef(mode: number, p: SegSumParams, keys: ArrayLike<number>
   }
 }
 
-export function rowsUpdateRef(D: number, lrOverB: number, keys: ArrayLike<number>, rowGrad: ArrayLike<number>, E: Float32Array): void {
-  for (const h of heads(keys)) for (let d = 0; d < D; d++) E[keys[h] * D + d] -= lrOverB * rowGrad[h * D + d];
+/** `E` holds rows rowStart .. rowStart + rows (one shard; the whole table by default). */
+export function rowsUpdateRef(D: number, lrOverB: number, keys: ArrayLike<number>, rowGrad: ArrayLike<number>, E: Float32Array, rowStart = 0, rows = E.length / D): void {
+  for (const h of heads(keys)) {
+    const r = keys[h] - rowStart;
+    if (r < 0 || r >= rows) continue;
+    for (let d = 0; d < D; d++) E[r * D + d] -= lrOverB * rowGrad[h * D + d];
+  }
 }

@@ -14,7 +14,7 @@ import './privacy-preview';
 
 const GROUPS: { title: string; keys: (keyof Config)[] }[] = [
   { title: 'Algorithm', keys: ['algo', 'noiseKernel', 'clipping'] },
-  { title: 'Model', keys: ['tables', 'dim', 'pooling', 'dense', 'bottom', 'top', 'interaction'] },
+  { title: 'Model', keys: ['tables', 'dim', 'pooling', 'dense', 'bottom', 'top', 'interaction', 'memoryLimit'] },
   { title: 'Training', keys: ['steps', 'batch', 'sampling', 'lr', 'lrSchedule', 'tableOptimizer', 'weightDecay'] },
   { title: 'Privacy', keys: ['sigma', 'targetEpsilon', 'clip', 'delta', 'seed'] },
   { title: 'Data', keys: ['datasetSize', 'evalSize', 'evalEvery', 'zipf', 'dataSeed'] },
@@ -26,6 +26,7 @@ const LABELS: Partial<Record<keyof Config, string>> = {
   lrSchedule: 'lr schedule',
   tableOptimizer: 'table optimizer',
   weightDecay: 'weight decay',
+  memoryLimit: 'memory limit (GiB)',
   targetEpsilon: 'target ε',
   sigma: 'noise σ',
   clip: 'clip norm C',

@@ -14,7 +14,11 @@ export interface NamedTensor {
 
 export interface MemoryEstimate {
   totalBytes: number;
+  /** config.memoryLimit in bytes */
+  limitBytes: number;
   buffers: { name: string; bytes: number }[];
+  /** buffers per table: more than one where a table is larger than one binding */
+  shards: number[];
   fits: boolean;
   problem?: string;
 }

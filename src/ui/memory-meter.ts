@@ -1,6 +1,6 @@
-// What the configuration needs on the GPU (the engine's own estimate) against what this device
-// allows per buffer and per binding; WebGPU does not reveal total GPU memory, so the per-buffer
-// limits are the hard wall a table meets first.
+// What the configuration needs on the GPU (the engine's own estimate) against the memory limit
+// (config.memoryLimit: WebGPU does not reveal the device's total memory), and how tables larger
+// than one binding are split across buffers.
 
 import { LitElement, css, html, nothing } from 'lit';
 import { engine } from './engine';
@@ -45,15 +45,21 @@ export class MemoryMeter extends LitElement {
     }
     const cap = Math.min(store.limits.maxBufferSize, store.limits.maxStorageBufferBindingSize);
     const largest = est.buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a), { name: '', bytes: 0 });
-    const frac = Math.min(1, largest.bytes / cap);
+    const frac = Math.min(1, est.totalBytes / est.limitBytes);
+    const split = est.shards.map((n, t) => [t, n]).filter(([, n]) => n > 1);
     this.setAttribute('data-fits', est.fits ? '1' : '0');
     return html`<div title="Estimated by the engine before allocating anything">
       <div class="row" style="justify-content:space-between">
-        <span>GPU memory <b data-total-bytes=${est.totalBytes}>${fmtBytes(est.totalBytes)}</b> in ${est.buffers.length} buffers</span>
+        <span>GPU memory <b data-total-bytes=${est.totalBytes}>${fmtBytes(est.totalBytes)}</b> of ${fmtBytes(est.limitBytes)} (memory limit) in ${est.buffers.length} buffers</span>
         ${est.fits ? html`<span class="badge ok">fits</span>` : html`<span class="badge danger">too big</span>`}
       </div>
       <div class=${est.fits ? 'bar' : 'bar bad'}><div style="width:${(frac * 100).toFixed(1)}%"></div></div>
       <div class="muted">largest buffer ${fmtBytes(largest.bytes)} (${largest.name}) of ${fmtBytes(cap)} this device binds</div>
+      ${split.length
+        ? html`<div class="muted" data-shards=${split.map(([t, n]) => `${t}:${n}`).join(',')}>
+            larger than one binding, split by rows: ${split.map(([t, n]) => `E${t} into ${n} buffers`).join(', ')}
+          </div>`
+        : nothing}
       ${est.problem ? html`<div class="err" data-memory-problem>${est.problem}</div>` : nothing}
     </div>`;
   }

@@ -106,7 +106,7 @@ describe('cli errors are specific', () => {
     [['train', '--bogus', '1'], /unknown flag --bogus/],
     [['train', '--config', '/nonexistent/x.json'], /--config: cannot read/],
     [['train', '--algo', 'lazydp', '--table-optimizer', 'adam'], /tableOptimizer: lazydp needs plain SGD/],
-    [['train', '--tables', '2000000000', '--dim', '64'], /table 0 .* largest table that fits has/],
+    [['train', '--tables', '2000000000', '--dim', '64'], /more than memoryLimit 4 GiB: the largest table that fits beside the others has [0-9,]+ rows \(table 0 has 2,000,000,000\)/],
     [['privacy', '--q', '2', '--sigma', '1', '--steps', '10', '--delta', '1e-5'], /q/],
   ];
   for (const [args, re] of cases) {

@@ -102,7 +102,7 @@ describe('embedding-bag gather', () => {
     for (let l = 0; l < L; l++) idx[B * L + 3 * L + l] = INVALID_ROW; // an empty bag
     idx[B * L + 4 * L] = idx[B * L + 4 * L + 1] = 5; // a repeat
     idx[B * L + 5 * L] = rows + 3; // out of range: skipped
-    const p = { B, L, D, rows, offIdx: B * L, offOut: 3, ldOut: 2 * D };
+    const p = { B, L, D, rows, offIdx: B * L, offOut: 3, ldOut: 2 * D, rowStart: 0, accumulate: 0 };
     const out = new Float32Array(3 + B * 2 * D);
     const bufOut = makeBuffer(device, out);
     run(gatherProgram, [makeUniform(device, GATHER_CODE, 'u', p), makeBuffer(device, E), makeBuffer(device, idx), bufOut], grid(B * D, 64));
@@ -242,7 +242,7 @@ describe('clipped per-row gradient sums and the sparse row update', () => {
       runAll([
         ...sortDispatches(N, B * L, L, rows, makeBuffer(device, idx), makeBuffer(device, mask), keys, vals),
         makeDispatch(device, segsumProgram(mode), [makeUniform(device, SEGSUM_CODE, 'u', p), keys, vals, makeBuffer(device, G), makeBuffer(device, scale), rowGrad], grid(N * D, 64)),
-        makeDispatch(device, rowsUpdateProgram, [makeUniform(device, ROWS_UPDATE_CODE, 'u', { n: N, D }), stepUniform(st), keys, rowGrad, bufE], grid(N * D, 64)),
+        makeDispatch(device, rowsUpdateProgram, [makeUniform(device, ROWS_UPDATE_CODE, 'u', { n: N, D, rowStart: 0, rows }), stepUniform(st), keys, rowGrad, bufE], grid(N * D, 64)),
       ]);
       const ref = sortPairsRef(N, B * L, L, rows, idx, 0, mask);
       const rg = new Float32Array(N * D);
@@ -286,7 +286,7 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
       const E = randn(rows * D);
       const bufE = makeBuffer(device, E);
       const quads = Math.ceil(D / 4);
-      const u = makeUniform(device, TABLE_NOISE_CODE, 'u', { rows, D, quads, table });
+      const u = makeUniform(device, TABLE_NOISE_CODE, 'u', { rows, D, quads, table, rowStart: 0 });
       const sU = stepUniform(st);
       if (fused) run(tableNoiseFusedProgram, [u, sU, bufE], grid(rows * quads, 64));
       else {
@@ -318,7 +318,7 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
       const mask = Float32Array.from({ length: B }, () => 1);
       const keys = empty(N * 4),
         vals = empty(N * 4);
-      const u = makeUniform(device, LAZY_CODE, 'u', { n: N, rows, D, quads: 2, table });
+      const u = makeUniform(device, LAZY_CODE, 'u', { n: N, rows, D, quads: 2, table, rowStart: 0 });
       const st: StepValues = { step: 9, lr: lrs[9], invB: 1 / 8, noiseStd: 1.5, key };
       const bl = makeBuffer(device, lrs),
         bp = makeBuffer(device, pre);
@@ -345,7 +345,118 @@ describe('table initialisation', () => {
     const rows = 70, D = 7, t = 3, seed = 42;
     const code = withLibs(initCode, { philox: true });
     const buf = empty(rows * D * 4);
-    run({ name: 'init_table', code, workgroup: 64 }, [makeUniform(device, code, 'u', { rows, D, quads: 2, table: t, seed, a: 1 / Math.sqrt(rows) }), buf], grid(rows * 2, 64));
+    run({ name: 'init_table', code, workgroup: 64 }, [makeUniform(device, code, 'u', { rows, D, quads: 2, table: t, seed, a: 1 / Math.sqrt(rows), rowStart: 0 }), buf], grid(rows * 2, 64));
     expectClose(await f32(buf), initTableRef(rows, D, t, seed), 1e-6, 1e-7);
+  });
+});
+
+// A table larger than one binding is split into shards of consecutive rows (src/engine/memory.ts);
+// every kernel that touches rows must give the split table exactly what it gives the whole one.
+describe('tables split into shards', () => {
+  const split = (E: Float32Array, D: number, cuts: number[]) => cuts.slice(0, -1).map((a, k) => ({ rowStart: a, rows: cuts[k + 1] - a, E: E.slice(a * D, cuts[k + 1] * D) }));
+
+  it('gather: shard by shard (write, then add) equals the whole table', async () => {
+    const B = 40, L = 6, D = 5, rows = 61;
+    const E = randn(rows * D);
+    const idx = Uint32Array.from({ length: B * L }, () => (rng.next() < 0.1 ? INVALID_ROW : Math.floor(rng.next() * rows)));
+    idx[0] = idx[1] = 16; // a repeat on the last row of shard 0
+    idx[2] = 17; // the first row of shard 1
+    const p = { B, L, D, rows, offIdx: 0, offOut: 0, ldOut: D, rowStart: 0, accumulate: 0 };
+    const whole = new Float32Array(B * D);
+    gatherRef(p, E, idx, whole);
+    const bufOut = makeBuffer(device, new Float32Array(B * D).fill(NaN)); // the first shard must overwrite
+    const bufIdx = makeBuffer(device, idx);
+    const shards = split(E, D, [0, 17, 40, 61]);
+    runAll(shards.map((sh, k) => makeDispatch(device, gatherProgram, [makeUniform(device, GATHER_CODE, 'u', { ...p, rows: sh.rows, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 }), makeBuffer(device, sh.E), bufIdx, bufOut], grid(B * D, 64))));
+    expectClose(await f32(bufOut), whole, 1e-5, 1e-5);
+    const refShards = new Float32Array(B * D);
+    shards.forEach((sh, k) => gatherRef({ ...p, rows: sh.rows, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 }, sh.E, idx, refShards));
+    expectClose(refShards, whole, 1e-6, 1e-6);
+  });
+
+  it('sparse row update: each shard updates its own touched rows', async () => {
+    const n = 256, D = 3, rows = 40;
+    const keysArr = Uint32Array.from({ length: n }, (_, p) => (p < 200 ? Math.floor((p * rows) / 200) : INVALID_ROW)); // sorted, runs of equal rows
+    const rowGrad = randn(n * D);
+    const E = randn(rows * D);
+    const st: StepValues = { step: 2, lr: 0.5, invB: 1 / 8, noiseStd: 0, key: [1, 2] };
+    const want = E.slice();
+    rowsUpdateRef(D, st.lr * st.invB, keysArr, rowGrad, want);
+    const keys = makeBuffer(device, keysArr),
+      rg = makeBuffer(device, rowGrad);
+    const shards = split(E, D, [0, 13, 40]).map((sh) => ({ ...sh, buf: makeBuffer(device, sh.E) }));
+    runAll(shards.map((sh) => makeDispatch(device, rowsUpdateProgram, [makeUniform(device, ROWS_UPDATE_CODE, 'u', { n, D, rowStart: sh.rowStart, rows: sh.rows }), stepUniform(st), keys, rg, sh.buf], grid(n * D, 64))));
+    for (const sh of shards) expectClose(await f32(sh.buf), want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-6, 1e-6);
+  });
+
+  it('eager noise: a shard draws the noise of its rows in the whole table (counters use table rows)', async () => {
+    const rows = 45, D = 6, table = 1, quads = 2;
+    const st: StepValues = { step: 7, lr: 0.5, invB: 1 / 16, noiseStd: 2, key };
+    const E = randn(rows * D);
+    const want = E.slice();
+    tableNoiseRef(st, table, rows, D, want);
+    for (const sh of split(E, D, [0, 20, 45])) {
+      const buf = makeBuffer(device, sh.E);
+      run(tableNoiseFusedProgram, [makeUniform(device, TABLE_NOISE_CODE, 'u', { rows: sh.rows, D, quads, table, rowStart: sh.rowStart }), stepUniform(st), buf], grid(sh.rows * quads, 64));
+      expectClose(await f32(buf), want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-4, 2e-5);
+      const ref = sh.E.slice();
+      tableNoiseRef(st, table, sh.rows, D, ref, sh.rowStart);
+      expectClose(ref, want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-6, 1e-7);
+    }
+  });
+
+  for (const exact of [false, true]) {
+    it(`LazyDP ${exact ? 'exact' : 'aggregated'}: lookahead and flush shard by shard equal the whole table`, async () => {
+      const rows = 50, D = 5, table = 2, steps = 10, N = 256, L = 2, B = 30;
+      const lrs = Float32Array.from({ length: steps + 1 }, (_, s) => (s === 0 ? 0 : 0.2));
+      const pre = new Float32Array(2 * (steps + 1));
+      const prefix = new Float64Array(steps + 1);
+      for (let s = 1; s <= steps; s++) {
+        prefix[s] = prefix[s - 1] + lrs[s] ** 2;
+        pre[2 * s] = Math.fround(prefix[s]);
+        pre[2 * s + 1] = prefix[s] - Math.fround(prefix[s]);
+      }
+      const H = Uint32Array.from({ length: rows }, () => Math.floor(rng.next() * 6));
+      const E = randn(rows * D);
+      const idx = Uint32Array.from({ length: B * L }, () => Math.floor(rng.next() * rows));
+      const mask = Float32Array.from({ length: B }, () => 1);
+      const keys = empty(N * 4),
+        vals = empty(N * 4);
+      runAll(sortDispatches(N, B * L, L, rows, makeBuffer(device, idx), makeBuffer(device, mask), keys, vals));
+      const ref = sortPairsRef(N, B * L, L, rows, idx, 0, mask);
+      const st: StepValues = { step: 7, lr: 0.2, invB: 1 / 8, noiseStd: 1.5, key };
+      const st2: StepValues = { ...st, step: 10 };
+      const wantE = E.slice(),
+        wantH = H.slice();
+      lookaheadRef(st, table, D, ref.keys, wantE, wantH, lrs, prefix, exact);
+      const afterLookE = wantE.slice(),
+        afterLookH = wantH.slice();
+      flushRef(st2, table, rows, D, wantE, wantH, lrs, prefix, exact);
+      const bl = makeBuffer(device, lrs),
+        bp = makeBuffer(device, pre);
+      for (const sh of split(E, D, [0, 21, 50])) {
+        const bufE = makeBuffer(device, sh.E),
+          bufH = makeBuffer(device, H.slice(sh.rowStart, sh.rowStart + sh.rows));
+        const u = makeUniform(device, LAZY_CODE, 'u', { n: N, rows: sh.rows, D, quads: 2, table, rowStart: sh.rowStart });
+        run(lazyProgram('lookahead', exact), [u, stepUniform(st), bufE, bufH, bl, bp, keys], grid(N, 64));
+        expect(Array.from(await u32(bufH))).toEqual(Array.from(afterLookH.subarray(sh.rowStart, sh.rowStart + sh.rows)));
+        expectClose(await f32(bufE), afterLookE.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-4, 5e-5);
+        run(lazyProgram('flush', exact), [u, stepUniform(st2), bufE, bufH, bl, bp, null], grid(sh.rows, 64));
+        expect(Array.from(await u32(bufH))).toEqual(new Array(sh.rows).fill(10));
+        expectClose(await f32(bufE), wantE.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-4, 5e-5);
+      }
+    });
+  }
+
+  it('initialisation: a shard holds the rows the whole table would', async () => {
+    const rows = 70, D = 7, t = 1, seed = 9;
+    const code = withLibs(initCode, { philox: true });
+    const whole = initTableRef(rows, D, t, seed);
+    for (const [a, b] of [[0, 33], [33, 70]]) {
+      const buf = empty((b - a) * D * 4);
+      run({ name: 'init_table', code, workgroup: 64 }, [makeUniform(device, code, 'u', { rows: b - a, D, quads: 2, table: t, seed, a: 1 / Math.sqrt(rows), rowStart: a }), buf], grid((b - a) * 2, 64));
+      expectClose(await f32(buf), whole.subarray(a * D, b * D), 1e-6, 1e-7);
+      expectClose(initTableRef(rows, D, t, seed, a, b - a), whole.subarray(a * D, b * D), 0, 0);
+    }
   });
 });

@@ -265,6 +265,23 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.close();
   });
 
+  it('a table larger than one binding is split across buffers, and a bigger memory limit admits it', async () => {
+    // 2^25 rows x 16 floats = 2 GiB: beyond SwiftShader's 1 GiB binding, within the default 4 GiB limit
+    const p = await open('tables=33554432&dim=16');
+    const meter = p.locator('memory-meter');
+    await p.waitForSelector('memory-meter[data-fits="1"]');
+    expect(await meter.locator('[data-shards]').getAttribute('data-shards')).toMatch(/^0:[2-9]$/);
+    expect(await meter.locator('[data-shards]').innerText()).toMatch(/E0 into \d buffers/);
+    // at 8 GiB of tables the default limit refuses; raising memoryLimit admits it
+    await p.locator('input[name="dim"]').fill('64');
+    await p.waitForSelector('memory-meter[data-fits="0"]');
+    expect(await p.locator('[data-memory-problem]').innerText()).toMatch(/memoryLimit 4 GiB/);
+    await p.locator('input[name="memoryLimit"]').fill('16');
+    await p.waitForSelector('memory-meter[data-fits="1"]');
+    await p.waitForFunction(() => location.hash.includes('memoryLimit=16'));
+    await p.close();
+  });
+
   it('a lost device gets a message and a reconnect; nothing typed is lost', async () => {
     const p = await open(SMALL + '&algo=lazydp');
     await p.locator('input[name="lr"]').fill('0.3');

@@ -20,7 +20,9 @@ export function estimateMemory(config: Config, limits = { maxBufferSize: 2 ** 28
   buffers.push(...config.tables.map((r, t) => ({ name: `history${t}`, bytes: r * 4 })));
   const totalBytes = buffers.reduce((a, b) => a + b.bytes, 0);
   const big = buffers.find((b) => b.bytes > limits.maxBufferSize);
-  return { totalBytes, buffers, fits: !big, problem: big ? `${big.name} needs ${big.bytes} bytes > maxBufferSize ${limits.maxBufferSize}` : undefined };
+  const limitBytes = config.memoryLimit * 2 ** 30;
+  const problem = big ? `${big.name} needs ${big.bytes} bytes > maxBufferSize ${limits.maxBufferSize}` : totalBytes > limitBytes ? `needs ${totalBytes} bytes > memoryLimit; the largest table that fits is smaller` : undefined;
+  return { totalBytes, limitBytes, buffers, shards: config.tables.map(() => 1), fits: !problem, problem };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,114 @@
+// What a configuration needs on the GPU, before anything is allocated, and how a table larger
+// than one binding is split into shards of consecutive rows (DESIGN §8). WebGPU reports the
+// largest buffer and binding but not the device's total memory, so the total is held to the
+// config's `memoryLimit` (GiB), which a user with a big GPU raises.
+import { type Config, isPrivate } from '../config/config';
+import { modelLayout } from './model';
+import { sortSize } from '../kernels/sort';
+import { maxBatchFor, isLazy } from './batch';
+
+export interface Limits { maxBufferSize: number; maxStorageBufferBindingSize: number }
+
+/** Rows rowStart .. rowStart + rows of one table, in a buffer of their own. */
+export interface ShardPlan { rowStart: number; rows: number }
+
+/** Largest binding the engine may use: both limits apply to a storage buffer bound whole. */
+export function bindingCap(limits: Limits): number {
+  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+}
+
+/**
+ * Splits a table of `rows` rows of `D` floats into shards that each fit one binding; `maxRows`
+ * (tests, benchmarks) caps the shard size further. One shard when the table fits.
+ */
+export function planShards(rows: number, D: number, limits?: Limits, maxRows?: number): ShardPlan[] {
+  let per = limits ? Math.floor(bindingCap(limits) / (D * 4)) : rows;
+  if (maxRows !== undefined) per = Math.min(per, Math.max(1, Math.floor(maxRows)));
+  per = Math.max(1, per);
+  const out: ShardPlan[] = [];
+  for (let s = 0; s < rows; s += per) out.push({ rowStart: s, rows: Math.min(per, rows - s) });
+  return out;
+}
+
+export interface MemoryEstimate {
+  totalBytes: number;
+  /** the limit the total is held to (config.memoryLimit in bytes) */
+  limitBytes: number;
+  buffers: { name: string; bytes: number }[];
+  /** shards per table (1 where a table fits one binding) */
+  shards: number[];
+  fits: boolean;
+  problem?: string;
+  problemKey?: string;
+}
+
+export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: number } = {}): MemoryEstimate {
+  const lay = modelLayout(c);
+  const B = maxBatchFor(c);
+  const N = sortSize(B * lay.L);
+  const lazy = isLazy(c);
+  const unfused = c.algo === 'dpsgd' && c.noiseKernel === 'unfused';
+  const buffers: { name: string; bytes: number }[] = [];
+  const shards: number[] = [];
+  const tableBytes: number[] = [];
+  lay.rows.forEach((R, t) => {
+    const plan = planShards(R, lay.D, limits, opts.shardRows);
+    shards.push(plan.length);
+    let bytes = 0;
+    plan.forEach((p, k) => {
+      const sfx = plan.length > 1 ? `[${k}]` : '';
+      const add = (name: string, b: number) => {
+        buffers.push({ name: name + sfx, bytes: b });
+        bytes += b;
+      };
+      add(`tables.${t}`, p.rows * lay.D * 4);
+      if (lazy) add(`history.${t}`, p.rows * 4);
+      if (unfused) add(`noise.${t}`, p.rows * lay.D * 4);
+    });
+    tableBytes.push(bytes);
+    buffers.push({ name: `sort.${t}`, bytes: N * 8 * (lazy ? 2 : 1) });
+    buffers.push({ name: `rowGrad.${t}`, bytes: N * lay.D * 4 });
+  });
+  let params = 0,
+    acts = 0;
+  for (const l of lay.layers) {
+    params += l.inDim * l.outDim + l.outDim;
+    acts += l.outDim;
+  }
+  buffers.push({ name: 'mlp (params, grads, noise)', bytes: params * 4 * (c.noiseKernel === 'unfused' && isPrivate(c) ? 3 : 2) });
+  buffers.push({ name: 'activations and gradients', bytes: B * (acts + lay.featureWidth) * 4 * 2 });
+  if (lay.interaction === 'dot') buffers.push({ name: 'dot interaction (z and its gradient)', bytes: B * lay.interactionWidth * 4 * 2 });
+  buffers.push({ name: 'batch', bytes: B * (lay.F + 2 * lay.T * lay.L + 3) * 4 });
+  buffers.push({ name: 'norms', bytes: (lay.groups + 1) * B * 4 });
+  if (lazy) buffers.push({ name: 'lr schedule', bytes: (c.steps + 1) * 12 });
+  const totalBytes = buffers.reduce((a, b) => a + b.bytes, 0);
+  const limitBytes = c.memoryLimit * 2 ** 30;
+  let problem: string | undefined, problemKey: string | undefined;
+  const cap = limits ? bindingCap(limits) : Infinity;
+  const big = buffers.find((b) => b.bytes > cap); // never a table shard: those are cut to fit
+  if (big) {
+    problemKey = 'batch';
+    problem = `${big.name} needs ${fmtBytes(big.bytes)}, more than the ${fmtBytes(cap)} this device binds; lower batch, pooling or dim`;
+  } else if (totalBytes > limitBytes) {
+    // the table that gains most from shrinking, and how many rows it may keep
+    const t = tableBytes.indexOf(Math.max(...tableBytes));
+    const perRow = lay.D * 4 + (lazy ? 4 : 0) + (unfused ? lay.D * 4 : 0);
+    const room = limitBytes - (totalBytes - tableBytes[t]);
+    problemKey = 'tables';
+    problem =
+      `the configuration needs ${fmtBytes(totalBytes)} of GPU memory, more than memoryLimit ${c.memoryLimit} GiB` +
+      (room >= perRow ? `: the largest table that fits beside the others has ${Math.floor(room / perRow).toLocaleString('en')} rows (table ${t} has ${lay.rows[t].toLocaleString('en')})` : ': even without its largest table it does not fit') +
+      `, or raise memoryLimit if this GPU has the memory (WebGPU does not report it)`;
+  }
+  return { totalBytes, limitBytes, buffers, shards, fits: !problem, problem, problemKey };
+}
+
+export function fmtBytes(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(n < 10 && i > 0 ? 2 : 0)} ${u[i]}`;
+}

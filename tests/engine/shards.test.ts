@@ -1,0 +1,111 @@
+// A table larger than one binding is split into shards of consecutive rows (DESIGN §8). Forcing
+// small shards on small tables, every algorithm must train the model it trains unsplit: the same
+// noise (counters use table rows), the same pending-noise bookkeeping, the same exports.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { getTestDevice } from '../helpers/gpu';
+import { makeConfig } from '../../src/config/config';
+import { Trainer, estimateMemory, planShards, type NamedTensor } from '../../src/engine/trainer';
+
+let device: GPUDevice;
+beforeAll(async () => {
+  device = await getTestDevice();
+});
+
+const BASE = {
+  tables: [250, 37],
+  dim: 6,
+  pooling: 3,
+  batch: 16,
+  dense: 4,
+  bottom: [8],
+  top: [8],
+  datasetSize: 128,
+  evalSize: 32,
+  evalEvery: 0,
+  steps: 12,
+  seed: '4242',
+  lr: 0.3,
+  sigma: 1,
+  clip: 1,
+  zipf: 0.8,
+};
+
+function maxAbsDiff(a: NamedTensor[], b: NamedTensor[]): number {
+  let m = 0;
+  a.forEach((x, i) => {
+    expect(x.name).toBe(b[i].name);
+    expect(x.shape).toEqual(b[i].shape);
+    x.data.forEach((v, k) => (m = Math.max(m, Math.abs(v - b[i].data[k]))));
+  });
+  return m;
+}
+
+describe('shard plan', () => {
+  it('cuts a table into bindings of whole rows, the last one shorter', () => {
+    const limits = { maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1000 };
+    expect(planShards(100, 6, limits)).toEqual([
+      { rowStart: 0, rows: 41 },
+      { rowStart: 41, rows: 41 },
+      { rowStart: 82, rows: 18 },
+    ]);
+    expect(planShards(100, 6, { maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1 << 30 })).toEqual([{ rowStart: 0, rows: 100 }]);
+    expect(planShards(100, 6, undefined, 30).map((s) => s.rows)).toEqual([30, 30, 30, 10]);
+  });
+
+  it('a table beyond one binding fits when memory allows, and the limit names the largest table that fits', () => {
+    const limits = { maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27 };
+    const big = makeConfig({ tables: [2 ** 24, 1000], dim: 16, algo: 'lazydp' }); // 1 GiB table on 128 MiB bindings
+    const est = estimateMemory(big, limits);
+    expect(est.fits).toBe(true);
+    expect(est.shards).toEqual([8, 1]);
+    expect(Math.max(...est.buffers.map((b) => b.bytes))).toBeLessThanOrEqual(2 ** 27);
+    const tight = estimateMemory({ ...big, memoryLimit: 0.5 }, limits);
+    expect(tight.fits).toBe(false);
+    expect(tight.problemKey).toBe('tables');
+    const rows = Number(tight.problem!.match(/largest table that fits beside the others has ([\d,]+) rows/)![1].replace(/,/g, ''));
+    // that many rows do fit, one more row per KiB does not
+    expect(estimateMemory({ ...big, memoryLimit: 0.5, tables: [rows, 1000] }, limits).fits).toBe(true);
+    expect(estimateMemory({ ...big, memoryLimit: 0.5, tables: [rows + 1024, 1000] }, limits).fits).toBe(false);
+  });
+});
+
+describe('training on split tables equals training on whole ones', () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ['sgd', { algo: 'sgd' }],
+    ['dpsgd fused', { algo: 'dpsgd' }],
+    ['dpsgd unfused, per-layer clipping', { algo: 'dpsgd', noiseKernel: 'unfused', clipping: 'per-layer' }],
+    ['lazydp', { algo: 'lazydp' }],
+    ['lazydp-exact', { algo: 'lazydp-exact' }],
+  ];
+  for (const [name, over] of cases) {
+    it(name, async () => {
+      const c = makeConfig({ ...BASE, ...over });
+      const whole = await Trainer.create(device, c);
+      const split = await Trainer.create(device, c, { shardRows: 40 });
+      expect(whole.shardLayout.map((s) => s.length)).toEqual([1, 1]);
+      expect(split.shardLayout.map((s) => s.map((x) => x.rows))).toEqual([[40, 40, 40, 40, 40, 40, 10], [37]]);
+      expect(maxAbsDiff(await split.exportTensors(), await whole.exportTensors())).toBe(0); // initialisation
+      // part way: pending LazyDP noise (history) is the same, row by row, across shard boundaries
+      await whole.run(7);
+      await split.run(7);
+      expect(Array.from(await split.readHistory(0, 30, 100))).toEqual(Array.from(await whole.readHistory(0, 30, 100)));
+      await whole.run(c.steps);
+      await split.run(c.steps);
+      const a = await whole.exportTensors(),
+        b = await split.exportTensors();
+      // only the float order of a bag's sum changes (shard by shard), so the models agree closely
+      expect(maxAbsDiff(a, b)).toBeLessThan(2e-5);
+      expect(Array.from(await split.readRows(0, 35, 12))).toEqual(Array.from(b[0].data.subarray(35 * 6, 47 * 6)));
+      if (over.algo !== 'sgd') {
+        // the noise really is there on both sides: far from the initial weights
+        const init = await (await Trainer.create(device, c)).exportTensors();
+        expect(maxAbsDiff(b, init)).toBeGreaterThan(1e-3);
+      }
+      const ea = await whole.evaluate(),
+        eb = await split.evaluate();
+      expect(eb.auc).toBeCloseTo(ea.auc, 3);
+      whole.destroy();
+      split.destroy();
+    });
+  }
+});
