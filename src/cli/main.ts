@@ -4,12 +4,12 @@
 //   npm run -s cli -- privacy --q Q --sigma S --steps N --delta D [--json]
 //   npm run -s cli -- device
 import '../node/float16-shim';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, makeConfig, type Algo, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
 import { describeDevice, requestLabDevice, type DeviceInfo } from '../engine/device';
 import { Trainer, CapacityError, estimateMemory, fmtBytes } from '../engine/trainer';
-import { encodeSafetensors } from '../engine/safetensors';
+import { safetensorsHeader } from '../engine/safetensors';
 import { STAGES, type LogPoint, type RunSummary } from '../engine/types';
 import { privacyCommand } from './privacy';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
@@ -118,6 +118,19 @@ export function exportMetadata(t: Trainer, info: DeviceInfo, s: RunSummary | nul
  * --data file.tsv: Criteo logs instead of the synthetic task. Tables default to 26 x 65536 rows
  * (one --tables value is used for all 26); dense = 13, pooling = 1 and datasetSize follow the file.
  */
+/** Writes the model as safetensors, streamed table by table (tables may exceed memory); after a flush. */
+async function writeModel(path: string, t: Trainer, metadata: Record<string, string>): Promise<void> {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, safetensorsHeader(t.exportShapes(), metadata).bytes);
+    await t.exportStream((b) => {
+      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function loadCriteo(file: string, flags: Flags): { partial: Record<string, string>; data: LabData } {
   let text: string;
   try {
@@ -156,7 +169,7 @@ async function train(flags: Flags): Promise<void> {
   const t = await Trainer.create(device, config, { data });
   if (!json && data) console.log(`data: Criteo ${data.train.n} training and ${data.eval.n} held-out examples`);
   if (typeof rest['export-init'] === 'string') {
-    writeFileSync(rest['export-init'], encodeSafetensors(await t.exportTensors(), exportMetadata(t, info, null)));
+    await writeModel(rest['export-init'], t, exportMetadata(t, info, null));
   }
   if (!json) {
     console.log(`device: ${info.vendor} ${info.architecture} ${info.description} (timing: ${t.timing})`);
@@ -172,7 +185,7 @@ async function train(flags: Flags): Promise<void> {
     },
   });
   const s = t.summary();
-  if (typeof rest.export === 'string') writeFileSync(rest.export, encodeSafetensors(await t.exportTensors(), exportMetadata(t, info, s)));
+  if (typeof rest.export === 'string') await writeModel(rest.export, t, exportMetadata(t, info, s));
   if (json) console.log(JSON.stringify({ command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, summary: s }));
   else {
     console.log(`held-out AUC ${fmt(s.auc)}` + (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') + `, loss ${fmt(s.evalLoss)}` + (s.epsilon !== undefined ? `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` : ''));

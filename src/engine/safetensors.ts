@@ -3,23 +3,37 @@
 // little-endian data, tensors back to back.
 import type { NamedTensor } from './trainer';
 
-export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
+/**
+ * The file up to the first tensor's data: length prefix and JSON header for F32 tensors of these
+ * shapes, stored back to back in this order. Lets a writer stream tables larger than memory.
+ */
+export function safetensorsHeader(specs: { name: string; shape: number[] }[], metadata: Record<string, string> = {}): { bytes: Uint8Array; dataBytes: number } {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
-  for (const t of tensors) {
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new Error(`tensor ${t.name}: shape ${t.shape} does not match ${t.data.length} values`);
-    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
+  for (const t of specs) {
+    const size = t.shape.reduce((a, b) => a * b, 1) * 4;
+    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + size] };
+    offset += size;
   }
   let json = JSON.stringify(header);
   // pad the header with spaces so the data starts 8-byte aligned
   while ((8 + new TextEncoder().encode(json).length) % 8) json += ' ';
   const hbytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + hbytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(hbytes.length), true);
-  out.set(hbytes, 8);
-  let p = 8 + hbytes.length;
+  const bytes = new Uint8Array(8 + hbytes.length);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(hbytes.length), true);
+  bytes.set(hbytes, 8);
+  return { bytes, dataBytes: offset };
+}
+
+export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
+  for (const t of tensors) {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (n !== t.data.length) throw new Error(`tensor ${t.name}: shape ${t.shape} does not match ${t.data.length} values`);
+  }
+  const head = safetensorsHeader(tensors, metadata);
+  const out = new Uint8Array(head.bytes.length + head.dataBytes);
+  out.set(head.bytes);
+  let p = head.bytes.length;
   for (const t of tensors) {
     out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
     p += t.data.byteLength;

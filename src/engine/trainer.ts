@@ -817,6 +817,35 @@ export class Trainer {
     return out;
   }
 
+  /** Export names and shapes, in export order. */
+  exportShapes(): { name: string; shape: number[] }[] {
+    const lay = this.layout;
+    return [
+      ...lay.rows.map((R, t) => ({ name: `tables.${t}`, shape: [R, lay.D] })),
+      ...this.layerBufs.flatMap(({ layer: l }) => [
+        { name: `${l.mlp}.${l.index}.weight`, shape: [l.outDim, l.inDim] },
+        { name: `${l.mlp}.${l.index}.bias`, shape: [l.outDim] },
+      ]),
+    ];
+  }
+
+  /**
+   * Every tensor's data in export order (exportShapes), in pieces of at most `chunkBytes`, for
+   * writers that stream tables larger than memory; flushes pending noise first.
+   */
+  async exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes = 64 << 20): Promise<void> {
+    await this.flush();
+    const D = this.layout.D;
+    const rowsPer = Math.max(1, Math.floor(chunkBytes / (D * 4)));
+    for (let t = 0; t < this.layout.T; t++)
+      for (let r = 0; r < this.layout.rows[t]; r += rowsPer) await write(new Uint8Array(await this.readSpan(t, 'E', D, r, Math.min(rowsPer, this.layout.rows[t] - r))));
+    for (const lb of this.layerBufs) {
+      const l = lb.layer;
+      await write(new Uint8Array(await this.read(lb.W, 0, l.inDim * l.outDim * 4)));
+      await write(new Uint8Array(await this.read(lb.b, 0, l.outDim * 4)));
+    }
+  }
+
   /** All weights under their export names; flushes pending noise first. */
   async exportTensors(): Promise<NamedTensor[]> {
     await this.flush();

@@ -5,6 +5,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice } from '../helpers/gpu';
 import { makeConfig } from '../../src/config/config';
 import { Trainer, estimateMemory, planShards, type NamedTensor } from '../../src/engine/trainer';
+import { encodeSafetensors, safetensorsHeader, decodeSafetensors } from '../../src/engine/safetensors';
 
 let device: GPUDevice;
 beforeAll(async () => {
@@ -108,4 +109,32 @@ describe('training on split tables equals training on whole ones', () => {
       split.destroy();
     });
   }
+});
+
+describe('streamed export', () => {
+  it('writes, piece by piece across shards, the bytes of the in-memory file, flushed', async () => {
+    const c = makeConfig({ ...BASE, algo: 'lazydp', steps: 5 });
+    const t = await Trainer.create(device, c, { shardRows: 40 });
+    await t.run(4); // not finished: LazyDP noise is pending until the export flushes it
+    const meta = { algo: 'lazydp' };
+    const parts: Uint8Array[] = [safetensorsHeader(t.exportShapes(), meta).bytes];
+    await t.exportStream((b) => {
+      parts.push(b.slice());
+    }, 7 * 6 * 4); // 7 rows per piece: pieces straddle the 40-row shards
+    const tableParts = Math.ceil(250 / 7) + Math.ceil(37 / 7);
+    expect(parts.length).toBe(1 + tableParts + 2 * 4);
+    expect(parts.slice(1, 1 + tableParts).every((p) => p.length <= 7 * 6 * 4)).toBe(true);
+    const streamed = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      streamed.set(p, o);
+      o += p.length;
+    }
+    expect(Array.from(await t.readHistory(0, 0, 250)).every((h) => h === 4)).toBe(true); // flushed
+    const whole = encodeSafetensors(await t.exportTensors(), meta);
+    expect(streamed.length).toBe(whole.length);
+    expect(Buffer.compare(Buffer.from(streamed), Buffer.from(whole))).toBe(0);
+    expect(decodeSafetensors(streamed).tensors.get('tables.0')!.shape).toEqual([250, 6]);
+    t.destroy();
+  });
 });
