@@ -9,8 +9,8 @@ import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, makeConfig, type Algo,
 import { getNodeAdapter } from '../node/dawn';
 import { describeDevice, requestLabDevice, type DeviceInfo } from '../engine/device';
 import { Trainer, CapacityError, estimateMemory, fmtBytes } from '../engine/trainer';
-import { safetensorsHeader } from '../engine/safetensors';
-import { STAGES, type LogPoint, type RunSummary } from '../engine/types';
+import { exportMetadata, writeModelParts } from '../engine/export';
+import { STAGES, type LogPoint } from '../engine/types';
 import { privacyCommand } from './privacy';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
@@ -92,38 +92,11 @@ function stageLine(ms: Record<string, number>): string {
   return STAGES.map((s) => `${s} ${ms[s].toFixed(3)}`).join('  ');
 }
 
-export function exportMetadata(t: Trainer, info: DeviceInfo, s: RunSummary | null): Record<string, string> {
-  const c = t.config;
-  return {
-    format: 'dp-webgpu-lab/1',
-    algo: c.algo,
-    sigma: String(t.sigma),
-    clip: String(c.clip),
-    clipping: c.clipping,
-    delta: String(c.delta),
-    steps: String(t.stepsDone),
-    // a random seed is never written anywhere: it would let anyone subtract the noise
-    seed: t.seedFixed ? c.seed : 'random',
-    seed_fixed: String(t.seedFixed),
-    epsilon: s?.epsilon === undefined ? 'none' : String(s.epsilon),
-    pending_noise_flushed: 'true',
-    data: t.dataset.source,
-    config: JSON.stringify(c),
-    results: s ? JSON.stringify({ auc: s.auc, evalLoss: s.evalLoss, finalLoss: s.finalLoss, teacherAuc: s.teacherAuc, stageMedianMs: s.stageMedianMs, timing: s.timing }) : '{}',
-    device: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
-  };
-}
-
-/**
- * --data file.tsv: Criteo logs instead of the synthetic task. Tables default to 26 x 65536 rows
- * (one --tables value is used for all 26); dense = 13, pooling = 1 and datasetSize follow the file.
- */
 /** Writes the model as safetensors, streamed table by table (tables may exceed memory); after a flush. */
 async function writeModel(path: string, t: Trainer, metadata: Record<string, string>): Promise<void> {
   const fd = openSync(path, 'w');
   try {
-    writeSync(fd, safetensorsHeader(t.exportShapes(), metadata).bytes);
-    await t.exportStream((b) => {
+    await writeModelParts(t, metadata, (b) => {
       for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
     });
   } finally {
@@ -131,6 +104,10 @@ async function writeModel(path: string, t: Trainer, metadata: Record<string, str
   }
 }
 
+/**
+ * --data file.tsv: Criteo logs instead of the synthetic task. Tables default to 26 x 65536 rows
+ * (one --tables value is used for all 26); dense = 13, pooling = 1 and datasetSize follow the file.
+ */
 export function loadCriteo(file: string, flags: Flags): { partial: Record<string, string>; data: LabData } {
   let text: string;
   try {

@@ -1,0 +1,46 @@
+// The exported model: safetensors with the run's privacy facts in `__metadata__`, written as a
+// sequence of pieces (header, then each tensor) so a table larger than memory streams to disk (CLI)
+// or into a Blob (lab). Every export flushes pending LazyDP noise first (Trainer.exportStream).
+import type { Config } from '../config/config';
+import type { DeviceInfo } from './device';
+import type { RunSummary } from './types';
+import { safetensorsHeader } from './safetensors';
+
+/** What an export needs of a trainer (the engine's Trainer, or the lab's view of it). */
+export interface Exportable {
+  readonly config: Config;
+  readonly sigma: number;
+  readonly stepsDone: number;
+  readonly seedFixed: boolean;
+  readonly dataset: { source: string };
+  exportShapes(): { name: string; shape: number[] }[];
+  exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes?: number): Promise<void>;
+}
+
+export function exportMetadata(t: Exportable, info: Pick<DeviceInfo, 'vendor' | 'architecture' | 'description'>, s: RunSummary | null): Record<string, string> {
+  const c = t.config;
+  return {
+    format: 'dp-webgpu-lab/1',
+    algo: c.algo,
+    sigma: String(t.sigma),
+    clip: String(c.clip),
+    clipping: c.clipping,
+    delta: String(c.delta),
+    steps: String(t.stepsDone),
+    // a random seed is never written anywhere: it would let anyone subtract the noise
+    seed: t.seedFixed ? c.seed : 'random',
+    seed_fixed: String(t.seedFixed),
+    epsilon: s?.epsilon === undefined ? 'none' : String(s.epsilon),
+    pending_noise_flushed: 'true',
+    data: t.dataset.source,
+    config: JSON.stringify(c),
+    results: s ? JSON.stringify({ auc: s.auc, evalLoss: s.evalLoss, finalLoss: s.finalLoss, teacherAuc: s.teacherAuc, stageMedianMs: s.stageMedianMs, timing: s.timing }) : '{}',
+    device: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
+  };
+}
+
+/** The safetensors file in pieces: header, then every tensor's data after a flush. */
+export async function writeModelParts(t: Exportable, metadata: Record<string, string>, write: (bytes: Uint8Array) => void | Promise<void>): Promise<void> {
+  await write(safetensorsHeader(t.exportShapes(), metadata).bytes);
+  await t.exportStream(write);
+}
