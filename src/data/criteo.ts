@@ -33,11 +33,16 @@ export function hashToRow(table: number, text: string, rows: number): number {
 const INT = /^-?\d+$/;
 const HEX = /^[0-9a-fA-F]{1,16}$/;
 
+/** Lines parsed between two calls of parseCriteo's `onProgress`. */
+export const PROGRESS_EVERY = 8192;
+
 /**
  * Parses Criteo TSV text. `rows` gives the 26 table sizes; the last `evalSize` lines (at most a
  * fifth of the file) are held out. Throws DataError naming the line and field at fault.
+ * `onProgress(lines, total)`, when given, is called once the text is split (0 lines parsed) and
+ * then every PROGRESS_EVERY lines (the lab's Web Worker reports it to the page).
  */
-export function parseCriteo(text: string, rows: number[], evalSize: number): LabData {
+export function parseCriteo(text: string, rows: number[], evalSize: number, onProgress?: (lines: number, total: number) => void): LabData {
   if (rows.length !== CRITEO_TABLES) throw new DataError(0, `Criteo data has ${CRITEO_TABLES} categorical features: the config needs ${CRITEO_TABLES} tables, got ${rows.length}`);
   const lines = text.split('\n');
   if (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
@@ -46,7 +51,9 @@ export function parseCriteo(text: string, rows: number[], evalSize: number): Lab
   const dense = new Float32Array(n * CRITEO_DENSE);
   const idx = rows.map(() => new Uint32Array(n));
   const labels = new Float32Array(n);
+  onProgress?.(0, n);
   for (let i = 0; i < n; i++) {
+    if (onProgress && i > 0 && i % PROGRESS_EVERY === 0) onProgress(i, n);
     const line = lines[i].replace(/\r$/, '');
     const f = line.split('\t');
     if (f.length !== FIELDS) throw new DataError(i + 1, `expected ${FIELDS} tab-separated fields (label, ${CRITEO_DENSE} integers, ${CRITEO_TABLES} hex categories), got ${f.length}`);

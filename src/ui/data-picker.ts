@@ -1,25 +1,30 @@
 // The Data choice at the top of the panel's Data group: the synthetic task (default) or a Criteo
 // TSV file read here, in the browser (a file input, or a file dropped on it). A file that parses
 // sets 26 tables, 13 dense features, pooling 1 and the split through the store, so the fields
-// show them; a file that does not says why (the line and the field) and changes nothing.
+// show them; a file that does not says why (the line and the field) and changes nothing. The file
+// is parsed in a Web Worker (src/ui/data-source.ts): the page keeps answering, and shows how many
+// lines are parsed; data-parsed-in on the element says where the loaded file was parsed.
 
 import { LitElement, css, html, nothing } from 'lit';
-import { readCriteo, type FileLike } from './data-source';
+import { readCriteo, type CriteoSource, type FileLike, type LoadedCriteo, type ParseProgress } from './data-source';
 import { fmtBytes } from './format';
 import { sharedStyles } from './styles';
 import { store, StoreController } from './store';
 
 export class DataPicker extends LitElement {
-  static properties = { picking: { state: true }, dragging: { state: true } };
+  static properties = { picking: { state: true }, dragging: { state: true }, progress: { state: true } };
   /** "Criteo TSV file…" chosen but no file parsed yet: the lab still trains on the previous data */
   declare picking: boolean;
   declare dragging: boolean;
+  /** how far the file being read is (from the worker); undefined before its first report */
+  declare progress: ParseProgress | undefined;
   readonly storeCtl = new StoreController(this);
 
   constructor() {
     super();
     this.picking = false;
     this.dragging = false;
+    this.progress = undefined;
   }
 
   static styles = [
@@ -87,6 +92,8 @@ export class DataPicker extends LitElement {
 
   protected updated(): void {
     this.setAttribute('data-source', store.dataSource);
+    if (store.criteo) this.setAttribute('data-parsed-in', store.criteo.parsedIn);
+    else this.removeAttribute('data-parsed-in');
   }
 
   render() {
@@ -119,7 +126,7 @@ export class DataPicker extends LitElement {
       ${this.picking && !active && !store.dataLoading
         ? html`<p class="hint">No file loaded yet: runs use the synthetic task until one parses.</p>`
         : nothing}
-      ${store.dataLoading ? html`<p class="note info" data-data-loading>Reading ${store.dataLoading}…</p>` : nothing}
+      ${store.dataLoading ? this.renderLoading(store.dataLoading) : nothing}
       ${active
         ? html`<div class="summary" data-criteo-summary>
             Criteo: <b>${criteo.split(store.config.evalSize).train.toLocaleString('en-US')}</b> training /
@@ -142,6 +149,19 @@ export class DataPicker extends LitElement {
     `;
   }
 
+  private renderLoading(name: string) {
+    const p = this.progress;
+    const parsing = p?.stage === 'parsing';
+    return html`<p class="note info" data-data-loading>
+      ${parsing ? 'Parsing' : 'Reading'} ${name}…
+      ${parsing
+        ? html`<span data-parse-lines=${p.lines} data-parse-total=${p.total}
+            >${p.lines.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} lines</span
+          >`
+        : nothing}
+    </p>`;
+  }
+
   private choose = async (e: Event) => {
     const v = (e.target as HTMLSelectElement).value;
     if (v === 'synthetic') {
@@ -152,7 +172,7 @@ export class DataPicker extends LitElement {
     this.picking = true;
     // a file kept from before (the lab went back to synthetic): apply it again, re-hashed
     const kept = store.criteo;
-    if (kept && store.dataSource !== 'criteo') await this.load({ name: kept.name, size: kept.bytes, text: async () => kept.text });
+    if (kept && store.dataSource !== 'criteo') await this.reuse(kept);
   };
 
   private pick = (e: Event) => {
@@ -176,15 +196,31 @@ export class DataPicker extends LitElement {
   };
 
   /** Reads and parses `file`; the configuration changes only when the whole file parsed. */
-  async load(file: FileLike): Promise<void> {
-    store.dataLoading = file.name;
+  load(file: FileLike): Promise<void> {
+    return this.apply(file.name, (onProgress) => readCriteo(file, store.config, onProgress));
+  }
+
+  /** The kept file again, hashed into the configuration's tables (its text is still held). */
+  private reuse(kept: CriteoSource): Promise<void> {
+    return this.apply(kept.name, (onProgress) => kept.load(store.config, onProgress));
+  }
+
+  private async apply(name: string, parse: (onProgress: (p: ParseProgress) => void) => Promise<LoadedCriteo>): Promise<void> {
+    store.dataLoading = name;
     store.dataError = undefined;
+    this.progress = undefined;
     store.changed();
     try {
-      store.useCriteo(await readCriteo(file, store.config));
+      const loaded = await parse((p) => (this.progress = p));
+      const previous = store.criteo;
+      store.useCriteo(loaded);
+      // the file this one replaces: its text (held by its worker) is let go
+      if (previous && previous !== loaded.source) previous.release();
       this.picking = false;
     } catch (e) {
-      store.setDataError(`${file.name}: ${e instanceof Error ? e.message : String(e)}`);
+      store.setDataError(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.progress = undefined;
     }
   }
 }

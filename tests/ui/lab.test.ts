@@ -347,6 +347,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await summary.waitFor(WAIT);
     expect(await summary.innerText()).toMatch(/Criteo:\s+480\s+training\s+\/\s+120\s+held-out examples from\s+day_0_sample\.tsv/);
     expect(await cp.locator('[data-data-note]').innerText()).toMatch(/now 26 tables of 4,096 rows \(the first table's size\)/);
+    expect(await cp.locator('data-picker').getAttribute('data-parsed-in')).toBe('worker');
     // the shapes went through the store: the fields show them, and so does the URL (never the file)
     expect(await cp.locator('#f-tables-count').inputValue()).toBe('26');
     expect(await cp.locator('input[name="dense"]').inputValue()).toBe('13');
@@ -432,6 +433,51 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     expect(await banner.innerText()).toMatch(/Configuration: datasetSize[\s\S]*240 training examples, the config 239 \(data source: criteo\)/);
     await cp.close();
   }, LONG);
+
+  it('a large Criteo file is parsed in a Web Worker: the page keeps rendering its progress', async () => {
+    const p = await open('evalSize=1000');
+    await p.locator('#data-source').selectOption('criteo');
+    // 300,000 lines (about 75 MB), made in the page and dropped on the picker
+    const dt = await p.evaluateHandle((text) => {
+      const d = new DataTransfer();
+      d.items.add(new File([text.repeat(500)], 'big.tsv', { type: 'text/tab-separated-values' }));
+      return d;
+    }, criteoText(600, 5));
+    await p.locator('#data-drop').dispatchEvent('drop', { dataTransfer: dt });
+    // the page renders the lines parsed while the file is still loading; a parse on the main
+    // thread could not: nothing renders until it ends, and then the summary shows instead
+    const first = await p.waitForFunction(
+      () => {
+        const picker = document.querySelector('dp-lab')!.shadowRoot!.querySelector('config-panel')!.shadowRoot!.querySelector('data-picker')!.shadowRoot!;
+        const el = picker.querySelector('[data-parse-lines]');
+        if (el && picker.querySelector('[data-data-loading]')) return { lines: Number(el.getAttribute('data-parse-lines')), total: Number(el.getAttribute('data-parse-total')) };
+        return picker.querySelector('[data-criteo-summary], [data-data-error]') ? { done: true } : false;
+      },
+      undefined,
+      { ...WAIT, polling: 10 },
+    );
+    const seen = (await first.jsonValue()) as { lines?: number; total?: number; done?: boolean };
+    expect(seen.done).toBeUndefined();
+    expect(seen.total).toBe(300_000);
+    expect(seen.lines).toBeLessThan(300_000);
+    await until(p, '[data-criteo-summary]');
+    expect(await p.locator('[data-criteo-summary]').innerText()).toMatch(/299,000\s+training\s+\/\s+1,000\s+held-out examples from\s+big\.tsv/);
+    expect(await p.locator('data-picker').getAttribute('data-parsed-in')).toBe('worker');
+    expect(await p.locator('input[name="datasetSize"]').inputValue()).toBe('299000');
+    await p.close();
+  }, LONG);
+
+  it('a Criteo file where no Web Worker can start is parsed on the main thread', async () => {
+    const p = await context.newPage();
+    await p.route(/criteo-worker[^/]*\.js$/, (r) => r.abort());
+    await open('evalSize=50', p);
+    await p.locator('#data-source').selectOption('criteo');
+    await p.locator('#data-file').setInputFiles({ ...criteoFile, name: 'fallback.tsv' });
+    await until(p, '[data-criteo-summary]');
+    expect(await p.locator('[data-criteo-summary]').innerText()).toMatch(/550\s+training\s+\/\s+50\s+held-out examples from\s+fallback\.tsv/);
+    expect(await p.locator('data-picker').getAttribute('data-parsed-in')).toBe('main');
+    await p.close();
+  });
 
   it('no uncaught page errors', () => {
     expect(errors).toEqual([]);

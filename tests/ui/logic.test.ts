@@ -83,6 +83,7 @@ describe('Criteo data in the lab', () => {
     expect(loaded.patch).toEqual({ tables: new Array(26).fill(DEFAULT_CONFIG.tables[0]), dense: 13, pooling: 1, datasetSize: 480, evalSize: 120 });
     expect(loaded.tablesNote).toMatch(/26 tables of 4,096 rows \(the first table's size\)/);
     expect(loaded.source.lines).toBe(600);
+    expect(loaded.source.parsedIn).toBe('main'); // node has no Web Worker: the main-thread fallback
     expect(loaded.source.split(50)).toEqual({ train: 550, eval: 50 });
     expect(loaded.source.split(0)).toEqual({ train: 599, eval: 1 });
     // 26 tables in the config: their sizes are kept
