@@ -3,7 +3,7 @@
 // empty. Dense features become log(1 + max(x, 0)) (DLRM's preprocessing); a categorical value is
 // hashed (FNV-1a over table index and text) to a row of its table; an empty one is an empty bag.
 import type { Dataset, LabData } from './synthetic';
-import { INVALID_ROW } from '../kernels/gather';
+import { INVALID_ROW } from './format';
 
 export const CRITEO_DENSE = 13;
 export const CRITEO_TABLES = 26;

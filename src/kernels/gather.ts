@@ -4,7 +4,7 @@ import { register, type Program } from './program';
 
 export const GATHER_CODE = register(code);
 export const gatherProgram: Program = { name: 'gather', code, workgroup: 64 };
-export const INVALID_ROW = 0xffffffff;
+export { INVALID_ROW } from '../data/format';
 
 /** `E` holds rows rowStart .. rowStart + rows of the table (one shard); accumulate adds to out. */
 export interface GatherParams { B: number; L: number; D: number; rows: number; offIdx: number; offOut: number; ldOut: number; rowStart: number; accumulate: number }
