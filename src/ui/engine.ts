@@ -38,6 +38,11 @@ export interface LabTrainer {
   evaluate(): Promise<{ auc: number; loss: number }>;
   readHistory(table: number, start: number, count: number): Promise<Uint32Array>;
   exportTensors(): Promise<NamedTensor[]>;
+  readonly sigma: number;
+  readonly dataset: { source: string };
+  exportShapes(): { name: string; shape: number[] }[];
+  /** the model's bytes in export order, after a flush of pending noise */
+  exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes?: number): Promise<void>;
   summary(): RunSummary;
   destroy(): void;
 }

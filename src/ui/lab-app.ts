@@ -253,6 +253,9 @@ export class DpLab extends LitElement {
         </button>
         <button id="share" class="primary" @click=${this.openShare} title="A link with this configuration and the numbers measured here">Share results</button>
         <button id="download-json" @click=${downloadJson} ?disabled=${store.runs.length === 0 && store.sweep.length === 0}>Download JSON</button>
+        <button id="download-model" @click=${() => runner.downloadModel()} ?disabled=${!runner.modelAvailable} title="The trained weights as safetensors (pending LazyDP noise flushed first; the metadata records algo, σ, clip, ε and whether the seed was fixed)">
+          Download model
+        </button>
       </header>
       ${this.share ? this.shareBox() : nothing}
       <div class="layout">

@@ -5,6 +5,8 @@
 import { ALGOS, ConfigError, checkConsistency, type Algo, type Config } from '../config/config';
 import type { SharedResults } from '../config/url';
 import { describeDevice, requestLabDevice } from '../engine/device';
+import { exportMetadata, writeModelParts } from '../engine/export';
+import { downloadBlob } from './lab-chart';
 import type { LogPoint } from '../engine/types';
 import { ensureEngine, engine, isCapacityError, type LabTrainer } from './engine';
 import { ALGO_LABELS } from './styles';
@@ -259,7 +261,9 @@ export class LabRunner {
         this.fail(e, 'Training stopped');
         store.status = 'error';
       }
-      if (store.status !== 'paused') this.disposeMain();
+      // a finished or stopped run keeps its model on the GPU for "Download model" until the next
+      // run, comparison, sweep or reset
+      if (store.status === 'error') this.disposeMain();
       store.job = null;
       store.runs = [...store.runs];
       store.changed();
@@ -288,9 +292,39 @@ export class LabRunner {
       await this.mainPromise;
     } else if (store.status === 'paused') {
       store.status = 'stopped';
-      this.disposeMain();
       store.changed();
     }
+  }
+
+  /** A model to download: the main run's, paused, stopped or done, while nothing else runs. */
+  get modelAvailable(): boolean {
+    return !!this.trainer && this.trainer.stepsDone > 0 && ['paused', 'stopped', 'done'].includes(store.status) && store.job === null;
+  }
+
+  /**
+   * Downloads the main run's model as safetensors, with its privacy facts in the metadata; the
+   * engine flushes pending LazyDP noise before the first byte. Training waits meanwhile (job
+   * 'export'), so the file is one consistent model.
+   */
+  async downloadModel(): Promise<void> {
+    const t = this.trainer;
+    if (!t || !this.modelAvailable) return;
+    store.job = 'export';
+    store.jobText = 'writing the model (pending noise flushed first)';
+    store.changed();
+    try {
+      const s = t.summary();
+      const parts: Uint8Array[] = [];
+      await writeModelParts(t, exportMetadata(t, store.device ?? { vendor: '', architecture: '', description: '' }, s), (b) => {
+        parts.push(b);
+      });
+      downloadBlob(`dp-lab-${t.config.algo}-${t.stepsDone}steps.safetensors`, new Blob(parts as BlobPart[], { type: 'application/octet-stream' }));
+    } catch (e) {
+      this.fail(e, 'Could not export the model');
+    }
+    store.job = null;
+    store.jobText = '';
+    store.changed();
   }
 
   async reset(): Promise<void> {
@@ -326,6 +360,8 @@ export class LabRunner {
 
   private beginJob(job: Job): AbortSignal | null {
     if (!this.ready || store.job || ['starting', 'running', 'pausing'].includes(store.status) || !store.configValid) return null;
+    // a finished run's model gives its GPU memory to the job (a paused run stays resumable)
+    if (store.status !== 'paused' && job !== 'teach') this.disposeMain();
     store.job = job;
     store.dismiss('run-error');
     this.jobAbort = new AbortController();

@@ -12,7 +12,7 @@ import type { Limits } from './engine';
 import type { TimestampProbe } from './timing';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'done' | 'stopped' | 'error';
-export type Job = 'train' | 'compare' | 'sweep' | 'teach';
+export type Job = 'train' | 'compare' | 'sweep' | 'teach' | 'export';
 export type DeviceState = 'pending' | 'ready' | 'lost' | 'unavailable';
 export type DataSource = 'synthetic' | 'criteo';
 

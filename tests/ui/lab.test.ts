@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodeState } from '../../src/config/url';
 import { criteoText } from '../helpers/criteo';
+import { decodeSafetensors } from '../../src/engine/safetensors';
 import { launchChromium, startLab, type Lab } from './server';
 
 const SHOTS = 'test-results/screenshots';
@@ -281,6 +282,33 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.waitForFunction(() => location.hash.includes('memoryLimit=16'));
     await p.close();
   });
+
+  it('downloads a paused LazyDP model with its pending noise flushed and its privacy facts', async () => {
+    const p = await open(SMALL + '&algo=lazydp');
+    type Lab = { __dpLab: { runner: { trainer: { readHistory(t: number, s: number, n: number): Promise<Uint32Array>; readRows(t: number, s: number, n: number): Promise<Float32Array> } } } };
+    const history = () => p.evaluate(async () => Array.from(await (window as unknown as Lab).__dpLab.runner.trainer.readHistory(0, 0, 512)));
+    expect(await p.locator('#download-model').isDisabled()).toBe(true); // nothing trained yet
+    for (let k = 1; k <= 3; k++) {
+      await p.locator('#step').click();
+      await until(p, `run-controls[data-status="paused"][data-steps="${k}"]`);
+    }
+    expect((await history()).some((h) => h < 3)).toBe(true); // rows with noise still pending
+    const [dl] = await Promise.all([p.waitForEvent('download'), p.locator('#download-model').click()]);
+    expect(dl.suggestedFilename()).toBe('dp-lab-lazydp-3steps.safetensors');
+    const file = decodeSafetensors(new Uint8Array(readFileSync((await dl.path())!)));
+    expect(file.metadata).toMatchObject({ algo: 'lazydp', steps: '3', seed: 'random', seed_fixed: 'false', pending_noise_flushed: 'true' });
+    expect(Number(file.metadata.epsilon)).toBeGreaterThan(0);
+    expect(file.tensors.get('tables.0')!.shape).toEqual([512, 8]);
+    // the export flushed: every row has its noise up to step 3, and the file holds those rows
+    expect((await history()).every((h) => h === 3)).toBe(true);
+    const rows = await p.evaluate(async () => Array.from(await (window as unknown as Lab).__dpLab.runner.trainer.readRows(0, 0, 512)));
+    expect(Array.from(file.tensors.get('tables.0')!.data)).toEqual(rows.map((x) => Math.fround(x)));
+    // the run is still resumable afterwards
+    await p.waitForSelector('#download-model:not([disabled])');
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="4"]');
+    await p.close();
+  }, LONG);
 
   it('a lost device gets a message and a reconnect; nothing typed is lost', async () => {
     const p = await open(SMALL + '&algo=lazydp');
