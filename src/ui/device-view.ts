@@ -4,18 +4,15 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { fmtBytes } from './format';
 import { runner } from './runner';
-import { sharedStyles } from './styles';
+import { sharedStyles, viewStyles } from './styles';
 import { store, StoreController } from './store';
 
 export class DeviceView extends LitElement {
   readonly storeCtl = new StoreController(this);
   static styles = [
     sharedStyles,
+    viewStyles,
     css`
-      :host {
-        display: grid;
-        gap: 14px;
-      }
       .feats {
         display: flex;
         flex-wrap: wrap;

@@ -9,7 +9,7 @@ import { fmtMs } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner } from './runner';
-import { ALGO_COLORS, ALGO_LABELS, STAGE_COLORS, sharedStyles } from './styles';
+import { ALGO_COLORS, ALGO_LABELS, STAGE_COLORS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, type RunRecord } from './store';
 import { looksQuantized } from './timing';
 
@@ -72,34 +72,10 @@ export class StagesView extends LitElement {
   readonly storeCtl = new StoreController(this);
   static styles = [
     sharedStyles,
+    viewStyles,
     css`
-      :host {
-        display: grid;
-        gap: 14px;
-      }
-      dl {
-        display: grid;
-        grid-template-columns: max-content 1fr;
-        gap: 3px 12px;
-        margin: 0;
-        font-size: 13px;
-      }
-      dt {
-        font-weight: 600;
-      }
-      dd {
-        margin: 0;
-        color: #334155;
-      }
       .shared {
         border-left: 4px solid var(--accent);
-      }
-      label.inline {
-        font-size: 12px;
-        color: var(--muted);
-        display: inline-flex;
-        gap: 4px;
-        align-items: center;
       }
       label.inline input {
         width: 70px;

@@ -216,3 +216,32 @@ export const sharedStyles = css`
     border-radius: 4px;
   }
 `;
+
+/** The views' common layout: a grid of cards, definition lists, inline labelled inputs. */
+export const viewStyles = css`
+      :host {
+        display: grid;
+        gap: 14px;
+      }
+      dl {
+        display: grid;
+        grid-template-columns: max-content 1fr;
+        gap: 3px 12px;
+        margin: 0;
+        font-size: 13px;
+      }
+      dt {
+        font-weight: 600;
+      }
+      dd {
+        margin: 0;
+        color: #334155;
+      }
+      label.inline {
+        font-size: 12px;
+        color: var(--muted);
+        display: inline-flex;
+        gap: 4px;
+        align-items: center;
+      }
+`;

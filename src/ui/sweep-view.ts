@@ -11,7 +11,7 @@ import { fmtMs, fmtRows } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner, sweepSizes } from './runner';
-import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
+import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, type SweepPoint } from './store';
 
 export function sweepSpec(points: SweepPoint[], sizes: number[]): ChartSpec {
@@ -56,18 +56,8 @@ export class SweepView extends LitElement {
   readonly storeCtl = new StoreController(this);
   static styles = [
     sharedStyles,
+    viewStyles,
     css`
-      :host {
-        display: grid;
-        gap: 14px;
-      }
-      label.inline {
-        font-size: 12px;
-        color: var(--muted);
-        display: inline-flex;
-        gap: 4px;
-        align-items: center;
-      }
       label.inline input {
         width: 62px;
       }

@@ -10,7 +10,7 @@ import type { LabTrainer } from './engine';
 import { fmtNum, fmtRows } from './format';
 import { runner } from './runner';
 import { STAGE_TEXT } from './stages-view';
-import { ALGO_COLORS, STAGE_COLORS, sharedStyles } from './styles';
+import { ALGO_COLORS, STAGE_COLORS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, signature } from './store';
 import { STAGES } from '../engine/types';
 
@@ -101,11 +101,8 @@ export class TeachView extends LitElement {
 
   static styles = [
     sharedStyles,
+    viewStyles,
     css`
-      :host {
-        display: grid;
-        gap: 14px;
-      }
       .panels {
         display: grid;
         grid-template-columns: repeat(auto-fit, minmax(300px, 1fr));
@@ -162,29 +159,8 @@ export class TeachView extends LitElement {
         font-weight: 650;
         font-variant-numeric: tabular-nums;
       }
-      label.inline {
-        font-size: 12px;
-        color: var(--muted);
-        display: inline-flex;
-        gap: 4px;
-        align-items: center;
-      }
       label.inline input {
         width: 90px;
-      }
-      dl {
-        display: grid;
-        grid-template-columns: max-content 1fr;
-        gap: 3px 12px;
-        margin: 0;
-        font-size: 13px;
-      }
-      dt {
-        font-weight: 600;
-      }
-      dd {
-        margin: 0;
-        color: #334155;
       }
     `,
   ];
@@ -234,16 +210,21 @@ export class TeachView extends LitElement {
         return;
       }
       await t.trainer.run(1, { logEvery: 1 });
-      const h = await t.trainer.readHistory(t.table, t.start, this.count(t.table));
-      let caught = 0;
-      for (let i = 0; i < h.length; i++) if (h[i] !== t.history[i]) caught++;
-      t.history = h;
-      t.caughtUp = caught;
-      t.lazyWrites += caught;
-      t.flushed = false;
+      await this.refresh(t, false);
     });
     this.requestUpdate();
   };
+
+  /** Re-reads the slice's history; rows whose H changed were just written with their noise. */
+  private async refresh(t: NonNullable<typeof teach>, flushed: boolean): Promise<void> {
+    const h = await t.trainer.readHistory(t.table, t.start, this.count(t.table));
+    let caught = 0;
+    for (let i = 0; i < h.length; i++) if (h[i] !== t.history[i]) caught++;
+    t.history = h;
+    t.caughtUp = caught;
+    t.lazyWrites += caught;
+    t.flushed = flushed;
+  }
 
   private play = async () => {
     if (this.playing) {
@@ -264,13 +245,7 @@ export class TeachView extends LitElement {
     await runner.teach(async () => {
       const t = await this.ensure();
       await t.trainer.evaluate(); // flushes every pending row first, as before any release
-      const h = await t.trainer.readHistory(t.table, t.start, this.count(t.table));
-      let caught = 0;
-      for (let i = 0; i < h.length; i++) if (h[i] !== t.history[i]) caught++;
-      t.history = h;
-      t.caughtUp = caught;
-      t.lazyWrites += caught;
-      t.flushed = true;
+      await this.refresh(t, true);
     });
     this.requestUpdate();
   };

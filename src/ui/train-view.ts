@@ -1,7 +1,7 @@
 // Training curves: loss, held-out AUC and epsilon against step, for every algorithm run on the
 // current configuration, so a private run is read against the non-private baseline.
 
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import type { ChartDataset } from 'chart.js';
 import { ALGOS, isPrivate } from '../config/config';
 import type { LogPoint } from '../engine/types';
@@ -9,7 +9,7 @@ import { fmtMs, fmtNum } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner } from './runner';
-import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
+import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, type RunRecord } from './store';
 
 /** Exponential moving average (TensorBoard-style smoothing) of a noisy per-batch series. */
@@ -62,12 +62,7 @@ export class TrainView extends LitElement {
   readonly storeCtl = new StoreController(this);
   static styles = [
     sharedStyles,
-    css`
-      :host {
-        display: grid;
-        gap: 14px;
-      }
-    `,
+    viewStyles,
   ];
 
   /** Latest run per algorithm on this configuration, plus the current one. */
