@@ -140,10 +140,11 @@ async function train(flags: Flags): Promise<void> {
     delete flags['eval-size'];
     delete flags['dataset-size'];
   }
-  const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every']);
+  const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every', 'shard-rows']);
   const json = !!rest.json;
+  const shardRows = shardRowsFlag(rest);
   const { device, info } = await openDevice(json);
-  const t = await Trainer.create(device, config, { data });
+  const t = await Trainer.create(device, config, { data, shardRows });
   if (!json && data) console.log(`data: Criteo ${data.train.n} training and ${data.eval.n} held-out examples`);
   if (typeof rest['export-init'] === 'string') {
     await writeModel(rest['export-init'], t, exportMetadata(t, info, null));
@@ -151,6 +152,8 @@ async function train(flags: Flags): Promise<void> {
   if (!json) {
     console.log(`device: ${info.vendor} ${info.architecture} ${info.description} (timing: ${t.timing})`);
     console.log(`model: tables [${config.tables.join(', ')}] dim ${config.dim}, ${fmtBytes(estimateMemory(config).totalBytes)} on the GPU; algo ${config.algo}` + (config.algo !== 'sgd' ? `, sigma ${t.sigma.toFixed(4)}, clip ${config.clip} (${config.clipping})` : ''));
+    const split = t.shardLayout.map((s, i) => [i, s.length]).filter(([, n]) => n > 1);
+    if (split.length) console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
     if (t.seedFixed && config.algo !== 'sgd') console.log(`seed ${config.seed}: reproducible, not private`);
     console.log('step      loss     auc      eps     steps/s   stage ms (median)');
   }
@@ -173,9 +176,19 @@ async function train(flags: Flags): Promise<void> {
   device.destroy();
 }
 
+/** --shard-rows N: at most N rows per table buffer, to measure the split-table path on any size. */
+function shardRowsFlag(rest: Flags): number | undefined {
+  const v = rest['shard-rows'];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1) throw new ConfigError('shard-rows', `needs a whole number of rows >= 1, got ${String(v)}`);
+  return n;
+}
+
 async function bench(flags: Flags): Promise<void> {
-  const { config, rest } = configFromFlags({ steps: '40', evalEvery: '0', evalSize: '256', ...flags }, ['algos', 'sweep', 'warmup']);
+  const { config, rest } = configFromFlags({ steps: '40', evalEvery: '0', evalSize: '256', ...flags }, ['algos', 'sweep', 'warmup', 'shard-rows']);
   const json = !!rest.json;
+  const shardRows = shardRowsFlag(rest);
   const algos = (typeof rest.algos === 'string' ? rest.algos.split(',') : [...ALGOS]) as Algo[];
   for (const a of algos) if (!ALGOS.includes(a)) throw new ConfigError('algos', `unknown algorithm ${a}`);
   const sweep = typeof rest.sweep === 'string' ? rest.sweep.split(',').map(Number) : [config.tables.reduce((a, b) => a + b, 0)];
@@ -190,7 +203,7 @@ async function bench(flags: Flags): Promise<void> {
       const c = makeConfig({ ...config, tables, algo, seed: config.seed === 'random' ? '1' : config.seed });
       let t: Trainer;
       try {
-        t = await Trainer.create(device, c);
+        t = await Trainer.create(device, c, { shardRows });
       } catch (e) {
         if (e instanceof CapacityError) {
           results.push({ algo, totalRows: total, error: e.message });
@@ -204,8 +217,9 @@ async function bench(flags: Flags): Promise<void> {
       const wall = performance.now() - t0;
       const s = t.summary();
       const bytes = estimateMemory(c).totalBytes;
-      results.push({ algo, totalRows: total, tables, timing: s.timing, stepMedianMs: s.stepMedianMs, stageMedianMs: s.stageMedianMs, wallMsPerStep: wall / c.steps, gpuBytes: bytes });
-      if (!json) console.log(`${algo.padEnd(13)} rows ${total.toExponential(1)}  step ${s.stepMedianMs.toFixed(3).padStart(9)} ms  wall ${(wall / c.steps).toFixed(2).padStart(8)} ms/step  mem ${fmtBytes(bytes).padStart(9)}  | ${stageLine(s.stageMedianMs)}`);
+      const shards = t.shardLayout.map((x) => x.length);
+      results.push({ algo, totalRows: total, tables, shards, timing: s.timing, stepMedianMs: s.stepMedianMs, stageMedianMs: s.stageMedianMs, wallMsPerStep: wall / c.steps, gpuBytes: bytes });
+      if (!json) console.log(`${algo.padEnd(13)} rows ${total.toExponential(1)}  step ${s.stepMedianMs.toFixed(3).padStart(9)} ms  wall ${(wall / c.steps).toFixed(2).padStart(8)} ms/step  mem ${fmtBytes(bytes).padStart(9)}${shards.some((n) => n > 1) ? `  buffers/table ${shards.join(',')}` : ''}  | ${stageLine(s.stageMedianMs)}`);
       t.destroy();
     }
   }
@@ -220,8 +234,9 @@ async function deviceCmd(flags: Flags): Promise<void> {
 }
 
 const HELP = `dp-webgpu-lab CLI (Dawn)
-  train    [--key value ...] [--config file.json] [--data criteo.tsv] [--json] [--export model.safetensors] [--export-init init.safetensors] [--log-every N]
-  bench    [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json]
+  train    [--key value ...] [--config file.json] [--data criteo.tsv] [--json] [--export model.safetensors] [--export-init init.safetensors] [--log-every N] [--shard-rows N]
+  bench    [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
+  (tables larger than one binding are split across buffers by themselves; --shard-rows N forces at most N rows per buffer)
   privacy  --q Q --sigma S --steps N --delta D [--json]   (or --target-epsilon E instead of --sigma)
   device   [--json]
 config keys: ${CONFIG_KEYS.join(', ')} (camelCase or kebab-case; lists comma-separated)

@@ -61,6 +61,25 @@ describe('cli train --export', () => {
     expect(metadata.config).not.toMatch(/"seed":"\d/);
   });
 
+  it('--shard-rows splits tables across buffers and exports the same model as whole tables', () => {
+    const whole = path.join(dir, 'whole.safetensors'),
+      split = path.join(dir, 'split.safetensors');
+    const args = ['train', ...TINY, '--algo', 'lazydp-exact', '--seed', '5', '--json'];
+    expect(cli([...args, '--export', whole]).code).toBe(0);
+    const r = cli([...args, '--shard-rows', '16', '--export', split]);
+    expect(r.code, r.err).toBe(0);
+    const a = decodeSafetensors(new Uint8Array(readFileSync(whole))).tensors,
+      b = decodeSafetensors(new Uint8Array(readFileSync(split))).tensors;
+    for (const [name, t] of a) {
+      expect(b.get(name)!.shape).toEqual(t.shape);
+      t.data.forEach((v, i) => expect(Math.abs(v - b.get(name)!.data[i])).toBeLessThan(1e-5));
+    }
+    const bench = cli(['bench', ...TINY, '--algos', 'dpsgd', '--steps', '3', '--shard-rows', '16', '--json']);
+    expect(bench.code, bench.err).toBe(0);
+    expect(JSON.parse(bench.out.trim().split('\n').pop()!).results[0].shards).toEqual([3, 3]); // bench shares 70 rows as 35 + 35
+    expect(cli(['bench', '--shard-rows', 'x']).err).toMatch(/shard-rows: needs a whole number/);
+  });
+
   it('reads --config file.json with flags on top', () => {
     const cfg = path.join(dir, 'c.json');
     writeFileSync(cfg, JSON.stringify({ tables: [20], dim: 4, steps: 3, batch: 4, datasetSize: 32, evalSize: 8, algo: 'dpsgd', sigma: 2 }));
