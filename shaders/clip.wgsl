@@ -9,12 +9,14 @@ struct Clip { B: u32, groups: u32, clipSq: f32 }
 @group(0) @binding(3) var<storage, read_write> factors: array<f32>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) g: vec3u) {
-  let b = g.x;
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let b = g.x + g.y * nw.x * 64u; // 2-D grid past 65535 workgroups
   if (b >= u.B) { return; }
   var total = 0.0;
   for (var k = 0u; k < u.groups; k++) { total += norms[k * u.B + b]; }
+  // written so that a NaN norm (a diverged step) never yields factor 1: only a norm known to be
+  // within C passes unscaled
   var c = 1.0;
-  if (total > u.clipSq) { c = sqrt(u.clipSq / total); }
+  if (!(total <= u.clipSq)) { c = sqrt(u.clipSq / total); }
   factors[b] = c * mask[b];
 }

@@ -9,8 +9,8 @@ struct LayerNorm { B: u32, inDim: u32, outDim: u32, offA: u32, ldA: u32, offG: u
 @group(0) @binding(3) var<storage, read_write> norms: array<f32>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) g: vec3u) {
-  let b = g.x;
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let b = g.x + g.y * nw.x * 64u; // 2-D grid past 65535 workgroups
   if (b >= u.B) { return; }
   var a2 = 0.0;
   for (var k = 0u; k < u.inDim; k++) { let v = A[u.offA + b * u.ldA + k]; a2 += v * v; }

@@ -15,8 +15,8 @@ struct Param { n: u32, p: u32 }
 @group(0) @binding(4) var<storage, read_write> noiseBuf: array<f32>;
 
 @compute @workgroup_size(64)
-fn update(@builtin(global_invocation_id) g: vec3u) {
-  let q = g.x;
+fn update(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let q = g.x + g.y * nw.x * 64u; // 2-D grid past 65535 workgroups
   if (q * 4u >= u.n) { return; }
   var z = vec4f(0.0);
   if (NOISE == 1u) { z = st.noiseStd * noise_mlp(st.key, u.p, q, st.step); }
@@ -31,8 +31,8 @@ fn update(@builtin(global_invocation_id) g: vec3u) {
 }
 
 @compute @workgroup_size(64)
-fn sample(@builtin(global_invocation_id) g: vec3u) {
-  let q = g.x;
+fn sample(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let q = g.x + g.y * nw.x * 64u; // 2-D grid past 65535 workgroups
   if (q * 4u >= u.n) { return; }
   let z = st.noiseStd * noise_mlp(st.key, u.p, q, st.step);
   for (var j = 0u; j < 4u; j++) {

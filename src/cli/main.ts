@@ -200,7 +200,7 @@ async function bench(flags: Flags): Promise<void> {
     const T = config.tables.length;
     const tables = Array.from({ length: T }, () => Math.round(total / T));
     for (const algo of algos) {
-      const c = makeConfig({ ...config, tables, algo, seed: config.seed === 'random' ? '1' : config.seed });
+      const c = makeConfig({ ...config, tables, algo });
       let t: Trainer;
       try {
         t = await Trainer.create(device, c, { shardRows });

@@ -44,6 +44,6 @@ export function clipRef(B: number, groups: number, clipSq: number, norms: ArrayL
   for (let b = 0; b < B; b++) {
     let total = 0;
     for (let k = 0; k < groups; k++) total += norms[k * B + b];
-    out[b] = (total > clipSq ? Math.sqrt(clipSq / total) : 1) * mask[b];
+    out[b] = (total <= clipSq ? 1 : Math.sqrt(clipSq / total)) * mask[b];
   }
 }

@@ -19,7 +19,7 @@ import { initTableRef } from '../../src/engine/model';
 import initCode from '../../shaders/init_table.wgsl?raw';
 import { withLibs } from '../../src/kernels/program';
 import { Rng } from '../../src/data/rng';
-import { seedToKey } from '../../src/noise/philox';
+import { seedToKey, mlpNoise } from '../../src/noise/philox';
 
 let device: GPUDevice;
 beforeAll(async () => {
@@ -458,5 +458,28 @@ describe('tables split into shards', () => {
       expectClose(await f32(buf), whole.subarray(a * D, b * D), 1e-6, 1e-7);
       expectClose(initTableRef(rows, D, t, seed, a, b - a), whole.subarray(a * D, b * D), 0, 0);
     }
+  });
+});
+
+describe('grids past 65535 workgroups (2-D dispatch)', () => {
+  it('an MLP tensor of more than 2^24 values: every index updated exactly once, noise at its own counter', async () => {
+    const n = 65535 * 64 * 4 + 4003; // one x-row of workgroups covers 16,776,960 values
+    const st: StepValues = { step: 2, lr: 0.5, invB: 0.25, noiseStd: 1.5, key };
+    const groups = grid(Math.ceil(n / 4), 64);
+    expect(groups[1]).toBe(2);
+    const u = makeUniform(device, MLP_UPDATE_CODE, 'u', { n, p: 3 });
+    const W = empty(n * 4),
+      nb = empty(n * 4);
+    runAll([
+      makeDispatch(device, mlpUpdateProgram(0), [u, stepUniform(st), makeBuffer(device, new Float32Array(n).fill(1)), W, nb], groups),
+      makeDispatch(device, mlpSampleProgram, [u, stepUniform(st), null, null, nb], groups),
+    ]);
+    const w = await f32(W);
+    const want = -st.lr * st.invB;
+    let bad = -1;
+    for (let i = 0; i < n && bad < 0; i++) if (w[i] !== want) bad = i;
+    expect(bad).toBe(-1);
+    const z = await f32(nb);
+    for (const i of [0, 1, 5, 16_776_959, 16_776_960, 16_776_963, n - 1]) expect(z[i]).toBeCloseTo(st.noiseStd * mlpNoise(key, 3, i, st.step), 3);
   });
 });
