@@ -12,6 +12,8 @@ import { Trainer, CapacityError, estimateMemory, fmtBytes } from '../engine/trai
 import { exportMetadata, writeModelParts } from '../engine/export';
 import { STAGES, type LogPoint } from '../engine/types';
 import { privacyCommand } from './privacy';
+import { privacyReport, TRAINING_STATS_NOTE } from '../privacy/report';
+import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
 
@@ -155,6 +157,7 @@ async function train(flags: Flags): Promise<void> {
     const split = t.shardLayout.map((s, i) => [i, s.length]).filter(([, n]) => n > 1);
     if (split.length) console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
     if (t.seedFixed && config.algo !== 'sgd') console.log(`seed ${config.seed}: reproducible, not private`);
+    if (config.algo !== 'sgd' && config.sampling === 'shuffle') console.log(`warning: ${SHUFFLE_WARNING}`);
     console.log('step      loss     auc      eps     steps/s   stage ms (median)');
   }
   const logEvery = typeof rest['log-every'] === 'string' ? Number(rest['log-every']) : undefined;
@@ -166,9 +169,12 @@ async function train(flags: Flags): Promise<void> {
   });
   const s = t.summary();
   if (typeof rest.export === 'string') await writeModel(rest.export, t, exportMetadata(t, info, s));
-  if (json) console.log(JSON.stringify({ command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, summary: s }));
+  const privacy = privacyReport(config, { epsilon: s.epsilon, seedFixed: t.seedFixed });
+  if (json) console.log(JSON.stringify({ command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, privacy, summary: s }));
   else {
-    console.log(`held-out AUC ${fmt(s.auc)}` + (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') + `, loss ${fmt(s.evalLoss)}` + (s.epsilon !== undefined ? `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` : ''));
+    const eps = s.epsilon === undefined ? '' : `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` + (privacy.guaranteed ? '' : ' (NOT a guarantee: see above)');
+    console.log(`held-out AUC ${fmt(s.auc)}` + (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') + `, loss ${fmt(s.evalLoss)}` + eps);
+    if (config.algo !== 'sgd') console.log(`note: ${TRAINING_STATS_NOTE}`);
     console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
     if (typeof rest.export === 'string') console.log(`wrote ${rest.export}`);
   }

@@ -5,6 +5,7 @@ import type { Config } from '../config/config';
 import type { DeviceInfo } from './device';
 import type { RunSummary } from './types';
 import { safetensorsHeader } from './safetensors';
+import { privacyReport } from '../privacy/report';
 
 /** What an export needs of a trainer (the engine's Trainer, or the lab's view of it). */
 export interface Exportable {
@@ -19,6 +20,7 @@ export interface Exportable {
 
 export function exportMetadata(t: Exportable, info: Pick<DeviceInfo, 'vendor' | 'architecture' | 'description'>, s: RunSummary | null): Record<string, string> {
   const c = t.config;
+  const p = privacyReport(c, { epsilon: s?.epsilon, seedFixed: t.seedFixed });
   return {
     format: 'dp-webgpu-lab/1',
     algo: c.algo,
@@ -31,10 +33,18 @@ export function exportMetadata(t: Exportable, info: Pick<DeviceInfo, 'vendor' | 
     seed: t.seedFixed ? c.seed : 'random',
     seed_fixed: String(t.seedFixed),
     epsilon: s?.epsilon === undefined ? 'none' : String(s.epsilon),
+    sampling: c.sampling,
+    // whether epsilon is a guarantee for these weights, and if not, why (shuffle, fixed seed)
+    accounting: p.accounting,
+    epsilon_guaranteed: String(p.guaranteed),
+    privacy_reasons: JSON.stringify(p.reasons),
+    privacy_notes: JSON.stringify(p.notes),
     pending_noise_flushed: 'true',
     data: t.dataset.source,
     config: JSON.stringify(c),
-    results: s ? JSON.stringify({ auc: s.auc, evalLoss: s.evalLoss, finalLoss: s.finalLoss, teacherAuc: s.teacherAuc, stageMedianMs: s.stageMedianMs, timing: s.timing }) : '{}',
+    // held-out metrics only: the training loss is computed from training data without noise and
+    // would travel with the weights uncovered by epsilon
+    results: s ? JSON.stringify({ auc: s.auc, evalLoss: s.evalLoss, teacherAuc: s.teacherAuc, stageMedianMs: s.stageMedianMs, timing: s.timing }) : '{}',
     device: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
   };
 }

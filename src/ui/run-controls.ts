@@ -2,6 +2,8 @@
 // data-status (and data-steps) so tests and slides can wait on real state, not on time.
 
 import { LitElement, css, html, nothing } from 'lit';
+import { isPrivate } from '../config/config';
+import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { fmtDuration, fmtNum } from './format';
 import { runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
@@ -96,6 +98,7 @@ export class RunControls extends LitElement {
             ${busy && Number.isFinite(left) ? html`<span><b>${fmtDuration(left)}</b> left</span>` : nothing}
             ${last?.epsilon !== undefined ? html`<span>ε <b>${fmtNum(last.epsilon, 3)}</b></span>` : nothing}
             ${cur?.seedFixed ? html`<span class="badge warn">fixed seed: reproducible, not private</span>` : nothing}
+            ${cur && cur.config.sampling === 'shuffle' && isPrivate(cur.config) ? html`<span class="badge warn" data-eps-caveat title=${SHUFFLE_WARNING}>shuffle sampling: ε is not a guarantee</span>` : nothing}
           </div>
           <div class="track" role="progressbar" aria-valuemin="0" aria-valuemax=${total} aria-valuenow=${done}>
             <div class="fill" style="width:${total ? (100 * done) / total : 0}%"></div>

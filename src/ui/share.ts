@@ -3,6 +3,7 @@
 // everything measured here, with the link that reproduces the configuration.
 
 import type { SharedResults } from '../config/url';
+import { privacyReport } from '../privacy/report';
 import { downloadBlob } from './lab-chart';
 import { runner } from './runner';
 import { store } from './store';
@@ -39,6 +40,8 @@ export function resultsJson(): unknown {
       config: r.config,
       seedFixed: r.seedFixed,
       note: r.seedFixed ? 'fixed seed: reproducible, not private' : undefined,
+      // what epsilon covers: the logged training loss and example counts are not covered
+      privacy: privacyReport(r.config, { epsilon: r.summary?.epsilon ?? r.log.at(-1)?.epsilon, seedFixed: r.seedFixed }),
       timing: r.timing,
       stepsDone: r.stepsDone,
       summary: r.summary ?? null,

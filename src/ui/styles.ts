@@ -172,6 +172,9 @@ export const sharedStyles = css`
     color: #1e3a8a;
     border-color: #bfdbfe;
   }
+  .warn {
+    color: var(--warn);
+  }
   .err {
     color: var(--danger);
     font-size: 12px;

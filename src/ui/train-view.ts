@@ -4,6 +4,8 @@
 import { LitElement, html, nothing } from 'lit';
 import type { ChartDataset } from 'chart.js';
 import { ALGOS, isPrivate } from '../config/config';
+import { SHUFFLE_WARNING } from '../privacy/sampling';
+import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
 import type { LogPoint } from '../engine/types';
 import { fmtMs, fmtNum } from './format';
 import type { ChartSpec } from './lab-chart';
@@ -89,7 +91,8 @@ export class TrainView extends LitElement {
         ? html`<p class="explain">
             Loss and held-out AUC of every algorithm run on this configuration. Private runs clip each example's gradient and add Gaussian
             noise, so they learn more slowly than the non-private baseline; LazyDP and eager DP-SGD draw noise of the same distribution, so
-            their curves should agree up to noise. ε is the privacy spent so far (RDP accountant, Poisson sampling).
+            their curves should agree up to noise. ε is the privacy spent so far by the trained weights (RDP accountant, which assumes Poisson
+            sampling); the training loss is computed from the training data without noise and is not covered by it.
           </p>`
         : nothing}
       <div class="row">
@@ -122,7 +125,7 @@ export class TrainView extends LitElement {
                     <td>${r.stepsDone}</td>
                     <td>${fmtNum(last?.loss, 4)}</td>
                     <td>${fmtNum(auc, 4)}</td>
-                    <td>${isPrivate(r.config) ? fmtNum(last?.epsilon, 3) : '∞'}</td>
+                    <td title=${epsilonQualifier(r.config, r.seedFixed) ?? nothing}>${isPrivate(r.config) ? fmtNum(last?.epsilon, 3) : '∞'}${epsilonQualifier(r.config, r.seedFixed) ? html`<sup class="warn" data-eps-caveat>*</sup>` : nothing}</td>
                     <td>${isPrivate(r.config) ? fmtNum(r.summary?.sigma ?? r.config.sigma, 4) : '–'}</td>
                     <td>${fmtMs(r.summary?.stepMedianMs)}</td>
                   </tr>`;
@@ -134,6 +137,8 @@ export class TrainView extends LitElement {
                     Trained on the Criteo file ${store.criteo?.name ?? ''}: real clicks, no planted teacher, so AUC has no known ceiling here.
                   </p>`
                 : nothing}
+              ${runs.some((r) => isPrivate(r.config) && r.config.sampling === 'shuffle') ? html`<p class="note" data-shuffle-note>* Shuffle sampling: ${SHUFFLE_WARNING}.</p>` : nothing}
+              ${runs.some((r) => isPrivate(r.config) && r.seedFixed) ? html`<p class="note">* ${FIXED_SEED_WARNING}.</p>` : nothing}
               ${runs.some((r) => (r.summary?.overflowBatches ?? 0) > 0)
                 ? html`<p class="note">Some Poisson batches drew more examples than the padded maximum and were truncated (counted in the accountant's δ).</p>`
                 : nothing}`

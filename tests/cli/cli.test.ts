@@ -46,6 +46,15 @@ describe('cli train --export', () => {
       expect(Number(metadata.sigma)).toBe(algo === 'sgd' ? 0 : 1);
       expect(metadata.epsilon === 'none').toBe(algo === 'sgd');
       expect(JSON.parse(metadata.config).algo).toBe(algo);
+      // a fixed seed: epsilon is reported but labelled as no guarantee, in the file and the JSON
+      expect(metadata.accounting).toBe(algo === 'sgd' ? 'none' : 'rdp-poisson-not-guaranteed');
+      expect(metadata.epsilon_guaranteed).toBe('false');
+      expect(metadata.sampling).toBe('poisson');
+      expect(res.privacy.guaranteed).toBe(false);
+      if (algo !== 'sgd') expect(res.privacy.reasons.join(' ')).toMatch(/fixed seed/);
+      // the training loss (computed without noise) never travels with the weights
+      expect(JSON.parse(metadata.results)).not.toHaveProperty('finalLoss');
+      expect(JSON.parse(metadata.results).auc).toBe(res.summary.auc);
       const before = decodeSafetensors(new Uint8Array(readFileSync(init))).tensors;
       expect(before.get('tables.0')!.data).not.toEqual(tensors.get('tables.0')!.data);
     });
@@ -59,6 +68,30 @@ describe('cli train --export', () => {
     expect(metadata.seed).toBe('random');
     expect(metadata.seed_fixed).toBe('false');
     expect(metadata.config).not.toMatch(/"seed":"\d/);
+    // random seed, Poisson sampling: the one case where epsilon is a guarantee
+    expect(metadata.accounting).toBe('rdp-poisson');
+    expect(metadata.epsilon_guaranteed).toBe('true');
+    expect(JSON.parse(metadata.privacy_reasons)).toEqual([]);
+    expect(JSON.parse(metadata.privacy_notes).join(' ')).toMatch(/training loss .* not covered by epsilon/);
+    const res = JSON.parse(r.out.trim().split('\n').pop()!);
+    expect(res.privacy).toMatchObject({ accounting: 'rdp-poisson', guaranteed: true, epsilon: res.summary.epsilon });
+  });
+
+  it('shuffle sampling: epsilon is labelled as not a guarantee, in the text, the JSON and the file', () => {
+    const file = path.join(dir, 'shuffle.safetensors');
+    const text = cli(['train', ...TINY, '--algo', 'dpsgd', '--sampling', 'shuffle']);
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toMatch(/warning: shuffle sampling .* not a guarantee/);
+    expect(text.out).toMatch(/epsilon [\d.]+ at delta [\de.-]+ \(NOT a guarantee/);
+    const r = cli(['train', ...TINY, '--algo', 'dpsgd', '--sampling', 'shuffle', '--json', '--export', file]);
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(r.out.trim().split('\n').pop()!);
+    expect(res.privacy.guaranteed).toBe(false);
+    expect(res.privacy.reasons.join(' ')).toMatch(/shuffle sampling/);
+    const { metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+    expect(metadata.sampling).toBe('shuffle');
+    expect(metadata.epsilon_guaranteed).toBe('false');
+    expect(JSON.parse(metadata.privacy_reasons).join(' ')).toMatch(/shuffle sampling/);
   });
 
   it('--shard-rows splits tables across buffers and exports the same model as whole tables', () => {

@@ -202,6 +202,10 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     expect(data.lab).toBe('dp-webgpu-lab');
     expect(data.runs.length).toBeGreaterThanOrEqual(5);
     expect(data.runs[0].summary.stageMedianMs).toHaveProperty('update');
+    // every run says what its epsilon covers; the training loss is listed as not covered
+    const priv = data.runs.find((r: { config: { algo: string } }) => r.config.algo !== 'sgd');
+    expect(priv.privacy.accounting).toMatch(/^rdp-poisson/);
+    expect(priv.privacy.notes.join(' ')).toMatch(/training loss .* not covered by epsilon/);
     expect(data.sweep.length).toBe(12);
     await page.locator('nav button[data-view="stages"]').click();
     const [png] = await Promise.all([page.waitForEvent('download'), page.locator('lab-chart#chart-stages button').click()]);
@@ -307,6 +311,21 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.waitForSelector('#download-model:not([disabled])');
     await p.locator('#step').click();
     await until(p, 'run-controls[data-status="paused"][data-steps="4"]');
+    await p.close();
+  }, LONG);
+
+  it('shuffle sampling: the preview, the run and the exported model all say epsilon is no guarantee', async () => {
+    const p = await open(SMALL + '&algo=dpsgd&sampling=shuffle');
+    expect(await p.locator('privacy-preview [data-shuffle-warning]').innerText()).toMatch(/not a guarantee/);
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
+    await p.locator('run-controls [data-eps-caveat]').waitFor();
+    await p.locator('nav button[data-view="train"]').click();
+    await p.locator('#runs-table [data-eps-caveat]').waitFor();
+    expect(await p.locator('[data-shuffle-note]').innerText()).toMatch(/Shuffle sampling/);
+    const [dl] = await Promise.all([p.waitForEvent('download'), p.locator('#download-model').click()]);
+    const { metadata } = decodeSafetensors(new Uint8Array(readFileSync((await dl.path())!)));
+    expect(metadata).toMatchObject({ sampling: 'shuffle', accounting: 'rdp-poisson-not-guaranteed', epsilon_guaranteed: 'false' });
     await p.close();
   }, LONG);
 

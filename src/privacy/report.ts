@@ -1,0 +1,61 @@
+// What a run's epsilon does and does not cover, in one place for every output (CLI text and
+// JSON, the lab, the lab's JSON download, the exported model's metadata). A number without
+// these caveats would be read as a guarantee it is not.
+
+import { isPrivate, type Config } from '../config/config';
+import { SHUFFLE_WARNING } from './sampling';
+
+/**
+ * 'none': sgd, no privacy (epsilon = infinity).
+ * 'rdp-poisson': the RDP accountant for the subsampled Gaussian; a guarantee for this run.
+ * 'rdp-poisson-not-guaranteed': the same number, but the run breaks an assumption behind it
+ *   (shuffled fixed-size batches, or a fixed seed that lets anyone regenerate the noise).
+ */
+export type Accounting = 'none' | 'rdp-poisson' | 'rdp-poisson-not-guaranteed';
+
+export interface PrivacyReport {
+  accounting: Accounting;
+  /** epsilon at `delta` after the steps done; absent for sgd */
+  epsilon?: number;
+  delta: number;
+  /** true only when epsilon is a differential-privacy guarantee for the trained weights */
+  guaranteed: boolean;
+  /** why epsilon is not a guarantee (empty when it is, or for sgd) */
+  reasons: string[];
+  /** outputs of the run that epsilon does not cover, and the floating-point caveat */
+  notes: string[];
+}
+
+export const FIXED_SEED_WARNING =
+  'fixed seed: anyone who knows the seed can regenerate the noise and subtract it, so epsilon does not hold against them (reproducible, not private)';
+
+export const TRAINING_STATS_NOTE =
+  'training loss and real examples per batch are computed from the training data without noise: they are not covered by epsilon ' +
+  '(held-out AUC and loss are computed from the released model and the held-out split, so they add nothing about training examples)';
+
+export const FLOAT_NOTE =
+  'the Gaussian noise is Box-Muller from 24-bit uniforms in float32 (discrete, radius capped at about 5.9 sigma); like Opacus and ' +
+  'TF Privacy, the accountant assumes ideal real-valued Gaussians';
+
+export function privacyReport(c: Config, opts: { epsilon?: number; seedFixed: boolean }): PrivacyReport {
+  if (!isPrivate(c)) return { accounting: 'none', delta: c.delta, guaranteed: false, reasons: ['sgd adds no noise: not private (epsilon = infinity)'], notes: [] };
+  const reasons: string[] = [];
+  if (c.sampling === 'shuffle') reasons.push(SHUFFLE_WARNING);
+  if (opts.seedFixed) reasons.push(FIXED_SEED_WARNING);
+  return {
+    accounting: reasons.length ? 'rdp-poisson-not-guaranteed' : 'rdp-poisson',
+    epsilon: opts.epsilon,
+    delta: c.delta,
+    guaranteed: reasons.length === 0,
+    reasons,
+    notes: [TRAINING_STATS_NOTE, FLOAT_NOTE],
+  };
+}
+
+/** A short label for an epsilon shown without room for the reasons (chips, table cells). */
+export function epsilonQualifier(c: Config, seedFixed: boolean): string | undefined {
+  if (!isPrivate(c)) return undefined;
+  if (c.sampling === 'shuffle') return 'not a guarantee: shuffle sampling';
+  if (seedFixed) return 'not a guarantee: fixed seed';
+  return undefined;
+}
