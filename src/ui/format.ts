@@ -1,5 +1,8 @@
 // Number formatting shared by every view, so a value reads the same in a chart, a table and a tooltip.
 
+/** The first letter capitalised: engine messages start lower-case, sentences in the page do not. */
+export const sentence = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
 export function fmtRows(n: number): string {
   if (n >= 2 ** 30 && n % 2 ** 30 === 0) return `${n / 2 ** 30}Gi`;
   if (n >= 2 ** 20 && n % 2 ** 20 === 0) return `${n / 2 ** 20}Mi`;

@@ -7,7 +7,7 @@ import { ALGOS, isPrivate } from '../config/config';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
 import type { LogPoint } from '../engine/types';
-import { fmtMs, fmtNum } from './format';
+import { fmtMs, fmtNum, sentence } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner } from './runner';
@@ -137,8 +137,8 @@ export class TrainView extends LitElement {
                     Trained on the Criteo file ${store.criteo?.name ?? ''}: real clicks, no planted teacher, so AUC has no known ceiling here.
                   </p>`
                 : nothing}
-              ${runs.some((r) => isPrivate(r.config) && r.config.sampling === 'shuffle') ? html`<p class="note" data-shuffle-note>* Shuffle sampling: ${SHUFFLE_WARNING}.</p>` : nothing}
-              ${runs.some((r) => isPrivate(r.config) && r.seedFixed) ? html`<p class="note">* ${FIXED_SEED_WARNING}.</p>` : nothing}
+              ${runs.some((r) => isPrivate(r.config) && r.config.sampling === 'shuffle') ? html`<p class="note" data-shuffle-note>* ${sentence(SHUFFLE_WARNING)}.</p>` : nothing}
+              ${runs.some((r) => isPrivate(r.config) && r.seedFixed) ? html`<p class="note">* ${sentence(FIXED_SEED_WARNING)}.</p>` : nothing}
               ${runs.some((r) => (r.summary?.overflowBatches ?? 0) > 0)
                 ? html`<p class="note">Some Poisson batches drew more examples than the padded maximum and were truncated (counted in the accountant's δ).</p>`
                 : nothing}`
