@@ -7,6 +7,7 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { readCriteo, type CriteoSource, type FileLike, type LoadedCriteo, type ParseProgress } from './data-source';
+import { isPrivate } from '../config/config';
 import { fmtBytes } from './format';
 import { sharedStyles } from './styles';
 import { store, StoreController } from './store';
@@ -138,6 +139,12 @@ export class DataPicker extends LitElement {
               shared link.
             </div>
           </div>`
+        : nothing}
+      ${active && isPrivate(store.config) && store.config.seed !== 'random'
+        ? html`<p class="note" data-file-seed-warning>
+            The noise seed is fixed (${store.config.seed}${store.shared ? ', perhaps from the link that opened this page' : ''}): anyone who knows it can
+            recompute the noise and remove it from a model trained on this file. Untick "fixed" at noise seed for a private run.
+          </p>`
         : nothing}
       ${store.dataNote ? html`<p class="note" data-data-note>${store.dataNote}</p>` : nothing}
       ${store.dataError

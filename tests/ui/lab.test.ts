@@ -432,6 +432,18 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await cp.screenshot({ path: `${SHOTS}/criteo.png` });
   }, LONG);
 
+  it('a fixed seed (from a link) beside a Criteo file is called out; unticking it clears the warning', async () => {
+    const p = await open('dim=4&batch=16&bottom=8&top=8&steps=4&algo=dpsgd&seed=42');
+    await p.locator('#data-source').selectOption('criteo');
+    await p.locator('#data-file').setInputFiles(criteoFile);
+    await p.locator('[data-criteo-summary]').waitFor(WAIT);
+    expect(await p.locator('[data-file-seed-warning]').innerText()).toMatch(/noise seed is fixed \(42/);
+    await p.locator('#seed-fixed').uncheck();
+    await p.locator('[data-file-seed-warning]').waitFor({ state: 'detached' });
+    expect(await hash(p)).not.toMatch(/seed=/);
+    await p.close();
+  }, LONG);
+
   it('a malformed Criteo file: the line at fault, and the data and typed fields are kept', async () => {
     await cp.locator('input[name="lr"]').fill('0.07');
     await cp.waitForFunction(() => location.hash.includes('lr=0.07'));
