@@ -177,6 +177,39 @@ describe('per-example clipping on the GPU', () => {
     t.destroy();
   });
 
+  it('per-layer: with outliers in the batch, every explicit per-example gradient has each group within C/sqrt(K), and the GPU update is their sum', async () => {
+    const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping: 'per-layer', sigma: 0, clip: 0.3 });
+    const t = await Trainer.create(device, c);
+    const ds = t.dataset.train;
+    for (const e of [2, 9]) for (let f = 0; f < ds.F; f++) ds.dense[e * ds.F + f] *= 200;
+    const m = toRef(c, await t.exportTensors());
+    const ex = [2, 4, 9, 13, 13];
+    await t.stepOn(ex);
+    const lay = t.layout;
+    const batch = {
+      dense: Float32Array.from(ex.flatMap((e) => Array.from(ds.dense.subarray(e * ds.F, (e + 1) * ds.F)))),
+      idx: ds.idx.map((a) => Uint32Array.from(ex.flatMap((e) => Array.from(a.subarray(e * ds.L, (e + 1) * ds.L))))),
+      labels: Float32Array.from(ex.map((e) => ds.labels[e])),
+    };
+    const st = { step: 1, lr: c.lr, invB: 1 / c.batch, noiseStd: 0, key: seedToKey(c.seed) };
+    const { clipped } = referenceStep(lay, m, batch, { algo: c.algo, clip: c.clip, clipping: c.clipping, st });
+    const cl = c.clip / Math.sqrt(lay.layers.length + lay.T);
+    let atBound = 0;
+    for (const g of clipped) {
+      for (const sq of groupSqNorms(lay, g)) {
+        expect(Math.sqrt(sq)).toBeLessThanOrEqual(cl * (1 + 1e-9));
+        if (Math.sqrt(sq) > 0.999 * cl) atBound++;
+      }
+    }
+    expect(atBound).toBeGreaterThan(0); // the outliers were clipped
+    const want = fromRef(c, m);
+    for (const g of await t.exportTensors()) {
+      const w = want.get(g.name)!;
+      for (let i = 0; i < w.length; i++) if (Math.abs(g.data[i] - w[i]) > 1e-6 + 2e-4 * Math.abs(w[i])) expect.fail(`${g.name}[${i}]: got ${g.data[i]}, want ${w[i]}`);
+    }
+    t.destroy();
+  });
+
   for (const [clipping, interaction] of [['flat', 'concat'], ['per-layer', 'concat'], ['flat', 'dot'], ['per-layer', 'dot']] as const) {
     it(`${clipping}${interaction === 'dot' ? ', dot interaction' : ''}: one example with a huge gradient moves the model by at most lr/B * C`, async () => {
       const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping, interaction, sigma: 0 });
@@ -190,16 +223,28 @@ describe('per-example clipping on the GPU', () => {
       await t.stepOn([7]);
       const after = await t.exportTensors();
       let total = 0;
-      const perGroup: number[] = [];
+      // a clipping group is one table, or one layer's weight and bias together
+      const perGroup = new Map<string, number>();
       before.forEach((b, i) => {
         let s = 0;
         for (let k = 0; k < b.data.length; k++) s += (after[i].data[k] - b.data[k]) ** 2;
         total += s;
-        perGroup.push(s);
+        const g = b.name.replace(/\.(weight|bias)$/, '');
+        perGroup.set(g, (perGroup.get(g) ?? 0) + s);
       });
-      const contribution = Math.sqrt(total) * (c.batch / c.lr);
+      const scale = c.batch / c.lr;
+      const contribution = Math.sqrt(total) * scale;
       expect(contribution).toBeLessThanOrEqual(c.clip * (1 + 1e-4));
       if (clipping === 'flat') expect(contribution).toBeGreaterThan(0.99 * c.clip); // clipping was active
+      else {
+        // per-layer: every group within its own threshold C_l = C / sqrt(K), and the huge
+        // bottom-layer gradients were cut to exactly that
+        const K = t.layout.layers.length + t.layout.T;
+        expect(perGroup.size).toBe(K);
+        const cl = c.clip / Math.sqrt(K);
+        for (const [g, sq] of perGroup) expect(Math.sqrt(sq) * scale, g).toBeLessThanOrEqual(cl * (1 + 1e-4));
+        expect(Math.sqrt(perGroup.get('bottom.0')!) * scale).toBeGreaterThan(0.99 * cl);
+      }
       t.destroy();
     });
   }
