@@ -1,7 +1,7 @@
 // Headless CLI on Dawn (the `webgpu` package): the same engine as the lab.
 //   npm run -s cli -- train [--key value ...] [--config file.json] [--json] [--export f] [--export-init f]
 //   npm run -s cli -- bench [--algos sgd,dpsgd,...] [--sweep 1e4,1e5,...] [--json]
-//   npm run -s cli -- privacy --q Q --sigma S --steps N --delta D [--json]
+//   npm run -s cli -- privacy --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]
 //   npm run -s cli -- device
 import '../node/float16-shim';
 import { readFileSync, openSync, writeSync, closeSync } from 'node:fs';
@@ -76,14 +76,15 @@ export function configFromFlags(flags: Flags, extra: string[]): { config: Config
   return { config: makeConfig(partial), rest };
 }
 
-async function openDevice(quiet: boolean): Promise<{ device: GPUDevice; info: DeviceInfo }> {
+/** The Dawn device; a SwiftShader fallback is said on stderr, and in JSON as device.adapterNote. */
+async function openDevice(quiet: boolean): Promise<{ device: GPUDevice; info: DeviceInfo & { adapterNote?: string } }> {
   const { adapter, note } = await getNodeAdapter();
   if (note && !quiet) console.error(`note: ${note}`);
   const device = await requestLabDevice(adapter);
   device.lost.then((l) => {
     if (l.reason !== 'destroyed') console.error(`GPU device lost: ${l.message}`);
   });
-  return { device, info: describeDevice(adapter, device) };
+  return { device, info: note ? { ...describeDevice(adapter, device), adapterNote: note } : describeDevice(adapter, device) };
 }
 
 function fmt(x: number | undefined, d = 4): string {
@@ -243,7 +244,7 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
   train    [--key value ...] [--config file.json] [--data criteo.tsv] [--json] [--export model.safetensors] [--export-init init.safetensors] [--log-every N] [--shard-rows N]
   bench    [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
   (tables larger than one binding are split across buffers by themselves; --shard-rows N forces at most N rows per buffer)
-  privacy  --q Q --sigma S --steps N --delta D [--json]   (or --target-epsilon E instead of --sigma)
+  privacy  --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]   (or --target-epsilon E instead of --sigma)
   device   [--json]
 config keys: ${CONFIG_KEYS.join(', ')} (camelCase or kebab-case; lists comma-separated)
 defaults: ${JSON.stringify(DEFAULT_CONFIG)}`;

@@ -82,12 +82,23 @@ describe('cli train --export', () => {
     const text = cli(['train', ...TINY, '--algo', 'dpsgd', '--sampling', 'shuffle']);
     expect(text.code, text.err).toBe(0);
     expect(text.out).toMatch(/warning: shuffle sampling .* not a guarantee/);
+    // the per-interval table: a header, then one row per log point with loss (and AUC at evaluations)
+    const lines = text.out.split('\n');
+    const head = lines.findIndex((l) => /^step\s+loss\s+auc\s+eps\s+steps\/s/.test(l));
+    expect(head).toBeGreaterThan(-1);
+    const rows = lines.slice(head + 1).filter((l) => /^\d+\s/.test(l));
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(rows.map((l) => Number(l.split(/\s+/)[0]))).toContain(6);
+    expect(rows.some((l) => /^\d+\s+\d\.\d{4}\s+\d\.\d{4}\s+\d+\.\d{3}/.test(l))).toBe(true); // loss, AUC, eps
+    // no GPU here: Dawn retried with SwiftShader and said so (on stderr; in JSON as adapterNote)
+    if (!process.env.VK_DRIVER_FILES && /swiftshader/i.test(text.out)) expect(text.err).toMatch(/note: no GPU adapter found; using SwiftShader/);
     expect(text.out).toMatch(/epsilon [\d.]+ at delta [\de.-]+ \(NOT a guarantee/);
     const r = cli(['train', ...TINY, '--algo', 'dpsgd', '--sampling', 'shuffle', '--json', '--export', file]);
     expect(r.code, r.err).toBe(0);
     const res = JSON.parse(r.out.trim().split('\n').pop()!);
     expect(res.privacy.guaranteed).toBe(false);
     expect(res.privacy.reasons.join(' ')).toMatch(/shuffle sampling/);
+    if (!process.env.VK_DRIVER_FILES && /swiftshader/i.test(JSON.stringify(res.device))) expect(res.device.adapterNote).toMatch(/using SwiftShader/);
     const { metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
     expect(metadata.sampling).toBe('shuffle');
     expect(metadata.epsilon_guaranteed).toBe('false');
