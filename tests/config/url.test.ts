@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, DEFAULT_CONFIG, SCHEMA, checkConsistency, makeConfig, type Config } from '../../src/config/config';
+import { CONFIG_KEYS, DEFAULT_CONFIG, SCHEMA, checkConsistency, makeConfig, parseValue, type Config } from '../../src/config/config';
 import {
   DEFAULT_UI,
   MAX_FRAGMENT_CHARS,
@@ -218,7 +218,33 @@ describe('URL fragment: bad input gives specific issues, never an exception', ()
     for (let n = 0; n <= frag.length; n++) check(frag.slice(0, n));
   });
 
-  it('2000 random fragments decode without throwing', () => {
+  /**
+   * Every config field of a fragment either took effect (the config holds its parsed value) or
+   * has an issue naming it; every unknown field is reported. Nothing is dropped silently.
+   */
+  const explained = (frag: string, out: ReturnType<typeof decodeState>) => {
+    const seen = new Set<string>();
+    let unknown = 0;
+    for (const pair of frag.slice(1).split('&').filter((p) => p !== '')) {
+      const eq = pair.indexOf('=');
+      if (eq < 0) continue;
+      let key: string, raw: string;
+      try {
+        key = decodeURIComponent(pair.slice(0, eq));
+        raw = decodeURIComponent(pair.slice(eq + 1));
+      } catch {
+        continue;
+      }
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if ((CONFIG_KEYS as string[]).includes(key)) {
+        if (!out.issues.some((i) => i.key === key)) expect(out.state.config[key as keyof Config], `${key}=${raw}`).toEqual(parseValue(key as keyof Config, raw));
+      } else if (!(UI_KEYS as string[]).includes(key) && key !== 'v' && !key.startsWith('r.')) unknown++;
+    }
+    expect(out.issues.filter((i) => i.message.startsWith('unknown field')).length, frag).toBe(unknown);
+  };
+
+  it('2000 random fragments decode without throwing, and every field applies or is reported', () => {
     const r = rng(99);
     const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789=&%,._-#+:;/?~![]{}"\'\\ \u00e9\u4e2d\u0000';
     const keys = [...CONFIG_KEYS, ...UI_KEYS, 'v', 'r.dev', 'r.sgd', 'r.timing', '__proto__'];
@@ -232,7 +258,7 @@ describe('URL fragment: bad input gives specific issues, never an exception', ()
         for (let c = 0; c < len; c++) v += alphabet[Math.floor(r() * alphabet.length)];
         s += (j ? '&' : '') + k + (r() < 0.9 ? '=' : '') + v;
       }
-      check(s);
+      explained(s, check(s));
     }
   });
 });

@@ -8,6 +8,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodeState } from '../../src/config/url';
 import { criteoText } from '../helpers/criteo';
 import { decodeSafetensors } from '../../src/engine/safetensors';
+import { STAGES } from '../../src/engine/types';
+import { fmtMs } from '../../src/ui/format';
 import { launchChromium, startLab, type Lab } from './server';
 
 const SHOTS = 'test-results/screenshots';
@@ -130,6 +132,23 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await expect
       .poll(async () => Number(await page.locator('run-controls').getAttribute('data-steps')), { timeout: WAIT.timeout, interval: 200 })
       .toBeGreaterThanOrEqual(pausedAt + 25);
+    // the page stays responsive while training: it renders frames and the run is still going
+    const frames = await page.evaluate(
+      () => new Promise<number>((res) => {
+        let n = 0;
+        const f = () => (++n === 10 ? res(n) : requestAnimationFrame(f));
+        requestAnimationFrame(f);
+      }),
+    );
+    expect(frames).toBe(10);
+    expect(await page.locator('run-controls').getAttribute('data-status')).toBe('running');
+    // the progress bar follows the steps, with a rate and the time left while running
+    const stats = await page.locator('run-controls .stats').innerText();
+    expect(stats).toMatch(/[\d.]+\s*steps\/s/);
+    expect(stats).toMatch(/left/);
+    const bar = page.locator('run-controls [role="progressbar"]');
+    expect(await bar.getAttribute('aria-valuemax')).toBe('5000');
+    expect(Number(await bar.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(pausedAt + 25);
     await page.locator('#stop').click();
     await until(page, 'run-controls[data-status="stopped"]');
     await page.locator('input[name="steps"]').fill('20');
@@ -234,6 +253,11 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await reader.locator('#shared-card').waitFor();
     expect(await reader.locator('[data-shared-device]').innerText()).toMatch(/swiftshader/i);
     expect(await reader.locator('#stages-table tr[data-from="sender"]').count()).toBe(4);
+    // the sender's own medians, as sent in the link
+    for (const [algo, r] of Object.entries(sent.results!.algos)) {
+      const cells = await reader.locator(`#stages-table tr[data-from="sender"][data-algo="${algo}"] td`).allInnerTexts();
+      expect(cells.slice(1)).toEqual([...STAGES.map((st) => fmtMs(r!.stageMs[st])), fmtMs(r!.stepMs)]);
+    }
     await reader.locator('#run-here').click();
     await until(reader, '#stages-table tr[data-from="here"][data-algo="lazydp-exact"]');
     await reader.waitForSelector('#run-here:not([disabled])', WAIT);
@@ -326,6 +350,24 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     const [dl] = await Promise.all([p.waitForEvent('download'), p.locator('#download-model').click()]);
     const { metadata } = decodeSafetensors(new Uint8Array(readFileSync((await dl.path())!)));
     expect(metadata).toMatchObject({ sampling: 'shuffle', accounting: 'rdp-poisson-not-guaranteed', epsilon_guaranteed: 'false' });
+    await p.close();
+  }, LONG);
+
+  it('Reset discards the unfinished run and its model; Train starts afresh', async () => {
+    const p = await open(SMALL + '&algo=lazydp');
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
+    await p.locator('nav button[data-view="train"]').click();
+    await p.locator('#runs-table tr[data-algo="lazydp"]').waitFor();
+    await p.waitForSelector('#download-model:not([disabled])');
+    await p.locator('#reset').click();
+    await until(p, 'run-controls[data-status="idle"][data-steps="0"]');
+    expect(await p.locator('#runs-table').count()).toBe(0);
+    expect(await p.locator('#download-model').isDisabled()).toBe(true);
+    expect(await p.locator('#reset').isDisabled()).toBe(true);
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
+    expect(await p.locator('#runs-table tr[data-algo="lazydp"]').count()).toBe(1);
     await p.close();
   }, LONG);
 
