@@ -1,6 +1,6 @@
 // The one configuration object: defaults are valid, every bad value is an error naming its key.
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, makeConfig, makeConfigLenient, lrAt } from '../../src/config/config';
+import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, SCHEMA, makeConfig, makeConfigLenient, lrAt, parseValue, type Config } from '../../src/config/config';
 
 function keyOf(fn: () => unknown): string | undefined {
   try {
@@ -21,8 +21,41 @@ describe('config', () => {
     ['bottom', new Array(9).fill(4)], ['lr', -1], ['lr', NaN], ['steps', 0], ['seed', '-3'], ['seed', '18446744073709551616'],
     ['zipf', 9], ['algo', 'adam'], ['sigma', -1], ['clip', 0], ['clipping', 'none'], ['delta', 1], ['sampling', 'x'],
     ['datasetSize', 0], ['noiseKernel', 'both'], ['interaction', 'cross'],
+    ['dense', 0], ['dense', 1.5], ['top', [32, 0]], ['top', new Array(9).fill(4)], ['lrSchedule', 'linear'],
+    ['dataSeed', -1], ['dataSeed', 2 ** 32], ['targetEpsilon', -0.5], ['evalSize', -1], ['evalEvery', 2.5],
+    ['tableOptimizer', 'rmsprop'], ['weightDecay', -0.1], ['weightDecay', 2], ['memoryLimit', 0], ['memoryLimit', 'lots'],
   ];
   for (const [k, v] of bad) it(`rejects ${k} = ${JSON.stringify(v)} naming the key`, () => expect(keyOf(() => makeConfig({ [k]: v }))).toBe(k));
+  it('every key of the schema has at least one bad value above', () => {
+    const covered = new Set(bad.map(([k]) => k));
+    expect(CONFIG_KEYS.filter((k) => !covered.has(k))).toEqual([]);
+  });
+  it('lenient parsing reports each bad value under its key and keeps the default', () => {
+    for (const [k, v] of bad) {
+      const { config, errors } = makeConfigLenient({ [k]: v });
+      expect(errors.map((e) => e.key)).toEqual([k]);
+      expect(config[k as keyof Config]).toEqual(DEFAULT_CONFIG[k as keyof Config]);
+    }
+  });
+  it('every numeric bound of the schema is enforced, naming the key, and the bounds themselves parse', () => {
+    for (const k of CONFIG_KEYS) {
+      const spec = SCHEMA[k];
+      if (spec.kind !== 'int' && spec.kind !== 'num' && spec.kind !== 'intlist') continue;
+      const wrap = (n: number) => (spec.kind === 'intlist' ? [n] : n);
+      // just outside: the next integer, or a relative 1e-6 (an absolute 1e-6 at 0) for numbers
+      const below = (n: number) => (spec.kind !== 'num' ? n - 1 : n > 0 ? n * (1 - 1e-6) : n - 1e-6);
+      const above = (n: number) => (spec.kind !== 'num' ? n + 1 : n > 0 ? n * (1 + 1e-6) : n + 1e-6);
+      if (spec.min !== undefined) {
+        expect(keyOf(() => parseValue(k, wrap(below(spec.min!)))), `${k} below min`).toBe(k);
+        expect(parseValue(k, wrap(spec.min))).toEqual(wrap(spec.min));
+      }
+      if (spec.max !== undefined) {
+        expect(keyOf(() => parseValue(k, wrap(above(spec.max!)))), `${k} above max`).toBe(k);
+        expect(parseValue(k, wrap(spec.max))).toEqual(wrap(spec.max));
+      }
+      if (spec.kind !== 'num') expect(keyOf(() => parseValue(k, wrap(spec.min! + 0.5))), `${k} non-integer`).toBe(k);
+    }
+  });
   it('rejects unknown and inherited keys', () => {
     expect(keyOf(() => makeConfig({ dimension: 4 }))).toBe('dimension');
     expect(keyOf(() => makeConfig(JSON.parse('{"__proto__": 1}')))).toBe('__proto__');
@@ -55,5 +88,12 @@ describe('config', () => {
   });
   it('every key has help text', () => {
     expect(CONFIG_KEYS.length).toBeGreaterThan(20);
+    for (const k of CONFIG_KEYS) {
+      const help: unknown = SCHEMA[k].help;
+      expect(typeof help, k).toBe('string');
+      expect((help as string).trim().length, `help of ${k}`).toBeGreaterThan(0);
+    }
+    // and every key has a default
+    expect(Object.keys(DEFAULT_CONFIG).sort()).toEqual([...CONFIG_KEYS].sort());
   });
 });
