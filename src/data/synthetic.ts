@@ -1,6 +1,8 @@
 // Synthetic click data with a planted teacher, so that loss and AUC mean something:
-// - rows of table t are drawn with Zipf popularity P(rank k) ~ 1 / k^s (s = 0: uniform), ranks
-//   mapped to rows by a fixed bijection so popular rows are spread over the table;
+// - rows of table t are drawn with Zipf-like popularity: a power law x^-s on [1, R+1) floored
+//   to ranks, so P(rank k) = integral of x^-s over [k, k+1) ~ (k + 1/2)^-s, Zipf's law in the
+//   tail (s = 0: uniform); O(1) inversion for any R. Ranks are mapped to rows by a fixed
+//   bijection so popular rows are spread over the table;
 // - dense features ~ N(0, 1);
 // - label ~ Bernoulli(sigmoid(teacher logit)), teacher logit = w . x + row effects of the bag
 //   (beta_t[r] ~ N(0, 1), hashed from (t, r) so huge tables cost no memory) + bias.
@@ -75,7 +77,7 @@ export function makeSynthetic(c: Config): SyntheticData {
     L = c.pooling;
   const w = Array.from({ length: F }, () => rng.normal() / Math.sqrt(F));
   const maps = rows.map((R, t) => rankToRow(R, c.dataSeed, t));
-  const make = (n: number): Dataset => {
+  const make = (n: number, rng: Rng): Dataset => {
     const dense = new Float32Array(n * F);
     const idx = rows.map(() => new Uint32Array(n * L));
     const labels = new Float32Array(n);
@@ -100,7 +102,9 @@ export function makeSynthetic(c: Config): SyntheticData {
     }
     return { n, F, T, L, dense, idx, labels, prob };
   };
-  return { train: make(c.datasetSize), eval: make(c.evalSize), rows, source: 'synthetic' };
+  // the held-out split has its own stream: the same examples whatever datasetSize is, so runs
+  // that vary the dataset size (and so q) are scored on one held-out set
+  return { train: make(c.datasetSize, rng), eval: make(c.evalSize, new Rng((c.dataSeed ^ 0x5bd1e995) >>> 0)), rows, source: 'synthetic' };
 }
 
 /** Area under the ROC curve (ties count one half). */
@@ -121,5 +125,7 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): numbe
   }
   const neg = n - pos;
   if (pos === 0 || neg === 0) return 0.5;
+  // a diverged model (NaN scores) has no ranking: say so rather than report a plausible number
+  for (let i = 0; i < n; i++) if (Number.isNaN(scores[i])) return NaN;
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
