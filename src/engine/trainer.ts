@@ -149,7 +149,15 @@ export class Trainer {
   readonly maxBatch: number;
   readonly log: LogPoint[] = [];
   stepsDone = 0;
-  overflowBatches = 0;
+  // steps whose Poisson batch was truncated; a set, since a batch is sampled again after it
+  // leaves the cache (tests, the teaching view) and LazyDP samples batch s+1 during step s
+  private overflowSteps = new Set<number>();
+  /** trained batches where Poisson sampling drew more than maxBatch (see sampling docs) */
+  get overflowBatches(): number {
+    let n = 0;
+    for (const s of this.overflowSteps) if (s <= this.stepsDone) n++;
+    return n;
+  }
   teacherAuc: number | undefined;
 
   private key: Key;
@@ -521,7 +529,7 @@ export class Trainer {
       else {
         b = poissonBatch(this.key, s, c.datasetSize, c.batch / c.datasetSize);
         if (b.length > this.maxBatch) {
-          this.overflowBatches++;
+          this.overflowSteps.add(s);
           b = truncateBatch(this.key, s, b, this.maxBatch);
         }
       }

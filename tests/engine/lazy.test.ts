@@ -154,6 +154,47 @@ describe('lazydp (aggregated draws) against dpsgd, noise dominating', () => {
     lazy.t.destroy();
   });
 
+  it('pending noise: what a flush adds to a row k steps behind has variance k s^2, and matches eager noise (two-sample)', async () => {
+    const over = { tables: [400], dim: 16, steps: 40, lr: 0.05, clip: 0.05, sigma: 40, datasetSize: 512, batch: 32, pooling: 4, zipf: 0.5 };
+    const k = 20;
+    const eager = await trained({ ...over, algo: 'dpsgd' }, k);
+    const t = await Trainer.create(device, makeConfig({ ...BASE, ...over, algo: 'lazydp' }));
+    await t.run(k); // k < steps: nothing flushed yet
+    const c = t.config;
+    const s = (c.lr / c.batch) * t.sigma * c.clip;
+    // the table as stored, pending noise not yet added (readRows would flush first)
+    const raw = new Float32Array(await t['readSpan'](0, 'E', 16, 0, 400));
+    const H = await t.readHistory(0, 0, 400);
+    const flushed = await t.readRows(0, 0, 400);
+    const pendingZ: number[] = [];
+    const byGap = new Map<string, number[]>();
+    for (let r = 0; r < 400; r++) {
+      const gap = k - H[r];
+      for (let d = 0; d < 16; d++) {
+        const added = flushed[r * 16 + d] - raw[r * 16 + d];
+        if (gap === 0) expect(added).toBe(0); // nothing pending, nothing added
+        else {
+          const z = added / (s * Math.sqrt(gap));
+          pendingZ.push(z);
+          const g = gap <= 2 ? '1-2 steps' : gap <= 6 ? '3-6 steps' : '7 or more steps';
+          if (!byGap.has(g)) byGap.set(g, []);
+          byGap.get(g)!.push(z);
+        }
+      }
+    }
+    expect(byGap.size).toBe(3);
+    for (const [g, xs] of byGap) {
+      const v = xs.reduce((a, x) => a + x * x, 0) / xs.length;
+      expect(xs.length, g).toBeGreaterThan(300);
+      expect(Math.abs(v - 1), `${g}: variance ${v} over ${xs.length} values`).toBeLessThan(4.5 * Math.sqrt(2 / xs.length) + 0.02);
+    }
+    // eager DP-SGD's noise over the same k steps, per value, on the same scale
+    const ze = Array.from(eager.model[0].data, (v, i) => (v - eager.init[0].data[i]) / (s * Math.sqrt(k)));
+    expect(ks(pendingZ, ze)).toBeLessThan(1.95 * Math.sqrt(1 / pendingZ.length + 1 / ze.length));
+    eager.t.destroy();
+    t.destroy();
+  });
+
   it('before a flush rows do have noise pending; readRows and evaluate flush it', async () => {
     const t = await Trainer.create(device, makeConfig({ ...BASE, algo: 'lazydp', steps: 30 }));
     await t.run(10);
