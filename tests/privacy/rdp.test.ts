@@ -69,6 +69,14 @@ describe('RDP values', () => {
     for (let i = 0; i < 5; i++) expect(rel(r[i], expected[i])).toBeLessThan(1e-4);
     expect(r[5]).toBe(Infinity);
   });
+  it('order 2 (the issue lists it; dp_accounting does not): the closed form 50 log(1 + q^2 (e^(1/sigma^2) - 1))', () => {
+    // for integer orders the subsampled-Gaussian RDP is a finite binomial sum; at order 2 it is
+    // log((1-q)^2 + 2q(1-q) + q^2 e^(1/sigma^2)) per step
+    const want = 50 * Math.log1p(0.01 ** 2 * Math.expm1(1 / 2.5 ** 2));
+    expect(rel(computeRdp(0.01, 2.5, 50, [2])[0], want)).toBeLessThan(1e-9);
+    expect(want).toBeGreaterThan(6.5007e-4); // between the orders 1.5 and 2.5 above, as RDP grows with order
+    expect(want).toBeLessThan(1.0854e-3);
+  });
   it('TF Privacy rdp_accountant_test test_compute_rdp_sequence (abs 1e-5)', () => {
     const expected = [0.00065, 0.001085, 0.00218075, 0.023846, 167.416307];
     const r = computeRdp(0.01, 2.5, 50, orders);
