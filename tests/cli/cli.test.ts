@@ -20,7 +20,35 @@ beforeAll(() => {
   execFileSync('node', ['scripts/build-cli.mjs', '--quiet'], { cwd: root });
 });
 
+// The official safetensors reader (Python), where one is installed (PYTHON=... or python3); CI
+// has none, so there the project's own strict reader stands alone.
+const PY = process.env.PYTHON ?? 'python3';
+const hasPySafetensors = spawnSync(PY, ['-c', 'import safetensors, numpy'], { encoding: 'utf8' }).status === 0;
+
 describe('cli train --export', () => {
+  it.skipIf(!hasPySafetensors)('the official safetensors reader (Python) loads the export: names, shapes, values, metadata', () => {
+    const file = path.join(dir, 'official.safetensors');
+    const r = cli(['train', ...TINY, '--algo', 'lazydp', '--seed', '3', '--json', '--export', file]);
+    expect(r.code, r.err).toBe(0);
+    const py = spawnSync(PY, ['-c', `
+import json, sys
+from safetensors import safe_open
+with safe_open(sys.argv[1], "np") as f:
+    print(json.dumps({"meta": f.metadata(), "t": {k: {"shape": list(f.get_tensor(k).shape), "dtype": str(f.get_tensor(k).dtype), "sum": float(f.get_tensor(k).astype("float64").sum())} for k in f.keys()}}))
+`, file], { encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const got = JSON.parse(py.stdout);
+    const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+    expect(got.meta).toEqual(metadata);
+    expect(Object.keys(got.t).sort()).toEqual([...tensors.keys()].sort());
+    for (const [name, tsr] of tensors) {
+      expect(got.t[name].shape, name).toEqual(tsr.shape);
+      expect(got.t[name].dtype).toBe('float32');
+      expect(got.t[name].sum).toBeCloseTo(Array.from(tsr.data).reduce((a, v) => a + v, 0), 9);
+    }
+  });
+
+
   for (const algo of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact']) {
     it(`${algo}: JSON result and a safetensors file with the run's metadata`, () => {
       const file = path.join(dir, `${algo}.safetensors`);
