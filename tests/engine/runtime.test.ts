@@ -257,3 +257,21 @@ describe('Poisson overflow policy in the engine', () => {
     });
   }
 });
+
+describe('where noise time shows up in the per-stage timing', () => {
+  it("fused noise has no 'noise' pass (it is inside update); unfused samples in its own timed 'noise' pass", async () => {
+    const stageOf = async (noiseKernel: 'fused' | 'unfused') => {
+      const t = await Trainer.create(device, makeConfig({ ...TINY, algo: 'dpsgd', noiseKernel }));
+      await t.run(6);
+      const s = t.summary();
+      t.destroy();
+      return s;
+    };
+    const fused = await stageOf('fused');
+    const unfused = await stageOf('unfused');
+    expect(fused.timing).toBe('gpu-timestamp');
+    expect(fused.stageMedianMs.noise).toBe(0);
+    expect(unfused.stageMedianMs.noise).toBeGreaterThan(0);
+    expect(fused.stageMedianMs.update).toBeGreaterThan(0);
+  });
+});
