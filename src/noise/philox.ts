@@ -70,7 +70,10 @@ export type Key = readonly [number, number];
 
 /** seed (u64) -> key = (low 32 bits, high 32 bits). */
 export function seedToKey(seed: bigint | string | number): Key {
-  const s = BigInt(seed) & ((1n << 64n) - 1n);
+  const s = BigInt(seed);
+  // wrapping would quietly give two seeds one key: refuse (the config already does, this guards
+  // every other caller)
+  if (s < 0n || s >= 1n << 64n) throw new RangeError(`seed must be an unsigned 64-bit integer, got ${String(seed)}`);
   return [Number(s & 0xffffffffn), Number(s >> 32n)];
 }
 

@@ -175,7 +175,7 @@ describe('seed layout', () => {
     expect(seedToKey(7n)).toEqual([7, 0]);
   });
 
-  it('a seed above 2^64 - 1 is rejected by the config (seedToKey itself wraps it modulo 2^64)', () => {
+  it('a seed above 2^64 - 1 or below 0 is rejected, by the config and by seedToKey', () => {
     for (const seed of ['18446744073709551616', '99999999999999999999', '-1', '1.5', '0x10', '']) {
       let err: unknown;
       try {
@@ -188,8 +188,9 @@ describe('seed layout', () => {
     }
     expect(makeConfig({ ...TINY, seed: '18446744073709551615' }).seed).toBe('18446744073709551615');
     expect(makeConfig({ ...TINY, seed: '007' }).seed).toBe('7');
-    // not rejected below the config: the engine relies on the config check
-    expect(seedToKey('18446744073709551616')).toEqual([0, 0]);
+    // and below the config too: two seeds never share a key by wrapping
+    expect(() => seedToKey('18446744073709551616')).toThrow(RangeError);
+    expect(() => seedToKey(-1)).toThrow(RangeError);
   });
 
   it('the trainer samples with that key: seed 2^32 is key (0, 1), not (1, 0)', async () => {
