@@ -148,7 +148,11 @@ with safe_open(sys.argv[1], "np") as f:
     }
     const bench = cli(['bench', ...TINY, '--algos', 'dpsgd', '--steps', '3', '--shard-rows', '16', '--json']);
     expect(bench.code, bench.err).toBe(0);
-    expect(JSON.parse(bench.out.trim().split('\n').pop()!).results[0].shards).toEqual([3, 3]); // bench shares 70 rows as 35 + 35
+    const res = JSON.parse(bench.out.trim().split('\n').pop()!).results[0];
+    expect(res.shards).toEqual([3, 3]); // bench shares 70 rows as 35 + 35
+    // eager DP-SGD's dense pass: 70 rows x dim 4 x 4 bytes, read and written in noise + update
+    expect(res.tableBytes).toBe(70 * 4 * 4);
+    expect(res.densePassGBps).toBeCloseTo((2 * res.tableBytes) / ((res.stageMedianMs.noise + res.stageMedianMs.update) * 1e6), 9);
     expect(cli(['bench', '--shard-rows', 'x']).err).toMatch(/shard-rows: needs a whole number/);
   });
 
