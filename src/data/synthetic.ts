@@ -1,7 +1,6 @@
 // Synthetic click data with a planted teacher, so that loss and AUC mean something:
-// - rows of table t are drawn with Zipf-like popularity: a power law x^-s on [1, R+1) floored
-//   to ranks, so P(rank k) = integral of x^-s over [k, k+1) ~ (k + 1/2)^-s, Zipf's law in the
-//   tail (s = 0: uniform); O(1) inversion for any R. Ranks are mapped to rows by a fixed
+// - rows of table t are drawn with Zipf popularity P(rank k) = k^-s / sum_j j^-s (1-based k;
+//   s = 0: uniform), exact, by rejection-inversion; ranks are mapped to rows by a fixed
 //   bijection so popular rows are spread over the table;
 // - dense features ~ N(0, 1);
 // - label ~ Bernoulli(sigmoid(teacher logit)), teacher logit = w . x + row effects of the bag
@@ -33,16 +32,35 @@ export interface LabData {
 
 export type SyntheticData = LabData;
 
-/** Inverse CDF of a bounded continuous Zipf/Pareto on [1, R+1): a rank in [0, R). */
-export function zipfRank(u: number, R: number, s: number): number {
-  let x: number;
-  if (s === 0) x = 1 + u * R;
-  else if (Math.abs(s - 1) < 1e-9) x = Math.exp(u * Math.log(R + 1));
-  else {
-    const a = 1 - s;
-    x = Math.pow(1 + u * (Math.pow(R + 1, a) - 1), 1 / a);
-  }
-  return Math.min(R - 1, Math.max(0, Math.floor(x) - 1));
+// log1p(x)/x and expm1(x)/x, continuous through 0
+const log1pOverX = (x: number) => (Math.abs(x) > 1e-8 ? Math.log1p(x) / x : 1 - x * (0.5 - x * (1 / 3 - 0.25 * x)));
+const expm1OverX = (x: number) => (Math.abs(x) > 1e-8 ? Math.expm1(x) / x : 1 + x * 0.5 * (1 + (x / 3) * (1 + 0.25 * x)));
+
+/**
+ * A sampler of Zipf ranks in [0, R): P(rank k) = (k+1)^-s / sum_j j^-s exactly (s = 0:
+ * uniform), by rejection-inversion (Hörmann & Derflinger 1996, the method of Apache Commons
+ * RNG's RejectionInversionZipfSampler): O(1) per draw for any R, one uniform per try, few tries.
+ */
+export function zipfSampler(R: number, s: number): (next: () => number) => number {
+  if (s === 0 || R === 1) return (next) => Math.min(R - 1, Math.floor(next() * R));
+  const h = (x: number) => Math.exp(-s * Math.log(x));
+  // H(x) = (x^(1-s) - 1) / (1-s), an antiderivative of h; Hinv its inverse
+  const H = (x: number) => {
+    const lx = Math.log(x);
+    return expm1OverX((1 - s) * lx) * lx;
+  };
+  const Hinv = (x: number) => Math.exp(log1pOverX(Math.max(-1, x * (1 - s))) * x);
+  const hx1 = H(1.5) - 1;
+  const hN = H(R + 0.5);
+  const sv = 2 - Hinv(H(2.5) - h(2));
+  return (next) => {
+    for (;;) {
+      const u = hN + next() * (hx1 - hN);
+      const x = Hinv(u);
+      const k = Math.min(R, Math.max(1, Math.floor(x + 0.5)));
+      if (k - x <= sv || u >= H(k + 0.5) - h(k)) return k - 1;
+    }
+  };
 }
 
 function gcd(a: number, b: number): number {
@@ -77,7 +95,9 @@ export function makeSynthetic(c: Config): SyntheticData {
     L = c.pooling;
   const w = Array.from({ length: F }, () => rng.normal() / Math.sqrt(F));
   const maps = rows.map((R, t) => rankToRow(R, c.dataSeed, t));
+  const zipf = rows.map((R) => zipfSampler(R, c.zipf));
   const make = (n: number, rng: Rng): Dataset => {
+    const next = () => rng.next();
     const dense = new Float32Array(n * F);
     const idx = rows.map(() => new Uint32Array(n * L));
     const labels = new Float32Array(n);
@@ -91,7 +111,7 @@ export function makeSynthetic(c: Config): SyntheticData {
       }
       for (let t = 0; t < T; t++) {
         for (let l = 0; l < L; l++) {
-          const r = maps[t](zipfRank(rng.next(), rows[t], c.zipf));
+          const r = maps[t](zipf[t](next));
           idx[t][i * L + l] = r;
           logit += (1.5 / Math.sqrt(T * L)) * rowEffect(c.dataSeed, t, r);
         }

@@ -4,20 +4,18 @@
 // still sized from the sample sizes (about 5 standard deviations) so that they mean something.
 import { describe, expect, it } from 'vitest';
 import { makeConfig, type Config } from '../../src/config/config';
-import { auc, makeSynthetic, rankToRow, rowEffect, zipfRank, type Dataset } from '../../src/data/synthetic';
+import { auc, makeSynthetic, rankToRow, rowEffect, zipfSampler, type Dataset } from '../../src/data/synthetic';
+import { Rng } from '../../src/data/rng';
 
 function cfg(over: Partial<Config>): Config {
   return makeConfig({ batch: 16, evalSize: 0, ...over });
 }
 
-/**
- * Rank probabilities (0-based rank k) of what zipfRank samples: a continuous density ~ x^-s on
- * [1, R+1) floored, so P(k) = (G(k+2) - G(k+1)) / (G(R+1) - G(1)) with G' = x^-s.
- */
+/** The Zipf pmf over 0-based ranks: P(k) = (k+1)^-s / sum_j j^-s. */
 function rankPmf(R: number, s: number): number[] {
-  const G = (x: number) => (s === 0 ? x : Math.abs(s - 1) < 1e-12 ? Math.log(x) : Math.pow(x, 1 - s) / (1 - s));
-  const Z = G(R + 1) - G(1);
-  return Array.from({ length: R }, (_, k) => (G(k + 2) - G(k + 1)) / Z);
+  let Z = 0;
+  for (let j = 1; j <= R; j++) Z += j ** -s;
+  return Array.from({ length: R }, (_, k) => (k + 1) ** -s / Z);
 }
 
 /** Pearson chi-square of counts against probabilities. */
@@ -98,7 +96,8 @@ describe('synthetic data: Zipf row popularity per table', () => {
         // and, more pointedly, the head: rank 1 over rank 2 (1-based). log(c1/c2) has standard
         // deviation about sqrt(1/c1 + 1/c2) (delta method), so allow 5 of those.
         const ratio = byRank[0] / byRank[1];
-        const want = pmf[0] / pmf[1];
+        const want = 2 ** s; // Zipf's law at the head, exactly
+        expect(pmf[0] / pmf[1]).toBeCloseTo(want, 12);
         const sd = Math.sqrt(1 / byRank[0] + 1 / byRank[1]);
         expect(Math.abs(Math.log(ratio / want))).toBeLessThan(5 * sd);
         // the most popular row really is rank 0, and counts fall with rank over the head
@@ -108,18 +107,29 @@ describe('synthetic data: Zipf row popularity per table', () => {
     });
   }
 
-  it('in the tail the pmf decays as the Zipf law 1/k^s', () => {
-    // What zipfRank samples is a floored continuous Pareto: P(rank k) ~ (k + 1/2)^-s, which is the
-    // Zipf law 1/k^s asymptotically (not at the head: see the rank-1/rank-2 check above).
-    const s = 1.3;
-    const pmf = rankPmf(100_000, s);
-    for (const k of [1000, 5000]) expect(pmf[k - 1] / pmf[2 * k - 1]).toBeCloseTo(2 ** s, 2);
-    // and zipfRank is the inverse CDF of that pmf: the u at each rank boundary lands on that rank
-    let cdf = 0;
-    for (let k = 0; k < 20; k++) {
-      expect(zipfRank(cdf + 1e-9, 100_000, s)).toBe(k);
-      cdf += pmf[k];
-      expect(zipfRank(cdf - 1e-9, 100_000, s)).toBe(k);
+  it('the sampler is exact for any table size: head, tail and exponents below 1', () => {
+    for (const [R, s] of [[3, 2.5], [7, 0.5], [100_000, 1.3], [2 ** 31 - 1, 1.05]] as const) {
+      const z = zipfSampler(R, s);
+      const rng = new Rng(11);
+      const N = 200_000;
+      const K = Math.min(R, 12); // ranks 0 .. K-1, then the rest lumped together
+      const counts = new Float64Array(K + 1);
+      for (let i = 0; i < N; i++) {
+        const k = z(() => rng.next());
+        expect(Number.isInteger(k) && k >= 0 && k < R).toBe(true);
+        counts[Math.min(k, K)]++;
+      }
+      // the pmf of the first K ranks, the tail's mass by the Euler-Maclaurin sum for huge R
+      let Z = 0;
+      if (R <= 1e6) for (let j = 1; j <= R; j++) Z += j ** -s;
+      else {
+        for (let j = 1; j < 1e6; j++) Z += j ** -s;
+        Z += (R ** (1 - s) - 1e6 ** (1 - s)) / (1 - s) + (1e6 ** -s + R ** -s) / 2;
+      }
+      const p = Array.from({ length: K }, (_, k) => (k + 1) ** -s / Z);
+      const rest = 1 - p.reduce((a, b) => a + b, 0);
+      const probs = rest > 1e-12 ? [...p, rest] : p;
+      expect(chiSquare(counts.subarray(0, probs.length), probs), `R ${R}, s ${s}`).toBeLessThan(chiSquareBound(probs.length - 1));
     }
   });
 
