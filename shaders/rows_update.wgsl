@@ -24,3 +24,20 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
   if (rl >= u.rows) { return; }
   E[rl * u.D + d] -= st.lr * st.invB * rowGrad[p * u.D + d];
 }
+
+// Dense optimizers (shaders/table_optim.wgsl) need the rows' gradients in place: scatter each
+// unique row's summed gradient into G (cleared by the optimizer pass after use).
+@group(0) @binding(5) var<storage, read_write> G: array<f32>;
+
+@compute @workgroup_size(64)
+fn scatter(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = g.x + g.y * nw.x * 64u;
+  if (i >= u.n * u.D) { return; }
+  let p = i / u.D;
+  let d = i % u.D;
+  let r = keys[p];
+  if (r == INVALID || (p > 0u && keys[p - 1u] == r)) { return; }
+  let rl = r - u.rowStart;
+  if (rl >= u.rows) { return; }
+  G[rl * u.D + d] = rowGrad[p * u.D + d];
+}

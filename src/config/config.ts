@@ -96,8 +96,12 @@ export const SCHEMA: { [K in keyof Config]: KeySpec } = {
   evalSize: { kind: 'int', min: 0, max: 10_000_000, help: 'held-out examples' },
   evalEvery: { kind: 'int', min: 0, max: 10_000_000, help: 'steps between held-out evaluations (0 = end only)' },
   noiseKernel: { kind: 'enum', values: NOISE_KERNELS, help: 'fused (sample and write in one pass) or unfused' },
-  tableOptimizer: { kind: 'enum', values: TABLE_OPTIMIZERS, help: 'optimizer of the embedding tables' },
-  weightDecay: { kind: 'num', min: 0, max: 1, help: 'weight decay on the embedding tables' },
+  tableOptimizer: {
+    kind: 'enum',
+    values: TABLE_OPTIMIZERS,
+    help: 'optimizer of the embedding tables: sgd (sparse, touched rows only), momentum (0.9) or adam (0.9, 0.999): dense, every row every step; sgd and dpsgd only',
+  },
+  weightDecay: { kind: 'num', min: 0, max: 1, help: 'L2 weight decay on the embedding tables (dense: every row every step); sgd and dpsgd only' },
   memoryLimit: { kind: 'num', min: 1 / 64, max: 4096, help: 'GPU memory the run may allocate, in GiB: WebGPU does not report how much the device has, so raise it on a big GPU' },
 };
 
@@ -211,9 +215,6 @@ export function checkConsistency(c: Config): void {
     if (c.weightDecay > 0)
       throw new ConfigError('weightDecay', `${c.algo} cannot use weight decay on the tables: it touches every row every step; use dpsgd or weightDecay=0`);
   }
-  if (c.tableOptimizer !== 'sgd')
-    throw new ConfigError('tableOptimizer', `${c.tableOptimizer} on tables is not implemented yet; only sgd`);
-  if (c.weightDecay > 0) throw new ConfigError('weightDecay', 'weight decay on tables is not implemented yet');
   if (c.sampling === 'shuffle' && c.batch > c.datasetSize)
     throw new ConfigError('batch', `a shuffled batch (${c.batch}) cannot exceed datasetSize (${c.datasetSize})`);
   if (c.batch > c.datasetSize) throw new ConfigError('batch', `batch (${c.batch}) exceeds datasetSize (${c.datasetSize})`);

@@ -5,7 +5,7 @@
 import { type Config, isPrivate } from '../config/config';
 import { modelLayout } from './model';
 import { sortSize } from '../kernels/sort';
-import { maxBatchFor, isLazy } from './batch';
+import { maxBatchFor, isLazy, denseTableState } from './batch';
 
 export interface Limits { maxBufferSize: number; maxStorageBufferBindingSize: number }
 
@@ -48,6 +48,7 @@ export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: n
   const N = sortSize(B * lay.L);
   const lazy = isLazy(c);
   const unfused = c.algo === 'dpsgd' && c.noiseKernel === 'unfused';
+  const dense = denseTableState(c); // dense optimizer: a gradient buffer and 0-2 state buffers
   const buffers: { name: string; bytes: number }[] = [];
   const shards: number[] = [];
   const tableBytes: number[] = [];
@@ -64,6 +65,9 @@ export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: n
       add(`tables.${t}`, p.rows * lay.D * 4);
       if (lazy) add(`history.${t}`, p.rows * 4);
       if (unfused) add(`noise.${t}`, p.rows * lay.D * 4);
+      if (dense >= 0) add(`grad.${t} (dense, for ${c.tableOptimizer}${c.weightDecay > 0 ? ' + weight decay' : ''})`, p.rows * lay.D * 4);
+      if (dense >= 1) add(`m.${t} (${c.tableOptimizer} state)`, p.rows * lay.D * 4);
+      if (dense >= 2) add(`v.${t} (adam state)`, p.rows * lay.D * 4);
     });
     tableBytes.push(bytes);
     buffers.push({ name: `sort.${t}`, bytes: N * 8 * (lazy ? 2 : 1) });
@@ -92,7 +96,7 @@ export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: n
   } else if (totalBytes > limitBytes) {
     // the table that gains most from shrinking, and how many rows it may keep
     const t = tableBytes.indexOf(Math.max(...tableBytes));
-    const perRow = lay.D * 4 + (lazy ? 4 : 0) + (unfused ? lay.D * 4 : 0);
+    const perRow = lay.D * 4 + (lazy ? 4 : 0) + (unfused ? lay.D * 4 : 0) + (dense >= 0 ? (1 + dense) * lay.D * 4 : 0);
     const room = limitBytes - (totalBytes - tableBytes[t]);
     problemKey = 'tables';
     problem =

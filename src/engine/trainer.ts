@@ -6,7 +6,7 @@ import { modelLayout, initMlp, type Layout, type Layer } from './model';
 import { STAGES, type LogPoint, type RunSummary, type Stage, type StageTimes, type TimingSource } from './types';
 import { makeSynthetic, auc, type LabData, type Dataset } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
-import { makeUniform, makeDispatch, encode, grid, withLibs, checkShaders, type Dispatch } from '../kernels/program';
+import { makeUniform, makeDispatch, encode, grid, withLibs, checkShaders, uniformView, type Dispatch } from '../kernels/program';
 import { MATMUL_CODE, matmulProgram, matmulGroups, type MatmulParams, type MatmulOptions } from '../kernels/matmul';
 import { GATHER_CODE, gatherProgram, INVALID_ROW } from '../kernels/gather';
 import { LOSS_CODE, lossProgram } from '../kernels/loss';
@@ -15,13 +15,14 @@ import { INTERACTION_CODE, interactionForwardProgram, interactionBackwardProgram
 import { LAYER_NORM_CODE, BAG_NORM_CODE, CLIP_CODE, layerNormProgram, bagNormProgram, clipProgram } from '../kernels/norms';
 import { COLSUM_CODE, colsumProgram } from '../kernels/colsum';
 import { SORT_CODE, sortBuildProgram, sortGlobalProgram, sortLocalProgram, sortPlan, sortSize, SORT_BLOCK } from '../kernels/sort';
-import { SEGSUM_CODE, ROWS_UPDATE_CODE, segsumProgram, rowsUpdateProgram } from '../kernels/segsum';
+import { SEGSUM_CODE, ROWS_UPDATE_CODE, segsumProgram, rowsUpdateProgram, rowsScatterProgram } from '../kernels/segsum';
 import {
   MLP_UPDATE_CODE, TABLE_NOISE_CODE, LAZY_CODE, mlpUpdateProgram, mlpSampleProgram, tableNoiseFusedProgram,
   tableNoiseSampleProgram, tableNoiseAddProgram, lazyProgram, type NoiseMode,
 } from '../kernels/noise';
 import initCode from '../../shaders/init_table.wgsl?raw';
-import { isLazy, maxBatchFor } from './batch';
+import { isLazy, maxBatchFor, denseTableState } from './batch';
+import { TABLE_OPTIM_CODE, tableOptimProgram, optimValues } from '../kernels/optim';
 import { estimateMemory, fmtBytes, planShards } from './memory';
 import { computeEpsilon } from '../privacy/rdp';
 import { calibrateSigma } from '../privacy/calibrate';
@@ -122,6 +123,10 @@ interface Shard {
   rows: number;
   E: GPUBuffer;
   H?: GPUBuffer;
+  /** dense table optimizer: the step's row gradients scattered densely, and its state (m, v) */
+  G?: GPUBuffer;
+  M?: GPUBuffer;
+  V?: GPUBuffer;
 }
 
 interface LayerBufs {
@@ -258,8 +263,8 @@ export class Trainer {
     this.dev.queue.writeBuffer(b, offset, data.buffer, data.byteOffset, data.byteLength);
   }
 
-  private uniform(code: string, values: Record<string, unknown>): GPUBuffer {
-    const b = makeUniform(this.dev, code, 'u', values);
+  private uniform(code: string, values: Record<string, unknown>, name = 'u'): GPUBuffer {
+    const b = makeUniform(this.dev, code, name, values);
     this.owned.push(b);
     return b;
   }
@@ -281,6 +286,8 @@ export class Trainer {
 
     const dummy = this.buf(16, 'dummy');
     this.stepBuf = dev.createBuffer({ label: 'step', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    // the dense table optimizer's hyperparameters and this step's Adam bias corrections
+    if (denseTableState(c) >= 0) this.optimBuf = this.uniform(TABLE_OPTIM_CODE, optimValues(c.weightDecay, 1), 'o');
     this.owned.push(this.stepBuf);
 
     // Batch inputs: the current batch, and the next one's indices for LazyDP's lookahead.
@@ -321,7 +328,17 @@ export class Trainer {
           encode(pass, d);
           pass.end();
           dev.queue.submit([enc.finish()]);
-          return { table: t, ...p, E, H: this.lazy ? this.buf(p.rows * 4, `history.${t}${sfx}`) : undefined };
+          const dense = denseTableState(c);
+          const state = (name: string, on: boolean) => (on ? this.buf(p.rows * D * 4, `${name}.${t}${sfx}`) : undefined);
+          return {
+            table: t,
+            ...p,
+            E,
+            H: this.lazy ? this.buf(p.rows * 4, `history.${t}${sfx}`) : undefined,
+            G: state('grad', dense >= 0),
+            M: state('m', dense >= 1),
+            V: state('v', dense >= 2),
+          };
         }),
       );
     });
@@ -486,6 +503,23 @@ export class Trainer {
       if (next) this.stages.noise.push(...sortDispatches(t, this.idxNextBuf, this.maskNextBuf, next));
       shards.forEach((sh, k) => {
         const ru = this.uniform(ROWS_UPDATE_CODE, { n: N, D, rowStart: sh.rowStart, rows: sh.rows });
+        if (sh.G) {
+          // dense optimizer: scatter the rows' gradients, then one pass over every row that adds
+          // the eager noise (dpsgd), the decay and the optimizer step
+          this.stages.update.push(makeDispatch(dev, rowsScatterProgram, [ru, null, cur[t].keys, rowGrads[t], null, sh.G], grid(N * D, 64)));
+          const u = this.uniform(TABLE_OPTIM_CODE, { rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
+          let nbuf: GPUBuffer | null = null;
+          if (noiseMode === 2) {
+            nbuf = this.buf(sh.rows * D * 4, `noise.${t}${shards.length > 1 ? `[${k}]` : ''}`);
+            const nu = this.uniform(TABLE_NOISE_CODE, { rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
+            this.stages.noise.push(makeDispatch(dev, tableNoiseSampleProgram, [nu, this.stepBuf, nbuf], grid(sh.rows * quads, 64)));
+          }
+          const mode = c.algo === 'dpsgd' ? noiseMode : 0;
+          this.stages.update.push(
+            makeDispatch(dev, tableOptimProgram(c.tableOptimizer, mode), [u, this.stepBuf, this.optimBuf!, sh.E, sh.G, nbuf ?? dummy, sh.M ?? null, sh.V ?? null], grid(sh.rows * quads, 64)),
+          );
+          return;
+        }
         this.stages.update.push(makeDispatch(dev, rowsUpdateProgram, [ru, this.stepBuf, cur[t].keys, rowGrads[t], sh.E], grid(N * D, 64)));
         if (c.algo === 'dpsgd') {
           const u = this.uniform(TABLE_NOISE_CODE, { rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
@@ -515,6 +549,7 @@ export class Trainer {
     this.owned.push(this.readBuf);
   }
 
+  private optimBuf?: GPUBuffer;
   private lossSlotU!: GPUBuffer;
 
   // ---------------------------------------------------------------------------------------
@@ -569,6 +604,11 @@ export class Trainer {
     u32[4] = this.key[0];
     u32[5] = this.key[1];
     this.dev.queue.writeBuffer(this.stepBuf, 0, ab);
+    if (this.optimBuf) {
+      const v = uniformView(TABLE_OPTIM_CODE, 'o');
+      v.set(optimValues(c.weightDecay, s));
+      this.dev.queue.writeBuffer(this.optimBuf, 0, v.arrayBuffer);
+    }
   }
 
   // ---------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ export function segsumProgram(scaleMode: 0 | 1 | 2): Program {
   return { name: 'segsum', code: SEGSUM_CODE, workgroup: 64, constants: { SCALE_MODE: scaleMode } };
 }
 export const rowsUpdateProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, workgroup: 64 };
+/** The same rows written into a dense gradient buffer, for the dense table optimizers. */
+export const rowsScatterProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, entry: 'scatter', workgroup: 64 };
 
 export interface SegSumParams { n: number; L: number; D: number; offG: number; ldG: number; offScale: number; clipSq: number }
 
@@ -34,5 +36,14 @@ export function rowsUpdateRef(D: number, lrOverB: number, keys: ArrayLike<number
     const r = keys[h] - rowStart;
     if (r < 0 || r >= rows) continue;
     for (let d = 0; d < D; d++) E[r * D + d] -= lrOverB * rowGrad[h * D + d];
+  }
+}
+
+/** Scatter of each unique row's gradient into the dense `G` of one shard. */
+export function rowsScatterRef(D: number, keys: ArrayLike<number>, rowGrad: ArrayLike<number>, G: Float32Array, rowStart = 0, rows = G.length / D): void {
+  for (const h of heads(keys)) {
+    const r = keys[h] - rowStart;
+    if (r < 0 || r >= rows) continue;
+    for (let d = 0; d < D; d++) G[r * D + d] = rowGrad[h * D + d];
   }
 }

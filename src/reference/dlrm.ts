@@ -6,6 +6,7 @@ import type { Config } from '../config/config';
 import type { Layout } from '../engine/model';
 import { eagerTableNoise, mlpNoise, type Key } from '../noise/philox';
 import { applyPendingRef, type StepValues } from '../kernels/noise';
+import { tableOptimRef, type OptimState } from '../kernels/optim';
 import { INVALID_ROW } from '../kernels/gather';
 
 export interface RefModel {
@@ -14,6 +15,8 @@ export interface RefModel {
   tables: Float32Array[];
   /** LazyDP history per table */
   H: Uint32Array[];
+  /** dense table optimizer state per table (momentum and Adam's m; Adam's v), created on first use */
+  optState?: OptimState[];
 }
 
 export interface RefBatch {
@@ -186,6 +189,9 @@ export interface RefStepOptions {
   clip: number;
   clipping: Config['clipping'];
   st: StepValues;
+  /** dense table optimizer (sgd and dpsgd): default plain sparse SGD */
+  tableOptimizer?: Config['tableOptimizer'];
+  weightDecay?: number;
   /** LazyDP: unique rows of the next batch per table (lookahead); lrs/prefix indexed by step */
   nextRows?: number[][];
   lrs?: ArrayLike<number>;
@@ -233,6 +239,18 @@ export function referenceStep(lay: Layout, m: RefModel, batch: RefBatch, o: RefS
     for (let i = 0; i < sumW[li].length; i++) m.W[li][i] -= k * (sumW[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param, i, st.step) : 0));
     for (let i = 0; i < sumB[li].length; i++) m.b[li][i] -= k * (sumB[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param + 1, i, st.step) : 0));
   });
+  const opt = o.tableOptimizer ?? 'sgd',
+    wd = o.weightDecay ?? 0;
+  if ((opt !== 'sgd' || wd > 0) && (o.algo === 'sgd' || o.algo === 'dpsgd')) {
+    // dense optimizer: every row, with the eager noise inside (src/kernels/optim.ts)
+    m.optState ??= lay.rows.map((R) => ({ M: new Float32Array(R * lay.D), V: new Float32Array(R * lay.D) }));
+    for (let t = 0; t < lay.T; t++) {
+      const G = new Float32Array(lay.rows[t] * lay.D);
+      for (const [r, v] of sumE[t]) for (let d = 0; d < lay.D; d++) G[r * lay.D + d] = v[d];
+      tableOptimRef(opt, st, wd, t, lay.D, m.tables[t], G, m.optState[t], o.algo === 'dpsgd');
+    }
+    return { loss: loss / Math.max(1, n), clipped };
+  }
   for (let t = 0; t < lay.T; t++) {
     const E = m.tables[t];
     for (const [r, v] of sumE[t]) for (let d = 0; d < lay.D; d++) E[r * lay.D + d] -= k * v[d];

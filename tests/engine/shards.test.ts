@@ -68,6 +68,23 @@ describe('shard plan', () => {
     expect(estimateMemory({ ...big, memoryLimit: 0.5, tables: [rows, 1000] }, limits).fits).toBe(true);
     expect(estimateMemory({ ...big, memoryLimit: 0.5, tables: [rows + 1024, 1000] }, limits).fits).toBe(false);
   });
+
+  it('a dense table optimizer counts its gradient and state buffers, shard by shard', () => {
+    const limits = { maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27 };
+    const base = makeConfig({ tables: [2 ** 23, 1000], dim: 16, algo: 'dpsgd' });
+    const tableBytes = (2 ** 23 + 1000) * 16 * 4;
+    const plain = estimateMemory(base, limits).totalBytes;
+    for (const [over, k] of [[{ weightDecay: 0.1 }, 1], [{ tableOptimizer: 'momentum' }, 2], [{ tableOptimizer: 'adam' }, 3]] as const) {
+      const est = estimateMemory(makeConfig({ ...base, ...over }), limits);
+      expect(est.totalBytes - plain).toBe(k * tableBytes);
+      expect(Math.max(...est.buffers.map((b) => b.bytes))).toBeLessThanOrEqual(2 ** 27); // split like the table
+    }
+    // and the largest table that fits accounts for them
+    const tight = estimateMemory(makeConfig({ ...base, tableOptimizer: 'adam', memoryLimit: 1 }), limits);
+    const rows = Number(tight.problem!.match(/has ([\d,]+) rows/)![1].replace(/,/g, ''));
+    expect(estimateMemory(makeConfig({ ...base, tableOptimizer: 'adam', memoryLimit: 1, tables: [rows, 1000] }), limits).fits).toBe(true);
+    expect(estimateMemory(makeConfig({ ...base, tableOptimizer: 'adam', memoryLimit: 1, tables: [rows + 1024, 1000] }), limits).fits).toBe(false);
+  });
 });
 
 describe('training on split tables equals training on whole ones', () => {
@@ -77,6 +94,8 @@ describe('training on split tables equals training on whole ones', () => {
     ['dpsgd unfused, per-layer clipping', { algo: 'dpsgd', noiseKernel: 'unfused', clipping: 'per-layer' }],
     ['lazydp', { algo: 'lazydp' }],
     ['lazydp-exact', { algo: 'lazydp-exact' }],
+    ['sgd, momentum on tables', { algo: 'sgd', tableOptimizer: 'momentum' }],
+    ['dpsgd, Adam and weight decay on tables', { algo: 'dpsgd', tableOptimizer: 'adam', weightDecay: 0.01, lr: 0.01 }],
   ];
   for (const [name, over] of cases) {
     it(name, async () => {

@@ -353,6 +353,23 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.close();
   }, LONG);
 
+  it('Adam on the tables: the memory meter counts its buffers and a private run trains', async () => {
+    const p = await open(SMALL + '&algo=dpsgd&tableOptimizer=adam&weightDecay=0.01');
+    expect(await p.locator('select[name="tableOptimizer"]').inputValue()).toBe('adam');
+    const total = async () => Number(await p.locator('memory-meter [data-total-bytes]').getAttribute('data-total-bytes'));
+    const withAdam = await total();
+    await p.locator('select[name="tableOptimizer"]').selectOption('sgd');
+    await p.locator('input[name="weightDecay"]').fill('0');
+    await expect.poll(total).toBe(withAdam - 3 * (512 + 256) * 8 * 4); // gradient, m and v of both tables
+    await p.locator('select[name="tableOptimizer"]').selectOption('adam');
+    await expect.poll(total).toBe(withAdam);
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="2"]');
+    await p.close();
+  }, LONG);
+
   it('Reset discards the unfinished run and its model; Train starts afresh', async () => {
     const p = await open(SMALL + '&algo=lazydp');
     await p.locator('#step').click();

@@ -1,0 +1,54 @@
+// Dense table optimizers (shaders/table_optim.wgsl): plain SGD with weight decay, momentum and
+// Adam over every row of a table shard, for sgd and dpsgd (LazyDP refuses them), with the CPU
+// reference of the same math.
+import code from '../../shaders/table_optim.wgsl?raw';
+import { withLibs, type Program } from './program';
+import { eagerTableNoise } from '../noise/philox';
+import type { TableOptimizer } from '../config/config';
+import type { NoiseMode, StepValues } from './noise';
+
+export const TABLE_OPTIM_CODE = withLibs(code, { philox: true, step: true });
+
+/** Hyperparameters, as torch.optim's defaults (momentum 0.9; Adam betas 0.9, 0.999, eps 1e-8). */
+export const MOMENTUM = 0.9;
+export const ADAM = { b1: 0.9, b2: 0.999, eps: 1e-8 };
+
+export function tableOptimProgram(opt: TableOptimizer, noise: NoiseMode): Program {
+  return { name: 'table_optim', code: TABLE_OPTIM_CODE, entry: opt, workgroup: 64, constants: { NOISE: noise } };
+}
+
+/** The per-step values of struct Optim (bias corrections change with the step). */
+export function optimValues(weightDecay: number, step: number): Record<string, number> {
+  return { wd: weightDecay, mu: MOMENTUM, b1: ADAM.b1, b2: ADAM.b2, eps: ADAM.eps, c1: 1 / (1 - ADAM.b1 ** step), c2: 1 / (1 - ADAM.b2 ** step) };
+}
+
+/** Optimizer state of one shard: m for momentum and Adam, v for Adam. */
+export interface OptimState { M?: Float32Array; V?: Float32Array }
+
+/**
+ * One step of the dense optimizer on rows rowStart .. rowStart + rows of table `table`: `G` holds
+ * the step's summed row gradients (untouched rows 0) and is cleared; `noise` adds eager DP-SGD's
+ * draws (noiseStd z at counter (c >> 2, row, step, table)).
+ */
+export function tableOptimRef(
+  opt: TableOptimizer, st: StepValues, weightDecay: number, table: number, D: number, E: Float32Array, G: Float32Array, state: OptimState, noise: boolean, rowStart = 0,
+): void {
+  const o = optimValues(weightDecay, st.step);
+  const rows = E.length / D;
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < D; c++) {
+      const i = r * D + c;
+      const z = noise ? st.noiseStd * eagerTableNoise(st.key, table, rowStart + r, c, st.step) : 0;
+      const g = st.invB * (G[i] + z) + o.wd * E[i];
+      G[i] = 0;
+      if (opt === 'sgd') E[i] -= st.lr * g;
+      else if (opt === 'momentum') {
+        state.M![i] = o.mu * state.M![i] + g;
+        E[i] -= st.lr * state.M![i];
+      } else {
+        state.M![i] = o.b1 * state.M![i] + (1 - o.b1) * g;
+        state.V![i] = o.b2 * state.V![i] + (1 - o.b2) * g * g;
+        E[i] -= (st.lr * (state.M![i] * o.c1)) / (Math.sqrt(state.V![i] * o.c2) + o.eps);
+      }
+    }
+}
