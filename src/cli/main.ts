@@ -228,7 +228,7 @@ async function bench(flags: Flags): Promise<void> {
       // eager DP-SGD reads and writes every table value each step (the traffic LazyDP removes):
       // its noise + update time against those bytes is the bandwidth the dense pass reached
       const tableBytes = tables.reduce((a, r) => a + r, 0) * c.dim * 4;
-      const densePassGBps = algo === 'dpsgd' ? (2 * tableBytes) / ((s.stageMedianMs.noise + s.stageMedianMs.update) * 1e6) : undefined;
+      const densePassGBps = algo === 'dpsgd' && c.tableOptimizer === 'sgd' && c.weightDecay === 0 ? (2 * tableBytes) / ((s.stageMedianMs.noise + s.stageMedianMs.update) * 1e6) : undefined;
       results.push({ algo, totalRows: total, tables, shards, timing: s.timing, stepMedianMs: s.stepMedianMs, stageMedianMs: s.stageMedianMs, wallMsPerStep: wall / c.steps, gpuBytes: bytes, tableBytes, densePassGBps });
       if (!json) console.log(`${algo.padEnd(13)} rows ${total.toExponential(1)}  step ${s.stepMedianMs.toFixed(3).padStart(9)} ms  wall ${(wall / c.steps).toFixed(2).padStart(8)} ms/step  mem ${fmtBytes(bytes).padStart(9)}${shards.some((n) => n > 1) ? `  buffers/table ${shards.join(',')}` : ''}${densePassGBps !== undefined ? `  dense pass ${densePassGBps.toFixed(1)} GB/s` : ''}  | ${stageLine(s.stageMedianMs)}`);
       t.destroy();
