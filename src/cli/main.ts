@@ -4,12 +4,13 @@
 //   npm run -s cli -- privacy --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]
 //   npm run -s cli -- device
 import '../node/float16-shim';
-import { readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { readFileSync, openSync, writeSync, closeSync, readSync, fstatSync } from 'node:fs';
 import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, makeConfig, type Algo, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
 import { describeDevice, requestLabDevice, type DeviceInfo } from '../engine/device';
 import { Trainer, CapacityError, estimateMemory, fmtBytes } from '../engine/trainer';
 import { exportMetadata, writeModelParts } from '../engine/export';
+import { openCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { STAGES, type LogPoint } from '../engine/types';
 import { privacyCommand } from './privacy';
 import { privacyReport, TRAINING_STATS_NOTE } from '../privacy/report';
@@ -49,7 +50,7 @@ export function parseArgs(argv: string[]): { command: string; flags: Flags } {
 const camel = (k: string) => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Config from --config file.json, then --key flags on top; other flags are returned apart. */
-export function configFromFlags(flags: Flags, extra: string[]): { config: Config; rest: Flags } {
+export function configFromFlags(flags: Flags, extra: string[], base: Config = DEFAULT_CONFIG): { config: Config; rest: Flags } {
   let partial: Record<string, unknown> = {};
   if (typeof flags.config === 'string') {
     let text: string;
@@ -73,7 +74,7 @@ export function configFromFlags(flags: Flags, extra: string[]): { config: Config
     else if (extra.includes(k) || BOOL_FLAGS.has(k)) rest[k] = v;
     else throw new ConfigError(k, `unknown flag --${k} (config keys: ${CONFIG_KEYS.join(', ')}; other flags: ${extra.join(', ')})`);
   }
-  return { config: makeConfig(partial), rest };
+  return { config: makeConfig(partial, base), rest };
 }
 
 /** The Dawn device; a SwiftShader fallback is said on stderr, and in JSON as device.adapterNote. */
@@ -133,8 +134,37 @@ export function loadCriteo(file: string, flags: Flags): { partial: Record<string
   return { partial: { tables: rows.join(','), dense: '13', pooling: '1', datasetSize: String(data.train.n), evalSize: String(data.eval.n) }, data };
 }
 
+/** --resume model.safetensors: the file read a piece at a time (tables larger than memory too). */
+async function openResume(file: string): Promise<Checkpoint> {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new Error(`--resume: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const size = fstatSync(fd).size;
+  const read = (offset: number, length: number) => {
+    const b = Buffer.alloc(length);
+    for (let got = 0; got < length; ) {
+      const n = readSync(fd, b, got, length - got, offset + got);
+      if (n === 0) throw new Error(`--resume: ${file} ended early`);
+      got += n;
+    }
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  };
+  try {
+    return await openCheckpoint(read, size);
+  } catch (e) {
+    throw new Error(`--resume ${file}: ${(e as Error).message}`);
+  }
+}
+
 async function train(flags: Flags): Promise<void> {
   let data: LabData | undefined;
+  // --resume: the file's configuration is the base the flags change (steps, to go further)
+  const ck = typeof flags.resume === 'string' ? await openResume(flags.resume) : undefined;
+  if (ck?.data === 'criteo' && typeof flags.data !== 'string') throw new Error(`--resume: the model was trained on a Criteo file; give it again with --data`);
+  delete flags.resume;
   if (typeof flags.data === 'string') {
     const c = loadCriteo(flags.data, flags);
     data = c.data;
@@ -143,11 +173,17 @@ async function train(flags: Flags): Promise<void> {
     delete flags['eval-size'];
     delete flags['dataset-size'];
   }
-  const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every', 'shard-rows']);
+  const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every', 'shard-rows', 'stop-at'], ck?.config);
+  // --stop-at N: train to step N of `steps` and stop there (a checkpoint to --resume later)
+  const stopAt = rest['stop-at'] === undefined ? config.steps : Number(rest['stop-at']);
+  if (!Number.isInteger(stopAt) || stopAt < 1 || stopAt > config.steps) throw new ConfigError('stop-at', `needs a step in 1 .. steps (${config.steps}), got ${String(rest['stop-at'])}`);
   const json = !!rest.json;
   const shardRows = shardRowsFlag(rest);
   const { device, info } = await openDevice(json);
   const t = await Trainer.create(device, config, { data, shardRows });
+  if (ck) await t.loadCheckpoint(ck);
+  if (stopAt <= t.stepsDone) throw new ConfigError('stop-at', `the run is already at step ${t.stepsDone}`);
+  if (!json && ck) console.log(`resumed: ${ck.steps} steps from the file, training steps ${ck.steps + 1} to ${config.steps}`);
   if (!json && data) console.log(`data: Criteo ${data.train.n} training and ${data.eval.n} held-out examples`);
   if (typeof rest['export-init'] === 'string') {
     await writeModel(rest['export-init'], t, exportMetadata(t, info, null));
@@ -162,7 +198,7 @@ async function train(flags: Flags): Promise<void> {
     console.log('step      loss     auc      eps     steps/s   stage ms (median)');
   }
   const logEvery = typeof rest['log-every'] === 'string' ? Number(rest['log-every']) : undefined;
-  await t.run(config.steps, {
+  await t.run(stopAt - t.stepsDone, {
     logEvery,
     onLog: (p: LogPoint) => {
       if (!json) console.log(`${String(p.step).padEnd(8)} ${fmt(p.loss)}  ${fmt(p.auc)}  ${fmt(p.epsilon, 3).padStart(6)}  ${p.stepsPerSec.toFixed(1).padStart(8)}   ${stageLine(p.stageMs)}`);
@@ -246,6 +282,7 @@ async function deviceCmd(flags: Flags): Promise<void> {
 
 const HELP = `dp-webgpu-lab CLI (Dawn)
   train    [--key value ...] [--config file.json] [--data criteo.tsv] [--json] [--export model.safetensors] [--export-init init.safetensors] [--log-every N] [--shard-rows N]
+           [--stop-at N] [--resume model.safetensors]   (checkpoint: train to step N of --steps and export; resume continues it)
   bench    [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
   (tables larger than one binding are split across buffers by themselves; --shard-rows N forces at most N rows per buffer)
   privacy  --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]   (or --target-epsilon E instead of --sigma)

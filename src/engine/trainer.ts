@@ -23,6 +23,7 @@ import {
 import initCode from '../../shaders/init_table.wgsl?raw';
 import { isLazy, maxBatchFor, denseTableState } from './batch';
 import { TABLE_OPTIM_CODE, tableOptimProgram, optimValues } from '../kernels/optim';
+import { resumeProblem, type Checkpoint } from './checkpoint';
 import { estimateMemory, fmtBytes, planShards } from './memory';
 import { computeEpsilon } from '../privacy/rdp';
 import { calibrateSigma } from '../privacy/calibrate';
@@ -834,6 +835,53 @@ export class Trainer {
     return new Float32Array(await this.readSpan(table, 'E', this.layout.D, start, count));
   }
 
+  /**
+   * Continues from an exported model (src/engine/checkpoint.ts): its weights replace the
+   * initial ones and training goes on at step ck.steps + 1. Only before the first step. The file
+   * was flushed, so every LazyDP row has its noise up to ck.steps. Tables are copied a chunk of
+   * rows at a time (never the whole file in memory).
+   */
+  async loadCheckpoint(ck: Checkpoint): Promise<void> {
+    if (this.stepsDone !== 0) throw new Error('loadCheckpoint: only before the first step');
+    const problem = resumeProblem(ck, this.config, this.sigma);
+    if (problem) throw problem;
+    const lay = this.layout;
+    const want = this.exportShapes();
+    for (const w of want) {
+      const got = ck.tensors.get(w.name);
+      if (!got) throw new Error(`checkpoint: tensor ${w.name} is missing`);
+      if (JSON.stringify(got.shape) !== JSON.stringify(w.shape)) throw new Error(`checkpoint: ${w.name} has shape [${got.shape}], this model needs [${w.shape}]`);
+    }
+    const D = lay.D;
+    for (let t = 0; t < lay.T; t++) {
+      const e = ck.tensors.get(`tables.${t}`)!;
+      for (const sh of this.shards[t]) {
+        const rowsPer = Math.max(1, Math.floor((16 << 20) / (D * 4)));
+        for (let r = 0; r < sh.rows; r += rowsPer) {
+          const n = Math.min(rowsPer, sh.rows - r);
+          const bytes = await ck.read(e.offset + (sh.rowStart + r) * D * 4, n * D * 4);
+          this.dev.queue.writeBuffer(sh.E, r * D * 4, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        }
+        if (sh.H) this.upload(sh.H, new Uint32Array(sh.rows).fill(ck.steps));
+      }
+    }
+    for (const lb of this.layerBufs) {
+      const l = lb.layer;
+      for (const [name, buf] of [[`${l.mlp}.${l.index}.weight`, lb.W], [`${l.mlp}.${l.index}.bias`, lb.b]] as const) {
+        const e = ck.tensors.get(name)!;
+        const bytes = await ck.read(e.offset, e.bytes);
+        this.dev.queue.writeBuffer(buf, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+    }
+    await this.dev.queue.onSubmittedWorkDone();
+    this.stepsDone = ck.steps;
+    this.lastLogStep = ck.steps;
+    this.resumedFrom = ck.steps;
+  }
+
+  /** steps that came from a checkpoint (0 for a fresh run) */
+  resumedFrom = 0;
+
   /** Rows start .. start+count of a table's E or H, gathered from the shards they lie in. */
   private async readSpan(table: number, which: 'E' | 'H', width: number, start: number, count: number): Promise<ArrayBuffer> {
     const out = new Uint8Array(count * width * 4);
@@ -927,6 +975,7 @@ export class Trainer {
       epsilon: epsilonAfter(this.config, this.sigma, this.stepsDone),
       sigma: this.sigma,
       overflowBatches: this.overflowBatches,
+      resumedFrom: this.resumedFrom || undefined,
       log: this.log.slice(),
     };
   }

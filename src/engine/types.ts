@@ -40,5 +40,7 @@ export interface RunSummary {
   sigma: number;
   /** batches where Poisson sampling drew more than the padded maximum (see sampling docs) */
   overflowBatches: number;
+  /** steps that came from a checkpoint (absent for a fresh run) */
+  resumedFrom?: number;
   log: LogPoint[];
 }

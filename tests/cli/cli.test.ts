@@ -156,6 +156,29 @@ with safe_open(sys.argv[1], "np") as f:
     expect(cli(['bench', '--shard-rows', 'x']).err).toMatch(/shard-rows: needs a whole number/);
   });
 
+  it('--stop-at and --resume: 3 + 3 steps = 6 steps at once; a changed privacy key is refused', () => {
+    const part = path.join(dir, 'part.safetensors'),
+      cont = path.join(dir, 'cont.safetensors'),
+      once = path.join(dir, 'once.safetensors');
+    const args = ['train', ...TINY, '--algo', 'dpsgd', '--seed', '31'];
+    expect(cli([...args, '--steps', '6', '--stop-at', '3', '--json', '--export', part]).code).toBe(0);
+    expect(decodeSafetensors(new Uint8Array(readFileSync(part))).metadata.steps).toBe('3');
+    const r = cli(['train', '--resume', part, '--export', cont]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/resumed: 3 steps from the file, training steps 4 to 6/);
+    expect(cli([...args, '--steps', '6', '--json', '--export', once]).code).toBe(0);
+    const a = decodeSafetensors(new Uint8Array(readFileSync(cont))),
+      b = decodeSafetensors(new Uint8Array(readFileSync(once)));
+    expect(a.metadata.steps).toBe('6');
+    expect(a.metadata.epsilon).toBe(b.metadata.epsilon);
+    for (const [name, t] of b.tensors) expect(Array.from(a.tensors.get(name)!.data), name).toEqual(Array.from(t.data));
+    const bad = cli(['train', '--resume', part, '--batch', '16']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/batch: must stay 8: the accountant counts the 3 steps already taken/);
+    expect(cli(['train', '--resume', part, '--steps', '40']).err).toMatch(/steps: the padded batch .* keep steps 6/);
+    expect(cli(['train', '--resume', path.join(dir, 'missing.safetensors')]).err).toMatch(/--resume: cannot read/);
+  });
+
   it('reads --config file.json with flags on top', () => {
     const cfg = path.join(dir, 'c.json');
     writeFileSync(cfg, JSON.stringify({ tables: [20], dim: 4, steps: 3, batch: 4, datasetSize: 32, evalSize: 8, algo: 'dpsgd', sigma: 2 }));

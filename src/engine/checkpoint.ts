@@ -1,0 +1,103 @@
+// Resuming training from an exported model (the export is the checkpoint: every pending LazyDP
+// draw was applied before it was written). What may change on resume, and what may not: the
+// model's shapes and the data must be the same, and so must everything the accountant assumed
+// for the steps already taken (q, sigma, C, clipping, delta, sampling, the padded batch), or the
+// reported epsilon would be wrong. The file is read a tensor at a time, so a table larger than
+// memory resumes too.
+import { ConfigError, isPrivate, makeConfig, type Config } from '../config/config';
+import { maxBatchFor, denseTableState } from './batch';
+
+export interface TensorEntry {
+  name: string;
+  shape: number[];
+  /** byte offset of the data in the file */
+  offset: number;
+  bytes: number;
+}
+
+/** Reads `length` bytes at `offset` of the file. */
+export type ReadAt = (offset: number, length: number) => Promise<Uint8Array> | Uint8Array;
+
+export interface Checkpoint {
+  /** the configuration the file was trained with */
+  config: Config;
+  /** steps already taken */
+  steps: number;
+  sigma: number;
+  seedFixed: boolean;
+  /** 'synthetic' or 'criteo' */
+  data: string;
+  tensors: Map<string, TensorEntry>;
+  read: ReadAt;
+}
+
+/** Opens an exported model as a checkpoint: header and metadata now, tensor data on demand. */
+export async function openCheckpoint(read: ReadAt, size: number): Promise<Checkpoint> {
+  const fail = (m: string) => new Error(`checkpoint: ${m}`);
+  if (size < 8) throw fail('file shorter than a safetensors header');
+  const head = await read(0, 8);
+  const n = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
+  if (n > size - 8 || n > 100_000_000) throw fail('header length out of range (not a safetensors file?)');
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await read(8, n)));
+  } catch (e) {
+    throw fail(`header is not JSON: ${(e as Error).message}`);
+  }
+  const meta = (header.__metadata__ ?? {}) as Record<string, string>;
+  if (meta.format !== 'dp-webgpu-lab/1') throw fail(`not a model exported by this lab (format ${JSON.stringify(meta.format ?? null)})`);
+  if (meta.pending_noise_flushed !== 'true') throw fail('pending LazyDP noise was not flushed into this file: it cannot be resumed');
+  let config: Config;
+  try {
+    config = makeConfig(JSON.parse(meta.config));
+  } catch (e) {
+    throw fail(`its config does not parse: ${(e as Error).message}`);
+  }
+  const steps = Number(meta.steps);
+  if (!Number.isInteger(steps) || steps < 0) throw fail(`bad steps ${JSON.stringify(meta.steps)}`);
+  const tensors = new Map<string, TensorEntry>();
+  const dataStart = 8 + n;
+  for (const [name, v] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const info = v as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    if (info.dtype !== 'F32') throw fail(`${name}: dtype ${info.dtype}, expected F32`);
+    const count = info.shape.reduce((a, b) => a * b, 1);
+    const [a, b] = info.data_offsets;
+    if (b - a !== count * 4 || a < 0 || dataStart + b > size) throw fail(`${name}: data offsets do not match its shape or the file`);
+    tensors.set(name, { name, shape: info.shape, offset: dataStart + a, bytes: b - a });
+  }
+  return { config, steps, sigma: Number(meta.sigma), seedFixed: meta.seed_fixed === 'true', data: meta.data, tensors, read };
+}
+
+// Keys whose change would make the file a different model or data set, or the accountant's
+// view of the steps already taken wrong.
+const SAME_MODEL = ['tables', 'dim', 'pooling', 'dense', 'bottom', 'top', 'interaction'] as const;
+const SAME_DATA = ['datasetSize', 'dataSeed', 'zipf'] as const;
+const SAME_PRIVACY = ['batch', 'sampling', 'clip', 'clipping', 'delta'] as const;
+
+/**
+ * Why `next` cannot continue the checkpoint (a ConfigError naming the key), or undefined.
+ * `sigma` is next's resolved noise multiplier.
+ */
+export function resumeProblem(ck: Checkpoint, next: Config, sigma: number): ConfigError | undefined {
+  const prev = ck.config;
+  const same = (k: keyof Config) => JSON.stringify(prev[k]) === JSON.stringify(next[k]);
+  for (const k of SAME_MODEL) if (!same(k)) return new ConfigError(k, `must stay ${JSON.stringify(prev[k])} to resume this model (its shapes depend on it)`);
+  if (ck.data === 'synthetic') for (const k of SAME_DATA) if (!same(k)) return new ConfigError(k, `must stay ${JSON.stringify(prev[k])} to resume on the same synthetic data`);
+  if (isPrivate(prev) !== isPrivate(next))
+    return new ConfigError('algo', isPrivate(next) ? `the ${ck.steps} steps in this file were trained with sgd (not private): a private run cannot continue it` : `this file is private (${prev.algo}); continuing with sgd would void its guarantee: export instead`);
+  if (isPrivate(next)) {
+    for (const k of SAME_PRIVACY) if (!same(k)) return new ConfigError(k, `must stay ${JSON.stringify(prev[k])}: the accountant counts the ${ck.steps} steps already taken with it`);
+    if (Math.abs(sigma - ck.sigma) > 1e-9 * ck.sigma)
+      return new ConfigError('sigma', `the file's steps used sigma ${ck.sigma}; this run would use ${sigma}${next.targetEpsilon > 0 ? ' (targetEpsilon calibrates sigma for all steps): set sigma to it and targetEpsilon to 0' : ''}`);
+    if (maxBatchFor(next) !== maxBatchFor(prev))
+      return new ConfigError(
+        'steps',
+        `the padded batch (${maxBatchFor(prev)} for the file's run of ${prev.steps} steps, ${maxBatchFor(next)} for ${next.steps}) sets the accountant's delta for every step: keep steps ${prev.steps} (to checkpoint, train with the total steps and stop early: CLI --stop-at)`,
+      );
+    if (ck.seedFixed && next.seed === 'random') return new ConfigError('seed', 'the file was trained with a fixed seed (not private): resume with that seed, or train afresh with a random one');
+  }
+  if (ck.steps >= next.steps) return new ConfigError('steps', `the file has already taken ${ck.steps} steps; set steps above that to continue`);
+  if (denseTableState(next) >= 1) return new ConfigError('tableOptimizer', `${next.tableOptimizer} keeps state the file does not hold: resume with tableOptimizer sgd, or train afresh`);
+  return undefined;
+}

@@ -1,0 +1,139 @@
+// Resuming from an exported model: the same run, interrupted and continued, trains the same model
+// (bit for bit where the noise does not depend on when it is drawn), and a configuration that
+// would change the model, the data or the accountant's assumptions is refused, naming the key.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { getTestDevice } from '../helpers/gpu';
+import { makeConfig, ConfigError, type Config } from '../../src/config/config';
+import { Trainer, type NamedTensor } from '../../src/engine/trainer';
+import { exportMetadata, writeModelParts } from '../../src/engine/export';
+import { openCheckpoint, resumeProblem, type Checkpoint } from '../../src/engine/checkpoint';
+
+let device: GPUDevice;
+beforeAll(async () => {
+  device = await getTestDevice();
+});
+
+const BASE = {
+  tables: [120, 37],
+  dim: 6,
+  pooling: 3,
+  batch: 12,
+  dense: 4,
+  bottom: [8],
+  top: [8],
+  datasetSize: 128,
+  evalSize: 32,
+  evalEvery: 0,
+  steps: 12,
+  seed: '2718',
+  lr: 0.3,
+  sigma: 1,
+  clip: 1,
+  zipf: 0.8,
+};
+const INFO = { vendor: 'test', architecture: '', description: '' };
+
+async function exported(t: Trainer): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  await writeModelParts(t, exportMetadata(t, INFO, t.summary()), (b) => void parts.push(b.slice()));
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), (o += p.length));
+  return out;
+}
+const open = (bytes: Uint8Array) => openCheckpoint((o, l) => bytes.subarray(o, o + l), bytes.length);
+
+function maxAbsDiff(a: NamedTensor[], b: NamedTensor[]): number {
+  let m = 0;
+  a.forEach((x, i) => {
+    expect(x.name).toBe(b[i].name);
+    x.data.forEach((v, k) => (m = Math.max(m, Math.abs(v - b[i].data[k]))));
+  });
+  return m;
+}
+
+async function interrupted(over: Record<string, unknown>, at: number, shardRows?: number): Promise<{ resumed: Trainer; whole: Trainer }> {
+  const c = makeConfig({ ...BASE, ...over });
+  const whole = await Trainer.create(device, c);
+  await whole.run(c.steps);
+  const first = await Trainer.create(device, c);
+  await first.run(at);
+  const bytes = await exported(first);
+  first.destroy();
+  const resumed = await Trainer.create(device, c, { shardRows });
+  await resumed.loadCheckpoint(await open(bytes));
+  expect(resumed.stepsDone).toBe(at);
+  await resumed.run(c.steps);
+  return { resumed, whole };
+}
+
+describe('resume from an exported model', () => {
+  for (const algo of ['sgd', 'dpsgd'] as const) {
+    it(`${algo}, fixed seed: 5 steps, export, resume to 12 = 12 steps at once, bit for bit`, async () => {
+      const { resumed, whole } = await interrupted({ algo }, 5);
+      expect(maxAbsDiff(await resumed.exportTensors(), await whole.exportTensors())).toBe(0);
+      expect(resumed.summary().steps).toBe(12);
+      // the accountant counts every step, the file's too
+      if (algo === 'dpsgd') expect(resumed.summary().epsilon).toBe(whole.summary().epsilon);
+      resumed.destroy();
+      whole.destroy();
+    });
+  }
+
+  it('dpsgd resumed on split tables: the same model up to the float order of a split bag sum', async () => {
+    const { resumed, whole } = await interrupted({ algo: 'dpsgd' }, 5, 50);
+    expect(resumed.shardLayout[0]).toHaveLength(3);
+    expect(maxAbsDiff(await resumed.exportTensors(), await whole.exportTensors())).toBeLessThan(1e-5);
+    resumed.destroy();
+    whole.destroy();
+  });
+
+  it('lazydp-exact: the file holds every pending draw, so resuming gives the same model up to float order', async () => {
+    const { resumed, whole } = await interrupted({ algo: 'lazydp-exact' }, 7);
+    expect(maxAbsDiff(await resumed.exportTensors(), await whole.exportTensors())).toBeLessThan(1e-5);
+    expect(Array.from(await resumed.readHistory(0, 0, 120)).every((h) => h === 12)).toBe(true);
+    resumed.destroy();
+    whole.destroy();
+  });
+
+  it('refuses what would change the model, the data or the privacy accounting, naming the key', async () => {
+    const c = makeConfig({ ...BASE, algo: 'dpsgd' });
+    const t = await Trainer.create(device, c);
+    await t.run(4);
+    const ck = await open(await exported(t));
+    t.destroy();
+    expect(ck.steps).toBe(4);
+    const key = (over: Partial<Config>, sigma = 1) => resumeProblem(ck, makeConfig({ ...c, ...over }), sigma)?.key;
+    expect(key({})).toBeUndefined();
+    expect(key({ algo: 'lazydp' })).toBeUndefined(); // the same noise distribution: allowed
+    expect(key({ dim: 8 })).toBe('dim');
+    expect(key({ tables: [120, 38] })).toBe('tables');
+    expect(key({ dataSeed: 9 })).toBe('dataSeed');
+    expect(key({ batch: 16 })).toBe('batch');
+    expect(key({ clip: 0.5 })).toBe('clip');
+    expect(key({ sampling: 'shuffle' })).toBe('sampling');
+    expect(key({}, 1.5)).toBe('sigma');
+    expect(key({ algo: 'sgd' })).toBe('algo');
+    expect(key({ seed: 'random' })).toBe('seed'); // the first steps' noise is known: never relabel it private
+    expect(key({ steps: 4 })).toBe('steps');
+    expect(key({ tableOptimizer: 'adam' })).toBe('tableOptimizer');
+    // and the trainer applies the same rules
+    const other = await Trainer.create(device, makeConfig({ ...c, batch: 16 }));
+    await expect(other.loadCheckpoint(ck)).rejects.toBeInstanceOf(ConfigError);
+    other.destroy();
+  });
+
+  it('a non-private file cannot start a private run; a bad file is a clear error', async () => {
+    const t = await Trainer.create(device, makeConfig({ ...BASE, algo: 'sgd' }));
+    await t.run(3);
+    const bytes = await exported(t);
+    t.destroy();
+    const ck: Checkpoint = await open(bytes);
+    expect(resumeProblem(ck, makeConfig({ ...BASE, algo: 'dpsgd' }), 1)?.message).toMatch(/not private/);
+    await expect(open(bytes.subarray(0, 40))).rejects.toThrow(/checkpoint/);
+    const junk = new Uint8Array(64);
+    new DataView(junk.buffer).setBigUint64(0, 2n, true);
+    junk.set(new TextEncoder().encode('{}'), 8);
+    await expect(open(junk)).rejects.toThrow(/not a model exported by this lab/);
+  });
+});
