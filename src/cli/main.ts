@@ -112,18 +112,19 @@ async function writeModel(path: string, t: Trainer, metadata: Record<string, str
  * --data file.tsv: Criteo logs instead of the synthetic task. Tables default to 26 x 65536 rows
  * (one --tables value is used for all 26); dense = 13, pooling = 1 and datasetSize follow the file.
  */
-export function loadCriteo(file: string, flags: Flags): { partial: Record<string, string>; data: LabData } {
+export function loadCriteo(file: string, flags: Flags, base?: Config): { partial: Record<string, string>; data: LabData } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new Error(`--data: cannot read ${file}: ${(e as Error).message}`);
   }
-  const given = typeof flags.tables === 'string' ? flags.tables.split(',').map(Number) : [65536];
+  // a resumed run splits and hashes the file as its first part did, unless told otherwise
+  const given = typeof flags.tables === 'string' ? flags.tables.split(',').map(Number) : base ? base.tables : [65536];
   const rows = given.length === 1 ? new Array(CRITEO_TABLES).fill(given[0]) : given;
   if (rows.length !== CRITEO_TABLES || rows.some((r) => !Number.isInteger(r) || r < 1))
     throw new ConfigError('tables', `Criteo data has ${CRITEO_TABLES} categorical features: give ${CRITEO_TABLES} table sizes, or one size for all`);
-  const evalSize = typeof flags['eval-size'] === 'string' ? Number(flags['eval-size']) : typeof flags.evalSize === 'string' ? Number(flags.evalSize) : DEFAULT_CONFIG.evalSize;
+  const evalSize = typeof flags['eval-size'] === 'string' ? Number(flags['eval-size']) : typeof flags.evalSize === 'string' ? Number(flags.evalSize) : (base ?? DEFAULT_CONFIG).evalSize;
   let data: LabData;
   try {
     data = parseCriteo(text, rows, evalSize);
@@ -166,7 +167,7 @@ async function train(flags: Flags): Promise<void> {
   if (ck?.data === 'criteo' && typeof flags.data !== 'string') throw new Error(`--resume: the model was trained on a Criteo file; give it again with --data`);
   delete flags.resume;
   if (typeof flags.data === 'string') {
-    const c = loadCriteo(flags.data, flags);
+    const c = loadCriteo(flags.data, flags, ck?.config);
     data = c.data;
     flags = { ...flags, ...c.partial };
     delete flags.data;
@@ -243,12 +244,14 @@ async function bench(flags: Flags): Promise<void> {
     const T = config.tables.length;
     const tables = Array.from({ length: T }, () => Math.round(total / T));
     for (const algo of algos) {
-      const c = makeConfig({ ...config, tables, algo });
       let t: Trainer;
+      let c: Config;
       try {
+        c = makeConfig({ ...config, tables, algo });
         t = await Trainer.create(device, c, { shardRows });
       } catch (e) {
-        if (e instanceof CapacityError) {
+        // too big, or a setting this algorithm refuses (LazyDP and a dense table optimizer)
+        if (e instanceof CapacityError || e instanceof ConfigError) {
           results.push({ algo, totalRows: total, error: e.message });
           if (!json) console.log(`${algo.padEnd(13)} rows ${total.toExponential(1)}: ${e.message}`);
           continue;

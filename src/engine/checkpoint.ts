@@ -27,6 +27,8 @@ export interface Checkpoint {
   seedFixed: boolean;
   /** 'synthetic' or 'criteo' */
   data: string;
+  /** Poisson batches of the file's steps that were truncated (the run's count goes on from it) */
+  overflowBatches: number;
   tensors: Map<string, TensorEntry>;
   read: ReadAt;
 }
@@ -66,21 +68,31 @@ export async function openCheckpoint(read: ReadAt, size: number): Promise<Checkp
     if (b - a !== count * 4 || a < 0 || dataStart + b > size) throw fail(`${name}: data offsets do not match its shape or the file`);
     tensors.set(name, { name, shape: info.shape, offset: dataStart + a, bytes: b - a });
   }
-  return { config, steps, sigma: Number(meta.sigma), seedFixed: meta.seed_fixed === 'true', data: meta.data, tensors, read };
+  const sigma = Number(meta.sigma);
+  if (!(sigma >= 0) || !Number.isFinite(sigma)) throw fail(`bad sigma ${JSON.stringify(meta.sigma)}`);
+  if (steps > config.steps) throw fail(`steps ${steps} beyond its config's ${config.steps}`);
+  if (meta.data !== 'synthetic' && meta.data !== 'criteo') throw fail(`unknown data source ${JSON.stringify(meta.data)}`);
+  const overflowBatches = meta.overflow_batches === undefined ? 0 : Number(meta.overflow_batches);
+  if (!Number.isInteger(overflowBatches) || overflowBatches < 0) throw fail(`bad overflow_batches ${JSON.stringify(meta.overflow_batches)}`);
+  return { config, steps, sigma, seedFixed: meta.seed_fixed === 'true', data: meta.data, overflowBatches, tensors, read };
 }
 
 // Keys whose change would make the file a different model or data set, or the accountant's
 // view of the steps already taken wrong.
 const SAME_MODEL = ['tables', 'dim', 'pooling', 'dense', 'bottom', 'top', 'interaction'] as const;
-const SAME_DATA = ['datasetSize', 'dataSeed', 'zipf'] as const;
-const SAME_PRIVACY = ['batch', 'sampling', 'clip', 'clipping', 'delta'] as const;
+const SAME_DATA = ['dataSeed', 'zipf'] as const; // what makes the synthetic data (datasetSize: below)
+// datasetSize counts for every data source: q = batch / datasetSize (a Criteo file's split
+// follows evalSize, so a changed evalSize moves examples between the splits)
+const SAME_PRIVACY = ['batch', 'datasetSize', 'sampling', 'clip', 'clipping', 'delta'] as const;
 
 /**
  * Why `next` cannot continue the checkpoint (a ConfigError naming the key), or undefined.
  * `sigma` is next's resolved noise multiplier.
  */
-export function resumeProblem(ck: Checkpoint, next: Config, sigma: number): ConfigError | undefined {
+export function resumeProblem(ck: Checkpoint, next: Config, sigma: number, dataSource?: string): ConfigError | undefined {
   const prev = ck.config;
+  if (dataSource !== undefined && dataSource !== ck.data)
+    return new ConfigError('data', `the file was trained on ${ck.data === 'criteo' ? 'a Criteo file' : 'the synthetic task'}; resume on the same data (${dataSource === 'criteo' ? 'not a Criteo file' : 'give the file again'})`);
   const same = (k: keyof Config) => JSON.stringify(prev[k]) === JSON.stringify(next[k]);
   for (const k of SAME_MODEL) if (!same(k)) return new ConfigError(k, `must stay ${JSON.stringify(prev[k])} to resume this model (its shapes depend on it)`);
   if (ck.data === 'synthetic') for (const k of SAME_DATA) if (!same(k)) return new ConfigError(k, `must stay ${JSON.stringify(prev[k])} to resume on the same synthetic data`);

@@ -6,6 +6,7 @@ import type { DeviceInfo } from './device';
 import type { RunSummary } from './types';
 import { safetensorsHeader } from './safetensors';
 import { privacyReport } from '../privacy/report';
+import { epsilonAfter } from './trainer';
 
 /** What an export needs of a trainer (the engine's Trainer, or the lab's view of it). */
 export interface Exportable {
@@ -14,13 +15,17 @@ export interface Exportable {
   readonly stepsDone: number;
   readonly seedFixed: boolean;
   readonly dataset: { source: string };
+  readonly overflowBatches: number;
   exportShapes(): { name: string; shape: number[] }[];
   exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes?: number): Promise<void>;
 }
 
 export function exportMetadata(t: Exportable, info: Pick<DeviceInfo, 'vendor' | 'architecture' | 'description'>, s: RunSummary | null): Record<string, string> {
   const c = t.config;
-  const p = privacyReport(c, { epsilon: s?.epsilon, seedFixed: t.seedFixed });
+  // without a summary (an export before or between runs) epsilon still covers the steps taken,
+  // a resumed file's included
+  const epsilon = s ? s.epsilon : epsilonAfter(c, t.sigma, t.stepsDone);
+  const p = privacyReport(c, { epsilon, seedFixed: t.seedFixed });
   return {
     format: 'dp-webgpu-lab/1',
     algo: c.algo,
@@ -32,7 +37,8 @@ export function exportMetadata(t: Exportable, info: Pick<DeviceInfo, 'vendor' | 
     // a random seed is never written anywhere: it would let anyone subtract the noise
     seed: t.seedFixed ? c.seed : 'random',
     seed_fixed: String(t.seedFixed),
-    epsilon: s?.epsilon === undefined ? 'none' : String(s.epsilon),
+    epsilon: epsilon === undefined ? 'none' : String(epsilon),
+    overflow_batches: String(t.overflowBatches),
     sampling: c.sampling,
     // whether epsilon is a guarantee for these weights, and if not, why (shuffle, fixed seed)
     accounting: p.accounting,

@@ -158,9 +158,10 @@ export class Trainer {
   // steps whose Poisson batch was truncated; a set, since a batch is sampled again after it
   // leaves the cache (tests, the teaching view) and LazyDP samples batch s+1 during step s
   private overflowSteps = new Set<number>();
+  private overflowCarried = 0; // from a checkpoint's steps
   /** trained batches where Poisson sampling drew more than maxBatch (see sampling docs) */
   get overflowBatches(): number {
-    let n = 0;
+    let n = this.overflowCarried;
     for (const s of this.overflowSteps) if (s <= this.stepsDone) n++;
     return n;
   }
@@ -843,7 +844,7 @@ export class Trainer {
    */
   async loadCheckpoint(ck: Checkpoint): Promise<void> {
     if (this.stepsDone !== 0) throw new Error('loadCheckpoint: only before the first step');
-    const problem = resumeProblem(ck, this.config, this.sigma);
+    const problem = resumeProblem(ck, this.config, this.sigma, this.data.source);
     if (problem) throw problem;
     const lay = this.layout;
     const want = this.exportShapes();
@@ -877,6 +878,7 @@ export class Trainer {
     this.stepsDone = ck.steps;
     this.lastLogStep = ck.steps;
     this.resumedFrom = ck.steps;
+    this.overflowCarried = ck.overflowBatches;
   }
 
   /** steps that came from a checkpoint (0 for a fresh run) */

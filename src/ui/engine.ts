@@ -40,6 +40,8 @@ export interface LabTrainer {
   exportTensors(): Promise<NamedTensor[]>;
   readonly sigma: number;
   readonly dataset: { source: string };
+  /** Poisson batches truncated so far (exported with the model) */
+  readonly overflowBatches: number;
   exportShapes(): { name: string; shape: number[] }[];
   /** the model's bytes in export order, after a flush of pending noise */
   exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes?: number): Promise<void>;

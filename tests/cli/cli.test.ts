@@ -154,6 +154,13 @@ with safe_open(sys.argv[1], "np") as f:
     expect(res.tableBytes).toBe(70 * 4 * 4);
     expect(res.densePassGBps).toBeCloseTo((2 * res.tableBytes) / ((res.stageMedianMs.noise + res.stageMedianMs.update) * 1e6), 9);
     expect(cli(['bench', '--shard-rows', 'x']).err).toMatch(/shard-rows: needs a whole number/);
+    // a setting LazyDP refuses skips LazyDP (said in the results), the others still run
+    const adam = cli(['bench', ...TINY, '--steps', '3', '--table-optimizer', 'adam', '--json']);
+    expect(adam.code, adam.err).toBe(0);
+    const rows = JSON.parse(adam.out.trim().split('\n').pop()!).results as { algo: string; error?: string; stepMedianMs?: number }[];
+    expect(rows.map((r) => r.algo)).toEqual(['sgd', 'dpsgd', 'lazydp', 'lazydp-exact']);
+    expect(rows[1].stepMedianMs).toBeGreaterThan(0);
+    expect(rows[2].error).toMatch(/needs plain SGD on the tables/);
   });
 
   it('--stop-at and --resume: 3 + 3 steps = 6 steps at once; a changed privacy key is refused', () => {
@@ -207,6 +214,27 @@ describe('cli train --data (Criteo TSV)', () => {
     expect(metadata.data).toBe('criteo');
     expect(tensors.get('tables.25')!.shape).toEqual([512, 4]);
   });
+  it('a Criteo run resumes on the same split (tables and evalSize from the file); another split is refused', () => {
+    const tsv = path.join(dir, 'resume.tsv');
+    writeFileSync(tsv, criteoText(400, 5));
+    const part = path.join(dir, 'criteo-part.safetensors');
+    const first = cli(['train', '--data', tsv, '--tables', '64', '--dim', '4', '--batch', '16', '--eval-size', '100', '--steps', '6', '--stop-at', '3', '--algo', 'dpsgd', '--json', '--export', part]);
+    expect(first.code, first.err).toBe(0);
+    const ok = cli(['train', '--resume', part, '--data', tsv, '--json']);
+    expect(ok.code, ok.err).toBe(0);
+    const res = JSON.parse(ok.out.trim().split('\n').pop()!);
+    const n = JSON.parse(first.out.trim().split('\n').pop()!).config.datasetSize;
+    expect(res.config.datasetSize).toBe(n);
+    expect(res.summary.steps).toBe(6);
+    expect(res.summary.resumedFrom).toBe(3);
+    // another held-out size moves examples into training: q changes, the accountant's steps would be wrong
+    const bad = cli(['train', '--resume', part, '--data', tsv, '--eval-size', '40']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(new RegExp(`datasetSize: must stay ${n}`));
+    // and the data must be the file's kind
+    expect(cli(['train', '--resume', part]).err).toMatch(/trained on a Criteo file; give it again with --data/);
+  });
+
   it('a bad data file is an error naming the line', () => {
     const tsv = path.join(dir, 'bad.tsv');
     writeFileSync(tsv, criteoText(5) + '1\tx\n');

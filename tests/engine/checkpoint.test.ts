@@ -105,6 +105,21 @@ describe('resume from an exported model', () => {
     expect(ck.steps).toBe(4);
     const key = (over: Partial<Config>, sigma = 1) => resumeProblem(ck, makeConfig({ ...c, ...over }), sigma)?.key;
     expect(key({})).toBeUndefined();
+    // every key the model, the data or the accountant depends on, one change at a time, for a
+    // synthetic file and for a Criteo file (whose data keys are the file's own, but whose
+    // datasetSize still sets q)
+    const changed: Partial<Config> = {
+      tables: [120, 38], dim: 8, pooling: 2, dense: 5, bottom: [9], top: [7], interaction: 'dot',
+      dataSeed: 9, zipf: 1.1, batch: 16, datasetSize: 256, sampling: 'shuffle', clip: 0.5, clipping: 'per-layer', delta: 1e-6,
+    };
+    for (const [k, v] of Object.entries(changed)) expect(key({ [k]: v }), k).toBe(k);
+    const criteo: Checkpoint = { ...ck, data: 'criteo' };
+    for (const [k, v] of Object.entries(changed)) {
+      const got = resumeProblem(criteo, makeConfig({ ...c, [k]: v }), 1)?.key;
+      expect(got, `criteo ${k}`).toBe(k === 'dataSeed' || k === 'zipf' ? undefined : k);
+    }
+    expect(resumeProblem(ck, c, 1, 'criteo')?.key).toBe('data');
+    expect(resumeProblem(criteo, c, 1, 'synthetic')?.key).toBe('data');
     expect(key({ algo: 'lazydp' })).toBeUndefined(); // the same noise distribution: allowed
     expect(key({ dim: 8 })).toBe('dim');
     expect(key({ tables: [120, 38] })).toBe('tables');
@@ -121,6 +136,67 @@ describe('resume from an exported model', () => {
     const other = await Trainer.create(device, makeConfig({ ...c, batch: 16 }));
     await expect(other.loadCheckpoint(ck)).rejects.toBeInstanceOf(ConfigError);
     other.destroy();
+  });
+
+  it('lazydp: right after loading, every row has its noise to the file step, so a flush adds nothing', async () => {
+    const c = makeConfig({ ...BASE, algo: 'lazydp' });
+    const first = await Trainer.create(device, c);
+    await first.run(5);
+    const ck = await open(await exported(first));
+    first.destroy();
+    const t = await Trainer.create(device, c, { shardRows: 50 });
+    await t.loadCheckpoint(ck);
+    expect(Array.from(await t.readHistory(0, 0, 120)).every((h) => h === 5)).toBe(true);
+    const raw = new Float32Array(await t['readSpan'](0, 'E', 6, 0, 120));
+    expect(Array.from(await t.readRows(0, 0, 120))).toEqual(Array.from(raw)); // readRows flushed first
+    const file = ck.tensors.get('tables.0')!;
+    expect(Array.from(raw)).toEqual(Array.from(new Float32Array((await ck.read(file.offset, file.bytes)).slice().buffer)));
+    t.destroy();
+  });
+
+  it('a random-seed file resumes with a fresh random seed: still private, never the same draws twice', async () => {
+    const c = makeConfig({ ...BASE, algo: 'dpsgd', seed: 'random' });
+    const first = await Trainer.create(device, c);
+    await first.run(4);
+    const bytes = await exported(first);
+    first.destroy();
+    const runs: NamedTensor[][] = [];
+    for (let i = 0; i < 2; i++) {
+      const t = await Trainer.create(device, c);
+      await t.loadCheckpoint(await open(bytes));
+      expect(t.seedFixed).toBe(false);
+      // an export right after loading (no summary yet) still states the file's epsilon
+      const meta = exportMetadata(t, INFO, null);
+      expect(meta.epsilon).toBe(JSON.parse(JSON.stringify(exportMetadata(t, INFO, t.summary()))).epsilon);
+      expect(Number(meta.epsilon)).toBeGreaterThan(0);
+      expect(meta.seed).toBe('random');
+      expect(meta.epsilon_guaranteed).toBe('true');
+      await t.run(c.steps);
+      runs.push(await t.exportTensors());
+      t.destroy();
+    }
+    expect(maxAbsDiff(runs[0], runs[1])).toBeGreaterThan(1e-4);
+    // a fixed seed after a random-seed file is allowed, and labelled not private
+    const fixed = await Trainer.create(device, makeConfig({ ...c, seed: '5' }));
+    await fixed.loadCheckpoint(await open(bytes));
+    expect(exportMetadata(fixed, INFO, null).accounting).toBe('rdp-poisson-not-guaranteed');
+    fixed.destroy();
+  });
+
+  it('a file trained with Adam resumes as plain SGD (the state is not in the file); weight decay alone resumes', async () => {
+    const c = makeConfig({ ...BASE, algo: 'dpsgd', tableOptimizer: 'adam', lr: 0.01 });
+    const first = await Trainer.create(device, c);
+    await first.run(3);
+    const ck = await open(await exported(first));
+    first.destroy();
+    expect(resumeProblem(ck, c, 1)?.key).toBe('tableOptimizer');
+    for (const over of [{ tableOptimizer: 'sgd' }, { tableOptimizer: 'sgd', weightDecay: 0.01 }] as const) {
+      const t = await Trainer.create(device, makeConfig({ ...c, ...over }));
+      await t.loadCheckpoint(ck);
+      await t.run(c.steps);
+      expect(t.stepsDone).toBe(c.steps);
+      t.destroy();
+    }
   });
 
   it('a non-private file cannot start a private run; a bad file is a clear error', async () => {

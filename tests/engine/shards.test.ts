@@ -96,6 +96,7 @@ describe('training on split tables equals training on whole ones', () => {
     ['lazydp-exact', { algo: 'lazydp-exact' }],
     ['sgd, momentum on tables', { algo: 'sgd', tableOptimizer: 'momentum' }],
     ['dpsgd, Adam and weight decay on tables', { algo: 'dpsgd', tableOptimizer: 'adam', weightDecay: 0.01, lr: 0.01 }],
+    ['dpsgd, momentum and weight decay on tables, unfused noise', { algo: 'dpsgd', tableOptimizer: 'momentum', weightDecay: 0.01, noiseKernel: 'unfused' }],
   ];
   for (const [name, over] of cases) {
     it(name, async () => {

@@ -32,6 +32,7 @@ export class Trainer {
   log: LogPoint[] = [];
   timing = 'gpu-timestamp' as const;
   seedFixed: boolean;
+  overflowBatches = 0;
   private hist: Uint32Array[];
   private times: StageTimes[] = [];
   private r = 1;
