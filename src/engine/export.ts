@@ -6,7 +6,7 @@ import type { DeviceInfo } from './device';
 import type { RunSummary } from './types';
 import { safetensorsHeader } from './safetensors';
 import { privacyReport } from '../privacy/report';
-import { epsilonAfter } from './trainer';
+import { epsilonAfter } from './accounting';
 
 /** What an export needs of a trainer (the engine's Trainer, or the lab's view of it). */
 export interface Exportable {

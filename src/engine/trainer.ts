@@ -25,9 +25,10 @@ import { isLazy, maxBatchFor, denseTableState } from './batch';
 import { TABLE_OPTIM_CODE, tableOptimProgram, optimValues } from '../kernels/optim';
 import { resumeProblem, type Checkpoint } from './checkpoint';
 import { estimateMemory, fmtBytes, planShards } from './memory';
-import { computeEpsilon } from '../privacy/rdp';
-import { calibrateSigma } from '../privacy/calibrate';
-import { poissonBatch, shuffleBatch, truncateBatch, truncationDelta } from '../privacy/sampling';
+import { poissonBatch, shuffleBatch, truncateBatch } from '../privacy/sampling';
+import { epsilonAfter, resolveSigma } from './accounting';
+// the accounting functions stay importable from the trainer, where callers found them first
+export { epsilonAfter, resolveSigma } from './accounting';
 
 export { isLazy, maxBatchFor } from './batch';
 export { estimateMemory, fmtBytes, planShards, type Limits, type MemoryEstimate } from './memory';
@@ -70,51 +71,6 @@ function median(xs: number[]): number {
 
 function zeroStages(): StageTimes {
   return Object.fromEntries(STAGES.map((s) => [s, 0])) as StageTimes;
-}
-
-/**
- * Delta spent on truncating overflowing Poisson batches (see src/privacy/sampling.ts) by a run
- * whose Poisson accounting gives `epsilon`; 0 for shuffled batches.
- */
-function truncDelta(c: Config, steps: number, epsilon: number): number {
-  if (c.sampling !== 'poisson') return 0;
-  return truncationDelta(c.datasetSize, c.batch / c.datasetSize, maxBatchFor(c), steps, epsilon);
-}
-
-/** Sigma after calibration: targetEpsilon > 0 picks the smallest sigma meeting it. */
-export function resolveSigma(c: Config): number {
-  if (!isPrivate(c)) return 0;
-  if (c.targetEpsilon > 0) {
-    const q = c.batch / c.datasetSize;
-    // the same reserve epsilonAfter makes, from the truncation delta at the target (an upper bound)
-    const delta = c.delta - 2 * truncDelta(c, c.steps, c.targetEpsilon);
-    if (!(delta > 0)) throw new ConfigError('targetEpsilon', `batch truncation alone spends delta ${c.delta}; raise delta or lower targetEpsilon`);
-    return calibrateSigma({ targetEpsilon: c.targetEpsilon, q, steps: c.steps, delta });
-  }
-  return c.sigma;
-}
-
-/**
- * Epsilon after `steps` steps at the config's total delta: the RDP accountant's delta plus the
- * truncation delta add up to config.delta. Infinity when sigma is 0.
- */
-export function epsilonAfter(c: Config, sigma: number, steps: number): number | undefined {
-  if (!isPrivate(c)) return undefined;
-  if (steps <= 0) return 0;
-  if (!(sigma > 0)) return Infinity;
-  const q = c.batch / c.datasetSize;
-  // The truncation delta grows with epsilon: reserve twice the truncation delta at the plain
-  // epsilon (more if needed) and check that the truncation delta at the resulting epsilon fits.
-  const eps0 = computeEpsilon({ q, sigma, steps, delta: c.delta }).epsilon;
-  let reserve = 2 * truncDelta(c, steps, eps0);
-  for (let i = 0; i < 30; i++) {
-    const rdpDelta = c.delta - reserve;
-    if (!(rdpDelta > 0)) return Infinity;
-    const eps = computeEpsilon({ q, sigma, steps, delta: rdpDelta }).epsilon;
-    if (truncDelta(c, steps, eps) <= reserve) return eps;
-    reserve *= 2;
-  }
-  return Infinity;
 }
 
 /** Rows rowStart .. rowStart + rows of table `table`: the table itself and LazyDP's history. */
