@@ -5,6 +5,7 @@
 import type { Config } from '../config/config';
 import type { LabData } from '../data/synthetic';
 import type { LogPoint, RunSummary, TimingSource } from '../engine/types';
+import type { Checkpoint } from '../engine/checkpoint';
 
 export interface NamedTensor {
   name: string;
@@ -37,6 +38,8 @@ export interface LabTrainer {
   run(n: number, opts?: { logEvery?: number; onLog?: (p: LogPoint) => void; signal?: AbortSignal }): Promise<void>;
   evaluate(): Promise<{ auc: number; loss: number }>;
   readHistory(table: number, start: number, count: number): Promise<Uint32Array>;
+  /** continues from an exported model (before the first step); throws ConfigError naming a key that may not change */
+  loadCheckpoint(ck: Checkpoint): Promise<void>;
   exportTensors(): Promise<NamedTensor[]>;
   readonly sigma: number;
   readonly dataset: { source: string };

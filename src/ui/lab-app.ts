@@ -237,6 +237,13 @@ export class DpLab extends LitElement {
     this.setAttribute('data-text', store.ui.text ? '1' : '0');
   }
 
+  private resumeFile = (e: Event) => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = ''; // the same file can be chosen again
+    if (file) void runner.resumeFromFile(file);
+  };
+
   render() {
     if (store.deviceState === 'unavailable' && !store.device) {
       const b = store.banners.find((x) => x.id === 'device');
@@ -256,6 +263,15 @@ export class DpLab extends LitElement {
         <button id="download-model" @click=${() => runner.downloadModel()} ?disabled=${!runner.modelAvailable} title="The trained weights as safetensors (pending LazyDP noise flushed first; the metadata records algo, σ, clip, ε and whether the seed was fixed)">
           Download model
         </button>
+        <button
+          id="resume-model"
+          ?disabled=${store.deviceState !== 'ready' || store.job !== null || ['starting', 'running', 'pausing'].includes(store.status)}
+          @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#resume-file')?.click()}
+          title="Continue a downloaded model (a run stopped before its last step): its configuration and weights, paused at its step"
+        >
+          Continue from file…
+        </button>
+        <input id="resume-file" type="file" accept=".safetensors" hidden @change=${this.resumeFile} />
       </header>
       ${this.share ? this.shareBox() : nothing}
       <div class="layout">

@@ -6,6 +6,7 @@ import { ALGOS, ConfigError, checkConsistency, type Algo, type Config } from '..
 import type { SharedResults } from '../config/url';
 import { describeDevice, requestLabDevice } from '../engine/device';
 import { exportMetadata, writeModelParts } from '../engine/export';
+import { openCheckpoint } from '../engine/checkpoint';
 import { downloadBlob } from './lab-chart';
 import type { LogPoint } from '../engine/types';
 import { ensureEngine, engine, isCapacityError, type LabTrainer } from './engine';
@@ -324,6 +325,46 @@ export class LabRunner {
     }
     store.job = null;
     store.jobText = '';
+    store.changed();
+  }
+
+  /**
+   * Continues a downloaded model: the file's configuration replaces the panel's, its weights the
+   * initial ones, and the run waits paused at the file's step. The engine refuses (naming the
+   * key) what would change the model, the data or the accounting of the steps already taken.
+   */
+  async resumeFromFile(file: Blob & { name?: string }): Promise<void> {
+    const name = file.name ?? 'the file';
+    if (!this.ready || store.job !== null || ['starting', 'running', 'pausing'].includes(store.status)) return;
+    this.disposeMain();
+    store.current = undefined;
+    store.status = 'starting';
+    store.job = 'train';
+    store.dismiss('run-error');
+    store.changed();
+    try {
+      const ck = await openCheckpoint(async (o, l) => new Uint8Array(await file.slice(o, o + l).arrayBuffer()), file.size);
+      const onCriteo = store.dataSource === 'criteo' && !!store.criteo;
+      if (ck.data === 'criteo' && !onCriteo) throw new Error(`${name} was trained on a Criteo file: load that file under Data first, then continue`);
+      if (ck.data === 'synthetic' && onCriteo) throw new Error(`${name} was trained on the synthetic task: choose it under Data first, then continue`);
+      // the file's configuration; a Criteo file keeps the shapes the loaded file gives
+      store.replaceConfig(ck.config);
+      const t = await this.createTrainer(store.config);
+      try {
+        await t.loadCheckpoint(ck);
+      } catch (e) {
+        t.destroy();
+        throw e;
+      }
+      this.trainer = t;
+      store.current = this.newRecord(t, store.config, 'train', t.config.steps);
+      store.current.stepsDone = t.stepsDone;
+      store.status = 'paused';
+    } catch (e) {
+      this.fail(e, `Could not continue from ${name}`);
+      store.status = 'idle';
+    }
+    store.job = null;
     store.changed();
   }
 

@@ -336,6 +336,20 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.locator('#step').click();
     await until(p, 'run-controls[data-status="paused"][data-steps="4"]');
     await p.close();
+    // the file continues in another page: its configuration replaces that page's, paused at step 3
+    const q = await open(SMALL + '&algo=sgd&lr=0.9');
+    await q.locator('#resume-file').setInputFiles((await dl.path())!);
+    await until(q, 'run-controls[data-status="paused"][data-steps="3"]');
+    expect(await hash(q)).toMatch(/algo=lazydp/);
+    expect(await q.locator('input[name="lr"]').inputValue()).not.toBe('0.9');
+    await q.locator('#train').click();
+    await until(q, 'run-controls[data-status="done"][data-steps="24"]');
+    // a file that is not a model is refused with the reason, and the page stays usable
+    await q.locator('#resume-file').setInputFiles({ name: 'notes.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+    expect(await q.locator('[data-banner="run-error"]').innerText()).toMatch(/Could not continue from notes\.safetensors: checkpoint: header length out of range/);
+    await q.locator('#step').click();
+    await until(q, 'run-controls[data-status="paused"][data-steps="1"]');
+    await q.close();
   }, LONG);
 
   it('shuffle sampling: the preview, the run and the exported model all say epsilon is no guarantee', async () => {
