@@ -269,7 +269,7 @@ export class DpLab extends LitElement {
           @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#resume-file')?.click()}
           title="Continue a downloaded model (a run stopped before its last step): its configuration and weights, paused at its step"
         >
-          Continue from file…
+          Open model…
         </button>
         <input id="resume-file" type="file" accept=".safetensors" hidden @change=${this.resumeFile} />
       </header>
