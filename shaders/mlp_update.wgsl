@@ -1,6 +1,10 @@
-// Update of one MLP tensor (parameter p): W -= lr / B * (grad + sigma C z), z ~ N(0, 1) from
+// Update of one MLP tensor (parameter p) with g = (grad + sigma C z) / B, z ~ N(0, 1) from
 // Philox at counter (i >> 2, p, step, 0x40000000). One thread per quad: one Philox call gives
 // the four normals of indices 4q .. 4q+3.
+//   update:   W -= lr g                                   (mlpOptimizer sgd)
+//   momentum: m = mu m + g;  W -= lr m                    (torch.optim.SGD, dampening 0)
+//   adam:     m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  W -= lr (m c1) / (sqrt(v c2) + eps)
+// The state is post-processing of the noisy gradient: the privacy is the same.
 //   NOISE 0: no noise (sgd); 1: fused (sampled here, reports under `update`);
 //   2: unfused (read from the buffer that `sample` filled in the noise stage).
 
@@ -13,6 +17,54 @@ struct Param { n: u32, p: u32 }
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> W: array<f32>;
 @group(0) @binding(4) var<storage, read_write> noiseBuf: array<f32>;
+@group(0) @binding(5) var<uniform> o: Optim;
+@group(0) @binding(6) var<storage, read_write> M: array<f32>;
+@group(0) @binding(7) var<storage, read_write> V: array<f32>;
+
+/** The noisy gradient estimate of indices 4q .. 4q+3 (past n: 0). */
+fn grads(q: u32) -> vec4f {
+  var z = vec4f(0.0);
+  if (NOISE == 1u) { z = st.noiseStd * noise_mlp(st.key, u.p, q, st.step); }
+  var g = vec4f(0.0);
+  for (var j = 0u; j < 4u; j++) {
+    let i = q * 4u + j;
+    if (i >= u.n) { break; }
+    var nz = z[j];
+    if (NOISE == 2u) { nz = noiseBuf[i]; }
+    g[j] = st.invB * (grad[i] + nz);
+  }
+  return g;
+}
+
+@compute @workgroup_size(64)
+fn momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let q = gid.x + gid.y * nw.x * 64u;
+  if (q * 4u >= u.n) { return; }
+  let g = grads(q);
+  for (var j = 0u; j < 4u; j++) {
+    let i = q * 4u + j;
+    if (i >= u.n) { break; }
+    let m = o.mu * M[i] + g[j];
+    M[i] = m;
+    W[i] -= st.lr * m;
+  }
+}
+
+@compute @workgroup_size(64)
+fn adam(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let q = gid.x + gid.y * nw.x * 64u;
+  if (q * 4u >= u.n) { return; }
+  let g = grads(q);
+  for (var j = 0u; j < 4u; j++) {
+    let i = q * 4u + j;
+    if (i >= u.n) { break; }
+    let m = o.b1 * M[i] + (1.0 - o.b1) * g[j];
+    let v = o.b2 * V[i] + (1.0 - o.b2) * g[j] * g[j];
+    M[i] = m;
+    V[i] = v;
+    W[i] -= st.lr * (m * o.c1) / (sqrt(v * o.c2) + o.eps);
+  }
+}
 
 @compute @workgroup_size(64)
 fn update(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {

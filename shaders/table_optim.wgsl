@@ -13,7 +13,6 @@
 override NOISE: u32 = 0u;
 
 struct Shard { rows: u32, D: u32, quads: u32, table: u32, rowStart: u32 }
-struct Optim { wd: f32, mu: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32 }
 
 @group(0) @binding(0) var<uniform> u: Shard;
 @group(0) @binding(1) var<uniform> st: Step;

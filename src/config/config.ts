@@ -56,6 +56,8 @@ export interface Config {
   noiseKernel: NoiseKernel;
   tableOptimizer: TableOptimizer;
   weightDecay: number;
+  /** optimizer of the MLP parameters (dense anyway: allowed with every algorithm) */
+  mlpOptimizer: TableOptimizer;
   /** GPU memory the run may allocate, in GiB (WebGPU does not report the device's total) */
   memoryLimit: number;
 }
@@ -102,6 +104,7 @@ export const SCHEMA: { [K in keyof Config]: KeySpec } = {
     help: 'optimizer of the embedding tables: sgd (sparse, touched rows only), momentum (0.9) or adam (0.9, 0.999): dense, every row every step; sgd and dpsgd only',
   },
   weightDecay: { kind: 'num', min: 0, max: 1, help: 'L2 weight decay on the embedding tables (dense: every row every step); sgd and dpsgd only' },
+  mlpOptimizer: { kind: 'enum', values: TABLE_OPTIMIZERS, help: 'optimizer of the MLP parameters: sgd, momentum (0.9) or adam (0.9, 0.999); any algorithm (the MLPs are dense)' },
   memoryLimit: { kind: 'num', min: 1 / 64, max: 4096, help: 'GPU memory the run may allocate, in GiB: WebGPU does not report how much the device has, so raise it on a big GPU' },
 };
 
@@ -136,6 +139,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   noiseKernel: 'fused',
   tableOptimizer: 'sgd',
   weightDecay: 0,
+  mlpOptimizer: 'sgd',
   memoryLimit: 4,
 }) as Config;
 

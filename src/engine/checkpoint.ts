@@ -111,5 +111,6 @@ export function resumeProblem(ck: Checkpoint, next: Config, sigma: number, dataS
   }
   if (ck.steps >= next.steps) return new ConfigError('steps', `the file has already taken ${ck.steps} steps; set steps above that to continue`);
   if (denseTableState(next) >= 1) return new ConfigError('tableOptimizer', `${next.tableOptimizer} keeps state the file does not hold: resume with tableOptimizer sgd, or train afresh`);
+  if (next.mlpOptimizer !== 'sgd') return new ConfigError('mlpOptimizer', `${next.mlpOptimizer} keeps state the file does not hold: resume with mlpOptimizer sgd, or train afresh`);
   return undefined;
 }

@@ -80,6 +80,7 @@ export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: n
     acts += l.outDim;
   }
   buffers.push({ name: 'mlp (params, grads, noise)', bytes: params * 4 * (c.noiseKernel === 'unfused' && isPrivate(c) ? 3 : 2) });
+  if (c.mlpOptimizer !== 'sgd') buffers.push({ name: `mlp ${c.mlpOptimizer} state`, bytes: params * 4 * (c.mlpOptimizer === 'adam' ? 2 : 1) });
   buffers.push({ name: 'activations and gradients', bytes: B * (acts + lay.featureWidth) * 4 * 2 });
   if (lay.interaction === 'dot') buffers.push({ name: 'dot interaction (z and its gradient)', bytes: B * lay.interactionWidth * 4 * 2 });
   buffers.push({ name: 'batch', bytes: B * (lay.F + 2 * lay.T * lay.L + 3) * 4 });

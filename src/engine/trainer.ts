@@ -17,7 +17,7 @@ import { COLSUM_CODE, colsumProgram } from '../kernels/colsum';
 import { SORT_CODE, sortBuildProgram, sortGlobalProgram, sortLocalProgram, sortPlan, sortSize, SORT_BLOCK } from '../kernels/sort';
 import { SEGSUM_CODE, ROWS_UPDATE_CODE, segsumProgram, rowsUpdateProgram, rowsScatterProgram } from '../kernels/segsum';
 import {
-  MLP_UPDATE_CODE, TABLE_NOISE_CODE, LAZY_CODE, mlpUpdateProgram, mlpSampleProgram, tableNoiseFusedProgram,
+  MLP_UPDATE_CODE, TABLE_NOISE_CODE, LAZY_CODE, mlpUpdateProgram, mlpOptimProgram, mlpSampleProgram, tableNoiseFusedProgram,
   tableNoiseSampleProgram, tableNoiseAddProgram, lazyProgram, type NoiseMode,
 } from '../kernels/noise';
 import initCode from '../../shaders/init_table.wgsl?raw';
@@ -94,6 +94,11 @@ interface LayerBufs {
   gb: GPUBuffer;
   nW?: GPUBuffer;
   nb?: GPUBuffer;
+  /** mlpOptimizer state: m (momentum, Adam) and v (Adam) of W and b */
+  mW?: GPUBuffer;
+  vW?: GPUBuffer;
+  mb?: GPUBuffer;
+  vb?: GPUBuffer;
   /** input view */
   inBuf: GPUBuffer; inOff: number; inLd: number;
   /** output (post-activation) view */
@@ -245,7 +250,7 @@ export class Trainer {
     const dummy = this.buf(16, 'dummy');
     this.stepBuf = dev.createBuffer({ label: 'step', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     // the dense table optimizer's hyperparameters and this step's Adam bias corrections
-    if (denseTableState(c) >= 0) this.optimBuf = this.uniform(TABLE_OPTIM_CODE, optimValues(c.weightDecay, 1), 'o');
+    if (denseTableState(c) >= 0 || c.mlpOptimizer !== 'sgd') this.optimBuf = this.uniform(TABLE_OPTIM_CODE, optimValues(c.weightDecay, 1), 'o');
     this.owned.push(this.stepBuf);
 
     // Batch inputs: the current batch, and the next one's indices for LazyDP's lookahead.
@@ -323,6 +328,10 @@ export class Trainer {
         gb: this.buf(layer.outDim * 4, `gb${li}`),
         nW: noiseMode === 2 ? this.buf(layer.inDim * layer.outDim * 4, `nW${li}`) : undefined,
         nb: noiseMode === 2 ? this.buf(layer.outDim * 4, `nb${li}`) : undefined,
+        mW: c.mlpOptimizer !== 'sgd' ? this.buf(layer.inDim * layer.outDim * 4, `mW${li}`) : undefined,
+        vW: c.mlpOptimizer === 'adam' ? this.buf(layer.inDim * layer.outDim * 4, `vW${li}`) : undefined,
+        mb: c.mlpOptimizer !== 'sgd' ? this.buf(layer.outDim * 4, `mb${li}`) : undefined,
+        vb: c.mlpOptimizer === 'adam' ? this.buf(layer.outDim * 4, `vb${li}`) : undefined,
         inBuf: inView[0], inOff: inView[1], inLd: inView[2],
         outBuf: outView[0], outOff: outView[1], outLd: outView[2],
         gBuf: gView[0], gOff: gView[1], gLd: gView[2],
@@ -428,14 +437,19 @@ export class Trainer {
     // --- noise (unfused variants; LazyDP's lookahead sort) and update
     this.layerBufs.forEach((lb) => {
       const l = lb.layer;
-      for (const [param, buf, grad, nbuf, n] of [
-        [l.param, lb.W, lb.gW, lb.nW, l.inDim * l.outDim],
-        [l.param + 1, lb.b, lb.gb, lb.nb, l.outDim],
-      ] as [number, GPUBuffer, GPUBuffer, GPUBuffer | undefined, number][]) {
+      for (const [param, buf, grad, nbuf, n, m, v] of [
+        [l.param, lb.W, lb.gW, lb.nW, l.inDim * l.outDim, lb.mW, lb.vW],
+        [l.param + 1, lb.b, lb.gb, lb.nb, l.outDim, lb.mb, lb.vb],
+      ] as [number, GPUBuffer, GPUBuffer, GPUBuffer | undefined, number, GPUBuffer | undefined, GPUBuffer | undefined][]) {
         const u = this.uniform(MLP_UPDATE_CODE, { n, p: param });
         const groups = grid(Math.ceil(n / 4), 64);
         if (noiseMode === 2) this.stages.noise.push(makeDispatch(dev, mlpSampleProgram, [u, this.stepBuf, null, null, nbuf!], groups));
-        this.stages.update.push(makeDispatch(dev, mlpUpdateProgram(noiseMode), [u, this.stepBuf, grad, buf, noiseMode === 2 ? nbuf! : dummy], groups));
+        const opt = c.mlpOptimizer;
+        this.stages.update.push(
+          opt === 'sgd'
+            ? makeDispatch(dev, mlpUpdateProgram(noiseMode), [u, this.stepBuf, grad, buf, noiseMode === 2 ? nbuf! : dummy], groups)
+            : makeDispatch(dev, mlpOptimProgram(opt, noiseMode), [u, this.stepBuf, grad, buf, noiseMode === 2 ? nbuf! : dummy, this.optimBuf!, m!, v ?? null], groups),
+        );
       }
     });
     let lrs: GPUBuffer | undefined, prefix: GPUBuffer | undefined;

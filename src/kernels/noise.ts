@@ -8,13 +8,17 @@ import { withLibs, type Program } from './program';
 import { eagerTableNoise, lazyTableNoise, mlpNoise, type Key } from '../noise/philox';
 import { heads } from './sort';
 
-export const MLP_UPDATE_CODE = withLibs(mlpCode, { philox: true, step: true });
+export const MLP_UPDATE_CODE = withLibs(mlpCode, { philox: true, step: true, optim: true });
 export const TABLE_NOISE_CODE = withLibs(tableCode, { philox: true, step: true });
 export const LAZY_CODE = withLibs(lazyCode, { philox: true, step: true });
 
 export type NoiseMode = 0 | 1 | 2; // none, fused, unfused
 export function mlpUpdateProgram(noise: NoiseMode): Program {
   return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'update', workgroup: 64, constants: { NOISE: noise } };
+}
+/** The stateful MLP updates (mlpOptimizer momentum or adam); bindings 5-7: Optim, m, v. */
+export function mlpOptimProgram(opt: 'momentum' | 'adam', noise: NoiseMode): Program {
+  return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: opt, workgroup: 64, constants: { NOISE: noise } };
 }
 export const mlpSampleProgram: Program = { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'sample', workgroup: 64 };
 export const tableNoiseFusedProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'fused', workgroup: 64 };

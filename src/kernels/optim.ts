@@ -3,11 +3,11 @@
 // reference of the same math.
 import code from '../../shaders/table_optim.wgsl?raw';
 import { withLibs, type Program } from './program';
-import { eagerTableNoise } from '../noise/philox';
+import { eagerTableNoise, mlpNoise } from '../noise/philox';
 import type { TableOptimizer } from '../config/config';
 import type { NoiseMode, StepValues } from './noise';
 
-export const TABLE_OPTIM_CODE = withLibs(code, { philox: true, step: true });
+export const TABLE_OPTIM_CODE = withLibs(code, { philox: true, step: true, optim: true });
 
 /** Hyperparameters, as torch.optim's defaults (momentum 0.9; Adam betas 0.9, 0.999, eps 1e-8). */
 export const MOMENTUM = 0.9;
@@ -30,6 +30,24 @@ export interface OptimState { M?: Float32Array; V?: Float32Array }
  * the step's summed row gradients (untouched rows 0) and is cleared; `noise` adds eager DP-SGD's
  * draws (noiseStd z at counter (c >> 2, row, step, table)).
  */
+/** One optimizer step of value i with gradient estimate g (the same math as the WGSL). */
+export function optimizerStep(opt: TableOptimizer, o: Record<string, number>, lr: number, g: number, i: number, W: Float32Array, state: OptimState): void {
+  if (opt === 'sgd') W[i] -= lr * g;
+  else if (opt === 'momentum') {
+    state.M![i] = o.mu * state.M![i] + g;
+    W[i] -= lr * state.M![i];
+  } else {
+    state.M![i] = o.b1 * state.M![i] + (1 - o.b1) * g;
+    state.V![i] = o.b2 * state.V![i] + (1 - o.b2) * g * g;
+    W[i] -= (lr * (state.M![i] * o.c1)) / (Math.sqrt(state.V![i] * o.c2) + o.eps);
+  }
+}
+
+/**
+ * One step of the dense optimizer on rows rowStart .. rowStart + rows of table `table`: `G` holds
+ * the step's summed row gradients (untouched rows 0) and is cleared; `noise` adds eager DP-SGD's
+ * draws (noiseStd z at counter (c >> 2, row, step, table)).
+ */
 export function tableOptimRef(
   opt: TableOptimizer, st: StepValues, weightDecay: number, table: number, D: number, E: Float32Array, G: Float32Array, state: OptimState, noise: boolean, rowStart = 0,
 ): void {
@@ -41,14 +59,15 @@ export function tableOptimRef(
       const z = noise ? st.noiseStd * eagerTableNoise(st.key, table, rowStart + r, c, st.step) : 0;
       const g = st.invB * (G[i] + z) + o.wd * E[i];
       G[i] = 0;
-      if (opt === 'sgd') E[i] -= st.lr * g;
-      else if (opt === 'momentum') {
-        state.M![i] = o.mu * state.M![i] + g;
-        E[i] -= st.lr * state.M![i];
-      } else {
-        state.M![i] = o.b1 * state.M![i] + (1 - o.b1) * g;
-        state.V![i] = o.b2 * state.V![i] + (1 - o.b2) * g * g;
-        E[i] -= (st.lr * (state.M![i] * o.c1)) / (Math.sqrt(state.V![i] * o.c2) + o.eps);
-      }
+      optimizerStep(opt, o, st.lr, g, i, E, state);
     }
+}
+
+/** One MLP tensor (parameter p) with mlpOptimizer `opt`: g = (grad + noiseStd z) / B, z at the MLP counter. */
+export function mlpOptimRef(opt: TableOptimizer, st: StepValues, p: number, grad: ArrayLike<number>, W: Float32Array, state: OptimState, noise: boolean): void {
+  const o = optimValues(0, st.step);
+  for (let i = 0; i < W.length; i++) {
+    const z = noise ? st.noiseStd * mlpNoise(st.key, p, i, st.step) : 0;
+    optimizerStep(opt, o, st.lr, st.invB * (grad[i] + z), i, W, state);
+  }
 }

@@ -5,6 +5,7 @@ import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } fr
 import philoxLib from '../../shaders/lib/philox.wgsl?raw';
 import stepLib from '../../shaders/lib/step.wgsl?raw';
 import clipLib from '../../shaders/lib/clip.wgsl?raw';
+import optimLib from '../../shaders/lib/optim.wgsl?raw';
 
 export interface Program {
   name: string;
@@ -16,8 +17,8 @@ export interface Program {
 }
 
 /** Prepends the libraries a kernel uses (Philox, the per-step uniform). */
-export function withLibs(code: string, libs: { philox?: boolean; step?: boolean; clip?: boolean }): string {
-  return register((libs.philox ? philoxLib + '\n' : '') + (libs.step ? stepLib + '\n' : '') + (libs.clip ? clipLib + '\n' : '') + code);
+export function withLibs(code: string, libs: { philox?: boolean; step?: boolean; clip?: boolean; optim?: boolean }): string {
+  return register((libs.philox ? philoxLib + '\n' : '') + (libs.step ? stepLib + '\n' : '') + (libs.clip ? clipLib + '\n' : '') + (libs.optim ? optimLib + '\n' : '') + code);
 }
 
 const ALL_CODES = new Set<string>();

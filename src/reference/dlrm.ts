@@ -6,7 +6,7 @@ import type { Config } from '../config/config';
 import type { Layout } from '../engine/model';
 import { eagerTableNoise, mlpNoise, type Key } from '../noise/philox';
 import { applyPendingRef, type StepValues } from '../kernels/noise';
-import { tableOptimRef, type OptimState } from '../kernels/optim';
+import { tableOptimRef, mlpOptimRef, type OptimState } from '../kernels/optim';
 import { INVALID_ROW } from '../kernels/gather';
 
 export interface RefModel {
@@ -17,6 +17,8 @@ export interface RefModel {
   H: Uint32Array[];
   /** dense table optimizer state per table (momentum and Adam's m; Adam's v), created on first use */
   optState?: OptimState[];
+  /** mlpOptimizer state per layer, for W and for b */
+  mlpState?: { W: OptimState; b: OptimState }[];
 }
 
 export interface RefBatch {
@@ -191,6 +193,8 @@ export interface RefStepOptions {
   st: StepValues;
   /** dense table optimizer (sgd and dpsgd): default plain sparse SGD */
   tableOptimizer?: Config['tableOptimizer'];
+  /** optimizer of the MLP parameters: default SGD */
+  mlpOptimizer?: Config['mlpOptimizer'];
   weightDecay?: number;
   /** LazyDP: unique rows of the next batch per table (lookahead); lrs/prefix indexed by step */
   nextRows?: number[][];
@@ -235,10 +239,21 @@ export function referenceStep(lay: Layout, m: RefModel, batch: RefBatch, o: RefS
   }
   const st = o.st;
   const k = st.lr * st.invB;
-  lay.layers.forEach((l, li) => {
-    for (let i = 0; i < sumW[li].length; i++) m.W[li][i] -= k * (sumW[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param, i, st.step) : 0));
-    for (let i = 0; i < sumB[li].length; i++) m.b[li][i] -= k * (sumB[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param + 1, i, st.step) : 0));
-  });
+  const mo = o.mlpOptimizer ?? 'sgd';
+  if (mo !== 'sgd') {
+    m.mlpState ??= lay.layers.map((l) => {
+      const s = (n: number) => ({ M: new Float32Array(n), V: new Float32Array(n) });
+      return { W: s(l.inDim * l.outDim), b: s(l.outDim) };
+    });
+    lay.layers.forEach((l, li) => {
+      mlpOptimRef(mo, st, l.param, Float32Array.from(sumW[li]), m.W[li], m.mlpState![li].W, priv);
+      mlpOptimRef(mo, st, l.param + 1, Float32Array.from(sumB[li]), m.b[li], m.mlpState![li].b, priv);
+    });
+  } else
+    lay.layers.forEach((l, li) => {
+      for (let i = 0; i < sumW[li].length; i++) m.W[li][i] -= k * (sumW[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param, i, st.step) : 0));
+      for (let i = 0; i < sumB[li].length; i++) m.b[li][i] -= k * (sumB[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param + 1, i, st.step) : 0));
+    });
   const opt = o.tableOptimizer ?? 'sgd',
     wd = o.weightDecay ?? 0;
   if ((opt !== 'sgd' || wd > 0) && (o.algo === 'sgd' || o.algo === 'dpsgd')) {

@@ -15,7 +15,7 @@ import './privacy-preview';
 const GROUPS: { title: string; keys: (keyof Config)[] }[] = [
   { title: 'Algorithm', keys: ['algo', 'noiseKernel', 'clipping'] },
   { title: 'Model', keys: ['tables', 'dim', 'pooling', 'dense', 'bottom', 'top', 'interaction', 'memoryLimit'] },
-  { title: 'Training', keys: ['steps', 'batch', 'sampling', 'lr', 'lrSchedule', 'tableOptimizer', 'weightDecay'] },
+  { title: 'Training', keys: ['steps', 'batch', 'sampling', 'lr', 'lrSchedule', 'tableOptimizer', 'weightDecay', 'mlpOptimizer'] },
   { title: 'Privacy', keys: ['sigma', 'targetEpsilon', 'clip', 'delta', 'seed'] },
   { title: 'Data', keys: ['datasetSize', 'evalSize', 'evalEvery', 'zipf', 'dataSeed'] },
 ];
@@ -26,6 +26,7 @@ const LABELS: Partial<Record<keyof Config, string>> = {
   lrSchedule: 'lr schedule',
   tableOptimizer: 'table optimizer',
   weightDecay: 'weight decay',
+  mlpOptimizer: 'MLP optimizer',
   memoryLimit: 'memory limit (GiB)',
   targetEpsilon: 'target ε',
   sigma: 'noise σ',

@@ -23,7 +23,7 @@ describe('config', () => {
     ['datasetSize', 0], ['noiseKernel', 'both'], ['interaction', 'cross'],
     ['dense', 0], ['dense', 1.5], ['top', [32, 0]], ['top', new Array(9).fill(4)], ['lrSchedule', 'linear'],
     ['dataSeed', -1], ['dataSeed', 2 ** 32], ['targetEpsilon', -0.5], ['evalSize', -1], ['evalEvery', 2.5],
-    ['tableOptimizer', 'rmsprop'], ['weightDecay', -0.1], ['weightDecay', 2], ['memoryLimit', 0], ['memoryLimit', 'lots'],
+    ['tableOptimizer', 'rmsprop'], ['mlpOptimizer', 'adagrad'], ['weightDecay', -0.1], ['weightDecay', 2], ['memoryLimit', 0], ['memoryLimit', 'lots'],
   ];
   for (const [k, v] of bad) it(`rejects ${k} = ${JSON.stringify(v)} naming the key`, () => expect(keyOf(() => makeConfig({ [k]: v }))).toBe(k));
   it('every key of the schema has at least one bad value above', () => {

@@ -132,6 +132,7 @@ describe('resume from an exported model', () => {
     expect(key({ seed: 'random' })).toBe('seed'); // the first steps' noise is known: never relabel it private
     expect(key({ steps: 4 })).toBe('steps');
     expect(key({ tableOptimizer: 'adam' })).toBe('tableOptimizer');
+    expect(key({ mlpOptimizer: 'momentum' })).toBe('mlpOptimizer');
     // and the trainer applies the same rules
     const other = await Trainer.create(device, makeConfig({ ...c, batch: 16 }));
     await expect(other.loadCheckpoint(ck)).rejects.toBeInstanceOf(ConfigError);

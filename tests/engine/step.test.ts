@@ -86,7 +86,7 @@ async function compareWithReference(over: Record<string, unknown>, k: number): P
       labels: Float32Array.from(Array.from(ex).map((e) => ds.labels[e])),
     };
     const st = { step: s, lr: lrs[s], invB: 1 / c.batch, noiseStd: c.algo === 'sgd' ? 0 : t.sigma * c.clip, key };
-    referenceStep(lay, m, batch, { algo: c.algo, clip: c.clip, clipping: c.clipping, st, tableOptimizer: c.tableOptimizer, weightDecay: c.weightDecay, nextRows: s < c.steps ? uniqueRows(t, t.batchIndices(s + 1)) : lay.rows.map(() => []), lrs, prefix });
+    referenceStep(lay, m, batch, { algo: c.algo, clip: c.clip, clipping: c.clipping, st, tableOptimizer: c.tableOptimizer, weightDecay: c.weightDecay, mlpOptimizer: c.mlpOptimizer, nextRows: s < c.steps ? uniqueRows(t, t.batchIndices(s + 1)) : lay.rows.map(() => []), lrs, prefix });
   }
   if (c.algo.startsWith('lazydp')) {
     const st = { step: k, lr: lrs[k], invB: 1 / c.batch, noiseStd: t.sigma * c.clip, key };
@@ -127,6 +127,11 @@ describe('a whole training step on the GPU equals the reference step', () => {
     ['dpsgd, momentum on tables, per-layer clipping', { algo: 'dpsgd', tableOptimizer: 'momentum', clipping: 'per-layer' }],
     ['dpsgd, Adam on tables, fused noise', { algo: 'dpsgd', tableOptimizer: 'adam', lr: 0.01 }],
     ['sgd, Adam and weight decay on tables, unfused noise setting', { algo: 'sgd', tableOptimizer: 'adam', weightDecay: 0.01, lr: 0.01 }],
+    ['sgd, momentum on the MLPs', { algo: 'sgd', mlpOptimizer: 'momentum' }],
+    ['dpsgd, Adam on the MLPs, unfused noise', { algo: 'dpsgd', mlpOptimizer: 'adam', noiseKernel: 'unfused', lr: 0.01 }],
+    ['lazydp, Adam on the MLPs (the tables stay lazy)', { algo: 'lazydp', mlpOptimizer: 'adam', lr: 0.01 }],
+    ['lazydp-exact, momentum on the MLPs', { algo: 'lazydp-exact', mlpOptimizer: 'momentum' }],
+    ['dpsgd, Adam on the MLPs and the tables, fused noise', { algo: 'dpsgd', mlpOptimizer: 'adam', tableOptimizer: 'adam', lr: 0.01 }],
   ];
   for (const [name, over] of cases) {
     it(`${name}: 4 steps`, async () => {

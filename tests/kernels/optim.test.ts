@@ -5,8 +5,8 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice, makeBuffer, readBuffer } from '../helpers/gpu';
 import { makeDispatch, makeUniform, encode, grid, withLibs, type Dispatch } from '../../src/kernels/program';
 import { ROWS_UPDATE_CODE, rowsScatterProgram, rowsScatterRef } from '../../src/kernels/segsum';
-import { TABLE_NOISE_CODE, tableNoiseSampleProgram, type StepValues } from '../../src/kernels/noise';
-import { TABLE_OPTIM_CODE, tableOptimProgram, tableOptimRef, optimValues } from '../../src/kernels/optim';
+import { TABLE_NOISE_CODE, MLP_UPDATE_CODE, tableNoiseSampleProgram, mlpOptimProgram, mlpSampleProgram, type StepValues } from '../../src/kernels/noise';
+import { TABLE_OPTIM_CODE, tableOptimProgram, tableOptimRef, mlpOptimRef, optimValues } from '../../src/kernels/optim';
 import { INVALID_ROW } from '../../src/kernels/gather';
 import { Rng } from '../../src/data/rng';
 import { seedToKey } from '../../src/noise/philox';
@@ -84,6 +84,41 @@ describe('dense table optimizers', () => {
         // every row moved (the decay and the noise or state reach rows no batch touched)
         for (let r = 0; r < rows; r++) expect(got[r * D] !== E0[r * D], `row ${r}`).toBe(true);
         expect(Array.from(await f32(G)).every((x) => x === 0)).toBe(true);
+      });
+    }
+});
+
+describe('MLP optimizers (mlp_update.wgsl momentum and adam entries)', () => {
+  const key = seedToKey('4242');
+  for (const opt of ['momentum', 'adam'] as const)
+    for (const noise of [0, 1, 2] as const) {
+      it(`${opt}, noise mode ${noise}: 3 steps of a 47-value tensor equal the reference`, async () => {
+        const n = 47, // not a multiple of 4
+          p = 3;
+        const W0 = Float32Array.from({ length: n }, () => rng.normal() * 0.2);
+        const grad = Float32Array.from({ length: n }, () => rng.normal());
+        const W = makeBuffer(device, W0),
+          M = makeBuffer(device, new Float32Array(n)),
+          V = opt === 'adam' ? makeBuffer(device, new Float32Array(n)) : null,
+          nbuf = makeBuffer(device, new Float32Array(n + 4)),
+          g = makeBuffer(device, grad);
+        const u = makeUniform(device, MLP_UPDATE_CODE, 'u', { n, p });
+        const ref = new Float32Array(W0);
+        const state = { M: new Float32Array(n), V: new Float32Array(n) };
+        for (let step = 1; step <= 3; step++) {
+          const st: StepValues = { step, lr: 0.05, invB: 1 / 8, noiseStd: noise ? 1.3 : 0, key };
+          const stU = stepUniform(st);
+          const groups = grid(Math.ceil(n / 4), 64);
+          const ds: Dispatch[] = [];
+          if (noise === 2) ds.push(makeDispatch(device, mlpSampleProgram, [u, stU, null, null, nbuf], groups));
+          const o = makeUniform(device, MLP_UPDATE_CODE, 'o', optimValues(0, step));
+          ds.push(makeDispatch(device, mlpOptimProgram(opt, noise), [u, stU, g, W, nbuf, o, M, V], groups));
+          runAll(ds);
+          mlpOptimRef(opt, st, p, grad, ref, state, noise !== 0);
+        }
+        const got = await f32(W);
+        for (let i = 0; i < n; i++) if (!(Math.abs(got[i] - ref[i]) <= 2e-5 + 1e-4 * Math.abs(ref[i]) + (noise ? 2e-3 * 0.05 : 0))) expect.fail(`W[${i}]: got ${got[i]}, want ${ref[i]}`);
+        expect(Array.from(got).some((x, i) => x !== W0[i])).toBe(true);
       });
     }
 });
