@@ -25,11 +25,6 @@ export function optimValues(weightDecay: number, step: number): Record<string, n
 /** Optimizer state of one shard: m for momentum and Adam, v for Adam. */
 export interface OptimState { M?: Float32Array; V?: Float32Array }
 
-/**
- * One step of the dense optimizer on rows rowStart .. rowStart + rows of table `table`: `G` holds
- * the step's summed row gradients (untouched rows 0) and is cleared; `noise` adds eager DP-SGD's
- * draws (noiseStd z at counter (c >> 2, row, step, table)).
- */
 /** One optimizer step of value i with gradient estimate g (the same math as the WGSL). */
 export function optimizerStep(opt: TableOptimizer, o: Record<string, number>, lr: number, g: number, i: number, W: Float32Array, state: OptimState): void {
   if (opt === 'sgd') W[i] -= lr * g;

@@ -6,9 +6,9 @@ import { ALGOS, ConfigError, checkConsistency, type Algo, type Config } from '..
 import type { SharedResults } from '../config/url';
 import { describeDevice, requestLabDevice } from '../engine/device';
 import { exportMetadata, writeModelParts } from '../engine/export';
-import { openCheckpoint } from '../engine/checkpoint';
+import { openCheckpoint, resumeProblem } from '../engine/checkpoint';
 import { downloadBlob } from './lab-chart';
-import type { LogPoint } from '../engine/types';
+import { STAGES, type LogPoint } from '../engine/types';
 import { ensureEngine, engine, isCapacityError, type LabTrainer } from './engine';
 import { ALGO_LABELS } from './styles';
 import { store, type Job, type RunRecord } from './store';
@@ -330,46 +330,79 @@ export class LabRunner {
 
   /**
    * Continues a downloaded model: the file's configuration replaces the panel's, its weights the
-   * initial ones, and the run waits paused at the file's step. The engine refuses (naming the
-   * key) what would change the model, the data or the accounting of the steps already taken.
+   * initial ones, and the run waits, paused, at the file's step. Everything is checked on the CPU
+   * first (the engine's checkpoint rules), so a refused file leaves the current run and the
+   * panel as they were.
    */
   async resumeFromFile(file: Blob & { name?: string }): Promise<void> {
     const name = file.name ?? 'the file';
-    if (!this.ready || store.job !== null || ['starting', 'running', 'pausing'].includes(store.status)) return;
-    this.disposeMain();
-    store.current = undefined;
-    store.status = 'starting';
+    if (!this.ready || !engine || store.job !== null || ['starting', 'running', 'pausing'].includes(store.status)) return;
+    const token = (this.resumeToken = {});
     store.job = 'train';
+    store.jobText = `reading ${name}`;
     store.dismiss('run-error');
+    store.dismiss('resume-note');
     store.changed();
+    const prevConfig = store.config;
+    let replaced = false;
     try {
       const ck = await openCheckpoint(async (o, l) => new Uint8Array(await file.slice(o, o + l).arrayBuffer()), file.size);
       const onCriteo = store.dataSource === 'criteo' && !!store.criteo;
-      if (ck.data === 'criteo' && !onCriteo) throw new Error(`${name} was trained on a Criteo file: load that file under Data first, then continue`);
-      if (ck.data === 'synthetic' && onCriteo) throw new Error(`${name} was trained on the synthetic task: choose it under Data first, then continue`);
-      // the file's configuration; a Criteo file keeps the shapes the loaded file gives
-      store.replaceConfig(ck.config);
-      const t = await this.createTrainer(store.config);
+      if (ck.data === 'criteo' && !onCriteo) throw new Error(`${name} was trained on a Criteo file: load that file under Data first, then open the model`);
+      if (ck.data === 'synthetic' && onCriteo) throw new Error(`${name} was trained on the synthetic task: choose it under Data first, then open the model`);
+      if (ck.steps >= ck.config.steps) throw new Error(`${name} has finished its ${ck.steps} steps: there is nothing to continue (train afresh for a longer run)`);
+      // the file's configuration, with this device's memory limit; optimizer state is not in
+      // the file, so momentum or Adam continue as plain SGD (said below)
+      const config: Config = { ...ck.config, memoryLimit: store.config.memoryLimit, tableOptimizer: 'sgd', mlpOptimizer: 'sgd' };
+      const dropped = [ck.config.tableOptimizer !== 'sgd' && `tableOptimizer ${ck.config.tableOptimizer}`, ck.config.mlpOptimizer !== 'sgd' && `mlpOptimizer ${ck.config.mlpOptimizer}`].filter(Boolean);
+      const sigma = engine.resolveSigma ? engine.resolveSigma(config) : config.sigma;
+      const problem = resumeProblem(ck, config, sigma, onCriteo ? 'criteo' : 'synthetic');
+      if (problem) throw problem;
+      if (token !== this.resumeToken) return;
+      // accepted: the current run gives way, as Reset would
+      this.disposeMain();
+      if (store.current && store.status !== 'done') store.removeRun(store.current);
+      store.current = undefined;
+      store.status = 'starting';
+      store.replaceConfig(config);
+      replaced = true;
+      const t = await this.createTrainer(config);
       try {
         await t.loadCheckpoint(ck);
       } catch (e) {
         t.destroy();
         throw e;
       }
+      if (token !== this.resumeToken) {
+        t.destroy();
+        return;
+      }
       this.trainer = t;
-      store.current = this.newRecord(t, store.config, 'train', t.config.steps);
-      store.current.stepsDone = t.stepsDone;
+      const rec = this.newRecord(t, config, 'train', t.config.steps);
+      rec.stepsDone = t.stepsDone;
+      // the privacy the file's steps already spent, shown before the first new step
+      const stages = Object.fromEntries(STAGES.map((st) => [st, 0])) as LogPoint['stageMs'];
+      rec.log.push({ step: ck.steps, loss: NaN, stageMs: stages, stepsPerSec: NaN, examples: 0, epsilon: engine.epsilonAfter?.(config, sigma, ck.steps) });
+      store.current = rec;
       store.status = 'paused';
+      if (dropped.length)
+        store.banner({ id: 'resume-note', kind: 'warning', title: 'Optimizer state not in the file', message: `${name} was trained with ${dropped.join(' and ')}; it continues with plain SGD.` });
     } catch (e) {
+      if (replaced) store.replaceConfig(prevConfig);
       this.fail(e, `Could not continue from ${name}`);
-      store.status = 'idle';
+      if (replaced) store.status = 'idle';
+    } finally {
+      store.job = null;
+      store.jobText = '';
+      store.changed();
     }
-    store.job = null;
-    store.changed();
   }
+
+  private resumeToken?: object;
 
   async reset(): Promise<void> {
     this.jobAbort?.abort();
+    this.resumeToken = undefined; // an open-model in progress gives up
     if (store.status === 'running' || store.status === 'pausing') {
       this.abort?.abort();
       await this.mainPromise;

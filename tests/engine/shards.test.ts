@@ -1,6 +1,7 @@
 // A table larger than one binding is split into shards of consecutive rows (DESIGN §8). Forcing
 // small shards on small tables, every algorithm must train the model it trains unsplit: the same
 // noise (counters use table rows), the same pending-noise bookkeeping, the same exports.
+import { modelLayout } from '../../src/engine/model';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice } from '../helpers/gpu';
 import { makeConfig } from '../../src/config/config';
@@ -79,6 +80,10 @@ describe('shard plan', () => {
       expect(est.totalBytes - plain).toBe(k * tableBytes);
       expect(Math.max(...est.buffers.map((b) => b.bytes))).toBeLessThanOrEqual(2 ** 27); // split like the table
     }
+    // the MLP optimizers' state: one (momentum) or two (Adam) copies of the MLP parameters
+    const params = modelLayout(base).layers.reduce((a, l) => a + l.inDim * l.outDim + l.outDim, 0);
+    expect(estimateMemory(makeConfig({ ...base, mlpOptimizer: 'momentum' }), limits).totalBytes - plain).toBe(params * 4);
+    expect(estimateMemory(makeConfig({ ...base, mlpOptimizer: 'adam' }), limits).totalBytes - plain).toBe(params * 8);
     // and the largest table that fits accounts for them
     const tight = estimateMemory(makeConfig({ ...base, tableOptimizer: 'adam', memoryLimit: 1 }), limits);
     const rows = Number(tight.problem!.match(/has ([\d,]+) rows/)![1].replace(/,/g, ''));

@@ -336,19 +336,29 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.locator('#step').click();
     await until(p, 'run-controls[data-status="paused"][data-steps="4"]');
     await p.close();
-    // the file continues in another page: its configuration replaces that page's, paused at step 3
+    // the file continues in another page. First a file that is not a model: refused with the
+    // reason, and that page's paused run and configuration stay as they were
     const q = await open(SMALL + '&algo=sgd&lr=0.9');
+    await q.locator('#step').click();
+    await until(q, 'run-controls[data-status="paused"][data-steps="1"]');
+    const before = await hash(q);
+    await q.locator('#resume-file').setInputFiles({ name: 'notes.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+    expect(await q.locator('[data-banner="run-error"]').innerText()).toMatch(/Could not continue from notes\.safetensors: checkpoint: header length out of range/);
+    expect(await hash(q)).toBe(before);
+    expect(await q.locator('run-controls').getAttribute('data-status')).toBe('paused');
+    expect(await q.locator('run-controls').getAttribute('data-steps')).toBe('1');
+    // then the model: its configuration replaces the page's, the unfinished sgd run gives way, and
+    // the run waits at step 3 with the privacy those steps spent already shown
     await q.locator('#resume-file').setInputFiles((await dl.path())!);
     await until(q, 'run-controls[data-status="paused"][data-steps="3"]');
     expect(await hash(q)).toMatch(/algo=lazydp/);
     expect(await q.locator('input[name="lr"]').inputValue()).not.toBe('0.9');
+    expect(await q.locator('run-controls .stats').innerText()).toMatch(/ε\s*\d/);
+    await q.locator('nav button[data-view="train"]').click();
+    expect(await q.locator('#runs-table tr[data-algo="sgd"]').count()).toBe(0);
+    expect(await q.locator('#runs-table tr[data-algo="lazydp"]').count()).toBe(1);
     await q.locator('#train').click();
     await until(q, 'run-controls[data-status="done"][data-steps="24"]');
-    // a file that is not a model is refused with the reason, and the page stays usable
-    await q.locator('#resume-file').setInputFiles({ name: 'notes.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
-    expect(await q.locator('[data-banner="run-error"]').innerText()).toMatch(/Could not continue from notes\.safetensors: checkpoint: header length out of range/);
-    await q.locator('#step').click();
-    await until(q, 'run-controls[data-status="paused"][data-steps="1"]');
     await q.close();
   }, LONG);
 
@@ -381,6 +391,13 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
     await p.locator('#step').click();
     await until(p, 'run-controls[data-status="paused"][data-steps="2"]');
+    // its download continues as plain SGD: Adam's state is not in the file, and the page says so
+    const [dl] = await Promise.all([p.waitForEvent('download'), p.locator('#download-model').click()]);
+    await p.locator('#resume-file').setInputFiles((await dl.path())!);
+    await p.locator('[data-banner="resume-note"]').waitFor();
+    expect(await p.locator('[data-banner="resume-note"]').innerText()).toMatch(/tableOptimizer adam; it continues with plain SGD/);
+    await until(p, 'run-controls[data-status="paused"][data-steps="2"]');
+    expect(await p.locator('select[name="tableOptimizer"]').inputValue()).toBe('sgd');
     await p.close();
   }, LONG);
 
