@@ -6,6 +6,7 @@
 // memory resumes too.
 import { ConfigError, isPrivate, makeConfig, type Config } from '../config/config';
 import { maxBatchFor, denseTableState } from './batch';
+import { headerLength, parseHeader } from './safetensors';
 
 export interface TensorEntry {
   name: string;
@@ -36,17 +37,8 @@ export interface Checkpoint {
 /** Opens an exported model as a checkpoint: header and metadata now, tensor data on demand. */
 export async function openCheckpoint(read: ReadAt, size: number): Promise<Checkpoint> {
   const fail = (m: string) => new Error(`checkpoint: ${m}`);
-  if (size < 8) throw fail('file shorter than a safetensors header');
-  const head = await read(0, 8);
-  const n = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
-  if (n > size - 8 || n > 100_000_000) throw fail('header length out of range (not a safetensors file?)');
-  let header: Record<string, unknown>;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await read(8, n)));
-  } catch (e) {
-    throw fail(`header is not JSON: ${(e as Error).message}`);
-  }
-  const meta = (header.__metadata__ ?? {}) as Record<string, string>;
+  const n = headerLength(size >= 8 ? await read(0, 8) : new Uint8Array(0), size, 'checkpoint');
+  const { metadata: meta, entries } = parseHeader(await read(8, n), size, 'checkpoint');
   if (meta.format !== 'dp-webgpu-lab/1') throw fail(`not a model exported by this lab (format ${JSON.stringify(meta.format ?? null)})`);
   if (meta.pending_noise_flushed !== 'true') throw fail('pending LazyDP noise was not flushed into this file: it cannot be resumed');
   let config: Config;
@@ -57,17 +49,7 @@ export async function openCheckpoint(read: ReadAt, size: number): Promise<Checkp
   }
   const steps = Number(meta.steps);
   if (!Number.isInteger(steps) || steps < 0) throw fail(`bad steps ${JSON.stringify(meta.steps)}`);
-  const tensors = new Map<string, TensorEntry>();
-  const dataStart = 8 + n;
-  for (const [name, v] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const info = v as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (info.dtype !== 'F32') throw fail(`${name}: dtype ${info.dtype}, expected F32`);
-    const count = info.shape.reduce((a, b) => a * b, 1);
-    const [a, b] = info.data_offsets;
-    if (b - a !== count * 4 || a < 0 || dataStart + b > size) throw fail(`${name}: data offsets do not match its shape or the file`);
-    tensors.set(name, { name, shape: info.shape, offset: dataStart + a, bytes: b - a });
-  }
+  const tensors = new Map<string, TensorEntry>(entries.map((e) => [e.name, { name: e.name, shape: e.shape, offset: e.begin, bytes: e.end - e.begin }]));
   const sigma = Number(meta.sigma);
   if (!(sigma >= 0) || !Number.isFinite(sigma)) throw fail(`bad sigma ${JSON.stringify(meta.sigma)}`);
   if (steps > config.steps) throw fail(`steps ${steps} beyond its config's ${config.steps}`);

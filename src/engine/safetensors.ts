@@ -41,41 +41,71 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
   return out;
 }
 
-/** A strict reader (the format's rules: offsets contiguous, in bounds, sizes matching dtype x shape). */
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new Error('safetensors: file shorter than its header length');
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  if (n > bytes.length - 8 || n > 100_000_000) throw new Error('safetensors: header length out of range');
-  const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
-  if (!text.startsWith('{')) throw new Error('safetensors: header must be a JSON object');
-  const header = JSON.parse(text) as Record<string, unknown>;
-  const dataStart = 8 + n;
-  const dataLen = bytes.length - dataStart;
-  const tensors = new Map<string, NamedTensor>();
+/** Where one F32 tensor lies: byte offsets begin .. end in the file. */
+export interface SafetensorsEntry {
+  name: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/**
+ * The header's length from a file's first 8 bytes; throws unless it fits a file of `size` bytes.
+ * `what` prefixes the messages (the reader's name).
+ */
+export function headerLength(first8: Uint8Array, size: number, what = 'safetensors'): number {
+  if (size < 8 || first8.length < 8) throw new Error(`${what}: file shorter than its header length`);
+  const n = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+  if (n > size - 8 || n > 100_000_000) throw new Error(`${what}: header length out of range (not a safetensors file?)`);
+  return n;
+}
+
+/**
+ * The JSON header (the `n` bytes after the length) of a file of `size` bytes: its metadata and
+ * where each tensor lies, checked against the format's rules (F32 only here, sizes matching
+ * dtype x shape, data inside the file).
+ */
+export function parseHeader(header: Uint8Array, size: number, what = 'safetensors'): { metadata: Record<string, string>; entries: SafetensorsEntry[] } {
+  let json: Record<string, unknown>;
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(header);
+    if (!text.startsWith('{')) throw new Error('not an object');
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${what}: header is not a JSON object: ${(e as Error).message}`);
+  }
+  const dataStart = 8 + header.length;
   let metadata: Record<string, string> = {};
-  const spans: [number, number][] = [];
-  for (const [name, v] of Object.entries(header)) {
+  const entries: SafetensorsEntry[] = [];
+  for (const [name, v] of Object.entries(json)) {
     if (name === '__metadata__') {
       metadata = v as Record<string, string>;
-      for (const [k, s] of Object.entries(metadata)) if (typeof s !== 'string') throw new Error(`safetensors: metadata ${k} is not a string`);
+      for (const [k, x] of Object.entries(metadata)) if (typeof x !== 'string') throw new Error(`${what}: metadata ${k} is not a string`);
       continue;
     }
     const info = v as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (info.dtype !== 'F32') throw new Error(`safetensors: ${name}: unsupported dtype ${info.dtype}`);
+    if (info.dtype !== 'F32') throw new Error(`${what}: ${name}: unsupported dtype ${info.dtype}`);
     const [a, b] = info.data_offsets;
     const count = info.shape.reduce((x, y) => x * y, 1);
-    if (b - a !== count * 4) throw new Error(`safetensors: ${name}: ${b - a} bytes for shape ${info.shape}`);
-    if (a < 0 || b > dataLen) throw new Error(`safetensors: ${name}: data out of bounds`);
-    spans.push([a, b]);
-    const copy = bytes.slice(dataStart + a, dataStart + b);
-    tensors.set(name, { name, shape: info.shape, data: new Float32Array(copy.buffer) });
+    if (b - a !== count * 4) throw new Error(`${what}: ${name}: ${b - a} bytes for shape ${info.shape}`);
+    if (a < 0 || dataStart + b > size) throw new Error(`${what}: ${name}: data out of bounds`);
+    entries.push({ name, shape: info.shape, begin: dataStart + a, end: dataStart + b });
   }
-  spans.sort((x, y) => x[0] - y[0]);
-  let end = 0;
+  return { metadata, entries };
+}
+
+/** A strict reader (the format's rules: offsets contiguous, in bounds, sizes matching dtype x shape). */
+export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
+  const n = headerLength(bytes, bytes.length);
+  const { metadata, entries } = parseHeader(bytes.subarray(8, 8 + n), bytes.length);
+  const tensors = new Map<string, NamedTensor>();
+  for (const e of entries) tensors.set(e.name, { name: e.name, shape: e.shape, data: new Float32Array(bytes.slice(e.begin, e.end).buffer) });
+  const spans = entries.map((e) => [e.begin, e.end]).sort((x, y) => x[0] - y[0]);
+  let end = 8 + n;
   for (const [a, b] of spans) {
     if (a !== end) throw new Error('safetensors: tensor data not contiguous');
     end = b;
   }
-  if (end !== dataLen) throw new Error('safetensors: trailing bytes after the last tensor');
+  if (end !== bytes.length) throw new Error('safetensors: trailing bytes after the last tensor');
   return { tensors, metadata };
 }
