@@ -2,8 +2,7 @@
 // Philox at counter (i >> 2, p, step, 0x40000000). One thread per quad: one Philox call gives
 // the four normals of indices 4q .. 4q+3.
 //   update:   W -= lr g                                   (mlpOptimizer sgd)
-//   momentum: m = mu m + g;  W -= lr m                    (torch.optim.SGD, dampening 0)
-//   adam:     m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  W -= lr (m c1) / (sqrt(v c2) + eps)
+//   momentum, adam: as the tables' (momentum_update, adam_update in lib/optim.wgsl)
 // The state is post-processing of the noisy gradient: the privacy is the same.
 //   NOISE 0: no noise (sgd); 1: fused (sampled here, reports under `update`);
 //   2: unfused (read from the buffer that `sample` filled in the noise stage).
@@ -44,9 +43,8 @@ fn momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   for (var j = 0u; j < 4u; j++) {
     let i = q * 4u + j;
     if (i >= u.n) { break; }
-    let m = o.mu * M[i] + g[j];
-    M[i] = m;
-    W[i] -= st.lr * m;
+    M[i] = momentum_update(o, M[i], g[j]);
+    W[i] -= st.lr * M[i];
   }
 }
 
@@ -58,11 +56,10 @@ fn adam(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
   for (var j = 0u; j < 4u; j++) {
     let i = q * 4u + j;
     if (i >= u.n) { break; }
-    let m = o.b1 * M[i] + (1.0 - o.b1) * g[j];
-    let v = o.b2 * V[i] + (1.0 - o.b2) * g[j] * g[j];
-    M[i] = m;
-    V[i] = v;
-    W[i] -= st.lr * (m * o.c1) / (sqrt(v * o.c2) + o.eps);
+    let a = adam_update(o, M[i], V[i], g[j]);
+    M[i] = a.x;
+    V[i] = a.y;
+    W[i] -= st.lr * a.z;
   }
 }
 

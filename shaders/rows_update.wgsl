@@ -12,16 +12,23 @@ struct Rows { n: u32, D: u32, rowStart: u32, rows: u32 }
 @group(0) @binding(3) var<storage, read> rowGrad: array<f32>;
 @group(0) @binding(4) var<storage, read_write> E: array<f32>;
 
+/** The row (within this shard) that sorted position p heads, or INVALID: not a segment head, padding, or another shard's row. */
+fn head_row(p: u32) -> u32 {
+  let r = keys[p];
+  if (r == INVALID || (p > 0u && keys[p - 1u] == r)) { return INVALID; }
+  let rl = r - u.rowStart; // wraps for rows below the shard
+  if (rl >= u.rows) { return INVALID; }
+  return rl;
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = g.x + g.y * nw.x * 64u;
   if (i >= u.n * u.D) { return; }
   let p = i / u.D;
   let d = i % u.D;
-  let r = keys[p];
-  if (r == INVALID || (p > 0u && keys[p - 1u] == r)) { return; }
-  let rl = r - u.rowStart; // wraps for rows below the shard
-  if (rl >= u.rows) { return; }
+  let rl = head_row(p);
+  if (rl == INVALID) { return; }
   E[rl * u.D + d] -= st.lr * st.invB * rowGrad[p * u.D + d];
 }
 
@@ -35,9 +42,7 @@ fn scatter(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw:
   if (i >= u.n * u.D) { return; }
   let p = i / u.D;
   let d = i % u.D;
-  let r = keys[p];
-  if (r == INVALID || (p > 0u && keys[p - 1u] == r)) { return; }
-  let rl = r - u.rowStart;
-  if (rl >= u.rows) { return; }
+  let rl = head_row(p);
+  if (rl == INVALID) { return; }
   G[rl * u.D + d] = rowGrad[p * u.D + d];
 }

@@ -66,9 +66,8 @@ fn momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
     let c = q * 4u + j;
     if (c >= u.D) { break; }
     let k = r * u.D + c;
-    let m = o.mu * M[k] + g[j];
-    M[k] = m;
-    E[k] -= st.lr * m;
+    M[k] = momentum_update(o, M[k], g[j]);
+    E[k] -= st.lr * M[k];
   }
 }
 
@@ -83,10 +82,9 @@ fn adam(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
     let c = q * 4u + j;
     if (c >= u.D) { break; }
     let k = r * u.D + c;
-    let m = o.b1 * M[k] + (1.0 - o.b1) * g[j];
-    let v = o.b2 * V[k] + (1.0 - o.b2) * g[j] * g[j];
-    M[k] = m;
-    V[k] = v;
-    E[k] -= st.lr * (m * o.c1) / (sqrt(v * o.c2) + o.eps);
+    let a = adam_update(o, M[k], V[k], g[j]);
+    M[k] = a.x;
+    V[k] = a.y;
+    E[k] -= st.lr * a.z;
   }
 }
