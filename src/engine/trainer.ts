@@ -3,7 +3,7 @@
 // timestamp queries. It knows nothing of the UI or the CLI.
 import { type Config, ConfigError, isPrivate, lrAt } from '../config/config';
 import { modelLayout, initMlp, type Layout, type Layer } from './model';
-import { STAGES, type LogPoint, type RunSummary, type Stage, type StageTimes, type TimingSource } from './types';
+import { STAGES, zeroStages, type LogPoint, type RunSummary, type Stage, type StageTimes, type TimingSource } from './types';
 import { makeSynthetic, auc, type LabData, type Dataset } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
 import { makeUniform, makeDispatch, encode, grid, withLibs, checkShaders, uniformView, type Dispatch } from '../kernels/program';
@@ -69,9 +69,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function zeroStages(): StageTimes {
-  return Object.fromEntries(STAGES.map((s) => [s, 0])) as StageTimes;
-}
 
 /** Rows rowStart .. rowStart + rows of table `table`: the table itself and LazyDP's history. */
 interface Shard {
@@ -475,34 +472,28 @@ export class Trainer {
       if (next) this.stages.noise.push(...sortDispatches(t, this.idxNextBuf, this.maskNextBuf, next));
       shards.forEach((sh, k) => {
         const ru = this.uniform(ROWS_UPDATE_CODE, { n: N, D, rowStart: sh.rowStart, rows: sh.rows });
+        // eager DP-SGD's noise on every row; unfused, it is sampled into a buffer in its own
+        // timed pass and added by the update below (the dense optimizer's pass, or `add`)
+        const eager = c.algo === 'dpsgd';
+        const nu = eager ? this.uniform(TABLE_NOISE_CODE, { rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart }) : null;
+        let nbuf: GPUBuffer | null = null;
+        if (eager && noiseMode === 2) {
+          nbuf = this.buf(sh.rows * D * 4, `noise.${t}${shards.length > 1 ? `[${k}]` : ''}`);
+          this.stages.noise.push(makeDispatch(dev, tableNoiseSampleProgram, [nu, this.stepBuf, nbuf], grid(sh.rows * quads, 64)));
+        }
         if (sh.G) {
-          // dense optimizer: scatter the rows' gradients, then one pass over every row that adds
-          // the eager noise (dpsgd), the decay and the optimizer step
+          // dense optimizer (sgd and dpsgd only): scatter the rows' gradients, then one pass over
+          // every row that adds the eager noise, the decay and the optimizer step
           this.stages.update.push(makeDispatch(dev, rowsScatterProgram, [ru, null, cur[t].keys, rowGrads[t], null, sh.G], grid(N * D, 64)));
           const u = this.uniform(TABLE_OPTIM_CODE, { rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
-          let nbuf: GPUBuffer | null = null;
-          if (noiseMode === 2) {
-            nbuf = this.buf(sh.rows * D * 4, `noise.${t}${shards.length > 1 ? `[${k}]` : ''}`);
-            const nu = this.uniform(TABLE_NOISE_CODE, { rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
-            this.stages.noise.push(makeDispatch(dev, tableNoiseSampleProgram, [nu, this.stepBuf, nbuf], grid(sh.rows * quads, 64)));
-          }
-          const mode = c.algo === 'dpsgd' ? noiseMode : 0;
           this.stages.update.push(
-            makeDispatch(dev, tableOptimProgram(c.tableOptimizer, mode), [u, this.stepBuf, this.optimBuf!, sh.E, sh.G, nbuf ?? dummy, sh.M ?? null, sh.V ?? null], grid(sh.rows * quads, 64)),
+            makeDispatch(dev, tableOptimProgram(c.tableOptimizer, noiseMode), [u, this.stepBuf, this.optimBuf!, sh.E, sh.G, nbuf ?? dummy, sh.M ?? null, sh.V ?? null], grid(sh.rows * quads, 64)),
           );
           return;
         }
         this.stages.update.push(makeDispatch(dev, rowsUpdateProgram, [ru, this.stepBuf, cur[t].keys, rowGrads[t], sh.E], grid(N * D, 64)));
-        if (c.algo === 'dpsgd') {
-          const u = this.uniform(TABLE_NOISE_CODE, { rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
-          if (noiseMode === 1) {
-            this.stages.update.push(makeDispatch(dev, tableNoiseFusedProgram, [u, this.stepBuf, sh.E], grid(sh.rows * quads, 64)));
-          } else {
-            const nbuf = this.buf(sh.rows * D * 4, `noise.${t}${shards.length > 1 ? `[${k}]` : ''}`);
-            this.stages.noise.push(makeDispatch(dev, tableNoiseSampleProgram, [u, this.stepBuf, nbuf], grid(sh.rows * quads, 64)));
-            this.stages.update.push(makeDispatch(dev, tableNoiseAddProgram, [u, this.stepBuf, sh.E, nbuf], grid(sh.rows * D, 64)));
-          }
-        }
+        if (eager && noiseMode === 1) this.stages.update.push(makeDispatch(dev, tableNoiseFusedProgram, [nu, this.stepBuf, sh.E], grid(sh.rows * quads, 64)));
+        if (nbuf) this.stages.update.push(makeDispatch(dev, tableNoiseAddProgram, [nu, this.stepBuf, sh.E, nbuf], grid(sh.rows * D, 64)));
         if (next) {
           const exact = c.algo === 'lazydp-exact';
           const u = this.uniform(LAZY_CODE, { n: N, rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
@@ -522,6 +513,7 @@ export class Trainer {
   }
 
   private optimBuf?: GPUBuffer;
+  private optimView?: ReturnType<typeof uniformView>;
   private lossSlotU!: GPUBuffer;
 
   // ---------------------------------------------------------------------------------------
@@ -577,9 +569,9 @@ export class Trainer {
     u32[5] = this.key[1];
     this.dev.queue.writeBuffer(this.stepBuf, 0, ab);
     if (this.optimBuf) {
-      const v = uniformView(TABLE_OPTIM_CODE, 'o');
-      v.set(optimValues(c.weightDecay, s));
-      this.dev.queue.writeBuffer(this.optimBuf, 0, v.arrayBuffer);
+      this.optimView ??= uniformView(TABLE_OPTIM_CODE, 'o');
+      this.optimView.set(optimValues(c.weightDecay, s));
+      this.dev.queue.writeBuffer(this.optimBuf, 0, this.optimView.arrayBuffer);
     }
   }
 

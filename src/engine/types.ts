@@ -5,6 +5,10 @@ export const STAGES = ['gather', 'mlp_forward', 'backward', 'clip', 'noise', 'up
 export type Stage = (typeof STAGES)[number];
 export type StageTimes = Record<Stage, number>;
 
+export function zeroStages(): StageTimes {
+  return Object.fromEntries(STAGES.map((s) => [s, 0])) as StageTimes;
+}
+
 /** 'gpu-timestamp': timestamp-query around each stage's pass; 'cpu': coarser, per-stage submit + wait. */
 export type TimingSource = 'gpu-timestamp' | 'cpu';
 

@@ -8,7 +8,7 @@ import { describeDevice, requestLabDevice } from '../engine/device';
 import { exportMetadata, writeModelParts } from '../engine/export';
 import { openCheckpoint, resumeProblem } from '../engine/checkpoint';
 import { downloadBlob } from './lab-chart';
-import { STAGES, type LogPoint } from '../engine/types';
+import { zeroStages, type LogPoint } from '../engine/types';
 import { ensureEngine, engine, isCapacityError, type LabTrainer } from './engine';
 import { ALGO_LABELS } from './styles';
 import { store, type Job, type RunRecord } from './store';
@@ -381,8 +381,7 @@ export class LabRunner {
       const rec = this.newRecord(t, config, 'train', t.config.steps);
       rec.stepsDone = t.stepsDone;
       // the privacy the file's steps already spent, shown before the first new step
-      const stages = Object.fromEntries(STAGES.map((st) => [st, 0])) as LogPoint['stageMs'];
-      rec.log.push({ step: ck.steps, loss: NaN, stageMs: stages, stepsPerSec: NaN, examples: 0, epsilon: engine.epsilonAfter?.(config, sigma, ck.steps) });
+      rec.log.push({ step: ck.steps, loss: NaN, stageMs: zeroStages(), stepsPerSec: NaN, examples: 0, epsilon: engine.epsilonAfter?.(config, sigma, ck.steps) });
       store.current = rec;
       store.status = 'paused';
       if (dropped.length)
