@@ -3,6 +3,7 @@
 // would change the model, the data or the accountant's assumptions is refused, naming the key.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice } from '../helpers/gpu';
+import { maxAbsDiff } from '../helpers/tensors';
 import { makeConfig, ConfigError, type Config } from '../../src/config/config';
 import { Trainer, type NamedTensor } from '../../src/engine/trainer';
 import { exportMetadata, writeModelParts } from '../../src/engine/export';
@@ -42,15 +43,6 @@ async function exported(t: Trainer): Promise<Uint8Array> {
   return out;
 }
 const open = (bytes: Uint8Array) => openCheckpoint((o, l) => bytes.subarray(o, o + l), bytes.length);
-
-function maxAbsDiff(a: NamedTensor[], b: NamedTensor[]): number {
-  let m = 0;
-  a.forEach((x, i) => {
-    expect(x.name).toBe(b[i].name);
-    x.data.forEach((v, k) => (m = Math.max(m, Math.abs(v - b[i].data[k]))));
-  });
-  return m;
-}
 
 async function interrupted(over: Record<string, unknown>, at: number, shardRows?: number): Promise<{ resumed: Trainer; whole: Trainer }> {
   const c = makeConfig({ ...BASE, ...over });

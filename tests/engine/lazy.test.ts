@@ -2,6 +2,7 @@
 // lazydp in distribution; and nothing leaves the engine with noise still pending.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice } from '../helpers/gpu';
+import { maxAbsDiff } from '../helpers/tensors';
 import { makeConfig, ConfigError } from '../../src/config/config';
 import { Trainer, type NamedTensor } from '../../src/engine/trainer';
 import { INVALID_ROW } from '../../src/kernels/gather';
@@ -50,12 +51,6 @@ function readsPerStep(t: Trainer, tb: number, steps: number): Set<number>[] {
     out.push(rows);
   }
   return out;
-}
-
-function maxAbsDiff(a: NamedTensor[], b: NamedTensor[]): number {
-  let m = 0;
-  a.forEach((x, i) => x.data.forEach((v, k) => (m = Math.max(m, Math.abs(v - b[i].data[k])))));
-  return m;
 }
 
 describe('lazydp-exact equals dpsgd', () => {

@@ -4,8 +4,9 @@
 import { modelLayout } from '../../src/engine/model';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice } from '../helpers/gpu';
+import { maxAbsDiff } from '../helpers/tensors';
 import { makeConfig } from '../../src/config/config';
-import { Trainer, estimateMemory, planShards, type NamedTensor } from '../../src/engine/trainer';
+import { Trainer, estimateMemory, planShards } from '../../src/engine/trainer';
 import { encodeSafetensors, safetensorsHeader, decodeSafetensors } from '../../src/engine/safetensors';
 
 let device: GPUDevice;
@@ -31,16 +32,6 @@ const BASE = {
   clip: 1,
   zipf: 0.8,
 };
-
-function maxAbsDiff(a: NamedTensor[], b: NamedTensor[]): number {
-  let m = 0;
-  a.forEach((x, i) => {
-    expect(x.name).toBe(b[i].name);
-    expect(x.shape).toEqual(b[i].shape);
-    x.data.forEach((v, k) => (m = Math.max(m, Math.abs(v - b[i].data[k]))));
-  });
-  return m;
-}
 
 describe('shard plan', () => {
   it('cuts a table into bindings of whole rows, the last one shorter', () => {

@@ -1,6 +1,8 @@
 // One real WebGPU device per test file (Dawn in node; SwiftShader when there is no GPU).
 import { getNodeAdapter } from '../../src/node/dawn';
 import { requestLabDevice } from '../../src/engine/device';
+import { encode, makeUniform, withLibs, type Dispatch } from '../../src/kernels/program';
+import type { StepValues } from '../../src/kernels/noise';
 
 let devicePromise: Promise<GPUDevice> | null = null;
 
@@ -48,4 +50,18 @@ export async function withValidation<T>(device: GPUDevice, fn: () => T | Promise
   const err = await device.popErrorScope();
   if (err) throw new Error('WebGPU validation error: ' + err.message);
   return out;
+}
+
+/** Encodes the dispatches in one compute pass and submits it. */
+export function runDispatches(device: GPUDevice, ds: Dispatch[]): void {
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  for (const d of ds) encode(pass, d);
+  pass.end();
+  device.queue.submit([enc.finish()]);
+}
+
+/** A uniform buffer holding struct Step (shaders/lib/step.wgsl) for these values. */
+export function stepUniform(device: GPUDevice, st: StepValues): GPUBuffer {
+  return makeUniform(device, withLibs('', { step: true }) + '@group(0) @binding(0) var<uniform> st: Step;', 'st', st as unknown as Record<string, unknown>);
 }

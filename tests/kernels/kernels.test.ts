@@ -1,8 +1,8 @@
 // Every WGSL kernel on a real WebGPU implementation against its TypeScript reference, at sizes
 // with partial tiles, empty bags, repeated indices and rows no one touched.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { getTestDevice, makeBuffer, readBuffer } from '../helpers/gpu';
-import { makeDispatch, makeUniform, encode, grid, checkShaders, type Dispatch, type Program } from '../../src/kernels/program';
+import { getTestDevice, makeBuffer, readBuffer, runDispatches, stepUniform as stepUniformFor } from '../helpers/gpu';
+import { makeDispatch, makeUniform, grid, checkShaders, type Dispatch, type Program } from '../../src/kernels/program';
 import { MATMUL_CODE, matmulProgram, matmulGroups, matmulRef, type MatmulOptions, type MatmulParams } from '../../src/kernels/matmul';
 import { GATHER_CODE, gatherProgram, gatherRef, INVALID_ROW } from '../../src/kernels/gather';
 import { LOSS_CODE, lossProgram, lossRef } from '../../src/kernels/loss';
@@ -37,11 +37,7 @@ function run(p: Program, bindings: (GPUBuffer | null)[], groups: [number, number
   runAll([makeDispatch(device, p, bindings, groups)]);
 }
 function runAll(ds: Dispatch[]): void {
-  const enc = device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  for (const d of ds) encode(pass, d);
-  pass.end();
-  device.queue.submit([enc.finish()]);
+  runDispatches(device, ds);
 }
 
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel = 1e-5, abs = 1e-5): void {
@@ -59,7 +55,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel = 1e-5
 }
 
 function stepUniform(st: StepValues): GPUBuffer {
-  return makeUniform(device, withLibs('', { step: true }) + '@group(0) @binding(0) var<uniform> st: Step;', 'st', st as unknown as Record<string, unknown>);
+  return stepUniformFor(device, st);
 }
 
 describe('matmul (tiled, strided views)', () => {

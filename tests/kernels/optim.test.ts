@@ -2,8 +2,8 @@
 // a real WebGPU implementation against src/kernels/optim.ts: several steps, so the momentum and
 // Adam state carries over, on a shard of a table (counters use the table's row numbers).
 import { describe, expect, it, beforeAll } from 'vitest';
-import { getTestDevice, makeBuffer, readBuffer } from '../helpers/gpu';
-import { makeDispatch, makeUniform, encode, grid, withLibs, type Dispatch } from '../../src/kernels/program';
+import { getTestDevice, makeBuffer, readBuffer, runDispatches, stepUniform as stepUniformFor } from '../helpers/gpu';
+import { makeDispatch, makeUniform, grid, type Dispatch } from '../../src/kernels/program';
 import { ROWS_UPDATE_CODE, rowsScatterProgram, rowsScatterRef } from '../../src/kernels/segsum';
 import { TABLE_NOISE_CODE, MLP_UPDATE_CODE, tableNoiseSampleProgram, mlpOptimProgram, mlpSampleProgram, type StepValues } from '../../src/kernels/noise';
 import { TABLE_OPTIM_CODE, tableOptimProgram, tableOptimRef, mlpOptimRef, optimValues } from '../../src/kernels/optim';
@@ -18,15 +18,8 @@ beforeAll(async () => {
 
 const rng = new Rng(99);
 const f32 = async (b: GPUBuffer) => new Float32Array(await readBuffer(device, b));
-function runAll(ds: Dispatch[]): void {
-  const enc = device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  for (const d of ds) encode(pass, d);
-  pass.end();
-  device.queue.submit([enc.finish()]);
-}
-const stepUniform = (st: StepValues) =>
-  makeUniform(device, withLibs('', { step: true }) + '@group(0) @binding(0) var<uniform> st: Step;', 'st', st as unknown as Record<string, unknown>);
+const runAll = (ds: Dispatch[]) => runDispatches(device, ds);
+const stepUniform = (st: StepValues) => stepUniformFor(device, st);
 
 describe('dense table optimizers', () => {
   const D = 6, // not a multiple of 4: the last quad is partial
