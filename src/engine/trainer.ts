@@ -6,23 +6,23 @@ import { modelLayout, initMlp, type Layout, type Layer } from './model';
 import { STAGES, zeroStages, type LogPoint, type RunSummary, type Stage, type StageTimes, type TimingSource } from './types';
 import { makeSynthetic, auc, type LabData, type Dataset } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
-import { makeUniform, makeDispatch, encode, grid, withLibs, checkShaders, uniformView, type Dispatch } from '../kernels/program';
-import { MATMUL_CODE, matmulProgram, matmulGroups, type MatmulParams, type MatmulOptions } from '../kernels/matmul';
-import { GATHER_CODE, gatherProgram, INVALID_ROW } from '../kernels/gather';
-import { LOSS_CODE, lossProgram } from '../kernels/loss';
-import { RELU_CODE, reluBackwardProgram } from '../kernels/relu';
-import { INTERACTION_CODE, interactionForwardProgram, interactionBackwardProgram, interactionThreads } from '../kernels/interaction';
-import { LAYER_NORM_CODE, BAG_NORM_CODE, CLIP_CODE, layerNormProgram, bagNormProgram, clipProgram } from '../kernels/norms';
-import { COLSUM_CODE, colsumProgram } from '../kernels/colsum';
-import { SORT_CODE, sortBuildProgram, sortGlobalProgram, sortLocalProgram, sortPlan, sortSize, SORT_BLOCK } from '../kernels/sort';
-import { SEGSUM_CODE, ROWS_UPDATE_CODE, segsumProgram, rowsUpdateProgram, rowsScatterProgram } from '../kernels/segsum';
+import { encode, checkShaders, type Dispatch } from '../kernels/program';
+import { matmul } from '../kernels/matmul';
+import { gather, INVALID_ROW } from '../kernels/gather';
+import { loss, type LossKernel } from '../kernels/loss';
+import { reluBackward } from '../kernels/relu';
+import { interactionForward, interactionBackward } from '../kernels/interaction';
+import { layerNorm, bagNorm, clipFactors } from '../kernels/norms';
+import { colsum } from '../kernels/colsum';
+import { sortPairs, sortSize } from '../kernels/sort';
+import { segsum, rowsUpdate, rowsScatter } from '../kernels/segsum';
 import {
-  MLP_UPDATE_CODE, TABLE_NOISE_CODE, LAZY_CODE, mlpUpdateProgram, mlpOptimProgram, mlpSampleProgram, tableNoiseFusedProgram,
-  tableNoiseSampleProgram, tableNoiseAddProgram, lazyProgram, type NoiseMode,
+  mlpUpdate, mlpOptim, mlpSample, tableNoiseFused, tableNoiseSample, tableNoiseAdd, lazyLookahead, lazyFlush, lrSquaredPrefix, type NoiseMode,
 } from '../kernels/noise';
-import initCode from '../../shaders/init_table.wgsl?raw';
+import { initTable } from '../kernels/init';
+import { StepUniform } from '../kernels/step';
 import { isLazy, maxBatchFor, denseTableState } from './batch';
-import { TABLE_OPTIM_CODE, tableOptimProgram, optimValues } from '../kernels/optim';
+import { OptimUniform, tableOptim } from '../kernels/optim';
 import { resumeProblem, type Checkpoint } from './checkpoint';
 import { estimateMemory, fmtBytes, planShards } from './memory';
 import { poissonBatch, shuffleBatch, truncateBatch } from '../privacy/sampling';
@@ -45,7 +45,6 @@ export class CapacityError extends Error {
 
 const RING = 64; // steps whose losses and timestamps can wait on the GPU before a read-back
 const TS_STRIDE = 256; // bytes per step in the resolve buffer (resolveQuerySet needs 256-byte offsets)
-const INIT_CODE = withLibs(initCode, { philox: true });
 
 /** A data set given to the engine must have the shapes the config describes. */
 export function checkData(c: Config, d: LabData): void {
@@ -134,7 +133,6 @@ export class Trainer {
   private shards: Shard[][] = [];
   private shardRows?: number;
   private layerBufs: LayerBufs[] = [];
-  private stepBuf!: GPUBuffer;
   private lossBuf!: GPUBuffer;
   private logitsBuf!: GPUBuffer;
   private denseBuf!: GPUBuffer;
@@ -223,12 +221,6 @@ export class Trainer {
     this.dev.queue.writeBuffer(b, offset, data.buffer, data.byteOffset, data.byteLength);
   }
 
-  private uniform(code: string, values: Record<string, unknown>, name = 'u'): GPUBuffer {
-    const b = makeUniform(this.dev, code, name, values);
-    this.owned.push(b);
-    return b;
-  }
-
   private build(): void {
     const c = this.config,
       lay = this.layout,
@@ -243,12 +235,20 @@ export class Trainer {
     const scaleMode: 0 | 1 | 2 = !priv ? 0 : c.clipping === 'flat' ? 1 : 2;
     const clipSqGroup = (c.clip * c.clip) / lay.groups;
     const noiseMode: NoiseMode = !priv ? 0 : c.noiseKernel === 'fused' ? 1 : 2;
+    const add = (stage: Dispatch[], ...ds: Dispatch[]) => {
+      for (const d of ds) this.owned.push(...d.owned);
+      stage.push(...ds);
+    };
 
-    const dummy = this.buf(16, 'dummy');
-    this.stepBuf = dev.createBuffer({ label: 'step', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.stepU = new StepUniform(dev);
+    this.owned.push(this.stepU.buffer);
+    const st = this.stepU.buffer;
     // the dense table optimizer's hyperparameters and this step's Adam bias corrections
-    if (denseTableState(c) >= 0 || c.mlpOptimizer !== 'sgd') this.optimBuf = this.uniform(TABLE_OPTIM_CODE, optimValues(c.weightDecay, 1), 'o');
-    this.owned.push(this.stepBuf);
+    if (denseTableState(c) >= 0 || c.mlpOptimizer !== 'sgd') {
+      this.optimU = new OptimUniform(dev, c.weightDecay);
+      this.owned.push(this.optimU.buffer);
+    }
+    const o = this.optimU?.buffer;
 
     // Batch inputs: the current batch, and the next one's indices for LazyDP's lookahead.
     this.denseBuf = this.buf(B * lay.F * 4, 'dense');
@@ -265,7 +265,7 @@ export class Trainer {
       IW = lay.interactionWidth;
     const Z = dot ? this.buf(B * IW * 4, 'interaction') : V;
     const dZ = dot ? this.buf(B * IW * 4, 'interactionGrads') : dV;
-    const interU = dot ? this.uniform(INTERACTION_CODE, { B, n: T + 1, D, offV: 0, ldV: FW, offZ: 0, ldZ: IW, offDV: 0, ldDV: FW }) : dummy;
+    const interP = { B, n: T + 1, D, offV: 0, ldV: FW, offZ: 0, ldZ: IW, offDV: 0, ldDV: FW };
     const norms = this.buf(lay.groups * B * 4, 'norms');
     const factors = this.buf(B * 4, 'clipFactors');
     this.named.set('norms', norms);
@@ -274,15 +274,14 @@ export class Trainer {
 
     // Tables, initialised on the GPU; a table larger than one binding is split into shards of
     // consecutive rows, each kernel that touches rows runs once per shard.
-    const quads = Math.ceil(D / 4);
     lay.rows.forEach((R, t) => {
       const plan = planShards(R, D, dev.limits, this.shardRows);
       this.shards.push(
         plan.map((p, k) => {
           const sfx = plan.length > 1 ? `[${k}]` : '';
           const E = this.buf(p.rows * D * 4, `tables.${t}${sfx}`);
-          const u = this.uniform(INIT_CODE, { rows: p.rows, D, quads, table: t, seed: c.dataSeed >>> 0, a: 1 / Math.sqrt(R), rowStart: p.rowStart });
-          const d = makeDispatch(dev, { name: 'init_table', code: INIT_CODE, workgroup: 64 }, [u, E], grid(p.rows * quads, 64));
+          const d = initTable(dev, { rows: p.rows, D, table: t, seed: c.dataSeed >>> 0, tableRows: R, rowStart: p.rowStart }, { E });
+          this.owned.push(...d.owned);
           const enc = dev.createCommandEncoder();
           const pass = enc.beginComputePass();
           encode(pass, d);
@@ -336,34 +335,26 @@ export class Trainer {
       if (isTopLast) this.logitsBuf = outView[0];
     });
     const topLast = this.layerBufs[this.layerBufs.length - 1];
-
-    const mm = (o: MatmulOptions, p: Partial<MatmulParams> & Pick<MatmulParams, 'M' | 'N' | 'K'>, A: GPUBuffer, Bm: GPUBuffer, C: GPUBuffer, aux: GPUBuffer | null, scale: GPUBuffer | null): Dispatch => {
-      const full: MatmulParams = { offA: 0, sAm: 0, sAk: 0, offB: 0, sBk: 0, sBn: 0, offC: 0, ldc: 0, offAux: 0, ldAux: 0, offScale: 0, clipSq: 0, ...p };
-      return makeDispatch(dev, matmulProgram(o), [this.uniform(MATMUL_CODE, full as unknown as Record<string, unknown>), A, Bm, C, aux ?? dummy, scale ?? dummy], matmulGroups(full));
-    };
+    const S = this.stages;
 
     // --- gather (shards after the first add their part of each bag)
     this.shards.forEach((shards, t) =>
-      shards.forEach((sh, k) => {
-        const u = this.uniform(GATHER_CODE, { B, L, D, rows: sh.rows, offIdx: t * B * L, offOut: (t + 1) * D, ldOut: FW, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 });
-        this.stages.gather.push(makeDispatch(dev, gatherProgram, [u, sh.E, this.idxBuf, V], grid(B * D, 64)));
-      }),
+      shards.forEach((sh, k) =>
+        add(S.gather, gather(dev, { B, L, D, rows: sh.rows, offIdx: t * B * L, offOut: (t + 1) * D, ldOut: FW, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 }, { E: sh.E, idx: this.idxBuf, outV: V })),
+      ),
     );
 
     // --- mlp_forward: Y = act(X W^T + b)
     for (const lb of this.layerBufs) {
       const l = lb.layer;
-      if (dot && l.mlp === 'top' && l.index === 0)
-        this.stages.mlp_forward.push(makeDispatch(dev, interactionForwardProgram, [interU, V, Z, null, null], grid(interactionThreads({ B, n: T + 1, D }).forward, 64)));
-      this.stages.mlp_forward.push(
-        mm({ bias: true, relu: l.relu }, { M: B, N: l.outDim, K: l.inDim, offA: lb.inOff, sAm: lb.inLd, sAk: 1, sBk: 1, sBn: l.inDim, offC: lb.outOff, ldc: lb.outLd }, lb.inBuf, lb.W, lb.outBuf, lb.b, null),
-      );
+      if (dot && l.mlp === 'top' && l.index === 0) add(S.mlp_forward, interactionForward(dev, interP, { V, Z }));
+      const shape = { M: B, N: l.outDim, K: l.inDim, offA: lb.inOff, sAm: lb.inLd, sAk: 1, sBk: 1, sBn: l.inDim, offC: lb.outOff, ldc: lb.outLd };
+      add(S.mlp_forward, matmul(dev, { bias: true, relu: l.relu }, shape, { A: lb.inBuf, Bm: lb.W, C: lb.outBuf, aux: lb.b }));
     }
 
     // --- backward: loss gradient, then G_{l-1} = (G_l W_l) * relu'(act_{l-1}); sort the batch's pairs.
-    const lossU = this.uniform(LOSS_CODE, { B, slot: 0 });
-    this.lossSlotU = lossU;
-    this.stages.backward.push(makeDispatch(dev, lossProgram, [lossU, this.logitsBuf, this.labelsBuf, this.maskBuf, topLast.gBuf, this.lossBuf], [1, 1]));
+    this.lossK = loss(dev, { B }, { logits: this.logitsBuf, labels: this.labelsBuf, mask: this.maskBuf, dlogits: topLast.gBuf, lossOut: this.lossBuf });
+    add(S.backward, this.lossK.dispatch);
     for (let li = this.layerBufs.length - 1; li >= 0; li--) {
       const lb = this.layerBufs[li],
         l = lb.layer;
@@ -371,138 +362,102 @@ export class Trainer {
       if (l.mlp === 'top' && l.index === 0) {
         // into the feature gradient dV (dot: into dZ, then the interaction backward writes dV):
         // pooled gradients (no ReLU) and the bottom output's
-        this.stages.backward.push(mm({}, { M: B, N: l.inDim, K: l.outDim, offA: lb.gOff, sAm: lb.gLd, sAk: 1, sBk: l.inDim, sBn: 1, offC: 0, ldc: IW }, lb.gBuf, lb.W, dZ, null, null));
-        if (dot) this.stages.backward.push(makeDispatch(dev, interactionBackwardProgram, [interU, V, null, dZ, dV], grid(interactionThreads({ B, n: T + 1, D }).backward, 64)));
-        const u = this.uniform(RELU_CODE, { rows: B, cols: D, offG: 0, ldG: FW, offAct: 0, ldAct: FW });
-        this.stages.backward.push(makeDispatch(dev, reluBackwardProgram, [u, dV, V], grid(B * D, 64)));
+        add(S.backward, matmul(dev, {}, { M: B, N: l.inDim, K: l.outDim, offA: lb.gOff, sAm: lb.gLd, sAk: 1, sBk: l.inDim, sBn: 1, offC: 0, ldc: IW }, { A: lb.gBuf, Bm: lb.W, C: dZ }));
+        if (dot) add(S.backward, interactionBackward(dev, interP, { V, dZ, dV }));
+        add(S.backward, reluBackward(dev, { rows: B, cols: D, offG: 0, ldG: FW, offAct: 0, ldAct: FW }, { G: dV, act: V }));
         continue;
       }
       const prev = this.layerBufs[li - 1];
-      this.stages.backward.push(
-        mm({ reluMask: true }, { M: B, N: l.inDim, K: l.outDim, offA: lb.gOff, sAm: lb.gLd, sAk: 1, sBk: l.inDim, sBn: 1, offC: prev.gOff, ldc: prev.gLd, offAux: prev.outOff, ldAux: prev.outLd }, lb.gBuf, lb.W, prev.gBuf, prev.outBuf, null),
-      );
+      const shape = { M: B, N: l.inDim, K: l.outDim, offA: lb.gOff, sAm: lb.gLd, sAk: 1, sBk: l.inDim, sBn: 1, offC: prev.gOff, ldc: prev.gLd, offAux: prev.outOff, ldAux: prev.outLd };
+      add(S.backward, matmul(dev, { reluMask: true }, shape, { A: lb.gBuf, Bm: lb.W, C: prev.gBuf, aux: prev.outBuf }));
     }
     const sortBufs = (label: string) => ({ keys: this.buf(N * 4, `${label}.keys`), vals: this.buf(N * 4, `${label}.vals`) });
-    const sortDispatches = (t: number, idx: GPUBuffer, mask: GPUBuffer, s: { keys: GPUBuffer; vals: GPUBuffer }): Dispatch[] => {
-      const out: Dispatch[] = [];
-      const base = { n: N, used: B * L, L, rows: lay.rows[t], offIdx: t * B * L, k: 0, j: 0 };
-      out.push(makeDispatch(dev, sortBuildProgram, [this.uniform(SORT_CODE, base), idx, mask, s.keys, s.vals], grid(N, 256)));
-      for (const st of sortPlan(N)) {
-        const u = this.uniform(SORT_CODE, { ...base, k: st.k, j: st.kind === 'global' ? st.j : 0 });
-        if (st.kind === 'local') out.push(makeDispatch(dev, sortLocalProgram, [u, null, null, s.keys, s.vals], [N / SORT_BLOCK, 1]));
-        else out.push(makeDispatch(dev, sortGlobalProgram, [u, null, null, s.keys, s.vals], grid(N / 2, 256)));
-      }
-      return out;
-    };
+    const sortOf = (t: number, idx: GPUBuffer, mask: GPUBuffer, s: { keys: GPUBuffer; vals: GPUBuffer }) =>
+      sortPairs(dev, { n: N, used: B * L, L, rows: lay.rows[t], offIdx: t * B * L }, { idx, mask, ...s });
     const cur = lay.rows.map((_, t) => sortBufs(`sort${t}`));
-    lay.rows.forEach((_, t) => this.stages.backward.push(...sortDispatches(t, this.idxBuf, this.maskBuf, cur[t])));
+    lay.rows.forEach((_, t) => add(S.backward, ...sortOf(t, this.idxBuf, this.maskBuf, cur[t])));
 
     // --- clip (DP) or gradient sums (sgd): per-example norms, clip factors, A^T diag(c) G.
-    const gradStage = priv ? this.stages.clip : this.stages.backward;
+    const gradStage = priv ? S.clip : S.backward;
     if (priv) {
       for (const lb of this.layerBufs) {
         const l = lb.layer;
-        const u = this.uniform(LAYER_NORM_CODE, { B, inDim: l.inDim, outDim: l.outDim, offA: lb.inOff, ldA: lb.inLd, offG: lb.gOff, ldG: lb.gLd, offN: l.group * B });
-        gradStage.push(makeDispatch(dev, layerNormProgram, [u, lb.inBuf, lb.gBuf, norms], grid(B, 64)));
+        const p = { B, inDim: l.inDim, outDim: l.outDim, offA: lb.inOff, ldA: lb.inLd, offG: lb.gOff, ldG: lb.gLd, offN: l.group * B };
+        add(gradStage, layerNorm(dev, p, { A: lb.inBuf, G: lb.gBuf, norms }));
       }
-      lay.rows.forEach((R, t) => {
-        const u = this.uniform(BAG_NORM_CODE, { B, L, D, rows: R, offIdx: t * B * L, offG: (t + 1) * D, ldG: FW, offN: (lay.layers.length + t) * B });
-        gradStage.push(makeDispatch(dev, bagNormProgram, [u, this.idxBuf, dV, norms], grid(B, 64)));
-      });
-      if (scaleMode === 1) {
-        const u = this.uniform(CLIP_CODE, { B, groups: lay.groups, clipSq: c.clip * c.clip });
-        gradStage.push(makeDispatch(dev, clipProgram, [u, norms, this.maskBuf, factors], grid(B, 64)));
-      }
+      lay.rows.forEach((R, t) =>
+        add(gradStage, bagNorm(dev, { B, L, D, rows: R, offIdx: t * B * L, offG: (t + 1) * D, ldG: FW, offN: (lay.layers.length + t) * B }, { idx: this.idxBuf, G: dV, norms })),
+      );
+      if (scaleMode === 1) add(gradStage, clipFactors(dev, { B, groups: lay.groups, clipSq: c.clip * c.clip }, { norms, mask: this.maskBuf, factors }));
     }
-    const scaleBuf = scaleMode === 1 ? factors : scaleMode === 2 ? norms : null;
+    const scale = scaleMode === 1 ? factors : scaleMode === 2 ? norms : null;
     for (const lb of this.layerBufs) {
       const l = lb.layer;
       const offScale = scaleMode === 2 ? l.group * B : 0;
-      gradStage.push(
-        mm({ scaleMode }, { M: l.outDim, N: l.inDim, K: B, offA: lb.gOff, sAm: 1, sAk: lb.gLd, offB: lb.inOff, sBk: lb.inLd, sBn: 1, offC: 0, ldc: l.inDim, offScale, clipSq: clipSqGroup }, lb.gBuf, lb.inBuf, lb.gW, null, scaleBuf),
-      );
-      const u = this.uniform(COLSUM_CODE, { B, N: l.outDim, offG: lb.gOff, ldG: lb.gLd, offScale, clipSq: clipSqGroup });
-      gradStage.push(makeDispatch(dev, colsumProgram(scaleMode), [u, lb.gBuf, scaleBuf ?? dummy, lb.gb], grid(l.outDim, 64)));
+      const shape = { M: l.outDim, N: l.inDim, K: B, offA: lb.gOff, sAm: 1, sAk: lb.gLd, offB: lb.inOff, sBk: lb.inLd, sBn: 1, offC: 0, ldc: l.inDim, offScale, clipSq: clipSqGroup };
+      add(gradStage, matmul(dev, { scaleMode }, shape, { A: lb.gBuf, Bm: lb.inBuf, C: lb.gW, scale }));
+      add(gradStage, colsum(dev, scaleMode, { B, N: l.outDim, offG: lb.gOff, ldG: lb.gLd, offScale, clipSq: clipSqGroup }, { G: lb.gBuf, scale, out: lb.gb }));
     }
     const rowGrads = lay.rows.map((_, t) => this.buf(N * D * 4, `rowGrad${t}`));
     lay.rows.forEach((_, t) => {
       const offScale = scaleMode === 2 ? (lay.layers.length + t) * B : 0;
-      const u = this.uniform(SEGSUM_CODE, { n: N, L, D, offG: (t + 1) * D, ldG: FW, offScale, clipSq: clipSqGroup });
-      gradStage.push(makeDispatch(dev, segsumProgram(scaleMode), [u, cur[t].keys, cur[t].vals, dV, scaleBuf ?? dummy, rowGrads[t]], grid(N * D, 64)));
+      const p = { n: N, L, D, offG: (t + 1) * D, ldG: FW, offScale, clipSq: clipSqGroup };
+      add(gradStage, segsum(dev, scaleMode, p, { keys: cur[t].keys, vals: cur[t].vals, G: dV, scale, rowGrad: rowGrads[t] }));
     });
 
     // --- noise (unfused variants; LazyDP's lookahead sort) and update
     this.layerBufs.forEach((lb) => {
       const l = lb.layer;
-      for (const [param, buf, grad, nbuf, n, m, v] of [
+      for (const [param, W, grad, noiseBuf, n, M, Vs] of [
         [l.param, lb.W, lb.gW, lb.nW, l.inDim * l.outDim, lb.mW, lb.vW],
         [l.param + 1, lb.b, lb.gb, lb.nb, l.outDim, lb.mb, lb.vb],
       ] as [number, GPUBuffer, GPUBuffer, GPUBuffer | undefined, number, GPUBuffer | undefined, GPUBuffer | undefined][]) {
-        const u = this.uniform(MLP_UPDATE_CODE, { n, p: param });
-        const groups = grid(Math.ceil(n / 4), 64);
-        if (noiseMode === 2) this.stages.noise.push(makeDispatch(dev, mlpSampleProgram, [u, this.stepBuf, null, null, nbuf!], groups));
+        const p = { n, p: param };
+        if (noiseMode === 2) add(S.noise, mlpSample(dev, p, { st, noiseBuf: noiseBuf! }));
         const opt = c.mlpOptimizer;
-        this.stages.update.push(
-          opt === 'sgd'
-            ? makeDispatch(dev, mlpUpdateProgram(noiseMode), [u, this.stepBuf, grad, buf, noiseMode === 2 ? nbuf! : dummy], groups)
-            : makeDispatch(dev, mlpOptimProgram(opt, noiseMode), [u, this.stepBuf, grad, buf, noiseMode === 2 ? nbuf! : dummy, this.optimBuf!, m!, v ?? null], groups),
-        );
+        add(S.update, opt === 'sgd' ? mlpUpdate(dev, noiseMode, p, { st, grad, W, noiseBuf }) : mlpOptim(dev, opt, noiseMode, p, { st, o: o!, grad, W, noiseBuf, M: M!, V: Vs }));
       }
     });
-    let lrs: GPUBuffer | undefined, prefix: GPUBuffer | undefined;
+    let lrs: GPUBuffer | undefined, lrSqPrefix: GPUBuffer | undefined;
     if (this.lazy) {
-      // lr of each step, and the running sum of lr^2 as (hi, lo) f32 pairs so that the pending
-      // variance P[t] - P[h] stays accurate over millions of steps.
-      const lrArr = new Float32Array(c.steps + 1);
-      const pre = new Float32Array(2 * (c.steps + 1));
-      let acc = 0;
-      for (let s = 1; s <= c.steps; s++) {
-        lrArr[s] = lrAt(c, s);
-        acc += lrAt(c, s) ** 2;
-        pre[2 * s] = Math.fround(acc);
-        pre[2 * s + 1] = acc - Math.fround(acc);
-      }
-      lrs = this.buf(lrArr.byteLength, 'lrs');
-      prefix = this.buf(pre.byteLength, 'lrSqPrefix');
-      this.upload(lrs, lrArr);
-      this.upload(prefix, pre);
+      const sched = lrSquaredPrefix(c.steps, (s) => lrAt(c, s));
+      lrs = this.buf(sched.lrs.byteLength, 'lrs');
+      lrSqPrefix = this.buf(sched.prefix.byteLength, 'lrSqPrefix');
+      this.upload(lrs, sched.lrs);
+      this.upload(lrSqPrefix, sched.prefix);
     }
     this.shards.forEach((shards, t) => {
       const next = this.lazy ? sortBufs(`next${t}`) : undefined;
-      if (next) this.stages.noise.push(...sortDispatches(t, this.idxNextBuf, this.maskNextBuf, next));
+      if (next) add(S.noise, ...sortOf(t, this.idxNextBuf, this.maskNextBuf, next));
       shards.forEach((sh, k) => {
-        const ru = this.uniform(ROWS_UPDATE_CODE, { n: N, D, rowStart: sh.rowStart, rows: sh.rows });
+        const rp = { n: N, D, rowStart: sh.rowStart, rows: sh.rows };
+        const tp = { rows: sh.rows, D, table: t, rowStart: sh.rowStart };
         // eager DP-SGD's noise on every row; unfused, it is sampled into a buffer in its own
         // timed pass and added by the update below (the dense optimizer's pass, or `add`)
         const eager = c.algo === 'dpsgd';
-        const nu = eager ? this.uniform(TABLE_NOISE_CODE, { rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart }) : null;
-        let nbuf: GPUBuffer | null = null;
+        let noise: GPUBuffer | undefined;
         if (eager && noiseMode === 2) {
-          nbuf = this.buf(sh.rows * D * 4, `noise.${t}${shards.length > 1 ? `[${k}]` : ''}`);
-          this.stages.noise.push(makeDispatch(dev, tableNoiseSampleProgram, [nu, this.stepBuf, nbuf], grid(sh.rows * quads, 64)));
+          noise = this.buf(sh.rows * D * 4, `noise.${t}${shards.length > 1 ? `[${k}]` : ''}`);
+          add(S.noise, tableNoiseSample(dev, tp, { st, noise }));
         }
         if (sh.G) {
           // dense optimizer (sgd and dpsgd only): scatter the rows' gradients, then one pass over
           // every row that adds the eager noise, the decay and the optimizer step
-          this.stages.update.push(makeDispatch(dev, rowsScatterProgram, [ru, null, cur[t].keys, rowGrads[t], null, sh.G], grid(N * D, 64)));
-          const u = this.uniform(TABLE_OPTIM_CODE, { rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
-          this.stages.update.push(
-            makeDispatch(dev, tableOptimProgram(c.tableOptimizer, noiseMode), [u, this.stepBuf, this.optimBuf!, sh.E, sh.G, nbuf ?? dummy, sh.M ?? null, sh.V ?? null], grid(sh.rows * quads, 64)),
-          );
+          add(S.update, rowsScatter(dev, rp, { keys: cur[t].keys, rowGrad: rowGrads[t], G: sh.G }));
+          add(S.update, tableOptim(dev, c.tableOptimizer, noiseMode, tp, { st, o: o!, E: sh.E, G: sh.G, noiseBuf: noise, M: sh.M, V: sh.V }));
           return;
         }
-        this.stages.update.push(makeDispatch(dev, rowsUpdateProgram, [ru, this.stepBuf, cur[t].keys, rowGrads[t], sh.E], grid(N * D, 64)));
-        if (eager && noiseMode === 1) this.stages.update.push(makeDispatch(dev, tableNoiseFusedProgram, [nu, this.stepBuf, sh.E], grid(sh.rows * quads, 64)));
-        if (nbuf) this.stages.update.push(makeDispatch(dev, tableNoiseAddProgram, [nu, this.stepBuf, sh.E, nbuf], grid(sh.rows * D, 64)));
+        add(S.update, rowsUpdate(dev, rp, { st, keys: cur[t].keys, rowGrad: rowGrads[t], E: sh.E }));
+        if (eager && noiseMode === 1) add(S.update, tableNoiseFused(dev, tp, { st, E: sh.E }));
+        if (noise) add(S.update, tableNoiseAdd(dev, tp, { st, E: sh.E, noiseBuf: noise }));
         if (next) {
           const exact = c.algo === 'lazydp-exact';
-          const u = this.uniform(LAZY_CODE, { n: N, rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
-          this.stages.update.push(makeDispatch(dev, lazyProgram('lookahead', exact), [u, this.stepBuf, sh.E, sh.H!, lrs!, prefix!, next.keys], grid(N, 64)));
-          this.flushDispatches.push(makeDispatch(dev, lazyProgram('flush', exact), [u, this.stepBuf, sh.E, sh.H!, lrs!, prefix!, null], grid(sh.rows, 64)));
+          const bufs = { st, E: sh.E, H: sh.H!, lrs: lrs!, lrSqPrefix: lrSqPrefix! };
+          add(S.update, lazyLookahead(dev, exact, { ...tp, n: N }, { ...bufs, keys: next.keys }));
+          add(this.flushDispatches, lazyFlush(dev, exact, { ...tp, n: N }, bufs));
         }
       });
     });
-
     if (this.timing === 'gpu-timestamp') {
       this.querySet = dev.createQuerySet({ type: 'timestamp', count: RING * STAGES.length * 2 });
       this.resolveBuf = dev.createBuffer({ size: RING * TS_STRIDE, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
@@ -512,9 +467,9 @@ export class Trainer {
     this.owned.push(this.readBuf);
   }
 
-  private optimBuf?: GPUBuffer;
-  private optimView?: ReturnType<typeof uniformView>;
-  private lossSlotU!: GPUBuffer;
+  private stepU!: StepUniform;
+  private optimU?: OptimUniform;
+  private lossK!: LossKernel;
 
   // ---------------------------------------------------------------------------------------
   // Batches
@@ -557,22 +512,8 @@ export class Trainer {
 
   private writeStepUniform(s: number): void {
     const c = this.config;
-    const ab = new ArrayBuffer(32);
-    const u32 = new Uint32Array(ab),
-      f32 = new Float32Array(ab);
-    // layout of struct Step in shaders/lib/step.wgsl
-    u32[0] = s;
-    f32[1] = lrAt(c, s);
-    f32[2] = 1 / c.batch;
-    f32[3] = isPrivate(c) ? this.sigma * c.clip : 0;
-    u32[4] = this.key[0];
-    u32[5] = this.key[1];
-    this.dev.queue.writeBuffer(this.stepBuf, 0, ab);
-    if (this.optimBuf) {
-      this.optimView ??= uniformView(TABLE_OPTIM_CODE, 'o');
-      this.optimView.set(optimValues(c.weightDecay, s));
-      this.dev.queue.writeBuffer(this.optimBuf, 0, this.optimView.arrayBuffer);
-    }
+    this.stepU.write({ step: s, lr: lrAt(c, s), invB: 1 / c.batch, noiseStd: isPrivate(c) ? this.sigma * c.clip : 0, key: this.key });
+    this.optimU?.write(s);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -616,7 +557,7 @@ export class Trainer {
     }
     this.writeStepUniform(s);
     const slot = (s - 1) % RING;
-    this.dev.queue.writeBuffer(this.lossSlotU, 4, new Uint32Array([slot]));
+    this.lossK.setSlot(slot);
     if (this.timing === 'gpu-timestamp') {
       const enc = this.dev.createCommandEncoder();
       STAGES.forEach((st, k) => {

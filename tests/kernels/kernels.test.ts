@@ -2,22 +2,21 @@
 // with partial tiles, empty bags, repeated indices and rows no one touched.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice, makeBuffer, readBuffer, runDispatches, stepUniform as stepUniformFor } from '../helpers/gpu';
-import { makeDispatch, makeUniform, grid, checkShaders, type Dispatch, type Program } from '../../src/kernels/program';
-import { MATMUL_CODE, matmulProgram, matmulGroups, matmulRef, type MatmulOptions, type MatmulParams } from '../../src/kernels/matmul';
-import { GATHER_CODE, gatherProgram, gatherRef, INVALID_ROW } from '../../src/kernels/gather';
-import { LOSS_CODE, lossProgram, lossRef } from '../../src/kernels/loss';
-import { RELU_CODE, reluBackwardProgram, reluBackwardRef } from '../../src/kernels/relu';
-import { LAYER_NORM_CODE, BAG_NORM_CODE, CLIP_CODE, layerNormProgram, bagNormProgram, clipProgram, layerNormRef, bagNormRef, clipRef } from '../../src/kernels/norms';
-import { COLSUM_CODE, colsumProgram, colsumRef } from '../../src/kernels/colsum';
-import { SORT_CODE, sortBuildProgram, sortLocalProgram, sortGlobalProgram, sortPlan, sortPairsRef, SORT_BLOCK } from '../../src/kernels/sort';
-import { SEGSUM_CODE, ROWS_UPDATE_CODE, segsumProgram, rowsUpdateProgram, segsumRef, rowsUpdateRef } from '../../src/kernels/segsum';
+import { grid, checkShaders, type Dispatch } from '../../src/kernels/program';
+import { matmul, matmulRef, type MatmulOptions, type MatmulParams } from '../../src/kernels/matmul';
+import { gather, gatherRef, INVALID_ROW } from '../../src/kernels/gather';
+import { loss, lossRef } from '../../src/kernels/loss';
+import { reluBackward, reluBackwardRef } from '../../src/kernels/relu';
+import { layerNorm, bagNorm, clipFactors, layerNormRef, bagNormRef, clipRef } from '../../src/kernels/norms';
+import { colsum, colsumRef } from '../../src/kernels/colsum';
+import { sortPairs, sortPairsRef, SORT_BLOCK } from '../../src/kernels/sort';
+import { segsum, rowsUpdate, segsumRef, rowsUpdateRef } from '../../src/kernels/segsum';
 import {
-  MLP_UPDATE_CODE, TABLE_NOISE_CODE, LAZY_CODE, mlpUpdateProgram, mlpSampleProgram, tableNoiseFusedProgram, tableNoiseSampleProgram,
-  tableNoiseAddProgram, lazyProgram, mlpUpdateRef, tableNoiseRef, lookaheadRef, flushRef, type StepValues,
+  mlpUpdate, mlpSample, tableNoiseFused, tableNoiseSample, tableNoiseAdd, lazyLookahead, lazyFlush, lrSquaredPrefix,
+  mlpUpdateRef, tableNoiseRef, lookaheadRef, flushRef, type StepValues,
 } from '../../src/kernels/noise';
+import { initTable } from '../../src/kernels/init';
 import { initTableRef } from '../../src/engine/model';
-import initCode from '../../shaders/init_table.wgsl?raw';
-import { withLibs } from '../../src/kernels/program';
 import { Rng } from '../../src/data/rng';
 import { seedToKey, mlpNoise } from '../../src/noise/philox';
 
@@ -33,8 +32,8 @@ const f32 = async (b: GPUBuffer) => new Float32Array(await readBuffer(device, b)
 const u32 = async (b: GPUBuffer) => new Uint32Array(await readBuffer(device, b));
 const empty = (bytes: number) => makeBuffer(device, new Uint8Array(Math.max(16, bytes)));
 
-function run(p: Program, bindings: (GPUBuffer | null)[], groups: [number, number, number?]): void {
-  runAll([makeDispatch(device, p, bindings, groups)]);
+function run(d: Dispatch): void {
+  runAll([d]);
 }
 function runAll(ds: Dispatch[]): void {
   runDispatches(device, ds);
@@ -81,8 +80,7 @@ describe('matmul (tiled, strided views)', () => {
       };
       const C = new Float32Array(2 + M * (N + 1));
       const bufC = makeBuffer(device, C);
-      const u = makeUniform(device, MATMUL_CODE, 'u', p as unknown as Record<string, unknown>);
-      run(matmulProgram(o), [u, makeBuffer(device, A), makeBuffer(device, B), bufC, makeBuffer(device, aux), makeBuffer(device, scale)], matmulGroups(p));
+      run(matmul(device, o, p, { A: makeBuffer(device, A), Bm: makeBuffer(device, B), C: bufC, aux: makeBuffer(device, aux), scale: makeBuffer(device, scale) }));
       matmulRef(o, p, A, B, C, aux, scale);
       expectClose((await f32(bufC)).subarray(0, C.length), C, 1e-5, 1e-4);
     });
@@ -101,7 +99,7 @@ describe('embedding-bag gather', () => {
     const p = { B, L, D, rows, offIdx: B * L, offOut: 3, ldOut: 2 * D, rowStart: 0, accumulate: 0 };
     const out = new Float32Array(3 + B * 2 * D);
     const bufOut = makeBuffer(device, out);
-    run(gatherProgram, [makeUniform(device, GATHER_CODE, 'u', p), makeBuffer(device, E), makeBuffer(device, idx), bufOut], grid(B * D, 64));
+    run(gather(device, p, { E: makeBuffer(device, E), idx: makeBuffer(device, idx), outV: bufOut }));
     gatherRef(p, E, idx, out);
     expectClose(await f32(bufOut), out);
     expect(out.subarray(3 + 3 * 2 * D, 3 + 3 * 2 * D + D).every((v) => v === 0)).toBe(true);
@@ -119,7 +117,7 @@ describe('loss', () => {
     const dl = new Float32Array(B);
     const lossBuf = makeBuffer(device, new Float32Array(8));
     const dlBuf = makeBuffer(device, dl);
-    run(lossProgram, [makeUniform(device, LOSS_CODE, 'u', { B, slot: 2 }), makeBuffer(device, logits), makeBuffer(device, labels), makeBuffer(device, mask), dlBuf, lossBuf], [1, 1]);
+    run(loss(device, { B, slot: 2 }, { logits: makeBuffer(device, logits), labels: makeBuffer(device, labels), mask: makeBuffer(device, mask), dlogits: dlBuf, lossOut: lossBuf }).dispatch);
     const ref = lossRef(logits, labels, mask, dl);
     const got = await f32(lossBuf);
     expect(got[4]).toBeCloseTo(ref.sum, 2);
@@ -135,7 +133,7 @@ describe('ReLU backward', () => {
       act = randn(rows * 15 + 2);
     const p = { rows, cols, offG: 5, ldG: 20, offAct: 2, ldAct: 15 };
     const buf = makeBuffer(device, G);
-    run(reluBackwardProgram, [makeUniform(device, RELU_CODE, 'u', p), buf, makeBuffer(device, act)], grid(rows * cols, 64));
+    run(reluBackward(device, p, { G: buf, act: makeBuffer(device, act) }));
     reluBackwardRef(p, G, act);
     expectClose(await f32(buf), G);
   });
@@ -148,7 +146,7 @@ describe('per-example norms and clip factors', () => {
       G = randn(70 * 6);
     const out = new Float32Array(140);
     const buf = makeBuffer(device, out);
-    run(layerNormProgram, [makeUniform(device, LAYER_NORM_CODE, 'u', p), makeBuffer(device, A), makeBuffer(device, G), buf], grid(70, 64));
+    run(layerNorm(device, p, { A: makeBuffer(device, A), G: makeBuffer(device, G), norms: buf }));
     layerNormRef(p, A, G, out);
     expectClose(await f32(buf), out, 1e-5);
   });
@@ -159,7 +157,7 @@ describe('per-example norms and clip factors', () => {
     const p = { B, L, D, rows: 4, offIdx: 0, offG: D, ldG: 3 * D, offN: 0 };
     const out = new Float32Array(B);
     const buf = makeBuffer(device, out);
-    run(bagNormProgram, [makeUniform(device, BAG_NORM_CODE, 'u', p), makeBuffer(device, idx), makeBuffer(device, G), buf], grid(B, 64));
+    run(bagNorm(device, p, { idx: makeBuffer(device, idx), G: makeBuffer(device, G), norms: buf }));
     bagNormRef(p, idx, G, out);
     expectClose(await f32(buf), out, 1e-5);
   });
@@ -169,7 +167,7 @@ describe('per-example norms and clip factors', () => {
     const mask = Float32Array.from({ length: B }, (_, i) => (i % 5 ? 1 : 0));
     const out = new Float32Array(B);
     const buf = makeBuffer(device, out);
-    run(clipProgram, [makeUniform(device, CLIP_CODE, 'u', { B, groups, clipSq: 4 }), makeBuffer(device, norms), makeBuffer(device, mask), buf], grid(B, 64));
+    run(clipFactors(device, { B, groups, clipSq: 4 }, { norms: makeBuffer(device, norms), mask: makeBuffer(device, mask), factors: buf }));
     clipRef(B, groups, 4, norms, mask, out);
     expectClose(await f32(buf), out, 1e-6);
     expect(out.some((v) => v < 1 && v > 0)).toBe(true);
@@ -181,7 +179,7 @@ describe('per-example norms and clip factors', () => {
         scale = Float32Array.from({ length: 80 }, () => rng.next() * 2);
       const out = new Float32Array(13);
       const buf = makeBuffer(device, out);
-      run(colsumProgram(mode), [makeUniform(device, COLSUM_CODE, 'u', p), makeBuffer(device, G), makeBuffer(device, scale), buf], grid(13, 64));
+      run(colsum(device, mode, p, { G: makeBuffer(device, G), scale: makeBuffer(device, scale), out: buf }));
       colsumRef(mode, p, G, scale, out);
       expectClose(await f32(buf), out, 1e-5, 1e-5);
     });
@@ -189,13 +187,7 @@ describe('per-example norms and clip factors', () => {
 });
 
 function sortDispatches(N: number, used: number, L: number, rows: number, idx: GPUBuffer, mask: GPUBuffer, keys: GPUBuffer, vals: GPUBuffer): Dispatch[] {
-  const base = { n: N, used, L, rows, offIdx: 0, k: 0, j: 0 };
-  const out = [makeDispatch(device, sortBuildProgram, [makeUniform(device, SORT_CODE, 'u', base), idx, mask, keys, vals], grid(N, 256))];
-  for (const st of sortPlan(N)) {
-    const u = makeUniform(device, SORT_CODE, 'u', { ...base, k: st.k, j: st.kind === 'global' ? st.j : 0 });
-    out.push(st.kind === 'local' ? makeDispatch(device, sortLocalProgram, [u, null, null, keys, vals], [N / SORT_BLOCK, 1]) : makeDispatch(device, sortGlobalProgram, [u, null, null, keys, vals], grid(N / 2, 256)));
-  }
-  return out;
+  return sortPairs(device, { n: N, used, L, rows, offIdx: 0 }, { idx, mask, keys, vals });
 }
 
 describe('GPU sort of (row, slot) pairs', () => {
@@ -237,8 +229,8 @@ describe('clipped per-row gradient sums and the sparse row update', () => {
       const st: StepValues = { step: 3, lr: 0.25, invB: 1 / 64, noiseStd: 0, key: [1, 2] };
       runAll([
         ...sortDispatches(N, B * L, L, rows, makeBuffer(device, idx), makeBuffer(device, mask), keys, vals),
-        makeDispatch(device, segsumProgram(mode), [makeUniform(device, SEGSUM_CODE, 'u', p), keys, vals, makeBuffer(device, G), makeBuffer(device, scale), rowGrad], grid(N * D, 64)),
-        makeDispatch(device, rowsUpdateProgram, [makeUniform(device, ROWS_UPDATE_CODE, 'u', { n: N, D, rowStart: 0, rows }), stepUniform(st), keys, rowGrad, bufE], grid(N * D, 64)),
+        segsum(device, mode, p, { keys, vals, G: makeBuffer(device, G), scale: makeBuffer(device, scale), rowGrad }),
+        rowsUpdate(device, { n: N, D, rowStart: 0, rows }, { st: stepUniform(st), keys, rowGrad, E: bufE }),
       ]);
       const ref = sortPairsRef(N, B * L, L, rows, idx, 0, mask);
       const rg = new Float32Array(N * D);
@@ -264,12 +256,10 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
         W = randn(n);
       const bufW = makeBuffer(device, W),
         nbuf = empty(n * 4);
-      const u = makeUniform(device, MLP_UPDATE_CODE, 'u', { n, p });
       const sU = stepUniform(st);
-      const groups = grid(Math.ceil(n / 4), 64);
       const ds = [];
-      if (noise === 2) ds.push(makeDispatch(device, mlpSampleProgram, [u, sU, null, null, nbuf], groups));
-      ds.push(makeDispatch(device, mlpUpdateProgram(noise), [u, sU, makeBuffer(device, grad), bufW, nbuf], groups));
+      if (noise === 2) ds.push(mlpSample(device, { n, p }, { st: sU, noiseBuf: nbuf }));
+      ds.push(mlpUpdate(device, noise, { n, p }, { st: sU, grad: makeBuffer(device, grad), W: bufW, noiseBuf: nbuf }));
       runAll(ds);
       mlpUpdateRef(st, p, grad, W, noise !== 0);
       expectClose(await f32(bufW).then((a) => a.subarray(0, n)), W, 1e-4, 2e-5);
@@ -281,13 +271,12 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
       const st: StepValues = { step: 4, lr: 0.5, invB: 1 / 16, noiseStd: 2, key };
       const E = randn(rows * D);
       const bufE = makeBuffer(device, E);
-      const quads = Math.ceil(D / 4);
-      const u = makeUniform(device, TABLE_NOISE_CODE, 'u', { rows, D, quads, table, rowStart: 0 });
+      const tp = { rows, D, table, rowStart: 0 };
       const sU = stepUniform(st);
-      if (fused) run(tableNoiseFusedProgram, [u, sU, bufE], grid(rows * quads, 64));
+      if (fused) run(tableNoiseFused(device, tp, { st: sU, E: bufE }));
       else {
         const nb = empty(rows * D * 4);
-        runAll([makeDispatch(device, tableNoiseSampleProgram, [u, sU, nb], grid(rows * quads, 64)), makeDispatch(device, tableNoiseAddProgram, [u, sU, bufE, nb], grid(rows * D, 64))]);
+        runAll([tableNoiseSample(device, tp, { st: sU, noise: nb }), tableNoiseAdd(device, tp, { st: sU, E: bufE, noiseBuf: nb })]);
       }
       tableNoiseRef(st, table, rows, D, E);
       expectClose(await f32(bufE), E, 1e-4, 2e-5);
@@ -297,13 +286,7 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
     it(`LazyDP ${exact ? 'exact replay' : 'aggregated draw'}: lookahead rows, history, then flush of the rest`, async () => {
       const rows = 50, D = 5, table = 1, steps = 12, N = 512, L = 2, B = 20;
       const lrs = Float32Array.from({ length: steps + 1 }, (_, s) => (s === 0 ? 0 : 0.1 + 0.02 * s));
-      const pre = new Float32Array(2 * (steps + 1));
-      const prefix = new Float64Array(steps + 1);
-      for (let s = 1; s <= steps; s++) {
-        prefix[s] = prefix[s - 1] + lrs[s] ** 2;
-        pre[2 * s] = Math.fround(prefix[s]);
-        pre[2 * s + 1] = prefix[s] - Math.fround(prefix[s]);
-      }
+      const { prefix: pre, sums: prefix } = lrSquaredPrefix(steps, (s) => lrs[s]);
       const H = Uint32Array.from({ length: rows }, () => Math.floor(rng.next() * 7)); // pending gaps of 1..7 steps
       H[3] = 9; // already up to date: no noise
       const E = randn(rows * D);
@@ -314,13 +297,13 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
       const mask = Float32Array.from({ length: B }, () => 1);
       const keys = empty(N * 4),
         vals = empty(N * 4);
-      const u = makeUniform(device, LAZY_CODE, 'u', { n: N, rows, D, quads: 2, table, rowStart: 0 });
+      const lp = { n: N, rows, D, table, rowStart: 0 };
       const st: StepValues = { step: 9, lr: lrs[9], invB: 1 / 8, noiseStd: 1.5, key };
       const bl = makeBuffer(device, lrs),
         bp = makeBuffer(device, pre);
       runAll([
         ...sortDispatches(N, B * L, L, rows, makeBuffer(device, idx), makeBuffer(device, mask), keys, vals),
-        makeDispatch(device, lazyProgram('lookahead', exact), [u, stepUniform(st), bufE, bufH, bl, bp, keys], grid(N, 64)),
+        lazyLookahead(device, exact, lp, { st: stepUniform(st), E: bufE, H: bufH, lrs: bl, lrSqPrefix: bp, keys }),
       ]);
       const ref = sortPairsRef(N, B * L, L, rows, idx, 0, mask);
       lookaheadRef(st, table, D, ref.keys, E, H, lrs, prefix, exact);
@@ -328,7 +311,7 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
       expectClose(await f32(bufE), E, 1e-4, 5e-5);
       // then flush at step 12: every row catches up, whatever its gap
       const st2: StepValues = { ...st, step: 12 };
-      run(lazyProgram('flush', exact), [u, stepUniform(st2), bufE, bufH, bl, bp, null], grid(rows, 64));
+      run(lazyFlush(device, exact, lp, { st: stepUniform(st2), E: bufE, H: bufH, lrs: bl, lrSqPrefix: bp }));
       flushRef(st2, table, rows, D, E, H, lrs, prefix, exact);
       expect(Array.from(await u32(bufH))).toEqual(new Array(rows).fill(12));
       expectClose(await f32(bufE), E, 1e-4, 5e-5);
@@ -339,9 +322,8 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
 describe('table initialisation', () => {
   it('uniform(-1/sqrt(R), 1/sqrt(R)) rows from Philox equal the CPU reference', async () => {
     const rows = 70, D = 7, t = 3, seed = 42;
-    const code = withLibs(initCode, { philox: true });
     const buf = empty(rows * D * 4);
-    run({ name: 'init_table', code, workgroup: 64 }, [makeUniform(device, code, 'u', { rows, D, quads: 2, table: t, seed, a: 1 / Math.sqrt(rows), rowStart: 0 }), buf], grid(rows * 2, 64));
+    run(initTable(device, { rows, D, table: t, seed, tableRows: rows, rowStart: 0 }, { E: buf }));
     expectClose(await f32(buf), initTableRef(rows, D, t, seed), 1e-6, 1e-7);
   });
 });
@@ -363,7 +345,7 @@ describe('tables split into shards', () => {
     const bufOut = makeBuffer(device, new Float32Array(B * D).fill(NaN)); // the first shard must overwrite
     const bufIdx = makeBuffer(device, idx);
     const shards = split(E, D, [0, 17, 40, 61]);
-    runAll(shards.map((sh, k) => makeDispatch(device, gatherProgram, [makeUniform(device, GATHER_CODE, 'u', { ...p, rows: sh.rows, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 }), makeBuffer(device, sh.E), bufIdx, bufOut], grid(B * D, 64))));
+    runAll(shards.map((sh, k) => gather(device, { ...p, rows: sh.rows, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 }, { E: makeBuffer(device, sh.E), idx: bufIdx, outV: bufOut })));
     expectClose(await f32(bufOut), whole, 1e-5, 1e-5);
     const refShards = new Float32Array(B * D);
     shards.forEach((sh, k) => gatherRef({ ...p, rows: sh.rows, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 }, sh.E, idx, refShards));
@@ -381,19 +363,19 @@ describe('tables split into shards', () => {
     const keys = makeBuffer(device, keysArr),
       rg = makeBuffer(device, rowGrad);
     const shards = split(E, D, [0, 13, 40]).map((sh) => ({ ...sh, buf: makeBuffer(device, sh.E) }));
-    runAll(shards.map((sh) => makeDispatch(device, rowsUpdateProgram, [makeUniform(device, ROWS_UPDATE_CODE, 'u', { n, D, rowStart: sh.rowStart, rows: sh.rows }), stepUniform(st), keys, rg, sh.buf], grid(n * D, 64))));
+    runAll(shards.map((sh) => rowsUpdate(device, { n, D, rowStart: sh.rowStart, rows: sh.rows }, { st: stepUniform(st), keys, rowGrad: rg, E: sh.buf })));
     for (const sh of shards) expectClose(await f32(sh.buf), want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-6, 1e-6);
   });
 
   it('eager noise: a shard draws the noise of its rows in the whole table (counters use table rows)', async () => {
-    const rows = 45, D = 6, table = 1, quads = 2;
+    const rows = 45, D = 6, table = 1;
     const st: StepValues = { step: 7, lr: 0.5, invB: 1 / 16, noiseStd: 2, key };
     const E = randn(rows * D);
     const want = E.slice();
     tableNoiseRef(st, table, rows, D, want);
     for (const sh of split(E, D, [0, 20, 45])) {
       const buf = makeBuffer(device, sh.E);
-      run(tableNoiseFusedProgram, [makeUniform(device, TABLE_NOISE_CODE, 'u', { rows: sh.rows, D, quads, table, rowStart: sh.rowStart }), stepUniform(st), buf], grid(sh.rows * quads, 64));
+      run(tableNoiseFused(device, { rows: sh.rows, D, table, rowStart: sh.rowStart }, { st: stepUniform(st), E: buf }));
       expectClose(await f32(buf), want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-4, 2e-5);
       const ref = sh.E.slice();
       tableNoiseRef(st, table, sh.rows, D, ref, sh.rowStart);
@@ -405,13 +387,7 @@ describe('tables split into shards', () => {
     it(`LazyDP ${exact ? 'exact' : 'aggregated'}: lookahead and flush shard by shard equal the whole table`, async () => {
       const rows = 50, D = 5, table = 2, steps = 10, N = 256, L = 2, B = 30;
       const lrs = Float32Array.from({ length: steps + 1 }, (_, s) => (s === 0 ? 0 : 0.2));
-      const pre = new Float32Array(2 * (steps + 1));
-      const prefix = new Float64Array(steps + 1);
-      for (let s = 1; s <= steps; s++) {
-        prefix[s] = prefix[s - 1] + lrs[s] ** 2;
-        pre[2 * s] = Math.fround(prefix[s]);
-        pre[2 * s + 1] = prefix[s] - Math.fround(prefix[s]);
-      }
+      const { prefix: pre, sums: prefix } = lrSquaredPrefix(steps, (s) => lrs[s]);
       const H = Uint32Array.from({ length: rows }, () => Math.floor(rng.next() * 6));
       const E = randn(rows * D);
       const idx = Uint32Array.from({ length: B * L }, () => Math.floor(rng.next() * rows));
@@ -433,11 +409,11 @@ describe('tables split into shards', () => {
       for (const sh of split(E, D, [0, 21, 50])) {
         const bufE = makeBuffer(device, sh.E),
           bufH = makeBuffer(device, H.slice(sh.rowStart, sh.rowStart + sh.rows));
-        const u = makeUniform(device, LAZY_CODE, 'u', { n: N, rows: sh.rows, D, quads: 2, table, rowStart: sh.rowStart });
-        run(lazyProgram('lookahead', exact), [u, stepUniform(st), bufE, bufH, bl, bp, keys], grid(N, 64));
+        const lp = { n: N, rows: sh.rows, D, table, rowStart: sh.rowStart };
+        run(lazyLookahead(device, exact, lp, { st: stepUniform(st), E: bufE, H: bufH, lrs: bl, lrSqPrefix: bp, keys }));
         expect(Array.from(await u32(bufH))).toEqual(Array.from(afterLookH.subarray(sh.rowStart, sh.rowStart + sh.rows)));
         expectClose(await f32(bufE), afterLookE.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-4, 5e-5);
-        run(lazyProgram('flush', exact), [u, stepUniform(st2), bufE, bufH, bl, bp, null], grid(sh.rows, 64));
+        run(lazyFlush(device, exact, lp, { st: stepUniform(st2), E: bufE, H: bufH, lrs: bl, lrSqPrefix: bp }));
         expect(Array.from(await u32(bufH))).toEqual(new Array(sh.rows).fill(10));
         expectClose(await f32(bufE), wantE.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-4, 5e-5);
       }
@@ -446,11 +422,10 @@ describe('tables split into shards', () => {
 
   it('initialisation: a shard holds the rows the whole table would', async () => {
     const rows = 70, D = 7, t = 1, seed = 9;
-    const code = withLibs(initCode, { philox: true });
     const whole = initTableRef(rows, D, t, seed);
     for (const [a, b] of [[0, 33], [33, 70]]) {
       const buf = empty((b - a) * D * 4);
-      run({ name: 'init_table', code, workgroup: 64 }, [makeUniform(device, code, 'u', { rows: b - a, D, quads: 2, table: t, seed, a: 1 / Math.sqrt(rows), rowStart: a }), buf], grid((b - a) * 2, 64));
+      run(initTable(device, { rows: b - a, D, table: t, seed, tableRows: rows, rowStart: a }, { E: buf }));
       expectClose(await f32(buf), whole.subarray(a * D, b * D), 1e-6, 1e-7);
       expectClose(initTableRef(rows, D, t, seed, a, b - a), whole.subarray(a * D, b * D), 0, 0);
     }
@@ -463,13 +438,14 @@ describe('grids past 65535 workgroups (2-D dispatch)', () => {
     const st: StepValues = { step: 2, lr: 0.5, invB: 0.25, noiseStd: 1.5, key };
     const groups = grid(Math.ceil(n / 4), 64);
     expect(groups[1]).toBe(2);
-    const u = makeUniform(device, MLP_UPDATE_CODE, 'u', { n, p: 3 });
     const W = empty(n * 4),
       nb = empty(n * 4);
-    runAll([
-      makeDispatch(device, mlpUpdateProgram(0), [u, stepUniform(st), makeBuffer(device, new Float32Array(n).fill(1)), W, nb], groups),
-      makeDispatch(device, mlpSampleProgram, [u, stepUniform(st), null, null, nb], groups),
-    ]);
+    const ds = [
+      mlpUpdate(device, 0, { n, p: 3 }, { st: stepUniform(st), grad: makeBuffer(device, new Float32Array(n).fill(1)), W, noiseBuf: nb }),
+      mlpSample(device, { n, p: 3 }, { st: stepUniform(st), noiseBuf: nb }),
+    ];
+    expect(ds.map((d) => d.groups)).toEqual([groups, groups]);
+    runAll(ds);
     const w = await f32(W);
     const want = -st.lr * st.invB;
     let bad = -1;
