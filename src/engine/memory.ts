@@ -117,3 +117,14 @@ export function fmtBytes(n: number): string {
   }
   return `${n.toFixed(n < 10 && i > 0 ? 2 : 0)} ${u[i]}`;
 }
+
+/** The configuration does not fit the device; `key` names the config key to change. */
+export class CapacityError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CapacityError';
+  }
+}

@@ -5,9 +5,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice } from '../helpers/gpu';
 import { maxAbsDiff } from '../helpers/tensors';
 import { makeConfig, ConfigError, type Config } from '../../src/config/config';
-import { Trainer, type NamedTensor } from '../../src/engine/trainer';
-import { exportMetadata, writeModelParts } from '../../src/engine/export';
-import { openCheckpoint, resumeProblem, type Checkpoint } from '../../src/engine/checkpoint';
+import { Trainer, exportMetadata, writeModelParts, openCheckpoint, resumeProblem, type NamedTensor, type Checkpoint } from '../../src/engine';
 
 let device: GPUDevice;
 beforeAll(async () => {

@@ -4,8 +4,8 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice } from '../helpers/gpu';
 import { maxAbsDiff } from '../helpers/tensors';
 import { makeConfig, ConfigError } from '../../src/config/config';
-import { Trainer, type NamedTensor } from '../../src/engine/trainer';
-import { INVALID_ROW } from '../../src/kernels/gather';
+import { Trainer, type NamedTensor } from '../../src/engine';
+import { INVALID_ROW } from '../../src/data/format';
 
 let device: GPUDevice;
 beforeAll(async () => {

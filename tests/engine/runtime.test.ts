@@ -5,13 +5,11 @@
 import { describe, expect, it, beforeAll, afterEach, vi } from 'vitest';
 import { getTestDevice } from '../helpers/gpu';
 import { getNodeAdapter } from '../../src/node/dawn';
-import { requestLabDevice, describeDevice } from '../../src/engine/device';
 import { makeConfig, ConfigError } from '../../src/config/config';
-import { Trainer, maxBatchFor, type NamedTensor } from '../../src/engine/trainer';
-import { STAGES, type LogPoint } from '../../src/engine/types';
+import { Trainer, maxBatchFor, requestLabDevice, describeDevice, STAGES, type NamedTensor, type LogPoint } from '../../src/engine';
 import { seedToKey } from '../../src/noise/philox';
 import { poissonBatch, truncateBatch } from '../../src/privacy/sampling';
-import { INVALID_ROW } from '../../src/kernels/gather';
+import { INVALID_ROW } from '../../src/data/format';
 
 // The engine has no option to set the padded maximum batch m (maxBatchFor picks it so that an
 // overflow is a ~1e-6-per-step event or rarer). To see the overflow policy at work the overflow

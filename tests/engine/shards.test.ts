@@ -1,13 +1,11 @@
 // A table larger than one binding is split into shards of consecutive rows (DESIGN §8). Forcing
 // small shards on small tables, every algorithm must train the model it trains unsplit: the same
 // noise (counters use table rows), the same pending-noise bookkeeping, the same exports.
-import { modelLayout } from '../../src/engine/model';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice } from '../helpers/gpu';
 import { maxAbsDiff } from '../helpers/tensors';
 import { makeConfig } from '../../src/config/config';
-import { Trainer, estimateMemory, planShards } from '../../src/engine/trainer';
-import { encodeSafetensors, safetensorsHeader, decodeSafetensors } from '../../src/engine/safetensors';
+import { Trainer, estimateMemory, planShards, modelLayout, encodeSafetensors, safetensorsHeader, decodeSafetensors } from '../../src/engine';
 
 let device: GPUDevice;
 beforeAll(async () => {

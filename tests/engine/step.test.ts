@@ -3,12 +3,11 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice } from '../helpers/gpu';
 import { makeConfig, lrAt, type Config } from '../../src/config/config';
-import { Trainer, type NamedTensor } from '../../src/engine/trainer';
-import { modelLayout } from '../../src/engine/model';
+import { Trainer, modelLayout, type NamedTensor } from '../../src/engine';
 import { referenceStep, exampleGradient, forwardExample, groupSqNorms, type RefModel } from '../../src/reference/dlrm';
 import { flushRef } from '../../src/kernels/noise';
 import { seedToKey } from '../../src/noise/philox';
-import { INVALID_ROW } from '../../src/kernels/gather';
+import { INVALID_ROW } from '../../src/data/format';
 
 let device: GPUDevice;
 beforeAll(async () => {
