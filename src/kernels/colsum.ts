@@ -1,11 +1,11 @@
 // Bias gradient as a (scaled) column sum (shaders/colsum.wgsl), with CPU reference.
 import code from '../../shaders/colsum.wgsl?raw';
-import { withLibs, makeDispatch, gridFor, dummyBuffer, type Dispatch, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, dummyBuffer, type Dispatch, type Program } from './program';
 import { exampleScale } from './matmul';
 
 export const COLSUM_CODE = withLibs(code, { clip: true });
 export function colsumProgram(scaleMode: 0 | 1 | 2): Program {
-  return { name: 'colsum', code: COLSUM_CODE, workgroup: 64, constants: { SCALE_MODE: scaleMode } };
+  return { name: 'colsum', code: COLSUM_CODE, workgroup: WORKGROUP, constants: { SCALE_MODE: scaleMode } };
 }
 export interface ColSumParams { B: number; N: number; offG: number; ldG: number; offScale: number; clipSq: number }
 

@@ -1,9 +1,9 @@
 // Embedding-bag forward (shaders/gather.wgsl) and its CPU reference.
 import code from '../../shaders/gather.wgsl?raw';
-import { register, makeDispatch, gridFor, type Dispatch, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, type Dispatch, type Program } from './program';
 
-export const GATHER_CODE = register(code);
-export const gatherProgram: Program = { name: 'gather', code, workgroup: 64 };
+export const GATHER_CODE = withLibs(code, { rows: true });
+export const gatherProgram: Program = { name: 'gather', code: GATHER_CODE, workgroup: WORKGROUP };
 export { INVALID_ROW } from '../data/format';
 
 /** `E` holds rows rowStart .. rowStart + rows of the table (one shard); accumulate adds to out. */

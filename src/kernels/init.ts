@@ -1,10 +1,10 @@
 // Initial embedding rows drawn on the GPU from Philox (shaders/init_table.wgsl); the CPU
 // reference is initTableRef in src/engine/model.ts.
 import code from '../../shaders/init_table.wgsl?raw';
-import { withLibs, makeDispatch, gridFor, type Dispatch, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, type Dispatch, type Program } from './program';
 
 export const INIT_CODE = withLibs(code, { philox: true });
-export const initTableProgram: Program = { name: 'init_table', code: INIT_CODE, workgroup: 64 };
+export const initTableProgram: Program = { name: 'init_table', code: INIT_CODE, workgroup: WORKGROUP };
 
 /** Rows rowStart .. rowStart + rows of table `table` (R rows in all: the scale is 1/sqrt(R)). */
 export interface InitParams { rows: number; D: number; table: number; seed: number; tableRows: number; rowStart: number }

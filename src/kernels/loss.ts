@@ -3,7 +3,8 @@ import code from '../../shaders/loss.wgsl?raw';
 import { register, makeDispatch, setExactly, uniformView, type Dispatch, type Program } from './program';
 
 export const LOSS_CODE = register(code);
-export const lossProgram: Program = { name: 'loss', code, workgroup: 256 };
+/** One workgroup of 256 threads (a fixed-order tree reduction in workgroup memory). */
+export const lossProgram: Program = { name: 'loss', code: LOSS_CODE };
 
 export interface LossKernel {
   dispatch: Dispatch;

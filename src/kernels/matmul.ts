@@ -26,7 +26,6 @@ export interface MatmulParams {
 export function matmulProgram(o: MatmulOptions): Program {
   return {
     name: 'matmul', code: MATMUL_CODE,
-    workgroup: 64,
     constants: { BIAS: !!o.bias, RELU: !!o.relu, RELU_MASK: !!o.reluMask, SCALE_MODE: o.scaleMode ?? 0 },
   };
 }

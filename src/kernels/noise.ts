@@ -4,29 +4,29 @@
 import mlpCode from '../../shaders/mlp_update.wgsl?raw';
 import tableCode from '../../shaders/table_noise.wgsl?raw';
 import lazyCode from '../../shaders/lazy.wgsl?raw';
-import { withLibs, makeDispatch, gridFor, dummyBuffer, type Dispatch, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, dummyBuffer, type Dispatch, type Program } from './program';
 import { eagerTableNoise, lazyTableNoise, mlpNoise } from '../noise/philox';
 import type { StepValues } from './step';
 import { heads } from './sort';
 
 export const MLP_UPDATE_CODE = withLibs(mlpCode, { philox: true, step: true, optim: true });
 export const TABLE_NOISE_CODE = withLibs(tableCode, { philox: true, step: true });
-export const LAZY_CODE = withLibs(lazyCode, { philox: true, step: true });
+export const LAZY_CODE = withLibs(lazyCode, { philox: true, step: true, rows: true });
 
 export type NoiseMode = 0 | 1 | 2; // none, fused, unfused
 export function mlpUpdateProgram(noise: NoiseMode): Program {
-  return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'update', workgroup: 64, constants: { NOISE: noise } };
+  return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'update', workgroup: WORKGROUP, constants: { NOISE: noise } };
 }
-/** The stateful MLP updates (mlpOptimizer momentum or adam); bindings 5-7: Optim, m, v. */
+/** The stateful MLP updates (mlpOptimizer momentum or adam), with the Optim uniform and the state m, v. */
 export function mlpOptimProgram(opt: 'momentum' | 'adam', noise: NoiseMode): Program {
-  return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: opt, workgroup: 64, constants: { NOISE: noise } };
+  return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: opt, workgroup: WORKGROUP, constants: { NOISE: noise } };
 }
-export const mlpSampleProgram: Program = { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'sample', workgroup: 64 };
-export const tableNoiseFusedProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'fused', workgroup: 64 };
-export const tableNoiseSampleProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'sample', workgroup: 64 };
-export const tableNoiseAddProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'add', workgroup: 64 };
+export const mlpSampleProgram: Program = { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'sample', workgroup: WORKGROUP };
+export const tableNoiseFusedProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'fused', workgroup: WORKGROUP };
+export const tableNoiseSampleProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'sample', workgroup: WORKGROUP };
+export const tableNoiseAddProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'add', workgroup: WORKGROUP };
 export function lazyProgram(entry: 'lookahead' | 'flush', exact: boolean): Program {
-  return { name: 'lazy', code: LAZY_CODE, entry, workgroup: 64, constants: { EXACT: exact } };
+  return { name: 'lazy', code: LAZY_CODE, entry, workgroup: WORKGROUP, constants: { EXACT: exact } };
 }
 
 export type { StepValues } from './step';

@@ -2,7 +2,7 @@
 // Adam over every row of a table shard, for sgd and dpsgd (LazyDP refuses them), with the CPU
 // reference of the same math.
 import code from '../../shaders/table_optim.wgsl?raw';
-import { withLibs, makeDispatch, gridFor, dummyBuffer, setExactly, uniformView, type Dispatch, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, dummyBuffer, setExactly, uniformView, type Dispatch, type Program } from './program';
 import { eagerTableNoise, mlpNoise } from '../noise/philox';
 import type { TableOptimizer } from '../config/config';
 import type { NoiseMode, ShardParams } from './noise';
@@ -15,7 +15,7 @@ export const MOMENTUM = 0.9;
 export const ADAM = { b1: 0.9, b2: 0.999, eps: 1e-8 };
 
 export function tableOptimProgram(opt: TableOptimizer, noise: NoiseMode): Program {
-  return { name: 'table_optim', code: TABLE_OPTIM_CODE, entry: opt, workgroup: 64, constants: { NOISE: noise } };
+  return { name: 'table_optim', code: TABLE_OPTIM_CODE, entry: opt, workgroup: WORKGROUP, constants: { NOISE: noise } };
 }
 
 /** The per-step values of struct Optim (bias corrections change with the step). */

@@ -1,7 +1,11 @@
 // A kernel program: its WGSL, entry point and pipeline-overridable constants; pipelines are
-// cached per device by a key, as in tfjs-backend-webgpu. Uniform structs are filled through
-// webgpu-utils' structured views (names, not hand-computed byte offsets).
+// cached per device, as in tfjs-backend-webgpu. Dispatches bind buffers by the names the shader
+// declares (checked with webgpu-utils' reflection) and fill uniform structs through its
+// structured views (names, not hand-computed byte offsets). The binding order every shader
+// follows is in shaders/README.md.
 import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } from 'webgpu-utils';
+import gridLib from '../../shaders/lib/grid.wgsl?raw';
+import rowsLib from '../../shaders/lib/rows.wgsl?raw';
 import philoxLib from '../../shaders/lib/philox.wgsl?raw';
 import stepLib from '../../shaders/lib/step.wgsl?raw';
 import clipLib from '../../shaders/lib/clip.wgsl?raw';
@@ -12,13 +16,24 @@ export interface Program {
   code: string;
   entry?: string;
   constants?: Record<string, number | boolean>;
-  /** threads per workgroup along x, for grid(): the dispatch shape lives beside the shader */
-  workgroup: number;
+  /**
+   * Threads per workgroup along x of an entry that indexes threads with global_index
+   * (shaders/lib/grid.wgsl): the one place the size is written. The pipeline passes it to the
+   * shader as WG and gridFor() sizes the dispatch with it. Absent for entries with their own
+   * fixed shape (matmul's 8x8 tiles, the loss's one workgroup, the sort's local blocks).
+   */
+  workgroup?: number;
 }
 
-/** Prepends the libraries a kernel uses (Philox, the per-step uniform). */
-export function withLibs(code: string, libs: { philox?: boolean; step?: boolean; clip?: boolean; optim?: boolean }): string {
-  return register((libs.philox ? philoxLib + '\n' : '') + (libs.step ? stepLib + '\n' : '') + (libs.clip ? clipLib + '\n' : '') + (libs.optim ? optimLib + '\n' : '') + code);
+/** Threads per workgroup of the kernels that do not need another size. */
+export const WORKGROUP = 64;
+
+export interface Libs { philox?: boolean; step?: boolean; clip?: boolean; optim?: boolean; rows?: boolean }
+
+/** Prepends the grid helper and the libraries a kernel uses, and registers the result. */
+export function withLibs(code: string, libs: Libs = {}): string {
+  const parts = [gridLib, libs.rows && rowsLib, libs.philox && philoxLib, libs.step && stepLib, libs.clip && clipLib, libs.optim && optimLib];
+  return register(parts.filter(Boolean).join('\n') + '\n' + code);
 }
 
 const ALL_CODES = new Set<string>();
@@ -60,9 +75,17 @@ function getModule(device: GPUDevice, code: string): GPUShaderModule {
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Map<string, GPUComputePipeline>>>();
 const moduleCache = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
 
+/** The pipeline's override constants: the program's own, and WG from its workgroup size. */
+function pipelineConstants(p: Program): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(p.constants ?? {})) out[k] = Number(v);
+  if (p.workgroup !== undefined) out.WG = p.workgroup;
+  return out;
+}
+
 /** Entry point and constants: what tells pipelines of the same code apart. */
 export function programKey(p: Program): string {
-  const c = p.constants ? Object.entries(p.constants).sort().map(([k, v]) => `${k}=${Number(v)}`).join(',') : '';
+  const c = Object.entries(pipelineConstants(p)).sort().map(([k, v]) => `${k}=${v}`).join(',');
   return `${p.entry ?? 'main'}:${c}`;
 }
 
@@ -75,8 +98,7 @@ export function getPipeline(device: GPUDevice, p: Program): GPUComputePipeline {
   let pipe = cache.get(key);
   if (!pipe) {
     const module = getModule(device, p.code);
-    const constants: Record<string, number> = {};
-    for (const [k, v] of Object.entries(p.constants ?? {})) constants[k] = Number(v);
+    const constants = pipelineConstants(p);
     pipe = device.createComputePipeline({
       label: `${p.name}:${key}`,
       layout: 'auto',
@@ -134,6 +156,7 @@ export function grid(n: number, workgroup: number): [number, number] {
 
 /** The grid for n threads of program p (its own workgroup size). */
 export function gridFor(p: Program, n: number): [number, number] {
+  if (p.workgroup === undefined) throw new Error(`kernel ${p.name}: no workgroup size for a thread grid`);
   return grid(n, p.workgroup);
 }
 

@@ -2,18 +2,18 @@
 // sparse SGD update of those rows (shaders/rows_update.wgsl), with CPU references.
 import code from '../../shaders/segsum.wgsl?raw';
 import rowsCode from '../../shaders/rows_update.wgsl?raw';
-import { withLibs, makeDispatch, gridFor, dummyBuffer, type Dispatch, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, dummyBuffer, type Dispatch, type Program } from './program';
 import { exampleScale } from './matmul';
 import { heads } from './sort';
 
-export const SEGSUM_CODE = withLibs(code, { clip: true });
-export const ROWS_UPDATE_CODE = withLibs(rowsCode, { step: true });
+export const SEGSUM_CODE = withLibs(code, { clip: true, rows: true });
+export const ROWS_UPDATE_CODE = withLibs(rowsCode, { step: true, rows: true });
 export function segsumProgram(scaleMode: 0 | 1 | 2): Program {
-  return { name: 'segsum', code: SEGSUM_CODE, workgroup: 64, constants: { SCALE_MODE: scaleMode } };
+  return { name: 'segsum', code: SEGSUM_CODE, workgroup: WORKGROUP, constants: { SCALE_MODE: scaleMode } };
 }
-export const rowsUpdateProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, workgroup: 64 };
+export const rowsUpdateProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, workgroup: WORKGROUP };
 /** The same rows written into a dense gradient buffer, for the dense table optimizers. */
-export const rowsScatterProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, entry: 'scatter', workgroup: 64 };
+export const rowsScatterProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, entry: 'scatter', workgroup: WORKGROUP };
 
 export interface SegSumParams { n: number; L: number; D: number; offG: number; ldG: number; offScale: number; clipSq: number }
 

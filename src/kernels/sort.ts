@@ -1,13 +1,14 @@
 // GPU sort of a batch's (row, slot) pairs by row (shaders/sort.wgsl), with CPU reference.
 import code from '../../shaders/sort.wgsl?raw';
-import { register, makeDispatch, gridFor, type Dispatch, type Program } from './program';
+import { withLibs, makeDispatch, gridFor, type Dispatch, type Program } from './program';
 import { INVALID_ROW } from './gather';
 
-export const SORT_CODE = register(code);
+export const SORT_CODE = withLibs(code, { rows: true });
 export const SORT_BLOCK = 512;
-export const sortBuildProgram: Program = { name: 'sort', code, entry: 'build', workgroup: 256 };
-export const sortLocalProgram: Program = { name: 'sort', code, entry: 'local_sort', workgroup: 64 };
-export const sortGlobalProgram: Program = { name: 'sort', code, entry: 'global_step', workgroup: 256 };
+export const sortBuildProgram: Program = { name: 'sort', code: SORT_CODE, entry: 'build', workgroup: 256 };
+/** One workgroup per block of SORT_BLOCK pairs, 64 threads each (LOCAL_THREADS in the shader). */
+export const sortLocalProgram: Program = { name: 'sort', code: SORT_CODE, entry: 'local_sort' };
+export const sortGlobalProgram: Program = { name: 'sort', code: SORT_CODE, entry: 'global_step', workgroup: 256 };
 
 /** Padded pair count: a power of two, at least one block. */
 export function sortSize(used: number): number {
