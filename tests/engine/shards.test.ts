@@ -1,4 +1,4 @@
-// A table larger than one binding is split into shards of consecutive rows (DESIGN §8). Forcing
+// A table larger than one binding is split into shards of consecutive rows. Forcing
 // small shards on small tables, every algorithm must train the model it trains unsplit: the same
 // noise (counters use table rows), the same pending-noise bookkeeping, the same exports.
 import { describe, expect, it, beforeAll } from 'vitest';

@@ -5,7 +5,7 @@ import { getTestDevice } from '../helpers/gpu';
 import { makeConfig, lrAt, type Config } from '../../src/config/config';
 import { Trainer, modelLayout, type NamedTensor } from '../../src/engine';
 import { referenceStep, exampleGradient, forwardExample, groupSqNorms, type RefModel } from '../../src/reference/dlrm';
-import { flushRef } from '../../src/kernels/noise';
+import { flushRef, lrSquaredPrefix } from '../../src/kernels/noise';
 import { seedToKey } from '../../src/noise/philox';
 import { INVALID_ROW } from '../../src/data/format';
 
@@ -74,7 +74,7 @@ async function compareWithReference(over: Record<string, unknown>, k: number): P
   const lay = t.layout;
   const key = seedToKey(c.seed);
   const lrs = Array.from({ length: c.steps + 1 }, (_, s) => (s ? lrAt(c, s) : 0));
-  const prefix = lrs.reduce<number[]>((acc, v, s) => (acc.push((acc[s - 1] ?? 0) + v * v), acc), []);
+  const prefix = lrSquaredPrefix(c.steps, (s) => lrAt(c, s)).sums;
   await t.run(k);
   for (let s = 1; s <= k; s++) {
     const ex = t.batchIndices(s);
