@@ -16,7 +16,7 @@ import { CapacityError, estimateMemory, fmtBytes } from './memory';
 import { epsilonAfter, resolveSigma } from './accounting';
 import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
 import { buildStepGraph, type StepGraph } from './step-graph';
-import { RING, StageTimer, median } from './stage-timer';
+import { RING, StageTimer, median, ringSlot } from './stage-timer';
 import * as io from './model-io';
 
 // Names callers found here first; src/engine/index.ts is the engine's public entry.
@@ -168,7 +168,7 @@ export class Trainer {
       this.upload(this.m.maskNext, nxt.mask);
     }
     this.writeStepUniform(s);
-    this.graph.loss.setSlot((s - 1) % RING);
+    this.graph.loss.setSlot(ringSlot(s));
     await this.timer.runStep(this.graph.stages, s, batch.length);
     this.stepsDone = s;
   }

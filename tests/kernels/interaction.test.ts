@@ -3,6 +3,7 @@
 // T = 5, and D not a multiple of 4; the reference's backward against finite differences.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice, makeBuffer, readBuffer } from '../helpers/gpu';
+import { expectClose } from '../helpers/expect';
 import { encode, checkShaders } from '../../src/kernels/program';
 import {
   interactionForward, interactionBackward, interactionForwardRef, interactionBackwardRef, interactionThreads, dotWidth, pairIndex, type InteractionParams,
@@ -18,13 +19,6 @@ beforeAll(async () => {
 const rng = new Rng(4321);
 const randn = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
 const f32 = async (b: GPUBuffer) => new Float32Array(await readBuffer(device, b));
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel = 1e-5, abs = 1e-5): void {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i] - want[i]) <= abs + rel * Math.abs(want[i]))) expect.fail(`index ${i}: got ${got[i]}, want ${want[i]}`);
-  }
-}
 
 function params(B: number, T: number, D: number): InteractionParams {
   const n = T + 1,
