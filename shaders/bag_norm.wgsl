@@ -9,9 +9,9 @@ struct BagNorm { B: u32, L: u32, D: u32, rows: u32, offIdx: u32, offG: u32, ldG:
 @group(0) @binding(2) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<storage, read_write> norms: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let b = g.x + g.y * nw.x * 64u; // 2-D grid past 65535 workgroups
+  let b = global_index(g, nw);
   if (b >= u.B) { return; }
   let base = u.offIdx + b * u.L;
   var cnt2 = 0u;

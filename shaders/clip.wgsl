@@ -8,9 +8,9 @@ struct Clip { B: u32, groups: u32, clipSq: f32 }
 @group(0) @binding(2) var<storage, read> mask: array<f32>;
 @group(0) @binding(3) var<storage, read_write> factors: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let b = g.x + g.y * nw.x * 64u; // 2-D grid past 65535 workgroups
+  let b = global_index(g, nw);
   if (b >= u.B) { return; }
   var total = 0.0;
   for (var k = 0u; k < u.groups; k++) { total += norms[k * u.B + b]; }

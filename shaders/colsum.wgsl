@@ -15,9 +15,9 @@ fn example_scale(k: u32) -> f32 {
   return clip_scale(SCALE_MODE, scale[u.offScale + k], u.clipSq);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let j = g.x + g.y * nw.x * 64u; // 2-D grid past 65535 workgroups
+  let j = global_index(g, nw);
   if (j >= u.N) { return; }
   var acc = 0.0;
   for (var i = 0u; i < u.B; i++) { acc += example_scale(i) * G[u.offG + i * u.ldG + j]; }

@@ -12,17 +12,16 @@ struct Gather { B: u32, L: u32, D: u32, rows: u32, offIdx: u32, offOut: u32, ldO
 @group(0) @binding(2) var<storage, read> idx: array<u32>;
 @group(0) @binding(3) var<storage, read_write> outV: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = g.x + g.y * nw.x * 64u;
+  let i = global_index(g, nw);
   if (i >= u.B * u.D) { return; }
   let b = i / u.D;
   let d = i % u.D;
   var acc = 0.0;
   for (var l = 0u; l < u.L; l++) {
-    // rows below rowStart wrap to huge values, so one comparison tests both ends of the shard
-    let r = idx[u.offIdx + b * u.L + l] - u.rowStart;
-    if (r < u.rows) { acc += E[r * u.D + d]; }
+    let r = shard_row(idx[u.offIdx + b * u.L + l], u.rowStart, u.rows);
+    if (r != INVALID_ROW) { acc += E[r * u.D + d]; }
   }
   let o = u.offOut + b * u.ldOut + d;
   if (u.accumulate != 0u) { outV[o] += acc; } else { outV[o] = acc; }

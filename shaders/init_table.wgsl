@@ -8,9 +8,9 @@ struct Init { rows: u32, D: u32, quads: u32, table: u32, seed: u32, a: f32, rowS
 @group(0) @binding(0) var<uniform> u: Init;
 @group(0) @binding(1) var<storage, read_write> E: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = g.x + g.y * nw.x * 64u;
+  let i = global_index(g, nw);
   if (i >= u.rows * u.quads) { return; }
   let r = i / u.quads;
   let q = i % u.quads;

@@ -15,8 +15,8 @@ struct Interaction { B: u32, n: u32, D: u32, offV: u32, ldV: u32, offZ: u32, ldZ
 
 @group(0) @binding(0) var<uniform> u: Interaction;
 @group(0) @binding(1) var<storage, read> V: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Z: array<f32>;
-@group(0) @binding(3) var<storage, read> dZ: array<f32>;
+@group(0) @binding(2) var<storage, read> dZ: array<f32>;
+@group(0) @binding(3) var<storage, read_write> Z: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dV: array<f32>;
 
 // Column of pair {i, j} (i != j) after the first D columns.
@@ -26,10 +26,10 @@ fn pair_index(i: u32, j: u32) -> u32 {
   return c * (c - 1u) / 2u + a;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let width = u.D + u.n * (u.n - 1u) / 2u;
-  let t = g.x + g.y * nw.x * 64u;
+  let t = global_index(g, nw);
   if (t >= u.B * width) { return; }
   let b = t / width;
   let k = t % width;
@@ -48,10 +48,10 @@ fn forward(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw:
   Z[u.offZ + b * u.ldZ + k] = acc;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let cols = u.n * u.D;
-  let t = g.x + g.y * nw.x * 64u;
+  let t = global_index(g, nw);
   if (t >= u.B * cols) { return; }
   let b = t / cols;
   let e = t % cols;

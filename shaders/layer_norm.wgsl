@@ -8,9 +8,9 @@ struct LayerNorm { B: u32, inDim: u32, outDim: u32, offA: u32, ldA: u32, offG: u
 @group(0) @binding(2) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<storage, read_write> norms: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let b = g.x + g.y * nw.x * 64u; // 2-D grid past 65535 workgroups
+  let b = global_index(g, nw);
   if (b >= u.B) { return; }
   var a2 = 0.0;
   for (var k = 0u; k < u.inDim; k++) { let v = A[u.offA + b * u.ldA + k]; a2 += v * v; }

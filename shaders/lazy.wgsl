@@ -12,17 +12,16 @@
 // row numbers), so a table split across buffers gets exactly the noise of an unsplit one.
 
 override EXACT: bool = false;
-const INVALID: u32 = 0xffffffffu;
 
 struct Lazy { n: u32, rows: u32, D: u32, quads: u32, table: u32, rowStart: u32 }
 
 @group(0) @binding(0) var<uniform> u: Lazy;
 @group(0) @binding(1) var<uniform> st: Step;
-@group(0) @binding(2) var<storage, read_write> E: array<f32>;
-@group(0) @binding(3) var<storage, read_write> H: array<u32>;
-@group(0) @binding(4) var<storage, read> lrs: array<f32>;        // lr of step s at [s]
-@group(0) @binding(5) var<storage, read> lrSqPrefix: array<vec2f>; // sum_{u<=s} lr_u^2 as hi + lo
-@group(0) @binding(6) var<storage, read> keys: array<u32>;
+@group(0) @binding(2) var<storage, read> lrs: array<f32>;        // lr of step s at [s]
+@group(0) @binding(3) var<storage, read> lrSqPrefix: array<vec2f>; // sum_{u<=s} lr_u^2 as hi + lo
+@group(0) @binding(4) var<storage, read> keys: array<u32>;
+@group(0) @binding(5) var<storage, read_write> E: array<f32>;
+@group(0) @binding(6) var<storage, read_write> H: array<u32>;
 
 // r: row within the shard
 fn apply_pending(r: u32) {
@@ -58,20 +57,20 @@ fn apply_pending(r: u32) {
   H[r] = t;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn lookahead(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let p = g.x + g.y * nw.x * 64u;
+  let p = global_index(g, nw);
   if (p >= u.n) { return; }
   let r = keys[p];
-  if (r == INVALID || (p > 0u && keys[p - 1u] == r)) { return; }
-  let rl = r - u.rowStart; // wraps for rows below the shard
-  if (rl >= u.rows) { return; }
+  if (!is_segment_head(p, r, keys[max(p, 1u) - 1u])) { return; }
+  let rl = shard_row(r, u.rowStart, u.rows);
+  if (rl == INVALID_ROW) { return; }
   apply_pending(rl);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn flush(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let r = g.x + g.y * nw.x * 64u;
+  let r = global_index(g, nw);
   if (r >= u.rows) { return; }
   apply_pending(r);
 }

@@ -25,9 +25,9 @@ struct MM {
 @group(0) @binding(0) var<uniform> u: MM;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> Bm: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
-@group(0) @binding(4) var<storage, read> aux: array<f32>;
-@group(0) @binding(5) var<storage, read> scale: array<f32>;
+@group(0) @binding(3) var<storage, read> aux: array<f32>;
+@group(0) @binding(4) var<storage, read> scale: array<f32>;
+@group(0) @binding(5) var<storage, read_write> C: array<f32>;
 
 // Each workgroup computes a 32x32 tile of C; each of its 8x8 threads a 4x4 block held in
 // registers, so every value staged in workgroup memory is reused 4 times per thread and each

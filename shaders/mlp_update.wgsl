@@ -13,10 +13,10 @@ struct Param { n: u32, p: u32 }
 
 @group(0) @binding(0) var<uniform> u: Param;
 @group(0) @binding(1) var<uniform> st: Step;
-@group(0) @binding(2) var<storage, read> grad: array<f32>;
-@group(0) @binding(3) var<storage, read_write> W: array<f32>;
-@group(0) @binding(4) var<storage, read_write> noiseBuf: array<f32>;
-@group(0) @binding(5) var<uniform> o: Optim;
+@group(0) @binding(2) var<uniform> o: Optim;
+@group(0) @binding(3) var<storage, read> grad: array<f32>;
+@group(0) @binding(4) var<storage, read_write> W: array<f32>;
+@group(0) @binding(5) var<storage, read_write> noiseBuf: array<f32>;
 @group(0) @binding(6) var<storage, read_write> M: array<f32>;
 @group(0) @binding(7) var<storage, read_write> V: array<f32>;
 
@@ -35,9 +35,9 @@ fn grads(q: u32) -> vec4f {
   return g;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let q = gid.x + gid.y * nw.x * 64u;
+  let q = global_index(gid, nw);
   if (q * 4u >= u.n) { return; }
   let g = grads(q);
   for (var j = 0u; j < 4u; j++) {
@@ -48,9 +48,9 @@ fn momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn adam(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let q = gid.x + gid.y * nw.x * 64u;
+  let q = global_index(gid, nw);
   if (q * 4u >= u.n) { return; }
   let g = grads(q);
   for (var j = 0u; j < 4u; j++) {
@@ -63,9 +63,9 @@ fn adam(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn update(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let q = g.x + g.y * nw.x * 64u; // 2-D grid past 65535 workgroups
+  let q = global_index(g, nw);
   if (q * 4u >= u.n) { return; }
   var z = vec4f(0.0);
   if (NOISE == 1u) { z = st.noiseStd * noise_mlp(st.key, u.p, q, st.step); }
@@ -79,9 +79,9 @@ fn update(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: 
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn sample(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let q = g.x + g.y * nw.x * 64u; // 2-D grid past 65535 workgroups
+  let q = global_index(g, nw);
   if (q * 4u >= u.n) { return; }
   let z = st.noiseStd * noise_mlp(st.key, u.p, q, st.step);
   for (var j = 0u; j < 4u; j++) {

@@ -4,7 +4,6 @@
 // s(b): 1 (sgd), the flat clip factor, or the per-layer factor from this table's norms.
 
 override SCALE_MODE: u32 = 0u;
-const INVALID: u32 = 0xffffffffu;
 
 struct SegSum { n: u32, L: u32, D: u32, offG: u32, ldG: u32, offScale: u32, clipSq: f32 }
 
@@ -20,14 +19,14 @@ fn example_scale(b: u32) -> f32 {
   return clip_scale(SCALE_MODE, scale[u.offScale + b], u.clipSq);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = g.x + g.y * nw.x * 64u;
+  let i = global_index(g, nw);
   if (i >= u.n * u.D) { return; }
   let p = i / u.D;
   let d = i % u.D;
   let r = keys[p];
-  if (r == INVALID || (p > 0u && keys[p - 1u] == r)) { return; }
+  if (!is_segment_head(p, r, keys[max(p, 1u) - 1u])) { return; }
   var acc = 0.0;
   var q = p;
   loop {

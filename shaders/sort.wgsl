@@ -7,7 +7,6 @@
 //   local:  sorts (FULL) or merges (for a given k > 512) blocks of 512 in workgroup memory
 //   global: one compare-exchange step (k, j) with j >= 512 across the whole array
 
-const INVALID: u32 = 0xffffffffu;
 const BLOCK: u32 = 512u;
 
 struct Sort { n: u32, used: u32, L: u32, rows: u32, offIdx: u32, k: u32, j: u32 }
@@ -18,11 +17,11 @@ struct Sort { n: u32, used: u32, L: u32, rows: u32, offIdx: u32, k: u32, j: u32 
 @group(0) @binding(3) var<storage, read_write> keys: array<u32>;
 @group(0) @binding(4) var<storage, read_write> vals: array<u32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn build(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = g.x + g.y * nw.x * 256u;
+  let i = global_index(g, nw);
   if (i >= u.n) { return; }
-  var key = INVALID;
+  var key = INVALID_ROW;
   if (i < u.used) {
     let r = idx[u.offIdx + i];
     if (r < u.rows && mask[i / u.L] > 0.0) { key = r; }
@@ -35,9 +34,9 @@ fn greater(ka: u32, va: u32, kb: u32, vb: u32) -> bool {
   return ka > kb || (ka == kb && va > vb);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn global_step(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = g.x + g.y * nw.x * 256u;
+  let i = global_index(g, nw);
   if (i >= u.n / 2u) { return; }
   let lo = (i / u.j) * 2u * u.j + (i % u.j);
   let hi = lo + u.j;

@@ -2,7 +2,7 @@
 // z from Philox at counter (c >> 2, r, step, t). This dense pass over the whole table is the cost
 // LazyDP removes.
 //   fused:  sample and write in one pass (reported under `update`)
-//   sample: write sigma C z to a noise buffer, bound at binding 2 in E's place (the `noise`
+//   sample: write sigma C z to a noise buffer, bound as E (the `noise`
 //           stage of the unfused variant)
 //   add:    E -= lr / B * noise (its `update` stage)
 // E is the shard of rows rowStart .. rowStart + rows: counters use the table's row number, so a
@@ -12,11 +12,11 @@ struct Table { rows: u32, D: u32, quads: u32, table: u32, rowStart: u32 }
 
 @group(0) @binding(0) var<uniform> u: Table;
 @group(0) @binding(1) var<uniform> st: Step;
-@group(0) @binding(2) var<storage, read_write> E: array<f32>;
+@group(0) @binding(3) var<storage, read_write> E: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn fused(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = g.x + g.y * nw.x * 64u;
+  let i = global_index(g, nw);
   if (i >= u.rows * u.quads) { return; }
   let r = i / u.quads;
   let q = i % u.quads;
@@ -28,9 +28,9 @@ fn fused(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: v
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn sample(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = g.x + g.y * nw.x * 64u;
+  let i = global_index(g, nw);
   if (i >= u.rows * u.quads) { return; }
   let r = i / u.quads;
   let q = i % u.quads;
@@ -41,11 +41,11 @@ fn sample(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: 
   }
 }
 
-@group(0) @binding(3) var<storage, read> noiseBuf: array<f32>;
+@group(0) @binding(2) var<storage, read> noiseBuf: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn add(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = g.x + g.y * nw.x * 64u;
+  let i = global_index(g, nw);
   if (i >= u.rows * u.D) { return; }
   E[i] -= st.lr * st.invB * noiseBuf[i];
 }

@@ -17,13 +17,11 @@ struct Shard { rows: u32, D: u32, quads: u32, table: u32, rowStart: u32 }
 @group(0) @binding(0) var<uniform> u: Shard;
 @group(0) @binding(1) var<uniform> st: Step;
 @group(0) @binding(2) var<uniform> o: Optim;
-@group(0) @binding(3) var<storage, read_write> E: array<f32>;
-@group(0) @binding(4) var<storage, read_write> G: array<f32>;
-@group(0) @binding(5) var<storage, read> noiseBuf: array<f32>;
+@group(0) @binding(3) var<storage, read> noiseBuf: array<f32>;
+@group(0) @binding(4) var<storage, read_write> E: array<f32>;
+@group(0) @binding(5) var<storage, read_write> G: array<f32>;
 @group(0) @binding(6) var<storage, read_write> M: array<f32>;
 @group(0) @binding(7) var<storage, read_write> V: array<f32>;
-
-fn quad(g: vec3u, nw: vec3u) -> u32 { return g.x + g.y * nw.x * 64u; }
 
 /** The gradient estimate of 4 values of row r (quad q), and G cleared behind it. */
 fn grads(r: u32, q: u32) -> vec4f {
@@ -42,9 +40,9 @@ fn grads(r: u32, q: u32) -> vec4f {
   return g;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn sgd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = quad(gid, nw);
+  let i = global_index(gid, nw);
   if (i >= u.rows * u.quads) { return; }
   let r = i / u.quads;
   let q = i % u.quads;
@@ -55,9 +53,9 @@ fn sgd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: v
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = quad(gid, nw);
+  let i = global_index(gid, nw);
   if (i >= u.rows * u.quads) { return; }
   let r = i / u.quads;
   let q = i % u.quads;
@@ -71,9 +69,9 @@ fn momentum(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn adam(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = quad(gid, nw);
+  let i = global_index(gid, nw);
   if (i >= u.rows * u.quads) { return; }
   let r = i / u.quads;
   let q = i % u.quads;

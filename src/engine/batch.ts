@@ -1,7 +1,13 @@
-// The padded batch the GPU works on, shared by the trainer and the memory estimate.
-import { type Config, isPrivate } from '../config/config';
+// Batches: the padded batch the GPU works on (shared by the trainer and the memory estimate),
+// sampling each step's examples as the accountant assumes, and assembling them into the
+// arrays the GPU reads.
+import { type Config, ConfigError, isPrivate } from '../config/config';
 import { computeEpsilon } from '../privacy/rdp';
-import { chooseMaxBatch } from '../privacy/sampling';
+import { chooseMaxBatch, poissonBatch, shuffleBatch, truncateBatch } from '../privacy/sampling';
+import type { LabData, Dataset } from '../data/synthetic';
+import { INVALID_ROW } from '../data/format';
+import type { Key } from '../noise/philox';
+import type { Layout } from './model';
 
 export function isLazy(c: Config): boolean {
   return c.algo === 'lazydp' || c.algo === 'lazydp-exact';
@@ -39,4 +45,71 @@ export function maxBatchFor(c: Config): number {
     maxBatchCache.set(key, m);
   }
   return m;
+}
+
+/** A data set given to the engine must have the shapes the config describes. */
+export function checkData(c: Config, d: LabData): void {
+  const bad = (key: string, msg: string) => {
+    throw new ConfigError(key, `${msg} (data source: ${d.source})`);
+  };
+  if (d.rows.length !== c.tables.length || d.rows.some((r, i) => r !== c.tables[i]))
+    bad('tables', `the data was hashed for tables [${d.rows.join(', ')}], the config has [${c.tables.join(', ')}]`);
+  if (d.train.F !== c.dense) bad('dense', `the data has ${d.train.F} dense features, the config ${c.dense}`);
+  if (d.train.L !== c.pooling) bad('pooling', `the data has ${d.train.L} indices per bag, the config ${c.pooling}`);
+  if (d.train.n !== c.datasetSize) bad('datasetSize', `the data has ${d.train.n} training examples, the config ${c.datasetSize}`);
+  for (const [name, ds] of [['train', d.train], ['eval', d.eval]] as const)
+    ds.idx.forEach((a, t) => {
+      for (const r of a)
+        if (r !== INVALID_ROW && r >= c.tables[t]) bad('tables', `${name} example refers to row ${r} of table ${t}, which has ${c.tables[t]} rows`);
+    });
+}
+
+/** The examples of each step's batch, drawn from the run's key (Poisson or shuffled). */
+export class BatchSampler {
+  // steps whose Poisson batch was truncated; a set, since a batch is sampled again after it
+  // leaves the cache (tests, the teaching view) and LazyDP samples batch s+1 during step s
+  readonly overflowSteps = new Set<number>();
+  private cache = new Map<number, Uint32Array>();
+
+  constructor(
+    private key: Key,
+    private config: Config,
+    private maxBatch: number,
+  ) {}
+
+  /** Example indices of batch s (1-based), sampled as the accountant assumes (or shuffled). */
+  indices(s: number): Uint32Array {
+    let b = this.cache.get(s);
+    if (!b) {
+      const c = this.config;
+      if (c.sampling === 'shuffle') b = shuffleBatch(this.key, s, c.datasetSize, c.batch);
+      else {
+        b = poissonBatch(this.key, s, c.datasetSize, c.batch / c.datasetSize);
+        if (b.length > this.maxBatch) {
+          this.overflowSteps.add(s);
+          b = truncateBatch(this.key, s, b, this.maxBatch);
+        }
+      }
+      this.cache.set(s, b);
+      this.cache.delete(s - 2);
+    }
+    return b;
+  }
+}
+
+/** The padded batch of examples `ex` of `ds`: B rows, the rest masked out with empty bags. */
+export function assemble(lay: Layout, B: number, ds: Dataset, ex: ArrayLike<number>) {
+  const { F, L, T } = lay;
+  const dense = new Float32Array(B * F);
+  const idx = new Uint32Array(T * B * L).fill(INVALID_ROW);
+  const labels = new Float32Array(B);
+  const mask = new Float32Array(B);
+  for (let i = 0; i < ex.length; i++) {
+    const e = ex[i];
+    dense.set(ds.dense.subarray(e * F, (e + 1) * F), i * F);
+    for (let t = 0; t < T; t++) idx.set(ds.idx[t].subarray(e * L, (e + 1) * L), t * B * L + i * L);
+    labels[i] = ds.labels[e];
+    mask[i] = 1;
+  }
+  return { dense, idx, labels, mask };
 }

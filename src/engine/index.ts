@@ -1,12 +1,12 @@
 // The engine's one public entry: what the UI, the CLI and the tests may use. Everything else
 // under src/engine/ and src/kernels/ is internal and may change with the step it builds.
-export { Trainer, CapacityError, checkData, type NamedTensor } from './trainer';
+export { Trainer } from './trainer';
 export { epsilonAfter, resolveSigma, truncDelta } from './accounting';
-export { isLazy, maxBatchFor, denseTableState } from './batch';
-export { estimateMemory, fmtBytes, planShards, bindingCap, type Limits, type MemoryEstimate, type ShardPlan } from './memory';
+export { isLazy, maxBatchFor, denseTableState, checkData } from './batch';
+export { CapacityError, estimateMemory, fmtBytes, planShards, bindingCap, type Limits, type MemoryEstimate, type ShardPlan } from './memory';
 export { openCheckpoint, resumeProblem, type Checkpoint, type ReadAt, type TensorEntry } from './checkpoint';
 export { exportMetadata, writeModelParts, type Exportable } from './export';
 export { requestLabDevice, describeDevice, type DeviceInfo } from './device';
 export { modelLayout, type Layout, type Layer } from './model';
 export { encodeSafetensors, decodeSafetensors, safetensorsHeader } from './safetensors';
-export { STAGES, zeroStages, type Stage, type StageTimes, type TimingSource, type LogPoint, type RunSummary } from './types';
+export { STAGES, zeroStages, type Stage, type StageTimes, type TimingSource, type LogPoint, type RunSummary, type NamedTensor } from './types';

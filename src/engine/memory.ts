@@ -1,5 +1,5 @@
 // What a configuration needs on the GPU, before anything is allocated, and how a table larger
-// than one binding is split into shards of consecutive rows (DESIGN §8). WebGPU reports the
+// than one binding is split into shards of consecutive rows. WebGPU reports the
 // largest buffer and binding but not the device's total memory, so the total is held to the
 // config's `memoryLimit` (GiB), which a user with a big GPU raises.
 import { type Config, isPrivate } from '../config/config';
@@ -116,4 +116,15 @@ export function fmtBytes(n: number): string {
     i++;
   }
   return `${n.toFixed(n < 10 && i > 0 ? 2 : 0)} ${u[i]}`;
+}
+
+/** The configuration does not fit the device; `key` names the config key to change. */
+export class CapacityError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CapacityError';
+  }
 }

@@ -1,7 +1,7 @@
 // The safetensors format: 8-byte little-endian header length, a JSON header mapping each tensor
 // name to {dtype, shape, data_offsets} (plus "__metadata__", string to string), then the raw
 // little-endian data, tensors back to back.
-import type { NamedTensor } from './trainer';
+import type { NamedTensor } from './types';
 
 /**
  * The file up to the first tensor's data: length prefix and JSON header for F32 tensors of these

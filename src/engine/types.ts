@@ -48,3 +48,6 @@ export interface RunSummary {
   resumedFrom?: number;
   log: LogPoint[];
 }
+
+/** A tensor under its export name (safetensors, checkpoints), row-major f32. */
+export interface NamedTensor { name: string; shape: number[]; data: Float32Array }

@@ -2,11 +2,11 @@
 // references. n = T + 1 feature vectors of width D per example; Z = [v_0, <v_a, v_c> for a < c]
 // with pair (a, c) at column D + c(c-1)/2 + a (DLRM's order: (1,0), (2,0), (2,1), (3,0), ...).
 import code from '../../shaders/interaction.wgsl?raw';
-import { register, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, type Dispatch, type Program } from './program';
 
-export const INTERACTION_CODE = register(code);
-export const interactionForwardProgram: Program = { name: 'interaction_forward', code, entry: 'forward', workgroup: 64 };
-export const interactionBackwardProgram: Program = { name: 'interaction_backward', code, entry: 'backward', workgroup: 64 };
+export const INTERACTION_CODE = withLibs(code);
+export const interactionForwardProgram: Program = { name: 'interaction_forward', code: INTERACTION_CODE, entry: 'forward', workgroup: WORKGROUP };
+export const interactionBackwardProgram: Program = { name: 'interaction_backward', code: INTERACTION_CODE, entry: 'backward', workgroup: WORKGROUP };
 
 /** Strided views: V [B, n*D] at offV/ldV, Z and dZ [B, width] at offZ/ldZ, dV [B, n*D] at offDV/ldDV. */
 export interface InteractionParams { B: number; n: number; D: number; offV: number; ldV: number; offZ: number; ldZ: number; offDV: number; ldDV: number }
@@ -26,6 +26,14 @@ export function pairIndex(i: number, j: number): number {
 /** Threads of the forward (B * width) and backward (B * n * D) dispatches. */
 export function interactionThreads(p: Pick<InteractionParams, 'B' | 'n' | 'D'>): { forward: number; backward: number } {
   return { forward: p.B * dotWidth(p.n, p.D), backward: p.B * p.n * p.D };
+}
+
+export function interactionForward(device: GPUDevice, p: InteractionParams, b: { V: GPUBuffer; Z: GPUBuffer }): Dispatch {
+  return makeDispatch(device, interactionForwardProgram, b, gridFor(interactionForwardProgram, interactionThreads(p).forward), { u: p });
+}
+
+export function interactionBackward(device: GPUDevice, p: InteractionParams, b: { V: GPUBuffer; dZ: GPUBuffer; dV: GPUBuffer }): Dispatch {
+  return makeDispatch(device, interactionBackwardProgram, b, gridFor(interactionBackwardProgram, interactionThreads(p).backward), { u: p });
 }
 
 export function interactionForwardRef(p: InteractionParams, V: ArrayLike<number>, Z: Float32Array): void {

@@ -1,6 +1,6 @@
 // Tiled matrix multiply with strided views (shaders/matmul.wgsl) and its CPU reference.
 import code from '../../shaders/matmul.wgsl?raw';
-import { withLibs, type Program } from './program';
+import { withLibs, makeDispatch, dummyBuffer, type Dispatch, type Program } from './program';
 
 export const MATMUL_CODE = withLibs(code, { clip: true });
 export const MATMUL_TILE = 32;
@@ -26,13 +26,27 @@ export interface MatmulParams {
 export function matmulProgram(o: MatmulOptions): Program {
   return {
     name: 'matmul', code: MATMUL_CODE,
-    workgroup: 64,
     constants: { BIAS: !!o.bias, RELU: !!o.relu, RELU_MASK: !!o.reluMask, SCALE_MODE: o.scaleMode ?? 0 },
   };
 }
 
 export function matmulGroups(p: Pick<MatmulParams, 'M' | 'N'>): [number, number] {
   return [Math.ceil(p.N / MATMUL_TILE), Math.ceil(p.M / MATMUL_TILE)];
+}
+
+/** Strides and offsets default to 0; M, N and K are required. */
+export type MatmulShape = Partial<MatmulParams> & Pick<MatmulParams, 'M' | 'N' | 'K'>;
+
+/** C = A diag(s) B (+ bias, ReLU or ReLU mask per `o`); `aux` is the bias or the mask's activations. */
+export function matmul(
+  device: GPUDevice,
+  o: MatmulOptions,
+  shape: MatmulShape,
+  b: { A: GPUBuffer; Bm: GPUBuffer; C: GPUBuffer; aux?: GPUBuffer | null; scale?: GPUBuffer | null },
+): Dispatch {
+  const p: MatmulParams = { offA: 0, sAm: 0, sAk: 0, offB: 0, sBk: 0, sBn: 0, offC: 0, ldc: 0, offAux: 0, ldAux: 0, offScale: 0, clipSq: 0, ...shape };
+  const dummy = dummyBuffer(device);
+  return makeDispatch(device, matmulProgram(o), { A: b.A, Bm: b.Bm, C: b.C, aux: b.aux ?? dummy, scale: b.scale ?? dummy }, matmulGroups(p), { u: p });
 }
 
 export function exampleScale(mode: number, scale: ArrayLike<number>, off: number, k: number, clipSq: number): number {

@@ -4,31 +4,116 @@
 import mlpCode from '../../shaders/mlp_update.wgsl?raw';
 import tableCode from '../../shaders/table_noise.wgsl?raw';
 import lazyCode from '../../shaders/lazy.wgsl?raw';
-import { withLibs, type Program } from './program';
-import { eagerTableNoise, lazyTableNoise, mlpNoise, type Key } from '../noise/philox';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, dummyBuffer, type Dispatch, type Program } from './program';
+import { eagerTableNoise, lazyTableNoise, mlpNoise } from '../noise/philox';
+import type { StepValues } from './step';
 import { heads } from './sort';
 
 export const MLP_UPDATE_CODE = withLibs(mlpCode, { philox: true, step: true, optim: true });
 export const TABLE_NOISE_CODE = withLibs(tableCode, { philox: true, step: true });
-export const LAZY_CODE = withLibs(lazyCode, { philox: true, step: true });
+export const LAZY_CODE = withLibs(lazyCode, { philox: true, step: true, rows: true });
 
 export type NoiseMode = 0 | 1 | 2; // none, fused, unfused
 export function mlpUpdateProgram(noise: NoiseMode): Program {
-  return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'update', workgroup: 64, constants: { NOISE: noise } };
+  return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'update', workgroup: WORKGROUP, constants: { NOISE: noise } };
 }
-/** The stateful MLP updates (mlpOptimizer momentum or adam); bindings 5-7: Optim, m, v. */
+/** The stateful MLP updates (mlpOptimizer momentum or adam), with the Optim uniform and the state m, v. */
 export function mlpOptimProgram(opt: 'momentum' | 'adam', noise: NoiseMode): Program {
-  return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: opt, workgroup: 64, constants: { NOISE: noise } };
+  return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: opt, workgroup: WORKGROUP, constants: { NOISE: noise } };
 }
-export const mlpSampleProgram: Program = { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'sample', workgroup: 64 };
-export const tableNoiseFusedProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'fused', workgroup: 64 };
-export const tableNoiseSampleProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'sample', workgroup: 64 };
-export const tableNoiseAddProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'add', workgroup: 64 };
+export const mlpSampleProgram: Program = { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'sample', workgroup: WORKGROUP };
+export const tableNoiseFusedProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'fused', workgroup: WORKGROUP };
+export const tableNoiseSampleProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'sample', workgroup: WORKGROUP };
+export const tableNoiseAddProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'add', workgroup: WORKGROUP };
 export function lazyProgram(entry: 'lookahead' | 'flush', exact: boolean): Program {
-  return { name: 'lazy', code: LAZY_CODE, entry, workgroup: 64, constants: { EXACT: exact } };
+  return { name: 'lazy', code: LAZY_CODE, entry, workgroup: WORKGROUP, constants: { EXACT: exact } };
 }
 
-export interface StepValues { step: number; lr: number; invB: number; noiseStd: number; key: Key }
+export type { StepValues } from './step';
+
+/** One MLP tensor: parameter number p (its Philox counter) of n values. */
+export interface ParamParams { n: number; p: number }
+const quadThreads = (p: ParamParams) => Math.ceil(p.n / 4);
+
+/** W -= lr/B (grad + noise): mlpOptimizer sgd; `noiseBuf` is read in unfused mode. */
+export function mlpUpdate(device: GPUDevice, noise: NoiseMode, p: ParamParams, b: { st: GPUBuffer; grad: GPUBuffer; W: GPUBuffer; noiseBuf?: GPUBuffer | null }): Dispatch {
+  const prog = mlpUpdateProgram(noise);
+  return makeDispatch(device, prog, { ...b, noiseBuf: b.noiseBuf ?? dummyBuffer(device) }, gridFor(prog, quadThreads(p)), { u: p });
+}
+
+/** Momentum or Adam on one MLP tensor: `o` is the Optim uniform (OptimUniform), M and V its state. */
+export function mlpOptim(
+  device: GPUDevice,
+  opt: 'momentum' | 'adam',
+  noise: NoiseMode,
+  p: ParamParams,
+  b: { st: GPUBuffer; o: GPUBuffer; grad: GPUBuffer; W: GPUBuffer; noiseBuf?: GPUBuffer | null; M: GPUBuffer; V?: GPUBuffer | null },
+): Dispatch {
+  const prog = mlpOptimProgram(opt, noise);
+  return makeDispatch(device, prog, { ...b, noiseBuf: b.noiseBuf ?? dummyBuffer(device), V: b.V ?? undefined }, gridFor(prog, quadThreads(p)), { u: p });
+}
+
+/** The unfused variant's noise of one MLP tensor, sigma C z, into `noiseBuf`. */
+export function mlpSample(device: GPUDevice, p: ParamParams, b: { st: GPUBuffer; noiseBuf: GPUBuffer }): Dispatch {
+  return makeDispatch(device, mlpSampleProgram, b, gridFor(mlpSampleProgram, quadThreads(p)), { u: p });
+}
+
+/** Rows rowStart .. rowStart + rows of table `table` (one shard), D columns. */
+export interface ShardParams { rows: number; D: number; table: number; rowStart: number }
+const tableUniform = (p: ShardParams) => ({ rows: p.rows, D: p.D, quads: Math.ceil(p.D / 4), table: p.table, rowStart: p.rowStart });
+
+/** Eager DP-SGD noise sampled and subtracted from every row of the shard in one pass. */
+export function tableNoiseFused(device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; E: GPUBuffer }): Dispatch {
+  const u = tableUniform(p);
+  return makeDispatch(device, tableNoiseFusedProgram, b, gridFor(tableNoiseFusedProgram, p.rows * u.quads), { u });
+}
+
+/** Unfused: sigma C z of every value of the shard into `noise` (the `noise` stage). */
+export function tableNoiseSample(device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; noise: GPUBuffer }): Dispatch {
+  const u = tableUniform(p);
+  return makeDispatch(device, tableNoiseSampleProgram, { st: b.st, E: b.noise }, gridFor(tableNoiseSampleProgram, p.rows * u.quads), { u });
+}
+
+/** Unfused: E -= lr / B * noiseBuf (the `update` stage). */
+export function tableNoiseAdd(device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; E: GPUBuffer; noiseBuf: GPUBuffer }): Dispatch {
+  return makeDispatch(device, tableNoiseAddProgram, b, gridFor(tableNoiseAddProgram, p.rows * p.D), { u: tableUniform(p) });
+}
+
+/** LazyDP on one shard: lrs[s] is step s's lr, lrSqPrefix the (hi, lo) prefix sums of lr^2 (lrSquaredPrefix). */
+export type LazyBuffers = { st: GPUBuffer; E: GPUBuffer; H: GPUBuffer; lrs: GPUBuffer; lrSqPrefix: GPUBuffer };
+
+/** Pending noise for the unique rows of the next batch (`keys`: its sorted pairs, n of them). */
+export function lazyLookahead(device: GPUDevice, exact: boolean, p: ShardParams & { n: number }, b: LazyBuffers & { keys: GPUBuffer }): Dispatch {
+  const prog = lazyProgram('lookahead', exact);
+  return makeDispatch(device, prog, b, gridFor(prog, p.n), { u: { n: p.n, ...tableUniform(p) } });
+}
+
+/** Pending noise for every row of the shard. `n` only sizes the lookahead's keys. */
+export function lazyFlush(device: GPUDevice, exact: boolean, p: ShardParams & { n: number }, b: LazyBuffers): Dispatch {
+  const prog = lazyProgram('flush', exact);
+  return makeDispatch(device, prog, b, gridFor(prog, p.rows), { u: { n: p.n, ...tableUniform(p) } });
+}
+
+/**
+ * The lr of every step 1..steps (f32, lrs[0] = 0) and the running sums of lr^2, in f64 (`sums`)
+ * and as f32 (hi, lo) pairs for the GPU, so that the pending variance P[t] - P[h] stays accurate
+ * over millions of steps.
+ */
+export function lrSquaredPrefix(steps: number, lrAt: (s: number) => number): { lrs: Float32Array; prefix: Float32Array; sums: Float64Array } {
+  const lrs = new Float32Array(steps + 1);
+  const prefix = new Float32Array(2 * (steps + 1));
+  const sums = new Float64Array(steps + 1);
+  let acc = 0;
+  for (let s = 1; s <= steps; s++) {
+    const lr = lrAt(s);
+    lrs[s] = lr;
+    acc += lr ** 2;
+    sums[s] = acc;
+    prefix[2 * s] = Math.fround(acc);
+    prefix[2 * s + 1] = acc - Math.fround(acc);
+  }
+  return { lrs, prefix, sums };
+}
 
 export function mlpUpdateRef(st: StepValues, p: number, grad: ArrayLike<number>, W: Float32Array, noise: boolean): void {
   for (let i = 0; i < W.length; i++) {

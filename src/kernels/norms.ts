@@ -3,17 +3,30 @@
 import layerCode from '../../shaders/layer_norm.wgsl?raw';
 import bagCode from '../../shaders/bag_norm.wgsl?raw';
 import clipCode from '../../shaders/clip.wgsl?raw';
-import { register, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, type Dispatch, type Program } from './program';
 
-export const LAYER_NORM_CODE = register(layerCode);
-export const BAG_NORM_CODE = register(bagCode);
-export const CLIP_CODE = register(clipCode);
-export const layerNormProgram: Program = { name: 'layer_norm', code: layerCode, workgroup: 64 };
-export const bagNormProgram: Program = { name: 'bag_norm', code: bagCode, workgroup: 64 };
-export const clipProgram: Program = { name: 'clip', code: clipCode, workgroup: 64 };
+export const LAYER_NORM_CODE = withLibs(layerCode);
+export const BAG_NORM_CODE = withLibs(bagCode);
+export const CLIP_CODE = withLibs(clipCode);
+export const layerNormProgram: Program = { name: 'layer_norm', code: LAYER_NORM_CODE, workgroup: WORKGROUP };
+export const bagNormProgram: Program = { name: 'bag_norm', code: BAG_NORM_CODE, workgroup: WORKGROUP };
+export const clipProgram: Program = { name: 'clip', code: CLIP_CODE, workgroup: WORKGROUP };
 
 export interface LayerNormParams { B: number; inDim: number; outDim: number; offA: number; ldA: number; offG: number; ldG: number; offN: number }
 export interface BagNormParams { B: number; L: number; D: number; rows: number; offIdx: number; offG: number; ldG: number; offN: number }
+
+export function layerNorm(device: GPUDevice, p: LayerNormParams, b: { A: GPUBuffer; G: GPUBuffer; norms: GPUBuffer }): Dispatch {
+  return makeDispatch(device, layerNormProgram, b, gridFor(layerNormProgram, p.B), { u: p });
+}
+
+export function bagNorm(device: GPUDevice, p: BagNormParams, b: { idx: GPUBuffer; G: GPUBuffer; norms: GPUBuffer }): Dispatch {
+  return makeDispatch(device, bagNormProgram, b, gridFor(bagNormProgram, p.B), { u: p });
+}
+
+export interface ClipParams { B: number; groups: number; clipSq: number }
+export function clipFactors(device: GPUDevice, p: ClipParams, b: { norms: GPUBuffer; mask: GPUBuffer; factors: GPUBuffer }): Dispatch {
+  return makeDispatch(device, clipProgram, b, gridFor(clipProgram, p.B), { u: p });
+}
 
 export function layerNormRef(p: LayerNormParams, A: ArrayLike<number>, G: ArrayLike<number>, out: Float32Array): void {
   for (let b = 0; b < p.B; b++) {

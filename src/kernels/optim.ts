@@ -2,10 +2,11 @@
 // Adam over every row of a table shard, for sgd and dpsgd (LazyDP refuses them), with the CPU
 // reference of the same math.
 import code from '../../shaders/table_optim.wgsl?raw';
-import { withLibs, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, dummyBuffer, setExactly, uniformView, type Dispatch, type Program } from './program';
 import { eagerTableNoise, mlpNoise } from '../noise/philox';
 import type { TableOptimizer } from '../config/config';
-import type { NoiseMode, StepValues } from './noise';
+import type { NoiseMode, ShardParams } from './noise';
+import type { StepValues } from './step';
 
 export const TABLE_OPTIM_CODE = withLibs(code, { philox: true, step: true, optim: true });
 
@@ -14,12 +15,49 @@ export const MOMENTUM = 0.9;
 export const ADAM = { b1: 0.9, b2: 0.999, eps: 1e-8 };
 
 export function tableOptimProgram(opt: TableOptimizer, noise: NoiseMode): Program {
-  return { name: 'table_optim', code: TABLE_OPTIM_CODE, entry: opt, workgroup: 64, constants: { NOISE: noise } };
+  return { name: 'table_optim', code: TABLE_OPTIM_CODE, entry: opt, workgroup: WORKGROUP, constants: { NOISE: noise } };
 }
 
 /** The per-step values of struct Optim (bias corrections change with the step). */
 export function optimValues(weightDecay: number, step: number): Record<string, number> {
   return { wd: weightDecay, mu: MOMENTUM, b1: ADAM.b1, b2: ADAM.b2, eps: ADAM.eps, c1: 1 / (1 - ADAM.b1 ** step), c2: 1 / (1 - ADAM.b2 ** step) };
+}
+
+/** The Optim uniform (shaders/lib/optim.wgsl), shared by the table and MLP optimizer passes. */
+export class OptimUniform {
+  readonly buffer: GPUBuffer;
+  private view = uniformView(TABLE_OPTIM_CODE, 'o');
+  constructor(
+    private device: GPUDevice,
+    private weightDecay: number,
+    step = 1,
+  ) {
+    this.buffer = device.createBuffer({ label: 'optim', size: this.view.arrayBuffer.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.write(step);
+  }
+
+  /** This step's values (Adam's bias corrections change with the step). */
+  write(step: number): void {
+    setExactly(this.view, 'Optim', optimValues(this.weightDecay, step));
+    this.device.queue.writeBuffer(this.buffer, 0, this.view.arrayBuffer);
+  }
+}
+
+/**
+ * One dense optimizer pass over a shard: `G` holds the scattered row gradients (cleared here),
+ * `noiseBuf` the unfused noise, M and V the optimizer state (momentum: M; Adam: M and V).
+ */
+export function tableOptim(
+  device: GPUDevice,
+  opt: TableOptimizer,
+  noise: NoiseMode,
+  p: ShardParams,
+  b: { st: GPUBuffer; o: GPUBuffer; E: GPUBuffer; G: GPUBuffer; noiseBuf?: GPUBuffer | null; M?: GPUBuffer | null; V?: GPUBuffer | null },
+): Dispatch {
+  const prog = tableOptimProgram(opt, noise);
+  const quads = Math.ceil(p.D / 4);
+  const bufs = { ...b, noiseBuf: b.noiseBuf ?? dummyBuffer(device), M: b.M ?? undefined, V: b.V ?? undefined };
+  return makeDispatch(device, prog, bufs, gridFor(prog, p.rows * quads), { u: { rows: p.rows, D: p.D, quads, table: p.table, rowStart: p.rowStart } });
 }
 
 /** Optimizer state of one shard: m for momentum and Adam, v for Adam. */

@@ -1,7 +1,11 @@
 // A kernel program: its WGSL, entry point and pipeline-overridable constants; pipelines are
-// cached per device by a key, as in tfjs-backend-webgpu. Uniform structs are filled through
-// webgpu-utils' structured views (names, not hand-computed byte offsets).
+// cached per device, as in tfjs-backend-webgpu. Dispatches bind buffers by the names the shader
+// declares (checked with webgpu-utils' reflection) and fill uniform structs through its
+// structured views (names, not hand-computed byte offsets). The binding order every shader
+// follows is in shaders/README.md.
 import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } from 'webgpu-utils';
+import gridLib from '../../shaders/lib/grid.wgsl?raw';
+import rowsLib from '../../shaders/lib/rows.wgsl?raw';
 import philoxLib from '../../shaders/lib/philox.wgsl?raw';
 import stepLib from '../../shaders/lib/step.wgsl?raw';
 import clipLib from '../../shaders/lib/clip.wgsl?raw';
@@ -12,13 +16,24 @@ export interface Program {
   code: string;
   entry?: string;
   constants?: Record<string, number | boolean>;
-  /** threads per workgroup along x, for grid(): the dispatch shape lives beside the shader */
-  workgroup: number;
+  /**
+   * Threads per workgroup along x of an entry that indexes threads with global_index
+   * (shaders/lib/grid.wgsl): the one place the size is written. The pipeline passes it to the
+   * shader as WG and gridFor() sizes the dispatch with it. Absent for entries with their own
+   * fixed shape (matmul's 8x8 tiles, the loss's one workgroup, the sort's local blocks).
+   */
+  workgroup?: number;
 }
 
-/** Prepends the libraries a kernel uses (Philox, the per-step uniform). */
-export function withLibs(code: string, libs: { philox?: boolean; step?: boolean; clip?: boolean; optim?: boolean }): string {
-  return register((libs.philox ? philoxLib + '\n' : '') + (libs.step ? stepLib + '\n' : '') + (libs.clip ? clipLib + '\n' : '') + (libs.optim ? optimLib + '\n' : '') + code);
+/** Threads per workgroup of the kernels that do not need another size. */
+export const WORKGROUP = 64;
+
+export interface Libs { philox?: boolean; step?: boolean; clip?: boolean; optim?: boolean; rows?: boolean }
+
+/** Prepends the grid helper and the libraries a kernel uses, and registers the result. */
+export function withLibs(code: string, libs: Libs = {}): string {
+  const parts = [gridLib, libs.rows && rowsLib, libs.philox && philoxLib, libs.step && stepLib, libs.clip && clipLib, libs.optim && optimLib];
+  return register(parts.filter(Boolean).join('\n') + '\n' + code);
 }
 
 const ALL_CODES = new Set<string>();
@@ -55,25 +70,37 @@ function getModule(device: GPUDevice, code: string): GPUShaderModule {
   return module;
 }
 
-const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+// Pipelines per device, keyed by the shader code itself (not a name or its length: two kernels
+// of the same length must never share a pipeline), then by entry point and constants.
+const pipelineCache = new WeakMap<GPUDevice, Map<string, Map<string, GPUComputePipeline>>>();
 const moduleCache = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
 
+/** The pipeline's override constants: the program's own, and WG from its workgroup size. */
+function pipelineConstants(p: Program): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(p.constants ?? {})) out[k] = Number(v);
+  if (p.workgroup !== undefined) out.WG = p.workgroup;
+  return out;
+}
+
+/** Entry point and constants: what tells pipelines of the same code apart. */
 export function programKey(p: Program): string {
-  const c = p.constants ? Object.entries(p.constants).sort().map(([k, v]) => `${k}=${Number(v)}`).join(',') : '';
-  return `${p.name}:${p.entry ?? 'main'}:${c}:${p.code.length}`;
+  const c = Object.entries(pipelineConstants(p)).sort().map(([k, v]) => `${k}=${v}`).join(',');
+  return `${p.entry ?? 'main'}:${c}`;
 }
 
 export function getPipeline(device: GPUDevice, p: Program): GPUComputePipeline {
-  let cache = pipelineCache.get(device);
-  if (!cache) pipelineCache.set(device, (cache = new Map()));
+  let byCode = pipelineCache.get(device);
+  if (!byCode) pipelineCache.set(device, (byCode = new Map()));
+  let cache = byCode.get(p.code);
+  if (!cache) byCode.set(p.code, (cache = new Map()));
   const key = programKey(p);
   let pipe = cache.get(key);
   if (!pipe) {
     const module = getModule(device, p.code);
-    const constants: Record<string, number> = {};
-    for (const [k, v] of Object.entries(p.constants ?? {})) constants[k] = Number(v);
+    const constants = pipelineConstants(p);
     pipe = device.createComputePipeline({
-      label: key,
+      label: `${p.name}:${key}`,
       layout: 'auto',
       compute: { module, entryPoint: p.entry ?? 'main', constants },
     });
@@ -82,28 +109,39 @@ export function getPipeline(device: GPUDevice, p: Program): GPUComputePipeline {
   return pipe;
 }
 
-const viewCache = new Map<string, ReturnType<typeof makeShaderDataDefinitions>>();
+type Definitions = ReturnType<typeof makeShaderDataDefinitions>;
+const defsCache = new Map<string, Definitions>();
+function definitions(code: string): Definitions {
+  let defs = defsCache.get(code);
+  if (!defs) defsCache.set(code, (defs = makeShaderDataDefinitions(code)));
+  return defs;
+}
 
 /** A structured view of the uniform `name` declared in `code`. */
 export function uniformView(code: string, name: string): StructuredView {
-  let defs = viewCache.get(code);
-  if (!defs) viewCache.set(code, (defs = makeShaderDataDefinitions(code)));
-  const def = defs.uniforms[name];
+  const def = definitions(code).uniforms[name];
   if (!def) throw new Error(`uniform ${name} not found`);
   return makeStructuredView(def);
 }
 
-/** A uniform buffer holding `values` for the uniform `name` of `code`. */
-export function makeUniform(device: GPUDevice, code: string, name: string, values: Record<string, unknown>): GPUBuffer {
-  const view = uniformView(code, name);
-  // Every field, exactly: a forgotten one would silently be 0 (a shard of 0 rows, no noise).
+/** Sets every field of `view`, exactly: a forgotten one would silently be 0 (a shard of 0 rows, no noise). */
+export function setExactly(view: StructuredView, name: string, values: Record<string, unknown>): void {
   const fields = Object.keys(view.views as object);
   const missing = fields.filter((f) => !(f in values));
   const unknown = Object.keys(values).filter((f) => !fields.includes(f));
   if (missing.length || unknown.length)
-    throw new Error(`uniform ${name}: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && unknown.length ? '; ' : ''}${unknown.length ? `unknown ${unknown.join(', ')}` : ''}`);
+    throw new Error(
+      `uniform ${name}: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && unknown.length ? '; ' : ''}` +
+        `${unknown.length ? `unknown ${unknown.join(', ')}` : ''}`,
+    );
   view.set(values);
-  const buf = device.createBuffer({ size: view.arrayBuffer.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+}
+
+/** A uniform buffer holding `values` for the uniform `name` of `code`. */
+export function makeUniform(device: GPUDevice, code: string, name: string, values: object): GPUBuffer {
+  const view = uniformView(code, name);
+  setExactly(view, name, values as Record<string, unknown>);
+  const buf = device.createBuffer({ label: name, size: view.arrayBuffer.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(buf, 0, view.arrayBuffer);
   return buf;
 }
@@ -116,27 +154,66 @@ export function grid(n: number, workgroup: number): [number, number] {
   return [MAX_X, Math.ceil(groups / MAX_X)];
 }
 
+/** The grid for n threads of program p (its own workgroup size). */
+export function gridFor(p: Program, n: number): [number, number] {
+  if (p.workgroup === undefined) throw new Error(`kernel ${p.name}: no workgroup size for a thread grid`);
+  return grid(n, p.workgroup);
+}
+
 export interface Dispatch {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   groups: [number, number, number?];
   label?: string;
+  /** uniform buffers made for this dispatch alone (destroyed with it) */
+  owned: GPUBuffer[];
 }
 
-/** Builds a dispatch with buffers bound in order of `bindings` (binding i = entry i). */
+/** Buffers by the names the shader declares (`var<storage> E`, `var<uniform> st`, ...). */
+export type Buffers = Readonly<Record<string, GPUBuffer | null | undefined>>;
+
+const dummies = new WeakMap<GPUDevice, GPUBuffer>();
+/** A 16-byte zero buffer for a binding the entry point declares but this use never reads. */
+export function dummyBuffer(device: GPUDevice): GPUBuffer {
+  let d = dummies.get(device);
+  if (!d) dummies.set(device, (d = device.createBuffer({ label: 'dummy', size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC })));
+  return d;
+}
+
+/**
+ * A dispatch of program `p` with its bindings given by name and checked against the shader's
+ * declarations (webgpu-utils reflection): a name the module does not declare, or one the entry
+ * point uses and `buffers` lacks, is an error naming it. `uniforms` are the values of uniform
+ * structs made for this dispatch (every field, exactly); declared names the entry does not use
+ * are left out of the bind group (layout 'auto' holds only what the entry uses).
+ */
 export function makeDispatch(
   device: GPUDevice,
   p: Program,
-  bindings: (GPUBuffer | null)[],
+  buffers: Buffers,
   groups: [number, number, number?],
+  uniforms: Record<string, object> = {},
 ): Dispatch {
-  const pipeline = getPipeline(device, p);
+  const defs = definitions(p.code);
+  const entry = p.entry ?? 'main';
+  const ep = defs.entryPoints[entry];
+  if (!ep) throw new Error(`kernel ${p.name}: no entry point ${entry}`);
+  const declared = new Set([...Object.keys(defs.uniforms), ...Object.keys(defs.storages)]);
+  const where = `kernel ${p.name} (${entry})`;
+  for (const name of [...Object.keys(buffers), ...Object.keys(uniforms)])
+    if (!declared.has(name)) throw new Error(`${where}: unknown binding ${name} (the shader declares ${[...declared].join(', ')})`);
+  const owned: GPUBuffer[] = [];
   const entries: GPUBindGroupEntry[] = [];
-  bindings.forEach((b, i) => {
-    if (b) entries.push({ binding: i, resource: { buffer: b } });
-  });
+  for (const r of ep.resources) {
+    if (r.group !== 0) throw new Error(`${where}: ${r.name} is in group ${r.group}; kernels use group 0 only`);
+    let buf = buffers[r.name];
+    if (!buf && uniforms[r.name]) owned.push((buf = makeUniform(device, p.code, r.name, uniforms[r.name])));
+    if (!buf) throw new Error(`${where}: missing binding ${r.name}`);
+    entries.push({ binding: r.entry.binding, resource: { buffer: buf } });
+  }
+  const pipeline = getPipeline(device, p);
   const bindGroup = device.createBindGroup({ label: p.name, layout: pipeline.getBindGroupLayout(0), entries });
-  return { pipeline, bindGroup, groups, label: p.name };
+  return { pipeline, bindGroup, groups, label: p.name, owned };
 }
 
 export function encode(pass: GPUComputePassEncoder, d: Dispatch): void {

@@ -2,20 +2,44 @@
 // sparse SGD update of those rows (shaders/rows_update.wgsl), with CPU references.
 import code from '../../shaders/segsum.wgsl?raw';
 import rowsCode from '../../shaders/rows_update.wgsl?raw';
-import { withLibs, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, dummyBuffer, type Dispatch, type Program } from './program';
 import { exampleScale } from './matmul';
 import { heads } from './sort';
 
-export const SEGSUM_CODE = withLibs(code, { clip: true });
-export const ROWS_UPDATE_CODE = withLibs(rowsCode, { step: true });
+export const SEGSUM_CODE = withLibs(code, { clip: true, rows: true });
+export const ROWS_UPDATE_CODE = withLibs(rowsCode, { step: true, rows: true });
 export function segsumProgram(scaleMode: 0 | 1 | 2): Program {
-  return { name: 'segsum', code: SEGSUM_CODE, workgroup: 64, constants: { SCALE_MODE: scaleMode } };
+  return { name: 'segsum', code: SEGSUM_CODE, workgroup: WORKGROUP, constants: { SCALE_MODE: scaleMode } };
 }
-export const rowsUpdateProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, workgroup: 64 };
+export const rowsUpdateProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, workgroup: WORKGROUP };
 /** The same rows written into a dense gradient buffer, for the dense table optimizers. */
-export const rowsScatterProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, entry: 'scatter', workgroup: 64 };
+export const rowsScatterProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, entry: 'scatter', workgroup: WORKGROUP };
 
 export interface SegSumParams { n: number; L: number; D: number; offG: number; ldG: number; offScale: number; clipSq: number }
+
+/** Clipped per-row sums of one table's pooled gradients G over its sorted pairs, at each run's head. */
+export function segsum(
+  device: GPUDevice,
+  mode: 0 | 1 | 2,
+  p: SegSumParams,
+  b: { keys: GPUBuffer; vals: GPUBuffer; G: GPUBuffer; scale?: GPUBuffer | null; rowGrad: GPUBuffer },
+): Dispatch {
+  const prog = segsumProgram(mode);
+  return makeDispatch(device, prog, { ...b, scale: b.scale ?? dummyBuffer(device) }, gridFor(prog, p.n * p.D), { u: p });
+}
+
+/** Rows rowStart .. rowStart + rows of a table: one shard's buffer. */
+export interface RowsParams { n: number; D: number; rowStart: number; rows: number }
+
+/** E -= lr / B * rowGrad on the touched rows of this shard. */
+export function rowsUpdate(device: GPUDevice, p: RowsParams, b: { st: GPUBuffer; keys: GPUBuffer; rowGrad: GPUBuffer; E: GPUBuffer }): Dispatch {
+  return makeDispatch(device, rowsUpdateProgram, b, gridFor(rowsUpdateProgram, p.n * p.D), { u: p });
+}
+
+/** The touched rows' gradients into the shard's dense gradient buffer G. */
+export function rowsScatter(device: GPUDevice, p: RowsParams, b: { keys: GPUBuffer; rowGrad: GPUBuffer; G: GPUBuffer }): Dispatch {
+  return makeDispatch(device, rowsScatterProgram, b, gridFor(rowsScatterProgram, p.n * p.D), { u: p });
+}
 
 export function segsumRef(mode: number, p: SegSumParams, keys: ArrayLike<number>, vals: ArrayLike<number>, G: ArrayLike<number>, scale: ArrayLike<number>, out: Float32Array): void {
   for (const h of heads(keys)) {

@@ -1,13 +1,14 @@
 // GPU sort of a batch's (row, slot) pairs by row (shaders/sort.wgsl), with CPU reference.
 import code from '../../shaders/sort.wgsl?raw';
-import { register, type Program } from './program';
+import { withLibs, makeDispatch, gridFor, type Dispatch, type Program } from './program';
 import { INVALID_ROW } from './gather';
 
-export const SORT_CODE = register(code);
+export const SORT_CODE = withLibs(code, { rows: true });
 export const SORT_BLOCK = 512;
-export const sortBuildProgram: Program = { name: 'sort', code, entry: 'build', workgroup: 256 };
-export const sortLocalProgram: Program = { name: 'sort', code, entry: 'local_sort', workgroup: 64 };
-export const sortGlobalProgram: Program = { name: 'sort', code, entry: 'global_step', workgroup: 256 };
+export const sortBuildProgram: Program = { name: 'sort', code: SORT_CODE, entry: 'build', workgroup: 256 };
+/** One workgroup per block of SORT_BLOCK pairs, 64 threads each (LOCAL_THREADS in the shader). */
+export const sortLocalProgram: Program = { name: 'sort', code: SORT_CODE, entry: 'local_sort' };
+export const sortGlobalProgram: Program = { name: 'sort', code: SORT_CODE, entry: 'global_step', workgroup: 256 };
 
 /** Padded pair count: a power of two, at least one block. */
 export function sortSize(used: number): number {
@@ -27,6 +28,30 @@ export function sortPlan(n: number): SortStep[] {
     steps.push({ kind: 'local', k });
   }
   return steps;
+}
+
+export interface SortParams {
+  /** padded pair count (sortSize) */
+  n: number;
+  /** real pairs: batch x L */
+  used: number;
+  L: number;
+  /** rows of the table: an index at or past it is skipped */
+  rows: number;
+  offIdx: number;
+}
+
+/** Every pass of the sort of one table's pairs, in order: build, then the bitonic network. */
+export function sortPairs(device: GPUDevice, p: SortParams, b: { idx: GPUBuffer; mask: GPUBuffer; keys: GPUBuffer; vals: GPUBuffer }): Dispatch[] {
+  const base = { ...p, k: 0, j: 0 };
+  const kv = { keys: b.keys, vals: b.vals };
+  const out = [makeDispatch(device, sortBuildProgram, b, gridFor(sortBuildProgram, p.n), { u: base })];
+  for (const st of sortPlan(p.n)) {
+    const u = { ...base, k: st.k, j: st.kind === 'global' ? st.j : 0 };
+    if (st.kind === 'local') out.push(makeDispatch(device, sortLocalProgram, kv, [p.n / SORT_BLOCK, 1], { u }));
+    else out.push(makeDispatch(device, sortGlobalProgram, kv, gridFor(sortGlobalProgram, p.n / 2), { u }));
+  }
+  return out;
 }
 
 /** CPU reference: the pairs the build kernel makes, sorted by (row, slot). */

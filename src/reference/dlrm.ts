@@ -8,6 +8,7 @@ import { eagerTableNoise, mlpNoise, type Key } from '../noise/philox';
 import { applyPendingRef, type StepValues } from '../kernels/noise';
 import { tableOptimRef, mlpOptimRef, type OptimState } from '../kernels/optim';
 import { INVALID_ROW } from '../kernels/gather';
+import { bce } from '../kernels/loss';
 
 export interface RefModel {
   W: Float32Array[];
@@ -115,7 +116,7 @@ export function forwardExample(lay: Layout, m: RefModel, dense: ArrayLike<number
 export function exampleGradient(lay: Layout, m: RefModel, dense: ArrayLike<number>, bags: ArrayLike<number>[], label: number): { grad: PerExampleGrad; loss: number; logit: number } {
   const f = forwardExample(lay, m, dense, bags);
   const x = f.logit;
-  const loss = Math.max(x, 0) - x * label + Math.log1p(Math.exp(-Math.abs(x)));
+  const loss = bce(x, label);
   const n = lay.layers.length;
   const dW: Float64Array[] = new Array(n),
     db: Float64Array[] = new Array(n);

@@ -2,7 +2,7 @@
 // truncation delta paid out of it; calibration to a target epsilon.
 import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../../src/config/config';
-import { epsilonAfter, maxBatchFor, resolveSigma } from '../../src/engine/trainer';
+import { epsilonAfter, maxBatchFor, resolveSigma } from '../../src/engine';
 import { computeEpsilon } from '../../src/privacy/rdp';
 import { truncationDelta, binomialTail } from '../../src/privacy/sampling';
 

@@ -1,58 +1,28 @@
 // Resuming from an exported model: the same run, interrupted and continued, trains the same model
 // (bit for bit where the noise does not depend on when it is drawn), and a configuration that
 // would change the model, the data or the accountant's assumptions is refused, naming the key.
-import { describe, expect, it, beforeAll } from 'vitest';
-import { getTestDevice } from '../helpers/gpu';
+import { describe, expect, it } from 'vitest';
+import { engineTest, SMALL_MODEL, exportedBytes, openBytes } from '../helpers/engine';
 import { maxAbsDiff } from '../helpers/tensors';
 import { makeConfig, ConfigError, type Config } from '../../src/config/config';
-import { Trainer, type NamedTensor } from '../../src/engine/trainer';
-import { exportMetadata, writeModelParts } from '../../src/engine/export';
-import { openCheckpoint, resumeProblem, type Checkpoint } from '../../src/engine/checkpoint';
+import { Trainer, exportMetadata, resumeProblem, type NamedTensor, type Checkpoint } from '../../src/engine';
 
-let device: GPUDevice;
-beforeAll(async () => {
-  device = await getTestDevice();
-});
+const eng = engineTest();
 
-const BASE = {
-  tables: [120, 37],
-  dim: 6,
-  pooling: 3,
-  batch: 12,
-  dense: 4,
-  bottom: [8],
-  top: [8],
-  datasetSize: 128,
-  evalSize: 32,
-  evalEvery: 0,
-  steps: 12,
-  seed: '2718',
-  lr: 0.3,
-  sigma: 1,
-  clip: 1,
-  zipf: 0.8,
-};
+const BASE = { ...SMALL_MODEL, tables: [120, 37], dim: 6, pooling: 3, batch: 12, dense: 4, datasetSize: 128, evalSize: 32, steps: 12, seed: '2718', zipf: 0.8 };
 const INFO = { vendor: 'test', architecture: '', description: '' };
-
-async function exported(t: Trainer): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  await writeModelParts(t, exportMetadata(t, INFO, t.summary()), (b) => void parts.push(b.slice()));
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
-  return out;
-}
-const open = (bytes: Uint8Array) => openCheckpoint((o, l) => bytes.subarray(o, o + l), bytes.length);
+const exported = exportedBytes;
+const open = openBytes;
 
 async function interrupted(over: Record<string, unknown>, at: number, shardRows?: number): Promise<{ resumed: Trainer; whole: Trainer }> {
   const c = makeConfig({ ...BASE, ...over });
-  const whole = await Trainer.create(device, c);
+  const whole = await Trainer.create(eng.device, c);
   await whole.run(c.steps);
-  const first = await Trainer.create(device, c);
+  const first = await Trainer.create(eng.device, c);
   await first.run(at);
   const bytes = await exported(first);
   first.destroy();
-  const resumed = await Trainer.create(device, c, { shardRows });
+  const resumed = await Trainer.create(eng.device, c, { shardRows });
   await resumed.loadCheckpoint(await open(bytes));
   expect(resumed.stepsDone).toBe(at);
   await resumed.run(c.steps);
@@ -90,7 +60,7 @@ describe('resume from an exported model', () => {
 
   it('refuses what would change the model, the data or the privacy accounting, naming the key', async () => {
     const c = makeConfig({ ...BASE, algo: 'dpsgd' });
-    const t = await Trainer.create(device, c);
+    const t = await Trainer.create(eng.device, c);
     await t.run(4);
     const ck = await open(await exported(t));
     t.destroy();
@@ -126,18 +96,18 @@ describe('resume from an exported model', () => {
     expect(key({ tableOptimizer: 'adam' })).toBe('tableOptimizer');
     expect(key({ mlpOptimizer: 'momentum' })).toBe('mlpOptimizer');
     // and the trainer applies the same rules
-    const other = await Trainer.create(device, makeConfig({ ...c, batch: 16 }));
+    const other = await Trainer.create(eng.device, makeConfig({ ...c, batch: 16 }));
     await expect(other.loadCheckpoint(ck)).rejects.toBeInstanceOf(ConfigError);
     other.destroy();
   });
 
   it('lazydp: right after loading, every row has its noise to the file step, so a flush adds nothing', async () => {
     const c = makeConfig({ ...BASE, algo: 'lazydp' });
-    const first = await Trainer.create(device, c);
+    const first = await Trainer.create(eng.device, c);
     await first.run(5);
     const ck = await open(await exported(first));
     first.destroy();
-    const t = await Trainer.create(device, c, { shardRows: 50 });
+    const t = await Trainer.create(eng.device, c, { shardRows: 50 });
     await t.loadCheckpoint(ck);
     expect(Array.from(await t.readHistory(0, 0, 120)).every((h) => h === 5)).toBe(true);
     const raw = new Float32Array(await t['readSpan'](0, 'E', 6, 0, 120));
@@ -149,13 +119,13 @@ describe('resume from an exported model', () => {
 
   it('a random-seed file resumes with a fresh random seed: still private, never the same draws twice', async () => {
     const c = makeConfig({ ...BASE, algo: 'dpsgd', seed: 'random' });
-    const first = await Trainer.create(device, c);
+    const first = await Trainer.create(eng.device, c);
     await first.run(4);
     const bytes = await exported(first);
     first.destroy();
     const runs: NamedTensor[][] = [];
     for (let i = 0; i < 2; i++) {
-      const t = await Trainer.create(device, c);
+      const t = await Trainer.create(eng.device, c);
       await t.loadCheckpoint(await open(bytes));
       expect(t.seedFixed).toBe(false);
       // an export right after loading (no summary yet) still states the file's epsilon
@@ -170,7 +140,7 @@ describe('resume from an exported model', () => {
     }
     expect(maxAbsDiff(runs[0], runs[1])).toBeGreaterThan(1e-4);
     // a fixed seed after a random-seed file is allowed, and labelled not private
-    const fixed = await Trainer.create(device, makeConfig({ ...c, seed: '5' }));
+    const fixed = await Trainer.create(eng.device, makeConfig({ ...c, seed: '5' }));
     await fixed.loadCheckpoint(await open(bytes));
     expect(exportMetadata(fixed, INFO, null).accounting).toBe('rdp-poisson-not-guaranteed');
     fixed.destroy();
@@ -178,13 +148,13 @@ describe('resume from an exported model', () => {
 
   it('a file trained with Adam resumes as plain SGD (the state is not in the file); weight decay alone resumes', async () => {
     const c = makeConfig({ ...BASE, algo: 'dpsgd', tableOptimizer: 'adam', lr: 0.01 });
-    const first = await Trainer.create(device, c);
+    const first = await Trainer.create(eng.device, c);
     await first.run(3);
     const ck = await open(await exported(first));
     first.destroy();
     expect(resumeProblem(ck, c, 1)?.key).toBe('tableOptimizer');
     for (const over of [{ tableOptimizer: 'sgd' }, { tableOptimizer: 'sgd', weightDecay: 0.01 }] as const) {
-      const t = await Trainer.create(device, makeConfig({ ...c, ...over }));
+      const t = await Trainer.create(eng.device, makeConfig({ ...c, ...over }));
       await t.loadCheckpoint(ck);
       await t.run(c.steps);
       expect(t.stepsDone).toBe(c.steps);
@@ -193,7 +163,7 @@ describe('resume from an exported model', () => {
   });
 
   it('a non-private file cannot start a private run; a bad file is a clear error', async () => {
-    const t = await Trainer.create(device, makeConfig({ ...BASE, algo: 'sgd' }));
+    const t = await Trainer.create(eng.device, makeConfig({ ...BASE, algo: 'sgd' }));
     await t.run(3);
     const bytes = await exported(t);
     t.destroy();

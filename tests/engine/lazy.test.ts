@@ -1,42 +1,16 @@
 // LazyDP trains the same private model as eager DP-SGD: lazydp-exact bit-for-bit in its noise,
 // lazydp in distribution; and nothing leaves the engine with noise still pending.
-import { describe, expect, it, beforeAll } from 'vitest';
-import { getTestDevice } from '../helpers/gpu';
+import { describe, expect, it } from 'vitest';
+import { engineTest, SMALL_MODEL, trained as trainedOf } from '../helpers/engine';
 import { maxAbsDiff } from '../helpers/tensors';
 import { makeConfig, ConfigError } from '../../src/config/config';
-import { Trainer, type NamedTensor } from '../../src/engine/trainer';
-import { INVALID_ROW } from '../../src/kernels/gather';
+import { Trainer, type NamedTensor } from '../../src/engine';
+import { INVALID_ROW } from '../../src/data/format';
 
-let device: GPUDevice;
-beforeAll(async () => {
-  device = await getTestDevice();
-});
+const eng = engineTest();
 
-const BASE = {
-  tables: [300, 40],
-  dim: 4,
-  pooling: 2,
-  batch: 16,
-  dense: 4,
-  bottom: [8],
-  top: [8],
-  datasetSize: 128,
-  evalSize: 16,
-  evalEvery: 0,
-  steps: 30,
-  seed: '31337',
-  lr: 0.3,
-  sigma: 1,
-  clip: 1,
-  zipf: 1.3,
-};
-
-async function trained(over: Record<string, unknown>, steps?: number): Promise<{ t: Trainer; model: NamedTensor[]; init: NamedTensor[] }> {
-  const t = await Trainer.create(device, makeConfig({ ...BASE, ...over }));
-  const init = await t.exportTensors();
-  await t.run(steps ?? t.config.steps);
-  return { t, model: await t.exportTensors(), init };
-}
+const BASE = { ...SMALL_MODEL, tables: [300, 40], dim: 4, pooling: 2, batch: 16, dense: 4, datasetSize: 128, evalSize: 16, steps: 30, seed: '31337', zipf: 1.3 };
+const trained = (over: Record<string, unknown>, steps?: number) => trainedOf(eng.device, BASE, over, steps);
 
 /** Rows of table `tb` read by each batch 1..steps. */
 function readsPerStep(t: Trainer, tb: number, steps: number): Set<number>[] {
@@ -153,7 +127,7 @@ describe('lazydp (aggregated draws) against dpsgd, noise dominating', () => {
     const over = { tables: [400], dim: 16, steps: 40, lr: 0.05, clip: 0.05, sigma: 40, datasetSize: 512, batch: 32, pooling: 4, zipf: 0.5 };
     const k = 20;
     const eager = await trained({ ...over, algo: 'dpsgd' }, k);
-    const t = await Trainer.create(device, makeConfig({ ...BASE, ...over, algo: 'lazydp' }));
+    const t = await Trainer.create(eng.device, makeConfig({ ...BASE, ...over, algo: 'lazydp' }));
     await t.run(k); // k < steps: nothing flushed yet
     const c = t.config;
     const s = (c.lr / c.batch) * t.sigma * c.clip;
@@ -191,7 +165,7 @@ describe('lazydp (aggregated draws) against dpsgd, noise dominating', () => {
   });
 
   it('before a flush rows do have noise pending; readRows and evaluate flush it', async () => {
-    const t = await Trainer.create(device, makeConfig({ ...BASE, algo: 'lazydp', steps: 30 }));
+    const t = await Trainer.create(eng.device, makeConfig({ ...BASE, algo: 'lazydp', steps: 30 }));
     await t.run(10);
     const H0 = await t.readHistory(0, 0, 300);
     expect(Array.from(H0).some((h) => h < 10)).toBe(true);

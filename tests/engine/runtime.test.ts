@@ -2,16 +2,14 @@
 // device limits it asks for, bit-for-bit reproducibility from a fixed seed, the seed's Philox key
 // layout, and the Poisson overflow policy (batches beyond the padded maximum are truncated and
 // counted).
-import { describe, expect, it, beforeAll, afterEach, vi } from 'vitest';
-import { getTestDevice } from '../helpers/gpu';
+import { describe, expect, it, afterEach, vi } from 'vitest';
+import { engineTest, SMALL_MODEL } from '../helpers/engine';
 import { getNodeAdapter } from '../../src/node/dawn';
-import { requestLabDevice, describeDevice } from '../../src/engine/device';
 import { makeConfig, ConfigError } from '../../src/config/config';
-import { Trainer, maxBatchFor, type NamedTensor } from '../../src/engine/trainer';
-import { STAGES, type LogPoint } from '../../src/engine/types';
+import { Trainer, maxBatchFor, requestLabDevice, describeDevice, STAGES, type NamedTensor, type LogPoint } from '../../src/engine';
 import { seedToKey } from '../../src/noise/philox';
 import { poissonBatch, truncateBatch } from '../../src/privacy/sampling';
-import { INVALID_ROW } from '../../src/kernels/gather';
+import { INVALID_ROW } from '../../src/data/format';
 
 // The engine has no option to set the padded maximum batch m (maxBatchFor picks it so that an
 // overflow is a ~1e-6-per-step event or rarer). To see the overflow policy at work the overflow
@@ -25,32 +23,12 @@ vi.mock('../../src/privacy/sampling', async (importOriginal) => {
   };
 });
 
-let device: GPUDevice;
-beforeAll(async () => {
-  device = await getTestDevice();
-});
+const eng = engineTest();
 afterEach(() => {
   forced.maxBatch = undefined;
 });
 
-const TINY = {
-  tables: [30, 12],
-  dim: 4,
-  pooling: 3,
-  batch: 12,
-  dense: 3,
-  bottom: [8],
-  top: [8],
-  datasetSize: 64,
-  evalSize: 8,
-  evalEvery: 0,
-  steps: 6,
-  seed: '987654321',
-  lr: 0.3,
-  sigma: 1,
-  clip: 1,
-  zipf: 1.2,
-};
+const TINY = { ...SMALL_MODEL, tables: [30, 12], dim: 4, pooling: 3, batch: 12, dense: 3, datasetSize: 64, evalSize: 8, steps: 6, seed: '987654321', zipf: 1.2 };
 
 function bits(ts: NamedTensor[]): { name: string; u32: Uint32Array }[] {
   return ts.map((t) => ({ name: t.name, u32: new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length) }));
@@ -84,7 +62,7 @@ describe('stage timing', () => {
     // the same Dawn driver, with the same limits the lab device has and no optional features.
     const { adapter } = await getNodeAdapter();
     expect(adapter.features.has('timestamp-query')).toBe(true);
-    const requiredLimits = describeDevice(null, device).limits;
+    const requiredLimits = describeDevice(null, eng.device).limits;
     const plain = await adapter.requestDevice({ requiredLimits, requiredFeatures: [] });
     const errors: string[] = [];
     plain.addEventListener('uncapturederror', (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
@@ -104,7 +82,7 @@ describe('stage timing', () => {
     for (const p of logs) checkStageTimes(p.stageMs);
     expect(Number.isFinite(s.finalLoss)).toBe(true);
     // the same model as on the lab device: the timing path changes only how passes are submitted
-    const gpu = await Trainer.create(device, c);
+    const gpu = await Trainer.create(eng.device, c);
     expect(gpu.timing).toBe('gpu-timestamp');
     await gpu.run(c.steps, { logEvery: 2 });
     const g = gpu.summary();
@@ -140,7 +118,7 @@ describe('determinism', () => {
     it(`${algo}: two trainers with the same fixed seed end bit-identical (tables and MLP); another seed differs`, async () => {
       const c = makeConfig({ ...over, algo });
       const run = async (seed: string) => {
-        const t = await Trainer.create(device, makeConfig({ ...over, algo, seed }));
+        const t = await Trainer.create(eng.device, makeConfig({ ...over, algo, seed }));
         const init = await t.exportTensors();
         await t.run(c.steps);
         const out = { t, init, model: await t.exportTensors() };
@@ -195,7 +173,7 @@ describe('seed layout', () => {
 
   it('the trainer samples with that key: seed 2^32 is key (0, 1), not (1, 0)', async () => {
     const c = makeConfig({ ...TINY, algo: 'sgd', seed: '4294967296' });
-    const t = await Trainer.create(device, c);
+    const t = await Trainer.create(eng.device, c);
     const q = c.batch / c.datasetSize;
     for (let s = 1; s <= 3; s++) {
       expect(Array.from(t.batchIndices(s))).toEqual(Array.from(poissonBatch([0, 1], s, c.datasetSize, q)));
@@ -216,7 +194,7 @@ describe('Poisson overflow policy in the engine', () => {
       expect(natural).toBeGreaterThan(m + 6); // with it an overflow here would be a < 1e-6 event
       const c = makeConfig({ ...over, algo });
       forced.maxBatch = m;
-      const t = await Trainer.create(device, c);
+      const t = await Trainer.create(eng.device, c);
       forced.maxBatch = undefined;
       expect(t.maxBatch).toBe(m);
       const key = seedToKey(c.seed);
@@ -262,7 +240,7 @@ describe('Poisson overflow policy in the engine', () => {
 describe('where noise time shows up in the per-stage timing', () => {
   it("fused noise has no 'noise' pass (it is inside update); unfused samples in its own timed 'noise' pass", async () => {
     const stageOf = async (noiseKernel: 'fused' | 'unfused') => {
-      const t = await Trainer.create(device, makeConfig({ ...TINY, algo: 'dpsgd', noiseKernel }));
+      const t = await Trainer.create(eng.device, makeConfig({ ...TINY, algo: 'dpsgd', noiseKernel }));
       await t.run(6);
       const s = t.summary();
       t.destroy();

@@ -1,37 +1,15 @@
-// A table larger than one binding is split into shards of consecutive rows (DESIGN §8). Forcing
+// A table larger than one binding is split into shards of consecutive rows. Forcing
 // small shards on small tables, every algorithm must train the model it trains unsplit: the same
 // noise (counters use table rows), the same pending-noise bookkeeping, the same exports.
-import { modelLayout } from '../../src/engine/model';
-import { describe, expect, it, beforeAll } from 'vitest';
-import { getTestDevice } from '../helpers/gpu';
+import { describe, expect, it } from 'vitest';
+import { engineTest, SMALL_MODEL, concatBytes } from '../helpers/engine';
 import { maxAbsDiff } from '../helpers/tensors';
 import { makeConfig } from '../../src/config/config';
-import { Trainer, estimateMemory, planShards } from '../../src/engine/trainer';
-import { encodeSafetensors, safetensorsHeader, decodeSafetensors } from '../../src/engine/safetensors';
+import { Trainer, estimateMemory, planShards, modelLayout, encodeSafetensors, safetensorsHeader, decodeSafetensors } from '../../src/engine';
 
-let device: GPUDevice;
-beforeAll(async () => {
-  device = await getTestDevice();
-});
+const eng = engineTest();
 
-const BASE = {
-  tables: [250, 37],
-  dim: 6,
-  pooling: 3,
-  batch: 16,
-  dense: 4,
-  bottom: [8],
-  top: [8],
-  datasetSize: 128,
-  evalSize: 32,
-  evalEvery: 0,
-  steps: 12,
-  seed: '4242',
-  lr: 0.3,
-  sigma: 1,
-  clip: 1,
-  zipf: 0.8,
-};
+const BASE = { ...SMALL_MODEL, tables: [250, 37], dim: 6, pooling: 3, batch: 16, dense: 4, datasetSize: 128, evalSize: 32, steps: 12, seed: '4242', zipf: 0.8 };
 
 describe('shard plan', () => {
   it('cuts a table into bindings of whole rows, the last one shorter', () => {
@@ -97,8 +75,8 @@ describe('training on split tables equals training on whole ones', () => {
   for (const [name, over] of cases) {
     it(name, async () => {
       const c = makeConfig({ ...BASE, ...over });
-      const whole = await Trainer.create(device, c);
-      const split = await Trainer.create(device, c, { shardRows: 40 });
+      const whole = await Trainer.create(eng.device, c);
+      const split = await Trainer.create(eng.device, c, { shardRows: 40 });
       expect(whole.shardLayout.map((s) => s.length)).toEqual([1, 1]);
       expect(split.shardLayout.map((s) => s.map((x) => x.rows))).toEqual([[40, 40, 40, 40, 40, 40, 10], [37]]);
       expect(maxAbsDiff(await split.exportTensors(), await whole.exportTensors())).toBe(0); // initialisation
@@ -115,7 +93,7 @@ describe('training on split tables equals training on whole ones', () => {
       expect(Array.from(await split.readRows(0, 35, 12))).toEqual(Array.from(b[0].data.subarray(35 * 6, 47 * 6)));
       if (over.algo !== 'sgd') {
         // the noise really is there on both sides: far from the initial weights
-        const init = await (await Trainer.create(device, c)).exportTensors();
+        const init = await (await Trainer.create(eng.device, c)).exportTensors();
         expect(maxAbsDiff(b, init)).toBeGreaterThan(1e-3);
       }
       const ea = await whole.evaluate(),
@@ -130,7 +108,7 @@ describe('training on split tables equals training on whole ones', () => {
 describe('streamed export', () => {
   it('writes, piece by piece across shards, the bytes of the in-memory file, flushed', async () => {
     const c = makeConfig({ ...BASE, algo: 'lazydp', steps: 5 });
-    const t = await Trainer.create(device, c, { shardRows: 40 });
+    const t = await Trainer.create(eng.device, c, { shardRows: 40 });
     await t.run(4); // not finished: LazyDP noise is pending until the export flushes it
     const meta = { algo: 'lazydp' };
     const parts: Uint8Array[] = [safetensorsHeader(t.exportShapes(), meta).bytes];
@@ -140,12 +118,7 @@ describe('streamed export', () => {
     const tableParts = Math.ceil(250 / 7) + Math.ceil(37 / 7);
     expect(parts.length).toBe(1 + tableParts + 2 * 4);
     expect(parts.slice(1, 1 + tableParts).every((p) => p.length <= 7 * 6 * 4)).toBe(true);
-    const streamed = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      streamed.set(p, o);
-      o += p.length;
-    }
+    const streamed = concatBytes(parts);
     expect(Array.from(await t.readHistory(0, 0, 250)).every((h) => h === 4)).toBe(true); // flushed
     const whole = encodeSafetensors(await t.exportTensors(), meta);
     expect(streamed.length).toBe(whole.length);

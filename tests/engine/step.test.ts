@@ -1,19 +1,15 @@
 // Whole training steps on the GPU against the plain TypeScript reference (which materialises
 // every example's gradient), for all four algorithms and both clipping modes.
-import { describe, expect, it, beforeAll } from 'vitest';
-import { getTestDevice } from '../helpers/gpu';
+import { describe, expect, it } from 'vitest';
+import { engineTest } from '../helpers/engine';
 import { makeConfig, lrAt, type Config } from '../../src/config/config';
-import { Trainer, type NamedTensor } from '../../src/engine/trainer';
-import { modelLayout } from '../../src/engine/model';
+import { Trainer, modelLayout, type NamedTensor } from '../../src/engine';
 import { referenceStep, exampleGradient, forwardExample, groupSqNorms, type RefModel } from '../../src/reference/dlrm';
-import { flushRef } from '../../src/kernels/noise';
+import { flushRef, lrSquaredPrefix } from '../../src/kernels/noise';
 import { seedToKey } from '../../src/noise/philox';
-import { INVALID_ROW } from '../../src/kernels/gather';
+import { INVALID_ROW } from '../../src/data/format';
 
-let device: GPUDevice;
-beforeAll(async () => {
-  device = await getTestDevice();
-});
+const eng = engineTest();
 
 export const SMALL: Record<string, unknown> = {
   tables: [50, 30, 7],
@@ -70,12 +66,12 @@ function uniqueRows(t: Trainer, examples: ArrayLike<number>): number[][] {
 
 async function compareWithReference(over: Record<string, unknown>, k: number): Promise<number> {
   const c = makeConfig({ ...SMALL, ...over });
-  const t = await Trainer.create(device, c);
+  const t = await Trainer.create(eng.device, c);
   const m = toRef(c, await t.exportTensors());
   const lay = t.layout;
   const key = seedToKey(c.seed);
   const lrs = Array.from({ length: c.steps + 1 }, (_, s) => (s ? lrAt(c, s) : 0));
-  const prefix = lrs.reduce<number[]>((acc, v, s) => (acc.push((acc[s - 1] ?? 0) + v * v), acc), []);
+  const prefix = lrSquaredPrefix(c.steps, (s) => lrAt(c, s)).sums;
   await t.run(k);
   for (let s = 1; s <= k; s++) {
     const ex = t.batchIndices(s);
@@ -145,7 +141,7 @@ describe('per-example clipping on the GPU', () => {
   for (const interaction of ['concat', 'dot'] as const) {
     it(`per-example squared norms from the norm trick equal the explicit per-example gradients (${interaction})`, async () => {
       const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping: 'per-layer', interaction });
-      const t = await Trainer.create(device, c);
+      const t = await Trainer.create(eng.device, c);
       const m = toRef(c, await t.exportTensors());
       const ex = [3, 5, 5, 9]; // a repeated example too
       await t.stepOn(ex);
@@ -166,7 +162,7 @@ describe('per-example clipping on the GPU', () => {
 
   it('flat: GPU clip factors bound every explicit per-example gradient by C, and leave small ones alone', async () => {
     const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping: 'flat', clip: 0.05 });
-    const t = await Trainer.create(device, c);
+    const t = await Trainer.create(eng.device, c);
     const m = toRef(c, await t.exportTensors());
     const ds = t.dataset.train;
     for (let f = 0; f < ds.F; f++) ds.dense[11 * ds.F + f] *= 300; // one outlier
@@ -189,7 +185,7 @@ describe('per-example clipping on the GPU', () => {
 
   it('per-layer: with outliers in the batch, every explicit per-example gradient has each group within C/sqrt(K), and the GPU update is their sum', async () => {
     const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping: 'per-layer', sigma: 0, clip: 0.3 });
-    const t = await Trainer.create(device, c);
+    const t = await Trainer.create(eng.device, c);
     const ds = t.dataset.train;
     for (const e of [2, 9]) for (let f = 0; f < ds.F; f++) ds.dense[e * ds.F + f] *= 200;
     const m = toRef(c, await t.exportTensors());
@@ -223,7 +219,7 @@ describe('per-example clipping on the GPU', () => {
   for (const [clipping, interaction] of [['flat', 'concat'], ['per-layer', 'concat'], ['flat', 'dot'], ['per-layer', 'dot']] as const) {
     it(`${clipping}${interaction === 'dot' ? ', dot interaction' : ''}: one example with a huge gradient moves the model by at most lr/B * C`, async () => {
       const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping, interaction, sigma: 0 });
-      const t = await Trainer.create(device, c);
+      const t = await Trainer.create(eng.device, c);
       const ds = t.dataset.train;
       // make example 7's gradient enormous: large dense features and a confidently wrong label
       for (let f = 0; f < ds.F; f++) ds.dense[7 * ds.F + f] *= 1000;

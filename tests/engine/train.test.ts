@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { getTestDevice } from '../helpers/gpu';
 import { DEFAULT_CONFIG, makeConfig } from '../../src/config/config';
-import { Trainer } from '../../src/engine/trainer';
+import { Trainer } from '../../src/engine';
 
 describe('training the default synthetic task', () => {
   it('sgd reaches held-out AUC >= 0.75 in 150 steps (chance 0.5; the planted teacher scores ~0.89)', async () => {

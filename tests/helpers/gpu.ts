@@ -1,8 +1,8 @@
 // One real WebGPU device per test file (Dawn in node; SwiftShader when there is no GPU).
 import { getNodeAdapter } from '../../src/node/dawn';
 import { requestLabDevice } from '../../src/engine/device';
-import { encode, makeUniform, withLibs, type Dispatch } from '../../src/kernels/program';
-import type { StepValues } from '../../src/kernels/noise';
+import { encode, type Dispatch } from '../../src/kernels/program';
+import { StepUniform, type StepValues } from '../../src/kernels/step';
 
 let devicePromise: Promise<GPUDevice> | null = null;
 
@@ -63,5 +63,5 @@ export function runDispatches(device: GPUDevice, ds: Dispatch[]): void {
 
 /** A uniform buffer holding struct Step (shaders/lib/step.wgsl) for these values. */
 export function stepUniform(device: GPUDevice, st: StepValues): GPUBuffer {
-  return makeUniform(device, withLibs('', { step: true }) + '@group(0) @binding(0) var<uniform> st: Step;', 'st', st as unknown as Record<string, unknown>);
+  return new StepUniform(device, st).buffer;
 }

@@ -1,6 +1,6 @@
 // Comparing exported models in tests.
 import { expect } from 'vitest';
-import type { NamedTensor } from '../../src/engine/trainer';
+import type { NamedTensor } from '../../src/engine';
 
 /** Largest |a - b| over two models' tensors, which must have the same names and shapes in order. */
 export function maxAbsDiff(a: NamedTensor[], b: NamedTensor[]): number {

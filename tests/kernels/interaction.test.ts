@@ -3,10 +3,10 @@
 // T = 5, and D not a multiple of 4; the reference's backward against finite differences.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice, makeBuffer, readBuffer } from '../helpers/gpu';
-import { makeDispatch, makeUniform, encode, grid, checkShaders } from '../../src/kernels/program';
+import { expectClose } from '../helpers/expect';
+import { encode, checkShaders } from '../../src/kernels/program';
 import {
-  INTERACTION_CODE, interactionForwardProgram, interactionBackwardProgram, interactionForwardRef, interactionBackwardRef,
-  interactionThreads, dotWidth, pairIndex, type InteractionParams,
+  interactionForward, interactionBackward, interactionForwardRef, interactionBackwardRef, interactionThreads, dotWidth, pairIndex, type InteractionParams,
 } from '../../src/kernels/interaction';
 import { Rng } from '../../src/data/rng';
 
@@ -19,13 +19,6 @@ beforeAll(async () => {
 const rng = new Rng(4321);
 const randn = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
 const f32 = async (b: GPUBuffer) => new Float32Array(await readBuffer(device, b));
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel = 1e-5, abs = 1e-5): void {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i] - want[i]) <= abs + rel * Math.abs(want[i]))) expect.fail(`index ${i}: got ${got[i]}, want ${want[i]}`);
-  }
-}
 
 function params(B: number, T: number, D: number): InteractionParams {
   const n = T + 1,
@@ -44,12 +37,11 @@ async function runBoth(p: InteractionParams) {
     bufZ = makeBuffer(device, Z),
     bufDZ = makeBuffer(device, dZ),
     bufDV = makeBuffer(device, dV);
-  const u = makeUniform(device, INTERACTION_CODE, 'u', p as unknown as Record<string, unknown>);
   const th = interactionThreads(p);
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
-  encode(pass, makeDispatch(device, interactionForwardProgram, [u, bufV, bufZ, null, null], grid(th.forward, 64)));
-  encode(pass, makeDispatch(device, interactionBackwardProgram, [u, bufV, null, bufDZ, bufDV], grid(th.backward, 64)));
+  encode(pass, interactionForward(device, p, { V: bufV, Z: bufZ }));
+  encode(pass, interactionBackward(device, p, { V: bufV, dZ: bufDZ, dV: bufDV }));
   pass.end();
   device.queue.submit([enc.finish()]);
   interactionForwardRef(p, V, Z);
@@ -117,10 +109,9 @@ describe('dot interaction', () => {
       dZ = randn(p.offZ + p.B * p.ldZ);
     const once = async () => {
       const bufDV = makeBuffer(device, new Float32Array(p.offDV + p.B * p.ldDV));
-      const u = makeUniform(device, INTERACTION_CODE, 'u', p as unknown as Record<string, unknown>);
       const enc = device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      encode(pass, makeDispatch(device, interactionBackwardProgram, [u, makeBuffer(device, V), null, makeBuffer(device, dZ), bufDV], grid(interactionThreads(p).backward, 64)));
+      encode(pass, interactionBackward(device, p, { V: makeBuffer(device, V), dZ: makeBuffer(device, dZ), dV: bufDV }));
       pass.end();
       device.queue.submit([enc.finish()]);
       return f32(bufDV);

@@ -3,10 +3,10 @@
 // Adam state carries over, on a shard of a table (counters use the table's row numbers).
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice, makeBuffer, readBuffer, runDispatches, stepUniform as stepUniformFor } from '../helpers/gpu';
-import { makeDispatch, makeUniform, grid, type Dispatch } from '../../src/kernels/program';
-import { ROWS_UPDATE_CODE, rowsScatterProgram, rowsScatterRef } from '../../src/kernels/segsum';
-import { TABLE_NOISE_CODE, MLP_UPDATE_CODE, tableNoiseSampleProgram, mlpOptimProgram, mlpSampleProgram, type StepValues } from '../../src/kernels/noise';
-import { TABLE_OPTIM_CODE, tableOptimProgram, tableOptimRef, mlpOptimRef, optimValues } from '../../src/kernels/optim';
+import { type Dispatch } from '../../src/kernels/program';
+import { rowsScatter, rowsScatterRef } from '../../src/kernels/segsum';
+import { tableNoiseSample, mlpOptim, mlpSample, type StepValues } from '../../src/kernels/noise';
+import { OptimUniform, tableOptim, tableOptimRef, mlpOptimRef } from '../../src/kernels/optim';
 import { INVALID_ROW } from '../../src/kernels/gather';
 import { Rng } from '../../src/data/rng';
 import { seedToKey } from '../../src/noise/philox';
@@ -35,7 +35,7 @@ describe('dense table optimizers', () => {
   it('scatter writes each unique row of the shard once, and nothing else', async () => {
     const G = makeBuffer(device, new Float32Array(rows * D));
     runAll([
-      makeDispatch(device, rowsScatterProgram, [makeUniform(device, ROWS_UPDATE_CODE, 'u', { n, D, rowStart, rows }), null, makeBuffer(device, keys), makeBuffer(device, rowGrad), null, G], grid(n * D, 64)),
+      rowsScatter(device, { n, D, rowStart, rows }, { keys: makeBuffer(device, keys), rowGrad: makeBuffer(device, rowGrad), G }),
     ]);
     const want = new Float32Array(rows * D);
     rowsScatterRef(D, keys, rowGrad, want, rowStart, rows);
@@ -53,19 +53,17 @@ describe('dense table optimizers', () => {
           M = opt === 'sgd' ? null : makeBuffer(device, new Float32Array(rows * D)),
           V = opt === 'adam' ? makeBuffer(device, new Float32Array(rows * D)) : null,
           nbuf = makeBuffer(device, new Float32Array(rows * D));
-        const shardU = makeUniform(device, TABLE_OPTIM_CODE, 'u', { rows, D, quads: Math.ceil(D / 4), table, rowStart });
-        const noiseU = makeUniform(device, TABLE_NOISE_CODE, 'u', { rows, D, quads: Math.ceil(D / 4), table, rowStart });
-        const scatterU = makeUniform(device, ROWS_UPDATE_CODE, 'u', { n, D, rowStart, rows });
+        const shard = { rows, D, table, rowStart };
         const ref = new Float32Array(E0),
           refG = new Float32Array(rows * D);
         const state = { M: new Float32Array(rows * D), V: new Float32Array(rows * D) };
         for (let step = 1; step <= 3; step++) {
           const st: StepValues = { step, lr: 0.1 * step, invB: 1 / 8, noiseStd: noise ? 0.9 : 0, key };
           const stU = stepUniform(st);
-          const ds: Dispatch[] = [makeDispatch(device, rowsScatterProgram, [scatterU, null, makeBuffer(device, keys), makeBuffer(device, rowGrad), null, G], grid(n * D, 64))];
-          if (noise === 2) ds.push(makeDispatch(device, tableNoiseSampleProgram, [noiseU, stU, nbuf], grid(rows * Math.ceil(D / 4), 64)));
-          const o = makeUniform(device, TABLE_OPTIM_CODE, 'o', optimValues(wd, step));
-          ds.push(makeDispatch(device, tableOptimProgram(opt, noise), [shardU, stU, o, E, G, noise === 2 ? nbuf : makeBuffer(device, new Float32Array(4)), M, V], grid(rows * Math.ceil(D / 4), 64)));
+          const ds: Dispatch[] = [rowsScatter(device, { n, D, rowStart, rows }, { keys: makeBuffer(device, keys), rowGrad: makeBuffer(device, rowGrad), G })];
+          if (noise === 2) ds.push(tableNoiseSample(device, shard, { st: stU, noise: nbuf }));
+          const o = new OptimUniform(device, wd, step).buffer;
+          ds.push(tableOptim(device, opt, noise, shard, { st: stU, o, E, G, noiseBuf: noise === 2 ? nbuf : makeBuffer(device, new Float32Array(4)), M, V }));
           runAll(ds);
           rowsScatterRef(D, keys, rowGrad, refG, rowStart, rows);
           tableOptimRef(opt, st, wd, table, D, ref, refG, state, noise !== 0, rowStart);
@@ -95,17 +93,15 @@ describe('MLP optimizers (mlp_update.wgsl momentum and adam entries)', () => {
           V = opt === 'adam' ? makeBuffer(device, new Float32Array(n)) : null,
           nbuf = makeBuffer(device, new Float32Array(n + 4)),
           g = makeBuffer(device, grad);
-        const u = makeUniform(device, MLP_UPDATE_CODE, 'u', { n, p });
         const ref = new Float32Array(W0);
         const state = { M: new Float32Array(n), V: new Float32Array(n) };
         for (let step = 1; step <= 3; step++) {
           const st: StepValues = { step, lr: 0.05, invB: 1 / 8, noiseStd: noise ? 1.3 : 0, key };
           const stU = stepUniform(st);
-          const groups = grid(Math.ceil(n / 4), 64);
           const ds: Dispatch[] = [];
-          if (noise === 2) ds.push(makeDispatch(device, mlpSampleProgram, [u, stU, null, null, nbuf], groups));
-          const o = makeUniform(device, MLP_UPDATE_CODE, 'o', optimValues(0, step));
-          ds.push(makeDispatch(device, mlpOptimProgram(opt, noise), [u, stU, g, W, nbuf, o, M, V], groups));
+          if (noise === 2) ds.push(mlpSample(device, { n, p }, { st: stU, noiseBuf: nbuf }));
+          const o = new OptimUniform(device, 0, step).buffer;
+          ds.push(mlpOptim(device, opt, noise, { n, p }, { st: stU, o, grad: g, W, noiseBuf: nbuf, M, V }));
           runAll(ds);
           mlpOptimRef(opt, st, p, grad, ref, state, noise !== 0);
         }

@@ -1,0 +1,195 @@
+// The GPU buffers of one model, made once: the batch inputs, the feature buffers between the
+// stages, the tables (split by rows into shards where one binding cannot hold them, initialised
+// on the GPU) and the MLP layers with the views each layer reads and writes.
+import { isPrivate, type Config } from '../config/config';
+import { initMlp, type Layout, type Layer } from './model';
+import { planShards } from './memory';
+import { denseTableState, isLazy } from './batch';
+import { encode, type Dispatch } from '../kernels/program';
+import { initTable } from '../kernels/init';
+
+/** Rows rowStart .. rowStart + rows of table `table`: the table itself and LazyDP's history. */
+export interface Shard {
+  table: number;
+  rowStart: number;
+  rows: number;
+  E: GPUBuffer;
+  H?: GPUBuffer;
+  /** dense table optimizer: the step's row gradients scattered densely, and its state (m, v) */
+  G?: GPUBuffer;
+  M?: GPUBuffer;
+  V?: GPUBuffer;
+}
+
+/** A buffer with an offset and a row stride: where a layer's rows lie inside a wider buffer. */
+export interface View { buf: GPUBuffer; off: number; ld: number }
+
+export interface LayerBufs {
+  layer: Layer;
+  W: GPUBuffer;
+  b: GPUBuffer;
+  gW: GPUBuffer;
+  gb: GPUBuffer;
+  /** unfused noise of W and b */
+  nW?: GPUBuffer;
+  nb?: GPUBuffer;
+  /** mlpOptimizer state: m (momentum, Adam) and v (Adam) of W and b */
+  mW?: GPUBuffer;
+  vW?: GPUBuffer;
+  mb?: GPUBuffer;
+  vb?: GPUBuffer;
+  /** input, output (post-activation) and output-gradient views */
+  input: View;
+  output: View;
+  grad: View;
+}
+
+/** Every buffer the trainer makes, destroyed together. */
+export class BufferPool {
+  private owned: GPUBuffer[] = [];
+  constructor(readonly dev: GPUDevice) {}
+
+  /** A storage buffer (copyable both ways), at least 16 bytes. */
+  make(size: number, label: string, usage = 0): GPUBuffer {
+    return this.own(
+      this.dev.createBuffer({
+        label,
+        size: Math.max(16, Math.ceil(size / 4) * 4),
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | usage,
+      }),
+    );
+  }
+
+  own(b: GPUBuffer): GPUBuffer {
+    this.owned.push(b);
+    return b;
+  }
+
+  /** The uniform buffers kernels made for these dispatches. */
+  ownDispatches(ds: Dispatch[]): void {
+    for (const d of ds) this.owned.push(...d.owned);
+  }
+
+  upload(b: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+    this.dev.queue.writeBuffer(b, offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+    this.owned = [];
+  }
+}
+
+export interface ModelBuffers {
+  /** the current batch: dense features, indices (per table, B x L), labels, mask (1 real, 0 padding) */
+  dense: GPUBuffer;
+  idx: GPUBuffer;
+  labels: GPUBuffer;
+  mask: GPUBuffer;
+  /** the next batch's indices and mask, for LazyDP's lookahead */
+  idxNext: GPUBuffer;
+  maskNext: GPUBuffer;
+  /** features [v_0, v_1..v_T] (B x featureWidth) and their gradients */
+  V: GPUBuffer;
+  dV: GPUBuffer;
+  /** the top MLP's input and its gradient: the dot interaction's own buffers, or V and dV */
+  Z: GPUBuffer;
+  dZ: GPUBuffer;
+  /** per-example squared norms (one row of B per group) and flat clip factors */
+  norms: GPUBuffer;
+  factors: GPUBuffer;
+  /** (loss sum, count) per step of the read-back ring */
+  loss: GPUBuffer;
+  logits: GPUBuffer;
+  /** per table, its shards in row order (one unless the table is larger than one binding) */
+  shards: Shard[][];
+  layers: LayerBufs[];
+}
+
+/**
+ * Makes the model's buffers for a padded batch of B, and initialises the weights (tables on
+ * the GPU from Philox, MLPs from initMlp) from the config's dataSeed.
+ */
+export function allocateModel(pool: BufferPool, c: Config, lay: Layout, B: number, ringSlots: number, shardRows?: number): ModelBuffers {
+  const dev = pool.dev;
+  const { T, D, L, featureWidth: FW, interactionWidth: IW } = lay;
+  const buf = (size: number, label: string) => pool.make(size, label);
+  const dense = buf(B * lay.F * 4, 'dense');
+  const idx = buf(T * B * L * 4, 'idx');
+  const idxNext = buf(T * B * L * 4, 'idxNext');
+  const labels = buf(B * 4, 'labels');
+  const mask = buf(B * 4, 'mask');
+  const maskNext = buf(B * 4, 'maskNext');
+  const V = buf(B * FW * 4, 'features');
+  const dV = buf(B * FW * 4, 'featureGrads');
+  // Dot interaction: the top MLP reads Z = [v_0, <v_a, v_c> for a < c] (own buffer, IW wide)
+  // and its backward writes dZ, which the interaction backward turns into dV. Concat: Z = V.
+  const dot = lay.interaction === 'dot';
+  const Z = dot ? buf(B * IW * 4, 'interaction') : V;
+  const dZ = dot ? buf(B * IW * 4, 'interactionGrads') : dV;
+  const norms = buf(lay.groups * B * 4, 'norms');
+  const factors = buf(B * 4, 'clipFactors');
+  const loss = buf(ringSlots * 2 * 4, 'loss');
+
+  // Tables: each kernel that touches rows runs once per shard.
+  const lazy = isLazy(c);
+  const denseState = denseTableState(c);
+  const shards = lay.rows.map((R, t) => {
+    const plan = planShards(R, D, dev.limits, shardRows);
+    return plan.map((p, k): Shard => {
+      const sfx = plan.length > 1 ? `[${k}]` : '';
+      const E = buf(p.rows * D * 4, `tables.${t}${sfx}`);
+      const init = initTable(dev, { rows: p.rows, D, table: t, seed: c.dataSeed >>> 0, tableRows: R, rowStart: p.rowStart }, { E });
+      pool.ownDispatches([init]);
+      const enc = dev.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      encode(pass, init);
+      pass.end();
+      dev.queue.submit([enc.finish()]);
+      const state = (name: string, on: boolean) => (on ? buf(p.rows * D * 4, `${name}.${t}${sfx}`) : undefined);
+      return {
+        table: t,
+        ...p,
+        E,
+        H: lazy ? buf(p.rows * 4, `history.${t}${sfx}`) : undefined,
+        G: state('grad', denseState >= 0),
+        M: state('m', denseState >= 1),
+        V: state('v', denseState >= 2),
+      };
+    });
+  });
+
+  // MLP layers with their input, output and gradient views: the bottom MLP's last layer writes
+  // v_0 into the feature buffer, the top MLP's first layer reads Z.
+  const mlp = initMlp(lay, c.dataSeed);
+  const unfused = isPrivate(c) && c.noiseKernel !== 'fused';
+  const layers: LayerBufs[] = [];
+  let logits: GPUBuffer | undefined;
+  lay.layers.forEach((layer, li) => {
+    const W = buf(layer.inDim * layer.outDim * 4, `W${li}`);
+    const b = buf(layer.outDim * 4, `b${li}`);
+    pool.upload(W, mlp.W[li]);
+    pool.upload(b, mlp.b[li]);
+    const isBottomLast = layer.mlp === 'bottom' && layer.index === lay.bottom.length - 1;
+    const prev = li > 0 && layer.index > 0 ? layers[li - 1] : undefined;
+    const input: View = prev ? prev.output : layer.mlp === 'bottom' ? { buf: dense, off: 0, ld: lay.F } : { buf: Z, off: 0, ld: IW };
+    const output: View = isBottomLast ? { buf: V, off: 0, ld: FW } : { buf: buf(B * layer.outDim * 4, `act${li}`), off: 0, ld: layer.outDim };
+    const grad: View = isBottomLast ? { buf: dV, off: 0, ld: FW } : { buf: buf(B * layer.outDim * 4, `grad${li}`), off: 0, ld: layer.outDim };
+    const wBytes = layer.inDim * layer.outDim * 4,
+      bBytes = layer.outDim * 4;
+    layers.push({
+      layer, W, b,
+      gW: buf(wBytes, `gW${li}`),
+      gb: buf(bBytes, `gb${li}`),
+      nW: unfused ? buf(wBytes, `nW${li}`) : undefined,
+      nb: unfused ? buf(bBytes, `nb${li}`) : undefined,
+      mW: c.mlpOptimizer !== 'sgd' ? buf(wBytes, `mW${li}`) : undefined,
+      vW: c.mlpOptimizer === 'adam' ? buf(wBytes, `vW${li}`) : undefined,
+      mb: c.mlpOptimizer !== 'sgd' ? buf(bBytes, `mb${li}`) : undefined,
+      vb: c.mlpOptimizer === 'adam' ? buf(bBytes, `vb${li}`) : undefined,
+      input, output, grad,
+    });
+    if (layer.mlp === 'top' && layer.index === lay.top.length - 1) logits = output.buf;
+  });
+  return { dense, idx, idxNext, labels, mask, maskNext, V, dV, Z, dZ, norms, factors, loss, logits: logits!, shards, layers };
+}
