@@ -27,6 +27,8 @@ import { resumeProblem, type Checkpoint } from './checkpoint';
 import { estimateMemory, fmtBytes, planShards } from './memory';
 import { poissonBatch, shuffleBatch, truncateBatch } from '../privacy/sampling';
 import { epsilonAfter, resolveSigma } from './accounting';
+// AUDIT ONLY: deliberate flaws for the one-run privacy audit (src/audit/), never in `train`
+import { AUDIT_FLAW_CODE, touchedNoiseProgram, type AuditFlaw } from '../audit/flaws';
 // the accounting functions stay importable from the trainer, where callers found them first
 export { epsilonAfter, resolveSigma } from './accounting';
 
@@ -183,12 +185,17 @@ export class Trainer {
    * `shardRows` caps the rows per table buffer below what one binding holds (tests, benchmarks
    * of the split path on small tables).
    */
-  static async create(device: GPUDevice, config: Config, opts: { data?: LabData; shardRows?: number } = {}): Promise<Trainer> {
+  static async create(
+    device: GPUDevice,
+    config: Config,
+    opts: { data?: LabData; shardRows?: number; /** AUDIT ONLY (src/audit/run.ts): a deliberate flaw */ auditFlaw?: AuditFlaw } = {},
+  ): Promise<Trainer> {
     if (opts.data) checkData(config, opts.data);
     const mem = estimateMemory(config, device.limits, { shardRows: opts.shardRows });
     if (!mem.fits) throw new CapacityError(mem.problemKey ?? 'tables', mem.problem!);
     const sigma = resolveSigma(config);
     const t = new Trainer(device, config, sigma, opts.data, opts.shardRows);
+    t.auditFlaw = opts.auditFlaw ?? 'none'; // AUDIT ONLY
     await checkShaders(device);
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
@@ -492,7 +499,11 @@ export class Trainer {
           return;
         }
         this.stages.update.push(makeDispatch(dev, rowsUpdateProgram, [ru, this.stepBuf, cur[t].keys, rowGrads[t], sh.E], grid(N * D, 64)));
-        if (eager && noiseMode === 1) this.stages.update.push(makeDispatch(dev, tableNoiseFusedProgram, [nu, this.stepBuf, sh.E], grid(sh.rows * quads, 64)));
+        // AUDIT ONLY, BROKEN on purpose: noise on the batch's rows alone (src/audit/flaws.ts)
+        if (eager && noiseMode === 1 && this.auditFlaw === 'noise-touched-rows-only') {
+          const fu = this.uniform(AUDIT_FLAW_CODE, { n: N, rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
+          this.stages.update.push(makeDispatch(dev, touchedNoiseProgram, [fu, this.stepBuf, sh.E, cur[t].keys], grid(N, 64)));
+        } else if (eager && noiseMode === 1) this.stages.update.push(makeDispatch(dev, tableNoiseFusedProgram, [nu, this.stepBuf, sh.E], grid(sh.rows * quads, 64)));
         if (nbuf) this.stages.update.push(makeDispatch(dev, tableNoiseAddProgram, [nu, this.stepBuf, sh.E, nbuf], grid(sh.rows * D, 64)));
         if (next) {
           const exact = c.algo === 'lazydp-exact';
@@ -513,6 +524,8 @@ export class Trainer {
   }
 
   private optimBuf?: GPUBuffer;
+  /** AUDIT ONLY: a deliberate flaw (src/audit/flaws.ts); such a trainer refuses to export */
+  auditFlaw: AuditFlaw = 'none';
   private optimView?: ReturnType<typeof uniformView>;
   private lossSlotU!: GPUBuffer;
 
@@ -740,6 +753,7 @@ export class Trainer {
    */
   async flush(): Promise<void> {
     if (!this.lazy || this.stepsDone === 0) return;
+    if (this.auditFlaw === 'skip-final-flush') return; // AUDIT ONLY, BROKEN on purpose
     this.writeStepUniform(this.stepsDone);
     const enc = this.dev.createCommandEncoder();
     const pass = enc.beginComputePass({ label: 'flush' });
@@ -894,6 +908,7 @@ export class Trainer {
    * writers that stream tables larger than memory; flushes pending noise first.
    */
   async exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes = 64 << 20): Promise<void> {
+    if (this.auditFlaw !== 'none') throw new Error(`an audit run with the deliberate flaw ${this.auditFlaw} is broken on purpose and never exported`);
     await this.flush();
     const D = this.layout.D;
     const rowsPer = Math.max(1, Math.floor(chunkBytes / (D * 4)));
@@ -908,6 +923,7 @@ export class Trainer {
 
   /** All weights under their export names; flushes pending noise first. */
   async exportTensors(): Promise<NamedTensor[]> {
+    if (this.auditFlaw !== 'none') throw new Error(`an audit run with the deliberate flaw ${this.auditFlaw} is broken on purpose and never exported`);
     await this.flush();
     const out: NamedTensor[] = [];
     const lay = this.layout;

@@ -1,0 +1,38 @@
+// Deliberate privacy bugs, for teaching with the one-run audit (src/audit/run.ts) and nowhere
+// else: a Trainer built with one refuses to export, and only the audit builds one. Each is
+// labelled BROKEN wherever it appears.
+import flawCode from '../../shaders/audit_flaw.wgsl?raw';
+import { withLibs, type Program } from '../kernels/program';
+import { heads } from '../kernels/sort';
+import { eagerTableNoise } from '../noise/philox';
+import type { StepValues } from '../kernels/noise';
+
+export const AUDIT_FLAWS = ['none', 'noise-touched-rows-only', 'skip-final-flush'] as const;
+export type AuditFlaw = (typeof AUDIT_FLAWS)[number];
+
+/** What each flaw does, in words for the CLI and the lab. */
+export const FLAW_TEXT: Record<AuditFlaw, string> = {
+  none: 'honest run: the algorithm as the accountant assumes it',
+  'noise-touched-rows-only': 'BROKEN on purpose: DP-SGD that adds noise only to the rows the batch touched (naive sparse DP-SGD)',
+  'skip-final-flush': "BROKEN on purpose: LazyDP without its final flush (rows never read again keep no noise)",
+};
+
+/** The algorithm each flaw belongs to. */
+export const FLAW_ALGO: Record<Exclude<AuditFlaw, 'none'>, 'dpsgd' | 'lazydp'> = {
+  'noise-touched-rows-only': 'dpsgd',
+  'skip-final-flush': 'lazydp',
+};
+
+export const AUDIT_FLAW_CODE = withLibs(flawCode, { philox: true, step: true });
+/** BROKEN: noise on the touched rows only (replaces eager DP-SGD's dense pass in an audit run). */
+export const touchedNoiseProgram: Program = { name: 'audit_flaw', code: AUDIT_FLAW_CODE, entry: 'touched', workgroup: 64 };
+
+/** CPU reference of touchedNoiseProgram: each unique row of the sorted keys inside the shard gets this step's eager draw. */
+export function touchedNoiseRef(st: StepValues, table: number, D: number, keys: ArrayLike<number>, E: Float32Array, rowStart = 0, rows = E.length / D): void {
+  const s = st.lr * st.invB * st.noiseStd;
+  for (const h of heads(keys)) {
+    const r = keys[h] - rowStart;
+    if (r < 0 || r >= rows) continue;
+    for (let c = 0; c < D; c++) E[r * D + c] -= s * eagerTableNoise(st.key, table, keys[h], c, st.step);
+  }
+}
