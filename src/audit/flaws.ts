@@ -7,21 +7,7 @@ import { heads } from '../kernels/sort';
 import { eagerTableNoise } from '../noise/philox';
 import type { StepValues } from '../kernels/noise';
 
-export const AUDIT_FLAWS = ['none', 'noise-touched-rows-only', 'skip-final-flush'] as const;
-export type AuditFlaw = (typeof AUDIT_FLAWS)[number];
-
-/** What each flaw does, in words for the CLI and the lab. */
-export const FLAW_TEXT: Record<AuditFlaw, string> = {
-  none: 'honest run: the algorithm as the accountant assumes it',
-  'noise-touched-rows-only': 'BROKEN on purpose: DP-SGD that adds noise only to the rows the batch touched (naive sparse DP-SGD)',
-  'skip-final-flush': "BROKEN on purpose: LazyDP without its final flush (rows never read again keep no noise)",
-};
-
-/** The algorithm each flaw belongs to. */
-export const FLAW_ALGO: Record<Exclude<AuditFlaw, 'none'>, 'dpsgd' | 'lazydp'> = {
-  'noise-touched-rows-only': 'dpsgd',
-  'skip-final-flush': 'lazydp',
-};
+export { AUDIT_FLAWS, FLAW_TEXT, FLAW_ALGO, type AuditFlaw } from './flaw-names';
 
 export const AUDIT_FLAW_CODE = withLibs(flawCode, { philox: true, step: true });
 /** BROKEN: noise on the touched rows only (replaces eager DP-SGD's dense pass in an audit run). */
