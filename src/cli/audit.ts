@@ -4,7 +4,7 @@
 // A progress line goes to stderr meanwhile; --json prints one object on stdout.
 import { ConfigError, type Config } from '../config/config';
 import type { DeviceInfo } from '../engine/device';
-import { runAudit, DEFAULT_CANARIES, type AuditResult } from '../audit/run';
+import { runAudit, checkAudit, DEFAULT_CANARIES, type AuditResult } from '../audit/run';
 import { AUDIT_FLAWS, type AuditFlaw } from '../audit/flaws';
 
 type Flags = Record<string, string | boolean>;
@@ -41,6 +41,7 @@ export function auditJson(r: AuditResult, device: DeviceInfo): Record<string, un
 export async function auditCommand(flags: Flags, configFromFlags: ConfigFromFlags, openDevice: OpenDevice): Promise<void> {
   const { config, rest } = configFromFlags(flags, ['flaw', 'canaries', 'audit-seed', 'confidence']);
   const opts = auditFlags(rest);
+  checkAudit(config, opts.flaw, opts.canaries); // before the device: a refused audit costs nothing
   const json = !!rest.json;
   const { device, info } = await openDevice(json);
   const tty = process.stderr.isTTY;
