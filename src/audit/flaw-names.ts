@@ -6,8 +6,9 @@ export type AuditFlaw = (typeof AUDIT_FLAWS)[number];
 /** What each flaw does, in words for the CLI and the lab. */
 export const FLAW_TEXT: Record<AuditFlaw, string> = {
   none: 'honest run: the algorithm as the accountant assumes it',
-  'noise-touched-rows-only': 'BROKEN on purpose: DP-SGD that adds noise only to the rows the batch touched (naive sparse DP-SGD)',
-  'skip-final-flush': "BROKEN on purpose: LazyDP without its final flush (rows never read again keep no noise)",
+  'noise-touched-rows-only':
+    'BROKEN on purpose: DP-SGD that adds noise only to the rows the batch touched (naive sparse DP-SGD)',
+  'skip-final-flush': 'BROKEN on purpose: LazyDP without its final flush (rows never read again keep no noise)',
 };
 
 /** The algorithm each flaw belongs to. */

@@ -11,10 +11,23 @@ export { AUDIT_FLAWS, FLAW_TEXT, FLAW_ALGO, type AuditFlaw } from './flaw-names'
 
 export const AUDIT_FLAW_CODE = withLibs(flawCode, { philox: true, step: true });
 /** BROKEN: noise on the touched rows only (replaces eager DP-SGD's dense pass in an audit run). */
-export const touchedNoiseProgram: Program = { name: 'audit_flaw', code: AUDIT_FLAW_CODE, entry: 'touched', workgroup: 64 };
+export const touchedNoiseProgram: Program = {
+  name: 'audit_flaw',
+  code: AUDIT_FLAW_CODE,
+  entry: 'touched',
+  workgroup: 64,
+};
 
-/** CPU reference of touchedNoiseProgram: each unique row of the sorted keys inside the shard gets this step's eager draw. */
-export function touchedNoiseRef(st: StepValues, table: number, D: number, keys: ArrayLike<number>, E: Float32Array, rowStart = 0, rows = E.length / D): void {
+/** CPU reference of touchedNoiseProgram: each unique row of the sorted keys inside the shard gets this step's draw. */
+export function touchedNoiseRef(
+  st: StepValues,
+  table: number,
+  D: number,
+  keys: ArrayLike<number>,
+  E: Float32Array,
+  rowStart = 0,
+  rows = E.length / D,
+): void {
   const s = st.lr * st.invB * st.noiseStd;
   for (const h of heads(keys)) {
     const r = keys[h] - rowStart;

@@ -18,7 +18,7 @@
 // deliberate flaw an "out" canary's rows are never touched, never noised and never move (score 0)
 // while a sampled "in" canary's rows did: the audit then guesses almost perfectly.
 import { type Config, ConfigError, isPrivate } from '../config/config';
-import { Trainer } from '../engine/trainer';
+import { Trainer } from '../engine/index';
 import { INVALID_ROW } from '../kernels/gather';
 import { makeSynthetic, type Dataset, type LabData } from '../data/synthetic';
 import { Rng } from '../data/rng';
@@ -139,15 +139,24 @@ export interface AuditResult extends AuditBound {
 
 /** Throws a specific error when the audit cannot run this config with this flaw. */
 export function checkAudit(c: Config, flaw: AuditFlaw, m: number): void {
-  if (!isPrivate(c)) throw new ConfigError('algo', 'the audit measures a private algorithm: use dpsgd, lazydp or lazydp-exact');
-  if (!(Number.isInteger(m) && m >= 2 && m <= 1_000_000)) throw new ConfigError('canaries', `canaries must be an integer in [2, 1000000] (got ${m})`);
+  if (!isPrivate(c))
+    throw new ConfigError('algo', 'the audit measures a private algorithm: use dpsgd, lazydp or lazydp-exact');
+  if (!(Number.isInteger(m) && m >= 2 && m <= 1_000_000))
+    throw new ConfigError('canaries', `canaries must be an integer in [2, 1000000] (got ${m})`);
   if (flaw === 'none') return;
   const want = FLAW_ALGO[flaw];
   if (flaw === 'noise-touched-rows-only') {
-    if (c.algo !== want) throw new ConfigError('flaw', `${flaw} is a bug of eager DP-SGD: use --algo dpsgd (got ${c.algo})`);
-    if (c.noiseKernel !== 'fused') throw new ConfigError('flaw', `${flaw} replaces the fused noise kernel: use noiseKernel=fused`);
-    if (c.tableOptimizer !== 'sgd' || c.weightDecay > 0) throw new ConfigError('flaw', `${flaw} replaces the sparse SGD table update: use tableOptimizer=sgd and weightDecay=0`);
-  } else if (!c.algo.startsWith('lazydp')) throw new ConfigError('flaw', `${flaw} is a bug of LazyDP: use --algo lazydp or lazydp-exact (got ${c.algo})`);
+    if (c.algo !== want)
+      throw new ConfigError('flaw', `${flaw} is a bug of eager DP-SGD: use --algo dpsgd (got ${c.algo})`);
+    if (c.noiseKernel !== 'fused')
+      throw new ConfigError('flaw', `${flaw} replaces the fused noise kernel: use noiseKernel=fused`);
+    if (c.tableOptimizer !== 'sgd' || c.weightDecay > 0)
+      throw new ConfigError(
+        'flaw',
+        `${flaw} replaces the sparse SGD table update: use tableOptimizer=sgd and weightDecay=0`,
+      );
+  } else if (!c.algo.startsWith('lazydp'))
+    throw new ConfigError('flaw', `${flaw} is a bug of LazyDP: use --algo lazydp or lazydp-exact (got ${c.algo})`);
 }
 
 /** Trains the config once with canaries (and the chosen flaw) and bounds its ε from below. */
@@ -165,7 +174,11 @@ export async function runAudit(device: GPUDevice, config: Config, opts: AuditOpt
     const D = c.dim;
     const readCanaries = () => Promise.all(config.tables.map((R, k) => t.readRows(k, R, m)));
     const before = await readCanaries(); // at step 0: nothing pending, the initial rows
-    await t.run(c.steps, { logEvery: Math.max(1, Math.round(c.steps / 20)), onLog: (p) => opts.onProgress?.(p.step, c.steps), signal: opts.signal });
+    await t.run(c.steps, {
+      logEvery: Math.max(1, Math.round(c.steps / 20)),
+      onLog: (p) => opts.onProgress?.(p.step, c.steps),
+      signal: opts.signal,
+    });
     if (t.stepsDone < c.steps) throw new Error(`audit stopped at step ${t.stepsDone} of ${c.steps}`);
     const after = await readCanaries(); // after the run's final flush (unless the flaw skips it)
     const scores = canaryScores(before, after, D, m);

@@ -188,7 +188,12 @@ export class Trainer {
   static async create(
     device: GPUDevice,
     config: Config,
-    opts: { data?: LabData; shardRows?: number; /** AUDIT ONLY (src/audit/run.ts): a deliberate flaw */ auditFlaw?: AuditFlaw } = {},
+    opts: {
+      data?: LabData;
+      shardRows?: number;
+      /** AUDIT ONLY (src/audit/run.ts): a deliberate flaw, broken on purpose */
+      auditFlaw?: AuditFlaw;
+    } = {},
   ): Promise<Trainer> {
     if (opts.data) checkData(config, opts.data);
     const mem = estimateMemory(config, device.limits, { shardRows: opts.shardRows });
@@ -502,7 +507,8 @@ export class Trainer {
         // AUDIT ONLY, BROKEN on purpose: noise on the batch's rows alone (src/audit/flaws.ts)
         if (eager && noiseMode === 1 && this.auditFlaw === 'noise-touched-rows-only') {
           const fu = this.uniform(AUDIT_FLAW_CODE, { n: N, rows: sh.rows, D, quads, table: t, rowStart: sh.rowStart });
-          this.stages.update.push(makeDispatch(dev, touchedNoiseProgram, [fu, this.stepBuf, sh.E, cur[t].keys], grid(N, 64)));
+          const keys = cur[t].keys;
+          this.stages.update.push(makeDispatch(dev, touchedNoiseProgram, [fu, this.stepBuf, sh.E, keys], grid(N, 64)));
         } else if (eager && noiseMode === 1) this.stages.update.push(makeDispatch(dev, tableNoiseFusedProgram, [nu, this.stepBuf, sh.E], grid(sh.rows * quads, 64)));
         if (nbuf) this.stages.update.push(makeDispatch(dev, tableNoiseAddProgram, [nu, this.stepBuf, sh.E, nbuf], grid(sh.rows * D, 64)));
         if (next) {
@@ -908,7 +914,7 @@ export class Trainer {
    * writers that stream tables larger than memory; flushes pending noise first.
    */
   async exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes = 64 << 20): Promise<void> {
-    if (this.auditFlaw !== 'none') throw new Error(`an audit run with the deliberate flaw ${this.auditFlaw} is broken on purpose and never exported`);
+    if (this.auditFlaw !== 'none') throw new Error(`audit flaw ${this.auditFlaw}: broken on purpose, never exported`);
     await this.flush();
     const D = this.layout.D;
     const rowsPer = Math.max(1, Math.floor(chunkBytes / (D * 4)));
@@ -923,7 +929,7 @@ export class Trainer {
 
   /** All weights under their export names; flushes pending noise first. */
   async exportTensors(): Promise<NamedTensor[]> {
-    if (this.auditFlaw !== 'none') throw new Error(`an audit run with the deliberate flaw ${this.auditFlaw} is broken on purpose and never exported`);
+    if (this.auditFlaw !== 'none') throw new Error(`audit flaw ${this.auditFlaw}: broken on purpose, never exported`);
     await this.flush();
     const out: NamedTensor[] = [];
     const lay = this.layout;

@@ -17,7 +17,8 @@ export function guessAccuracy(eps: number): number {
 
 function checkCounts(m: number, r: number, v: number): void {
   const int = (x: number) => Number.isInteger(x) && x >= 0;
-  if (!(int(m) && int(r) && int(v) && v <= r && r <= m)) throw new RangeError(`need integers 0 <= correct (${v}) <= guesses (${r}) <= canaries (${m})`);
+  if (!(int(m) && int(r) && int(v) && v <= r && r <= m))
+    throw new RangeError(`need integers 0 <= correct (${v}) <= guesses (${r}) <= canaries (${m})`);
 }
 
 /**
@@ -81,8 +82,13 @@ export interface GuessRule {
  * the bound splits the confidence among them (Bonferroni), so taking the best is still valid.
  */
 export function guessRules(m: number): GuessRule[] {
-  const ks = [...new Set([0.025, 0.05, 0.1, 0.2, 0.4].map((f) => Math.max(1, Math.round(f * m))))].filter((k) => k <= m / 2);
-  return ks.flatMap((k) => [{ kIn: k, kOut: 0 }, { kIn: k, kOut: k }]);
+  const ks = [...new Set([0.025, 0.05, 0.1, 0.2, 0.4].map((f) => Math.max(1, Math.round(f * m))))].filter(
+    (k) => k <= m / 2,
+  );
+  return ks.flatMap((k) => [
+    { kIn: k, kOut: 0 },
+    { kIn: k, kOut: k },
+  ]);
 }
 
 export interface AuditBound {
@@ -104,20 +110,37 @@ export interface AuditBound {
  * is independent of membership) and returns the best bound over guessRules(m), each at
  * confidence 1 - (1 - confidence) / rules.
  */
-export function auditFromScores(scores: ArrayLike<number>, member: ArrayLike<boolean | number>, delta: number, confidence = 0.95): AuditBound {
+export function auditFromScores(
+  scores: ArrayLike<number>,
+  member: ArrayLike<boolean | number>,
+  delta: number,
+  confidence = 0.95,
+): AuditBound {
   const m = scores.length;
   if (member.length !== m) throw new RangeError(`scores (${m}) and membership (${member.length}) differ in length`);
-  for (let i = 0; i < m; i++) if (!Number.isFinite(scores[i])) throw new RangeError(`score ${i} is not finite (${scores[i]})`);
+  for (let i = 0; i < m; i++)
+    if (!Number.isFinite(scores[i])) throw new RangeError(`score ${i} is not finite (${scores[i]})`);
   const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
   const rules = m >= 2 ? guessRules(m) : [];
   const each = 1 - (1 - confidence) / Math.max(1, rules.length);
-  let best: AuditBound = { epsilonLower: 0, guesses: 0, correct: 0, kIn: 0, kOut: 0, canaries: m, delta, confidence, rules: rules.length };
+  let best: AuditBound = {
+    epsilonLower: 0,
+    guesses: 0,
+    correct: 0,
+    kIn: 0,
+    kOut: 0,
+    canaries: m,
+    delta,
+    confidence,
+    rules: rules.length,
+  };
   for (const { kIn, kOut } of rules) {
     let v = 0;
     for (let j = 0; j < kIn; j++) if (member[order[j]]) v++;
     for (let j = m - kOut; j < m; j++) if (!member[order[j]]) v++;
     const eps = epsilonLowerBound(m, kIn + kOut, v, delta, each);
-    if (eps > best.epsilonLower || best.guesses === 0) best = { ...best, epsilonLower: eps, guesses: kIn + kOut, correct: v, kIn, kOut };
+    if (eps > best.epsilonLower || best.guesses === 0)
+      best = { ...best, epsilonLower: eps, guesses: kIn + kOut, correct: v, kIn, kOut };
   }
   return best;
 }

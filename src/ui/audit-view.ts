@@ -128,51 +128,95 @@ export class AuditView extends LitElement {
 
   render() {
     const ui = store.ui;
-    const free = store.deviceState === 'ready' && store.job === null && !['running', 'starting', 'pausing'].includes(store.status) && store.configValid;
+    const free =
+      store.deviceState === 'ready' &&
+      store.job === null &&
+      !['running', 'starting', 'pausing'].includes(store.status) &&
+      store.configValid;
     const r = this.result;
     this.setAttribute('data-audit', this.busy ? 'running' : r ? 'done' : 'empty');
     return html`
-      ${ui.text
-        ? html`<p class="explain">
-            The ε the lab shows is an <i>upper</i> bound from the accountant: it holds only if the code does exactly what the mathematics
-            assumes. This audit checks the code from the outside, in one training run (Steinke, Nasr and Jagielski, NeurIPS 2023): it
-            plants ${this.canaries} canaries, each with its own embedding rows, puts each one in the training set by a coin flip, trains,
-            and then guesses from how far each canary's rows moved which canaries were trained on. Many right guesses prove, with 95%
-            confidence, that the run is <i>not</i> private for any ε below the <b>lower bound</b>. A lower bound above the accountant's ε
-            means the privacy claim is false: a bug. A lower bound below it proves nothing either way: a better attack might find more,
-            and an honest run's bound is usually far below its ε. The two flaws are bugs built in on purpose, to show the audit catching them.
-          </p>`
-        : nothing}
+      ${
+        ui.text
+          ? html`<p class="explain">
+              The ε the lab shows is an <i>upper</i> bound from the accountant: it holds only if the code does exactly
+              what the mathematics assumes. This audit checks the code from the outside, in one training run (Steinke,
+              Nasr and Jagielski, NeurIPS 2023): it plants ${this.canaries} canaries, each with its own embedding rows,
+              puts each one in the training set by a coin flip, trains, and then guesses from how far each canary's rows
+              moved which canaries were trained on. Many right guesses prove, with 95% confidence, that the run is
+              <i>not</i> private for any ε below the <b>lower bound</b>. A lower bound above the accountant's ε means
+              the privacy claim is false: a bug. A lower bound below it proves nothing either way: a better attack might
+              find more, and an honest run's bound is usually far below its ε. The two flaws are bugs built in on
+              purpose, to show the audit catching them.
+            </p>`
+          : nothing
+      }
       <div class="card ${this.flaw !== 'none' ? 'broken' : ''}">
         <h2>Audit the current configuration</h2>
         <div class="row">
-          <label class="inline">algorithm
-            <select id="audit-algo" .value=${this.algo} @change=${(e: Event) => this.setAlgo((e.target as HTMLSelectElement).value as AuditAlgo)}>
+          <label class="inline"
+            >algorithm
+            <select
+              id="audit-algo"
+              .value=${this.algo}
+              @change=${(e: Event) => this.setAlgo((e.target as HTMLSelectElement).value as AuditAlgo)}
+            >
               <option value="dpsgd" ?selected=${this.algo === 'dpsgd'}>DP-SGD</option>
               <option value="lazydp" ?selected=${this.algo === 'lazydp'}>LazyDP</option>
             </select>
           </label>
-          <label class="inline">canaries
-            <input id="audit-canaries" type="number" min="2" max="100000" .value=${String(this.canaries)}
+          <label class="inline"
+            >canaries
+            <input
+              id="audit-canaries"
+              type="number"
+              min="2"
+              max="100000"
+              .value=${String(this.canaries)}
               @change=${(e: Event) => {
-                this.canaries = Math.max(2, Math.min(100000, Math.round(Number((e.target as HTMLInputElement).value)) || 1000));
+                this.canaries = Math.max(
+                  2,
+                  Math.min(100000, Math.round(Number((e.target as HTMLInputElement).value)) || 1000),
+                );
                 this.requestUpdate();
-              }} />
+              }}
+            />
           </label>
         </div>
         <fieldset id="audit-flaw" style="margin-top:8px">
           <legend class="small">flaw (for teaching)</legend>
           ${AUDIT_FLAWS.map(
-            (f) => html`<label class="inline" style="display:flex">
-              <input type="radio" name="flaw" value=${f} .checked=${this.flaw === f} @change=${() => this.setFlaw(f)} />
-              ${f === 'none' ? 'none (honest)' : html`<span class="badge danger">BROKEN</span> ${f}`}
-            </label>`,
+            (f) =>
+              html`<label class="inline" style="display:flex">
+                <input
+                  type="radio"
+                  name="flaw"
+                  value=${f}
+                  .checked=${this.flaw === f}
+                  @change=${() => this.setFlaw(f)}
+                />
+                ${f === 'none' ? 'none (honest)' : html`<span class="badge danger">BROKEN</span> ${f}`}
+              </label>`,
           )}
         </fieldset>
-        ${this.flaw !== 'none' ? html`<p class="small err">${FLAW_TEXT[this.flaw]}. Only the audit can run it; such a model is never exported.</p>` : nothing}
+        ${this.flaw !== 'none'
+          ? html`<p class="small err">
+              ${FLAW_TEXT[this.flaw]}. Only the audit can run it; such a model is never exported.
+            </p>`
+          : nothing}
         <p style="margin-top:8px">
-          <button class="primary" id="audit-run" ?disabled=${!free || this.busy || !runner.device} @click=${() => void this.run()}>Run audit</button>
-          ${this.busy ? html`<button @click=${() => this.abort?.abort()}>Cancel</button> <span class="muted" id="audit-progress">${this.progress}</span>` : nothing}
+          <button
+            class="primary"
+            id="audit-run"
+            ?disabled=${!free || this.busy || !runner.device}
+            @click=${() => void this.run()}
+          >
+            Run audit
+          </button>
+          ${this.busy
+            ? html`<button @click=${() => this.abort?.abort()}>Cancel</button>
+                <span class="muted" id="audit-progress">${this.progress}</span>`
+            : nothing}
         </p>
         ${this.error ? html`<p class="err" id="audit-error">${this.error}</p>` : nothing}
       </div>
@@ -183,24 +227,41 @@ export class AuditView extends LitElement {
   private resultView(r: AuditResult) {
     const caught = r.epsilonLower > r.epsilon;
     return html`
-      <div class="card ${r.broken ? 'broken' : ''}" id="audit-result" data-epsilon-lower=${r.epsilonLower} data-epsilon=${r.epsilon}>
-        <h2>${r.algo === 'dpsgd' ? 'DP-SGD' : 'LazyDP'}${r.broken ? html` <span class="badge danger">BROKEN on purpose: ${r.flaw}</span>` : nothing}</h2>
+      <div
+        class="card ${r.broken ? 'broken' : ''}"
+        id="audit-result"
+        data-epsilon-lower=${r.epsilonLower}
+        data-epsilon=${r.epsilon}
+      >
+        <h2>
+          ${r.algo === 'dpsgd' ? 'DP-SGD' : 'LazyDP'}
+          ${r.broken ? html`<span class="badge danger">BROKEN on purpose: ${r.flaw}</span>` : nothing}
+        </h2>
         <div class="eps">
           <span>ε lower bound (95%) <b>${r.epsilonLower.toFixed(2)}</b></span>
           <span>accountant's ε <b>${Number.isFinite(r.epsilon) ? r.epsilon.toFixed(2) : '∞'}</b></span>
           <span>at δ = ${r.delta}</span>
         </div>
         <p>
-          ${caught
-            ? html`<span class="badge danger">claim false</span> The audit proves this run is less private than the accountant says.`
-            : html`<span class="badge ok">consistent</span> No contradiction found (this does not prove the run private).`}
+          ${
+            caught
+              ? html`<span class="badge danger">claim false</span> The audit proves this run is less private than the
+                  accountant says.`
+              : html`<span class="badge ok">consistent</span> No contradiction found (this does not prove the run
+                  private).`
+          }
         </p>
         <p class="small muted">
-          ${r.canaries} canaries (${r.inCanaries} in), ${r.guesses} guesses (${r.kIn} "in", ${r.kOut} "out"), ${r.correct} correct; audit
-          seed ${r.auditSeed}. Unmoved rows: ${r.scores.in.zeros} in, ${r.scores.out.zeros} out.
+          ${r.canaries} canaries (${r.inCanaries} in), ${r.guesses} guesses (${r.kIn} "in", ${r.kOut} "out"),
+          ${r.correct} correct; audit seed ${r.auditSeed}. Unmoved rows: ${r.scores.in.zeros} in, ${r.scores.out.zeros}
+          out.
         </p>
       </div>
-      <lab-chart heading="Canary scores" .spec=${scoreHistogramSpec(r.canaryScores, r.member)} filename="audit-scores"></lab-chart>
+      <lab-chart
+        heading="Canary scores"
+        .spec=${scoreHistogramSpec(r.canaryScores, r.member)}
+        filename="audit-scores"
+      ></lab-chart>
     `;
   }
 }

@@ -5,8 +5,38 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
 // the small configuration of tests/engine/audit.test.ts, where a flaw is caught with a wide margin
-const SMALL = ['--tables', '64,32', '--dim', '4', '--pooling', '2', '--batch', '32', '--dense', '4', '--bottom', '8', '--top', '8', '--dataset-size', '512',
-  '--eval-size', '64', '--eval-every', '0', '--steps', '100', '--sigma', '1.5', '--seed', '12345', '--canaries', '400', '--audit-seed', '11'];
+const SMALL = [
+  '--tables',
+  '64,32',
+  '--dim',
+  '4',
+  '--pooling',
+  '2',
+  '--batch',
+  '32',
+  '--dense',
+  '4',
+  '--bottom',
+  '8',
+  '--top',
+  '8',
+  '--dataset-size',
+  '512',
+  '--eval-size',
+  '64',
+  '--eval-every',
+  '0',
+  '--steps',
+  '100',
+  '--sigma',
+  '1.5',
+  '--seed',
+  '12345',
+  '--canaries',
+  '400',
+  '--audit-seed',
+  '11',
+];
 
 function cli(args: string[]) {
   const r = spawnSync('node', ['dist-cli/cli.mjs', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
@@ -18,12 +48,13 @@ beforeAll(() => {
 });
 
 describe('cli audit', () => {
-  it('--json prints the bound, the accountant ε, the counts and the scores; progress on stderr; a flaw is caught', () => {
+  it('--json: the bound, the accountant ε, the counts and the scores; progress on stderr; a flaw caught', () => {
     const r = cli(['audit', '--algo', 'dpsgd', '--flaw', 'noise-touched-rows-only', ...SMALL, '--json']);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/audit dpsgd \[BROKEN: noise-touched-rows-only\]: step 100\/100/);
     const j = JSON.parse(r.out.trim().split('\n').pop()!);
-    for (const k of ['epsilonLower', 'epsilon', 'correct', 'guesses', 'canaries', 'delta']) expect(typeof j[k], k).toBe('number');
+    for (const k of ['epsilonLower', 'epsilon', 'correct', 'guesses', 'canaries', 'delta'])
+      expect(typeof j[k], k).toBe('number');
     expect(j.canaries).toBe(400);
     expect(j.delta).toBe(1e-5);
     expect(j.broken).toBe(true);

@@ -21,14 +21,29 @@ beforeAll(async () => {
 // at least once, and sigma 1.5 keeps the accountant's epsilon (~1.9) well under what 400 canaries
 // can show when the guesses are perfect (~3.4).
 const SMALL = {
-  tables: '64,32', dim: 4, pooling: 2, batch: 32, dense: 4, bottom: '8', top: '8', datasetSize: 512, evalSize: 64,
-  evalEvery: 0, steps: 100, sigma: 1.5, lr: 0.5, seed: '12345',
+  tables: '64,32',
+  dim: 4,
+  pooling: 2,
+  batch: 32,
+  dense: 4,
+  bottom: '8',
+  top: '8',
+  datasetSize: 512,
+  evalSize: 64,
+  evalEvery: 0,
+  steps: 100,
+  sigma: 1.5,
+  lr: 0.5,
+  seed: '12345',
 };
 const M = 400;
 
 describe('audit flaw kernel (BROKEN on purpose): noise on touched rows only', () => {
   it('equals its reference on shards, skipping repeats, empty slots and rows of other shards', async () => {
-    const D = 6, quads = 2, table = 1, rows = 16;
+    const D = 6,
+      quads = 2,
+      table = 1,
+      rows = 16;
     const st: StepValues = { step: 9, lr: 0.25, invB: 1 / 8, noiseStd: 1.5, key: seedToKey(77n) };
     const keys = Uint32Array.from([0, 0, 3, 5, 5, 5, 9, 12, 15, INVALID_ROW, INVALID_ROW, INVALID_ROW]);
     const E = Float32Array.from({ length: rows * D }, (_, i) => Math.sin(i));
@@ -40,15 +55,24 @@ describe('audit flaw kernel (BROKEN on purpose): noise on touched rows only', ()
       expect(moved, `row ${r}`).toBe(touched.has(r));
     }
     const kb = makeBuffer(device, keys);
-    for (const [rowStart, n] of [[0, 16], [0, 6], [6, 10]]) {
+    for (const [rowStart, n] of [
+      [0, 16],
+      [0, 6],
+      [6, 10],
+    ]) {
       const buf = makeBuffer(device, E.slice(rowStart * D, (rowStart + n) * D));
       const u = makeUniform(device, AUDIT_FLAW_CODE, 'u', { n: keys.length, rows: n, D, quads, table, rowStart });
-      runDispatches(device, [makeDispatch(device, touchedNoiseProgram, [u, stepUniform(device, st), buf, kb], grid(keys.length, 64))]);
+      runDispatches(device, [
+        makeDispatch(device, touchedNoiseProgram, [u, stepUniform(device, st), buf, kb], grid(keys.length, 64)),
+      ]);
       const got = new Float32Array(await readBuffer(device, buf));
       const ref = want.subarray(rowStart * D, (rowStart + n) * D);
-      for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - ref[i]), `shard ${rowStart} value ${i}`).toBeLessThan(2e-4);
+      for (let i = 0; i < got.length; i++)
+        expect(Math.abs(got[i] - ref[i]), `shard ${rowStart} value ${i}`).toBeLessThan(2e-4);
       // rows no key names are bit-for-bit unchanged
-      for (let r = 0; r < n; r++) if (!touched.has(rowStart + r)) for (let c = 0; c < D; c++) expect(got[r * D + c]).toBe(E[(rowStart + r) * D + c]);
+      for (let r = 0; r < n; r++)
+        if (!touched.has(rowStart + r))
+          for (let c = 0; c < D; c++) expect(got[r * D + c]).toBe(E[(rowStart + r) * D + c]);
     }
   });
 });
@@ -94,7 +118,9 @@ describe('canaries', () => {
     expect(() => checkAudit(makeConfig({ ...SMALL, algo: 'sgd' }), 'none', M)).toThrow(/private algorithm/);
     expect(() => checkAudit(makeConfig({ ...SMALL, algo: 'lazydp' }), 'noise-touched-rows-only', M)).toThrow(/dpsgd/);
     expect(() => checkAudit(makeConfig({ ...SMALL, algo: 'dpsgd' }), 'skip-final-flush', M)).toThrow(/LazyDP/);
-    expect(() => checkAudit(makeConfig({ ...SMALL, algo: 'dpsgd', noiseKernel: 'unfused' }), 'noise-touched-rows-only', M)).toThrow(/fused/);
+    expect(() =>
+      checkAudit(makeConfig({ ...SMALL, algo: 'dpsgd', noiseKernel: 'unfused' }), 'noise-touched-rows-only', M),
+    ).toThrow(/fused/);
     expect(() => checkAudit(makeConfig({ ...SMALL, algo: 'dpsgd' }), 'none', 1)).toThrow(/canaries/);
   });
 
@@ -122,7 +148,10 @@ describe('one-run audit on a small configuration', () => {
     }, 120_000);
   }
 
-  for (const [algo, flaw] of [['dpsgd', 'noise-touched-rows-only'], ['lazydp', 'skip-final-flush']] as const) {
+  for (const [algo, flaw] of [
+    ['dpsgd', 'noise-touched-rows-only'],
+    ['lazydp', 'skip-final-flush'],
+  ] as const) {
     it(`${algo} with ${flaw} (BROKEN on purpose): the bound exceeds the accountant's ε`, async () => {
       const r = await runAudit(device, makeConfig({ ...SMALL, algo }), { canaries: M, auditSeed: 11, flaw });
       expect(r.broken).toBe(true);
@@ -130,7 +159,9 @@ describe('one-run audit on a small configuration', () => {
       expect(r.scores.out.zeros).toBe(r.scores.out.count);
       // ... while nearly every "in" canary's did
       expect(r.scores.in.zeros).toBeLessThan(0.05 * r.scores.in.count);
-      console.log(`audit ${algo} ${flaw}: epsilonLower ${r.epsilonLower} (${r.correct}/${r.guesses}), epsilon ${r.epsilon}`);
+      console.log(
+        `audit ${algo} ${flaw}: epsilonLower ${r.epsilonLower} (${r.correct}/${r.guesses}), epsilon ${r.epsilon}`,
+      );
       expect(r.epsilonLower).toBeGreaterThan(r.epsilon);
     }, 120_000);
   }

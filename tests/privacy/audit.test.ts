@@ -68,7 +68,8 @@ describe('one-run audit: the ε lower bound (Steinke, Nasr, Jagielski 2023)', ()
       [1000, 200, 150, 1e-5, 0.995, 0.6696072270411225],
       [1000, 50, 50, 1e-4, 0.95, 2.481269215065907],
     ];
-    for (const [m, r, v, d, conf, want] of eps) expect(Math.abs(epsilonLowerBound(m, r, v, d, conf) - want), `${[m, r, v, d]}`).toBeLessThan(1e-7);
+    for (const [m, r, v, d, conf, want] of eps)
+      expect(Math.abs(epsilonLowerBound(m, r, v, d, conf) - want), `${[m, r, v, d]}`).toBeLessThan(1e-7);
   });
 
   it('all guesses right and δ = 0: the bound is logit((1 - confidence)^(1/r)) in closed form', () => {
@@ -80,7 +81,11 @@ describe('one-run audit: the ε lower bound (Steinke, Nasr, Jagielski 2023)', ()
   });
 
   it('the bound is the boundary of rejection: rejected just below, not just above', () => {
-    for (const [m, r, v, d] of [[1000, 200, 170, 1e-5], [500, 100, 80, 1e-4], [1000, 1000, 600, 1e-6]]) {
+    for (const [m, r, v, d] of [
+      [1000, 200, 170, 1e-5],
+      [500, 100, 80, 1e-4],
+      [1000, 1000, 600, 1e-6],
+    ]) {
       const e = epsilonLowerBound(m, r, v, d);
       expect(e).toBeGreaterThan(0);
       expect(auditPValue(m, r, v, e, d)).toBeLessThan(0.05);
@@ -129,11 +134,20 @@ describe('one-run audit: the ε lower bound (Steinke, Nasr, Jagielski 2023)', ()
 
 describe('one-run audit: guesses from scores', () => {
   it('guess rules are fixed fractions of m and the confidence is split among them', () => {
-    expect(guessRules(1000)).toEqual([25, 50, 100, 200, 400].flatMap((k) => [{ kIn: k, kOut: 0 }, { kIn: k, kOut: k }]));
+    expect(guessRules(1000)).toEqual(
+      [25, 50, 100, 200, 400].flatMap((k) => [
+        { kIn: k, kOut: 0 },
+        { kIn: k, kOut: k },
+      ]),
+    );
     const m = 1000;
     const member = Array.from({ length: m }, (_, i) => i % 2 === 0);
     // perfectly separating scores: every rule is right on every guess; the best is 400 "in" + 400 "out"
-    const res = auditFromScores(member.map((b) => (b ? 1 : 0) + 0), member, 1e-5);
+    const res = auditFromScores(
+      member.map((b) => (b ? 1 : 0) + 0),
+      member,
+      1e-5,
+    );
     expect(res.correct).toBe(res.guesses);
     expect(res.guesses).toBe(800);
     expect(res.epsilonLower).toBeCloseTo(epsilonLowerBound(m, 800, 800, 1e-5, 1 - 0.05 / 10), 9);

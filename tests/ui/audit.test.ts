@@ -8,7 +8,9 @@ import { launchChromium, startLab, type Lab } from './server';
 
 const SHOTS = 'test-results/screenshots';
 // the small configuration of tests/engine/audit.test.ts (sigma 1.5, q * steps ~ 4.5)
-const SMALL = 'tables=64,32&dim=4&pooling=2&batch=32&dense=4&bottom=8&top=8&datasetSize=512&evalSize=64&evalEvery=0&steps=100&sigma=1.5&seed=12345';
+const SMALL =
+  'tables=64,32&dim=4&pooling=2&batch=32&dense=4&bottom=8&top=8&datasetSize=512&evalSize=64&evalEvery=0' +
+  '&steps=100&sigma=1.5&seed=12345';
 const WAIT = { timeout: 180_000 };
 
 let lab: Lab;
@@ -37,11 +39,15 @@ async function audit(): Promise<{ lower: number; eps: number; text: string }> {
   const done = await page.waitForSelector('audit-view[data-audit="done"], #audit-error', WAIT);
   if ((await done.getAttribute('id')) === 'audit-error') throw new Error(`audit failed: ${await done.innerText()}`);
   const r = page.locator('#audit-result');
-  return { lower: Number(await r.getAttribute('data-epsilon-lower')), eps: Number(await r.getAttribute('data-epsilon')), text: await r.innerText() };
+  return {
+    lower: Number(await r.getAttribute('data-epsilon-lower')),
+    eps: Number(await r.getAttribute('data-epsilon')),
+    text: await r.innerText(),
+  };
 }
 
 describe('Audit view', () => {
-  it('explains the bound, labels the flaws BROKEN, catches noise-touched-rows-only and passes an honest run', async () => {
+  it('explains the bound, labels the flaws BROKEN, catches noise-touched-rows-only, passes an honest run', async () => {
     const view = page.locator('audit-view');
     expect(await view.locator('.explain').innerText()).toMatch(/lower bound/);
     expect(await view.locator('#audit-flaw').innerText()).toMatch(/BROKEN\s+noise-touched-rows-only/);
