@@ -124,6 +124,21 @@ describe('canaries', () => {
     expect(() => checkAudit(makeConfig({ ...SMALL, algo: 'dpsgd' }), 'none', 1)).toThrow(/canaries/);
   });
 
+  it("without a flaw the audit's trainer option changes nothing: the same weights bit for bit", async () => {
+    for (const algo of ['dpsgd', 'lazydp'] as const) {
+      const c = makeConfig({ ...SMALL, algo, steps: 4 });
+      const plain = await Trainer.create(device, c);
+      const none = await Trainer.create(device, c, { auditFlaw: 'none' });
+      await plain.run(4);
+      await none.run(4);
+      const [a, b] = [await plain.exportTensors(), await none.exportTensors()];
+      expect(b.map((x) => x.name)).toEqual(a.map((x) => x.name));
+      a.forEach((x, i) => expect(b[i].data, `${algo} ${x.name}`).toEqual(x.data));
+      plain.destroy();
+      none.destroy();
+    }
+  });
+
   it('a trainer with a deliberate flaw refuses to export', async () => {
     const c = makeConfig({ ...SMALL, algo: 'dpsgd', steps: 2 });
     const t = await Trainer.create(device, c, { auditFlaw: 'noise-touched-rows-only' });
