@@ -8,7 +8,9 @@ export const FLAW_TEXT: Record<AuditFlaw, string> = {
   none: 'honest run: the algorithm as the accountant assumes it',
   'noise-touched-rows-only':
     'BROKEN on purpose: DP-SGD that adds noise only to the rows the batch touched (naive sparse DP-SGD)',
-  'skip-final-flush': 'BROKEN on purpose: LazyDP without its final flush (rows never read again keep no noise)',
+  'skip-final-flush':
+    'BROKEN on purpose: LazyDP without its flush (pending noise is never added before the model is read, ' +
+    'at evaluations or at the end: rows no later batch reads keep none)',
 };
 
 /** The algorithm each flaw belongs to. */
