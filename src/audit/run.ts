@@ -107,7 +107,7 @@ export function summarize(xs: ArrayLike<number>): ScoreSummary {
 export interface AuditOptions {
   canaries?: number;
   flaw?: AuditFlaw;
-  /** membership seed (u32); random when absent, and recorded in the result either way */
+  /** membership seed (u32); absent: the low 32 bits of a fixed config seed, else random; always recorded */
   auditSeed?: number;
   confidence?: number;
   /** real data for the base config (default: its synthetic data set) */
@@ -164,7 +164,10 @@ export async function runAudit(device: GPUDevice, config: Config, opts: AuditOpt
   const m = opts.canaries ?? DEFAULT_CANARIES;
   const flaw = opts.flaw ?? 'none';
   checkAudit(config, flaw, m);
-  const auditSeed = opts.auditSeed ?? crypto.getRandomValues(new Uint32Array(1))[0];
+  // a fixed training seed makes the whole audit reproducible; otherwise a fresh one (recorded)
+  const auditSeed =
+    opts.auditSeed ??
+    (config.seed !== 'random' ? Number(BigInt(config.seed) % 2n ** 32n) : crypto.getRandomValues(new Uint32Array(1))[0]);
   const member = canaryMembership(auditSeed, m);
   const base = opts.data ?? makeSynthetic(config);
   const { data } = withCanaries(base, member);
