@@ -5,6 +5,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
+import { fmtBytes } from './format';
 import { runner } from './runner';
 import { sharedStyles, viewStyles } from './styles';
 import { store, StoreController } from './store';
@@ -183,6 +184,12 @@ export class AuditView extends LitElement {
             />
           </label>
         </div>
+        <p class="small muted" id="audit-memory">
+          Trains the panel's configuration as ${this.algo === 'dpsgd' ? 'DP-SGD' : 'LazyDP'} once, plus
+          ${this.canaries} canary rows in each of its ${store.config.tables.length} tables
+          (${fmtBytes(this.canaries * store.config.tables.length * store.config.dim * 4)} of table, in its memory plan)
+          and one extra example per "in" canary.
+        </p>
         <fieldset id="audit-flaw" style="margin-top:8px">
           <legend class="small">flaw (for teaching)</legend>
           ${AUDIT_FLAWS.map(
