@@ -17,6 +17,7 @@ import { privacyReport, TRAINING_STATS_NOTE } from '../privacy/report';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
+import { auditCommand, AUDIT_HELP } from './audit';
 
 type Flags = Record<string, string | boolean>;
 
@@ -290,6 +291,7 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
   (tables larger than one binding are split across buffers by themselves; --shard-rows N forces at most N rows per buffer)
   privacy  --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]   (or --target-epsilon E instead of --sigma)
   device   [--json]
+${AUDIT_HELP}
 config keys: ${CONFIG_KEYS.join(', ')} (camelCase or kebab-case; lists comma-separated)
 defaults: ${JSON.stringify(DEFAULT_CONFIG)}`;
 
@@ -310,6 +312,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'device':
         await deviceCmd(flags);
+        return 0;
+      case 'audit':
+        await auditCommand(flags, configFromFlags, openDevice);
         return 0;
       case 'help':
       case '--help':

@@ -13,7 +13,7 @@ export const MAX_FRAGMENT_CHARS = 16_384;
 const MAX_VALUE_CHARS = 2_048;
 const MAX_PAIRS = 200;
 
-export const VIEWS = ['train', 'stages', 'sweep', 'teach', 'device'] as const;
+export const VIEWS = ['train', 'stages', 'sweep', 'teach', 'device', 'audit'] as const;
 export type View = (typeof VIEWS)[number];
 
 /** UI state that is not part of the training configuration but belongs in a shared link. */

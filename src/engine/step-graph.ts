@@ -21,6 +21,8 @@ import {
 } from '../kernels/noise';
 import { OptimUniform, tableOptim } from '../kernels/optim';
 import { StepUniform } from '../kernels/step';
+// AUDIT ONLY: deliberate flaws for the one-run privacy audit (src/audit/), never in `train`
+import { touchedNoise, type AuditFlaw } from '../audit/flaws';
 
 export interface StepGraph {
   /** the dispatches of each timed stage, in order */
@@ -41,7 +43,15 @@ export interface StepGraph {
  * sums); clip (norms, factors, clipped sums); noise (unfused samples, LazyDP's lookahead sort);
  * update.
  */
-export function buildStepGraph(pool: BufferPool, c: Config, lay: Layout, m: ModelBuffers, B: number, N: number): StepGraph {
+export function buildStepGraph(
+  pool: BufferPool,
+  c: Config,
+  lay: Layout,
+  m: ModelBuffers,
+  B: number,
+  N: number,
+  auditFlaw: AuditFlaw = 'none',
+): StepGraph {
   const dev = pool.dev;
   const { T, D, L, featureWidth: FW, interactionWidth: IW } = lay;
   const priv = isPrivate(c);
@@ -192,7 +202,10 @@ export function buildStepGraph(pool: BufferPool, c: Config, lay: Layout, m: Mode
         return;
       }
       add(S.update, rowsUpdate(dev, rp, { st, keys: cur[t].keys, rowGrad: rowGrads[t], E: sh.E }));
-      if (eager && noiseMode === 1) add(S.update, tableNoiseFused(dev, tp, { st, E: sh.E }));
+      // AUDIT ONLY, BROKEN on purpose: noise on the batch's rows alone (src/audit/flaws.ts)
+      if (eager && noiseMode === 1 && auditFlaw === 'noise-touched-rows-only')
+        add(S.update, touchedNoise(dev, { ...tp, n: N }, { st, keys: cur[t].keys, E: sh.E }));
+      else if (eager && noiseMode === 1) add(S.update, tableNoiseFused(dev, tp, { st, E: sh.E }));
       if (noise) add(S.update, tableNoiseAdd(dev, tp, { st, E: sh.E, noiseBuf: noise }));
       if (next) {
         const exact = c.algo === 'lazydp-exact';

@@ -18,6 +18,8 @@ import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
 import { buildStepGraph, type StepGraph } from './step-graph';
 import { RING, StageTimer, median, ringSlot } from './stage-timer';
 import * as io from './model-io';
+// AUDIT ONLY: deliberate flaws for the one-run privacy audit (src/audit/), never in `train`
+import type { AuditFlaw } from '../audit/flaws';
 
 // Names callers found here first; src/engine/index.ts is the engine's public entry.
 export { epsilonAfter, resolveSigma } from './accounting';
@@ -34,6 +36,9 @@ export class Trainer {
   readonly maxBatch: number;
   readonly log: LogPoint[] = [];
   stepsDone = 0;
+  /** AUDIT ONLY: a deliberate flaw (src/audit/flaws.ts); such a trainer refuses to export */
+  auditFlaw: AuditFlaw = 'none';
+
   /** steps that came from a checkpoint (0 for a fresh run) */
   resumedFrom = 0;
   teacherAuc: number | undefined;
@@ -87,18 +92,28 @@ export class Trainer {
    * `shardRows` caps the rows per table buffer below what one binding holds (tests, benchmarks
    * of the split path on small tables).
    */
-  static async create(device: GPUDevice, config: Config, opts: { data?: LabData; shardRows?: number } = {}): Promise<Trainer> {
+  static async create(
+    device: GPUDevice,
+    config: Config,
+    opts: {
+      data?: LabData;
+      shardRows?: number;
+      /** AUDIT ONLY (src/audit/run.ts): a deliberate flaw, broken on purpose */
+      auditFlaw?: AuditFlaw;
+    } = {},
+  ): Promise<Trainer> {
     if (opts.data) checkData(config, opts.data);
     const mem = estimateMemory(config, device.limits, { shardRows: opts.shardRows });
     if (!mem.fits) throw new CapacityError(mem.problemKey ?? 'tables', mem.problem!);
     const sigma = resolveSigma(config);
     const t = new Trainer(device, config, sigma, opts.data, opts.shardRows);
+    t.auditFlaw = opts.auditFlaw ?? 'none'; // AUDIT ONLY
     await checkShaders(device);
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     try {
       t.m = allocateModel(t.pool, config, t.layout, t.maxBatch, RING, t.shardRows);
-      t.graph = buildStepGraph(t.pool, config, t.layout, t.m, t.maxBatch, t.N);
+      t.graph = buildStepGraph(t.pool, config, t.layout, t.m, t.maxBatch, t.N, t.auditFlaw);
       t.timer = new StageTimer(t.pool, t.m.loss);
     } finally {
       const v = await device.popErrorScope();
@@ -226,6 +241,7 @@ export class Trainer {
    */
   async flush(): Promise<void> {
     if (!this.lazy || this.stepsDone === 0) return;
+    if (this.auditFlaw === 'skip-final-flush') return; // AUDIT ONLY, BROKEN on purpose
     this.writeStepUniform(this.stepsDone);
     const enc = this.dev.createCommandEncoder();
     const pass = enc.beginComputePass({ label: 'flush' });
@@ -316,12 +332,14 @@ export class Trainer {
    * writers that stream tables larger than memory; flushes pending noise first.
    */
   async exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes = 64 << 20): Promise<void> {
+    if (this.auditFlaw !== 'none') throw new Error(`audit flaw ${this.auditFlaw}: broken on purpose, never exported`);
     await this.flush();
     await io.exportStream(this.store, write, chunkBytes);
   }
 
   /** All weights under their export names; flushes pending noise first. */
   async exportTensors(): Promise<NamedTensor[]> {
+    if (this.auditFlaw !== 'none') throw new Error(`audit flaw ${this.auditFlaw}: broken on purpose, never exported`);
     await this.flush();
     return io.exportTensors(this.store);
   }

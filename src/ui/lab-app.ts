@@ -12,6 +12,7 @@ import './stages-view';
 import './sweep-view';
 import './teach-view';
 import './train-view';
+import './audit-view';
 import type { LabChart } from './lab-chart';
 import { runner, deviceLine } from './runner';
 import { copyText, downloadJson, shareLink } from './share';
@@ -25,6 +26,7 @@ const VIEW_TITLES: Record<View, string> = {
   sweep: 'Table-size sweep',
   teach: 'How LazyDP works',
   device: 'Device',
+  audit: 'Audit',
 };
 
 export class DpLab extends LitElement {
@@ -302,6 +304,8 @@ export class DpLab extends LitElement {
         return html`<teach-view></teach-view>`;
       case 'device':
         return html`<device-view></device-view>`;
+      case 'audit':
+        return html`<audit-view></audit-view>`;
     }
   }
 

@@ -1,0 +1,20 @@
+// The deliberate flaws' names and descriptions, apart from their kernel so the UI can load them
+// before any GPU code.
+export const AUDIT_FLAWS = ['none', 'noise-touched-rows-only', 'skip-final-flush'] as const;
+export type AuditFlaw = (typeof AUDIT_FLAWS)[number];
+
+/** What each flaw does, in words for the CLI and the lab. */
+export const FLAW_TEXT: Record<AuditFlaw, string> = {
+  none: 'honest run: the algorithm as the accountant assumes it',
+  'noise-touched-rows-only':
+    'BROKEN on purpose: DP-SGD that adds noise only to the rows the batch touched (naive sparse DP-SGD)',
+  'skip-final-flush':
+    'BROKEN on purpose: LazyDP without its flush (pending noise is never added before the model is read, ' +
+    'at evaluations or at the end: rows no later batch reads keep none)',
+};
+
+/** The algorithm each flaw belongs to. */
+export const FLAW_ALGO: Record<Exclude<AuditFlaw, 'none'>, 'dpsgd' | 'lazydp'> = {
+  'noise-touched-rows-only': 'dpsgd',
+  'skip-final-flush': 'lazydp',
+};

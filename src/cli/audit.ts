@@ -1,0 +1,95 @@
+// `audit`: the one-run privacy audit from the command line (src/audit/run.ts).
+//   npm run -s cli -- audit --algo dpsgd|lazydp [--flaw none|noise-touched-rows-only|skip-final-flush]
+//     [--canaries M] [--audit-seed S] [--confidence 0.95] [config keys] [--json]
+// A progress line goes to stderr meanwhile; --json prints one object on stdout.
+import { ConfigError, type Config } from '../config/config';
+import type { DeviceInfo } from '../engine/device';
+import { runAudit, checkAudit, DEFAULT_CANARIES, type AuditResult } from '../audit/run';
+import { AUDIT_FLAWS, type AuditFlaw } from '../audit/flaws';
+
+type Flags = Record<string, string | boolean>;
+type ConfigFromFlags = (flags: Flags, extra: string[]) => { config: Config; rest: Flags };
+type OpenDevice = (quiet: boolean) => Promise<{ device: GPUDevice; info: DeviceInfo & { adapterNote?: string } }>;
+
+export const AUDIT_HELP =
+  '  audit    --algo dpsgd|lazydp [--flaw none|noise-touched-rows-only|skip-final-flush] [--canaries M]\n' +
+  '           [--audit-seed S] [--confidence C] [--key value ...] [--json]\n' +
+  "           (one-run privacy audit: an ε lower bound from canaries beside the accountant's ε;\n" +
+  '            the flaws are broken on purpose, for teaching)';
+
+function intFlag(v: string | boolean | undefined, key: string, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(key, `needs a whole number in ${min} .. ${max}, got ${String(v)}`);
+  return n;
+}
+
+/** The audit's own flags, checked; the rest are config keys. */
+export function auditFlags(rest: Flags): { flaw: AuditFlaw; canaries: number; auditSeed?: number; confidence: number } {
+  const flaw = (rest.flaw ?? 'none') as AuditFlaw;
+  if (!AUDIT_FLAWS.includes(flaw))
+    throw new ConfigError('flaw', `unknown flaw ${String(rest.flaw)} (one of ${AUDIT_FLAWS.join(', ')})`);
+  const canaries = intFlag(rest.canaries, 'canaries', DEFAULT_CANARIES, 2, 1_000_000);
+  const auditSeed =
+    rest['audit-seed'] === undefined ? undefined : intFlag(rest['audit-seed'], 'audit-seed', 0, 0, 2 ** 32 - 1);
+  const confidence = rest.confidence === undefined ? 0.95 : Number(rest.confidence);
+  if (!(confidence > 0 && confidence < 1))
+    throw new ConfigError('confidence', `needs a number strictly between 0 and 1, got ${String(rest.confidence)}`);
+  return { flaw, canaries, auditSeed, confidence };
+}
+
+export function auditJson(r: AuditResult, device: DeviceInfo): Record<string, unknown> {
+  const { canaryScores: _s, member: _m, ...rest } = r;
+  return { ...rest, device };
+}
+
+export async function auditCommand(
+  flags: Flags,
+  configFromFlags: ConfigFromFlags,
+  openDevice: OpenDevice,
+): Promise<void> {
+  const { config, rest } = configFromFlags(flags, ['flaw', 'canaries', 'audit-seed', 'confidence']);
+  const opts = auditFlags(rest);
+  checkAudit(config, opts.flaw, opts.canaries); // before the device: a refused audit costs nothing
+  const json = !!rest.json;
+  const { device, info } = await openDevice(json);
+  const tty = process.stderr.isTTY;
+  const broken = opts.flaw !== 'none' ? ` [BROKEN: ${opts.flaw}]` : '';
+  try {
+    const r = await runAudit(device, config, {
+      ...opts,
+      onProgress: (s, n) =>
+        process.stderr.write(
+          `audit ${config.algo}${broken}: step ${s}/${n}${tty ? '\r' : '\n'}`,
+        ),
+    });
+    if (tty) process.stderr.write('\n');
+    if (json) {
+      console.log(JSON.stringify(auditJson(r, info)));
+      return;
+    }
+    const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+    if (r.broken) console.log(`WARNING: ${r.flawText}. This run exists only to show that the audit catches it.`);
+    console.log(
+      `canaries ${r.canaries} (${r.inCanaries} in, audit seed ${r.auditSeed}); ` +
+        `guesses ${r.guesses} (${r.kIn} in, ${r.kOut} out), correct ${r.correct}`,
+    );
+    console.log(
+      'scores (squared distance the canary rows moved): ' +
+        `in median ${r.scores.in.median.toExponential(3)} (${r.scores.in.zeros} unmoved), ` +
+        `out median ${r.scores.out.median.toExponential(3)} (${r.scores.out.zeros} unmoved)`,
+    );
+    console.log(
+      `epsilon lower bound ${f(r.epsilonLower)} (${Math.round(r.confidence * 100)}% confidence) ` +
+        `vs accountant epsilon ${f(r.epsilon)} at delta ${r.delta}`,
+    );
+    console.log(
+      r.epsilonLower > r.epsilon
+        ? "the privacy claim is FALSE for this run: the lower bound exceeds the accountant's epsilon"
+        : "consistent: the lower bound does not exceed the accountant's epsilon (this cannot prove the claim true)",
+    );
+  } finally {
+    device.destroy();
+  }
+}

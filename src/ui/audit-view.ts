@@ -1,0 +1,275 @@
+// The Audit view: the one-run privacy audit (src/audit/run.ts) of the current configuration.
+// Histograms of the "in" and "out" canaries' scores, the ε lower bound beside the accountant's ε,
+// and a switch for the deliberate flaws (broken on purpose, for the classroom).
+
+import { LitElement, css, html, nothing } from 'lit';
+import type { ChartSpec } from './lab-chart';
+import './lab-chart';
+import { fmtBytes } from './format';
+import { runner } from './runner';
+import { sharedStyles, viewStyles } from './styles';
+import { store, StoreController } from './store';
+import type { AuditResult } from '../audit/run';
+import { AUDIT_FLAWS, FLAW_ALGO, FLAW_TEXT, type AuditFlaw } from '../audit/flaw-names';
+
+type AuditAlgo = 'dpsgd' | 'lazydp';
+
+/** Histogram of the in and out canaries' scores over common bins. */
+export function scoreHistogramSpec(scores: readonly number[], member: readonly boolean[], bins = 30): ChartSpec {
+  const max = Math.max(0, ...scores);
+  const min = Math.min(max, ...scores);
+  const w = (max - min) / bins || 1;
+  const counts = (want: boolean) => {
+    const h = new Array(bins).fill(0);
+    scores.forEach((s, j) => {
+      if (member[j] === want) h[Math.min(bins - 1, Math.floor((s - min) / w))]++;
+    });
+    return h;
+  };
+  const labels = Array.from({ length: bins }, (_, i) => (min + (i + 0.5) * w).toExponential(1));
+  return {
+    type: 'bar',
+    data: {
+      labels,
+      datasets: [
+        { label: 'in (trained on)', data: counts(true), backgroundColor: 'rgba(220, 38, 38, 0.6)' },
+        { label: 'out (never seen)', data: counts(false), backgroundColor: 'rgba(37, 99, 235, 0.6)' },
+      ],
+    },
+    options: {
+      scales: {
+        x: { title: { display: true, text: 'score: squared distance the canary rows moved' } },
+        y: { title: { display: true, text: 'canaries' }, beginAtZero: true },
+      },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+    },
+  };
+}
+
+export class AuditView extends LitElement {
+  readonly storeCtl = new StoreController(this);
+  static styles = [
+    sharedStyles,
+    viewStyles,
+    css`
+      .eps {
+        display: flex;
+        gap: 24px;
+        align-items: baseline;
+        flex-wrap: wrap;
+      }
+      .eps b {
+        font-size: 22px;
+      }
+      .broken {
+        border: 2px solid #dc2626;
+      }
+      label.inline input {
+        width: 72px;
+      }
+    `,
+  ];
+
+  private algo: AuditAlgo = 'dpsgd';
+  private flaw: AuditFlaw = 'none';
+  private canaries = 1000;
+  private busy = false;
+  private progress = '';
+  private error = '';
+  private result?: AuditResult;
+  private abort?: AbortController;
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    const a = store.config.algo;
+    this.algo = a === 'lazydp' || a === 'lazydp-exact' ? 'lazydp' : 'dpsgd';
+  }
+
+  private setAlgo(a: AuditAlgo): void {
+    this.algo = a;
+    // a flaw belongs to one algorithm: keep the pair consistent
+    if (this.flaw !== 'none' && FLAW_ALGO[this.flaw] !== a) this.flaw = 'none';
+    this.requestUpdate();
+  }
+
+  private setFlaw(f: AuditFlaw): void {
+    this.flaw = f;
+    if (f !== 'none') this.algo = FLAW_ALGO[f];
+    this.requestUpdate();
+  }
+
+  private async run(): Promise<void> {
+    const device = runner.device;
+    if (!device) return;
+    this.busy = true;
+    this.error = '';
+    this.progress = 'building…';
+    this.abort = new AbortController();
+    this.requestUpdate();
+    try {
+      const { runAudit } = await import('../audit/run');
+      const config = { ...store.config, algo: this.algo };
+      this.result = await runAudit(device, config, {
+        canaries: this.canaries,
+        flaw: this.flaw,
+        signal: this.abort.signal,
+        onProgress: (s, n) => {
+          this.progress = `step ${s} / ${n}`;
+          this.requestUpdate();
+        },
+      });
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.busy = false;
+      this.progress = '';
+      this.requestUpdate();
+    }
+  }
+
+  render() {
+    const ui = store.ui;
+    const free =
+      store.deviceState === 'ready' &&
+      store.job === null &&
+      !['running', 'starting', 'pausing'].includes(store.status) &&
+      store.configValid;
+    const r = this.result;
+    this.setAttribute('data-audit', this.busy ? 'running' : r ? 'done' : 'empty');
+    return html`
+      ${
+        ui.text
+          ? html`<p class="explain">
+              The ε the lab shows is an <i>upper</i> bound from the accountant: it holds only if the code does exactly
+              what the mathematics assumes. This audit checks the code from the outside, in one training run (Steinke,
+              Nasr and Jagielski, NeurIPS 2023): it plants ${this.canaries} canaries, each with its own embedding rows,
+              puts each one in the training set by a coin flip, trains, and then guesses from how far each canary's rows
+              moved which canaries were trained on. Many right guesses prove, with 95% confidence, that the run is
+              <i>not</i> private for any ε below the <b>lower bound</b>. A lower bound above the accountant's ε means
+              the privacy claim is false: a bug. A lower bound below it proves nothing either way: a better attack might
+              find more, and an honest run's bound is usually far below its ε. The two flaws are bugs built in on
+              purpose, to show the audit catching them.
+            </p>`
+          : nothing
+      }
+      <div class="card ${this.flaw !== 'none' ? 'broken' : ''}">
+        <h2>Audit the current configuration</h2>
+        <div class="row">
+          <label class="inline"
+            >algorithm
+            <select
+              id="audit-algo"
+              .value=${this.algo}
+              @change=${(e: Event) => this.setAlgo((e.target as HTMLSelectElement).value as AuditAlgo)}
+            >
+              <option value="dpsgd" ?selected=${this.algo === 'dpsgd'}>DP-SGD</option>
+              <option value="lazydp" ?selected=${this.algo === 'lazydp'}>LazyDP</option>
+            </select>
+          </label>
+          <label class="inline"
+            >canaries
+            <input
+              id="audit-canaries"
+              type="number"
+              min="2"
+              max="100000"
+              .value=${String(this.canaries)}
+              @change=${(e: Event) => {
+                this.canaries = Math.max(
+                  2,
+                  Math.min(100000, Math.round(Number((e.target as HTMLInputElement).value)) || 1000),
+                );
+                this.requestUpdate();
+              }}
+            />
+          </label>
+        </div>
+        <p class="small muted" id="audit-memory">
+          Trains the panel's configuration as ${this.algo === 'dpsgd' ? 'DP-SGD' : 'LazyDP'} once, plus
+          ${this.canaries} canary rows in each of its ${store.config.tables.length} tables
+          (${fmtBytes(this.canaries * store.config.tables.length * store.config.dim * 4)} of table, in its memory plan)
+          and one extra example per "in" canary.
+        </p>
+        <fieldset id="audit-flaw" style="margin-top:8px">
+          <legend class="small">flaw (for teaching)</legend>
+          ${AUDIT_FLAWS.map(
+            (f) =>
+              html`<label class="inline" style="display:flex">
+                <input
+                  type="radio"
+                  name="flaw"
+                  value=${f}
+                  .checked=${this.flaw === f}
+                  @change=${() => this.setFlaw(f)}
+                />
+                ${f === 'none' ? 'none (honest)' : html`<span class="badge danger">BROKEN</span> ${f}`}
+              </label>`,
+          )}
+        </fieldset>
+        ${this.flaw !== 'none'
+          ? html`<p class="small err">
+              ${FLAW_TEXT[this.flaw]}. Only the audit can run it; such a model is never exported.
+            </p>`
+          : nothing}
+        <p style="margin-top:8px">
+          <button
+            class="primary"
+            id="audit-run"
+            ?disabled=${!free || this.busy || !runner.device}
+            @click=${() => void this.run()}
+          >
+            Run audit
+          </button>
+          ${this.busy
+            ? html`<button @click=${() => this.abort?.abort()}>Cancel</button>
+                <span class="muted" id="audit-progress">${this.progress}</span>`
+            : nothing}
+        </p>
+        ${this.error ? html`<p class="err" id="audit-error">${this.error}</p>` : nothing}
+      </div>
+      ${r ? this.resultView(r) : nothing}
+    `;
+  }
+
+  private resultView(r: AuditResult) {
+    const caught = r.epsilonLower > r.epsilon;
+    return html`
+      <div
+        class="card ${r.broken ? 'broken' : ''}"
+        id="audit-result"
+        data-epsilon-lower=${r.epsilonLower}
+        data-epsilon=${r.epsilon}
+      >
+        <h2>
+          ${r.algo === 'dpsgd' ? 'DP-SGD' : 'LazyDP'}
+          ${r.broken ? html`<span class="badge danger">BROKEN on purpose: ${r.flaw}</span>` : nothing}
+        </h2>
+        <div class="eps">
+          <span>ε lower bound (95%) <b>${r.epsilonLower.toFixed(2)}</b></span>
+          <span>accountant's ε <b>${Number.isFinite(r.epsilon) ? r.epsilon.toFixed(2) : '∞'}</b></span>
+          <span>at δ = ${r.delta}</span>
+        </div>
+        <p>
+          ${
+            caught
+              ? html`<span class="badge danger">claim false</span> The audit proves this run is less private than the
+                  accountant says.`
+              : html`<span class="badge ok">consistent</span> No contradiction found (this does not prove the run
+                  private).`
+          }
+        </p>
+        <p class="small muted">
+          ${r.canaries} canaries (${r.inCanaries} in), ${r.guesses} guesses (${r.kIn} "in", ${r.kOut} "out"),
+          ${r.correct} correct; audit seed ${r.auditSeed}. Unmoved rows: ${r.scores.in.zeros} in, ${r.scores.out.zeros}
+          out.
+        </p>
+      </div>
+      <lab-chart
+        heading="Canary scores"
+        .spec=${scoreHistogramSpec(r.canaryScores, r.member)}
+        filename="audit-scores"
+      ></lab-chart>
+    `;
+  }
+}
+customElements.define('audit-view', AuditView);
