@@ -85,7 +85,7 @@ export const sharedStyles = css`
   }
   .grid2 {
     display: grid;
-    grid-template-columns: repeat(auto-fit, minmax(360px, 1fr));
+    grid-template-columns: repeat(auto-fit, minmax(min(360px, 100%), 1fr));
     gap: 14px;
   }
   button {
@@ -179,6 +179,11 @@ export const sharedStyles = css`
     color: var(--danger);
     font-size: 12px;
   }
+  /* wide tables scroll inside their card, never the page */
+  .scroll {
+    overflow-x: auto;
+    max-width: 100%;
+  }
   table.num {
     border-collapse: collapse;
     font-size: 12px;
@@ -224,6 +229,7 @@ export const sharedStyles = css`
 export const viewStyles = css`
       :host {
         display: grid;
+        grid-template-columns: minmax(0, 1fr);
         gap: 14px;
       }
       dl {

@@ -115,7 +115,7 @@ export class TrainView extends LitElement {
         <div class="card">
           <h2>Runs on this configuration</h2>
           ${runs.length
-            ? html`<table class="num" id="runs-table">
+            ? html`<div class="scroll" tabindex="0" role="group" aria-label="Runs table"><table class="num" id="runs-table">
                 <tr><th>algorithm</th><th>steps</th><th>loss</th><th>AUC</th><th>ε</th><th>σ</th><th>step (median)</th></tr>
                 ${runs.map((r) => {
                   const last = r.log.at(-1);
@@ -130,7 +130,7 @@ export class TrainView extends LitElement {
                     <td>${fmtMs(r.summary?.stepMedianMs)}</td>
                   </tr>`;
                 })}
-              </table>
+              </table></div>
               ${teacher ? html`<p class="small muted" style="margin-top:8px">The planted teacher that labels the synthetic data reaches AUC ${fmtNum(teacher, 3)}: the best any model can do here.</p>` : nothing}
               ${runs.some((r) => r.data !== 'synthetic')
                 ? html`<p class="small muted" style="margin-top:8px" data-no-teacher>
