@@ -96,7 +96,7 @@ export class ConfigPanel extends LitElement {
       }
       .field label {
         font-size: 12px;
-        color: #334155;
+        color: var(--fg2);
       }
       .field input,
       .field select {
@@ -125,7 +125,7 @@ export class ConfigPanel extends LitElement {
       .seg button[aria-pressed='true'] {
         border-color: var(--c);
         box-shadow: inset 3px 0 0 var(--c);
-        background: #f8fafc;
+        background: var(--bg);
         font-weight: 600;
       }
       .hint {

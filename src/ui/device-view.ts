@@ -21,12 +21,12 @@ export class DeviceView extends LitElement {
       .feats span {
         font-size: 11px;
         font-family: ui-monospace, monospace;
-        background: #f1f5f9;
+        background: var(--code-bg);
         border-radius: 4px;
         padding: 1px 6px;
       }
       .feats span.key {
-        background: #dcfce7;
+        background: var(--badge-ok-bg);
       }
     `,
   ];
@@ -57,7 +57,7 @@ export class DeviceView extends LitElement {
         </div>
         <div class="card">
           <h2>Limits requested</h2>
-          <div class="scroll"><table class="num" id="limits">
+          <div class="scroll" tabindex="0" role="group" aria-label="Limits table"><table class="num" id="limits">
             ${Object.entries(d.limits).map(([k, v]) => html`<tr><td>${k}</td><td>${/Size$/.test(k) && v >= 1024 ? `${fmtBytes(v)} (${v.toLocaleString('en-US')})` : v.toLocaleString('en-US')}</td></tr>`)}
           </table></div>
         </div>

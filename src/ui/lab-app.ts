@@ -140,7 +140,7 @@ export class DpLab extends LitElement {
         grid-column: 1;
         grid-row: 1 / span 2;
         border-right: 1px solid var(--line);
-        background: white;
+        background: var(--card);
         padding: 4px 14px 20px;
         overflow: auto;
         max-height: calc(100vh - 52px);
@@ -199,18 +199,18 @@ export class DpLab extends LitElement {
       }
       .banner.error {
         background: var(--danger-weak);
-        border-color: #fecaca;
-        color: #7f1d1d;
+        border-color: var(--danger);
+        color: var(--danger);
       }
       .banner.warning {
         background: var(--warn-weak);
-        border-color: #fde68a;
-        color: #78350f;
+        border-color: var(--warn-line);
+        color: var(--warn);
       }
       .banner.info {
-        background: #eff6ff;
-        border-color: #bfdbfe;
-        color: #1e3a8a;
+        background: var(--info-bg);
+        border-color: var(--info-line);
+        color: var(--info-fg);
       }
       .banner b {
         display: block;

@@ -41,7 +41,7 @@ export class TablesEditor extends LitElement {
       }
       .head label {
         font-size: 12px;
-        color: #334155;
+        color: var(--fg2);
       }
       .list {
         max-height: 260px;
@@ -77,7 +77,7 @@ export class TablesEditor extends LitElement {
       }
       .t.all span {
         font-weight: 600;
-        color: #334155;
+        color: var(--fg2);
       }
     `,
   ];

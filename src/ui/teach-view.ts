@@ -301,7 +301,7 @@ export class TeachView extends LitElement {
       </div>
       <div class="panels">
         <div class="card">
-          <h2 style="color:${ALGO_COLORS.dpsgd}">Eager DP-SGD</h2>
+          <h2><span class="swatch" style="background:${ALGO_COLORS.dpsgd}"></span>Eager DP-SGD</h2>
           <div class="grid" id="grid-eager">
             ${pending.map((p) => html`<div class="cell ${p < 0 ? 'outside' : step > 0 ? 'written' : ''}">${p < 0 ? '' : step > 0 ? '✓' : ''}</div>`)}
           </div>
@@ -309,7 +309,7 @@ export class TeachView extends LitElement {
           <div class="small muted">rows written with fresh noise at <i>every</i> step (all ${c.tables.length} tables); ${step > 0 ? html`<b>${(step * totalRows).toLocaleString('en-US')}</b> row writes so far` : 'none yet'}</div>
         </div>
         <div class="card">
-          <h2 style="color:${ALGO_COLORS.lazydp}">LazyDP</h2>
+          <h2><span class="swatch" style="background:${ALGO_COLORS.lazydp}"></span>LazyDP</h2>
           <div class="grid" id="grid-lazy">
             ${pending.map(
               (p, i) =>

@@ -3,7 +3,8 @@
 // Back/Forward through configurations. Chromium with WebGPU on SwiftShader, as in lab.test.ts;
 // every wait is on a DOM state the components set.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, startLab, type Lab } from './server';
@@ -14,6 +15,7 @@ const SMALL =
   '&benchSteps=6&sweepFrom=8&sweepTo=12&sweepPoints=3&sweepSteps=3';
 const WAIT = { timeout: 180_000 };
 const LONG = 200_000;
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let lab: Lab;
 let browser: Browser;
@@ -51,6 +53,35 @@ async function sideways(p: Page): Promise<number> {
   });
   if (r.over > 0) console.log('sticking out:', r.out.join('; '));
   return r.over;
+}
+
+/** The deepest focused element across shadow roots, as "tag#id". */
+const focused = (p: Page) =>
+  p.evaluate(() => {
+    let a: Element | null = document.activeElement;
+    while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+    return a ? `${a.tagName.toLowerCase()}${a.id ? '#' + a.id : ''}` : '';
+  });
+
+async function pressUntil(p: Page, key: string, target: string, max = 60): Promise<number> {
+  for (let i = 1; i <= max; i++) {
+    await p.keyboard.press(key);
+    if ((await focused(p)) === target) return i;
+  }
+  throw new Error(`${target} not reached in ${max} presses of ${key} (at ${await focused(p)})`);
+}
+
+/** axe-core in the page (it pierces open shadow roots); the violations of impact serious or worse. */
+async function axe(p: Page): Promise<string[]> {
+  await p.addScriptTag({ content: AXE });
+  return p.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run(o?: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe.run({
+      resultTypes: ['violations'],
+    });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(' ')}`);
+  });
 }
 
 beforeAll(async () => {
@@ -128,6 +159,103 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
     expect(card.wrapRight).toBeLessThanOrEqual(card.cardRight);
     expect(card.overflow).toBe('auto');
     await p.screenshot({ path: `${SHOTS}/layout-390-trained.png`, fullPage: true });
+    await p.context().close();
+  }, LONG);
+
+  it('keyboard only: skip link to the run controls, train, pause, and the view tabs by arrow keys', async () => {
+    const p = await open(SMALL.replace('steps=24', 'steps=5000') + '&algo=lazydp', 1400, 900);
+    await p.keyboard.press('Tab');
+    expect(await focused(p)).toBe('button#skip');
+    await p.keyboard.press('Enter');
+    expect(await focused(p)).toBe('run-controls#run-controls');
+    await p.keyboard.press('Tab');
+    expect(await focused(p)).toBe('button#train');
+    await p.keyboard.press('Enter');
+    await until(p, 'run-controls[data-status="running"]');
+    await pressUntil(p, 'Tab', 'button#pause', 6);
+    await p.keyboard.press('Enter');
+    await until(p, 'run-controls[data-status="paused"]');
+    const pausedAt = Number(await p.locator('run-controls').getAttribute('data-steps'));
+    expect(pausedAt).toBeLessThan(5000);
+    // one Tab stop for the whole tab list (the open view), arrows move and open
+    await pressUntil(p, 'Tab', 'button#tab-train');
+    const tab = p.locator('#tab-train');
+    expect(await tab.getAttribute('aria-selected')).toBe('true');
+    expect(await tab.getAttribute('aria-controls')).toBe('panel-train');
+    expect(await p.locator('#panel-train').getAttribute('role')).toBe('tabpanel');
+    expect(await p.locator('#panel-train').getAttribute('aria-labelledby')).toBe('tab-train');
+    await p.keyboard.press('ArrowRight');
+    await p.waitForSelector('dp-lab[data-view="stages"]');
+    expect(await focused(p)).toBe('button#tab-stages');
+    expect(await p.locator('#tab-stages').getAttribute('tabindex')).toBe('0');
+    expect(await p.locator('#tab-train').getAttribute('tabindex')).toBe('-1');
+    await p.keyboard.press('End');
+    await p.waitForSelector('dp-lab[data-view="device"]');
+    await p.keyboard.press('ArrowRight');
+    await p.waitForSelector('dp-lab[data-view="train"]');
+    await p.keyboard.press('ArrowLeft');
+    await p.waitForSelector('dp-lab[data-view="device"]');
+    await p.keyboard.press('Home');
+    await p.waitForSelector('dp-lab[data-view="train"]');
+    expect(await focused(p)).toBe('button#tab-train');
+    // Tab from the tab list goes into the open panel, not along the other tabs
+    await p.keyboard.press('Tab');
+    expect(await focused(p)).toBe('section#panel-train');
+    // the run resumes from the keyboard too
+    await p.locator('#train').focus();
+    await p.keyboard.press('Enter');
+    await until(p, 'run-controls[data-status="running"]');
+    await p.locator('#pause').focus();
+    await p.keyboard.press('Space');
+    await until(p, 'run-controls[data-status="paused"]');
+    expect(Number(await p.locator('run-controls').getAttribute('data-steps'))).toBeGreaterThan(pausedAt);
+    await p.context().close();
+  }, LONG);
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`axe-core finds no serious or critical violation on any view (${scheme} theme)`, async () => {
+      const p = await open(SMALL.replace('steps=24', 'steps=8') + '&autorun=1&algo=dpsgd', 1400, 900, { colorScheme: scheme });
+      await until(p, 'run-controls[data-status="done"]');
+      await p.locator('lab-chart#chart-loss details summary').click(); // the data table, open
+      await p.locator('[data-table-for="chart-loss"]').waitFor();
+      const found: string[] = [];
+      for (const v of ['train', 'stages', 'sweep', 'teach', 'device']) {
+        await p.locator(`nav button[data-view="${v}"]`).click();
+        await p.waitForSelector(`dp-lab[data-view="${v}"]`);
+        found.push(...(await axe(p)).map((x) => `${v}: ${x}`));
+      }
+      // the narrow layout, menu and configuration open
+      await p.setViewportSize({ width: 390, height: 844 });
+      await p.locator('#menu-toggle').click();
+      await p.locator('.cfg-toggle').click();
+      found.push(...(await axe(p)).map((x) => `390 px: ${x}`));
+      await p.screenshot({ path: `${SHOTS}/a11y-${scheme}.png`, fullPage: true });
+      expect(found).toEqual([]);
+      await p.context().close();
+    }, LONG);
+  }
+
+  it('every chart has an accessible name, a data table and a CSV of the same data', async () => {
+    const p = await open(SMALL.replace('steps=24', 'steps=8') + '&autorun=1&algo=dpsgd', 1400, 900);
+    await until(p, 'run-controls[data-status="done"]');
+    const loss = p.locator('lab-chart#chart-loss');
+    expect(await loss.locator('canvas').getAttribute('role')).toBe('img');
+    expect(await loss.locator('canvas').getAttribute('aria-label')).toMatch(/^Training loss: chart/);
+    await loss.locator('details summary').click();
+    await p.locator('[data-table-for="chart-loss"] tbody tr').first().waitFor();
+    const rows = await p.locator('[data-table-for="chart-loss"] tbody tr').count();
+    expect(rows).toBe(Number(await loss.getAttribute('data-points')));
+    const [csv] = await Promise.all([p.waitForEvent('download'), loss.locator('a.csv').click()]);
+    expect(csv.suggestedFilename()).toBe('loss.csv');
+    const lines = readFileSync((await csv.path())!, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('series,step,BCE loss (smoothed; raw faint)');
+    expect(lines.length - 1).toBe(rows);
+    expect(lines[1]).toMatch(/^DP-SGD \(eager\),\d+,[\d.e-]+$/);
+    // an empty chart draws no axes: its canvas is hidden behind the "no data" note
+    await p.locator('nav button[data-view="sweep"]').click();
+    const sweep = p.locator('lab-chart#chart-sweep');
+    expect(await sweep.getAttribute('data-points')).toBe('0');
+    expect(await sweep.locator('canvas').isVisible()).toBe(false);
     await p.context().close();
   }, LONG);
 
