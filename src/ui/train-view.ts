@@ -32,6 +32,7 @@ function lineSpec(
   extra: ChartDataset<'line'>[] = [],
   yMin?: number,
   smooth = 0,
+  yRange: { suggestedMin?: number; suggestedMax?: number } = {},
 ): ChartSpec {
   const datasets: ChartDataset<'line'>[] = [];
   for (const r of runs) {
@@ -53,7 +54,7 @@ function lineSpec(
       interaction: { mode: 'nearest', intersect: false },
       scales: {
         x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
-        y: { title: { display: true, text: yTitle }, ...(yMin !== undefined ? { min: yMin } : {}) },
+        y: { title: { display: true, text: yTitle }, ...yRange, ...(yMin !== undefined ? { min: yMin } : {}) },
       },
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12, filter: (item) => !item.text.endsWith('(raw)') } } },
     },
@@ -82,6 +83,11 @@ export class TrainView extends LitElement {
     const teacherLine: ChartDataset<'line'>[] = teacher
       ? [{ label: 'planted teacher', data: [{ x: 0, y: teacher }, { x: maxStep, y: teacher }], borderColor: '#94a3b8', borderDash: [5, 4], borderWidth: 1, pointRadius: 0 }]
       : [];
+    // AUC 0.5 is a coin toss: drawn, and the axis kept at 0.4-1 so that noise around it is not magnified
+    const hasAuc = runs.some((r) => r.log.some((p) => p.auc !== undefined));
+    const chanceLine: ChartDataset<'line'>[] = hasAuc
+      ? [{ label: 'chance (0.5)', data: [{ x: 0, y: 0.5 }, { x: maxStep, y: 0.5 }], borderColor: '#94a3b8', borderDash: [2, 3], borderWidth: 1, pointRadius: 0 }]
+      : [];
     const priv = runs.filter((r) => isPrivate(r.config));
     const hasBaseline = runs.some((r) => r.algo === 'sgd');
     const free = store.deviceState === 'ready' && store.job === null && !['running', 'starting', 'pausing'].includes(store.status) && store.configValid;
@@ -106,7 +112,7 @@ export class TrainView extends LitElement {
       </div>
       <div class="grid2">
         <lab-chart id="chart-loss" heading="Training loss" filename="loss" .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss (smoothed; raw faint)', [], undefined, 0.6)}></lab-chart>
-        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', teacherLine)}>
+        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 })}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
         </lab-chart>
         <lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .spec=${lineSpec(priv, (p) => p.epsilon, `ε at δ = ${store.config.delta}`, [], 0)}>

@@ -3,7 +3,7 @@
 // Back/Forward through configurations. Chromium with WebGPU on SwiftShader, as in lab.test.ts;
 // every wait is on a DOM state the components set.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -251,6 +251,34 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
     expect(lines[0]).toBe('series,step,BCE loss (smoothed; raw faint)');
     expect(lines.length - 1).toBe(rows);
     expect(lines[1]).toMatch(/^DP-SGD \(eager\),\d+,[\d.e-]+$/);
+    // a PNG for slides: at least twice the pixels on screen, plus a title band and a footer
+    const png = await loss.evaluate(async (el: HTMLElement & { toPng(): string }) => {
+      const img = new Image();
+      img.src = el.toPng();
+      await img.decode();
+      const box = el.shadowRoot!.querySelector('.box')!.getBoundingClientRect();
+      return { w: img.width, h: img.height, boxW: box.width, boxH: box.height, url: img.src };
+    });
+    writeFileSync(`${SHOTS}/chart-loss-export.png`, Buffer.from(png.url.split(',')[1], 'base64'));
+    expect(png.w).toBeGreaterThanOrEqual(2 * png.boxW);
+    expect(png.h).toBeGreaterThan(2 * png.boxH + 40);
+    // the AUC chart: the chance line, and an axis that does not zoom into noise around it
+    const auc = await p.locator('lab-chart#chart-auc').evaluate((el: HTMLElement & { spec: { data: { datasets: { label: string }[] }; options: { scales: { y: { suggestedMin: number; suggestedMax: number } } } } }) => ({
+      labels: el.spec.data.datasets.map((d) => d.label),
+      y: el.spec.options.scales.y,
+    }));
+    expect(auc.labels).toContain('chance (0.5)');
+    expect(auc.y.suggestedMin).toBeLessThanOrEqual(0.4);
+    expect(auc.y.suggestedMax).toBe(1);
+    // the teaching histogram labels only round values
+    await p.locator('nav button[data-view="teach"]').click();
+    const ticks = await p.locator('lab-chart#chart-agg').evaluate((el: HTMLElement & { spec: { data: { labels: string[] }; options: { scales: { x: { ticks: { callback(v: unknown, i: number): string | null } } } } } }) =>
+      el.spec.data.labels.map((_, i) => el.spec.options.scales.x.ticks.callback(0, i)).filter((t) => t !== null),
+    );
+    expect(ticks.length).toBeGreaterThanOrEqual(5);
+    for (const t of ticks) expect(Number(t) % 1 === 0 || Number(t) * 2 % 1 === 0, `tick ${t}`).toBe(true);
+    expect(ticks).toContain('0');
+    await p.locator('lab-chart#chart-agg').screenshot({ path: `${SHOTS}/chart-agg.png` });
     // an empty chart draws no axes: its canvas is hidden behind the "no data" note
     await p.locator('nav button[data-view="sweep"]').click();
     const sweep = p.locator('lab-chart#chart-sweep');
