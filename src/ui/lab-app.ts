@@ -3,6 +3,7 @@
 // where the sender was looking.
 
 import { LitElement, css, html, nothing } from 'lit';
+import { isPrivate } from '../config/config';
 import { VIEWS, type View } from '../config/url';
 import './config-panel';
 import './device-view';
@@ -12,7 +13,7 @@ import './stages-view';
 import './sweep-view';
 import './teach-view';
 import './train-view';
-import type { LabChart } from './lab-chart';
+import { setChartFontScale, type LabChart } from './lab-chart';
 import { runner, deviceLine } from './runner';
 import { copyText, downloadJson, shareLink } from './share';
 import { sharedStyles } from './styles';
@@ -28,14 +29,17 @@ const VIEW_TITLES: Record<View, string> = {
 };
 
 export class DpLab extends LitElement {
-  static properties = { share: { state: true }, menuOpen: { state: true }, cfgOpen: { state: true } };
+  static properties = { share: { state: true }, menuOpen: { state: true }, cfgOpen: { state: true }, present: { state: true } };
   declare share: { url: string; withResults: boolean; copied: boolean } | undefined;
   /** Narrow screens: the header's actions fold into a menu, the configuration into a section. */
   declare menuOpen: boolean;
   declare cfgOpen: boolean;
+  /** presentation mode: larger text and charts, configuration hidden (not part of the link) */
+  declare present: boolean;
 
   constructor() {
     super();
+    this.present = false;
     this.menuOpen = false;
     this.cfgOpen = false;
   }
@@ -306,8 +310,20 @@ export class DpLab extends LitElement {
       :host([data-text='0']) main {
         grid-column: 1;
       }
-      :host([data-text='0']) aside {
+      :host([data-text='0']) aside,
+      :host([data-present]) aside {
         display: none;
+      }
+      :host([data-present]) {
+        --font-scale: 1.35;
+        --chart-scale: 1.6;
+      }
+      :host([data-present]) .layout {
+        grid-template-columns: minmax(0, 1fr);
+      }
+      :host([data-present]) .controls,
+      :host([data-present]) main {
+        grid-column: 1;
       }
     `,
   ];
@@ -330,14 +346,30 @@ export class DpLab extends LitElement {
 
   private async boot(firstVisit: boolean) {
     const ok = await runner.connect();
-    if (ok && (store.ui.autorun || firstVisit) && store.configValid) void runner.train();
+    if (!ok || !(store.ui.autorun || firstVisit) || !store.configValid) return;
+    const main = runner.train();
+    if (!firstVisit) return;
+    // A first visit shows a private run beside its non-private baseline: once the default run
+    // has finished (not when it was paused, stopped or the configuration changed), the other
+    // kind follows through the same path as "Train non-private baseline".
+    await main;
+    const algo = store.config.algo;
+    const other = isPrivate(store.config) ? 'sgd' : 'lazydp';
+    const done = store.latestByAlgo((r) => r.summary !== undefined && r.stepsDone >= r.target);
+    if (store.status === 'done' && done.has(algo) && !done.has(other) && store.job === null) await runner.compare([other], store.config.steps);
   }
 
   protected updated(): void {
     this.setAttribute('data-device', store.deviceState);
     this.setAttribute('data-view', store.ui.view);
     this.setAttribute('data-text', store.ui.text ? '1' : '0');
+    this.toggleAttribute('data-present', this.present);
   }
+
+  private togglePresent = () => {
+    this.present = !this.present;
+    setChartFontScale(this.present ? 1.5 : 1);
+  };
 
   private resumeFile = (e: Event) => {
     const input = e.target as HTMLInputElement;
@@ -372,6 +404,9 @@ export class DpLab extends LitElement {
         <div class="actions ${this.menuOpen ? 'open' : ''}" id="actions">
           <button id="toggle-text" @click=${() => store.setUi('text', !store.ui.text)} title="Hide explanations and the configuration, for slides">
             ${store.ui.text ? 'Hide explanations' : 'Show explanations'}
+          </button>
+          <button id="present" aria-pressed=${this.present ? 'true' : 'false'} @click=${this.togglePresent} title="Larger text and charts for a projector; each chart also has Full screen">
+            Present
           </button>
           <button id="share" class="primary" @click=${this.openShare} title="A link with this configuration and the numbers measured here">Share results</button>
           <button id="download-json" @click=${downloadJson} ?disabled=${store.runs.length === 0 && store.sweep.length === 0}>Download JSON</button>

@@ -54,6 +54,12 @@ function applyTheme(): void {
 applyTheme();
 darkQuery?.addEventListener('change', applyTheme);
 
+/** Presentation mode: every chart's text larger by `f` (the page scales the charts' height). */
+export function setChartFontScale(f: number): void {
+  Chart.defaults.font.size = Math.round(12 * f);
+  for (const c of Object.values(Chart.instances)) c.update('none');
+}
+
 // Canvas pixels are transparent by default; a PNG for slides wants the page's background.
 const background: Plugin = {
   id: 'labBackground',

@@ -54,7 +54,8 @@ export const sharedStyles = css`
     --badge-ok-bg: #dcfce7;
     color: var(--fg);
     font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
-    font-size: 14px;
+    /* presentation mode scales text through --font-scale (set on the page) */
+    font-size: calc(14px * var(--font-scale, 1));
     line-height: 1.45;
   }
   /* a dark theme for dark rooms and dark systems (the charts follow, see lab-chart.ts) */
@@ -104,12 +105,12 @@ export const sharedStyles = css`
     outline-offset: 1px;
   }
   h2 {
-    font-size: 16px;
+    font-size: calc(16px * var(--font-scale, 1));
     font-weight: 600;
     margin: 0 0 8px;
   }
   h3 {
-    font-size: 13px;
+    font-size: calc(13px * var(--font-scale, 1));
     font-weight: 600;
     margin: 0 0 6px;
     text-transform: uppercase;
@@ -129,7 +130,7 @@ export const sharedStyles = css`
     color: var(--muted);
   }
   .small {
-    font-size: 12px;
+    font-size: calc(12px * var(--font-scale, 1));
   }
   .row {
     display: flex;
@@ -144,7 +145,7 @@ export const sharedStyles = css`
   }
   button {
     font: inherit;
-    font-size: 13px;
+    font-size: calc(13px * var(--font-scale, 1));
     border: 1px solid var(--line);
     background: var(--card);
     color: var(--fg);
@@ -267,7 +268,7 @@ export const sharedStyles = css`
   }
   .explain {
     color: var(--fg2);
-    font-size: 13px;
+    font-size: calc(13px * var(--font-scale, 1));
     max-width: 75ch;
   }
   code {

@@ -54,7 +54,7 @@ export function niceStep(x: number): number {
  * multiples of a round width and only round values are labelled, so the axis reads -4, -2, 0, 2, 4.
  */
 export function aggregationSpec(k: number, n = 6000): ChartSpec {
-  const w = niceStep((8 * Math.sqrt(k)) / 40);
+  const w = niceStep((8 * Math.sqrt(k)) / 60);
   const half = Math.ceil((4 * Math.sqrt(k)) / w);
   const bins = 2 * half + 1;
   const lim = (half + 0.5) * w;

@@ -287,6 +287,82 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
     await p.context().close();
   }, LONG);
 
+  it('Back and Forward step through configurations; typing in one field makes one entry', async () => {
+    const p = await open(SMALL, 1400, 900);
+    const steps = p.locator('input[name="steps"]');
+    await steps.fill('3');
+    await steps.fill('30'); // same field: replaces its entry
+    await p.waitForFunction(() => location.hash.includes('steps=30'));
+    await p.locator('input[name="dim"]').fill('4');
+    await p.waitForFunction(() => location.hash.includes('dim=4'));
+    await p.locator('button[data-algo="dpsgd"]').click();
+    await p.waitForFunction(() => location.hash.includes('algo=dpsgd'));
+    await p.locator('nav button[data-view="device"]').click(); // the view alone makes no entry
+    await p.waitForFunction(() => location.hash.includes('view=device'));
+    const len = await p.evaluate(() => history.length);
+    await p.goBack();
+    await p.waitForFunction(() => !location.hash.includes('algo=dpsgd') && location.hash.includes('dim=4'));
+    expect(await p.locator('button[data-algo="dpsgd"]').getAttribute('aria-pressed')).toBe('false');
+    await p.goBack();
+    await p.waitForFunction(() => !location.hash.includes('dim=4') && location.hash.includes('steps=30'));
+    expect(await p.locator('input[name="dim"]').inputValue()).toBe('8');
+    await p.goBack();
+    await p.waitForFunction(() => location.hash.includes('steps=24'));
+    expect(await p.locator('input[name="steps"]').inputValue()).toBe('24');
+    expect(await p.evaluate(() => location.pathname)).toBe('/'); // still the lab
+    await p.goForward();
+    await p.waitForFunction(() => location.hash.includes('steps=30') && !location.hash.includes('dim=4'));
+    expect(await p.locator('input[name="steps"]').inputValue()).toBe('30');
+    await p.goForward();
+    await p.waitForFunction(() => location.hash.includes('dim=4'));
+    expect(await p.locator('input[name="dim"]').inputValue()).toBe('4');
+    // an edit after going back starts a new branch: Forward has nowhere to go
+    await p.locator('input[name="dim"]').fill('2');
+    await p.waitForFunction(() => location.hash.includes('dim=2'));
+    expect(await p.evaluate(() => history.length)).toBeLessThanOrEqual(len);
+    await p.context().close();
+  }, LONG);
+
+  it('presentation mode: larger text and charts, configuration hidden; the ε and δ panel explains', async () => {
+    const p = await open(SMALL.replace('steps=24', 'steps=4') + '&autorun=1&algo=lazydp', 1400, 900);
+    await until(p, 'run-controls[data-status="done"]');
+    const size = () => p.locator('lab-chart#chart-loss .box').evaluate((el) => el.getBoundingClientRect().height);
+    const font = () => p.locator('train-view .explain').first().evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+    const [h0, f0] = [await size(), await font()];
+    await p.locator('#present').click();
+    await p.waitForSelector('dp-lab[data-present]');
+    expect(await p.locator('#present').getAttribute('aria-pressed')).toBe('true');
+    expect(await size()).toBeGreaterThan(1.4 * h0);
+    expect(await font()).toBeGreaterThan(1.2 * f0);
+    expect(await p.locator('config-panel').isVisible()).toBe(false);
+    await p.screenshot({ path: `${SHOTS}/present.png` });
+    await p.locator('#present').click();
+    await p.waitForSelector('dp-lab:not([data-present])');
+    const panel = p.locator('[data-eps-panel]');
+    await panel.locator('summary').click();
+    const text = await panel.innerText();
+    expect(text).toMatch(/ε = 1/);
+    expect(text).toMatch(/ε = 10/);
+    expect(text).toMatch(/far below 1\/n/);
+    expect(await panel.locator('a[href="https://arxiv.org/abs/1607.00133"]').count()).toBe(1);
+    expect(await panel.locator('a[href="https://arxiv.org/abs/2404.08847"]').count()).toBe(1);
+    await p.context().close();
+  }, LONG);
+
+  it('a first visit shows the default run beside a private LazyDP run (ε drawn)', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(lab.url);
+    await p.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+    await until(p, 'run-controls[data-status="done"]');
+    await until(p, '#runs-table tr[data-algo="lazydp"][data-done="1"]');
+    expect(await p.locator('#runs-table tr[data-algo="sgd"][data-done="1"]').count()).toBe(1);
+    expect(Number(await p.locator('lab-chart#chart-eps').getAttribute('data-points'))).toBeGreaterThan(0);
+    await p.screenshot({ path: `${SHOTS}/first-visit.png`, fullPage: true });
+    await ctx.close();
+  }, 400_000);
+
   it('no uncaught page errors', () => {
     expect(errors).toEqual([]);
   });
