@@ -60,3 +60,9 @@ export function parseCount(text: string): number {
   const n = m ? Number(m[1]) * SUFFIX[m[2]] : /^\d+(?:\.\d+)?(?:[eE]\+?\d+)?$/.test(t) ? Number(t) : NaN;
   return Number.isInteger(n) ? n : NaN;
 }
+
+/** The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least x (a round axis step). */
+export function niceStep(x: number): number {
+  const p = 10 ** Math.floor(Math.log10(x));
+  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((v) => v >= x * (1 - 1e-9))!;
+}

@@ -7,7 +7,7 @@ import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { normals4, philox4x32 } from '../noise/philox';
 import type { LabTrainer } from './engine';
-import { fmtRows } from './format';
+import { fmtRows, niceStep } from './format';
 import { runner } from './runner';
 import { STAGE_TEXT } from './stages-view';
 import { ALGO_COLORS, STAGE_COLORS, sharedStyles, viewStyles } from './styles';
@@ -41,12 +41,6 @@ function pendingColor(k: number): string {
   const t = Math.min(1, Math.log2(1 + k) / 5);
   const l = 92 - 50 * t;
   return `hsl(${32 - 14 * t} 90% ${l}%)`;
-}
-
-/** The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least x. */
-export function niceStep(x: number): number {
-  const p = 10 ** Math.floor(Math.log10(x));
-  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((v) => v >= x * (1 - 1e-9))!;
 }
 
 /**
