@@ -173,7 +173,7 @@ export class LabChart extends LitElement {
         align-items: baseline;
       }
       .tools a {
-        font-size: 12px;
+        font-size: calc(12px * var(--font-scale, 1));
         color: var(--link);
         padding: 4px 8px;
         border-radius: 6px;
