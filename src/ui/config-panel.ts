@@ -5,6 +5,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { CONFIG_KEYS, SCHEMA, parseValue, type Algo, type Config } from '../config/config';
 import { randomSeed } from '../noise/philox';
+import { parseCount } from './format';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
 import { store, StoreController } from './store';
 import './data-picker';
@@ -44,6 +45,15 @@ const LABELS: Partial<Record<keyof Config, string>> = {
 
 export function display(key: keyof Config, v: unknown): string {
   return Array.isArray(v) ? v.join(',') : String(v);
+}
+
+/** Whole-number fields also take compact counts (1e5, 2^20, 1Mi, 1.5k); the typed text stays. */
+function compact(key: keyof Config, text: string): string {
+  const kind = SCHEMA[key].kind;
+  const one = (t: string) => (Number.isNaN(parseCount(t)) ? t : String(parseCount(t)));
+  if (kind === 'int') return one(text);
+  if (kind === 'intlist') return text.split(',').map(one).join(',');
+  return text;
 }
 
 export class ConfigPanel extends LitElement {
@@ -86,7 +96,7 @@ export class ConfigPanel extends LitElement {
       }
       .field label {
         font-size: 12px;
-        color: #334155;
+        color: var(--fg2);
       }
       .field input,
       .field select {
@@ -115,7 +125,7 @@ export class ConfigPanel extends LitElement {
       .seg button[aria-pressed='true'] {
         border-color: var(--c);
         box-shadow: inset 3px 0 0 var(--c);
-        background: #f8fafc;
+        background: var(--bg);
         font-weight: 600;
       }
       .hint {
@@ -270,7 +280,7 @@ export class ConfigPanel extends LitElement {
   set(key: keyof Config, text: string) {
     if (SCHEMA[key].kind !== 'enum' && key !== 'algo') this.raw = { ...this.raw, [key]: text };
     try {
-      const v = parseValue(key, text);
+      const v = parseValue(key, compact(key, text));
       store.setConfig(key, v);
       store.setFieldError(key, undefined);
     } catch (e) {

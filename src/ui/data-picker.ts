@@ -43,7 +43,7 @@ export class DataPicker extends LitElement {
       }
       .head label {
         font-size: 12px;
-        color: #334155;
+        color: var(--fg2);
       }
       select {
         width: 100%;
@@ -56,7 +56,7 @@ export class DataPicker extends LitElement {
         padding: 8px;
         font-size: 12px;
         color: var(--muted);
-        background: #f8fafc;
+        background: var(--bg);
       }
       .drop.over {
         border-color: var(--accent);

@@ -21,12 +21,12 @@ export class DeviceView extends LitElement {
       .feats span {
         font-size: 11px;
         font-family: ui-monospace, monospace;
-        background: #f1f5f9;
+        background: var(--code-bg);
         border-radius: 4px;
         padding: 1px 6px;
       }
       .feats span.key {
-        background: #dcfce7;
+        background: var(--badge-ok-bg);
       }
     `,
   ];
@@ -45,7 +45,7 @@ export class DeviceView extends LitElement {
             <tr><td>architecture</td><td>${d.architecture || '–'}</td></tr>
             <tr><td>description</td><td>${d.description || '–'}</td></tr>
             <tr><td>state</td><td>${store.deviceState}</td></tr>
-            <tr><td>browser</td><td style="max-width:340px;white-space:normal;font-size:11px">${ua}</td></tr>
+            <tr><td>browser</td><td style="max-width:340px;white-space:normal;overflow-wrap:anywhere;font-size:11px">${ua}</td></tr>
           </table>
           ${store.deviceState === 'lost' ? html`<p style="margin-top:8px"><button class="primary" @click=${() => runner.connect()}>Reconnect</button></p>` : nothing}
         </div>
@@ -57,9 +57,9 @@ export class DeviceView extends LitElement {
         </div>
         <div class="card">
           <h2>Limits requested</h2>
-          <table class="num" id="limits">
+          <div class="scroll" tabindex="0" role="group" aria-label="Limits table"><table class="num" id="limits">
             ${Object.entries(d.limits).map(([k, v]) => html`<tr><td>${k}</td><td>${/Size$/.test(k) && v >= 1024 ? `${fmtBytes(v)} (${v.toLocaleString('en-US')})` : v.toLocaleString('en-US')}</td></tr>`)}
-          </table>
+          </table></div>
         </div>
         <div class="card">
           <h2>Features</h2>

@@ -45,3 +45,24 @@ export function fmtNum(x: number | undefined, digits = 3): string {
   if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6)) return x.toExponential(2);
   return Number(x.toPrecision(digits)).toString();
 }
+
+const SUFFIX: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };
+
+/**
+ * A count as people type it: 1048576, 1,048,576, 1e5, 2^20, 1Mi, 1.5k (Ki/Mi/Gi binary,
+ * k/M/G decimal). NaN when the text is none of these or not a whole number.
+ */
+export function parseCount(text: string): number {
+  const t = text.trim().replace(/[,_\s]/g, '');
+  let m = /^2\^(\d{1,2})$/.exec(t);
+  if (m) return 2 ** Number(m[1]);
+  m = /^(\d+(?:\.\d+)?)(k|K|M|G|Ki|Mi|Gi)$/.exec(t);
+  const n = m ? Number(m[1]) * SUFFIX[m[2]] : /^\d+(?:\.\d+)?(?:[eE]\+?\d+)?$/.test(t) ? Number(t) : NaN;
+  return Number.isInteger(n) ? n : NaN;
+}
+
+/** The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least x (a round axis step). */
+export function niceStep(x: number): number {
+  const p = 10 ** Math.floor(Math.log10(x));
+  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((v) => v >= x * (1 - 1e-9))!;
+}

@@ -3,6 +3,7 @@
 // where the sender was looking.
 
 import { LitElement, css, html, nothing } from 'lit';
+import { isPrivate } from '../config/config';
 import { VIEWS, type View } from '../config/url';
 import './config-panel';
 import './device-view';
@@ -13,7 +14,7 @@ import './sweep-view';
 import './teach-view';
 import './train-view';
 import './audit-view';
-import type { LabChart } from './lab-chart';
+import { setChartFontScale, type LabChart } from './lab-chart';
 import { runner, deviceLine } from './runner';
 import { copyText, downloadJson, shareLink } from './share';
 import { sharedStyles } from './styles';
@@ -30,8 +31,20 @@ const VIEW_TITLES: Record<View, string> = {
 };
 
 export class DpLab extends LitElement {
-  static properties = { share: { state: true } };
+  static properties = { share: { state: true }, menuOpen: { state: true }, cfgOpen: { state: true }, present: { state: true } };
   declare share: { url: string; withResults: boolean; copied: boolean } | undefined;
+  /** Narrow screens: the header's actions fold into a menu, the configuration into a section. */
+  declare menuOpen: boolean;
+  declare cfgOpen: boolean;
+  /** presentation mode: larger text and charts, configuration hidden (not part of the link) */
+  declare present: boolean;
+
+  constructor() {
+    super();
+    this.present = false;
+    this.menuOpen = false;
+    this.cfgOpen = false;
+  }
   readonly storeCtl = new StoreController(this);
 
   static styles = [
@@ -44,11 +57,30 @@ export class DpLab extends LitElement {
       }
       header {
         display: flex;
+        flex-wrap: wrap;
         align-items: center;
-        gap: 16px;
+        gap: 8px 16px;
         padding: 10px 20px;
         background: #0f172a;
         color: #e2e8f0;
+      }
+      .actions {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 6px;
+      }
+      #menu-toggle,
+      .cfg-toggle {
+        display: none;
+      }
+      .skip {
+        position: absolute;
+        left: 8px;
+        top: -60px;
+        z-index: 20;
+      }
+      .skip:focus {
+        top: 8px;
       }
       .brand {
         font-weight: 700;
@@ -71,7 +103,8 @@ export class DpLab extends LitElement {
         white-space: nowrap;
         overflow: hidden;
         text-overflow: ellipsis;
-        max-width: 36ch;
+        max-width: 48ch;
+        min-width: 0;
       }
       .chip .dot {
         display: inline-block;
@@ -105,29 +138,48 @@ export class DpLab extends LitElement {
       }
       .layout {
         display: grid;
-        grid-template-columns: 330px 1fr;
+        grid-template-columns: 330px minmax(0, 1fr);
+        grid-template-rows: auto 1fr;
         min-height: calc(100vh - 52px);
       }
       aside {
+        grid-column: 1;
+        grid-row: 1 / span 2;
         border-right: 1px solid var(--line);
-        background: white;
+        background: var(--card);
         padding: 4px 14px 20px;
         overflow: auto;
         max-height: calc(100vh - 52px);
         position: sticky;
         top: 0;
       }
+      .controls,
       main {
-        padding: 16px 20px 40px;
+        padding: 16px 20px 0;
         display: grid;
+        grid-template-columns: minmax(0, 1fr);
         gap: 14px;
         align-content: start;
         min-width: 0;
       }
+      .controls {
+        grid-column: 2;
+        grid-row: 1;
+      }
+      main {
+        grid-column: 2;
+        grid-row: 2;
+        padding: 14px 20px 40px;
+      }
       nav {
         display: flex;
+        flex-wrap: wrap;
         gap: 2px;
         border-bottom: 1px solid var(--line);
+      }
+      [role='tabpanel']:focus-visible {
+        outline: 2px solid var(--accent);
+        outline-offset: 2px;
       }
       nav button {
         border: none;
@@ -153,18 +205,18 @@ export class DpLab extends LitElement {
       }
       .banner.error {
         background: var(--danger-weak);
-        border-color: #fecaca;
-        color: #7f1d1d;
+        border-color: var(--danger);
+        color: var(--danger);
       }
       .banner.warning {
         background: var(--warn-weak);
-        border-color: #fde68a;
-        color: #78350f;
+        border-color: var(--warn-line);
+        color: var(--warn);
       }
       .banner.info {
-        background: #eff6ff;
-        border-color: #bfdbfe;
-        color: #1e3a8a;
+        background: var(--info-bg);
+        border-color: var(--info-line);
+        color: var(--info-fg);
       }
       .banner b {
         display: block;
@@ -191,23 +243,89 @@ export class DpLab extends LitElement {
         font-family: ui-monospace, monospace;
         font-size: 12px;
       }
+      /* below a tablet width: run controls first, then the configuration as a section that
+         opens on demand, then the views, so Train is always on the first screen */
       @media (max-width: 900px) {
         .layout {
-          grid-template-columns: 1fr;
+          grid-template-columns: minmax(0, 1fr);
+          grid-template-rows: none;
+        }
+        aside,
+        .controls,
+        main {
+          grid-column: 1;
+          grid-row: auto;
         }
         aside {
           position: static;
           max-height: none;
           border-right: none;
+          border-top: 1px solid var(--line);
           border-bottom: 1px solid var(--line);
+          margin-top: 14px;
+          padding: 8px 12px;
+        }
+        .cfg-toggle {
+          display: flex;
+          width: 100%;
+          justify-content: space-between;
+        }
+        aside:not(.open) config-panel {
+          display: none;
+        }
+        header {
+          padding: 8px 12px;
+        }
+        .controls,
+        main {
+          padding-left: 12px;
+          padding-right: 12px;
+        }
+      }
+      @media (max-width: 800px) {
+        .brand span {
+          display: none;
+        }
+        #menu-toggle {
+          display: inline-block;
+        }
+        .actions {
+          display: none;
+          width: 100%;
+        }
+        .actions.open {
+          display: flex;
+        }
+        .chip {
+          max-width: 100%;
+          order: 3;
+          flex-basis: 100%;
+          white-space: normal;
+          overflow-wrap: anywhere;
         }
       }
       /* explanations hidden: a clean canvas for slides */
       :host([data-text='0']) .layout {
-        grid-template-columns: 1fr;
+        grid-template-columns: minmax(0, 1fr);
       }
-      :host([data-text='0']) aside {
+      :host([data-text='0']) .controls,
+      :host([data-text='0']) main {
+        grid-column: 1;
+      }
+      :host([data-text='0']) aside,
+      :host([data-present]) aside {
         display: none;
+      }
+      :host([data-present]) {
+        --font-scale: 1.35;
+        --chart-scale: 1.6;
+      }
+      :host([data-present]) .layout {
+        grid-template-columns: minmax(0, 1fr);
+      }
+      :host([data-present]) .controls,
+      :host([data-present]) main {
+        grid-column: 1;
       }
     `,
   ];
@@ -230,14 +348,30 @@ export class DpLab extends LitElement {
 
   private async boot(firstVisit: boolean) {
     const ok = await runner.connect();
-    if (ok && (store.ui.autorun || firstVisit) && store.configValid) void runner.train();
+    if (!ok || !(store.ui.autorun || firstVisit) || !store.configValid) return;
+    const main = runner.train();
+    if (!firstVisit) return;
+    // A first visit shows a private run beside its non-private baseline: once the default run
+    // has finished (not when it was paused, stopped or the configuration changed), the other
+    // kind follows through the same path as "Train non-private baseline".
+    await main;
+    const algo = store.config.algo;
+    const other = isPrivate(store.config) ? 'sgd' : 'lazydp';
+    const done = store.latestByAlgo((r) => r.summary !== undefined && r.stepsDone >= r.target);
+    if (store.status === 'done' && done.has(algo) && !done.has(other) && store.job === null) await runner.compare([other], store.config.steps);
   }
 
   protected updated(): void {
     this.setAttribute('data-device', store.deviceState);
     this.setAttribute('data-view', store.ui.view);
     this.setAttribute('data-text', store.ui.text ? '1' : '0');
+    this.toggleAttribute('data-present', this.present);
   }
+
+  private togglePresent = () => {
+    this.present = !this.present;
+    setChartFontScale(this.present ? 1.5 : 1);
+  };
 
   private resumeFile = (e: Event) => {
     const input = e.target as HTMLInputElement;
@@ -252,45 +386,99 @@ export class DpLab extends LitElement {
       return html`<no-webgpu reason="adapter" .detail=${b?.message ?? ''}></no-webgpu>`;
     }
     const view = store.ui.view;
+    const device = store.device ? deviceLine() : 'connecting…';
     return html`
+      <button class="skip primary" id="skip" @click=${this.skipToControls}>Skip to run controls</button>
       <header>
         <div class="brand">DP-SGD Lab<span>differentially private recommendation training on WebGPU</span></div>
-        <div class="chip ${store.deviceState}" title="GPU adapter (see the Device view)"><span class="dot"></span>${store.device ? deviceLine() : 'connecting…'}</div>
         <div class="spacer"></div>
-        <button id="toggle-text" @click=${() => store.setUi('text', !store.ui.text)} title="Hide explanations and the configuration, for slides">
-          ${store.ui.text ? 'Hide explanations' : 'Show explanations'}
-        </button>
-        <button id="share" class="primary" @click=${this.openShare} title="A link with this configuration and the numbers measured here">Share results</button>
-        <button id="download-json" @click=${downloadJson} ?disabled=${store.runs.length === 0 && store.sweep.length === 0}>Download JSON</button>
-        <button id="download-model" @click=${() => runner.downloadModel()} ?disabled=${!runner.modelAvailable} title="The trained weights as safetensors (pending LazyDP noise flushed first; the metadata records algo, σ, clip, ε and whether the seed was fixed)">
-          Download model
-        </button>
         <button
-          id="resume-model"
-          ?disabled=${store.deviceState !== 'ready' || store.job !== null || ['starting', 'running', 'pausing'].includes(store.status)}
-          @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#resume-file')?.click()}
-          title="Continue a downloaded model (a run stopped before its last step): its configuration and weights, paused at its step"
+          id="menu-toggle"
+          aria-expanded=${this.menuOpen ? 'true' : 'false'}
+          aria-controls="actions"
+          @click=${() => (this.menuOpen = !this.menuOpen)}
         >
-          Open model…
+          ☰ Menu
         </button>
-        <input id="resume-file" type="file" accept=".safetensors" hidden @change=${this.resumeFile} />
+        <div class="chip ${store.deviceState}" id="device-chip" title=${`GPU adapter: ${device} (see the Device view)`}>
+          <span class="dot"></span>${device}
+        </div>
+        <div class="actions ${this.menuOpen ? 'open' : ''}" id="actions">
+          <button id="toggle-text" @click=${() => store.setUi('text', !store.ui.text)} title="Hide explanations and the configuration, for slides">
+            ${store.ui.text ? 'Hide explanations' : 'Show explanations'}
+          </button>
+          <button id="present" aria-pressed=${this.present ? 'true' : 'false'} @click=${this.togglePresent} title="Larger text and charts for a projector; each chart also has Full screen">
+            Present
+          </button>
+          <button id="share" class="primary" @click=${this.openShare} title="A link with this configuration and the numbers measured here">Share results</button>
+          <button id="download-json" @click=${downloadJson} ?disabled=${store.runs.length === 0 && store.sweep.length === 0}>Download JSON</button>
+          <button id="download-model" @click=${() => runner.downloadModel()} ?disabled=${!runner.modelAvailable} title="The trained weights as safetensors (pending LazyDP noise flushed first; the metadata records algo, σ, clip, ε and whether the seed was fixed)">
+            Download model
+          </button>
+          <button
+            id="resume-model"
+            ?disabled=${store.deviceState !== 'ready' || store.job !== null || ['starting', 'running', 'pausing'].includes(store.status)}
+            @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#resume-file')?.click()}
+            title="Continue a downloaded model (a run stopped before its last step): its configuration and weights, paused at its step"
+          >
+            Open model…
+          </button>
+          <input id="resume-file" type="file" accept=".safetensors" hidden aria-label="model file to continue" @change=${this.resumeFile} />
+        </div>
       </header>
       ${this.share ? this.shareBox() : nothing}
       <div class="layout">
-        <aside><config-panel></config-panel></aside>
-        <main>
+        <div class="controls">
           ${store.banners.map((b) => this.bannerView(b))}
-          <run-controls></run-controls>
-          <nav role="tablist">
+          <run-controls id="run-controls" tabindex="-1" role="region" aria-label="Run controls"></run-controls>
+        </div>
+        <aside class=${this.cfgOpen ? 'open' : ''} aria-label="Configuration">
+          <button class="cfg-toggle" aria-expanded=${this.cfgOpen ? 'true' : 'false'} aria-controls="config" @click=${() => (this.cfgOpen = !this.cfgOpen)}>
+            <span>Configuration</span><span aria-hidden="true">${this.cfgOpen ? '▴' : '▾'}</span>
+          </button>
+          <config-panel id="config"></config-panel>
+        </aside>
+        <main>
+          <nav role="tablist" aria-label="Views" @keydown=${this.tabKeys}>
             ${VIEWS.map(
-              (v) => html`<button role="tab" data-view=${v} aria-selected=${v === view ? 'true' : 'false'} @click=${() => store.setUi('view', v)}>${VIEW_TITLES[v]}</button>`,
+              (v) => html`<button
+                role="tab"
+                id=${`tab-${v}`}
+                data-view=${v}
+                aria-selected=${v === view ? 'true' : 'false'}
+                aria-controls=${`panel-${v}`}
+                tabindex=${v === view ? '0' : '-1'}
+                @click=${() => store.setUi('view', v)}
+              >
+                ${VIEW_TITLES[v]}
+              </button>`,
             )}
           </nav>
-          <section>${this.viewFor(view)}</section>
+          ${VIEWS.map(
+            (v) => html`<section role="tabpanel" id=${`panel-${v}`} aria-labelledby=${`tab-${v}`} tabindex="0" ?hidden=${v !== view}>
+              ${v === view ? this.viewFor(v) : nothing}
+            </section>`,
+          )}
         </main>
       </div>
     `;
   }
+
+  /** The skip link: focus lands on the run controls, so the next Tab reaches Train. */
+  private skipToControls = () => {
+    this.renderRoot.querySelector<HTMLElement>('#run-controls')?.focus();
+  };
+
+  /** ARIA tabs: arrows move between views (and open them), Home and End jump to the ends. */
+  private tabKeys = (e: KeyboardEvent) => {
+    const i = VIEWS.indexOf(store.ui.view);
+    const n = VIEWS.length;
+    const next = { ArrowRight: (i + 1) % n, ArrowLeft: (i - 1 + n) % n, Home: 0, End: n - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    store.setUi('view', VIEWS[next]);
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${VIEWS[next]}`)?.focus());
+  };
 
   private viewFor(v: View) {
     switch (v) {

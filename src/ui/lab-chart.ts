@@ -1,7 +1,9 @@
-// One chart.js chart in a card, with a PNG download. Charts update in place (no animation) so
-// that a chart fed on every log point stays cheap, and expose `data-points` for tests.
+// One chart.js chart in a card, with PNG (2x, titled, with a footer) and CSV downloads, a data
+// table for screen readers and a full-screen mode. Charts update in place (no animation, which
+// also honours prefers-reduced-motion) so that a chart fed on every log point stays cheap, and
+// expose `data-points` for tests. Colours follow prefers-color-scheme.
 
-import { LitElement, css, html, type PropertyValues } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import {
   BarController,
   BarElement,
@@ -19,26 +21,101 @@ import {
   type ChartConfiguration,
   type Plugin,
 } from 'chart.js';
-import { sharedStyles } from './styles';
+import { ALGO_LABELS, sharedStyles } from './styles';
+import { store } from './store';
 
 Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip);
 Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-Chart.defaults.color = '#475569';
-Chart.defaults.borderColor = '#e2e8f0';
 Chart.defaults.animation = false;
 
-// Canvas pixels are transparent by default; a PNG for slides wants a white background.
-const whiteBackground: Plugin = {
-  id: 'labWhiteBackground',
+const darkQuery = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
+/** Text, grid and background colours of the charts, light or dark with the page. */
+export function chartTheme(): { text: string; grid: string; bg: string } {
+  return darkQuery?.matches ? { text: '#cbd5e1', grid: '#334155', bg: '#111827' } : { text: '#475569', grid: '#e2e8f0', bg: '#ffffff' };
+}
+function applyTheme(): void {
+  const t = chartTheme();
+  Chart.defaults.color = t.text;
+  Chart.defaults.borderColor = t.grid;
+  for (const c of Object.values(Chart.instances)) {
+    const scales = c.options.scales ?? {};
+    for (const sc of Object.values(scales)) {
+      if (!sc) continue;
+      if (sc.grid) sc.grid.color = t.grid;
+      if (sc.ticks) sc.ticks.color = t.text;
+      const title = (sc as { title?: { color?: string } }).title;
+      if (title) title.color = t.text;
+    }
+    const legend = c.options.plugins?.legend?.labels;
+    if (legend) legend.color = t.text;
+    c.update('none');
+  }
+}
+applyTheme();
+darkQuery?.addEventListener('change', applyTheme);
+
+/** Presentation mode: every chart's text larger by `f` (the page scales the charts' height). */
+export function setChartFontScale(f: number): void {
+  Chart.defaults.font.size = Math.round(12 * f);
+  for (const c of Object.values(Chart.instances)) c.update('none');
+}
+
+// Canvas pixels are transparent by default; a PNG for slides wants the page's background.
+const background: Plugin = {
+  id: 'labBackground',
   beforeDraw(chart) {
     const { ctx, width, height } = chart;
     ctx.save();
     ctx.globalCompositeOperation = 'destination-over';
-    ctx.fillStyle = '#ffffff';
+    ctx.fillStyle = chartTheme().bg;
     ctx.fillRect(0, 0, width, height);
     ctx.restore();
   },
 };
+
+/** A chart's data as rows: one per category (bar charts) or one per point and series (x/y charts). */
+export function chartTable(spec: ChartSpec | undefined): { columns: string[]; rows: (string | number)[][] } {
+  if (!spec) return { columns: [], rows: [] };
+  const sets = spec.data.datasets;
+  const scales = (spec.options?.scales ?? {}) as Record<string, { title?: { text?: string | string[] } } | undefined>;
+  const axis = (k: string, d: string) => {
+    const t = scales[k]?.title?.text;
+    return (Array.isArray(t) ? t.join(' ') : t) || d;
+  };
+  const yOf = (v: unknown): number | string => (typeof v === 'number' ? v : v && typeof v === 'object' && 'y' in v ? (v as { y: number }).y : '');
+  const labels = spec.data.labels;
+  if (labels && labels.length) {
+    return {
+      columns: [axis('x', ''), ...sets.map((d) => String(d.label ?? ''))],
+      rows: labels.map((l, i) => [Array.isArray(l) ? l.join(' ') : String(l), ...sets.map((d) => yOf(d.data[i]))]),
+    };
+  }
+  const rows: (string | number)[][] = [];
+  for (const d of sets)
+    for (const pt of d.data as unknown[]) {
+      if (pt && typeof pt === 'object' && 'x' in pt) rows.push([String(d.label ?? ''), (pt as { x: number }).x, yOf(pt)]);
+    }
+  return { columns: ['series', axis('x', 'x'), axis('y', 'y')], rows };
+}
+
+/** Comma-separated values with quoting where a cell needs it (RFC 4180). */
+export function toCsv(t: { columns: string[]; rows: (string | number)[][] }): string {
+  const cell = (v: string | number) => {
+    const s = String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [t.columns, ...t.rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+}
+
+/** What a chart exported on its own must say: the run's short configuration, the device and the date. */
+export function chartFooter(): string {
+  const c = store.config;
+  const d = store.device;
+  const rows = c.tables.reduce((a, b) => a + b, 0);
+  const conf = `${ALGO_LABELS[c.algo]}, ${c.tables.length} table${c.tables.length > 1 ? 's' : ''} (${rows.toLocaleString('en-US')} rows), dim ${c.dim}, batch ${c.batch}, σ ${c.sigma}, C ${c.clip}, δ ${c.delta}, ${c.steps} steps`;
+  const dev = d ? [d.vendor, d.architecture, d.description].filter(Boolean).join(' / ') : 'unknown device';
+  return `${conf} · ${dev} · ${new Date().toISOString().slice(0, 10)}`;
+}
 
 export type ChartSpec = ChartConfiguration;
 
@@ -58,11 +135,14 @@ export class LabChart extends LitElement {
     heading: {},
     filename: {},
     height: { type: Number },
+    tableOpen: { state: true },
   };
   declare spec: ChartSpec | undefined;
   declare heading: string;
   declare filename: string;
   declare height: number;
+  /** the data table is built only while it is open: a long run has thousands of points */
+  declare tableOpen: boolean;
   private chart?: Chart;
 
   constructor() {
@@ -70,6 +150,7 @@ export class LabChart extends LitElement {
     this.heading = '';
     this.filename = 'chart';
     this.height = 260;
+    this.tableOpen = false;
   }
 
   static styles = [
@@ -82,12 +163,44 @@ export class LabChart extends LitElement {
         display: flex;
         align-items: baseline;
         justify-content: space-between;
+        flex-wrap: wrap;
         gap: 8px;
         margin-bottom: 6px;
+      }
+      .tools {
+        display: flex;
+        gap: 2px;
+        align-items: baseline;
+      }
+      .tools a {
+        font-size: calc(12px * var(--font-scale, 1));
+        color: var(--link);
+        padding: 4px 8px;
+        border-radius: 6px;
+        cursor: pointer;
+        text-decoration: none;
+      }
+      .tools a:hover,
+      .tools a:focus-visible {
+        text-decoration: underline;
+      }
+      .tools a[aria-disabled='true'] {
+        opacity: 0.45;
+        pointer-events: none;
       }
       .box {
         position: relative;
         width: 100%;
+        /* presentation mode scales every chart up */
+        height: calc(var(--h) * var(--chart-scale, 1));
+      }
+      :host(:fullscreen) {
+        background: var(--bg);
+        padding: 16px;
+        overflow: auto;
+      }
+      :host(:fullscreen) .box {
+        height: calc(100vh - 140px);
       }
       .empty {
         position: absolute;
@@ -97,6 +210,20 @@ export class LabChart extends LitElement {
         color: var(--muted);
         font-size: 13px;
         pointer-events: none;
+        text-align: center;
+      }
+      details {
+        margin-top: 6px;
+        font-size: 12px;
+      }
+      summary {
+        cursor: pointer;
+        color: var(--muted);
+      }
+      .datatable {
+        max-height: 260px;
+        overflow: auto;
+        margin-top: 4px;
       }
     `,
   ];
@@ -106,18 +233,49 @@ export class LabChart extends LitElement {
   }
 
   render() {
+    const has = this.points > 0;
+    const id = this.id || this.filename;
     return html`<div class="card">
       <div class="head">
-        <h2>${this.heading}</h2>
-        <button class="ghost small" title="Download this chart as PNG" @click=${this.png} ?disabled=${!this.points}>PNG ↓</button>
+        <h2 id="title">${this.heading}</h2>
+        <div class="tools">
+          <button class="ghost small" title="Download this chart as PNG (2x, with its title, configuration, device and date)" @click=${this.png} ?disabled=${!has}>PNG ↓</button>
+          <a href="" role="button" class="csv" aria-disabled=${has ? 'false' : 'true'} title="Download this chart's data as CSV" @click=${this.csv} @keydown=${this.space(this.csv)}>CSV ↓</a>
+          <a href="" role="button" class="full" title="Show this chart full screen (Esc leaves)" @click=${this.fullscreen} @keydown=${this.space(this.fullscreen)}>⤢ Full screen</a>
+        </div>
       </div>
       <slot name="note"></slot>
-      <div class="box" style="height:${this.height}px">
-        <canvas></canvas>
-        ${this.points ? '' : html`<div class="empty"><slot name="empty">No data yet</slot></div>`}
+      <div class="box" style="--h:${this.height}px">
+        <canvas role="img" aria-label=${`${this.heading}: chart${has ? ', its data is in the table below' : ', no data yet'}`} ?hidden=${!has}></canvas>
+        ${has ? nothing : html`<div class="empty"><slot name="empty">No data yet</slot></div>`}
       </div>
+      ${has
+        ? html`<details @toggle=${(e: Event) => (this.tableOpen = (e.target as HTMLDetailsElement).open)}>
+            <summary>Data table</summary>
+            ${this.tableOpen ? this.dataTable(id) : nothing}
+          </details>`
+        : nothing}
       <slot></slot>
     </div>`;
+  }
+
+  private dataTable(id: string) {
+    const t = chartTable(this.spec);
+    const fmt = (v: string | number) => (typeof v === 'number' ? Number(v.toPrecision(6)).toString() : v);
+    return html`<div class="datatable scroll" tabindex="0" role="group" aria-label=${`${this.heading} data`}>
+      <table class="num" data-table-for=${id}>
+        <caption class="small muted" style="text-align:left">${this.heading}</caption>
+        <thead><tr>${t.columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
+        <tbody>${t.rows.map((r) => html`<tr>${r.map((v) => html`<td>${fmt(v)}</td>`)}</tr>`)}</tbody>
+      </table>
+    </div>`;
+  }
+
+  /** Links acting as buttons answer Space as well as Enter. */
+  private space(fn: (e: Event) => void) {
+    return (e: KeyboardEvent) => {
+      if (e.key === ' ') fn(e);
+    };
   }
 
   protected updated(changed: PropertyValues): void {
@@ -125,7 +283,8 @@ export class LabChart extends LitElement {
     const canvas = this.renderRoot.querySelector('canvas')!;
     const spec = this.spec;
     this.setAttribute('data-points', String(this.points));
-    if (!spec) {
+    // no data: no chart at all, rather than a made-up 0-1 axis behind the "no data" note
+    if (!spec || this.points === 0) {
       this.chart?.destroy();
       this.chart = undefined;
       return;
@@ -137,7 +296,7 @@ export class LabChart extends LitElement {
       this.chart.update('none');
     } else {
       this.chart?.destroy();
-      this.chart = new Chart(canvas, { ...spec, options, plugins: [...(spec.plugins ?? []), whiteBackground] } as ChartConfiguration);
+      this.chart = new Chart(canvas, { ...spec, options, plugins: [...(spec.plugins ?? []), background] } as ChartConfiguration);
     }
   }
 
@@ -153,9 +312,38 @@ export class LabChart extends LitElement {
     this.chart = undefined;
   }
 
-  /** The chart as a PNG data URL (white background), or '' before it has data. */
-  toPng(): string {
-    return this.chart?.toBase64Image('image/png', 1) ?? '';
+  /**
+   * The chart as a PNG data URL for slides and papers: drawn again at twice the screen's pixel
+   * density (at least 2x), with its title above and a footer (configuration, device, date)
+   * below; '' before it has data.
+   */
+  toPng(scale = Math.max(2, globalThis.devicePixelRatio || 1)): string {
+    const chart = this.chart;
+    if (!chart) return '';
+    const before = chart.options.devicePixelRatio;
+    chart.options.devicePixelRatio = scale;
+    chart.resize();
+    const img = chart.canvas;
+    const theme = chartTheme();
+    const pad = 12 * scale;
+    const titleH = 28 * scale;
+    const footH = 22 * scale;
+    const out = document.createElement('canvas');
+    out.width = img.width + 2 * pad;
+    out.height = img.height + titleH + footH + 2 * pad;
+    const ctx = out.getContext('2d')!;
+    ctx.fillStyle = theme.bg;
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.fillStyle = theme.text;
+    ctx.textBaseline = 'top';
+    ctx.font = `600 ${16 * scale}px ${Chart.defaults.font.family}`;
+    ctx.fillText(this.heading, pad, pad);
+    ctx.drawImage(img, pad, pad + titleH);
+    ctx.font = `${10 * scale}px ${Chart.defaults.font.family}`;
+    ctx.fillText(chartFooter(), pad, pad + titleH + img.height + 6 * scale, out.width - 2 * pad);
+    chart.options.devicePixelRatio = before;
+    chart.resize();
+    return out.toDataURL('image/png');
   }
 
   private png = async () => {
@@ -163,6 +351,23 @@ export class LabChart extends LitElement {
     if (!url) return;
     const blob = await (await fetch(url)).blob();
     downloadBlob(`${this.filename}.png`, blob);
+  };
+
+  /** The chart's data as CSV (the same rows as the data table). */
+  toCsv(): string {
+    return this.points ? toCsv(chartTable(this.spec)) : '';
+  }
+
+  private csv = (e: Event) => {
+    e.preventDefault();
+    const text = this.toCsv();
+    if (text) downloadBlob(`${this.filename}.csv`, new Blob([text], { type: 'text/csv' }));
+  };
+
+  private fullscreen = (e: Event) => {
+    e.preventDefault();
+    if (document.fullscreenElement === this) void document.exitFullscreen();
+    else void this.requestFullscreen?.().catch(() => undefined);
   };
 }
 customElements.define('lab-chart', LabChart);

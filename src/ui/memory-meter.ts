@@ -21,7 +21,7 @@ export class MemoryMeter extends LitElement {
       .bar {
         height: 6px;
         border-radius: 3px;
-        background: #e2e8f0;
+        background: var(--line);
         overflow: hidden;
         margin: 4px 0;
       }

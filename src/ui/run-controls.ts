@@ -33,7 +33,7 @@ export class RunControls extends LitElement {
       .track {
         height: 8px;
         border-radius: 4px;
-        background: #e2e8f0;
+        background: var(--line);
         overflow: hidden;
       }
       .fill {
@@ -92,7 +92,7 @@ export class RunControls extends LitElement {
         <button id="reset" ?disabled=${!cur && s === 'idle'} @click=${() => runner.reset()} title="Discard the current run">↺ Reset</button>
         <div class="progress" style="--c:${ALGO_COLORS[algo]}">
           <div class="stats">
-            <span class="status" style="color:${ALGO_COLORS[algo]}">${ALGO_LABELS[algo]} · ${s}</span>
+            <span class="status"><span class="swatch" style="background:${ALGO_COLORS[algo]}"></span>${ALGO_LABELS[algo]} · ${s}</span>
             <span>step <b id="step-count">${done}</b> / ${total}</span>
             ${sps ? html`<span><b>${fmtNum(sps, 3)}</b> steps/s</span>` : nothing}
             ${busy && Number.isFinite(left) ? html`<span><b>${fmtDuration(left)}</b> left</span>` : nothing}
@@ -100,7 +100,7 @@ export class RunControls extends LitElement {
             ${cur?.seedFixed ? html`<span class="badge warn">fixed seed: reproducible, not private</span>` : nothing}
             ${cur && cur.config.sampling === 'shuffle' && isPrivate(cur.config) ? html`<span class="badge warn" data-eps-caveat title=${SHUFFLE_WARNING}>shuffle sampling: ε is not a guarantee</span>` : nothing}
           </div>
-          <div class="track" role="progressbar" aria-valuemin="0" aria-valuemax=${total} aria-valuenow=${done}>
+          <div class="track" role="progressbar" aria-label="Training progress" aria-valuetext=${`step ${done} of ${total}`} aria-valuemin="0" aria-valuemax=${total} aria-valuenow=${done}>
             <div class="fill" style="width:${total ? (100 * done) / total : 0}%"></div>
           </div>
         </div>

@@ -151,7 +151,7 @@ export class StagesView extends LitElement {
   }
 
   private table(bars: Bar[]) {
-    return html`<table class="num" id="stages-table" style="margin-top:10px;width:100%">
+    return html`<div class="scroll" tabindex="0" role="group" aria-label="Stage medians table"><table class="num" id="stages-table" style="margin-top:10px;width:100%">
       <tr>
         <th></th>
         ${STAGES.map((s) => html`<th>${s}</th>`)}
@@ -164,7 +164,7 @@ export class StagesView extends LitElement {
           <td><b>${fmtMs(b.stepMs)}</b></td>
         </tr>`,
       )}
-    </table>`;
+    </table></div>`;
   }
 
   private sharedCard(free: boolean) {

@@ -41,21 +41,76 @@ export const sharedStyles = css`
     --warn: #92400e;
     --warn-weak: #fffbeb;
     --ok: #15803d;
+    --fg2: #334155;
+    --code-bg: #f1f5f9;
+    --link: #1d4ed8;
+    --info-bg: #eff6ff;
+    --info-fg: #1e3a8a;
+    --info-line: #bfdbfe;
+    --warn-line: #fde68a;
+    --badge-fg: #1e40af;
+    --badge-warn-bg: #fef3c7;
+    --badge-danger-bg: #fee2e2;
+    --badge-ok-bg: #dcfce7;
     color: var(--fg);
     font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
-    font-size: 14px;
+    /* presentation mode scales text through --font-scale (set on the page) */
+    font-size: calc(14px * var(--font-scale, 1));
     line-height: 1.45;
+  }
+  /* a dark theme for dark rooms and dark systems (the charts follow, see lab-chart.ts) */
+  @media (prefers-color-scheme: dark) {
+    :host {
+      --fg: #e2e8f0;
+      --fg2: #cbd5e1;
+      --muted: #94a3b8;
+      --line: #334155;
+      --bg: #0b1120;
+      --card: #111827;
+      --accent: #2563eb;
+      --accent-weak: #1e3a8a;
+      --danger: #f87171;
+      --danger-weak: #2a1215;
+      --warn: #fcd34d;
+      --warn-weak: #271c06;
+      --ok: #4ade80;
+      --code-bg: #1e293b;
+      --link: #93c5fd;
+      --info-bg: #0f1d3a;
+      --info-fg: #bfdbfe;
+      --info-line: #1e3a8a;
+      --warn-line: #78350f;
+      --badge-fg: #bfdbfe;
+      --badge-warn-bg: #422006;
+      --badge-danger-bg: #450a0a;
+      --badge-ok-bg: #052e16;
+      color-scheme: dark;
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    * {
+      transition: none !important;
+      animation: none !important;
+      scroll-behavior: auto !important;
+    }
   }
   * {
     box-sizing: border-box;
   }
+  a {
+    color: var(--link);
+  }
+  :focus-visible {
+    outline: 2px solid var(--accent);
+    outline-offset: 1px;
+  }
   h2 {
-    font-size: 16px;
+    font-size: calc(16px * var(--font-scale, 1));
     font-weight: 600;
     margin: 0 0 8px;
   }
   h3 {
-    font-size: 13px;
+    font-size: calc(13px * var(--font-scale, 1));
     font-weight: 600;
     margin: 0 0 6px;
     text-transform: uppercase;
@@ -75,7 +130,7 @@ export const sharedStyles = css`
     color: var(--muted);
   }
   .small {
-    font-size: 12px;
+    font-size: calc(12px * var(--font-scale, 1));
   }
   .row {
     display: flex;
@@ -85,12 +140,12 @@ export const sharedStyles = css`
   }
   .grid2 {
     display: grid;
-    grid-template-columns: repeat(auto-fit, minmax(360px, 1fr));
+    grid-template-columns: repeat(auto-fit, minmax(min(360px, 100%), 1fr));
     gap: 14px;
   }
   button {
     font: inherit;
-    font-size: 13px;
+    font-size: calc(13px * var(--font-scale, 1));
     border: 1px solid var(--line);
     background: var(--card);
     color: var(--fg);
@@ -100,7 +155,7 @@ export const sharedStyles = css`
     white-space: nowrap;
   }
   button:hover:not(:disabled) {
-    border-color: #94a3b8;
+    border-color: var(--muted);
   }
   button:disabled {
     opacity: 0.45;
@@ -125,7 +180,7 @@ export const sharedStyles = css`
     border: 1px solid var(--line);
     border-radius: 6px;
     padding: 3px 6px;
-    background: white;
+    background: var(--card);
     color: var(--fg);
     min-width: 0;
   }
@@ -145,18 +200,18 @@ export const sharedStyles = css`
     padding: 1px 7px;
     border-radius: 999px;
     background: var(--accent-weak);
-    color: #1e40af;
+    color: var(--badge-fg);
   }
   .badge.warn {
-    background: #fef3c7;
+    background: var(--badge-warn-bg);
     color: var(--warn);
   }
   .badge.danger {
-    background: #fee2e2;
+    background: var(--badge-danger-bg);
     color: var(--danger);
   }
   .badge.ok {
-    background: #dcfce7;
+    background: var(--badge-ok-bg);
     color: var(--ok);
   }
   .note {
@@ -165,12 +220,12 @@ export const sharedStyles = css`
     border-radius: 7px;
     background: var(--warn-weak);
     color: var(--warn);
-    border: 1px solid #fde68a;
+    border: 1px solid var(--warn-line);
   }
   .note.info {
-    background: #eff6ff;
-    color: #1e3a8a;
-    border-color: #bfdbfe;
+    background: var(--info-bg);
+    color: var(--info-fg);
+    border-color: var(--info-line);
   }
   .warn {
     color: var(--warn);
@@ -178,6 +233,11 @@ export const sharedStyles = css`
   .err {
     color: var(--danger);
     font-size: 12px;
+  }
+  /* wide tables scroll inside their card, never the page */
+  .scroll {
+    overflow-x: auto;
+    max-width: 100%;
   }
   table.num {
     border-collapse: collapse;
@@ -207,14 +267,14 @@ export const sharedStyles = css`
     vertical-align: -1px;
   }
   .explain {
-    color: #334155;
-    font-size: 13px;
+    color: var(--fg2);
+    font-size: calc(13px * var(--font-scale, 1));
     max-width: 75ch;
   }
   code {
     font-family: ui-monospace, 'SF Mono', Menlo, monospace;
     font-size: 12px;
-    background: #f1f5f9;
+    background: var(--code-bg);
     padding: 0 4px;
     border-radius: 4px;
   }
@@ -224,6 +284,7 @@ export const sharedStyles = css`
 export const viewStyles = css`
       :host {
         display: grid;
+        grid-template-columns: minmax(0, 1fr);
         gap: 14px;
       }
       dl {
@@ -238,7 +299,7 @@ export const viewStyles = css`
       }
       dd {
         margin: 0;
-        color: #334155;
+        color: var(--fg2);
       }
       label.inline {
         font-size: 12px;

@@ -108,7 +108,7 @@ export class SweepView extends LitElement {
 
   private table(sizes: number[]) {
     const at = (a: string, n: number) => store.sweep.find((p) => p.algo === a && p.totalRows === n);
-    return html`<table class="num" id="sweep-table" style="margin-top:10px;width:100%">
+    return html`<div class="scroll" tabindex="0" role="group" aria-label="Sweep table"><table class="num" id="sweep-table" style="margin-top:10px;width:100%">
       <tr>
         <th>rows</th>
         ${ALGOS.map((a) => html`<th><span class="swatch" style="background:${ALGO_COLORS[a]}"></span>${ALGO_LABELS[a]}</th>`)}
@@ -122,7 +122,7 @@ export class SweepView extends LitElement {
           })}
         </tr>`,
       )}
-    </table>`;
+    </table></div>`;
   }
 
   private num(key: SweepKey, label: string, v: number) {

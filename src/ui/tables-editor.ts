@@ -4,7 +4,7 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { SCHEMA } from '../config/config';
-import { fmtRows } from './format';
+import { fmtRows, parseCount } from './format';
 import { sharedStyles } from './styles';
 import { store, StoreController } from './store';
 
@@ -41,7 +41,7 @@ export class TablesEditor extends LitElement {
       }
       .head label {
         font-size: 12px;
-        color: #334155;
+        color: var(--fg2);
       }
       .list {
         max-height: 260px;
@@ -51,7 +51,7 @@ export class TablesEditor extends LitElement {
       }
       .t {
         display: grid;
-        grid-template-columns: 30px 1fr 84px;
+        grid-template-columns: 30px minmax(0, 1fr) calc(11ch + 14px);
         gap: 6px;
         align-items: center;
         margin: 2px 0;
@@ -77,7 +77,7 @@ export class TablesEditor extends LitElement {
       }
       .t.all span {
         font-weight: 600;
-        color: #334155;
+        color: var(--fg2);
       }
     `,
   ];
@@ -112,8 +112,9 @@ export class TablesEditor extends LitElement {
               type="text"
               inputmode="numeric"
               name=${`table${i}`}
-              title=${fmtRows(r) + ' rows'}
-              class=${this.raw[i] !== undefined && !/^\d+$/.test(this.raw[i]) ? 'bad' : ''}
+              aria-label=${`rows of table ${i}`}
+              title=${fmtRows(r) + ' rows (type 1048576, 1e6, 2^20 or 1Mi)'}
+              class=${this.raw[i] !== undefined && Number.isNaN(parseCount(this.raw[i])) ? 'bad' : ''}
               .value=${this.raw[i] ?? String(r)}
               @input=${(e: Event) => this.typeRows(i, (e.target as HTMLInputElement).value)}
               @blur=${() => this.blurRow(i)}
@@ -161,9 +162,9 @@ export class TablesEditor extends LitElement {
 
   private typeRows(i: number, text: string) {
     this.raw = { ...this.raw, [i]: text };
-    const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+    const n = parseCount(text);
     if (!Number.isFinite(n)) {
-      store.setFieldError('tables', `table ${i}: expected a whole number of rows, got ${JSON.stringify(text.slice(0, 20))}`);
+      store.setFieldError('tables', `table ${i}: expected a whole number of rows (e.g. 1048576, 1e6, 2^20, 1Mi), got ${JSON.stringify(text.slice(0, 20))}`);
       return;
     }
     const tables = store.config.tables.map((x, j) => (j === i ? n : x));

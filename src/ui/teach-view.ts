@@ -7,7 +7,7 @@ import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { normals4, philox4x32 } from '../noise/philox';
 import type { LabTrainer } from './engine';
-import { fmtNum, fmtRows } from './format';
+import { fmtRows, niceStep } from './format';
 import { runner } from './runner';
 import { STAGE_TEXT } from './stages-view';
 import { ALGO_COLORS, STAGE_COLORS, sharedStyles, viewStyles } from './styles';
@@ -43,11 +43,16 @@ function pendingColor(k: number): string {
   return `hsl(${32 - 14 * t} 90% ${l}%)`;
 }
 
-/** Histogram of the sum of k draws N(0, s²) against single draws N(0, k s²). */
+/**
+ * Histogram of the sum of k draws N(0, s²) against single draws N(0, k s²). Bins are centred on
+ * multiples of a round width and only round values are labelled, so the axis reads -4, -2, 0, 2, 4.
+ */
 export function aggregationSpec(k: number, n = 6000): ChartSpec {
-  const bins = 40;
-  const lim = 4 * Math.sqrt(k);
-  const w = (2 * lim) / bins;
+  const w = niceStep((8 * Math.sqrt(k)) / 60);
+  const half = Math.ceil((4 * Math.sqrt(k)) / w);
+  const bins = 2 * half + 1;
+  const lim = (half + 0.5) * w;
+  const major = w * Math.max(1, Math.round(niceStep((2 * half * w) / 8) / w));
   const sum = new Array(bins).fill(0);
   const one = new Array(bins).fill(0);
   const put = (h: number[], x: number) => {
@@ -67,20 +72,27 @@ export function aggregationSpec(k: number, n = 6000): ChartSpec {
     put(sum, s);
     put(one, Math.sqrt(k) * next());
   }
-  const xs = Array.from({ length: bins }, (_, b) => -lim + (b + 0.5) * w);
+  const xs = Array.from({ length: bins }, (_, b) => (b - half) * w);
+  const round = (x: number) => Math.abs(x / major - Math.round(x / major)) < 1e-6;
   const pdf = xs.map((x) => (n * w * Math.exp(-(x * x) / (2 * k))) / Math.sqrt(2 * Math.PI * k));
   return {
     type: 'bar',
     data: {
-      labels: xs.map((x) => fmtNum(x, 2)),
+      labels: xs.map((x) => String(Number(x.toPrecision(6)))),
       datasets: [
         { type: 'bar', label: `sum of ${k} draws of N(0, s²)`, data: sum, backgroundColor: ALGO_COLORS.dpsgd + '66', borderWidth: 0, barPercentage: 1, categoryPercentage: 1 },
         { type: 'bar', label: `one draw of N(0, ${k}·s²)`, data: one, backgroundColor: ALGO_COLORS.lazydp + '66', borderWidth: 0, barPercentage: 1, categoryPercentage: 1, grouped: false },
-        { type: 'line', label: 'density of N(0, k·s²)', data: pdf, borderColor: '#0f172a', borderWidth: 1.5, pointRadius: 0, tension: 0.3 },
+        { type: 'line', label: 'density of N(0, k·s²)', data: pdf, borderColor: '#64748b', borderWidth: 1.5, pointRadius: 0, tension: 0.3 },
       ],
     } as never,
     options: {
-      scales: { x: { title: { display: true, text: 'value (s = 1)' }, ticks: { maxTicksLimit: 9 } }, y: { title: { display: true, text: `count of ${n}` } } },
+      scales: {
+        x: {
+          title: { display: true, text: 'value (s = 1)' },
+          ticks: { autoSkip: false, maxRotation: 0, callback: (_v: unknown, i: number) => (round(xs[i]) ? String(Number(xs[i].toPrecision(6))) : null) },
+        },
+        y: { title: { display: true, text: `count of ${n}` } },
+      },
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
     },
   };
@@ -105,7 +117,7 @@ export class TeachView extends LitElement {
     css`
       .panels {
         display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(300px, 1fr));
+        grid-template-columns: repeat(auto-fit, minmax(min(300px, 100%), 1fr));
         gap: 14px;
       }
       .grid {
@@ -301,7 +313,7 @@ export class TeachView extends LitElement {
       </div>
       <div class="panels">
         <div class="card">
-          <h2 style="color:${ALGO_COLORS.dpsgd}">Eager DP-SGD</h2>
+          <h2><span class="swatch" style="background:${ALGO_COLORS.dpsgd}"></span>Eager DP-SGD</h2>
           <div class="grid" id="grid-eager">
             ${pending.map((p) => html`<div class="cell ${p < 0 ? 'outside' : step > 0 ? 'written' : ''}">${p < 0 ? '' : step > 0 ? '✓' : ''}</div>`)}
           </div>
@@ -309,7 +321,7 @@ export class TeachView extends LitElement {
           <div class="small muted">rows written with fresh noise at <i>every</i> step (all ${c.tables.length} tables); ${step > 0 ? html`<b>${(step * totalRows).toLocaleString('en-US')}</b> row writes so far` : 'none yet'}</div>
         </div>
         <div class="card">
-          <h2 style="color:${ALGO_COLORS.lazydp}">LazyDP</h2>
+          <h2><span class="swatch" style="background:${ALGO_COLORS.lazydp}"></span>LazyDP</h2>
           <div class="grid" id="grid-lazy">
             ${pending.map(
               (p, i) =>

@@ -32,6 +32,7 @@ function lineSpec(
   extra: ChartDataset<'line'>[] = [],
   yMin?: number,
   smooth = 0,
+  yRange: { suggestedMin?: number; suggestedMax?: number } = {},
 ): ChartSpec {
   const datasets: ChartDataset<'line'>[] = [];
   for (const r of runs) {
@@ -53,11 +54,55 @@ function lineSpec(
       interaction: { mode: 'nearest', intersect: false },
       scales: {
         x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
-        y: { title: { display: true, text: yTitle }, ...(yMin !== undefined ? { min: yMin } : {}) },
+        y: { title: { display: true, text: yTitle }, ...yRange, ...(yMin !== undefined ? { min: yMin } : {}) },
       },
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12, filter: (item) => !item.text.endsWith('(raw)') } } },
     },
   };
+}
+
+/** After seeing the model, how sure can someone be that one example was in the data (prior 10%)? */
+function posterior(eps: number, prior = 0.1): string {
+  const odds = (prior / (1 - prior)) * Math.exp(eps);
+  return `${fmtNum((100 * odds) / (1 + odds), 3)}%`;
+}
+
+/** Plain-language ε and δ, with the numbers of this configuration. */
+function epsilonPanel() {
+  const n = store.config.datasetSize;
+  const delta = store.config.delta;
+  return html`<details class="card explain-eps" data-eps-panel>
+    <summary><h2 style="display:inline">What do ε and δ mean?</h2></summary>
+    <div class="explain" style="margin-top:8px">
+      <p>
+        Differential privacy promises that the trained model would look almost the same had any one training example been left out. ε says how
+        much "almost": whatever anyone does with the model, each outcome is at most e<sup>ε</sup> times more (or less) likely with that example
+        than without it. Someone who thought there was a 10% chance that your record was in the data can, after studying the model, be at most:
+      </p>
+      <ul>
+        <li><b>ε = 1</b> (e<sup>1</sup> ≈ 2.7): ${posterior(1)} sure. Strong protection.</li>
+        <li><b>ε = 4</b> (e<sup>4</sup> ≈ 55): ${posterior(4)} sure. Moderate; typical of private deep learning.</li>
+        <li><b>ε = 10</b> (e<sup>10</sup> ≈ 22,000): ${posterior(10)} sure. The bound alone promises little; real attacks usually do far
+          worse than it allows, but that is no longer a guarantee.</li>
+      </ul>
+      <p>
+        <b>δ</b> is the probability that the promise fails outright. With n people, δ = 1/n would allow a method that publishes each record in
+        full with probability δ (on average one person's record), so δ must be far below 1/n. Here n = ${n.toLocaleString('en-US')} training examples, 1/n =
+        ${fmtNum(1 / n, 2)}, and δ = ${delta}${delta >= 1 / n ? html` <span class="badge danger" data-delta-too-big>not below 1/n</span>` : ''}.
+      </p>
+      <p>
+        In practice: papers on private training report ε from about 1 to 10 at δ = 10<sup>−5</sup> or below (Abadi et al. report ε = 0.5, 2
+        and 8 at δ = 10<sup>−5</sup> on MNIST). ε here is per training example: a person with k examples in the data is protected by
+        roughly k·ε. ε grows with the steps trained, the sampling rate (batch / n) and a smaller noise σ; the ε chart above shows it grow.
+      </p>
+      <p>
+        Papers: <a href="https://arxiv.org/abs/1607.00133" target="_blank" rel="noopener">Abadi et al., Deep Learning with Differential Privacy
+        (CCS 2016, arXiv 1607.00133)</a>, which introduced DP-SGD and the moments accountant; <a href="https://arxiv.org/abs/2404.08847"
+        target="_blank" rel="noopener">Lim et al., LazyDP (ASPLOS 2024, arXiv 2404.08847)</a>, which defers the noise of embedding rows no
+        batch reads.
+      </p>
+    </div>
+  </details>`;
 }
 
 export class TrainView extends LitElement {
@@ -81,6 +126,11 @@ export class TrainView extends LitElement {
     const maxStep = Math.max(1, ...runs.map((r) => r.log.at(-1)?.step ?? 0));
     const teacherLine: ChartDataset<'line'>[] = teacher
       ? [{ label: 'planted teacher', data: [{ x: 0, y: teacher }, { x: maxStep, y: teacher }], borderColor: '#94a3b8', borderDash: [5, 4], borderWidth: 1, pointRadius: 0 }]
+      : [];
+    // AUC 0.5 is a coin toss: drawn, and the axis kept at 0.4-1 so that noise around it is not magnified
+    const hasAuc = runs.some((r) => r.log.some((p) => p.auc !== undefined));
+    const chanceLine: ChartDataset<'line'>[] = hasAuc
+      ? [{ label: 'chance (0.5)', data: [{ x: 0, y: 0.5 }, { x: maxStep, y: 0.5 }], borderColor: '#94a3b8', borderDash: [2, 3], borderWidth: 1, pointRadius: 0 }]
       : [];
     const priv = runs.filter((r) => isPrivate(r.config));
     const hasBaseline = runs.some((r) => r.algo === 'sgd');
@@ -106,7 +156,7 @@ export class TrainView extends LitElement {
       </div>
       <div class="grid2">
         <lab-chart id="chart-loss" heading="Training loss" filename="loss" .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss (smoothed; raw faint)', [], undefined, 0.6)}></lab-chart>
-        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', teacherLine)}>
+        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 })}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
         </lab-chart>
         <lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .spec=${lineSpec(priv, (p) => p.epsilon, `ε at δ = ${store.config.delta}`, [], 0)}>
@@ -115,7 +165,7 @@ export class TrainView extends LitElement {
         <div class="card">
           <h2>Runs on this configuration</h2>
           ${runs.length
-            ? html`<table class="num" id="runs-table">
+            ? html`<div class="scroll" tabindex="0" role="group" aria-label="Runs table"><table class="num" id="runs-table">
                 <tr><th>algorithm</th><th>steps</th><th>loss</th><th>AUC</th><th>ε</th><th>σ</th><th>step (median)</th></tr>
                 ${runs.map((r) => {
                   const last = r.log.at(-1);
@@ -130,7 +180,7 @@ export class TrainView extends LitElement {
                     <td>${fmtMs(r.summary?.stepMedianMs)}</td>
                   </tr>`;
                 })}
-              </table>
+              </table></div>
               ${teacher ? html`<p class="small muted" style="margin-top:8px">The planted teacher that labels the synthetic data reaches AUC ${fmtNum(teacher, 3)}: the best any model can do here.</p>` : nothing}
               ${runs.some((r) => r.data !== 'synthetic')
                 ? html`<p class="small muted" style="margin-top:8px" data-no-teacher>
@@ -145,6 +195,7 @@ export class TrainView extends LitElement {
             : html`<p class="muted small">None yet.</p>`}
         </div>
       </div>
+      ${text ? epsilonPanel() : nothing}
     `;
   }
 }

@@ -1,11 +1,19 @@
 // Keeps the address bar and the store in step: the fragment is read once at load (and again
-// when the user edits it), and rewritten with replaceState on every change, so the current
-// address always reproduces what is on screen without filling the history.
+// when the user edits it or steps through history), and rewritten on every change, so the
+// current address always reproduces what is on screen. A configuration edit makes a history
+// entry, so Back and Forward step through configurations; further edits of the same field
+// (typing 2, 20, 200) and changes outside the configuration (the open view) replace it, so the
+// history holds one entry per setting changed, not one per keystroke.
 
+import type { Config } from '../config/config';
 import { decodeState } from '../config/url';
 import { store } from './store';
 
 let written = '';
+/** the configuration the current history entry shows, and the fields edited in it */
+let shown: Config | undefined;
+let editing = '';
+let arriving = false;
 
 export function applyFragment(hash: string): void {
   const { state, issues } = decodeState(hash);
@@ -45,16 +53,44 @@ export function startUrlSync(): void {
   write();
   store.addEventListener('change', write);
   window.addEventListener('hashchange', () => {
-    if (location.hash !== written) applyFragment(location.hash);
+    if (location.hash !== written) arrive();
   });
+  window.addEventListener('popstate', () => {
+    if (location.hash !== written) arrive();
+  });
+}
+
+/** Back, Forward or an edited address: show that state; the next edit starts a new entry. */
+function arrive(): void {
+  written = location.hash;
+  editing = '';
+  arriving = true; // a non-canonical address is rewritten in place, not pushed
+  try {
+    applyFragment(location.hash);
+  } finally {
+    arriving = false;
+  }
+  shown = store.config;
+}
+
+/** The configuration fields that differ between a and b, as a stable string. */
+function changedKeys(a: Config | undefined, b: Config): string {
+  if (!a) return '';
+  return (Object.keys(b) as (keyof Config)[]).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).join(',');
 }
 
 function write(): void {
   const next = '#' + store.fragment();
+  const keys = changedKeys(shown, store.config);
   if (next === location.hash) {
     written = next;
+    shown = store.config;
     return;
   }
   written = next;
-  history.replaceState(history.state, '', next);
+  if (keys && keys !== editing && !arriving) {
+    history.pushState(null, '', next);
+    editing = keys;
+  } else history.replaceState(history.state, '', next);
+  shown = store.config;
 }
