@@ -1,0 +1,458 @@
+// PRV accountant: numerical composition of privacy loss random variables (Gopi, Lee, Wutschitz,
+// "Numerical Composition of Differential Privacy", NeurIPS 2021) for the Poisson-subsampled
+// Gaussian mechanism, the accountant Opacus uses by default.
+//
+// One step's privacy loss Y = log(P(X) / Q(X)), X ~ P, with P = (1 - q) N(0, s²) + q N(1, s²) and
+// Q = N(0, s²) (noise multiplier s, sensitivity 1), is
+//   Y = log(1 - q + q exp((2X - 1) / (2 s²))).
+// The loss of a run is the sum of its steps' losses, and delta(eps) = E[(1 - exp(eps - Y))+].
+// The paper's recipe, followed here:
+//  1. a safe domain [-L, L] from the RDP accountant (Remark 5.6): the sum and each single step
+//     leave at most a small share of delta_error outside it;
+//  2. truncate each step's PRV to the domain and discretise it on a uniform mesh of width
+//     dt = eps_error / sqrt(N log(12 / delta_error) / 2), each bin's mass at its centre, then shift
+//     the mesh so the discrete mean equals the continuous (truncated) mean;
+//  3. compose by FFT: the N-fold self-convolution is the inverse transform of the N-th power of
+//     the transform, and phases with another sigma or q multiply their own powers in;
+//  4. eps(delta) of the discrete sum is exact; Theorem 5.5 turns it into bounds:
+//     upper = eps(delta - delta_error) + eps_error, lower = eps(delta + delta_error) - eps_error.
+// The FFT is fft.js (radix-4, power-of-two sizes), so the mesh is padded to a power of two and
+// centred on 0; the padding only widens the window that circular convolution wraps around.
+import FFT from 'fft.js';
+import { computeRdp, erfcNonNegative, OPACUS_ORDERS, rdpToEpsilon } from './rdp';
+
+export interface PrvPhase {
+  /** Poisson sampling rate */
+  q: number;
+  /** noise multiplier */
+  sigma: number;
+  /** number of steps at this (q, sigma) */
+  steps: number;
+}
+
+export interface PrvOptions {
+  /** additive error on epsilon (default 0.01, as Opacus) */
+  epsError?: number;
+  /** error on delta (default delta / 1000, as Opacus; for a profile, the smallest delta / 1000) */
+  deltaError?: number;
+}
+
+export interface PrvEpsilon {
+  /** upper bound on epsilon at delta: the number to report */
+  epsilon: number;
+  /** lower bound on the true epsilon of the composed mechanism */
+  lower: number;
+  /** central estimate (epsilon of the discretised composition at delta itself) */
+  estimate: number;
+  delta: number;
+  /** the eps_error actually used (larger than asked only when the mesh hit MAX_MESH) */
+  epsError: number;
+  deltaError: number;
+}
+
+/** Largest mesh (FFT size): 2^22 doubles per array, ~32 MiB each. */
+export const MAX_MESH = 2 ** 22;
+/**
+ * Smallest delta the accountant accepts: below it, float64 rounding in the FFT (about 2e-16
+ * per point of the mesh) is no longer small against delta (Opacus refuses the same way).
+ */
+export const PRV_MIN_DELTA = 1e-9;
+
+const SQRT1_2 = Math.SQRT1_2;
+
+// Building a transform's twiddle table costs as much as a transform: keep the last few.
+const fftCache = new Map<number, FFT>();
+function fftOf(size: number): FFT {
+  let f = fftCache.get(size);
+  if (!f) {
+    if (fftCache.size >= 3) fftCache.delete(fftCache.keys().next().value as number);
+    f = new FFT(size);
+    fftCache.set(size, f);
+  }
+  return f;
+}
+
+/** erfc(|x|)/2 for the tail of N(0, 1) beyond |u| (x = u / sqrt 2): small and accurate. */
+function halfErfcAbs(x: number): number {
+  return 0.5 * erfcNonNegative(Math.abs(x));
+}
+
+/** One step's PRV: the CDF and the survival function, each accurate where it is small. */
+class SubsampledGaussianPrv {
+  /** log(1 - q): the loss is never below it */
+  readonly tLow: number;
+  constructor(
+    readonly q: number,
+    readonly sigma: number,
+  ) {
+    this.tLow = q === 1 ? -Infinity : Math.log1p(-q);
+  }
+
+  /** The x where the loss equals t (t > tLow). */
+  xAt(t: number): number {
+    const { q, sigma } = this;
+    // exp(t) - 1 + q without cancellation near t = log(1 - q)
+    const z = Math.log1p(Math.expm1(t) / q);
+    return sigma * sigma * z + 0.5;
+  }
+
+  /**
+   * [F(t), S(t)] = [P(Y <= t), P(Y > t)]; the smaller of the two is accurate to relative
+   * rounding, the other is 1 minus it.
+   */
+  cdfSf(t: number): [number, number] {
+    if (!(t > this.tLow)) return [0, 1];
+    if (t === Infinity) return [1, 0];
+    const { q, sigma } = this;
+    const x = this.xAt(t);
+    const a = x / sigma, // component without the example: X ~ N(0, s²)
+      b = (x - 1) / sigma; // with it: X ~ N(1, s²)
+    const ta = halfErfcAbs(a * SQRT1_2),
+      tb = halfErfcAbs(b * SQRT1_2);
+    // Phi(u) = tail when u < 0, else 1 - tail
+    const phiA = a < 0 ? ta : 1 - ta,
+      sfA = a < 0 ? 1 - ta : ta;
+    const phiB = b < 0 ? tb : 1 - tb,
+      sfB = b < 0 ? 1 - tb : tb;
+    return [(1 - q) * phiA + q * phiB, (1 - q) * sfA + q * sfB];
+  }
+
+  /** The loss at output x. */
+  loss(x: number): number {
+    const { q, sigma } = this;
+    const a = (2 * x - 1) / (2 * sigma * sigma);
+    if (a < 30) return Math.log1p(q * Math.expm1(a));
+    return a + Math.log(q) + Math.log1p(((1 - q) / q) * Math.exp(-a));
+  }
+
+  /**
+   * E[Y; lo < Y <= hi] and P(lo < Y <= hi), by Simpson's rule over each Gaussian component in
+   * standard units (the loss is smooth in x, and beyond 40 standard deviations nothing is left).
+   */
+  truncatedMoments(lo: number, hi: number): { mean: number; mass: number } {
+    const { q, sigma } = this;
+    const xLo = lo > this.tLow ? this.xAt(lo) : -Infinity;
+    const xHi = this.xAt(hi);
+    let first = 0,
+      mass = 0;
+    const comps: [number, number][] = q === 1 ? [[1, 1]] : [[1 - q, 0], [q, 1]];
+    for (const [w, m] of comps) {
+      const uLo = Math.max(-40, (xLo - m) / sigma),
+        uHi = Math.min(40, (xHi - m) / sigma);
+      if (!(uHi > uLo)) continue;
+      const n = 20000; // even
+      const h = (uHi - uLo) / n;
+      let s1 = 0,
+        s0 = 0;
+      for (let i = 0; i <= n; i++) {
+        const u = uLo + i * h;
+        const wt = (i === 0 || i === n ? 1 : i % 2 ? 4 : 2) * Math.exp(-0.5 * u * u);
+        s0 += wt;
+        s1 += wt * this.loss(m + sigma * u);
+      }
+      const c = (w * h) / (3 * Math.sqrt(2 * Math.PI));
+      first += c * s1;
+      mass += c * s0;
+    }
+    return { mean: first, mass };
+  }
+}
+
+function checkPhase(p: PrvPhase): void {
+  if (!(p.q >= 0 && p.q <= 1)) throw new RangeError(`q must be in [0, 1] (got ${p.q})`);
+  if (!(p.sigma >= 0)) throw new RangeError(`sigma must be >= 0 (got ${p.sigma})`);
+  if (!(Number.isInteger(p.steps) && p.steps >= 0)) throw new RangeError(`steps must be an integer >= 0 (got ${p.steps})`);
+}
+
+/** The discretised sum of all steps' losses, ready for eps(delta) and delta(eps) queries. */
+export class ComposedPrv {
+  /** suffix sums: d1[i] = sum_{j>=i} p_j, d2[i] = sum_{j>=i} p_j exp(-t_j) */
+  private readonly d1: Float64Array;
+  private readonly d2: Float64Array;
+
+  constructor(
+    /** mesh points t_i = t0 + i dt */
+    readonly t0: number,
+    readonly dt: number,
+    readonly pmf: Float64Array,
+    readonly epsError: number,
+    readonly deltaError: number,
+  ) {
+    const n = pmf.length;
+    this.d1 = new Float64Array(n + 1);
+    this.d2 = new Float64Array(n + 1);
+    // exp(-t_i) by a running product, re-anchored every 1024 points against drift
+    const step = Math.exp(dt);
+    let e = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      e = (n - 1 - i) % 1024 === 0 ? Math.exp(-(t0 + i * dt)) : e * step;
+      this.d1[i] = this.d1[i + 1] + pmf[i];
+      this.d2[i] = this.d2[i + 1] + pmf[i] * e;
+    }
+  }
+
+  /** delta(t_i) of the discrete sum: sum_{j>i} p_j (1 - exp(t_i - t_j)); non-increasing in i. */
+  private deltaAt(i: number): number {
+    return this.d1[i] - Math.exp(this.t0 + i * this.dt) * this.d2[i];
+  }
+
+  /** Exact epsilon of the discrete sum at `delta` (the smallest eps with delta(eps) <= delta). */
+  discreteEpsilon(delta: number): number {
+    const n = this.pmf.length;
+    // binary search for the first mesh point whose delta is <= target
+    let lo = 0,
+      hi = n; // deltaAt(n) = 0 <= delta
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.deltaAt(mid) <= delta) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo === 0) throw new Error('PRV: delta is reached below the mesh; the domain is too small');
+    if (lo === n) return this.t0 + (n - 1) * this.dt; // only rounding noise beyond the mesh
+    // between t_{lo-1} and t_lo: delta(eps) = d1[lo] - exp(eps) d2[lo]
+    return Math.log((this.d1[lo] - delta) / this.d2[lo]);
+  }
+
+  /** Bounds on epsilon at `delta` (Theorem 5.5 of the paper). */
+  epsilon(delta: number): PrvEpsilon {
+    if (!(delta > 0 && delta < 1)) throw new RangeError(`delta must be in (0, 1) (got ${delta})`);
+    if (!(delta > this.deltaError))
+      throw new RangeError(`delta ${delta} must exceed the delta error ${this.deltaError} this composition was made for`);
+    if (Number.EPSILON * this.pmf.length > delta - this.deltaError)
+      throw new RangeError(`delta ${delta} is too small for the PRV accountant: float64 rounding over the mesh would dominate it`);
+    const { epsError, deltaError } = this;
+    const upper = this.discreteEpsilon(delta - deltaError) + epsError;
+    const estimate = this.discreteEpsilon(delta);
+    const lower = this.discreteEpsilon(delta + deltaError) - epsError;
+    return { epsilon: Math.max(0, upper), lower: Math.max(0, lower), estimate: Math.max(0, estimate), delta, epsError, deltaError };
+  }
+
+  /** Central estimate of delta at `eps` (of the discrete sum). */
+  deltaEstimate(eps: number): number {
+    let s = 0;
+    for (let i = 0; i < this.pmf.length; i++) {
+      const t = this.t0 + i * this.dt;
+      if (t >= eps) s += this.pmf[i] * -Math.expm1(eps - t);
+    }
+    return s;
+  }
+}
+
+/** Safe domain half-width L (Remark 5.6), as in the paper's code and Opacus. */
+function safeDomain(phases: PrvPhase[], epsError: number, deltaError: number): number {
+  const total = phases.reduce((a, p) => a + p.steps, 0);
+  const rdp = new Array<number>(OPACUS_ORDERS.length).fill(0);
+  let L = 0;
+  for (const p of phases) {
+    const one = computeRdp(p.q, p.sigma, 1, OPACUS_ORDERS);
+    for (let i = 0; i < rdp.length; i++) rdp[i] += one[i] * p.steps;
+    L = Math.max(L, rdpToEpsilon(OPACUS_ORDERS, one, deltaError / (8 * total)).epsilon);
+  }
+  L = Math.max(L, rdpToEpsilon(OPACUS_ORDERS, rdp, deltaError / 4).epsilon);
+  return Math.max(L, epsError) + 3;
+}
+
+interface DiscretePhase {
+  /** the first half (0..M/2) of the mesh PMF's transform, in polar form */
+  logAbs: Float64Array;
+  arg: Float64Array;
+  /** continuous minus discrete mean of one step */
+  shift: number;
+}
+
+/**
+ * One run's steps discretised once (domain and mesh sized for the largest step counts), so that
+ * the composition for fewer steps costs only a power, an inverse FFT and a scan: the safe domain
+ * of N steps contains that of n <= N, and the mesh for N is finer than the one for n needs,
+ * so the error bounds hold for every n up to the counts given here.
+ */
+export class PrvPlan {
+  readonly phases: PrvPhase[];
+  readonly epsError: number;
+  readonly deltaError: number;
+  readonly dt: number;
+  /** FFT size (power of two); mesh points t_i = (i - M/2) dt */
+  readonly size: number;
+  private readonly disc: DiscretePhase[] = [];
+
+  /**
+   * `phases`: each (q, sigma) with the most steps it will be composed for. Every phase needs
+   * q > 0, sigma > 0 and steps >= 1.
+   */
+  constructor(phases: readonly PrvPhase[], opts: { epsError?: number; deltaError: number }) {
+    phases.forEach(checkPhase);
+    let epsError = opts.epsError ?? 0.01;
+    const deltaError = opts.deltaError;
+    if (!(epsError > 0 && epsError < 1)) throw new RangeError(`epsError must be in (0, 1) (got ${epsError})`);
+    if (!(deltaError > 0 && deltaError < 1)) throw new RangeError(`deltaError must be in (0, 1) (got ${deltaError})`);
+    if (phases.length === 0) throw new RangeError('no phase to compose');
+    for (const p of phases) {
+      if (p.q === 0 || p.steps === 0) throw new RangeError('a phase with q = 0 or no steps releases nothing: leave it out');
+      if (p.sigma === 0) throw new RangeError('sigma = 0 adds no noise: epsilon is infinite');
+    }
+    this.phases = phases.map((p) => ({ ...p }));
+    const total = phases.reduce((a, p) => a + p.steps, 0);
+
+    const L = safeDomain(this.phases, epsError, deltaError);
+    if (!Number.isFinite(L)) throw new RangeError('the RDP bound that sizes the PRV domain is infinite (sigma too small)');
+    let dt = epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2);
+    // mesh: the bins t = k dt, |k| <= K, padded to a power of two M, t_i = (i - M/2) dt
+    let K = Math.ceil(L / dt);
+    if (2 * K + 2 > MAX_MESH) {
+      // A coarser mesh keeps the bound valid with a proportionally larger eps_error.
+      dt = L / (MAX_MESH / 2 - 1);
+      epsError = dt * Math.sqrt((total * Math.log(12 / deltaError)) / 2);
+      K = Math.ceil(L / dt);
+    }
+    let M = 4;
+    while (M < 2 * K + 2) M *= 2;
+    this.epsError = epsError;
+    this.deltaError = deltaError;
+    this.dt = dt;
+    this.size = M;
+    const half = M / 2;
+    const fft = fftOf(M);
+    const pmf = new Float64Array(M);
+    const out = new Float64Array(2 * M);
+    for (const p of this.phases) {
+      const prv = new SubsampledGaussianPrv(p.q, p.sigma);
+      const lo = (-K - 0.5) * dt,
+        hi = (K + 0.5) * dt;
+      pmf.fill(0);
+      // bin k has edges (k -+ 1/2) dt; masses from F where it is small, else from S
+      let [fPrev, sPrev] = prv.cdfSf(lo);
+      let mass = 0;
+      for (let k = -K; k <= K; k++) {
+        const [f, s] = prv.cdfSf((k + 0.5) * dt);
+        const m = f <= 0.5 ? f - fPrev : sPrev <= 0.5 ? sPrev - s : 1 - fPrev - s;
+        pmf[k + half] = m;
+        mass += m;
+        fPrev = f;
+        sPrev = s;
+      }
+      if (!(mass > 0)) throw new Error('PRV: no mass on the mesh');
+      // truncation: renormalise, and match the continuous truncated mean (the paper's shift)
+      let meanD = 0;
+      for (let k = -K; k <= K; k++) {
+        pmf[k + half] /= mass;
+        meanD += k * dt * pmf[k + half];
+      }
+      const mom = prv.truncatedMoments(lo, hi);
+      const shift = mom.mean / mom.mass - meanD;
+      if (!(Math.abs(shift) < dt / 2)) throw new Error(`PRV: discrete mean differs from the continuous mean by ${shift} (mesh ${dt})`);
+      fft.realTransform(out, pmf);
+      // the transform of a real sequence is Hermitian: the first half is all there is to keep
+      const logAbs = new Float64Array(half + 1),
+        arg = new Float64Array(half + 1);
+      for (let i = 0; i <= half; i++) {
+        const re = out[2 * i],
+          im = out[2 * i + 1];
+        logAbs[i] = Math.log(Math.hypot(re, im));
+        arg[i] = Math.atan2(im, re);
+      }
+      this.disc.push({ logAbs, arg, shift });
+    }
+  }
+
+  /** The sum of `steps[j]` steps of phase j (default: the counts the plan was made for). */
+  compose(steps: readonly number[] = this.phases.map((p) => p.steps)): ComposedPrv {
+    if (steps.length !== this.phases.length) throw new RangeError(`expected ${this.phases.length} step counts (got ${steps.length})`);
+    steps.forEach((n, j) => {
+      if (!(Number.isInteger(n) && n >= 0 && n <= this.phases[j].steps))
+        throw new RangeError(`steps of phase ${j} must be an integer in [0, ${this.phases[j].steps}] (got ${n})`);
+    });
+    const total = steps.reduce((a, n) => a + n, 0);
+    if (total === 0) throw new RangeError('nothing to compose (0 steps)');
+    const M = this.size,
+      half = M / 2;
+    const spec = new Float64Array(2 * M);
+    let shift = 0;
+    for (let i = 0; i <= half; i++) {
+      let logR = 0,
+        th = 0;
+      for (let j = 0; j < steps.length; j++) {
+        logR += steps[j] * this.disc[j].logAbs[i];
+        th += steps[j] * this.disc[j].arg[i];
+      }
+      if (logR < -745) continue; // below the smallest double: this frequency is gone
+      const r = Math.exp(logR);
+      spec[2 * i] = r * Math.cos(th);
+      spec[2 * i + 1] = r * Math.sin(th);
+    }
+    for (let j = 0; j < steps.length; j++) shift += steps[j] * this.disc[j].shift;
+    for (let i = 1; i < half; i++) {
+      spec[2 * (M - i)] = spec[2 * i];
+      spec[2 * (M - i) + 1] = -spec[2 * i + 1];
+    }
+    const out = new Float64Array(2 * M);
+    fftOf(M).inverseTransform(out, spec);
+    // The sum of N losses on mesh index k sits at (k - N M/2) dt; index i of the result is at
+    // (i - M/2) dt, i.e. k = i + (N - 1) M/2 (mod M, circular convolution).
+    const roll = ((total - 1) % 2) * half;
+    const res = new Float64Array(M);
+    for (let i = 0; i < M; i++) res[i] = out[2 * ((i + roll) % M)];
+    return new ComposedPrv(-half * this.dt + shift, this.dt, res, this.epsError, this.deltaError);
+  }
+}
+
+/** Drops phases that release nothing and merges those with equal (q, sigma). */
+function mergePhases(phases: readonly PrvPhase[]): PrvPhase[] {
+  phases.forEach(checkPhase);
+  const merged = new Map<string, PrvPhase>();
+  for (const p of phases) {
+    if (p.q === 0 || p.steps === 0) continue;
+    const k = `${p.q}|${p.sigma}`;
+    const m = merged.get(k);
+    if (m) m.steps += p.steps;
+    else merged.set(k, { ...p });
+  }
+  return [...merged.values()];
+}
+
+/** Discretises and composes the phases (composition commutes: their order does not matter). */
+export function composePrv(phases: readonly PrvPhase[], opts: { epsError?: number; deltaError: number }): ComposedPrv {
+  return new PrvPlan(mergePhases(phases), opts).compose();
+}
+
+function zeroResult(delta: number, epsError: number, deltaError: number): PrvEpsilon {
+  return { epsilon: 0, lower: 0, estimate: 0, delta, epsError, deltaError };
+}
+
+/**
+ * Epsilon at `delta` of the phases composed (each: `steps` steps of the Poisson-subsampled
+ * Gaussian at rate q and noise multiplier sigma): upper bound, lower bound and estimate.
+ */
+export function prvEpsilon(phases: readonly PrvPhase[], delta: number, opts: PrvOptions = {}): PrvEpsilon {
+  phases.forEach(checkPhase);
+  if (!(delta >= PRV_MIN_DELTA && delta < 1))
+    throw new RangeError(`delta must be in [${PRV_MIN_DELTA}, 1) for the PRV accountant (got ${delta}); use the RDP accountant below`);
+  const epsError = opts.epsError ?? 0.01;
+  const deltaError = opts.deltaError ?? delta / 1000;
+  const live = mergePhases(phases);
+  if (live.length === 0) return zeroResult(delta, epsError, deltaError);
+  if (live.some((p) => p.sigma === 0)) return { epsilon: Infinity, lower: Infinity, estimate: Infinity, delta, epsError, deltaError };
+  return new PrvPlan(live, { epsError, deltaError }).compose().epsilon(delta);
+}
+
+/** Epsilon of one phase: `steps` steps at rate q and noise multiplier sigma. */
+export function computePrvEpsilon(p: { q: number; sigma: number; steps: number; delta: number; epsError?: number }): PrvEpsilon {
+  return prvEpsilon([{ q: p.q, sigma: p.sigma, steps: p.steps }], p.delta, { epsError: p.epsError });
+}
+
+/**
+ * The privacy profile: epsilon (upper bound) at each delta, from one composition made for the
+ * smallest delta (its delta error is that delta / 1000, tighter than needed for the others).
+ */
+export function privacyProfile(phases: readonly PrvPhase[], deltas: readonly number[], opts: { epsError?: number } = {}): PrvEpsilon[] {
+  if (deltas.length === 0) return [];
+  const dMin = Math.min(...deltas);
+  if (!(dMin >= PRV_MIN_DELTA)) throw new RangeError(`every delta must be >= ${PRV_MIN_DELTA} (got ${dMin})`);
+  const epsError = opts.epsError ?? 0.01;
+  const deltaError = dMin / 1000;
+  const live = mergePhases(phases);
+  if (live.length === 0) return deltas.map((d) => zeroResult(d, epsError, deltaError));
+  if (live.some((p) => p.sigma === 0))
+    return deltas.map((d) => ({ epsilon: Infinity, lower: Infinity, estimate: Infinity, delta: d, epsError, deltaError }));
+  const c = new PrvPlan(live, { epsError, deltaError }).compose();
+  return deltas.map((d) => c.epsilon(d));
+}
