@@ -26,7 +26,7 @@ import { TABLE_OPTIM_CODE, tableOptimProgram, optimValues } from '../kernels/opt
 import { resumeProblem, type Checkpoint } from './checkpoint';
 import { estimateMemory, fmtBytes, planShards } from './memory';
 import { poissonBatch, shuffleBatch, truncateBatch } from '../privacy/sampling';
-import { epsilonAfter, resolveSigma } from './accounting';
+import { epsilonAfter, epsilonLogged, resolveSigma } from './accounting';
 // the accounting functions stay importable from the trainer, where callers found them first
 export { epsilonAfter, resolveSigma } from './accounting';
 
@@ -720,7 +720,7 @@ export class Trainer {
       stageMs: got.stage,
       stepsPerSec: (steps * 1000) / Math.max(1e-3, now - this.lastLogTime),
       examples: got.examples,
-      epsilon: epsilonAfter(this.config, this.sigma, this.stepsDone),
+      epsilon: epsilonLogged(this.config, this.sigma, this.stepsDone),
     };
     if (evalNow) {
       const e = await this.evaluate();

@@ -2,9 +2,7 @@
 // meets a target.
 import { computeEpsilon, OPACUS_ORDERS, rdpToEpsilon } from './rdp';
 import { computePrvEpsilon } from './prv';
-
-export const ACCOUNTANTS = ['prv', 'rdp'] as const;
-export type Accountant = (typeof ACCOUNTANTS)[number];
+import type { Accountant } from '../config/config';
 
 export interface CalibrateParams {
   targetEpsilon: number;

@@ -19,6 +19,7 @@
 // The FFT is fft.js (radix-4, power-of-two sizes), so the mesh is padded to a power of two and
 // centred on 0; the padding only widens the window that circular convolution wraps around.
 import FFT from 'fft.js';
+import { PRV_MIN_DELTA } from '../config/config';
 import { computeRdp, erfcNonNegative, OPACUS_ORDERS, rdpToEpsilon } from './rdp';
 
 export interface PrvPhase {
@@ -56,7 +57,7 @@ export const MAX_MESH = 2 ** 22;
  * Smallest delta the accountant accepts: below it, float64 rounding in the FFT (about 2e-16
  * per point of the mesh) is no longer small against delta (Opacus refuses the same way).
  */
-export const PRV_MIN_DELTA = 1e-9;
+export { PRV_MIN_DELTA };
 
 const SQRT1_2 = Math.SQRT1_2;
 
@@ -274,6 +275,21 @@ export class PrvPlan {
   /** FFT size (power of two); mesh points t_i = (i - M/2) dt */
   readonly size: number;
   private readonly disc: DiscretePhase[] = [];
+  private tw?: Float64Array;
+
+  /** e^{2 pi i k / M} for k < M/2, interleaved */
+  private twiddles(): Float64Array {
+    if (!this.tw) {
+      const half = this.size / 2;
+      this.tw = new Float64Array(2 * half);
+      for (let k = 0; k < half; k++) {
+        const a = (2 * Math.PI * k) / this.size;
+        this.tw[2 * k] = Math.cos(a);
+        this.tw[2 * k + 1] = Math.sin(a);
+      }
+    }
+    return this.tw;
+  }
 
   /**
    * `phases`: each (q, sigma) with the most steps it will be composed for. Every phase needs
@@ -365,8 +381,8 @@ export class PrvPlan {
     if (total === 0) throw new RangeError('nothing to compose (0 steps)');
     const M = this.size,
       half = M / 2;
-    const spec = new Float64Array(2 * M);
-    let shift = 0;
+    // The N-th powers of the first half of the spectrum X[0..M/2], in polar form.
+    const X = new Float64Array(2 * (half + 1));
     for (let i = 0; i <= half; i++) {
       let logR = 0,
         th = 0;
@@ -376,21 +392,39 @@ export class PrvPlan {
       }
       if (logR < -745) continue; // below the smallest double: this frequency is gone
       const r = Math.exp(logR);
-      spec[2 * i] = r * Math.cos(th);
-      spec[2 * i + 1] = r * Math.sin(th);
+      X[2 * i] = r * Math.cos(th);
+      X[2 * i + 1] = r * Math.sin(th);
     }
+    let shift = 0;
     for (let j = 0; j < steps.length; j++) shift += steps[j] * this.disc[j].shift;
-    for (let i = 1; i < half; i++) {
-      spec[2 * (M - i)] = spec[2 * i];
-      spec[2 * (M - i) + 1] = -spec[2 * i + 1];
+    // Real inverse by a complex one of half the size: with E, O the transforms of the even and
+    // odd samples, E[k] = (X[k] + conj X[M/2-k]) / 2, O[k] = (X[k] - conj X[M/2-k]) e^{2 pi i k/M} / 2,
+    // and the inverse of E + iO has x[2n] in its real part and x[2n+1] in its imaginary part.
+    const tw = this.twiddles();
+    const Z = new Float64Array(2 * half);
+    for (let k = 0; k < half; k++) {
+      const ar = X[2 * k],
+        ai = X[2 * k + 1],
+        br = X[2 * (half - k)],
+        bi = -X[2 * (half - k) + 1]; // conj X[M/2 - k]
+      const er = (ar + br) / 2,
+        ei = (ai + bi) / 2;
+      const dr = (ar - br) / 2,
+        di = (ai - bi) / 2;
+      const c = tw[2 * k],
+        s = tw[2 * k + 1];
+      const or = dr * c - di * s,
+        oi = dr * s + di * c;
+      Z[2 * k] = er - oi;
+      Z[2 * k + 1] = ei + or;
     }
-    const out = new Float64Array(2 * M);
-    fftOf(M).inverseTransform(out, spec);
+    const z = new Float64Array(2 * half);
+    fftOf(half).inverseTransform(z, Z);
     // The sum of N losses on mesh index k sits at (k - N M/2) dt; index i of the result is at
-    // (i - M/2) dt, i.e. k = i + (N - 1) M/2 (mod M, circular convolution).
+    // (i - M/2) dt, i.e. k = i + (N - 1) M/2 (mod M, circular convolution). z holds x in order.
     const roll = ((total - 1) % 2) * half;
     const res = new Float64Array(M);
-    for (let i = 0; i < M; i++) res[i] = out[2 * ((i + roll) % M)];
+    for (let i = 0; i < M; i++) res[i] = z[(i + roll) % M];
     return new ComposedPrv(-half * this.dt + shift, this.dt, res, this.epsError, this.deltaError);
   }
 }

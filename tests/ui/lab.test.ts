@@ -86,7 +86,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
   });
 
   it('loads a configuration from the URL; the panel edits it and the URL follows', async () => {
-    page = await open(SMALL + '&algo=dpsgd');
+    page = await open(SMALL + '&algo=dpsgd&accountant=rdp');
     expect(await page.locator('input[name="dim"]').inputValue()).toBe('8');
     expect(await page.locator('button[data-algo="dpsgd"]').getAttribute('aria-pressed')).toBe('true');
     // a valid edit lands in the URL fragment
@@ -363,7 +363,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
   }, LONG);
 
   it('shuffle sampling: the preview, the run and the exported model all say epsilon is no guarantee', async () => {
-    const p = await open(SMALL + '&algo=dpsgd&sampling=shuffle');
+    const p = await open(SMALL + '&algo=dpsgd&sampling=shuffle&accountant=rdp');
     expect(await p.locator('privacy-preview [data-shuffle-warning]').innerText()).toMatch(/not a guarantee/);
     await p.locator('#step').click();
     await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
