@@ -490,3 +490,11 @@ export function privacyProfile(phases: readonly PrvPhase[], deltas: readonly num
   const c = new PrvPlan(live, { epsError, deltaError }).compose();
   return deltas.map((d) => c.epsilon(d));
 }
+
+/** Deltas for a profile chart: the decades from delta / 1000 (not below PRV_MIN_DELTA) to 0.1, and delta. */
+export function profileDeltas(delta: number): number[] {
+  const lo = Math.max(PRV_MIN_DELTA, delta / 1000);
+  const out = new Set<number>([delta]);
+  for (let k = Math.ceil(Math.log10(lo) - 1e-9); k <= -1; k++) out.add(Number(`1e${k}`));
+  return [...out].filter((d) => d >= lo && d < 1).sort((a, b) => a - b);
+}

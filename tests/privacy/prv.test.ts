@@ -2,7 +2,7 @@
 // calibration and phase composition.
 import { describe, expect, it } from 'vitest';
 import { calibrateSigma } from '../../src/privacy/calibrate';
-import { composePrv, computePrvEpsilon, privacyProfile, PrvPlan, prvEpsilon } from '../../src/privacy/prv';
+import { composePrv, computePrvEpsilon, privacyProfile, profileDeltas, PrvPlan, prvEpsilon } from '../../src/privacy/prv';
 import { computeEpsilon } from '../../src/privacy/rdp';
 
 // Opacus' PRVAccountant (eps_error 0.01, delta_error = delta / 1000), one phase of N steps of
@@ -146,6 +146,10 @@ describe('PRV accountant', () => {
     const c = composePrv(phases, { deltaError: 1e-10 });
     const eps = c.epsilon(1e-5).estimate;
     expect(c.deltaEstimate(eps)).toBeCloseTo(1e-5, 12);
+    // the lab's profile deltas: decades from delta / 1000 up to 0.1, with delta itself, never below PRV's floor
+    expect(profileDeltas(1e-5)).toEqual([1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]);
+    expect(profileDeltas(3e-6)).toEqual([1e-8, 1e-7, 1e-6, 3e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]);
+    expect(profileDeltas(1e-9)[0]).toBe(1e-9);
   });
 
   it('edge cases: nothing released, no noise, bad input', () => {
