@@ -327,9 +327,7 @@ export class PrvPlan {
     this.dt = dt;
     this.size = M;
     const half = M / 2;
-    const fft = fftOf(M);
     const pmf = new Float64Array(M);
-    const out = new Float64Array(2 * M);
     for (const p of this.phases) {
       const prv = new SubsampledGaussianPrv(p.q, p.sigma);
       const lo = (-K - 0.5) * dt,
@@ -356,18 +354,54 @@ export class PrvPlan {
       const mom = prv.truncatedMoments(lo, hi);
       const shift = mom.mean / mom.mass - meanD;
       if (!(Math.abs(shift) < dt / 2)) throw new Error(`PRV: discrete mean differs from the continuous mean by ${shift} (mesh ${dt})`);
-      fft.realTransform(out, pmf);
       // the transform of a real sequence is Hermitian: the first half is all there is to keep
+      const X = this.realForward(pmf);
       const logAbs = new Float64Array(half + 1),
         arg = new Float64Array(half + 1);
       for (let i = 0; i <= half; i++) {
-        const re = out[2 * i],
-          im = out[2 * i + 1];
+        const re = X[2 * i],
+          im = X[2 * i + 1];
         logAbs[i] = Math.log(Math.hypot(re, im));
         arg[i] = Math.atan2(im, re);
       }
       this.disc.push({ logAbs, arg, shift });
     }
+  }
+
+  /**
+   * X[0..M/2] of a real sequence x of length M by one complex FFT of size M/2 (building an
+   * fft.js table costs as much as a transform, so both directions share the half-size one):
+   * with z[n] = x[2n] + i x[2n+1] and Z its transform,
+   * X[k] = (Z[k] + conj Z[M/2-k]) / 2 - i e^{-2 pi i k/M} (Z[k] - conj Z[M/2-k]) / 2.
+   */
+  private realForward(x: Float64Array): Float64Array {
+    const M = this.size,
+      half = M / 2;
+    const Z = new Float64Array(2 * half);
+    fftOf(half).transform(Z, x); // x read as interleaved complex: z[n] = x[2n] + i x[2n+1]
+    const tw = this.twiddles();
+    const X = new Float64Array(2 * (half + 1));
+    for (let k = 0; k <= half; k++) {
+      const k1 = k % half,
+        k2 = (half - k) % half;
+      const ar = Z[2 * k1],
+        ai = Z[2 * k1 + 1],
+        br = Z[2 * k2],
+        bi = -Z[2 * k2 + 1]; // conj Z[M/2 - k]
+      const er = (ar + br) / 2,
+        ei = (ai + bi) / 2; // transform of the even samples
+      const dr = (ar - br) / 2,
+        di = (ai - bi) / 2; // i times the transform of the odd samples
+      // e^{-2 pi i k/M}: conj of the twiddle (k = M/2 gives -1)
+      const c = k < half ? tw[2 * k] : -1,
+        sn = k < half ? -tw[2 * k + 1] : 0;
+      // O = -i D; X = E + w O
+      const or = di,
+        oi = -dr;
+      X[2 * k] = er + (c * or - sn * oi);
+      X[2 * k + 1] = ei + (c * oi + sn * or);
+    }
+    return X;
   }
 
   /** The sum of `steps[j]` steps of phase j (default: the counts the plan was made for). */
