@@ -91,12 +91,12 @@ export function epsilonAfter(c: Config, sigma: number, steps: number): number | 
 /**
  * Epsilon for a log point during training (the trainer's chart), cheap at every call: with PRV
  * each new step count is a composition (an FFT of up to 2^22 points), so the steps are rounded
- * up to one of 32 points of the run; epsilon grows with steps, so the value is an upper bound
+ * up to one of 24 points of the run; epsilon grows with steps, so the value is an upper bound
  * for the steps done, and it is exact at the end of the run. RDP is exact at every point.
  */
 export function epsilonLogged(c: Config, sigma: number, steps: number): number | undefined {
   if (c.accountant === 'rdp' || steps <= 0 || steps >= c.steps) return epsilonAfter(c, sigma, steps);
-  const grid = Math.ceil(c.steps / 32);
+  const grid = Math.ceil(c.steps / 24);
   return epsilonAfter(c, sigma, Math.min(c.steps, Math.ceil(steps / grid) * grid));
 }
 

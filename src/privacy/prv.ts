@@ -66,7 +66,7 @@ const fftCache = new Map<number, FFT>();
 function fftOf(size: number): FFT {
   let f = fftCache.get(size);
   if (!f) {
-    if (fftCache.size >= 3) fftCache.delete(fftCache.keys().next().value as number);
+    if (fftCache.size >= 6) fftCache.delete(fftCache.keys().next().value as number);
     f = new FFT(size);
     fftCache.set(size, f);
   }
@@ -240,16 +240,16 @@ export class ComposedPrv {
 }
 
 /** Safe domain half-width L (Remark 5.6), as in the paper's code and Opacus. */
-function safeDomain(phases: PrvPhase[], epsError: number, deltaError: number): number {
-  const total = phases.reduce((a, p) => a + p.steps, 0);
+function safeDomain(rdp1: number[][], steps: readonly number[], epsError: number, deltaError: number, share = 1): number {
+  const total = steps.reduce((a, n) => a + n, 0);
   const rdp = new Array<number>(OPACUS_ORDERS.length).fill(0);
   let L = 0;
-  for (const p of phases) {
-    const one = computeRdp(p.q, p.sigma, 1, OPACUS_ORDERS);
-    for (let i = 0; i < rdp.length; i++) rdp[i] += one[i] * p.steps;
-    L = Math.max(L, rdpToEpsilon(OPACUS_ORDERS, one, deltaError / (8 * total)).epsilon);
-  }
-  L = Math.max(L, rdpToEpsilon(OPACUS_ORDERS, rdp, deltaError / 4).epsilon);
+  rdp1.forEach((one, j) => {
+    if (steps[j] === 0) return;
+    for (let i = 0; i < rdp.length; i++) rdp[i] += one[i] * steps[j];
+    L = Math.max(L, rdpToEpsilon(OPACUS_ORDERS, one, (share * deltaError) / (8 * total)).epsilon);
+  });
+  L = Math.max(L, rdpToEpsilon(OPACUS_ORDERS, rdp, (share * deltaError) / 4).epsilon);
   return Math.max(L, epsError) + 3;
 }
 
@@ -276,16 +276,28 @@ export class PrvPlan {
   readonly size: number;
   private readonly disc: DiscretePhase[] = [];
   private tw?: Float64Array;
+  /** one step's RDP per phase, at Opacus' orders (sizes the domains) */
+  private readonly rdp1: number[][];
 
   /** e^{2 pi i k / M} for k < M/2, interleaved */
   private twiddles(): Float64Array {
     if (!this.tw) {
       const half = this.size / 2;
       this.tw = new Float64Array(2 * half);
+      // exact every 64 points, a rotation by one step in between (rounding stays ~1e-15)
+      const a1 = (2 * Math.PI) / this.size;
+      const c1 = Math.cos(a1),
+        s1 = Math.sin(a1);
       for (let k = 0; k < half; k++) {
-        const a = (2 * Math.PI * k) / this.size;
-        this.tw[2 * k] = Math.cos(a);
-        this.tw[2 * k + 1] = Math.sin(a);
+        if (k % 64 === 0) {
+          this.tw[2 * k] = Math.cos(a1 * k);
+          this.tw[2 * k + 1] = Math.sin(a1 * k);
+        } else {
+          const c = this.tw[2 * k - 2],
+            s = this.tw[2 * k - 1];
+          this.tw[2 * k] = c * c1 - s * s1;
+          this.tw[2 * k + 1] = c * s1 + s * c1;
+        }
       }
     }
     return this.tw;
@@ -309,7 +321,8 @@ export class PrvPlan {
     this.phases = phases.map((p) => ({ ...p }));
     const total = phases.reduce((a, p) => a + p.steps, 0);
 
-    const L = safeDomain(this.phases, epsError, deltaError);
+    this.rdp1 = this.phases.map((p) => computeRdp(p.q, p.sigma, 1, OPACUS_ORDERS));
+    const L = safeDomain(this.rdp1, this.phases.map((p) => p.steps), epsError, deltaError);
     if (!Number.isFinite(L)) throw new RangeError('the RDP bound that sizes the PRV domain is infinite (sigma too small)');
     let dt = epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2);
     // mesh: the bins t = k dt, |k| <= K, padded to a power of two M, t_i = (i - M/2) dt
@@ -330,13 +343,42 @@ export class PrvPlan {
     const pmf = new Float64Array(M);
     for (const p of this.phases) {
       const prv = new SubsampledGaussianPrv(p.q, p.sigma);
-      const lo = (-K - 0.5) * dt,
-        hi = (K + 0.5) * dt;
+      // Truncation: to [-L, L] as the paper, and further where the PRV's own tail mass is below
+      // cut, a millionth of the delta_error / (8 N) per step that the safe domain allows (the
+      // tails are known exactly here): the far tails then cost no evaluations.
+      const cut = (1e-6 * deltaError) / (8 * total);
+      const edge = (k: number) => (k + 0.5) * dt; // upper edge of bin k
+      let kLo = -K,
+        kHi = K;
+      if (prv.cdfSf(edge(-K))[0] < cut) {
+        // the first bin whose upper edge has F >= cut (F is non-decreasing)
+        let a = -K,
+          b = K;
+        while (a < b) {
+          const m = Math.floor((a + b) / 2);
+          if (prv.cdfSf(edge(m))[0] >= cut) b = m;
+          else a = m + 1;
+        }
+        kLo = a;
+      }
+      if (prv.cdfSf(edge(K - 1))[1] < cut) {
+        // the first bin whose lower edge has S < cut: it and the ones above are cut off
+        let a = kLo,
+          b = K;
+        while (a < b) {
+          const m = Math.floor((a + b) / 2);
+          if (prv.cdfSf(edge(m - 1))[1] < cut) b = m;
+          else a = m + 1;
+        }
+        kHi = Math.max(kLo, a - 1);
+      }
+      const lo = edge(kLo - 1),
+        hi = edge(kHi);
       pmf.fill(0);
       // bin k has edges (k -+ 1/2) dt; masses from F where it is small, else from S
       let [fPrev, sPrev] = prv.cdfSf(lo);
       let mass = 0;
-      for (let k = -K; k <= K; k++) {
+      for (let k = kLo; k <= kHi; k++) {
         const [f, s] = prv.cdfSf((k + 0.5) * dt);
         const m = f <= 0.5 ? f - fPrev : sPrev <= 0.5 ? sPrev - s : 1 - fPrev - s;
         pmf[k + half] = m;
@@ -347,7 +389,7 @@ export class PrvPlan {
       if (!(mass > 0)) throw new Error('PRV: no mass on the mesh');
       // truncation: renormalise, and match the continuous truncated mean (the paper's shift)
       let meanD = 0;
-      for (let k = -K; k <= K; k++) {
+      for (let k = kLo; k <= kHi; k++) {
         pmf[k + half] /= mass;
         meanD += k * dt * pmf[k + half];
       }
@@ -413,7 +455,19 @@ export class PrvPlan {
     });
     const total = steps.reduce((a, n) => a + n, 0);
     if (total === 0) throw new RangeError('nothing to compose (0 steps)');
-    const M = this.size,
+    // Fewer steps than planned: the sum lives in a narrower window. Its size comes from the same
+    // bounds as the safe domain at half the delta shares, so the tail of the sum beyond it and
+    // each step's mass beyond it (folded back by the circular convolution) stay within the
+    // error the full domain allows. Reading every r-th frequency is the transform of the
+    // sequence folded to that window.
+    let M = this.size;
+    if (steps.some((n, j) => n !== this.phases[j].steps)) {
+      const Ln = safeDomain(this.rdp1, steps, this.epsError, this.deltaError, 0.5);
+      let Mn = 4;
+      while (Mn < 2 * Math.ceil(Ln / this.dt) + 2) Mn *= 2;
+      M = Math.min(M, Mn);
+    }
+    const r = this.size / M,
       half = M / 2;
     // The N-th powers of the first half of the spectrum X[0..M/2], in polar form.
     const X = new Float64Array(2 * (half + 1));
@@ -421,13 +475,13 @@ export class PrvPlan {
       let logR = 0,
         th = 0;
       for (let j = 0; j < steps.length; j++) {
-        logR += steps[j] * this.disc[j].logAbs[i];
-        th += steps[j] * this.disc[j].arg[i];
+        logR += steps[j] * this.disc[j].logAbs[i * r];
+        th += steps[j] * this.disc[j].arg[i * r];
       }
       if (logR < -745) continue; // below the smallest double: this frequency is gone
-      const r = Math.exp(logR);
-      X[2 * i] = r * Math.cos(th);
-      X[2 * i + 1] = r * Math.sin(th);
+      const mag = Math.exp(logR);
+      X[2 * i] = mag * Math.cos(th);
+      X[2 * i + 1] = mag * Math.sin(th);
     }
     let shift = 0;
     for (let j = 0; j < steps.length; j++) shift += steps[j] * this.disc[j].shift;
@@ -445,8 +499,8 @@ export class PrvPlan {
         ei = (ai + bi) / 2;
       const dr = (ar - br) / 2,
         di = (ai - bi) / 2;
-      const c = tw[2 * k],
-        s = tw[2 * k + 1];
+      const c = tw[2 * k * r],
+        s = tw[2 * k * r + 1];
       const or = dr * c - di * s,
         oi = dr * s + di * c;
       Z[2 * k] = er - oi;
@@ -454,9 +508,10 @@ export class PrvPlan {
     }
     const z = new Float64Array(2 * half);
     fftOf(half).inverseTransform(z, Z);
-    // The sum of N losses on mesh index k sits at (k - N M/2) dt; index i of the result is at
-    // (i - M/2) dt, i.e. k = i + (N - 1) M/2 (mod M, circular convolution). z holds x in order.
-    const roll = ((total - 1) % 2) * half;
+    // Mesh index i of one step is at (i - size/2) dt, so the sum of N steps' index k is at
+    // (k - N size/2) dt modulo the window; index i of the result is at (i - M/2) dt, i.e.
+    // k = i + N size/2 - M/2 (mod M, circular convolution). z holds x in order.
+    const roll = (((total * (this.size / 2) - half) % M) + M) % M;
     const res = new Float64Array(M);
     for (let i = 0; i < M; i++) res[i] = z[(i + roll) % M];
     return new ComposedPrv(-half * this.dt + shift, this.dt, res, this.epsError, this.deltaError);
