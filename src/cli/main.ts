@@ -215,7 +215,9 @@ async function train(flags: Flags): Promise<void> {
     const eps =
       s.epsilon === undefined
         ? ''
-        : `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` + (privacy.guaranteed ? '' : ' (NOT a guarantee: see above)') + ` [${config.accountant} accountant]`;
+        : `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` +
+          (privacy.guaranteed ? '' : ' (NOT a guarantee: see above)') +
+          ` [${config.accountant} accountant]`;
     console.log(`held-out AUC ${fmt(s.auc)}` + (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') + `, loss ${fmt(s.evalLoss)}` + eps);
     if (config.algo !== 'sgd') console.log(`note: ${TRAINING_STATS_NOTE}`);
     console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
@@ -241,7 +243,9 @@ function accountingFigure(c: Config) {
     sigma = c.sigma > 0 ? c.sigma : 1;
   const t0 = performance.now();
   const epsilon =
-    c.accountant === 'prv' ? computePrvEpsilon({ q, sigma, steps, delta: c.delta }).epsilon : computeEpsilon({ q, sigma, steps, delta: c.delta }).epsilon;
+    c.accountant === 'prv'
+      ? computePrvEpsilon({ q, sigma, steps, delta: c.delta }).epsilon
+      : computeEpsilon({ q, sigma, steps, delta: c.delta }).epsilon;
   return { accountant: c.accountant, q, sigma, steps, delta: c.delta, epsilon, ms: performance.now() - t0 };
 }
 
@@ -290,8 +294,14 @@ async function bench(flags: Flags): Promise<void> {
     }
   }
   const accounting = accountingFigure(config);
-  if (!json) console.log(`accountant ${accounting.accountant}: epsilon ${accounting.epsilon.toFixed(4)} for ${accounting.steps} steps (q ${accounting.q}, sigma ${accounting.sigma}, delta ${accounting.delta}) in ${accounting.ms.toFixed(0)} ms (CPU)`);
-  if (json) console.log(JSON.stringify({ command: 'bench', device: info, config: { ...config, tables: undefined }, results, accounting }));
+  const a = accounting;
+  if (!json)
+    console.log(
+      `accountant ${a.accountant}: epsilon ${a.epsilon.toFixed(4)} for ${a.steps} steps ` +
+        `(q ${a.q}, sigma ${a.sigma}, delta ${a.delta}) in ${a.ms.toFixed(0)} ms on the CPU`,
+    );
+  const out = { command: 'bench', device: info, config: { ...config, tables: undefined }, results, accounting };
+  if (json) console.log(JSON.stringify(out));
   device.destroy();
 }
 

@@ -6,7 +6,8 @@ import { calibrateSigma } from '../privacy/calibrate';
 import { computeEpsilon, OPACUS_ORDERS, TFP_ORDERS } from '../privacy/rdp';
 import { computePrvEpsilon } from '../privacy/prv';
 
-const KNOWN = new Set(['q', 'sigma', 'steps', 'delta', 'target-epsilon', 'targetEpsilon', 'orders', 'json', 'accountant', 'eps-error']);
+const KNOWN = new Set(['q', 'sigma', 'steps', 'delta', 'target-epsilon', 'targetEpsilon', 'orders', 'json']);
+KNOWN.add('accountant').add('eps-error');
 
 function num(flags: Record<string, string | boolean>, name: string, key = name): number | undefined {
   const v = flags[key];
@@ -52,9 +53,11 @@ export function privacyCommand(flags: Record<string, string | boolean>): { text:
   if (ordersFlag !== 'opacus' && ordersFlag !== 'tfp') throw new Error(`--orders must be 'opacus' or 'tfp' (got '${ordersFlag}')`);
   const orders = ordersFlag === 'tfp' ? TFP_ORDERS : OPACUS_ORDERS;
   const accountant = flags.accountant ?? (flags.orders !== undefined ? 'rdp' : 'prv');
-  if (accountant !== 'prv' && accountant !== 'rdp') throw new Error(`--accountant must be 'prv' or 'rdp' (got '${accountant}')`);
+  if (accountant !== 'prv' && accountant !== 'rdp')
+    throw new Error(`--accountant must be 'prv' or 'rdp' (got '${accountant}')`);
   if (accountant === 'prv' && flags.orders !== undefined) throw new Error('--orders applies to --accountant rdp only');
-  if (accountant === 'rdp' && flags['eps-error'] !== undefined) throw new Error('--eps-error applies to --accountant prv only');
+  if (accountant === 'rdp' && flags['eps-error'] !== undefined)
+    throw new Error('--eps-error applies to --accountant prv only');
   if (accountant === 'prv') return prvCommand(q, sigma, steps, delta, target, num(flags, 'eps-error') ?? 0.01);
   const where = `Poisson-subsampled Gaussian, RDP at ${ordersFlag === 'tfp' ? 'TF Privacy' : 'Opacus'} orders, Balle et al. 2020 conversion`;
 
@@ -86,9 +89,18 @@ export function privacyCommand(flags: Record<string, string | boolean>): { text:
   };
 }
 
-function prvCommand(q: number, sigma: number | undefined, steps: number, delta: number, target: number | undefined, epsError: number) {
+function prvCommand(
+  q: number,
+  sigma: number | undefined,
+  steps: number,
+  delta: number,
+  target: number | undefined,
+  epsError: number,
+) {
   if (!(epsError > 0 && epsError < 1)) throw new Error(`--eps-error must be in (0, 1) (got ${epsError})`);
-  const where = `Poisson-subsampled Gaussian, PRV accountant (Gopi et al. 2021), eps error ${epsError}, delta error ${delta / 1000}`;
+  const where =
+    `Poisson-subsampled Gaussian, PRV accountant (Gopi et al. 2021), ` +
+    `eps error ${epsError}, delta error ${delta / 1000}`;
   const t0 = performance.now();
   let s: number | undefined;
   if (sigma === undefined) {
@@ -103,14 +115,30 @@ function prvCommand(q: number, sigma: number | undefined, steps: number, delta: 
   const r = computePrvEpsilon({ q, sigma: s ?? (sigma as number), steps, delta, epsError });
   const computeMs = performance.now() - t0;
   const band = `PRV upper bound; estimate ${fmt(r.estimate)}, lower bound ${fmt(r.lower)}`;
-  const json = { command: 'privacy', accountant: 'prv', q, steps, delta, epsilon: r.epsilon, estimate: r.estimate, lower: r.lower, epsError: r.epsError, deltaError: r.deltaError, computeMs };
+  const json = {
+    command: 'privacy',
+    accountant: 'prv',
+    q,
+    steps,
+    delta,
+    epsilon: r.epsilon,
+    estimate: r.estimate,
+    lower: r.lower,
+    epsError: r.epsError,
+    deltaError: r.deltaError,
+    computeMs,
+  };
   if (s === undefined)
     return {
-      text: `epsilon = ${fmt(r.epsilon)} at delta = ${delta} (${band})\n  q = ${q}, sigma = ${sigma}, steps = ${steps}; ${where}`,
+      text:
+        `epsilon = ${fmt(r.epsilon)} at delta = ${delta} (${band})\n` +
+        `  q = ${q}, sigma = ${sigma}, steps = ${steps}; ${where}`,
       json: { ...json, mode: 'epsilon', sigma },
     };
   return {
-    text: `sigma = ${ceilSig(s, 8)} reaches epsilon = ${fmt(r.epsilon)} <= ${target} at delta = ${delta} (${band})\n  q = ${q}, steps = ${steps}; ${where}`,
+    text:
+      `sigma = ${ceilSig(s, 8)} reaches epsilon = ${fmt(r.epsilon)} <= ${target} at delta = ${delta} (${band})\n` +
+      `  q = ${q}, steps = ${steps}; ${where}`,
     json: { ...json, mode: 'calibrate', targetEpsilon: target, sigma: s },
   };
 }

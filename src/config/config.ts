@@ -102,7 +102,9 @@ export const SCHEMA: { [K in keyof Config]: KeySpec } = {
   accountant: {
     kind: 'enum',
     values: ACCOUNTANTS,
-    help: 'privacy accountant for epsilon and sigma calibration: prv (numerical composition, Opacus default, tighter; reports the upper bound at eps error 0.01, delta >= 1e-9) or rdp (Renyi DP)',
+    help:
+      'privacy accountant for epsilon and sigma calibration: prv (numerical composition, Opacus default, tighter; ' +
+      'reports the upper bound at eps error 0.01, delta >= 1e-9) or rdp (Renyi DP)',
   },
   targetEpsilon: { kind: 'num', min: 0, max: 1e6, help: 'when > 0, calibrate sigma to this epsilon' },
   sampling: { kind: 'enum', values: SAMPLINGS, help: 'poisson (what the accountant assumes) or shuffle' },
@@ -235,7 +237,10 @@ export function checkConsistency(c: Config): void {
   if (c.sampling === 'shuffle' && c.batch > c.datasetSize)
     throw new ConfigError('batch', `a shuffled batch (${c.batch}) cannot exceed datasetSize (${c.datasetSize})`);
   if (c.accountant === 'prv' && isPrivate(c) && c.delta < PRV_MIN_DELTA)
-    throw new ConfigError('delta', `the PRV accountant needs delta >= ${PRV_MIN_DELTA} (below it float64 rounding dominates); use accountant=rdp`);
+    throw new ConfigError(
+      'delta',
+      `the PRV accountant needs delta >= ${PRV_MIN_DELTA} (below it float64 rounding dominates); use accountant=rdp`,
+    );
   if (c.batch > c.datasetSize) throw new ConfigError('batch', `batch (${c.batch}) exceeds datasetSize (${c.datasetSize})`);
 }
 

@@ -52,7 +52,8 @@ function prvComposition(c: Config, q: number, sigma: number, steps: number): Com
   const ck = `${pk}|${steps}`;
   const hit = composed.get(ck);
   if (hit) return hit;
-  const plan = plans.get(pk) ?? remember(plans, pk, new PrvPlan([{ q, sigma, steps: maxSteps }], { deltaError: c.delta / 1000 }), 2);
+  const make = () => new PrvPlan([{ q, sigma, steps: maxSteps }], { deltaError: c.delta / 1000 });
+  const plan = plans.get(pk) ?? remember(plans, pk, make(), 2);
   return remember(composed, ck, plan.compose([steps]), 8);
 }
 

@@ -99,7 +99,8 @@ function calibrateSigmaPrv(p: CalibrateParams): number {
   // the PRV upper bound is the estimate plus epsError: it never goes below epsError
   if (targetEpsilon <= 2 * epsError)
     throw new Error(
-      `targetEpsilon ${targetEpsilon} is unreachable with the PRV accountant: its bound carries an error of ${epsError}; ` +
+      `targetEpsilon ${targetEpsilon} is unreachable with the PRV accountant: ` +
+        `its bound carries an error of ${epsError}; ` +
         `raise targetEpsilon above ${2 * epsError}`,
     );
   const eps = (sigma: number) => computePrvEpsilon({ q, sigma, steps, delta, epsError }).epsilon;
@@ -111,7 +112,8 @@ function calibrateSigmaPrv(p: CalibrateParams): number {
   }
   let eHi = eps(hi);
   for (let i = 0; eHi > targetEpsilon; i++) {
-    if (i > 60) throw new Error(`targetEpsilon ${targetEpsilon} is unreachable for q = ${q}, steps = ${steps}, delta = ${delta}`);
+    if (i > 60)
+      throw new Error(`targetEpsilon ${targetEpsilon} is unreachable for q = ${q}, steps = ${steps}, delta = ${delta}`);
     hi *= 2;
     eHi = eps(hi);
   }

@@ -136,7 +136,13 @@ class SubsampledGaussianPrv {
     const xHi = this.xAt(hi);
     let first = 0,
       mass = 0;
-    const comps: [number, number][] = q === 1 ? [[1, 1]] : [[1 - q, 0], [q, 1]];
+    const comps: [number, number][] =
+      q === 1
+        ? [[1, 1]]
+        : [
+            [1 - q, 0],
+            [q, 1],
+          ];
     for (const [w, m] of comps) {
       const uLo = Math.max(-40, (xLo - m) / sigma),
         uHi = Math.min(40, (xHi - m) / sigma);
@@ -162,7 +168,8 @@ class SubsampledGaussianPrv {
 function checkPhase(p: PrvPhase): void {
   if (!(p.q >= 0 && p.q <= 1)) throw new RangeError(`q must be in [0, 1] (got ${p.q})`);
   if (!(p.sigma >= 0)) throw new RangeError(`sigma must be >= 0 (got ${p.sigma})`);
-  if (!(Number.isInteger(p.steps) && p.steps >= 0)) throw new RangeError(`steps must be an integer >= 0 (got ${p.steps})`);
+  if (!(Number.isInteger(p.steps) && p.steps >= 0))
+    throw new RangeError(`steps must be an integer >= 0 (got ${p.steps})`);
 }
 
 /** The discretised sum of all steps' losses, ready for eps(delta) and delta(eps) queries. */
@@ -218,14 +225,25 @@ export class ComposedPrv {
   epsilon(delta: number): PrvEpsilon {
     if (!(delta > 0 && delta < 1)) throw new RangeError(`delta must be in (0, 1) (got ${delta})`);
     if (!(delta > this.deltaError))
-      throw new RangeError(`delta ${delta} must exceed the delta error ${this.deltaError} this composition was made for`);
+      throw new RangeError(
+        `delta ${delta} must exceed the delta error ${this.deltaError} this composition was made for`,
+      );
     if (Number.EPSILON * this.pmf.length > delta - this.deltaError)
-      throw new RangeError(`delta ${delta} is too small for the PRV accountant: float64 rounding over the mesh would dominate it`);
+      throw new RangeError(
+        `delta ${delta} is too small for the PRV accountant: float64 rounding over the mesh would dominate it`,
+      );
     const { epsError, deltaError } = this;
     const upper = this.discreteEpsilon(delta - deltaError) + epsError;
     const estimate = this.discreteEpsilon(delta);
     const lower = this.discreteEpsilon(delta + deltaError) - epsError;
-    return { epsilon: Math.max(0, upper), lower: Math.max(0, lower), estimate: Math.max(0, estimate), delta, epsError, deltaError };
+    return {
+      epsilon: Math.max(0, upper),
+      lower: Math.max(0, lower),
+      estimate: Math.max(0, estimate),
+      delta,
+      epsError,
+      deltaError,
+    };
   }
 
   /** Central estimate of delta at `eps` (of the discrete sum). */
@@ -240,7 +258,13 @@ export class ComposedPrv {
 }
 
 /** Safe domain half-width L (Remark 5.6), as in the paper's code and Opacus. */
-function safeDomain(rdp1: number[][], steps: readonly number[], epsError: number, deltaError: number, share = 1): number {
+function safeDomain(
+  rdp1: number[][],
+  steps: readonly number[],
+  epsError: number,
+  deltaError: number,
+  share = 1,
+): number {
   const total = steps.reduce((a, n) => a + n, 0);
   const rdp = new Array<number>(OPACUS_ORDERS.length).fill(0);
   let L = 0;
@@ -315,15 +339,22 @@ export class PrvPlan {
     if (!(deltaError > 0 && deltaError < 1)) throw new RangeError(`deltaError must be in (0, 1) (got ${deltaError})`);
     if (phases.length === 0) throw new RangeError('no phase to compose');
     for (const p of phases) {
-      if (p.q === 0 || p.steps === 0) throw new RangeError('a phase with q = 0 or no steps releases nothing: leave it out');
+      if (p.q === 0 || p.steps === 0)
+        throw new RangeError('a phase with q = 0 or no steps releases nothing: leave it out');
       if (p.sigma === 0) throw new RangeError('sigma = 0 adds no noise: epsilon is infinite');
     }
     this.phases = phases.map((p) => ({ ...p }));
     const total = phases.reduce((a, p) => a + p.steps, 0);
 
     this.rdp1 = this.phases.map((p) => computeRdp(p.q, p.sigma, 1, OPACUS_ORDERS));
-    const L = safeDomain(this.rdp1, this.phases.map((p) => p.steps), epsError, deltaError);
-    if (!Number.isFinite(L)) throw new RangeError('the RDP bound that sizes the PRV domain is infinite (sigma too small)');
+    const L = safeDomain(
+      this.rdp1,
+      this.phases.map((p) => p.steps),
+      epsError,
+      deltaError,
+    );
+    if (!Number.isFinite(L))
+      throw new RangeError('the RDP bound that sizes the PRV domain is infinite (sigma too small)');
     let dt = epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2);
     // mesh: the bins t = k dt, |k| <= K, padded to a power of two M, t_i = (i - M/2) dt
     let K = Math.ceil(L / dt);
@@ -395,7 +426,8 @@ export class PrvPlan {
       }
       const mom = prv.truncatedMoments(lo, hi);
       const shift = mom.mean / mom.mass - meanD;
-      if (!(Math.abs(shift) < dt / 2)) throw new Error(`PRV: discrete mean differs from the continuous mean by ${shift} (mesh ${dt})`);
+      if (!(Math.abs(shift) < dt / 2))
+        throw new Error(`PRV: discrete mean differs from the continuous mean by ${shift} (mesh ${dt})`);
       // the transform of a real sequence is Hermitian: the first half is all there is to keep
       const X = this.realForward(pmf);
       const logAbs = new Float64Array(half + 1),
@@ -448,7 +480,8 @@ export class PrvPlan {
 
   /** The sum of `steps[j]` steps of phase j (default: the counts the plan was made for). */
   compose(steps: readonly number[] = this.phases.map((p) => p.steps)): ComposedPrv {
-    if (steps.length !== this.phases.length) throw new RangeError(`expected ${this.phases.length} step counts (got ${steps.length})`);
+    if (steps.length !== this.phases.length)
+      throw new RangeError(`expected ${this.phases.length} step counts (got ${steps.length})`);
     steps.forEach((n, j) => {
       if (!(Number.isInteger(n) && n >= 0 && n <= this.phases[j].steps))
         throw new RangeError(`steps of phase ${j} must be an integer in [0, ${this.phases[j].steps}] (got ${n})`);
@@ -548,17 +581,26 @@ function zeroResult(delta: number, epsError: number, deltaError: number): PrvEps
 export function prvEpsilon(phases: readonly PrvPhase[], delta: number, opts: PrvOptions = {}): PrvEpsilon {
   phases.forEach(checkPhase);
   if (!(delta >= PRV_MIN_DELTA && delta < 1))
-    throw new RangeError(`delta must be in [${PRV_MIN_DELTA}, 1) for the PRV accountant (got ${delta}); use the RDP accountant below`);
+    throw new RangeError(
+      `delta must be in [${PRV_MIN_DELTA}, 1) for the PRV accountant (got ${delta}); use the RDP accountant below`,
+    );
   const epsError = opts.epsError ?? 0.01;
   const deltaError = opts.deltaError ?? delta / 1000;
   const live = mergePhases(phases);
   if (live.length === 0) return zeroResult(delta, epsError, deltaError);
-  if (live.some((p) => p.sigma === 0)) return { epsilon: Infinity, lower: Infinity, estimate: Infinity, delta, epsError, deltaError };
+  if (live.some((p) => p.sigma === 0))
+    return { epsilon: Infinity, lower: Infinity, estimate: Infinity, delta, epsError, deltaError };
   return new PrvPlan(live, { epsError, deltaError }).compose().epsilon(delta);
 }
 
 /** Epsilon of one phase: `steps` steps at rate q and noise multiplier sigma. */
-export function computePrvEpsilon(p: { q: number; sigma: number; steps: number; delta: number; epsError?: number }): PrvEpsilon {
+export function computePrvEpsilon(p: {
+  q: number;
+  sigma: number;
+  steps: number;
+  delta: number;
+  epsError?: number;
+}): PrvEpsilon {
   return prvEpsilon([{ q: p.q, sigma: p.sigma, steps: p.steps }], p.delta, { epsError: p.epsError });
 }
 
@@ -566,7 +608,11 @@ export function computePrvEpsilon(p: { q: number; sigma: number; steps: number; 
  * The privacy profile: epsilon (upper bound) at each delta, from one composition made for the
  * smallest delta (its delta error is that delta / 1000, tighter than needed for the others).
  */
-export function privacyProfile(phases: readonly PrvPhase[], deltas: readonly number[], opts: { epsError?: number } = {}): PrvEpsilon[] {
+export function privacyProfile(
+  phases: readonly PrvPhase[],
+  deltas: readonly number[],
+  opts: { epsError?: number } = {},
+): PrvEpsilon[] {
   if (deltas.length === 0) return [];
   const dMin = Math.min(...deltas);
   if (!(dMin >= PRV_MIN_DELTA)) throw new RangeError(`every delta must be >= ${PRV_MIN_DELTA} (got ${dMin})`);
@@ -575,7 +621,14 @@ export function privacyProfile(phases: readonly PrvPhase[], deltas: readonly num
   const live = mergePhases(phases);
   if (live.length === 0) return deltas.map((d) => zeroResult(d, epsError, deltaError));
   if (live.some((p) => p.sigma === 0))
-    return deltas.map((d) => ({ epsilon: Infinity, lower: Infinity, estimate: Infinity, delta: d, epsError, deltaError }));
+    return deltas.map((d) => ({
+      epsilon: Infinity,
+      lower: Infinity,
+      estimate: Infinity,
+      delta: d,
+      epsError,
+      deltaError,
+    }));
   const c = new PrvPlan(live, { epsError, deltaError }).compose();
   return deltas.map((d) => c.epsilon(d));
 }

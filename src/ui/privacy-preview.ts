@@ -30,7 +30,18 @@ interface Preview {
 let memo: Preview | undefined;
 let pending: { key: string; timer: ReturnType<typeof setTimeout> } | undefined;
 
-const keyOf = (c: Config) => JSON.stringify([c.algo, c.sigma, c.targetEpsilon, c.batch, c.datasetSize, c.steps, c.delta, c.sampling, c.accountant]);
+const keyOf = (c: Config) =>
+  JSON.stringify([
+    c.algo,
+    c.sigma,
+    c.targetEpsilon,
+    c.batch,
+    c.datasetSize,
+    c.steps,
+    c.delta,
+    c.sampling,
+    c.accountant,
+  ]);
 
 function compute(c: Config): Preview {
   const p: Preview = { key: keyOf(c) };
@@ -44,7 +55,11 @@ function compute(c: Config): Preview {
       const q = c.batch / c.datasetSize;
       const deltas = profileDeltas(c.delta);
       const prv = privacyProfile([{ q, sigma, steps: c.steps }], deltas);
-      p.profile = deltas.map((d, i) => ({ delta: d, prv: prv[i].epsilon, rdp: computeEpsilon({ q, sigma, steps: c.steps, delta: d }).epsilon }));
+      p.profile = deltas.map((d, i) => ({
+        delta: d,
+        prv: prv[i].epsilon,
+        rdp: computeEpsilon({ q, sigma, steps: c.steps, delta: d }).epsilon,
+      }));
     }
   } catch (e) {
     p.error = (e as Error).message;
@@ -72,7 +87,10 @@ function profileSpec(p: Preview, c: Config): ChartSpec {
   return {
     type: 'line',
     data: {
-      datasets: [line(`PRV (upper bound)${c.accountant === 'prv' ? ', used' : ''}`, '#2563eb', (r) => r.prv), line(`RDP${c.accountant === 'rdp' ? ', used' : ''}`, '#94a3b8', (r) => r.rdp, [4, 3])],
+      datasets: [
+        line(`PRV (upper bound)${c.accountant === 'prv' ? ', used' : ''}`, '#2563eb', (r) => r.prv),
+        line(`RDP${c.accountant === 'rdp' ? ', used' : ''}`, '#94a3b8', (r) => r.rdp, [4, 3]),
+      ],
     },
     options: {
       parsing: false,
@@ -125,7 +143,10 @@ export class PrivacyPreview extends LitElement {
 
   render() {
     const c = store.config;
-    if (!isPrivate(c)) return html`<div class="note info">SGD is not private: no noise, no clipping, ε = ∞. It is the baseline the private runs are compared with.</div>`;
+    if (!isPrivate(c))
+      return html`<div class="note info">
+        SGD is not private: no noise, no clipping, ε = ∞. It is the baseline the private runs are compared with.
+      </div>`;
     if (!store.configValid || !engine) return nothing;
     const p = this.preview(c);
     if (!p) return html`<div class="note info muted" data-privacy-pending>computing ε…</div>`;
@@ -137,21 +158,35 @@ export class PrivacyPreview extends LitElement {
         <td data-eps>${eps === undefined ? 'n/a' : `ε = ${fmtEps(eps)}`}</td>
         <td>${c.accountant === name ? 'used by the run' : why}</td>
       </tr>`;
+    const calibrated = c.targetEpsilon > 0 ? ` (calibrated with ${c.accountant.toUpperCase()})` : '';
+    const prvNote = p.prv === undefined ? `needs δ ≥ ${PRV_MIN_DELTA}` : 'upper bound, ε error 0.01';
     return html`<div class="note info" data-privacy>
-      σ = <b>${fmtNum(p.sigma, 4)}</b>${c.targetEpsilon > 0 ? ` (calibrated with ${c.accountant.toUpperCase()})` : ''} · after ${c.steps.toLocaleString('en-US')} steps at δ = ${c.delta}
-      (q = ${fmtNum(c.batch / c.datasetSize, 3)}, Poisson sampling):
-      <table class="num acct" data-accountants>
-        ${row('prv', 'PRV', p.prv, p.prv === undefined ? `needs δ ≥ ${PRV_MIN_DELTA}` : 'upper bound, ε error 0.01')}
-        ${row('rdp', 'RDP', p.rdp, 'Rényi DP')}
-      </table>
-      ${c.sampling === 'shuffle' ? html`<div class="warn" data-shuffle-warning>${sentence(SHUFFLE_WARNING)}. Choose Poisson sampling for a guarantee.</div>` : nothing}
-      ${c.seed !== 'random' ? html`<div class="warn" data-seed-warning>${sentence(FIXED_SEED_WARNING)}.</div>` : nothing}
-    </div>
-    ${p.profile
-      ? html`<lab-chart id="chart-profile" heading="Privacy profile ε(δ)" filename="privacy-profile" .height=${170} .spec=${profileSpec(p, c)}>
-          <span slot="note" class="small muted">every (ε, δ) pair on a curve holds for this run's noise after all steps (large dot: the configured δ; the run's ε also pays the batch-truncation δ)</span>
-        </lab-chart>`
-      : nothing}`;
+        σ = <b>${fmtNum(p.sigma, 4)}</b>${calibrated}
+        · after ${c.steps.toLocaleString('en-US')} steps at δ = ${c.delta} (q = ${fmtNum(c.batch / c.datasetSize, 3)},
+        Poisson sampling):
+        <table class="num acct" data-accountants>
+          ${row('prv', 'PRV', p.prv, prvNote)}
+          ${row('rdp', 'RDP', p.rdp, 'Rényi DP')}
+        </table>
+        ${c.sampling === 'shuffle' ? html`<div class="warn" data-shuffle-warning>${sentence(SHUFFLE_WARNING)}. Choose Poisson sampling for a guarantee.</div>` : nothing}
+        ${c.seed !== 'random' ? html`<div class="warn" data-seed-warning>${sentence(FIXED_SEED_WARNING)}.</div>` : nothing}
+      </div>
+      ${
+        p.profile
+          ? html`<lab-chart
+              id="chart-profile"
+              heading="Privacy profile ε(δ)"
+              filename="privacy-profile"
+              .height=${170}
+              .spec=${profileSpec(p, c)}
+            >
+              <span slot="note" class="small muted"
+                >every (ε, δ) pair on a curve holds for this run's noise after all steps (large dot: the configured δ;
+                the run's ε also pays the batch-truncation δ)</span
+              >
+            </lab-chart>`
+          : nothing
+      }`;
   }
 }
 customElements.define('privacy-preview', PrivacyPreview);

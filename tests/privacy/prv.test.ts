@@ -2,13 +2,28 @@
 // calibration and phase composition.
 import { describe, expect, it } from 'vitest';
 import { calibrateSigma } from '../../src/privacy/calibrate';
-import { composePrv, computePrvEpsilon, privacyProfile, profileDeltas, PrvPlan, prvEpsilon } from '../../src/privacy/prv';
+import {
+  composePrv,
+  computePrvEpsilon,
+  privacyProfile,
+  profileDeltas,
+  PrvPlan,
+  prvEpsilon,
+} from '../../src/privacy/prv';
 import { computeEpsilon } from '../../src/privacy/rdp';
 
 // Opacus' PRVAccountant (eps_error 0.01, delta_error = delta / 1000), one phase of N steps of
 // the Poisson-subsampled Gaussian: lower / estimate / upper from DiscretePRV.compute_epsilon,
 // as recorded in the design notes (DESIGN.md §11; Python is not available where these tests run).
-const OPACUS: { q: number; sigma: number; steps: number; delta: number; lower: number; estimate: number; upper: number }[] = [
+const OPACUS: {
+  q: number;
+  sigma: number;
+  steps: number;
+  delta: number;
+  lower: number;
+  estimate: number;
+  upper: number;
+}[] = [
   { q: 0.01, sigma: 1.2, steps: 2000, delta: 1e-5, lower: 1.84977, estimate: 1.85989, upper: 1.870011 },
   { q: 0.05, sigma: 1.5, steps: 400, delta: 1e-5, lower: 3.350229, estimate: 3.360434, upper: 3.37064 },
   { q: 0.001, sigma: 0.9, steps: 10000, delta: 1e-6, lower: 0.677161, estimate: 0.687204, upper: 0.697246 },
@@ -77,10 +92,22 @@ describe('PRV accountant', () => {
 
   it('two phases with the same sigma and q equal the single run', () => {
     const one = prvEpsilon([{ q: 0.01, sigma: 1.2, steps: 2000 }], 1e-5);
-    const two = prvEpsilon([{ q: 0.01, sigma: 1.2, steps: 1200 }, { q: 0.01, sigma: 1.2, steps: 800 }], 1e-5);
+    const two = prvEpsilon(
+      [
+        { q: 0.01, sigma: 1.2, steps: 1200 },
+        { q: 0.01, sigma: 1.2, steps: 800 },
+      ],
+      1e-5,
+    );
     expect(two).toEqual(one);
     // without merging: a plan of two identical phases composes to the same distribution
-    const plan = new PrvPlan([{ q: 0.01, sigma: 1.2, steps: 1200 }, { q: 0.01, sigma: 1.2, steps: 800 }], { deltaError: 1e-8 });
+    const plan = new PrvPlan(
+      [
+        { q: 0.01, sigma: 1.2, steps: 1200 },
+        { q: 0.01, sigma: 1.2, steps: 800 },
+      ],
+      { deltaError: 1e-8 },
+    );
     const single = new PrvPlan([{ q: 0.01, sigma: 1.2, steps: 2000 }], { deltaError: 1e-8 });
     const a = plan.compose().epsilon(1e-5),
       b = single.compose().epsilon(1e-5);
@@ -91,14 +118,32 @@ describe('PRV accountant', () => {
   it('composes phases with different sigma or q (a resumed run) between the single-phase runs', () => {
     const lo = prvEpsilon([{ q: 0.01, sigma: 1.5, steps: 2000 }], 1e-5).estimate;
     const hi = prvEpsilon([{ q: 0.01, sigma: 1.0, steps: 2000 }], 1e-5).estimate;
-    const mixed = prvEpsilon([{ q: 0.01, sigma: 1.0, steps: 1000 }, { q: 0.01, sigma: 1.5, steps: 1000 }], 1e-5);
+    const mixed = prvEpsilon(
+      [
+        { q: 0.01, sigma: 1.0, steps: 1000 },
+        { q: 0.01, sigma: 1.5, steps: 1000 },
+      ],
+      1e-5,
+    );
     expect(mixed.estimate).toBeGreaterThan(lo + 0.05);
     expect(mixed.estimate).toBeLessThan(hi - 0.05);
     // order does not matter
-    const swapped = prvEpsilon([{ q: 0.01, sigma: 1.5, steps: 1000 }, { q: 0.01, sigma: 1.0, steps: 1000 }], 1e-5);
+    const swapped = prvEpsilon(
+      [
+        { q: 0.01, sigma: 1.5, steps: 1000 },
+        { q: 0.01, sigma: 1.0, steps: 1000 },
+      ],
+      1e-5,
+    );
     expect(swapped.estimate).toBeCloseTo(mixed.estimate, 9);
     // a change of q as well, still below RDP's bound for the same history
-    const qs = prvEpsilon([{ q: 0.01, sigma: 1.2, steps: 1000 }, { q: 0.02, sigma: 1.2, steps: 500 }], 1e-5);
+    const qs = prvEpsilon(
+      [
+        { q: 0.01, sigma: 1.2, steps: 1000 },
+        { q: 0.02, sigma: 1.2, steps: 500 },
+      ],
+      1e-5,
+    );
     const rdp1 = computeEpsilon({ q: 0.01, sigma: 1.2, steps: 1000, delta: 1e-5 });
     expect(qs.epsilon).toBeGreaterThan(computePrvEpsilon({ q: 0.01, sigma: 1.2, steps: 1000, delta: 1e-5 }).epsilon);
     expect(qs.epsilon).toBeGreaterThan(rdp1.epsilon * 0.5);
