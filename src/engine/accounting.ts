@@ -60,7 +60,14 @@ function prvComposition(c: Config, q: number, sigma: number, steps: number): Com
 /** Epsilon at `delta` (upper bound for PRV) of `steps` steps at rate q and noise multiplier sigma. */
 export function accountantEpsilon(c: Config, q: number, sigma: number, steps: number, delta: number): number {
   if (c.accountant === 'rdp') return computeEpsilon({ q, sigma, steps, delta }).epsilon;
-  const comp = prvComposition(c, q, sigma, steps);
+  let comp: ComposedPrv;
+  try {
+    comp = prvComposition(c, q, sigma, steps);
+  } catch (e) {
+    // out of PRV's range (so little noise that even RDP's bound is in the hundreds): no finite epsilon
+    if (e instanceof RangeError) return Infinity;
+    throw e;
+  }
   // the composition was made for delta error c.delta / 1000; far below that it says nothing
   if (!(delta > 2 * comp.deltaError)) return Infinity;
   return comp.epsilon(delta).epsilon;

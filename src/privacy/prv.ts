@@ -51,6 +51,8 @@ export interface PrvEpsilon {
   deltaError: number;
 }
 
+/** Largest half-width of the domain: epsilon beyond it is out of the accountant's range. */
+export const MAX_DOMAIN = 500;
 /** Largest mesh (FFT size): 2^22 doubles per array, ~32 MiB each. */
 export const MAX_MESH = 2 ** 22;
 /**
@@ -353,8 +355,11 @@ export class PrvPlan {
       epsError,
       deltaError,
     );
-    if (!Number.isFinite(L))
-      throw new RangeError('the RDP bound that sizes the PRV domain is infinite (sigma too small)');
+    // exp(-t) over the mesh must stay finite (and an epsilon of hundreds protects nothing)
+    if (!(L <= MAX_DOMAIN))
+      throw new RangeError(
+        `the RDP bound that sizes the PRV domain is ${L.toPrecision(4)} (> ${MAX_DOMAIN}): sigma is too small for the PRV accountant`,
+      );
     let dt = epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2);
     // mesh: the bins t = k dt, |k| <= K, padded to a power of two M, t_i = (i - M/2) dt
     let K = Math.ceil(L / dt);

@@ -58,6 +58,8 @@ describe('engine accounting with the PRV accountant (the default)', () => {
     expect(e).toBeLessThan(epsilonAfter(makeConfig({ ...c, accountant: 'rdp' }), 1, 300)!);
     expect(epsilonAfter(c, 0, 300)).toBe(Infinity);
     expect(epsilonAfter(c, 1, 0)).toBe(0);
+    // so little noise that PRV's domain is out of range: no finite epsilon, never a number that looks like one
+    expect(epsilonAfter(c, 0.02, 300)).toBe(Infinity);
   });
   it('targetEpsilon calibrates sigma with PRV: less noise than RDP for the same target', () => {
     const t = makeConfig({ ...c, targetEpsilon: 3 });
