@@ -1,7 +1,7 @@
 // Headless CLI on Dawn (the `webgpu` package): the same engine as the lab.
 //   npm run -s cli -- train [--key value ...] [--config file.json] [--json] [--export f] [--export-init f]
 //   npm run -s cli -- bench [--algos sgd,dpsgd,...] [--sweep 1e4,1e5,...] [--json]
-//   npm run -s cli -- privacy --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]
+//   npm run -s cli -- privacy [--accountant prv|rdp] --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]
 //   npm run -s cli -- device
 import '../node/float16-shim';
 import { readFileSync, openSync, writeSync, closeSync, readSync, fstatSync } from 'node:fs';
@@ -13,6 +13,8 @@ import { exportMetadata, writeModelParts } from '../engine/export';
 import { openCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { STAGES, type LogPoint } from '../engine/types';
 import { privacyCommand } from './privacy';
+import { computePrvEpsilon } from '../privacy/prv';
+import { computeEpsilon } from '../privacy/rdp';
 import { privacyReport, TRAINING_STATS_NOTE } from '../privacy/report';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
@@ -211,7 +213,12 @@ async function train(flags: Flags): Promise<void> {
   const privacy = privacyReport(config, { epsilon: s.epsilon, seedFixed: t.seedFixed });
   if (json) console.log(JSON.stringify({ command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, privacy, summary: s }));
   else {
-    const eps = s.epsilon === undefined ? '' : `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` + (privacy.guaranteed ? '' : ' (NOT a guarantee: see above)');
+    const eps =
+      s.epsilon === undefined
+        ? ''
+        : `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` +
+          (privacy.guaranteed ? '' : ' (NOT a guarantee: see above)') +
+          ` [${config.accountant} accountant]`;
     console.log(`held-out AUC ${fmt(s.auc)}` + (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') + `, loss ${fmt(s.evalLoss)}` + eps);
     if (config.algo !== 'sgd') console.log(`note: ${TRAINING_STATS_NOTE}`);
     console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
@@ -228,6 +235,19 @@ function shardRowsFlag(rest: Flags): number | undefined {
   const n = Number(v);
   if (typeof v !== 'string' || !Number.isInteger(n) || n < 1) throw new ConfigError('shard-rows', `needs a whole number of rows >= 1, got ${String(v)}`);
   return n;
+}
+
+/** The accountant's cost on the CPU: epsilon of a 20,000-step run at the bench's q and sigma (1 if 0). */
+function accountingFigure(c: Config) {
+  const steps = 20_000;
+  const q = c.batch / c.datasetSize,
+    sigma = c.sigma > 0 ? c.sigma : 1;
+  const t0 = performance.now();
+  const epsilon =
+    c.accountant === 'prv'
+      ? computePrvEpsilon({ q, sigma, steps, delta: c.delta }).epsilon
+      : computeEpsilon({ q, sigma, steps, delta: c.delta }).epsilon;
+  return { accountant: c.accountant, q, sigma, steps, delta: c.delta, epsilon, ms: performance.now() - t0 };
 }
 
 async function bench(flags: Flags): Promise<void> {
@@ -274,7 +294,15 @@ async function bench(flags: Flags): Promise<void> {
       t.destroy();
     }
   }
-  if (json) console.log(JSON.stringify({ command: 'bench', device: info, config: { ...config, tables: undefined }, results }));
+  const accounting = accountingFigure(config);
+  const a = accounting;
+  if (!json)
+    console.log(
+      `accountant ${a.accountant}: epsilon ${a.epsilon.toFixed(4)} for ${a.steps} steps ` +
+        `(q ${a.q}, sigma ${a.sigma}, delta ${a.delta}) in ${a.ms.toFixed(0)} ms on the CPU`,
+    );
+  const out = { command: 'bench', device: info, config: { ...config, tables: undefined }, results, accounting };
+  if (json) console.log(JSON.stringify(out));
   device.destroy();
 }
 
@@ -289,7 +317,9 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
            [--stop-at N] [--resume model.safetensors]   (checkpoint: train to step N of --steps and export; resume continues it)
   bench    [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
   (tables larger than one binding are split across buffers by themselves; --shard-rows N forces at most N rows per buffer)
-  privacy  --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]   (or --target-epsilon E instead of --sigma)
+  privacy  [--accountant prv|rdp] --q Q --sigma S --steps N --delta D [--json]   (or --target-epsilon E instead of --sigma)
+           prv (default): upper bound, estimate and lower bound [--eps-error 0.01]; rdp: [--orders opacus|tfp]
+  (train and bench take --accountant prv|rdp like every config key)
   device   [--json]
 ${AUDIT_HELP}
 config keys: ${CONFIG_KEYS.join(', ')} (camelCase or kebab-case; lists comma-separated)

@@ -1,10 +1,13 @@
 // CLI command `privacy`: epsilon of a DP-SGD run, or the noise multiplier for a target epsilon.
-//   privacy --q Q --sigma S --steps N --delta D [--orders opacus|tfp]
-//   privacy --q Q --target-epsilon E --steps N --delta D [--orders opacus|tfp]
+//   privacy [--accountant prv|rdp] --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--eps-error E]
+//   privacy [--accountant prv|rdp] --q Q --target-epsilon E --steps N --delta D [--orders opacus|tfp]
+// The accountant is PRV unless --accountant rdp (or --orders, which only RDP has) says otherwise.
 import { calibrateSigma } from '../privacy/calibrate';
 import { computeEpsilon, OPACUS_ORDERS, TFP_ORDERS } from '../privacy/rdp';
+import { computePrvEpsilon } from '../privacy/prv';
 
 const KNOWN = new Set(['q', 'sigma', 'steps', 'delta', 'target-epsilon', 'targetEpsilon', 'orders', 'json']);
+KNOWN.add('accountant').add('eps-error');
 
 function num(flags: Record<string, string | boolean>, name: string, key = name): number | undefined {
   const v = flags[key];
@@ -49,6 +52,13 @@ export function privacyCommand(flags: Record<string, string | boolean>): { text:
   const ordersFlag = flags.orders ?? 'opacus';
   if (ordersFlag !== 'opacus' && ordersFlag !== 'tfp') throw new Error(`--orders must be 'opacus' or 'tfp' (got '${ordersFlag}')`);
   const orders = ordersFlag === 'tfp' ? TFP_ORDERS : OPACUS_ORDERS;
+  const accountant = flags.accountant ?? (flags.orders !== undefined ? 'rdp' : 'prv');
+  if (accountant !== 'prv' && accountant !== 'rdp')
+    throw new Error(`--accountant must be 'prv' or 'rdp' (got '${accountant}')`);
+  if (accountant === 'prv' && flags.orders !== undefined) throw new Error('--orders applies to --accountant rdp only');
+  if (accountant === 'rdp' && flags['eps-error'] !== undefined)
+    throw new Error('--eps-error applies to --accountant prv only');
+  if (accountant === 'prv') return prvCommand(q, sigma, steps, delta, target, num(flags, 'eps-error') ?? 0.01);
   const where = `Poisson-subsampled Gaussian, RDP at ${ordersFlag === 'tfp' ? 'TF Privacy' : 'Opacus'} orders, Balle et al. 2020 conversion`;
 
   if (sigma !== undefined) {
@@ -58,7 +68,7 @@ export function privacyCommand(flags: Record<string, string | boolean>): { text:
       text:
         `epsilon = ${fmt(epsilon)} at delta = ${delta} (best RDP order ${Number.isNaN(order) ? 'n/a' : order})\n` +
         `  q = ${q}, sigma = ${sigma}, steps = ${steps}; ${where}`,
-      json: { command: 'privacy', mode: 'epsilon', q, sigma, steps, delta, orders: ordersFlag, epsilon, order },
+      json: { command: 'privacy', mode: 'epsilon', accountant: 'rdp', q, sigma, steps, delta, orders: ordersFlag, epsilon, order },
     };
   }
 
@@ -75,6 +85,65 @@ export function privacyCommand(flags: Record<string, string | boolean>): { text:
     text:
       `sigma = ${ceilSig(s, 8)} reaches epsilon = ${fmt(epsilon)} <= ${targetEpsilon} at delta = ${delta} (best RDP order ${order})\n` +
       `  q = ${q}, steps = ${steps}; ${where}`,
-    json: { command: 'privacy', mode: 'calibrate', q, steps, delta, targetEpsilon, orders: ordersFlag, sigma: s, epsilon, order },
+    json: { command: 'privacy', mode: 'calibrate', accountant: 'rdp', q, steps, delta, targetEpsilon, orders: ordersFlag, sigma: s, epsilon, order },
+  };
+}
+
+function prvCommand(
+  q: number,
+  sigma: number | undefined,
+  steps: number,
+  delta: number,
+  target: number | undefined,
+  epsError: number,
+) {
+  if (!(epsError > 0 && epsError < 1)) throw new Error(`--eps-error must be in (0, 1) (got ${epsError})`);
+  const where =
+    `Poisson-subsampled Gaussian, PRV accountant (Gopi et al. 2021), ` +
+    `eps error ${epsError}, delta error ${delta / 1000}`;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let s: number | undefined;
+  if (sigma === undefined) {
+    const targetEpsilon = target as number;
+    if (!(targetEpsilon > 0)) throw new Error(`--target-epsilon must be > 0 (got ${targetEpsilon})`);
+    try {
+      s = calibrateSigma({ targetEpsilon, q, steps, delta, accountant: 'prv', epsError });
+    } catch (e) {
+      throw new Error(`--target-epsilon: ${(e as Error).message}`);
+    }
+  } else if (!(sigma >= 0)) throw new Error(`--sigma must be >= 0 (got ${sigma})`);
+  const r = computePrvEpsilon({ q, sigma: s ?? (sigma as number), steps, delta, epsError });
+  const computeMs = performance.now() - t0;
+  // CPU time too: on a shared machine wall time says more about the neighbours
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const band = `PRV upper bound; estimate ${fmt(r.estimate)}, lower bound ${fmt(r.lower)}`;
+  const json = {
+    command: 'privacy',
+    accountant: 'prv',
+    q,
+    steps,
+    delta,
+    epsilon: r.epsilon,
+    estimate: r.estimate,
+    lower: r.lower,
+    epsError: r.epsError,
+    deltaError: r.deltaError,
+    computeMs,
+    cpuMs,
+  };
+  if (s === undefined)
+    return {
+      text:
+        `epsilon = ${fmt(r.epsilon)} at delta = ${delta} (${band})\n` +
+        `  q = ${q}, sigma = ${sigma}, steps = ${steps}; ${where}`,
+      json: { ...json, mode: 'epsilon', sigma },
+    };
+  return {
+    text:
+      `sigma = ${ceilSig(s, 8)} reaches epsilon = ${fmt(r.epsilon)} <= ${target} at delta = ${delta} (${band})\n` +
+      `  q = ${q}, steps = ${steps}; ${where}`,
+    json: { ...json, mode: 'calibrate', targetEpsilon: target, sigma: s },
   };
 }

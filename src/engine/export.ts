@@ -38,6 +38,8 @@ export function exportMetadata(t: Exportable, info: Pick<DeviceInfo, 'vendor' | 
     seed: t.seedFixed ? c.seed : 'random',
     seed_fixed: String(t.seedFixed),
     epsilon: epsilon === undefined ? 'none' : String(epsilon),
+    // which accountant epsilon (and a calibrated sigma) comes from; PRV's is its upper bound at eps error 0.01
+    accountant: c.accountant,
     overflow_batches: String(t.overflowBatches),
     sampling: c.sampling,
     // whether epsilon is a guarantee for these weights, and if not, why (shuffle, fixed seed)

@@ -1,7 +1,7 @@
 // The engine's one public entry: what the UI, the CLI and the tests may use. Everything else
 // under src/engine/ and src/kernels/ is internal and may change with the step it builds.
 export { Trainer } from './trainer';
-export { epsilonAfter, resolveSigma, truncDelta } from './accounting';
+export { accountantEpsilon, epsilonAfter, epsilonLogged, resolveSigma, truncDelta } from './accounting';
 export { isLazy, maxBatchFor, denseTableState, checkData } from './batch';
 export { CapacityError, estimateMemory, fmtBytes, planShards, bindingCap, type Limits, type MemoryEstimate, type ShardPlan } from './memory';
 export { openCheckpoint, resumeProblem, type Checkpoint, type ReadAt, type TensorEntry } from './checkpoint';

@@ -13,7 +13,7 @@ import { bce } from '../kernels/loss';
 import { isLazy, maxBatchFor, checkData, assemble, BatchSampler } from './batch';
 import { resumeProblem, type Checkpoint } from './checkpoint';
 import { CapacityError, estimateMemory, fmtBytes } from './memory';
-import { epsilonAfter, resolveSigma } from './accounting';
+import { epsilonAfter, epsilonLogged, resolveSigma } from './accounting';
 import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
 import { buildStepGraph, type StepGraph } from './step-graph';
 import { RING, StageTimer, median, ringSlot } from './stage-timer';
@@ -221,7 +221,7 @@ export class Trainer {
       stageMs: got.stage,
       stepsPerSec: (steps * 1000) / Math.max(1e-3, now - this.lastLogTime),
       examples: got.examples,
-      epsilon: epsilonAfter(this.config, this.sigma, this.stepsDone),
+      epsilon: epsilonLogged(this.config, this.sigma, this.stepsDone),
     };
     if (evalNow) {
       const e = await this.evaluate();

@@ -82,8 +82,8 @@ const ERF_P = [
 const ERF_Q = [2.56852019228982242, 1.87295284992346047, 0.527905102951428412, 0.0605183413124413191, 0.00233520497626869185];
 const RSQRTPI = 0.56418958354775628695;
 
-/** log(erfcx(y)) = log(exp(y^2) erfc(y)) for y > 0.46875. */
-function logErfcxPositive(y: number): number {
+/** erfcx(y) = exp(y^2) erfc(y) for 0.46875 < y < 6.71e7. */
+function erfcxPositive(y: number): number {
   if (y <= 4) {
     let num = ERF_C[8] * y,
       den = y;
@@ -91,9 +91,8 @@ function logErfcxPositive(y: number): number {
       num = (num + ERF_C[i]) * y;
       den = (den + ERF_D[i]) * y;
     }
-    return Math.log((num + ERF_C[7]) / (den + ERF_D[7]));
+    return (num + ERF_C[7]) / (den + ERF_D[7]);
   }
-  if (y >= 6.71e7) return Math.log(RSQRTPI) - Math.log(y); // the correction is below 1 ulp
   const z = 1 / (y * y);
   let num = ERF_P[5] * z,
     den = z;
@@ -102,7 +101,24 @@ function logErfcxPositive(y: number): number {
     den = (den + ERF_Q[i]) * z;
   }
   const r = (z * (num + ERF_P[4])) / (den + ERF_Q[4]);
-  return Math.log((RSQRTPI - r) / y);
+  return (RSQRTPI - r) / y;
+}
+
+/** log(erfcx(y)) = log(exp(y^2) erfc(y)) for y > 0.46875. */
+function logErfcxPositive(y: number): number {
+  if (y >= 6.71e7) return Math.log(RSQRTPI) - Math.log(y); // the correction is below 1 ulp
+  return Math.log(erfcxPositive(y));
+}
+
+/**
+ * erfc(y) for y >= 0 without a logarithm (the PRV accountant evaluates it millions of times);
+ * relative accuracy ~1e-15 while exp(-y^2) does not underflow.
+ */
+export function erfcNonNegative(y: number): number {
+  if (!(y >= 0)) throw new RangeError(`erfcNonNegative needs y >= 0 (got ${y})`);
+  if (y <= 0.46875) return Math.exp(logErfc(y));
+  if (y > 27) return 0; // below the smallest double
+  return Math.exp(-y * y) * erfcxPositive(y);
 }
 
 /** log(erfc(x)) for any real x, relative accuracy ~1e-15; -Infinity only at x = +Infinity. */

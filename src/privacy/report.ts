@@ -2,7 +2,7 @@
 // JSON, the lab, the lab's JSON download, the exported model's metadata). A number without
 // these caveats would be read as a guarantee it is not.
 
-import { isPrivate, type Config } from '../config/config';
+import { isPrivate, type Accountant, type Config } from '../config/config';
 import { SHUFFLE_WARNING } from './sampling';
 
 /**
@@ -10,8 +10,9 @@ import { SHUFFLE_WARNING } from './sampling';
  * 'rdp-poisson': the RDP accountant for the subsampled Gaussian; a guarantee for this run.
  * 'rdp-poisson-not-guaranteed': the same number, but the run breaks an assumption behind it
  *   (shuffled fixed-size batches, or a fixed seed that lets anyone regenerate the noise).
+ * 'prv-poisson', 'prv-poisson-not-guaranteed': the same with the PRV accountant (config.accountant).
  */
-export type Accounting = 'none' | 'rdp-poisson' | 'rdp-poisson-not-guaranteed';
+export type Accounting = 'none' | `${Accountant}-poisson` | `${Accountant}-poisson-not-guaranteed`;
 
 export interface PrivacyReport {
   accounting: Accounting;
@@ -43,7 +44,7 @@ export function privacyReport(c: Config, opts: { epsilon?: number; seedFixed: bo
   if (c.sampling === 'shuffle') reasons.push(SHUFFLE_WARNING);
   if (opts.seedFixed) reasons.push(FIXED_SEED_WARNING);
   return {
-    accounting: reasons.length ? 'rdp-poisson-not-guaranteed' : 'rdp-poisson',
+    accounting: reasons.length ? `${c.accountant}-poisson-not-guaranteed` : `${c.accountant}-poisson`,
     epsilon: opts.epsilon,
     delta: c.delta,
     guaranteed: reasons.length === 0,

@@ -17,7 +17,7 @@ const GROUPS: { title: string; keys: (keyof Config)[] }[] = [
   { title: 'Algorithm', keys: ['algo', 'noiseKernel', 'clipping'] },
   { title: 'Model', keys: ['tables', 'dim', 'pooling', 'dense', 'bottom', 'top', 'interaction', 'memoryLimit'] },
   { title: 'Training', keys: ['steps', 'batch', 'sampling', 'lr', 'lrSchedule', 'tableOptimizer', 'weightDecay', 'mlpOptimizer'] },
-  { title: 'Privacy', keys: ['sigma', 'targetEpsilon', 'clip', 'delta', 'seed'] },
+  { title: 'Privacy', keys: ['sigma', 'targetEpsilon', 'clip', 'delta', 'accountant', 'seed'] },
   { title: 'Data', keys: ['datasetSize', 'evalSize', 'evalEvery', 'zipf', 'dataSeed'] },
 ];
 

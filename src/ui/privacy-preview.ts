@@ -1,30 +1,107 @@
 // The privacy a run will spend, before running it: sigma (calibrated when a target epsilon is
-// set) and epsilon after all steps, from the same accountant the engine uses.
+// set) and epsilon after all steps from both accountants side by side (the configured one is
+// what the run reports), and the privacy profile eps(delta) of the run. Same engine functions
+// as the trainer. PRV compositions take up to a second for long runs, so they run after the
+// configuration has stopped changing for a moment, not on every keystroke.
 
 import { LitElement, css, html, nothing } from 'lit';
-import { isPrivate, type Config } from '../config/config';
+import { isPrivate, PRV_MIN_DELTA, type Config } from '../config/config';
 import { engine } from './engine';
 import { fmtNum, sentence } from './format';
 import { sharedStyles } from './styles';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { FIXED_SEED_WARNING } from '../privacy/report';
+import { privacyProfile, profileDeltas } from '../privacy/prv';
+import { computeEpsilon } from '../privacy/rdp';
 import { store, StoreController } from './store';
+import type { ChartSpec } from './lab-chart';
+import './lab-chart';
 
-let memo: { key: string; sigma?: number; eps?: number; error?: string } | undefined;
+interface Preview {
+  key: string;
+  sigma?: number;
+  prv?: number;
+  rdp?: number;
+  /** the profile of the noise mechanism over the run's steps: PRV upper bound and RDP per delta */
+  profile?: { delta: number; prv: number; rdp: number }[];
+  error?: string;
+}
 
-function preview(c: Config) {
-  const key = JSON.stringify([c.algo, c.sigma, c.targetEpsilon, c.batch, c.datasetSize, c.steps, c.delta, c.sampling]);
-  if (memo?.key === key) return memo;
-  memo = { key };
+let memo: Preview | undefined;
+let pending: { key: string; timer: ReturnType<typeof setTimeout> } | undefined;
+
+const keyOf = (c: Config) =>
+  JSON.stringify([
+    c.algo,
+    c.sigma,
+    c.targetEpsilon,
+    c.batch,
+    c.datasetSize,
+    c.steps,
+    c.delta,
+    c.sampling,
+    c.accountant,
+  ]);
+
+function compute(c: Config): Preview {
+  const p: Preview = { key: keyOf(c) };
   try {
-    if (engine?.resolveSigma && engine.epsilonAfter) {
-      memo.sigma = engine.resolveSigma(c);
-      memo.eps = engine.epsilonAfter(c, memo.sigma, c.steps);
+    if (!engine?.resolveSigma || !engine.epsilonAfter) return p;
+    const sigma = engine.resolveSigma(c);
+    p.sigma = sigma;
+    if (c.delta >= PRV_MIN_DELTA) p.prv = engine.epsilonAfter({ ...c, accountant: 'prv' }, sigma, c.steps);
+    p.rdp = engine.epsilonAfter({ ...c, accountant: 'rdp' }, sigma, c.steps);
+    if (sigma > 0 && c.delta >= PRV_MIN_DELTA) {
+      const q = c.batch / c.datasetSize;
+      const deltas = profileDeltas(c.delta);
+      const prv = privacyProfile([{ q, sigma, steps: c.steps }], deltas);
+      p.profile = deltas.map((d, i) => ({
+        delta: d,
+        prv: prv[i].epsilon,
+        rdp: computeEpsilon({ q, sigma, steps: c.steps, delta: d }).epsilon,
+      }));
     }
   } catch (e) {
-    memo.error = (e as Error).message;
+    p.error = (e as Error).message;
   }
-  return memo;
+  return p;
+}
+
+const fmtEps = (x: number | undefined) => (x === Infinity ? '∞' : fmtNum(x, 3));
+
+function profileSpec(p: Preview, c: Config): ChartSpec {
+  const pts = p.profile ?? [];
+  const line = (label: string, color: string, y: (r: { prv: number; rdp: number }) => number, dash: number[] = []) => {
+    const shown = pts.filter((r) => Number.isFinite(y(r)));
+    return {
+      label,
+      data: shown.map((r) => ({ x: r.delta, y: y(r) })),
+      borderColor: color,
+      backgroundColor: color,
+      borderWidth: 2,
+      borderDash: dash,
+      pointRadius: shown.map((r) => (r.delta === c.delta ? 4 : 2)),
+      tension: 0.2,
+    };
+  };
+  return {
+    type: 'line',
+    data: {
+      datasets: [
+        line(`PRV (upper bound)${c.accountant === 'prv' ? ', used' : ''}`, '#2563eb', (r) => r.prv),
+        line(`RDP${c.accountant === 'rdp' ? ', used' : ''}`, '#94a3b8', (r) => r.rdp, [4, 3]),
+      ],
+    },
+    options: {
+      parsing: false,
+      interaction: { mode: 'nearest', intersect: false },
+      scales: {
+        x: { type: 'logarithmic', title: { display: true, text: 'δ' } },
+        y: { title: { display: true, text: 'ε' }, min: 0 },
+      },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+    },
+  } as ChartSpec;
 }
 
 export class PrivacyPreview extends LitElement {
@@ -37,21 +114,79 @@ export class PrivacyPreview extends LitElement {
         font-size: 12px;
         margin-top: 6px;
       }
+      table.acct {
+        margin: 4px 0;
+      }
+      .used {
+        font-weight: 600;
+      }
     `,
   ];
+
+  /** The preview for c, or undefined while it is being computed (scheduled here). */
+  private preview(c: Config): Preview | undefined {
+    const key = keyOf(c);
+    if (memo?.key === key) return memo;
+    if (pending?.key !== key) {
+      if (pending) clearTimeout(pending.timer);
+      pending = {
+        key,
+        timer: setTimeout(() => {
+          pending = undefined;
+          memo = compute(c);
+          this.requestUpdate();
+        }, 120),
+      };
+    }
+    return undefined;
+  }
+
   render() {
     const c = store.config;
-    if (!isPrivate(c)) return html`<div class="note info">SGD is not private: no noise, no clipping, ε = ∞. It is the baseline the private runs are compared with.</div>`;
+    if (!isPrivate(c))
+      return html`<div class="note info">
+        SGD is not private: no noise, no clipping, ε = ∞. It is the baseline the private runs are compared with.
+      </div>`;
     if (!store.configValid || !engine) return nothing;
-    const p = preview(c);
+    const p = this.preview(c);
+    if (!p) return html`<div class="note info muted" data-privacy-pending>computing ε…</div>`;
     if (p.error) return html`<div class="err">${p.error}</div>`;
     if (p.sigma === undefined) return nothing;
+    const row = (name: 'prv' | 'rdp', label: string, eps: number | undefined, why: string) =>
+      html`<tr data-acct=${name} class=${c.accountant === name ? 'used' : ''}>
+        <td>${label}</td>
+        <td data-eps>${eps === undefined ? 'n/a' : `ε = ${fmtEps(eps)}`}</td>
+        <td>${c.accountant === name ? 'used by the run' : why}</td>
+      </tr>`;
+    const calibrated = c.targetEpsilon > 0 ? ` (calibrated with ${c.accountant.toUpperCase()})` : '';
+    const prvNote = p.prv === undefined ? `needs δ ≥ ${PRV_MIN_DELTA}` : 'upper bound, ε error 0.01';
     return html`<div class="note info" data-privacy>
-      σ = <b>${fmtNum(p.sigma, 4)}</b>${c.targetEpsilon > 0 ? ' (calibrated)' : ''} · after ${c.steps.toLocaleString('en-US')} steps
-      <b>ε = ${fmtNum(p.eps, 3)}</b> at δ = ${c.delta} (q = ${fmtNum(c.batch / c.datasetSize, 3)}, RDP accountant, Poisson sampling)
-      ${c.sampling === 'shuffle' ? html`<div class="warn" data-shuffle-warning>${sentence(SHUFFLE_WARNING)}. Choose Poisson sampling for a guarantee.</div>` : nothing}
-      ${c.seed !== 'random' ? html`<div class="warn" data-seed-warning>${sentence(FIXED_SEED_WARNING)}.</div>` : nothing}
-    </div>`;
+        σ = <b>${fmtNum(p.sigma, 4)}</b>${calibrated}
+        · after ${c.steps.toLocaleString('en-US')} steps at δ = ${c.delta} (q = ${fmtNum(c.batch / c.datasetSize, 3)},
+        Poisson sampling):
+        <table class="num acct" data-accountants>
+          ${row('prv', 'PRV', p.prv, prvNote)}
+          ${row('rdp', 'RDP', p.rdp, 'Rényi DP')}
+        </table>
+        ${c.sampling === 'shuffle' ? html`<div class="warn" data-shuffle-warning>${sentence(SHUFFLE_WARNING)}. Choose Poisson sampling for a guarantee.</div>` : nothing}
+        ${c.seed !== 'random' ? html`<div class="warn" data-seed-warning>${sentence(FIXED_SEED_WARNING)}.</div>` : nothing}
+      </div>
+      ${
+        p.profile
+          ? html`<lab-chart
+              id="chart-profile"
+              heading="Privacy profile ε(δ)"
+              filename="privacy-profile"
+              .height=${170}
+              .spec=${profileSpec(p, c)}
+            >
+              <span slot="note" class="small muted"
+                >every (ε, δ) pair on a curve holds for this run's noise after all steps (large dot: the configured δ;
+                the run's ε also pays the batch-truncation δ)</span
+              >
+            </lab-chart>`
+          : nothing
+      }`;
   }
 }
 customElements.define('privacy-preview', PrivacyPreview);

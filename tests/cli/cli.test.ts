@@ -53,7 +53,7 @@ with safe_open(sys.argv[1], "np") as f:
     it(`${algo}: JSON result and a safetensors file with the run's metadata`, () => {
       const file = path.join(dir, `${algo}.safetensors`);
       const init = path.join(dir, `${algo}-init.safetensors`);
-      const r = cli(['train', ...TINY, '--algo', algo, '--seed', '77', '--json', '--export', file, '--export-init', init]);
+      const r = cli(['train', ...TINY, '--algo', algo, '--seed', '77', '--accountant', 'rdp', '--json', '--export', file, '--export-init', init]);
       expect(r.code, r.err).toBe(0);
       const res = JSON.parse(r.out.trim().split('\n').pop()!);
       expect(res.summary.steps).toBe(6);
@@ -90,7 +90,7 @@ with safe_open(sys.argv[1], "np") as f:
 
   it('a random seed is never written out, and is labelled as such', () => {
     const file = path.join(dir, 'random.safetensors');
-    const r = cli(['train', ...TINY, '--algo', 'lazydp', '--json', '--export', file]);
+    const r = cli(['train', ...TINY, '--algo', 'lazydp', '--accountant', 'rdp', '--json', '--export', file]);
     expect(r.code, r.err).toBe(0);
     const { metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
     expect(metadata.seed).toBe('random');
@@ -266,7 +266,7 @@ describe('cli errors are specific', () => {
 
 describe('cli privacy', () => {
   it('prints epsilon for the Opacus vector and sigma for a target', () => {
-    const r = cli(['privacy', '--q', '0.04', '--sigma', '1.5', '--steps', '2250', '--delta', '1e-5', '--json']);
+    const r = cli(['privacy', '--accountant', 'rdp', '--q', '0.04', '--sigma', '1.5', '--steps', '2250', '--delta', '1e-5', '--json']);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).epsilon).toBeCloseTo(7.32911117143, 6);
     const s = cli(['privacy', '--q', '0.01', '--target-epsilon', '2', '--steps', '1000', '--delta', '1e-5', '--json']);

@@ -19,7 +19,7 @@ describe('config', () => {
   const bad: [string, unknown][] = [
     ['tables', []], ['tables', [10, 0]], ['tables', 'a,b'], ['dim', 0], ['dim', 2.5], ['pooling', -1], ['batch', 'many'],
     ['bottom', new Array(9).fill(4)], ['lr', -1], ['lr', NaN], ['steps', 0], ['seed', '-3'], ['seed', '18446744073709551616'],
-    ['zipf', 9], ['algo', 'adam'], ['sigma', -1], ['clip', 0], ['clipping', 'none'], ['delta', 1], ['sampling', 'x'],
+    ['zipf', 9], ['algo', 'adam'], ['sigma', -1], ['clip', 0], ['clipping', 'none'], ['delta', 1], ['accountant', 'moments'], ['sampling', 'x'],
     ['datasetSize', 0], ['noiseKernel', 'both'], ['interaction', 'cross'],
     ['dense', 0], ['dense', 1.5], ['top', [32, 0]], ['top', new Array(9).fill(4)], ['lrSchedule', 'linear'],
     ['dataSeed', -1], ['dataSeed', 2 ** 32], ['targetEpsilon', -0.5], ['evalSize', -1], ['evalEvery', 2.5],

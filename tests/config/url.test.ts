@@ -92,6 +92,15 @@ describe('URL fragment: encoding', () => {
     expect(encodeConfig(c)).toBe('v=1&tables=1048576,64&algo=lazydp&delta=1e-7');
   });
 
+  it('carries the accountant (default prv, so only rdp is written), and names a bad one', () => {
+    const c = makeConfig({ algo: 'dpsgd', accountant: 'rdp' });
+    expect(encodeConfig(c)).toBe('v=1&algo=dpsgd&accountant=rdp');
+    expect(decodeState('#v=1&algo=dpsgd&accountant=rdp').state.config.accountant).toBe('rdp');
+    const bad = decodeState('#v=1&accountant=moments');
+    expect(bad.state.config.accountant).toBe('prv');
+    expect(bad.issues.map((i) => i.key)).toContain('accountant');
+  });
+
   it('round-trips 500 random valid configurations exactly, with no issues', () => {
     for (let seed = 1; seed <= 500; seed++) {
       const config = randomConfig(seed);

@@ -2,12 +2,13 @@
 // truncation delta paid out of it; calibration to a target epsilon.
 import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../../src/config/config';
-import { epsilonAfter, maxBatchFor, resolveSigma } from '../../src/engine';
+import { epsilonAfter, epsilonLogged, maxBatchFor, resolveSigma } from '../../src/engine';
+import { computePrvEpsilon } from '../../src/privacy/prv';
 import { computeEpsilon } from '../../src/privacy/rdp';
 import { truncationDelta, binomialTail } from '../../src/privacy/sampling';
 
 describe('engine accounting', () => {
-  const c = makeConfig({ algo: 'dpsgd', batch: 256, datasetSize: 32768, steps: 300, sigma: 1, delta: 1e-5 });
+  const c = makeConfig({ algo: 'dpsgd', batch: 256, datasetSize: 32768, steps: 300, sigma: 1, delta: 1e-5, accountant: 'rdp' });
   it('Poisson padding keeps the overflow cost within 1% of delta', () => {
     const m = maxBatchFor(c);
     const q = c.batch / c.datasetSize;
@@ -41,5 +42,45 @@ describe('engine accounting', () => {
     const sigma = resolveSigma(t);
     expect(epsilonAfter(t, sigma, t.steps)!).toBeLessThanOrEqual(3);
     expect(epsilonAfter(t, sigma * 0.98, t.steps)!).toBeGreaterThan(3);
+  });
+});
+
+describe('engine accounting with the PRV accountant (the default)', () => {
+  const c = makeConfig({ algo: 'dpsgd', batch: 256, datasetSize: 32768, steps: 300, sigma: 1, delta: 1e-5 });
+  const q = c.batch / c.datasetSize;
+  it('is the default, and its epsilon lies between the pure PRV bound and RDP', () => {
+    expect(c.accountant).toBe('prv');
+    const e = epsilonAfter(c, 1, 300)!;
+    const plain = computePrvEpsilon({ q, sigma: 1, steps: 300, delta: 1e-5 }).epsilon;
+    expect(e).toBeGreaterThanOrEqual(plain);
+    expect(e).toBeLessThan(plain * 1.01);
+    expect(e).toBeLessThan(epsilonAfter(makeConfig({ ...c, accountant: 'rdp' }), 1, 300)!);
+    expect(epsilonAfter(c, 0, 300)).toBe(Infinity);
+    expect(epsilonAfter(c, 1, 0)).toBe(0);
+    // so little noise that PRV's domain is out of range: no finite epsilon, never a number that looks like one
+    expect(epsilonAfter(c, 0.02, 300)).toBe(Infinity);
+  });
+  it('targetEpsilon calibrates sigma with PRV: less noise than RDP for the same target', () => {
+    const t = makeConfig({ ...c, targetEpsilon: 3 });
+    const sigma = resolveSigma(t);
+    expect(epsilonAfter(t, sigma, t.steps)!).toBeLessThanOrEqual(3);
+    expect(epsilonAfter(t, sigma * 0.98, t.steps)!).toBeGreaterThan(3);
+    expect(sigma).toBeLessThan(resolveSigma(makeConfig({ ...t, accountant: 'rdp' })));
+  });
+  it('the log-point epsilon is an upper bound that grows with steps and is exact at the end', () => {
+    let prev = 0;
+    for (const s of [1, 10, 50, 100, 299]) {
+      const logged = epsilonLogged(c, 1, s)!;
+      expect(logged).toBeGreaterThanOrEqual(epsilonAfter(c, 1, s)!);
+      expect(logged).toBeGreaterThanOrEqual(prev);
+      prev = logged;
+    }
+    expect(epsilonLogged(c, 1, 300)).toBe(epsilonAfter(c, 1, 300));
+    const r = makeConfig({ ...c, accountant: 'rdp' });
+    expect(epsilonLogged(r, 1, 37)).toBe(epsilonAfter(r, 1, 37));
+  });
+  it('refuses a delta too small for PRV, naming delta', () => {
+    expect(() => makeConfig({ ...c, delta: 1e-12 })).toThrow(/delta: the PRV accountant needs delta >= 1e-9/);
+    expect(makeConfig({ ...c, delta: 1e-12, accountant: 'rdp' }).delta).toBe(1e-12);
   });
 });

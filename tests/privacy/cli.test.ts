@@ -4,7 +4,7 @@ import { computeEpsilon } from '../../src/privacy/rdp';
 
 describe('privacy CLI command', () => {
   it('prints epsilon and the best order for --sigma', () => {
-    const r = privacyCommand({ q: '0.04', sigma: '1.5', steps: '2250', delta: '1e-5' });
+    const r = privacyCommand({ q: '0.04', sigma: '1.5', steps: '2250', delta: '1e-5', accountant: 'rdp' });
     expect(r.text).toMatch(/^epsilon = 7\.32912 at delta = 0\.00001 \(best RDP order 3\.9\)/);
     expect(r.json.mode).toBe('epsilon');
     expect(Math.abs((r.json.epsilon as number) - 7.32911117143)).toBeLessThan(1e-8);
@@ -18,7 +18,7 @@ describe('privacy CLI command', () => {
   });
 
   it('calibrates sigma for --target-epsilon', () => {
-    const r = privacyCommand({ q: '0.04', 'target-epsilon': '8', steps: '2250', delta: '1e-5' });
+    const r = privacyCommand({ q: '0.04', 'target-epsilon': '8', steps: '2250', delta: '1e-5', accountant: 'rdp' });
     expect(r.json.mode).toBe('calibrate');
     const sigma = r.json.sigma as number;
     expect(r.json.epsilon as number).toBeLessThanOrEqual(8);
@@ -49,5 +49,29 @@ describe('privacy CLI command', () => {
     expect(() => privacyCommand({ ...without('sigma'), 'target-epsilon': '0.01' })).toThrow(/--target-epsilon: .*unreachable/);
     expect(() => privacyCommand({ ...base, orders: 'rdp' })).toThrow(/--orders must be/);
     expect(() => privacyCommand({ ...base, sigmaa: '1' })).toThrow(/unknown flag --sigmaa/);
+  });
+});
+
+describe('privacy CLI command, PRV accountant', () => {
+  it('is the default and prints the upper bound with the estimate and the lower bound', () => {
+    const r = privacyCommand({ q: '0.01', sigma: '1.2', steps: '2000', delta: '1e-5', accountant: 'prv' });
+    expect(r.json).toMatchObject({ accountant: 'prv', mode: 'epsilon', epsError: 0.01 });
+    // Opacus' PRV band for this setting (DESIGN.md §11): 1.849770 / 1.859890 / 1.870011
+    expect(r.json.epsilon as number).toBeCloseTo(1.870011, 4);
+    expect(r.json.estimate as number).toBeCloseTo(1.85989, 4);
+    expect(r.json.lower as number).toBeCloseTo(1.84977, 4);
+    expect(r.json.computeMs as number).toBeGreaterThan(0);
+    expect(r.text).toMatch(/^epsilon = 1\.87\d* at delta = 0\.00001 \(PRV upper bound; estimate 1\.85\d*, lower bound 1\.84\d*\)/);
+    const d = privacyCommand({ q: '0.01', sigma: '1.2', steps: '2000', delta: '1e-5' });
+    expect(d.json.epsilon).toBe(r.json.epsilon);
+  });
+  it('calibrates sigma for a target with PRV, and refuses RDP-only flags', () => {
+    const r = privacyCommand({ q: '0.01', 'target-epsilon': '2', steps: '2000', delta: '1e-5' });
+    expect(r.json).toMatchObject({ accountant: 'prv', mode: 'calibrate' });
+    expect(r.json.epsilon as number).toBeLessThanOrEqual(2);
+    expect(r.json.sigma as number).toBeLessThan(1.2);
+    expect(() => privacyCommand({ q: '0.01', sigma: '1', steps: '10', delta: '1e-5', accountant: 'prv', orders: 'tfp' })).toThrow(/--orders applies to --accountant rdp/);
+    expect(() => privacyCommand({ q: '0.01', sigma: '1', steps: '10', delta: '1e-5', accountant: 'moments' })).toThrow(/--accountant must be/);
+    expect(() => privacyCommand({ q: '0.01', sigma: '1', steps: '10', delta: '1e-5', 'eps-error': '2' })).toThrow(/--eps-error must be in/);
   });
 });

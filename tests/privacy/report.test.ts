@@ -6,14 +6,14 @@ import { epsilonQualifier, privacyReport } from '../../src/privacy/report';
 
 describe('privacyReport', () => {
   it('dpsgd, Poisson, random seed: a guarantee, with the uncovered outputs listed', () => {
-    const r = privacyReport(makeConfig({ algo: 'dpsgd' }), { epsilon: 2.5, seedFixed: false });
+    const r = privacyReport(makeConfig({ algo: 'dpsgd', accountant: 'rdp' }), { epsilon: 2.5, seedFixed: false });
     expect(r).toMatchObject({ accounting: 'rdp-poisson', guaranteed: true, epsilon: 2.5, reasons: [] });
     expect(r.notes.join(' ')).toMatch(/training loss .* not covered/);
     expect(r.notes.join(' ')).toMatch(/Box-Muller/);
   });
   for (const algo of ['dpsgd', 'lazydp', 'lazydp-exact'] as const) {
     it(`${algo}: shuffle sampling and a fixed seed each void the guarantee, and both are named`, () => {
-      const shuffle = privacyReport(makeConfig({ algo, sampling: 'shuffle' }), { epsilon: 1, seedFixed: false });
+      const shuffle = privacyReport(makeConfig({ algo, sampling: 'shuffle', accountant: 'rdp' }), { epsilon: 1, seedFixed: false });
       expect(shuffle.guaranteed).toBe(false);
       expect(shuffle.accounting).toBe('rdp-poisson-not-guaranteed');
       expect(shuffle.reasons).toHaveLength(1);

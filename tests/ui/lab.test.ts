@@ -86,7 +86,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
   });
 
   it('loads a configuration from the URL; the panel edits it and the URL follows', async () => {
-    page = await open(SMALL + '&algo=dpsgd');
+    page = await open(SMALL + '&algo=dpsgd&accountant=rdp');
     expect(await page.locator('input[name="dim"]').inputValue()).toBe('8');
     expect(await page.locator('button[data-algo="dpsgd"]').getAttribute('aria-pressed')).toBe('true');
     // a valid edit lands in the URL fragment
@@ -362,8 +362,27 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await q.close();
   }, LONG);
 
+  it('privacy panel: epsilon from both accountants side by side, the privacy profile, and the choice', async () => {
+    const p = await open(SMALL + '&algo=dpsgd');
+    const eps = async (a: string) => Number(/ε = ([\d.]+)/.exec(await p.locator(`privacy-preview tr[data-acct="${a}"] [data-eps]`).innerText())![1]);
+    await p.locator('privacy-preview tr[data-acct="prv"].used').waitFor(WAIT);
+    const prv = await eps('prv'),
+      rdp = await eps('rdp');
+    expect(prv).toBeGreaterThan(0);
+    expect(prv).toBeLessThan(rdp);
+    const points = await p.locator('privacy-preview lab-chart#chart-profile').getAttribute('data-points', WAIT);
+    expect(Number(points)).toBeGreaterThanOrEqual(10);
+    // switching to RDP: the same two numbers, RDP marked as used, and the URL carries it
+    await p.locator('select[name="accountant"]').selectOption('rdp');
+    await p.locator('privacy-preview tr[data-acct="rdp"].used').waitFor(WAIT);
+    await p.waitForFunction(() => location.hash.includes('accountant=rdp'));
+    expect(await eps('rdp')).toBe(rdp);
+    expect(await eps('prv')).toBe(prv);
+    await p.close();
+  }, LONG);
+
   it('shuffle sampling: the preview, the run and the exported model all say epsilon is no guarantee', async () => {
-    const p = await open(SMALL + '&algo=dpsgd&sampling=shuffle');
+    const p = await open(SMALL + '&algo=dpsgd&sampling=shuffle&accountant=rdp');
     expect(await p.locator('privacy-preview [data-shuffle-warning]').innerText()).toMatch(/not a guarantee/);
     await p.locator('#step').click();
     await until(p, 'run-controls[data-status="paused"][data-steps="1"]');

@@ -1,0 +1,211 @@
+// The PRV accountant (src/privacy/prv.ts) against reference values, the RDP accountant,
+// calibration and phase composition.
+import { describe, expect, it } from 'vitest';
+import { calibrateSigma } from '../../src/privacy/calibrate';
+import {
+  composePrv,
+  computePrvEpsilon,
+  privacyProfile,
+  profileDeltas,
+  PrvPlan,
+  prvEpsilon,
+} from '../../src/privacy/prv';
+import { computeEpsilon } from '../../src/privacy/rdp';
+
+// Opacus' PRVAccountant (eps_error 0.01, delta_error = delta / 1000), one phase of N steps of
+// the Poisson-subsampled Gaussian: lower / estimate / upper from DiscretePRV.compute_epsilon,
+// as recorded in the design notes (DESIGN.md §11; Python is not available where these tests run).
+const OPACUS: {
+  q: number;
+  sigma: number;
+  steps: number;
+  delta: number;
+  lower: number;
+  estimate: number;
+  upper: number;
+}[] = [
+  { q: 0.01, sigma: 1.2, steps: 2000, delta: 1e-5, lower: 1.84977, estimate: 1.85989, upper: 1.870011 },
+  { q: 0.05, sigma: 1.5, steps: 400, delta: 1e-5, lower: 3.350229, estimate: 3.360434, upper: 3.37064 },
+  { q: 0.001, sigma: 0.9, steps: 10000, delta: 1e-6, lower: 0.677161, estimate: 0.687204, upper: 0.697246 },
+  { q: 0.5, sigma: 3.0, steps: 40, delta: 1e-5, lower: 4.95458, estimate: 4.964855, upper: 4.975131 },
+];
+
+// q = 1: N steps of the Gaussian mechanism with noise multiplier s are one Gaussian mechanism
+// with s / sqrt(N), whose exact epsilon(delta) is known (Balle & Wang 2018, Theorem 8:
+// delta = Phi(1/(2s) - eps s) - e^eps Phi(-1/(2s) - eps s)). Produced with mpmath at 50 digits,
+// bisection on eps to 200 halvings, printed to 15 significant digits. The accountant's band
+// around the exact value is the one Opacus' own bounds give: [exact - epsError, exact + epsError]
+// up to the delta error.
+const EXACT: { sigma: number; steps: number; delta: number; epsilon: number }[] = [
+  { sigma: 5, steps: 10, delta: 1e-5, epsilon: 2.59438338052761 },
+  { sigma: 3, steps: 20, delta: 1e-6, epsilon: 7.74985684782668 },
+  { sigma: 4, steps: 100, delta: 1e-6, epsilon: 14.4507769659914 },
+];
+
+describe('PRV accountant', () => {
+  for (const r of OPACUS) {
+    it(`matches Opacus' PRV band at q ${r.q}, sigma ${r.sigma}, ${r.steps} steps, delta ${r.delta}`, () => {
+      const e = computePrvEpsilon(r);
+      // the reported epsilon (upper bound): not below Opacus' lower estimate, at most 1% above its upper
+      expect(e.epsilon).toBeGreaterThanOrEqual(r.lower);
+      expect(e.epsilon).toBeLessThanOrEqual(r.upper * 1.01);
+      // the same algorithm gives the same numbers to well within the mesh error
+      expect(e.epsilon).toBeCloseTo(r.upper, 4);
+      expect(e.estimate).toBeCloseTo(r.estimate, 4);
+      expect(e.lower).toBeCloseTo(r.lower, 4);
+      expect(e.lower).toBeLessThan(e.estimate);
+      expect(e.estimate).toBeLessThan(e.epsilon);
+      expect(e.epsError).toBe(0.01);
+      expect(e.deltaError).toBeCloseTo(r.delta / 1000, 20);
+    });
+  }
+
+  for (const r of EXACT) {
+    it(`brackets the exact epsilon of q = 1, sigma ${r.sigma}, ${r.steps} steps, delta ${r.delta}`, () => {
+      const e = computePrvEpsilon({ q: 1, sigma: r.sigma, steps: r.steps, delta: r.delta });
+      expect(e.epsilon).toBeGreaterThanOrEqual(r.epsilon);
+      expect(e.epsilon).toBeLessThanOrEqual((r.epsilon + 0.01) * 1.01);
+      expect(e.lower).toBeLessThanOrEqual(r.epsilon);
+      expect(Math.abs(e.estimate - r.epsilon)).toBeLessThan(0.01);
+    });
+  }
+
+  it('never exceeds the RDP epsilon on the same settings', () => {
+    const settings = [
+      ...OPACUS,
+      ...EXACT.map((r) => ({ ...r, q: 1 })),
+      { q: 0.002048, sigma: 1.1, steps: 5000, delta: 1e-6 },
+      { q: 0.002, sigma: 0.7, steps: 20000, delta: 1e-5 },
+      { q: 0.01, sigma: 5, steps: 10, delta: 1e-5 },
+    ];
+    for (const s of settings) {
+      const prv = computePrvEpsilon(s).epsilon;
+      const rdp = computeEpsilon(s).epsilon;
+      expect(prv, JSON.stringify(s)).toBeLessThanOrEqual(rdp);
+      expect(prv).toBeGreaterThan(0);
+    }
+    // the issue's example: RDP 0.988, PRV about 0.72
+    const e = computePrvEpsilon({ q: 0.002048, sigma: 1.1, steps: 5000, delta: 1e-6 });
+    expect(e.epsilon).toBeGreaterThan(0.7);
+    expect(e.epsilon).toBeLessThan(0.74);
+  });
+
+  it('two phases with the same sigma and q equal the single run', () => {
+    const one = prvEpsilon([{ q: 0.01, sigma: 1.2, steps: 2000 }], 1e-5);
+    const two = prvEpsilon(
+      [
+        { q: 0.01, sigma: 1.2, steps: 1200 },
+        { q: 0.01, sigma: 1.2, steps: 800 },
+      ],
+      1e-5,
+    );
+    expect(two).toEqual(one);
+    // without merging: a plan of two identical phases composes to the same distribution
+    const plan = new PrvPlan(
+      [
+        { q: 0.01, sigma: 1.2, steps: 1200 },
+        { q: 0.01, sigma: 1.2, steps: 800 },
+      ],
+      { deltaError: 1e-8 },
+    );
+    const single = new PrvPlan([{ q: 0.01, sigma: 1.2, steps: 2000 }], { deltaError: 1e-8 });
+    const a = plan.compose().epsilon(1e-5),
+      b = single.compose().epsilon(1e-5);
+    expect(a.estimate).toBeCloseTo(b.estimate, 9);
+    expect(a.epsilon).toBeCloseTo(b.epsilon, 9);
+  });
+
+  it('composes phases with different sigma or q (a resumed run) between the single-phase runs', () => {
+    const lo = prvEpsilon([{ q: 0.01, sigma: 1.5, steps: 2000 }], 1e-5).estimate;
+    const hi = prvEpsilon([{ q: 0.01, sigma: 1.0, steps: 2000 }], 1e-5).estimate;
+    const mixed = prvEpsilon(
+      [
+        { q: 0.01, sigma: 1.0, steps: 1000 },
+        { q: 0.01, sigma: 1.5, steps: 1000 },
+      ],
+      1e-5,
+    );
+    expect(mixed.estimate).toBeGreaterThan(lo + 0.05);
+    expect(mixed.estimate).toBeLessThan(hi - 0.05);
+    // order does not matter
+    const swapped = prvEpsilon(
+      [
+        { q: 0.01, sigma: 1.5, steps: 1000 },
+        { q: 0.01, sigma: 1.0, steps: 1000 },
+      ],
+      1e-5,
+    );
+    expect(swapped.estimate).toBeCloseTo(mixed.estimate, 9);
+    // a change of q as well, still below RDP's bound for the same history
+    const qs = prvEpsilon(
+      [
+        { q: 0.01, sigma: 1.2, steps: 1000 },
+        { q: 0.02, sigma: 1.2, steps: 500 },
+      ],
+      1e-5,
+    );
+    const rdp1 = computeEpsilon({ q: 0.01, sigma: 1.2, steps: 1000, delta: 1e-5 });
+    expect(qs.epsilon).toBeGreaterThan(computePrvEpsilon({ q: 0.01, sigma: 1.2, steps: 1000, delta: 1e-5 }).epsilon);
+    expect(qs.epsilon).toBeGreaterThan(rdp1.epsilon * 0.5);
+  });
+
+  it('a plan made for N steps gives, for n < N, epsilon within the error band of a plan made for n', () => {
+    const plan = new PrvPlan([{ q: 0.01, sigma: 1.2, steps: 2000 }], { deltaError: 1e-8 });
+    for (const n of [1, 50, 700, 2000]) {
+      const fromPlan = plan.compose([n]).epsilon(1e-5);
+      const own = computePrvEpsilon({ q: 0.01, sigma: 1.2, steps: n, delta: 1e-5 });
+      expect(Math.abs(fromPlan.estimate - own.estimate)).toBeLessThan(0.01);
+      expect(fromPlan.epsilon).toBeGreaterThanOrEqual(own.lower);
+    }
+    let prev = 0;
+    for (const n of [10, 100, 500, 1000, 2000]) {
+      const e = plan.compose([n]).epsilon(1e-5).epsilon;
+      expect(e).toBeGreaterThan(prev);
+      prev = e;
+    }
+  });
+
+  it('calibration round-trips: sigma for a target epsilon, then epsilon for that sigma', () => {
+    for (const [target, q, steps, delta] of [
+      [2, 0.01, 2000, 1e-5],
+      [0.8, 0.002048, 5000, 1e-6],
+    ] as const) {
+      const sigma = calibrateSigma({ targetEpsilon: target, q, steps, delta, accountant: 'prv' });
+      const eps = computePrvEpsilon({ q, sigma, steps, delta }).epsilon;
+      expect(eps).toBeLessThanOrEqual(target);
+      expect(eps).toBeGreaterThan(target * 0.995);
+      // PRV needs less noise than RDP for the same target
+      expect(sigma).toBeLessThan(calibrateSigma({ targetEpsilon: target, q, steps, delta }));
+    }
+  });
+
+  it('the privacy profile: epsilon falls as delta grows, each point as from its own composition', () => {
+    const phases = [{ q: 0.01, sigma: 1.2, steps: 2000 }];
+    const deltas = [1e-7, 1e-6, 1e-5, 1e-4, 1e-3];
+    const prof = privacyProfile(phases, deltas);
+    for (let i = 1; i < prof.length; i++) expect(prof[i].epsilon).toBeLessThan(prof[i - 1].epsilon);
+    const own = prvEpsilon(phases, 1e-5);
+    expect(Math.abs(prof[2].estimate - own.estimate)).toBeLessThan(0.01);
+    expect(prof[2].epsilon).toBeGreaterThanOrEqual(own.lower);
+    // delta(eps) and eps(delta) of the same composition agree
+    const c = composePrv(phases, { deltaError: 1e-10 });
+    const eps = c.epsilon(1e-5).estimate;
+    expect(c.deltaEstimate(eps)).toBeCloseTo(1e-5, 12);
+    // the lab's profile deltas: decades from delta / 1000 up to 0.1, with delta itself, never below PRV's floor
+    expect(profileDeltas(1e-5)).toEqual([1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]);
+    expect(profileDeltas(3e-6)).toEqual([1e-8, 1e-7, 1e-6, 3e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]);
+    expect(profileDeltas(1e-9)[0]).toBe(1e-9);
+  });
+
+  it('edge cases: nothing released, no noise, bad input', () => {
+    expect(computePrvEpsilon({ q: 0, sigma: 1, steps: 100, delta: 1e-5 }).epsilon).toBe(0);
+    expect(computePrvEpsilon({ q: 0.1, sigma: 1, steps: 0, delta: 1e-5 }).epsilon).toBe(0);
+    expect(computePrvEpsilon({ q: 0.1, sigma: 0, steps: 10, delta: 1e-5 }).epsilon).toBe(Infinity);
+    expect(() => computePrvEpsilon({ q: 0.5, sigma: 0.05, steps: 100, delta: 1e-5 })).toThrow(/sigma is too small for the PRV/);
+    expect(() => computePrvEpsilon({ q: 1.5, sigma: 1, steps: 10, delta: 1e-5 })).toThrow(/q must be/);
+    expect(() => computePrvEpsilon({ q: 0.1, sigma: -1, steps: 10, delta: 1e-5 })).toThrow(/sigma/);
+    expect(() => computePrvEpsilon({ q: 0.1, sigma: 1, steps: 2.5, delta: 1e-5 })).toThrow(/steps/);
+    expect(() => computePrvEpsilon({ q: 0.1, sigma: 1, steps: 10, delta: 1e-12 })).toThrow(/delta must be in \[1e-9/);
+    expect(() => computePrvEpsilon({ q: 0.1, sigma: 1, steps: 10, delta: 1e-5, epsError: 0 })).toThrow(/epsError/);
+  });
+});
