@@ -111,19 +111,24 @@ export class Trainer {
     await checkShaders(device);
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
+    // The scopes are popped whatever happens; a GPU error explains a failed build better than
+    // the exception that followed it, so it wins.
+    let failure: { error: unknown } | undefined;
     try {
       t.m = allocateModel(t.pool, config, t.layout, t.maxBatch, RING, t.shardRows);
       t.graph = buildStepGraph(t.pool, config, t.layout, t.m, t.maxBatch, t.N, t.auditFlaw);
       t.timer = new StageTimer(t.pool, t.m.loss);
-    } finally {
-      const v = await device.popErrorScope();
-      const m = await device.popErrorScope();
-      if (v || m) {
-        t.destroy();
-        if (m) throw new CapacityError('tables', `the GPU ran out of memory allocating ${fmtBytes(mem.totalBytes)}: ${m.message}`);
-        throw new Error(`WebGPU validation error while building the step (shader or binding): ${v!.message}`);
-      }
+    } catch (error) {
+      failure = { error };
     }
+    const v = await device.popErrorScope();
+    const m = await device.popErrorScope();
+    if (v || m) {
+      t.destroy();
+      if (m) throw new CapacityError('tables', `the GPU ran out of memory allocating ${fmtBytes(mem.totalBytes)}: ${m.message}`);
+      throw new Error(`WebGPU validation error while building the step (shader or binding): ${v!.message}`);
+    }
+    if (failure) throw failure.error;
     return t;
   }
 
