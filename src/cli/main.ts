@@ -7,11 +7,10 @@ import '../node/float16-shim';
 import { readFileSync, openSync, writeSync, closeSync, readSync, fstatSync } from 'node:fs';
 import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, makeConfig, type Algo, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
-import { describeDevice, requestLabDevice, type DeviceInfo } from '../engine/device';
-import { Trainer, CapacityError, estimateMemory, fmtBytes } from '../engine/trainer';
-import { exportMetadata, writeModelParts } from '../engine/export';
-import { openCheckpoint, type Checkpoint } from '../engine/checkpoint';
-import { STAGES, type LogPoint } from '../engine/types';
+import {
+  describeDevice, requestLabDevice, type DeviceInfo, Trainer, CapacityError, estimateMemory, fmtBytes,
+  exportMetadata, writeModelParts, openCheckpoint, type Checkpoint, STAGES, type LogPoint,
+} from '../engine';
 import { privacyCommand } from './privacy';
 import { privacyReport, TRAINING_STATS_NOTE } from '../privacy/report';
 import { SHUFFLE_WARNING } from '../privacy/sampling';

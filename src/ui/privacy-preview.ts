@@ -3,7 +3,7 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { isPrivate, type Config } from '../config/config';
-import { engine } from './engine';
+import { epsilonAfter, resolveSigma } from '../engine';
 import { fmtNum, sentence } from './format';
 import { sharedStyles } from './styles';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
@@ -17,10 +17,8 @@ function preview(c: Config) {
   if (memo?.key === key) return memo;
   memo = { key };
   try {
-    if (engine?.resolveSigma && engine.epsilonAfter) {
-      memo.sigma = engine.resolveSigma(c);
-      memo.eps = engine.epsilonAfter(c, memo.sigma, c.steps);
-    }
+    memo.sigma = resolveSigma(c);
+    memo.eps = epsilonAfter(c, memo.sigma, c.steps);
   } catch (e) {
     memo.error = (e as Error).message;
   }
@@ -42,7 +40,7 @@ export class PrivacyPreview extends LitElement {
   render() {
     const c = store.config;
     if (!isPrivate(c)) return html`<div class="note info">SGD is not private: no noise, no clipping, ε = ∞. It is the baseline the private runs are compared with.</div>`;
-    if (!store.configValid || !engine) return nothing;
+    if (!store.configValid) return nothing;
     const p = preview(c);
     if (p.error) return html`<div class="err">${p.error}</div>`;
     if (p.sigma === undefined) return nothing;

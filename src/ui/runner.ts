@@ -4,12 +4,11 @@
 
 import { ALGOS, ConfigError, checkConsistency, type Algo, type Config } from '../config/config';
 import type { SharedResults } from '../config/url';
-import { describeDevice, requestLabDevice } from '../engine/device';
-import { exportMetadata, writeModelParts } from '../engine/export';
-import { openCheckpoint, resumeProblem } from '../engine/checkpoint';
+import {
+  CapacityError, Trainer, describeDevice, epsilonAfter, estimateMemory, exportMetadata, openCheckpoint, requestLabDevice,
+  resolveSigma, resumeProblem, writeModelParts, zeroStages, type LogPoint,
+} from '../engine';
 import { downloadBlob } from './lab-chart';
-import { zeroStages, type LogPoint } from '../engine/types';
-import { ensureEngine, engine, isCapacityError, type LabTrainer } from './engine';
 import { ALGO_LABELS } from './styles';
 import { store, type Job, type RunRecord } from './store';
 import { probeTimestamps } from './timing';
@@ -49,7 +48,7 @@ export interface ErrorReport {
 export function describeError(e: unknown): ErrorReport {
   const msg = e instanceof Error ? e.message : String(e);
   if (e instanceof ConfigError) return { title: `Configuration: ${e.key}`, message: msg, key: e.key };
-  if (isCapacityError(e)) return { title: 'Too big for this device', message: msg, key: e.key };
+  if (e instanceof CapacityError) return { title: 'Too big for this device', message: msg, key: e.key };
   const name = (e as { name?: string })?.name ?? '';
   if (name === 'GPUPipelineError' || /\bWGSL\b|shader|createShaderModule|compil/i.test(msg))
     return { title: 'Shader error', message: `${msg} — this is a bug in the lab's GPU code or in the browser's WebGPU implementation; please report it with the device panel's details.` };
@@ -67,7 +66,7 @@ function deviceLine(): string {
 export class LabRunner {
   adapter: GPUAdapter | null = null;
   device: GPUDevice | null = null;
-  private trainer?: LabTrainer;
+  private trainer?: Trainer;
   private abort?: AbortController;
   private stopRequested = false;
   private mainPromise?: Promise<void>;
@@ -75,7 +74,7 @@ export class LabRunner {
   /** devices this page destroys on purpose: their `lost` is not an error */
   private released = new WeakSet<GPUDevice>();
   /** the data each trainer was made with ('synthetic' or a Criteo file's id) */
-  private dataOf = new WeakMap<LabTrainer, string>();
+  private dataOf = new WeakMap<Trainer, string>();
 
   // ---------------- device ----------------
 
@@ -96,7 +95,6 @@ export class LabRunner {
       this.device = device;
       store.device = describeDevice(adapter, device);
       store.limits = { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize };
-      await ensureEngine();
       store.deviceState = 'ready';
       store.dismiss('device-lost');
       store.dismiss('device');
@@ -158,20 +156,20 @@ export class LabRunner {
    * into config.tables (re-parsed when the sizes differ from the last parse). The engine checks
    * that the data matches tables, dense, pooling and datasetSize (a ConfigError otherwise).
    */
-  async createTrainer(config: Config): Promise<LabTrainer> {
-    if (!this.device || !engine) throw new Error('no GPU device');
+  async createTrainer(config: Config): Promise<Trainer> {
+    if (!this.device) throw new Error('no GPU device');
     checkConsistency(config);
     const dataId = store.dataId;
     const criteo = store.dataSource === 'criteo' ? store.criteo : undefined;
     const data = criteo ? await criteo.dataFor(config) : undefined;
-    const t = await engine.Trainer.create(this.device, config, data ? { data } : {});
+    const t = await Trainer.create(this.device, config, data ? { data } : {});
     this.dataOf.set(t, dataId);
     return t;
   }
 
   // ---------------- the main run ----------------
 
-  private newRecord(t: LabTrainer, requested: Config, source: RunRecord['source'], target: number): RunRecord {
+  private newRecord(t: Trainer, requested: Config, source: RunRecord['source'], target: number): RunRecord {
     return store.newRun({
       algo: t.config.algo,
       source,
@@ -211,9 +209,9 @@ export class LabRunner {
 
   /** The engine's estimate against this device's limits, before anything is allocated. */
   fits(config: Config = store.config): { fits: boolean; problem?: string } {
-    if (!engine || !store.limits) return { fits: true };
+    if (!store.limits) return { fits: true };
     try {
-      const e = engine.estimateMemory(config, store.limits);
+      const e = estimateMemory(config, store.limits);
       return { fits: e.fits, problem: e.problem };
     } catch (err) {
       return { fits: false, problem: (err as Error).message };
@@ -273,7 +271,7 @@ export class LabRunner {
     return p;
   }
 
-  private onLog(rec: RunRecord, t: LabTrainer, p: LogPoint): void {
+  private onLog(rec: RunRecord, t: Trainer, p: LogPoint): void {
     rec.log = [...rec.log, p];
     rec.stepsDone = t.stepsDone;
     store.changedSoon();
@@ -336,7 +334,7 @@ export class LabRunner {
    */
   async resumeFromFile(file: Blob & { name?: string }): Promise<void> {
     const name = file.name ?? 'the file';
-    if (!this.ready || !engine || store.job !== null || ['starting', 'running', 'pausing'].includes(store.status)) return;
+    if (!this.ready || store.job !== null || ['starting', 'running', 'pausing'].includes(store.status)) return;
     const token = (this.resumeToken = {});
     store.job = 'train';
     store.jobText = `reading ${name}`;
@@ -355,7 +353,7 @@ export class LabRunner {
       // the file, so momentum or Adam continue as plain SGD (said below)
       const config: Config = { ...ck.config, memoryLimit: store.config.memoryLimit, tableOptimizer: 'sgd', mlpOptimizer: 'sgd' };
       const dropped = [ck.config.tableOptimizer !== 'sgd' && `tableOptimizer ${ck.config.tableOptimizer}`, ck.config.mlpOptimizer !== 'sgd' && `mlpOptimizer ${ck.config.mlpOptimizer}`].filter(Boolean);
-      const sigma = engine.resolveSigma ? engine.resolveSigma(config) : config.sigma;
+      const sigma = resolveSigma(config);
       const problem = resumeProblem(ck, config, sigma, onCriteo ? 'criteo' : 'synthetic');
       if (problem) throw problem;
       if (token !== this.resumeToken) return;
@@ -381,7 +379,7 @@ export class LabRunner {
       const rec = this.newRecord(t, config, 'train', t.config.steps);
       rec.stepsDone = t.stepsDone;
       // the privacy the file's steps already spent, shown before the first new step
-      rec.log.push({ step: ck.steps, loss: NaN, stageMs: zeroStages(), stepsPerSec: NaN, examples: 0, epsilon: engine.epsilonAfter?.(config, sigma, ck.steps) });
+      rec.log.push({ step: ck.steps, loss: NaN, stageMs: zeroStages(), stepsPerSec: NaN, examples: 0, epsilon: epsilonAfter(config, sigma, ck.steps) });
       store.current = rec;
       store.status = 'paused';
       if (dropped.length)
@@ -523,7 +521,7 @@ export class LabRunner {
             store.sweep = [...store.sweep, { algo, totalRows: total, skipped: 'too big for this device' }];
             continue;
           }
-          const est = engine!.estimateMemory(cfg, store.limits);
+          const est = estimateMemory(cfg, store.limits);
           if (!est.fits) {
             tooBig.add(algo);
             store.sweep = [...store.sweep, { algo, totalRows: total, skipped: est.problem ?? 'too big for this device' }];
@@ -531,14 +529,14 @@ export class LabRunner {
           }
           store.jobText = `${ALGO_LABELS[algo]} at ${total.toLocaleString('en-US')} rows${criteo ? ` (${criteo.name} re-hashed)` : ''}`;
           store.changed();
-          let t: LabTrainer | undefined;
+          let t: Trainer | undefined;
           try {
             t = await this.createTrainer(cfg);
             await t.run(ui.sweepSteps, { logEvery: ui.sweepSteps, signal });
             const s = t.summary();
             store.sweep = [...store.sweep, { algo, totalRows: total, stepMs: s.stepMedianMs, stageMs: s.stageMedianMs }];
           } catch (e) {
-            if (isCapacityError(e)) {
+            if (e instanceof CapacityError) {
               tooBig.add(algo);
               store.sweep = [...store.sweep, { algo, totalRows: total, skipped: (e as Error).message }];
             } else throw e;

@@ -4,7 +4,7 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { ALGOS, type Algo } from '../config/config';
-import { STAGES, type Stage, type StageTimes } from '../engine/types';
+import { STAGES, type Stage, type StageTimes } from '../engine';
 import { fmtMs } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';

@@ -5,10 +5,8 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { DEFAULT_CONFIG, checkConsistency, ConfigError, type Algo, type Config } from '../config/config';
 import { DEFAULT_UI, encodeConfig, encodeState, type SharedResults, type UiState, type UrlIssue } from '../config/url';
-import type { DeviceInfo } from '../engine/device';
-import type { LogPoint, RunSummary, StageTimes, TimingSource } from '../engine/types';
+import type { DeviceInfo, Limits, LogPoint, RunSummary, StageTimes, TimingSource } from '../engine';
 import { CRITEO_DENSE, CRITEO_TABLES, type CriteoSource, type LoadedCriteo } from './data-source';
-import type { Limits } from './engine';
 import type { TimestampProbe } from './timing';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'done' | 'stopped' | 'error';

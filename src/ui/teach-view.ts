@@ -6,13 +6,13 @@ import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { normals4, philox4x32 } from '../noise/philox';
-import type { LabTrainer } from './engine';
+import type { Trainer } from '../engine';
 import { fmtNum, fmtRows } from './format';
 import { runner } from './runner';
 import { STAGE_TEXT } from './stages-view';
 import { ALGO_COLORS, STAGE_COLORS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, signature } from './store';
-import { STAGES } from '../engine/types';
+import { STAGES } from '../engine';
 
 /** The teaching run belongs to this configuration on this data (synthetic or a Criteo file). */
 function teachSig(): string {
@@ -23,7 +23,7 @@ const SLICE = 64;
 
 /** Lives outside the element so switching views does not throw the run away. */
 interface TeachState {
-  trainer: LabTrainer;
+  trainer: Trainer;
   sig: string;
   table: number;
   start: number;

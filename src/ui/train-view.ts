@@ -6,7 +6,7 @@ import type { ChartDataset } from 'chart.js';
 import { ALGOS, isPrivate } from '../config/config';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
-import type { LogPoint } from '../engine/types';
+import type { LogPoint } from '../engine';
 import { fmtMs, fmtNum, sentence } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
