@@ -84,7 +84,7 @@ export class TrainView extends LitElement {
       : [];
     const priv = runs.filter((r) => isPrivate(r.config));
     const hasBaseline = runs.some((r) => r.algo === 'sgd');
-    const free = store.deviceState === 'ready' && store.job === null && !['running', 'starting', 'pausing'].includes(store.status) && store.configValid;
+    const free = store.free;
     const text = store.ui.text;
     return html`
       ${text

@@ -2,6 +2,7 @@
 // when the user edits it), and rewritten with replaceState on every change, so the current
 // address always reproduces what is on screen without filling the history.
 
+import { DEFAULT_CONFIG } from '../config/config';
 import { decodeState } from '../config/url';
 import { store } from './store';
 
@@ -9,7 +10,27 @@ let written = '';
 
 export function applyFragment(hash: string): void {
   const { state, issues } = decodeState(hash);
+  // A link may not raise the memory limit past this device's default (or what is set here now)
+  // on its own: a huge limit with autorun=1 would allocate before anyone looked. One click does.
+  const asked = state.config.memoryLimit;
+  const allowed = Math.max(DEFAULT_CONFIG.memoryLimit, store.config.memoryLimit);
+  if (asked > allowed) state.config = { ...state.config, memoryLimit: allowed };
   store.replaceConfig(state.config);
+  if (asked > allowed)
+    store.banner({
+      id: 'memory-limit',
+      kind: 'warning',
+      title: `This link asks for a memory limit of ${asked} GiB`,
+      message: `The lab keeps ${allowed} GiB until you allow more: WebGPU cannot tell how much memory this GPU has, and too much can lose the device.`,
+      action: {
+        label: `Use ${asked} GiB`,
+        run: () => {
+          store.dismiss('memory-limit');
+          store.setConfig('memoryLimit', asked);
+        },
+      },
+    });
+  else store.dismiss('memory-limit');
   store.ui = state.ui;
   store.shared = state.results ? { results: state.results, config: structuredClone(state.config) } : undefined;
   store.urlIssues = issues;
