@@ -106,7 +106,7 @@ export class Jobs {
     } catch (e) {
       this.host.fail(e, 'Comparison stopped');
     }
-    store.unlock();
+    store.unlock('compare');
   }
 
   /** Short runs at several table sizes per algorithm: step time vs total rows. */
@@ -155,7 +155,7 @@ export class Jobs {
     } catch (e) {
       this.host.fail(e, 'Sweep stopped');
     }
-    store.unlock();
+    store.unlock('sweep');
   }
 
   /**
@@ -201,7 +201,7 @@ export class Jobs {
     } catch (e) {
       this.host.fail(e, 'Could not export the model (no file was written)');
     } finally {
-      store.unlock();
+      store.unlock('export');
       this.exporting = undefined;
       done();
     }
@@ -216,7 +216,7 @@ export class Jobs {
       this.host.fail(e, 'Teaching view');
       return undefined;
     } finally {
-      store.unlock();
+      store.unlock('teach');
     }
   }
 }

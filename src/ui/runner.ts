@@ -228,7 +228,7 @@ export class LabRunner {
       if (token === this.startToken) {
         this.fail(e, 'Could not start training');
         store.setStatus('idle');
-        store.unlock();
+        store.unlock('train');
       }
       return false;
     }
@@ -257,7 +257,7 @@ export class LabRunner {
       if (status === 'error') this.disposeMain();
       if (store.deviceState !== 'lost') {
         store.setStatus(status);
-        store.unlock();
+        store.unlock('train');
       }
     })();
     this.mainPromise = p;
@@ -342,7 +342,8 @@ export class LabRunner {
       this.fail(e, `Could not continue from ${name}`);
       if (replaced) store.setStatus('idle');
     } finally {
-      if (store.deviceState !== 'lost') store.unlock();
+      // not after Reset or a lost device, which took the lock back already
+      if (token === this.startToken) store.unlock('train');
     }
   }
 
@@ -362,7 +363,7 @@ export class LabRunner {
       await this.mainPromise;
     }
     this.disposeMain();
-    if (store.job === 'train') store.unlock(); // a start or an open-model that gave up
+    store.unlock('train'); // a start or an open-model that gave up
     store.discardCurrent();
   }
 

@@ -246,7 +246,9 @@ export class LabStore extends EventTarget {
     return true;
   }
 
-  unlock(): void {
+  /** Gives the lock back; with `job`, only if that job still holds it (not after a lost device). */
+  unlock(job?: Job): void {
+    if (job && this.job !== job) return;
     this.job = null;
     this.jobText = '';
     this.runs = [...this.runs];

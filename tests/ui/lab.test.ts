@@ -709,6 +709,48 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.close();
   }, LONG);
 
+  it('a model file that cannot be finished (device lost while writing) is not kept', async () => {
+    const p = await context.newPage();
+    type W = { calls: string[]; picked: string };
+    await p.addInitScript(() => {
+      const w = window as unknown as W & { showSaveFilePicker: unknown; __dpLab: { runner: { loseDevice(): void } } };
+      w.calls = [];
+      w.showSaveFilePicker = async (o: { suggestedName: string }) => {
+        w.picked = o.suggestedName;
+        const file = await (await navigator.storage.getDirectory()).getFileHandle(o.suggestedName, { create: true });
+        return {
+          async createWritable() {
+            const out = await file.createWritable();
+            return {
+              write(b: Uint8Array) {
+                w.calls.push('write');
+                if (w.calls.length === 1) w.__dpLab.runner.loseDevice(); // the GPU goes after the header
+                return out.write(b as Uint8Array<ArrayBuffer>);
+              },
+              close: () => (w.calls.push('close'), out.close()),
+              abort: () => (w.calls.push('abort'), out.abort()),
+            };
+          },
+        };
+      };
+    });
+    await open(SMALL + '&algo=lazydp', p);
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
+    await p.locator('#download-model').click();
+    await p.locator('[data-banner="device-lost"]').waitFor(WAIT);
+    await p.waitForFunction(() => (window as unknown as W).calls.includes('abort'), undefined, WAIT);
+    const calls = await p.evaluate(() => (window as unknown as W).calls);
+    expect(calls).not.toContain('close');
+    // the browser dropped what was written: the picked file holds nothing, never part of a model
+    const size = await p.evaluate(async () => {
+      const h = await (await navigator.storage.getDirectory()).getFileHandle((window as unknown as W).picked);
+      return (await h.getFile()).size;
+    });
+    expect(size).toBe(0);
+    await p.close();
+  }, LONG);
+
   it('"Open model…" checks every tensor of the file before the paused run gives way', async () => {
     const p = await open(SMALL + '&algo=lazydp');
     await p.locator('#step').click();
