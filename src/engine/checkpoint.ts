@@ -110,7 +110,7 @@ export function modelTensorShapes(config: Config): { name: string; shape: number
   ];
 }
 
-/** A tensor `config`'s model needs that the file lacks or holds in another shape (f32, 4 bytes a value). */
+/** A tensor `config`'s model needs that the file lacks or holds in another shape (f32: 4 bytes a value). */
 export function tensorProblem(ck: Checkpoint, config: Config): Error | undefined {
   for (const w of modelTensorShapes(config)) {
     const got = ck.tensors.get(w.name);
@@ -127,11 +127,20 @@ export function tensorProblem(ck: Checkpoint, config: Config): Error | undefined
  * with momentum or Adam (their state is not in the file: `dropped` says which). Throws with the
  * reason; every check on the file's contents (resumeProblem, tensorProblem) is the caller's too.
  */
-export function labResumeConfig(ck: Checkpoint, name: string, here: { memoryLimit: number; data: 'synthetic' | 'criteo' }): { config: Config; dropped: string[] } {
-  if (ck.data === 'criteo' && here.data !== 'criteo') throw new Error(`${name} was trained on a Criteo file: load that file under Data first, then open the model`);
-  if (ck.data === 'synthetic' && here.data !== 'synthetic') throw new Error(`${name} was trained on the synthetic task: choose it under Data first, then open the model`);
-  if (ck.steps >= ck.config.steps) throw new Error(`${name} has finished its ${ck.steps} steps: there is nothing to continue (train afresh for a longer run)`);
+export function labResumeConfig(
+  ck: Checkpoint,
+  name: string,
+  here: { memoryLimit: number; data: 'synthetic' | 'criteo' },
+): { config: Config; dropped: string[] } {
+  if (ck.data === 'criteo' && here.data !== 'criteo')
+    throw new Error(`${name} was trained on a Criteo file: load that file under Data first, then open the model`);
+  if (ck.data === 'synthetic' && here.data !== 'synthetic')
+    throw new Error(`${name} was trained on the synthetic task: choose it under Data first, then open the model`);
+  if (ck.steps >= ck.config.steps)
+    throw new Error(`${name} has finished its ${ck.steps} steps: there is nothing to continue (train afresh for a longer run)`);
   const c = ck.config;
-  const dropped = [c.tableOptimizer !== 'sgd' && `tableOptimizer ${c.tableOptimizer}`, c.mlpOptimizer !== 'sgd' && `mlpOptimizer ${c.mlpOptimizer}`].filter((x): x is string => !!x);
+  const dropped: string[] = [];
+  if (c.tableOptimizer !== 'sgd') dropped.push(`tableOptimizer ${c.tableOptimizer}`);
+  if (c.mlpOptimizer !== 'sgd') dropped.push(`mlpOptimizer ${c.mlpOptimizer}`);
   return { config: { ...c, memoryLimit: here.memoryLimit, tableOptimizer: 'sgd', mlpOptimizer: 'sgd' }, dropped };
 }

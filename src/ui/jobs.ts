@@ -128,7 +128,8 @@ export class Jobs {
     try {
       await benchLoop(cases, {
         create: (c) => {
-          store.setJobText(`${ALGO_LABELS[c.algo]} at ${c.tables.reduce((a, b) => a + b, 0).toLocaleString('en-US')} rows${criteo ? ` (${criteo.name} re-hashed)` : ''}`);
+          const rows = c.tables.reduce((a, b) => a + b, 0).toLocaleString('en-US');
+          store.setJobText(`${ALGO_LABELS[c.algo]} at ${rows} rows${criteo ? ` (${criteo.name} re-hashed)` : ''}`);
           return this.host.createTrainer(c);
         },
         steps: ui.sweepSteps,

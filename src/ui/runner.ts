@@ -32,10 +32,13 @@ export function describeError(e: unknown): ErrorReport {
   if (name === 'GPUPipelineError' || /\bWGSL\b|shader|createShaderModule|compil/i.test(msg))
     return {
       title: 'Shader error',
-      message: `${msg} — this is a bug in the lab's GPU code or in the browser's WebGPU implementation; please report it with the device panel's details.`,
+      message:
+        `${msg} — this is a bug in the lab's GPU code or in the browser's WebGPU implementation; ` +
+        "please report it with the device panel's details.",
     };
   if (name === 'OperationError' && /lost|destroyed/i.test(msg)) return { title: 'GPU device lost', message: msg };
-  if (/out of memory|OutOfMemory/i.test(msg)) return { title: 'Out of GPU memory', message: `${msg} — try fewer or smaller tables, a smaller batch or evalSize.` };
+  if (/out of memory|OutOfMemory/i.test(msg))
+    return { title: 'Out of GPU memory', message: `${msg} — try fewer or smaller tables, a smaller batch or evalSize.` };
   return { title: 'Run failed', message: msg };
 }
 
@@ -332,11 +335,17 @@ export class LabRunner {
       this.main = t;
       const rec = this.newRecord(t, config, 'train', t.config.steps);
       // the privacy the file's steps already spent, shown before the first new step
-      store.logPoint(rec, { step: ck.steps, loss: NaN, stageMs: zeroStages(), stepsPerSec: NaN, examples: 0, epsilon: epsilonAfter(config, sigma, ck.steps) }, t.stepsDone);
+      const epsilon = epsilonAfter(config, sigma, ck.steps);
+      store.logPoint(rec, { step: ck.steps, loss: NaN, stageMs: zeroStages(), stepsPerSec: NaN, examples: 0, epsilon }, t.stepsDone);
       store.setCurrent(rec);
       store.setStatus('paused');
       if (dropped.length)
-        store.banner({ id: 'resume-note', kind: 'warning', title: 'Optimizer state not in the file', message: `${name} was trained with ${dropped.join(' and ')}; it continues with plain SGD.` });
+        store.banner({
+          id: 'resume-note',
+          kind: 'warning',
+          title: 'Optimizer state not in the file',
+          message: `${name} was trained with ${dropped.join(' and ')}; it continues with plain SGD.`,
+        });
     } catch (e) {
       if (replaced) store.replaceConfig(prevConfig);
       this.fail(e, `Could not continue from ${name}`);

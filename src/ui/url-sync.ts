@@ -21,7 +21,9 @@ export function applyFragment(hash: string): void {
       id: 'memory-limit',
       kind: 'warning',
       title: `This link asks for a memory limit of ${asked} GiB`,
-      message: `The lab keeps ${allowed} GiB until you allow more: WebGPU cannot tell how much memory this GPU has, and too much can lose the device.`,
+      message:
+        `The lab keeps ${allowed} GiB until you allow more: WebGPU cannot tell how much memory this GPU has, ` +
+        'and asking for too much can lose the device.',
       action: {
         label: `Use ${asked} GiB`,
         run: () => {
