@@ -7,11 +7,10 @@ import '../node/float16-shim';
 import { readFileSync, openSync, writeSync, closeSync, readSync, fstatSync } from 'node:fs';
 import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, makeConfig, type Algo, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
-import { describeDevice, requestLabDevice, type DeviceInfo } from '../engine/device';
-import { Trainer, CapacityError, estimateMemory, fmtBytes } from '../engine/trainer';
-import { exportMetadata, writeModelParts } from '../engine/export';
-import { openCheckpoint, type Checkpoint } from '../engine/checkpoint';
-import { STAGES, type LogPoint } from '../engine/types';
+import {
+  describeDevice, requestLabDevice, type DeviceInfo, Trainer, estimateMemory, fmtBytes,
+  exportMetadata, writeModelParts, openCheckpoint, type Checkpoint, STAGES, type LogPoint, benchLoop, type BenchCase,
+} from '../engine';
 import { privacyCommand } from './privacy';
 import { computePrvEpsilon } from '../privacy/prv';
 import { computeEpsilon } from '../privacy/rdp';
@@ -260,28 +259,28 @@ async function bench(flags: Flags): Promise<void> {
   const { device, info } = await openDevice(json);
   const results: Record<string, unknown>[] = [];
   if (!json) console.log(`device: ${info.vendor} ${info.architecture} ${info.description}; ${config.steps} steps per run, medians after 2 warm-up steps`);
+  const cases: BenchCase[] = [];
   for (const total of sweep) {
     if (!Number.isFinite(total) || total < config.tables.length) throw new ConfigError('sweep', `bad total row count ${total}`);
     const T = config.tables.length;
     const tables = Array.from({ length: T }, () => Math.round(total / T));
-    for (const algo of algos) {
-      let t: Trainer;
-      let c: Config;
-      try {
-        c = makeConfig({ ...config, tables, algo });
-        t = await Trainer.create(device, c, { shardRows });
-      } catch (e) {
-        // too big, or a setting this algorithm refuses (LazyDP and a dense table optimizer)
-        if (e instanceof CapacityError || e instanceof ConfigError) {
-          results.push({ algo, totalRows: total, error: e.message });
-          if (!json) console.log(`${algo.padEnd(13)} rows ${total.toExponential(1)}: ${e.message}`);
-          continue;
-        }
-        throw e;
+    // a key this algorithm refuses is a skip, reported like a size too big (benchLoop)
+    for (const algo of algos) cases.push({ algo, totalRows: total, config: { ...config, tables, algo } });
+  }
+  await benchLoop(cases, {
+    create: (c) => Trainer.create(device, makeConfig({ ...c }), { shardRows }),
+    steps: config.steps,
+    logEvery: 64,
+    onResult(r) {
+      const { algo, totalRows: total } = r.case;
+      if ('skipped' in r) {
+        results.push({ algo, totalRows: total, error: r.skipped });
+        if (!json) console.log(`${algo.padEnd(13)} rows ${total.toExponential(1)}: ${r.skipped}`);
+        return;
       }
-      const t0 = performance.now();
-      await t.run(c.steps, { logEvery: 64 });
-      const wall = performance.now() - t0;
+      const { trainer: t, wallMs: wall } = r;
+      const c = makeConfig({ ...r.case.config });
+      const tables = c.tables;
       const s = t.summary();
       const bytes = estimateMemory(c).totalBytes;
       const shards = t.shardLayout.map((x) => x.length);
@@ -291,9 +290,8 @@ async function bench(flags: Flags): Promise<void> {
       const densePassGBps = algo === 'dpsgd' && c.tableOptimizer === 'sgd' && c.weightDecay === 0 ? (2 * tableBytes) / ((s.stageMedianMs.noise + s.stageMedianMs.update) * 1e6) : undefined;
       results.push({ algo, totalRows: total, tables, shards, timing: s.timing, stepMedianMs: s.stepMedianMs, stageMedianMs: s.stageMedianMs, wallMsPerStep: wall / c.steps, gpuBytes: bytes, tableBytes, densePassGBps });
       if (!json) console.log(`${algo.padEnd(13)} rows ${total.toExponential(1)}  step ${s.stepMedianMs.toFixed(3).padStart(9)} ms  wall ${(wall / c.steps).toFixed(2).padStart(8)} ms/step  mem ${fmtBytes(bytes).padStart(9)}${shards.some((n) => n > 1) ? `  buffers/table ${shards.join(',')}` : ''}${densePassGBps !== undefined ? `  dense pass ${densePassGBps.toFixed(1)} GB/s` : ''}  | ${stageLine(s.stageMedianMs)}`);
-      t.destroy();
-    }
-  }
+    },
+  });
   const accounting = accountingFigure(config);
   const a = accounting;
   if (!json)

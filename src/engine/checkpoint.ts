@@ -7,6 +7,7 @@
 import { ConfigError, isPrivate, makeConfig, type Config } from '../config/config';
 import { maxBatchFor, denseTableState } from './batch';
 import { headerLength, parseHeader } from './safetensors';
+import { modelLayout } from './model';
 
 export interface TensorEntry {
   name: string;
@@ -95,4 +96,51 @@ export function resumeProblem(ck: Checkpoint, next: Config, sigma: number, dataS
   if (denseTableState(next) >= 1) return new ConfigError('tableOptimizer', `${next.tableOptimizer} keeps state the file does not hold: resume with tableOptimizer sgd, or train afresh`);
   if (next.mlpOptimizer !== 'sgd') return new ConfigError('mlpOptimizer', `${next.mlpOptimizer} keeps state the file does not hold: resume with mlpOptimizer sgd, or train afresh`);
   return undefined;
+}
+
+/** Every tensor `config`'s model has, with its shape, in export order. */
+export function modelTensorShapes(config: Config): { name: string; shape: number[] }[] {
+  const lay = modelLayout(config);
+  return [
+    ...lay.rows.map((R, t) => ({ name: `tables.${t}`, shape: [R, lay.D] })),
+    ...lay.layers.flatMap((l) => [
+      { name: `${l.mlp}.${l.index}.weight`, shape: [l.outDim, l.inDim] },
+      { name: `${l.mlp}.${l.index}.bias`, shape: [l.outDim] },
+    ]),
+  ];
+}
+
+/** A tensor `config`'s model needs that the file lacks or holds in another shape (f32: 4 bytes a value). */
+export function tensorProblem(ck: Checkpoint, config: Config): Error | undefined {
+  for (const w of modelTensorShapes(config)) {
+    const got = ck.tensors.get(w.name);
+    if (!got) return new Error(`checkpoint: tensor ${w.name} is missing`);
+    if (JSON.stringify(got.shape) !== JSON.stringify(w.shape) || got.bytes !== 4 * w.shape.reduce((a, b) => a * b, 1))
+      return new Error(`checkpoint: ${w.name} has shape [${got.shape}], this model needs [${w.shape}]`);
+  }
+  return undefined;
+}
+
+/**
+ * The lab's rules for continuing a file in a page: the file's configuration with this page's
+ * memory limit, the same data source, steps left to take, and plain SGD where the file was trained
+ * with momentum or Adam (their state is not in the file: `dropped` says which). Throws with the
+ * reason; every check on the file's contents (resumeProblem, tensorProblem) is the caller's too.
+ */
+export function labResumeConfig(
+  ck: Checkpoint,
+  name: string,
+  here: { memoryLimit: number; data: 'synthetic' | 'criteo' },
+): { config: Config; dropped: string[] } {
+  if (ck.data === 'criteo' && here.data !== 'criteo')
+    throw new Error(`${name} was trained on a Criteo file: load that file under Data first, then open the model`);
+  if (ck.data === 'synthetic' && here.data !== 'synthetic')
+    throw new Error(`${name} was trained on the synthetic task: choose it under Data first, then open the model`);
+  if (ck.steps >= ck.config.steps)
+    throw new Error(`${name} has finished its ${ck.steps} steps: there is nothing to continue (train afresh for a longer run)`);
+  const c = ck.config;
+  const dropped: string[] = [];
+  if (c.tableOptimizer !== 'sgd') dropped.push(`tableOptimizer ${c.tableOptimizer}`);
+  if (c.mlpOptimizer !== 'sgd') dropped.push(`mlpOptimizer ${c.mlpOptimizer}`);
+  return { config: { ...c, memoryLimit: here.memoryLimit, tableOptimizer: 'sgd', mlpOptimizer: 'sgd' }, dropped };
 }

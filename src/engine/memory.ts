@@ -108,6 +108,7 @@ export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: n
   return { totalBytes, limitBytes, buffers, shards, fits: !problem, problem, problemKey };
 }
 
+/** Binary units, three significant digits from 1 KiB on (1.50 KiB, 12.3 MiB, 512 MiB). */
 export function fmtBytes(n: number): string {
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
@@ -115,7 +116,7 @@ export function fmtBytes(n: number): string {
     n /= 1024;
     i++;
   }
-  return `${n.toFixed(n < 10 && i > 0 ? 2 : 0)} ${u[i]}`;
+  return `${i === 0 ? Math.round(n) : n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)} ${u[i]}`;
 }
 
 /** The configuration does not fit the device; `key` names the config key to change. */

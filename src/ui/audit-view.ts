@@ -100,7 +100,8 @@ export class AuditView extends LitElement {
 
   private async run(): Promise<void> {
     const device = runner.device;
-    if (!device) return;
+    // the audit trains its own model: it takes the lab's one lock like any other GPU job
+    if (!device || !store.free || !store.lock('audit', 'privacy audit')) return;
     this.busy = true;
     this.error = '';
     this.progress = 'building…';
@@ -121,6 +122,7 @@ export class AuditView extends LitElement {
     } catch (e) {
       this.error = (e as Error).message;
     } finally {
+      store.unlock('audit');
       this.busy = false;
       this.progress = '';
       this.requestUpdate();
@@ -129,11 +131,7 @@ export class AuditView extends LitElement {
 
   render() {
     const ui = store.ui;
-    const free =
-      store.deviceState === 'ready' &&
-      store.job === null &&
-      !['running', 'starting', 'pausing'].includes(store.status) &&
-      store.configValid;
+    const free = store.free;
     const r = this.result;
     this.setAttribute('data-audit', this.busy ? 'running' : r ? 'done' : 'empty');
     return html`

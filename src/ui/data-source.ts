@@ -4,8 +4,8 @@
 // as transferables. The worker keeps the file's text, because the categories are hashed into the
 // tables by their sizes: a run with other table sizes (an edit, the table-size sweep) re-parses
 // it there. Where no worker can be made (node tests), the text is kept and parsed here instead.
-// Nothing here is in the URL: a link cannot carry a file. src/data/criteo.ts is imported lazily
-// (it pulls in the kernel module), like the engine.
+// Nothing here is in the URL: a link cannot carry a file. src/data/criteo.ts is imported lazily,
+// when a file is chosen and no worker can parse it.
 
 import { ConfigError, type Config } from '../config/config';
 import type { LabData } from '../data/synthetic';

@@ -13,15 +13,8 @@ export function fmtRows(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-export function fmtBytes(b: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (b >= 1024 && i < units.length - 1) {
-    b /= 1024;
-    i++;
-  }
-  return `${b < 10 && i > 0 ? b.toFixed(2) : b < 100 && i > 0 ? b.toFixed(1) : Math.round(b)} ${units[i]}`;
-}
+/** the engine's, so a size reads the same in an engine message and in the page */
+export { fmtBytes } from '../engine';
 
 /** Milliseconds with sensible precision; µs below 0.1 ms. */
 export function fmtMs(ms: number | undefined): string {
@@ -38,6 +31,15 @@ export function fmtDuration(seconds: number): string {
   if (seconds < 60) return `${Math.ceil(seconds)} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}
+
+/** Small probabilities such as δ: 1 × 10⁻⁵ rather than 0.00001 or 1e-5. */
+export function fmtSci(x: number): string {
+  if (!Number.isFinite(x) || x === 0 || (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e6)) return fmtNum(x, 3);
+  const e = Math.floor(Math.log10(Math.abs(x)));
+  const m = Number((x / 10 ** e).toPrecision(3));
+  const sup = String(e).replace(/[-0-9]/g, (d) => '⁻⁰¹²³⁴⁵⁶⁷⁸⁹'['-0123456789'.indexOf(d)]);
+  return `${m === 1 ? '' : `${m} × `}10${sup}`;
 }
 
 export function fmtNum(x: number | undefined, digits = 3): string {

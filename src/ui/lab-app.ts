@@ -417,7 +417,7 @@ export class DpLab extends LitElement {
           </button>
           <button
             id="resume-model"
-            ?disabled=${store.deviceState !== 'ready' || store.job !== null || ['starting', 'running', 'pausing'].includes(store.status)}
+            ?disabled=${!store.idle}
             @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#resume-file')?.click()}
             title="Continue a downloaded model (a run stopped before its last step): its configuration and weights, paused at its step"
           >

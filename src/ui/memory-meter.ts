@@ -3,7 +3,7 @@
 // than one binding are split across buffers.
 
 import { LitElement, css, html, nothing } from 'lit';
-import { engine } from './engine';
+import { estimateMemory } from '../engine';
 import { fmtBytes } from './format';
 import { sharedStyles } from './styles';
 import { store, StoreController } from './store';
@@ -36,10 +36,10 @@ export class MemoryMeter extends LitElement {
   ];
 
   render() {
-    if (!engine || !store.limits || !store.configValid) return nothing;
+    if (!store.limits || !store.configValid) return nothing;
     let est;
     try {
-      est = engine.estimateMemory(store.config, store.limits);
+      est = estimateMemory(store.config, store.limits);
     } catch (e) {
       return html`<div class="err">Memory estimate failed: ${(e as Error).message}</div>`;
     }

@@ -6,8 +6,8 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { isPrivate, PRV_MIN_DELTA, type Config } from '../config/config';
-import { engine } from './engine';
-import { fmtNum, sentence } from './format';
+import { epsilonAfter, resolveSigma } from '../engine';
+import { fmtNum, fmtSci, sentence } from './format';
 import { sharedStyles } from './styles';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { FIXED_SEED_WARNING } from '../privacy/report';
@@ -46,11 +46,10 @@ const keyOf = (c: Config) =>
 function compute(c: Config): Preview {
   const p: Preview = { key: keyOf(c) };
   try {
-    if (!engine?.resolveSigma || !engine.epsilonAfter) return p;
-    const sigma = engine.resolveSigma(c);
+    const sigma = resolveSigma(c);
     p.sigma = sigma;
-    if (c.delta >= PRV_MIN_DELTA) p.prv = engine.epsilonAfter({ ...c, accountant: 'prv' }, sigma, c.steps);
-    p.rdp = engine.epsilonAfter({ ...c, accountant: 'rdp' }, sigma, c.steps);
+    if (c.delta >= PRV_MIN_DELTA) p.prv = epsilonAfter({ ...c, accountant: 'prv' }, sigma, c.steps);
+    p.rdp = epsilonAfter({ ...c, accountant: 'rdp' }, sigma, c.steps);
     if (sigma > 0 && c.delta >= PRV_MIN_DELTA) {
       const q = c.batch / c.datasetSize;
       const deltas = profileDeltas(c.delta);
@@ -147,7 +146,7 @@ export class PrivacyPreview extends LitElement {
       return html`<div class="note info">
         SGD is not private: no noise, no clipping, ε = ∞. It is the baseline the private runs are compared with.
       </div>`;
-    if (!store.configValid || !engine) return nothing;
+    if (!store.configValid) return nothing;
     const p = this.preview(c);
     if (!p) return html`<div class="note info muted" data-privacy-pending>computing ε…</div>`;
     if (p.error) return html`<div class="err">${p.error}</div>`;
@@ -162,7 +161,7 @@ export class PrivacyPreview extends LitElement {
     const prvNote = p.prv === undefined ? `needs δ ≥ ${PRV_MIN_DELTA}` : 'upper bound, ε error 0.01';
     return html`<div class="note info" data-privacy>
         σ = <b>${fmtNum(p.sigma, 4)}</b>${calibrated}
-        · after ${c.steps.toLocaleString('en-US')} steps at δ = ${c.delta} (q = ${fmtNum(c.batch / c.datasetSize, 3)},
+        · after ${c.steps.toLocaleString('en-US')} steps at δ = ${fmtSci(c.delta)} (q = ${fmtNum(c.batch / c.datasetSize, 3)},
         Poisson sampling):
         <table class="num acct" data-accountants>
           ${row('prv', 'PRV', p.prv, prvNote)}

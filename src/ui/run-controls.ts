@@ -5,7 +5,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { isPrivate } from '../config/config';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { fmtDuration, fmtNum } from './format';
-import { runner } from './runner';
+import { privacyProblem, runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
 import { store, StoreController } from './store';
 
@@ -68,12 +68,12 @@ export class RunControls extends LitElement {
 
   render() {
     const s = store.status;
-    const ready = store.deviceState === 'ready';
     const otherJob = store.job !== null && store.job !== 'train';
     const busy = s === 'starting' || s === 'running' || s === 'pausing';
     const fit = runner.fits();
     const resumable = s === 'paused' && !!store.current;
-    const canTrain = ready && !busy && !otherJob && store.configValid && (fit.fits || resumable);
+    const privacy = store.configValid && !resumable ? privacyProblem(store.config) : undefined;
+    const canTrain = store.free && (fit.fits || resumable) && !privacy;
     const cur = store.current;
     const done = cur?.stepsDone ?? 0;
     const total = cur?.target ?? store.config.steps;
@@ -108,6 +108,7 @@ export class RunControls extends LitElement {
       ${s === 'paused' && runner.staleConfig ? html`<p class="note" style="margin-top:8px">The configuration or the data changed since this run started: Resume continues the old run; Reset, then Train, to use the new one.</p>` : nothing}
       ${otherJob ? html`<p class="note info" style="margin-top:8px" data-job=${store.job!}>${store.jobText || store.job + '…'} <button class="ghost" @click=${() => runner.cancelJob()}>Cancel</button></p>` : nothing}
       ${!store.configValid ? html`<p class="err" style="margin-top:6px">Fix the highlighted configuration fields to train.</p>` : nothing}
+      ${privacy ? html`<p class="err" style="margin-top:6px" data-privacy-problem>Cannot train: ${privacy}</p>` : nothing}
       ${store.configValid && !fit.fits && !resumable
         ? html`<p class="err" style="margin-top:6px" data-too-big>Too big for this device: ${fit.problem}</p>`
         : nothing}`;

@@ -4,7 +4,7 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { ALGOS, type Algo } from '../config/config';
-import { STAGES, type Stage, type StageTimes } from '../engine/types';
+import { STAGES, type Stage, type StageTimes } from '../engine';
 import { fmtMs } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
@@ -12,6 +12,14 @@ import { runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, STAGE_COLORS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, type RunRecord } from './store';
 import { looksQuantized } from './timing';
+
+/** What each timed stage does: one card, in the stage view and under the teaching view. */
+export function stagesCard() {
+  return html`<div class="card">
+    <h2>The ${STAGES.length} stages of a step</h2>
+    <dl>${STAGES.map((s) => html`<dt><span class="swatch" style="background:${STAGE_COLORS[s]}"></span>${s}</dt><dd>${STAGE_TEXT[s]}</dd>`)}</dl>
+  </div>`;
+}
 
 export const STAGE_TEXT: Record<Stage, string> = {
   gather: 'embedding-bag forward: read the rows of each bag and sum them',
@@ -103,7 +111,7 @@ export class StagesView extends LitElement {
     const runs = store.runs;
     const cpu = runs.some((r) => r.timing === 'cpu');
     const quantized = looksQuantized(measuredTimes(runs)) || (store.tsProbe?.quantumNs ?? 0) >= 100_000;
-    const free = store.deviceState === 'ready' && store.job === null && !['running', 'starting', 'pausing'].includes(store.status) && store.configValid;
+    const free = store.free;
     const shared = store.shared;
     const text = store.ui.text;
     this.toggleAttribute('data-quantized', quantized);
@@ -141,12 +149,7 @@ export class StagesView extends LitElement {
         <span slot="empty">Train, or run all four algorithms, to measure the stages</span>
         ${bars.length ? this.table(bars) : nothing}
       </lab-chart>
-      ${text
-        ? html`<div class="card">
-            <h2>The six stages of a step</h2>
-            <dl>${STAGES.map((s) => html`<dt><span class="swatch" style="background:${STAGE_COLORS[s]}"></span>${s}</dt><dd>${STAGE_TEXT[s]}</dd>`)}</dl>
-          </div>`
-        : nothing}
+      ${text ? stagesCard() : nothing}
     `;
   }
 

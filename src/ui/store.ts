@@ -5,14 +5,12 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { DEFAULT_CONFIG, checkConsistency, ConfigError, type Algo, type Config } from '../config/config';
 import { DEFAULT_UI, encodeConfig, encodeState, type SharedResults, type UiState, type UrlIssue } from '../config/url';
-import type { DeviceInfo } from '../engine/device';
-import type { LogPoint, RunSummary, StageTimes, TimingSource } from '../engine/types';
+import type { DeviceInfo, Limits, LogPoint, RunSummary, StageTimes, TimingSource } from '../engine';
 import { CRITEO_DENSE, CRITEO_TABLES, type CriteoSource, type LoadedCriteo } from './data-source';
-import type { Limits } from './engine';
 import type { TimestampProbe } from './timing';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'done' | 'stopped' | 'error';
-export type Job = 'train' | 'compare' | 'sweep' | 'teach' | 'export';
+export type Job = 'train' | 'compare' | 'sweep' | 'teach' | 'export' | 'audit';
 export type DeviceState = 'pending' | 'ready' | 'lost' | 'unavailable';
 export type DataSource = 'synthetic' | 'criteo';
 
@@ -221,6 +219,125 @@ export class LabStore extends EventTarget {
     const out = new Map<Algo, RunRecord>();
     for (const r of this.runs) if (signature(r.requested) === sig && r.data === data && filter(r)) out.set(r.algo, r);
     return out;
+  }
+
+  // ---------------- run state: written here only ----------------
+  // The runner (src/ui/runner.ts, jobs.ts, device.ts) says what happened through these methods;
+  // views only read. One lock rule for everything that uses the GPU: `job` is null or names the
+  // one activity holding the lab (the main run holds 'train' while it starts, runs or pauses).
+
+  /** Nothing holds the lab and the device is ready: anything may start (a paused run waits, it holds nothing). */
+  get idle(): boolean {
+    return this.deviceState === 'ready' && this.job === null;
+  }
+
+  /** `idle` with a valid configuration: what every "start" button checks. */
+  get free(): boolean {
+    return this.idle && this.configValid;
+  }
+
+  /** Takes the lab for `job`; false (and nothing changes) while anything else holds it. */
+  lock(job: Job, text = ''): boolean {
+    if (!this.idle) return false;
+    this.job = job;
+    this.jobText = text;
+    this.dismiss('run-error');
+    this.changed();
+    return true;
+  }
+
+  /** Gives the lock back; with `job`, only if that job still holds it (not after a lost device). */
+  unlock(job?: Job): void {
+    if (job && this.job !== job) return;
+    this.job = null;
+    this.jobText = '';
+    this.runs = [...this.runs];
+    this.changed();
+  }
+
+  setJobText(text: string): void {
+    this.jobText = text;
+    this.changed();
+  }
+
+  setStatus(status: RunStatus): void {
+    this.status = status;
+    this.changed();
+  }
+
+  setCurrent(rec: RunRecord): void {
+    this.current = rec;
+    this.changed();
+  }
+
+  /** Reset: the main run is gone; an unfinished one leaves the runs table too. */
+  discardCurrent(): void {
+    if (this.current && this.status !== 'done') this.removeRun(this.current);
+    this.current = undefined;
+    this.status = 'idle';
+    this.dismiss('run-error');
+    this.changed();
+  }
+
+  /** A log point of a run (and what the job is doing); redraws are coalesced. */
+  logPoint(rec: RunRecord, p: LogPoint, stepsDone: number, jobText?: string): void {
+    rec.log = [...rec.log, p];
+    if (jobText !== undefined) this.jobText = jobText;
+    rec.stepsDone = stepsDone;
+    this.changedSoon();
+  }
+
+  finishRun(rec: RunRecord, stepsDone: number, summary: RunSummary): void {
+    rec.stepsDone = stepsDone;
+    rec.summary = summary;
+    this.runs = [...this.runs];
+    this.changed();
+  }
+
+  startSweep(data: string): void {
+    this.sweep = [];
+    this.sweepData = data;
+    this.changed();
+  }
+
+  addSweepPoint(p: SweepPoint): void {
+    this.sweep = [...this.sweep, p];
+    this.changed();
+  }
+
+  deviceConnecting(): void {
+    this.deviceState = 'pending';
+    this.changed();
+  }
+
+  deviceReady(info: DeviceInfo, limits: Limits): void {
+    this.device = info;
+    this.limits = limits;
+    this.deviceState = 'ready';
+    this.dismiss('device-lost');
+    this.dismiss('device');
+    this.changed();
+  }
+
+  /** No adapter, or the request failed (`hadDevice`: an earlier device stays described). */
+  deviceFailed(hadDevice: boolean, message?: string): void {
+    this.deviceState = hadDevice ? 'ready' : 'unavailable';
+    if (message) this.banner({ id: 'device', kind: 'error', title: 'Could not start the lab', message });
+    this.changed();
+  }
+
+  /** The device is gone: whatever ran on it ended with it. */
+  deviceLost(b: Banner): void {
+    this.deviceState = 'lost';
+    if (this.status !== 'idle' && this.status !== 'done') this.status = 'error';
+    this.job = null;
+    this.jobText = '';
+    this.banner(b);
+  }
+
+  setTimestampProbe(p: TimestampProbe): void {
+    this.tsProbe = p;
+    this.changed();
   }
 
   banner(b: Banner): void {

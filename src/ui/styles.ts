@@ -2,7 +2,7 @@
 // so "lazydp" or "noise" has the same colour everywhere (and on a projector).
 import { css } from 'lit';
 import type { Algo } from '../config/config';
-import type { Stage } from '../engine/types';
+import type { Stage } from '../engine';
 
 export const ALGO_COLORS: Record<Algo, string> = {
   sgd: '#64748b',

@@ -68,7 +68,7 @@ export class SweepView extends LitElement {
     const ui = store.ui;
     const sizes = sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints);
     const measured = [...new Set(store.sweep.map((p) => p.totalRows))].sort((a, b) => a - b);
-    const free = store.deviceState === 'ready' && store.job === null && !['running', 'starting', 'pausing'].includes(store.status) && store.configValid;
+    const free = store.free;
     const skipped = store.sweep.filter((p) => p.skipped);
     const running = store.job === 'sweep';
     this.setAttribute('data-sweep', running ? 'running' : store.sweep.length ? 'done' : 'empty');

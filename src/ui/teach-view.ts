@@ -5,14 +5,14 @@
 import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
+import type { Config } from '../config/config';
 import { normals4, philox4x32 } from '../noise/philox';
-import type { LabTrainer } from './engine';
+import type { Trainer } from '../engine';
 import { fmtRows, niceStep } from './format';
 import { runner } from './runner';
-import { STAGE_TEXT } from './stages-view';
-import { ALGO_COLORS, STAGE_COLORS, sharedStyles, viewStyles } from './styles';
+import { stagesCard } from './stages-view';
+import { ALGO_COLORS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, signature } from './store';
-import { STAGES } from '../engine/types';
 
 /** The teaching run belongs to this configuration on this data (synthetic or a Criteo file). */
 function teachSig(): string {
@@ -21,10 +21,13 @@ function teachSig(): string {
 
 const SLICE = 64;
 
-/** Lives outside the element so switching views does not throw the run away. */
+/**
+ * What the view shows of the teaching run. The trainer itself belongs to the runner (which
+ * forgets it when the device is lost); this lives outside the element so switching views does
+ * not throw the run away, and is valid only while it names the runner's current trainer.
+ */
 interface TeachState {
-  trainer: LabTrainer;
-  sig: string;
+  trainer: Trainer;
   table: number;
   start: number;
   history: Uint32Array;
@@ -33,7 +36,13 @@ interface TeachState {
   lazyWrites: number;
   flushed: boolean;
 }
-let teach: TeachState | undefined;
+let slice: TeachState | undefined;
+
+/** The view's state of the runner's teaching trainer for this configuration, if there is one. */
+function current(): TeachState | undefined {
+  const t = runner.teachTrainer(teachSig());
+  return slice && slice.trainer === t ? slice : undefined;
+}
 
 function pendingColor(k: number): string {
   if (k <= 0) return '#f0fdf4';
@@ -183,7 +192,8 @@ export class TeachView extends LitElement {
   }
 
   private get valid(): boolean {
-    return !!teach && teach.sig === teachSig() && teach.table === store.ui.teachTable && teach.start === this.start;
+    const t = current();
+    return !!t && t.table === store.ui.teachTable && t.start === this.start;
   }
 
   private get start(): number {
@@ -192,22 +202,23 @@ export class TeachView extends LitElement {
   }
 
   private async ensure(): Promise<TeachState> {
-    if (teach && teach.sig === teachSig()) {
-      if (teach.table !== store.ui.teachTable || teach.start !== this.start) {
-        teach.table = Math.min(store.ui.teachTable, store.config.tables.length - 1);
-        teach.start = this.start;
-        teach.history = await teach.trainer.readHistory(teach.table, teach.start, this.count(teach.table));
-        teach.caughtUp = 0;
+    const have = current();
+    if (have) {
+      if (have.table !== store.ui.teachTable || have.start !== this.start) {
+        have.table = Math.min(store.ui.teachTable, store.config.tables.length - 1);
+        have.start = this.start;
+        have.history = await have.trainer.readHistory(have.table, have.start, this.count(have.table));
+        have.caughtUp = 0;
       }
-      return teach;
+      return have;
     }
-    teach?.trainer.destroy();
-    teach = undefined;
+    // none on this device for this configuration: a fresh run (never one whose device is gone)
     const algo = store.config.algo === 'lazydp-exact' ? 'lazydp-exact' : 'lazydp';
-    const trainer = await runner.createTrainer({ ...store.config, algo, tableOptimizer: 'sgd', weightDecay: 0, evalEvery: 0 });
+    const config: Config = { ...store.config, algo, tableOptimizer: 'sgd', weightDecay: 0, evalEvery: 0 };
+    const trainer = await runner.ensureTeachTrainer(teachSig(), config);
     const table = Math.min(store.ui.teachTable, store.config.tables.length - 1);
-    teach = { trainer, sig: teachSig(), table, start: this.start, history: new Uint32Array(this.count(table)), caughtUp: 0, lazyWrites: 0, flushed: false };
-    return teach;
+    slice = { trainer, table, start: this.start, history: new Uint32Array(this.count(table)), caughtUp: 0, lazyWrites: 0, flushed: false };
+    return slice;
   }
 
   private count(table: number): number {
@@ -228,7 +239,7 @@ export class TeachView extends LitElement {
   };
 
   /** Re-reads the slice's history; rows whose H changed were just written with their noise. */
-  private async refresh(t: NonNullable<typeof teach>, flushed: boolean): Promise<void> {
+  private async refresh(t: TeachState, flushed: boolean): Promise<void> {
     const h = await t.trainer.readHistory(t.table, t.start, this.count(t.table));
     let caught = 0;
     for (let i = 0; i < h.length; i++) if (h[i] !== t.history[i]) caught++;
@@ -246,7 +257,7 @@ export class TeachView extends LitElement {
     this.playing = true;
     while (this.playing && this.isConnected) {
       await this.step();
-      if (!teach || store.deviceState !== 'ready') break;
+      if (!current() || store.deviceState !== 'ready') break;
       // a pace a class can follow; the work itself is one GPU step
       await new Promise((r) => setTimeout(r, 350));
     }
@@ -264,15 +275,15 @@ export class TeachView extends LitElement {
 
   private restart = () => {
     this.playing = false;
-    teach?.trainer.destroy();
-    teach = undefined;
+    runner.dropTeachTrainer();
+    slice = undefined;
     this.requestUpdate();
   };
 
   render() {
     const c = store.config;
     const text = store.ui.text;
-    const live = this.valid ? teach : undefined;
+    const live = this.valid ? current() : undefined;
     const step = live?.trainer.stepsDone ?? 0;
     const table = Math.min(store.ui.teachTable, c.tables.length - 1);
     const rows = c.tables[table];
@@ -281,8 +292,8 @@ export class TeachView extends LitElement {
     const n = Math.min(SLICE, rows - start);
     const pending = Array.from({ length: SLICE }, (_, i) => (i < n && live ? step - live.history[i] : i < n ? 0 : -1));
     const sumPending = pending.reduce((a, b) => a + Math.max(0, b), 0);
-    const busy = store.job !== null && store.job !== 'teach';
-    const canStep = store.deviceState === 'ready' && !busy && store.configValid && !['running', 'starting', 'pausing'].includes(store.status);
+    // a teaching step in progress holds the lock itself (Play presses Step again)
+    const canStep = store.free || (store.job === 'teach' && store.configValid);
     this.setAttribute('data-step', String(step));
     if (!this.aggMemo || this.aggMemo.k !== this.k) this.aggMemo = { k: this.k, spec: aggregationSpec(this.k) };
     return html`
@@ -360,12 +371,7 @@ export class TeachView extends LitElement {
             </p>`
           : nothing}
       </lab-chart>
-      ${text
-        ? html`<div class="card">
-            <h2>The six stages of a step</h2>
-            <dl>${STAGES.map((s) => html`<dt><span class="swatch" style="background:${STAGE_COLORS[s]}"></span>${s}</dt><dd>${STAGE_TEXT[s]}</dd>`)}</dl>
-          </div>`
-        : nothing}
+      ${text ? stagesCard() : nothing}
     `;
   }
 
@@ -379,7 +385,7 @@ export class TeachView extends LitElement {
   private async moveSlice(key: 'teachTable' | 'teachStart', v: number) {
     store.setUi(key, v);
     if (key === 'teachTable') store.setUi('teachStart', 0);
-    if (teach && teach.sig === teachSig()) {
+    if (current()) {
       await runner.teach(() => this.ensure());
       this.requestUpdate();
     }

@@ -6,7 +6,7 @@ import type { ChartDataset } from 'chart.js';
 import { ALGOS, isPrivate } from '../config/config';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
-import type { LogPoint } from '../engine/types';
+import type { LogPoint } from '../engine';
 import { fmtMs, fmtNum, sentence } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
@@ -134,7 +134,7 @@ export class TrainView extends LitElement {
       : [];
     const priv = runs.filter((r) => isPrivate(r.config));
     const hasBaseline = runs.some((r) => r.algo === 'sgd');
-    const free = store.deviceState === 'ready' && store.job === null && !['running', 'starting', 'pausing'].includes(store.status) && store.configValid;
+    const free = store.free;
     const text = store.ui.text;
     return html`
       ${text

@@ -5,7 +5,7 @@
 // (typing 2, 20, 200) and changes outside the configuration (the open view) replace it, so the
 // history holds one entry per setting changed, not one per keystroke.
 
-import type { Config } from '../config/config';
+import { DEFAULT_CONFIG, type Config } from '../config/config';
 import { decodeState } from '../config/url';
 import { store } from './store';
 
@@ -17,7 +17,29 @@ let arriving = false;
 
 export function applyFragment(hash: string): void {
   const { state, issues } = decodeState(hash);
+  // A link may not raise the memory limit past this device's default (or what is set here now)
+  // on its own: a huge limit with autorun=1 would allocate before anyone looked. One click does.
+  const asked = state.config.memoryLimit;
+  const allowed = Math.max(DEFAULT_CONFIG.memoryLimit, store.config.memoryLimit);
+  if (asked > allowed) state.config = { ...state.config, memoryLimit: allowed };
   store.replaceConfig(state.config);
+  if (asked > allowed)
+    store.banner({
+      id: 'memory-limit',
+      kind: 'warning',
+      title: `This link asks for a memory limit of ${asked} GiB`,
+      message:
+        `The lab keeps ${allowed} GiB until you allow more: WebGPU cannot tell how much memory this GPU has, ` +
+        'and asking for too much can lose the device.',
+      action: {
+        label: `Use ${asked} GiB`,
+        run: () => {
+          store.dismiss('memory-limit');
+          store.setConfig('memoryLimit', asked);
+        },
+      },
+    });
+  else store.dismiss('memory-limit');
   store.ui = state.ui;
   store.shared = state.results ? { results: state.results, config: structuredClone(state.config) } : undefined;
   store.urlIssues = issues;

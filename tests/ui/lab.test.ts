@@ -3,11 +3,11 @@
 // URL; every wait is on a DOM state the components set, never on time.
 
 import { mkdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodeState } from '../../src/config/url';
 import { criteoText } from '../helpers/criteo';
-import { decodeSafetensors } from '../../src/engine/safetensors';
+import { decodeSafetensors, encodeSafetensors } from '../../src/engine/safetensors';
 import { STAGES } from '../../src/engine/types';
 import { fmtMs } from '../../src/ui/format';
 import { launchChromium, startLab, type Lab } from './server';
@@ -51,7 +51,16 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lab.url });
+  // headless Chromium's save dialog cancels itself: pages download models the classic way unless
+  // a test installs its own dialog
+  await context.addInitScript(() => Object.defineProperty(window, 'showSaveFilePicker', { value: undefined, configurable: true, writable: true }));
 }, 240_000);
+
+// every page's uncaught errors fail the test that was running when they happened
+afterEach(() => {
+  const seen = errors.splice(0);
+  expect(seen, 'uncaught page errors').toEqual([]);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -647,7 +656,204 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.close();
   });
 
-  it('no uncaught page errors', () => {
-    expect(errors).toEqual([]);
+  it('teaching view: after a lost device and Reconnect, a fresh teaching run on the new device', async () => {
+    const p = await open(SMALL + '&algo=lazydp&view=teach');
+    await p.locator('#teach-step').click();
+    await until(p, 'teach-view[data-step="1"]');
+    await p.waitForSelector('#teach-step:not([disabled])', WAIT);
+    await p.evaluate(() => (window as unknown as { __dpLab: { runner: { loseDevice(): void } } }).__dpLab.runner.loseDevice());
+    const banner = p.locator('[data-banner="device-lost"]');
+    await banner.waitFor(WAIT);
+    await banner.locator('button.primary').click();
+    await p.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+    // the old trainer died with its device: the view starts over instead of stepping it
+    await p.waitForSelector('teach-view[data-step="0"]', WAIT);
+    await p.locator('#teach-step').click();
+    await until(p, 'teach-view[data-step="1"]');
+    await p.waitForSelector('#teach-step:not([disabled])', WAIT);
+    expect(await p.locator('[data-banner="run-error"]').count()).toBe(0);
+    const pending = await p.locator('#grid-lazy .cell').evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-pending'))));
+    expect(Math.max(...pending)).toBe(1);
+    await p.close();
+  }, LONG);
+
+  it('Reset during "Download model" waits for the file: streamed to the chosen file, complete and flushed', async () => {
+    const p = await context.newPage();
+    // a save dialog that picks a file in the origin-private file system (the browser's own
+    // writer, which keeps the file only when closed); Reset is pressed as the first bytes arrive
+    await p.addInitScript(() => {
+      (window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async (o: { suggestedName: string }) => {
+        (window as unknown as { picked: string }).picked = o.suggestedName;
+        const file = await (await navigator.storage.getDirectory()).getFileHandle(o.suggestedName, { create: true });
+        return {
+          async createWritable() {
+            const out = await file.createWritable();
+            let first = true;
+            return {
+              write(b: Uint8Array) {
+                if (first) {
+                  first = false;
+                  const controls = document.querySelector('dp-lab')!.shadowRoot!.querySelector('run-controls')!.shadowRoot!;
+                  controls.querySelector<HTMLButtonElement>('#reset')!.click();
+                }
+                return out.write(b as Uint8Array<ArrayBuffer>);
+              },
+              close: () => out.close(),
+              abort: () => out.abort(),
+            };
+          },
+        };
+      };
+    });
+    await open(SMALL + '&algo=lazydp', p);
+    for (let k = 1; k <= 3; k++) {
+      await p.locator('#step').click();
+      await until(p, `run-controls[data-status="paused"][data-steps="${k}"]`);
+    }
+    await p.locator('#download-model').click();
+    await until(p, 'run-controls[data-status="idle"][data-steps="0"]');
+    expect(await p.locator('[data-banner="run-error"]').count()).toBe(0);
+    const bytes = await p.evaluate(async () => {
+      const name = (window as unknown as { picked: string }).picked;
+      const f = await (await (await navigator.storage.getDirectory()).getFileHandle(name)).getFile();
+      return [name, Array.from(new Uint8Array(await f.arrayBuffer()))] as const;
+    });
+    expect(bytes[0]).toBe('dp-lab-lazydp-3steps.safetensors');
+    const file = decodeSafetensors(new Uint8Array(bytes[1]));
+    expect(file.metadata).toMatchObject({ algo: 'lazydp', steps: '3', pending_noise_flushed: 'true' });
+    for (const name of ['tables.0', 'tables.1', 'bottom.0.weight', 'top.0.weight']) {
+      const data = file.tensors.get(name)!.data;
+      expect(data.some((x) => x !== 0)).toBe(true); // the model, not the zeros of a destroyed trainer
+    }
+    await p.close();
+  }, LONG);
+
+  it('a model file that cannot be finished (device lost while writing) is not kept', async () => {
+    const p = await context.newPage();
+    type W = { calls: string[]; picked: string };
+    await p.addInitScript(() => {
+      const w = window as unknown as W & { showSaveFilePicker: unknown; __dpLab: { runner: { loseDevice(): void } } };
+      w.calls = [];
+      w.showSaveFilePicker = async (o: { suggestedName: string }) => {
+        w.picked = o.suggestedName;
+        const file = await (await navigator.storage.getDirectory()).getFileHandle(o.suggestedName, { create: true });
+        return {
+          async createWritable() {
+            const out = await file.createWritable();
+            return {
+              write(b: Uint8Array) {
+                w.calls.push('write');
+                if (w.calls.length === 1) w.__dpLab.runner.loseDevice(); // the GPU goes after the header
+                return out.write(b as Uint8Array<ArrayBuffer>);
+              },
+              close: () => (w.calls.push('close'), out.close()),
+              abort: () => (w.calls.push('abort'), out.abort()),
+            };
+          },
+        };
+      };
+    });
+    await open(SMALL + '&algo=lazydp', p);
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
+    await p.locator('#download-model').click();
+    await p.locator('[data-banner="device-lost"]').waitFor(WAIT);
+    await p.waitForFunction(() => (window as unknown as W).calls.includes('abort'), undefined, WAIT);
+    const calls = await p.evaluate(() => (window as unknown as W).calls);
+    expect(calls).not.toContain('close');
+    // the browser dropped what was written: the picked file holds nothing, never part of a model
+    const size = await p.evaluate(async () => {
+      const h = await (await navigator.storage.getDirectory()).getFileHandle((window as unknown as W).picked);
+      return (await h.getFile()).size;
+    });
+    expect(size).toBe(0);
+    await p.close();
+  }, LONG);
+
+  it('"Open model…" checks every tensor of the file before the paused run gives way', async () => {
+    const p = await open(SMALL + '&algo=lazydp');
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
+    const [dl] = await Promise.all([p.waitForEvent('download'), p.locator('#download-model').click()]);
+    const good = decodeSafetensors(new Uint8Array(readFileSync((await dl.path())!)));
+    // the same model with one table cut short: metadata and every other tensor still fine
+    const tensors = [...good.tensors].map(([name, t]) => ({ name, shape: name === 'tables.1' ? [128, 8] : t.shape, data: name === 'tables.1' ? t.data.slice(0, 128 * 8) : t.data }));
+    const bad = encodeSafetensors(tensors, good.metadata);
+    await p.waitForSelector('#resume-model:not([disabled])');
+    const before = await hash(p);
+    await p.locator('#resume-file').setInputFiles({ name: 'cut.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(bad) });
+    await p.locator('[data-banner="run-error"]').waitFor(WAIT);
+    expect(await p.locator('[data-banner="run-error"]').innerText()).toMatch(/Could not continue from cut\.safetensors: checkpoint: tables\.1 has shape \[128,8\], this model needs \[256,8\]/);
+    expect(await hash(p)).toBe(before);
+    expect(await p.locator('run-controls').getAttribute('data-status')).toBe('paused');
+    expect(await p.locator('run-controls').getAttribute('data-steps')).toBe('1');
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="2"]');
+    await p.close();
+  }, LONG);
+
+  it('a link cannot raise the memory limit above the default without a click, even with autorun=1', async () => {
+    const p = await open(SMALL.replace('steps=24', 'steps=2') + '&memoryLimit=4096&autorun=1&algo=sgd');
+    const banner = p.locator('[data-banner="memory-limit"]');
+    await banner.waitFor(WAIT);
+    expect(await banner.innerText()).toMatch(/4096 GiB/);
+    expect(await p.locator('input[name="memoryLimit"]').inputValue()).toBe('4');
+    await until(p, 'run-controls[data-status="done"][data-steps="2"]'); // autorun, under the default limit
+    expect(await hash(p)).not.toMatch(/memoryLimit=4096/);
+    await banner.locator('button.primary').click();
+    await p.waitForFunction(() => location.hash.includes('memoryLimit=4096'));
+    expect(await p.locator('input[name="memoryLimit"]').inputValue()).toBe('4096');
+    await p.close();
+  }, LONG);
+
+  it('Reset while a run is starting cancels it', async () => {
+    const p = await open(SMALL + '&algo=dpsgd&tables=65536,256');
+    type R = { __dpLab: { runner: { train(): Promise<void>; reset(): Promise<void> } } };
+    // Train and Reset in one task: Reset lands while the trainer is still being made
+    await p.evaluate(async () => {
+      const r = (window as unknown as R).__dpLab.runner;
+      const started = r.train();
+      await r.reset();
+      await started;
+    });
+    await until(p, 'run-controls[data-status="idle"][data-steps="0"]');
+    expect(await p.locator('#train').isEnabled()).toBe(true);
+    await p.locator('nav button[data-view="train"]').click();
+    expect(await p.locator('#runs-table').count()).toBe(0);
+    expect(await p.evaluate(() => (window as unknown as { __dpLab: { runner: { trainer?: unknown } } }).__dpLab.runner.trainer === undefined)).toBe(true);
+    await p.close();
+  }, LONG);
+
+  it('a comparison beside a paused run counts both against the memory limit', async () => {
+    // each run needs about 9.2 MiB: one fits in 16 MiB, two do not
+    const p = await open(SMALL.replace('tables=512,256', 'tables=300000') + '&algo=sgd&memoryLimit=0.015625&benchSteps=2');
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
+    await p.locator('nav button[data-view="stages"]').click();
+    await p.locator('#run-all').click();
+    await p.locator('[data-banner="skip-lazydp-exact"]').waitFor(WAIT);
+    await p.waitForSelector('#run-all:not([disabled])', WAIT);
+    for (const a of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact'])
+      expect(await p.locator(`[data-banner="skip-${a}"]`).innerText()).toMatch(/too big[\s\S]*the paused run keeps on the GPU/);
+    // the only bar is the paused run's own step
+    expect(await p.locator('#stages-table tr[data-algo]').count()).toBe(1);
+    // the paused run is untouched and continues
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="2"]');
+    await p.close();
+  }, LONG);
+
+  it('an unreachable target epsilon keeps Train disabled with the reason; delta is formatted', async () => {
+    const p = await open(SMALL + '&algo=dpsgd&targetEpsilon=0.01');
+    const why = p.locator('[data-privacy-problem]');
+    await why.waitFor(WAIT);
+    expect(await why.innerText()).toMatch(/targetEpsilon 0\.01 is unreachable/);
+    expect(await p.locator('#train').isDisabled()).toBe(true);
+    expect(await p.locator('#step').isDisabled()).toBe(true);
+    await p.locator('input[name="targetEpsilon"]').fill('4');
+    await why.waitFor({ state: 'detached' });
+    expect(await p.locator('#train').isEnabled()).toBe(true);
+    expect(await p.locator('[data-privacy]').innerText()).toMatch(/δ = 10⁻⁵/);
+    await p.close();
   });
 });

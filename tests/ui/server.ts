@@ -2,12 +2,12 @@
 // launches the system Chromium with WebGPU on SwiftShader (no GPU needed; never a downloaded
 // browser). Shared by the UI tests and by scripts that take screenshots.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, preview, type PreviewServer, type Plugin } from 'vite';
+import { build, preview, type PreviewServer } from 'vite';
 import { chromium, type Browser } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
@@ -35,23 +35,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/**
- * Until src/engine/trainer.ts exists, the UI can be developed against a CPU mock with the same
- * surface; the real engine wins when it is there (LAB_MOCK_ENGINE=1 forces the mock, for UI work
- * while the engine is broken mid-edit; never in the tests).
- */
-function mockEngineWhenMissing(): Plugin {
-  const real = join(root, 'src/engine/trainer.ts');
-  return {
-    name: 'lab-mock-engine-when-missing',
-    enforce: 'pre',
-    resolveId(id, importer) {
-      if (id === '../engine/trainer' && importer?.includes('/src/ui/') && (!existsSync(real) || process.env.LAB_MOCK_ENGINE === '1')) return join(root, 'tests/ui/mock-trainer.ts');
-      return null;
-    },
-  };
-}
-
 export interface Lab {
   url: string;
   server: PreviewServer;
@@ -64,7 +47,6 @@ export async function startLab(): Promise<Lab> {
     root,
     configFile: join(root, 'vite.config.ts'),
     logLevel: 'error',
-    plugins: [mockEngineWhenMissing()],
     build: { outDir, emptyOutDir: true, minify: false, sourcemap: false, reportCompressedSize: false },
   });
   const port = await freePort();

@@ -1,0 +1,223 @@
+// Background jobs: the four-algorithm comparison, the table-size sweep, writing the main run's
+// model to a file, and the teaching view's steps. Each holds the lab's one lock (store.lock)
+// while it runs, so nothing destroys or changes a trainer under it.
+
+import { ALGOS, checkConsistency, type Algo, type Config } from '../config/config';
+import { benchLoop, exportMetadata, writeModelParts, type BenchCase, type Trainer } from '../engine';
+import { downloadBlob } from './lab-chart';
+import { ALGO_LABELS } from './styles';
+import { store, type Job, type RunRecord } from './store';
+
+/** What the jobs need from the runner. */
+export interface JobHost {
+  createTrainer(config: Config): Promise<Trainer>;
+  newRecord(t: Trainer, requested: Config, source: RunRecord['source'], target: number): RunRecord;
+  /** against the memory limit, counting the trainers the lab keeps on the GPU beside the job */
+  fits(config: Config, beside?: boolean): { fits: boolean; problem?: string };
+  fail(e: unknown, context: string): void;
+  /** a finished main run's model gives its GPU memory to the job (a paused run stays) */
+  releaseFinishedModel(): void;
+}
+
+/** A log point every ~1/150 of the run, on a divisor of evalEvery so AUC points land on one. */
+export function chooseLogEvery(steps: number, evalEvery: number): number {
+  const target = Math.max(1, Math.floor(steps / 150));
+  if (evalEvery <= 0) return target;
+  for (let k = Math.min(target, evalEvery); k >= 1; k--) if (evalEvery % k === 0) return k;
+  return 1;
+}
+
+/** Log-spaced total row counts between 2^from and 2^to. */
+export function sweepSizes(from: number, to: number, points: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < points; i++) {
+    const e = points === 1 ? from : from + ((to - from) * i) / (points - 1);
+    const n = Math.round(2 ** e);
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
+/** Splits a total row count over T tables (as equally as integers allow). */
+export function splitRows(total: number, tables: number): number[] {
+  const base = Math.max(1, Math.floor(total / tables));
+  return Array.from({ length: tables }, (_, i) => (i < total - base * tables ? base + 1 : base));
+}
+
+type SaveFilePicker = (o: {
+  suggestedName: string;
+  types: { description: string; accept: Record<string, string[]> }[];
+}) => Promise<{
+  createWritable(): Promise<{ write(b: Uint8Array): Promise<void>; close(): Promise<void>; abort(): Promise<void> }>;
+}>;
+
+export class Jobs {
+  private abort?: AbortController;
+  /** the model being written, for Reset to wait on */
+  exporting?: Promise<void>;
+
+  constructor(private readonly host: JobHost) {}
+
+  cancel(): void {
+    this.abort?.abort();
+  }
+
+  private begin(job: Job): AbortSignal | null {
+    if (!store.free || !store.lock(job)) return null;
+    if (job !== 'teach') this.host.releaseFinishedModel();
+    this.abort = new AbortController();
+    return this.abort.signal;
+  }
+
+  /** Runs each algorithm on the current configuration for `steps` steps (the stage chart). */
+  async compare(algos: readonly Algo[] = ALGOS, steps = store.ui.benchSteps): Promise<void> {
+    const signal = this.begin('compare');
+    if (!signal) return;
+    try {
+      for (const algo of algos) {
+        if (signal.aborted) break;
+        const requested = { ...store.config, algo };
+        try {
+          checkConsistency(requested);
+        } catch (e) {
+          store.banner({ id: `skip-${algo}`, kind: 'warning', title: `${ALGO_LABELS[algo]} skipped`, message: (e as Error).message });
+          continue;
+        }
+        const fit = this.host.fits(requested, true);
+        if (!fit.fits) {
+          store.banner({ id: `skip-${algo}`, kind: 'warning', title: `${ALGO_LABELS[algo]} skipped: too big for this device`, message: fit.problem ?? '' });
+          continue;
+        }
+        store.setJobText(`${ALGO_LABELS[algo]}: starting`);
+        const t = await this.host.createTrainer(requested);
+        try {
+          const target = Math.min(steps, t.config.steps);
+          const rec = this.host.newRecord(t, requested, 'compare', target);
+          await t.run(target, {
+            logEvery: chooseLogEvery(target, t.config.evalEvery),
+            signal,
+            onLog: (p) => store.logPoint(rec, p, t.stepsDone, `${ALGO_LABELS[algo]}: step ${p.step} of ${target}`),
+          });
+          store.finishRun(rec, t.stepsDone, t.summary());
+        } finally {
+          t.destroy();
+        }
+      }
+    } catch (e) {
+      this.host.fail(e, 'Comparison stopped');
+    }
+    store.unlock('compare');
+  }
+
+  /** Short runs at several table sizes per algorithm: step time vs total rows. */
+  async sweep(): Promise<void> {
+    const signal = this.begin('sweep');
+    if (!signal) return;
+    const ui = store.ui;
+    const base = store.config;
+    // on a Criteo file, each size re-hashes the file into its tables (createTrainer re-parses)
+    const criteo = store.dataSource === 'criteo' ? store.criteo : undefined;
+    store.startSweep(criteo ? `the Criteo file ${criteo.name}, re-hashed into each size` : 'the synthetic task');
+    const cases: BenchCase[] = [];
+    for (const total of sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints))
+      for (const algo of ALGOS) {
+        // steps + 1: the run never reaches its last step, so no final evaluation is timed
+        const config: Config = { ...base, algo, tables: splitRows(total, base.tables.length), steps: ui.sweepSteps + 1, evalEvery: 0 };
+        cases.push({ algo, totalRows: total, config });
+      }
+    try {
+      await benchLoop(cases, {
+        create: (c) => {
+          const rows = c.tables.reduce((a, b) => a + b, 0).toLocaleString('en-US');
+          store.setJobText(`${ALGO_LABELS[c.algo]} at ${rows} rows${criteo ? ` (${criteo.name} re-hashed)` : ''}`);
+          return this.host.createTrainer(c);
+        },
+        steps: ui.sweepSteps,
+        signal,
+        skipLarger: true,
+        precheck: ({ config }) => {
+          try {
+            checkConsistency(config);
+          } catch (e) {
+            return { reason: (e as Error).message, tooBig: false };
+          }
+          const fit = this.host.fits(config, true);
+          return fit.fits ? undefined : { reason: fit.problem ?? 'too big for this device', tooBig: true };
+        },
+        onResult: (r) => {
+          const { algo, totalRows } = r.case;
+          if ('skipped' in r) store.addSweepPoint({ algo, totalRows, skipped: r.skipped });
+          else if (!signal.aborted) {
+            const s = r.trainer.summary();
+            store.addSweepPoint({ algo, totalRows, stepMs: s.stepMedianMs, stageMs: s.stageMedianMs });
+          }
+        },
+      });
+    } catch (e) {
+      this.host.fail(e, 'Sweep stopped');
+    }
+    store.unlock('sweep');
+  }
+
+  /**
+   * Writes `t`'s model as safetensors, with its privacy facts in the metadata; the engine flushes
+   * pending LazyDP noise before the first byte. Where the browser can (File System Access API),
+   * the bytes stream into the chosen file, which the browser keeps only once it is complete;
+   * elsewhere the file is assembled in memory and downloaded. The job holds the lock, so neither
+   * training nor Reset changes the model while it is written: a file is complete or absent.
+   */
+  async exportModel(t: Trainer): Promise<void> {
+    if (!store.lock('export', 'writing the model (pending noise flushed first)')) return;
+    const name = `dp-lab-${t.config.algo}-${t.stepsDone}steps.safetensors`;
+    const picker = (window as unknown as { showSaveFilePicker?: SaveFilePicker }).showSaveFilePicker;
+    let done!: () => void;
+    this.exporting = new Promise((r) => (done = r));
+    try {
+      const meta = exportMetadata(t, store.device ?? { vendor: '', architecture: '', description: '' }, t.summary());
+      let handle: Awaited<ReturnType<SaveFilePicker>> | undefined;
+      if (picker) {
+        try {
+          handle = await picker({ suggestedName: name, types: [{ description: 'safetensors model', accept: { 'application/octet-stream': ['.safetensors'] } }] });
+        } catch (e) {
+          if ((e as Error).name === 'AbortError') return; // the user closed the dialog
+          handle = undefined; // no picker here after all (e.g. not allowed): download instead
+        }
+      }
+      if (handle) {
+        const out = await handle.createWritable();
+        try {
+          await writeModelParts(t, meta, (b) => out.write(b));
+          await out.close();
+        } catch (e) {
+          await out.abort().catch(() => undefined);
+          throw e;
+        }
+      } else {
+        const parts: Uint8Array[] = [];
+        await writeModelParts(t, meta, (b) => {
+          parts.push(b);
+        });
+        downloadBlob(name, new Blob(parts as BlobPart[], { type: 'application/octet-stream' }));
+      }
+    } catch (e) {
+      this.host.fail(e, 'Could not export the model (no file was written)');
+    } finally {
+      store.unlock('export');
+      this.exporting = undefined;
+      done();
+    }
+  }
+
+  /** Runs `fn` as the teaching job (one step at a time), refusing while anything else runs. */
+  async teach<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    if (!this.begin('teach')) return undefined;
+    try {
+      return await fn();
+    } catch (e) {
+      this.host.fail(e, 'Teaching view');
+      return undefined;
+    } finally {
+      store.unlock('teach');
+    }
+  }
+}
