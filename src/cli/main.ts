@@ -13,7 +13,8 @@ import { exportMetadata, writeModelParts } from '../engine/export';
 import { openCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { STAGES, type LogPoint } from '../engine/types';
 import { privacyCommand } from './privacy';
-import { privacyReport, TRAINING_STATS_NOTE } from '../privacy/report';
+import { privacyReport, TRAINING_STATS_NOTE, epsilonInfinite, fmtEpsilon, jsonInfinity, noPrivacyReason } from '../privacy/report';
+import { epsilonAfter } from '../engine/accounting';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
@@ -196,21 +197,27 @@ async function train(flags: Flags): Promise<void> {
     if (split.length) console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
     if (t.seedFixed && config.algo !== 'sgd') console.log(`seed ${config.seed}: reproducible, not private`);
     if (config.algo !== 'sgd' && config.sampling === 'shuffle') console.log(`warning: ${SHUFFLE_WARNING}`);
+    if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps))) console.log(`warning: ${noPrivacyReason(t.sigma)}`);
     console.log('step      loss     auc      eps     steps/s   stage ms (median)');
   }
   const logEvery = typeof rest['log-every'] === 'string' ? Number(rest['log-every']) : undefined;
   await t.run(stopAt - t.stepsDone, {
     logEvery,
     onLog: (p: LogPoint) => {
-      if (!json) console.log(`${String(p.step).padEnd(8)} ${fmt(p.loss)}  ${fmt(p.auc)}  ${fmt(p.epsilon, 3).padStart(6)}  ${p.stepsPerSec.toFixed(1).padStart(8)}   ${stageLine(p.stageMs)}`);
+      if (!json) console.log(`${String(p.step).padEnd(8)} ${fmt(p.loss)}  ${fmt(p.auc)}  ${(epsilonInfinite(p.epsilon) ? '∞' : fmt(p.epsilon, 3)).padStart(6)}  ${p.stepsPerSec.toFixed(1).padStart(8)}   ${stageLine(p.stageMs)}`);
     },
   });
   const s = t.summary();
   if (typeof rest.export === 'string') await writeModel(rest.export, t, exportMetadata(t, info, s));
-  const privacy = privacyReport(config, { epsilon: s.epsilon, seedFixed: t.seedFixed });
-  if (json) console.log(JSON.stringify({ command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, privacy, summary: s }));
+  const privacy = privacyReport(config, { epsilon: s.epsilon, seedFixed: t.seedFixed, sigma: t.sigma });
+  // an infinite epsilon is written as "Infinity", never as null
+  if (json) console.log(JSON.stringify({ command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, privacy, summary: s }, jsonInfinity));
   else {
-    const eps = s.epsilon === undefined ? '' : `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` + (privacy.guaranteed ? '' : ' (NOT a guarantee: see above)');
+    const eps =
+      s.epsilon === undefined
+        ? ''
+        : `, epsilon ${epsilonInfinite(s.epsilon) ? fmtEpsilon(s.epsilon) : s.epsilon.toFixed(3)} at delta ${config.delta}` +
+          (privacy.guaranteed ? '' : ' (NOT a guarantee: see above)');
     console.log(`held-out AUC ${fmt(s.auc)}` + (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') + `, loss ${fmt(s.evalLoss)}` + eps);
     if (config.algo !== 'sgd') console.log(`note: ${TRAINING_STATS_NOTE}`);
     console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
@@ -305,7 +312,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'privacy': {
         const r = privacyCommand(flags);
-        console.log(flags.json ? JSON.stringify(r.json) : r.text);
+        console.log(flags.json ? JSON.stringify(r.json, jsonInfinity) : r.text);
         return 0;
       }
       case 'device':

@@ -26,7 +26,7 @@ function ceilSig(x: number, digits: number): string {
 }
 
 // epsilon is printed rounded up too: a report must not understate it.
-const fmt = (x: number) => (Number.isFinite(x) ? ceilSig(x, 6) : String(x));
+const fmt = (x: number) => (Number.isFinite(x) ? ceilSig(x, 6) : x > 0 ? '∞ (no privacy)' : String(x));
 
 export function privacyCommand(flags: Record<string, string | boolean>): { text: string; json: Record<string, unknown> } {
   for (const k of Object.keys(flags)) if (!KNOWN.has(k)) throw new Error(`unknown flag --${k} for 'privacy'`);

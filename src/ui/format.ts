@@ -40,6 +40,11 @@ export function fmtDuration(seconds: number): string {
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
 
+/** Epsilon in a chip or a cell: "∞" when not finite (sigma 0 or too small), never "–". */
+export function fmtEps(x: number | undefined, digits = 3): string {
+  return x !== undefined && x === Infinity ? '∞' : fmtNum(x, digits);
+}
+
 export function fmtNum(x: number | undefined, digits = 3): string {
   if (x === undefined || !Number.isFinite(x)) return '–';
   if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6)) return x.toExponential(2);

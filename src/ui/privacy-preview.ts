@@ -4,10 +4,10 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { isPrivate, type Config } from '../config/config';
 import { engine } from './engine';
-import { fmtNum, sentence } from './format';
+import { fmtEps, fmtNum, sentence } from './format';
 import { sharedStyles } from './styles';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
-import { FIXED_SEED_WARNING } from '../privacy/report';
+import { FIXED_SEED_WARNING, noPrivacyReason } from '../privacy/report';
 import { store, StoreController } from './store';
 
 let memo: { key: string; sigma?: number; eps?: number; error?: string } | undefined;
@@ -48,7 +48,8 @@ export class PrivacyPreview extends LitElement {
     if (p.sigma === undefined) return nothing;
     return html`<div class="note info" data-privacy>
       σ = <b>${fmtNum(p.sigma, 4)}</b>${c.targetEpsilon > 0 ? ' (calibrated)' : ''} · after ${c.steps.toLocaleString('en-US')} steps
-      <b>ε = ${fmtNum(p.eps, 3)}</b> at δ = ${c.delta} (q = ${fmtNum(c.batch / c.datasetSize, 3)}, RDP accountant, Poisson sampling)
+      <b>ε = ${fmtEps(p.eps, 3)}</b> at δ = ${c.delta} (q = ${fmtNum(c.batch / c.datasetSize, 3)}, RDP accountant, Poisson sampling)
+      ${p.eps === Infinity ? html`<div class="warn" data-no-privacy>${sentence(noPrivacyReason(p.sigma))}.</div>` : nothing}
       ${c.sampling === 'shuffle' ? html`<div class="warn" data-shuffle-warning>${sentence(SHUFFLE_WARNING)}. Choose Poisson sampling for a guarantee.</div>` : nothing}
       ${c.seed !== 'random' ? html`<div class="warn" data-seed-warning>${sentence(FIXED_SEED_WARNING)}.</div>` : nothing}
     </div>`;

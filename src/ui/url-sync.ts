@@ -8,7 +8,7 @@ import { store } from './store';
 let written = '';
 
 export function applyFragment(hash: string): void {
-  const { state, issues } = decodeState(hash);
+  const { state, issues, warnings } = decodeState(hash);
   store.replaceConfig(state.config);
   store.ui = state.ui;
   store.shared = state.results ? { results: state.results, config: structuredClone(state.config) } : undefined;
@@ -22,6 +22,16 @@ export function applyFragment(hash: string): void {
       details: issues.map((i) => `${i.key}: ${i.message}`),
     });
   else store.dismiss('url');
+  // applied, but no privacy: sigma 0 (or too small) gives epsilon = infinity
+  if (warnings.length)
+    store.banner({
+      id: 'url-privacy',
+      kind: 'warning',
+      title: 'This link trains without privacy (ε = ∞)',
+      message: 'Its σ adds no effective noise; raise σ or set a target ε for a private run.',
+      details: warnings.map((i) => `${i.key}: ${i.message}`),
+    });
+  else store.dismiss('url-privacy');
   if (state.results && state.ui.view !== 'stages')
     store.banner({
       id: 'shared',

@@ -274,3 +274,28 @@ describe('cli privacy', () => {
     expect(JSON.parse(s.out).sigma).toBeGreaterThan(0.5);
   });
 });
+
+describe('cli: no effective noise is never a guarantee', () => {
+  it('dpsgd/lazydp with sigma 0 or a tiny sigma: "∞, no privacy" in the text, guaranteed false in JSON and the file', () => {
+    for (const [algo, sigma] of [['dpsgd', '0'], ['lazydp', '0.01']]) {
+      const file = path.join(dir, `noprivacy-${algo}.safetensors`);
+      const r = cli(['train', ...TINY, '--algo', algo, '--sigma', sigma, '--json', '--export', file]);
+      expect(r.code, r.err).toBe(0);
+      const res = JSON.parse(r.out.trim().split('\n').pop()!);
+      expect(res.privacy.guaranteed).toBe(false);
+      expect(res.privacy.epsilon).toBe('Infinity');
+      expect(res.summary.epsilon).toBe('Infinity');
+      expect(res.privacy.reasons.join(' ')).toMatch(/∞, no privacy/);
+      const { metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+      expect(metadata.epsilon_guaranteed).toBe('false');
+      expect(metadata.epsilon).toBe('Infinity');
+      expect(JSON.parse(metadata.privacy_reasons).join(' ')).toMatch(/∞, no privacy/);
+    }
+    const text = cli(['train', ...TINY, '--algo', 'dpsgd', '--sigma', '0']);
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toMatch(/warning: epsilon = infinity \(∞, no privacy\): sigma 0 adds no noise/);
+    expect(text.out).toMatch(/epsilon ∞, no privacy at delta .*NOT a guarantee/);
+    const p = cli(['privacy', '--q', '0.01', '--sigma', '0', '--steps', '10', '--delta', '1e-5']);
+    expect(p.out).toMatch(/epsilon = ∞ \(no privacy\)/);
+  });
+});

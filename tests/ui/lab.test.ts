@@ -377,6 +377,26 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.close();
   }, LONG);
 
+  it('sigma 0: the link, the preview, the status, the runs table, the chart and the model all say ε = ∞, no privacy', async () => {
+    const p = await open(SMALL + '&algo=dpsgd&sigma=0');
+    expect(await p.locator('[data-banner="url-privacy"]').innerText()).toMatch(/∞, no privacy/);
+    const preview = await p.locator('privacy-preview [data-privacy]').innerText();
+    expect(preview).toMatch(/ε = ∞/);
+    expect(preview).not.toMatch(/ε = –/);
+    expect(await p.locator('privacy-preview [data-no-privacy]').innerText()).toMatch(/∞, no privacy/);
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
+    expect(await p.locator('run-controls [data-no-privacy]').innerText()).toMatch(/ε = ∞, no privacy/);
+    await p.locator('nav button[data-view="train"]').click();
+    expect(await p.locator('#runs-table tr[data-algo="dpsgd"] td[data-eps]').getAttribute('data-eps')).toBe('∞');
+    await p.locator('#runs-table [data-eps-caveat]').waitFor();
+    expect(await p.locator('lab-chart#chart-eps [data-no-privacy]').innerText()).toMatch(/ε = ∞ \(no privacy\)/);
+    const [dl] = await Promise.all([p.waitForEvent('download'), p.locator('#download-model').click()]);
+    const { metadata } = decodeSafetensors(new Uint8Array(readFileSync((await dl.path())!)));
+    expect(metadata).toMatchObject({ epsilon: 'Infinity', accounting: 'rdp-poisson-not-guaranteed', epsilon_guaranteed: 'false' });
+    await p.close();
+  }, LONG);
+
   it('Adam on the tables: the memory meter counts its buffers and a private run trains', async () => {
     const p = await open(SMALL + '&algo=dpsgd&tableOptimizer=adam&weightDecay=0.01');
     expect(await p.locator('select[name="tableOptimizer"]').inputValue()).toBe('adam');
