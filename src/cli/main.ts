@@ -4,13 +4,15 @@
 //   npm run -s cli -- privacy --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]
 //   npm run -s cli -- device
 import '../node/float16-shim';
-import { readFileSync, openSync, writeSync, closeSync, readSync, fstatSync } from 'node:fs';
-import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, makeConfig, type Algo, type Config } from '../config/config';
+import { readFileSync, openSync, writeSync, closeSync, readSync, fstatSync, renameSync, unlinkSync, statSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, defaultLr, makeConfig, type Algo, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
 import { describeDevice, requestLabDevice, type DeviceInfo } from '../engine/device';
 import { Trainer, CapacityError, estimateMemory, fmtBytes } from '../engine/trainer';
 import { exportMetadata, writeModelParts } from '../engine/export';
 import { openCheckpoint, type Checkpoint } from '../engine/checkpoint';
+import { checkFiniteWeights } from '../engine/divergence';
 import { STAGES, type LogPoint } from '../engine/types';
 import { privacyCommand } from './privacy';
 import { privacyReport, TRAINING_STATS_NOTE, epsilonInfinite, fmtEpsilon, jsonInfinity, noPrivacyReason } from '../privacy/report';
@@ -75,6 +77,11 @@ export function configFromFlags(flags: Flags, extra: string[], base: Config = DE
     else if (extra.includes(k) || BOOL_FLAGS.has(k)) rest[k] = v;
     else throw new ConfigError(k, `unknown flag --${k} (config keys: ${CONFIG_KEYS.join(', ')}; other flags: ${extra.join(', ')})`);
   }
+  // no learning rate given: the one that suits the optimizers (Adam at SGD's 0.5 kills the model)
+  if (!Object.hasOwn(partial, 'lr') && base.lr === defaultLr(base)) {
+    const c = makeConfig(partial, base);
+    return { config: { ...c, lr: defaultLr(c) }, rest };
+  }
   return { config: makeConfig(partial, base), rest };
 }
 
@@ -97,15 +104,56 @@ function stageLine(ms: Record<string, number>): string {
   return STAGES.map((s) => `${s} ${ms[s].toFixed(3)}`).join('  ');
 }
 
-/** Writes the model as safetensors, streamed table by table (tables may exceed memory); after a flush. */
-async function writeModel(path: string, t: Trainer, metadata: Record<string, string>): Promise<void> {
-  const fd = openSync(path, 'w');
+/** The temporary file a model is written to before it is renamed into place (same folder). */
+const tempPath = (path: string) => `${path}.partial-${process.pid}`;
+
+/**
+ * --export / --export-init checked before training: the folder exists, the path is not a folder,
+ * and a file can be created there (a run of hours must not end in "cannot write").
+ */
+export function checkWritable(flag: string, path: string): void {
+  const full = resolvePath(path);
+  let st;
   try {
+    st = statSync(full, { throwIfNoEntry: false });
+  } catch (e) {
+    throw new ConfigError(flag, `cannot write ${path}: ${(e as Error).message}`);
+  }
+  if (st?.isDirectory()) throw new ConfigError(flag, `${path} is a folder; give a file name such as ${path.replace(/\/$/, '')}/model.safetensors`);
+  const dir = dirname(full);
+  const d = statSync(dir, { throwIfNoEntry: false });
+  if (!d?.isDirectory()) throw new ConfigError(flag, `cannot write ${path}: the folder ${dir} does not exist`);
+  const probe = tempPath(full);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (e) {
+    throw new ConfigError(flag, `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (checked before training)`);
+  }
+}
+
+/**
+ * Writes the model as safetensors, streamed table by table (tables may exceed memory); after a
+ * flush. Written to a temporary file and renamed into place: an export that fails (disk full,
+ * diverged weights) leaves no file, and never a truncated one under the name.
+ */
+async function writeModel(path: string, t: Trainer, metadata: Record<string, string>): Promise<void> {
+  const tmp = tempPath(resolvePath(path));
+  const fd = openSync(tmp, 'w');
+  let done = false;
+  try {
+    let headerDone = false;
     await writeModelParts(t, metadata, (b) => {
+      // every weight is checked on its way out: NaN or infinity means the run diverged
+      if (headerDone) checkFiniteWeights(new Float32Array(b.buffer, b.byteOffset, b.byteLength >> 2), t.config, t.stepsDone);
+      headerDone = true;
       for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
     });
+    done = true;
   } finally {
     closeSync(fd);
+    if (done) renameSync(tmp, path);
+    else unlinkSync(tmp);
   }
 }
 
@@ -165,22 +213,26 @@ async function train(flags: Flags): Promise<void> {
   let data: LabData | undefined;
   // --resume: the file's configuration is the base the flags change (steps, to go further)
   const ck = typeof flags.resume === 'string' ? await openResume(flags.resume) : undefined;
+  // the memory limit is the caller's (default or --memory-limit), never the file's: a small file
+  // must not raise it (its tensors were checked against its config and its real data already)
+  const base = ck ? { ...ck.config, memoryLimit: DEFAULT_CONFIG.memoryLimit } : undefined;
   if (ck?.data === 'criteo' && typeof flags.data !== 'string') throw new Error(`--resume: the model was trained on a Criteo file; give it again with --data`);
   delete flags.resume;
   if (typeof flags.data === 'string') {
-    const c = loadCriteo(flags.data, flags, ck?.config);
+    const c = loadCriteo(flags.data, flags, base);
     data = c.data;
     flags = { ...flags, ...c.partial };
     delete flags.data;
     delete flags['eval-size'];
     delete flags['dataset-size'];
   }
-  const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every', 'shard-rows', 'stop-at'], ck?.config);
+  const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every', 'shard-rows', 'stop-at'], base);
   // --stop-at N: train to step N of `steps` and stop there (a checkpoint to --resume later)
   const stopAt = rest['stop-at'] === undefined ? config.steps : Number(rest['stop-at']);
   if (!Number.isInteger(stopAt) || stopAt < 1 || stopAt > config.steps) throw new ConfigError('stop-at', `needs a step in 1 .. steps (${config.steps}), got ${String(rest['stop-at'])}`);
   const json = !!rest.json;
   const shardRows = shardRowsFlag(rest);
+  for (const f of ['export', 'export-init'] as const) if (typeof rest[f] === 'string') checkWritable(f, rest[f]);
   const { device, info } = await openDevice(json);
   const t = await Trainer.create(device, config, { data, shardRows });
   if (ck) await t.loadCheckpoint(ck);

@@ -27,6 +27,7 @@ import { resumeProblem, type Checkpoint } from './checkpoint';
 import { estimateMemory, fmtBytes, planShards } from './memory';
 import { poissonBatch, shuffleBatch, truncateBatch } from '../privacy/sampling';
 import { epsilonAfter, resolveSigma } from './accounting';
+import { checkDivergence } from './divergence';
 // the accounting functions stay importable from the trainer, where callers found them first
 export { epsilonAfter, resolveSigma } from './accounting';
 
@@ -732,6 +733,7 @@ export class Trainer {
     this.lastLogTime = performance.now();
     this.log.push(p);
     onLog?.(p);
+    checkDivergence(p, this.config); // NaN or infinite loss: stop here, naming the step
   }
 
   /**

@@ -1,10 +1,10 @@
 // The headless CLI (Dawn): train and export for every algorithm, privacy, and specific errors.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { decodeSafetensors } from '../../src/engine/safetensors';
+import { decodeSafetensors, encodeSafetensors } from '../../src/engine/safetensors';
 import { criteoText } from '../helpers/criteo';
 
 const root = path.resolve(__dirname, '../..');
@@ -297,5 +297,59 @@ describe('cli: no effective noise is never a guarantee', () => {
     expect(text.out).toMatch(/epsilon ∞, no privacy at delta .*NOT a guarantee/);
     const p = cli(['privacy', '--q', '0.01', '--sigma', '0', '--steps', '10', '--delta', '1e-5']);
     expect(p.out).toMatch(/epsilon = ∞ \(no privacy\)/);
+  });
+});
+
+/** Rewrites a safetensors file's metadata (tensors unchanged). */
+function withMetadata(file: string, out: string, f: (m: Record<string, string>) => void): void {
+  const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+  f(metadata);
+  writeFileSync(out, encodeSafetensors([...tensors.values()], metadata));
+}
+
+describe('cli: resume, export and divergence', () => {
+  it('--resume takes the memory limit from the caller, never the file; a file that contradicts itself is refused', () => {
+    const part = path.join(dir, 'mem-part.safetensors');
+    expect(cli(['train', ...TINY, '--algo', 'dpsgd', '--steps', '6', '--stop-at', '3', '--memory-limit', '64', '--json', '--export', part]).code).toBe(0);
+    const r = cli(['train', '--resume', part, '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out.trim().split('\n').pop()!).config.memoryLimit).toBe(4);
+    const given = cli(['train', '--resume', part, '--memory-limit', '8', '--json']);
+    expect(JSON.parse(given.out.trim().split('\n').pop()!).config.memoryLimit).toBe(8);
+    // a 2 KB file whose config asks for a 16 GiB table: refused on its tensors, before any allocation
+    const huge = path.join(dir, 'mem-huge.safetensors');
+    withMetadata(part, huge, (m) => (m.config = JSON.stringify({ ...JSON.parse(m.config), tables: [1_000_000_000, 30], memoryLimit: 4096 })));
+    const h = cli(['train', '--resume', huge]);
+    expect(h.code).not.toBe(0);
+    expect(h.err).toMatch(/tensor tables.0 has shape \[40,4\], its config makes \[1000000000,4\]/);
+    expect(h.out).not.toMatch(/device:/);
+    // fewer steps than the epsilon it states: the epsilon of the resumed run would be wrong
+    const steps = path.join(dir, 'mem-steps.safetensors');
+    withMetadata(part, steps, (m) => (m.steps = '1'));
+    expect(cli(['train', '--resume', steps]).err).toMatch(/metadata contradicts itself: epsilon .* after 1 steps/);
+  });
+
+  it('a bad --export path is refused before training; a diverged run stops, names the step, exits non-zero and writes no file', () => {
+    const missing = cli(['train', ...TINY, '--export', path.join(dir, 'no-such-folder', 'm.safetensors')]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toMatch(/export: cannot write .*the folder .*no-such-folder does not exist/);
+    expect(missing.out).not.toMatch(/^step/m); // nothing trained
+    const folder = cli(['train', ...TINY, '--export-init', dir]);
+    expect(folder.err).toMatch(/export-init: .* is a folder/);
+    const file = path.join(dir, 'diverged.safetensors');
+    const d = cli(['train', ...TINY, '--lr', '10000', '--export', file]);
+    expect(d.code).not.toBe(0);
+    expect(d.err).toMatch(/training diverged by step \d+: the (training|held-out) loss is NaN\. Lower the learning rate \(lr 10000; try 1000\)/);
+    expect(existsSync(file)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('momentum and Adam start from learning rates that suit them unless lr is given', () => {
+    const lr = (args: string[]) => JSON.parse(cli(['train', ...TINY, '--steps', '2', '--json', ...args]).out.trim().split('\n').pop()!).config.lr;
+    expect(lr([])).toBe(0.5);
+    expect(lr(['--mlp-optimizer', 'adam'])).toBe(0.01);
+    expect(lr(['--table-optimizer', 'momentum'])).toBe(0.1);
+    expect(lr(['--table-optimizer', 'momentum', '--mlp-optimizer', 'adam'])).toBe(0.01);
+    expect(lr(['--mlp-optimizer', 'adam', '--lr', '0.3'])).toBe(0.3);
   });
 });
