@@ -6,7 +6,7 @@
 import '../node/float16-shim';
 import { readFileSync, openSync, writeSync, closeSync, readSync, fstatSync, renameSync, unlinkSync, statSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, defaultLr, makeConfig, type Algo, type Config } from '../config/config';
+import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, defaultLr, makeConfig, parseDecimal, type Algo, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
 import { describeDevice, requestLabDevice, type DeviceInfo } from '../engine/device';
 import { Trainer, CapacityError, estimateMemory, fmtBytes } from '../engine/trainer';
@@ -27,7 +27,8 @@ const BOOL_FLAGS = new Set(['json', 'quiet', 'help']);
 
 export function parseArgs(argv: string[]): { command: string; flags: Flags } {
   const [command = 'help', ...rest] = argv;
-  const flags: Flags = {};
+  // no prototype: `--__proto__ x` is a flag like any other (and refused as unknown), never a prototype
+  const flags: Flags = Object.create(null) as Flags;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(a)} (flags look like --key value)`);
@@ -69,7 +70,7 @@ export function configFromFlags(flags: Flags, extra: string[], base: Config = DE
     }
     if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) throw new Error(`--config: ${flags.config} must hold a JSON object`);
   }
-  const rest: Flags = {};
+  const rest: Flags = Object.create(null) as Flags;
   for (const [k, v] of Object.entries(flags)) {
     if (k === 'config') continue;
     const ck = camel(k);
@@ -77,12 +78,11 @@ export function configFromFlags(flags: Flags, extra: string[], base: Config = DE
     else if (extra.includes(k) || BOOL_FLAGS.has(k)) rest[k] = v;
     else throw new ConfigError(k, `unknown flag --${k} (config keys: ${CONFIG_KEYS.join(', ')}; other flags: ${extra.join(', ')})`);
   }
+  const config = makeConfig(partial, base);
+  checkPrivacyFlags(partial, config);
   // no learning rate given: the one that suits the optimizers (Adam at SGD's 0.5 kills the model)
-  if (!Object.hasOwn(partial, 'lr') && base.lr === defaultLr(base)) {
-    const c = makeConfig(partial, base);
-    return { config: { ...c, lr: defaultLr(c) }, rest };
-  }
-  return { config: makeConfig(partial, base), rest };
+  if (!Object.hasOwn(partial, 'lr') && base.lr === defaultLr(base)) return { config: { ...config, lr: defaultLr(config) }, rest };
+  return { config, rest };
 }
 
 /** The Dawn device; a SwiftShader fallback is said on stderr, and in JSON as device.adapterNote. */
@@ -169,11 +169,11 @@ export function loadCriteo(file: string, flags: Flags, base?: Config): { partial
     throw new Error(`--data: cannot read ${file}: ${(e as Error).message}`);
   }
   // a resumed run splits and hashes the file as its first part did, unless told otherwise
-  const given = typeof flags.tables === 'string' ? flags.tables.split(',').map(Number) : base ? base.tables : [65536];
+  const given = typeof flags.tables === 'string' ? flags.tables.split(',').map(parseDecimal) : base ? base.tables : [65536];
   const rows = given.length === 1 ? new Array(CRITEO_TABLES).fill(given[0]) : given;
   if (rows.length !== CRITEO_TABLES || rows.some((r) => !Number.isInteger(r) || r < 1))
     throw new ConfigError('tables', `Criteo data has ${CRITEO_TABLES} categorical features: give ${CRITEO_TABLES} table sizes, or one size for all`);
-  const evalSize = typeof flags['eval-size'] === 'string' ? Number(flags['eval-size']) : typeof flags.evalSize === 'string' ? Number(flags.evalSize) : (base ?? DEFAULT_CONFIG).evalSize;
+  const evalSize = typeof flags['eval-size'] === 'string' ? parseDecimal(flags['eval-size']) : typeof flags.evalSize === 'string' ? parseDecimal(flags.evalSize) : (base ?? DEFAULT_CONFIG).evalSize;
   let data: LabData;
   try {
     data = parseCriteo(text, rows, evalSize);
@@ -228,10 +228,11 @@ async function train(flags: Flags): Promise<void> {
   }
   const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every', 'shard-rows', 'stop-at'], base);
   // --stop-at N: train to step N of `steps` and stop there (a checkpoint to --resume later)
-  const stopAt = rest['stop-at'] === undefined ? config.steps : Number(rest['stop-at']);
+  const stopAt = rest['stop-at'] === undefined ? config.steps : typeof rest['stop-at'] === 'string' ? parseDecimal(rest['stop-at']) : NaN;
   if (!Number.isInteger(stopAt) || stopAt < 1 || stopAt > config.steps) throw new ConfigError('stop-at', `needs a step in 1 .. steps (${config.steps}), got ${String(rest['stop-at'])}`);
   const json = !!rest.json;
   const shardRows = shardRowsFlag(rest);
+  const logEvery = logEveryFlag(rest);
   for (const f of ['export', 'export-init'] as const) if (typeof rest[f] === 'string') checkWritable(f, rest[f]);
   const { device, info } = await openDevice(json);
   const t = await Trainer.create(device, config, { data, shardRows });
@@ -252,7 +253,6 @@ async function train(flags: Flags): Promise<void> {
     if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps))) console.log(`warning: ${noPrivacyReason(t.sigma)}`);
     console.log('step      loss     auc      eps     steps/s   stage ms (median)');
   }
-  const logEvery = typeof rest['log-every'] === 'string' ? Number(rest['log-every']) : undefined;
   await t.run(stopAt - t.stepsDone, {
     logEvery,
     onLog: (p: LogPoint) => {
@@ -283,18 +283,37 @@ async function train(flags: Flags): Promise<void> {
 function shardRowsFlag(rest: Flags): number | undefined {
   const v = rest['shard-rows'];
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = typeof v === 'string' ? parseDecimal(v) : NaN;
   if (typeof v !== 'string' || !Number.isInteger(n) || n < 1) throw new ConfigError('shard-rows', `needs a whole number of rows >= 1, got ${String(v)}`);
   return n;
 }
 
+/** --log-every N: a log point every N steps (1 .. 10,000,000). */
+function logEveryFlag(rest: Flags): number | undefined {
+  const v = rest['log-every'];
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' ? parseDecimal(v) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 10_000_000) throw new ConfigError('log-every', `needs a whole number of steps >= 1, got ${String(v)}`);
+  return n;
+}
+
+/** Flags that contradict each other, as `privacy` refuses them: sigma and a target epsilon; a target for sgd. */
+function checkPrivacyFlags(partial: Record<string, unknown>, c: Config): void {
+  if (Object.hasOwn(partial, 'sigma') && Object.hasOwn(partial, 'targetEpsilon') && c.targetEpsilon > 0)
+    throw new ConfigError('targetEpsilon', 'give either --sigma or --target-epsilon, not both (the target calibrates sigma)');
+  if (Object.hasOwn(partial, 'targetEpsilon') && c.targetEpsilon > 0 && c.algo === 'sgd')
+    throw new ConfigError('targetEpsilon', 'sgd adds no noise, so no sigma can reach a target epsilon: choose a private algo (dpsgd, lazydp, lazydp-exact)');
+}
+
 async function bench(flags: Flags): Promise<void> {
-  const { config, rest } = configFromFlags({ steps: '40', evalEvery: '0', evalSize: '256', ...flags }, ['algos', 'sweep', 'warmup', 'shard-rows']);
+  // medians skip the first 2 steps of every run (shader compilation, first uploads); no other warm-up is measured
+  if (flags.warmup !== undefined) throw new ConfigError('warmup', 'is not supported: bench medians always skip the first 2 steps of each run; set --steps for more samples');
+  const { config, rest } = configFromFlags({ steps: '40', evalEvery: '0', evalSize: '256', ...flags }, ['algos', 'sweep', 'shard-rows']);
   const json = !!rest.json;
   const shardRows = shardRowsFlag(rest);
   const algos = (typeof rest.algos === 'string' ? rest.algos.split(',') : [...ALGOS]) as Algo[];
   for (const a of algos) if (!ALGOS.includes(a)) throw new ConfigError('algos', `unknown algorithm ${a}`);
-  const sweep = typeof rest.sweep === 'string' ? rest.sweep.split(',').map(Number) : [config.tables.reduce((a, b) => a + b, 0)];
+  const sweep = typeof rest.sweep === 'string' ? rest.sweep.split(',').map(parseDecimal) : [config.tables.reduce((a, b) => a + b, 0)];
   const { device, info } = await openDevice(json);
   const results: Record<string, unknown>[] = [];
   if (!json) console.log(`device: ${info.vendor} ${info.architecture} ${info.description}; ${config.steps} steps per run, medians after 2 warm-up steps`);

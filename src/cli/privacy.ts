@@ -2,6 +2,7 @@
 //   privacy --q Q --sigma S --steps N --delta D [--orders opacus|tfp]
 //   privacy --q Q --target-epsilon E --steps N --delta D [--orders opacus|tfp]
 import { calibrateSigma } from '../privacy/calibrate';
+import { parseDecimal } from '../config/config';
 import { computeEpsilon, OPACUS_ORDERS, TFP_ORDERS } from '../privacy/rdp';
 
 const KNOWN = new Set(['q', 'sigma', 'steps', 'delta', 'target-epsilon', 'targetEpsilon', 'orders', 'json']);
@@ -10,8 +11,8 @@ function num(flags: Record<string, string | boolean>, name: string, key = name):
   const v = flags[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || v.trim() === '') throw new Error(`--${name} needs a numeric value`);
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new Error(`--${name} must be a finite number (got '${v}')`);
+  const x = parseDecimal(v);
+  if (!Number.isFinite(x)) throw new Error(`--${name} must be a finite number, in decimal (got '${v}')`);
   return x;
 }
 

@@ -169,13 +169,26 @@ export class ConfigError extends Error {
 
 const U64_MAX = (1n << 64n) - 1n;
 
+/** Plain decimal text (optional sign, fraction, exponent): no hexadecimal, binary, octal, Infinity. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A number from text as people write it in decimal; NaN for anything else. Number() alone would
+ * read '0x10' as 16, '0b11' as 3 and '0o7' as 7, which nobody typing a batch size means.
+ */
+export function parseDecimal(s: string): number {
+  const t = s.trim();
+  return DECIMAL.test(t) ? Number(t) : NaN;
+}
+
 /** Parses one value (from JSON or a string such as a CLI flag) for `key`; throws ConfigError. */
 export function parseValue<K extends keyof Config>(key: K, raw: unknown): Config[K] {
   const spec = SCHEMA[key];
   if (!spec) throw new ConfigError(String(key), 'unknown configuration key');
   const num = (v: unknown): number => {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    if (!Number.isFinite(n)) throw new ConfigError(key, `expected a number, got ${show(v)}`);
+    const n = typeof v === 'number' ? v : typeof v === 'string' ? parseDecimal(v) : NaN;
+    if (!Number.isFinite(n))
+      throw new ConfigError(key, `expected a number, got ${show(v)}${typeof v === 'string' && /^\s*[+-]?0[xbo]/i.test(v) ? ' (decimal only: hexadecimal, binary and octal are refused)' : ''}`);
     return n;
   };
   const range = (n: number): number => {
@@ -208,6 +221,9 @@ export function parseValue<K extends keyof Config>(key: K, raw: unknown): Config
       return raw as Config[K];
     }
     case 'seed': {
+      // a JSON number above 2^53 was already rounded when it was parsed: only a string keeps it exact
+      if (typeof raw === 'number' && !Number.isSafeInteger(raw))
+        throw new ConfigError(key, `${show(raw)} is not an exact integer (numbers above 2^53 are rounded): give the seed as a string, e.g. "18446744073709551615"`);
       const s = typeof raw === 'number' ? String(raw) : raw;
       if (s === 'random') return s as Config[K];
       if (typeof s !== 'string' || !/^\d{1,20}$/.test(s) || BigInt(s) > U64_MAX)

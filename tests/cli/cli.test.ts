@@ -353,3 +353,38 @@ describe('cli: resume, export and divergence', () => {
     expect(lr(['--mlp-optimizer', 'adam', '--lr', '0.3'])).toBe(0.3);
   });
 });
+
+describe('cli flags: contradictions, bad numbers and unknown names are specific errors', () => {
+  const cases: [string[], RegExp][] = [
+    [['train', '--algo', 'dpsgd', '--sigma', '2', '--target-epsilon', '3'], /targetEpsilon: give either --sigma or --target-epsilon, not both/],
+    [['train', '--target-epsilon', '3'], /targetEpsilon: sgd adds no noise/],
+    [['train', '--log-every', '0'], /log-every: needs a whole number of steps >= 1, got 0/],
+    [['train', '--log-every', 'x'], /log-every: needs a whole number/],
+    [['train', '--log-every', '2.5'], /log-every: needs a whole number/],
+    [['bench', '--warmup', '5'], /warmup: is not supported: bench medians always skip the first 2 steps/],
+    [['train', '--batch', '0x10'], /batch: expected a number, got "0x10" \(decimal only/],
+    [['train', '--steps', '0b11'], /steps: expected a number.*decimal only/],
+    [['train', '--dim', '0o7'], /dim: expected a number.*decimal only/],
+    [['train', '--stop-at', '0x2'], /stop-at: needs a step/],
+    [['bench', '--shard-rows', '0x10'], /shard-rows: needs a whole number/],
+    [['privacy', '--q', '0x1', '--sigma', '1', '--steps', '10', '--delta', '1e-5'], /--q must be a finite number, in decimal/],
+    [['train', '--__proto__', 'x'], /unknown flag --__proto__/],
+    [['bench', '--__proto__', 'x'], /unknown flag --__proto__/],
+    [['privacy', '--__proto__', 'x'], /unknown flag --__proto__/],
+  ];
+  for (const [args, re] of cases) {
+    it(args.join(' '), () => {
+      const r = cli(args);
+      expect(r.code, r.out).not.toBe(0);
+      expect(r.err).toMatch(re);
+    });
+  }
+  it('a seed beyond 2^53 from a JSON file must be a string; as a string it is kept exactly', () => {
+    const num = path.join(dir, 'seed-num.json');
+    writeFileSync(num, '{"seed": 9007199254740993}');
+    expect(cli(['train', '--config', num]).err).toMatch(/seed: .*give the seed as a string/);
+    const r = cli(['train', ...TINY, '--steps', '1', '--algo', 'dpsgd', '--seed', '9007199254740993', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out.trim().split('\n').pop()!).config.seed).toBe('9007199254740993');
+  });
+});
