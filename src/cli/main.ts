@@ -161,9 +161,22 @@ async function writeModel(path: string, t: Trainer, metadata: Record<string, str
  * --data file.tsv: Criteo logs instead of the synthetic task. Tables default to 26 x 65536 rows
  * (one --tables value is used for all 26); dense = 13, pooling = 1 and datasetSize follow the file.
  */
-export function loadCriteo(file: string, flags: Flags, base?: Config): { partial: Record<string, string>; data: LabData } {
+/** The config keys given as flags (camelCase), as given. */
+function readConfigPartial(flags: Flags): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flags)) if ((CONFIG_KEYS as string[]).includes(camel(k))) out[camel(k)] = v;
+  return out;
+}
+
+/** The largest text file --data reads: V8's longest string (2^29 - 24 characters). */
+export const MAX_DATA_BYTES = 2 ** 29 - 24;
+
+export function loadCriteo(file: string, flags: Flags, base?: Config, progress?: (lines: number, total: number) => void): { partial: Record<string, string>; data: LabData } {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_DATA_BYTES)
+      throw new Error(`it is ${fmtBytes(size)}; the CLI reads a text file of up to ${fmtBytes(MAX_DATA_BYTES)} (${MAX_DATA_BYTES} bytes, node's longest string): take the first lines, e.g. head -n 2000000 ${file} > part.tsv`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new Error(`--data: cannot read ${file}: ${(e as Error).message}`);
@@ -176,7 +189,7 @@ export function loadCriteo(file: string, flags: Flags, base?: Config): { partial
   const evalSize = typeof flags['eval-size'] === 'string' ? parseDecimal(flags['eval-size']) : typeof flags.evalSize === 'string' ? parseDecimal(flags.evalSize) : (base ?? DEFAULT_CONFIG).evalSize;
   let data: LabData;
   try {
-    data = parseCriteo(text, rows, evalSize);
+    data = parseCriteo(text, rows, evalSize, progress);
   } catch (e) {
     if (e instanceof DataError) throw new Error(`--data ${file}: ${e.message}`);
     throw e;
@@ -219,7 +232,22 @@ async function train(flags: Flags): Promise<void> {
   if (ck?.data === 'criteo' && typeof flags.data !== 'string') throw new Error(`--resume: the model was trained on a Criteo file; give it again with --data`);
   delete flags.resume;
   if (typeof flags.data === 'string') {
-    const c = loadCriteo(flags.data, flags, base);
+    const quiet = !!flags.json;
+    // progress on stderr at every tenth of the file (a day of Criteo logs takes a while)
+    let shown = -1;
+    const progress = (lines: number, total: number) => {
+      const tenth = Math.floor((10 * lines) / Math.max(1, total));
+      if (quiet || tenth === shown) return;
+      shown = tenth;
+      console.error(`parsing ${flags.data}: ${lines.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} lines`);
+    };
+    const c = loadCriteo(flags.data, flags, base, progress);
+    // the file decides these keys: say which values given here (or in --config, or the resumed file) it replaces
+    const given = { ...(base ?? {}), ...readConfigPartial(flags) } as Record<string, unknown>;
+    const replaced = (['pooling', 'dense', 'datasetSize'] as const)
+      .filter((k) => given[k] !== undefined && String(given[k]) !== c.partial[k])
+      .map((k) => `${k} ${String(given[k])} -> ${c.partial[k]}`);
+    if (replaced.length && !quiet) console.error(`note: --data sets ${replaced.join(', ')} (Criteo: 13 integer features, one category per table, datasetSize from the file's lines)`);
     data = c.data;
     flags = { ...flags, ...c.partial };
     delete flags.data;

@@ -25,9 +25,9 @@ export function loadCriteoModule(): Promise<CriteoModule> {
   return criteoModule;
 }
 
-/** Held-out lines parseCriteo keeps for `evalSize` (at least one, at most a fifth of the file). */
+/** Held-out lines parseCriteo keeps for `evalSize` (none for 0, else at least one, at most a fifth of the file). */
 export function heldOut(lines: number, evalSize: number): number {
-  return Math.max(1, Math.min(evalSize, Math.floor(lines / 5)));
+  return evalSize === 0 ? 0 : Math.max(1, Math.min(evalSize, Math.floor(lines / 5)));
 }
 
 /** The part of a file a reader needs: File, or anything shaped like it (tests). */

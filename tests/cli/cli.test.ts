@@ -1,7 +1,7 @@
 // The headless CLI (Dawn): train and export for every algorithm, privacy, and specific errors.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../../src/engine/safetensors';
@@ -386,5 +386,29 @@ describe('cli flags: contradictions, bad numbers and unknown names are specific 
     const r = cli(['train', ...TINY, '--steps', '1', '--algo', 'dpsgd', '--seed', '9007199254740993', '--json']);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out.trim().split('\n').pop()!).config.seed).toBe('9007199254740993');
+  });
+});
+
+describe('cli --data: what it replaces, progress, limits', () => {
+  it('says which of pooling, dense and datasetSize it replaces, shows progress, and --eval-size 0 holds out nothing', () => {
+    const tsv = path.join(dir, 'notes.tsv');
+    writeFileSync(tsv, '\uFEFF' + criteoText(300, 4) + '\n\n');
+    const r = cli(['train', '--data', tsv, '--tables', '64', '--dim', '4', '--batch', '16', '--steps', '2', '--pooling', '3', '--dense', '5', '--eval-size', '0', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(r.out.trim().split('\n').pop()!);
+    expect(res.config.datasetSize).toBe(300);
+    expect(res.config.evalSize).toBe(0);
+    const t = cli(['train', '--data', tsv, '--tables', '64', '--dim', '4', '--batch', '16', '--steps', '2', '--pooling', '3', '--dataset-size', '99']);
+    expect(t.code, t.err).toBe(0);
+    expect(t.err).toMatch(/note: --data sets pooling 3 -> 1, datasetSize 99 -> \d+/);
+    expect(t.err).toMatch(/parsing .*notes.tsv: 0 of 300 lines/);
+  });
+  it('a file over the text limit says the limit', () => {
+    const big = path.join(dir, 'big.tsv');
+    writeFileSync(big, '');
+    truncateSync(big, 2 ** 29); // sparse: no disk used
+    const r = cli(['train', '--data', big]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/--data: cannot read .*big.tsv: it is 512 MiB; the CLI reads a text file of up to [\d.]+ MiB \(536870888 bytes/);
   });
 });
