@@ -13,6 +13,7 @@ import { Trainer, CapacityError, estimateMemory, fmtBytes } from '../engine/trai
 import { exportMetadata, writeModelParts } from '../engine/export';
 import { openCheckpoint, type Checkpoint } from '../engine/checkpoint';
 import { checkFiniteWeights } from '../engine/divergence';
+import { userMessage } from '../engine/messages';
 import { STAGES, type LogPoint } from '../engine/types';
 import { privacyCommand } from './privacy';
 import { privacyReport, TRAINING_STATS_NOTE, epsilonInfinite, fmtEpsilon, jsonInfinity, noPrivacyReason } from '../privacy/report';
@@ -91,7 +92,7 @@ async function openDevice(quiet: boolean): Promise<{ device: GPUDevice; info: De
   if (note && !quiet) console.error(`note: ${note}`);
   const device = await requestLabDevice(adapter);
   device.lost.then((l) => {
-    if (l.reason !== 'destroyed') console.error(`GPU device lost: ${l.message}`);
+    if (l.reason !== 'destroyed') console.error(`GPU device lost: ${userMessage(l.message)}`);
   });
   return { device, info: note ? { ...describeDevice(adapter, device), adapterNote: note } : describeDevice(adapter, device) };
 }
@@ -427,7 +428,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error;
-    console.error(`error: ${err instanceof ConfigError ? err.message : err.name === 'CapacityError' ? err.message : err.message}`);
+    console.error(`error: ${userMessage(err.message)}`);
     return 1;
   }
 }
