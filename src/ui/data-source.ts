@@ -25,9 +25,9 @@ export function loadCriteoModule(): Promise<CriteoModule> {
   return criteoModule;
 }
 
-/** Held-out lines parseCriteo keeps for `evalSize` (none for 0, else at least one, at most a fifth of the file). */
+/** Held-out lines the lab keeps for `evalSize` (at least one, at most a fifth of the file). */
 export function heldOut(lines: number, evalSize: number): number {
-  return evalSize === 0 ? 0 : Math.max(1, Math.min(evalSize, Math.floor(lines / 5)));
+  return Math.max(1, Math.min(evalSize, Math.floor(lines / 5)));
 }
 
 /** The part of a file a reader needs: File, or anything shaped like it (tests). */
@@ -269,7 +269,8 @@ export class CriteoSource {
       const hit = this.cache.find((c) => c.key === this.key(rows, evalSize));
       if (hit) return hit.data;
     }
-    const data = await this.parser.parse(rows, evalSize, onProgress);
+    // the lab always holds out at least one line (its charts show AUC); parseCriteo's 0 means none
+    const data = await this.parser.parse(rows, Math.max(1, evalSize), onProgress);
     this.nLines = data.train.n + data.eval.n;
     this.cache = [...this.cache.slice(-1), { key: this.key(rows, evalSize), data }];
     return data;
