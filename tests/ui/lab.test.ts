@@ -397,6 +397,32 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.close();
   }, LONG);
 
+  it('choosing Adam or momentum moves lr to a rate that suits them, unless lr was changed', async () => {
+    const p = await open(SMALL);
+    const lr = () => p.locator('input[name="lr"]').inputValue();
+    expect(await lr()).toBe('0.5');
+    await p.locator('select[name="mlpOptimizer"]').selectOption('adam');
+    await expect.poll(lr).toBe('0.01');
+    await p.locator('select[name="mlpOptimizer"]').selectOption('momentum');
+    await expect.poll(lr).toBe('0.1');
+    await p.locator('select[name="mlpOptimizer"]').selectOption('sgd');
+    await expect.poll(lr).toBe('0.5');
+    await p.locator('input[name="lr"]').fill('0.3');
+    await p.locator('input[name="lr"]').blur();
+    await p.locator('select[name="mlpOptimizer"]').selectOption('adam');
+    expect(await lr()).toBe('0.3');
+    await p.close();
+  });
+
+  it('a diverged run stops with the step and a lower learning rate to try', async () => {
+    const p = await open(SMALL + '&lr=10000');
+    await p.locator('#train').click();
+    const banner = p.locator('[data-banner="run-error"]');
+    await banner.waitFor(WAIT);
+    expect(await banner.innerText()).toMatch(/training diverged by step \d+: the (training|held-out) loss is NaN\. Lower the learning rate \(lr 10000; try 1000\)/);
+    await p.close();
+  }, LONG);
+
   it('Adam on the tables: the memory meter counts its buffers and a private run trains', async () => {
     const p = await open(SMALL + '&algo=dpsgd&tableOptimizer=adam&weightDecay=0.01');
     expect(await p.locator('select[name="tableOptimizer"]').inputValue()).toBe('adam');
