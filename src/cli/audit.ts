@@ -3,7 +3,7 @@
 //     [--canaries M] [--audit-seed S] [--confidence 0.95] [config keys] [--json]
 // A progress line goes to stderr meanwhile; --json prints one object on stdout.
 import { ConfigError, type Config } from '../config/config';
-import type { DeviceInfo } from '../engine/device';
+import type { DeviceInfo } from '../engine';
 import { runAudit, checkAudit, DEFAULT_CANARIES, type AuditResult } from '../audit/run';
 import { AUDIT_FLAWS, type AuditFlaw } from '../audit/flaws';
 

@@ -4,17 +4,19 @@
 //   npm run -s cli -- privacy [--accountant prv|rdp] --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]
 //   npm run -s cli -- device
 import '../node/float16-shim';
-import { readFileSync, openSync, writeSync, closeSync, readSync, fstatSync } from 'node:fs';
-import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, makeConfig, type Algo, type Config } from '../config/config';
+import { readFileSync, openSync, writeSync, closeSync, readSync, fstatSync, renameSync, unlinkSync, statSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, defaultLr, makeConfig, parseDecimal, type Algo, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
 import {
-  describeDevice, requestLabDevice, type DeviceInfo, Trainer, estimateMemory, fmtBytes,
+  describeDevice, requestLabDevice, type DeviceInfo, Trainer, estimateMemory, fmtBytes, epsilonAfter,
   exportMetadata, writeModelParts, openCheckpoint, type Checkpoint, STAGES, type LogPoint, benchLoop, type BenchCase,
+  checkFiniteWeights, userMessage,
 } from '../engine';
 import { privacyCommand } from './privacy';
 import { computePrvEpsilon } from '../privacy/prv';
 import { computeEpsilon } from '../privacy/rdp';
-import { privacyReport, TRAINING_STATS_NOTE } from '../privacy/report';
+import { privacyReport, TRAINING_STATS_NOTE, epsilonInfinite, fmtEpsilon, jsonInfinity, noPrivacyReason } from '../privacy/report';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
@@ -26,7 +28,8 @@ const BOOL_FLAGS = new Set(['json', 'quiet', 'help']);
 
 export function parseArgs(argv: string[]): { command: string; flags: Flags } {
   const [command = 'help', ...rest] = argv;
-  const flags: Flags = {};
+  // no prototype: `--__proto__ x` is a flag like any other (and refused as unknown), never a prototype
+  const flags: Flags = Object.create(null) as Flags;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(a)} (flags look like --key value)`);
@@ -68,7 +71,7 @@ export function configFromFlags(flags: Flags, extra: string[], base: Config = DE
     }
     if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) throw new Error(`--config: ${flags.config} must hold a JSON object`);
   }
-  const rest: Flags = {};
+  const rest: Flags = Object.create(null) as Flags;
   for (const [k, v] of Object.entries(flags)) {
     if (k === 'config') continue;
     const ck = camel(k);
@@ -76,7 +79,11 @@ export function configFromFlags(flags: Flags, extra: string[], base: Config = DE
     else if (extra.includes(k) || BOOL_FLAGS.has(k)) rest[k] = v;
     else throw new ConfigError(k, `unknown flag --${k} (config keys: ${CONFIG_KEYS.join(', ')}; other flags: ${extra.join(', ')})`);
   }
-  return { config: makeConfig(partial, base), rest };
+  const config = makeConfig(partial, base);
+  checkPrivacyFlags(partial, config);
+  // no learning rate given: the one that suits the optimizers (Adam at SGD's 0.5 kills the model)
+  if (!Object.hasOwn(partial, 'lr') && base.lr === defaultLr(base)) return { config: { ...config, lr: defaultLr(config) }, rest };
+  return { config, rest };
 }
 
 /** The Dawn device; a SwiftShader fallback is said on stderr, and in JSON as device.adapterNote. */
@@ -85,7 +92,7 @@ async function openDevice(quiet: boolean): Promise<{ device: GPUDevice; info: De
   if (note && !quiet) console.error(`note: ${note}`);
   const device = await requestLabDevice(adapter);
   device.lost.then((l) => {
-    if (l.reason !== 'destroyed') console.error(`GPU device lost: ${l.message}`);
+    if (l.reason !== 'destroyed') console.error(`GPU device lost: ${userMessage(l.message)}`);
   });
   return { device, info: note ? { ...describeDevice(adapter, device), adapterNote: note } : describeDevice(adapter, device) };
 }
@@ -98,15 +105,56 @@ function stageLine(ms: Record<string, number>): string {
   return STAGES.map((s) => `${s} ${ms[s].toFixed(3)}`).join('  ');
 }
 
-/** Writes the model as safetensors, streamed table by table (tables may exceed memory); after a flush. */
-async function writeModel(path: string, t: Trainer, metadata: Record<string, string>): Promise<void> {
-  const fd = openSync(path, 'w');
+/** The temporary file a model is written to before it is renamed into place (same folder). */
+const tempPath = (path: string) => `${path}.partial-${process.pid}`;
+
+/**
+ * --export / --export-init checked before training: the folder exists, the path is not a folder,
+ * and a file can be created there (a run of hours must not end in "cannot write").
+ */
+export function checkWritable(flag: string, path: string): void {
+  const full = resolvePath(path);
+  let st;
   try {
+    st = statSync(full, { throwIfNoEntry: false });
+  } catch (e) {
+    throw new ConfigError(flag, `cannot write ${path}: ${(e as Error).message}`);
+  }
+  if (st?.isDirectory()) throw new ConfigError(flag, `${path} is a folder; give a file name such as ${path.replace(/\/$/, '')}/model.safetensors`);
+  const dir = dirname(full);
+  const d = statSync(dir, { throwIfNoEntry: false });
+  if (!d?.isDirectory()) throw new ConfigError(flag, `cannot write ${path}: the folder ${dir} does not exist`);
+  const probe = tempPath(full);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (e) {
+    throw new ConfigError(flag, `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (checked before training)`);
+  }
+}
+
+/**
+ * Writes the model as safetensors, streamed table by table (tables may exceed memory); after a
+ * flush. Written to a temporary file and renamed into place: an export that fails (disk full,
+ * diverged weights) leaves no file, and never a truncated one under the name.
+ */
+async function writeModel(path: string, t: Trainer, metadata: Record<string, string>): Promise<void> {
+  const tmp = tempPath(resolvePath(path));
+  const fd = openSync(tmp, 'w');
+  let done = false;
+  try {
+    let headerDone = false;
     await writeModelParts(t, metadata, (b) => {
+      // every weight is checked on its way out: NaN or infinity means the run diverged
+      if (headerDone) checkFiniteWeights(new Float32Array(b.buffer, b.byteOffset, b.byteLength >> 2), t.config, t.stepsDone);
+      headerDone = true;
       for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
     });
+    done = true;
   } finally {
     closeSync(fd);
+    if (done) renameSync(tmp, path);
+    else unlinkSync(tmp);
   }
 }
 
@@ -114,22 +162,35 @@ async function writeModel(path: string, t: Trainer, metadata: Record<string, str
  * --data file.tsv: Criteo logs instead of the synthetic task. Tables default to 26 x 65536 rows
  * (one --tables value is used for all 26); dense = 13, pooling = 1 and datasetSize follow the file.
  */
-export function loadCriteo(file: string, flags: Flags, base?: Config): { partial: Record<string, string>; data: LabData } {
+/** The config keys given as flags (camelCase), as given. */
+function readConfigPartial(flags: Flags): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flags)) if ((CONFIG_KEYS as string[]).includes(camel(k))) out[camel(k)] = v;
+  return out;
+}
+
+/** The largest text file --data reads: V8's longest string (2^29 - 24 characters). */
+export const MAX_DATA_BYTES = 2 ** 29 - 24;
+
+export function loadCriteo(file: string, flags: Flags, base?: Config, progress?: (lines: number, total: number) => void): { partial: Record<string, string>; data: LabData } {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_DATA_BYTES)
+      throw new Error(`it is ${fmtBytes(size)}; the CLI reads a text file of up to ${fmtBytes(MAX_DATA_BYTES)} (${MAX_DATA_BYTES} bytes, node's longest string): take the first lines, e.g. head -n 2000000 ${file} > part.tsv`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new Error(`--data: cannot read ${file}: ${(e as Error).message}`);
   }
   // a resumed run splits and hashes the file as its first part did, unless told otherwise
-  const given = typeof flags.tables === 'string' ? flags.tables.split(',').map(Number) : base ? base.tables : [65536];
+  const given = typeof flags.tables === 'string' ? flags.tables.split(',').map(parseDecimal) : base ? base.tables : [65536];
   const rows = given.length === 1 ? new Array(CRITEO_TABLES).fill(given[0]) : given;
   if (rows.length !== CRITEO_TABLES || rows.some((r) => !Number.isInteger(r) || r < 1))
     throw new ConfigError('tables', `Criteo data has ${CRITEO_TABLES} categorical features: give ${CRITEO_TABLES} table sizes, or one size for all`);
-  const evalSize = typeof flags['eval-size'] === 'string' ? Number(flags['eval-size']) : typeof flags.evalSize === 'string' ? Number(flags.evalSize) : (base ?? DEFAULT_CONFIG).evalSize;
+  const evalSize = typeof flags['eval-size'] === 'string' ? parseDecimal(flags['eval-size']) : typeof flags.evalSize === 'string' ? parseDecimal(flags.evalSize) : (base ?? DEFAULT_CONFIG).evalSize;
   let data: LabData;
   try {
-    data = parseCriteo(text, rows, evalSize);
+    data = parseCriteo(text, rows, evalSize, progress);
   } catch (e) {
     if (e instanceof DataError) throw new Error(`--data ${file}: ${e.message}`);
     throw e;
@@ -166,22 +227,42 @@ async function train(flags: Flags): Promise<void> {
   let data: LabData | undefined;
   // --resume: the file's configuration is the base the flags change (steps, to go further)
   const ck = typeof flags.resume === 'string' ? await openResume(flags.resume) : undefined;
+  // the memory limit is the caller's (default or --memory-limit), never the file's: a small file
+  // must not raise it (its tensors were checked against its config and its real data already)
+  const base = ck ? { ...ck.config, memoryLimit: DEFAULT_CONFIG.memoryLimit } : undefined;
   if (ck?.data === 'criteo' && typeof flags.data !== 'string') throw new Error(`--resume: the model was trained on a Criteo file; give it again with --data`);
   delete flags.resume;
   if (typeof flags.data === 'string') {
-    const c = loadCriteo(flags.data, flags, ck?.config);
+    const quiet = !!flags.json;
+    // progress on stderr at every tenth of the file (a day of Criteo logs takes a while)
+    let shown = -1;
+    const progress = (lines: number, total: number) => {
+      const tenth = Math.floor((10 * lines) / Math.max(1, total));
+      if (quiet || tenth === shown) return;
+      shown = tenth;
+      console.error(`parsing ${flags.data}: ${lines.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} lines`);
+    };
+    const c = loadCriteo(flags.data, flags, base, progress);
+    // the file decides these keys: say which values given here (or in --config, or the resumed file) it replaces
+    const given = { ...(base ?? {}), ...readConfigPartial(flags) } as Record<string, unknown>;
+    const replaced = (['pooling', 'dense', 'datasetSize'] as const)
+      .filter((k) => given[k] !== undefined && String(given[k]) !== c.partial[k])
+      .map((k) => `${k} ${String(given[k])} -> ${c.partial[k]}`);
+    if (replaced.length && !quiet) console.error(`note: --data sets ${replaced.join(', ')} (Criteo: 13 integer features, one category per table, datasetSize from the file's lines)`);
     data = c.data;
     flags = { ...flags, ...c.partial };
     delete flags.data;
     delete flags['eval-size'];
     delete flags['dataset-size'];
   }
-  const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every', 'shard-rows', 'stop-at'], ck?.config);
+  const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every', 'shard-rows', 'stop-at'], base);
   // --stop-at N: train to step N of `steps` and stop there (a checkpoint to --resume later)
-  const stopAt = rest['stop-at'] === undefined ? config.steps : Number(rest['stop-at']);
+  const stopAt = rest['stop-at'] === undefined ? config.steps : typeof rest['stop-at'] === 'string' ? parseDecimal(rest['stop-at']) : NaN;
   if (!Number.isInteger(stopAt) || stopAt < 1 || stopAt > config.steps) throw new ConfigError('stop-at', `needs a step in 1 .. steps (${config.steps}), got ${String(rest['stop-at'])}`);
   const json = !!rest.json;
   const shardRows = shardRowsFlag(rest);
+  const logEvery = logEveryFlag(rest);
+  for (const f of ['export', 'export-init'] as const) if (typeof rest[f] === 'string') checkWritable(f, rest[f]);
   const { device, info } = await openDevice(json);
   const t = await Trainer.create(device, config, { data, shardRows });
   if (ck) await t.loadCheckpoint(ck);
@@ -198,24 +279,25 @@ async function train(flags: Flags): Promise<void> {
     if (split.length) console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
     if (t.seedFixed && config.algo !== 'sgd') console.log(`seed ${config.seed}: reproducible, not private`);
     if (config.algo !== 'sgd' && config.sampling === 'shuffle') console.log(`warning: ${SHUFFLE_WARNING}`);
+    if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps))) console.log(`warning: ${noPrivacyReason(t.sigma)}`);
     console.log('step      loss     auc      eps     steps/s   stage ms (median)');
   }
-  const logEvery = typeof rest['log-every'] === 'string' ? Number(rest['log-every']) : undefined;
   await t.run(stopAt - t.stepsDone, {
     logEvery,
     onLog: (p: LogPoint) => {
-      if (!json) console.log(`${String(p.step).padEnd(8)} ${fmt(p.loss)}  ${fmt(p.auc)}  ${fmt(p.epsilon, 3).padStart(6)}  ${p.stepsPerSec.toFixed(1).padStart(8)}   ${stageLine(p.stageMs)}`);
+      if (!json) console.log(`${String(p.step).padEnd(8)} ${fmt(p.loss)}  ${fmt(p.auc)}  ${(epsilonInfinite(p.epsilon) ? '∞' : fmt(p.epsilon, 3)).padStart(6)}  ${p.stepsPerSec.toFixed(1).padStart(8)}   ${stageLine(p.stageMs)}`);
     },
   });
   const s = t.summary();
   if (typeof rest.export === 'string') await writeModel(rest.export, t, exportMetadata(t, info, s));
-  const privacy = privacyReport(config, { epsilon: s.epsilon, seedFixed: t.seedFixed });
-  if (json) console.log(JSON.stringify({ command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, privacy, summary: s }));
+  const privacy = privacyReport(config, { epsilon: s.epsilon, seedFixed: t.seedFixed, sigma: t.sigma });
+  // an infinite epsilon is written as "Infinity", never as null
+  if (json) console.log(JSON.stringify({ command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, privacy, summary: s }, jsonInfinity));
   else {
     const eps =
       s.epsilon === undefined
         ? ''
-        : `, epsilon ${s.epsilon.toFixed(3)} at delta ${config.delta}` +
+        : `, epsilon ${epsilonInfinite(s.epsilon) ? fmtEpsilon(s.epsilon) : s.epsilon.toFixed(3)} at delta ${config.delta}` +
           (privacy.guaranteed ? '' : ' (NOT a guarantee: see above)') +
           ` [${config.accountant} accountant]`;
     console.log(`held-out AUC ${fmt(s.auc)}` + (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') + `, loss ${fmt(s.evalLoss)}` + eps);
@@ -231,7 +313,7 @@ async function train(flags: Flags): Promise<void> {
 function shardRowsFlag(rest: Flags): number | undefined {
   const v = rest['shard-rows'];
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = typeof v === 'string' ? parseDecimal(v) : NaN;
   if (typeof v !== 'string' || !Number.isInteger(n) || n < 1) throw new ConfigError('shard-rows', `needs a whole number of rows >= 1, got ${String(v)}`);
   return n;
 }
@@ -249,13 +331,32 @@ function accountingFigure(c: Config) {
   return { accountant: c.accountant, q, sigma, steps, delta: c.delta, epsilon, ms: performance.now() - t0 };
 }
 
+/** --log-every N: a log point every N steps (1 .. 10,000,000). */
+function logEveryFlag(rest: Flags): number | undefined {
+  const v = rest['log-every'];
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' ? parseDecimal(v) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 10_000_000) throw new ConfigError('log-every', `needs a whole number of steps >= 1, got ${String(v)}`);
+  return n;
+}
+
+/** Flags that contradict each other, as `privacy` refuses them: sigma and a target epsilon; a target for sgd. */
+function checkPrivacyFlags(partial: Record<string, unknown>, c: Config): void {
+  if (Object.hasOwn(partial, 'sigma') && Object.hasOwn(partial, 'targetEpsilon') && c.targetEpsilon > 0)
+    throw new ConfigError('targetEpsilon', 'give either --sigma or --target-epsilon, not both (the target calibrates sigma)');
+  if (Object.hasOwn(partial, 'targetEpsilon') && c.targetEpsilon > 0 && c.algo === 'sgd')
+    throw new ConfigError('targetEpsilon', 'sgd adds no noise, so no sigma can reach a target epsilon: choose a private algo (dpsgd, lazydp, lazydp-exact)');
+}
+
 async function bench(flags: Flags): Promise<void> {
-  const { config, rest } = configFromFlags({ steps: '40', evalEvery: '0', evalSize: '256', ...flags }, ['algos', 'sweep', 'warmup', 'shard-rows']);
+  // medians skip the first 2 steps of every run (shader compilation, first uploads); no other warm-up is measured
+  if (flags.warmup !== undefined) throw new ConfigError('warmup', 'is not supported: bench medians always skip the first 2 steps of each run; set --steps for more samples');
+  const { config, rest } = configFromFlags({ steps: '40', evalEvery: '0', evalSize: '256', ...flags }, ['algos', 'sweep', 'shard-rows']);
   const json = !!rest.json;
   const shardRows = shardRowsFlag(rest);
   const algos = (typeof rest.algos === 'string' ? rest.algos.split(',') : [...ALGOS]) as Algo[];
   for (const a of algos) if (!ALGOS.includes(a)) throw new ConfigError('algos', `unknown algorithm ${a}`);
-  const sweep = typeof rest.sweep === 'string' ? rest.sweep.split(',').map(Number) : [config.tables.reduce((a, b) => a + b, 0)];
+  const sweep = typeof rest.sweep === 'string' ? rest.sweep.split(',').map(parseDecimal) : [config.tables.reduce((a, b) => a + b, 0)];
   const { device, info } = await openDevice(json);
   const results: Record<string, unknown>[] = [];
   if (!json) console.log(`device: ${info.vendor} ${info.architecture} ${info.description}; ${config.steps} steps per run, medians after 2 warm-up steps`);
@@ -335,7 +436,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'privacy': {
         const r = privacyCommand(flags);
-        console.log(flags.json ? JSON.stringify(r.json) : r.text);
+        console.log(flags.json ? JSON.stringify(r.json, jsonInfinity) : r.text);
         return 0;
       }
       case 'device':
@@ -354,7 +455,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const err = e as Error;
-    console.error(`error: ${err instanceof ConfigError ? err.message : err.name === 'CapacityError' ? err.message : err.message}`);
+    console.error(`error: ${userMessage(err.message)}`);
     return 1;
   }
 }

@@ -3,6 +3,7 @@
 //   privacy [--accountant prv|rdp] --q Q --target-epsilon E --steps N --delta D [--orders opacus|tfp]
 // The accountant is PRV unless --accountant rdp (or --orders, which only RDP has) says otherwise.
 import { calibrateSigma } from '../privacy/calibrate';
+import { parseDecimal } from '../config/config';
 import { computeEpsilon, OPACUS_ORDERS, TFP_ORDERS } from '../privacy/rdp';
 import { computePrvEpsilon } from '../privacy/prv';
 
@@ -13,8 +14,8 @@ function num(flags: Record<string, string | boolean>, name: string, key = name):
   const v = flags[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || v.trim() === '') throw new Error(`--${name} needs a numeric value`);
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new Error(`--${name} must be a finite number (got '${v}')`);
+  const x = parseDecimal(v);
+  if (!Number.isFinite(x)) throw new Error(`--${name} must be a finite number, in decimal (got '${v}')`);
   return x;
 }
 
@@ -29,7 +30,7 @@ function ceilSig(x: number, digits: number): string {
 }
 
 // epsilon is printed rounded up too: a report must not understate it.
-const fmt = (x: number) => (Number.isFinite(x) ? ceilSig(x, 6) : String(x));
+const fmt = (x: number) => (Number.isFinite(x) ? ceilSig(x, 6) : x > 0 ? '∞ (no privacy)' : String(x));
 
 export function privacyCommand(flags: Record<string, string | boolean>): { text: string; json: Record<string, unknown> } {
   for (const k of Object.keys(flags)) if (!KNOWN.has(k)) throw new Error(`unknown flag --${k} for 'privacy'`);

@@ -3,7 +3,9 @@
 // throws: each bad field yields a specific issue and keeps its default, the others still apply.
 // Plain data only (no DOM), so the CLI can reproduce a shared link too.
 
-import { ALGOS, CONFIG_KEYS, DEFAULT_CONFIG, SCHEMA, ConfigError, checkConsistency, parseValue, type Algo, type Config } from './config';
+import { ALGOS, CONFIG_KEYS, DEFAULT_CONFIG, SCHEMA, ConfigError, checkConsistency, isPrivate, parseValue, type Algo, type Config } from './config';
+import { epsilonAfter } from '../engine/accounting';
+import { epsilonInfinite, noPrivacyReason } from '../privacy/report';
 import { STAGES, type StageTimes, type TimingSource } from '../engine/types';
 
 export const URL_VERSION = 1;
@@ -100,7 +102,8 @@ function num(n: number): string {
 
 /** Result numbers need no more than 4 significant digits. */
 function shortNum(n: number): string {
-  if (!Number.isFinite(n)) return '0';
+  // plain decimals only (the reader refuses exponents): below a nanosecond is 0
+  if (!Number.isFinite(n) || n < 1e-6) return '0';
   return String(Number(n.toPrecision(4)));
 }
 
@@ -140,7 +143,11 @@ export function encodeState(state: { config: Config; ui?: Partial<UiState>; resu
     for (const algo of ALGOS) {
       const a = r.algos[algo];
       if (!a) continue;
-      parts.push(`r.${algo}=${[...STAGES.map((s) => a.stageMs[s]), a.stepMs].map(shortNum).join('_')}`);
+      // the median step can fall below the sum of the stages' medians; the reader allows 1%, so
+      // the step written is never further below it than that
+      const stages = STAGES.map((s) => Number(shortNum(a.stageMs[s])));
+      const sum = stages.reduce((x, y) => x + y, 0);
+      parts.push(`r.${algo}=${[...stages, Math.max(a.stepMs, sum / 1.005)].map(shortNum).join('_')}`);
     }
   }
   return parts.join('&');
@@ -182,12 +189,18 @@ function decodeResultNumbers(raw: string): { stageMs: StageTimes; stepMs: number
   if (parts.length !== STAGES.length + 1)
     throw new Error(`expected ${STAGES.length + 1} numbers (${STAGES.join(', ')}, step) joined by '_', got ${parts.length}`);
   const ns = parts.map((p) => {
-    const n = p.trim() === '' ? NaN : Number(p);
-    if (!Number.isFinite(n) || n < 0 || n > 1e9) throw new Error(`expected a time in ms, got ${show(p)}`);
+    // plain decimals only: no hexadecimal, exponent, sign, Infinity or spaces
+    const n = /^\d{1,10}(\.\d{1,12})?$/.test(p) ? Number(p) : NaN;
+    if (!Number.isFinite(n) || n < 0 || n > 1e9) throw new Error(`expected a time in ms as a plain decimal number, got ${show(p)}`);
     return n;
   });
   const stageMs = Object.fromEntries(STAGES.map((s, i) => [s, ns[i]])) as StageTimes;
-  return { stageMs, stepMs: ns[STAGES.length] };
+  const stepMs = ns[STAGES.length];
+  const sum = ns.slice(0, STAGES.length).reduce((a, b) => a + b, 0);
+  // a step holds all its stages; 1% (and 0.01 ms) of slack for medians rounded to 4 digits
+  if (stepMs < sum / 1.01 - 0.01)
+    throw new Error(`the step time (${stepMs} ms) is less than the sum of its stages (${Number(sum.toPrecision(6))} ms)`);
+  return { stageMs, stepMs };
 }
 
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
@@ -196,7 +209,27 @@ const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
  * Reads a fragment (with or without '#', or a whole URL). Never throws: returns the state that
  * could be read and one issue per field that could not (that field keeps its default).
  */
-export function decodeState(input: string, base: Config = DEFAULT_CONFIG): { state: LabState; issues: UrlIssue[] } {
+export function decodeState(input: string, base: Config = DEFAULT_CONFIG): { state: LabState; issues: UrlIssue[]; warnings: UrlIssue[] } {
+  const { state, issues } = decodeFields(input, base);
+  return { state, issues, warnings: privacyWarnings(state.config) };
+}
+
+/**
+ * Fields that applied but that whoever opens the link must know about: a private algorithm whose
+ * sigma gives no finite epsilon (sigma 0, or too small for the accountant) trains without privacy.
+ */
+export function privacyWarnings(c: Config): UrlIssue[] {
+  if (!isPrivate(c) || c.targetEpsilon > 0) return [];
+  let eps: number | undefined;
+  try {
+    eps = epsilonAfter(c, c.sigma, c.steps);
+  } catch {
+    return [];
+  }
+  return epsilonInfinite(eps) ? [{ key: 'sigma', message: noPrivacyReason(c.sigma) }] : [];
+}
+
+function decodeFields(input: string, base: Config): { state: LabState; issues: UrlIssue[] } {
   const issues: UrlIssue[] = [];
   const state: LabState = { config: structuredClone(base) as Config, ui: { ...DEFAULT_UI } };
   let frag = typeof input === 'string' ? input : '';
@@ -324,7 +357,7 @@ export function decodeState(input: string, base: Config = DEFAULT_CONFIG): { sta
 
 /** Config only: `decodeState(...).state.config` plus the config issues. */
 export function decodeConfig(input: string, base: Config = DEFAULT_CONFIG): { config: Config; issues: UrlIssue[] } {
-  const { state, issues } = decodeState(input, base);
+  const { state, issues } = decodeFields(input, base);
   return { config: state.config, issues };
 }
 

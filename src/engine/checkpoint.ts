@@ -6,8 +6,9 @@
 // memory resumes too.
 import { ConfigError, isPrivate, makeConfig, type Config } from '../config/config';
 import { maxBatchFor, denseTableState } from './batch';
-import { headerLength, parseHeader } from './safetensors';
+import { checkLayout, headerLength, parseHeader } from './safetensors';
 import { modelLayout } from './model';
+import { epsilonAfter, resolveSigma } from './accounting';
 
 export interface TensorEntry {
   name: string;
@@ -42,6 +43,7 @@ export async function openCheckpoint(read: ReadAt, size: number): Promise<Checkp
   const { metadata: meta, entries } = parseHeader(await read(8, n), size, 'checkpoint');
   if (meta.format !== 'dp-webgpu-lab/1') throw fail(`not a model exported by this lab (format ${JSON.stringify(meta.format ?? null)})`);
   if (meta.pending_noise_flushed !== 'true') throw fail('pending LazyDP noise was not flushed into this file: it cannot be resumed');
+  checkLayout(entries, 8 + n, size, 'checkpoint');
   let config: Config;
   try {
     config = makeConfig(JSON.parse(meta.config));
@@ -57,7 +59,61 @@ export async function openCheckpoint(read: ReadAt, size: number): Promise<Checkp
   if (meta.data !== 'synthetic' && meta.data !== 'criteo') throw fail(`unknown data source ${JSON.stringify(meta.data)}`);
   const overflowBatches = meta.overflow_batches === undefined ? 0 : Number(meta.overflow_batches);
   if (!Number.isInteger(overflowBatches) || overflowBatches < 0) throw fail(`bad overflow_batches ${JSON.stringify(meta.overflow_batches)}`);
+  const contradiction = selfContradiction(meta, config, steps, sigma, overflowBatches, tensors);
+  if (contradiction) throw fail(`its metadata contradicts itself: ${contradiction}; the epsilon of a resumed run rests on it, so the file is refused`);
   return { config, steps, sigma, seedFixed: meta.seed_fixed === 'true', data: meta.data, overflowBatches, tensors, read };
+}
+
+/** The tensors a model of this configuration exports, by name (as Trainer.exportShapes). */
+export function checkpointShapes(c: Config): Map<string, number[]> {
+  const lay = modelLayout(c);
+  const out = new Map<string, number[]>();
+  lay.rows.forEach((R, t) => out.set(`tables.${t}`, [R, lay.D]));
+  for (const l of lay.layers) {
+    out.set(`${l.mlp}.${l.index}.weight`, [l.outDim, l.inDim]);
+    out.set(`${l.mlp}.${l.index}.bias`, [l.outDim]);
+  }
+  return out;
+}
+
+/**
+ * Why the file's metadata cannot be believed (or undefined): its steps, sigma, epsilon, privacy
+ * keys and seed against its own configuration, and its tensors against the shapes that
+ * configuration makes. Every size is checked here, against tensor data that is really in the
+ * file, before a resumed run allocates anything.
+ */
+function selfContradiction(meta: Record<string, string>, c: Config, steps: number, sigma: number, overflow: number, tensors: Map<string, TensorEntry>): string | undefined {
+  const want = checkpointShapes(c);
+  for (const [name, shape] of want) {
+    const got = tensors.get(name);
+    if (!got) return `tensor ${name} of its config is missing`;
+    if (JSON.stringify(got.shape) !== JSON.stringify(shape)) return `tensor ${name} has shape [${got.shape}], its config makes [${shape}]`;
+  }
+  for (const name of tensors.keys()) if (!want.has(name)) return `tensor ${JSON.stringify(name)} is not part of its config's model`;
+  if (meta.algo !== c.algo) return `algo ${JSON.stringify(meta.algo)}, its config says ${c.algo}`;
+  for (const k of ['clipping', 'sampling'] as const) if (meta[k] !== c[k]) return `${k} ${JSON.stringify(meta[k])}, its config says ${c[k]}`;
+  for (const k of ['clip', 'delta'] as const) if (Number(meta[k]) !== c[k]) return `${k} ${JSON.stringify(meta[k])}, its config says ${c[k]}`;
+  let want_sigma: number;
+  try {
+    want_sigma = resolveSigma(c);
+  } catch (e) {
+    return `its config gives no sigma (${(e as Error).message})`;
+  }
+  if (Math.abs(sigma - want_sigma) > 1e-9 * Math.max(1, want_sigma)) return `sigma ${sigma}, its config gives ${want_sigma}`;
+  if (overflow > steps) return `overflow_batches ${overflow} beyond its ${steps} steps`;
+  const seedFixed = meta.seed_fixed === 'true';
+  if (meta.seed_fixed !== 'true' && meta.seed_fixed !== 'false') return `seed_fixed ${JSON.stringify(meta.seed_fixed)} (true or false)`;
+  if (seedFixed !== (c.seed !== 'random') || meta.seed !== (seedFixed ? c.seed : 'random')) return `seed ${JSON.stringify(meta.seed)} (seed_fixed ${meta.seed_fixed}), its config's seed is ${c.seed}`;
+  // epsilon as the accountant gives it for these steps: a file cannot claim less than it spent
+  const eps = epsilonAfter(c, sigma, steps);
+  if (eps === undefined) {
+    if (meta.epsilon !== 'none') return `epsilon ${JSON.stringify(meta.epsilon)} for a non-private run`;
+  } else {
+    const got = Number(meta.epsilon);
+    const ok = eps === Infinity ? got === Infinity : Number.isFinite(got) && Math.abs(got - eps) <= 1e-6 * Math.max(1, eps);
+    if (meta.epsilon === undefined || !ok) return `epsilon ${JSON.stringify(meta.epsilon ?? null)} after ${steps} steps, its config and sigma give ${eps}`;
+  }
+  return undefined;
 }
 
 // Keys whose change would make the file a different model or data set, or the accountant's

@@ -25,7 +25,7 @@ export function exportMetadata(t: Exportable, info: Pick<DeviceInfo, 'vendor' | 
   // without a summary (an export before or between runs) epsilon still covers the steps taken,
   // a resumed file's included
   const epsilon = s ? s.epsilon : epsilonAfter(c, t.sigma, t.stepsDone);
-  const p = privacyReport(c, { epsilon, seedFixed: t.seedFixed });
+  const p = privacyReport(c, { epsilon, seedFixed: t.seedFixed, sigma: t.sigma });
   return {
     format: 'dp-webgpu-lab/1',
     algo: c.algo,

@@ -42,7 +42,7 @@ export interface MemoryEstimate {
   problemKey?: string;
 }
 
-export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: number } = {}): MemoryEstimate {
+export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: number; noSearch?: boolean } = {}): MemoryEstimate {
   const lay = modelLayout(c);
   const B = maxBatchFor(c);
   const N = sortSize(B * lay.L);
@@ -91,9 +91,51 @@ export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: n
   let problem: string | undefined, problemKey: string | undefined;
   const cap = limits ? bindingCap(limits) : Infinity;
   const big = buffers.find((b) => b.bytes > cap); // never a table shard: those are cut to fit
+  // which part of the model each buffer belongs to, for messages that say what to shrink
+  const partOf = (name: string): 'tables' | 'mlp' | 'batch' | 'steps' =>
+    name.startsWith('mlp') ? 'mlp' : name === 'lr schedule' ? 'steps' : /^(sort|rowGrad|activations|dot|batch|norms)/.test(name) ? 'batch' : 'tables';
+  const partBytes = (part: string) => buffers.filter((b) => partOf(b.name) === part).reduce((a, b) => a + b.bytes, 0);
+  // the largest batch with which everything fits (bisection: padding and sort sizes are not linear)
+  const batchWithin = (): number => {
+    if (opts.noSearch) return 0;
+    let lo = 0,
+      hi = c.batch - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (estimateMemory({ ...c, batch: mid }, limits, { ...opts, noSearch: true }).fits) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
   if (big) {
-    problemKey = 'batch';
-    problem = `${big.name} needs ${fmtBytes(big.bytes)}, more than the ${fmtBytes(cap)} this device binds; lower batch, pooling or dim`;
+    const part = partOf(big.name);
+    problemKey = part === 'mlp' ? (c.top.some((h) => h > c.bottom[0]) ? 'top' : 'bottom') : part;
+    const n = part === 'batch' ? batchWithin() : 0;
+    problem =
+      `${big.name} needs ${fmtBytes(big.bytes)}, more than the ${fmtBytes(cap)} this device binds; ` +
+      (part === 'batch'
+        ? `it grows with the batch: ${n >= 1 ? `batch ${n.toLocaleString('en')} or less fits (batch is ${c.batch})` : 'lower batch'}, or lower pooling or dim`
+        : part === 'mlp'
+          ? `the MLP is too big: lower the bottom and top sizes (${params.toLocaleString('en')} parameters; ${Math.floor(cap / (big.bytes / params)).toLocaleString('en')} would fit)`
+          : part === 'steps'
+            ? `lower steps (at most ${Math.floor(cap / 12 - 1).toLocaleString('en')})`
+            : 'lower dim');
+  } else if (totalBytes - partBytes('tables') > limitBytes) {
+    // the tables alone cannot make room: name the part that does not fit and the size that would
+    const mlp = partBytes('mlp'),
+      batch = partBytes('batch');
+    const part = mlp >= batch ? 'mlp' : 'batch';
+    problemKey = part === 'mlp' ? 'bottom' : 'batch';
+    const n = part === 'batch' ? batchWithin() : 0;
+    problem =
+      `the configuration needs ${fmtBytes(totalBytes)} of GPU memory, more than memoryLimit ${c.memoryLimit} GiB, and the tables are not the problem ` +
+      `(tables ${fmtBytes(partBytes('tables'))}, MLP ${fmtBytes(mlp)}, batch buffers ${fmtBytes(batch)}): ` +
+      (part === 'batch'
+        ? n >= 1
+          ? `batch ${n.toLocaleString('en')} or less fits (batch is ${c.batch})`
+          : 'lower batch, and the MLP sizes'
+        : `the MLP's ${params.toLocaleString('en')} parameters do not fit; at most about ${Math.max(0, Math.floor(((limitBytes - (totalBytes - mlp)) / mlp) * params)).toLocaleString('en')} would`) +
+      `, or raise memoryLimit if this GPU has the memory (WebGPU does not report it)`;
   } else if (totalBytes > limitBytes) {
     // the table that gains most from shrinking, and how many rows it may keep
     const t = tableBytes.indexOf(Math.max(...tableBytes));

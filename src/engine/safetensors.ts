@@ -74,38 +74,66 @@ export function parseHeader(header: Uint8Array, size: number, what = 'safetensor
   } catch (e) {
     throw new Error(`${what}: header is not a JSON object: ${(e as Error).message}`);
   }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  const show = (v: unknown) => {
+    const s = JSON.stringify(v) ?? String(v);
+    return s.length > 60 ? s.slice(0, 60) + '…' : s;
+  };
   const dataStart = 8 + header.length;
-  let metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = {};
   const entries: SafetensorsEntry[] = [];
+  // every entry is type-checked before use: a hostile header gets a message naming the entry,
+  // never a TypeError from reading a field that is not there
   for (const [name, v] of Object.entries(json)) {
+    const bad = (m: string) => new Error(`${what}: ${JSON.stringify(name.slice(0, 80))}: ${m}`);
     if (name === '__metadata__') {
-      metadata = v as Record<string, string>;
-      for (const [k, x] of Object.entries(metadata)) if (typeof x !== 'string') throw new Error(`${what}: metadata ${k} is not a string`);
+      if (!isObject(v)) throw bad(`must be an object of strings, got ${show(v)}`);
+      for (const [k, x] of Object.entries(v)) {
+        if (typeof x !== 'string') throw new Error(`${what}: metadata ${k} is not a string`);
+        metadata[k] = x;
+      }
       continue;
     }
-    const info = v as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (info.dtype !== 'F32') throw new Error(`${what}: ${name}: unsupported dtype ${info.dtype}`);
-    const [a, b] = info.data_offsets;
-    const count = info.shape.reduce((x, y) => x * y, 1);
-    if (b - a !== count * 4) throw new Error(`${what}: ${name}: ${b - a} bytes for shape ${info.shape}`);
-    if (a < 0 || dataStart + b > size) throw new Error(`${what}: ${name}: data out of bounds`);
-    entries.push({ name, shape: info.shape, begin: dataStart + a, end: dataStart + b });
+    if (!isObject(v)) throw bad(`expected {dtype, shape, data_offsets}, got ${show(v)}`);
+    const { dtype, shape, data_offsets: offs } = v;
+    if (typeof dtype !== 'string') throw bad(`dtype must be a string, got ${show(dtype)}`);
+    if (dtype !== 'F32') throw bad(`unsupported dtype ${show(dtype)} (this lab writes F32 only)`);
+    if (!Array.isArray(shape) || shape.length > 8 || !shape.every(isCount)) throw bad(`shape must be a list of whole numbers >= 0, got ${show(shape)}`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isCount)) throw bad(`data_offsets must be two whole numbers >= 0, got ${show(offs)}`);
+    const [a, b] = offs as [number, number];
+    if (a > b) throw bad(`data_offsets [${a}, ${b}] run backwards`);
+    const count = (shape as number[]).reduce((x, y) => x * y, 1);
+    if (!Number.isSafeInteger(count * 4) || b - a !== count * 4) throw bad(`${b - a} bytes for shape [${shape}] (F32 needs ${count * 4})`);
+    if (dataStart + b > size) throw bad(`data out of bounds (ends at byte ${dataStart + b} of a ${size}-byte file)`);
+    entries.push({ name, shape: shape as number[], begin: dataStart + a, end: dataStart + b });
   }
   return { metadata, entries };
+}
+
+/**
+ * The strict layout rule, for the strict reader and the checkpoint reader alike: tensors back to
+ * back from the end of the header (at `dataStart`) to the end of a file of `size` bytes.
+ */
+export function checkLayout(entries: SafetensorsEntry[], dataStart: number, size: number, what = 'safetensors'): void {
+  // tensors back to back from the end of the header to the end of the file: no overlap, no gap,
+  // no trailing bytes (data a reader could not account for)
+  const spans = [...entries].sort((x, y) => x.begin - y.begin || x.end - y.end);
+  let end = dataStart;
+  for (const e of spans) {
+    if (e.begin < end) throw new Error(`${what}: ${JSON.stringify(e.name)}: overlaps the tensor before it`);
+    if (e.begin > end) throw new Error(`${what}: ${JSON.stringify(e.name)}: tensor data not contiguous (a gap before it)`);
+    end = e.end;
+  }
+  if (end !== size) throw new Error(`${what}: ${size - end} trailing bytes after the last tensor`);
 }
 
 /** A strict reader (the format's rules: offsets contiguous, in bounds, sizes matching dtype x shape). */
 export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
   const n = headerLength(bytes, bytes.length);
   const { metadata, entries } = parseHeader(bytes.subarray(8, 8 + n), bytes.length);
+  checkLayout(entries, 8 + n, bytes.length);
   const tensors = new Map<string, NamedTensor>();
   for (const e of entries) tensors.set(e.name, { name: e.name, shape: e.shape, data: new Float32Array(bytes.slice(e.begin, e.end).buffer) });
-  const spans = entries.map((e) => [e.begin, e.end]).sort((x, y) => x[0] - y[0]);
-  let end = 8 + n;
-  for (const [a, b] of spans) {
-    if (a !== end) throw new Error('safetensors: tensor data not contiguous');
-    end = b;
-  }
-  if (end !== bytes.length) throw new Error('safetensors: trailing bytes after the last tensor');
   return { tensors, metadata };
 }

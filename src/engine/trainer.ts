@@ -14,6 +14,7 @@ import { isLazy, maxBatchFor, checkData, assemble, BatchSampler } from './batch'
 import { resumeProblem, type Checkpoint } from './checkpoint';
 import { CapacityError, estimateMemory, fmtBytes } from './memory';
 import { epsilonAfter, epsilonLogged, resolveSigma } from './accounting';
+import { checkDivergence } from './divergence';
 import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
 import { buildStepGraph, type StepGraph } from './step-graph';
 import { RING, StageTimer, median, ringSlot } from './stage-timer';
@@ -238,6 +239,7 @@ export class Trainer {
     this.lastLogTime = performance.now();
     this.log.push(p);
     onLog?.(p);
+    checkDivergence(p, this.config); // NaN or infinite loss: stop here, naming the step
   }
 
   /**

@@ -38,9 +38,35 @@ export const FLOAT_NOTE =
   'the Gaussian noise is Box-Muller from 24-bit uniforms in float32 (discrete, radius capped at about 5.9 sigma); like Opacus and ' +
   'TF Privacy, the accountant assumes ideal real-valued Gaussians';
 
-export function privacyReport(c: Config, opts: { epsilon?: number; seedFixed: boolean }): PrivacyReport {
+/** Why an infinite epsilon is no guarantee: sigma 0, or so little noise that the accountant overflows. */
+export function noPrivacyReason(sigma: number | undefined): string {
+  const what = sigma === undefined ? 'the noise' : sigma > 0 ? `sigma ${sigma}` : 'sigma 0';
+  return `epsilon = infinity (∞, no privacy): ${what} ${sigma === 0 ? 'adds no noise' : 'adds too little noise for a finite epsilon'}; raise sigma or set a target epsilon`;
+}
+
+/** True for a private run whose epsilon is known and not finite (sigma 0 or an overflowing accountant). */
+export const epsilonInfinite = (epsilon: number | undefined): boolean => epsilon !== undefined && !Number.isFinite(epsilon);
+
+/** Epsilon as people read it: "∞, no privacy" when it is not finite (never "–" or null). */
+export function fmtEpsilon(epsilon: number | undefined, digits = 3): string {
+  if (epsilon === undefined) return '–';
+  if (!Number.isFinite(epsilon)) return '∞, no privacy';
+  return Number(epsilon.toPrecision(digits)).toString();
+}
+
+/**
+ * A JSON.stringify replacer: an infinite epsilon would become `null` (read as "unknown" or "none");
+ * it is written as the string "Infinity" instead.
+ */
+export function jsonInfinity(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) && !Number.isNaN(value) ? (value > 0 ? 'Infinity' : '-Infinity') : value;
+}
+
+export function privacyReport(c: Config, opts: { epsilon?: number; seedFixed: boolean; sigma?: number }): PrivacyReport {
   if (!isPrivate(c)) return { accounting: 'none', delta: c.delta, guaranteed: false, reasons: ['sgd adds no noise: not private (epsilon = infinity)'], notes: [] };
   const reasons: string[] = [];
+  // no noise, or too little for the accountant: an infinite epsilon is never a guarantee
+  if (epsilonInfinite(opts.epsilon)) reasons.push(noPrivacyReason(opts.sigma ?? (c.targetEpsilon > 0 ? undefined : c.sigma)));
   if (c.sampling === 'shuffle') reasons.push(SHUFFLE_WARNING);
   if (opts.seedFixed) reasons.push(FIXED_SEED_WARNING);
   return {
@@ -54,8 +80,9 @@ export function privacyReport(c: Config, opts: { epsilon?: number; seedFixed: bo
 }
 
 /** A short label for an epsilon shown without room for the reasons (chips, table cells). */
-export function epsilonQualifier(c: Config, seedFixed: boolean): string | undefined {
+export function epsilonQualifier(c: Config, seedFixed: boolean, epsilon?: number): string | undefined {
   if (!isPrivate(c)) return undefined;
+  if (epsilonInfinite(epsilon)) return 'no privacy: epsilon = ∞ (no effective noise)';
   if (c.sampling === 'shuffle') return 'not a guarantee: shuffle sampling';
   if (seedFixed) return 'not a guarantee: fixed seed';
   return undefined;

@@ -3,7 +3,7 @@
 // stays in the field with its message and is not applied, so nothing typed is ever lost.
 
 import { LitElement, css, html, nothing } from 'lit';
-import { CONFIG_KEYS, SCHEMA, parseValue, type Algo, type Config } from '../config/config';
+import { CONFIG_KEYS, SCHEMA, defaultLr, parseValue, type Algo, type Config } from '../config/config';
 import { randomSeed } from '../noise/philox';
 import { parseCount } from './format';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
@@ -281,7 +281,10 @@ export class ConfigPanel extends LitElement {
     if (SCHEMA[key].kind !== 'enum' && key !== 'algo') this.raw = { ...this.raw, [key]: text };
     try {
       const v = parseValue(key, compact(key, text));
+      // lr still at the old optimizers' default: move it to the new ones' (Adam needs a far smaller one)
+      const lrFollows = (key === 'tableOptimizer' || key === 'mlpOptimizer') && this.raw.lr === undefined && store.config.lr === defaultLr(store.config);
       store.setConfig(key, v);
+      if (lrFollows) store.setConfig('lr', defaultLr(store.config));
       store.setFieldError(key, undefined);
     } catch (e) {
       store.setFieldError(key, (e as Error).message.replace(`${key}: `, ''));

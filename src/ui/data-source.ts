@@ -25,7 +25,7 @@ export function loadCriteoModule(): Promise<CriteoModule> {
   return criteoModule;
 }
 
-/** Held-out lines parseCriteo keeps for `evalSize` (at least one, at most a fifth of the file). */
+/** Held-out lines the lab keeps for `evalSize` (at least one, at most a fifth of the file). */
 export function heldOut(lines: number, evalSize: number): number {
   return Math.max(1, Math.min(evalSize, Math.floor(lines / 5)));
 }
@@ -269,7 +269,8 @@ export class CriteoSource {
       const hit = this.cache.find((c) => c.key === this.key(rows, evalSize));
       if (hit) return hit.data;
     }
-    const data = await this.parser.parse(rows, evalSize, onProgress);
+    // the lab always holds out at least one line (its charts show AUC); parseCriteo's 0 means none
+    const data = await this.parser.parse(rows, Math.max(1, evalSize), onProgress);
     this.nLines = data.train.n + data.eval.n;
     this.cache = [...this.cache.slice(-1), { key: this.key(rows, evalSize), data }];
     return data;

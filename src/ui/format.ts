@@ -42,6 +42,11 @@ export function fmtSci(x: number): string {
   return `${m === 1 ? '' : `${m} × `}10${sup}`;
 }
 
+/** Epsilon in a chip or a cell: "∞" when not finite (sigma 0 or too small), never "–". */
+export function fmtEps(x: number | undefined, digits = 3): string {
+  return x !== undefined && x === Infinity ? '∞' : fmtNum(x, digits);
+}
+
 export function fmtNum(x: number | undefined, digits = 3): string {
   if (x === undefined || !Number.isFinite(x)) return '–';
   if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6)) return x.toExponential(2);

@@ -7,10 +7,10 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { isPrivate, PRV_MIN_DELTA, type Config } from '../config/config';
 import { epsilonAfter, resolveSigma } from '../engine';
-import { fmtNum, fmtSci, sentence } from './format';
+import { fmtEps, fmtNum, fmtSci, sentence } from './format';
 import { sharedStyles } from './styles';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
-import { FIXED_SEED_WARNING } from '../privacy/report';
+import { FIXED_SEED_WARNING, noPrivacyReason } from '../privacy/report';
 import { privacyProfile, profileDeltas } from '../privacy/prv';
 import { computeEpsilon } from '../privacy/rdp';
 import { store, StoreController } from './store';
@@ -66,7 +66,6 @@ function compute(c: Config): Preview {
   return p;
 }
 
-const fmtEps = (x: number | undefined) => (x === Infinity ? '∞' : fmtNum(x, 3));
 
 function profileSpec(p: Preview, c: Config): ChartSpec {
   const pts = p.profile ?? [];
@@ -167,6 +166,7 @@ export class PrivacyPreview extends LitElement {
           ${row('prv', 'PRV', p.prv, prvNote)}
           ${row('rdp', 'RDP', p.rdp, 'Rényi DP')}
         </table>
+        ${(c.accountant === 'prv' ? p.prv : p.rdp) === Infinity ? html`<div class="warn" data-no-privacy>${sentence(noPrivacyReason(p.sigma))}.</div>` : nothing}
         ${c.sampling === 'shuffle' ? html`<div class="warn" data-shuffle-warning>${sentence(SHUFFLE_WARNING)}. Choose Poisson sampling for a guarantee.</div>` : nothing}
         ${c.seed !== 'random' ? html`<div class="warn" data-seed-warning>${sentence(FIXED_SEED_WARNING)}.</div>` : nothing}
       </div>

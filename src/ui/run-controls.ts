@@ -4,7 +4,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { isPrivate } from '../config/config';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
-import { fmtDuration, fmtNum } from './format';
+import { fmtDuration, fmtEps, fmtNum } from './format';
 import { privacyProblem, runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles } from './styles';
 import { store, StoreController } from './store';
@@ -96,7 +96,9 @@ export class RunControls extends LitElement {
             <span>step <b id="step-count">${done}</b> / ${total}</span>
             ${sps ? html`<span><b>${fmtNum(sps, 3)}</b> steps/s</span>` : nothing}
             ${busy && Number.isFinite(left) ? html`<span><b>${fmtDuration(left)}</b> left</span>` : nothing}
-            ${last?.epsilon !== undefined ? html`<span>ε <b>${fmtNum(last.epsilon, 3)}</b></span>` : nothing}
+            ${last?.epsilon !== undefined ? html`<span>ε <b>${fmtEps(last.epsilon, 3)}</b></span>` : nothing}
+            ${last?.epsilon === Infinity ? html`<span class="badge warn" data-no-privacy title="σ adds no effective noise">ε = ∞, no privacy</span>` : nothing}
+            ${cur && isPrivate(cur.config) && cur.log[0] && Number.isNaN(cur.log[0].stepsPerSec) ? html`<span class="badge" data-resumed-eps title="The file's steps, σ and sampling rate come from its metadata (checked against its tensors and configuration); ε rests on them">ε includes the opened file's ${cur.log[0].step} steps, as its metadata states</span>` : nothing}
             ${cur?.seedFixed ? html`<span class="badge warn">fixed seed: reproducible, not private</span>` : nothing}
             ${cur && cur.config.sampling === 'shuffle' && isPrivate(cur.config) ? html`<span class="badge warn" data-eps-caveat title=${SHUFFLE_WARNING}>shuffle sampling: ε is not a guarantee</span>` : nothing}
           </div>

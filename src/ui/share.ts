@@ -3,7 +3,7 @@
 // everything measured here, with the link that reproduces the configuration.
 
 import type { SharedResults } from '../config/url';
-import { privacyReport } from '../privacy/report';
+import { jsonInfinity, privacyReport } from '../privacy/report';
 import { downloadBlob } from './lab-chart';
 import { runner } from './runner';
 import { store } from './store';
@@ -41,7 +41,7 @@ export function resultsJson(): unknown {
       seedFixed: r.seedFixed,
       note: r.seedFixed ? 'fixed seed: reproducible, not private' : undefined,
       // what epsilon covers: the logged training loss and example counts are not covered
-      privacy: privacyReport(r.config, { epsilon: r.summary?.epsilon ?? r.log.at(-1)?.epsilon, seedFixed: r.seedFixed }),
+      privacy: privacyReport(r.config, { epsilon: r.summary?.epsilon ?? r.log.at(-1)?.epsilon, seedFixed: r.seedFixed, sigma: r.summary?.sigma }),
       timing: r.timing,
       stepsDone: r.stepsDone,
       summary: r.summary ?? null,
@@ -54,7 +54,8 @@ export function resultsJson(): unknown {
 }
 
 export function downloadJson(): void {
-  const text = JSON.stringify(resultsJson(), (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+  // an infinite epsilon stays "Infinity" (no privacy), never null; NaN (no value) is null
+  const text = JSON.stringify(resultsJson(), (k, v) => (typeof v === 'number' && Number.isNaN(v) ? null : jsonInfinity(k, v)), 2);
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   downloadBlob(`dp-lab-results-${stamp}.json`, new Blob([text], { type: 'application/json' }));
 }

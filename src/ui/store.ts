@@ -2,6 +2,7 @@
 // shared results) round-trips through src/config/url.ts; the rest is what was measured here.
 // Components read it through StoreController and never keep their own copies.
 
+import { userMessage } from '../engine';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { DEFAULT_CONFIG, checkConsistency, ConfigError, type Algo, type Config } from '../config/config';
 import { DEFAULT_UI, encodeConfig, encodeState, type SharedResults, type UiState, type UrlIssue } from '../config/url';
@@ -341,6 +342,8 @@ export class LabStore extends EventTarget {
   }
 
   banner(b: Banner): void {
+    // Dawn's internal source paths are nothing a user can act on
+    b = { ...b, message: userMessage(b.message), details: b.details?.map(userMessage) };
     this.banners = [...this.banners.filter((x) => x.id !== b.id), b];
     this.changed();
   }

@@ -7,7 +7,7 @@ import { ALGOS, isPrivate } from '../config/config';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
 import type { LogPoint } from '../engine';
-import { fmtMs, fmtNum, sentence } from './format';
+import { fmtEps, fmtMs, fmtNum, sentence } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner } from './runner';
@@ -33,11 +33,12 @@ function lineSpec(
   yMin?: number,
   smooth = 0,
   yRange: { suggestedMin?: number; suggestedMax?: number } = {},
+  note: (r: RunRecord) => string = () => '',
 ): ChartSpec {
   const datasets: ChartDataset<'line'>[] = [];
   for (const r of runs) {
     const data = r.log.filter((p) => y(p) !== undefined && Number.isFinite(y(p)!)).map((p) => ({ x: p.step, y: y(p)! }));
-    const label = `${ALGO_LABELS[r.algo]}${r.source === 'compare' && r.target < r.config.steps ? ` (${r.target} steps)` : ''}`;
+    const label = `${ALGO_LABELS[r.algo]}${r.source === 'compare' && r.target < r.config.steps ? ` (${r.target} steps)` : ''}${note(r)}`;
     // sparse series (AUC is evaluated every evalEvery steps) need visible points: one sample has no line
     const line = { borderColor: ALGO_COLORS[r.algo], backgroundColor: ALGO_COLORS[r.algo], pointRadius: data.length <= 20 ? 3 : 0, pointHoverRadius: 4, tension: 0.2 };
     if (smooth > 0 && data.length > 4) {
@@ -104,6 +105,8 @@ function epsilonPanel() {
     </div>
   </details>`;
 }
+/** A private run whose epsilon is infinite (sigma 0 or too small): no privacy, said so in the chart. */
+const noPrivacy = (r: RunRecord): boolean => isPrivate(r.config) && r.log.at(-1)?.epsilon === Infinity;
 
 export class TrainView extends LitElement {
   readonly storeCtl = new StoreController(this);
@@ -159,8 +162,15 @@ export class TrainView extends LitElement {
         <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 })}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
         </lab-chart>
-        <lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .spec=${lineSpec(priv, (p) => p.epsilon, `ε at δ = ${store.config.delta}`, [], 0)}>
-          <span slot="empty">${store.config.algo === 'sgd' && priv.length === 0 ? 'SGD is not private (ε = ∞); train a private algorithm' : 'No private run yet'}</span>
+        <lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .spec=${lineSpec(priv, (p) => p.epsilon, `ε at δ = ${store.config.delta}`, [], 0, 0, {}, (r) => (noPrivacy(r) ? ' (ε = ∞, no privacy)' : ''))}>
+          <span slot="empty"
+            >${store.config.algo === 'sgd' && priv.length === 0
+              ? 'SGD is not private (ε = ∞); train a private algorithm'
+              : priv.some(noPrivacy)
+                ? `ε = ∞, no privacy: ${priv.filter(noPrivacy).map((r) => ALGO_LABELS[r.algo]).join(', ')} added no effective noise`
+                : 'No private run yet'}</span
+          >
+          ${priv.some(noPrivacy) ? html`<p class="warn small" data-no-privacy>ε = ∞ (no privacy) for ${priv.filter(noPrivacy).map((r) => ALGO_LABELS[r.algo]).join(', ')}: σ too small for a finite ε</p>` : nothing}
         </lab-chart>
         <div class="card">
           <h2>Runs on this configuration</h2>
@@ -175,7 +185,7 @@ export class TrainView extends LitElement {
                     <td>${r.stepsDone}</td>
                     <td>${fmtNum(last?.loss, 4)}</td>
                     <td>${fmtNum(auc, 4)}</td>
-                    <td title=${epsilonQualifier(r.config, r.seedFixed) ?? nothing}>${isPrivate(r.config) ? fmtNum(last?.epsilon, 3) : '∞'}${epsilonQualifier(r.config, r.seedFixed) ? html`<sup class="warn" data-eps-caveat>*</sup>` : nothing}</td>
+                    <td title=${epsilonQualifier(r.config, r.seedFixed, last?.epsilon) ?? nothing} data-eps=${fmtEps(last?.epsilon, 3)}>${isPrivate(r.config) ? fmtEps(last?.epsilon, 3) : '∞'}${epsilonQualifier(r.config, r.seedFixed, last?.epsilon) ? html`<sup class="warn" data-eps-caveat>*</sup>` : nothing}</td>
                     <td>${isPrivate(r.config) ? fmtNum(r.summary?.sigma ?? r.config.sigma, 4) : '–'}</td>
                     <td>${fmtMs(r.summary?.stepMedianMs)}</td>
                   </tr>`;

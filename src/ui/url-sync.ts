@@ -16,7 +16,7 @@ let editing = '';
 let arriving = false;
 
 export function applyFragment(hash: string): void {
-  const { state, issues } = decodeState(hash);
+  const { state, issues, warnings } = decodeState(hash);
   // A link may not raise the memory limit past this device's default (or what is set here now)
   // on its own: a huge limit with autorun=1 would allocate before anyone looked. One click does.
   const asked = state.config.memoryLimit;
@@ -52,6 +52,16 @@ export function applyFragment(hash: string): void {
       details: issues.map((i) => `${i.key}: ${i.message}`),
     });
   else store.dismiss('url');
+  // applied, but no privacy: sigma 0 (or too small) gives epsilon = infinity
+  if (warnings.length)
+    store.banner({
+      id: 'url-privacy',
+      kind: 'warning',
+      title: 'This link trains without privacy (ε = ∞)',
+      message: 'Its σ adds no effective noise; raise σ or set a target ε for a private run.',
+      details: warnings.map((i) => `${i.key}: ${i.message}`),
+    });
+  else store.dismiss('url-privacy');
   if (state.results && state.ui.view !== 'stages')
     store.banner({
       id: 'shared',

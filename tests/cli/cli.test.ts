@@ -1,10 +1,10 @@
 // The headless CLI (Dawn): train and export for every algorithm, privacy, and specific errors.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { decodeSafetensors } from '../../src/engine/safetensors';
+import { decodeSafetensors, encodeSafetensors } from '../../src/engine/safetensors';
 import { criteoText } from '../helpers/criteo';
 
 const root = path.resolve(__dirname, '../..');
@@ -272,5 +272,143 @@ describe('cli privacy', () => {
     const s = cli(['privacy', '--q', '0.01', '--target-epsilon', '2', '--steps', '1000', '--delta', '1e-5', '--json']);
     expect(s.code, s.err).toBe(0);
     expect(JSON.parse(s.out).sigma).toBeGreaterThan(0.5);
+  });
+});
+
+describe('cli: no effective noise is never a guarantee', () => {
+  it('dpsgd/lazydp with sigma 0 or a tiny sigma: "∞, no privacy" in the text, guaranteed false in JSON and the file', () => {
+    for (const [algo, sigma] of [['dpsgd', '0'], ['lazydp', '0.01']]) {
+      const file = path.join(dir, `noprivacy-${algo}.safetensors`);
+      const r = cli(['train', ...TINY, '--algo', algo, '--sigma', sigma, '--json', '--export', file]);
+      expect(r.code, r.err).toBe(0);
+      const res = JSON.parse(r.out.trim().split('\n').pop()!);
+      expect(res.privacy.guaranteed).toBe(false);
+      expect(res.privacy.epsilon).toBe('Infinity');
+      expect(res.summary.epsilon).toBe('Infinity');
+      expect(res.privacy.reasons.join(' ')).toMatch(/∞, no privacy/);
+      const { metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+      expect(metadata.epsilon_guaranteed).toBe('false');
+      expect(metadata.epsilon).toBe('Infinity');
+      expect(JSON.parse(metadata.privacy_reasons).join(' ')).toMatch(/∞, no privacy/);
+    }
+    const text = cli(['train', ...TINY, '--algo', 'dpsgd', '--sigma', '0']);
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toMatch(/warning: epsilon = infinity \(∞, no privacy\): sigma 0 adds no noise/);
+    expect(text.out).toMatch(/epsilon ∞, no privacy at delta .*NOT a guarantee/);
+    const p = cli(['privacy', '--q', '0.01', '--sigma', '0', '--steps', '10', '--delta', '1e-5']);
+    expect(p.out).toMatch(/epsilon = ∞ \(no privacy\)/);
+  });
+});
+
+/** Rewrites a safetensors file's metadata (tensors unchanged). */
+function withMetadata(file: string, out: string, f: (m: Record<string, string>) => void): void {
+  const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+  f(metadata);
+  writeFileSync(out, encodeSafetensors([...tensors.values()], metadata));
+}
+
+describe('cli: resume, export and divergence', () => {
+  it('--resume takes the memory limit from the caller, never the file; a file that contradicts itself is refused', () => {
+    const part = path.join(dir, 'mem-part.safetensors');
+    expect(cli(['train', ...TINY, '--algo', 'dpsgd', '--steps', '6', '--stop-at', '3', '--memory-limit', '64', '--json', '--export', part]).code).toBe(0);
+    const r = cli(['train', '--resume', part, '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out.trim().split('\n').pop()!).config.memoryLimit).toBe(4);
+    const given = cli(['train', '--resume', part, '--memory-limit', '8', '--json']);
+    expect(JSON.parse(given.out.trim().split('\n').pop()!).config.memoryLimit).toBe(8);
+    // a 2 KB file whose config asks for a 16 GiB table: refused on its tensors, before any allocation
+    const huge = path.join(dir, 'mem-huge.safetensors');
+    withMetadata(part, huge, (m) => (m.config = JSON.stringify({ ...JSON.parse(m.config), tables: [1_000_000_000, 30], memoryLimit: 4096 })));
+    const h = cli(['train', '--resume', huge]);
+    expect(h.code).not.toBe(0);
+    expect(h.err).toMatch(/tensor tables.0 has shape \[40,4\], its config makes \[1000000000,4\]/);
+    expect(h.out).not.toMatch(/device:/);
+    // fewer steps than the epsilon it states: the epsilon of the resumed run would be wrong
+    const steps = path.join(dir, 'mem-steps.safetensors');
+    withMetadata(part, steps, (m) => (m.steps = '1'));
+    expect(cli(['train', '--resume', steps]).err).toMatch(/metadata contradicts itself: epsilon .* after 1 steps/);
+  });
+
+  it('a bad --export path is refused before training; a diverged run stops, names the step, exits non-zero and writes no file', () => {
+    const missing = cli(['train', ...TINY, '--export', path.join(dir, 'no-such-folder', 'm.safetensors')]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toMatch(/export: cannot write .*the folder .*no-such-folder does not exist/);
+    expect(missing.out).not.toMatch(/^step/m); // nothing trained
+    const folder = cli(['train', ...TINY, '--export-init', dir]);
+    expect(folder.err).toMatch(/export-init: .* is a folder/);
+    const file = path.join(dir, 'diverged.safetensors');
+    const d = cli(['train', ...TINY, '--lr', '10000', '--export', file]);
+    expect(d.code).not.toBe(0);
+    expect(d.err).toMatch(/training diverged by step \d+: the (training|held-out) loss is NaN\. Lower the learning rate \(lr 10000; try 1000\)/);
+    expect(existsSync(file)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('momentum and Adam start from learning rates that suit them unless lr is given', () => {
+    const lr = (args: string[]) => JSON.parse(cli(['train', ...TINY, '--steps', '2', '--json', ...args]).out.trim().split('\n').pop()!).config.lr;
+    expect(lr([])).toBe(0.5);
+    expect(lr(['--mlp-optimizer', 'adam'])).toBe(0.01);
+    expect(lr(['--table-optimizer', 'momentum'])).toBe(0.1);
+    expect(lr(['--table-optimizer', 'momentum', '--mlp-optimizer', 'adam'])).toBe(0.01);
+    expect(lr(['--mlp-optimizer', 'adam', '--lr', '0.3'])).toBe(0.3);
+  });
+});
+
+describe('cli flags: contradictions, bad numbers and unknown names are specific errors', () => {
+  const cases: [string[], RegExp][] = [
+    [['train', '--algo', 'dpsgd', '--sigma', '2', '--target-epsilon', '3'], /targetEpsilon: give either --sigma or --target-epsilon, not both/],
+    [['train', '--target-epsilon', '3'], /targetEpsilon: sgd adds no noise/],
+    [['train', '--log-every', '0'], /log-every: needs a whole number of steps >= 1, got 0/],
+    [['train', '--log-every', 'x'], /log-every: needs a whole number/],
+    [['train', '--log-every', '2.5'], /log-every: needs a whole number/],
+    [['bench', '--warmup', '5'], /warmup: is not supported: bench medians always skip the first 2 steps/],
+    [['train', '--batch', '0x10'], /batch: expected a number, got "0x10" \(decimal only/],
+    [['train', '--steps', '0b11'], /steps: expected a number.*decimal only/],
+    [['train', '--dim', '0o7'], /dim: expected a number.*decimal only/],
+    [['train', '--stop-at', '0x2'], /stop-at: needs a step/],
+    [['bench', '--shard-rows', '0x10'], /shard-rows: needs a whole number/],
+    [['privacy', '--q', '0x1', '--sigma', '1', '--steps', '10', '--delta', '1e-5'], /--q must be a finite number, in decimal/],
+    [['train', '--__proto__', 'x'], /unknown flag --__proto__/],
+    [['bench', '--__proto__', 'x'], /unknown flag --__proto__/],
+    [['privacy', '--__proto__', 'x'], /unknown flag --__proto__/],
+  ];
+  for (const [args, re] of cases) {
+    it(args.join(' '), () => {
+      const r = cli(args);
+      expect(r.code, r.out).not.toBe(0);
+      expect(r.err).toMatch(re);
+    });
+  }
+  it('a seed beyond 2^53 from a JSON file must be a string; as a string it is kept exactly', () => {
+    const num = path.join(dir, 'seed-num.json');
+    writeFileSync(num, '{"seed": 9007199254740993}');
+    expect(cli(['train', '--config', num]).err).toMatch(/seed: .*give the seed as a string/);
+    const r = cli(['train', ...TINY, '--steps', '1', '--algo', 'dpsgd', '--seed', '9007199254740993', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out.trim().split('\n').pop()!).config.seed).toBe('9007199254740993');
+  });
+});
+
+describe('cli --data: what it replaces, progress, limits', () => {
+  it('says which of pooling, dense and datasetSize it replaces, shows progress, and --eval-size 0 holds out nothing', () => {
+    const tsv = path.join(dir, 'notes.tsv');
+    writeFileSync(tsv, '\uFEFF' + criteoText(300, 4) + '\n\n');
+    const r = cli(['train', '--data', tsv, '--tables', '64', '--dim', '4', '--batch', '16', '--steps', '2', '--pooling', '3', '--dense', '5', '--eval-size', '0', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(r.out.trim().split('\n').pop()!);
+    expect(res.config.datasetSize).toBe(300);
+    expect(res.config.evalSize).toBe(0);
+    const t = cli(['train', '--data', tsv, '--tables', '64', '--dim', '4', '--batch', '16', '--steps', '2', '--pooling', '3', '--dataset-size', '99']);
+    expect(t.code, t.err).toBe(0);
+    expect(t.err).toMatch(/note: --data sets pooling 3 -> 1, datasetSize 99 -> \d+/);
+    expect(t.err).toMatch(/parsing .*notes.tsv: 0 of 300 lines/);
+  });
+  it('a file over the text limit says the limit', () => {
+    const big = path.join(dir, 'big.tsv');
+    writeFileSync(big, '');
+    truncateSync(big, 2 ** 29); // sparse: no disk used
+    const r = cli(['train', '--data', big]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/--data: cannot read .*big.tsv: it is 512 MiB; the CLI reads a text file of up to [\d.]+ MiB \(536870888 bytes/);
   });
 });

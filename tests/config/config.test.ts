@@ -1,6 +1,6 @@
 // The one configuration object: defaults are valid, every bad value is an error naming its key.
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, SCHEMA, makeConfig, makeConfigLenient, lrAt, parseValue, type Config } from '../../src/config/config';
+import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, SCHEMA, makeConfig, makeConfigLenient, lrAt, parseDecimal, parseValue, type Config } from '../../src/config/config';
 
 function keyOf(fn: () => unknown): string | undefined {
   try {
@@ -95,5 +95,24 @@ describe('config', () => {
     }
     // and every key has a default
     expect(Object.keys(DEFAULT_CONFIG).sort()).toEqual([...CONFIG_KEYS].sort());
+  });
+});
+
+describe('numbers are plain decimals; big seeds stay exact', () => {
+  it('hexadecimal, binary and octal are refused for every numeric key, naming the key', () => {
+    for (const [key, v] of [['batch', '0x10'], ['dim', '0b101'], ['steps', '0o17'], ['lr', '0x1p-2'], ['tables', '0x100,64'], ['sigma', ' 0X1']] as const) {
+      expect(() => makeConfig({ [key]: v }), `${key}=${v}`).toThrow(new RegExp(`^${key}: expected a number.*decimal only`));
+    }
+    expect(parseDecimal('1e3')).toBe(1000);
+    expect(parseDecimal('-.5')).toBe(-0.5);
+    expect(parseDecimal('Infinity')).toBeNaN();
+    expect(parseDecimal('0x10')).toBeNaN();
+    expect(makeConfig({ batch: '64', lr: '2.5e-1' })).toMatchObject({ batch: 64, lr: 0.25 });
+  });
+  it('a seed above 2^53 is accepted as a string, never as a rounded number', () => {
+    expect(makeConfig({ seed: '9007199254740993' }).seed).toBe('9007199254740993');
+    expect(() => makeConfig({ seed: 9007199254740993 })).toThrow(/seed: .*not an exact integer.*as a string/);
+    expect(() => makeConfig(JSON.parse('{"seed": 18446744073709551615}'))).toThrow(/seed: .*as a string/);
+    expect(makeConfig({ seed: 2 ** 53 - 1 }).seed).toBe(String(2 ** 53 - 1));
   });
 });

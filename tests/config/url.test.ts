@@ -271,3 +271,38 @@ describe('URL fragment: bad input gives specific issues, never an exception', ()
     }
   });
 });
+
+describe('URL fragment: privacy and shared-result checks', () => {
+  it('a link with a sigma that gives no finite epsilon is applied but warned about: "∞, no privacy"', () => {
+    for (const frag of ['#algo=dpsgd&sigma=0', '#algo=lazydp&sigma=0.01']) {
+      const d = decodeState(frag);
+      expect(d.issues).toEqual([]);
+      expect(d.warnings.map((w) => w.key)).toEqual(['sigma']);
+      expect(d.warnings[0].message).toMatch(/∞, no privacy/);
+    }
+    expect(decodeState('#algo=dpsgd&sigma=1').warnings).toEqual([]);
+    expect(decodeState('#algo=sgd&sigma=0').warnings).toEqual([]);
+    expect(decodeState('#algo=dpsgd&sigma=0&targetEpsilon=3').warnings).toEqual([]);
+  });
+  it('shared results: plain decimals only, and the step at least the sum of its stages', () => {
+    const ok = decodeState('#r.dpsgd=1_2_3_4_5_6_21.5');
+    expect(ok.issues).toEqual([]);
+    for (const bad of ['0x10', '1e3', '0b11', '+5', ' 5', 'Infinity', '.5', '5.']) {
+      const d = decodeState(`#r.dpsgd=${encodeURIComponent(bad)}_2_3_4_5_6_1000`);
+      expect(d.issues.map((i) => i.key), bad).toContain('r.dpsgd');
+      expect(d.issues[0].message).toMatch(/plain decimal/);
+    }
+    const short = decodeState('#r.dpsgd=10_20_30_40_50_60_1');
+    expect(short.issues[0].key).toBe('r.dpsgd');
+    expect(short.issues[0].message).toMatch(/less than the sum of its stages/);
+    // what the lab writes always reads back, even when the median step is below the stages' sum
+    const results: SharedResults = {
+      device: 'x',
+      timing: 'cpu',
+      algos: { sgd: { stageMs: { gather: 5, mlp_forward: 5, backward: 5, clip: 5, noise: 5, update: 5 }, stepMs: 20 } },
+    };
+    const back = decodeState(encodeState({ config: DEFAULT_CONFIG, results }));
+    expect(back.issues).toEqual([]);
+    expect(back.state.results!.algos.sgd!.stepMs).toBeGreaterThanOrEqual(30 / 1.01);
+  });
+});

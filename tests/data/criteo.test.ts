@@ -47,3 +47,37 @@ describe('Criteo TSV', () => {
     expect(() => parseCriteo(criteoText(10), [10, 10], 2)).toThrow(/26 tables/);
   });
 });
+
+describe('Criteo TSV: what editors and tools write', () => {
+  it('a UTF-8 byte-order mark and trailing blank lines are accepted', () => {
+    const text = criteoText(20);
+    const plain = parseCriteo(text, ROWS, 4);
+    const odd = parseCriteo('\uFEFF' + text + '\n\n  \n\r\n', ROWS, 4);
+    expect(odd.train.n + odd.eval.n).toBe(20);
+    expect(Array.from(odd.train.labels)).toEqual(Array.from(plain.train.labels));
+    expect(Array.from(odd.train.idx[0])).toEqual(Array.from(plain.train.idx[0]));
+  });
+  it('CR-only line endings are explained, not reported as a field count', () => {
+    const text = criteoText(10).replace(/\n/g, '\r');
+    expect(() => parseCriteo(text, ROWS, 2)).toThrow(/lines end in CR only .* tr/);
+  });
+  it('evalSize 0 holds out nothing', () => {
+    const d = parseCriteo(criteoText(20), ROWS, 0);
+    expect(d.eval.n).toBe(0);
+    expect(d.train.n).toBe(20);
+  });
+  it('every malformed line is counted; the first few line numbers are listed', () => {
+    const lines = criteoText(30).split('\n');
+    for (const i of [3, 7, 8, 12, 20, 25, 27]) lines[i] = '1\tx';
+    const e = (() => {
+      try {
+        parseCriteo(lines.join('\n'), ROWS, 2);
+      } catch (err) {
+        return err as DataError;
+      }
+    })();
+    expect(e).toBeInstanceOf(DataError);
+    expect(e!.line).toBe(4);
+    expect(e!.message).toMatch(/^line 4: expected 40 tab-separated fields.*\(7 malformed lines in all, of 30: lines 4, 8, 9, 13, 21, …\)/);
+  });
+});

@@ -405,6 +405,52 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await p.close();
   }, LONG);
 
+  it('sigma 0: the link, the preview, the status, the runs table, the chart and the model all say ε = ∞, no privacy', async () => {
+    const p = await open(SMALL + '&algo=dpsgd&sigma=0');
+    expect(await p.locator('[data-banner="url-privacy"]').innerText()).toMatch(/∞, no privacy/);
+    const preview = await p.locator('privacy-preview [data-privacy]').innerText();
+    expect(preview).toMatch(/ε = ∞/);
+    expect(preview).not.toMatch(/ε = –/);
+    expect(await p.locator('privacy-preview [data-no-privacy]').innerText()).toMatch(/∞, no privacy/);
+    await p.locator('#step').click();
+    await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
+    expect(await p.locator('run-controls [data-no-privacy]').innerText()).toMatch(/ε = ∞, no privacy/);
+    await p.locator('nav button[data-view="train"]').click();
+    expect(await p.locator('#runs-table tr[data-algo="dpsgd"] td[data-eps]').getAttribute('data-eps')).toBe('∞');
+    await p.locator('#runs-table [data-eps-caveat]').waitFor();
+    expect(await p.locator('lab-chart#chart-eps [data-no-privacy]').innerText()).toMatch(/ε = ∞ \(no privacy\)/);
+    const [dl] = await Promise.all([p.waitForEvent('download'), p.locator('#download-model').click()]);
+    const { metadata } = decodeSafetensors(new Uint8Array(readFileSync((await dl.path())!)));
+    expect(metadata).toMatchObject({ epsilon: 'Infinity', accounting: 'rdp-poisson-not-guaranteed', epsilon_guaranteed: 'false' });
+    await p.close();
+  }, LONG);
+
+  it('choosing Adam or momentum moves lr to a rate that suits them, unless lr was changed', async () => {
+    const p = await open(SMALL);
+    const lr = () => p.locator('input[name="lr"]').inputValue();
+    expect(await lr()).toBe('0.5');
+    await p.locator('select[name="mlpOptimizer"]').selectOption('adam');
+    await expect.poll(lr).toBe('0.01');
+    await p.locator('select[name="mlpOptimizer"]').selectOption('momentum');
+    await expect.poll(lr).toBe('0.1');
+    await p.locator('select[name="mlpOptimizer"]').selectOption('sgd');
+    await expect.poll(lr).toBe('0.5');
+    await p.locator('input[name="lr"]').fill('0.3');
+    await p.locator('input[name="lr"]').blur();
+    await p.locator('select[name="mlpOptimizer"]').selectOption('adam');
+    expect(await lr()).toBe('0.3');
+    await p.close();
+  });
+
+  it('a diverged run stops with the step and a lower learning rate to try', async () => {
+    const p = await open(SMALL + '&lr=10000');
+    await p.locator('#train').click();
+    const banner = p.locator('[data-banner="run-error"]');
+    await banner.waitFor(WAIT);
+    expect(await banner.innerText()).toMatch(/training diverged by step \d+: the (training|held-out) loss is NaN\. Lower the learning rate \(lr 10000; try 1000\)/);
+    await p.close();
+  }, LONG);
+
   it('Adam on the tables: the memory meter counts its buffers and a private run trains', async () => {
     const p = await open(SMALL + '&algo=dpsgd&tableOptimizer=adam&weightDecay=0.01');
     expect(await p.locator('select[name="tableOptimizer"]').inputValue()).toBe('adam');
