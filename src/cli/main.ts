@@ -62,12 +62,12 @@ export function configFromFlags(flags: Flags, extra: string[], base: Config = DE
     try {
       text = readFileSync(flags.config, 'utf8');
     } catch (e) {
-      throw new Error(`--config: cannot read ${flags.config}: ${(e as Error).message}`);
+      throw new Error(`--config: cannot read ${flags.config}: ${(e as Error).message}`, { cause: e });
     }
     try {
       partial = JSON.parse(text);
     } catch (e) {
-      throw new Error(`--config: ${flags.config} is not valid JSON: ${(e as Error).message}`);
+      throw new Error(`--config: ${flags.config} is not valid JSON: ${(e as Error).message}`, { cause: e });
     }
     if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) throw new Error(`--config: ${flags.config} must hold a JSON object`);
   }
@@ -180,7 +180,7 @@ export function loadCriteo(file: string, flags: Flags, base?: Config, progress?:
       throw new Error(`it is ${fmtBytes(size)}; the CLI reads a text file of up to ${fmtBytes(MAX_DATA_BYTES)} (${MAX_DATA_BYTES} bytes, node's longest string): take the first lines, e.g. head -n 2000000 ${file} > part.tsv`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`--data: cannot read ${file}: ${(e as Error).message}`);
+    throw new Error(`--data: cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   // a resumed run splits and hashes the file as its first part did, unless told otherwise
   const given = typeof flags.tables === 'string' ? flags.tables.split(',').map(parseDecimal) : base ? base.tables : [65536];
@@ -192,7 +192,7 @@ export function loadCriteo(file: string, flags: Flags, base?: Config, progress?:
   try {
     data = parseCriteo(text, rows, evalSize, progress);
   } catch (e) {
-    if (e instanceof DataError) throw new Error(`--data ${file}: ${e.message}`);
+    if (e instanceof DataError) throw new Error(`--data ${file}: ${e.message}`, { cause: e });
     throw e;
   }
   return { partial: { tables: rows.join(','), dense: '13', pooling: '1', datasetSize: String(data.train.n), evalSize: String(data.eval.n) }, data };
@@ -204,7 +204,7 @@ async function openResume(file: string): Promise<Checkpoint> {
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    throw new Error(`--resume: cannot read ${file}: ${(e as Error).message}`);
+    throw new Error(`--resume: cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   const size = fstatSync(fd).size;
   const read = (offset: number, length: number) => {
@@ -219,7 +219,7 @@ async function openResume(file: string): Promise<Checkpoint> {
   try {
     return await openCheckpoint(read, size);
   } catch (e) {
-    throw new Error(`--resume ${file}: ${(e as Error).message}`);
+    throw new Error(`--resume ${file}: ${(e as Error).message}`, { cause: e });
   }
 }
 

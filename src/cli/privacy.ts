@@ -79,7 +79,7 @@ export function privacyCommand(flags: Record<string, string | boolean>): { text:
   try {
     s = calibrateSigma({ targetEpsilon, q, steps, delta, orders });
   } catch (e) {
-    throw new Error(`--target-epsilon: ${(e as Error).message}`);
+    throw new Error(`--target-epsilon: ${(e as Error).message}`, { cause: e });
   }
   const { epsilon, order } = computeEpsilon({ q, sigma: s, steps, delta, orders });
   return {
@@ -111,7 +111,7 @@ function prvCommand(
     try {
       s = calibrateSigma({ targetEpsilon, q, steps, delta, accountant: 'prv', epsError });
     } catch (e) {
-      throw new Error(`--target-epsilon: ${(e as Error).message}`);
+      throw new Error(`--target-epsilon: ${(e as Error).message}`, { cause: e });
     }
   } else if (!(sigma >= 0)) throw new Error(`--sigma must be >= 0 (got ${sigma})`);
   const r = computePrvEpsilon({ q, sigma: s ?? (sigma as number), steps, delta, epsError });

@@ -72,7 +72,7 @@ export function parseHeader(header: Uint8Array, size: number, what = 'safetensor
     if (!text.startsWith('{')) throw new Error('not an object');
     json = JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`${what}: header is not a JSON object: ${(e as Error).message}`);
+    throw new Error(`${what}: header is not a JSON object: ${(e as Error).message}`, { cause: e });
   }
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;

@@ -111,6 +111,7 @@ describe('numbers are plain decimals; big seeds stay exact', () => {
   });
   it('a seed above 2^53 is accepted as a string, never as a rounded number', () => {
     expect(makeConfig({ seed: '9007199254740993' }).seed).toBe('9007199254740993');
+    // eslint-disable-next-line no-loss-of-precision -- the point: this literal rounds to 2^53
     expect(() => makeConfig({ seed: 9007199254740993 })).toThrow(/seed: .*not an exact integer.*as a string/);
     expect(() => makeConfig(JSON.parse('{"seed": 18446744073709551615}'))).toThrow(/seed: .*as a string/);
     expect(makeConfig({ seed: 2 ** 53 - 1 }).seed).toBe(String(2 ** 53 - 1));
