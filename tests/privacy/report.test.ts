@@ -43,7 +43,7 @@ describe('no effective noise is never a guarantee', () => {
         expect(eps).toBe(Infinity);
         const r = privacyReport(c, { epsilon: eps, seedFixed: false, sigma });
         expect(r.guaranteed).toBe(false);
-        expect(r.accounting).toBe('rdp-poisson-not-guaranteed');
+        expect(r.accounting).toBe('prv-poisson-not-guaranteed'); // PRV is the default accountant
         expect(r.reasons.join(' ')).toMatch(/∞, no privacy/);
         expect(r.reasons[0]).toMatch(sigma === 0 ? /sigma 0 adds no noise/ : /sigma 0.05 adds too little noise/);
         // JSON keeps the infinity visible instead of null
@@ -66,7 +66,7 @@ describe('no effective noise is never a guarantee', () => {
     const m = exportMetadata(t, { vendor: '', architecture: '', description: '' }, null);
     expect(m.epsilon).toBe('Infinity');
     expect(m.epsilon_guaranteed).toBe('false');
-    expect(m.accounting).toBe('rdp-poisson-not-guaranteed');
+    expect(m.accounting).toBe('prv-poisson-not-guaranteed');
     expect(JSON.parse(m.privacy_reasons).join(' ')).toMatch(/∞, no privacy/);
   });
 });
