@@ -1,9 +1,18 @@
 // Clipped embedding gradient, one row at a time: after sorting, the pairs of each row are
-// contiguous; the first position of a run (its head) sums s(b) * g_b over the run in sorted
-// order (deterministic), where g_b is the pooled gradient of example b (slot / L).
+// contiguous (a run); rowGrad at the run's first position (its head) holds the sum of
+// s(b) * g_b over the run, where g_b is the pooled gradient of example b (slot / L).
 // s(b): 1 (sgd), the flat clip factor, or the per-layer factor from this table's norms.
+//
+// In parallel and deterministic, without float atomics: the sorted positions are cut into
+// chunks of CHUNK. `chunks` (one thread per chunk and column) sums each run's pairs inside its
+// chunk in sorted order: a run that starts in the chunk gets its partial at its head, a run that
+// began in an earlier chunk gets it in the chunk's carry slot. `carries` (one thread per chunk
+// and column) adds to the head of a chunk's last run, when it goes on past the chunk, the carries
+// of the chunks it covers, in chunk order. So no thread walks more than CHUNK pairs (or
+// n / CHUNK carries) and every sum is added in the same order on every run.
 
 override SCALE_MODE: u32 = 0u;
+override CHUNK: u32 = 256u;
 
 struct SegSum { n: u32, L: u32, D: u32, offG: u32, ldG: u32, offScale: u32, clipSq: f32 }
 
@@ -13,27 +22,80 @@ struct SegSum { n: u32, L: u32, D: u32, offG: u32, ldG: u32, offScale: u32, clip
 @group(0) @binding(3) var<storage, read> G: array<f32>;
 @group(0) @binding(4) var<storage, read> scale: array<f32>;
 @group(0) @binding(5) var<storage, read_write> rowGrad: array<f32>;
+@group(0) @binding(6) var<storage, read_write> carry: array<f32>;
 
 fn example_scale(b: u32) -> f32 {
   if (SCALE_MODE == 0u) { return 1.0; }
   return clip_scale(SCALE_MODE, scale[u.offScale + b], u.clipSq);
 }
 
+fn chunk_count() -> u32 {
+  return (u.n + CHUNK - 1u) / CHUNK;
+}
+
+// Pass 1: thread (chunk c, column d).
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+fn chunks(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = global_index(g, nw);
-  if (i >= u.n * u.D) { return; }
-  let p = i / u.D;
+  if (i >= chunk_count() * u.D) { return; }
+  let c = i / u.D;
   let d = i % u.D;
-  let r = keys[p];
-  if (!is_segment_head(p, r, keys[max(p, 1u) - 1u])) { return; }
+  let start = c * CHUNK;
+  let end = min(start + CHUNK, u.n);
+  var r = keys[start];
+  if (r == INVALID_ROW) { return; } // invalid pairs come last: nothing from here on
+  // the chunk's first run began in an earlier chunk: its partial is this chunk's carry
+  let continued = c > 0u && keys[start - 1u] == r;
+  var h = start;
   var acc = 0.0;
-  var q = p;
+  var q = start;
   loop {
-    if (q >= u.n || keys[q] != r) { break; }
     let b = vals[q] / u.L;
     acc += example_scale(b) * G[u.offG + b * u.ldG + d];
     q++;
+    let next = select(INVALID_ROW, keys[min(q, u.n - 1u)], q < end);
+    if (next != r) {
+      if (h == start && continued) {
+        carry[c * u.D + d] = acc;
+      } else {
+        rowGrad[h * u.D + d] = acc;
+      }
+      if (next == INVALID_ROW) { break; }
+      r = next;
+      h = q;
+      acc = 0.0;
+    }
   }
-  rowGrad[p * u.D + d] = acc;
+}
+
+// Pass 2: thread (chunk c, column d), for the last run of chunk c when it starts in c and goes on
+// into chunk c + 1.
+@compute @workgroup_size(WG)
+fn carries(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = global_index(g, nw);
+  if (i >= chunk_count() * u.D) { return; }
+  let c = i / u.D;
+  let d = i % u.D;
+  let start = c * CHUNK;
+  let end = start + CHUNK;
+  if (end >= u.n) { return; }
+  let r = keys[end - 1u];
+  if (r == INVALID_ROW || keys[end] != r) { return; }
+  if (c > 0u && keys[start - 1u] == r) { return; } // its head is in an earlier chunk
+  // its head: the first position of the chunk holding r (the run is the chunk's last, so the
+  // positions holding r are a suffix of the chunk)
+  var lo = start;
+  var hi = end - 1u;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (keys[mid] == r) { hi = mid; } else { lo = mid + 1u; }
+  }
+  var acc = rowGrad[lo * u.D + d];
+  var k = c + 1u;
+  loop {
+    if (k * CHUNK >= u.n || keys[k * CHUNK] != r) { break; }
+    acc += carry[k * u.D + d];
+    k++;
+  }
+  rowGrad[lo * u.D + d] = acc;
 }

@@ -5,6 +5,7 @@
 import { type Config, isPrivate } from '../config/config';
 import { modelLayout } from './model';
 import { sortSize } from '../kernels/sort';
+import { segsumCarryBytes } from '../kernels/segsum';
 import { maxBatchFor, isLazy, denseTableState } from './batch';
 
 export interface Limits { maxBufferSize: number; maxStorageBufferBindingSize: number }
@@ -72,6 +73,7 @@ export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: n
     tableBytes.push(bytes);
     buffers.push({ name: `sort.${t}`, bytes: N * 8 * (lazy ? 2 : 1) });
     buffers.push({ name: `rowGrad.${t}`, bytes: N * lay.D * 4 });
+    buffers.push({ name: `segsumCarry.${t}`, bytes: segsumCarryBytes(N, lay.D) });
   });
   let params = 0,
     acts = 0;

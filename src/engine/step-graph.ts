@@ -154,7 +154,7 @@ export function buildStepGraph(
   lay.rows.forEach((_, t) => {
     const offScale = scaleMode === 2 ? (lay.layers.length + t) * B : 0;
     const p = { n: N, L, D, offG: (t + 1) * D, ldG: FW, offScale, clipSq: clipSqGroup };
-    add(gradStage, segsum(dev, scaleMode, p, { keys: cur[t].keys, vals: cur[t].vals, G: dV, scale, rowGrad: rowGrads[t] }));
+    add(gradStage, ...segsum(dev, scaleMode, p, { keys: cur[t].keys, vals: cur[t].vals, G: dV, scale, rowGrad: rowGrads[t] }));
   });
 
   // --- noise (unfused variants; LazyDP's lookahead sort) and update

@@ -8,8 +8,15 @@ import { heads } from './sort';
 
 export const SEGSUM_CODE = withLibs(code, { clip: true, rows: true });
 export const ROWS_UPDATE_CODE = withLibs(rowsCode, { step: true, rows: true });
-export function segsumProgram(scaleMode: 0 | 1 | 2): Program {
-  return { name: 'segsum', code: SEGSUM_CODE, workgroup: WORKGROUP, constants: { SCALE_MODE: scaleMode } };
+/** Sorted positions per chunk of the segment sum: no thread walks more pairs than this. */
+export const SEGSUM_CHUNK = 256;
+/** Pass 1 of the segment sum: each chunk's partial sums. */
+export function segsumProgram(scaleMode: 0 | 1 | 2, chunk = SEGSUM_CHUNK): Program {
+  return { name: 'segsum', code: SEGSUM_CODE, entry: 'chunks', workgroup: WORKGROUP, constants: { SCALE_MODE: scaleMode, CHUNK: chunk } };
+}
+/** Pass 2: the carries of runs longer than their chunk (no clip scale: one pipeline for every mode). */
+export function segsumCarriesProgram(chunk = SEGSUM_CHUNK): Program {
+  return { name: 'segsum_carries', code: SEGSUM_CODE, entry: 'carries', workgroup: WORKGROUP, constants: { CHUNK: chunk } };
 }
 export const rowsUpdateProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, workgroup: WORKGROUP };
 /** The same rows written into a dense gradient buffer, for the dense table optimizers. */
@@ -17,15 +24,39 @@ export const rowsScatterProgram: Program = { name: 'rows_update', code: ROWS_UPD
 
 export interface SegSumParams { n: number; L: number; D: number; offG: number; ldG: number; offScale: number; clipSq: number }
 
-/** Clipped per-row sums of one table's pooled gradients G over its sorted pairs, at each run's head. */
+/** Bytes of the per-chunk carry buffer of a segment sum over n sorted pairs of D columns. */
+export function segsumCarryBytes(n: number, D: number, chunk = SEGSUM_CHUNK): number {
+  return Math.max(16, Math.ceil(n / chunk) * D * 4);
+}
+
+/**
+ * Clipped per-row sums of one table's pooled gradients G over its sorted pairs, at each run's
+ * head: two dispatches (partial sums per chunk, then each long run's carries in chunk order).
+ * The carry buffer is made here and owned by the dispatches unless the caller passes one
+ * (segsumCarryBytes); `chunk` is for tests.
+ */
 export function segsum(
   device: GPUDevice,
   mode: 0 | 1 | 2,
   p: SegSumParams,
-  b: { keys: GPUBuffer; vals: GPUBuffer; G: GPUBuffer; scale?: GPUBuffer | null; rowGrad: GPUBuffer },
-): Dispatch {
-  const prog = segsumProgram(mode);
-  return makeDispatch(device, prog, { ...b, scale: b.scale ?? dummyBuffer(device) }, gridFor(prog, p.n * p.D), { u: p });
+  b: { keys: GPUBuffer; vals: GPUBuffer; G: GPUBuffer; scale?: GPUBuffer | null; rowGrad: GPUBuffer; carry?: GPUBuffer },
+  chunk = SEGSUM_CHUNK,
+): Dispatch[] {
+  if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`segsum: chunk must be a positive integer, got ${chunk}`);
+  let carry = b.carry;
+  const own: GPUBuffer[] = [];
+  if (!carry) {
+    const size = segsumCarryBytes(p.n, p.D, chunk);
+    own.push((carry = device.createBuffer({ label: 'segsumCarry', size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC })));
+  }
+  const threads = Math.ceil(p.n / chunk) * p.D;
+  const bufs = { ...b, scale: b.scale ?? dummyBuffer(device), carry };
+  const pass1 = segsumProgram(mode, chunk);
+  const pass2 = segsumCarriesProgram(chunk);
+  const d1 = makeDispatch(device, pass1, bufs, gridFor(pass1, threads), { u: p });
+  const d2 = makeDispatch(device, pass2, { keys: b.keys, rowGrad: b.rowGrad, carry }, gridFor(pass2, threads), { u: p });
+  d1.owned.push(...own);
+  return [d1, d2];
 }
 
 /** Rows rowStart .. rowStart + rows of a table: one shard's buffer. */

@@ -4,13 +4,13 @@ import { describe, it, expect } from 'vitest';
 import { expectClose } from '../helpers/expect';
 import { kernelTest } from '../helpers/kernels';
 import { readBuffer } from '../helpers/gpu';
-import { segsum, rowsUpdate, segsumRef, rowsUpdateRef } from '../../src/kernels/segsum';
-import { sortPairsRef } from '../../src/kernels/sort';
+import { segsum, rowsUpdate, segsumRef, rowsUpdateRef, SEGSUM_CHUNK } from '../../src/kernels/segsum';
+import { sortPairsRef, heads } from '../../src/kernels/sort';
 import { INVALID_ROW } from '../../src/data/format';
 import type { StepValues } from '../../src/kernels/step';
 
 const gpu = kernelTest(1234);
-const { rng, randn, f32, empty, runAll, stepUniform, split, buffer, sortDispatches } = gpu;
+const { rng, randn, f32, u32, empty, runAll, stepUniform, split, buffer, sortDispatches } = gpu;
 
 describe('clipped per-row gradient sums and the sparse row update', () => {
   for (const mode of [0, 1, 2] as const) {
@@ -29,7 +29,7 @@ describe('clipped per-row gradient sums and the sparse row update', () => {
       const st: StepValues = { step: 3, lr: 0.25, invB: 1 / 64, noiseStd: 0, key: [1, 2] };
       runAll([
         ...sortDispatches(N, B * L, L, rows, buffer(idx), buffer(mask), keys, vals),
-        segsum(gpu.device, mode, p, { keys, vals, G: buffer(G), scale: buffer(scale), rowGrad }),
+        ...segsum(gpu.device, mode, p, { keys, vals, G: buffer(G), scale: buffer(scale), rowGrad }),
         rowsUpdate(gpu.device, { n: N, D, rowStart: 0, rows }, { st: stepUniform(st), keys, rowGrad, E: bufE }),
       ]);
       const ref = sortPairsRef(N, B * L, L, rows, idx, 0, mask);
@@ -43,6 +43,113 @@ describe('clipped per-row gradient sums and the sparse row update', () => {
       expect(Array.from(got.subarray(25 * D))).toEqual(Array.from(E0.subarray(25 * D)));
     });
   }
+});
+
+// Long runs are cut into chunks of SEGSUM_CHUNK sorted positions whose partial sums are added in
+// chunk order: the hot row of a Zipf batch must give the same sums as one walk over its run.
+describe('segment sums of runs longer than a chunk', () => {
+  const B = 300, L = 4, D = 5;
+  /** Sorted keys with runs of these lengths (rows 1, 2, ...), INVALID_ROW up to n; vals of random examples. */
+  const runs = (lengths: number[], n: number) => {
+    const keys = new Uint32Array(n).fill(INVALID_ROW),
+      vals = new Uint32Array(n);
+    let p = 0;
+    lengths.forEach((len, k) => {
+      for (let q = 0; q < len; q++, p++) {
+        keys[p] = k + 1;
+        vals[p] = Math.floor(rng.next() * B * L);
+      }
+    });
+    return { keys, vals };
+  };
+  // 100 + 156 ends at a chunk border; 256 fills exactly one chunk, 512 exactly two; 257 spills
+  // one pair into the next chunk; the hot row (2100 of 3973 pairs) covers parts of 10 chunks,
+  // then a run of 512 and one of 50 that cross borders off alignment
+  const lengths = [100, 156, 256, 512, 257, 30, 2100, 512, 50];
+  const n = 4096;
+  const scale = Float32Array.from({ length: B + 3 }, () => rng.next() * 2);
+
+  it('the layout covers what it claims', () => {
+    expect(SEGSUM_CHUNK).toBe(256);
+    const used = lengths.reduce((a, b) => a + b, 0);
+    expect(2 * 2100).toBeGreaterThan(used);
+    expect(2100).toBeGreaterThan(4 * SEGSUM_CHUNK);
+  });
+
+  it('integer gradients: exactly the reference sums at every head (no order can round them)', async () => {
+    const { keys, vals } = runs(lengths, n);
+    const G = Float32Array.from({ length: B * D }, () => Math.floor(rng.next() * 201) - 100);
+    const p = { n, L, D, offG: 0, ldG: D, offScale: 0, clipSq: 1 };
+    const rowGrad = empty(n * D * 4);
+    runAll(segsum(gpu.device, 0, p, { keys: buffer(keys), vals: buffer(vals), G: buffer(G), rowGrad }));
+    const want = new Float32Array(n * D);
+    segsumRef(0, p, keys, vals, G, [], want);
+    const got = await f32(rowGrad);
+    const hs = heads(keys);
+    expect(hs.length).toBe(lengths.length);
+    for (const h of hs) expect(Array.from(got.subarray(h * D, h * D + D))).toEqual(Array.from(want.subarray(h * D, h * D + D)));
+  });
+
+  for (const mode of [1, 2] as const) {
+    it(`clipped sums (scale mode ${mode}) within the row update's tolerance, bit-identical run to run`, async () => {
+      const { keys, vals } = runs(lengths, n);
+      const G = randn(B * 2 * D);
+      const p = { n, L, D, offG: D, ldG: 2 * D, offScale: 3, clipSq: 0.7 };
+      const bufs = { keys: buffer(keys), vals: buffer(vals), G: buffer(G), scale: buffer(scale) };
+      const rg1 = empty(n * D * 4),
+        rg2 = empty(n * D * 4);
+      const rows = lengths.length + 1;
+      const E = randn(rows * D);
+      const bufE = buffer(E);
+      const st: StepValues = { step: 3, lr: 0.25, invB: 1 / 64, noiseStd: 0, key: [1, 2] };
+      runAll([
+        ...segsum(gpu.device, mode, p, { ...bufs, rowGrad: rg1 }),
+        rowsUpdate(gpu.device, { n, D, rowStart: 0, rows }, { st: stepUniform(st), keys: bufs.keys, rowGrad: rg1, E: bufE }),
+      ]);
+      runAll(segsum(gpu.device, mode, p, { ...bufs, rowGrad: rg2 }));
+      const want = new Float32Array(n * D);
+      segsumRef(mode, p, keys, vals, G, scale, want);
+      rowsUpdateRef(D, st.lr * st.invB, keys, want, E);
+      expectClose(await f32(bufE), E, 1e-5, 1e-6);
+      // the sums themselves: f32 rounding bounded by the size of the terms summed
+      const absG = G.map(Math.abs);
+      const mag = new Float32Array(n * D);
+      segsumRef(mode, p, keys, vals, absG, scale, mag);
+      const ref = new Float32Array(n * D);
+      segsumRef(mode, p, keys, vals, G, scale, ref);
+      const got = await f32(rg1);
+      for (const h of heads(keys))
+        for (let d = 0; d < D; d++) {
+          const i = h * D + d;
+          if (!(Math.abs(got[i] - ref[i]) <= 1e-5 * mag[i] + 1e-6)) expect.fail(`head ${h} column ${d}: got ${got[i]}, want ${ref[i]}`);
+        }
+      // deterministic: every word of the two runs' outputs at the heads is the same
+      const w1 = await u32(rg1),
+        w2 = await u32(rg2);
+      for (const h of heads(keys)) expect(Array.from(w2.subarray(h * D, h * D + D))).toEqual(Array.from(w1.subarray(h * D, h * D + D)));
+    });
+  }
+
+  it('small chunks: random runs, no padding, n not a multiple of the chunk', async () => {
+    const lens: number[] = [];
+    const nn = 1000;
+    for (let used = 0; used < nn; ) {
+      const len = Math.min(nn - used, 1 + Math.floor(rng.next() ** 3 * 80));
+      lens.push(len);
+      used += len;
+    }
+    const { keys, vals } = runs(lens, nn);
+    const G = Float32Array.from({ length: B * D }, () => Math.floor(rng.next() * 201) - 100);
+    const p = { n: nn, L, D, offG: 0, ldG: D, offScale: 0, clipSq: 1 };
+    const want = new Float32Array(nn * D);
+    segsumRef(0, p, keys, vals, G, [], want);
+    for (const chunk of [1, 3, 7, 64]) {
+      const rowGrad = empty(nn * D * 4);
+      runAll(segsum(gpu.device, 0, p, { keys: buffer(keys), vals: buffer(vals), G: buffer(G), rowGrad }, chunk));
+      const got = await f32(rowGrad);
+      for (const h of heads(keys)) expect(Array.from(got.subarray(h * D, h * D + D)), `chunk ${chunk}, head ${h}`).toEqual(Array.from(want.subarray(h * D, h * D + D)));
+    }
+  });
 });
 
 // A table larger than one binding is split into shards of consecutive rows (src/engine/memory.ts);
