@@ -11,7 +11,8 @@ import { StepUniform } from '../src/kernels/step';
 import { tableNoiseFused, QUADS_PER_THREAD } from '../src/kernels/noise';
 import { seedToKey } from '../src/noise/philox';
 
-const [rows, D, reps] = [Number(process.argv[2] ?? 2 ** 18), Number(process.argv[3] ?? 64), Number(process.argv[4] ?? 7)];
+const arg = (i: number, def: number) => Number(process.argv[i] ?? def);
+const [rows, D, reps] = [arg(2, 2 ** 18), arg(3, 64), arg(4, 7)];
 const { adapter, note } = await getNodeAdapter();
 if (note) console.error(note);
 const device = await requestLabDevice(adapter);
@@ -40,7 +41,10 @@ const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1
 
 const bytes = 2 * rows * D * 4; // every value read and written once
 console.log(`fused dense noise, ${rows} rows x dim ${D} (${(rows * D * 4) / 2 ** 20} MiB), median of ${reps}:`);
-const names = ['scalar (before): 1 quad/thread, 64 threads', `vec4 (after): ${QUADS_PER_THREAD} quads/thread, 256 threads`];
+const names = [
+  'scalar (before): 1 quad/thread, 64 threads',
+  `vec4 (after): ${QUADS_PER_THREAD} quads/thread, 256 threads`,
+];
 for (let k = 0; k < 2; k++) {
   const m = median(ms[k]);
   console.log(`  ${names[k].padEnd(44)} ${m.toFixed(1)} ms  ${(bytes / m / 1e6).toFixed(2)} GB/s`);

@@ -28,9 +28,11 @@ export const tableNoiseAddProgram: Program = { name: 'table_noise', code: TABLE_
 /** Quads (vec4) per thread of the dense entries: QPT in shaders/table_noise.wgsl. */
 export const QUADS_PER_THREAD = 4;
 const DENSE_WORKGROUP = 256;
-export const tableNoiseFused4Program: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'fused4', workgroup: DENSE_WORKGROUP };
-export const tableNoiseSample4Program: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'sample4', workgroup: DENSE_WORKGROUP };
-export const tableNoiseAdd4Program: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'add4', workgroup: DENSE_WORKGROUP };
+const denseProgram = (entry: string): Program =>
+  ({ name: 'table_noise', code: TABLE_NOISE_CODE, entry, workgroup: DENSE_WORKGROUP });
+export const tableNoiseFused4Program = denseProgram('fused4');
+export const tableNoiseSample4Program = denseProgram('sample4');
+export const tableNoiseAdd4Program = denseProgram('add4');
 export function lazyProgram(entry: 'lookahead' | 'flush', exact: boolean): Program {
   return { name: 'lazy', code: LAZY_CODE, entry, workgroup: WORKGROUP, constants: { EXACT: exact } };
 }
@@ -78,17 +80,23 @@ const dense = (p: ShardParams, o: TableNoiseOptions) => p.D % 4 === 0 && !o.scal
 const denseGrid = (prog: Program, p: ShardParams) => gridFor(prog, Math.ceil((p.rows * p.D) / 4 / QUADS_PER_THREAD));
 
 /** Eager DP-SGD noise sampled and subtracted from every row of the shard in one pass. */
-export function tableNoiseFused(device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; E: GPUBuffer }, o: TableNoiseOptions = {}): Dispatch {
+export function tableNoiseFused(
+  device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; E: GPUBuffer }, o: TableNoiseOptions = {},
+): Dispatch {
   const u = tableUniform(p);
-  if (dense(p, o)) return makeDispatch(device, tableNoiseFused4Program, { st: b.st, E4: b.E }, denseGrid(tableNoiseFused4Program, p), { u });
+  const prog4 = tableNoiseFused4Program;
+  if (dense(p, o)) return makeDispatch(device, prog4, { st: b.st, E4: b.E }, denseGrid(prog4, p), { u });
   return makeDispatch(device, tableNoiseFusedProgram, b, gridFor(tableNoiseFusedProgram, p.rows * u.quads), { u });
 }
 
 /** Unfused: sigma C z of every value of the shard into `noise` (the `noise` stage). */
-export function tableNoiseSample(device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; noise: GPUBuffer }, o: TableNoiseOptions = {}): Dispatch {
+export function tableNoiseSample(
+  device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; noise: GPUBuffer }, o: TableNoiseOptions = {},
+): Dispatch {
   const u = tableUniform(p);
-  if (dense(p, o)) return makeDispatch(device, tableNoiseSample4Program, { st: b.st, E4: b.noise }, denseGrid(tableNoiseSample4Program, p), { u });
-  return makeDispatch(device, tableNoiseSampleProgram, { st: b.st, E: b.noise }, gridFor(tableNoiseSampleProgram, p.rows * u.quads), { u });
+  const prog4 = tableNoiseSample4Program, prog = tableNoiseSampleProgram;
+  if (dense(p, o)) return makeDispatch(device, prog4, { st: b.st, E4: b.noise }, denseGrid(prog4, p), { u });
+  return makeDispatch(device, prog, { st: b.st, E: b.noise }, gridFor(prog, p.rows * u.quads), { u });
 }
 
 /** Unfused: E -= lr / B * noiseBuf (the `update` stage). */

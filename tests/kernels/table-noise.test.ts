@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/expect';
 import { kernelTest } from '../helpers/kernels';
-import { tableNoiseFused, tableNoiseSample, tableNoiseAdd, tableNoiseRef, QUADS_PER_THREAD } from '../../src/kernels/noise';
+import {
+  tableNoiseFused, tableNoiseSample, tableNoiseAdd, tableNoiseRef, QUADS_PER_THREAD,
+} from '../../src/kernels/noise';
 import type { StepValues } from '../../src/kernels/step';
 import { seedToKey } from '../../src/noise/philox';
 
@@ -61,7 +63,8 @@ describe('dense vec4 table noise', () => {
   // 301 rows of 8: 602 quads, not a multiple of a workgroup's 256 * QUADS_PER_THREAD quads
   for (const [rows, D] of [[301, 8], [70, 64]] as const) {
     for (const fused of [true, false]) {
-      it(`${fused ? 'fused' : 'sample + add'}, ${rows} rows of ${D}: the reference, and the scalar entries bit for bit`, async () => {
+      const what = `${fused ? 'fused' : 'sample + add'}, ${rows} rows of ${D}`;
+      it(`${what}: the reference, and the scalar entries bit for bit`, async () => {
         const table = 3, rowStart = 5;
         const st: StepValues = { step: 9, lr: 0.25, invB: 1 / 32, noiseStd: 1.5, key };
         const E = randn(rows * D);
@@ -73,7 +76,10 @@ describe('dense vec4 table noise', () => {
           if (fused) run(tableNoiseFused(gpu.device, tp, { st: sU, E: bufE }, { scalar }));
           else {
             const nb = empty(rows * D * 4);
-            runAll([tableNoiseSample(gpu.device, tp, { st: sU, noise: nb }, { scalar }), tableNoiseAdd(gpu.device, tp, { st: sU, E: bufE, noiseBuf: nb }, { scalar })]);
+            runAll([
+              tableNoiseSample(gpu.device, tp, { st: sU, noise: nb }, { scalar }),
+              tableNoiseAdd(gpu.device, tp, { st: sU, E: bufE, noiseBuf: nb }, { scalar }),
+            ]);
           }
           out.push(await f32(bufE));
         }
