@@ -49,3 +49,66 @@ fn add(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec
   if (i >= u.rows * u.D) { return; }
   E[i] -= st.lr * st.invB * noiseBuf[i];
 }
+
+// Dense variants, used when D % 4 == 0 (then a row's quad q is the vec4 at r * quads + q; for
+// other D the scalar entries above handle the ragged last quad). Same draws and the same f32
+// operations per value as the scalar entries, so the results are identical bit for bit. Each
+// thread takes QPT quads, WG apart (a workgroup's loads stay contiguous), and issues all its loads
+// before the Philox rounds so that memory latency overlaps the arithmetic. E4 and noise4 alias
+// the bindings of E and noiseBuf: no entry point uses both names.
+const QPT = 4u; // quads per thread: QUADS_PER_THREAD in src/kernels/noise.ts
+
+@group(0) @binding(3) var<storage, read_write> E4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> noise4: array<vec4<f32>>;
+
+// The k-th quad of this thread: workgroup w covers quads w * WG * QPT .. (w + 1) * WG * QPT.
+fn quad_index(g: vec3u, nw: vec3u, k: u32) -> u32 {
+  let i = global_index(g, nw);
+  return (i / WG) * WG * QPT + k * WG + i % WG;
+}
+
+@compute @workgroup_size(WG)
+fn fused4(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let n = u.rows * u.quads;
+  var e: array<vec4<f32>, QPT>;
+  for (var k = 0u; k < QPT; k++) {
+    let i = quad_index(g, nw, k);
+    if (i < n) { e[k] = E4[i]; }
+  }
+  let s = st.lr * st.invB * st.noiseStd;
+  for (var k = 0u; k < QPT; k++) {
+    let i = quad_index(g, nw, k);
+    if (i < n) {
+      let r = i / u.quads;
+      let z = noise_eager(st.key, u.table, u.rowStart + r, i - r * u.quads, st.step);
+      E4[i] = e[k] - s * z;
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn sample4(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let n = u.rows * u.quads;
+  for (var k = 0u; k < QPT; k++) {
+    let i = quad_index(g, nw, k);
+    if (i < n) {
+      let r = i / u.quads;
+      E4[i] = st.noiseStd * noise_eager(st.key, u.table, u.rowStart + r, i - r * u.quads, st.step);
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn add4(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let n = u.rows * u.quads;
+  var e: array<vec4<f32>, QPT>;
+  var z: array<vec4<f32>, QPT>;
+  for (var k = 0u; k < QPT; k++) {
+    let i = quad_index(g, nw, k);
+    if (i < n) { e[k] = E4[i]; z[k] = noise4[i]; }
+  }
+  for (var k = 0u; k < QPT; k++) {
+    let i = quad_index(g, nw, k);
+    if (i < n) { E4[i] = e[k] - st.lr * st.invB * z[k]; }
+  }
+}

@@ -28,6 +28,14 @@ export { isLazy, maxBatchFor, checkData } from './batch';
 export { CapacityError, estimateMemory, fmtBytes, planShards, type Limits, type MemoryEstimate } from './memory';
 export type { NamedTensor } from './types';
 
+/** Steps the CPU may submit before it waits for the GPU to finish the oldest of them. */
+const STEPS_AHEAD = 3;
+
+/** One turn of the event loop (rendering and input in a page, I/O in node). */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 export class Trainer {
   readonly config: Config;
   readonly seedFixed: boolean;
@@ -200,14 +208,29 @@ export class Trainer {
     const logEvery = Math.max(1, Math.min(RING, opts.logEvery ?? Math.max(1, Math.round(c.steps / 50))));
     const end = Math.min(c.steps, this.stepsDone + n);
     if (!this.lastLogTime) this.lastLogTime = performance.now();
-    let inFlight = 0;
+    // The GPU's completion of each submitted step, oldest first. The CPU stays at most
+    // STEPS_AHEAD steps ahead by waiting on the step that many back, never on a drained queue
+    // (which would leave the GPU idle while the next step is assembled and encoded).
+    const submitted: { done: Promise<void>; settled: boolean }[] = [];
+    let sinceYield = 0;
     while (this.stepsDone < end && !opts.signal?.aborted) {
       await this.trainStep();
       const s = this.stepsDone;
-      if (++inFlight >= 4) {
-        // keep the CPU at most a few steps ahead of the GPU, and let the page breathe
-        await this.dev.queue.onSubmittedWorkDone();
-        inFlight = 0;
+      const w = { done: this.dev.queue.onSubmittedWorkDone(), settled: false };
+      // marks it handled too: a device lost before it is awaited is not an unhandled rejection
+      w.done.then(() => (w.settled = true), () => undefined);
+      submitted.push(w);
+      if (submitted.length > STEPS_AHEAD) {
+        const oldest = submitted.shift()!;
+        sinceYield++;
+        // let the page breathe: a step already done resolves without giving events a turn
+        if (!oldest.settled) {
+          await oldest.done;
+          sinceYield = 0;
+        } else if (sinceYield >= STEPS_AHEAD) {
+          await yieldToEvents();
+          sinceYield = 0;
+        }
       }
       const evalNow = (c.evalEvery > 0 && s % c.evalEvery === 0) || s === c.steps;
       if (s % logEvery === 0 || s === end || evalNow || this.timer.pendingCount >= RING) await this.logPoint(evalNow, opts.onLog);

@@ -25,6 +25,14 @@ export const mlpSampleProgram: Program = { name: 'mlp_update', code: MLP_UPDATE_
 export const tableNoiseFusedProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'fused', workgroup: WORKGROUP };
 export const tableNoiseSampleProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'sample', workgroup: WORKGROUP };
 export const tableNoiseAddProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'add', workgroup: WORKGROUP };
+/** Quads (vec4) per thread of the dense entries: QPT in shaders/table_noise.wgsl. */
+export const QUADS_PER_THREAD = 4;
+const DENSE_WORKGROUP = 256;
+const denseProgram = (entry: string): Program =>
+  ({ name: 'table_noise', code: TABLE_NOISE_CODE, entry, workgroup: DENSE_WORKGROUP });
+export const tableNoiseFused4Program = denseProgram('fused4');
+export const tableNoiseSample4Program = denseProgram('sample4');
+export const tableNoiseAdd4Program = denseProgram('add4');
 export function lazyProgram(entry: 'lookahead' | 'flush', exact: boolean): Program {
   return { name: 'lazy', code: LAZY_CODE, entry, workgroup: WORKGROUP, constants: { EXACT: exact } };
 }
@@ -62,21 +70,45 @@ export function mlpSample(device: GPUDevice, p: ParamParams, b: { st: GPUBuffer;
 export interface ShardParams { rows: number; D: number; table: number; rowStart: number }
 const tableUniform = (p: ShardParams) => ({ rows: p.rows, D: p.D, quads: Math.ceil(p.D / 4), table: p.table, rowStart: p.rowStart });
 
+/**
+ * How the dense table-noise entries run: the vec4 entries (256 threads, QUADS_PER_THREAD quads
+ * each) when D % 4 == 0, else the scalar ones. Both give the same values bit for bit; `scalar`
+ * forces the scalar entries (tests compare the two, benchmarks time them).
+ */
+export interface TableNoiseOptions { scalar?: boolean }
+const dense = (p: ShardParams, o: TableNoiseOptions) => p.D % 4 === 0 && !o.scalar;
+const denseGrid = (prog: Program, p: ShardParams) => gridFor(prog, Math.ceil((p.rows * p.D) / 4 / QUADS_PER_THREAD));
+
 /** Eager DP-SGD noise sampled and subtracted from every row of the shard in one pass. */
-export function tableNoiseFused(device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; E: GPUBuffer }): Dispatch {
+export function tableNoiseFused(
+  device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; E: GPUBuffer }, o: TableNoiseOptions = {},
+): Dispatch {
   const u = tableUniform(p);
+  const prog4 = tableNoiseFused4Program;
+  if (dense(p, o)) return makeDispatch(device, prog4, { st: b.st, E4: b.E }, denseGrid(prog4, p), { u });
   return makeDispatch(device, tableNoiseFusedProgram, b, gridFor(tableNoiseFusedProgram, p.rows * u.quads), { u });
 }
 
 /** Unfused: sigma C z of every value of the shard into `noise` (the `noise` stage). */
-export function tableNoiseSample(device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; noise: GPUBuffer }): Dispatch {
+export function tableNoiseSample(
+  device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; noise: GPUBuffer }, o: TableNoiseOptions = {},
+): Dispatch {
   const u = tableUniform(p);
-  return makeDispatch(device, tableNoiseSampleProgram, { st: b.st, E: b.noise }, gridFor(tableNoiseSampleProgram, p.rows * u.quads), { u });
+  const prog4 = tableNoiseSample4Program, prog = tableNoiseSampleProgram;
+  if (dense(p, o)) return makeDispatch(device, prog4, { st: b.st, E4: b.noise }, denseGrid(prog4, p), { u });
+  return makeDispatch(device, prog, { st: b.st, E: b.noise }, gridFor(prog, p.rows * u.quads), { u });
 }
 
 /** Unfused: E -= lr / B * noiseBuf (the `update` stage). */
-export function tableNoiseAdd(device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; E: GPUBuffer; noiseBuf: GPUBuffer }): Dispatch {
-  return makeDispatch(device, tableNoiseAddProgram, b, gridFor(tableNoiseAddProgram, p.rows * p.D), { u: tableUniform(p) });
+export function tableNoiseAdd(
+  device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; E: GPUBuffer; noiseBuf: GPUBuffer }, o: TableNoiseOptions = {},
+): Dispatch {
+  const u = tableUniform(p);
+  if (dense(p, o)) {
+    const bufs = { st: b.st, E4: b.E, noise4: b.noiseBuf };
+    return makeDispatch(device, tableNoiseAdd4Program, bufs, denseGrid(tableNoiseAdd4Program, p), { u });
+  }
+  return makeDispatch(device, tableNoiseAddProgram, b, gridFor(tableNoiseAddProgram, p.rows * p.D), { u });
 }
 
 /** LazyDP on one shard: lrs[s] is step s's lr, lrSqPrefix the (hi, lo) prefix sums of lr^2 (lrSquaredPrefix). */

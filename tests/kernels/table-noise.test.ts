@@ -1,9 +1,11 @@
 // Eager DP-SGD table noise (shaders/table_noise.wgsl) against the TypeScript draws, fused and
 // unfused, and shard by shard.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/expect';
 import { kernelTest } from '../helpers/kernels';
-import { tableNoiseFused, tableNoiseSample, tableNoiseAdd, tableNoiseRef } from '../../src/kernels/noise';
+import {
+  tableNoiseFused, tableNoiseSample, tableNoiseAdd, tableNoiseRef, QUADS_PER_THREAD,
+} from '../../src/kernels/noise';
 import type { StepValues } from '../../src/kernels/step';
 import { seedToKey } from '../../src/noise/philox';
 
@@ -52,4 +54,43 @@ describe('tables split into shards', () => {
       expectClose(ref, want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-6, 1e-7);
     }
   });
+});
+
+// D % 4 == 0 runs the dense vec4 entries (several quads per thread); they must draw the same noise
+// and do the same f32 operations as the scalar entries: equal bit for bit (lazydp-exact, which
+// replays these draws in lazy.wgsl, is compared with dpsgd bit for bit in the engine tests).
+describe('dense vec4 table noise', () => {
+  // 301 rows of 8: 602 quads, not a multiple of a workgroup's 256 * QUADS_PER_THREAD quads
+  for (const [rows, D] of [[301, 8], [70, 64]] as const) {
+    for (const fused of [true, false]) {
+      const what = `${fused ? 'fused' : 'sample + add'}, ${rows} rows of ${D}`;
+      it(`${what}: the reference, and the scalar entries bit for bit`, async () => {
+        const table = 3, rowStart = 5;
+        const st: StepValues = { step: 9, lr: 0.25, invB: 1 / 32, noiseStd: 1.5, key };
+        const E = randn(rows * D);
+        const tp = { rows, D, table, rowStart };
+        const sU = stepUniform(st);
+        const out: Float32Array[] = [];
+        for (const scalar of [false, true]) {
+          const bufE = buffer(E);
+          if (fused) run(tableNoiseFused(gpu.device, tp, { st: sU, E: bufE }, { scalar }));
+          else {
+            const nb = empty(rows * D * 4);
+            runAll([
+              tableNoiseSample(gpu.device, tp, { st: sU, noise: nb }, { scalar }),
+              tableNoiseAdd(gpu.device, tp, { st: sU, E: bufE, noiseBuf: nb }, { scalar }),
+            ]);
+          }
+          out.push(await f32(bufE));
+        }
+        expect(Math.ceil((rows * D) / 4) % (256 * QUADS_PER_THREAD)).not.toBe(0);
+        expect(Array.from(out[0])).toEqual(Array.from(out[1]));
+        const want = E.slice();
+        tableNoiseRef(st, table, rows, D, want, rowStart);
+        expectClose(out[0], want, 1e-4, 2e-5);
+        // every value moved: no quad skipped by the grid
+        expect(out[0].every((v, i) => v !== E[i])).toBe(true);
+      });
+    }
+  }
 });
