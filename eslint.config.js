@@ -6,14 +6,28 @@ import lit from 'eslint-plugin-lit';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'dist-cli/', 'test-results/', 'bench-results/', 'bench-out/', 'scratch/', '.gpu/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'dist-cli/',
+      'test-results/',
+      'bench-results/',
+      'bench-out/',
+      'scratch/',
+      '.gpu/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
     rules: {
       // `_`-prefixed names are deliberately unused (callback arity, destructuring)
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   { files: ['src/ui/**/*.ts'], ...lit.configs['flat/recommended'] },

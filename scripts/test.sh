@@ -10,16 +10,25 @@ rm -f test-results/vitest.json # never report an earlier run
 echo "typecheck: tsc --noEmit"
 npx tsc --noEmit -p .
 tsc_rc=$?
+# Lint (ESLint: typescript-eslint, lit) and format (Prettier) are part of the suite: one check each
+echo "lint: eslint ."
+npx eslint .
+lint_rc=$?
+echo "format: prettier --check ."
+npx prettier --check . >/dev/null || npx prettier --list-different .
+fmt_rc=$?
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@"
 rc=$?
-[ $tsc_rc -ne 0 ] && rc=1
-TSC_RC=$tsc_rc node -e '
+for x in $tsc_rc $lint_rc $fmt_rc; do [ "$x" -ne 0 ] && rc=1; done
+CHECKS="$tsc_rc $lint_rc $fmt_rc" node -e '
 const fs = require("fs");
-let r; try { r = JSON.parse(fs.readFileSync("test-results/vitest.json", "utf8")); } catch { console.log(`${process.env.TSC_RC === "0" ? 1 : 0} passed, ${process.env.TSC_RC === "0" ? 1 : 2} failed`); process.exit(0); }
+// tsc, eslint and prettier count as one test each
+const checks = process.env.CHECKS.split(" ").map(Number);
+const okChecks = checks.filter((c) => c === 0).length, badChecks = checks.length - okChecks;
+let r; try { r = JSON.parse(fs.readFileSync("test-results/vitest.json", "utf8")); } catch { console.log(`${okChecks} passed, ${badChecks + 1} failed`); process.exit(0); }
 const extra = (r.testResults || []).filter(s => s.status === "failed" && !(s.assertionResults || []).some(a => a.status === "failed")).length;
-const tscOk = process.env.TSC_RC === "0";
-const failed = r.numFailedTests + extra + (tscOk ? 0 : 1);
+const failed = r.numFailedTests + extra + badChecks;
 if (r.numPendingTests) console.log(`${r.numPendingTests} skipped (a test that needs a tool CI lacks, e.g. Python safetensors)`);
-console.log(`${r.numPassedTests + (tscOk ? 1 : 0)} passed, ${failed} failed`);
+console.log(`${r.numPassedTests + okChecks} passed, ${failed} failed`);
 '
 exit $rc

@@ -20,7 +20,11 @@ export const touchedNoiseProgram: Program = {
 };
 
 /** BROKEN: this step's eager noise on the unique rows of the sorted `keys` (n pairs) inside the shard. */
-export function touchedNoise(device: GPUDevice, p: ShardParams & { n: number }, b: { st: GPUBuffer; keys: GPUBuffer; E: GPUBuffer }): Dispatch {
+export function touchedNoise(
+  device: GPUDevice,
+  p: ShardParams & { n: number },
+  b: { st: GPUBuffer; keys: GPUBuffer; E: GPUBuffer },
+): Dispatch {
   const u = { n: p.n, rows: p.rows, D: p.D, quads: Math.ceil(p.D / 4), table: p.table, rowStart: p.rowStart };
   return makeDispatch(device, touchedNoiseProgram, b, gridFor(touchedNoiseProgram, p.n), { u });
 }

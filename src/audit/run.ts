@@ -167,7 +167,9 @@ export async function runAudit(device: GPUDevice, config: Config, opts: AuditOpt
   // a fixed training seed makes the whole audit reproducible; otherwise a fresh one (recorded)
   const auditSeed =
     opts.auditSeed ??
-    (config.seed !== 'random' ? Number(BigInt(config.seed) % 2n ** 32n) : crypto.getRandomValues(new Uint32Array(1))[0]);
+    (config.seed !== 'random'
+      ? Number(BigInt(config.seed) % 2n ** 32n)
+      : crypto.getRandomValues(new Uint32Array(1))[0]);
   const member = canaryMembership(auditSeed, m);
   const base = opts.data ?? makeSynthetic(config);
   const { data } = withCanaries(base, member);

@@ -59,10 +59,7 @@ export async function auditCommand(
   try {
     const r = await runAudit(device, config, {
       ...opts,
-      onProgress: (s, n) =>
-        process.stderr.write(
-          `audit ${config.algo}${broken}: step ${s}/${n}${tty ? '\r' : '\n'}`,
-        ),
+      onProgress: (s, n) => process.stderr.write(`audit ${config.algo}${broken}: step ${s}/${n}${tty ? '\r' : '\n'}`),
     });
     if (tty) process.stderr.write('\n');
     if (json) {

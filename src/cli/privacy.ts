@@ -32,7 +32,10 @@ function ceilSig(x: number, digits: number): string {
 // epsilon is printed rounded up too: a report must not understate it.
 const fmt = (x: number) => (Number.isFinite(x) ? ceilSig(x, 6) : x > 0 ? '∞ (no privacy)' : String(x));
 
-export function privacyCommand(flags: Record<string, string | boolean>): { text: string; json: Record<string, unknown> } {
+export function privacyCommand(flags: Record<string, string | boolean>): {
+  text: string;
+  json: Record<string, unknown>;
+} {
   for (const k of Object.keys(flags)) if (!KNOWN.has(k)) throw new Error(`unknown flag --${k} for 'privacy'`);
 
   const q = num(flags, 'q');
@@ -48,10 +51,12 @@ export function privacyCommand(flags: Record<string, string | boolean>): { text:
   if (delta === undefined) throw new Error('missing --delta');
   if (!(delta > 0 && delta < 1)) throw new Error(`--delta must be in (0, 1) (got ${delta})`);
   if (sigma !== undefined && target !== undefined) throw new Error('give either --sigma or --target-epsilon, not both');
-  if (sigma === undefined && target === undefined) throw new Error('missing --sigma (noise multiplier) or --target-epsilon');
+  if (sigma === undefined && target === undefined)
+    throw new Error('missing --sigma (noise multiplier) or --target-epsilon');
 
   const ordersFlag = flags.orders ?? 'opacus';
-  if (ordersFlag !== 'opacus' && ordersFlag !== 'tfp') throw new Error(`--orders must be 'opacus' or 'tfp' (got '${ordersFlag}')`);
+  if (ordersFlag !== 'opacus' && ordersFlag !== 'tfp')
+    throw new Error(`--orders must be 'opacus' or 'tfp' (got '${ordersFlag}')`);
   const orders = ordersFlag === 'tfp' ? TFP_ORDERS : OPACUS_ORDERS;
   const accountant = flags.accountant ?? (flags.orders !== undefined ? 'rdp' : 'prv');
   if (accountant !== 'prv' && accountant !== 'rdp')
@@ -69,7 +74,18 @@ export function privacyCommand(flags: Record<string, string | boolean>): { text:
       text:
         `epsilon = ${fmt(epsilon)} at delta = ${delta} (best RDP order ${Number.isNaN(order) ? 'n/a' : order})\n` +
         `  q = ${q}, sigma = ${sigma}, steps = ${steps}; ${where}`,
-      json: { command: 'privacy', mode: 'epsilon', accountant: 'rdp', q, sigma, steps, delta, orders: ordersFlag, epsilon, order },
+      json: {
+        command: 'privacy',
+        mode: 'epsilon',
+        accountant: 'rdp',
+        q,
+        sigma,
+        steps,
+        delta,
+        orders: ordersFlag,
+        epsilon,
+        order,
+      },
     };
   }
 
@@ -86,7 +102,19 @@ export function privacyCommand(flags: Record<string, string | boolean>): { text:
     text:
       `sigma = ${ceilSig(s, 8)} reaches epsilon = ${fmt(epsilon)} <= ${targetEpsilon} at delta = ${delta} (best RDP order ${order})\n` +
       `  q = ${q}, steps = ${steps}; ${where}`,
-    json: { command: 'privacy', mode: 'calibrate', accountant: 'rdp', q, steps, delta, targetEpsilon, orders: ordersFlag, sigma: s, epsilon, order },
+    json: {
+      command: 'privacy',
+      mode: 'calibrate',
+      accountant: 'rdp',
+      q,
+      steps,
+      delta,
+      targetEpsilon,
+      orders: ordersFlag,
+      sigma: s,
+      epsilon,
+      order,
+    },
   };
 }
 

@@ -87,7 +87,11 @@ export const SCHEMA: { [K in keyof Config]: KeySpec } = {
   dense: { kind: 'int', min: 1, max: 1024, help: 'dense features per example' },
   bottom: { kind: 'intlist', min: 1, max: 4096, maxLen: 8, help: 'bottom MLP hidden sizes' },
   top: { kind: 'intlist', min: 1, max: 4096, maxLen: 8, help: 'top MLP hidden sizes' },
-  interaction: { kind: 'enum', values: INTERACTIONS, help: 'feature interaction: concat (bottom output and pooled vectors side by side) or dot (bottom output and pairwise dot products, as DLRM)' },
+  interaction: {
+    kind: 'enum',
+    values: INTERACTIONS,
+    help: 'feature interaction: concat (bottom output and pooled vectors side by side) or dot (bottom output and pairwise dot products, as DLRM)',
+  },
   lr: { kind: 'num', min: 0, max: 1e4, help: 'learning rate' },
   lrSchedule: { kind: 'enum', values: LR_SCHEDULES, help: 'learning-rate schedule' },
   steps: { kind: 'int', min: 1, max: 10_000_000, help: 'training steps' },
@@ -117,9 +121,23 @@ export const SCHEMA: { [K in keyof Config]: KeySpec } = {
     values: TABLE_OPTIMIZERS,
     help: 'optimizer of the embedding tables: sgd (sparse, touched rows only), momentum (0.9) or adam (0.9, 0.999): dense, every row every step; sgd and dpsgd only',
   },
-  weightDecay: { kind: 'num', min: 0, max: 1, help: 'L2 weight decay on the embedding tables (dense: every row every step); sgd and dpsgd only' },
-  mlpOptimizer: { kind: 'enum', values: TABLE_OPTIMIZERS, help: 'optimizer of the MLP parameters: sgd, momentum (0.9) or adam (0.9, 0.999); any algorithm (the MLPs are dense)' },
-  memoryLimit: { kind: 'num', min: 1 / 64, max: 4096, help: 'GPU memory the run may allocate, in GiB: WebGPU does not report how much the device has, so raise it on a big GPU' },
+  weightDecay: {
+    kind: 'num',
+    min: 0,
+    max: 1,
+    help: 'L2 weight decay on the embedding tables (dense: every row every step); sgd and dpsgd only',
+  },
+  mlpOptimizer: {
+    kind: 'enum',
+    values: TABLE_OPTIMIZERS,
+    help: 'optimizer of the MLP parameters: sgd, momentum (0.9) or adam (0.9, 0.999); any algorithm (the MLPs are dense)',
+  },
+  memoryLimit: {
+    kind: 'num',
+    min: 1 / 64,
+    max: 4096,
+    help: 'GPU memory the run may allocate, in GiB: WebGPU does not report how much the device has, so raise it on a big GPU',
+  },
 };
 
 export const CONFIG_KEYS = Object.keys(SCHEMA) as (keyof Config)[];
@@ -165,7 +183,11 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
  * at SGD's 0.5 kills the model: held-out AUC 0.5 on the default task). Measured on the default
  * task, 150 steps: sgd 0.5, momentum 0.1, adam 0.01 all reach AUC about 0.81 to 0.85.
  */
-export const OPTIMIZER_LR: Readonly<Record<TableOptimizer, number>> = Object.freeze({ sgd: 0.5, momentum: 0.1, adam: 0.01 });
+export const OPTIMIZER_LR: Readonly<Record<TableOptimizer, number>> = Object.freeze({
+  sgd: 0.5,
+  momentum: 0.1,
+  adam: 0.01,
+});
 
 /** The default learning rate for these optimizers: the smallest of the two (Adam's beats momentum's). */
 export function defaultLr(c: Pick<Config, 'tableOptimizer' | 'mlpOptimizer'>): number {
@@ -203,7 +225,10 @@ export function parseValue<K extends keyof Config>(key: K, raw: unknown): Config
   const num = (v: unknown): number => {
     const n = typeof v === 'number' ? v : typeof v === 'string' ? parseDecimal(v) : NaN;
     if (!Number.isFinite(n))
-      throw new ConfigError(key, `expected a number, got ${show(v)}${typeof v === 'string' && /^\s*[+-]?0[xbo]/i.test(v) ? ' (decimal only: hexadecimal, binary and octal are refused)' : ''}`);
+      throw new ConfigError(
+        key,
+        `expected a number, got ${show(v)}${typeof v === 'string' && /^\s*[+-]?0[xbo]/i.test(v) ? ' (decimal only: hexadecimal, binary and octal are refused)' : ''}`,
+      );
     return n;
   };
   const range = (n: number): number => {
@@ -238,7 +263,10 @@ export function parseValue<K extends keyof Config>(key: K, raw: unknown): Config
     case 'seed': {
       // a JSON number above 2^53 was already rounded when it was parsed: only a string keeps it exact
       if (typeof raw === 'number' && !Number.isSafeInteger(raw))
-        throw new ConfigError(key, `${show(raw)} is not an exact integer (numbers above 2^53 are rounded): give the seed as a string, e.g. "18446744073709551615"`);
+        throw new ConfigError(
+          key,
+          `${show(raw)} is not an exact integer (numbers above 2^53 are rounded): give the seed as a string, e.g. "18446744073709551615"`,
+        );
       const s = typeof raw === 'number' ? String(raw) : raw;
       if (s === 'random') return s as Config[K];
       if (typeof s !== 'string' || !/^\d{1,20}$/.test(s) || BigInt(s) > U64_MAX)
@@ -262,7 +290,10 @@ export function checkConsistency(c: Config): void {
         `${c.algo} needs plain SGD on the tables: ${c.tableOptimizer} would spread noise to every row each step (LazyDP's saving disappears); use dpsgd or tableOptimizer=sgd`,
       );
     if (c.weightDecay > 0)
-      throw new ConfigError('weightDecay', `${c.algo} cannot use weight decay on the tables: it touches every row every step; use dpsgd or weightDecay=0`);
+      throw new ConfigError(
+        'weightDecay',
+        `${c.algo} cannot use weight decay on the tables: it touches every row every step; use dpsgd or weightDecay=0`,
+      );
   }
   if (c.sampling === 'shuffle' && c.batch > c.datasetSize)
     throw new ConfigError('batch', `a shuffled batch (${c.batch}) cannot exceed datasetSize (${c.datasetSize})`);
@@ -271,7 +302,8 @@ export function checkConsistency(c: Config): void {
       'delta',
       `the PRV accountant needs delta >= ${PRV_MIN_DELTA} (below it float64 rounding dominates); use accountant=rdp`,
     );
-  if (c.batch > c.datasetSize) throw new ConfigError('batch', `batch (${c.batch}) exceeds datasetSize (${c.datasetSize})`);
+  if (c.batch > c.datasetSize)
+    throw new ConfigError('batch', `batch (${c.batch}) exceeds datasetSize (${c.datasetSize})`);
 }
 
 /**
@@ -281,7 +313,8 @@ export function checkConsistency(c: Config): void {
 export function makeConfig(partial: Record<string, unknown> = {}, base: Config = DEFAULT_CONFIG): Config {
   const out: Config = structuredClone(base) as Config;
   for (const [k, v] of Object.entries(partial)) {
-    if (!Object.hasOwn(SCHEMA, k)) throw new ConfigError(k, `unknown configuration key (known: ${CONFIG_KEYS.join(', ')})`);
+    if (!Object.hasOwn(SCHEMA, k))
+      throw new ConfigError(k, `unknown configuration key (known: ${CONFIG_KEYS.join(', ')})`);
     (out as unknown as Record<string, unknown>)[k] = parseValue(k as keyof Config, v);
   }
   checkConsistency(out);
@@ -297,7 +330,7 @@ export function makeConfigLenient(
   const errors: ConfigError[] = [];
   for (const [k, v] of Object.entries(partial)) {
     try {
-      if (!Object.hasOwn(SCHEMA, k)) throw new ConfigError(k, "unknown configuration key");
+      if (!Object.hasOwn(SCHEMA, k)) throw new ConfigError(k, 'unknown configuration key');
       (out as unknown as Record<string, unknown>)[k] = parseValue(k as keyof Config, v);
     } catch (e) {
       errors.push(e instanceof ConfigError ? e : new ConfigError(k, String(e)));

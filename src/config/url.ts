@@ -3,7 +3,18 @@
 // throws: each bad field yields a specific issue and keeps its default, the others still apply.
 // Plain data only (no DOM), so the CLI can reproduce a shared link too.
 
-import { ALGOS, CONFIG_KEYS, DEFAULT_CONFIG, SCHEMA, ConfigError, checkConsistency, isPrivate, parseValue, type Algo, type Config } from './config';
+import {
+  ALGOS,
+  CONFIG_KEYS,
+  DEFAULT_CONFIG,
+  SCHEMA,
+  ConfigError,
+  checkConsistency,
+  isPrivate,
+  parseValue,
+  type Algo,
+  type Config,
+} from './config';
 import { epsilonAfter } from '../engine/accounting';
 import { epsilonInfinite, noPrivacyReason } from '../privacy/report';
 import { STAGES, type StageTimes, type TimingSource } from '../engine/types';
@@ -187,11 +198,14 @@ function show(s: string): string {
 function decodeResultNumbers(raw: string): { stageMs: StageTimes; stepMs: number } {
   const parts = raw.split('_');
   if (parts.length !== STAGES.length + 1)
-    throw new Error(`expected ${STAGES.length + 1} numbers (${STAGES.join(', ')}, step) joined by '_', got ${parts.length}`);
+    throw new Error(
+      `expected ${STAGES.length + 1} numbers (${STAGES.join(', ')}, step) joined by '_', got ${parts.length}`,
+    );
   const ns = parts.map((p) => {
     // plain decimals only: no hexadecimal, exponent, sign, Infinity or spaces
     const n = /^\d{1,10}(\.\d{1,12})?$/.test(p) ? Number(p) : NaN;
-    if (!Number.isFinite(n) || n < 0 || n > 1e9) throw new Error(`expected a time in ms as a plain decimal number, got ${show(p)}`);
+    if (!Number.isFinite(n) || n < 0 || n > 1e9)
+      throw new Error(`expected a time in ms as a plain decimal number, got ${show(p)}`);
     return n;
   });
   const stageMs = Object.fromEntries(STAGES.map((s, i) => [s, ns[i]])) as StageTimes;
@@ -199,7 +213,9 @@ function decodeResultNumbers(raw: string): { stageMs: StageTimes; stepMs: number
   const sum = ns.slice(0, STAGES.length).reduce((a, b) => a + b, 0);
   // a step holds all its stages; 1% (and 0.01 ms) of slack for medians rounded to 4 digits
   if (stepMs < sum / 1.01 - 0.01)
-    throw new Error(`the step time (${stepMs} ms) is less than the sum of its stages (${Number(sum.toPrecision(6))} ms)`);
+    throw new Error(
+      `the step time (${stepMs} ms) is less than the sum of its stages (${Number(sum.toPrecision(6))} ms)`,
+    );
   return { stageMs, stepMs };
 }
 
@@ -209,7 +225,10 @@ const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
  * Reads a fragment (with or without '#', or a whole URL). Never throws: returns the state that
  * could be read and one issue per field that could not (that field keeps its default).
  */
-export function decodeState(input: string, base: Config = DEFAULT_CONFIG): { state: LabState; issues: UrlIssue[]; warnings: UrlIssue[] } {
+export function decodeState(
+  input: string,
+  base: Config = DEFAULT_CONFIG,
+): { state: LabState; issues: UrlIssue[]; warnings: UrlIssue[] } {
   const { state, issues } = decodeFields(input, base);
   return { state, issues, warnings: privacyWarnings(state.config) };
 }
@@ -238,7 +257,10 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
   else if (/^[a-z]+:\/\//i.test(frag)) frag = '';
   if (frag === '') return { state, issues };
   if (frag.length > MAX_FRAGMENT_CHARS) {
-    issues.push({ key: 'url', message: `the link's fragment is ${frag.length} characters (at most ${MAX_FRAGMENT_CHARS}); it was ignored and defaults are used` });
+    issues.push({
+      key: 'url',
+      message: `the link's fragment is ${frag.length} characters (at most ${MAX_FRAGMENT_CHARS}); it was ignored and defaults are used`,
+    });
     return { state, issues };
   }
 
@@ -246,7 +268,8 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
   const configPartial: Record<string, unknown> = Object.create(null);
   const resultParts: Record<string, string> = Object.create(null);
   const pairs = frag.split('&').filter((p) => p !== '');
-  if (pairs.length > MAX_PAIRS) issues.push({ key: 'url', message: `${pairs.length} fields; only the first ${MAX_PAIRS} were read` });
+  if (pairs.length > MAX_PAIRS)
+    issues.push({ key: 'url', message: `${pairs.length} fields; only the first ${MAX_PAIRS} were read` });
 
   for (const pair of pairs.slice(0, MAX_PAIRS)) {
     const eq = pair.indexOf('=');
@@ -264,7 +287,10 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
       continue;
     }
     if (raw.length > MAX_VALUE_CHARS) {
-      issues.push({ key, message: `value is ${raw.length} characters long (at most ${MAX_VALUE_CHARS}); default kept` });
+      issues.push({
+        key,
+        message: `value is ${raw.length} characters long (at most ${MAX_VALUE_CHARS}); default kept`,
+      });
       continue;
     }
     if (seen.has(key)) {
@@ -277,7 +303,10 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
       const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
       if (n === URL_VERSION) continue;
       if (Number.isSafeInteger(n) && n > URL_VERSION) {
-        issues.push({ key: 'v', message: `link made by a newer lab (format v${n}); read as v${URL_VERSION} where possible` });
+        issues.push({
+          key: 'v',
+          message: `link made by a newer lab (format v${n}); read as v${URL_VERSION} where possible`,
+        });
       } else issues.push({ key: 'v', message: `unknown format version ${show(raw)}; read as v${URL_VERSION}` });
     } else if (has(SCHEMA, key)) {
       configPartial[key] = raw;
@@ -322,7 +351,11 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
         break;
       }
       applied.splice(applied.indexOf(k), 1);
-      issues.push({ key: k, message: k === err.key ? configMessage(err) : `conflicts with ${err.key} (${configMessage(err, false)}); default kept` });
+      issues.push({
+        key: k,
+        message:
+          k === err.key ? configMessage(err) : `conflicts with ${err.key} (${configMessage(err, false)}); default kept`,
+      });
       config[k] = structuredClone(base[k]);
     }
   }

@@ -37,9 +37,17 @@ const HEX = /^[0-9a-fA-F]{1,16}$/;
 export const MALFORMED_SHOWN = 5;
 
 /** One record into the arrays at `i`; the problem (without the line number) when malformed. */
-function parseLine(line: string, i: number, rows: number[], labels: Float32Array, dense: Float32Array, idx: Uint32Array[]): string | undefined {
+function parseLine(
+  line: string,
+  i: number,
+  rows: number[],
+  labels: Float32Array,
+  dense: Float32Array,
+  idx: Uint32Array[],
+): string | undefined {
   const f = line.split('\t');
-  if (f.length !== FIELDS) return `expected ${FIELDS} tab-separated fields (label, ${CRITEO_DENSE} integers, ${CRITEO_TABLES} hex categories), got ${f.length}`;
+  if (f.length !== FIELDS)
+    return `expected ${FIELDS} tab-separated fields (label, ${CRITEO_DENSE} integers, ${CRITEO_TABLES} hex categories), got ${f.length}`;
   if (f[0] !== '0' && f[0] !== '1') return `label must be 0 or 1, got ${JSON.stringify(f[0].slice(0, 20))}`;
   labels[i] = f[0] === '1' ? 1 : 0;
   for (let j = 0; j < CRITEO_DENSE; j++) {
@@ -69,13 +77,25 @@ export const PROGRESS_EVERY = 8192;
  * `onProgress(lines, total)`, when given, is called once the text is split (0 lines parsed) and
  * then every PROGRESS_EVERY lines (the lab's Web Worker reports it to the page).
  */
-export function parseCriteo(text: string, rows: number[], evalSize: number, onProgress?: (lines: number, total: number) => void): LabData {
-  if (rows.length !== CRITEO_TABLES) throw new DataError(0, `Criteo data has ${CRITEO_TABLES} categorical features: the config needs ${CRITEO_TABLES} tables, got ${rows.length}`);
+export function parseCriteo(
+  text: string,
+  rows: number[],
+  evalSize: number,
+  onProgress?: (lines: number, total: number) => void,
+): LabData {
+  if (rows.length !== CRITEO_TABLES)
+    throw new DataError(
+      0,
+      `Criteo data has ${CRITEO_TABLES} categorical features: the config needs ${CRITEO_TABLES} tables, got ${rows.length}`,
+    );
   // a UTF-8 byte-order mark (Windows editors write one) is not part of the first label
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // old Mac line endings: one "line" holding every record; say what to do instead of "expected 40 fields"
   if (!text.includes('\n') && text.includes('\r') && text.replace(/\r+$/, '').includes('\r'))
-    throw new DataError(0, `the file's lines end in CR only (classic Mac OS), not LF or CRLF: convert it, e.g. tr '\\r' '\\n' < in.tsv > out.tsv`);
+    throw new DataError(
+      0,
+      `the file's lines end in CR only (classic Mac OS), not LF or CRLF: convert it, e.g. tr '\\r' '\\n' < in.tsv > out.tsv`,
+    );
   const lines = text.split('\n');
   // trailing blank lines (an editor's extra newlines) are not records
   while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();

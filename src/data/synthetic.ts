@@ -34,7 +34,8 @@ export type SyntheticData = LabData;
 
 // log1p(x)/x and expm1(x)/x, continuous through 0
 const log1pOverX = (x: number) => (Math.abs(x) > 1e-8 ? Math.log1p(x) / x : 1 - x * (0.5 - x * (1 / 3 - 0.25 * x)));
-const expm1OverX = (x: number) => (Math.abs(x) > 1e-8 ? Math.expm1(x) / x : 1 + x * 0.5 * (1 + (x / 3) * (1 + 0.25 * x)));
+const expm1OverX = (x: number) =>
+  Math.abs(x) > 1e-8 ? Math.expm1(x) / x : 1 + x * 0.5 * (1 + (x / 3) * (1 + 0.25 * x));
 
 /**
  * A sampler of Zipf ranks in [0, R): P(rank k) = (k+1)^-s / sum_j j^-s exactly (s = 0:
@@ -124,7 +125,12 @@ export function makeSynthetic(c: Config): SyntheticData {
   };
   // the held-out split has its own stream: the same examples whatever datasetSize is, so runs
   // that vary the dataset size (and so q) are scored on one held-out set
-  return { train: make(c.datasetSize, rng), eval: make(c.evalSize, new Rng((c.dataSeed ^ 0x5bd1e995) >>> 0)), rows, source: 'synthetic' };
+  return {
+    train: make(c.datasetSize, rng),
+    eval: make(c.evalSize, new Rng((c.dataSeed ^ 0x5bd1e995) >>> 0)),
+    rows,
+    source: 'synthetic',
+  };
 }
 
 /** Area under the ROC curve (ties count one half). */
@@ -133,14 +139,15 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): numbe
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let pos = 0,
     rankSum = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
     const avgRank = (i + j + 2) / 2;
-    for (let k = i; k <= j; k++) if (labels[order[k]] > 0.5) {
-      pos++;
-      rankSum += avgRank;
-    }
+    for (let k = i; k <= j; k++)
+      if (labels[order[k]] > 0.5) {
+        pos++;
+        rankSum += avgRank;
+      }
     i = j + 1;
   }
   const neg = n - pos;

@@ -25,7 +25,11 @@ export function resolveSigma(c: Config): number {
     const q = c.batch / c.datasetSize;
     // the same reserve epsilonAfter makes, from the truncation delta at the target (an upper bound)
     const delta = c.delta - 2 * truncDelta(c, c.steps, c.targetEpsilon);
-    if (!(delta > 0)) throw new ConfigError('targetEpsilon', `batch truncation alone spends delta ${c.delta}; raise delta or lower targetEpsilon`);
+    if (!(delta > 0))
+      throw new ConfigError(
+        'targetEpsilon',
+        `batch truncation alone spends delta ${c.delta}; raise delta or lower targetEpsilon`,
+      );
     try {
       return calibrateSigma({ targetEpsilon: c.targetEpsilon, q, steps: c.steps, delta, accountant: c.accountant });
     } catch (e) {
@@ -107,4 +111,3 @@ export function epsilonLogged(c: Config, sigma: number, steps: number): number |
   const grid = Math.ceil(c.steps / 24);
   return epsilonAfter(c, sigma, Math.min(c.steps, Math.ceil(steps / grid) * grid));
 }
-

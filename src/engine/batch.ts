@@ -38,7 +38,12 @@ export function maxBatchFor(c: Config): number {
     const q = c.batch / c.datasetSize;
     let tail = 1e-6;
     if (isPrivate(c)) {
-      const eps = c.targetEpsilon > 0 ? c.targetEpsilon : c.sigma > 0 ? computeEpsilon({ q, sigma: c.sigma, steps: c.steps, delta: c.delta }).epsilon : Infinity;
+      const eps =
+        c.targetEpsilon > 0
+          ? c.targetEpsilon
+          : c.sigma > 0
+            ? computeEpsilon({ q, sigma: c.sigma, steps: c.steps, delta: c.delta }).epsilon
+            : Infinity;
       tail = Math.min(tail, (0.01 * c.delta) / (c.steps * (1 + Math.exp(Math.min(eps, 700)))));
     }
     m = tail > 0 ? chooseMaxBatch(c.datasetSize, q, tail) : c.datasetSize;
@@ -56,11 +61,16 @@ export function checkData(c: Config, d: LabData): void {
     bad('tables', `the data was hashed for tables [${d.rows.join(', ')}], the config has [${c.tables.join(', ')}]`);
   if (d.train.F !== c.dense) bad('dense', `the data has ${d.train.F} dense features, the config ${c.dense}`);
   if (d.train.L !== c.pooling) bad('pooling', `the data has ${d.train.L} indices per bag, the config ${c.pooling}`);
-  if (d.train.n !== c.datasetSize) bad('datasetSize', `the data has ${d.train.n} training examples, the config ${c.datasetSize}`);
-  for (const [name, ds] of [['train', d.train], ['eval', d.eval]] as const)
+  if (d.train.n !== c.datasetSize)
+    bad('datasetSize', `the data has ${d.train.n} training examples, the config ${c.datasetSize}`);
+  for (const [name, ds] of [
+    ['train', d.train],
+    ['eval', d.eval],
+  ] as const)
     ds.idx.forEach((a, t) => {
       for (const r of a)
-        if (r !== INVALID_ROW && r >= c.tables[t]) bad('tables', `${name} example refers to row ${r} of table ${t}, which has ${c.tables[t]} rows`);
+        if (r !== INVALID_ROW && r >= c.tables[t])
+          bad('tables', `${name} example refers to row ${r} of table ${t}, which has ${c.tables[t]} rows`);
     });
 }
 

@@ -11,8 +11,7 @@ export interface BenchCase {
 }
 
 export type BenchOutcome =
-  | { case: BenchCase; skipped: string; tooBig: boolean }
-  | { case: BenchCase; trainer: Trainer; wallMs: number };
+  { case: BenchCase; skipped: string; tooBig: boolean } | { case: BenchCase; trainer: Trainer; wallMs: number };
 
 export interface BenchOptions {
   /** makes the trainer (throws ConfigError or CapacityError to skip the case) */

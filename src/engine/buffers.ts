@@ -22,7 +22,11 @@ export interface Shard {
 }
 
 /** A buffer with an offset and a row stride: where a layer's rows lie inside a wider buffer. */
-export interface View { buf: GPUBuffer; off: number; ld: number }
+export interface View {
+  buf: GPUBuffer;
+  off: number;
+  ld: number;
+}
 
 export interface LayerBufs {
   layer: Layer;
@@ -110,7 +114,14 @@ export interface ModelBuffers {
  * Makes the model's buffers for a padded batch of B, and initialises the weights (tables on
  * the GPU from Philox, MLPs from initMlp) from the config's dataSeed.
  */
-export function allocateModel(pool: BufferPool, c: Config, lay: Layout, B: number, ringSlots: number, shardRows?: number): ModelBuffers {
+export function allocateModel(
+  pool: BufferPool,
+  c: Config,
+  lay: Layout,
+  B: number,
+  ringSlots: number,
+  shardRows?: number,
+): ModelBuffers {
   const dev = pool.dev;
   const { T, D, L, featureWidth: FW, interactionWidth: IW } = lay;
   const buf = (size: number, label: string) => pool.make(size, label);
@@ -139,7 +150,11 @@ export function allocateModel(pool: BufferPool, c: Config, lay: Layout, B: numbe
     return plan.map((p, k): Shard => {
       const sfx = plan.length > 1 ? `[${k}]` : '';
       const E = buf(p.rows * D * 4, `tables.${t}${sfx}`);
-      const init = initTable(dev, { rows: p.rows, D, table: t, seed: c.dataSeed >>> 0, tableRows: R, rowStart: p.rowStart }, { E });
+      const init = initTable(
+        dev,
+        { rows: p.rows, D, table: t, seed: c.dataSeed >>> 0, tableRows: R, rowStart: p.rowStart },
+        { E },
+      );
       pool.ownDispatches([init]);
       const enc = dev.createCommandEncoder();
       const pass = enc.beginComputePass();
@@ -172,13 +187,23 @@ export function allocateModel(pool: BufferPool, c: Config, lay: Layout, B: numbe
     pool.upload(b, mlp.b[li]);
     const isBottomLast = layer.mlp === 'bottom' && layer.index === lay.bottom.length - 1;
     const prev = li > 0 && layer.index > 0 ? layers[li - 1] : undefined;
-    const input: View = prev ? prev.output : layer.mlp === 'bottom' ? { buf: dense, off: 0, ld: lay.F } : { buf: Z, off: 0, ld: IW };
-    const output: View = isBottomLast ? { buf: V, off: 0, ld: FW } : { buf: buf(B * layer.outDim * 4, `act${li}`), off: 0, ld: layer.outDim };
-    const grad: View = isBottomLast ? { buf: dV, off: 0, ld: FW } : { buf: buf(B * layer.outDim * 4, `grad${li}`), off: 0, ld: layer.outDim };
+    const input: View = prev
+      ? prev.output
+      : layer.mlp === 'bottom'
+        ? { buf: dense, off: 0, ld: lay.F }
+        : { buf: Z, off: 0, ld: IW };
+    const output: View = isBottomLast
+      ? { buf: V, off: 0, ld: FW }
+      : { buf: buf(B * layer.outDim * 4, `act${li}`), off: 0, ld: layer.outDim };
+    const grad: View = isBottomLast
+      ? { buf: dV, off: 0, ld: FW }
+      : { buf: buf(B * layer.outDim * 4, `grad${li}`), off: 0, ld: layer.outDim };
     const wBytes = layer.inDim * layer.outDim * 4,
       bBytes = layer.outDim * 4;
     layers.push({
-      layer, W, b,
+      layer,
+      W,
+      b,
       gW: buf(wBytes, `gW${li}`),
       gb: buf(bBytes, `gb${li}`),
       nW: unfused ? buf(wBytes, `nW${li}`) : undefined,
@@ -187,9 +212,28 @@ export function allocateModel(pool: BufferPool, c: Config, lay: Layout, B: numbe
       vW: c.mlpOptimizer === 'adam' ? buf(wBytes, `vW${li}`) : undefined,
       mb: c.mlpOptimizer !== 'sgd' ? buf(bBytes, `mb${li}`) : undefined,
       vb: c.mlpOptimizer === 'adam' ? buf(bBytes, `vb${li}`) : undefined,
-      input, output, grad,
+      input,
+      output,
+      grad,
     });
     if (layer.mlp === 'top' && layer.index === lay.top.length - 1) logits = output.buf;
   });
-  return { dense, idx, idxNext, labels, mask, maskNext, V, dV, Z, dZ, norms, factors, loss, logits: logits!, shards, layers };
+  return {
+    dense,
+    idx,
+    idxNext,
+    labels,
+    mask,
+    maskNext,
+    V,
+    dV,
+    Z,
+    dZ,
+    norms,
+    factors,
+    loss,
+    logits: logits!,
+    shards,
+    layers,
+  };
 }

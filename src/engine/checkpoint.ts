@@ -41,8 +41,10 @@ export async function openCheckpoint(read: ReadAt, size: number): Promise<Checkp
   const fail = (m: string) => new Error(`checkpoint: ${m}`);
   const n = headerLength(size >= 8 ? await read(0, 8) : new Uint8Array(0), size, 'checkpoint');
   const { metadata: meta, entries } = parseHeader(await read(8, n), size, 'checkpoint');
-  if (meta.format !== 'dp-webgpu-lab/1') throw fail(`not a model exported by this lab (format ${JSON.stringify(meta.format ?? null)})`);
-  if (meta.pending_noise_flushed !== 'true') throw fail('pending LazyDP noise was not flushed into this file: it cannot be resumed');
+  if (meta.format !== 'dp-webgpu-lab/1')
+    throw fail(`not a model exported by this lab (format ${JSON.stringify(meta.format ?? null)})`);
+  if (meta.pending_noise_flushed !== 'true')
+    throw fail('pending LazyDP noise was not flushed into this file: it cannot be resumed');
   checkLayout(entries, 8 + n, size, 'checkpoint');
   let config: Config;
   try {
@@ -52,16 +54,32 @@ export async function openCheckpoint(read: ReadAt, size: number): Promise<Checkp
   }
   const steps = Number(meta.steps);
   if (!Number.isInteger(steps) || steps < 0) throw fail(`bad steps ${JSON.stringify(meta.steps)}`);
-  const tensors = new Map<string, TensorEntry>(entries.map((e) => [e.name, { name: e.name, shape: e.shape, offset: e.begin, bytes: e.end - e.begin }]));
+  const tensors = new Map<string, TensorEntry>(
+    entries.map((e) => [e.name, { name: e.name, shape: e.shape, offset: e.begin, bytes: e.end - e.begin }]),
+  );
   const sigma = Number(meta.sigma);
   if (!(sigma >= 0) || !Number.isFinite(sigma)) throw fail(`bad sigma ${JSON.stringify(meta.sigma)}`);
   if (steps > config.steps) throw fail(`steps ${steps} beyond its config's ${config.steps}`);
-  if (meta.data !== 'synthetic' && meta.data !== 'criteo') throw fail(`unknown data source ${JSON.stringify(meta.data)}`);
+  if (meta.data !== 'synthetic' && meta.data !== 'criteo')
+    throw fail(`unknown data source ${JSON.stringify(meta.data)}`);
   const overflowBatches = meta.overflow_batches === undefined ? 0 : Number(meta.overflow_batches);
-  if (!Number.isInteger(overflowBatches) || overflowBatches < 0) throw fail(`bad overflow_batches ${JSON.stringify(meta.overflow_batches)}`);
+  if (!Number.isInteger(overflowBatches) || overflowBatches < 0)
+    throw fail(`bad overflow_batches ${JSON.stringify(meta.overflow_batches)}`);
   const contradiction = selfContradiction(meta, config, steps, sigma, overflowBatches, tensors);
-  if (contradiction) throw fail(`its metadata contradicts itself: ${contradiction}; the epsilon of a resumed run rests on it, so the file is refused`);
-  return { config, steps, sigma, seedFixed: meta.seed_fixed === 'true', data: meta.data, overflowBatches, tensors, read };
+  if (contradiction)
+    throw fail(
+      `its metadata contradicts itself: ${contradiction}; the epsilon of a resumed run rests on it, so the file is refused`,
+    );
+  return {
+    config,
+    steps,
+    sigma,
+    seedFixed: meta.seed_fixed === 'true',
+    data: meta.data,
+    overflowBatches,
+    tensors,
+    read,
+  };
 }
 
 /** The tensors a model of this configuration exports, by name (as Trainer.exportShapes). */
@@ -82,36 +100,52 @@ export function checkpointShapes(c: Config): Map<string, number[]> {
  * configuration makes. Every size is checked here, against tensor data that is really in the
  * file, before a resumed run allocates anything.
  */
-function selfContradiction(meta: Record<string, string>, c: Config, steps: number, sigma: number, overflow: number, tensors: Map<string, TensorEntry>): string | undefined {
+function selfContradiction(
+  meta: Record<string, string>,
+  c: Config,
+  steps: number,
+  sigma: number,
+  overflow: number,
+  tensors: Map<string, TensorEntry>,
+): string | undefined {
   const want = checkpointShapes(c);
   for (const [name, shape] of want) {
     const got = tensors.get(name);
     if (!got) return `tensor ${name} of its config is missing`;
-    if (JSON.stringify(got.shape) !== JSON.stringify(shape)) return `tensor ${name} has shape [${got.shape}], its config makes [${shape}]`;
+    if (JSON.stringify(got.shape) !== JSON.stringify(shape))
+      return `tensor ${name} has shape [${got.shape}], its config makes [${shape}]`;
   }
-  for (const name of tensors.keys()) if (!want.has(name)) return `tensor ${JSON.stringify(name)} is not part of its config's model`;
+  for (const name of tensors.keys())
+    if (!want.has(name)) return `tensor ${JSON.stringify(name)} is not part of its config's model`;
   if (meta.algo !== c.algo) return `algo ${JSON.stringify(meta.algo)}, its config says ${c.algo}`;
-  for (const k of ['clipping', 'sampling'] as const) if (meta[k] !== c[k]) return `${k} ${JSON.stringify(meta[k])}, its config says ${c[k]}`;
-  for (const k of ['clip', 'delta'] as const) if (Number(meta[k]) !== c[k]) return `${k} ${JSON.stringify(meta[k])}, its config says ${c[k]}`;
+  for (const k of ['clipping', 'sampling'] as const)
+    if (meta[k] !== c[k]) return `${k} ${JSON.stringify(meta[k])}, its config says ${c[k]}`;
+  for (const k of ['clip', 'delta'] as const)
+    if (Number(meta[k]) !== c[k]) return `${k} ${JSON.stringify(meta[k])}, its config says ${c[k]}`;
   let want_sigma: number;
   try {
     want_sigma = resolveSigma(c);
   } catch (e) {
     return `its config gives no sigma (${(e as Error).message})`;
   }
-  if (Math.abs(sigma - want_sigma) > 1e-9 * Math.max(1, want_sigma)) return `sigma ${sigma}, its config gives ${want_sigma}`;
+  if (Math.abs(sigma - want_sigma) > 1e-9 * Math.max(1, want_sigma))
+    return `sigma ${sigma}, its config gives ${want_sigma}`;
   if (overflow > steps) return `overflow_batches ${overflow} beyond its ${steps} steps`;
   const seedFixed = meta.seed_fixed === 'true';
-  if (meta.seed_fixed !== 'true' && meta.seed_fixed !== 'false') return `seed_fixed ${JSON.stringify(meta.seed_fixed)} (true or false)`;
-  if (seedFixed !== (c.seed !== 'random') || meta.seed !== (seedFixed ? c.seed : 'random')) return `seed ${JSON.stringify(meta.seed)} (seed_fixed ${meta.seed_fixed}), its config's seed is ${c.seed}`;
+  if (meta.seed_fixed !== 'true' && meta.seed_fixed !== 'false')
+    return `seed_fixed ${JSON.stringify(meta.seed_fixed)} (true or false)`;
+  if (seedFixed !== (c.seed !== 'random') || meta.seed !== (seedFixed ? c.seed : 'random'))
+    return `seed ${JSON.stringify(meta.seed)} (seed_fixed ${meta.seed_fixed}), its config's seed is ${c.seed}`;
   // epsilon as the accountant gives it for these steps: a file cannot claim less than it spent
   const eps = epsilonAfter(c, sigma, steps);
   if (eps === undefined) {
     if (meta.epsilon !== 'none') return `epsilon ${JSON.stringify(meta.epsilon)} for a non-private run`;
   } else {
     const got = Number(meta.epsilon);
-    const ok = eps === Infinity ? got === Infinity : Number.isFinite(got) && Math.abs(got - eps) <= 1e-6 * Math.max(1, eps);
-    if (meta.epsilon === undefined || !ok) return `epsilon ${JSON.stringify(meta.epsilon ?? null)} after ${steps} steps, its config and sigma give ${eps}`;
+    const ok =
+      eps === Infinity ? got === Infinity : Number.isFinite(got) && Math.abs(got - eps) <= 1e-6 * Math.max(1, eps);
+    if (meta.epsilon === undefined || !ok)
+      return `epsilon ${JSON.stringify(meta.epsilon ?? null)} after ${steps} steps, its config and sigma give ${eps}`;
   }
   return undefined;
 }
@@ -128,29 +162,68 @@ const SAME_PRIVACY = ['batch', 'datasetSize', 'sampling', 'clip', 'clipping', 'd
  * Why `next` cannot continue the checkpoint (a ConfigError naming the key), or undefined.
  * `sigma` is next's resolved noise multiplier.
  */
-export function resumeProblem(ck: Checkpoint, next: Config, sigma: number, dataSource?: string): ConfigError | undefined {
+export function resumeProblem(
+  ck: Checkpoint,
+  next: Config,
+  sigma: number,
+  dataSource?: string,
+): ConfigError | undefined {
   const prev = ck.config;
   if (dataSource !== undefined && dataSource !== ck.data)
-    return new ConfigError('data', `the file was trained on ${ck.data === 'criteo' ? 'a Criteo file' : 'the synthetic task'}; resume on the same data (${dataSource === 'criteo' ? 'not a Criteo file' : 'give the file again'})`);
+    return new ConfigError(
+      'data',
+      `the file was trained on ${ck.data === 'criteo' ? 'a Criteo file' : 'the synthetic task'}; resume on the same data (${dataSource === 'criteo' ? 'not a Criteo file' : 'give the file again'})`,
+    );
   const same = (k: keyof Config) => JSON.stringify(prev[k]) === JSON.stringify(next[k]);
-  for (const k of SAME_MODEL) if (!same(k)) return new ConfigError(k, `must stay ${JSON.stringify(prev[k])} to resume this model (its shapes depend on it)`);
-  if (ck.data === 'synthetic') for (const k of SAME_DATA) if (!same(k)) return new ConfigError(k, `must stay ${JSON.stringify(prev[k])} to resume on the same synthetic data`);
+  for (const k of SAME_MODEL)
+    if (!same(k))
+      return new ConfigError(k, `must stay ${JSON.stringify(prev[k])} to resume this model (its shapes depend on it)`);
+  if (ck.data === 'synthetic')
+    for (const k of SAME_DATA)
+      if (!same(k))
+        return new ConfigError(k, `must stay ${JSON.stringify(prev[k])} to resume on the same synthetic data`);
   if (isPrivate(prev) !== isPrivate(next))
-    return new ConfigError('algo', isPrivate(next) ? `the ${ck.steps} steps in this file were trained with sgd (not private): a private run cannot continue it` : `this file is private (${prev.algo}); continuing with sgd would void its guarantee: export instead`);
+    return new ConfigError(
+      'algo',
+      isPrivate(next)
+        ? `the ${ck.steps} steps in this file were trained with sgd (not private): a private run cannot continue it`
+        : `this file is private (${prev.algo}); continuing with sgd would void its guarantee: export instead`,
+    );
   if (isPrivate(next)) {
-    for (const k of SAME_PRIVACY) if (!same(k)) return new ConfigError(k, `must stay ${JSON.stringify(prev[k])}: the accountant counts the ${ck.steps} steps already taken with it`);
+    for (const k of SAME_PRIVACY)
+      if (!same(k))
+        return new ConfigError(
+          k,
+          `must stay ${JSON.stringify(prev[k])}: the accountant counts the ${ck.steps} steps already taken with it`,
+        );
     if (Math.abs(sigma - ck.sigma) > 1e-9 * ck.sigma)
-      return new ConfigError('sigma', `the file's steps used sigma ${ck.sigma}; this run would use ${sigma}${next.targetEpsilon > 0 ? ' (targetEpsilon calibrates sigma for all steps): set sigma to it and targetEpsilon to 0' : ''}`);
+      return new ConfigError(
+        'sigma',
+        `the file's steps used sigma ${ck.sigma}; this run would use ${sigma}${next.targetEpsilon > 0 ? ' (targetEpsilon calibrates sigma for all steps): set sigma to it and targetEpsilon to 0' : ''}`,
+      );
     if (maxBatchFor(next) !== maxBatchFor(prev))
       return new ConfigError(
         'steps',
         `the padded batch (${maxBatchFor(prev)} for the file's run of ${prev.steps} steps, ${maxBatchFor(next)} for ${next.steps}) sets the accountant's delta for every step: keep steps ${prev.steps} (to checkpoint, train with the total steps and stop early: CLI --stop-at)`,
       );
-    if (ck.seedFixed && next.seed === 'random') return new ConfigError('seed', 'the file was trained with a fixed seed (not private): resume with that seed, or train afresh with a random one');
+    if (ck.seedFixed && next.seed === 'random')
+      return new ConfigError(
+        'seed',
+        'the file was trained with a fixed seed (not private): resume with that seed, or train afresh with a random one',
+      );
   }
-  if (ck.steps >= next.steps) return new ConfigError('steps', `the file has already taken ${ck.steps} steps; set steps above that to continue`);
-  if (denseTableState(next) >= 1) return new ConfigError('tableOptimizer', `${next.tableOptimizer} keeps state the file does not hold: resume with tableOptimizer sgd, or train afresh`);
-  if (next.mlpOptimizer !== 'sgd') return new ConfigError('mlpOptimizer', `${next.mlpOptimizer} keeps state the file does not hold: resume with mlpOptimizer sgd, or train afresh`);
+  if (ck.steps >= next.steps)
+    return new ConfigError('steps', `the file has already taken ${ck.steps} steps; set steps above that to continue`);
+  if (denseTableState(next) >= 1)
+    return new ConfigError(
+      'tableOptimizer',
+      `${next.tableOptimizer} keeps state the file does not hold: resume with tableOptimizer sgd, or train afresh`,
+    );
+  if (next.mlpOptimizer !== 'sgd')
+    return new ConfigError(
+      'mlpOptimizer',
+      `${next.mlpOptimizer} keeps state the file does not hold: resume with mlpOptimizer sgd, or train afresh`,
+    );
   return undefined;
 }
 
@@ -193,7 +266,9 @@ export function labResumeConfig(
   if (ck.data === 'synthetic' && here.data !== 'synthetic')
     throw new Error(`${name} was trained on the synthetic task: choose it under Data first, then open the model`);
   if (ck.steps >= ck.config.steps)
-    throw new Error(`${name} has finished its ${ck.steps} steps: there is nothing to continue (train afresh for a longer run)`);
+    throw new Error(
+      `${name} has finished its ${ck.steps} steps: there is nothing to continue (train afresh for a longer run)`,
+    );
   const c = ck.config;
   const dropped: string[] = [];
   if (c.tableOptimizer !== 'sgd') dropped.push(`tableOptimizer ${c.tableOptimizer}`);

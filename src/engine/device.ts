@@ -32,7 +32,8 @@ export async function requestLabDevice(adapter: GPUAdapter): Promise<GPUDevice> 
 }
 
 export function describeDevice(adapter: GPUAdapter | null, device: GPUDevice): DeviceInfo {
-  const info = (adapter?.info ?? (device as unknown as { adapterInfo?: GPUAdapterInfo }).adapterInfo) as GPUAdapterInfo | undefined;
+  const info = (adapter?.info ?? (device as unknown as { adapterInfo?: GPUAdapterInfo }).adapterInfo) as
+    GPUAdapterInfo | undefined;
   const limits: Record<string, number> = {};
   for (const k of WANTED_LIMITS) limits[k] = (device.limits as unknown as Record<string, number>)[k];
   return {

@@ -20,7 +20,11 @@ export interface Exportable {
   exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes?: number): Promise<void>;
 }
 
-export function exportMetadata(t: Exportable, info: Pick<DeviceInfo, 'vendor' | 'architecture' | 'description'>, s: RunSummary | null): Record<string, string> {
+export function exportMetadata(
+  t: Exportable,
+  info: Pick<DeviceInfo, 'vendor' | 'architecture' | 'description'>,
+  s: RunSummary | null,
+): Record<string, string> {
   const c = t.config;
   // without a summary (an export before or between runs) epsilon still covers the steps taken,
   // a resumed file's included
@@ -52,13 +56,25 @@ export function exportMetadata(t: Exportable, info: Pick<DeviceInfo, 'vendor' | 
     config: JSON.stringify(c),
     // held-out metrics only: the training loss is computed from training data without noise and
     // would travel with the weights uncovered by epsilon
-    results: s ? JSON.stringify({ auc: s.auc, evalLoss: s.evalLoss, teacherAuc: s.teacherAuc, stageMedianMs: s.stageMedianMs, timing: s.timing }) : '{}',
+    results: s
+      ? JSON.stringify({
+          auc: s.auc,
+          evalLoss: s.evalLoss,
+          teacherAuc: s.teacherAuc,
+          stageMedianMs: s.stageMedianMs,
+          timing: s.timing,
+        })
+      : '{}',
     device: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
   };
 }
 
 /** The safetensors file in pieces: header, then every tensor's data after a flush. */
-export async function writeModelParts(t: Exportable, metadata: Record<string, string>, write: (bytes: Uint8Array) => void | Promise<void>): Promise<void> {
+export async function writeModelParts(
+  t: Exportable,
+  metadata: Record<string, string>,
+  write: (bytes: Uint8Array) => void | Promise<void>,
+): Promise<void> {
   await write(safetensorsHeader(t.exportShapes(), metadata).bytes);
   await t.exportStream(write);
 }

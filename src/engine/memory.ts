@@ -8,10 +8,16 @@ import { sortSize } from '../kernels/sort';
 import { segsumCarryBytes } from '../kernels/segsum';
 import { maxBatchFor, isLazy, denseTableState } from './batch';
 
-export interface Limits { maxBufferSize: number; maxStorageBufferBindingSize: number }
+export interface Limits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
 
 /** Rows rowStart .. rowStart + rows of one table, in a buffer of their own. */
-export interface ShardPlan { rowStart: number; rows: number }
+export interface ShardPlan {
+  rowStart: number;
+  rows: number;
+}
 
 /** Largest binding the engine may use: both limits apply to a storage buffer bound whole. */
 export function bindingCap(limits: Limits): number {
@@ -43,7 +49,11 @@ export interface MemoryEstimate {
   problemKey?: string;
 }
 
-export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: number; noSearch?: boolean } = {}): MemoryEstimate {
+export function estimateMemory(
+  c: Config,
+  limits?: Limits,
+  opts: { shardRows?: number; noSearch?: boolean } = {},
+): MemoryEstimate {
   const lay = modelLayout(c);
   const B = maxBatchFor(c);
   const N = sortSize(B * lay.L);
@@ -66,7 +76,11 @@ export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: n
       add(`tables.${t}`, p.rows * lay.D * 4);
       if (lazy) add(`history.${t}`, p.rows * 4);
       if (unfused) add(`noise.${t}`, p.rows * lay.D * 4);
-      if (dense >= 0) add(`grad.${t} (dense, for ${c.tableOptimizer}${c.weightDecay > 0 ? ' + weight decay' : ''})`, p.rows * lay.D * 4);
+      if (dense >= 0)
+        add(
+          `grad.${t} (dense, for ${c.tableOptimizer}${c.weightDecay > 0 ? ' + weight decay' : ''})`,
+          p.rows * lay.D * 4,
+        );
       if (dense >= 1) add(`m.${t} (${c.tableOptimizer} state)`, p.rows * lay.D * 4);
       if (dense >= 2) add(`v.${t} (adam state)`, p.rows * lay.D * 4);
     });
@@ -81,10 +95,15 @@ export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: n
     params += l.inDim * l.outDim + l.outDim;
     acts += l.outDim;
   }
-  buffers.push({ name: 'mlp (params, grads, noise)', bytes: params * 4 * (c.noiseKernel === 'unfused' && isPrivate(c) ? 3 : 2) });
-  if (c.mlpOptimizer !== 'sgd') buffers.push({ name: `mlp ${c.mlpOptimizer} state`, bytes: params * 4 * (c.mlpOptimizer === 'adam' ? 2 : 1) });
+  buffers.push({
+    name: 'mlp (params, grads, noise)',
+    bytes: params * 4 * (c.noiseKernel === 'unfused' && isPrivate(c) ? 3 : 2),
+  });
+  if (c.mlpOptimizer !== 'sgd')
+    buffers.push({ name: `mlp ${c.mlpOptimizer} state`, bytes: params * 4 * (c.mlpOptimizer === 'adam' ? 2 : 1) });
   buffers.push({ name: 'activations and gradients', bytes: B * (acts + lay.featureWidth) * 4 * 2 });
-  if (lay.interaction === 'dot') buffers.push({ name: 'dot interaction (z and its gradient)', bytes: B * lay.interactionWidth * 4 * 2 });
+  if (lay.interaction === 'dot')
+    buffers.push({ name: 'dot interaction (z and its gradient)', bytes: B * lay.interactionWidth * 4 * 2 });
   buffers.push({ name: 'batch', bytes: B * (lay.F + 2 * lay.T * lay.L + 3) * 4 });
   buffers.push({ name: 'norms', bytes: (lay.groups + 1) * B * 4 });
   if (lazy) buffers.push({ name: 'lr schedule', bytes: (c.steps + 1) * 12 });
@@ -95,7 +114,13 @@ export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: n
   const big = buffers.find((b) => b.bytes > cap); // never a table shard: those are cut to fit
   // which part of the model each buffer belongs to, for messages that say what to shrink
   const partOf = (name: string): 'tables' | 'mlp' | 'batch' | 'steps' =>
-    name.startsWith('mlp') ? 'mlp' : name === 'lr schedule' ? 'steps' : /^(sort|rowGrad|activations|dot|batch|norms)/.test(name) ? 'batch' : 'tables';
+    name.startsWith('mlp')
+      ? 'mlp'
+      : name === 'lr schedule'
+        ? 'steps'
+        : /^(sort|rowGrad|activations|dot|batch|norms)/.test(name)
+          ? 'batch'
+          : 'tables';
   const partBytes = (part: string) => buffers.filter((b) => partOf(b.name) === part).reduce((a, b) => a + b.bytes, 0);
   // the largest batch with which everything fits (bisection: padding and sort sizes are not linear)
   const batchWithin = (): number => {
@@ -146,7 +171,9 @@ export function estimateMemory(c: Config, limits?: Limits, opts: { shardRows?: n
     problemKey = 'tables';
     problem =
       `the configuration needs ${fmtBytes(totalBytes)} of GPU memory, more than memoryLimit ${c.memoryLimit} GiB` +
-      (room >= perRow ? `: the largest table that fits beside the others has ${Math.floor(room / perRow).toLocaleString('en')} rows (table ${t} has ${lay.rows[t].toLocaleString('en')})` : ': even without its largest table it does not fit') +
+      (room >= perRow
+        ? `: the largest table that fits beside the others has ${Math.floor(room / perRow).toLocaleString('en')} rows (table ${t} has ${lay.rows[t].toLocaleString('en')})`
+        : ': even without its largest table it does not fit') +
       `, or raise memoryLimit if this GPU has the memory (WebGPU does not report it)`;
   }
   return { totalBytes, limitBytes, buffers, shards, fits: !problem, problem, problemKey };

@@ -29,7 +29,14 @@ export async function readBuffer(dev: GPUDevice, src: GPUBuffer, offset: number,
 }
 
 /** Rows start .. start+count of a table's E or H (`width` 4-byte values per row), from the shards they lie in. */
-export async function readSpan(m: ModelStore, table: number, which: 'E' | 'H', width: number, start: number, count: number): Promise<ArrayBuffer> {
+export async function readSpan(
+  m: ModelStore,
+  table: number,
+  which: 'E' | 'H',
+  width: number,
+  start: number,
+  count: number,
+): Promise<ArrayBuffer> {
   const out = new Uint8Array(count * width * 4);
   for (const sh of m.shards[table]) {
     const a = Math.max(start, sh.rowStart),
@@ -53,11 +60,16 @@ export function exportShapes(lay: Layout): { name: string; shape: number[] }[] {
 }
 
 /** Every tensor's data in export order, in pieces of at most `chunkBytes` (a table a chunk of rows at a time). */
-export async function exportStream(m: ModelStore, write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes: number): Promise<void> {
+export async function exportStream(
+  m: ModelStore,
+  write: (bytes: Uint8Array) => void | Promise<void>,
+  chunkBytes: number,
+): Promise<void> {
   const lay = m.layout;
   const rowsPer = Math.max(1, Math.floor(chunkBytes / (lay.D * 4)));
   for (let t = 0; t < lay.T; t++)
-    for (let r = 0; r < lay.rows[t]; r += rowsPer) await write(new Uint8Array(await readSpan(m, t, 'E', lay.D, r, Math.min(rowsPer, lay.rows[t] - r))));
+    for (let r = 0; r < lay.rows[t]; r += rowsPer)
+      await write(new Uint8Array(await readSpan(m, t, 'E', lay.D, r, Math.min(rowsPer, lay.rows[t] - r))));
   for (const lb of m.layers) {
     const l = lb.layer;
     await write(new Uint8Array(await readBuffer(m.dev, lb.W, 0, l.inDim * l.outDim * 4)));
@@ -70,12 +82,24 @@ export async function exportTensors(m: ModelStore): Promise<NamedTensor[]> {
   const out: NamedTensor[] = [];
   const lay = m.layout;
   for (let t = 0; t < lay.T; t++) {
-    out.push({ name: `tables.${t}`, shape: [lay.rows[t], lay.D], data: new Float32Array(await readSpan(m, t, 'E', lay.D, 0, lay.rows[t])) });
+    out.push({
+      name: `tables.${t}`,
+      shape: [lay.rows[t], lay.D],
+      data: new Float32Array(await readSpan(m, t, 'E', lay.D, 0, lay.rows[t])),
+    });
   }
   for (const lb of m.layers) {
     const l = lb.layer;
-    out.push({ name: `${l.mlp}.${l.index}.weight`, shape: [l.outDim, l.inDim], data: new Float32Array(await readBuffer(m.dev, lb.W, 0, l.inDim * l.outDim * 4)) });
-    out.push({ name: `${l.mlp}.${l.index}.bias`, shape: [l.outDim], data: new Float32Array(await readBuffer(m.dev, lb.b, 0, l.outDim * 4)) });
+    out.push({
+      name: `${l.mlp}.${l.index}.weight`,
+      shape: [l.outDim, l.inDim],
+      data: new Float32Array(await readBuffer(m.dev, lb.W, 0, l.inDim * l.outDim * 4)),
+    });
+    out.push({
+      name: `${l.mlp}.${l.index}.bias`,
+      shape: [l.outDim],
+      data: new Float32Array(await readBuffer(m.dev, lb.b, 0, l.outDim * 4)),
+    });
   }
   return out;
 }
@@ -90,7 +114,8 @@ export async function loadWeights(m: ModelStore, ck: Checkpoint): Promise<void> 
   for (const w of exportShapes(lay)) {
     const got = ck.tensors.get(w.name);
     if (!got) throw new Error(`checkpoint: tensor ${w.name} is missing`);
-    if (JSON.stringify(got.shape) !== JSON.stringify(w.shape)) throw new Error(`checkpoint: ${w.name} has shape [${got.shape}], this model needs [${w.shape}]`);
+    if (JSON.stringify(got.shape) !== JSON.stringify(w.shape))
+      throw new Error(`checkpoint: ${w.name} has shape [${got.shape}], this model needs [${w.shape}]`);
   }
   const D = lay.D;
   for (let t = 0; t < lay.T; t++) {
@@ -110,7 +135,10 @@ export async function loadWeights(m: ModelStore, ck: Checkpoint): Promise<void> 
   }
   for (const lb of m.layers) {
     const l = lb.layer;
-    for (const [name, buf] of [[`${l.mlp}.${l.index}.weight`, lb.W], [`${l.mlp}.${l.index}.bias`, lb.b]] as const) {
+    for (const [name, buf] of [
+      [`${l.mlp}.${l.index}.weight`, lb.W],
+      [`${l.mlp}.${l.index}.bias`, lb.b],
+    ] as const) {
       const e = ck.tensors.get(name)!;
       const bytes = await ck.read(e.offset, e.bytes);
       m.dev.queue.writeBuffer(buf, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);

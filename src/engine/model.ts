@@ -49,13 +49,29 @@ export function modelLayout(c: Config): Layout {
     const dims = [inDim, ...sizes, last];
     for (let i = 0; i + 1 < dims.length; i++) {
       const n = layers.length;
-      layers.push({ mlp, index: i, inDim: dims[i], outDim: dims[i + 1], relu: i + 2 < dims.length || lastRelu, param: 2 * n, group: n });
+      layers.push({
+        mlp,
+        index: i,
+        inDim: dims[i],
+        outDim: dims[i + 1],
+        relu: i + 2 < dims.length || lastRelu,
+        param: 2 * n,
+        group: n,
+      });
     }
   };
   add('bottom', c.bottom, c.dense, D, true);
   add('top', c.top, interactionWidth, 1, false);
   return {
-    T, D, L: c.pooling, F: c.dense, rows: c.tables.slice(), featureWidth, interaction, interactionWidth, layers,
+    T,
+    D,
+    L: c.pooling,
+    F: c.dense,
+    rows: c.tables.slice(),
+    featureWidth,
+    interaction,
+    interactionWidth,
+    layers,
     bottom: layers.filter((l) => l.mlp === 'bottom'),
     top: layers.filter((l) => l.mlp === 'top'),
     groups: layers.length + T,
@@ -84,7 +100,14 @@ export const TABLE_INIT_KEY1 = 0x1a171a1;
  * CPU reference of shaders/init_table.wgsl: rows rowStart .. rowStart + count of a table of
  * `rows` rows (the whole table by default).
  */
-export function initTableRef(rows: number, D: number, t: number, dataSeed: number, rowStart = 0, count = rows): Float32Array {
+export function initTableRef(
+  rows: number,
+  D: number,
+  t: number,
+  dataSeed: number,
+  rowStart = 0,
+  count = rows,
+): Float32Array {
   const E = new Float32Array(count * D);
   const a = Math.fround(1 / Math.sqrt(rows));
   for (let r = 0; r < count; r++)

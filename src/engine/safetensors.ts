@@ -7,7 +7,10 @@ import type { NamedTensor } from './types';
  * The file up to the first tensor's data: length prefix and JSON header for F32 tensors of these
  * shapes, stored back to back in this order. Lets a writer stream tables larger than memory.
  */
-export function safetensorsHeader(specs: { name: string; shape: number[] }[], metadata: Record<string, string> = {}): { bytes: Uint8Array; dataBytes: number } {
+export function safetensorsHeader(
+  specs: { name: string; shape: number[] }[],
+  metadata: Record<string, string> = {},
+): { bytes: Uint8Array; dataBytes: number } {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of specs) {
@@ -28,7 +31,8 @@ export function safetensorsHeader(specs: { name: string; shape: number[] }[], me
 export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
   for (const t of tensors) {
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new Error(`tensor ${t.name}: shape ${t.shape} does not match ${t.data.length} values`);
+    if (n !== t.data.length)
+      throw new Error(`tensor ${t.name}: shape ${t.shape} does not match ${t.data.length} values`);
   }
   const head = safetensorsHeader(tensors, metadata);
   const out = new Uint8Array(head.bytes.length + head.dataBytes);
@@ -65,7 +69,11 @@ export function headerLength(first8: Uint8Array, size: number, what = 'safetenso
  * where each tensor lies, checked against the format's rules (F32 only here, sizes matching
  * dtype x shape, data inside the file).
  */
-export function parseHeader(header: Uint8Array, size: number, what = 'safetensors'): { metadata: Record<string, string>; entries: SafetensorsEntry[] } {
+export function parseHeader(
+  header: Uint8Array,
+  size: number,
+  what = 'safetensors',
+): { metadata: Record<string, string>; entries: SafetensorsEntry[] } {
   let json: Record<string, unknown>;
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(header);
@@ -74,7 +82,8 @@ export function parseHeader(header: Uint8Array, size: number, what = 'safetensor
   } catch (e) {
     throw new Error(`${what}: header is not a JSON object: ${(e as Error).message}`, { cause: e });
   }
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   const show = (v: unknown) => {
     const s = JSON.stringify(v) ?? String(v);
@@ -99,12 +108,15 @@ export function parseHeader(header: Uint8Array, size: number, what = 'safetensor
     const { dtype, shape, data_offsets: offs } = v;
     if (typeof dtype !== 'string') throw bad(`dtype must be a string, got ${show(dtype)}`);
     if (dtype !== 'F32') throw bad(`unsupported dtype ${show(dtype)} (this lab writes F32 only)`);
-    if (!Array.isArray(shape) || shape.length > 8 || !shape.every(isCount)) throw bad(`shape must be a list of whole numbers >= 0, got ${show(shape)}`);
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isCount)) throw bad(`data_offsets must be two whole numbers >= 0, got ${show(offs)}`);
+    if (!Array.isArray(shape) || shape.length > 8 || !shape.every(isCount))
+      throw bad(`shape must be a list of whole numbers >= 0, got ${show(shape)}`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isCount))
+      throw bad(`data_offsets must be two whole numbers >= 0, got ${show(offs)}`);
     const [a, b] = offs as [number, number];
     if (a > b) throw bad(`data_offsets [${a}, ${b}] run backwards`);
     const count = (shape as number[]).reduce((x, y) => x * y, 1);
-    if (!Number.isSafeInteger(count * 4) || b - a !== count * 4) throw bad(`${b - a} bytes for shape [${shape}] (F32 needs ${count * 4})`);
+    if (!Number.isSafeInteger(count * 4) || b - a !== count * 4)
+      throw bad(`${b - a} bytes for shape [${shape}] (F32 needs ${count * 4})`);
     if (dataStart + b > size) throw bad(`data out of bounds (ends at byte ${dataStart + b} of a ${size}-byte file)`);
     entries.push({ name, shape: shape as number[], begin: dataStart + a, end: dataStart + b });
   }
@@ -122,18 +134,23 @@ export function checkLayout(entries: SafetensorsEntry[], dataStart: number, size
   let end = dataStart;
   for (const e of spans) {
     if (e.begin < end) throw new Error(`${what}: ${JSON.stringify(e.name)}: overlaps the tensor before it`);
-    if (e.begin > end) throw new Error(`${what}: ${JSON.stringify(e.name)}: tensor data not contiguous (a gap before it)`);
+    if (e.begin > end)
+      throw new Error(`${what}: ${JSON.stringify(e.name)}: tensor data not contiguous (a gap before it)`);
     end = e.end;
   }
   if (end !== size) throw new Error(`${what}: ${size - end} trailing bytes after the last tensor`);
 }
 
 /** A strict reader (the format's rules: offsets contiguous, in bounds, sizes matching dtype x shape). */
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(bytes: Uint8Array): {
+  tensors: Map<string, NamedTensor>;
+  metadata: Record<string, string>;
+} {
   const n = headerLength(bytes, bytes.length);
   const { metadata, entries } = parseHeader(bytes.subarray(8, 8 + n), bytes.length);
   checkLayout(entries, 8 + n, bytes.length);
   const tensors = new Map<string, NamedTensor>();
-  for (const e of entries) tensors.set(e.name, { name: e.name, shape: e.shape, data: new Float32Array(bytes.slice(e.begin, e.end).buffer) });
+  for (const e of entries)
+    tensors.set(e.name, { name: e.name, shape: e.shape, data: new Float32Array(bytes.slice(e.begin, e.end).buffer) });
   return { tensors, metadata };
 }

@@ -17,7 +17,16 @@ import { colsum } from '../kernels/colsum';
 import { sortPairs } from '../kernels/sort';
 import { segsum, rowsUpdate, rowsScatter } from '../kernels/segsum';
 import {
-  mlpUpdate, mlpOptim, mlpSample, tableNoiseFused, tableNoiseSample, tableNoiseAdd, lazyLookahead, lazyFlush, lrSquaredPrefix, type NoiseMode,
+  mlpUpdate,
+  mlpOptim,
+  mlpSample,
+  tableNoiseFused,
+  tableNoiseSample,
+  tableNoiseAdd,
+  lazyLookahead,
+  lazyFlush,
+  lrSquaredPrefix,
+  type NoiseMode,
 } from '../kernels/noise';
 import { OptimUniform, tableOptim } from '../kernels/optim';
 import { StepUniform } from '../kernels/step';
@@ -81,7 +90,17 @@ export function buildStepGraph(
   // --- gather (shards after the first add their part of each bag)
   m.shards.forEach((shards, t) =>
     shards.forEach((sh, k) => {
-      const p = { B, L, D, rows: sh.rows, offIdx: t * B * L, offOut: (t + 1) * D, ldOut: FW, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 };
+      const p = {
+        B,
+        L,
+        D,
+        rows: sh.rows,
+        offIdx: t * B * L,
+        offOut: (t + 1) * D,
+        ldOut: FW,
+        rowStart: sh.rowStart,
+        accumulate: k > 0 ? 1 : 0,
+      };
       add(S.gather, gather(dev, p, { E: sh.E, idx: m.idx, outV: V }));
     }),
   );
@@ -90,13 +109,31 @@ export function buildStepGraph(
   for (const lb of m.layers) {
     const l = lb.layer;
     if (dot && l.mlp === 'top' && l.index === 0) add(S.mlp_forward, interactionForward(dev, interP, { V, Z }));
-    const shape = { M: B, N: l.outDim, K: l.inDim, offA: lb.input.off, sAm: lb.input.ld, sAk: 1, sBk: 1, sBn: l.inDim, offC: lb.output.off, ldc: lb.output.ld };
-    add(S.mlp_forward, matmul(dev, { bias: true, relu: l.relu }, shape, { A: lb.input.buf, Bm: lb.W, C: lb.output.buf, aux: lb.b }));
+    const shape = {
+      M: B,
+      N: l.outDim,
+      K: l.inDim,
+      offA: lb.input.off,
+      sAm: lb.input.ld,
+      sAk: 1,
+      sBk: 1,
+      sBn: l.inDim,
+      offC: lb.output.off,
+      ldc: lb.output.ld,
+    };
+    add(
+      S.mlp_forward,
+      matmul(dev, { bias: true, relu: l.relu }, shape, { A: lb.input.buf, Bm: lb.W, C: lb.output.buf, aux: lb.b }),
+    );
   }
 
   // --- backward: loss gradient, then G_{l-1} = (G_l W_l) * relu'(act_{l-1}); sort the batch's pairs.
   const topLast = m.layers[m.layers.length - 1];
-  const lossK = loss(dev, { B }, { logits: m.logits, labels: m.labels, mask: m.mask, dlogits: topLast.grad.buf, lossOut: m.loss });
+  const lossK = loss(
+    dev,
+    { B },
+    { logits: m.logits, labels: m.labels, mask: m.mask, dlogits: topLast.grad.buf, lossOut: m.loss },
+  );
   add(S.backward, lossK.dispatch);
   for (let li = m.layers.length - 1; li >= 0; li--) {
     const lb = m.layers[li],
@@ -105,20 +142,50 @@ export function buildStepGraph(
     if (l.mlp === 'top' && l.index === 0) {
       // into the feature gradient dV (dot: into dZ, then the interaction backward writes dV):
       // pooled gradients (no ReLU) and the bottom output's
-      const shape = { M: B, N: l.inDim, K: l.outDim, offA: lb.grad.off, sAm: lb.grad.ld, sAk: 1, sBk: l.inDim, sBn: 1, offC: 0, ldc: IW };
+      const shape = {
+        M: B,
+        N: l.inDim,
+        K: l.outDim,
+        offA: lb.grad.off,
+        sAm: lb.grad.ld,
+        sAk: 1,
+        sBk: l.inDim,
+        sBn: 1,
+        offC: 0,
+        ldc: IW,
+      };
       add(S.backward, matmul(dev, {}, shape, { A: lb.grad.buf, Bm: lb.W, C: dZ }));
       if (dot) add(S.backward, interactionBackward(dev, interP, { V, dZ, dV }));
-      add(S.backward, reluBackward(dev, { rows: B, cols: D, offG: 0, ldG: FW, offAct: 0, ldAct: FW }, { G: dV, act: V }));
+      add(
+        S.backward,
+        reluBackward(dev, { rows: B, cols: D, offG: 0, ldG: FW, offAct: 0, ldAct: FW }, { G: dV, act: V }),
+      );
       continue;
     }
     const prev = m.layers[li - 1];
     const shape = {
-      M: B, N: l.inDim, K: l.outDim, offA: lb.grad.off, sAm: lb.grad.ld, sAk: 1, sBk: l.inDim, sBn: 1,
-      offC: prev.grad.off, ldc: prev.grad.ld, offAux: prev.output.off, ldAux: prev.output.ld,
+      M: B,
+      N: l.inDim,
+      K: l.outDim,
+      offA: lb.grad.off,
+      sAm: lb.grad.ld,
+      sAk: 1,
+      sBk: l.inDim,
+      sBn: 1,
+      offC: prev.grad.off,
+      ldc: prev.grad.ld,
+      offAux: prev.output.off,
+      ldAux: prev.output.ld,
     };
-    add(S.backward, matmul(dev, { reluMask: true }, shape, { A: lb.grad.buf, Bm: lb.W, C: prev.grad.buf, aux: prev.output.buf }));
+    add(
+      S.backward,
+      matmul(dev, { reluMask: true }, shape, { A: lb.grad.buf, Bm: lb.W, C: prev.grad.buf, aux: prev.output.buf }),
+    );
   }
-  const sortBufs = (label: string) => ({ keys: pool.make(N * 4, `${label}.keys`), vals: pool.make(N * 4, `${label}.vals`) });
+  const sortBufs = (label: string) => ({
+    keys: pool.make(N * 4, `${label}.keys`),
+    vals: pool.make(N * 4, `${label}.vals`),
+  });
   const sortOf = (t: number, idx: GPUBuffer, mask: GPUBuffer, s: { keys: GPUBuffer; vals: GPUBuffer }) =>
     sortPairs(dev, { n: N, used: B * L, L, rows: lay.rows[t], offIdx: t * B * L }, { idx, mask, ...s });
   const cur = lay.rows.map((_, t) => sortBufs(`sort${t}`));
@@ -129,22 +196,46 @@ export function buildStepGraph(
   if (priv) {
     for (const lb of m.layers) {
       const l = lb.layer;
-      const p = { B, inDim: l.inDim, outDim: l.outDim, offA: lb.input.off, ldA: lb.input.ld, offG: lb.grad.off, ldG: lb.grad.ld, offN: l.group * B };
+      const p = {
+        B,
+        inDim: l.inDim,
+        outDim: l.outDim,
+        offA: lb.input.off,
+        ldA: lb.input.ld,
+        offG: lb.grad.off,
+        ldG: lb.grad.ld,
+        offN: l.group * B,
+      };
       add(gradStage, layerNorm(dev, p, { A: lb.input.buf, G: lb.grad.buf, norms }));
     }
     lay.rows.forEach((R, t) => {
       const p = { B, L, D, rows: R, offIdx: t * B * L, offG: (t + 1) * D, ldG: FW, offN: (lay.layers.length + t) * B };
       add(gradStage, bagNorm(dev, p, { idx: m.idx, G: dV, norms }));
     });
-    if (scaleMode === 1) add(gradStage, clipFactors(dev, { B, groups: lay.groups, clipSq: c.clip * c.clip }, { norms, mask: m.mask, factors }));
+    if (scaleMode === 1)
+      add(
+        gradStage,
+        clipFactors(dev, { B, groups: lay.groups, clipSq: c.clip * c.clip }, { norms, mask: m.mask, factors }),
+      );
   }
   const scale = scaleMode === 1 ? factors : scaleMode === 2 ? norms : null;
   for (const lb of m.layers) {
     const l = lb.layer;
     const offScale = scaleMode === 2 ? l.group * B : 0;
     const shape = {
-      M: l.outDim, N: l.inDim, K: B, offA: lb.grad.off, sAm: 1, sAk: lb.grad.ld, offB: lb.input.off, sBk: lb.input.ld, sBn: 1,
-      offC: 0, ldc: l.inDim, offScale, clipSq: clipSqGroup,
+      M: l.outDim,
+      N: l.inDim,
+      K: B,
+      offA: lb.grad.off,
+      sAm: 1,
+      sAk: lb.grad.ld,
+      offB: lb.input.off,
+      sBk: lb.input.ld,
+      sBn: 1,
+      offC: 0,
+      ldc: l.inDim,
+      offScale,
+      clipSq: clipSqGroup,
     };
     add(gradStage, matmul(dev, { scaleMode }, shape, { A: lb.grad.buf, Bm: lb.input.buf, C: lb.gW, scale }));
     const p = { B, N: l.outDim, offG: lb.grad.off, ldG: lb.grad.ld, offScale, clipSq: clipSqGroup };
@@ -154,7 +245,10 @@ export function buildStepGraph(
   lay.rows.forEach((_, t) => {
     const offScale = scaleMode === 2 ? (lay.layers.length + t) * B : 0;
     const p = { n: N, L, D, offG: (t + 1) * D, ldG: FW, offScale, clipSq: clipSqGroup };
-    add(gradStage, ...segsum(dev, scaleMode, p, { keys: cur[t].keys, vals: cur[t].vals, G: dV, scale, rowGrad: rowGrads[t] }));
+    add(
+      gradStage,
+      ...segsum(dev, scaleMode, p, { keys: cur[t].keys, vals: cur[t].vals, G: dV, scale, rowGrad: rowGrads[t] }),
+    );
   });
 
   // --- noise (unfused variants; LazyDP's lookahead sort) and update
@@ -168,7 +262,12 @@ export function buildStepGraph(
       if (noiseMode === 2) add(S.noise, mlpSample(dev, x.p, { st, noiseBuf: x.noiseBuf! }));
       const opt = c.mlpOptimizer;
       const bufs = { st, grad: x.grad, W: x.W, noiseBuf: x.noiseBuf };
-      add(S.update, opt === 'sgd' ? mlpUpdate(dev, noiseMode, x.p, bufs) : mlpOptim(dev, opt, noiseMode, x.p, { ...bufs, o: o!, M: x.M!, V: x.V }));
+      add(
+        S.update,
+        opt === 'sgd'
+          ? mlpUpdate(dev, noiseMode, x.p, bufs)
+          : mlpOptim(dev, opt, noiseMode, x.p, { ...bufs, o: o!, M: x.M!, V: x.V }),
+      );
     }
   }
   const lazy = isLazy(c);
@@ -198,7 +297,18 @@ export function buildStepGraph(
         // dense optimizer (sgd and dpsgd only): scatter the rows' gradients, then one pass over
         // every row that adds the eager noise, the decay and the optimizer step
         add(S.update, rowsScatter(dev, rp, { keys: cur[t].keys, rowGrad: rowGrads[t], G: sh.G }));
-        add(S.update, tableOptim(dev, c.tableOptimizer, noiseMode, tp, { st, o: o!, E: sh.E, G: sh.G, noiseBuf: noise, M: sh.M, V: sh.V }));
+        add(
+          S.update,
+          tableOptim(dev, c.tableOptimizer, noiseMode, tp, {
+            st,
+            o: o!,
+            E: sh.E,
+            G: sh.G,
+            noiseBuf: noise,
+            M: sh.M,
+            V: sh.V,
+          }),
+        );
         return;
       }
       add(S.update, rowsUpdate(dev, rp, { st, keys: cur[t].keys, rowGrad: rowGrads[t], E: sh.E }));

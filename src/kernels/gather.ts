@@ -7,10 +7,24 @@ export const gatherProgram: Program = { name: 'gather', code: GATHER_CODE, workg
 export { INVALID_ROW } from '../data/format';
 
 /** `E` holds rows rowStart .. rowStart + rows of the table (one shard); accumulate adds to out. */
-export interface GatherParams { B: number; L: number; D: number; rows: number; offIdx: number; offOut: number; ldOut: number; rowStart: number; accumulate: number }
+export interface GatherParams {
+  B: number;
+  L: number;
+  D: number;
+  rows: number;
+  offIdx: number;
+  offOut: number;
+  ldOut: number;
+  rowStart: number;
+  accumulate: number;
+}
 
 /** Sums the bags of one table (shard) into its columns of the feature buffer V (`outV`). */
-export function gather(device: GPUDevice, p: GatherParams, b: { E: GPUBuffer; idx: GPUBuffer; outV: GPUBuffer }): Dispatch {
+export function gather(
+  device: GPUDevice,
+  p: GatherParams,
+  b: { E: GPUBuffer; idx: GPUBuffer; outV: GPUBuffer },
+): Dispatch {
   return makeDispatch(device, gatherProgram, b, gridFor(gatherProgram, p.B * p.D), { u: p });
 }
 

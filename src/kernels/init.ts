@@ -7,10 +7,25 @@ export const INIT_CODE = withLibs(code, { philox: true });
 export const initTableProgram: Program = { name: 'init_table', code: INIT_CODE, workgroup: WORKGROUP };
 
 /** Rows rowStart .. rowStart + rows of table `table` (R rows in all: the scale is 1/sqrt(R)). */
-export interface InitParams { rows: number; D: number; table: number; seed: number; tableRows: number; rowStart: number }
+export interface InitParams {
+  rows: number;
+  D: number;
+  table: number;
+  seed: number;
+  tableRows: number;
+  rowStart: number;
+}
 
 export function initTable(device: GPUDevice, p: InitParams, b: { E: GPUBuffer }): Dispatch {
   const quads = Math.ceil(p.D / 4);
-  const u = { rows: p.rows, D: p.D, quads, table: p.table, seed: p.seed, a: 1 / Math.sqrt(p.tableRows), rowStart: p.rowStart };
+  const u = {
+    rows: p.rows,
+    D: p.D,
+    quads,
+    table: p.table,
+    seed: p.seed,
+    a: 1 / Math.sqrt(p.tableRows),
+    rowStart: p.rowStart,
+  };
   return makeDispatch(device, initTableProgram, b, gridFor(initTableProgram, p.rows * quads), { u });
 }

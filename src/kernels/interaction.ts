@@ -5,11 +5,31 @@ import code from '../../shaders/interaction.wgsl?raw';
 import { withLibs, WORKGROUP, makeDispatch, gridFor, type Dispatch, type Program } from './program';
 
 export const INTERACTION_CODE = withLibs(code);
-export const interactionForwardProgram: Program = { name: 'interaction_forward', code: INTERACTION_CODE, entry: 'forward', workgroup: WORKGROUP };
-export const interactionBackwardProgram: Program = { name: 'interaction_backward', code: INTERACTION_CODE, entry: 'backward', workgroup: WORKGROUP };
+export const interactionForwardProgram: Program = {
+  name: 'interaction_forward',
+  code: INTERACTION_CODE,
+  entry: 'forward',
+  workgroup: WORKGROUP,
+};
+export const interactionBackwardProgram: Program = {
+  name: 'interaction_backward',
+  code: INTERACTION_CODE,
+  entry: 'backward',
+  workgroup: WORKGROUP,
+};
 
 /** Strided views: V [B, n*D] at offV/ldV, Z and dZ [B, width] at offZ/ldZ, dV [B, n*D] at offDV/ldDV. */
-export interface InteractionParams { B: number; n: number; D: number; offV: number; ldV: number; offZ: number; ldZ: number; offDV: number; ldDV: number }
+export interface InteractionParams {
+  B: number;
+  n: number;
+  D: number;
+  offV: number;
+  ldV: number;
+  offZ: number;
+  ldZ: number;
+  offDV: number;
+  ldDV: number;
+}
 
 /** Width of z for n feature vectors of width D: D + n(n-1)/2. */
 export function dotWidth(n: number, D: number): number {
@@ -28,12 +48,32 @@ export function interactionThreads(p: Pick<InteractionParams, 'B' | 'n' | 'D'>):
   return { forward: p.B * dotWidth(p.n, p.D), backward: p.B * p.n * p.D };
 }
 
-export function interactionForward(device: GPUDevice, p: InteractionParams, b: { V: GPUBuffer; Z: GPUBuffer }): Dispatch {
-  return makeDispatch(device, interactionForwardProgram, b, gridFor(interactionForwardProgram, interactionThreads(p).forward), { u: p });
+export function interactionForward(
+  device: GPUDevice,
+  p: InteractionParams,
+  b: { V: GPUBuffer; Z: GPUBuffer },
+): Dispatch {
+  return makeDispatch(
+    device,
+    interactionForwardProgram,
+    b,
+    gridFor(interactionForwardProgram, interactionThreads(p).forward),
+    { u: p },
+  );
 }
 
-export function interactionBackward(device: GPUDevice, p: InteractionParams, b: { V: GPUBuffer; dZ: GPUBuffer; dV: GPUBuffer }): Dispatch {
-  return makeDispatch(device, interactionBackwardProgram, b, gridFor(interactionBackwardProgram, interactionThreads(p).backward), { u: p });
+export function interactionBackward(
+  device: GPUDevice,
+  p: InteractionParams,
+  b: { V: GPUBuffer; dZ: GPUBuffer; dV: GPUBuffer },
+): Dispatch {
+  return makeDispatch(
+    device,
+    interactionBackwardProgram,
+    b,
+    gridFor(interactionBackwardProgram, interactionThreads(p).backward),
+    { u: p },
+  );
 }
 
 export function interactionForwardRef(p: InteractionParams, V: ArrayLike<number>, Z: Float32Array): void {
@@ -50,7 +90,12 @@ export function interactionForwardRef(p: InteractionParams, V: ArrayLike<number>
   }
 }
 
-export function interactionBackwardRef(p: InteractionParams, dZ: ArrayLike<number>, V: ArrayLike<number>, dV: Float32Array): void {
+export function interactionBackwardRef(
+  p: InteractionParams,
+  dZ: ArrayLike<number>,
+  V: ArrayLike<number>,
+  dV: Float32Array,
+): void {
   for (let b = 0; b < p.B; b++) {
     const z = p.offZ + b * p.ldZ,
       row = p.offV + b * p.ldV;

@@ -14,18 +14,27 @@ export interface MatmulOptions {
 }
 
 export interface MatmulParams {
-  M: number; N: number; K: number;
-  offA: number; sAm: number; sAk: number;
-  offB: number; sBk: number; sBn: number;
-  offC: number; ldc: number;
-  offAux: number; ldAux: number;
+  M: number;
+  N: number;
+  K: number;
+  offA: number;
+  sAm: number;
+  sAk: number;
+  offB: number;
+  sBk: number;
+  sBn: number;
+  offC: number;
+  ldc: number;
+  offAux: number;
+  ldAux: number;
   offScale: number;
   clipSq: number;
 }
 
 export function matmulProgram(o: MatmulOptions): Program {
   return {
-    name: 'matmul', code: MATMUL_CODE,
+    name: 'matmul',
+    code: MATMUL_CODE,
     constants: { BIAS: !!o.bias, RELU: !!o.relu, RELU_MASK: !!o.reluMask, SCALE_MODE: o.scaleMode ?? 0 },
   };
 }
@@ -44,9 +53,29 @@ export function matmul(
   shape: MatmulShape,
   b: { A: GPUBuffer; Bm: GPUBuffer; C: GPUBuffer; aux?: GPUBuffer | null; scale?: GPUBuffer | null },
 ): Dispatch {
-  const p: MatmulParams = { offA: 0, sAm: 0, sAk: 0, offB: 0, sBk: 0, sBn: 0, offC: 0, ldc: 0, offAux: 0, ldAux: 0, offScale: 0, clipSq: 0, ...shape };
+  const p: MatmulParams = {
+    offA: 0,
+    sAm: 0,
+    sAk: 0,
+    offB: 0,
+    sBk: 0,
+    sBn: 0,
+    offC: 0,
+    ldc: 0,
+    offAux: 0,
+    ldAux: 0,
+    offScale: 0,
+    clipSq: 0,
+    ...shape,
+  };
   const dummy = dummyBuffer(device);
-  return makeDispatch(device, matmulProgram(o), { A: b.A, Bm: b.Bm, C: b.C, aux: b.aux ?? dummy, scale: b.scale ?? dummy }, matmulGroups(p), { u: p });
+  return makeDispatch(
+    device,
+    matmulProgram(o),
+    { A: b.A, Bm: b.Bm, C: b.C, aux: b.aux ?? dummy, scale: b.scale ?? dummy },
+    matmulGroups(p),
+    { u: p },
+  );
 }
 
 export function exampleScale(mode: number, scale: ArrayLike<number>, off: number, k: number, clipSq: number): number {
@@ -72,7 +101,10 @@ export function matmulRef(
     for (let n = 0; n < p.N; n++) {
       let acc = 0;
       for (let k = 0; k < p.K; k++)
-        acc += A[p.offA + m * p.sAm + k * p.sAk] * exampleScale(o.scaleMode ?? 0, scale, p.offScale, k, p.clipSq) * B[p.offB + k * p.sBk + n * p.sBn];
+        acc +=
+          A[p.offA + m * p.sAm + k * p.sAk] *
+          exampleScale(o.scaleMode ?? 0, scale, p.offScale, k, p.clipSq) *
+          B[p.offB + k * p.sBk + n * p.sBn];
       if (o.bias) acc += aux[p.offAux + n];
       if (o.relu) acc = Math.max(acc, 0);
       if (o.reluMask && aux[p.offAux + m * p.ldAux + n] <= 0) acc = 0;

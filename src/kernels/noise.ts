@@ -15,21 +15,51 @@ export const LAZY_CODE = withLibs(lazyCode, { philox: true, step: true, rows: tr
 
 export type NoiseMode = 0 | 1 | 2; // none, fused, unfused
 export function mlpUpdateProgram(noise: NoiseMode): Program {
-  return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'update', workgroup: WORKGROUP, constants: { NOISE: noise } };
+  return {
+    name: 'mlp_update',
+    code: MLP_UPDATE_CODE,
+    entry: 'update',
+    workgroup: WORKGROUP,
+    constants: { NOISE: noise },
+  };
 }
 /** The stateful MLP updates (mlpOptimizer momentum or adam), with the Optim uniform and the state m, v. */
 export function mlpOptimProgram(opt: 'momentum' | 'adam', noise: NoiseMode): Program {
   return { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: opt, workgroup: WORKGROUP, constants: { NOISE: noise } };
 }
-export const mlpSampleProgram: Program = { name: 'mlp_update', code: MLP_UPDATE_CODE, entry: 'sample', workgroup: WORKGROUP };
-export const tableNoiseFusedProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'fused', workgroup: WORKGROUP };
-export const tableNoiseSampleProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'sample', workgroup: WORKGROUP };
-export const tableNoiseAddProgram: Program = { name: 'table_noise', code: TABLE_NOISE_CODE, entry: 'add', workgroup: WORKGROUP };
+export const mlpSampleProgram: Program = {
+  name: 'mlp_update',
+  code: MLP_UPDATE_CODE,
+  entry: 'sample',
+  workgroup: WORKGROUP,
+};
+export const tableNoiseFusedProgram: Program = {
+  name: 'table_noise',
+  code: TABLE_NOISE_CODE,
+  entry: 'fused',
+  workgroup: WORKGROUP,
+};
+export const tableNoiseSampleProgram: Program = {
+  name: 'table_noise',
+  code: TABLE_NOISE_CODE,
+  entry: 'sample',
+  workgroup: WORKGROUP,
+};
+export const tableNoiseAddProgram: Program = {
+  name: 'table_noise',
+  code: TABLE_NOISE_CODE,
+  entry: 'add',
+  workgroup: WORKGROUP,
+};
 /** Quads (vec4) per thread of the dense entries: QPT in shaders/table_noise.wgsl. */
 export const QUADS_PER_THREAD = 4;
 const DENSE_WORKGROUP = 256;
-const denseProgram = (entry: string): Program =>
-  ({ name: 'table_noise', code: TABLE_NOISE_CODE, entry, workgroup: DENSE_WORKGROUP });
+const denseProgram = (entry: string): Program => ({
+  name: 'table_noise',
+  code: TABLE_NOISE_CODE,
+  entry,
+  workgroup: DENSE_WORKGROUP,
+});
 export const tableNoiseFused4Program = denseProgram('fused4');
 export const tableNoiseSample4Program = denseProgram('sample4');
 export const tableNoiseAdd4Program = denseProgram('add4');
@@ -40,13 +70,27 @@ export function lazyProgram(entry: 'lookahead' | 'flush', exact: boolean): Progr
 export type { StepValues } from './step';
 
 /** One MLP tensor: parameter number p (its Philox counter) of n values. */
-export interface ParamParams { n: number; p: number }
+export interface ParamParams {
+  n: number;
+  p: number;
+}
 const quadThreads = (p: ParamParams) => Math.ceil(p.n / 4);
 
 /** W -= lr/B (grad + noise): mlpOptimizer sgd; `noiseBuf` is read in unfused mode. */
-export function mlpUpdate(device: GPUDevice, noise: NoiseMode, p: ParamParams, b: { st: GPUBuffer; grad: GPUBuffer; W: GPUBuffer; noiseBuf?: GPUBuffer | null }): Dispatch {
+export function mlpUpdate(
+  device: GPUDevice,
+  noise: NoiseMode,
+  p: ParamParams,
+  b: { st: GPUBuffer; grad: GPUBuffer; W: GPUBuffer; noiseBuf?: GPUBuffer | null },
+): Dispatch {
   const prog = mlpUpdateProgram(noise);
-  return makeDispatch(device, prog, { ...b, noiseBuf: b.noiseBuf ?? dummyBuffer(device) }, gridFor(prog, quadThreads(p)), { u: p });
+  return makeDispatch(
+    device,
+    prog,
+    { ...b, noiseBuf: b.noiseBuf ?? dummyBuffer(device) },
+    gridFor(prog, quadThreads(p)),
+    { u: p },
+  );
 }
 
 /** Momentum or Adam on one MLP tensor: `o` is the Optim uniform (OptimUniform), M and V its state. */
@@ -55,10 +99,24 @@ export function mlpOptim(
   opt: 'momentum' | 'adam',
   noise: NoiseMode,
   p: ParamParams,
-  b: { st: GPUBuffer; o: GPUBuffer; grad: GPUBuffer; W: GPUBuffer; noiseBuf?: GPUBuffer | null; M: GPUBuffer; V?: GPUBuffer | null },
+  b: {
+    st: GPUBuffer;
+    o: GPUBuffer;
+    grad: GPUBuffer;
+    W: GPUBuffer;
+    noiseBuf?: GPUBuffer | null;
+    M: GPUBuffer;
+    V?: GPUBuffer | null;
+  },
 ): Dispatch {
   const prog = mlpOptimProgram(opt, noise);
-  return makeDispatch(device, prog, { ...b, noiseBuf: b.noiseBuf ?? dummyBuffer(device), V: b.V ?? undefined }, gridFor(prog, quadThreads(p)), { u: p });
+  return makeDispatch(
+    device,
+    prog,
+    { ...b, noiseBuf: b.noiseBuf ?? dummyBuffer(device), V: b.V ?? undefined },
+    gridFor(prog, quadThreads(p)),
+    { u: p },
+  );
 }
 
 /** The unfused variant's noise of one MLP tensor, sigma C z, into `noiseBuf`. */
@@ -67,21 +125,37 @@ export function mlpSample(device: GPUDevice, p: ParamParams, b: { st: GPUBuffer;
 }
 
 /** Rows rowStart .. rowStart + rows of table `table` (one shard), D columns. */
-export interface ShardParams { rows: number; D: number; table: number; rowStart: number }
-const tableUniform = (p: ShardParams) => ({ rows: p.rows, D: p.D, quads: Math.ceil(p.D / 4), table: p.table, rowStart: p.rowStart });
+export interface ShardParams {
+  rows: number;
+  D: number;
+  table: number;
+  rowStart: number;
+}
+const tableUniform = (p: ShardParams) => ({
+  rows: p.rows,
+  D: p.D,
+  quads: Math.ceil(p.D / 4),
+  table: p.table,
+  rowStart: p.rowStart,
+});
 
 /**
  * How the dense table-noise entries run: the vec4 entries (256 threads, QUADS_PER_THREAD quads
  * each) when D % 4 == 0, else the scalar ones. Both give the same values bit for bit; `scalar`
  * forces the scalar entries (tests compare the two, benchmarks time them).
  */
-export interface TableNoiseOptions { scalar?: boolean }
+export interface TableNoiseOptions {
+  scalar?: boolean;
+}
 const dense = (p: ShardParams, o: TableNoiseOptions) => p.D % 4 === 0 && !o.scalar;
 const denseGrid = (prog: Program, p: ShardParams) => gridFor(prog, Math.ceil((p.rows * p.D) / 4 / QUADS_PER_THREAD));
 
 /** Eager DP-SGD noise sampled and subtracted from every row of the shard in one pass. */
 export function tableNoiseFused(
-  device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; E: GPUBuffer }, o: TableNoiseOptions = {},
+  device: GPUDevice,
+  p: ShardParams,
+  b: { st: GPUBuffer; E: GPUBuffer },
+  o: TableNoiseOptions = {},
 ): Dispatch {
   const u = tableUniform(p);
   const prog4 = tableNoiseFused4Program;
@@ -91,17 +165,24 @@ export function tableNoiseFused(
 
 /** Unfused: sigma C z of every value of the shard into `noise` (the `noise` stage). */
 export function tableNoiseSample(
-  device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; noise: GPUBuffer }, o: TableNoiseOptions = {},
+  device: GPUDevice,
+  p: ShardParams,
+  b: { st: GPUBuffer; noise: GPUBuffer },
+  o: TableNoiseOptions = {},
 ): Dispatch {
   const u = tableUniform(p);
-  const prog4 = tableNoiseSample4Program, prog = tableNoiseSampleProgram;
+  const prog4 = tableNoiseSample4Program,
+    prog = tableNoiseSampleProgram;
   if (dense(p, o)) return makeDispatch(device, prog4, { st: b.st, E4: b.noise }, denseGrid(prog4, p), { u });
   return makeDispatch(device, prog, { st: b.st, E: b.noise }, gridFor(prog, p.rows * u.quads), { u });
 }
 
 /** Unfused: E -= lr / B * noiseBuf (the `update` stage). */
 export function tableNoiseAdd(
-  device: GPUDevice, p: ShardParams, b: { st: GPUBuffer; E: GPUBuffer; noiseBuf: GPUBuffer }, o: TableNoiseOptions = {},
+  device: GPUDevice,
+  p: ShardParams,
+  b: { st: GPUBuffer; E: GPUBuffer; noiseBuf: GPUBuffer },
+  o: TableNoiseOptions = {},
 ): Dispatch {
   const u = tableUniform(p);
   if (dense(p, o)) {
@@ -115,7 +196,12 @@ export function tableNoiseAdd(
 export type LazyBuffers = { st: GPUBuffer; E: GPUBuffer; H: GPUBuffer; lrs: GPUBuffer; lrSqPrefix: GPUBuffer };
 
 /** Pending noise for the unique rows of the next batch (`keys`: its sorted pairs, n of them). */
-export function lazyLookahead(device: GPUDevice, exact: boolean, p: ShardParams & { n: number }, b: LazyBuffers & { keys: GPUBuffer }): Dispatch {
+export function lazyLookahead(
+  device: GPUDevice,
+  exact: boolean,
+  p: ShardParams & { n: number },
+  b: LazyBuffers & { keys: GPUBuffer },
+): Dispatch {
   const prog = lazyProgram('lookahead', exact);
   return makeDispatch(device, prog, b, gridFor(prog, p.n), { u: { n: p.n, ...tableUniform(p) } });
 }
@@ -131,7 +217,10 @@ export function lazyFlush(device: GPUDevice, exact: boolean, p: ShardParams & { 
  * and as f32 (hi, lo) pairs for the GPU, so that the pending variance P[t] - P[h] stays accurate
  * over millions of steps.
  */
-export function lrSquaredPrefix(steps: number, lrAt: (s: number) => number): { lrs: Float32Array; prefix: Float32Array; sums: Float64Array } {
+export function lrSquaredPrefix(
+  steps: number,
+  lrAt: (s: number) => number,
+): { lrs: Float32Array; prefix: Float32Array; sums: Float64Array } {
   const lrs = new Float32Array(steps + 1);
   const prefix = new Float32Array(2 * (steps + 1));
   const sums = new Float64Array(steps + 1);
@@ -147,7 +236,13 @@ export function lrSquaredPrefix(steps: number, lrAt: (s: number) => number): { l
   return { lrs, prefix, sums };
 }
 
-export function mlpUpdateRef(st: StepValues, p: number, grad: ArrayLike<number>, W: Float32Array, noise: boolean): void {
+export function mlpUpdateRef(
+  st: StepValues,
+  p: number,
+  grad: ArrayLike<number>,
+  W: Float32Array,
+  noise: boolean,
+): void {
   for (let i = 0; i < W.length; i++) {
     const z = noise ? st.noiseStd * mlpNoise(st.key, p, i, st.step) : 0;
     W[i] -= st.lr * st.invB * (grad[i] + z);
@@ -157,14 +252,31 @@ export function mlpUpdateRef(st: StepValues, p: number, grad: ArrayLike<number>,
 // Shards: E (and H) may hold only rows rowStart .. rowStart + rows of the table, as the engine
 // splits a table larger than one binding; counters always use the table's row number.
 
-export function tableNoiseRef(st: StepValues, table: number, rows: number, D: number, E: Float32Array, rowStart = 0): void {
+export function tableNoiseRef(
+  st: StepValues,
+  table: number,
+  rows: number,
+  D: number,
+  E: Float32Array,
+  rowStart = 0,
+): void {
   const s = st.lr * st.invB * st.noiseStd;
-  for (let r = 0; r < rows; r++) for (let c = 0; c < D; c++) E[r * D + c] -= s * eagerTableNoise(st.key, table, rowStart + r, c, st.step);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < D; c++) E[r * D + c] -= s * eagerTableNoise(st.key, table, rowStart + r, c, st.step);
 }
 
 /** lr of step s at lrs[s]; prefix[s] = sum_{u <= s} lr_u^2 (in f64 here). `r` is the row within the shard. */
 export function applyPendingRef(
-  st: StepValues, table: number, r: number, D: number, E: Float32Array, H: Uint32Array, lrs: ArrayLike<number>, prefix: ArrayLike<number>, exact: boolean, rowStart = 0,
+  st: StepValues,
+  table: number,
+  r: number,
+  D: number,
+  E: Float32Array,
+  H: Uint32Array,
+  lrs: ArrayLike<number>,
+  prefix: ArrayLike<number>,
+  exact: boolean,
+  rowStart = 0,
 ): void {
   const h = H[r],
     t = st.step,
@@ -183,7 +295,17 @@ export function applyPendingRef(
 }
 
 export function lookaheadRef(
-  st: StepValues, table: number, D: number, keys: ArrayLike<number>, E: Float32Array, H: Uint32Array, lrs: ArrayLike<number>, prefix: ArrayLike<number>, exact: boolean, rowStart = 0, rows = H.length,
+  st: StepValues,
+  table: number,
+  D: number,
+  keys: ArrayLike<number>,
+  E: Float32Array,
+  H: Uint32Array,
+  lrs: ArrayLike<number>,
+  prefix: ArrayLike<number>,
+  exact: boolean,
+  rowStart = 0,
+  rows = H.length,
 ): void {
   for (const h of heads(keys)) {
     const r = keys[h] - rowStart;
@@ -191,6 +313,17 @@ export function lookaheadRef(
   }
 }
 
-export function flushRef(st: StepValues, table: number, rows: number, D: number, E: Float32Array, H: Uint32Array, lrs: ArrayLike<number>, prefix: ArrayLike<number>, exact: boolean, rowStart = 0): void {
+export function flushRef(
+  st: StepValues,
+  table: number,
+  rows: number,
+  D: number,
+  E: Float32Array,
+  H: Uint32Array,
+  lrs: ArrayLike<number>,
+  prefix: ArrayLike<number>,
+  exact: boolean,
+  rowStart = 0,
+): void {
   for (let r = 0; r < rows; r++) applyPendingRef(st, table, r, D, E, H, lrs, prefix, exact, rowStart);
 }

@@ -12,19 +12,53 @@ export const layerNormProgram: Program = { name: 'layer_norm', code: LAYER_NORM_
 export const bagNormProgram: Program = { name: 'bag_norm', code: BAG_NORM_CODE, workgroup: WORKGROUP };
 export const clipProgram: Program = { name: 'clip', code: CLIP_CODE, workgroup: WORKGROUP };
 
-export interface LayerNormParams { B: number; inDim: number; outDim: number; offA: number; ldA: number; offG: number; ldG: number; offN: number }
-export interface BagNormParams { B: number; L: number; D: number; rows: number; offIdx: number; offG: number; ldG: number; offN: number }
+export interface LayerNormParams {
+  B: number;
+  inDim: number;
+  outDim: number;
+  offA: number;
+  ldA: number;
+  offG: number;
+  ldG: number;
+  offN: number;
+}
+export interface BagNormParams {
+  B: number;
+  L: number;
+  D: number;
+  rows: number;
+  offIdx: number;
+  offG: number;
+  ldG: number;
+  offN: number;
+}
 
-export function layerNorm(device: GPUDevice, p: LayerNormParams, b: { A: GPUBuffer; G: GPUBuffer; norms: GPUBuffer }): Dispatch {
+export function layerNorm(
+  device: GPUDevice,
+  p: LayerNormParams,
+  b: { A: GPUBuffer; G: GPUBuffer; norms: GPUBuffer },
+): Dispatch {
   return makeDispatch(device, layerNormProgram, b, gridFor(layerNormProgram, p.B), { u: p });
 }
 
-export function bagNorm(device: GPUDevice, p: BagNormParams, b: { idx: GPUBuffer; G: GPUBuffer; norms: GPUBuffer }): Dispatch {
+export function bagNorm(
+  device: GPUDevice,
+  p: BagNormParams,
+  b: { idx: GPUBuffer; G: GPUBuffer; norms: GPUBuffer },
+): Dispatch {
   return makeDispatch(device, bagNormProgram, b, gridFor(bagNormProgram, p.B), { u: p });
 }
 
-export interface ClipParams { B: number; groups: number; clipSq: number }
-export function clipFactors(device: GPUDevice, p: ClipParams, b: { norms: GPUBuffer; mask: GPUBuffer; factors: GPUBuffer }): Dispatch {
+export interface ClipParams {
+  B: number;
+  groups: number;
+  clipSq: number;
+}
+export function clipFactors(
+  device: GPUDevice,
+  p: ClipParams,
+  b: { norms: GPUBuffer; mask: GPUBuffer; factors: GPUBuffer },
+): Dispatch {
   return makeDispatch(device, clipProgram, b, gridFor(clipProgram, p.B), { u: p });
 }
 
@@ -53,7 +87,14 @@ export function bagNormRef(p: BagNormParams, idx: ArrayLike<number>, G: ArrayLik
   }
 }
 
-export function clipRef(B: number, groups: number, clipSq: number, norms: ArrayLike<number>, mask: ArrayLike<number>, out: Float32Array): void {
+export function clipRef(
+  B: number,
+  groups: number,
+  clipSq: number,
+  norms: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  out: Float32Array,
+): void {
   for (let b = 0; b < B; b++) {
     let total = 0;
     for (let k = 0; k < groups; k++) total += norms[k * B + b];

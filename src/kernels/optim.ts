@@ -2,7 +2,17 @@
 // Adam over every row of a table shard, for sgd and dpsgd (LazyDP refuses them), with the CPU
 // reference of the same math.
 import code from '../../shaders/table_optim.wgsl?raw';
-import { withLibs, WORKGROUP, makeDispatch, gridFor, dummyBuffer, setExactly, uniformView, type Dispatch, type Program } from './program';
+import {
+  withLibs,
+  WORKGROUP,
+  makeDispatch,
+  gridFor,
+  dummyBuffer,
+  setExactly,
+  uniformView,
+  type Dispatch,
+  type Program,
+} from './program';
 import { eagerTableNoise, mlpNoise } from '../noise/philox';
 import type { TableOptimizer } from '../config/config';
 import type { NoiseMode, ShardParams } from './noise';
@@ -20,7 +30,15 @@ export function tableOptimProgram(opt: TableOptimizer, noise: NoiseMode): Progra
 
 /** The per-step values of struct Optim (bias corrections change with the step). */
 export function optimValues(weightDecay: number, step: number): Record<string, number> {
-  return { wd: weightDecay, mu: MOMENTUM, b1: ADAM.b1, b2: ADAM.b2, eps: ADAM.eps, c1: 1 / (1 - ADAM.b1 ** step), c2: 1 / (1 - ADAM.b2 ** step) };
+  return {
+    wd: weightDecay,
+    mu: MOMENTUM,
+    b1: ADAM.b1,
+    b2: ADAM.b2,
+    eps: ADAM.eps,
+    c1: 1 / (1 - ADAM.b1 ** step),
+    c2: 1 / (1 - ADAM.b2 ** step),
+  };
 }
 
 /** The Optim uniform (shaders/lib/optim.wgsl), shared by the table and MLP optimizer passes. */
@@ -32,7 +50,11 @@ export class OptimUniform {
     private weightDecay: number,
     step = 1,
   ) {
-    this.buffer = device.createBuffer({ label: 'optim', size: this.view.arrayBuffer.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.buffer = device.createBuffer({
+      label: 'optim',
+      size: this.view.arrayBuffer.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
     this.write(step);
   }
 
@@ -52,19 +74,40 @@ export function tableOptim(
   opt: TableOptimizer,
   noise: NoiseMode,
   p: ShardParams,
-  b: { st: GPUBuffer; o: GPUBuffer; E: GPUBuffer; G: GPUBuffer; noiseBuf?: GPUBuffer | null; M?: GPUBuffer | null; V?: GPUBuffer | null },
+  b: {
+    st: GPUBuffer;
+    o: GPUBuffer;
+    E: GPUBuffer;
+    G: GPUBuffer;
+    noiseBuf?: GPUBuffer | null;
+    M?: GPUBuffer | null;
+    V?: GPUBuffer | null;
+  },
 ): Dispatch {
   const prog = tableOptimProgram(opt, noise);
   const quads = Math.ceil(p.D / 4);
   const bufs = { ...b, noiseBuf: b.noiseBuf ?? dummyBuffer(device), M: b.M ?? undefined, V: b.V ?? undefined };
-  return makeDispatch(device, prog, bufs, gridFor(prog, p.rows * quads), { u: { rows: p.rows, D: p.D, quads, table: p.table, rowStart: p.rowStart } });
+  return makeDispatch(device, prog, bufs, gridFor(prog, p.rows * quads), {
+    u: { rows: p.rows, D: p.D, quads, table: p.table, rowStart: p.rowStart },
+  });
 }
 
 /** Optimizer state of one shard: m for momentum and Adam, v for Adam. */
-export interface OptimState { M?: Float32Array; V?: Float32Array }
+export interface OptimState {
+  M?: Float32Array;
+  V?: Float32Array;
+}
 
 /** One optimizer step of value i with gradient estimate g (the same math as the WGSL). */
-export function optimizerStep(opt: TableOptimizer, o: Record<string, number>, lr: number, g: number, i: number, W: Float32Array, state: OptimState): void {
+export function optimizerStep(
+  opt: TableOptimizer,
+  o: Record<string, number>,
+  lr: number,
+  g: number,
+  i: number,
+  W: Float32Array,
+  state: OptimState,
+): void {
   if (opt === 'sgd') W[i] -= lr * g;
   else if (opt === 'momentum') {
     state.M![i] = o.mu * state.M![i] + g;
@@ -82,7 +125,16 @@ export function optimizerStep(opt: TableOptimizer, o: Record<string, number>, lr
  * draws (noiseStd z at counter (c >> 2, row, step, table)).
  */
 export function tableOptimRef(
-  opt: TableOptimizer, st: StepValues, weightDecay: number, table: number, D: number, E: Float32Array, G: Float32Array, state: OptimState, noise: boolean, rowStart = 0,
+  opt: TableOptimizer,
+  st: StepValues,
+  weightDecay: number,
+  table: number,
+  D: number,
+  E: Float32Array,
+  G: Float32Array,
+  state: OptimState,
+  noise: boolean,
+  rowStart = 0,
 ): void {
   const o = optimValues(weightDecay, st.step);
   const rows = E.length / D;
@@ -97,7 +149,15 @@ export function tableOptimRef(
 }
 
 /** One MLP tensor (parameter p) with mlpOptimizer `opt`: g = (grad + noiseStd z) / B, z at the MLP counter. */
-export function mlpOptimRef(opt: TableOptimizer, st: StepValues, p: number, grad: ArrayLike<number>, W: Float32Array, state: OptimState, noise: boolean): void {
+export function mlpOptimRef(
+  opt: TableOptimizer,
+  st: StepValues,
+  p: number,
+  grad: ArrayLike<number>,
+  W: Float32Array,
+  state: OptimState,
+  noise: boolean,
+): void {
   const o = optimValues(0, st.step);
   for (let i = 0; i < W.length; i++) {
     const z = noise ? st.noiseStd * mlpNoise(st.key, p, i, st.step) : 0;

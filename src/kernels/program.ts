@@ -28,11 +28,24 @@ export interface Program {
 /** Threads per workgroup of the kernels that do not need another size. */
 export const WORKGROUP = 64;
 
-export interface Libs { philox?: boolean; step?: boolean; clip?: boolean; optim?: boolean; rows?: boolean }
+export interface Libs {
+  philox?: boolean;
+  step?: boolean;
+  clip?: boolean;
+  optim?: boolean;
+  rows?: boolean;
+}
 
 /** Prepends the grid helper and the libraries a kernel uses, and registers the result. */
 export function withLibs(code: string, libs: Libs = {}): string {
-  const parts = [gridLib, libs.rows && rowsLib, libs.philox && philoxLib, libs.step && stepLib, libs.clip && clipLib, libs.optim && optimLib];
+  const parts = [
+    gridLib,
+    libs.rows && rowsLib,
+    libs.philox && philoxLib,
+    libs.step && stepLib,
+    libs.clip && clipLib,
+    libs.optim && optimLib,
+  ];
   return register(parts.filter(Boolean).join('\n') + '\n' + code);
 }
 
@@ -56,7 +69,10 @@ export async function checkShaders(device: GPUDevice): Promise<void> {
     const errors = info.messages.filter((m) => m.type === 'error');
     if (errors.length) {
       const name = /^\/\/ (.*)$/m.exec(code)?.[1] ?? 'kernel';
-      throw new Error(`WGSL compilation failed (${name.slice(0, 60)}): ` + errors.map((e) => `line ${e.lineNum}: ${e.message}`).join('; '));
+      throw new Error(
+        `WGSL compilation failed (${name.slice(0, 60)}): ` +
+          errors.map((e) => `line ${e.lineNum}: ${e.message}`).join('; '),
+      );
     }
   }
   checked.add(device);
@@ -85,7 +101,10 @@ function pipelineConstants(p: Program): Record<string, number> {
 
 /** Entry point and constants: what tells pipelines of the same code apart. */
 export function programKey(p: Program): string {
-  const c = Object.entries(pipelineConstants(p)).sort().map(([k, v]) => `${k}=${v}`).join(',');
+  const c = Object.entries(pipelineConstants(p))
+    .sort()
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   return `${p.entry ?? 'main'}:${c}`;
 }
 
@@ -141,7 +160,11 @@ export function setExactly(view: StructuredView, name: string, values: Record<st
 export function makeUniform(device: GPUDevice, code: string, name: string, values: object): GPUBuffer {
   const view = uniformView(code, name);
   setExactly(view, name, values as Record<string, unknown>);
-  const buf = device.createBuffer({ label: name, size: view.arrayBuffer.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const buf = device.createBuffer({
+    label: name,
+    size: view.arrayBuffer.byteLength,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
   device.queue.writeBuffer(buf, 0, view.arrayBuffer);
   return buf;
 }
@@ -176,7 +199,15 @@ const dummies = new WeakMap<GPUDevice, GPUBuffer>();
 /** A 16-byte zero buffer for a binding the entry point declares but this use never reads. */
 export function dummyBuffer(device: GPUDevice): GPUBuffer {
   let d = dummies.get(device);
-  if (!d) dummies.set(device, (d = device.createBuffer({ label: 'dummy', size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC })));
+  if (!d)
+    dummies.set(
+      device,
+      (d = device.createBuffer({
+        label: 'dummy',
+        size: 16,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+      })),
+    );
   return d;
 }
 
@@ -201,7 +232,8 @@ export function makeDispatch(
   const declared = new Set([...Object.keys(defs.uniforms), ...Object.keys(defs.storages)]);
   const where = `kernel ${p.name} (${entry})`;
   for (const name of [...Object.keys(buffers), ...Object.keys(uniforms)])
-    if (!declared.has(name)) throw new Error(`${where}: unknown binding ${name} (the shader declares ${[...declared].join(', ')})`);
+    if (!declared.has(name))
+      throw new Error(`${where}: unknown binding ${name} (the shader declares ${[...declared].join(', ')})`);
   const owned: GPUBuffer[] = [];
   const entries: GPUBindGroupEntry[] = [];
   for (const r of ep.resources) {

@@ -4,7 +4,14 @@ import { withLibs, WORKGROUP, makeDispatch, gridFor, type Dispatch, type Program
 
 export const RELU_CODE = withLibs(code);
 export const reluBackwardProgram: Program = { name: 'relu_backward', code: RELU_CODE, workgroup: WORKGROUP };
-export interface ReluParams { rows: number; cols: number; offG: number; ldG: number; offAct: number; ldAct: number }
+export interface ReluParams {
+  rows: number;
+  cols: number;
+  offG: number;
+  ldG: number;
+  offAct: number;
+  ldAct: number;
+}
 
 export function reluBackward(device: GPUDevice, p: ReluParams, b: { G: GPUBuffer; act: GPUBuffer }): Dispatch {
   return makeDispatch(device, reluBackwardProgram, b, gridFor(reluBackwardProgram, p.rows * p.cols), { u: p });

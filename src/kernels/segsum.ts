@@ -12,17 +12,42 @@ export const ROWS_UPDATE_CODE = withLibs(rowsCode, { step: true, rows: true });
 export const SEGSUM_CHUNK = 256;
 /** Pass 1 of the segment sum: each chunk's partial sums. */
 export function segsumProgram(scaleMode: 0 | 1 | 2, chunk = SEGSUM_CHUNK): Program {
-  return { name: 'segsum', code: SEGSUM_CODE, entry: 'chunks', workgroup: WORKGROUP, constants: { SCALE_MODE: scaleMode, CHUNK: chunk } };
+  return {
+    name: 'segsum',
+    code: SEGSUM_CODE,
+    entry: 'chunks',
+    workgroup: WORKGROUP,
+    constants: { SCALE_MODE: scaleMode, CHUNK: chunk },
+  };
 }
 /** Pass 2: the carries of runs longer than their chunk (no clip scale: one pipeline for every mode). */
 export function segsumCarriesProgram(chunk = SEGSUM_CHUNK): Program {
-  return { name: 'segsum_carries', code: SEGSUM_CODE, entry: 'carries', workgroup: WORKGROUP, constants: { CHUNK: chunk } };
+  return {
+    name: 'segsum_carries',
+    code: SEGSUM_CODE,
+    entry: 'carries',
+    workgroup: WORKGROUP,
+    constants: { CHUNK: chunk },
+  };
 }
 export const rowsUpdateProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, workgroup: WORKGROUP };
 /** The same rows written into a dense gradient buffer, for the dense table optimizers. */
-export const rowsScatterProgram: Program = { name: 'rows_update', code: ROWS_UPDATE_CODE, entry: 'scatter', workgroup: WORKGROUP };
+export const rowsScatterProgram: Program = {
+  name: 'rows_update',
+  code: ROWS_UPDATE_CODE,
+  entry: 'scatter',
+  workgroup: WORKGROUP,
+};
 
-export interface SegSumParams { n: number; L: number; D: number; offG: number; ldG: number; offScale: number; clipSq: number }
+export interface SegSumParams {
+  n: number;
+  L: number;
+  D: number;
+  offG: number;
+  ldG: number;
+  offScale: number;
+  clipSq: number;
+}
 
 /** Bytes of the per-chunk carry buffer of a segment sum over n sorted pairs of D columns. */
 export function segsumCarryBytes(n: number, D: number, chunk = SEGSUM_CHUNK): number {
@@ -39,7 +64,14 @@ export function segsum(
   device: GPUDevice,
   mode: 0 | 1 | 2,
   p: SegSumParams,
-  b: { keys: GPUBuffer; vals: GPUBuffer; G: GPUBuffer; scale?: GPUBuffer | null; rowGrad: GPUBuffer; carry?: GPUBuffer },
+  b: {
+    keys: GPUBuffer;
+    vals: GPUBuffer;
+    G: GPUBuffer;
+    scale?: GPUBuffer | null;
+    rowGrad: GPUBuffer;
+    carry?: GPUBuffer;
+  },
   chunk = SEGSUM_CHUNK,
 ): Dispatch[] {
   if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`segsum: chunk must be a positive integer, got ${chunk}`);
@@ -47,32 +79,61 @@ export function segsum(
   const own: GPUBuffer[] = [];
   if (!carry) {
     const size = segsumCarryBytes(p.n, p.D, chunk);
-    own.push((carry = device.createBuffer({ label: 'segsumCarry', size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC })));
+    own.push(
+      (carry = device.createBuffer({
+        label: 'segsumCarry',
+        size,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      })),
+    );
   }
   const threads = Math.ceil(p.n / chunk) * p.D;
   const bufs = { ...b, scale: b.scale ?? dummyBuffer(device), carry };
   const pass1 = segsumProgram(mode, chunk);
   const pass2 = segsumCarriesProgram(chunk);
   const d1 = makeDispatch(device, pass1, bufs, gridFor(pass1, threads), { u: p });
-  const d2 = makeDispatch(device, pass2, { keys: b.keys, rowGrad: b.rowGrad, carry }, gridFor(pass2, threads), { u: p });
+  const d2 = makeDispatch(device, pass2, { keys: b.keys, rowGrad: b.rowGrad, carry }, gridFor(pass2, threads), {
+    u: p,
+  });
   d1.owned.push(...own);
   return [d1, d2];
 }
 
 /** Rows rowStart .. rowStart + rows of a table: one shard's buffer. */
-export interface RowsParams { n: number; D: number; rowStart: number; rows: number }
+export interface RowsParams {
+  n: number;
+  D: number;
+  rowStart: number;
+  rows: number;
+}
 
 /** E -= lr / B * rowGrad on the touched rows of this shard. */
-export function rowsUpdate(device: GPUDevice, p: RowsParams, b: { st: GPUBuffer; keys: GPUBuffer; rowGrad: GPUBuffer; E: GPUBuffer }): Dispatch {
+export function rowsUpdate(
+  device: GPUDevice,
+  p: RowsParams,
+  b: { st: GPUBuffer; keys: GPUBuffer; rowGrad: GPUBuffer; E: GPUBuffer },
+): Dispatch {
   return makeDispatch(device, rowsUpdateProgram, b, gridFor(rowsUpdateProgram, p.n * p.D), { u: p });
 }
 
 /** The touched rows' gradients into the shard's dense gradient buffer G. */
-export function rowsScatter(device: GPUDevice, p: RowsParams, b: { keys: GPUBuffer; rowGrad: GPUBuffer; G: GPUBuffer }): Dispatch {
+export function rowsScatter(
+  device: GPUDevice,
+  p: RowsParams,
+  b: { keys: GPUBuffer; rowGrad: GPUBuffer; G: GPUBuffer },
+): Dispatch {
   return makeDispatch(device, rowsScatterProgram, b, gridFor(rowsScatterProgram, p.n * p.D), { u: p });
 }
 
-export function segsumRef(mode: number, p: SegSumParams, keys: ArrayLike<number>, vals: ArrayLike<number>, G: ArrayLike<number>, scale: ArrayLike<number>, out: Float32Array): void {
+export function segsumRef(
+  mode: number,
+  p: SegSumParams,
+  keys: ArrayLike<number>,
+  vals: ArrayLike<number>,
+  G: ArrayLike<number>,
+  scale: ArrayLike<number>,
+  out: Float32Array,
+): void {
   for (const h of heads(keys)) {
     for (let d = 0; d < p.D; d++) {
       let acc = 0;
@@ -86,7 +147,15 @@ export function segsumRef(mode: number, p: SegSumParams, keys: ArrayLike<number>
 }
 
 /** `E` holds rows rowStart .. rowStart + rows (one shard; the whole table by default). */
-export function rowsUpdateRef(D: number, lrOverB: number, keys: ArrayLike<number>, rowGrad: ArrayLike<number>, E: Float32Array, rowStart = 0, rows = E.length / D): void {
+export function rowsUpdateRef(
+  D: number,
+  lrOverB: number,
+  keys: ArrayLike<number>,
+  rowGrad: ArrayLike<number>,
+  E: Float32Array,
+  rowStart = 0,
+  rows = E.length / D,
+): void {
   for (const h of heads(keys)) {
     const r = keys[h] - rowStart;
     if (r < 0 || r >= rows) continue;
@@ -95,7 +164,14 @@ export function rowsUpdateRef(D: number, lrOverB: number, keys: ArrayLike<number
 }
 
 /** Scatter of each unique row's gradient into the dense `G` of one shard. */
-export function rowsScatterRef(D: number, keys: ArrayLike<number>, rowGrad: ArrayLike<number>, G: Float32Array, rowStart = 0, rows = G.length / D): void {
+export function rowsScatterRef(
+  D: number,
+  keys: ArrayLike<number>,
+  rowGrad: ArrayLike<number>,
+  G: Float32Array,
+  rowStart = 0,
+  rows = G.length / D,
+): void {
   for (const h of heads(keys)) {
     const r = keys[h] - rowStart;
     if (r < 0 || r >= rows) continue;

@@ -42,7 +42,11 @@ export interface SortParams {
 }
 
 /** Every pass of the sort of one table's pairs, in order: build, then the bitonic network. */
-export function sortPairs(device: GPUDevice, p: SortParams, b: { idx: GPUBuffer; mask: GPUBuffer; keys: GPUBuffer; vals: GPUBuffer }): Dispatch[] {
+export function sortPairs(
+  device: GPUDevice,
+  p: SortParams,
+  b: { idx: GPUBuffer; mask: GPUBuffer; keys: GPUBuffer; vals: GPUBuffer },
+): Dispatch[] {
   const base = { ...p, k: 0, j: 0 };
   const kv = { keys: b.keys, vals: b.vals };
   const out = [makeDispatch(device, sortBuildProgram, b, gridFor(sortBuildProgram, p.n), { u: base })];
@@ -56,7 +60,13 @@ export function sortPairs(device: GPUDevice, p: SortParams, b: { idx: GPUBuffer;
 
 /** CPU reference: the pairs the build kernel makes, sorted by (row, slot). */
 export function sortPairsRef(
-  n: number, used: number, L: number, rows: number, idx: ArrayLike<number>, offIdx: number, mask: ArrayLike<number>,
+  n: number,
+  used: number,
+  L: number,
+  rows: number,
+  idx: ArrayLike<number>,
+  offIdx: number,
+  mask: ArrayLike<number>,
 ): { keys: Uint32Array; vals: Uint32Array } {
   const pairs: [number, number][] = [];
   for (let i = 0; i < n; i++) {
@@ -74,6 +84,7 @@ export function sortPairsRef(
 /** Positions that start a run of equal valid rows: one per unique row of the batch. */
 export function heads(keys: ArrayLike<number>): number[] {
   const out: number[] = [];
-  for (let p = 0; p < keys.length; p++) if (keys[p] !== INVALID_ROW && (p === 0 || keys[p - 1] !== keys[p])) out.push(p);
+  for (let p = 0; p < keys.length; p++)
+    if (keys[p] !== INVALID_ROW && (p === 0 || keys[p - 1] !== keys[p])) out.push(p);
   return out;
 }

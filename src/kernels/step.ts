@@ -23,7 +23,11 @@ export class StepUniform {
     private device: GPUDevice,
     values?: StepValues,
   ) {
-    this.buffer = device.createBuffer({ label: 'step', size: this.view.arrayBuffer.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.buffer = device.createBuffer({
+      label: 'step',
+      size: this.view.arrayBuffer.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
     if (values) this.write(values);
   }
 

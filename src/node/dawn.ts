@@ -28,9 +28,13 @@ export async function getNodeAdapter(powerPreference: GPUPowerPreference = 'high
   if (!process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_DRIVER_FILES = SWIFTSHADER_ICD;
     adapter = await instance().requestAdapter({ powerPreference });
-    if (adapter) return { adapter, note: `no GPU adapter found; using SwiftShader (${SWIFTSHADER_ICD}), a CPU implementation of Vulkan` };
+    if (adapter)
+      return {
+        adapter,
+        note: `no GPU adapter found; using SwiftShader (${SWIFTSHADER_ICD}), a CPU implementation of Vulkan`,
+      };
   }
   throw new Error(
-    'no WebGPU adapter: Dawn found no Vulkan driver. On a machine without a GPU install Debian\'s chromium (apt-get install chromium libvulkan1) for its SwiftShader ICD, or set VK_DRIVER_FILES.',
+    "no WebGPU adapter: Dawn found no Vulkan driver. On a machine without a GPU install Debian's chromium (apt-get install chromium libvulkan1) for its SwiftShader ICD, or set VK_DRIVER_FILES.",
   );
 }

@@ -63,7 +63,12 @@ export function normals4(w: ArrayLike<number>): [number, number, number, number]
     u3 = u01(w[3]);
   const ra = Math.sqrt(-2 * Math.log(u0));
   const rb = Math.sqrt(-2 * Math.log(u2));
-  return [ra * Math.cos(2 * Math.PI * u1), ra * Math.sin(2 * Math.PI * u1), rb * Math.cos(2 * Math.PI * u3), rb * Math.sin(2 * Math.PI * u3)];
+  return [
+    ra * Math.cos(2 * Math.PI * u1),
+    ra * Math.sin(2 * Math.PI * u1),
+    rb * Math.cos(2 * Math.PI * u3),
+    rb * Math.sin(2 * Math.PI * u3),
+  ];
 }
 
 export type Key = readonly [number, number];

@@ -25,9 +25,20 @@ export const OPACUS_ORDERS: number[] = [
 
 /** TF Privacy's orders (compute_dp_sgd_privacy_lib): 1.25..4.5, 5..63, 128, 256, 512. */
 export const TFP_ORDERS: number[] = [
-  1.25, 1.5, 1.75, 2, 2.25, 2.5, 3, 3.5, 4, 4.5,
+  1.25,
+  1.5,
+  1.75,
+  2,
+  2.25,
+  2.5,
+  3,
+  3.5,
+  4,
+  4.5,
   ...Array.from({ length: 59 }, (_, i) => 5 + i),
-  128, 256, 512,
+  128,
+  256,
+  512,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -77,10 +88,12 @@ const ERF_D = [
   4362.61909014324716, 3439.36767414372164, 1230.33935480374942,
 ];
 const ERF_P = [
-  0.305326634961232344, 0.360344899949804439, 0.125781726111229246, 0.0160837851487422766,
-  6.58749161529837803e-4, 0.0163153871373020978,
+  0.305326634961232344, 0.360344899949804439, 0.125781726111229246, 0.0160837851487422766, 6.58749161529837803e-4,
+  0.0163153871373020978,
 ];
-const ERF_Q = [2.56852019228982242, 1.87295284992346047, 0.527905102951428412, 0.0605183413124413191, 0.00233520497626869185];
+const ERF_Q = [
+  2.56852019228982242, 1.87295284992346047, 0.527905102951428412, 0.0605183413124413191, 0.00233520497626869185,
+];
 const RSQRTPI = 0.56418958354775628695;
 /* eslint-enable no-loss-of-precision */
 
@@ -220,8 +233,7 @@ function rdpOneStep(q: number, sigma: number, alpha: number): number {
 
 function checkOrders(orders: readonly number[]): void {
   if (orders.length === 0) throw new RangeError('orders must not be empty');
-  for (const a of orders)
-    if (!(a > 1)) throw new RangeError(`RDP orders must be > 1 (got ${a})`);
+  for (const a of orders) if (!(a > 1)) throw new RangeError(`RDP orders must be > 1 (got ${a})`);
 }
 
 function checkQSigmaSteps(q: number, sigma: number, steps: number): void {

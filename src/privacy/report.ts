@@ -45,7 +45,8 @@ export function noPrivacyReason(sigma: number | undefined): string {
 }
 
 /** True for a private run whose epsilon is known and not finite (sigma 0 or an overflowing accountant). */
-export const epsilonInfinite = (epsilon: number | undefined): boolean => epsilon !== undefined && !Number.isFinite(epsilon);
+export const epsilonInfinite = (epsilon: number | undefined): boolean =>
+  epsilon !== undefined && !Number.isFinite(epsilon);
 
 /** Epsilon as people read it: "∞, no privacy" when it is not finite (never "–" or null). */
 export function fmtEpsilon(epsilon: number | undefined, digits = 3): string {
@@ -59,14 +60,29 @@ export function fmtEpsilon(epsilon: number | undefined, digits = 3): string {
  * it is written as the string "Infinity" instead.
  */
 export function jsonInfinity(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) && !Number.isNaN(value) ? (value > 0 ? 'Infinity' : '-Infinity') : value;
+  return typeof value === 'number' && !Number.isFinite(value) && !Number.isNaN(value)
+    ? value > 0
+      ? 'Infinity'
+      : '-Infinity'
+    : value;
 }
 
-export function privacyReport(c: Config, opts: { epsilon?: number; seedFixed: boolean; sigma?: number }): PrivacyReport {
-  if (!isPrivate(c)) return { accounting: 'none', delta: c.delta, guaranteed: false, reasons: ['sgd adds no noise: not private (epsilon = infinity)'], notes: [] };
+export function privacyReport(
+  c: Config,
+  opts: { epsilon?: number; seedFixed: boolean; sigma?: number },
+): PrivacyReport {
+  if (!isPrivate(c))
+    return {
+      accounting: 'none',
+      delta: c.delta,
+      guaranteed: false,
+      reasons: ['sgd adds no noise: not private (epsilon = infinity)'],
+      notes: [],
+    };
   const reasons: string[] = [];
   // no noise, or too little for the accountant: an infinite epsilon is never a guarantee
-  if (epsilonInfinite(opts.epsilon)) reasons.push(noPrivacyReason(opts.sigma ?? (c.targetEpsilon > 0 ? undefined : c.sigma)));
+  if (epsilonInfinite(opts.epsilon))
+    reasons.push(noPrivacyReason(opts.sigma ?? (c.targetEpsilon > 0 ? undefined : c.sigma)));
   if (c.sampling === 'shuffle') reasons.push(SHUFFLE_WARNING);
   if (opts.seedFixed) reasons.push(FIXED_SEED_WARNING);
   return {

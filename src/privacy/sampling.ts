@@ -36,7 +36,15 @@ class Draws {
   ) {}
   next(): number {
     const w = this.j & 3;
-    if (w === 0) this.block = philox4x32(Math.floor(this.j / 4) >>> 0, this.c1, this.c2, STREAM_SAMPLING, this.key[0], this.key[1]);
+    if (w === 0)
+      this.block = philox4x32(
+        Math.floor(this.j / 4) >>> 0,
+        this.c1,
+        this.c2,
+        STREAM_SAMPLING,
+        this.key[0],
+        this.key[1],
+      );
     this.j++;
     return this.block[w];
   }
@@ -64,7 +72,8 @@ function checkStep(step: number, name = 'step'): void {
     throw new RangeError(`${name} must be an integer in [1, 2^32) (got ${step})`);
 }
 function checkN(n: number): void {
-  if (!(Number.isInteger(n) && n >= 0 && n <= TWO32)) throw new RangeError(`n must be an integer in [0, 2^32] (got ${n})`);
+  if (!(Number.isInteger(n) && n >= 0 && n <= TWO32))
+    throw new RangeError(`n must be an integer in [0, 2^32] (got ${n})`);
 }
 function checkQ(q: number): void {
   if (!(q >= 0 && q <= 1)) throw new RangeError(`q must be in [0, 1] (got ${q})`);
@@ -171,7 +180,8 @@ function binomialLogPmf(n: number, q: number, k: number): number {
 }
 
 function checkBinomial(n: number, q: number): void {
-  if (!(Number.isInteger(n) && n >= 0 && n <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`n must be an integer >= 0 (got ${n})`);
+  if (!(Number.isInteger(n) && n >= 0 && n <= Number.MAX_SAFE_INTEGER))
+    throw new RangeError(`n must be an integer >= 0 (got ${n})`);
   checkQ(q);
 }
 
@@ -215,7 +225,7 @@ export function binomialTail(n: number, q: number, k: number): number {
   let t = 1,
     s = 1;
   for (let i = K; i > 0; i--) {
-    const r = (i / (n - i + 1)) / odds;
+    const r = i / (n - i + 1) / odds;
     t *= r;
     s += t;
     if (r < 1 && t < s * 1e-17) break;
@@ -246,7 +256,8 @@ export function chooseMaxBatch(n: number, q: number, tailTarget = 1e-12): number
  */
 export function truncationDelta(n: number, q: number, maxBatch: number, steps: number, epsilon: number): number {
   checkBinomial(n, q);
-  if (!(Number.isInteger(maxBatch) && maxBatch >= 0)) throw new RangeError(`maxBatch must be an integer >= 0 (got ${maxBatch})`);
+  if (!(Number.isInteger(maxBatch) && maxBatch >= 0))
+    throw new RangeError(`maxBatch must be an integer >= 0 (got ${maxBatch})`);
   if (!(Number.isInteger(steps) && steps >= 0)) throw new RangeError(`steps must be an integer >= 0 (got ${steps})`);
   if (!(epsilon >= 0))
     throw new RangeError(

@@ -85,7 +85,12 @@ export function interactBackward(lay: Layout, v: Float64Array, dz: Float64Array)
  * Forward pass of one example; returns the activations of every layer and the feature vectors
  * V = [bottom output, pooled_0 .. pooled_T-1] (the top MLP's input is interact(V)).
  */
-export function forwardExample(lay: Layout, m: RefModel, dense: ArrayLike<number>, bags: ArrayLike<number>[]): { inputs: Float64Array[]; outputs: Float64Array[]; features: Float64Array; logit: number } {
+export function forwardExample(
+  lay: Layout,
+  m: RefModel,
+  dense: ArrayLike<number>,
+  bags: ArrayLike<number>[],
+): { inputs: Float64Array[]; outputs: Float64Array[]; features: Float64Array; logit: number } {
   const inputs: Float64Array[] = [],
     outputs: Float64Array[] = [];
   const D = lay.D;
@@ -95,7 +100,9 @@ export function forwardExample(lay: Layout, m: RefModel, dense: ArrayLike<number
     if (l.mlp === 'top' && l.index === 0) {
       z.set(x, 0);
       for (let t = 0; t < lay.T; t++)
-        for (const r of Array.from(bags[t])) if (r !== INVALID_ROW && r < lay.rows[t]) for (let d = 0; d < D; d++) z[(t + 1) * D + d] += m.tables[t][r * D + d];
+        for (const r of Array.from(bags[t]))
+          if (r !== INVALID_ROW && r < lay.rows[t])
+            for (let d = 0; d < D; d++) z[(t + 1) * D + d] += m.tables[t][r * D + d];
       x = interact(lay, z);
     }
     const li = lay.layers.indexOf(l);
@@ -113,7 +120,13 @@ export function forwardExample(lay: Layout, m: RefModel, dense: ArrayLike<number
 }
 
 /** The gradient of one example's loss, explicitly. */
-export function exampleGradient(lay: Layout, m: RefModel, dense: ArrayLike<number>, bags: ArrayLike<number>[], label: number): { grad: PerExampleGrad; loss: number; logit: number } {
+export function exampleGradient(
+  lay: Layout,
+  m: RefModel,
+  dense: ArrayLike<number>,
+  bags: ArrayLike<number>[],
+  label: number,
+): { grad: PerExampleGrad; loss: number; logit: number } {
   const f = forwardExample(lay, m, dense, bags);
   const x = f.logit;
   const loss = bce(x, label);
@@ -204,7 +217,12 @@ export interface RefStepOptions {
 }
 
 /** One training step in place on `m`; returns the mean loss and each example's clipped gradient. */
-export function referenceStep(lay: Layout, m: RefModel, batch: RefBatch, o: RefStepOptions): { loss: number; clipped: PerExampleGrad[] } {
+export function referenceStep(
+  lay: Layout,
+  m: RefModel,
+  batch: RefBatch,
+  o: RefStepOptions,
+): { loss: number; clipped: PerExampleGrad[] } {
   const n = batch.labels.length;
   const priv = o.algo !== 'sgd';
   const sumW = lay.layers.map((l) => new Float64Array(l.inDim * l.outDim));
@@ -214,7 +232,13 @@ export function referenceStep(lay: Layout, m: RefModel, batch: RefBatch, o: RefS
   let loss = 0;
   for (let i = 0; i < n; i++) {
     const bags = batch.idx.map((a) => a.subarray(i * lay.L, (i + 1) * lay.L));
-    const { grad, loss: li } = exampleGradient(lay, m, batch.dense.subarray(i * lay.F, (i + 1) * lay.F), bags, batch.labels[i]);
+    const { grad, loss: li } = exampleGradient(
+      lay,
+      m,
+      batch.dense.subarray(i * lay.F, (i + 1) * lay.F),
+      bags,
+      batch.labels[i],
+    );
     loss += li;
     const f = priv ? clipFactors(o, groupSqNorms(lay, grad)) : groupSqNorms(lay, grad).map(() => 1);
     const cg: PerExampleGrad = { dW: [], db: [], dE: [] };
@@ -252,8 +276,10 @@ export function referenceStep(lay: Layout, m: RefModel, batch: RefBatch, o: RefS
     });
   } else
     lay.layers.forEach((l, li) => {
-      for (let i = 0; i < sumW[li].length; i++) m.W[li][i] -= k * (sumW[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param, i, st.step) : 0));
-      for (let i = 0; i < sumB[li].length; i++) m.b[li][i] -= k * (sumB[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param + 1, i, st.step) : 0));
+      for (let i = 0; i < sumW[li].length; i++)
+        m.W[li][i] -= k * (sumW[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param, i, st.step) : 0));
+      for (let i = 0; i < sumB[li].length; i++)
+        m.b[li][i] -= k * (sumB[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param + 1, i, st.step) : 0));
     });
   const opt = o.tableOptimizer ?? 'sgd',
     wd = o.weightDecay ?? 0;
@@ -271,10 +297,12 @@ export function referenceStep(lay: Layout, m: RefModel, batch: RefBatch, o: RefS
     const E = m.tables[t];
     for (const [r, v] of sumE[t]) for (let d = 0; d < lay.D; d++) E[r * lay.D + d] -= k * v[d];
     if (o.algo === 'dpsgd') {
-      for (let r = 0; r < lay.rows[t]; r++) for (let d = 0; d < lay.D; d++) E[r * lay.D + d] -= k * st.noiseStd * eagerTableNoise(st.key, t, r, d, st.step);
+      for (let r = 0; r < lay.rows[t]; r++)
+        for (let d = 0; d < lay.D; d++) E[r * lay.D + d] -= k * st.noiseStd * eagerTableNoise(st.key, t, r, d, st.step);
     }
     if (o.algo === 'lazydp' || o.algo === 'lazydp-exact') {
-      for (const r of o.nextRows?.[t] ?? []) applyPendingRef(st, t, r, lay.D, E, m.H[t], o.lrs!, o.prefix!, o.algo === 'lazydp-exact');
+      for (const r of o.nextRows?.[t] ?? [])
+        applyPendingRef(st, t, r, lay.D, E, m.H[t], o.lrs!, o.prefix!, o.algo === 'lazydp-exact');
     }
   }
   return { loss: loss / Math.max(1, n), clipped };

@@ -204,11 +204,13 @@ export class AuditView extends LitElement {
               </label>`,
           )}
         </fieldset>
-        ${this.flaw !== 'none'
-          ? html`<p class="small err">
+        ${
+          this.flaw !== 'none'
+            ? html`<p class="small err">
               ${FLAW_TEXT[this.flaw]}. Only the audit can run it; such a model is never exported.
             </p>`
-          : nothing}
+            : nothing
+        }
         <p style="margin-top:8px">
           <button
             class="primary"
@@ -218,10 +220,12 @@ export class AuditView extends LitElement {
           >
             Run audit
           </button>
-          ${this.busy
-            ? html`<button @click=${() => this.abort?.abort()}>Cancel</button>
+          ${
+            this.busy
+              ? html`<button @click=${() => this.abort?.abort()}>Cancel</button>
                 <span class="muted" id="audit-progress">${this.progress}</span>`
-            : nothing}
+              : nothing
+          }
         </p>
         ${this.error ? html`<p class="err" id="audit-error">${this.error}</p>` : nothing}
       </div>

@@ -16,7 +16,10 @@ import './privacy-preview';
 const GROUPS: { title: string; keys: (keyof Config)[] }[] = [
   { title: 'Algorithm', keys: ['algo', 'noiseKernel', 'clipping'] },
   { title: 'Model', keys: ['tables', 'dim', 'pooling', 'dense', 'bottom', 'top', 'interaction', 'memoryLimit'] },
-  { title: 'Training', keys: ['steps', 'batch', 'sampling', 'lr', 'lrSchedule', 'tableOptimizer', 'weightDecay', 'mlpOptimizer'] },
+  {
+    title: 'Training',
+    keys: ['steps', 'batch', 'sampling', 'lr', 'lrSchedule', 'tableOptimizer', 'weightDecay', 'mlpOptimizer'],
+  },
   { title: 'Privacy', keys: ['sigma', 'targetEpsilon', 'clip', 'delta', 'accountant', 'seed'] },
   { title: 'Data', keys: ['datasetSize', 'evalSize', 'evalEvery', 'zipf', 'dataSeed'] },
 ];
@@ -191,7 +194,9 @@ export class ConfigPanel extends LitElement {
 
   private field(key: keyof Config) {
     const spec = SCHEMA[key];
-    const err = store.fieldErrors[key] ?? (store.consistency?.key === key ? store.consistency.message.replace(`${key}: `, '') : undefined);
+    const err =
+      store.fieldErrors[key] ??
+      (store.consistency?.key === key ? store.consistency.message.replace(`${key}: `, '') : undefined);
     const label = LABELS[key] ?? key;
     const criteo = store.dataSource === 'criteo' ? store.criteo : undefined;
     if (key === 'tables') return html`<tables-editor></tables-editor>`;
@@ -223,14 +228,18 @@ export class ConfigPanel extends LitElement {
     }
     return html`<div class="field" title=${spec.help}>
       <label for=${id}>${label}</label>${input} ${err ? html`<span class="err" data-error-for=${key}>${err}</span>` : nothing}
-      ${key === 'noiseKernel' && store.config.noiseKernel === 'fused'
-        ? html`<span class="hint">fused: noise is sampled inside the update kernel, so its time shows under <b>update</b></span>`
-        : nothing}
+      ${
+        key === 'noiseKernel' && store.config.noiseKernel === 'fused'
+          ? html`<span class="hint">fused: noise is sampled inside the update kernel, so its time shows under <b>update</b></span>`
+          : nothing
+      }
       ${key === 'targetEpsilon' && store.config.targetEpsilon > 0 ? html`<span class="hint">σ is calibrated; the σ field is ignored</span>` : nothing}
       ${criteo && key === 'datasetSize' ? html`<span class="hint">from the file (its lines minus the held-out ones)</span>` : nothing}
-      ${criteo && key === 'evalSize'
-        ? html`<span class="hint">the file's last ${criteo.split(store.config.evalSize).eval.toLocaleString('en-US')} lines (at most a fifth of ${criteo.lines.toLocaleString('en-US')})</span>`
-        : nothing}
+      ${
+        criteo && key === 'evalSize'
+          ? html`<span class="hint">the file's last ${criteo.split(store.config.evalSize).eval.toLocaleString('en-US')} lines (at most a fifth of ${criteo.lines.toLocaleString('en-US')})</span>`
+          : nothing
+      }
       ${criteo && key === 'zipf' ? html`<span class="hint">synthetic task only: the file has its own popularity</span>` : nothing}
     </div>`;
   }
@@ -260,9 +269,11 @@ export class ConfigPanel extends LitElement {
       <label for="f-seed">noise seed</label>
       <div class="seedrow">
         <label class="small"><input type="checkbox" id="seed-fixed" .checked=${fixed} @change=${(e: Event) => this.fixSeed((e.target as HTMLInputElement).checked)} /> fixed</label>
-        ${fixed
-          ? html`<input id="f-seed" name="seed" type="text" inputmode="numeric" class=${err ? 'bad' : ''} .value=${text} @input=${(e: Event) => this.set('seed', (e.target as HTMLInputElement).value)} />`
-          : html`<span class="small muted">random (crypto)</span>`}
+        ${
+          fixed
+            ? html`<input id="f-seed" name="seed" type="text" inputmode="numeric" class=${err ? 'bad' : ''} .value=${text} @input=${(e: Event) => this.set('seed', (e.target as HTMLInputElement).value)} />`
+            : html`<span class="small muted">random (crypto)</span>`
+        }
       </div>
       ${fixed ? html`<span class="hint"><span class="badge warn" data-seed-fixed>reproducible, not private</span> anyone with the seed can recompute the noise</span>` : nothing}
       ${err ? html`<span class="err" data-error-for="seed">${err}</span>` : nothing}
@@ -282,7 +293,10 @@ export class ConfigPanel extends LitElement {
     try {
       const v = parseValue(key, compact(key, text));
       // lr still at the old optimizers' default: move it to the new ones' (Adam needs a far smaller one)
-      const lrFollows = (key === 'tableOptimizer' || key === 'mlpOptimizer') && this.raw.lr === undefined && store.config.lr === defaultLr(store.config);
+      const lrFollows =
+        (key === 'tableOptimizer' || key === 'mlpOptimizer') &&
+        this.raw.lr === undefined &&
+        store.config.lr === defaultLr(store.config);
       store.setConfig(key, v);
       if (lrFollows) store.setConfig('lr', defaultLr(store.config));
       store.setFieldError(key, undefined);

@@ -28,7 +28,8 @@ export type ParseReply =
 /** Every buffer of the data, once each: they are moved to the page. */
 export function buffersOf(data: LabData): ArrayBuffer[] {
   const set = new Set<ArrayBuffer>();
-  for (const d of [data.train, data.eval]) for (const a of [d.dense, d.labels, d.prob, ...d.idx]) if (a) set.add(a.buffer as ArrayBuffer);
+  for (const d of [data.train, data.eval])
+    for (const a of [d.dense, d.labels, d.prob, ...d.idx]) if (a) set.add(a.buffer as ArrayBuffer);
   return [...set];
 }
 
@@ -54,7 +55,9 @@ async function handle(req: ParseRequest): Promise<void> {
       reading = true;
       throw new Error('the file is not held by the parser: read it again');
     }
-    const data = parseCriteo(text, req.rows, req.evalSize, (lines, total) => post({ id, type: 'progress', stage: 'parsing', lines, total }));
+    const data = parseCriteo(text, req.rows, req.evalSize, (lines, total) =>
+      post({ id, type: 'progress', stage: 'parsing', lines, total }),
+    );
     post({ id, type: 'done', data }, buffersOf(data));
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));

@@ -109,8 +109,9 @@ export class DataPicker extends LitElement {
           <option value="criteo" ?selected=${choice === 'criteo'}>Criteo TSV file…</option>
         </select>
       </div>
-      ${choice === 'criteo'
-        ? html`<label
+      ${
+        choice === 'criteo'
+          ? html`<label
             class="drop ${this.dragging ? 'over' : ''}"
             id="data-drop"
             @dragover=${this.dragOver}
@@ -123,13 +124,17 @@ export class DataPicker extends LitElement {
               categories, tab-separated (up to 512 MiB; read here, never uploaded).
             </div>
           </label>`
-        : nothing}
-      ${this.picking && !active && !store.dataLoading
-        ? html`<p class="hint">No file loaded yet: runs use the synthetic task until one parses.</p>`
-        : nothing}
+          : nothing
+      }
+      ${
+        this.picking && !active && !store.dataLoading
+          ? html`<p class="hint">No file loaded yet: runs use the synthetic task until one parses.</p>`
+          : nothing
+      }
       ${store.dataLoading ? this.renderLoading(store.dataLoading) : nothing}
-      ${active
-        ? html`<div class="summary" data-criteo-summary>
+      ${
+        active
+          ? html`<div class="summary" data-criteo-summary>
             Criteo: <b>${criteo.split(store.config.evalSize).train.toLocaleString('en-US')}</b> training /
             <b>${criteo.split(store.config.evalSize).eval.toLocaleString('en-US')}</b> held-out examples from <b>${criteo.name}</b>
             <span class="muted">(${fmtBytes(criteo.bytes)})</span>
@@ -139,20 +144,25 @@ export class DataPicker extends LitElement {
               shared link.
             </div>
           </div>`
-        : nothing}
-      ${active && isPrivate(store.config) && store.config.seed !== 'random'
-        ? html`<p class="note" data-file-seed-warning>
+          : nothing
+      }
+      ${
+        active && isPrivate(store.config) && store.config.seed !== 'random'
+          ? html`<p class="note" data-file-seed-warning>
             The noise seed is fixed (${store.config.seed}${store.shared ? ', perhaps from the link that opened this page' : ''}): anyone who knows it can
             recompute the noise and remove it from a model trained on this file. Untick "fixed" at noise seed for a private run.
           </p>`
-        : nothing}
+          : nothing
+      }
       ${store.dataNote ? html`<p class="note" data-data-note>${store.dataNote}</p>` : nothing}
-      ${store.dataError
-        ? html`<p class="err" role="alert" data-data-error>
+      ${
+        store.dataError
+          ? html`<p class="err" role="alert" data-data-error>
             ${store.dataError}
             <br /><span class="muted">Nothing changed: runs still use ${active ? `the Criteo file ${criteo.name}` : 'the synthetic task'}.</span>
           </p>`
-        : nothing}
+          : nothing
+      }
     `;
   }
 
@@ -161,11 +171,13 @@ export class DataPicker extends LitElement {
     const parsing = p?.stage === 'parsing';
     return html`<p class="note info" data-data-loading>
       ${parsing ? 'Parsing' : 'Reading'} ${name}…
-      ${parsing
-        ? html`<span data-parse-lines=${p.lines} data-parse-total=${p.total}
+      ${
+        parsing
+          ? html`<span data-parse-lines=${p.lines} data-parse-total=${p.total}
             >${p.lines.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} lines</span
           >`
-        : nothing}
+          : nothing
+      }
     </p>`;
   }
 
@@ -212,7 +224,10 @@ export class DataPicker extends LitElement {
     return this.apply(kept.name, (onProgress) => kept.load(store.config, onProgress));
   }
 
-  private async apply(name: string, parse: (onProgress: (p: ParseProgress) => void) => Promise<LoadedCriteo>): Promise<void> {
+  private async apply(
+    name: string,
+    parse: (onProgress: (p: ParseProgress) => void) => Promise<LoadedCriteo>,
+  ): Promise<void> {
     store.dataLoading = name;
     store.dataError = undefined;
     this.progress = undefined;

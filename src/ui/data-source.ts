@@ -283,7 +283,10 @@ export class CriteoSource {
    */
   async dataFor(config: Config): Promise<LabData> {
     if (config.tables.length !== CRITEO_TABLES)
-      throw new ConfigError('tables', `Criteo data has ${CRITEO_TABLES} categorical features: the configuration needs ${CRITEO_TABLES} tables, it has ${config.tables.length}`);
+      throw new ConfigError(
+        'tables',
+        `Criteo data has ${CRITEO_TABLES} categorical features: the configuration needs ${CRITEO_TABLES} tables, it has ${config.tables.length}`,
+      );
     return this.parse(config.tables, config.evalSize);
   }
 

@@ -33,7 +33,8 @@ export class DeviceView extends LitElement {
 
   render() {
     const d = store.device;
-    if (!d) return html`<div class="card"><p class="muted">${store.deviceState === 'pending' ? 'Requesting a WebGPU device…' : 'No device.'}</p></div>`;
+    if (!d)
+      return html`<div class="card"><p class="muted">${store.deviceState === 'pending' ? 'Requesting a WebGPU device…' : 'No device.'}</p></div>`;
     const p = store.tsProbe;
     const ua = navigator.userAgent;
     return html`
@@ -75,18 +76,21 @@ export class DeviceView extends LitElement {
   }
 
   private timing(p: typeof store.tsProbe, timestamps: boolean) {
-    if (!timestamps) return html`<p><span class="badge warn">CPU timing</span> no <code>timestamp-query</code>: stage times come from the CPU (coarse).</p>`;
+    if (!timestamps)
+      return html`<p><span class="badge warn">CPU timing</span> no <code>timestamp-query</code>: stage times come from the CPU (coarse).</p>`;
     if (!p) return html`<p class="muted">Probing timestamp resolution…</p>`;
     if (p.error) return html`<p class="err">Timestamp probe failed: ${p.error}</p>`;
     const q = p.quantumNs ?? 1;
     const spans = (p.spansNs ?? []).map((s) => (s / 1000).toFixed(1)).join(', ');
     return html`<p data-ts-quantum=${q}>
-        ${q >= 100_000
-          ? html`<span class="badge warn">quantized to ${q / 1000} µs</span> Chrome rounds timestamps (a side-channel defence). Enable
+        ${
+          q >= 100_000
+            ? html`<span class="badge warn">quantized to ${q / 1000} µs</span> Chrome rounds timestamps (a side-channel defence). Enable
               <code>chrome://flags/#enable-webgpu-developer-features</code> for full resolution.`
-          : q > 1
-            ? html`<span class="badge ok">GPU timestamps</span> in steps of ${q >= 1000 ? `${q / 1000} µs` : `${q} ns`}: fine enough for per-stage medians.`
-            : html`<span class="badge ok">GPU timestamps</span> not quantized: full resolution.`}
+            : q > 1
+              ? html`<span class="badge ok">GPU timestamps</span> in steps of ${q >= 1000 ? `${q / 1000} µs` : `${q} ns`}: fine enough for per-stage medians.`
+              : html`<span class="badge ok">GPU timestamps</span> not quantized: full resolution.`
+        }
       </p>
       <p class="small muted">probe passes measured ${spans} µs</p>`;
   }

@@ -80,12 +80,22 @@ export class Jobs {
         try {
           checkConsistency(requested);
         } catch (e) {
-          store.banner({ id: `skip-${algo}`, kind: 'warning', title: `${ALGO_LABELS[algo]} skipped`, message: (e as Error).message });
+          store.banner({
+            id: `skip-${algo}`,
+            kind: 'warning',
+            title: `${ALGO_LABELS[algo]} skipped`,
+            message: (e as Error).message,
+          });
           continue;
         }
         const fit = this.host.fits(requested, true);
         if (!fit.fits) {
-          store.banner({ id: `skip-${algo}`, kind: 'warning', title: `${ALGO_LABELS[algo]} skipped: too big for this device`, message: fit.problem ?? '' });
+          store.banner({
+            id: `skip-${algo}`,
+            kind: 'warning',
+            title: `${ALGO_LABELS[algo]} skipped: too big for this device`,
+            message: fit.problem ?? '',
+          });
           continue;
         }
         store.setJobText(`${ALGO_LABELS[algo]}: starting`);
@@ -122,7 +132,13 @@ export class Jobs {
     for (const total of sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints))
       for (const algo of ALGOS) {
         // steps + 1: the run never reaches its last step, so no final evaluation is timed
-        const config: Config = { ...base, algo, tables: splitRows(total, base.tables.length), steps: ui.sweepSteps + 1, evalEvery: 0 };
+        const config: Config = {
+          ...base,
+          algo,
+          tables: splitRows(total, base.tables.length),
+          steps: ui.sweepSteps + 1,
+          evalEvery: 0,
+        };
         cases.push({ algo, totalRows: total, config });
       }
     try {
@@ -177,7 +193,10 @@ export class Jobs {
       let handle: Awaited<ReturnType<SaveFilePicker>> | undefined;
       if (picker) {
         try {
-          handle = await picker({ suggestedName: name, types: [{ description: 'safetensors model', accept: { 'application/octet-stream': ['.safetensors'] } }] });
+          handle = await picker({
+            suggestedName: name,
+            types: [{ description: 'safetensors model', accept: { 'application/octet-stream': ['.safetensors'] } }],
+          });
         } catch (e) {
           if ((e as Error).name === 'AbortError') return; // the user closed the dialog
           handle = undefined; // no picker here after all (e.g. not allowed): download instead

@@ -31,7 +31,12 @@ const VIEW_TITLES: Record<View, string> = {
 };
 
 export class DpLab extends LitElement {
-  static properties = { share: { state: true }, menuOpen: { state: true }, cfgOpen: { state: true }, present: { state: true } };
+  static properties = {
+    share: { state: true },
+    menuOpen: { state: true },
+    cfgOpen: { state: true },
+    present: { state: true },
+  };
   declare share: { url: string; withResults: boolean; copied: boolean } | undefined;
   /** Narrow screens: the header's actions fold into a menu, the configuration into a section. */
   declare menuOpen: boolean;
@@ -358,7 +363,8 @@ export class DpLab extends LitElement {
     const algo = store.config.algo;
     const other = isPrivate(store.config) ? 'sgd' : 'lazydp';
     const done = store.latestByAlgo((r) => r.summary !== undefined && r.stepsDone >= r.target);
-    if (store.status === 'done' && done.has(algo) && !done.has(other) && store.job === null) await runner.compare([other], store.config.steps);
+    if (store.status === 'done' && done.has(algo) && !done.has(other) && store.job === null)
+      await runner.compare([other], store.config.steps);
   }
 
   protected updated(): void {
@@ -455,7 +461,9 @@ export class DpLab extends LitElement {
             )}
           </nav>
           ${VIEWS.map(
-            (v) => html`<section role="tabpanel" id=${`panel-${v}`} aria-labelledby=${`tab-${v}`} tabindex="0" ?hidden=${v !== view}>
+            (
+              v,
+            ) => html`<section role="tabpanel" id=${`panel-${v}`} aria-labelledby=${`tab-${v}`} tabindex="0" ?hidden=${v !== view}>
               ${v === view ? this.viewFor(v) : nothing}
             </section>`,
           )}
@@ -500,9 +508,11 @@ export class DpLab extends LitElement {
   private bannerView(b: (typeof store.banners)[number]) {
     return html`<div class="banner ${b.kind}" role=${b.kind === 'error' ? 'alert' : 'status'} data-banner=${b.id}>
       <div>
-        <b>${b.title}</b>${b.message.length > 320
-          ? html`${b.message.slice(0, 300)}… <details><summary class="small">full message</summary><code style="white-space:pre-wrap">${b.message}</code></details>`
-          : b.message}
+        <b>${b.title}</b>${
+          b.message.length > 320
+            ? html`${b.message.slice(0, 300)}… <details><summary class="small">full message</summary><code style="white-space:pre-wrap">${b.message}</code></details>`
+            : b.message
+        }
         ${b.details?.length ? html`<ul>${b.details.map((d) => html`<li>${d}</li>`)}</ul>` : nothing}
       </div>
       <div class="acts">
@@ -527,17 +537,21 @@ export class DpLab extends LitElement {
         <button class="ghost" @click=${() => (this.share = undefined)}>✕</button>
       </div>
       <p class="small muted">
-        ${s.withResults
-          ? 'Carries the configuration, this device and the per-stage medians measured here. Whoever opens it sees your numbers beside a button that runs the same configuration on their GPU.'
-          : 'Nothing has been measured on this configuration yet: the link carries the configuration only. Train or run all four algorithms to include results.'}
+        ${
+          s.withResults
+            ? 'Carries the configuration, this device and the per-stage medians measured here. Whoever opens it sees your numbers beside a button that runs the same configuration on their GPU.'
+            : 'Nothing has been measured on this configuration yet: the link carries the configuration only. Train or run all four algorithms to include results.'
+        }
       </p>
-      ${store.dataSource === 'criteo' && store.criteo
-        ? html`<p class="note" data-share-data>
+      ${
+        store.dataSource === 'criteo' && store.criteo
+          ? html`<p class="note" data-share-data>
             These runs used the Criteo file <b>${store.criteo.name}</b>. A link cannot carry a file: it reproduces the configuration (26 tables,
             13 dense features, pooling 1, ${store.config.datasetSize.toLocaleString('en-US')} training examples), and whoever opens it must
             load the same file under Data → “Criteo TSV file…”; otherwise they train on the synthetic task.
           </p>`
-        : nothing}
+          : nothing
+      }
       <input id="share-link" readonly .value=${s.url} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
       <div class="row" style="margin-top:8px">
         <button @click=${async () => (this.share = { ...s, copied: await copyText(s.url) })}>Copy</button>

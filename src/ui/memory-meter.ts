@@ -55,11 +55,13 @@ export class MemoryMeter extends LitElement {
       </div>
       <div class=${est.fits ? 'bar' : 'bar bad'}><div style="width:${(frac * 100).toFixed(1)}%"></div></div>
       <div class="muted">largest buffer ${fmtBytes(largest.bytes)} (${largest.name}) of ${fmtBytes(cap)} this device binds</div>
-      ${split.length
-        ? html`<div class="muted" data-shards=${split.map(([t, n]) => `${t}:${n}`).join(',')}>
+      ${
+        split.length
+          ? html`<div class="muted" data-shards=${split.map(([t, n]) => `${t}:${n}`).join(',')}>
             larger than one binding, split by rows: ${split.map(([t, n]) => `E${t} into ${n} buffers`).join(', ')}
           </div>`
-        : nothing}
+          : nothing
+      }
       ${est.problem ? html`<div class="err" data-memory-problem>${est.problem}</div>` : nothing}
     </div>`;
   }

@@ -49,12 +49,14 @@ export class NoWebgpu extends LitElement {
       <h1>${title}</h1>
       <p>
         The DP-SGD lab trains a recommendation model on your GPU through WebGPU, so it cannot run here.
-        ${this.reason === 'adapter'
-          ? html`The browser supports the API but found no usable GPU: it may be blocklisted, disabled in the browser's settings, or
+        ${
+          this.reason === 'adapter'
+            ? html`The browser supports the API but found no usable GPU: it may be blocklisted, disabled in the browser's settings, or
               hardware acceleration may be off.`
-          : this.reason === 'insecure'
-            ? html`Browsers expose WebGPU only on secure pages: open the lab over <code>https://</code> or from <code>localhost</code>.`
-            : nothing}
+            : this.reason === 'insecure'
+              ? html`Browsers expose WebGPU only on secure pages: open the lab over <code>https://</code> or from <code>localhost</code>.`
+              : nothing
+        }
       </p>
       ${this.detail ? html`<p class="err">${this.detail}</p>` : nothing}
       <h2>Use instead</h2>

@@ -66,7 +66,6 @@ function compute(c: Config): Preview {
   return p;
 }
 
-
 function profileSpec(p: Preview, c: Config): ChartSpec {
   const pts = p.profile ?? [];
   const line = (label: string, color: string, y: (r: { prv: number; rdp: number }) => number, dash: number[] = []) => {

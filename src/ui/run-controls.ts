@@ -111,9 +111,11 @@ export class RunControls extends LitElement {
       ${otherJob ? html`<p class="note info" style="margin-top:8px" data-job=${store.job!}>${store.jobText || store.job + '…'} <button class="ghost" @click=${() => runner.cancelJob()}>Cancel</button></p>` : nothing}
       ${!store.configValid ? html`<p class="err" style="margin-top:6px">Fix the highlighted configuration fields to train.</p>` : nothing}
       ${privacy ? html`<p class="err" style="margin-top:6px" data-privacy-problem>Cannot train: ${privacy}</p>` : nothing}
-      ${store.configValid && !fit.fits && !resumable
-        ? html`<p class="err" style="margin-top:6px" data-too-big>Too big for this device: ${fit.problem}</p>`
-        : nothing}`;
+      ${
+        store.configValid && !fit.fits && !resumable
+          ? html`<p class="err" style="margin-top:6px" data-too-big>Too big for this device: ${fit.problem}</p>`
+          : nothing
+      }`;
   }
 }
 customElements.define('run-controls', RunControls);

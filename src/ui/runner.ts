@@ -8,8 +8,17 @@
 import { ConfigError, checkConsistency, type Algo, type Config } from '../config/config';
 import type { SharedResults } from '../config/url';
 import {
-  CapacityError, Trainer, epsilonAfter, estimateMemory, fmtBytes, labResumeConfig, openCheckpoint, resolveSigma,
-  resumeProblem, tensorProblem, zeroStages,
+  CapacityError,
+  Trainer,
+  epsilonAfter,
+  estimateMemory,
+  fmtBytes,
+  labResumeConfig,
+  openCheckpoint,
+  resolveSigma,
+  resumeProblem,
+  tensorProblem,
+  zeroStages,
 } from '../engine';
 import { LabDevice } from './device';
 import { Jobs, chooseLogEvery } from './jobs';
@@ -38,7 +47,10 @@ export function describeError(e: unknown): ErrorReport {
     };
   if (name === 'OperationError' && /lost|destroyed/i.test(msg)) return { title: 'GPU device lost', message: msg };
   if (/out of memory|OutOfMemory/i.test(msg))
-    return { title: 'Out of GPU memory', message: `${msg} — try fewer or smaller tables, a smaller batch or evalSize.` };
+    return {
+      title: 'Out of GPU memory',
+      message: `${msg} — try fewer or smaller tables, a smaller batch or evalSize.`,
+    };
   return { title: 'Run failed', message: msg };
 }
 
@@ -173,9 +185,10 @@ export class LabRunner {
     try {
       const e = estimateMemory(config, store.limits);
       if (!e.fits || !beside) return { fits: e.fits, problem: e.problem };
-      const kept = [this.main && ['the paused run', this.main], this.teachT && ['the teaching view', this.teachT.trainer]].filter(
-        (x): x is [string, Trainer] => !!x,
-      );
+      const kept = [
+        this.main && ['the paused run', this.main],
+        this.teachT && ['the teaching view', this.teachT.trainer],
+      ].filter((x): x is [string, Trainer] => !!x);
       const held = kept.reduce((a, [, t]) => a + estimateMemory(t.config, store.limits).totalBytes, 0);
       if (e.totalBytes + held <= e.limitBytes) return { fits: true };
       return {
@@ -248,7 +261,11 @@ export class LabRunner {
     const p = (async () => {
       let status: typeof store.status;
       try {
-        await t.run(steps, { logEvery, signal: this.abort!.signal, onLog: (pt) => store.logPoint(rec, pt, t.stepsDone) });
+        await t.run(steps, {
+          logEvery,
+          signal: this.abort!.signal,
+          onLog: (pt) => store.logPoint(rec, pt, t.stepsDone),
+        });
         store.finishRun(rec, t.stepsDone, t.summary());
         status = this.stopRequested ? 'stopped' : t.stepsDone >= rec.target ? 'done' : 'paused';
       } catch (e) {
@@ -283,7 +300,12 @@ export class LabRunner {
 
   /** A model to download: the main run's, paused, stopped or done, while nothing else runs. */
   get modelAvailable(): boolean {
-    return !!this.main && this.main.stepsDone > 0 && ['paused', 'stopped', 'done'].includes(store.status) && store.job === null;
+    return (
+      !!this.main &&
+      this.main.stepsDone > 0 &&
+      ['paused', 'stopped', 'done'].includes(store.status) &&
+      store.job === null
+    );
   }
 
   /** Writes the main run's model to a file (jobs.ts); call straight from the click (the save dialog needs it). */
@@ -306,7 +328,10 @@ export class LabRunner {
     const prevConfig = store.config;
     let replaced = false;
     try {
-      const ck = await openCheckpoint(async (o, l) => new Uint8Array(await file.slice(o, o + l).arrayBuffer()), file.size);
+      const ck = await openCheckpoint(
+        async (o, l) => new Uint8Array(await file.slice(o, o + l).arrayBuffer()),
+        file.size,
+      );
       const here = store.dataSource === 'criteo' && !!store.criteo ? 'criteo' : 'synthetic';
       const { config, dropped } = labResumeConfig(ck, name, { memoryLimit: store.config.memoryLimit, data: here });
       const sigma = resolveSigma(config);
@@ -336,7 +361,11 @@ export class LabRunner {
       const rec = this.newRecord(t, config, 'train', t.config.steps);
       // the privacy the file's steps already spent, shown before the first new step
       const epsilon = epsilonAfter(config, sigma, ck.steps);
-      store.logPoint(rec, { step: ck.steps, loss: NaN, stageMs: zeroStages(), stepsPerSec: NaN, examples: 0, epsilon }, t.stepsDone);
+      store.logPoint(
+        rec,
+        { step: ck.steps, loss: NaN, stageMs: zeroStages(), stepsPerSec: NaN, examples: 0, epsilon },
+        t.stepsDone,
+      );
       store.setCurrent(rec);
       store.setStatus('paused');
       if (dropped.length)

@@ -23,11 +23,15 @@ export function stagesCard() {
 
 export const STAGE_TEXT: Record<Stage, string> = {
   gather: 'embedding-bag forward: read the rows of each bag and sum them',
-  mlp_forward: 'bottom MLP on the dense features, interaction (concatenation or pairwise dot products), top MLP to the logit',
-  backward: "loss and its gradient, back through the top and bottom MLPs to the pooled embeddings; the batch's (row, example) pairs sorted by row on the GPU (for sgd also the gradient sums)",
+  mlp_forward:
+    'bottom MLP on the dense features, interaction (concatenation or pairwise dot products), top MLP to the logit',
+  backward:
+    "loss and its gradient, back through the top and bottom MLPs to the pooled embeddings; the batch's (row, example) pairs sorted by row on the GPU (for sgd also the gradient sums)",
   clip: "per-example gradient norms from activations and output gradients (no per-example gradients materialised), clip factors, clipped sums; each row's gradient summed in sorted order",
-  noise: "Gaussian noise sampling (Philox) into a buffer when the noise kernel is unfused; for LazyDP also the look-ahead that finds the next batch's unique rows (their pending noise is then drawn inside update)",
-  update: 'writing the parameters: eager DP-SGD rewrites every row of every table; LazyDP only the rows of the next batch',
+  noise:
+    "Gaussian noise sampling (Philox) into a buffer when the noise kernel is unfused; for LazyDP also the look-ahead that finds the next batch's unique rows (their pending noise is then drawn inside update)",
+  update:
+    'writing the parameters: eager DP-SGD rewrites every row of every table; LazyDP only the rows of the next batch',
 };
 
 interface Bar {
@@ -55,7 +59,11 @@ export function stackedSpec(bars: Bar[]): ChartSpec {
     options: {
       indexAxis: 'y',
       scales: {
-        x: { stacked: true, title: { display: true, text: 'milliseconds per step (median per stage)' }, beginAtZero: true },
+        x: {
+          stacked: true,
+          title: { display: true, text: 'milliseconds per step (median per stage)' },
+          beginAtZero: true,
+        },
         y: { stacked: true },
       },
       plugins: {
@@ -99,9 +107,23 @@ export class StagesView extends LitElement {
     const bars: Bar[] = [];
     for (const algo of ALGOS) {
       const s = shared?.algos[algo];
-      if (s) bars.push({ label: `sender · ${ALGO_LABELS[algo]}`, stageMs: s.stageMs, stepMs: s.stepMs, from: 'sender', algo });
+      if (s)
+        bars.push({
+          label: `sender · ${ALGO_LABELS[algo]}`,
+          stageMs: s.stageMs,
+          stepMs: s.stepMs,
+          from: 'sender',
+          algo,
+        });
       const r = here.get(algo);
-      if (r) bars.push({ label: `${shared ? 'here · ' : ''}${ALGO_LABELS[algo]}`, stageMs: r.summary!.stageMedianMs, stepMs: r.summary!.stepMedianMs, from: 'here', algo });
+      if (r)
+        bars.push({
+          label: `${shared ? 'here · ' : ''}${ALGO_LABELS[algo]}`,
+          stageMs: r.summary!.stageMedianMs,
+          stepMs: r.summary!.stepMedianMs,
+          from: 'here',
+          algo,
+        });
     }
     return bars;
   }
@@ -125,26 +147,32 @@ export class StagesView extends LitElement {
         </label>
         <span class="small muted">same configuration, one after another; medians over the steps of each run</span>
       </div>
-      ${cpu
-        ? html`<p class="note" data-timing-note="cpu">
+      ${
+        cpu
+          ? html`<p class="note" data-timing-note="cpu">
             Timing is <b>CPU-side</b> (this device has no <code>timestamp-query</code>): each stage is submitted and awaited on its own, so the
             times include submission and read-back overhead and are coarse. Compare bars with each other, not with GPU-timestamp numbers.
           </p>`
-        : nothing}
-      ${quantized
-        ? html`<p class="note" data-timing-note="quantized">
+          : nothing
+      }
+      ${
+        quantized
+          ? html`<p class="note" data-timing-note="quantized">
             GPU timestamps look <b>quantized to 100 µs</b> (Chrome rounds them unless WebGPU developer features are on): stages shorter than
             0.1 ms read as 0 or 0.1 ms. Medians over many steps still rank the stages; for exact numbers enable
             <code>chrome://flags/#enable-webgpu-developer-features</code> or use the node CLI.
           </p>`
-        : nothing}
-      ${store.config.noiseKernel === 'fused'
-        ? html`<p class="note info" data-timing-note="fused">
+          : nothing
+      }
+      ${
+        store.config.noiseKernel === 'fused'
+          ? html`<p class="note info" data-timing-note="fused">
             <b>Fused noise kernel:</b> noise is sampled inside the update kernel, so sampling costs are reported under <b>update</b>
             (what remains under <b>noise</b> is LazyDP's look-ahead over the next batch's rows). Choose <code>noiseKernel = unfused</code> to
             see sampling on its own (and why fusing pays).
           </p>`
-        : nothing}
+          : nothing
+      }
       <lab-chart id="chart-stages" heading="Per-stage latency" filename="stage-latency" .height=${Math.max(200, 70 + bars.length * 44)} .spec=${stackedSpec(bars)}>
         <span slot="empty">Train, or run all four algorithms, to measure the stages</span>
         ${bars.length ? this.table(bars) : nothing}

@@ -90,20 +90,23 @@ export class TablesEditor extends LitElement {
   render() {
     const tables = store.config.tables;
     const total = tables.reduce((a, b) => a + b, 0);
-    const err = store.fieldErrors.tables ?? (store.consistency?.key === 'tables' ? store.consistency.message : undefined);
+    const err =
+      store.fieldErrors.tables ?? (store.consistency?.key === 'tables' ? store.consistency.message : undefined);
     return html`
       <div class="head" title=${SCHEMA.tables.help}>
         <label for="f-tables-count">tables</label>
         <input id="f-tables-count" name="tablesCount" type="number" min="1" max=${MAX_TABLES} .value=${String(tables.length)} @change=${this.setCount} />
       </div>
       <div class="list">
-        ${tables.length > 1
-          ? html`<div class="t all" title="set every table at once">
+        ${
+          tables.length > 1
+            ? html`<div class="t all" title="set every table at once">
               <span>all</span>
               <input type="range" min="0" max=${MAX_LOG2} step="0.25" .value=${String(Math.log2(Math.max(...tables)))} @input=${this.setAll} aria-label="rows of every table (log scale)" />
               <span></span>
             </div>`
-          : nothing}
+            : nothing
+        }
         ${tables.map(
           (r, i) => html`<div class="t">
             <span>E${i}</span>
@@ -123,16 +126,24 @@ export class TablesEditor extends LitElement {
         )}
       </div>
       <div class="total">${tables.length} table${tables.length > 1 ? 's' : ''}, ${fmtRows(total)} rows in all (${total.toLocaleString('en-US')})</div>
-      ${store.dataSource === 'criteo'
-        ? html`<div class="total" data-criteo-tables>Criteo: one table per categorical feature (26); a new size re-hashes the file at the next run, another count goes back to the synthetic task.</div>`
-        : nothing}
+      ${
+        store.dataSource === 'criteo'
+          ? html`<div class="total" data-criteo-tables>Criteo: one table per categorical feature (26); a new size re-hashes the file at the next run, another count goes back to the synthetic task.</div>`
+          : nothing
+      }
       ${err ? html`<div class="err" data-error-for="tables">${err}</div>` : nothing}
     `;
   }
 
   private apply(tables: number[]) {
-    const bad = tables.find((r) => !Number.isInteger(r) || r < (SCHEMA.tables.min ?? 1) || r > (SCHEMA.tables.max ?? 2 ** 31));
-    if (bad !== undefined) store.setFieldError('tables', `each table needs 1 to ${(SCHEMA.tables.max ?? 2 ** 31).toLocaleString('en-US')} rows, got ${bad}`);
+    const bad = tables.find(
+      (r) => !Number.isInteger(r) || r < (SCHEMA.tables.min ?? 1) || r > (SCHEMA.tables.max ?? 2 ** 31),
+    );
+    if (bad !== undefined)
+      store.setFieldError(
+        'tables',
+        `each table needs 1 to ${(SCHEMA.tables.max ?? 2 ** 31).toLocaleString('en-US')} rows, got ${bad}`,
+      );
     else store.setConfig('tables', tables);
   }
 
@@ -164,7 +175,10 @@ export class TablesEditor extends LitElement {
     this.raw = { ...this.raw, [i]: text };
     const n = parseCount(text);
     if (!Number.isFinite(n)) {
-      store.setFieldError('tables', `table ${i}: expected a whole number of rows (e.g. 1048576, 1e6, 2^20, 1Mi), got ${JSON.stringify(text.slice(0, 20))}`);
+      store.setFieldError(
+        'tables',
+        `table ${i}: expected a whole number of rows (e.g. 1048576, 1e6, 2^20, 1Mi), got ${JSON.stringify(text.slice(0, 20))}`,
+      );
       return;
     }
     const tables = store.config.tables.map((x, j) => (j === i ? n : x));

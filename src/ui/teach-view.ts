@@ -89,16 +89,45 @@ export function aggregationSpec(k: number, n = 6000): ChartSpec {
     data: {
       labels: xs.map((x) => String(Number(x.toPrecision(6)))),
       datasets: [
-        { type: 'bar', label: `sum of ${k} draws of N(0, s²)`, data: sum, backgroundColor: ALGO_COLORS.dpsgd + '66', borderWidth: 0, barPercentage: 1, categoryPercentage: 1 },
-        { type: 'bar', label: `one draw of N(0, ${k}·s²)`, data: one, backgroundColor: ALGO_COLORS.lazydp + '66', borderWidth: 0, barPercentage: 1, categoryPercentage: 1, grouped: false },
-        { type: 'line', label: 'density of N(0, k·s²)', data: pdf, borderColor: '#64748b', borderWidth: 1.5, pointRadius: 0, tension: 0.3 },
+        {
+          type: 'bar',
+          label: `sum of ${k} draws of N(0, s²)`,
+          data: sum,
+          backgroundColor: ALGO_COLORS.dpsgd + '66',
+          borderWidth: 0,
+          barPercentage: 1,
+          categoryPercentage: 1,
+        },
+        {
+          type: 'bar',
+          label: `one draw of N(0, ${k}·s²)`,
+          data: one,
+          backgroundColor: ALGO_COLORS.lazydp + '66',
+          borderWidth: 0,
+          barPercentage: 1,
+          categoryPercentage: 1,
+          grouped: false,
+        },
+        {
+          type: 'line',
+          label: 'density of N(0, k·s²)',
+          data: pdf,
+          borderColor: '#64748b',
+          borderWidth: 1.5,
+          pointRadius: 0,
+          tension: 0.3,
+        },
       ],
     } as never,
     options: {
       scales: {
         x: {
           title: { display: true, text: 'value (s = 1)' },
-          ticks: { autoSkip: false, maxRotation: 0, callback: (_v: unknown, i: number) => (round(xs[i]) ? String(Number(xs[i].toPrecision(6))) : null) },
+          ticks: {
+            autoSkip: false,
+            maxRotation: 0,
+            callback: (_v: unknown, i: number) => (round(xs[i]) ? String(Number(xs[i].toPrecision(6))) : null),
+          },
         },
         y: { title: { display: true, text: `count of ${n}` } },
       },
@@ -217,7 +246,15 @@ export class TeachView extends LitElement {
     const config: Config = { ...store.config, algo, tableOptimizer: 'sgd', weightDecay: 0, evalEvery: 0 };
     const trainer = await runner.ensureTeachTrainer(teachSig(), config);
     const table = Math.min(store.ui.teachTable, store.config.tables.length - 1);
-    slice = { trainer, table, start: this.start, history: new Uint32Array(this.count(table)), caughtUp: 0, lazyWrites: 0, flushed: false };
+    slice = {
+      trainer,
+      table,
+      start: this.start,
+      history: new Uint32Array(this.count(table)),
+      caughtUp: 0,
+      lazyWrites: 0,
+      flushed: false,
+    };
     return slice;
   }
 
@@ -297,14 +334,16 @@ export class TeachView extends LitElement {
     this.setAttribute('data-step', String(step));
     if (!this.aggMemo || this.aggMemo.k !== this.k) this.aggMemo = { k: this.k, spec: aggregationSpec(this.k) };
     return html`
-      ${text
-        ? html`<p class="explain">
+      ${
+        text
+          ? html`<p class="explain">
             A step of DP-SGD adds fresh Gaussian noise to every parameter, including every row of every embedding table, although the batch
             reads only a few rows. <b>LazyDP</b> keeps, per row, the last step whose noise the row has received (<code>H[r]</code>). Looking
             one batch ahead, it adds a row's pending noise just before the row is read again, and at the end (a <i>flush</i>) before the model
             leaves the lab. Every value the model reads has the same distribution as under eager DP-SGD, so the privacy guarantee is the same.
           </p>`
-        : nothing}
+          : nothing
+      }
       <div class="row">
         <button class="primary" id="teach-step" ?disabled=${!canStep || this.playing} @click=${this.step}>Step</button>
         <button id="teach-play" ?disabled=${!canStep && !this.playing} @click=${this.play}>${this.playing ? '❚❚ Pause' : '▶ Play'}</button>
@@ -362,14 +401,16 @@ export class TeachView extends LitElement {
           <label class="inline">k = <input type="range" min="1" max="64" .value=${String(this.k)} @input=${(e: Event) => (this.k = +(e.target as HTMLInputElement).value)} style="width:140px" /></label>
           <b>${this.k}</b> pending steps
         </div>
-        ${text
-          ? html`<p class="explain" style="margin-top:8px">
+        ${
+          text
+            ? html`<p class="explain" style="margin-top:8px">
               The sum of k independent draws of N(0, s²) is itself Gaussian with mean 0 and variance k·s² (variances of independent variables
               add). So LazyDP draws a row's k pending steps of noise as <b>one</b> draw of N(0, k·s²) (with a learning-rate schedule, s² per step
               is weighted by η²). The two histograms above agree; only the number of random draws differs. <i>LazyDP-exact</i> instead replays
               each skipped step's own draw, bit for bit what eager DP-SGD would have added, to verify the engine.
             </p>`
-          : nothing}
+            : nothing
+        }
       </lab-chart>
       ${text ? stagesCard() : nothing}
     `;

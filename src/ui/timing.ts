@@ -31,7 +31,8 @@ export interface TimestampProbe {
 
 /** Largest of the usual quanta that divides every raw timestamp; 1 when none does. */
 export function timestampQuantum(ticks: readonly bigint[]): number {
-  for (const q of [100_000n, 10_000n, 1_000n, 100n, 10n]) if (ticks.length > 0 && ticks.every((t) => t % q === 0n)) return Number(q);
+  for (const q of [100_000n, 10_000n, 1_000n, 100n, 10n])
+    if (ticks.length > 0 && ticks.every((t) => t % q === 0n)) return Number(q);
   return 1;
 }
 
@@ -51,13 +52,21 @@ export async function probeTimestamps(device: GPUDevice): Promise<TimestampProbe
     });
     const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     const buf = device.createBuffer({ size: 64 * 64 * 4, usage: GPUBufferUsage.STORAGE });
-    const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: buf } }] });
+    const bg = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [{ binding: 0, resource: { buffer: buf } }],
+    });
     const qs = device.createQuerySet({ type: 'timestamp', count: passes * 2 });
-    const resolve = device.createBuffer({ size: passes * 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const resolve = device.createBuffer({
+      size: passes * 16,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
     const read = device.createBuffer({ size: passes * 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const enc = device.createCommandEncoder();
     for (let i = 0; i < passes; i++) {
-      const pass = enc.beginComputePass({ timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+      const pass = enc.beginComputePass({
+        timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+      });
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bg);
       pass.dispatchWorkgroups(64);

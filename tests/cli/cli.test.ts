@@ -9,7 +9,30 @@ import { criteoText } from '../helpers/criteo';
 
 const root = path.resolve(__dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'dplab-cli-'));
-const TINY = ['--tables', '40,30', '--dim', '4', '--pooling', '2', '--batch', '8', '--dense', '3', '--bottom', '6', '--top', '5', '--dataset-size', '64', '--eval-size', '32', '--steps', '6', '--eval-every', '3'];
+const TINY = [
+  '--tables',
+  '40,30',
+  '--dim',
+  '4',
+  '--pooling',
+  '2',
+  '--batch',
+  '8',
+  '--dense',
+  '3',
+  '--bottom',
+  '6',
+  '--top',
+  '5',
+  '--dataset-size',
+  '64',
+  '--eval-size',
+  '32',
+  '--steps',
+  '6',
+  '--eval-every',
+  '3',
+];
 
 function cli(args: string[]) {
   const r = spawnSync('node', ['dist-cli/cli.mjs', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
@@ -26,41 +49,79 @@ const PY = process.env.PYTHON ?? 'python3';
 const hasPySafetensors = spawnSync(PY, ['-c', 'import safetensors, numpy'], { encoding: 'utf8' }).status === 0;
 
 describe('cli train --export', () => {
-  it.skipIf(!hasPySafetensors)('the official safetensors reader (Python) loads the export: names, shapes, values, metadata', () => {
-    const file = path.join(dir, 'official.safetensors');
-    const r = cli(['train', ...TINY, '--algo', 'lazydp', '--seed', '3', '--json', '--export', file]);
-    expect(r.code, r.err).toBe(0);
-    const py = spawnSync(PY, ['-c', `
+  it.skipIf(!hasPySafetensors)(
+    'the official safetensors reader (Python) loads the export: names, shapes, values, metadata',
+    () => {
+      const file = path.join(dir, 'official.safetensors');
+      const r = cli(['train', ...TINY, '--algo', 'lazydp', '--seed', '3', '--json', '--export', file]);
+      expect(r.code, r.err).toBe(0);
+      const py = spawnSync(
+        PY,
+        [
+          '-c',
+          `
 import json, sys
 from safetensors import safe_open
 with safe_open(sys.argv[1], "np") as f:
     print(json.dumps({"meta": f.metadata(), "t": {k: {"shape": list(f.get_tensor(k).shape), "dtype": str(f.get_tensor(k).dtype), "sum": float(f.get_tensor(k).astype("float64").sum())} for k in f.keys()}}))
-`, file], { encoding: 'utf8' });
-    expect(py.status, py.stderr).toBe(0);
-    const got = JSON.parse(py.stdout);
-    const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
-    expect(got.meta).toEqual(metadata);
-    expect(Object.keys(got.t).sort()).toEqual([...tensors.keys()].sort());
-    for (const [name, tsr] of tensors) {
-      expect(got.t[name].shape, name).toEqual(tsr.shape);
-      expect(got.t[name].dtype).toBe('float32');
-      expect(got.t[name].sum).toBeCloseTo(Array.from(tsr.data).reduce((a, v) => a + v, 0), 9);
-    }
-  });
-
+`,
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(py.status, py.stderr).toBe(0);
+      const got = JSON.parse(py.stdout);
+      const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+      expect(got.meta).toEqual(metadata);
+      expect(Object.keys(got.t).sort()).toEqual([...tensors.keys()].sort());
+      for (const [name, tsr] of tensors) {
+        expect(got.t[name].shape, name).toEqual(tsr.shape);
+        expect(got.t[name].dtype).toBe('float32');
+        expect(got.t[name].sum).toBeCloseTo(
+          Array.from(tsr.data).reduce((a, v) => a + v, 0),
+          9,
+        );
+      }
+    },
+  );
 
   for (const algo of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact']) {
     it(`${algo}: JSON result and a safetensors file with the run's metadata`, () => {
       const file = path.join(dir, `${algo}.safetensors`);
       const init = path.join(dir, `${algo}-init.safetensors`);
-      const r = cli(['train', ...TINY, '--algo', algo, '--seed', '77', '--accountant', 'rdp', '--json', '--export', file, '--export-init', init]);
+      const r = cli([
+        'train',
+        ...TINY,
+        '--algo',
+        algo,
+        '--seed',
+        '77',
+        '--accountant',
+        'rdp',
+        '--json',
+        '--export',
+        file,
+        '--export-init',
+        init,
+      ]);
       expect(r.code, r.err).toBe(0);
       const res = JSON.parse(r.out.trim().split('\n').pop()!);
       expect(res.summary.steps).toBe(6);
       expect(res.summary.auc).toBeGreaterThan(0);
       const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
       expect([...tensors.keys()].sort()).toEqual(
-        ['bottom.0.bias', 'bottom.0.weight', 'bottom.1.bias', 'bottom.1.weight', 'tables.0', 'tables.1', 'top.0.bias', 'top.0.weight', 'top.1.bias', 'top.1.weight'].sort(),
+        [
+          'bottom.0.bias',
+          'bottom.0.weight',
+          'bottom.1.bias',
+          'bottom.1.weight',
+          'tables.0',
+          'tables.1',
+          'top.0.bias',
+          'top.0.weight',
+          'top.1.bias',
+          'top.1.weight',
+        ].sort(),
       );
       expect(tensors.get('tables.0')!.shape).toEqual([40, 4]);
       expect(tensors.get('bottom.0.weight')!.shape).toEqual([6, 3]); // [out, in]
@@ -119,14 +180,16 @@ with safe_open(sys.argv[1], "np") as f:
     expect(rows.map((l) => Number(l.split(/\s+/)[0]))).toContain(6);
     expect(rows.some((l) => /^\d+\s+\d\.\d{4}\s+\d\.\d{4}\s+\d+\.\d{3}/.test(l))).toBe(true); // loss, AUC, eps
     // no GPU here: Dawn retried with SwiftShader and said so (on stderr; in JSON as adapterNote)
-    if (!process.env.VK_DRIVER_FILES && /swiftshader/i.test(text.out)) expect(text.err).toMatch(/note: no GPU adapter found; using SwiftShader/);
+    if (!process.env.VK_DRIVER_FILES && /swiftshader/i.test(text.out))
+      expect(text.err).toMatch(/note: no GPU adapter found; using SwiftShader/);
     expect(text.out).toMatch(/epsilon [\d.]+ at delta [\de.-]+ \(NOT a guarantee/);
     const r = cli(['train', ...TINY, '--algo', 'dpsgd', '--sampling', 'shuffle', '--json', '--export', file]);
     expect(r.code, r.err).toBe(0);
     const res = JSON.parse(r.out.trim().split('\n').pop()!);
     expect(res.privacy.guaranteed).toBe(false);
     expect(res.privacy.reasons.join(' ')).toMatch(/shuffle sampling/);
-    if (!process.env.VK_DRIVER_FILES && /swiftshader/i.test(JSON.stringify(res.device))) expect(res.device.adapterNote).toMatch(/using SwiftShader/);
+    if (!process.env.VK_DRIVER_FILES && /swiftshader/i.test(JSON.stringify(res.device)))
+      expect(res.device.adapterNote).toMatch(/using SwiftShader/);
     const { metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
     expect(metadata.sampling).toBe('shuffle');
     expect(metadata.epsilon_guaranteed).toBe('false');
@@ -152,12 +215,19 @@ with safe_open(sys.argv[1], "np") as f:
     expect(res.shards).toEqual([3, 3]); // bench shares 70 rows as 35 + 35
     // eager DP-SGD's dense pass: 70 rows x dim 4 x 4 bytes, read and written in noise + update
     expect(res.tableBytes).toBe(70 * 4 * 4);
-    expect(res.densePassGBps).toBeCloseTo((2 * res.tableBytes) / ((res.stageMedianMs.noise + res.stageMedianMs.update) * 1e6), 9);
+    expect(res.densePassGBps).toBeCloseTo(
+      (2 * res.tableBytes) / ((res.stageMedianMs.noise + res.stageMedianMs.update) * 1e6),
+      9,
+    );
     expect(cli(['bench', '--shard-rows', 'x']).err).toMatch(/shard-rows: needs a whole number/);
     // a setting LazyDP refuses skips LazyDP (said in the results), the others still run
     const adam = cli(['bench', ...TINY, '--steps', '3', '--table-optimizer', 'adam', '--json']);
     expect(adam.code, adam.err).toBe(0);
-    const rows = JSON.parse(adam.out.trim().split('\n').pop()!).results as { algo: string; error?: string; stepMedianMs?: number }[];
+    const rows = JSON.parse(adam.out.trim().split('\n').pop()!).results as {
+      algo: string;
+      error?: string;
+      stepMedianMs?: number;
+    }[];
     expect(rows.map((r) => r.algo)).toEqual(['sgd', 'dpsgd', 'lazydp', 'lazydp-exact']);
     expect(rows[1].stepMedianMs).toBeGreaterThan(0);
     expect(rows[2].error).toMatch(/needs plain SGD on the tables/);
@@ -188,7 +258,19 @@ with safe_open(sys.argv[1], "np") as f:
 
   it('reads --config file.json with flags on top', () => {
     const cfg = path.join(dir, 'c.json');
-    writeFileSync(cfg, JSON.stringify({ tables: [20], dim: 4, steps: 3, batch: 4, datasetSize: 32, evalSize: 8, algo: 'dpsgd', sigma: 2 }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        tables: [20],
+        dim: 4,
+        steps: 3,
+        batch: 4,
+        datasetSize: 32,
+        evalSize: 8,
+        algo: 'dpsgd',
+        sigma: 2,
+      }),
+    );
     const r = cli(['train', '--config', cfg, '--sigma', '3', '--seed', '1', '--json']);
     expect(r.code, r.err).toBe(0);
     const res = JSON.parse(r.out.trim().split('\n').pop()!);
@@ -203,7 +285,28 @@ describe('cli train --data (Criteo TSV)', () => {
     const tsv = path.join(dir, 'criteo.tsv');
     writeFileSync(tsv, criteoText(1500, 3));
     const file = path.join(dir, 'criteo.safetensors');
-    const r = cli(['train', '--data', tsv, '--tables', '512', '--dim', '4', '--batch', '64', '--steps', '60', '--lr', '1', '--eval-every', '0', '--seed', '3', '--json', '--export', file]);
+    const r = cli([
+      'train',
+      '--data',
+      tsv,
+      '--tables',
+      '512',
+      '--dim',
+      '4',
+      '--batch',
+      '64',
+      '--steps',
+      '60',
+      '--lr',
+      '1',
+      '--eval-every',
+      '0',
+      '--seed',
+      '3',
+      '--json',
+      '--export',
+      file,
+    ]);
     expect(r.code, r.err).toBe(0);
     const res = JSON.parse(r.out.trim().split('\n').pop()!);
     expect(res.config.tables).toHaveLength(26);
@@ -218,7 +321,28 @@ describe('cli train --data (Criteo TSV)', () => {
     const tsv = path.join(dir, 'resume.tsv');
     writeFileSync(tsv, criteoText(400, 5));
     const part = path.join(dir, 'criteo-part.safetensors');
-    const first = cli(['train', '--data', tsv, '--tables', '64', '--dim', '4', '--batch', '16', '--eval-size', '100', '--steps', '6', '--stop-at', '3', '--algo', 'dpsgd', '--json', '--export', part]);
+    const first = cli([
+      'train',
+      '--data',
+      tsv,
+      '--tables',
+      '64',
+      '--dim',
+      '4',
+      '--batch',
+      '16',
+      '--eval-size',
+      '100',
+      '--steps',
+      '6',
+      '--stop-at',
+      '3',
+      '--algo',
+      'dpsgd',
+      '--json',
+      '--export',
+      part,
+    ]);
     expect(first.code, first.err).toBe(0);
     const ok = cli(['train', '--resume', part, '--data', tsv, '--json']);
     expect(ok.code, ok.err).toBe(0);
@@ -252,7 +376,10 @@ describe('cli errors are specific', () => {
     [['train', '--bogus', '1'], /unknown flag --bogus/],
     [['train', '--config', '/nonexistent/x.json'], /--config: cannot read/],
     [['train', '--algo', 'lazydp', '--table-optimizer', 'adam'], /tableOptimizer: lazydp needs plain SGD/],
-    [['train', '--tables', '2000000000', '--dim', '64'], /more than memoryLimit 4 GiB: the largest table that fits beside the others has [0-9,]+ rows \(table 0 has 2,000,000,000\)/],
+    [
+      ['train', '--tables', '2000000000', '--dim', '64'],
+      /more than memoryLimit 4 GiB: the largest table that fits beside the others has [0-9,]+ rows \(table 0 has 2,000,000,000\)/,
+    ],
     [['privacy', '--q', '2', '--sigma', '1', '--steps', '10', '--delta', '1e-5'], /q/],
   ];
   for (const [args, re] of cases) {
@@ -266,7 +393,20 @@ describe('cli errors are specific', () => {
 
 describe('cli privacy', () => {
   it('prints epsilon for the Opacus vector and sigma for a target', () => {
-    const r = cli(['privacy', '--accountant', 'rdp', '--q', '0.04', '--sigma', '1.5', '--steps', '2250', '--delta', '1e-5', '--json']);
+    const r = cli([
+      'privacy',
+      '--accountant',
+      'rdp',
+      '--q',
+      '0.04',
+      '--sigma',
+      '1.5',
+      '--steps',
+      '2250',
+      '--delta',
+      '1e-5',
+      '--json',
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).epsilon).toBeCloseTo(7.32911117143, 6);
     const s = cli(['privacy', '--q', '0.01', '--target-epsilon', '2', '--steps', '1000', '--delta', '1e-5', '--json']);
@@ -277,7 +417,10 @@ describe('cli privacy', () => {
 
 describe('cli: no effective noise is never a guarantee', () => {
   it('dpsgd/lazydp with sigma 0 or a tiny sigma: "∞, no privacy" in the text, guaranteed false in JSON and the file', () => {
-    for (const [algo, sigma] of [['dpsgd', '0'], ['lazydp', '0.01']]) {
+    for (const [algo, sigma] of [
+      ['dpsgd', '0'],
+      ['lazydp', '0.01'],
+    ]) {
       const file = path.join(dir, `noprivacy-${algo}.safetensors`);
       const r = cli(['train', ...TINY, '--algo', algo, '--sigma', sigma, '--json', '--export', file]);
       expect(r.code, r.err).toBe(0);
@@ -310,7 +453,23 @@ function withMetadata(file: string, out: string, f: (m: Record<string, string>) 
 describe('cli: resume, export and divergence', () => {
   it('--resume takes the memory limit from the caller, never the file; a file that contradicts itself is refused', () => {
     const part = path.join(dir, 'mem-part.safetensors');
-    expect(cli(['train', ...TINY, '--algo', 'dpsgd', '--steps', '6', '--stop-at', '3', '--memory-limit', '64', '--json', '--export', part]).code).toBe(0);
+    expect(
+      cli([
+        'train',
+        ...TINY,
+        '--algo',
+        'dpsgd',
+        '--steps',
+        '6',
+        '--stop-at',
+        '3',
+        '--memory-limit',
+        '64',
+        '--json',
+        '--export',
+        part,
+      ]).code,
+    ).toBe(0);
     const r = cli(['train', '--resume', part, '--json']);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out.trim().split('\n').pop()!).config.memoryLimit).toBe(4);
@@ -318,7 +477,11 @@ describe('cli: resume, export and divergence', () => {
     expect(JSON.parse(given.out.trim().split('\n').pop()!).config.memoryLimit).toBe(8);
     // a 2 KB file whose config asks for a 16 GiB table: refused on its tensors, before any allocation
     const huge = path.join(dir, 'mem-huge.safetensors');
-    withMetadata(part, huge, (m) => (m.config = JSON.stringify({ ...JSON.parse(m.config), tables: [1_000_000_000, 30], memoryLimit: 4096 })));
+    withMetadata(
+      part,
+      huge,
+      (m) => (m.config = JSON.stringify({ ...JSON.parse(m.config), tables: [1_000_000_000, 30], memoryLimit: 4096 })),
+    );
     const h = cli(['train', '--resume', huge]);
     expect(h.code).not.toBe(0);
     expect(h.err).toMatch(/tensor tables.0 has shape \[40,4\], its config makes \[1000000000,4\]/);
@@ -339,13 +502,21 @@ describe('cli: resume, export and divergence', () => {
     const file = path.join(dir, 'diverged.safetensors');
     const d = cli(['train', ...TINY, '--lr', '10000', '--export', file]);
     expect(d.code).not.toBe(0);
-    expect(d.err).toMatch(/training diverged by step \d+: the (training|held-out) loss is NaN\. Lower the learning rate \(lr 10000; try 1000\)/);
+    expect(d.err).toMatch(
+      /training diverged by step \d+: the (training|held-out) loss is NaN\. Lower the learning rate \(lr 10000; try 1000\)/,
+    );
     expect(existsSync(file)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
   });
 
   it('momentum and Adam start from learning rates that suit them unless lr is given', () => {
-    const lr = (args: string[]) => JSON.parse(cli(['train', ...TINY, '--steps', '2', '--json', ...args]).out.trim().split('\n').pop()!).config.lr;
+    const lr = (args: string[]) =>
+      JSON.parse(
+        cli(['train', ...TINY, '--steps', '2', '--json', ...args])
+          .out.trim()
+          .split('\n')
+          .pop()!,
+      ).config.lr;
     expect(lr([])).toBe(0.5);
     expect(lr(['--mlp-optimizer', 'adam'])).toBe(0.01);
     expect(lr(['--table-optimizer', 'momentum'])).toBe(0.1);
@@ -356,7 +527,10 @@ describe('cli: resume, export and divergence', () => {
 
 describe('cli flags: contradictions, bad numbers and unknown names are specific errors', () => {
   const cases: [string[], RegExp][] = [
-    [['train', '--algo', 'dpsgd', '--sigma', '2', '--target-epsilon', '3'], /targetEpsilon: give either --sigma or --target-epsilon, not both/],
+    [
+      ['train', '--algo', 'dpsgd', '--sigma', '2', '--target-epsilon', '3'],
+      /targetEpsilon: give either --sigma or --target-epsilon, not both/,
+    ],
     [['train', '--target-epsilon', '3'], /targetEpsilon: sgd adds no noise/],
     [['train', '--log-every', '0'], /log-every: needs a whole number of steps >= 1, got 0/],
     [['train', '--log-every', 'x'], /log-every: needs a whole number/],
@@ -367,7 +541,10 @@ describe('cli flags: contradictions, bad numbers and unknown names are specific 
     [['train', '--dim', '0o7'], /dim: expected a number.*decimal only/],
     [['train', '--stop-at', '0x2'], /stop-at: needs a step/],
     [['bench', '--shard-rows', '0x10'], /shard-rows: needs a whole number/],
-    [['privacy', '--q', '0x1', '--sigma', '1', '--steps', '10', '--delta', '1e-5'], /--q must be a finite number, in decimal/],
+    [
+      ['privacy', '--q', '0x1', '--sigma', '1', '--steps', '10', '--delta', '1e-5'],
+      /--q must be a finite number, in decimal/,
+    ],
     [['train', '--__proto__', 'x'], /unknown flag --__proto__/],
     [['bench', '--__proto__', 'x'], /unknown flag --__proto__/],
     [['privacy', '--__proto__', 'x'], /unknown flag --__proto__/],
@@ -393,12 +570,47 @@ describe('cli --data: what it replaces, progress, limits', () => {
   it('says which of pooling, dense and datasetSize it replaces, shows progress, and --eval-size 0 holds out nothing', () => {
     const tsv = path.join(dir, 'notes.tsv');
     writeFileSync(tsv, '\uFEFF' + criteoText(300, 4) + '\n\n');
-    const r = cli(['train', '--data', tsv, '--tables', '64', '--dim', '4', '--batch', '16', '--steps', '2', '--pooling', '3', '--dense', '5', '--eval-size', '0', '--json']);
+    const r = cli([
+      'train',
+      '--data',
+      tsv,
+      '--tables',
+      '64',
+      '--dim',
+      '4',
+      '--batch',
+      '16',
+      '--steps',
+      '2',
+      '--pooling',
+      '3',
+      '--dense',
+      '5',
+      '--eval-size',
+      '0',
+      '--json',
+    ]);
     expect(r.code, r.err).toBe(0);
     const res = JSON.parse(r.out.trim().split('\n').pop()!);
     expect(res.config.datasetSize).toBe(300);
     expect(res.config.evalSize).toBe(0);
-    const t = cli(['train', '--data', tsv, '--tables', '64', '--dim', '4', '--batch', '16', '--steps', '2', '--pooling', '3', '--dataset-size', '99']);
+    const t = cli([
+      'train',
+      '--data',
+      tsv,
+      '--tables',
+      '64',
+      '--dim',
+      '4',
+      '--batch',
+      '16',
+      '--steps',
+      '2',
+      '--pooling',
+      '3',
+      '--dataset-size',
+      '99',
+    ]);
     expect(t.code, t.err).toBe(0);
     expect(t.err).toMatch(/note: --data sets pooling 3 -> 1, datasetSize 99 -> \d+/);
     expect(t.err).toMatch(/parsing .*notes.tsv: 0 of 300 lines/);
@@ -409,6 +621,8 @@ describe('cli --data: what it replaces, progress, limits', () => {
     truncateSync(big, 2 ** 29); // sparse: no disk used
     const r = cli(['train', '--data', big]);
     expect(r.code).not.toBe(0);
-    expect(r.err).toMatch(/--data: cannot read .*big.tsv: it is 512 MiB; the CLI reads a text file of up to [\d.]+ MiB \(536870888 bytes/);
+    expect(r.err).toMatch(
+      /--data: cannot read .*big.tsv: it is 512 MiB; the CLI reads a text file of up to [\d.]+ MiB \(536870888 bytes/,
+    );
   });
 });

@@ -1,6 +1,17 @@
 // The one configuration object: defaults are valid, every bad value is an error naming its key.
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, SCHEMA, makeConfig, makeConfigLenient, lrAt, parseDecimal, parseValue, type Config } from '../../src/config/config';
+import {
+  CONFIG_KEYS,
+  ConfigError,
+  DEFAULT_CONFIG,
+  SCHEMA,
+  makeConfig,
+  makeConfigLenient,
+  lrAt,
+  parseDecimal,
+  parseValue,
+  type Config,
+} from '../../src/config/config';
 
 function keyOf(fn: () => unknown): string | undefined {
   try {
@@ -17,15 +28,49 @@ describe('config', () => {
     expect(makeConfig({})).toEqual(DEFAULT_CONFIG);
   });
   const bad: [string, unknown][] = [
-    ['tables', []], ['tables', [10, 0]], ['tables', 'a,b'], ['dim', 0], ['dim', 2.5], ['pooling', -1], ['batch', 'many'],
-    ['bottom', new Array(9).fill(4)], ['lr', -1], ['lr', NaN], ['steps', 0], ['seed', '-3'], ['seed', '18446744073709551616'],
-    ['zipf', 9], ['algo', 'adam'], ['sigma', -1], ['clip', 0], ['clipping', 'none'], ['delta', 1], ['accountant', 'moments'], ['sampling', 'x'],
-    ['datasetSize', 0], ['noiseKernel', 'both'], ['interaction', 'cross'],
-    ['dense', 0], ['dense', 1.5], ['top', [32, 0]], ['top', new Array(9).fill(4)], ['lrSchedule', 'linear'],
-    ['dataSeed', -1], ['dataSeed', 2 ** 32], ['targetEpsilon', -0.5], ['evalSize', -1], ['evalEvery', 2.5],
-    ['tableOptimizer', 'rmsprop'], ['mlpOptimizer', 'adagrad'], ['weightDecay', -0.1], ['weightDecay', 2], ['memoryLimit', 0], ['memoryLimit', 'lots'],
+    ['tables', []],
+    ['tables', [10, 0]],
+    ['tables', 'a,b'],
+    ['dim', 0],
+    ['dim', 2.5],
+    ['pooling', -1],
+    ['batch', 'many'],
+    ['bottom', new Array(9).fill(4)],
+    ['lr', -1],
+    ['lr', NaN],
+    ['steps', 0],
+    ['seed', '-3'],
+    ['seed', '18446744073709551616'],
+    ['zipf', 9],
+    ['algo', 'adam'],
+    ['sigma', -1],
+    ['clip', 0],
+    ['clipping', 'none'],
+    ['delta', 1],
+    ['accountant', 'moments'],
+    ['sampling', 'x'],
+    ['datasetSize', 0],
+    ['noiseKernel', 'both'],
+    ['interaction', 'cross'],
+    ['dense', 0],
+    ['dense', 1.5],
+    ['top', [32, 0]],
+    ['top', new Array(9).fill(4)],
+    ['lrSchedule', 'linear'],
+    ['dataSeed', -1],
+    ['dataSeed', 2 ** 32],
+    ['targetEpsilon', -0.5],
+    ['evalSize', -1],
+    ['evalEvery', 2.5],
+    ['tableOptimizer', 'rmsprop'],
+    ['mlpOptimizer', 'adagrad'],
+    ['weightDecay', -0.1],
+    ['weightDecay', 2],
+    ['memoryLimit', 0],
+    ['memoryLimit', 'lots'],
   ];
-  for (const [k, v] of bad) it(`rejects ${k} = ${JSON.stringify(v)} naming the key`, () => expect(keyOf(() => makeConfig({ [k]: v }))).toBe(k));
+  for (const [k, v] of bad)
+    it(`rejects ${k} = ${JSON.stringify(v)} naming the key`, () => expect(keyOf(() => makeConfig({ [k]: v }))).toBe(k));
   it('every key of the schema has at least one bad value above', () => {
     const covered = new Set(bad.map(([k]) => k));
     expect(CONFIG_KEYS.filter((k) => !covered.has(k))).toEqual([]);
@@ -46,14 +91,24 @@ describe('config', () => {
       const below = (n: number) => (spec.kind !== 'num' ? n - 1 : n > 0 ? n * (1 - 1e-6) : n - 1e-6);
       const above = (n: number) => (spec.kind !== 'num' ? n + 1 : n > 0 ? n * (1 + 1e-6) : n + 1e-6);
       if (spec.min !== undefined) {
-        expect(keyOf(() => parseValue(k, wrap(below(spec.min!)))), `${k} below min`).toBe(k);
+        expect(
+          keyOf(() => parseValue(k, wrap(below(spec.min!)))),
+          `${k} below min`,
+        ).toBe(k);
         expect(parseValue(k, wrap(spec.min))).toEqual(wrap(spec.min));
       }
       if (spec.max !== undefined) {
-        expect(keyOf(() => parseValue(k, wrap(above(spec.max!)))), `${k} above max`).toBe(k);
+        expect(
+          keyOf(() => parseValue(k, wrap(above(spec.max!)))),
+          `${k} above max`,
+        ).toBe(k);
         expect(parseValue(k, wrap(spec.max))).toEqual(wrap(spec.max));
       }
-      if (spec.kind !== 'num') expect(keyOf(() => parseValue(k, wrap(spec.min! + 0.5))), `${k} non-integer`).toBe(k);
+      if (spec.kind !== 'num')
+        expect(
+          keyOf(() => parseValue(k, wrap(spec.min! + 0.5))),
+          `${k} non-integer`,
+        ).toBe(k);
     }
   });
   it('rejects unknown and inherited keys', () => {
@@ -100,8 +155,17 @@ describe('config', () => {
 
 describe('numbers are plain decimals; big seeds stay exact', () => {
   it('hexadecimal, binary and octal are refused for every numeric key, naming the key', () => {
-    for (const [key, v] of [['batch', '0x10'], ['dim', '0b101'], ['steps', '0o17'], ['lr', '0x1p-2'], ['tables', '0x100,64'], ['sigma', ' 0X1']] as const) {
-      expect(() => makeConfig({ [key]: v }), `${key}=${v}`).toThrow(new RegExp(`^${key}: expected a number.*decimal only`));
+    for (const [key, v] of [
+      ['batch', '0x10'],
+      ['dim', '0b101'],
+      ['steps', '0o17'],
+      ['lr', '0x1p-2'],
+      ['tables', '0x100,64'],
+      ['sigma', ' 0X1'],
+    ] as const) {
+      expect(() => makeConfig({ [key]: v }), `${key}=${v}`).toThrow(
+        new RegExp(`^${key}: expected a number.*decimal only`),
+      );
     }
     expect(parseDecimal('1e3')).toBe(1000);
     expect(parseDecimal('-.5')).toBe(-0.5);

@@ -34,7 +34,11 @@ describe('Criteo TSV', () => {
     ['a short line', '1\t2\t3', /line 2: expected 40 tab-separated fields/],
     ['a bad label', '2' + '\t'.repeat(39), /line 2: label must be 0 or 1/],
     ['a non-integer', '1\t3.5' + '\t'.repeat(38), /line 2: integer feature I1 is not an integer/],
-    ['a non-hex category', '1' + '\t'.repeat(13) + '\tzzzz' + '\t'.repeat(25), /line 2: categorical feature C1 is not hex/],
+    [
+      'a non-hex category',
+      '1' + '\t'.repeat(13) + '\tzzzz' + '\t'.repeat(25),
+      /line 2: categorical feature C1 is not hex/,
+    ],
   ];
   for (const [name, line, re] of bad) {
     it(`names the line and field of ${name}`, () => {
@@ -78,6 +82,8 @@ describe('Criteo TSV: what editors and tools write', () => {
     })();
     expect(e).toBeInstanceOf(DataError);
     expect(e!.line).toBe(4);
-    expect(e!.message).toMatch(/^line 4: expected 40 tab-separated fields.*\(7 malformed lines in all, of 30: lines 4, 8, 9, 13, 21, …\)/);
+    expect(e!.message).toMatch(
+      /^line 4: expected 40 tab-separated fields.*\(7 malformed lines in all, of 30: lines 4, 8, 9, 13, 21, …\)/,
+    );
   });
 });

@@ -108,7 +108,12 @@ describe('synthetic data: Zipf row popularity per table', () => {
   }
 
   it('the sampler is exact for any table size: head, tail and exponents below 1', () => {
-    for (const [R, s] of [[3, 2.5], [7, 0.5], [100_000, 1.3], [2 ** 31 - 1, 1.05]] as const) {
+    for (const [R, s] of [
+      [3, 2.5],
+      [7, 0.5],
+      [100_000, 1.3],
+      [2 ** 31 - 1, 1.05],
+    ] as const) {
       const z = zipfSampler(R, s);
       const rng = new Rng(11);
       const N = 200_000;
@@ -129,7 +134,9 @@ describe('synthetic data: Zipf row popularity per table', () => {
       const p = Array.from({ length: K }, (_, k) => (k + 1) ** -s / Z);
       const rest = 1 - p.reduce((a, b) => a + b, 0);
       const probs = rest > 1e-12 ? [...p, rest] : p;
-      expect(chiSquare(counts.subarray(0, probs.length), probs), `R ${R}, s ${s}`).toBeLessThan(chiSquareBound(probs.length - 1));
+      expect(chiSquare(counts.subarray(0, probs.length), probs), `R ${R}, s ${s}`).toBeLessThan(
+        chiSquareBound(probs.length - 1),
+      );
     }
   });
 
@@ -216,7 +223,10 @@ describe('synthetic data: the held-out split', () => {
   it('has the configured sizes and shapes', () => {
     const d = makeSynthetic(cfg({ ...base, datasetSize: 700, evalSize: 250 }));
     expect(d.source).toBe('synthetic');
-    for (const [s, n] of [[d.train, 700], [d.eval, 250]] as const) {
+    for (const [s, n] of [
+      [d.train, 700],
+      [d.eval, 250],
+    ] as const) {
       expect(s.n).toBe(n);
       expect([s.F, s.T, s.L]).toEqual([4, 2, 2]);
       expect(s.dense.length).toBe(n * 4);
@@ -297,7 +307,15 @@ describe('synthetic data: labels from the planted teacher', () => {
   const T = 2,
     L = 3,
     F = 3;
-  const c = cfg({ tables: [300, 80], zipf: 1.05, pooling: L, dense: F, datasetSize: 8000, evalSize: 4000, dataSeed: 5 });
+  const c = cfg({
+    tables: [300, 80],
+    zipf: 1.05,
+    pooling: L,
+    dense: F,
+    datasetSize: 8000,
+    evalSize: 4000,
+    dataSeed: 5,
+  });
   const d = makeSynthetic(c);
   const logit = (p: number) => Math.log(p / (1 - p));
   /** features of the teacher's logit: 1, dense features, sum of the bag's row effects */
@@ -309,7 +327,7 @@ describe('synthetic data: labels from the planted teacher', () => {
   // float32 probabilities lose the logit near 0 and 1: keep the examples where it is exact enough
   const usable = (p: number) => p > 1e-3 && p < 1 - 1e-3;
 
-  it("the click probability is a sigmoid of one linear teacher (dense + row effects + bias), shared by both splits", () => {
+  it('the click probability is a sigmoid of one linear teacher (dense + row effects + bias), shared by both splits', () => {
     // fit the teacher's coefficients by least squares on the training split ...
     const K = F + 2;
     const A = Array.from({ length: K }, () => new Array<number>(K).fill(0));
@@ -367,10 +385,16 @@ describe('synthetic data: labels from the planted teacher', () => {
     const sd = Math.sqrt((pos + neg + 1) / (12 * pos * neg));
     expect(auc(e.prob!, e.labels)).toBeGreaterThan(0.5 + 15 * sd);
     // negative control: a score drawn from another seed, unrelated to these labels, is at chance
-    const other = makeSynthetic(cfg({ tables: [10], dense: 1, datasetSize: 16, evalSize: e.n, dataSeed: 99 })).eval.dense;
+    const other = makeSynthetic(cfg({ tables: [10], dense: 1, datasetSize: 16, evalSize: e.n, dataSeed: 99 })).eval
+      .dense;
     expect(Math.abs(auc(other, e.labels) - 0.5)).toBeLessThan(5 * sd);
     // the teacher's probability is the best score there is: it beats any single dense feature
-    expect(auc(e.prob!, e.labels)).toBeGreaterThan(auc(e.dense.filter((_, j) => j % F === 0), e.labels));
+    expect(auc(e.prob!, e.labels)).toBeGreaterThan(
+      auc(
+        e.dense.filter((_, j) => j % F === 0),
+        e.labels,
+      ),
+    );
   });
 });
 
@@ -397,7 +421,7 @@ describe('auc', () => {
 
   it('equals the pairwise definition on random scores with many ties', () => {
     let x = 12345;
-    const rand = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
     for (let trial = 0; trial < 20; trial++) {
       const n = 5 + Math.floor(rand() * 60);
       const scores = Array.from({ length: n }, () => Math.floor(rand() * 6) / 2); // heavy ties

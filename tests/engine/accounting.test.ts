@@ -8,7 +8,15 @@ import { computeEpsilon } from '../../src/privacy/rdp';
 import { truncationDelta, binomialTail } from '../../src/privacy/sampling';
 
 describe('engine accounting', () => {
-  const c = makeConfig({ algo: 'dpsgd', batch: 256, datasetSize: 32768, steps: 300, sigma: 1, delta: 1e-5, accountant: 'rdp' });
+  const c = makeConfig({
+    algo: 'dpsgd',
+    batch: 256,
+    datasetSize: 32768,
+    steps: 300,
+    sigma: 1,
+    delta: 1e-5,
+    accountant: 'rdp',
+  });
   it('Poisson padding keeps the overflow cost within 1% of delta', () => {
     const m = maxBatchFor(c);
     const q = c.batch / c.datasetSize;

@@ -8,15 +8,40 @@ import { exportMetadata } from '../../src/engine/export';
 import { checkpointShapes, openCheckpoint } from '../../src/engine/checkpoint';
 import { resolveSigma } from '../../src/engine/accounting';
 
-const BASE = { tables: [20, 10], dim: 4, pooling: 2, batch: 8, dense: 3, bottom: [6], top: [5], datasetSize: 64, evalSize: 16, steps: 10, algo: 'dpsgd', sigma: 1 };
+const BASE = {
+  tables: [20, 10],
+  dim: 4,
+  pooling: 2,
+  batch: 8,
+  dense: 3,
+  bottom: [6],
+  top: [5],
+  datasetSize: 64,
+  evalSize: 16,
+  steps: 10,
+  algo: 'dpsgd',
+  sigma: 1,
+};
 const INFO = { vendor: 'test', architecture: '', description: '' };
 
 function meta(c: Config, steps: number, seedFixed = false): Record<string, string> {
-  const t = { config: c, sigma: resolveSigma(c), stepsDone: steps, seedFixed, dataset: { source: 'synthetic' }, overflowBatches: 0, exportShapes: () => [], exportStream: async () => {} };
+  const t = {
+    config: c,
+    sigma: resolveSigma(c),
+    stepsDone: steps,
+    seedFixed,
+    dataset: { source: 'synthetic' },
+    overflowBatches: 0,
+    exportShapes: () => [],
+    exportStream: async () => {},
+  };
   return exportMetadata(t, INFO, null);
 }
 function fileOf(c: Config, m: Record<string, string>, shapes = checkpointShapes(c)): Uint8Array {
-  return encodeSafetensors([...shapes].map(([name, shape]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) })), m);
+  return encodeSafetensors(
+    [...shapes].map(([name, shape]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) })),
+    m,
+  );
 }
 const open = (b: Uint8Array) => openCheckpoint((o, l) => b.subarray(o, o + l), b.length);
 
@@ -30,8 +55,16 @@ describe('checkpoint metadata must agree with itself', () => {
   const tamper: [string, (m: Record<string, string>) => void, RegExp][] = [
     ['fewer steps than its epsilon spent', (m) => (m.steps = '1'), /epsilon .* after 1 steps/],
     ['another sigma than its config', (m) => (m.sigma = '3'), /sigma 3, its config gives 1/],
-    ['another sampling rate (batch) in its config', (m) => (m.config = JSON.stringify({ ...JSON.parse(m.config), batch: 4 })), /epsilon .* after 4 steps/],
-    ['another sampling rate (datasetSize) in its config', (m) => (m.config = JSON.stringify({ ...JSON.parse(m.config), datasetSize: 640 })), /epsilon/],
+    [
+      'another sampling rate (batch) in its config',
+      (m) => (m.config = JSON.stringify({ ...JSON.parse(m.config), batch: 4 })),
+      /epsilon .* after 4 steps/,
+    ],
+    [
+      'another sampling rate (datasetSize) in its config',
+      (m) => (m.config = JSON.stringify({ ...JSON.parse(m.config), datasetSize: 640 })),
+      /epsilon/,
+    ],
     ['a smaller epsilon than spent', (m) => (m.epsilon = '0.001'), /epsilon "0.001"/],
     ['no epsilon', (m) => delete m.epsilon, /epsilon null/],
     ['algo against its config', (m) => (m.algo = 'sgd'), /algo "sgd", its config says dpsgd/],

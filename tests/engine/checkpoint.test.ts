@@ -9,12 +9,28 @@ import { Trainer, exportMetadata, resumeProblem, type NamedTensor, type Checkpoi
 
 const eng = engineTest();
 
-const BASE = { ...SMALL_MODEL, tables: [120, 37], dim: 6, pooling: 3, batch: 12, dense: 4, datasetSize: 128, evalSize: 32, steps: 12, seed: '2718', zipf: 0.8 };
+const BASE = {
+  ...SMALL_MODEL,
+  tables: [120, 37],
+  dim: 6,
+  pooling: 3,
+  batch: 12,
+  dense: 4,
+  datasetSize: 128,
+  evalSize: 32,
+  steps: 12,
+  seed: '2718',
+  zipf: 0.8,
+};
 const INFO = { vendor: 'test', architecture: '', description: '' };
 const exported = exportedBytes;
 const open = openBytes;
 
-async function interrupted(over: Record<string, unknown>, at: number, shardRows?: number): Promise<{ resumed: Trainer; whole: Trainer }> {
+async function interrupted(
+  over: Record<string, unknown>,
+  at: number,
+  shardRows?: number,
+): Promise<{ resumed: Trainer; whole: Trainer }> {
   const c = makeConfig({ ...BASE, ...over });
   const whole = await Trainer.create(eng.device, c);
   await whole.run(c.steps);
@@ -71,8 +87,21 @@ describe('resume from an exported model', () => {
     // synthetic file and for a Criteo file (whose data keys are the file's own, but whose
     // datasetSize still sets q)
     const changed: Partial<Config> = {
-      tables: [120, 38], dim: 8, pooling: 2, dense: 5, bottom: [9], top: [7], interaction: 'dot',
-      dataSeed: 9, zipf: 1.1, batch: 16, datasetSize: 256, sampling: 'shuffle', clip: 0.5, clipping: 'per-layer', delta: 1e-6,
+      tables: [120, 38],
+      dim: 8,
+      pooling: 2,
+      dense: 5,
+      bottom: [9],
+      top: [7],
+      interaction: 'dot',
+      dataSeed: 9,
+      zipf: 1.1,
+      batch: 16,
+      datasetSize: 256,
+      sampling: 'shuffle',
+      clip: 0.5,
+      clipping: 'per-layer',
+      delta: 1e-6,
     };
     for (const [k, v] of Object.entries(changed)) expect(key({ [k]: v }), k).toBe(k);
     const criteo: Checkpoint = { ...ck, data: 'criteo' };
@@ -113,7 +142,9 @@ describe('resume from an exported model', () => {
     const raw = new Float32Array(await t['readSpan'](0, 'E', 6, 0, 120));
     expect(Array.from(await t.readRows(0, 0, 120))).toEqual(Array.from(raw)); // readRows flushed first
     const file = ck.tensors.get('tables.0')!;
-    expect(Array.from(raw)).toEqual(Array.from(new Float32Array((await ck.read(file.offset, file.bytes)).slice().buffer)));
+    expect(Array.from(raw)).toEqual(
+      Array.from(new Float32Array((await ck.read(file.offset, file.bytes)).slice().buffer)),
+    );
     t.destroy();
   });
 

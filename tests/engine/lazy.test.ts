@@ -9,7 +9,19 @@ import { INVALID_ROW } from '../../src/data/format';
 
 const eng = engineTest();
 
-const BASE = { ...SMALL_MODEL, tables: [300, 40], dim: 4, pooling: 2, batch: 16, dense: 4, datasetSize: 128, evalSize: 16, steps: 30, seed: '31337', zipf: 1.3 };
+const BASE = {
+  ...SMALL_MODEL,
+  tables: [300, 40],
+  dim: 4,
+  pooling: 2,
+  batch: 16,
+  dense: 4,
+  datasetSize: 128,
+  evalSize: 16,
+  steps: 30,
+  seed: '31337',
+  zipf: 1.3,
+};
 const trained = (over: Record<string, unknown>, steps?: number) => trainedOf(eng.device, BASE, over, steps);
 
 /** Rows of table `tb` read by each batch 1..steps. */
@@ -18,10 +30,11 @@ function readsPerStep(t: Trainer, tb: number, steps: number): Set<number>[] {
   const out: Set<number>[] = [new Set()];
   for (let s = 1; s <= steps; s++) {
     const rows = new Set<number>();
-    for (const e of Array.from(t.batchIndices(s))) for (let l = 0; l < ds.L; l++) {
-      const r = ds.idx[tb][e * ds.L + l];
-      if (r !== INVALID_ROW) rows.add(r);
-    }
+    for (const e of Array.from(t.batchIndices(s)))
+      for (let l = 0; l < ds.L; l++) {
+        const r = ds.idx[tb][e * ds.L + l];
+        if (r !== INVALID_ROW) rows.add(r);
+      }
     out.push(rows);
   }
   return out;
@@ -35,10 +48,12 @@ describe('lazydp-exact equals dpsgd', () => {
     const reads = readsPerStep(lazy.t, 0, 30);
     const last = new Map<number, number>();
     let longest = 0;
-    reads.forEach((rows, s) => rows.forEach((r) => {
-      if (last.has(r)) longest = Math.max(longest, s - last.get(r)!);
-      last.set(r, s);
-    }));
+    reads.forEach((rows, s) =>
+      rows.forEach((r) => {
+        if (last.has(r)) longest = Math.max(longest, s - last.get(r)!);
+        last.set(r, s);
+      }),
+    );
     expect(longest).toBeGreaterThanOrEqual(10);
     const never = Array.from({ length: 300 }, (_, r) => r).filter((r) => !last.has(r));
     expect(never.length).toBeGreaterThan(20);
@@ -85,7 +100,18 @@ function ks(a: number[], b: number[]): number {
 
 describe('lazydp (aggregated draws) against dpsgd, noise dominating', () => {
   it('final weights have the same distribution, per-row variance does not depend on the gaps, nothing is left pending', async () => {
-    const over = { tables: [400], dim: 16, steps: 20, lr: 0.05, clip: 0.05, sigma: 40, datasetSize: 512, batch: 32, pooling: 4, zipf: 0.5 };
+    const over = {
+      tables: [400],
+      dim: 16,
+      steps: 20,
+      lr: 0.05,
+      clip: 0.05,
+      sigma: 40,
+      datasetSize: 512,
+      batch: 32,
+      pooling: 4,
+      zipf: 0.5,
+    };
     const eager = await trained({ ...over, algo: 'dpsgd' });
     const lazy = await trained({ ...over, algo: 'lazydp' });
     const c = lazy.t.config;
@@ -115,7 +141,9 @@ describe('lazydp (aggregated draws) against dpsgd, noise dominating', () => {
     for (const [g, xs] of groups) {
       const v = variance(xs);
       expect(xs.length).toBeGreaterThan(500);
-      expect(Math.abs(v - 1), `${g}: variance ${v} over ${xs.length} values`).toBeLessThan(4.5 * Math.sqrt(2 / xs.length) + 0.02);
+      expect(Math.abs(v - 1), `${g}: variance ${v} over ${xs.length} values`).toBeLessThan(
+        4.5 * Math.sqrt(2 / xs.length) + 0.02,
+      );
     }
     const H = await lazy.t.readHistory(0, 0, 400);
     expect(Array.from(H).every((h) => h === c.steps)).toBe(true);
@@ -124,7 +152,18 @@ describe('lazydp (aggregated draws) against dpsgd, noise dominating', () => {
   });
 
   it('pending noise: what a flush adds to a row k steps behind has variance k s^2, and matches eager noise (two-sample)', async () => {
-    const over = { tables: [400], dim: 16, steps: 40, lr: 0.05, clip: 0.05, sigma: 40, datasetSize: 512, batch: 32, pooling: 4, zipf: 0.5 };
+    const over = {
+      tables: [400],
+      dim: 16,
+      steps: 40,
+      lr: 0.05,
+      clip: 0.05,
+      sigma: 40,
+      datasetSize: 512,
+      batch: 32,
+      pooling: 4,
+      zipf: 0.5,
+    };
     const k = 20;
     const eager = await trained({ ...over, algo: 'dpsgd' }, k);
     const t = await Trainer.create(eng.device, makeConfig({ ...BASE, ...over, algo: 'lazydp' }));
@@ -141,7 +180,8 @@ describe('lazydp (aggregated draws) against dpsgd, noise dominating', () => {
       const gap = k - H[r];
       for (let d = 0; d < 16; d++) {
         const added = flushed[r * 16 + d] - raw[r * 16 + d];
-        if (gap === 0) expect(added).toBe(0); // nothing pending, nothing added
+        if (gap === 0)
+          expect(added).toBe(0); // nothing pending, nothing added
         else {
           const z = added / (s * Math.sqrt(gap));
           pendingZ.push(z);
@@ -155,7 +195,9 @@ describe('lazydp (aggregated draws) against dpsgd, noise dominating', () => {
     for (const [g, xs] of byGap) {
       const v = xs.reduce((a, x) => a + x * x, 0) / xs.length;
       expect(xs.length, g).toBeGreaterThan(300);
-      expect(Math.abs(v - 1), `${g}: variance ${v} over ${xs.length} values`).toBeLessThan(4.5 * Math.sqrt(2 / xs.length) + 0.02);
+      expect(Math.abs(v - 1), `${g}: variance ${v} over ${xs.length} values`).toBeLessThan(
+        4.5 * Math.sqrt(2 / xs.length) + 0.02,
+      );
     }
     // eager DP-SGD's noise over the same k steps, per value, on the same scale
     const ze = Array.from(eager.model[0].data, (v, i) => (v - eager.init[0].data[i]) / (s * Math.sqrt(k)));
@@ -181,7 +223,11 @@ describe('lazydp (aggregated draws) against dpsgd, noise dominating', () => {
 
 describe('lazy modes refuse dense table optimizers', () => {
   it('momentum, Adam or weight decay on tables is a ConfigError naming the key', () => {
-    for (const [k, v] of [['tableOptimizer', 'momentum'], ['tableOptimizer', 'adam'], ['weightDecay', 0.01]] as const) {
+    for (const [k, v] of [
+      ['tableOptimizer', 'momentum'],
+      ['tableOptimizer', 'adam'],
+      ['weightDecay', 0.01],
+    ] as const) {
       let err: unknown;
       try {
         makeConfig({ ...BASE, algo: 'lazydp', [k]: v });

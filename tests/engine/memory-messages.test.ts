@@ -21,10 +21,19 @@ describe('memory messages name the part that does not fit', () => {
     const c = makeConfig({ bottom: [4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096], memoryLimit: 1 / 16 });
     const e = estimateMemory(c);
     expect(e.fits).toBe(false);
-    expect(e.problem).toMatch(/tables are not the problem \(tables .*, MLP .*, batch buffers .*\): the MLP's [\d,]+ parameters do not fit; at most about [\d,]+ would/);
+    expect(e.problem).toMatch(
+      /tables are not the problem \(tables .*, MLP .*, batch buffers .*\): the MLP's [\d,]+ parameters do not fit; at most about [\d,]+ would/,
+    );
   });
   it('batch buffers beyond the memory limit: the largest batch that fits', () => {
-    const c = makeConfig({ tables: [16], batch: 65536, pooling: 256, dim: 64, datasetSize: 1_000_000, memoryLimit: 1 / 64 });
+    const c = makeConfig({
+      tables: [16],
+      batch: 65536,
+      pooling: 256,
+      dim: 64,
+      datasetSize: 1_000_000,
+      memoryLimit: 1 / 64,
+    });
     const e = estimateMemory(c);
     expect(e.problemKey).toBe('batch');
     const m = e.problem!.match(/batch buffers .*: batch ([\d,]+) or less fits \(batch is 65536\)/);

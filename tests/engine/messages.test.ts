@@ -13,6 +13,8 @@ describe("Dawn's internal source paths never reach users", () => {
     expect(m).toMatch(/^Buffer size \(17179869184\) exceeds the max buffer size limit/);
     expect(m).toMatch(/While calling \[Device\]\.CreateBuffer/);
     expect(userMessage('C:\\a\\node-webgpu\\third_party\\dawn\\src\\x.cpp:1 failed')).toBe(' failed');
-    expect(userMessage('tables: must be >= 1, got -5 (see /home/me/config.json)')).toBe('tables: must be >= 1, got -5 (see /home/me/config.json)');
+    expect(userMessage('tables: must be >= 1, got -5 (see /home/me/config.json)')).toBe(
+      'tables: must be >= 1, got -5 (see /home/me/config.json)',
+    );
   });
 });

@@ -6,7 +6,15 @@ import { describe, expect, it, afterEach, vi } from 'vitest';
 import { engineTest, SMALL_MODEL } from '../helpers/engine';
 import { getNodeAdapter } from '../../src/node/dawn';
 import { makeConfig, ConfigError } from '../../src/config/config';
-import { Trainer, maxBatchFor, requestLabDevice, describeDevice, STAGES, type NamedTensor, type LogPoint } from '../../src/engine';
+import {
+  Trainer,
+  maxBatchFor,
+  requestLabDevice,
+  describeDevice,
+  STAGES,
+  type NamedTensor,
+  type LogPoint,
+} from '../../src/engine';
 import { seedToKey } from '../../src/noise/philox';
 import { poissonBatch, truncateBatch } from '../../src/privacy/sampling';
 import { INVALID_ROW } from '../../src/data/format';
@@ -28,7 +36,19 @@ afterEach(() => {
   forced.maxBatch = undefined;
 });
 
-const TINY = { ...SMALL_MODEL, tables: [30, 12], dim: 4, pooling: 3, batch: 12, dense: 3, datasetSize: 64, evalSize: 8, steps: 6, seed: '987654321', zipf: 1.2 };
+const TINY = {
+  ...SMALL_MODEL,
+  tables: [30, 12],
+  dim: 4,
+  pooling: 3,
+  batch: 12,
+  dense: 3,
+  datasetSize: 64,
+  evalSize: 8,
+  steps: 6,
+  seed: '987654321',
+  zipf: 1.2,
+};
 
 function bits(ts: NamedTensor[]): { name: string; u32: Uint32Array }[] {
   return ts.map((t) => ({ name: t.name, u32: new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length) }));
@@ -53,7 +73,10 @@ function checkStageTimes(times: Record<string, number>): void {
     expect(Number.isFinite(times[st]), `${st}: ${times[st]}`).toBe(true);
     expect(times[st], st).toBeGreaterThanOrEqual(0);
   }
-  expect(STAGES.some((st) => times[st] > 0), JSON.stringify(times)).toBe(true);
+  expect(
+    STAGES.some((st) => times[st] > 0),
+    JSON.stringify(times),
+  ).toBe(true);
 }
 
 describe('stage timing', () => {
@@ -130,7 +153,9 @@ describe('determinism', () => {
       // the batches do put the same row more than once into one step's segment sums
       const ds = a.t.dataset.train;
       const b1 = a.t.batchIndices(1);
-      const rows = Array.from(b1).flatMap((e) => Array.from(ds.idx[0].subarray(e * ds.L, (e + 1) * ds.L))).filter((r) => r !== INVALID_ROW);
+      const rows = Array.from(b1)
+        .flatMap((e) => Array.from(ds.idx[0].subarray(e * ds.L, (e + 1) * ds.L)))
+        .filter((r) => r !== INVALID_ROW);
       expect(rows.length - new Set(rows).size).toBeGreaterThan(5);
       // training moved every tensor, identically in both runs
       a.model.forEach((x, i) => expect(bitDiffs([x], [a.init[i]]).length, x.name).toBe(1));

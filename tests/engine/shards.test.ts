@@ -5,11 +5,31 @@ import { describe, expect, it } from 'vitest';
 import { engineTest, SMALL_MODEL, concatBytes } from '../helpers/engine';
 import { maxAbsDiff } from '../helpers/tensors';
 import { makeConfig } from '../../src/config/config';
-import { Trainer, estimateMemory, planShards, modelLayout, encodeSafetensors, safetensorsHeader, decodeSafetensors } from '../../src/engine';
+import {
+  Trainer,
+  estimateMemory,
+  planShards,
+  modelLayout,
+  encodeSafetensors,
+  safetensorsHeader,
+  decodeSafetensors,
+} from '../../src/engine';
 
 const eng = engineTest();
 
-const BASE = { ...SMALL_MODEL, tables: [250, 37], dim: 6, pooling: 3, batch: 16, dense: 4, datasetSize: 128, evalSize: 32, steps: 12, seed: '4242', zipf: 0.8 };
+const BASE = {
+  ...SMALL_MODEL,
+  tables: [250, 37],
+  dim: 6,
+  pooling: 3,
+  batch: 16,
+  dense: 4,
+  datasetSize: 128,
+  evalSize: 32,
+  steps: 12,
+  seed: '4242',
+  zipf: 0.8,
+};
 
 describe('shard plan', () => {
   it('cuts a table into bindings of whole rows, the last one shorter', () => {
@@ -19,7 +39,9 @@ describe('shard plan', () => {
       { rowStart: 41, rows: 41 },
       { rowStart: 82, rows: 18 },
     ]);
-    expect(planShards(100, 6, { maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1 << 30 })).toEqual([{ rowStart: 0, rows: 100 }]);
+    expect(planShards(100, 6, { maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1 << 30 })).toEqual([
+      { rowStart: 0, rows: 100 },
+    ]);
     expect(planShards(100, 6, undefined, 30).map((s) => s.rows)).toEqual([30, 30, 30, 10]);
   });
 
@@ -33,7 +55,9 @@ describe('shard plan', () => {
     const tight = estimateMemory({ ...big, memoryLimit: 0.5 }, limits);
     expect(tight.fits).toBe(false);
     expect(tight.problemKey).toBe('tables');
-    const rows = Number(tight.problem!.match(/largest table that fits beside the others has ([\d,]+) rows/)![1].replace(/,/g, ''));
+    const rows = Number(
+      tight.problem!.match(/largest table that fits beside the others has ([\d,]+) rows/)![1].replace(/,/g, ''),
+    );
     // that many rows do fit, one more row per KiB does not
     expect(estimateMemory({ ...big, memoryLimit: 0.5, tables: [rows, 1000] }, limits).fits).toBe(true);
     expect(estimateMemory({ ...big, memoryLimit: 0.5, tables: [rows + 1024, 1000] }, limits).fits).toBe(false);
@@ -44,20 +68,34 @@ describe('shard plan', () => {
     const base = makeConfig({ tables: [2 ** 23, 1000], dim: 16, algo: 'dpsgd' });
     const tableBytes = (2 ** 23 + 1000) * 16 * 4;
     const plain = estimateMemory(base, limits).totalBytes;
-    for (const [over, k] of [[{ weightDecay: 0.1 }, 1], [{ tableOptimizer: 'momentum' }, 2], [{ tableOptimizer: 'adam' }, 3]] as const) {
+    for (const [over, k] of [
+      [{ weightDecay: 0.1 }, 1],
+      [{ tableOptimizer: 'momentum' }, 2],
+      [{ tableOptimizer: 'adam' }, 3],
+    ] as const) {
       const est = estimateMemory(makeConfig({ ...base, ...over }), limits);
       expect(est.totalBytes - plain).toBe(k * tableBytes);
       expect(Math.max(...est.buffers.map((b) => b.bytes))).toBeLessThanOrEqual(2 ** 27); // split like the table
     }
     // the MLP optimizers' state: one (momentum) or two (Adam) copies of the MLP parameters
     const params = modelLayout(base).layers.reduce((a, l) => a + l.inDim * l.outDim + l.outDim, 0);
-    expect(estimateMemory(makeConfig({ ...base, mlpOptimizer: 'momentum' }), limits).totalBytes - plain).toBe(params * 4);
+    expect(estimateMemory(makeConfig({ ...base, mlpOptimizer: 'momentum' }), limits).totalBytes - plain).toBe(
+      params * 4,
+    );
     expect(estimateMemory(makeConfig({ ...base, mlpOptimizer: 'adam' }), limits).totalBytes - plain).toBe(params * 8);
     // and the largest table that fits accounts for them
     const tight = estimateMemory(makeConfig({ ...base, tableOptimizer: 'adam', memoryLimit: 1 }), limits);
     const rows = Number(tight.problem!.match(/has ([\d,]+) rows/)![1].replace(/,/g, ''));
-    expect(estimateMemory(makeConfig({ ...base, tableOptimizer: 'adam', memoryLimit: 1, tables: [rows, 1000] }), limits).fits).toBe(true);
-    expect(estimateMemory(makeConfig({ ...base, tableOptimizer: 'adam', memoryLimit: 1, tables: [rows + 1024, 1000] }), limits).fits).toBe(false);
+    expect(
+      estimateMemory(makeConfig({ ...base, tableOptimizer: 'adam', memoryLimit: 1, tables: [rows, 1000] }), limits)
+        .fits,
+    ).toBe(true);
+    expect(
+      estimateMemory(
+        makeConfig({ ...base, tableOptimizer: 'adam', memoryLimit: 1, tables: [rows + 1024, 1000] }),
+        limits,
+      ).fits,
+    ).toBe(false);
   });
 });
 
@@ -70,7 +108,10 @@ describe('training on split tables equals training on whole ones', () => {
     ['lazydp-exact', { algo: 'lazydp-exact' }],
     ['sgd, momentum on tables', { algo: 'sgd', tableOptimizer: 'momentum' }],
     ['dpsgd, Adam and weight decay on tables', { algo: 'dpsgd', tableOptimizer: 'adam', weightDecay: 0.01, lr: 0.01 }],
-    ['dpsgd, momentum and weight decay on tables, unfused noise', { algo: 'dpsgd', tableOptimizer: 'momentum', weightDecay: 0.01, noiseKernel: 'unfused' }],
+    [
+      'dpsgd, momentum and weight decay on tables, unfused noise',
+      { algo: 'dpsgd', tableOptimizer: 'momentum', weightDecay: 0.01, noiseKernel: 'unfused' },
+    ],
   ];
   for (const [name, over] of cases) {
     it(name, async () => {
@@ -112,9 +153,12 @@ describe('streamed export', () => {
     await t.run(4); // not finished: LazyDP noise is pending until the export flushes it
     const meta = { algo: 'lazydp' };
     const parts: Uint8Array[] = [safetensorsHeader(t.exportShapes(), meta).bytes];
-    await t.exportStream((b) => {
-      parts.push(b.slice());
-    }, 7 * 6 * 4); // 7 rows per piece: pieces straddle the 40-row shards
+    await t.exportStream(
+      (b) => {
+        parts.push(b.slice());
+      },
+      7 * 6 * 4,
+    ); // 7 rows per piece: pieces straddle the 40-row shards
     const tableParts = Math.ceil(250 / 7) + Math.ceil(37 / 7);
     expect(parts.length).toBe(1 + tableParts + 2 * 4);
     expect(parts.slice(1, 1 + tableParts).every((p) => p.length <= 7 * 6 * 4)).toBe(true);

@@ -56,10 +56,11 @@ function uniqueRows(t: Trainer, examples: ArrayLike<number>): number[][] {
   const ds = t.dataset.train;
   return t.layout.rows.map((R, k) => {
     const s = new Set<number>();
-    for (const e of Array.from(examples)) for (let l = 0; l < ds.L; l++) {
-      const r = ds.idx[k][e * ds.L + l];
-      if (r !== INVALID_ROW && r < R) s.add(r);
-    }
+    for (const e of Array.from(examples))
+      for (let l = 0; l < ds.L; l++) {
+        const r = ds.idx[k][e * ds.L + l];
+        if (r !== INVALID_ROW && r < R) s.add(r);
+      }
     return [...s];
   });
 }
@@ -78,15 +79,30 @@ async function compareWithReference(over: Record<string, unknown>, k: number): P
     const ds = t.dataset.train;
     const batch = {
       dense: Float32Array.from(Array.from(ex).flatMap((e) => Array.from(ds.dense.subarray(e * ds.F, (e + 1) * ds.F)))),
-      idx: ds.idx.map((a) => Uint32Array.from(Array.from(ex).flatMap((e) => Array.from(a.subarray(e * ds.L, (e + 1) * ds.L))))),
+      idx: ds.idx.map((a) =>
+        Uint32Array.from(Array.from(ex).flatMap((e) => Array.from(a.subarray(e * ds.L, (e + 1) * ds.L)))),
+      ),
       labels: Float32Array.from(Array.from(ex).map((e) => ds.labels[e])),
     };
     const st = { step: s, lr: lrs[s], invB: 1 / c.batch, noiseStd: c.algo === 'sgd' ? 0 : t.sigma * c.clip, key };
-    referenceStep(lay, m, batch, { algo: c.algo, clip: c.clip, clipping: c.clipping, st, tableOptimizer: c.tableOptimizer, weightDecay: c.weightDecay, mlpOptimizer: c.mlpOptimizer, nextRows: s < c.steps ? uniqueRows(t, t.batchIndices(s + 1)) : lay.rows.map(() => []), lrs, prefix });
+    referenceStep(lay, m, batch, {
+      algo: c.algo,
+      clip: c.clip,
+      clipping: c.clipping,
+      st,
+      tableOptimizer: c.tableOptimizer,
+      weightDecay: c.weightDecay,
+      mlpOptimizer: c.mlpOptimizer,
+      nextRows: s < c.steps ? uniqueRows(t, t.batchIndices(s + 1)) : lay.rows.map(() => []),
+      lrs,
+      prefix,
+    });
   }
   if (c.algo.startsWith('lazydp')) {
     const st = { step: k, lr: lrs[k], invB: 1 / c.batch, noiseStd: t.sigma * c.clip, key };
-    lay.rows.forEach((R, tb) => flushRef(st, tb, R, lay.D, m.tables[tb], m.H[tb], lrs, prefix, c.algo === 'lazydp-exact'));
+    lay.rows.forEach((R, tb) =>
+      flushRef(st, tb, R, lay.D, m.tables[tb], m.H[tb], lrs, prefix, c.algo === 'lazydp-exact'),
+    );
   }
   const got = await t.exportTensors();
   const want = fromRef(c, m);
@@ -117,17 +133,35 @@ describe('a whole training step on the GPU equals the reference step', () => {
     ['dpsgd, shuffled batches, dim multiple of 4', { algo: 'dpsgd', sampling: 'shuffle', dim: 8 }],
     ['sgd, dot interaction', { algo: 'sgd', interaction: 'dot' }],
     ['dpsgd, per-layer clipping, dot interaction', { algo: 'dpsgd', clipping: 'per-layer', interaction: 'dot' }],
-    ['lazydp-exact, flat clipping, dot interaction, one table', { algo: 'lazydp-exact', clipping: 'flat', interaction: 'dot', tables: [40] }],
+    [
+      'lazydp-exact, flat clipping, dot interaction, one table',
+      { algo: 'lazydp-exact', clipping: 'flat', interaction: 'dot', tables: [40] },
+    ],
     ['sgd, momentum and weight decay on tables', { algo: 'sgd', tableOptimizer: 'momentum', weightDecay: 0.02 }],
-    ['dpsgd, weight decay on tables (dense SGD), unfused noise', { algo: 'dpsgd', weightDecay: 0.05, noiseKernel: 'unfused' }],
-    ['dpsgd, momentum on tables, per-layer clipping', { algo: 'dpsgd', tableOptimizer: 'momentum', clipping: 'per-layer' }],
+    [
+      'dpsgd, weight decay on tables (dense SGD), unfused noise',
+      { algo: 'dpsgd', weightDecay: 0.05, noiseKernel: 'unfused' },
+    ],
+    [
+      'dpsgd, momentum on tables, per-layer clipping',
+      { algo: 'dpsgd', tableOptimizer: 'momentum', clipping: 'per-layer' },
+    ],
     ['dpsgd, Adam on tables, fused noise', { algo: 'dpsgd', tableOptimizer: 'adam', lr: 0.01 }],
-    ['sgd, Adam and weight decay on tables, unfused noise setting', { algo: 'sgd', tableOptimizer: 'adam', weightDecay: 0.01, lr: 0.01 }],
+    [
+      'sgd, Adam and weight decay on tables, unfused noise setting',
+      { algo: 'sgd', tableOptimizer: 'adam', weightDecay: 0.01, lr: 0.01 },
+    ],
     ['sgd, momentum on the MLPs', { algo: 'sgd', mlpOptimizer: 'momentum' }],
-    ['dpsgd, Adam on the MLPs, unfused noise', { algo: 'dpsgd', mlpOptimizer: 'adam', noiseKernel: 'unfused', lr: 0.01 }],
+    [
+      'dpsgd, Adam on the MLPs, unfused noise',
+      { algo: 'dpsgd', mlpOptimizer: 'adam', noiseKernel: 'unfused', lr: 0.01 },
+    ],
     ['lazydp, Adam on the MLPs (the tables stay lazy)', { algo: 'lazydp', mlpOptimizer: 'adam', lr: 0.01 }],
     ['lazydp-exact, momentum on the MLPs', { algo: 'lazydp-exact', mlpOptimizer: 'momentum' }],
-    ['dpsgd, Adam on the MLPs and the tables, fused noise', { algo: 'dpsgd', mlpOptimizer: 'adam', tableOptimizer: 'adam', lr: 0.01 }],
+    [
+      'dpsgd, Adam on the MLPs and the tables, fused noise',
+      { algo: 'dpsgd', mlpOptimizer: 'adam', tableOptimizer: 'adam', lr: 0.01 },
+    ],
   ];
   for (const [name, over] of cases) {
     it(`${name}: 4 steps`, async () => {
@@ -211,12 +245,19 @@ describe('per-example clipping on the GPU', () => {
     const want = fromRef(c, m);
     for (const g of await t.exportTensors()) {
       const w = want.get(g.name)!;
-      for (let i = 0; i < w.length; i++) if (Math.abs(g.data[i] - w[i]) > 1e-6 + 2e-4 * Math.abs(w[i])) expect.fail(`${g.name}[${i}]: got ${g.data[i]}, want ${w[i]}`);
+      for (let i = 0; i < w.length; i++)
+        if (Math.abs(g.data[i] - w[i]) > 1e-6 + 2e-4 * Math.abs(w[i]))
+          expect.fail(`${g.name}[${i}]: got ${g.data[i]}, want ${w[i]}`);
     }
     t.destroy();
   });
 
-  for (const [clipping, interaction] of [['flat', 'concat'], ['per-layer', 'concat'], ['flat', 'dot'], ['per-layer', 'dot']] as const) {
+  for (const [clipping, interaction] of [
+    ['flat', 'concat'],
+    ['per-layer', 'concat'],
+    ['flat', 'dot'],
+    ['per-layer', 'dot'],
+  ] as const) {
     it(`${clipping}${interaction === 'dot' ? ', dot interaction' : ''}: one example with a huge gradient moves the model by at most lr/B * C`, async () => {
       const c = makeConfig({ ...SMALL, algo: 'dpsgd', clipping, interaction, sigma: 0 });
       const t = await Trainer.create(eng.device, c);
@@ -224,7 +265,12 @@ describe('per-example clipping on the GPU', () => {
       // make example 7's gradient enormous: large dense features and a confidently wrong label
       for (let f = 0; f < ds.F; f++) ds.dense[7 * ds.F + f] *= 1000;
       const before = await t.exportTensors();
-      const logit = forwardExample(t.layout, toRef(c, before), ds.dense.subarray(7 * ds.F, 8 * ds.F), ds.idx.map((a) => a.subarray(7 * ds.L, 8 * ds.L))).logit;
+      const logit = forwardExample(
+        t.layout,
+        toRef(c, before),
+        ds.dense.subarray(7 * ds.F, 8 * ds.F),
+        ds.idx.map((a) => a.subarray(7 * ds.L, 8 * ds.L)),
+      ).logit;
       ds.labels[7] = logit > 0 ? 0 : 1;
       await t.stepOn([7]);
       const after = await t.exportTensors();
@@ -241,7 +287,8 @@ describe('per-example clipping on the GPU', () => {
       const scale = c.batch / c.lr;
       const contribution = Math.sqrt(total) * scale;
       expect(contribution).toBeLessThanOrEqual(c.clip * (1 + 1e-4));
-      if (clipping === 'flat') expect(contribution).toBeGreaterThan(0.99 * c.clip); // clipping was active
+      if (clipping === 'flat')
+        expect(contribution).toBeGreaterThan(0.99 * c.clip); // clipping was active
       else {
         // per-layer: every group within its own threshold C_l = C / sqrt(K), and the huge
         // bottom-layer gradients were cut to exactly that

@@ -3,7 +3,14 @@
 import { beforeAll } from 'vitest';
 import { getTestDevice } from './gpu';
 import { makeConfig } from '../../src/config/config';
-import { Trainer, exportMetadata, openCheckpoint, writeModelParts, type Checkpoint, type NamedTensor } from '../../src/engine';
+import {
+  Trainer,
+  exportMetadata,
+  openCheckpoint,
+  writeModelParts,
+  type Checkpoint,
+  type NamedTensor,
+} from '../../src/engine';
 
 /** Registers the file's device; read `.device` inside tests. */
 export function engineTest(): { readonly device: GPUDevice } {

@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel = 1e-5, abs = 1e-5): void {
   expect(got.length).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i] - want[i]) <= abs + rel * Math.abs(want[i]))) expect.fail(`index ${i}: got ${got[i]}, want ${want[i]}`);
+    if (!(Math.abs(got[i] - want[i]) <= abs + rel * Math.abs(want[i])))
+      expect.fail(`index ${i}: got ${got[i]}, want ${want[i]}`);
   }
 }

@@ -33,8 +33,16 @@ export function kernelTest(seed: number) {
     runAll: (ds: Dispatch[]) => runDispatches(device(), ds),
     stepUniform: (st: StepValues) => stepUniform(device(), st),
     /** the sort of `used` pairs (table 0, offset 0) padded to N */
-    sortDispatches: (N: number, used: number, L: number, rows: number, idx: GPUBuffer, mask: GPUBuffer, keys: GPUBuffer, vals: GPUBuffer) =>
-      sortPairs(device(), { n: N, used, L, rows, offIdx: 0 }, { idx, mask, keys, vals }),
+    sortDispatches: (
+      N: number,
+      used: number,
+      L: number,
+      rows: number,
+      idx: GPUBuffer,
+      mask: GPUBuffer,
+      keys: GPUBuffer,
+      vals: GPUBuffer,
+    ) => sortPairs(device(), { n: N, used, L, rows, offIdx: 0 }, { idx, mask, keys, vals }),
     /** a table cut into shards at rows `cuts` (first 0, last the row count) */
     split: (E: Float32Array, D: number, cuts: number[]) =>
       cuts.slice(0, -1).map((a, k) => ({ rowStart: a, rows: cuts[k + 1] - a, E: E.slice(a * D, cuts[k + 1] * D) })),

@@ -10,7 +10,10 @@ const { rng, randn, f32, run, runAll, split, buffer } = gpu;
 
 describe('embedding-bag gather', () => {
   it('sums bags with repeats, empty bags and out-of-range slots', async () => {
-    const B = 45, L = 5, D = 7, rows = 60;
+    const B = 45,
+      L = 5,
+      D = 7,
+      rows = 60;
     const E = randn(rows * D);
     const idx = new Uint32Array(2 * B * L);
     for (let i = 0; i < idx.length; i++) idx[i] = rng.next() < 0.15 ? INVALID_ROW : Math.floor(rng.next() * 20); // rows 20..59 never touched
@@ -31,9 +34,14 @@ describe('embedding-bag gather', () => {
 // every kernel that touches rows must give the split table exactly what it gives the whole one.
 describe('tables split into shards', () => {
   it('gather: shard by shard (write, then add) equals the whole table', async () => {
-    const B = 40, L = 6, D = 5, rows = 61;
+    const B = 40,
+      L = 6,
+      D = 5,
+      rows = 61;
     const E = randn(rows * D);
-    const idx = Uint32Array.from({ length: B * L }, () => (rng.next() < 0.1 ? INVALID_ROW : Math.floor(rng.next() * rows)));
+    const idx = Uint32Array.from({ length: B * L }, () =>
+      rng.next() < 0.1 ? INVALID_ROW : Math.floor(rng.next() * rows),
+    );
     idx[0] = idx[1] = 16; // a repeat on the last row of shard 0
     idx[2] = 17; // the first row of shard 1
     const p = { B, L, D, rows, offIdx: 0, offOut: 0, ldOut: D, rowStart: 0, accumulate: 0 };
@@ -42,10 +50,20 @@ describe('tables split into shards', () => {
     const bufOut = buffer(new Float32Array(B * D).fill(NaN)); // the first shard must overwrite
     const bufIdx = buffer(idx);
     const shards = split(E, D, [0, 17, 40, 61]);
-    runAll(shards.map((sh, k) => gather(gpu.device, { ...p, rows: sh.rows, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 }, { E: buffer(sh.E), idx: bufIdx, outV: bufOut })));
+    runAll(
+      shards.map((sh, k) =>
+        gather(
+          gpu.device,
+          { ...p, rows: sh.rows, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 },
+          { E: buffer(sh.E), idx: bufIdx, outV: bufOut },
+        ),
+      ),
+    );
     expectClose(await f32(bufOut), whole, 1e-5, 1e-5);
     const refShards = new Float32Array(B * D);
-    shards.forEach((sh, k) => gatherRef({ ...p, rows: sh.rows, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 }, sh.E, idx, refShards));
+    shards.forEach((sh, k) =>
+      gatherRef({ ...p, rows: sh.rows, rowStart: sh.rowStart, accumulate: k > 0 ? 1 : 0 }, sh.E, idx, refShards),
+    );
     expectClose(refShards, whole, 1e-6, 1e-6);
   });
 });

@@ -10,7 +10,10 @@ const { f32, empty, run } = gpu;
 
 describe('table initialisation', () => {
   it('uniform(-1/sqrt(R), 1/sqrt(R)) rows from Philox equal the CPU reference', async () => {
-    const rows = 70, D = 7, t = 3, seed = 42;
+    const rows = 70,
+      D = 7,
+      t = 3,
+      seed = 42;
     const buf = empty(rows * D * 4);
     run(initTable(gpu.device, { rows, D, table: t, seed, tableRows: rows, rowStart: 0 }, { E: buf }));
     expectClose(await f32(buf), initTableRef(rows, D, t, seed), 1e-6, 1e-7);
@@ -21,9 +24,15 @@ describe('table initialisation', () => {
 // every kernel that touches rows must give the split table exactly what it gives the whole one.
 describe('tables split into shards', () => {
   it('initialisation: a shard holds the rows the whole table would', async () => {
-    const rows = 70, D = 7, t = 1, seed = 9;
+    const rows = 70,
+      D = 7,
+      t = 1,
+      seed = 9;
     const whole = initTableRef(rows, D, t, seed);
-    for (const [a, b] of [[0, 33], [33, 70]]) {
+    for (const [a, b] of [
+      [0, 33],
+      [33, 70],
+    ]) {
       const buf = empty((b - a) * D * 4);
       run(initTable(gpu.device, { rows: b - a, D, table: t, seed, tableRows: rows, rowStart: a }, { E: buf }));
       expectClose(await f32(buf), whole.subarray(a * D, b * D), 1e-6, 1e-7);

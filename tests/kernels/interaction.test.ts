@@ -6,7 +6,14 @@ import { getTestDevice, makeBuffer, readBuffer } from '../helpers/gpu';
 import { expectClose } from '../helpers/expect';
 import { encode, checkShaders } from '../../src/kernels/program';
 import {
-  interactionForward, interactionBackward, interactionForwardRef, interactionBackwardRef, interactionThreads, dotWidth, pairIndex, type InteractionParams,
+  interactionForward,
+  interactionBackward,
+  interactionForwardRef,
+  interactionBackwardRef,
+  interactionThreads,
+  dotWidth,
+  pairIndex,
+  type InteractionParams,
 } from '../../src/kernels/interaction';
 import { Rng } from '../../src/data/rng';
 
@@ -83,7 +90,17 @@ describe('dot interaction', () => {
   });
 
   it('the reference backward is the gradient of <dZ, Z(V)> (finite differences)', () => {
-    const p: InteractionParams = { B: 2, n: 4, D: 3, offV: 0, ldV: 12, offZ: 0, ldZ: dotWidth(4, 3), offDV: 0, ldDV: 12 };
+    const p: InteractionParams = {
+      B: 2,
+      n: 4,
+      D: 3,
+      offV: 0,
+      ldV: 12,
+      offZ: 0,
+      ldZ: dotWidth(4, 3),
+      offDV: 0,
+      ldDV: 12,
+    };
     const V = new Float64Array(randn(p.B * p.ldV));
     const dZ = randn(p.B * p.ldZ);
     const f = (v: Float64Array) => {

@@ -15,7 +15,13 @@ const key = seedToKey('123456789012345');
 describe('noisy updates (Philox noise in the kernel against the TypeScript draws)', () => {
   for (const exact of [false, true]) {
     it(`LazyDP ${exact ? 'exact replay' : 'aggregated draw'}: lookahead rows, history, then flush of the rest`, async () => {
-      const rows = 50, D = 5, table = 1, steps = 12, N = 512, L = 2, B = 20;
+      const rows = 50,
+        D = 5,
+        table = 1,
+        steps = 12,
+        N = 512,
+        L = 2,
+        B = 20;
       const lrs = Float32Array.from({ length: steps + 1 }, (_, s) => (s === 0 ? 0 : 0.1 + 0.02 * s));
       const { prefix: pre, sums: prefix } = lrSquaredPrefix(steps, (s) => lrs[s]);
       const H = Uint32Array.from({ length: rows }, () => Math.floor(rng.next() * 7)); // pending gaps of 1..7 steps
@@ -55,7 +61,13 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
 describe('tables split into shards', () => {
   for (const exact of [false, true]) {
     it(`LazyDP ${exact ? 'exact' : 'aggregated'}: lookahead and flush shard by shard equal the whole table`, async () => {
-      const rows = 50, D = 5, table = 2, steps = 10, N = 256, L = 2, B = 30;
+      const rows = 50,
+        D = 5,
+        table = 2,
+        steps = 10,
+        N = 256,
+        L = 2,
+        B = 30;
       const lrs = Float32Array.from({ length: steps + 1 }, (_, s) => (s === 0 ? 0 : 0.2));
       const { prefix: pre, sums: prefix } = lrSquaredPrefix(steps, (s) => lrs[s]);
       const H = Uint32Array.from({ length: rows }, () => Math.floor(rng.next() * 6));
@@ -80,8 +92,19 @@ describe('tables split into shards', () => {
         const bufE = buffer(sh.E),
           bufH = buffer(H.slice(sh.rowStart, sh.rowStart + sh.rows));
         const lp = { n: N, rows: sh.rows, D, table, rowStart: sh.rowStart };
-        run(lazyLookahead(gpu.device, exact, lp, { st: stepUniform(st), E: bufE, H: bufH, lrs: bl, lrSqPrefix: bp, keys }));
-        expect(Array.from(await u32(bufH))).toEqual(Array.from(afterLookH.subarray(sh.rowStart, sh.rowStart + sh.rows)));
+        run(
+          lazyLookahead(gpu.device, exact, lp, {
+            st: stepUniform(st),
+            E: bufE,
+            H: bufH,
+            lrs: bl,
+            lrSqPrefix: bp,
+            keys,
+          }),
+        );
+        expect(Array.from(await u32(bufH))).toEqual(
+          Array.from(afterLookH.subarray(sh.rowStart, sh.rowStart + sh.rows)),
+        );
         expectClose(await f32(bufE), afterLookE.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-4, 5e-5);
         run(lazyFlush(gpu.device, exact, lp, { st: stepUniform(st2), E: bufE, H: bufH, lrs: bl, lrSqPrefix: bp }));
         expect(Array.from(await u32(bufH))).toEqual(new Array(sh.rows).fill(10));

@@ -18,7 +18,13 @@ describe('loss', () => {
     const dl = new Float32Array(B);
     const lossBuf = buffer(new Float32Array(8));
     const dlBuf = buffer(dl);
-    run(loss(gpu.device, { B, slot: 2 }, { logits: buffer(logits), labels: buffer(labels), mask: buffer(mask), dlogits: dlBuf, lossOut: lossBuf }).dispatch);
+    run(
+      loss(
+        gpu.device,
+        { B, slot: 2 },
+        { logits: buffer(logits), labels: buffer(labels), mask: buffer(mask), dlogits: dlBuf, lossOut: lossBuf },
+      ).dispatch,
+    );
     const ref = lossRef(logits, labels, mask, dl);
     const got = await f32(lossBuf);
     expect(got[4]).toBeCloseTo(ref.sum, 2);

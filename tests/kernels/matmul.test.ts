@@ -24,10 +24,26 @@ describe('matmul (tiled, strided views)', () => {
       const A = randn(offA + M * lda);
       const B = randn(K * N + 3);
       const aux = o.bias ? randn(N) : randn(M * (N + 2) + 4);
-      const scale = o.scaleMode === 2 ? Float32Array.from({ length: K + 2 }, () => rng.next() * 4) : Float32Array.from({ length: K + 2 }, () => rng.next());
+      const scale =
+        o.scaleMode === 2
+          ? Float32Array.from({ length: K + 2 }, () => rng.next() * 4)
+          : Float32Array.from({ length: K + 2 }, () => rng.next());
       const p: MatmulParams = {
-        M, N, K, offA, sAm: lda, sAk: 1, offB: 3, sBk: N, sBn: 1, offC: 2, ldc: N + 1,
-        offAux: o.reluMask ? 4 : 0, ldAux: N + 2, offScale: 2, clipSq: 1.0,
+        M,
+        N,
+        K,
+        offA,
+        sAm: lda,
+        sAk: 1,
+        offB: 3,
+        sBk: N,
+        sBn: 1,
+        offC: 2,
+        ldc: N + 1,
+        offAux: o.reluMask ? 4 : 0,
+        ldAux: N + 2,
+        offScale: 2,
+        clipSq: 1.0,
       };
       const C = new Float32Array(2 + M * (N + 1));
       const bufC = buffer(C);

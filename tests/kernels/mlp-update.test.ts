@@ -15,7 +15,8 @@ const key = seedToKey('123456789012345');
 describe('noisy updates (Philox noise in the kernel against the TypeScript draws)', () => {
   for (const noise of [0, 1, 2] as const) {
     it(`MLP tensor update, noise mode ${noise}`, async () => {
-      const n = 47, p = 5;
+      const n = 47,
+        p = 5;
       const st: StepValues = { step: 9, lr: 0.3, invB: 1 / 32, noiseStd: 1.7, key };
       const grad = randn(n),
         W = randn(n);
@@ -41,7 +42,12 @@ describe('grids past 65535 workgroups (2-D dispatch)', () => {
     const W = empty(n * 4),
       nb = empty(n * 4);
     const ds = [
-      mlpUpdate(gpu.device, 0, { n, p: 3 }, { st: stepUniform(st), grad: buffer(new Float32Array(n).fill(1)), W, noiseBuf: nb }),
+      mlpUpdate(
+        gpu.device,
+        0,
+        { n, p: 3 },
+        { st: stepUniform(st), grad: buffer(new Float32Array(n).fill(1)), W, noiseBuf: nb },
+      ),
       mlpSample(gpu.device, { n, p: 3 }, { st: stepUniform(st), noiseBuf: nb }),
     ];
     expect(ds.map((d) => d.groups)).toEqual([groups, groups]);
@@ -52,6 +58,7 @@ describe('grids past 65535 workgroups (2-D dispatch)', () => {
     for (let i = 0; i < n && bad < 0; i++) if (w[i] !== want) bad = i;
     expect(bad).toBe(-1);
     const z = await f32(nb);
-    for (const i of [0, 1, 5, 16_776_959, 16_776_960, 16_776_963, n - 1]) expect(z[i]).toBeCloseTo(st.noiseStd * mlpNoise(key, 3, i, st.step), 3);
+    for (const i of [0, 1, 5, 16_776_959, 16_776_960, 16_776_963, n - 1])
+      expect(z[i]).toBeCloseTo(st.noiseStd * mlpNoise(key, 3, i, st.step), 3);
   });
 });

@@ -21,8 +21,12 @@ describe('per-example norms and clip factors', () => {
     expectClose(await f32(buf), out, 1e-5);
   });
   it('embedding bag: ||g||^2 * sum of squared repeat counts', async () => {
-    const B = 40, L = 6, D = 5;
-    const idx = Uint32Array.from({ length: B * L }, () => (rng.next() < 0.1 ? INVALID_ROW : Math.floor(rng.next() * 4)));
+    const B = 40,
+      L = 6,
+      D = 5;
+    const idx = Uint32Array.from({ length: B * L }, () =>
+      rng.next() < 0.1 ? INVALID_ROW : Math.floor(rng.next() * 4),
+    );
     const G = randn(B * 3 * D);
     const p = { B, L, D, rows: 4, offIdx: 0, offG: D, ldG: 3 * D, offN: 0 };
     const out = new Float32Array(B);
@@ -32,7 +36,8 @@ describe('per-example norms and clip factors', () => {
     expectClose(await f32(buf), out, 1e-5);
   });
   it('flat clip factors min(1, C/||g||) times the mask', async () => {
-    const B = 50, groups = 4;
+    const B = 50,
+      groups = 4;
     const norms = Float32Array.from({ length: B * groups }, () => rng.next() * 3);
     const mask = Float32Array.from({ length: B }, (_, i) => (i % 5 ? 1 : 0));
     const out = new Float32Array(B);

@@ -28,14 +28,35 @@ describe('dense table optimizers', () => {
     table = 2,
     n = 16;
   // sorted keys with repeats (segment heads carry the row), rows outside the shard, padding
-  const keys = new Uint32Array([0, 5, 5, 6, 9, 9, 9, 12, 20, 27, 28, 40, INVALID_ROW, INVALID_ROW, INVALID_ROW, INVALID_ROW]);
+  const keys = new Uint32Array([
+    0,
+    5,
+    5,
+    6,
+    9,
+    9,
+    9,
+    12,
+    20,
+    27,
+    28,
+    40,
+    INVALID_ROW,
+    INVALID_ROW,
+    INVALID_ROW,
+    INVALID_ROW,
+  ]);
   const rowGrad = Float32Array.from({ length: n * D }, () => rng.normal());
   const key = seedToKey('77777');
 
   it('scatter writes each unique row of the shard once, and nothing else', async () => {
     const G = makeBuffer(device, new Float32Array(rows * D));
     runAll([
-      rowsScatter(device, { n, D, rowStart, rows }, { keys: makeBuffer(device, keys), rowGrad: makeBuffer(device, rowGrad), G }),
+      rowsScatter(
+        device,
+        { n, D, rowStart, rows },
+        { keys: makeBuffer(device, keys), rowGrad: makeBuffer(device, rowGrad), G },
+      ),
     ]);
     const want = new Float32Array(rows * D);
     rowsScatterRef(D, keys, rowGrad, want, rowStart, rows);
@@ -60,17 +81,34 @@ describe('dense table optimizers', () => {
         for (let step = 1; step <= 3; step++) {
           const st: StepValues = { step, lr: 0.1 * step, invB: 1 / 8, noiseStd: noise ? 0.9 : 0, key };
           const stU = stepUniform(st);
-          const ds: Dispatch[] = [rowsScatter(device, { n, D, rowStart, rows }, { keys: makeBuffer(device, keys), rowGrad: makeBuffer(device, rowGrad), G })];
+          const ds: Dispatch[] = [
+            rowsScatter(
+              device,
+              { n, D, rowStart, rows },
+              { keys: makeBuffer(device, keys), rowGrad: makeBuffer(device, rowGrad), G },
+            ),
+          ];
           if (noise === 2) ds.push(tableNoiseSample(device, shard, { st: stU, noise: nbuf }));
           const o = new OptimUniform(device, wd, step).buffer;
-          ds.push(tableOptim(device, opt, noise, shard, { st: stU, o, E, G, noiseBuf: noise === 2 ? nbuf : makeBuffer(device, new Float32Array(4)), M, V }));
+          ds.push(
+            tableOptim(device, opt, noise, shard, {
+              st: stU,
+              o,
+              E,
+              G,
+              noiseBuf: noise === 2 ? nbuf : makeBuffer(device, new Float32Array(4)),
+              M,
+              V,
+            }),
+          );
           runAll(ds);
           rowsScatterRef(D, keys, rowGrad, refG, rowStart, rows);
           tableOptimRef(opt, st, wd, table, D, ref, refG, state, noise !== 0, rowStart);
         }
         const got = await f32(E);
         let bad = -1;
-        for (let i = 0; i < got.length && bad < 0; i++) if (!(Math.abs(got[i] - ref[i]) <= 2e-5 + 1e-4 * Math.abs(ref[i]) + (noise ? 2e-3 * 0.9 * 0.1 : 0))) bad = i;
+        for (let i = 0; i < got.length && bad < 0; i++)
+          if (!(Math.abs(got[i] - ref[i]) <= 2e-5 + 1e-4 * Math.abs(ref[i]) + (noise ? 2e-3 * 0.9 * 0.1 : 0))) bad = i;
         if (bad >= 0) expect.fail(`E[${bad}]: got ${got[bad]}, want ${ref[bad]}`);
         // every row moved (the decay and the noise or state reach rows no batch touched)
         for (let r = 0; r < rows; r++) expect(got[r * D] !== E0[r * D], `row ${r}`).toBe(true);
@@ -106,7 +144,9 @@ describe('MLP optimizers (mlp_update.wgsl momentum and adam entries)', () => {
           mlpOptimRef(opt, st, p, grad, ref, state, noise !== 0);
         }
         const got = await f32(W);
-        for (let i = 0; i < n; i++) if (!(Math.abs(got[i] - ref[i]) <= 2e-5 + 1e-4 * Math.abs(ref[i]) + (noise ? 2e-3 * 0.05 : 0))) expect.fail(`W[${i}]: got ${got[i]}, want ${ref[i]}`);
+        for (let i = 0; i < n; i++)
+          if (!(Math.abs(got[i] - ref[i]) <= 2e-5 + 1e-4 * Math.abs(ref[i]) + (noise ? 2e-3 * 0.05 : 0)))
+            expect.fail(`W[${i}]: got ${got[i]}, want ${ref[i]}`);
         expect(Array.from(got).some((x, i) => x !== W0[i])).toBe(true);
       });
     }

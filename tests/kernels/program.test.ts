@@ -3,7 +3,15 @@
 // naming it); pipelines are cached by the shader code itself, not by a name or a length.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { getTestDevice, makeBuffer, readBuffer, runDispatches } from '../helpers/gpu';
-import { checkShaders, getPipeline, gridFor, makeDispatch, withLibs, WORKGROUP, type Program } from '../../src/kernels/program';
+import {
+  checkShaders,
+  getPipeline,
+  gridFor,
+  makeDispatch,
+  withLibs,
+  WORKGROUP,
+  type Program,
+} from '../../src/kernels/program';
 import { gather, gatherProgram } from '../../src/kernels/gather';
 import { reluBackward } from '../../src/kernels/relu';
 
@@ -22,15 +30,23 @@ describe('kernel programs', () => {
       idx = makeBuffer(device, new Uint32Array(4)),
       out = makeBuffer(device, new Float32Array(8));
     const p = { B: 1, L: 1, D: 2, rows: 4, offIdx: 0, offOut: 0, ldOut: 2, rowStart: 0, accumulate: 0 };
-    expect(() => makeDispatch(device, gatherProgram, { E, idx, out }, [1, 1], { u: p })).toThrow(/gather \(main\): unknown binding out/);
-    expect(() => makeDispatch(device, gatherProgram, { E, idx }, [1, 1], { u: p })).toThrow(/gather \(main\): missing binding outV/);
+    expect(() => makeDispatch(device, gatherProgram, { E, idx, out }, [1, 1], { u: p })).toThrow(
+      /gather \(main\): unknown binding out/,
+    );
+    expect(() => makeDispatch(device, gatherProgram, { E, idx }, [1, 1], { u: p })).toThrow(
+      /gather \(main\): missing binding outV/,
+    );
     expect(() => makeDispatch(device, gatherProgram, { E, idx, outV: out }, [1, 1], { u: p })).not.toThrow();
     const { accumulate: _, ...short } = p;
     expect(() => gather(device, short as typeof p, { E, idx, outV: out })).toThrow(/uniform u: missing accumulate/);
   });
 
   it('a kernel computes its own grid from its workgroup size', () => {
-    const d = reluBackward(device, { rows: 3, cols: 70, offG: 0, ldG: 70, offAct: 0, ldAct: 70 }, { G: makeBuffer(device, new Float32Array(210)), act: makeBuffer(device, new Float32Array(210)) });
+    const d = reluBackward(
+      device,
+      { rows: 3, cols: 70, offG: 0, ldG: 70, offAct: 0, ldAct: 70 },
+      { G: makeBuffer(device, new Float32Array(210)), act: makeBuffer(device, new Float32Array(210)) },
+    );
     expect(d.groups).toEqual([Math.ceil(210 / WORKGROUP), 1]);
     expect(gridFor(gatherProgram, 65535 * WORKGROUP + 1)).toEqual([65535, 2]);
   });
@@ -47,7 +63,10 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
     expect(getPipeline(device, a)).not.toBe(getPipeline(device, b));
     const outA = makeBuffer(device, new Float32Array(WORKGROUP)),
       outB = makeBuffer(device, new Float32Array(WORKGROUP));
-    runDispatches(device, [makeDispatch(device, a, { out: outA }, [1, 1]), makeDispatch(device, b, { out: outB }, [1, 1])]);
+    runDispatches(device, [
+      makeDispatch(device, a, { out: outA }, [1, 1]),
+      makeDispatch(device, b, { out: outB }, [1, 1]),
+    ]);
     expect(new Float32Array(await readBuffer(device, outA))[5]).toBe(1);
     expect(new Float32Array(await readBuffer(device, outB))[5]).toBe(2);
   });

@@ -9,7 +9,8 @@ const { randn, f32, run, buffer } = gpu;
 
 describe('ReLU backward', () => {
   it('zeroes gradients where the activation is not positive, on strided views', async () => {
-    const rows = 21, cols = 9;
+    const rows = 21,
+      cols = 9;
     const G = randn(rows * 20 + 5),
       act = randn(rows * 15 + 2);
     const p = { rows, cols, offG: 5, ldG: 20, offAct: 2, ldAct: 15 };

@@ -15,7 +15,11 @@ const { rng, randn, f32, u32, empty, runAll, stepUniform, split, buffer, sortDis
 describe('clipped per-row gradient sums and the sparse row update', () => {
   for (const mode of [0, 1, 2] as const) {
     it(`segment sums in sorted order (scale mode ${mode}) and SGD on touched rows only`, async () => {
-      const B = 90, L = 3, D = 6, rows = 40, N = 512;
+      const B = 90,
+        L = 3,
+        D = 6,
+        rows = 40,
+        N = 512;
       const idx = Uint32Array.from({ length: B * L }, () => Math.floor(rng.next() * 25));
       const mask = Float32Array.from({ length: B }, () => 1);
       const keys = empty(N * 4),
@@ -48,7 +52,9 @@ describe('clipped per-row gradient sums and the sparse row update', () => {
 // Long runs are cut into chunks of SEGSUM_CHUNK sorted positions whose partial sums are added in
 // chunk order: the hot row of a Zipf batch must give the same sums as one walk over its run.
 describe('segment sums of runs longer than a chunk', () => {
-  const B = 300, L = 4, D = 5;
+  const B = 300,
+    L = 4,
+    D = 5;
   /** Sorted keys with runs of these lengths (rows 1, 2, ...), INVALID_ROW up to n; vals of random examples. */
   const runs = (lengths: number[], n: number) => {
     const keys = new Uint32Array(n).fill(INVALID_ROW),
@@ -87,7 +93,8 @@ describe('segment sums of runs longer than a chunk', () => {
     const got = await f32(rowGrad);
     const hs = heads(keys);
     expect(hs.length).toBe(lengths.length);
-    for (const h of hs) expect(Array.from(got.subarray(h * D, h * D + D))).toEqual(Array.from(want.subarray(h * D, h * D + D)));
+    for (const h of hs)
+      expect(Array.from(got.subarray(h * D, h * D + D))).toEqual(Array.from(want.subarray(h * D, h * D + D)));
   });
 
   for (const mode of [1, 2] as const) {
@@ -104,7 +111,11 @@ describe('segment sums of runs longer than a chunk', () => {
       const st: StepValues = { step: 3, lr: 0.25, invB: 1 / 64, noiseStd: 0, key: [1, 2] };
       runAll([
         ...segsum(gpu.device, mode, p, { ...bufs, rowGrad: rg1 }),
-        rowsUpdate(gpu.device, { n, D, rowStart: 0, rows }, { st: stepUniform(st), keys: bufs.keys, rowGrad: rg1, E: bufE }),
+        rowsUpdate(
+          gpu.device,
+          { n, D, rowStart: 0, rows },
+          { st: stepUniform(st), keys: bufs.keys, rowGrad: rg1, E: bufE },
+        ),
       ]);
       runAll(segsum(gpu.device, mode, p, { ...bufs, rowGrad: rg2 }));
       const want = new Float32Array(n * D);
@@ -121,19 +132,21 @@ describe('segment sums of runs longer than a chunk', () => {
       for (const h of heads(keys))
         for (let d = 0; d < D; d++) {
           const i = h * D + d;
-          if (!(Math.abs(got[i] - ref[i]) <= 1e-5 * mag[i] + 1e-6)) expect.fail(`head ${h} column ${d}: got ${got[i]}, want ${ref[i]}`);
+          if (!(Math.abs(got[i] - ref[i]) <= 1e-5 * mag[i] + 1e-6))
+            expect.fail(`head ${h} column ${d}: got ${got[i]}, want ${ref[i]}`);
         }
       // deterministic: every word of the two runs' outputs at the heads is the same
       const w1 = await u32(rg1),
         w2 = await u32(rg2);
-      for (const h of heads(keys)) expect(Array.from(w2.subarray(h * D, h * D + D))).toEqual(Array.from(w1.subarray(h * D, h * D + D)));
+      for (const h of heads(keys))
+        expect(Array.from(w2.subarray(h * D, h * D + D))).toEqual(Array.from(w1.subarray(h * D, h * D + D)));
     });
   }
 
   it('small chunks: random runs, no padding, n not a multiple of the chunk', async () => {
     const lens: number[] = [];
     const nn = 1000;
-    for (let used = 0; used < nn; ) {
+    for (let used = 0; used < nn;) {
       const len = Math.min(nn - used, 1 + Math.floor(rng.next() ** 3 * 80));
       lens.push(len);
       used += len;
@@ -147,7 +160,10 @@ describe('segment sums of runs longer than a chunk', () => {
       const rowGrad = empty(nn * D * 4);
       runAll(segsum(gpu.device, 0, p, { keys: buffer(keys), vals: buffer(vals), G: buffer(G), rowGrad }, chunk));
       const got = await f32(rowGrad);
-      for (const h of heads(keys)) expect(Array.from(got.subarray(h * D, h * D + D)), `chunk ${chunk}, head ${h}`).toEqual(Array.from(want.subarray(h * D, h * D + D)));
+      for (const h of heads(keys))
+        expect(Array.from(got.subarray(h * D, h * D + D)), `chunk ${chunk}, head ${h}`).toEqual(
+          Array.from(want.subarray(h * D, h * D + D)),
+        );
     }
   });
 });
@@ -156,7 +172,9 @@ describe('segment sums of runs longer than a chunk', () => {
 // every kernel that touches rows must give the split table exactly what it gives the whole one.
 describe('tables split into shards', () => {
   it('sparse row update: each shard updates its own touched rows', async () => {
-    const n = 256, D = 3, rows = 40;
+    const n = 256,
+      D = 3,
+      rows = 40;
     const keysArr = Uint32Array.from({ length: n }, (_, p) => (p < 200 ? Math.floor((p * rows) / 200) : INVALID_ROW)); // sorted, runs of equal rows
     const rowGrad = randn(n * D);
     const E = randn(rows * D);
@@ -166,7 +184,16 @@ describe('tables split into shards', () => {
     const keys = buffer(keysArr),
       rg = buffer(rowGrad);
     const shards = split(E, D, [0, 13, 40]).map((sh) => ({ ...sh, buf: buffer(sh.E) }));
-    runAll(shards.map((sh) => rowsUpdate(gpu.device, { n, D, rowStart: sh.rowStart, rows: sh.rows }, { st: stepUniform(st), keys, rowGrad: rg, E: sh.buf })));
-    for (const sh of shards) expectClose(await f32(sh.buf), want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-6, 1e-6);
+    runAll(
+      shards.map((sh) =>
+        rowsUpdate(
+          gpu.device,
+          { n, D, rowStart: sh.rowStart, rows: sh.rows },
+          { st: stepUniform(st), keys, rowGrad: rg, E: sh.buf },
+        ),
+      ),
+    );
+    for (const sh of shards)
+      expectClose(await f32(sh.buf), want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-6, 1e-6);
   });
 });

@@ -17,7 +17,9 @@ describe('GPU sort of (row, slot) pairs', () => {
       const L = 4;
       let N = SORT_BLOCK;
       while (N < used) N *= 2;
-      const idx = Uint32Array.from({ length: used }, () => (rng.next() < 0.05 ? INVALID_ROW : Math.floor(rng.next() * Math.min(rows, 1e9))));
+      const idx = Uint32Array.from({ length: used }, () =>
+        rng.next() < 0.05 ? INVALID_ROW : Math.floor(rng.next() * Math.min(rows, 1e9)),
+      );
       const mask = Float32Array.from({ length: Math.ceil(used / L) }, () => (rng.next() < 0.9 ? 1 : 0));
       const keys = empty(N * 4),
         vals = empty(N * 4);

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/expect';
 import { kernelTest } from '../helpers/kernels';
 import {
-  tableNoiseFused, tableNoiseSample, tableNoiseAdd, tableNoiseRef, QUADS_PER_THREAD,
+  tableNoiseFused,
+  tableNoiseSample,
+  tableNoiseAdd,
+  tableNoiseRef,
+  QUADS_PER_THREAD,
 } from '../../src/kernels/noise';
 import type { StepValues } from '../../src/kernels/step';
 import { seedToKey } from '../../src/noise/philox';
@@ -19,7 +23,9 @@ const key = seedToKey('123456789012345');
 describe('noisy updates (Philox noise in the kernel against the TypeScript draws)', () => {
   for (const fused of [true, false]) {
     it(`eager table noise on every row (${fused ? 'fused' : 'sample + add'}), dim not a multiple of 4`, async () => {
-      const rows = 33, D = 6, table = 2;
+      const rows = 33,
+        D = 6,
+        table = 2;
       const st: StepValues = { step: 4, lr: 0.5, invB: 1 / 16, noiseStd: 2, key };
       const E = randn(rows * D);
       const bufE = buffer(E);
@@ -28,7 +34,10 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
       if (fused) run(tableNoiseFused(gpu.device, tp, { st: sU, E: bufE }));
       else {
         const nb = empty(rows * D * 4);
-        runAll([tableNoiseSample(gpu.device, tp, { st: sU, noise: nb }), tableNoiseAdd(gpu.device, tp, { st: sU, E: bufE, noiseBuf: nb })]);
+        runAll([
+          tableNoiseSample(gpu.device, tp, { st: sU, noise: nb }),
+          tableNoiseAdd(gpu.device, tp, { st: sU, E: bufE, noiseBuf: nb }),
+        ]);
       }
       tableNoiseRef(st, table, rows, D, E);
       expectClose(await f32(bufE), E, 1e-4, 2e-5);
@@ -40,14 +49,22 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
 // every kernel that touches rows must give the split table exactly what it gives the whole one.
 describe('tables split into shards', () => {
   it('eager noise: a shard draws the noise of its rows in the whole table (counters use table rows)', async () => {
-    const rows = 45, D = 6, table = 1;
+    const rows = 45,
+      D = 6,
+      table = 1;
     const st: StepValues = { step: 7, lr: 0.5, invB: 1 / 16, noiseStd: 2, key };
     const E = randn(rows * D);
     const want = E.slice();
     tableNoiseRef(st, table, rows, D, want);
     for (const sh of split(E, D, [0, 20, 45])) {
       const buf = buffer(sh.E);
-      run(tableNoiseFused(gpu.device, { rows: sh.rows, D, table, rowStart: sh.rowStart }, { st: stepUniform(st), E: buf }));
+      run(
+        tableNoiseFused(
+          gpu.device,
+          { rows: sh.rows, D, table, rowStart: sh.rowStart },
+          { st: stepUniform(st), E: buf },
+        ),
+      );
       expectClose(await f32(buf), want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-4, 2e-5);
       const ref = sh.E.slice();
       tableNoiseRef(st, table, sh.rows, D, ref, sh.rowStart);
@@ -61,11 +78,15 @@ describe('tables split into shards', () => {
 // replays these draws in lazy.wgsl, is compared with dpsgd bit for bit in the engine tests).
 describe('dense vec4 table noise', () => {
   // 301 rows of 8: 602 quads, not a multiple of a workgroup's 256 * QUADS_PER_THREAD quads
-  for (const [rows, D] of [[301, 8], [70, 64]] as const) {
+  for (const [rows, D] of [
+    [301, 8],
+    [70, 64],
+  ] as const) {
     for (const fused of [true, false]) {
       const what = `${fused ? 'fused' : 'sample + add'}, ${rows} rows of ${D}`;
       it(`${what}: the reference, and the scalar entries bit for bit`, async () => {
-        const table = 3, rowStart = 5;
+        const table = 3,
+          rowStart = 5;
         const st: StepValues = { step: 9, lr: 0.25, invB: 1 / 32, noiseStd: 1.5, key };
         const E = randn(rows * D);
         const tp = { rows, D, table, rowStart };

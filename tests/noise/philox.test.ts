@@ -4,14 +4,35 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import lib from '../../shaders/lib/philox.wgsl?raw';
 import code from '../../shaders/test_philox.wgsl?raw';
-import { eagerTableNoise, lazyTableNoise, mlpNoise, normals4, philox4x32, seedToKey, u01, type Key } from '../../src/noise/philox';
+import {
+  eagerTableNoise,
+  lazyTableNoise,
+  mlpNoise,
+  normals4,
+  philox4x32,
+  seedToKey,
+  u01,
+  type Key,
+} from '../../src/noise/philox';
 import { getTestDevice, makeBuffer, readBuffer, withValidation } from '../helpers/gpu';
 
 // Known-answer vectors from Random123's kat_vectors: counter, key -> output.
 const KAT: Array<[number[], number[], number[]]> = [
-  [[0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
-  [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]],
-  [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
+  [
+    [0, 0, 0, 0],
+    [0, 0],
+    [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+  ],
+  [
+    [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+    [0xffffffff, 0xffffffff],
+    [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+  ],
+  [
+    [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+    [0xa4093822, 0x299f31d0],
+    [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+  ],
 ];
 
 // GPU normals vs the double-precision TS reference, |gpu - ts| <= ABS_TOL + RAD_TOL * rad, where
@@ -25,7 +46,8 @@ const KAT: Array<[number[], number[], number[]]> = [
 const ABS_TOL = 2.5e-4;
 const RAD_TOL = 2 ** -11;
 /** gpu vs ref, where partner is the other normal of ref's Box-Muller pair (same radius). */
-const within = (gpu: number, ref: number, partner: number) => Math.abs(gpu - ref) <= ABS_TOL + RAD_TOL * Math.hypot(ref, partner);
+const within = (gpu: number, ref: number, partner: number) =>
+  Math.abs(gpu - ref) <= ABS_TOL + RAD_TOL * Math.hypot(ref, partner);
 
 const hex = (w: ArrayLike<number>) => Array.from(w, (x) => (x >>> 0).toString(16).padStart(8, '0')).join(' ');
 
@@ -65,7 +87,10 @@ async function run(entry: Entry, key: Key, n: number, inp: Uint32Array | null, n
     0: makeBuffer(device, params, GPUBufferUsage.UNIFORM),
     1: makeBuffer(device, inp ?? new Uint32Array(4)),
     2: device.createBuffer({ size: Math.max(16, n * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC }),
-    3: device.createBuffer({ size: Math.max(16, normalRows * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC }),
+    3: device.createBuffer({
+      size: Math.max(16, normalRows * 16),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    }),
   };
   const pipeline = pipelines.get(entry)!;
   const bg = device.createBindGroup({
@@ -110,7 +135,9 @@ describe('WGSL vs TS reference', () => {
 
   it('words bit for bit and normals within tolerance for 100k counters', async () => {
     const next = rng(7);
-    let maxAbs = 0, maxByRad = 0, worst = '';
+    let maxAbs = 0,
+      maxByRad = 0,
+      worst = '';
     for (const key of KEYS) {
       const ctr = new Uint32Array(PER_KEY * 4);
       for (let i = 0; i < ctr.length; i++) {
@@ -127,20 +154,28 @@ describe('WGSL vs TS reference', () => {
         const ref = philox4x32(ctr[4 * i], ctr[4 * i + 1], ctr[4 * i + 2], ctr[4 * i + 3], key[0], key[1]);
         for (let j = 0; j < 4; j++) {
           if (words[4 * i + j] !== ref[j]) {
-            throw new Error(`word mismatch at counter ${hex(ctr.subarray(4 * i, 4 * i + 4))} key ${hex(key)}: GPU ${hex(words.subarray(4 * i, 4 * i + 4))} TS ${hex(ref)}`);
+            throw new Error(
+              `word mismatch at counter ${hex(ctr.subarray(4 * i, 4 * i + 4))} key ${hex(key)}: GPU ${hex(words.subarray(4 * i, 4 * i + 4))} TS ${hex(ref)}`,
+            );
           }
         }
         const z = normals4(ref);
         for (let j = 0; j < 4; j++) {
           const g = normals[4 * i + j];
           const d = Math.abs(g - z[j]);
-          if (d > maxAbs) { maxAbs = d; worst = `z=${z[j]} gpu=${g} words ${hex(ref)}`; }
+          if (d > maxAbs) {
+            maxAbs = d;
+            worst = `z=${z[j]} gpu=${g} words ${hex(ref)}`;
+          }
           maxByRad = Math.max(maxByRad, (d - ABS_TOL) / Math.hypot(z[j], z[j ^ 1]));
-          if (!within(g, z[j], z[j ^ 1])) throw new Error(`normal ${j} off by ${d}: z=${z[j]} gpu=${g} words ${hex(ref)}`);
+          if (!within(g, z[j], z[j ^ 1]))
+            throw new Error(`normal ${j} off by ${d}: z=${z[j]} gpu=${g} words ${hex(ref)}`);
         }
       }
     }
-    console.log(`philox WGSL vs TS: 100000 counters, words identical; normals max abs err ${maxAbs.toExponential(2)} (${worst}); max (err - ${ABS_TOL}) / rad = ${maxByRad.toExponential(2)} (tolerance ${RAD_TOL.toExponential(2)})`);
+    console.log(
+      `philox WGSL vs TS: 100000 counters, words identical; normals max abs err ${maxAbs.toExponential(2)} (${worst}); max (err - ${ABS_TOL}) / rad = ${maxByRad.toExponential(2)} (tolerance ${RAD_TOL.toExponential(2)})`,
+    );
   });
 
   it('worst-case words: u01 strictly inside (0, 1), normals finite and close to TS', async () => {
@@ -164,7 +199,10 @@ describe('WGSL vs TS reference', () => {
         const g = normals[4 * n + 4 * i + j];
         expect(Number.isFinite(g)).toBe(true);
         maxAbs = Math.max(maxAbs, Math.abs(g - z[j]));
-        expect(within(g, z[j], z[j ^ 1]), `normals4(${hex(inp.subarray(4 * i, 4 * i + 4))})[${j}]: GPU ${g} TS ${z[j]}`).toBe(true);
+        expect(
+          within(g, z[j], z[j ^ 1]),
+          `normals4(${hex(inp.subarray(4 * i, 4 * i + 4))})[${j}]: GPU ${g} TS ${z[j]}`,
+        ).toBe(true);
       }
     }
     // The largest normal a 24-bit uniform can give: sqrt(-2 ln 2^-25).
@@ -176,12 +214,17 @@ describe('WGSL vs TS reference', () => {
     // Row for k = x >> 8: pair (u_a = k, u_b ~ 0) gives z_a ~ rad(k); pair (rad = 1, u_b = k) sweeps
     // the angle. Every k in the 2^20 nearest u = 0 (largest rad) and u = 1 (f32 rounding, clamp,
     // log near 1), every 7th between (odd and even k alike). Low 8 bits vary to show they are ignored.
-    const K = 1 << 24, END = 1 << 20;
+    const K = 1 << 24,
+      END = 1 << 20;
     const ks: number[] = [];
     for (let k = 0; k < K; k += k < END || k >= K - END ? 1 : 7) ks.push(k);
     const CH = 1 << 19;
     const RAD1 = Math.round(Math.exp(-0.5) * K - 0.5) * 256; // -2 ln u = 1
-    let radErr = 0, radAt = 0, angErr = 0, angAt = 0, bad = '';
+    let radErr = 0,
+      radAt = 0,
+      angErr = 0,
+      angAt = 0,
+      bad = '';
     for (let base = 0; base < ks.length; base += CH) {
       const n = Math.min(CH, ks.length - base);
       const inp = new Uint32Array(4 * n);
@@ -196,10 +239,13 @@ describe('WGSL vs TS reference', () => {
       for (let i = 0; i < n && !bad; i++) {
         const k = ks[base + i];
         const uRef = k === K - 1 ? 1 - 2 ** -24 : Math.fround(u01(inp[4 * i]));
-        if (normals[4 * i] !== uRef || normals[4 * i + 3] !== uRef) bad = `u01 of ${hex([inp[4 * i]])}: GPU ${normals[4 * i]} expected ${uRef}`;
+        if (normals[4 * i] !== uRef || normals[4 * i + 3] !== uRef)
+          bad = `u01 of ${hex([inp[4 * i]])}: GPU ${normals[4 * i]} expected ${uRef}`;
         const z = normals4(inp.subarray(4 * i, 4 * i + 4));
         const o = 4 * n + 4 * i;
-        for (let j = 0; j < 4; j++) if (!within(normals[o + j], z[j], z[j ^ 1])) bad = `normals4(${hex(inp.subarray(4 * i, 4 * i + 4))})[${j}]: GPU ${normals[o + j]} TS ${z[j]}`;
+        for (let j = 0; j < 4; j++)
+          if (!within(normals[o + j], z[j], z[j ^ 1]))
+            bad = `normals4(${hex(inp.subarray(4 * i, 4 * i + 4))})[${j}]: GPU ${normals[o + j]} TS ${z[j]}`;
         const dr = Math.abs(normals[o] - z[0]);
         if (dr > radErr) [radErr, radAt] = [dr, k];
         const da = Math.max(Math.abs(normals[o + 2] - z[2]), Math.abs(normals[o + 3] - z[3])) / Math.hypot(z[2], z[3]);
@@ -207,7 +253,9 @@ describe('WGSL vs TS reference', () => {
       }
       expect(bad).toBe('');
     }
-    console.log(`philox ${ks.length} of 2^24 uniforms: u01 exact; max radius err ${radErr.toExponential(2)} (x>>8 = ${hex([radAt])}); max angle err ${angErr.toExponential(2)} * rad (x>>8 = ${hex([angAt])})`);
+    console.log(
+      `philox ${ks.length} of 2^24 uniforms: u01 exact; max radius err ${radErr.toExponential(2)} (x>>8 = ${hex([radAt])}); max angle err ${angErr.toExponential(2)} * rad (x>>8 = ${hex([angAt])})`,
+    );
   });
 });
 
@@ -217,7 +265,20 @@ function normCdf(x: number): number {
   const t = 1 / (1 + 0.5 * z);
   const erfc =
     t *
-    Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? 1 - 0.5 * erfc : 0.5 * erfc;
 }
 
@@ -240,10 +301,14 @@ function upperQuantile(sf: (x: number) => number, p: number, lo: number, hi: num
 
 /** Chi-square survival function with k degrees of freedom (regularized upper gamma by series/continued fraction). */
 function chiSquareSf(x: number, k: number): number {
-  const a = k / 2, y = x / 2;
+  const a = k / 2,
+    y = x / 2;
   const lgam = (z: number) => {
     // Lanczos (g=7, n=9)
-    const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+    const c = [
+      0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+      12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    ];
     z -= 1;
     let s = c[0];
     for (let i = 1; i < 9; i++) s += c[i] / (z + i);
@@ -251,15 +316,23 @@ function chiSquareSf(x: number, k: number): number {
     return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(s);
   };
   if (y < a + 1) {
-    let term = 1 / a, sum = term;
-    for (let n = 1; n < 1000; n++) { term *= y / (a + n); sum += term; }
+    let term = 1 / a,
+      sum = term;
+    for (let n = 1; n < 1000; n++) {
+      term *= y / (a + n);
+      sum += term;
+    }
     return 1 - sum * Math.exp(-y + a * Math.log(y) - lgam(a));
   }
-  let b = y + 1 - a, c = 1e300, d = 1 / b, h = d;
+  let b = y + 1 - a,
+    c = 1e300,
+    d = 1 / b,
+    h = d;
   for (let i = 1; i < 1000; i++) {
     const an = -i * (i - a);
     b += 2;
-    d = an * d + b; d = 1 / d;
+    d = an * d + b;
+    d = 1 / d;
     c = b + an / c;
     h *= d * c;
   }
@@ -277,18 +350,31 @@ describe('distribution of GPU normals (eager layout, fixed seed)', () => {
   it('matches the TS eager reference on a sample', () => {
     const key = seedToKey(20240611n);
     for (let i = 0; i < N; i += 4099) {
-      const q = i >> 2, r = q >> 10, c = 4 * (q & 1023) + (i & 3);
+      const q = i >> 2,
+        r = q >> 10,
+        c = 4 * (q & 1023) + (i & 3);
       const ref = eagerTableNoise(key, 0, r, c, 7);
-      expect(within(z[i], ref, eagerTableNoise(key, 0, r, c ^ 1, 7)), `row ${r} col ${c}: GPU ${z[i]} TS ${ref}`).toBe(true);
+      expect(within(z[i], ref, eagerTableNoise(key, 0, r, c ^ 1, 7)), `row ${r} col ${c}: GPU ${z[i]} TS ${ref}`).toBe(
+        true,
+      );
     }
   });
 
   it('finite; moments within 5 standard errors', () => {
-    let s1 = 0, s2 = 0, s3 = 0, s4 = 0, lag = 0, maxAbs = 0, nonFinite = 0;
+    let s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      lag = 0,
+      maxAbs = 0,
+      nonFinite = 0;
     for (let i = 0; i < N; i++) {
       const x = z[i];
       if (!Number.isFinite(x)) nonFinite++;
-      s1 += x; s2 += x * x; s3 += x * x * x; s4 += x * x * x * x;
+      s1 += x;
+      s2 += x * x;
+      s3 += x * x * x;
+      s4 += x * x * x * x;
       if (i > 0) lag += x * z[i - 1];
       maxAbs = Math.max(maxAbs, Math.abs(x));
     }
@@ -299,7 +385,9 @@ describe('distribution of GPU normals (eager layout, fixed seed)', () => {
     const lag1 = (lag / (N - 1) - mean * mean) / v;
     // Standard errors for N iid N(0,1) draws: mean 1/sqrt(N), variance sqrt(2/N),
     // skewness sqrt(6/N), excess kurtosis sqrt(24/N), lag-1 correlation 1/sqrt(N).
-    console.log(`philox GPU normals N=${N}: mean ${mean.toExponential(2)} var ${v.toFixed(5)} skew ${skew.toExponential(2)} exkurt ${kurt.toExponential(2)} lag1 ${lag1.toExponential(2)} max|z| ${maxAbs.toFixed(3)}`);
+    console.log(
+      `philox GPU normals N=${N}: mean ${mean.toExponential(2)} var ${v.toFixed(5)} skew ${skew.toExponential(2)} exkurt ${kurt.toExponential(2)} lag1 ${lag1.toExponential(2)} max|z| ${maxAbs.toFixed(3)}`,
+    );
     expect(nonFinite).toBe(0);
     expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(N));
     expect(Math.abs(v - 1)).toBeLessThan(5 * Math.sqrt(2 / N));
@@ -324,7 +412,9 @@ describe('distribution of GPU normals (eager layout, fixed seed)', () => {
     const expected = N / 50;
     const chi2 = bins.reduce((s, o) => s + (o - expected) ** 2 / expected, 0);
     const chiCrit = upperQuantile((x) => chiSquareSf(x, 49), 1e-3, 30, 200); // 85.35
-    console.log(`philox GOF: KS D=${d.toExponential(3)} sqrt(N)D=${ksStat.toFixed(3)} (crit ${kCrit.toFixed(4)}, p=${kolmogorovSf(ksStat).toFixed(3)}); chi2(49)=${chi2.toFixed(2)} (crit ${chiCrit.toFixed(2)}, p=${chiSquareSf(chi2, 49).toFixed(3)})`);
+    console.log(
+      `philox GOF: KS D=${d.toExponential(3)} sqrt(N)D=${ksStat.toFixed(3)} (crit ${kCrit.toFixed(4)}, p=${kolmogorovSf(ksStat).toFixed(3)}); chi2(49)=${chi2.toFixed(2)} (crit ${chiCrit.toFixed(2)}, p=${chiSquareSf(chi2, 49).toFixed(3)})`,
+    );
     expect(kCrit).toBeCloseTo(1.9495, 3);
     expect(chiCrit).toBeCloseTo(85.35, 1);
     expect(ksStat).toBeLessThan(kCrit);
@@ -361,9 +451,17 @@ describe('noise addressing (noise_eager / noise_lazy / noise_mlp)', () => {
         const col = base + j;
         const where = `t=${t} r=${r} c=${col} s=${s}`;
         const p = (col ^ 1) >>> 0; // Box-Muller partner column
-        expect(within(normals[12 * i + j], eagerTableNoise(key, t, r, col, s), eagerTableNoise(key, t, r, p, s)), `eager ${where}`).toBe(true);
-        expect(within(normals[12 * i + 4 + j], lazyTableNoise(key, t, r, col, s), lazyTableNoise(key, t, r, p, s)), `lazy ${where}`).toBe(true);
-        expect(within(normals[12 * i + 8 + j], mlpNoise(key, t, col, s), mlpNoise(key, t, p, s)), `mlp ${where}`).toBe(true);
+        expect(
+          within(normals[12 * i + j], eagerTableNoise(key, t, r, col, s), eagerTableNoise(key, t, r, p, s)),
+          `eager ${where}`,
+        ).toBe(true);
+        expect(
+          within(normals[12 * i + 4 + j], lazyTableNoise(key, t, r, col, s), lazyTableNoise(key, t, r, p, s)),
+          `lazy ${where}`,
+        ).toBe(true);
+        expect(within(normals[12 * i + 8 + j], mlpNoise(key, t, col, s), mlpNoise(key, t, p, s)), `mlp ${where}`).toBe(
+          true,
+        );
       }
     }
   });
@@ -374,16 +472,29 @@ describe('noise addressing (noise_eager / noise_lazy / noise_mlp)', () => {
     const inp = new Uint32Array(4 * n);
     for (let i = 0; i < n; i++) inp.set([next() % 26, next() % 100000, next() % 4096, 1 + (next() % 10000)], 4 * i);
     const { normals } = await run('addressing', key, n, inp, 3 * n);
-    const pick = (k: number) => Float64Array.from({ length: 4 * n }, (_, m) => normals[12 * (m >> 2) + 4 * k + (m & 3)]);
+    const pick = (k: number) =>
+      Float64Array.from({ length: 4 * n }, (_, m) => normals[12 * (m >> 2) + 4 * k + (m & 3)]);
     const [e, l, m] = [pick(0), pick(1), pick(2)];
     const corr = (a: Float64Array, b: Float64Array) => {
-      let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-      for (let i = 0; i < a.length; i++) { sa += a[i]; sb += b[i]; saa += a[i] * a[i]; sbb += b[i] * b[i]; sab += a[i] * b[i]; }
+      let sa = 0,
+        sb = 0,
+        saa = 0,
+        sbb = 0,
+        sab = 0;
+      for (let i = 0; i < a.length; i++) {
+        sa += a[i];
+        sb += b[i];
+        saa += a[i] * a[i];
+        sbb += b[i] * b[i];
+        sab += a[i] * b[i];
+      }
       const k = a.length;
       return (sab / k - (sa / k) * (sb / k)) / Math.sqrt((saa / k - (sa / k) ** 2) * (sbb / k - (sb / k) ** 2));
     };
     const [el, em, lm] = [corr(e, l), corr(e, m), corr(l, m)];
-    console.log(`philox stream correlations (n=${4 * n}): eager-lazy ${el.toExponential(2)} eager-mlp ${em.toExponential(2)} lazy-mlp ${lm.toExponential(2)}`);
+    console.log(
+      `philox stream correlations (n=${4 * n}): eager-lazy ${el.toExponential(2)} eager-mlp ${em.toExponential(2)} lazy-mlp ${lm.toExponential(2)}`,
+    );
     // 5 standard errors of a sample correlation of independent draws.
     for (const r of [el, em, lm]) expect(Math.abs(r)).toBeLessThan(5 / Math.sqrt(4 * n));
   });

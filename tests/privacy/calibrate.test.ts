@@ -15,14 +15,15 @@ describe('calibrateSigma', () => {
   for (const c of cases) {
     it(`round-trips eps=${c.targetEpsilon}, q=${c.q}, steps=${c.steps}, delta=${c.delta}`, () => {
       const sigma = calibrateSigma(c);
-      const at = (s: number) => computeEpsilon({ q: c.q, sigma: s, steps: c.steps, delta: c.delta, orders: c.orders }).epsilon;
+      const at = (s: number) =>
+        computeEpsilon({ q: c.q, sigma: s, steps: c.steps, delta: c.delta, orders: c.orders }).epsilon;
       expect(at(sigma)).toBeLessThanOrEqual(c.targetEpsilon);
       expect(at(sigma * (1 - 1e-4))).toBeGreaterThan(c.targetEpsilon);
       expect(at(sigma * (1 - 1e-8))).toBeGreaterThan(c.targetEpsilon); // default tol 1e-9
     });
   }
 
-  it('sigma for Opacus\' get_noise_multiplier setting (eps 8, q 0.04, 90 epochs) is just below its 1.416', () => {
+  it("sigma for Opacus' get_noise_multiplier setting (eps 8, q 0.04, 90 epochs) is just below its 1.416", () => {
     // Opacus' bisection stops once epsilon is within 0.01 of the target and returns the upper
     // end (its test: 1.416 to 4 places); the exact root lies slightly below.
     const sigma = calibrateSigma({ targetEpsilon: 8, q: 0.04, steps: 2250, delta: 1e-5 });
@@ -52,7 +53,9 @@ describe('calibrateSigma', () => {
 
   it('throws for a target below what the RDP conversion can certify with any noise', () => {
     // With delta 1e-5 and orders up to 63, epsilon >= ~0.103 however large sigma is.
-    expect(() => calibrateSigma({ targetEpsilon: 0.05, q: 0.01, steps: 100, delta: 1e-5 })).toThrow(/unreachable.*raise targetEpsilon or delta/);
+    expect(() => calibrateSigma({ targetEpsilon: 0.05, q: 0.01, steps: 100, delta: 1e-5 })).toThrow(
+      /unreachable.*raise targetEpsilon or delta/,
+    );
     // ...but just above the floor it works (with a large sigma).
     const sigma = calibrateSigma({ targetEpsilon: 0.12, q: 0.01, steps: 100, delta: 1e-5 });
     expect(computeEpsilon({ q: 0.01, sigma, steps: 100, delta: 1e-5 }).epsilon).toBeLessThanOrEqual(0.12);

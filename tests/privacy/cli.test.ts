@@ -45,8 +45,12 @@ describe('privacy CLI command', () => {
     expect(() => privacyCommand({ ...base, delta: '1' })).toThrow(/--delta must be in \(0, 1\)/);
     expect(() => privacyCommand({ ...base, sigma: '-1' })).toThrow(/--sigma must be >= 0/);
     expect(() => privacyCommand({ ...base, 'target-epsilon': '2' })).toThrow(/either --sigma or --target-epsilon/);
-    expect(() => privacyCommand({ ...without('sigma'), 'target-epsilon': '0' })).toThrow(/--target-epsilon must be > 0/);
-    expect(() => privacyCommand({ ...without('sigma'), 'target-epsilon': '0.01' })).toThrow(/--target-epsilon: .*unreachable/);
+    expect(() => privacyCommand({ ...without('sigma'), 'target-epsilon': '0' })).toThrow(
+      /--target-epsilon must be > 0/,
+    );
+    expect(() => privacyCommand({ ...without('sigma'), 'target-epsilon': '0.01' })).toThrow(
+      /--target-epsilon: .*unreachable/,
+    );
     expect(() => privacyCommand({ ...base, orders: 'rdp' })).toThrow(/--orders must be/);
     expect(() => privacyCommand({ ...base, sigmaa: '1' })).toThrow(/unknown flag --sigmaa/);
   });
@@ -61,7 +65,9 @@ describe('privacy CLI command, PRV accountant', () => {
     expect(r.json.estimate as number).toBeCloseTo(1.85989, 4);
     expect(r.json.lower as number).toBeCloseTo(1.84977, 4);
     expect(r.json.computeMs as number).toBeGreaterThan(0);
-    expect(r.text).toMatch(/^epsilon = 1\.87\d* at delta = 0\.00001 \(PRV upper bound; estimate 1\.85\d*, lower bound 1\.84\d*\)/);
+    expect(r.text).toMatch(
+      /^epsilon = 1\.87\d* at delta = 0\.00001 \(PRV upper bound; estimate 1\.85\d*, lower bound 1\.84\d*\)/,
+    );
     const d = privacyCommand({ q: '0.01', sigma: '1.2', steps: '2000', delta: '1e-5' });
     expect(d.json.epsilon).toBe(r.json.epsilon);
   });
@@ -70,8 +76,14 @@ describe('privacy CLI command, PRV accountant', () => {
     expect(r.json).toMatchObject({ accountant: 'prv', mode: 'calibrate' });
     expect(r.json.epsilon as number).toBeLessThanOrEqual(2);
     expect(r.json.sigma as number).toBeLessThan(1.2);
-    expect(() => privacyCommand({ q: '0.01', sigma: '1', steps: '10', delta: '1e-5', accountant: 'prv', orders: 'tfp' })).toThrow(/--orders applies to --accountant rdp/);
-    expect(() => privacyCommand({ q: '0.01', sigma: '1', steps: '10', delta: '1e-5', accountant: 'moments' })).toThrow(/--accountant must be/);
-    expect(() => privacyCommand({ q: '0.01', sigma: '1', steps: '10', delta: '1e-5', 'eps-error': '2' })).toThrow(/--eps-error must be in/);
+    expect(() =>
+      privacyCommand({ q: '0.01', sigma: '1', steps: '10', delta: '1e-5', accountant: 'prv', orders: 'tfp' }),
+    ).toThrow(/--orders applies to --accountant rdp/);
+    expect(() => privacyCommand({ q: '0.01', sigma: '1', steps: '10', delta: '1e-5', accountant: 'moments' })).toThrow(
+      /--accountant must be/,
+    );
+    expect(() => privacyCommand({ q: '0.01', sigma: '1', steps: '10', delta: '1e-5', 'eps-error': '2' })).toThrow(
+      /--eps-error must be in/,
+    );
   });
 });

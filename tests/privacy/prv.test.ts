@@ -201,7 +201,9 @@ describe('PRV accountant', () => {
     expect(computePrvEpsilon({ q: 0, sigma: 1, steps: 100, delta: 1e-5 }).epsilon).toBe(0);
     expect(computePrvEpsilon({ q: 0.1, sigma: 1, steps: 0, delta: 1e-5 }).epsilon).toBe(0);
     expect(computePrvEpsilon({ q: 0.1, sigma: 0, steps: 10, delta: 1e-5 }).epsilon).toBe(Infinity);
-    expect(() => computePrvEpsilon({ q: 0.5, sigma: 0.05, steps: 100, delta: 1e-5 })).toThrow(/sigma is too small for the PRV/);
+    expect(() => computePrvEpsilon({ q: 0.5, sigma: 0.05, steps: 100, delta: 1e-5 })).toThrow(
+      /sigma is too small for the PRV/,
+    );
     expect(() => computePrvEpsilon({ q: 1.5, sigma: 1, steps: 10, delta: 1e-5 })).toThrow(/q must be/);
     expect(() => computePrvEpsilon({ q: 0.1, sigma: -1, steps: 10, delta: 1e-5 })).toThrow(/sigma/);
     expect(() => computePrvEpsilon({ q: 0.1, sigma: 1, steps: 2.5, delta: 1e-5 })).toThrow(/steps/);

@@ -63,7 +63,7 @@ describe('published epsilon vectors', () => {
 
 describe('RDP values', () => {
   const orders = [1.5, 2.5, 5, 50, 100, Infinity];
-  it("dp_accounting rdp_privacy_accountant_test: q=0.01, sigma=2.5, 50 steps (rtol 1e-4)", () => {
+  it('dp_accounting rdp_privacy_accountant_test: q=0.01, sigma=2.5, 50 steps (rtol 1e-4)', () => {
     const expected = [6.5007e-4, 1.0854e-3, 2.1808e-3, 2.3846e-2, 1.6742e2, Infinity];
     const r = computeRdp(0.01, 2.5, 50, orders);
     for (let i = 0; i < 5; i++) expect(rel(r[i], expected[i])).toBeLessThan(1e-4);
@@ -91,9 +91,30 @@ describe('RDP values', () => {
     // is only that accurate (the Python is 3.5e-10 and this code 2.3e-10 off an mpmath quadrature).
     const ords = [1.1, 1.5, 2.5, 3.9, 10.9, 12, 63];
     const ref: [number, number, number[]][] = [
-      [0.04, 1.5, [0.00048165674090481283, 0.0006631116940563884, 0.0011328034664240456, 0.0018332021995636277, 0.006591672068071702, 0.0077655603810839885, 10.729206823144093]],
-      [1e-3, 0.8, [2.0587560897179315e-6, 2.8164646904305766e-6, 4.733190284822932e-6, 7.474876857815485e-6, 0.9103402752915224, 1.8393043985290858, 42.19957931329234]],
-      [0.3, 5.0, [0.00200103069358654, 0.0027379654989322377, 0.004602525450542237, 0.007267794194605636, 0.021656444308245235, 0.02409609068643923, 0.2750007757603275]],
+      [
+        0.04,
+        1.5,
+        [
+          0.00048165674090481283, 0.0006631116940563884, 0.0011328034664240456, 0.0018332021995636277,
+          0.006591672068071702, 0.0077655603810839885, 10.729206823144093,
+        ],
+      ],
+      [
+        1e-3,
+        0.8,
+        [
+          2.0587560897179315e-6, 2.8164646904305766e-6, 4.733190284822932e-6, 7.474876857815485e-6, 0.9103402752915224,
+          1.8393043985290858, 42.19957931329234,
+        ],
+      ],
+      [
+        0.3,
+        5.0,
+        [
+          0.00200103069358654, 0.0027379654989322377, 0.004602525450542237, 0.007267794194605636, 0.021656444308245235,
+          0.02409609068643923, 0.2750007757603275,
+        ],
+      ],
     ];
     for (const [q, s, want] of ref) {
       const got = computeRdp(q, s, 1, ords);
@@ -146,7 +167,11 @@ describe('logErfc', () => {
 describe('rdpToEpsilon', () => {
   it('pure-DP-like constant RDP picks the largest order (dp_accounting/TF Privacy test)', () => {
     const orders = Array.from({ length: 31 }, (_, i) => i + 2);
-    const r = rdpToEpsilon(orders, orders.map(() => 1.1), 1e-5);
+    const r = rdpToEpsilon(
+      orders,
+      orders.map(() => 1.1),
+      1e-5,
+    );
     expect(r.order).toBe(32);
     expect(Math.abs(r.epsilon - 1.32783806176)).toBeLessThan(1e-10);
   });
@@ -232,7 +257,11 @@ describe('RdpAccountant', () => {
     const b = computeRdp(0.02, 0.8, 50, OPACUS_ORDERS);
     const total = acc.rdp();
     for (let i = 0; i < total.length; i++) expect(rel(total[i], a[i] + b[i])).toBeLessThan(1e-12);
-    const want = rdpToEpsilon(OPACUS_ORDERS, a.map((x, i) => x + b[i]), 1e-5);
+    const want = rdpToEpsilon(
+      OPACUS_ORDERS,
+      a.map((x, i) => x + b[i]),
+      1e-5,
+    );
     expect(rel(acc.getEpsilon(1e-5), want.epsilon)).toBeLessThan(1e-12);
     expect(acc.getPrivacySpent(1e-5).order).toBe(want.order);
   });

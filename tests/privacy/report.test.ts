@@ -15,7 +15,10 @@ describe('privacyReport', () => {
   });
   for (const algo of ['dpsgd', 'lazydp', 'lazydp-exact'] as const) {
     it(`${algo}: shuffle sampling and a fixed seed each void the guarantee, and both are named`, () => {
-      const shuffle = privacyReport(makeConfig({ algo, sampling: 'shuffle', accountant: 'rdp' }), { epsilon: 1, seedFixed: false });
+      const shuffle = privacyReport(makeConfig({ algo, sampling: 'shuffle', accountant: 'rdp' }), {
+        epsilon: 1,
+        seedFixed: false,
+      });
       expect(shuffle.guaranteed).toBe(false);
       expect(shuffle.accounting).toBe('rdp-poisson-not-guaranteed');
       expect(shuffle.reasons).toHaveLength(1);
@@ -62,7 +65,16 @@ describe('no effective noise is never a guarantee', () => {
   });
   it('the exported metadata of a sigma-0 run says epsilon Infinity, not guaranteed', () => {
     const c = makeConfig({ algo: 'lazydp', sigma: 0 });
-    const t = { config: c, sigma: 0, stepsDone: 10, seedFixed: false, dataset: { source: 'synthetic' }, overflowBatches: 0, exportShapes: () => [], exportStream: async () => {} };
+    const t = {
+      config: c,
+      sigma: 0,
+      stepsDone: 10,
+      seedFixed: false,
+      dataset: { source: 'synthetic' },
+      overflowBatches: 0,
+      exportShapes: () => [],
+      exportStream: async () => {},
+    };
     const m = exportMetadata(t, { vendor: '', architecture: '', description: '' }, null);
     expect(m.epsilon).toBe('Infinity');
     expect(m.epsilon_guaranteed).toBe('false');

@@ -135,7 +135,10 @@ describe('binomialTail', () => {
           const got = binomialTail(n, q, k);
           if (want < 1e-280) expect(got).toBeLessThan(1e-270);
           else expect(Math.abs(got - want) / want).toBeLessThan(1e-11);
-          if (k >= 0) expect(Math.abs(binomialPmf(n, q, k) - brutePmf(n, q, k))).toBeLessThanOrEqual(1e-12 * brutePmf(n, q, k) + 1e-300);
+          if (k >= 0)
+            expect(Math.abs(binomialPmf(n, q, k) - brutePmf(n, q, k))).toBeLessThanOrEqual(
+              1e-12 * brutePmf(n, q, k) + 1e-300,
+            );
         }
   });
 

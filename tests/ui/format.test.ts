@@ -17,7 +17,8 @@ describe('parseCount', () => {
     expect(parseCount('3M')).toBe(3_000_000);
   });
   it('refuses what is not a whole count', () => {
-    for (const t of ['', 'eight', '1.5', '1e-3', '-4', '1.0001Ki', '2^', '1 Mi x', '0x10']) expect(parseCount(t), t).toBeNaN();
+    for (const t of ['', 'eight', '1.5', '1e-3', '-4', '1.0001Ki', '2^', '1 Mi x', '0x10'])
+      expect(parseCount(t), t).toBeNaN();
   });
 });
 

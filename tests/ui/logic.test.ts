@@ -36,7 +36,12 @@ describe('run helpers', () => {
     expect(chooseLogEvery(30000, 0)).toBe(200);
     expect(chooseLogEvery(30000, 1000)).toBe(200);
     expect(chooseLogEvery(30000, 7)).toBe(7);
-    for (const [s, e] of [[1000, 30], [5000, 64], [10, 3]]) expect(e % chooseLogEvery(s, e)).toBe(0);
+    for (const [s, e] of [
+      [1000, 30],
+      [5000, 64],
+      [10, 3],
+    ])
+      expect(e % chooseLogEvery(s, e)).toBe(0);
   });
   it('sweep sizes are log-spaced, distinct, and split over the tables', () => {
     expect(sweepSizes(8, 12, 3)).toEqual([256, 1024, 4096]);
@@ -80,7 +85,13 @@ describe('Criteo data in the lab', () => {
 
   it('reads a file: 26 tables of the first size when the config has another count, the split, the shapes', async () => {
     const loaded = await readCriteo(file('day.tsv', criteoText(600, 1)), DEFAULT_CONFIG);
-    expect(loaded.patch).toEqual({ tables: new Array(26).fill(DEFAULT_CONFIG.tables[0]), dense: 13, pooling: 1, datasetSize: 480, evalSize: 120 });
+    expect(loaded.patch).toEqual({
+      tables: new Array(26).fill(DEFAULT_CONFIG.tables[0]),
+      dense: 13,
+      pooling: 1,
+      datasetSize: 480,
+      evalSize: 120,
+    });
     expect(loaded.tablesNote).toMatch(/26 tables of 4,096 rows \(the first table's size\)/);
     expect(loaded.source.lines).toBe(600);
     expect(loaded.source.parsedIn).toBe('main'); // node has no Web Worker: the main-thread fallback
@@ -88,7 +99,11 @@ describe('Criteo data in the lab', () => {
     expect(loaded.source.split(0)).toEqual({ train: 599, eval: 1 });
     // 26 tables in the config: their sizes are kept
     const rows = Array.from({ length: 26 }, (_, i) => 64 + i);
-    const own = await readCriteo(file('day.tsv', criteoText(600, 1)), { ...DEFAULT_CONFIG, tables: rows, evalSize: 100 });
+    const own = await readCriteo(file('day.tsv', criteoText(600, 1)), {
+      ...DEFAULT_CONFIG,
+      tables: rows,
+      evalSize: 100,
+    });
     expect(own.patch.tables).toEqual(rows);
     expect(own.tablesNote).toBeUndefined();
     expect(own.patch.evalSize).toBe(100);
@@ -111,10 +126,14 @@ describe('Criteo data in the lab', () => {
     const f = lines[6].split('\t');
     f[1 + 13 + 2] = 'zz';
     lines[6] = f.join('\t');
-    await expect(readCriteo(file('bad.tsv', lines.join('\n')), DEFAULT_CONFIG)).rejects.toThrow(/^line 7: categorical feature C3 is not hex/);
+    await expect(readCriteo(file('bad.tsv', lines.join('\n')), DEFAULT_CONFIG)).rejects.toThrow(
+      /^line 7: categorical feature C3 is not hex/,
+    );
     let read = false;
     const huge = { name: 'day_0', size: MAX_FILE_BYTES + 1, text: async () => ((read = true), '') };
-    await expect(readCriteo(huge, DEFAULT_CONFIG)).rejects.toThrow(/day_0 is 512 MiB: the lab reads files up to 512 MiB/);
+    await expect(readCriteo(huge, DEFAULT_CONFIG)).rejects.toThrow(
+      /day_0 is 512 MiB: the lab reads files up to 512 MiB/,
+    );
     expect(read).toBe(false);
   });
 
@@ -123,7 +142,9 @@ describe('Criteo data in the lab', () => {
     s.useCriteo(await readCriteo(file('day.tsv', criteoText(600, 1)), s.config));
     expect(s.dataSource).toBe('criteo');
     expect(s.dataId).toBe(`criteo:day.tsv:${criteoText(600, 1).length}`);
-    expect([s.config.tables.length, s.config.dense, s.config.pooling, s.config.datasetSize, s.config.evalSize]).toEqual([26, 13, 1, 480, 120]);
+    expect([s.config.tables.length, s.config.dense, s.config.pooling, s.config.datasetSize, s.config.evalSize]).toEqual(
+      [26, 13, 1, 480, 120],
+    );
     s.setConfig('evalSize', 60);
     expect(s.config.datasetSize).toBe(540);
     s.setConfig('tables', new Array(26).fill(128)); // a new size: still Criteo, re-hashed at the next run
