@@ -58,7 +58,7 @@ describe('Audit view', () => {
     expect(bad.text).toMatch(/BROKEN on purpose: noise-touched-rows-only/);
     expect(bad.text).toMatch(/claim false/);
     expect(bad.lower).toBeGreaterThan(bad.eps);
-    expect(Number(await page.locator('lab-chart').getAttribute('data-points'))).toBeGreaterThan(0);
+    expect(Number(await page.locator('audit-view lab-chart').getAttribute('data-points'))).toBeGreaterThan(0);
     await page.screenshot({ path: `${SHOTS}/audit-flaw.png`, fullPage: true });
     // the other flaw belongs to LazyDP: choosing it switches the algorithm
     await page.locator('input[name="flaw"][value="skip-final-flush"]').check();

@@ -220,12 +220,12 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
       expect(await focused(p)).toBe('button#tab-stages');
       expect(await p.locator('#tab-stages').getAttribute('tabindex')).toBe('0');
       expect(await p.locator('#tab-train').getAttribute('tabindex')).toBe('-1');
-      await p.keyboard.press('End');
-      await p.waitForSelector('dp-lab[data-view="device"]');
+      await p.keyboard.press('End'); // the last view (the audit)
+      await p.waitForSelector('dp-lab[data-view="audit"]');
       await p.keyboard.press('ArrowRight');
       await p.waitForSelector('dp-lab[data-view="train"]');
       await p.keyboard.press('ArrowLeft');
-      await p.waitForSelector('dp-lab[data-view="device"]');
+      await p.waitForSelector('dp-lab[data-view="audit"]');
       await p.keyboard.press('Home');
       await p.waitForSelector('dp-lab[data-view="train"]');
       expect(await focused(p)).toBe('button#tab-train');
