@@ -79,7 +79,17 @@ export interface SharedResults {
   device: string;
   timing: TimingSource;
   /** per algorithm: per-stage medians and the median step time, milliseconds */
-  algos: Partial<Record<Algo, { stageMs: StageTimes; stepMs: number }>>;
+  algos: Partial<Record<Algo, SharedAlgo>>;
+}
+
+/** One algorithm's shared numbers: medians, and (links from this version on) spread and step count. */
+export interface SharedAlgo {
+  stageMs: StageTimes;
+  stepMs: number;
+  /** p10-p90 of the per-step sums, milliseconds */
+  spread?: { p10: number; p90: number };
+  /** steps the medians are over */
+  steps?: number;
 }
 
 export interface LabState {

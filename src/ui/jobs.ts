@@ -149,7 +149,8 @@ export class Jobs {
           if ('skipped' in r) store.addSweepPoint({ algo, totalRows, skipped: r.skipped });
           else if (!signal.aborted) {
             const s = r.trainer.summary();
-            store.addSweepPoint({ algo, totalRows, stepMs: s.stepMedianMs, stageMs: s.stageMedianMs });
+            const spread = s.stepP10Ms !== undefined && s.stepP90Ms !== undefined ? { p10: s.stepP10Ms, p90: s.stepP90Ms } : undefined;
+            store.addSweepPoint({ algo, totalRows, stepMs: s.stepMedianMs, stageMs: s.stageMedianMs, spread });
           }
         },
       });

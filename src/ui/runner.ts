@@ -439,7 +439,13 @@ export class LabRunner {
     const algos: SharedResults['algos'] = {};
     let timing: SharedResults['timing'] = 'gpu-timestamp';
     for (const [algo, r] of latest) {
-      algos[algo] = { stageMs: r.summary!.stageMedianMs, stepMs: r.summary!.stepMedianMs };
+      const sm = r.summary!;
+      algos[algo] = {
+        stageMs: sm.stageMedianMs,
+        stepMs: sm.stepMedianMs,
+        spread: sm.stepP10Ms !== undefined && sm.stepP90Ms !== undefined ? { p10: sm.stepP10Ms, p90: sm.stepP90Ms } : undefined,
+        steps: sm.timedSteps,
+      };
       if (r.timing === 'cpu') timing = 'cpu';
     }
     return { device: deviceLine(), timing, algos };

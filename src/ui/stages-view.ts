@@ -4,7 +4,8 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { ALGOS, type Algo } from '../config/config';
-import { STAGES, type Stage, type StageTimes } from '../engine';
+import { STAGES, type RunSummary, type Stage, type StageTimes } from '../engine';
+import { NOISY_RATIO, isNoisy, spreadText, whiskerPlugin, type Spread } from './spread';
 import { fmtMs } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
@@ -34,6 +35,10 @@ interface Bar {
   label: string;
   stageMs: StageTimes;
   stepMs: number;
+  /** p10-p90 of the per-step sums, when measured (old shared links have none) */
+  spread?: Spread;
+  /** steps the medians are over */
+  steps?: number;
   from: 'here' | 'sender';
   algo: Algo;
 }
@@ -50,12 +55,14 @@ export function stackedSpec(bars: Bar[]): ChartSpec {
         borderColor: STAGE_COLORS[s],
         borderWidth: bars.map((b) => (b.from === 'sender' ? 1 : 0)),
         stack: 'step',
+        // the step's p10-p90 whisker rides on the last stage, at the end of the stack
+        ...(s === STAGES[STAGES.length - 1] ? { whiskers: bars.map((b) => b.spread ?? null), whiskerColor: '#0f172a', whiskerLabel: 'step' } : {}),
       })),
     },
     options: {
       indexAxis: 'y',
       scales: {
-        x: { stacked: true, title: { display: true, text: 'milliseconds per step (median per stage)' }, beginAtZero: true },
+        x: { stacked: true, title: { display: true, text: 'milliseconds per step (median per stage; whisker: step p10–p90)' }, beginAtZero: true },
         y: { stacked: true },
       },
       plugins: {
@@ -63,7 +70,13 @@ export function stackedSpec(bars: Bar[]): ChartSpec {
         tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${fmtMs(ctx.parsed.x as number)}` } },
       },
     },
+    plugins: [whiskerPlugin],
   };
+}
+
+/** The p10-p90 spread of a summary's step times, when it has one. */
+export function stepSpread(s: RunSummary | undefined): Spread | undefined {
+  return s && s.stepP10Ms !== undefined && s.stepP90Ms !== undefined ? { p10: s.stepP10Ms, p90: s.stepP90Ms } : undefined;
 }
 
 /** Every stage time measured with timestamps on this page: the evidence for quantization. */
@@ -99,9 +112,20 @@ export class StagesView extends LitElement {
     const bars: Bar[] = [];
     for (const algo of ALGOS) {
       const s = shared?.algos[algo];
-      if (s) bars.push({ label: `sender · ${ALGO_LABELS[algo]}`, stageMs: s.stageMs, stepMs: s.stepMs, from: 'sender', algo });
+      if (s) bars.push({ label: `sender · ${ALGO_LABELS[algo]}`, stageMs: s.stageMs, stepMs: s.stepMs, spread: s.spread, steps: s.steps, from: 'sender', algo });
       const r = here.get(algo);
-      if (r) bars.push({ label: `${shared ? 'here · ' : ''}${ALGO_LABELS[algo]}`, stageMs: r.summary!.stageMedianMs, stepMs: r.summary!.stepMedianMs, from: 'here', algo });
+      if (r) {
+        const sm = r.summary!;
+        bars.push({
+          label: `${shared ? 'here · ' : ''}${ALGO_LABELS[algo]}`,
+          stageMs: sm.stageMedianMs,
+          stepMs: sm.stepMedianMs,
+          spread: stepSpread(sm),
+          steps: sm.timedSteps,
+          from: 'here',
+          algo,
+        });
+      }
     }
     return bars;
   }
@@ -114,6 +138,8 @@ export class StagesView extends LitElement {
     const free = store.free;
     const shared = store.shared;
     const text = store.ui.text;
+    const noisy = bars.filter((b) => isNoisy(b.spread));
+    this.toggleAttribute('data-noisy', noisy.length > 0);
     this.toggleAttribute('data-quantized', quantized);
     return html`
       ${shared ? this.sharedCard(free) : nothing}
@@ -123,8 +149,15 @@ export class StagesView extends LitElement {
           >steps each
           <input type="number" min="2" max="100000" .value=${String(store.ui.benchSteps)} @change=${(e: Event) => this.setSteps((e.target as HTMLInputElement).value)} />
         </label>
-        <span class="small muted">same configuration, one after another; medians over the steps of each run</span>
+        <span class="small muted">same configuration after a warm-up pass, the algorithms interleaved in rounds; medians over all steps of each</span>
       </div>
+      ${noisy.length
+        ? html`<p class="note" data-timing-note="noisy">
+            <b>Noisy timing</b> for ${noisy.map((b, i) => html`${i ? ', ' : ''}${b.label}`)}: the slowest tenth of the steps took more than
+            ${NOISY_RATIO}× the fastest tenth (p90 / p10 of the step time &gt; ${NOISY_RATIO}). Something else is using the GPU or CPU; close
+            other tabs, run more steps, or measure again before comparing.
+          </p>`
+        : nothing}
       ${cpu
         ? html`<p class="note" data-timing-note="cpu">
             Timing is <b>CPU-side</b> (this device has no <code>timestamp-query</code>): each stage is submitted and awaited on its own, so the
@@ -158,16 +191,32 @@ export class StagesView extends LitElement {
       <tr>
         <th></th>
         ${STAGES.map((s) => html`<th>${s}</th>`)}
-        <th>step</th>
+        <th title="median of the per-step sums of the stages">step</th>
+        <th title="10th to 90th percentile of the per-step sums">step p10–p90</th>
+        <th>steps</th>
       </tr>
       ${bars.map(
-        (b) => html`<tr data-from=${b.from} data-algo=${b.algo}>
+        (b) => html`<tr
+          data-from=${b.from}
+          data-algo=${b.algo}
+          data-step-ms=${b.stepMs}
+          data-p10=${b.spread?.p10 ?? ''}
+          data-p90=${b.spread?.p90 ?? ''}
+          data-timed-steps=${b.steps ?? ''}
+        >
           <td><span class="swatch" style="background:${ALGO_COLORS[b.algo]}"></span>${b.label}</td>
           ${STAGES.map((s) => html`<td>${fmtMs(b.stageMs[s])}</td>`)}
           <td><b>${fmtMs(b.stepMs)}</b></td>
+          <td data-spread class=${isNoisy(b.spread) ? 'noisy' : ''}>${b.spread ? spreadText(b.spread, fmtMs) : '–'}${isNoisy(b.spread) ? ' (noisy)' : ''}</td>
+          <td data-steps>${b.steps ?? '–'}</td>
         </tr>`,
       )}
-    </table></div>`;
+    </table></div>
+    <p class="small muted" data-step-column>
+      Each stage column is that stage's median over the timed steps; <b>step</b> is the median of the per-step sums (the total of each
+      step, then the median), so it need not equal the sum of the stage columns. <b>p10–p90</b>: the range the middle 80% of the steps
+      fall in (the whiskers on the chart); above ${NOISY_RATIO}× between its ends the timing is called noisy.
+    </p>`;
   }
 
   private sharedCard(free: boolean) {

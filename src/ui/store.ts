@@ -40,6 +40,8 @@ export interface SweepPoint {
   totalRows: number;
   stepMs?: number;
   stageMs?: StageTimes;
+  /** p10-p90 of the step times of this short run */
+  spread?: { p10: number; p90: number };
   /** why this size was not measured (too big for the device, error) */
   skipped?: string;
 }

@@ -13,16 +13,24 @@ import './lab-chart';
 import { runner, sweepSizes } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, type SweepPoint } from './store';
+import { NOISY_RATIO, isNoisy, spreadText, whiskerPlugin } from './spread';
 
-export function sweepSpec(points: SweepPoint[], sizes: number[]): ChartSpec {
-  const datasets: ChartDataset<'line'>[] = ALGOS.map((a) => ({
-    label: ALGO_LABELS[a],
-    data: points.filter((p) => p.algo === a && p.stepMs !== undefined).map((p) => ({ x: p.totalRows, y: p.stepMs! })),
-    borderColor: ALGO_COLORS[a],
-    backgroundColor: ALGO_COLORS[a],
-    borderWidth: 2,
-    pointRadius: 3,
-  })).filter((d) => d.data.length > 0);
+export function sweepSpec(points: SweepPoint[], sizes: number[], logTime = false): ChartSpec {
+  const datasets: ChartDataset<'line'>[] = ALGOS.map((a) => {
+    const mine = points.filter((p) => p.algo === a && p.stepMs !== undefined);
+    return {
+      label: ALGO_LABELS[a],
+      data: mine.map((p) => ({ x: p.totalRows, y: p.stepMs! })),
+      // p10-p90 of each short run, drawn by the whisker plugin
+      whiskers: mine.map((p) => p.spread ?? null),
+      borderColor: ALGO_COLORS[a],
+      backgroundColor: ALGO_COLORS[a],
+      borderWidth: 2,
+      pointRadius: 3,
+    } as ChartDataset<'line'>;
+  }).filter((d) => d.data.length > 0);
+  // a log time axis cannot hold 0 (a step below the timer's resolution): its floor is the smallest time seen
+  const ys = datasets.flatMap((d) => (d.data as { y: number }[]).map((p) => p.y)).filter((y) => y > 0);
   return {
     type: 'line',
     data: { datasets },
@@ -40,13 +48,16 @@ export function sweepSpec(points: SweepPoint[], sizes: number[]): ChartSpec {
           },
           ticks: { callback: (v) => fmtRows(+v) },
         },
-        y: { title: { display: true, text: 'median step time (ms)' }, beginAtZero: true },
+        y: logTime
+          ? { type: 'logarithmic', title: { display: true, text: 'median step time (ms, log scale; whisker: p10–p90)' }, min: ys.length ? Math.min(...ys) / 1.5 : undefined }
+          : { title: { display: true, text: 'median step time (ms; whisker: p10–p90)' }, beginAtZero: true },
       },
       plugins: {
         legend: { position: 'bottom', labels: { boxWidth: 12 } },
         tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${fmtMs(ctx.parsed.y as number)} at ${fmtRows(ctx.parsed.x as number)} rows` } },
       },
     },
+    plugins: [whiskerPlugin],
   };
 }
 
@@ -64,6 +75,15 @@ export class SweepView extends LitElement {
     `,
   ];
 
+  static properties = { logTime: { state: true } };
+  /** the time axis on a log scale: eager DP-SGD's growth and LazyDP's flat line on one chart */
+  declare logTime: boolean;
+
+  constructor() {
+    super();
+    this.logTime = false;
+  }
+
   render() {
     const ui = store.ui;
     const sizes = sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints);
@@ -71,6 +91,7 @@ export class SweepView extends LitElement {
     const free = store.free;
     const skipped = store.sweep.filter((p) => p.skipped);
     const running = store.job === 'sweep';
+    const noisy = store.sweep.filter((p) => isNoisy(p.spread));
     this.setAttribute('data-sweep', running ? 'running' : store.sweep.length ? 'done' : 'empty');
     return html`
       ${ui.text
@@ -86,8 +107,25 @@ export class SweepView extends LitElement {
         ${this.num('sweepFrom', 'from 2^', ui.sweepFrom)} ${this.num('sweepTo', 'to 2^', ui.sweepTo)} ${this.num('sweepPoints', 'sizes', ui.sweepPoints)}
         ${this.num('sweepSteps', 'steps each', ui.sweepSteps)}
         <span class="small muted">${sizes.map(fmtRows).join(' · ')} rows; ${sizes.length * ALGOS.length} short runs</span>
+        <label class="inline"
+          ><input type="checkbox" id="sweep-log" .checked=${this.logTime} @change=${(e: Event) => (this.logTime = (e.target as HTMLInputElement).checked)} />
+          log time axis</label
+        >
       </div>
-      <lab-chart id="chart-sweep" heading="Step time vs table size" filename="table-size-sweep" .height=${320} .spec=${sweepSpec(store.sweep, measured.length ? measured : sizes)}>
+      ${noisy.length
+        ? html`<p class="note" data-sweep-noisy>
+            <b>Noisy timing</b> at ${noisy.map((p, i) => html`${i ? '; ' : ''}${ALGO_LABELS[p.algo]} ${fmtRows(p.totalRows)} rows`)}: p90 / p10 of
+            the step time above ${NOISY_RATIO}. Run more steps per size, or measure again with less else running.
+          </p>`
+        : nothing}
+      <lab-chart
+        id="chart-sweep"
+        heading="Step time vs table size"
+        filename="table-size-sweep"
+        data-log-time=${this.logTime ? 'on' : 'off'}
+        .height=${320}
+        .spec=${sweepSpec(store.sweep, measured.length ? measured : sizes, this.logTime)}
+      >
         <span slot="empty">${running ? 'Measuring…' : 'Run the sweep to measure'}</span>
         ${store.sweep.some((p) => p.stepMs !== undefined) ? this.table(measured) : nothing}
       </lab-chart>
@@ -118,7 +156,8 @@ export class SweepView extends LitElement {
           <td>${fmtRows(n)}</td>
           ${ALGOS.map((a) => {
             const p = at(a, n);
-            return html`<td title=${p?.skipped ?? ''}>${p ? (p.skipped ? 'skipped' : fmtMs(p.stepMs)) : ''}</td>`;
+            const spread = p?.spread ? ` (p10–p90 ${spreadText(p.spread, fmtMs)})` : '';
+            return html`<td title=${p?.skipped ?? ''}>${p ? (p.skipped ? 'skipped' : `${fmtMs(p.stepMs)}${spread}`) : ''}</td>`;
           })}
         </tr>`,
       )}

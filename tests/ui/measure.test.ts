@@ -1,0 +1,110 @@
+// Measurements people can trust (issue 12): spread (p10-p90) beside every median, warm-up and
+// interleaved rounds in "Run all four algorithms", links that carry date, browser, steps and
+// spread, runs kept with their configuration. Chromium with WebGPU on SwiftShader; tiny sizes.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { NOISY_RATIO } from '../../src/ui/spread';
+import { launchChromium, startLab, type Lab } from './server';
+
+const TINY =
+  'tables=256,128&dim=4&pooling=2&batch=16&bottom=8&top=8&steps=40&evalEvery=0&evalSize=128&datasetSize=1024' +
+  '&benchSteps=8&sweepFrom=8&sweepTo=10&sweepPoints=2&sweepSteps=6';
+const WAIT = { timeout: 120_000 };
+const LONG = 150_000;
+
+let lab: Lab;
+let browser: Browser;
+let context: BrowserContext;
+const errors: string[] = [];
+
+async function open(fragment: string): Promise<Page> {
+  const pg = await context.newPage();
+  pg.on('pageerror', (e) => errors.push(e.message));
+  await pg.goto(`${lab.url}#${fragment}`);
+  await pg.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+  return pg;
+}
+
+/** Waits for `selector`, failing at once (with its text) if an error banner shows up instead. */
+async function until(p: Page, selector: string): Promise<void> {
+  const el = await p.waitForSelector(`${selector}, [data-banner="run-error"], [data-banner="gpu-error"], [data-banner="device-lost"]`, WAIT);
+  const banner = await el.getAttribute('data-banner');
+  if (banner) throw new Error(`${banner} banner instead of ${selector}: ${await el.innerText()}`);
+}
+
+beforeAll(async () => {
+  lab = await startLab();
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lab.url });
+}, 240_000);
+
+afterEach(() => {
+  const seen = errors.splice(0);
+  expect(seen, 'uncaught page errors').toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.close();
+});
+
+describe('measurements people can trust', () => {
+  it('shows p10-p90 beside each median, whiskers in the chart data and a noisy note when wide', async () => {
+    const page = await open(TINY + '&algo=dpsgd');
+    await page.locator('nav button[data-view="stages"]').click();
+    await page.locator('#run-all').click();
+    await until(page, '#stages-table tr[data-algo="lazydp-exact"]');
+    await page.waitForSelector('#run-all:not([disabled])', WAIT);
+    let anyNoisy = false;
+    for (const a of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact']) {
+      const row = page.locator(`#stages-table tr[data-algo="${a}"]`);
+      const [p10, med, p90, steps] = await Promise.all(['data-p10', 'data-step-ms', 'data-p90', 'data-timed-steps'].map(async (k) => Number(await row.getAttribute(k))));
+      expect(p10, a).toBeGreaterThan(0);
+      expect(p10, a).toBeLessThanOrEqual(med);
+      expect(med, a).toBeLessThanOrEqual(p90);
+      expect(steps, a).toBe(6); // 8 steps, the first 2 left out as warm-up
+      expect(await row.locator('[data-spread]').innerText()).toMatch(/–/);
+      anyNoisy ||= p90 / p10 > NOISY_RATIO;
+    }
+    // the note follows the numbers, whichever way this run went
+    expect(await page.locator('[data-timing-note="noisy"]').count()).toBe(anyNoisy ? 1 : 0);
+    expect(await page.locator('[data-step-column]').innerText()).toMatch(/median of the per-step sums/);
+    // the whiskers are data: the chart's CSV has the step p10 and p90 of each bar
+    const csv = await page.locator('lab-chart#chart-stages').evaluate((el) => (el as unknown as { toCsv(): string }).toCsv());
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toMatch(/step p10,step p90$/);
+    expect(lines.length).toBe(5);
+    for (const l of lines.slice(1)) expect(l.split(',').slice(-2).every((v) => Number(v) > 0)).toBe(true);
+    await page.close();
+  }, LONG);
+
+  it('the sweep shows p10-p90 per point and its time axis can be logarithmic', async () => {
+    const page = await open(TINY + '&algo=dpsgd');
+    await page.locator('nav button[data-view="sweep"]').click();
+    await page.locator('#run-sweep').click();
+    await until(page, 'sweep-view[data-sweep="running"]');
+    await until(page, 'sweep-view[data-sweep="done"]');
+    const chart = page.locator('lab-chart#chart-sweep');
+    expect(Number(await chart.getAttribute('data-points'))).toBe(2 * 4); // whiskers are no extra points
+    const csv = await chart.evaluate((el) => (el as unknown as { toCsv(): string }).toCsv());
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toMatch(/,p10,p90$/);
+    expect(lines.length).toBe(1 + 2 * 4);
+    for (const l of lines.slice(1)) {
+      const [, , y, p10, p90] = l.split(',').map(Number);
+      expect(p10).toBeLessThanOrEqual(y);
+      expect(y).toBeLessThanOrEqual(p90);
+    }
+    expect(await page.locator('#sweep-table').innerText()).toMatch(/p10–p90/);
+    expect(await chart.getAttribute('data-log-time')).toBe('off');
+    await page.locator('#sweep-log').check();
+    await page.waitForSelector('lab-chart#chart-sweep[data-log-time="on"]');
+    // the chart itself switched its y scale, and back
+    await page.waitForSelector('lab-chart#chart-sweep[data-y-scale="logarithmic"]');
+    await page.locator('#sweep-log').uncheck();
+    await page.waitForSelector('lab-chart#chart-sweep[data-y-scale="linear"]');
+    await page.close();
+  }, LONG);
+});
