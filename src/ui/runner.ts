@@ -77,6 +77,7 @@ export class LabRunner {
     createTrainer: (c) => this.createTrainer(c),
     newRecord: (t, r, s, n) => this.newRecord(t, r, s, n),
     fits: (c, beside) => this.fits(c, beside),
+    fitsTogether: (cs) => this.fitsTogether(cs),
     fail: (e, ctx) => this.fail(e, ctx),
     releaseFinishedModel: () => {
       if (store.status !== 'paused') this.disposeMain();
@@ -186,6 +187,19 @@ export class LabRunner {
       };
     } catch (err) {
       return { fits: false, problem: (err as Error).message };
+    }
+  }
+
+  /** Whether all of `configs` fit on the GPU at once, beside what the lab keeps (the comparison's rounds). */
+  fitsTogether(configs: Config[]): boolean {
+    if (!store.limits || !configs.length) return true;
+    try {
+      const es = configs.map((c) => estimateMemory(c, store.limits!));
+      const kept = [this.main, this.teachT?.trainer].filter((t): t is Trainer => !!t);
+      const held = kept.reduce((a, t) => a + estimateMemory(t.config, store.limits!).totalBytes, 0);
+      return es.reduce((a, e) => a + e.totalBytes, held) <= es[0].limitBytes;
+    } catch {
+      return false;
     }
   }
 

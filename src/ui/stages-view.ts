@@ -39,6 +39,8 @@ interface Bar {
   spread?: Spread;
   /** steps the medians are over */
   steps?: number;
+  /** steps the run made, warm-up included */
+  done?: number;
   from: 'here' | 'sender';
   algo: Algo;
 }
@@ -122,6 +124,7 @@ export class StagesView extends LitElement {
           stepMs: sm.stepMedianMs,
           spread: stepSpread(sm),
           steps: sm.timedSteps,
+          done: r.stepsDone,
           from: 'here',
           algo,
         });
@@ -203,6 +206,7 @@ export class StagesView extends LitElement {
           data-p10=${b.spread?.p10 ?? ''}
           data-p90=${b.spread?.p90 ?? ''}
           data-timed-steps=${b.steps ?? ''}
+          data-steps-done=${b.done ?? ''}
         >
           <td><span class="swatch" style="background:${ALGO_COLORS[b.algo]}"></span>${b.label}</td>
           ${STAGES.map((s) => html`<td>${fmtMs(b.stageMs[s])}</td>`)}

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { NOISY_RATIO } from '../../src/ui/spread';
+import { WARMUP } from '../../src/ui/jobs';
 import { launchChromium, startLab, type Lab } from './server';
 
 const TINY =
@@ -64,7 +65,8 @@ describe('measurements people can trust', () => {
       expect(p10, a).toBeGreaterThan(0);
       expect(p10, a).toBeLessThanOrEqual(med);
       expect(med, a).toBeLessThanOrEqual(p90);
-      expect(steps, a).toBe(6); // 8 steps, the first 2 left out as warm-up
+      expect(steps, a).toBe(8); // all the timed steps, pooled over the rounds; the warm-up pass left out
+      expect(Number(await row.getAttribute('data-steps-done')), a).toBe(WARMUP + 8);
       expect(await row.locator('[data-spread]').innerText()).toMatch(/–/);
       anyNoisy ||= p90 / p10 > NOISY_RATIO;
     }

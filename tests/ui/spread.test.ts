@@ -23,3 +23,26 @@ describe('spread (p10-p90)', () => {
     expect(isNoisy(undefined)).toBe(false);
   });
 });
+
+describe('"Run all four algorithms" in rounds', () => {
+  it('runs every algorithm in every round, rotating who goes first, slices adding up to each target', async () => {
+    const { compareSchedule, compareRounds } = await import('../../src/ui/jobs');
+    const targets = [8, 8, 7, 8];
+    const plan = compareSchedule(targets);
+    const rounds = compareRounds(8);
+    expect(rounds).toBe(4);
+    for (let k = 1; k <= rounds; k++) {
+      const r = plan.filter((p) => p.round === k);
+      expect(r.map((p) => p.index).sort()).toEqual([0, 1, 2, 3]);
+      expect(r[0].index).toBe((k - 1) % 4); // a different algorithm opens each round
+    }
+    targets.forEach((t, i) => expect(plan.filter((p) => p.index === i).reduce((a, p) => a + p.steps, 0)).toBe(t));
+    // rounds follow one another: no slice of round k+1 before the last of round k
+    expect(plan.map((p) => p.round)).toEqual([...plan.map((p) => p.round)].sort((a, b) => a - b));
+    // one step each: one round, nothing lost
+    expect(compareSchedule([1, 1])).toEqual([
+      { round: 1, index: 0, steps: 1 },
+      { round: 1, index: 1, steps: 1 },
+    ]);
+  });
+});
