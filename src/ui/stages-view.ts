@@ -76,6 +76,11 @@ export function stackedSpec(bars: Bar[]): ChartSpec {
   };
 }
 
+/** '2026-12-01T22:30Z' as '2026-12-01 22:30 UTC'. */
+export function fmtDate(iso: string): string {
+  return iso.replace('T', ' ').replace(/Z$/, ' UTC');
+}
+
 /** The p10-p90 spread of a summary's step times, when it has one. */
 export function stepSpread(s: RunSummary | undefined): Spread | undefined {
   return s && s.stepP10Ms !== undefined && s.stepP90Ms !== undefined ? { p10: s.stepP10Ms, p90: s.stepP90Ms } : undefined;
@@ -195,8 +200,6 @@ export class StagesView extends LitElement {
         <th></th>
         ${STAGES.map((s) => html`<th>${s}</th>`)}
         <th title="median of the per-step sums of the stages">step</th>
-        <th title="10th to 90th percentile of the per-step sums">step p10–p90</th>
-        <th>steps</th>
       </tr>
       ${bars.map(
         (b) => html`<tr
@@ -211,8 +214,14 @@ export class StagesView extends LitElement {
           <td><span class="swatch" style="background:${ALGO_COLORS[b.algo]}"></span>${b.label}</td>
           ${STAGES.map((s) => html`<td>${fmtMs(b.stageMs[s])}</td>`)}
           <td><b>${fmtMs(b.stepMs)}</b></td>
-          <td data-spread class=${isNoisy(b.spread) ? 'noisy' : ''}>${b.spread ? spreadText(b.spread, fmtMs) : '–'}${isNoisy(b.spread) ? ' (noisy)' : ''}</td>
-          <td data-steps>${b.steps ?? '–'}</td>
+        </tr>
+        <tr class="spread" data-spread-for=${b.algo} data-spread-from=${b.from}>
+          <td></td>
+          <td colspan=${STAGES.length + 1} data-spread class="small muted">
+            step p10–p90 ${b.spread ? spreadText(b.spread, fmtMs) : '– (not in this link)'}${isNoisy(b.spread) ? html` <b>(noisy)</b>` : nothing}${b.steps
+              ? ` · ${b.steps} steps measured`
+              : ''}
+          </td>
         </tr>`,
       )}
     </table></div>
@@ -233,14 +242,23 @@ export class StagesView extends LitElement {
         <button class="ghost small" title="Hide the sender's numbers" @click=${() => this.dismissShared()}>✕</button>
       </div>
       <p>
-        Measured on <b data-shared-device>${sh.results.device || 'an unnamed device'}</b> with
-        ${sh.results.timing === 'cpu' ? 'CPU-side (coarse) timing' : 'GPU timestamps'}: step medians
-        ${algos.map((a, i) => html`${i ? ', ' : ''}${ALGO_LABELS[a]} <b>${fmtMs(sh.results.algos[a]!.stepMs)}</b>`)}.
+        Measured on <b data-shared-device>${sh.results.device || 'an unnamed device'}</b>${sh.results.browser
+          ? html` in <b data-shared-browser>${sh.results.browser}</b>`
+          : nothing}${sh.results.date ? html` on <b data-shared-date>${fmtDate(sh.results.date)}</b>` : nothing} with
+        ${sh.results.timing === 'cpu' ? 'CPU-side (coarse) timing' : 'GPU timestamps'}${algos.length ? ': step medians ' : ''}
+        ${algos.map((a, i) => {
+          const r = sh.results.algos[a]!;
+          return html`${i ? ', ' : ''}<span data-shared-algo=${a}
+              >${ALGO_LABELS[a]} <b>${fmtMs(r.stepMs)}</b>${r.spread ? ` (p10–p90 ${spreadText(r.spread, fmtMs)}${r.steps ? `, ${r.steps} steps` : ''})` : ''}</span
+            >`;
+        })}.
+        ${algos.some((a) => !sh.results.algos[a]!.spread) ? html`<span class="small muted">(an older link: no spread for some bars)</span>` : nothing}
+        ${sh.results.sweep?.length ? html`<span class="small muted" data-shared-sweep>The link also holds a table-size sweep (${sh.results.sweep.length} points): see the sweep view.</span>` : nothing}
       </p>
       ${differs ? html`<p class="note">You changed the configuration since opening the link; "Run here" uses your current one, so the bars may not compare like for like.</p>` : nothing}
-      <button class="primary" id="run-here" ?disabled=${!free} @click=${() => runner.compare(algos, store.ui.benchSteps)}>
+      ${algos.length ? html`<button class="primary" id="run-here" ?disabled=${!free} @click=${() => runner.compare(algos, store.ui.benchSteps)}>
         Run the same ${algos.length > 1 ? `${algos.length} algorithms` : 'algorithm'} here
-      </button>
+      </button>` : nothing}
       <span class="small muted">${store.device ? `on ${[store.device.vendor, store.device.architecture].filter(Boolean).join(' / ') || 'this device'}` : ''}; bars appear side by side below</span>
     </div>`;
   }

@@ -33,6 +33,8 @@ export interface RunRecord {
   target: number;
   /** the data it trained on: 'synthetic' or a Criteo file's id (see LabStore.dataId) */
   data: string;
+  /** when it finished (ISO, UTC): the date a shared link gives its numbers */
+  finishedAt?: string;
 }
 
 export interface SweepPoint {
@@ -293,6 +295,7 @@ export class LabStore extends EventTarget {
   finishRun(rec: RunRecord, stepsDone: number, summary: RunSummary): void {
     rec.stepsDone = stepsDone;
     rec.summary = summary;
+    rec.finishedAt = new Date().toISOString();
     this.runs = [...this.runs];
     this.changed();
   }

@@ -5,7 +5,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { ChartDataset } from 'chart.js';
 import { ALGOS } from '../config/config';
-import type { UiState } from '../config/url';
+import type { SharedSweepPoint, UiState } from '../config/url';
 import { UI_SCHEMA } from '../config/url';
 import { fmtMs, fmtRows } from './format';
 import type { ChartSpec } from './lab-chart';
@@ -15,7 +15,7 @@ import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, type SweepPoint } from './store';
 import { NOISY_RATIO, isNoisy, spreadText, whiskerPlugin } from './spread';
 
-export function sweepSpec(points: SweepPoint[], sizes: number[], logTime = false): ChartSpec {
+export function sweepSpec(points: SweepPoint[], sizes: number[], logTime = false, shared?: SharedSweepPoint[]): ChartSpec {
   const datasets: ChartDataset<'line'>[] = ALGOS.map((a) => {
     const mine = points.filter((p) => p.algo === a && p.stepMs !== undefined);
     return {
@@ -29,6 +29,21 @@ export function sweepSpec(points: SweepPoint[], sizes: number[], logTime = false
       pointRadius: 3,
     } as ChartDataset<'line'>;
   }).filter((d) => d.data.length > 0);
+  // the sender's sweep from a shared link: dashed, beside the lines measured here
+  for (const a of ALGOS) {
+    const theirs = (shared ?? []).filter((p) => p.algo === a);
+    if (!theirs.length) continue;
+    datasets.push({
+      label: `sender · ${ALGO_LABELS[a]}`,
+      data: theirs.map((p) => ({ x: p.totalRows, y: p.stepMs })),
+      whiskers: theirs.map((p) => p.spread ?? null),
+      borderColor: ALGO_COLORS[a],
+      backgroundColor: ALGO_COLORS[a] + '88',
+      borderDash: [6, 4],
+      borderWidth: 1.5,
+      pointRadius: 2,
+    } as ChartDataset<'line'>);
+  }
   // a log time axis cannot hold 0 (a step below the timer's resolution): its floor is the smallest time seen
   const ys = datasets.flatMap((d) => (d.data as { y: number }[]).map((p) => p.y)).filter((y) => y > 0);
   return {
@@ -87,7 +102,8 @@ export class SweepView extends LitElement {
   render() {
     const ui = store.ui;
     const sizes = sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints);
-    const measured = [...new Set(store.sweep.map((p) => p.totalRows))].sort((a, b) => a - b);
+    const theirs = store.shared?.results.sweep;
+    const measured = [...new Set([...store.sweep, ...(theirs ?? [])].map((p) => p.totalRows))].sort((a, b) => a - b);
     const free = store.free;
     const skipped = store.sweep.filter((p) => p.skipped);
     const running = store.job === 'sweep';
@@ -112,6 +128,12 @@ export class SweepView extends LitElement {
           log time axis</label
         >
       </div>
+      ${theirs?.length
+        ? html`<p class="note info" data-sweep-shared>
+            Dashed lines: the sender's sweep (${theirs.length} points) from the shared link, measured on
+            ${store.shared!.results.device || 'an unnamed device'}${store.shared!.results.date ? ` on ${store.shared!.results.date.replace('T', ' ').replace(/Z$/, ' UTC')}` : ''}.
+          </p>`
+        : nothing}
       ${noisy.length
         ? html`<p class="note" data-sweep-noisy>
             <b>Noisy timing</b> at ${noisy.map((p, i) => html`${i ? '; ' : ''}${ALGO_LABELS[p.algo]} ${fmtRows(p.totalRows)} rows`)}: p90 / p10 of
@@ -124,7 +146,7 @@ export class SweepView extends LitElement {
         filename="table-size-sweep"
         data-log-time=${this.logTime ? 'on' : 'off'}
         .height=${320}
-        .spec=${sweepSpec(store.sweep, measured.length ? measured : sizes, this.logTime)}
+        .spec=${sweepSpec(store.sweep, measured.length ? measured : sizes, this.logTime, theirs)}
       >
         <span slot="empty">${running ? 'Measuring…' : 'Run the sweep to measure'}</span>
         ${store.sweep.some((p) => p.stepMs !== undefined) ? this.table(measured) : nothing}

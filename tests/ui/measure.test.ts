@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { NOISY_RATIO } from '../../src/ui/spread';
 import { WARMUP } from '../../src/ui/jobs';
+import { decodeState } from '../../src/config/url';
 import { launchChromium, startLab, type Lab } from './server';
 
 const TINY =
@@ -67,7 +68,8 @@ describe('measurements people can trust', () => {
       expect(med, a).toBeLessThanOrEqual(p90);
       expect(steps, a).toBe(8); // all the timed steps, pooled over the rounds; the warm-up pass left out
       expect(Number(await row.getAttribute('data-steps-done')), a).toBe(WARMUP + 8);
-      expect(await row.locator('[data-spread]').innerText()).toMatch(/–/);
+      const spreadRow = page.locator(`#stages-table tr[data-spread-for="${a}"][data-spread-from="here"]`);
+      expect(await spreadRow.innerText()).toMatch(/step p10–p90 .+–.+ · 8 steps measured/);
       anyNoisy ||= p90 / p10 > NOISY_RATIO;
     }
     // the note follows the numbers, whichever way this run went
@@ -108,5 +110,55 @@ describe('measurements people can trust', () => {
     await page.locator('#sweep-log').uncheck();
     await page.waitForSelector('lab-chart#chart-sweep[data-y-scale="linear"]');
     await page.close();
+  }, LONG);
+
+  it('a shared link carries the date, browser, steps, spread and sweep, and the reader sees them', async () => {
+    const page = await open(TINY.replace('sweepTo=10&sweepPoints=2', 'sweepTo=8&sweepPoints=1') + '&algo=dpsgd');
+    await page.locator('nav button[data-view="sweep"]').click();
+    await page.locator('#run-sweep').click();
+    await until(page, 'sweep-view[data-sweep="running"]');
+    await until(page, 'sweep-view[data-sweep="done"]');
+    await page.locator('nav button[data-view="stages"]').click();
+    await page.locator('#run-all').click();
+    await until(page, '#stages-table tr[data-algo="lazydp-exact"]');
+    await page.waitForSelector('#run-all:not([disabled])', WAIT);
+    await page.locator('nav button[data-view="train"]').click();
+    await page.locator('#share').click();
+    const link = await page.locator('#share-link').inputValue();
+    const { state, issues } = decodeState(link);
+    expect(issues).toEqual([]);
+    const r = state.results!;
+    expect(r.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/);
+    expect(Math.abs(Date.parse(r.date!) - Date.now())).toBeLessThan(24 * 3600e3); // today's, not a made-up date
+    expect(r.browser).toMatch(/^Chrome \d+/);
+    for (const a of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact'] as const) {
+      expect(r.algos[a]!.steps, a).toBe(8);
+      expect(r.algos[a]!.spread!.p10, a).toBeLessThanOrEqual(r.algos[a]!.stepMs * 1.01);
+      expect(r.algos[a]!.spread!.p90, a).toBeGreaterThanOrEqual(r.algos[a]!.stepMs / 1.01);
+    }
+    expect(r.sweep!.map((p) => p.algo).sort()).toEqual(['dpsgd', 'lazydp', 'lazydp-exact', 'sgd']);
+    expect(r.sweep!.every((p) => p.totalRows === 256 && p.spread !== undefined)).toBe(true);
+    await page.close();
+
+    const reader = await context.newPage();
+    reader.on('pageerror', (e) => errors.push(e.message));
+    await reader.goto(link);
+    await reader.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+    await reader.locator('nav button[data-view="stages"]').click();
+    await reader.locator('#shared-card').waitFor();
+    expect(await reader.locator('[data-shared-date]').innerText()).toBe(r.date!.replace('T', ' ').replace('Z', ' UTC'));
+    expect(await reader.locator('[data-shared-browser]').innerText()).toBe(r.browser);
+    expect(await reader.locator('[data-shared-algo="dpsgd"]').innerText()).toMatch(/p10–p90 .+, 8 steps/);
+    expect(await reader.locator('[data-shared-sweep]').count()).toBe(1);
+    const sent = reader.locator('#stages-table tr[data-spread-for="lazydp"][data-spread-from="sender"]');
+    expect(await sent.innerText()).toMatch(/8 steps measured/);
+    expect(Number(await reader.locator('#stages-table tr[data-from="sender"][data-algo="lazydp"]').getAttribute('data-p90'))).toBe(
+      r.algos.lazydp!.spread!.p90,
+    );
+    // the sender's sweep, dashed, in the sweep view
+    await reader.locator('nav button[data-view="sweep"]').click();
+    await reader.locator('[data-sweep-shared]').waitFor();
+    expect(Number(await reader.locator('lab-chart#chart-sweep').getAttribute('data-points'))).toBe(4);
+    await reader.close();
   }, LONG);
 });
