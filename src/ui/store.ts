@@ -217,6 +217,18 @@ export class LabStore extends EventTarget {
     this.runs = this.runs.filter((x) => x !== r);
   }
 
+  /** earlier runs (by id) the user chose to overlay on the curves */
+  overlay = new Set<number>();
+
+  /** Overlays run `id` on the training curves, or takes it off. */
+  toggleOverlay(id: number, on: boolean): void {
+    const next = new Set(this.overlay);
+    if (on) next.add(id);
+    else next.delete(id);
+    this.overlay = next;
+    this.changed();
+  }
+
   /** Runs comparable with the current configuration, latest per algorithm. */
   latestByAlgo(filter: (r: RunRecord) => boolean = () => true): Map<Algo, RunRecord> {
     const sig = signature(this.config);

@@ -161,4 +161,42 @@ describe('measurements people can trust', () => {
     expect(Number(await reader.locator('lab-chart#chart-sweep').getAttribute('data-points'))).toBe(4);
     await reader.close();
   }, LONG);
+
+  it('keeps earlier runs with their configuration and overlays the ones chosen (run-list overlay)', async () => {
+    const page = await open(TINY.replace('steps=40', 'steps=12') + '&algo=dpsgd');
+    await page.locator('#train').click();
+    await until(page, 'run-controls[data-status="done"][data-steps="12"]');
+    expect(await page.locator('#run-list').count()).toBe(0); // nothing earlier yet
+    await page.locator('input[name="sigma"]').fill('0.5');
+    await page.waitForFunction(() => location.hash.includes('sigma=0.5'));
+    // the σ 1 run left the current curves and waits in the run list, labelled by what differs
+    const item = page.locator('#run-list li[data-algo="dpsgd"]');
+    await item.waitFor();
+    expect(await item.locator('[data-diff]').innerText()).toBe('σ 1');
+    await page.locator('#train').click();
+    await until(page, 'run-controls[data-status="done"][data-steps="12"]');
+    const loss = page.locator('lab-chart#chart-loss');
+    const before = Number(await loss.getAttribute('data-points'));
+    expect(before).toBeGreaterThan(0);
+    await item.locator('input[data-overlay]').check();
+    await page.waitForFunction((n) => {
+      const el = document.querySelector('dp-lab')!.shadowRoot!.querySelector('train-view')!.shadowRoot!.querySelector('lab-chart#chart-loss')!;
+      return Number(el.getAttribute('data-points')) > n;
+    }, before);
+    const csv = await loss.evaluate((el) => (el as unknown as { toCsv(): string }).toCsv());
+    expect(csv).toMatch(/^DP-SGD \(eager\) \(σ 1\),/m);
+    // a second edit: both earlier runs are listed, each with its own difference
+    await page.locator('input[name="batch"]').fill('8');
+    await page.waitForFunction(() => location.hash.includes('batch=8'));
+    await page.waitForFunction(() => {
+      const v = document.querySelector('dp-lab')!.shadowRoot!.querySelector('train-view')!.shadowRoot!;
+      return v.querySelectorAll('#run-list li').length === 2;
+    });
+    const labels = await page.locator('#run-list [data-diff]').allInnerTexts();
+    expect(labels.sort()).toEqual(['batch 16', 'batch 16, σ 1']);
+    // unticking takes the overlay off again
+    await page.locator('#run-list li input[data-overlay]:checked').uncheck();
+    expect(await page.locator('#run-list li input[data-overlay]:checked').count()).toBe(0);
+    await page.close();
+  }, LONG);
 });
