@@ -13,6 +13,7 @@ import './lab-chart';
 import { runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
 import { signature, store, StoreController, type RunRecord } from './store';
+import { parseResultsJson } from './results-import';
 
 /** Exponential moving average (TensorBoard-style smoothing) of a noisy per-batch series. */
 export function ema(ys: { x: number; y: number }[], weight: number): { x: number; y: number }[] {
@@ -162,7 +163,7 @@ export class TrainView extends LitElement {
   render() {
     const runs = this.runs();
     const earlier = this.earlier(runs);
-    const overlays = new Map(earlier.filter((r) => store.overlay.has(r.id)).map((r) => [r, configDiff(r.requested, store.config)]));
+    const overlays = new Map(earlier.filter((r) => store.overlay.has(r.id)).map((r) => [r, this.runLabel(r)]));
     const teacher = runs.map((r) => r.summary?.teacherAuc).find((x) => x !== undefined && x > 0);
     const maxStep = Math.max(1, ...runs.map((r) => r.log.at(-1)?.step ?? 0));
     const teacherLine: ChartDataset<'line'>[] = teacher
@@ -243,20 +244,53 @@ export class TrainView extends LitElement {
             : html`<p class="muted small">None yet.</p>`}
         </div>
       </div>
-      ${earlier.length ? this.runList(earlier) : nothing}
+      ${this.runList(earlier)}
       ${text ? epsilonPanel() : nothing}
     `;
+  }
+
+  static properties = { importError: { state: true } };
+  /** why the last results file could not be loaded */
+  declare importError: string;
+
+  /** what differs from the current configuration, and the file for a colleague's run */
+  private runLabel(r: RunRecord): string {
+    const diff = configDiff(r.requested, store.config);
+    return r.importedFrom ? `${r.importedFrom}: ${diff}` : diff;
+  }
+
+  private async loadResults(e: Event) {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    try {
+      const runs = parseResultsJson(await file.text());
+      this.importError = '';
+      store.importRuns(file.name, runs);
+    } catch (err) {
+      this.importError = `Could not load ${file.name}: ${(err as Error).message}`;
+    }
+    input.value = ''; // the same file can be chosen again
   }
 
   /** Earlier runs, each labelled by what differs from the current configuration; ticked ones are overlaid (dashed). */
   private runList(earlier: RunRecord[]) {
     return html`<div class="card" id="run-list">
-      <h2>Earlier runs</h2>
-      <p class="small muted">Kept with their configuration, labelled by what differs from the current one. Tick to overlay a run (dashed) on the curves.</p>
+      <div class="row" style="justify-content:space-between">
+        <h2>Earlier runs</h2>
+        <label class="small"
+          >Load results JSON… <input type="file" id="load-results" accept=".json,application/json" @change=${(e: Event) => this.loadResults(e)}
+        /></label>
+      </div>
+      ${this.importError ? html`<p class="warn small" data-import-error role="alert">${this.importError}</p>` : nothing}
+      <p class="small muted">
+        Kept with their configuration, labelled by what differs from the current one; a colleague's "Download JSON" file adds theirs. Tick to
+        overlay a run (dashed) on the curves.
+      </p>
       <ul style="list-style:none;padding:0;margin:0">
         ${earlier.map((r) => {
-          const diff = configDiff(r.requested, store.config);
-          return html`<li data-run=${r.id} data-algo=${r.algo}>
+          const diff = this.runLabel(r);
+          return html`<li data-run=${r.id} data-algo=${r.algo} data-imported=${r.importedFrom ? '1' : '0'}>
             <label
               ><input type="checkbox" data-overlay=${r.id} .checked=${store.overlay.has(r.id)} @change=${(e: Event) => store.toggleOverlay(r.id, (e.target as HTMLInputElement).checked)} />
               <span class="swatch" style="background:${ALGO_COLORS[r.algo]}"></span>${ALGO_LABELS[r.algo]} · <b data-diff>${diff}</b>

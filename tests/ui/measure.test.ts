@@ -166,7 +166,7 @@ describe('measurements people can trust', () => {
     const page = await open(TINY.replace('steps=40', 'steps=12') + '&algo=dpsgd');
     await page.locator('#train').click();
     await until(page, 'run-controls[data-status="done"][data-steps="12"]');
-    expect(await page.locator('#run-list').count()).toBe(0); // nothing earlier yet
+    expect(await page.locator('#run-list li').count()).toBe(0); // nothing earlier yet
     await page.locator('input[name="sigma"]').fill('0.5');
     await page.waitForFunction(() => location.hash.includes('sigma=0.5'));
     // the σ 1 run left the current curves and waits in the run list, labelled by what differs
@@ -197,6 +197,35 @@ describe('measurements people can trust', () => {
     // unticking takes the overlay off again
     await page.locator('#run-list li input[data-overlay]:checked').uncheck();
     expect(await page.locator('#run-list li input[data-overlay]:checked').count()).toBe(0);
+    await page.close();
+  }, LONG);
+
+  it("loads a colleague's results JSON and overlays its runs", async () => {
+    const fragment = TINY.replace('steps=40', 'steps=12') + '&algo=dpsgd';
+    const sender = await open(fragment);
+    await sender.locator('#train').click();
+    await until(sender, 'run-controls[data-status="done"][data-steps="12"]');
+    const [json] = await Promise.all([sender.waitForEvent('download'), sender.locator('#download-json').click()]);
+    const path = (await json.path())!;
+    await sender.close();
+
+    const page = await open(fragment.replace('&algo=dpsgd', '&algo=dpsgd&sigma=0.5'));
+    await page.locator('nav button[data-view="train"]').click();
+    // a file that is not a results download: one message, nothing loaded
+    await page.locator('#load-results').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"lab":"other"}') });
+    expect(await page.locator('[data-import-error]').innerText()).toMatch(/Could not load notes\.json: not a results file of this lab/);
+    expect(await page.locator('#run-list li').count()).toBe(0);
+    expect(Number(await page.locator('lab-chart#chart-loss').getAttribute('data-points'))).toBe(0);
+    await page.locator('#load-results').setInputFiles(path);
+    const item = page.locator('#run-list li[data-imported="1"][data-algo="dpsgd"]');
+    await item.waitFor();
+    expect(await item.locator('[data-diff]').innerText()).toMatch(/: σ 1$/);
+    expect(await item.locator('input[data-overlay]').isChecked()).toBe(true);
+    await page.waitForSelector('lab-chart#chart-loss:not([data-points="0"])');
+    expect(await page.locator('[data-import-error]').count()).toBe(0);
+    // a colleague's run is never taken for a measurement made here
+    await page.locator('nav button[data-view="stages"]').click();
+    expect(await page.locator('#stages-table').count()).toBe(0);
     await page.close();
   }, LONG);
 });
