@@ -41,7 +41,9 @@ export const whiskerPlugin: Plugin = {
       const ws = (d as { whiskers?: (Spread | null | undefined)[] }).whiskers;
       if (!ws || !chart.isDatasetVisible(i)) return;
       const meta = chart.getDatasetMeta(i);
-      ctx.strokeStyle = (d as { whiskerColor?: string }).whiskerColor ?? (typeof d.borderColor === 'string' ? d.borderColor : '#334155');
+      ctx.strokeStyle =
+        (d as { whiskerColor?: string }).whiskerColor ??
+        (typeof d.borderColor === 'string' ? d.borderColor : '#334155');
       ws.forEach((w, k) => {
         const el = meta.data[k] as unknown as { x: number; y: number } | undefined;
         if (!w || !el) return;
