@@ -177,16 +177,18 @@ export function encodeState(state: { config: Config; ui?: Partial<UiState>; resu
       const sum = stages.reduce((x, y) => x + y, 0);
       const step = Number(shortNum(Math.max(a.stepMs, sum / 1.005)));
       // optional tail: p10, p90 (around the step as written) and the steps measured
-      const tail = a.spread && a.steps ? [shortNum(Math.min(a.spread.p10, step)), shortNum(Math.max(a.spread.p90, step)), String(Math.round(a.steps))] : [];
+      const tail =
+        a.spread && a.steps
+          ? [shortNum(Math.min(a.spread.p10, step)), shortNum(Math.max(a.spread.p90, step)), String(Math.round(a.steps))]
+          : [];
       parts.push(`r.${algo}=${[...[...stages, step].map(shortNum), ...tail].join('_')}`);
     }
     const sweep = (r.sweep ?? []).slice(0, MAX_SHARED_SWEEP);
-    if (sweep.length)
-      parts.push(
-        `r.sweep=${sweep
-          .map((p) => [p.algo, Math.round(p.totalRows), shortNum(p.stepMs), ...(p.spread ? [shortNum(Math.min(p.spread.p10, p.stepMs)), shortNum(Math.max(p.spread.p90, p.stepMs))] : [])].join(':'))
-          .join(',')}`,
-      );
+    const point = (p: SharedSweepPoint) => {
+      const spread = p.spread ? [shortNum(Math.min(p.spread.p10, p.stepMs)), shortNum(Math.max(p.spread.p90, p.stepMs))] : [];
+      return [p.algo, Math.round(p.totalRows), shortNum(p.stepMs), ...spread].join(':');
+    };
+    if (sweep.length) parts.push(`r.sweep=${sweep.map(point).join(',')}`);
   }
   return parts.join('&');
 }

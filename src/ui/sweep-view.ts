@@ -64,7 +64,11 @@ export function sweepSpec(points: SweepPoint[], sizes: number[], logTime = false
           ticks: { callback: (v) => fmtRows(+v) },
         },
         y: logTime
-          ? { type: 'logarithmic', title: { display: true, text: 'median step time (ms, log scale; whisker: p10–p90)' }, min: ys.length ? Math.min(...ys) / 1.5 : undefined }
+          ? {
+              type: 'logarithmic',
+              title: { display: true, text: 'median step time (ms, log scale; whisker: p10–p90)' },
+              min: ys.length ? Math.min(...ys) / 1.5 : undefined,
+            }
           : { title: { display: true, text: 'median step time (ms; whisker: p10–p90)' }, beginAtZero: true },
       },
       plugins: {
@@ -103,6 +107,7 @@ export class SweepView extends LitElement {
     const ui = store.ui;
     const sizes = sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints);
     const theirs = store.shared?.results.sweep;
+    const when = store.shared?.results.date?.replace('T', ' ').replace(/Z$/, ' UTC');
     const measured = [...new Set([...store.sweep, ...(theirs ?? [])].map((p) => p.totalRows))].sort((a, b) => a - b);
     const free = store.free;
     const skipped = store.sweep.filter((p) => p.skipped);
@@ -124,14 +129,19 @@ export class SweepView extends LitElement {
         ${this.num('sweepSteps', 'steps each', ui.sweepSteps)}
         <span class="small muted">${sizes.map(fmtRows).join(' · ')} rows; ${sizes.length * ALGOS.length} short runs</span>
         <label class="inline"
-          ><input type="checkbox" id="sweep-log" .checked=${this.logTime} @change=${(e: Event) => (this.logTime = (e.target as HTMLInputElement).checked)} />
+          ><input
+            type="checkbox"
+            id="sweep-log"
+            .checked=${this.logTime}
+            @change=${(e: Event) => (this.logTime = (e.target as HTMLInputElement).checked)}
+          />
           log time axis</label
         >
       </div>
       ${theirs?.length
         ? html`<p class="note info" data-sweep-shared>
             Dashed lines: the sender's sweep (${theirs.length} points) from the shared link, measured on
-            ${store.shared!.results.device || 'an unnamed device'}${store.shared!.results.date ? ` on ${store.shared!.results.date.replace('T', ' ').replace(/Z$/, ' UTC')}` : ''}.
+            ${store.shared!.results.device || 'an unnamed device'}${when ? ` on ${when}` : ''}.
           </p>`
         : nothing}
       ${noisy.length
