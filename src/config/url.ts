@@ -3,7 +3,18 @@
 // throws: each bad field yields a specific issue and keeps its default, the others still apply.
 // Plain data only (no DOM), so the CLI can reproduce a shared link too.
 
-import { ALGOS, CONFIG_KEYS, DEFAULT_CONFIG, SCHEMA, ConfigError, checkConsistency, isPrivate, parseValue, type Algo, type Config } from './config';
+import {
+  ALGOS,
+  CONFIG_KEYS,
+  DEFAULT_CONFIG,
+  SCHEMA,
+  ConfigError,
+  checkConsistency,
+  isPrivate,
+  parseValue,
+  type Algo,
+  type Config,
+} from './config';
 import { epsilonAfter } from '../engine/accounting';
 import { epsilonInfinite, noPrivacyReason } from '../privacy/report';
 import { STAGES, type StageTimes, type TimingSource } from '../engine/types';
@@ -179,13 +190,19 @@ export function encodeState(state: { config: Config; ui?: Partial<UiState>; resu
       // optional tail: p10, p90 (around the step as written) and the steps measured
       const tail =
         a.spread && a.steps
-          ? [shortNum(Math.min(a.spread.p10, step)), shortNum(Math.max(a.spread.p90, step)), String(Math.round(a.steps))]
+          ? [
+              shortNum(Math.min(a.spread.p10, step)),
+              shortNum(Math.max(a.spread.p90, step)),
+              String(Math.round(a.steps)),
+            ]
           : [];
       parts.push(`r.${algo}=${[...[...stages, step].map(shortNum), ...tail].join('_')}`);
     }
     const sweep = (r.sweep ?? []).slice(0, MAX_SHARED_SWEEP);
     const point = (p: SharedSweepPoint) => {
-      const spread = p.spread ? [shortNum(Math.min(p.spread.p10, p.stepMs)), shortNum(Math.max(p.spread.p90, p.stepMs))] : [];
+      const spread = p.spread
+        ? [shortNum(Math.min(p.spread.p10, p.stepMs)), shortNum(Math.max(p.spread.p90, p.stepMs))]
+        : [];
       return [p.algo, Math.round(p.totalRows), shortNum(p.stepMs), ...spread].join(':');
     };
     if (sweep.length) parts.push(`r.sweep=${sweep.map(point).join(',')}`);
@@ -227,7 +244,8 @@ function show(s: string): string {
 /** A time in ms as a plain decimal: no hexadecimal, exponent, sign, Infinity or spaces. */
 function plainMs(p: string): number {
   const n = /^\d{1,10}(\.\d{1,12})?$/.test(p) ? Number(p) : NaN;
-  if (!Number.isFinite(n) || n < 0 || n > 1e9) throw new Error(`expected a time in ms as a plain decimal number, got ${show(p)}`);
+  if (!Number.isFinite(n) || n < 0 || n > 1e9)
+    throw new Error(`expected a time in ms as a plain decimal number, got ${show(p)}`);
   return n;
 }
 
@@ -241,18 +259,23 @@ function decodeResultNumbers(raw: string): SharedAlgo {
   const parts = raw.split('_');
   const n = STAGES.length + 1;
   if (parts.length !== n && parts.length !== n + 3)
-    throw new Error(`expected ${n} numbers (${STAGES.join(', ')}, step) joined by '_', or ${n + 3} (then p10, p90, steps), got ${parts.length}`);
+    throw new Error(
+      `expected ${n} numbers (${STAGES.join(', ')}, step) joined by '_', or ${n + 3} (then p10, p90, steps), got ${parts.length}`,
+    );
   const ns = parts.map(plainMs);
   const stageMs = Object.fromEntries(STAGES.map((s, i) => [s, ns[i]])) as StageTimes;
   const stepMs = ns[STAGES.length];
   const sum = ns.slice(0, STAGES.length).reduce((a, b) => a + b, 0);
   // a step holds all its stages; 1% (and 0.01 ms) of slack for medians rounded to 4 digits
   if (stepMs < sum / 1.01 - 0.01)
-    throw new Error(`the step time (${stepMs} ms) is less than the sum of its stages (${Number(sum.toPrecision(6))} ms)`);
+    throw new Error(
+      `the step time (${stepMs} ms) is less than the sum of its stages (${Number(sum.toPrecision(6))} ms)`,
+    );
   if (parts.length === n) return { stageMs, stepMs };
   const [p10, p90, steps] = ns.slice(n);
   checkSpread(p10, stepMs, p90);
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`expected the steps measured as a whole number >= 1, got ${show(parts[n + 2])}`);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new Error(`expected the steps measured as a whole number >= 1, got ${show(parts[n + 2])}`);
   return { stageMs, stepMs, spread: { p10, p90 }, steps };
 }
 
@@ -262,7 +285,8 @@ function decodeSweep(raw: string): SharedSweepPoint[] {
   if (items.length > MAX_SHARED_SWEEP) throw new Error(`at most ${MAX_SHARED_SWEEP} sweep points, got ${items.length}`);
   return items.map((item) => {
     const f = item.split(':');
-    if (f.length !== 3 && f.length !== 5) throw new Error(`expected algo:rows:ms or algo:rows:ms:p10:p90, got ${show(item)}`);
+    if (f.length !== 3 && f.length !== 5)
+      throw new Error(`expected algo:rows:ms or algo:rows:ms:p10:p90, got ${show(item)}`);
     if (!(ALGOS as readonly string[]).includes(f[0])) throw new Error(`unknown algorithm ${show(f[0])} in the sweep`);
     const rows = /^\d{1,12}$/.test(f[1]) ? Number(f[1]) : NaN;
     if (!(rows >= 1)) throw new Error(`expected a row count as a whole number, got ${show(f[1])}`);
@@ -282,7 +306,10 @@ const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
  * Reads a fragment (with or without '#', or a whole URL). Never throws: returns the state that
  * could be read and one issue per field that could not (that field keeps its default).
  */
-export function decodeState(input: string, base: Config = DEFAULT_CONFIG): { state: LabState; issues: UrlIssue[]; warnings: UrlIssue[] } {
+export function decodeState(
+  input: string,
+  base: Config = DEFAULT_CONFIG,
+): { state: LabState; issues: UrlIssue[]; warnings: UrlIssue[] } {
   const { state, issues } = decodeFields(input, base);
   return { state, issues, warnings: privacyWarnings(state.config) };
 }
@@ -311,7 +338,10 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
   else if (/^[a-z]+:\/\//i.test(frag)) frag = '';
   if (frag === '') return { state, issues };
   if (frag.length > MAX_FRAGMENT_CHARS) {
-    issues.push({ key: 'url', message: `the link's fragment is ${frag.length} characters (at most ${MAX_FRAGMENT_CHARS}); it was ignored and defaults are used` });
+    issues.push({
+      key: 'url',
+      message: `the link's fragment is ${frag.length} characters (at most ${MAX_FRAGMENT_CHARS}); it was ignored and defaults are used`,
+    });
     return { state, issues };
   }
 
@@ -319,7 +349,8 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
   const configPartial: Record<string, unknown> = Object.create(null);
   const resultParts: Record<string, string> = Object.create(null);
   const pairs = frag.split('&').filter((p) => p !== '');
-  if (pairs.length > MAX_PAIRS) issues.push({ key: 'url', message: `${pairs.length} fields; only the first ${MAX_PAIRS} were read` });
+  if (pairs.length > MAX_PAIRS)
+    issues.push({ key: 'url', message: `${pairs.length} fields; only the first ${MAX_PAIRS} were read` });
 
   for (const pair of pairs.slice(0, MAX_PAIRS)) {
     const eq = pair.indexOf('=');
@@ -337,7 +368,10 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
       continue;
     }
     if (raw.length > MAX_VALUE_CHARS) {
-      issues.push({ key, message: `value is ${raw.length} characters long (at most ${MAX_VALUE_CHARS}); default kept` });
+      issues.push({
+        key,
+        message: `value is ${raw.length} characters long (at most ${MAX_VALUE_CHARS}); default kept`,
+      });
       continue;
     }
     if (seen.has(key)) {
@@ -350,7 +384,10 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
       const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
       if (n === URL_VERSION) continue;
       if (Number.isSafeInteger(n) && n > URL_VERSION) {
-        issues.push({ key: 'v', message: `link made by a newer lab (format v${n}); read as v${URL_VERSION} where possible` });
+        issues.push({
+          key: 'v',
+          message: `link made by a newer lab (format v${n}); read as v${URL_VERSION} where possible`,
+        });
       } else issues.push({ key: 'v', message: `unknown format version ${show(raw)}; read as v${URL_VERSION}` });
     } else if (has(SCHEMA, key)) {
       configPartial[key] = raw;
@@ -395,7 +432,11 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
         break;
       }
       applied.splice(applied.indexOf(k), 1);
-      issues.push({ key: k, message: k === err.key ? configMessage(err) : `conflicts with ${err.key} (${configMessage(err, false)}); default kept` });
+      issues.push({
+        key: k,
+        message:
+          k === err.key ? configMessage(err) : `conflicts with ${err.key} (${configMessage(err, false)}); default kept`,
+      });
       config[k] = structuredClone(base[k]);
     }
   }
@@ -415,7 +456,11 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
       else if (k === 'date') {
         const ok = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z)?$/.test(raw) && Number.isFinite(Date.parse(raw));
         if (ok) results.date = raw;
-        else issues.push({ key: 'r.date', message: `expected a UTC date like 2026-12-01T22:30Z, got ${show(raw)}; ignored` });
+        else
+          issues.push({
+            key: 'r.date',
+            message: `expected a UTC date like 2026-12-01T22:30Z, got ${show(raw)}; ignored`,
+          });
       } else if (k === 'sweep') {
         try {
           results.sweep = decodeSweep(raw);

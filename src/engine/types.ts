@@ -57,4 +57,8 @@ export interface RunSummary {
 }
 
 /** A tensor under its export name (safetensors, checkpoints), row-major f32. */
-export interface NamedTensor { name: string; shape: number[]; data: Float32Array }
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}

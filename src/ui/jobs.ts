@@ -120,12 +120,22 @@ export class Jobs {
         try {
           checkConsistency(requested);
         } catch (e) {
-          store.banner({ id: `skip-${algo}`, kind: 'warning', title: `${ALGO_LABELS[algo]} skipped`, message: (e as Error).message });
+          store.banner({
+            id: `skip-${algo}`,
+            kind: 'warning',
+            title: `${ALGO_LABELS[algo]} skipped`,
+            message: (e as Error).message,
+          });
           continue;
         }
         const fit = this.host.fits(requested, true);
         if (!fit.fits) {
-          store.banner({ id: `skip-${algo}`, kind: 'warning', title: `${ALGO_LABELS[algo]} skipped: too big for this device`, message: fit.problem ?? '' });
+          store.banner({
+            id: `skip-${algo}`,
+            kind: 'warning',
+            title: `${ALGO_LABELS[algo]} skipped: too big for this device`,
+            message: fit.problem ?? '',
+          });
           continue;
         }
         ok.push({ algo, requested });
@@ -146,10 +156,12 @@ export class Jobs {
         const logOf = (x: (typeof trainers)[number], what: string) => ({
           logEvery: chooseLogEvery(x.target, x.t.config.evalEvery),
           signal,
-          onLog: (p: LogPoint) => store.logPoint(x.rec, p, x.t.stepsDone, `${ALGO_LABELS[x.algo]}: ${what} step ${p.step}`),
+          onLog: (p: LogPoint) =>
+            store.logPoint(x.rec, p, x.t.stepsDone, `${ALGO_LABELS[x.algo]}: ${what} step ${p.step}`),
         });
         // the warm-up pass: every trainer once before any step is timed
-        for (const x of trainers) if (!signal.aborted) await x.t.run(Math.min(WARMUP, x.t.config.steps - 2), logOf(x, 'warm-up'));
+        for (const x of trainers)
+          if (!signal.aborted) await x.t.run(Math.min(WARMUP, x.t.config.steps - 2), logOf(x, 'warm-up'));
         const warmDone = new Map(trainers.map((x) => [x, x.t.stepsDone]));
         const schedule = compareSchedule(trainers.map((x) => x.target));
         const rounds = schedule.at(-1)?.round ?? 0;
@@ -187,7 +199,13 @@ export class Jobs {
     for (const total of sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints))
       for (const algo of ALGOS) {
         // steps + 1: the run never reaches its last step, so no final evaluation is timed
-        const config: Config = { ...base, algo, tables: splitRows(total, base.tables.length), steps: ui.sweepSteps + 1, evalEvery: 0 };
+        const config: Config = {
+          ...base,
+          algo,
+          tables: splitRows(total, base.tables.length),
+          steps: ui.sweepSteps + 1,
+          evalEvery: 0,
+        };
         cases.push({ algo, totalRows: total, config });
       }
     try {
@@ -214,7 +232,10 @@ export class Jobs {
           if ('skipped' in r) store.addSweepPoint({ algo, totalRows, skipped: r.skipped });
           else if (!signal.aborted) {
             const s = r.trainer.summary();
-            const spread = s.stepP10Ms !== undefined && s.stepP90Ms !== undefined ? { p10: s.stepP10Ms, p90: s.stepP90Ms } : undefined;
+            const spread =
+              s.stepP10Ms !== undefined && s.stepP90Ms !== undefined
+                ? { p10: s.stepP10Ms, p90: s.stepP90Ms }
+                : undefined;
             store.addSweepPoint({ algo, totalRows, stepMs: s.stepMedianMs, stageMs: s.stageMedianMs, spread });
           }
         },
@@ -243,7 +264,10 @@ export class Jobs {
       let handle: Awaited<ReturnType<SaveFilePicker>> | undefined;
       if (picker) {
         try {
-          handle = await picker({ suggestedName: name, types: [{ description: 'safetensors model', accept: { 'application/octet-stream': ['.safetensors'] } }] });
+          handle = await picker({
+            suggestedName: name,
+            types: [{ description: 'safetensors model', accept: { 'application/octet-stream': ['.safetensors'] } }],
+          });
         } catch (e) {
           if ((e as Error).name === 'AbortError') return; // the user closed the dialog
           handle = undefined; // no picker here after all (e.g. not allowed): download instead

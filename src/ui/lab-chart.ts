@@ -24,14 +24,29 @@ import {
 import { ALGO_LABELS, sharedStyles } from './styles';
 import { store } from './store';
 
-Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  ScatterController,
+  Tooltip,
+);
 Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 Chart.defaults.animation = false;
 
 const darkQuery = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
 /** Text, grid and background colours of the charts, light or dark with the page. */
 export function chartTheme(): { text: string; grid: string; bg: string } {
-  return darkQuery?.matches ? { text: '#cbd5e1', grid: '#334155', bg: '#111827' } : { text: '#475569', grid: '#e2e8f0', bg: '#ffffff' };
+  return darkQuery?.matches
+    ? { text: '#cbd5e1', grid: '#334155', bg: '#111827' }
+    : { text: '#475569', grid: '#e2e8f0', bg: '#ffffff' };
 }
 function applyTheme(): void {
   const t = chartTheme();
@@ -82,7 +97,8 @@ export function chartTable(spec: ChartSpec | undefined): { columns: string[]; ro
     const t = scales[k]?.title?.text;
     return (Array.isArray(t) ? t.join(' ') : t) || d;
   };
-  const yOf = (v: unknown): number | string => (typeof v === 'number' ? v : v && typeof v === 'object' && 'y' in v ? (v as { y: number }).y : '');
+  const yOf = (v: unknown): number | string =>
+    typeof v === 'number' ? v : v && typeof v === 'object' && 'y' in v ? (v as { y: number }).y : '';
   const labels = spec.data.labels;
   // p10-p90 whiskers (spread.ts) are data too: two more columns
   type W = { whiskers?: ({ p10: number; p90: number } | null)[]; whiskerLabel?: string };
@@ -109,7 +125,12 @@ export function chartTable(spec: ChartSpec | undefined): { columns: string[]; ro
   for (const d of sets)
     (d.data as unknown[]).forEach((pt, i) => {
       if (pt && typeof pt === 'object' && 'x' in pt)
-        rows.push([String(d.label ?? ''), (pt as { x: number }).x, yOf(pt), ...(whiskered.length ? spreadOf(d, i) : [])]);
+        rows.push([
+          String(d.label ?? ''),
+          (pt as { x: number }).x,
+          yOf(pt),
+          ...(whiskered.length ? spreadOf(d, i) : []),
+        ]);
     });
   return { columns: ['series', axis('x', 'x'), axis('y', 'y'), ...(whiskered.length ? ['p10', 'p90'] : [])], rows };
 }
@@ -265,12 +286,14 @@ export class LabChart extends LitElement {
         <canvas role="img" aria-label=${`${this.heading}: chart${has ? ', its data is in the table below' : ', no data yet'}`} ?hidden=${!has}></canvas>
         ${has ? nothing : html`<div class="empty"><slot name="empty">No data yet</slot></div>`}
       </div>
-      ${has
-        ? html`<details @toggle=${(e: Event) => (this.tableOpen = (e.target as HTMLDetailsElement).open)}>
+      ${
+        has
+          ? html`<details @toggle=${(e: Event) => (this.tableOpen = (e.target as HTMLDetailsElement).open)}>
             <summary>Data table</summary>
             ${this.tableOpen ? this.dataTable(id) : nothing}
           </details>`
-        : nothing}
+          : nothing
+      }
       <slot></slot>
     </div>`;
   }
@@ -312,7 +335,11 @@ export class LabChart extends LitElement {
       this.chart.update('none');
     } else {
       this.chart?.destroy();
-      this.chart = new Chart(canvas, { ...spec, options, plugins: [...(spec.plugins ?? []), background] } as ChartConfiguration);
+      this.chart = new Chart(canvas, {
+        ...spec,
+        options,
+        plugins: [...(spec.plugins ?? []), background],
+      } as ChartConfiguration);
     }
     // which y scale is drawn (linear or logarithmic), for tests and for anyone inspecting the page
     this.setAttribute('data-y-scale', this.chart.scales.y?.type ?? '');

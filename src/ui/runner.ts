@@ -8,8 +8,17 @@
 import { ConfigError, checkConsistency, type Algo, type Config } from '../config/config';
 import type { SharedResults } from '../config/url';
 import {
-  CapacityError, Trainer, epsilonAfter, estimateMemory, fmtBytes, labResumeConfig, openCheckpoint, resolveSigma,
-  resumeProblem, tensorProblem, zeroStages,
+  CapacityError,
+  Trainer,
+  epsilonAfter,
+  estimateMemory,
+  fmtBytes,
+  labResumeConfig,
+  openCheckpoint,
+  resolveSigma,
+  resumeProblem,
+  tensorProblem,
+  zeroStages,
 } from '../engine';
 import { LabDevice } from './device';
 import { Jobs, chooseLogEvery } from './jobs';
@@ -38,7 +47,10 @@ export function describeError(e: unknown): ErrorReport {
     };
   if (name === 'OperationError' && /lost|destroyed/i.test(msg)) return { title: 'GPU device lost', message: msg };
   if (/out of memory|OutOfMemory/i.test(msg))
-    return { title: 'Out of GPU memory', message: `${msg} — try fewer or smaller tables, a smaller batch or evalSize.` };
+    return {
+      title: 'Out of GPU memory',
+      message: `${msg} — try fewer or smaller tables, a smaller batch or evalSize.`,
+    };
   return { title: 'Run failed', message: msg };
 }
 
@@ -60,8 +72,7 @@ export function privacyProblem(c: Config): string | undefined {
 
 /** The browser and its major version from the user agent ('Edge 131', 'Chrome 131', 'Firefox 141', 'Safari 26'). */
 export function browserName(ua = globalThis.navigator?.userAgent ?? ''): string {
-  const m =
-    ua.match(/(Edg|OPR|Firefox|Chrome)\/(\d+)/) ?? (/Safari\//.test(ua) ? ua.match(/(Version)\/(\d+)/) : null);
+  const m = ua.match(/(Edg|OPR|Firefox|Chrome)\/(\d+)/) ?? (/Safari\//.test(ua) ? ua.match(/(Version)\/(\d+)/) : null);
   if (!m) return ua.slice(0, 60);
   const name = { Edg: 'Edge', OPR: 'Opera', Version: 'Safari' }[m[1]] ?? m[1];
   return `${name} ${m[2]}${/Headless/.test(ua) ? ' (headless)' : ''}`;
@@ -183,9 +194,10 @@ export class LabRunner {
     try {
       const e = estimateMemory(config, store.limits);
       if (!e.fits || !beside) return { fits: e.fits, problem: e.problem };
-      const kept = [this.main && ['the paused run', this.main], this.teachT && ['the teaching view', this.teachT.trainer]].filter(
-        (x): x is [string, Trainer] => !!x,
-      );
+      const kept = [
+        this.main && ['the paused run', this.main],
+        this.teachT && ['the teaching view', this.teachT.trainer],
+      ].filter((x): x is [string, Trainer] => !!x);
       const held = kept.reduce((a, [, t]) => a + estimateMemory(t.config, store.limits).totalBytes, 0);
       if (e.totalBytes + held <= e.limitBytes) return { fits: true };
       return {
@@ -271,7 +283,11 @@ export class LabRunner {
     const p = (async () => {
       let status: typeof store.status;
       try {
-        await t.run(steps, { logEvery, signal: this.abort!.signal, onLog: (pt) => store.logPoint(rec, pt, t.stepsDone) });
+        await t.run(steps, {
+          logEvery,
+          signal: this.abort!.signal,
+          onLog: (pt) => store.logPoint(rec, pt, t.stepsDone),
+        });
         store.finishRun(rec, t.stepsDone, t.summary());
         status = this.stopRequested ? 'stopped' : t.stepsDone >= rec.target ? 'done' : 'paused';
       } catch (e) {
@@ -306,7 +322,12 @@ export class LabRunner {
 
   /** A model to download: the main run's, paused, stopped or done, while nothing else runs. */
   get modelAvailable(): boolean {
-    return !!this.main && this.main.stepsDone > 0 && ['paused', 'stopped', 'done'].includes(store.status) && store.job === null;
+    return (
+      !!this.main &&
+      this.main.stepsDone > 0 &&
+      ['paused', 'stopped', 'done'].includes(store.status) &&
+      store.job === null
+    );
   }
 
   /** Writes the main run's model to a file (jobs.ts); call straight from the click (the save dialog needs it). */
@@ -329,7 +350,10 @@ export class LabRunner {
     const prevConfig = store.config;
     let replaced = false;
     try {
-      const ck = await openCheckpoint(async (o, l) => new Uint8Array(await file.slice(o, o + l).arrayBuffer()), file.size);
+      const ck = await openCheckpoint(
+        async (o, l) => new Uint8Array(await file.slice(o, o + l).arrayBuffer()),
+        file.size,
+      );
       const here = store.dataSource === 'criteo' && !!store.criteo ? 'criteo' : 'synthetic';
       const { config, dropped } = labResumeConfig(ck, name, { memoryLimit: store.config.memoryLimit, data: here });
       const sigma = resolveSigma(config);
@@ -359,7 +383,11 @@ export class LabRunner {
       const rec = this.newRecord(t, config, 'train', t.config.steps);
       // the privacy the file's steps already spent, shown before the first new step
       const epsilon = epsilonAfter(config, sigma, ck.steps);
-      store.logPoint(rec, { step: ck.steps, loss: NaN, stageMs: zeroStages(), stepsPerSec: NaN, examples: 0, epsilon }, t.stepsDone);
+      store.logPoint(
+        rec,
+        { step: ck.steps, loss: NaN, stageMs: zeroStages(), stepsPerSec: NaN, examples: 0, epsilon },
+        t.stepsDone,
+      );
       store.setCurrent(rec);
       store.setStatus('paused');
       if (dropped.length)
@@ -466,7 +494,10 @@ export class LabRunner {
       algos[algo] = {
         stageMs: sm.stageMedianMs,
         stepMs: sm.stepMedianMs,
-        spread: sm.stepP10Ms !== undefined && sm.stepP90Ms !== undefined ? { p10: sm.stepP10Ms, p90: sm.stepP90Ms } : undefined,
+        spread:
+          sm.stepP10Ms !== undefined && sm.stepP90Ms !== undefined
+            ? { p10: sm.stepP10Ms, p90: sm.stepP90Ms }
+            : undefined,
         steps: sm.timedSteps,
       };
       if (r.timing === 'cpu') timing = 'cpu';
@@ -476,9 +507,20 @@ export class LabRunner {
       .filter((p) => p.stepMs !== undefined)
       .map((p) => ({ algo: p.algo, totalRows: p.totalRows, stepMs: p.stepMs!, spread: p.spread }));
     // when the newest of these numbers was measured (to the minute, UTC)
-    const when = [...latest.values()].map((r) => r.finishedAt ?? '').sort().at(-1) || new Date().toISOString();
+    const when =
+      [...latest.values()]
+        .map((r) => r.finishedAt ?? '')
+        .sort()
+        .at(-1) || new Date().toISOString();
     const date = when.slice(0, 16) + 'Z';
-    return { device: deviceLine(), timing, algos, date, browser: browserName(), sweep: sweep.length ? sweep : undefined };
+    return {
+      device: deviceLine(),
+      timing,
+      algos,
+      date,
+      browser: browserName(),
+      sweep: sweep.length ? sweep : undefined,
+    };
   }
 }
 

@@ -16,7 +16,10 @@ export function linkFor(results?: SharedResults): string {
 /** The link with this page's results (or the configuration alone when nothing is measured yet). */
 export function shareLink(): { url: string; withResults: boolean } {
   const results = runner.results();
-  return { url: `${location.origin}${location.pathname}#${store.fragment(results ?? undefined)}`, withResults: !!results };
+  return {
+    url: `${location.origin}${location.pathname}#${store.fragment(results ?? undefined)}`,
+    withResults: !!results,
+  };
 }
 
 export function resultsJson(): unknown {
@@ -31,7 +34,12 @@ export function resultsJson(): unknown {
     // a link reproduces the configuration, not a data file: say which data the runs used
     data:
       store.dataSource === 'criteo' && store.criteo
-        ? { source: 'criteo', file: store.criteo.name, bytes: store.criteo.bytes, ...store.criteo.split(store.config.evalSize) }
+        ? {
+            source: 'criteo',
+            file: store.criteo.name,
+            bytes: store.criteo.bytes,
+            ...store.criteo.split(store.config.evalSize),
+          }
         : { source: 'synthetic' },
     runs: store.runs.map((r) => ({
       algo: r.algo,
@@ -42,7 +50,11 @@ export function resultsJson(): unknown {
       seedFixed: r.seedFixed,
       note: r.seedFixed ? 'fixed seed: reproducible, not private' : undefined,
       // what epsilon covers: the logged training loss and example counts are not covered
-      privacy: privacyReport(r.config, { epsilon: r.summary?.epsilon ?? r.log.at(-1)?.epsilon, seedFixed: r.seedFixed, sigma: r.summary?.sigma }),
+      privacy: privacyReport(r.config, {
+        epsilon: r.summary?.epsilon ?? r.log.at(-1)?.epsilon,
+        seedFixed: r.seedFixed,
+        sigma: r.summary?.sigma,
+      }),
       timing: r.timing,
       stepsDone: r.stepsDone,
       summary: r.summary ?? null,
@@ -56,7 +68,11 @@ export function resultsJson(): unknown {
 
 export function downloadJson(): void {
   // an infinite epsilon stays "Infinity" (no privacy), never null; NaN (no value) is null
-  const text = JSON.stringify(resultsJson(), (k, v) => (typeof v === 'number' && Number.isNaN(v) ? null : jsonInfinity(k, v)), 2);
+  const text = JSON.stringify(
+    resultsJson(),
+    (k, v) => (typeof v === 'number' && Number.isNaN(v) ? null : jsonInfinity(k, v)),
+    2,
+  );
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   downloadBlob(`dp-lab-results-${stamp}.json`, new Blob([text], { type: 'application/json' }));
 }

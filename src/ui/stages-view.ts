@@ -24,11 +24,15 @@ export function stagesCard() {
 
 export const STAGE_TEXT: Record<Stage, string> = {
   gather: 'embedding-bag forward: read the rows of each bag and sum them',
-  mlp_forward: 'bottom MLP on the dense features, interaction (concatenation or pairwise dot products), top MLP to the logit',
-  backward: "loss and its gradient, back through the top and bottom MLPs to the pooled embeddings; the batch's (row, example) pairs sorted by row on the GPU (for sgd also the gradient sums)",
+  mlp_forward:
+    'bottom MLP on the dense features, interaction (concatenation or pairwise dot products), top MLP to the logit',
+  backward:
+    "loss and its gradient, back through the top and bottom MLPs to the pooled embeddings; the batch's (row, example) pairs sorted by row on the GPU (for sgd also the gradient sums)",
   clip: "per-example gradient norms from activations and output gradients (no per-example gradients materialised), clip factors, clipped sums; each row's gradient summed in sorted order",
-  noise: "Gaussian noise sampling (Philox) into a buffer when the noise kernel is unfused; for LazyDP also the look-ahead that finds the next batch's unique rows (their pending noise is then drawn inside update)",
-  update: 'writing the parameters: eager DP-SGD rewrites every row of every table; LazyDP only the rows of the next batch',
+  noise:
+    "Gaussian noise sampling (Philox) into a buffer when the noise kernel is unfused; for LazyDP also the look-ahead that finds the next batch's unique rows (their pending noise is then drawn inside update)",
+  update:
+    'writing the parameters: eager DP-SGD rewrites every row of every table; LazyDP only the rows of the next batch',
 };
 
 interface Bar {
@@ -58,13 +62,19 @@ export function stackedSpec(bars: Bar[]): ChartSpec {
         borderWidth: bars.map((b) => (b.from === 'sender' ? 1 : 0)),
         stack: 'step',
         // the step's p10-p90 whisker rides on the last stage, at the end of the stack
-        ...(s === STAGES[STAGES.length - 1] ? { whiskers: bars.map((b) => b.spread ?? null), whiskerColor: '#0f172a', whiskerLabel: 'step' } : {}),
+        ...(s === STAGES[STAGES.length - 1]
+          ? { whiskers: bars.map((b) => b.spread ?? null), whiskerColor: '#0f172a', whiskerLabel: 'step' }
+          : {}),
       })),
     },
     options: {
       indexAxis: 'y',
       scales: {
-        x: { stacked: true, title: { display: true, text: 'milliseconds per step (median per stage; whisker: step p10–p90)' }, beginAtZero: true },
+        x: {
+          stacked: true,
+          title: { display: true, text: 'milliseconds per step (median per stage; whisker: step p10–p90)' },
+          beginAtZero: true,
+        },
         y: { stacked: true },
       },
       plugins: {
@@ -83,7 +93,9 @@ export function fmtDate(iso: string): string {
 
 /** The p10-p90 spread of a summary's step times, when it has one. */
 export function stepSpread(s: RunSummary | undefined): Spread | undefined {
-  return s && s.stepP10Ms !== undefined && s.stepP90Ms !== undefined ? { p10: s.stepP10Ms, p90: s.stepP90Ms } : undefined;
+  return s && s.stepP10Ms !== undefined && s.stepP90Ms !== undefined
+    ? { p10: s.stepP10Ms, p90: s.stepP90Ms }
+    : undefined;
 }
 
 /** Every stage time measured with timestamps on this page: the evidence for quantization. */
@@ -119,7 +131,16 @@ export class StagesView extends LitElement {
     const bars: Bar[] = [];
     for (const algo of ALGOS) {
       const s = shared?.algos[algo];
-      if (s) bars.push({ label: `sender · ${ALGO_LABELS[algo]}`, stageMs: s.stageMs, stepMs: s.stepMs, spread: s.spread, steps: s.steps, from: 'sender', algo });
+      if (s)
+        bars.push({
+          label: `sender · ${ALGO_LABELS[algo]}`,
+          stageMs: s.stageMs,
+          stepMs: s.stepMs,
+          spread: s.spread,
+          steps: s.steps,
+          from: 'sender',
+          algo,
+        });
       const r = here.get(algo);
       if (r) {
         const sm = r.summary!;
@@ -159,33 +180,41 @@ export class StagesView extends LitElement {
         </label>
         <span class="small muted">same configuration after a warm-up pass, the algorithms interleaved in rounds; medians over all steps of each</span>
       </div>
-      ${noisy.length
-        ? html`<p class="note" data-timing-note="noisy">
+      ${
+        noisy.length
+          ? html`<p class="note" data-timing-note="noisy">
             <b>Noisy timing</b> for ${noisy.map((b, i) => html`${i ? ', ' : ''}${b.label}`)}: the slowest tenth of the steps took more than
             ${NOISY_RATIO}× the fastest tenth (p90 / p10 of the step time &gt; ${NOISY_RATIO}). Something else is using the GPU or CPU; close
             other tabs, run more steps, or measure again before comparing.
           </p>`
-        : nothing}
-      ${cpu
-        ? html`<p class="note" data-timing-note="cpu">
+          : nothing
+      }
+      ${
+        cpu
+          ? html`<p class="note" data-timing-note="cpu">
             Timing is <b>CPU-side</b> (this device has no <code>timestamp-query</code>): each stage is submitted and awaited on its own, so the
             times include submission and read-back overhead and are coarse. Compare bars with each other, not with GPU-timestamp numbers.
           </p>`
-        : nothing}
-      ${quantized
-        ? html`<p class="note" data-timing-note="quantized">
+          : nothing
+      }
+      ${
+        quantized
+          ? html`<p class="note" data-timing-note="quantized">
             GPU timestamps look <b>quantized to 100 µs</b> (Chrome rounds them unless WebGPU developer features are on): stages shorter than
             0.1 ms read as 0 or 0.1 ms. Medians over many steps still rank the stages; for exact numbers enable
             <code>chrome://flags/#enable-webgpu-developer-features</code> or use the node CLI.
           </p>`
-        : nothing}
-      ${store.config.noiseKernel === 'fused'
-        ? html`<p class="note info" data-timing-note="fused">
+          : nothing
+      }
+      ${
+        store.config.noiseKernel === 'fused'
+          ? html`<p class="note info" data-timing-note="fused">
             <b>Fused noise kernel:</b> noise is sampled inside the update kernel, so sampling costs are reported under <b>update</b>
             (what remains under <b>noise</b> is LazyDP's look-ahead over the next batch's rows). Choose <code>noiseKernel = unfused</code> to
             see sampling on its own (and why fusing pays).
           </p>`
-        : nothing}
+          : nothing
+      }
       <lab-chart id="chart-stages" heading="Per-stage latency" filename="stage-latency" .height=${Math.max(200, 70 + bars.length * 44)} .spec=${stackedSpec(bars)}>
         <span slot="empty">Train, or run all four algorithms, to measure the stages</span>
         ${bars.length ? this.table(bars) : nothing}
@@ -218,9 +247,9 @@ export class StagesView extends LitElement {
         <tr class="spread" data-spread-for=${b.algo} data-spread-from=${b.from}>
           <td></td>
           <td colspan=${STAGES.length + 1} data-spread class="small muted">
-            step p10–p90 ${b.spread ? spreadText(b.spread, fmtMs) : '– (not in this link)'}${isNoisy(b.spread) ? html` <b>(noisy)</b>` : nothing}${b.steps
-              ? ` · ${b.steps} steps measured`
-              : ''}
+            step p10–p90 ${b.spread ? spreadText(b.spread, fmtMs) : '– (not in this link)'}${isNoisy(b.spread) ? html` <b>(noisy)</b>` : nothing}${
+              b.steps ? ` · ${b.steps} steps measured` : ''
+            }
           </td>
         </tr>`,
       )}
@@ -242,9 +271,9 @@ export class StagesView extends LitElement {
         <button class="ghost small" title="Hide the sender's numbers" @click=${() => this.dismissShared()}>✕</button>
       </div>
       <p>
-        Measured on <b data-shared-device>${sh.results.device || 'an unnamed device'}</b>${sh.results.browser
-          ? html` in <b data-shared-browser>${sh.results.browser}</b>`
-          : nothing}${sh.results.date ? html` on <b data-shared-date>${fmtDate(sh.results.date)}</b>` : nothing} with
+        Measured on <b data-shared-device>${sh.results.device || 'an unnamed device'}</b>${
+          sh.results.browser ? html` in <b data-shared-browser>${sh.results.browser}</b>` : nothing
+        }${sh.results.date ? html` on <b data-shared-date>${fmtDate(sh.results.date)}</b>` : nothing} with
         ${sh.results.timing === 'cpu' ? 'CPU-side (coarse) timing' : 'GPU timestamps'}${algos.length ? ': step medians ' : ''}
         ${algos.map((a, i) => {
           const r = sh.results.algos[a]!;
@@ -256,9 +285,13 @@ export class StagesView extends LitElement {
         ${sh.results.sweep?.length ? html`<span class="small muted" data-shared-sweep>The link also holds a table-size sweep (${sh.results.sweep.length} points): see the sweep view.</span>` : nothing}
       </p>
       ${differs ? html`<p class="note">You changed the configuration since opening the link; "Run here" uses your current one, so the bars may not compare like for like.</p>` : nothing}
-      ${algos.length ? html`<button class="primary" id="run-here" ?disabled=${!free} @click=${() => runner.compare(algos, store.ui.benchSteps)}>
+      ${
+        algos.length
+          ? html`<button class="primary" id="run-here" ?disabled=${!free} @click=${() => runner.compare(algos, store.ui.benchSteps)}>
         Run the same ${algos.length > 1 ? `${algos.length} algorithms` : 'algorithm'} here
-      </button>` : nothing}
+      </button>`
+          : nothing
+      }
       <span class="small muted">${store.device ? `on ${[store.device.vendor, store.device.architecture].filter(Boolean).join(' / ') || 'this device'}` : ''}; bars appear side by side below</span>
     </div>`;
   }

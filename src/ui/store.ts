@@ -253,7 +253,8 @@ export class LabStore extends EventTarget {
     const sig = signature(this.config);
     const data = this.dataId;
     const out = new Map<Algo, RunRecord>();
-    for (const r of this.runs) if (!r.importedFrom && signature(r.requested) === sig && r.data === data && filter(r)) out.set(r.algo, r);
+    for (const r of this.runs)
+      if (!r.importedFrom && signature(r.requested) === sig && r.data === data && filter(r)) out.set(r.algo, r);
     return out;
   }
 

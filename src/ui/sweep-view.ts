@@ -15,7 +15,12 @@ import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, type SweepPoint } from './store';
 import { NOISY_RATIO, isNoisy, spreadText, whiskerPlugin } from './spread';
 
-export function sweepSpec(points: SweepPoint[], sizes: number[], logTime = false, shared?: SharedSweepPoint[]): ChartSpec {
+export function sweepSpec(
+  points: SweepPoint[],
+  sizes: number[],
+  logTime = false,
+  shared?: SharedSweepPoint[],
+): ChartSpec {
   const datasets: ChartDataset<'line'>[] = ALGOS.map((a) => {
     const mine = points.filter((p) => p.algo === a && p.stepMs !== undefined);
     return {
@@ -73,7 +78,12 @@ export function sweepSpec(points: SweepPoint[], sizes: number[], logTime = false
       },
       plugins: {
         legend: { position: 'bottom', labels: { boxWidth: 12 } },
-        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${fmtMs(ctx.parsed.y as number)} at ${fmtRows(ctx.parsed.x as number)} rows` } },
+        tooltip: {
+          callbacks: {
+            label: (ctx) =>
+              `${ctx.dataset.label}: ${fmtMs(ctx.parsed.y as number)} at ${fmtRows(ctx.parsed.x as number)} rows`,
+          },
+        },
       },
     },
     plugins: [whiskerPlugin],
@@ -115,14 +125,16 @@ export class SweepView extends LitElement {
     const noisy = store.sweep.filter((p) => isNoisy(p.spread));
     this.setAttribute('data-sweep', running ? 'running' : store.sweep.length ? 'done' : 'empty');
     return html`
-      ${ui.text
-        ? html`<p class="explain">
+      ${
+        ui.text
+          ? html`<p class="explain">
             Eager DP-SGD adds noise to <i>every</i> row of every table at every step, so its step time grows with the tables even though a
             batch reads only a few rows. LazyDP defers each row's noise until the row is read again and draws it in one go, so its step time
             stays flat as the tables grow. Each point is the median step of a short run (${ui.sweepSteps} steps) with the current model,
             batch and ${store.config.tables.length} table${store.config.tables.length > 1 ? 's' : ''} sharing the rows.
           </p>`
-        : nothing}
+          : nothing
+      }
       <div class="row">
         <button class="primary" id="run-sweep" ?disabled=${!free} @click=${() => runner.sweep()}>Run sweep</button>
         ${this.num('sweepFrom', 'from 2^', ui.sweepFrom)} ${this.num('sweepTo', 'to 2^', ui.sweepTo)} ${this.num('sweepPoints', 'sizes', ui.sweepPoints)}
@@ -138,18 +150,22 @@ export class SweepView extends LitElement {
           log time axis</label
         >
       </div>
-      ${theirs?.length
-        ? html`<p class="note info" data-sweep-shared>
+      ${
+        theirs?.length
+          ? html`<p class="note info" data-sweep-shared>
             Dashed lines: the sender's sweep (${theirs.length} points) from the shared link, measured on
             ${store.shared!.results.device || 'an unnamed device'}${when ? ` on ${when}` : ''}.
           </p>`
-        : nothing}
-      ${noisy.length
-        ? html`<p class="note" data-sweep-noisy>
+          : nothing
+      }
+      ${
+        noisy.length
+          ? html`<p class="note" data-sweep-noisy>
             <b>Noisy timing</b> at ${noisy.map((p, i) => html`${i ? '; ' : ''}${ALGO_LABELS[p.algo]} ${fmtRows(p.totalRows)} rows`)}: p90 / p10 of
             the step time above ${NOISY_RATIO}. Run more steps per size, or measure again with less else running.
           </p>`
-        : nothing}
+          : nothing
+      }
       <lab-chart
         id="chart-sweep"
         heading="Step time vs table size"
@@ -161,18 +177,22 @@ export class SweepView extends LitElement {
         <span slot="empty">${running ? 'Measuring…' : 'Run the sweep to measure'}</span>
         ${store.sweep.some((p) => p.stepMs !== undefined) ? this.table(measured) : nothing}
       </lab-chart>
-      ${store.dataSource === 'criteo' && store.criteo
-        ? html`<p class="note info" data-sweep-data>
+      ${
+        store.dataSource === 'criteo' && store.criteo
+          ? html`<p class="note info" data-sweep-data>
             On the Criteo file ${store.criteo.name}: each size re-hashes the file's categories into ${store.config.tables.length} tables sharing the
             rows (the file is parsed again per size), so the step times reflect its real row popularity.
           </p>`
-        : nothing}
+          : nothing
+      }
       ${store.sweepData && store.sweep.length ? html`<p class="small muted" data-sweep-measured>Measured on ${store.sweepData}.</p>` : nothing}
-      ${skipped.length
-        ? html`<p class="note" data-sweep-skipped>
+      ${
+        skipped.length
+          ? html`<p class="note" data-sweep-skipped>
             Not measured: ${skipped.map((p, i) => html`${i ? '; ' : ''}${ALGO_LABELS[p.algo]} at ${fmtRows(p.totalRows)} rows (${p.skipped})`)}
           </p>`
-        : nothing}
+          : nothing
+      }
     `;
   }
 

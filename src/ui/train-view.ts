@@ -39,7 +39,9 @@ function lineSpec(
 ): ChartSpec {
   const datasets: ChartDataset<'line'>[] = [];
   for (const r of [...runs, ...overlays.keys()]) {
-    const data = r.log.filter((p) => y(p) !== undefined && Number.isFinite(y(p)!)).map((p) => ({ x: p.step, y: y(p)! }));
+    const data = r.log
+      .filter((p) => y(p) !== undefined && Number.isFinite(y(p)!))
+      .map((p) => ({ x: p.step, y: y(p)! }));
     const other = overlays.get(r);
     const label = `${ALGO_LABELS[r.algo]}${other ? ` (${other})` : ''}${r.source === 'compare' && r.target < r.config.steps ? ` (${r.target} steps)` : ''}${note(r)}`;
     // sparse series (AUC is evaluated every evalEvery steps) need visible points: one sample has no line
@@ -55,7 +57,13 @@ function lineSpec(
     if (smooth > 0 && data.length > 4) {
       // raw batches faint behind, the smoothed trend on top: per-batch loss is noisy
       datasets.push({ ...line, label, data: ema(data, smooth), borderWidth: 2 });
-      datasets.push({ ...line, label: `${label} (raw)`, data, borderWidth: 1, borderColor: ALGO_COLORS[r.algo] + '40' });
+      datasets.push({
+        ...line,
+        label: `${label} (raw)`,
+        data,
+        borderWidth: 1,
+        borderColor: ALGO_COLORS[r.algo] + '40',
+      });
     } else datasets.push({ ...line, label, data, borderWidth: 2 });
   }
   return {
@@ -68,7 +76,9 @@ function lineSpec(
         x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
         y: { title: { display: true, text: yTitle }, ...yRange, ...(yMin !== undefined ? { min: yMin } : {}) },
       },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12, filter: (item) => !item.text.endsWith('(raw)') } } },
+      plugins: {
+        legend: { position: 'bottom', labels: { boxWidth: 12, filter: (item) => !item.text.endsWith('(raw)') } },
+      },
     },
   };
 }
@@ -141,17 +151,15 @@ const noPrivacy = (r: RunRecord): boolean => isPrivate(r.config) && r.log.at(-1)
 
 export class TrainView extends LitElement {
   readonly storeCtl = new StoreController(this);
-  static styles = [
-    sharedStyles,
-    viewStyles,
-  ];
+  static styles = [sharedStyles, viewStyles];
 
   /** Latest run per algorithm on this configuration, plus the current one. */
   private runs(): RunRecord[] {
     const m = store.latestByAlgo((r) => r.log.length > 0);
     const cur = store.current;
     // a finished main run on another configuration moves to the earlier runs (a running or paused one stays)
-    if (cur && cur.log.length > 0 && (store.status !== 'done' || signature(cur.requested) === signature(store.config))) m.set(cur.algo, cur);
+    if (cur && cur.log.length > 0 && (store.status !== 'done' || signature(cur.requested) === signature(store.config)))
+      m.set(cur.algo, cur);
     return ALGOS.filter((a) => m.has(a)).map((a) => m.get(a)!);
   }
 
@@ -167,26 +175,52 @@ export class TrainView extends LitElement {
     const teacher = runs.map((r) => r.summary?.teacherAuc).find((x) => x !== undefined && x > 0);
     const maxStep = Math.max(1, ...runs.map((r) => r.log.at(-1)?.step ?? 0));
     const teacherLine: ChartDataset<'line'>[] = teacher
-      ? [{ label: 'planted teacher', data: [{ x: 0, y: teacher }, { x: maxStep, y: teacher }], borderColor: '#94a3b8', borderDash: [5, 4], borderWidth: 1, pointRadius: 0 }]
+      ? [
+          {
+            label: 'planted teacher',
+            data: [
+              { x: 0, y: teacher },
+              { x: maxStep, y: teacher },
+            ],
+            borderColor: '#94a3b8',
+            borderDash: [5, 4],
+            borderWidth: 1,
+            pointRadius: 0,
+          },
+        ]
       : [];
     // AUC 0.5 is a coin toss: drawn, and the axis kept at 0.4-1 so that noise around it is not magnified
     const hasAuc = runs.some((r) => r.log.some((p) => p.auc !== undefined));
     const chanceLine: ChartDataset<'line'>[] = hasAuc
-      ? [{ label: 'chance (0.5)', data: [{ x: 0, y: 0.5 }, { x: maxStep, y: 0.5 }], borderColor: '#94a3b8', borderDash: [2, 3], borderWidth: 1, pointRadius: 0 }]
+      ? [
+          {
+            label: 'chance (0.5)',
+            data: [
+              { x: 0, y: 0.5 },
+              { x: maxStep, y: 0.5 },
+            ],
+            borderColor: '#94a3b8',
+            borderDash: [2, 3],
+            borderWidth: 1,
+            pointRadius: 0,
+          },
+        ]
       : [];
     const priv = runs.filter((r) => isPrivate(r.config));
     const hasBaseline = runs.some((r) => r.algo === 'sgd');
     const free = store.free;
     const text = store.ui.text;
     return html`
-      ${text
-        ? html`<p class="explain">
+      ${
+        text
+          ? html`<p class="explain">
             Loss and held-out AUC of every algorithm run on this configuration. Private runs clip each example's gradient and add Gaussian
             noise, so they learn more slowly than the non-private baseline; LazyDP and eager DP-SGD draw noise of the same distribution, so
             their curves should agree up to noise. ε is the privacy spent so far by the trained weights (RDP accountant, which assumes Poisson
             sampling); the training loss is computed from the training data without noise and is not covered by it.
           </p>`
-        : nothing}
+          : nothing
+      }
       <div class="row">
         <button id="baseline" ?disabled=${!free || hasBaseline} @click=${() => runner.compare(['sgd'], store.config.steps)} title="Train SGD (non-private) on the same configuration">
           Train non-private baseline
@@ -201,20 +235,43 @@ export class TrainView extends LitElement {
         <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays)}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
         </lab-chart>
-        <lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .spec=${lineSpec(priv, (p) => p.epsilon, `ε at δ = ${store.config.delta}`, [], 0, 0, {}, (r) => (noPrivacy(r) ? ' (ε = ∞, no privacy)' : ''), new Map([...overlays].filter(([r]) => isPrivate(r.config))))}>
+        <lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .spec=${lineSpec(
+          priv,
+          (p) => p.epsilon,
+          `ε at δ = ${store.config.delta}`,
+          [],
+          0,
+          0,
+          {},
+          (r) => (noPrivacy(r) ? ' (ε = ∞, no privacy)' : ''),
+          new Map([...overlays].filter(([r]) => isPrivate(r.config))),
+        )}>
           <span slot="empty"
-            >${store.config.algo === 'sgd' && priv.length === 0
-              ? 'SGD is not private (ε = ∞); train a private algorithm'
-              : priv.some(noPrivacy)
-                ? `ε = ∞, no privacy: ${priv.filter(noPrivacy).map((r) => ALGO_LABELS[r.algo]).join(', ')} added no effective noise`
-                : 'No private run yet'}</span
+            >${
+              store.config.algo === 'sgd' && priv.length === 0
+                ? 'SGD is not private (ε = ∞); train a private algorithm'
+                : priv.some(noPrivacy)
+                  ? `ε = ∞, no privacy: ${priv
+                      .filter(noPrivacy)
+                      .map((r) => ALGO_LABELS[r.algo])
+                      .join(', ')} added no effective noise`
+                  : 'No private run yet'
+            }</span
           >
-          ${priv.some(noPrivacy) ? html`<p class="warn small" data-no-privacy>ε = ∞ (no privacy) for ${priv.filter(noPrivacy).map((r) => ALGO_LABELS[r.algo]).join(', ')}: σ too small for a finite ε</p>` : nothing}
+          ${
+            priv.some(noPrivacy)
+              ? html`<p class="warn small" data-no-privacy>ε = ∞ (no privacy) for ${priv
+                  .filter(noPrivacy)
+                  .map((r) => ALGO_LABELS[r.algo])
+                  .join(', ')}: σ too small for a finite ε</p>`
+              : nothing
+          }
         </lab-chart>
         <div class="card">
           <h2>Runs on this configuration</h2>
-          ${runs.length
-            ? html`<div class="scroll" tabindex="0" role="group" aria-label="Runs table"><table class="num" id="runs-table">
+          ${
+            runs.length
+              ? html`<div class="scroll" tabindex="0" role="group" aria-label="Runs table"><table class="num" id="runs-table">
                 <tr><th>algorithm</th><th>steps</th><th>loss</th><th>AUC</th><th>ε</th><th>σ</th><th>step (median)</th></tr>
                 ${runs.map((r) => {
                   const last = r.log.at(-1);
@@ -231,17 +288,22 @@ export class TrainView extends LitElement {
                 })}
               </table></div>
               ${teacher ? html`<p class="small muted" style="margin-top:8px">The planted teacher that labels the synthetic data reaches AUC ${fmtNum(teacher, 3)}: the best any model can do here.</p>` : nothing}
-              ${runs.some((r) => r.data !== 'synthetic')
-                ? html`<p class="small muted" style="margin-top:8px" data-no-teacher>
+              ${
+                runs.some((r) => r.data !== 'synthetic')
+                  ? html`<p class="small muted" style="margin-top:8px" data-no-teacher>
                     Trained on the Criteo file ${store.criteo?.name ?? ''}: real clicks, no planted teacher, so AUC has no known ceiling here.
                   </p>`
-                : nothing}
+                  : nothing
+              }
               ${runs.some((r) => isPrivate(r.config) && r.config.sampling === 'shuffle') ? html`<p class="note" data-shuffle-note>* ${sentence(SHUFFLE_WARNING)}.</p>` : nothing}
               ${runs.some((r) => isPrivate(r.config) && r.seedFixed) ? html`<p class="note">* ${sentence(FIXED_SEED_WARNING)}.</p>` : nothing}
-              ${runs.some((r) => (r.summary?.overflowBatches ?? 0) > 0)
-                ? html`<p class="note">Some Poisson batches drew more examples than the padded maximum and were truncated (counted in the accountant's δ).</p>`
-                : nothing}`
-            : html`<p class="muted small">None yet.</p>`}
+              ${
+                runs.some((r) => (r.summary?.overflowBatches ?? 0) > 0)
+                  ? html`<p class="note">Some Poisson batches drew more examples than the padded maximum and were truncated (counted in the accountant's δ).</p>`
+                  : nothing
+              }`
+              : html`<p class="muted small">None yet.</p>`
+          }
         </div>
       </div>
       ${this.runList(earlier)}

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, DEFAULT_CONFIG, SCHEMA, checkConsistency, makeConfig, parseValue, type Config } from '../../src/config/config';
+import {
+  CONFIG_KEYS,
+  DEFAULT_CONFIG,
+  SCHEMA,
+  checkConsistency,
+  makeConfig,
+  parseValue,
+  type Config,
+} from '../../src/config/config';
 import {
   DEFAULT_UI,
   MAX_FRAGMENT_CHARS,
@@ -112,7 +120,9 @@ describe('URL fragment: encoding', () => {
       expect(state.config, `seed ${seed}: ${frag}`).toEqual(config);
       expect(state.ui, `seed ${seed}: ${frag}`).toEqual(ui);
       // compact: nothing default is written
-      for (const k of CONFIG_KEYS) if (JSON.stringify(config[k]) === JSON.stringify(DEFAULT_CONFIG[k])) expect(frag).not.toMatch(new RegExp(`(^|&)${k}=`));
+      for (const k of CONFIG_KEYS)
+        if (JSON.stringify(config[k]) === JSON.stringify(DEFAULT_CONFIG[k]))
+          expect(frag).not.toMatch(new RegExp(`(^|&)${k}=`));
     }
   });
 
@@ -121,8 +131,14 @@ describe('URL fragment: encoding', () => {
       device: 'NVIDIA / hopper / H100 80GB & friends #1',
       timing: 'gpu-timestamp',
       algos: {
-        dpsgd: { stageMs: { gather: 0.1234567, mlp_forward: 1, backward: 2.5, clip: 0.01, noise: 30.25, update: 12 }, stepMs: 45.67891 },
-        lazydp: { stageMs: { gather: 0.1, mlp_forward: 1, backward: 2.5, clip: 0.01, noise: 0, update: 0.5 }, stepMs: 4.1 },
+        dpsgd: {
+          stageMs: { gather: 0.1234567, mlp_forward: 1, backward: 2.5, clip: 0.01, noise: 30.25, update: 12 },
+          stepMs: 45.67891,
+        },
+        lazydp: {
+          stageMs: { gather: 0.1, mlp_forward: 1, backward: 2.5, clip: 0.01, noise: 0, update: 0.5 },
+          stepMs: 4.1,
+        },
       },
     };
     const frag = encodeState({ config: DEFAULT_CONFIG, results });
@@ -185,7 +201,9 @@ describe('URL fragment: bad input gives specific issues, never an exception', ()
   });
 
   it('hostile keys cannot touch prototypes or unknown state', () => {
-    const { state, issues } = check('#__proto__=1&constructor=x&toString=1&hasOwnProperty=2&r.__proto__=5&%5F%5Fproto%5F%5F[polluted]=1');
+    const { state, issues } = check(
+      '#__proto__=1&constructor=x&toString=1&hasOwnProperty=2&r.__proto__=5&%5F%5Fproto%5F%5F[polluted]=1',
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(state.config)).toBe(Object.prototype);
     expect(state.config).toEqual(DEFAULT_CONFIG);
@@ -223,8 +241,24 @@ describe('URL fragment: bad input gives specific issues, never an exception', ()
   });
 
   it('every truncation of a valid fragment decodes without throwing', () => {
-    const config = makeConfig({ tables: [123456, 789, 5], algo: 'lazydp-exact', seed: '12345678901234567890', delta: 1e-9, lr: 0.0125 });
-    const frag = '#' + encodeState({ config, ui: { view: 'sweep', text: false }, results: { device: 'A/B', timing: 'cpu', algos: { sgd: { stageMs: Object.fromEntries(STAGES.map((s) => [s, 1.5])) as never, stepMs: 9 } } } });
+    const config = makeConfig({
+      tables: [123456, 789, 5],
+      algo: 'lazydp-exact',
+      seed: '12345678901234567890',
+      delta: 1e-9,
+      lr: 0.0125,
+    });
+    const frag =
+      '#' +
+      encodeState({
+        config,
+        ui: { view: 'sweep', text: false },
+        results: {
+          device: 'A/B',
+          timing: 'cpu',
+          algos: { sgd: { stageMs: Object.fromEntries(STAGES.map((s) => [s, 1.5])) as never, stepMs: 9 } },
+        },
+      });
     for (let n = 0; n <= frag.length; n++) check(frag.slice(0, n));
   });
 
@@ -235,7 +269,10 @@ describe('URL fragment: bad input gives specific issues, never an exception', ()
   const explained = (frag: string, out: ReturnType<typeof decodeState>) => {
     const seen = new Set<string>();
     let unknown = 0;
-    for (const pair of frag.slice(1).split('&').filter((p) => p !== '')) {
+    for (const pair of frag
+      .slice(1)
+      .split('&')
+      .filter((p) => p !== '')) {
       const eq = pair.indexOf('=');
       if (eq < 0) continue;
       let key: string, raw: string;
@@ -248,7 +285,8 @@ describe('URL fragment: bad input gives specific issues, never an exception', ()
       if (seen.has(key)) continue;
       seen.add(key);
       if ((CONFIG_KEYS as string[]).includes(key)) {
-        if (!out.issues.some((i) => i.key === key)) expect(out.state.config[key as keyof Config], `${key}=${raw}`).toEqual(parseValue(key as keyof Config, raw));
+        if (!out.issues.some((i) => i.key === key))
+          expect(out.state.config[key as keyof Config], `${key}=${raw}`).toEqual(parseValue(key as keyof Config, raw));
       } else if (!(UI_KEYS as string[]).includes(key) && key !== 'v' && !key.startsWith('r.')) unknown++;
     }
     expect(out.issues.filter((i) => i.message.startsWith('unknown field')).length, frag).toBe(unknown);
@@ -290,7 +328,10 @@ describe('URL fragment: privacy and shared-result checks', () => {
     expect(ok.issues).toEqual([]);
     for (const bad of ['0x10', '1e3', '0b11', '+5', ' 5', 'Infinity', '.5', '5.']) {
       const d = decodeState(`#r.dpsgd=${encodeURIComponent(bad)}_2_3_4_5_6_1000`);
-      expect(d.issues.map((i) => i.key), bad).toContain('r.dpsgd');
+      expect(
+        d.issues.map((i) => i.key),
+        bad,
+      ).toContain('r.dpsgd');
       expect(d.issues[0].message).toMatch(/plain decimal/);
     }
     const short = decodeState('#r.dpsgd=10_20_30_40_50_60_1');
@@ -356,8 +397,17 @@ describe('shared results: date, browser, steps, spread and sweep', () => {
     expect(bad.state.results!.sweep).toBeUndefined();
     expect(byKey('#r.sweep=quantum:4096:1')).toContain('r.sweep');
     expect(byKey('#r.sweep=dpsgd:4096:5:6:7')).toContain('r.sweep');
-    expect(byKey('#r.sweep=' + Array(MAX_SHARED_SWEEP + 1).fill('sgd:1:1').join(','))).toContain('r.sweep');
+    expect(
+      byKey(
+        '#r.sweep=' +
+          Array(MAX_SHARED_SWEEP + 1)
+            .fill('sgd:1:1')
+            .join(','),
+      ),
+    ).toContain('r.sweep');
     // a link with only a sweep still carries results
-    expect(decodeState('#r.sweep=sgd:256:1.5').state.results!.sweep).toEqual([{ algo: 'sgd', totalRows: 256, stepMs: 1.5 }]);
+    expect(decodeState('#r.sweep=sgd:256:1.5').state.results!.sweep).toEqual([
+      { algo: 'sgd', totalRows: 256, stepMs: 1.5 },
+    ]);
   });
 });
