@@ -36,6 +36,7 @@ export {
   type RunSummary,
   type NamedTensor,
 } from './types';
+export { median, quantile } from './stage-timer';
 export { benchLoop, type BenchCase, type BenchOutcome } from './bench';
 export { checkDivergence, checkFiniteWeights } from './divergence';
 export { userMessage } from './messages';

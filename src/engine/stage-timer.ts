@@ -17,6 +17,15 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The q-quantile (0..1) of xs, linear between order statistics; 0 for none. */
+export function quantile(xs: number[], q: number): number {
+  if (!xs.length) return 0;
+  const s = xs.slice().sort((a, b) => a - b);
+  const i = (s.length - 1) * q;
+  const lo = Math.floor(i);
+  return lo + 1 < s.length ? s[lo] + (s[lo + 1] - s[lo]) * (i - lo) : s[lo];
+}
+
 /** The ring slot of step s (1-based): where its loss and timestamps go. */
 export function ringSlot(s: number): number {
   return (s - 1) % RING;

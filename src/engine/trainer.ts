@@ -4,7 +4,15 @@
 // go in and out through model-io.ts. It knows nothing of the UI or the CLI.
 import { type Config, isPrivate, lrAt } from '../config/config';
 import { modelLayout, type Layout } from './model';
-import { STAGES, zeroStages, type LogPoint, type NamedTensor, type RunSummary, type TimingSource } from './types';
+import {
+  STAGES,
+  zeroStages,
+  type LogPoint,
+  type NamedTensor,
+  type RunSummary,
+  type StageTimes,
+  type TimingSource,
+} from './types';
 import { makeSynthetic, auc, type LabData } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
 import { encode, checkShaders } from '../kernels/program';
@@ -17,7 +25,7 @@ import { epsilonAfter, epsilonLogged, resolveSigma } from './accounting';
 import { checkDivergence } from './divergence';
 import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
 import { buildStepGraph, type StepGraph } from './step-graph';
-import { RING, StageTimer, median, ringSlot } from './stage-timer';
+import { RING, StageTimer, median, quantile, ringSlot } from './stage-timer';
 import * as io from './model-io';
 // AUDIT ONLY: deliberate flaws for the one-run privacy audit (src/audit/), never in `train`
 import type { AuditFlaw } from '../audit/flaws';
@@ -399,16 +407,36 @@ export class Trainer {
     return io.exportTensors(this.store);
   }
 
-  summary(): RunSummary {
-    const warm = this.timer.samples.length > 4 ? this.timer.samples.slice(2) : this.timer.samples;
+  /** Per-step stage times read back so far, in step order (for pooling across runs). */
+  get stageSamples(): readonly StageTimes[] {
+    return this.timer.samples;
+  }
+
+  /** `skip`: leading steps left out as warm-up (default: 2 when more than 4 were timed). */
+  summary(skip?: number): RunSummary {
+    const n = this.timer.samples.length;
+    const warm = this.timer.samples.slice(skip ?? (n > 4 ? 2 : 0));
     const stageMedianMs = zeroStages();
-    for (const st of STAGES) stageMedianMs[st] = median(warm.map((t) => t[st]));
+    const stageP10Ms = zeroStages();
+    const stageP90Ms = zeroStages();
+    for (const st of STAGES) {
+      const xs = warm.map((t) => t[st]);
+      stageMedianMs[st] = median(xs);
+      stageP10Ms[st] = quantile(xs, 0.1);
+      stageP90Ms[st] = quantile(xs, 0.9);
+    }
+    const sums = warm.map((t) => STAGES.reduce((a, s) => a + t[s], 0));
     const last = this.log[this.log.length - 1];
     return {
       steps: this.stepsDone,
       timing: this.timing,
       stageMedianMs,
-      stepMedianMs: median(warm.map((t) => STAGES.reduce((a, s) => a + t[s], 0))),
+      stepMedianMs: median(sums),
+      stageP10Ms,
+      stageP90Ms,
+      stepP10Ms: quantile(sums, 0.1),
+      stepP90Ms: quantile(sums, 0.9),
+      timedSteps: warm.length,
       finalLoss: last?.loss ?? NaN,
       auc: this.lastEval?.auc ?? NaN,
       evalLoss: this.lastEval?.loss ?? NaN,

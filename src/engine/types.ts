@@ -35,6 +35,13 @@ export interface RunSummary {
   /** median per-stage milliseconds over the timed steps */
   stageMedianMs: StageTimes;
   stepMedianMs: number;
+  /** 10th and 90th percentiles over the same steps, per stage and of the per-step sums (the spread) */
+  stageP10Ms?: StageTimes;
+  stageP90Ms?: StageTimes;
+  stepP10Ms?: number;
+  stepP90Ms?: number;
+  /** how many steps the medians and percentiles are over (warm-up steps left out) */
+  timedSteps?: number;
   finalLoss: number;
   auc: number;
   evalLoss: number;

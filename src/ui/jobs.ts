@@ -3,7 +3,7 @@
 // while it runs, so nothing destroys or changes a trainer under it.
 
 import { ALGOS, checkConsistency, type Algo, type Config } from '../config/config';
-import { benchLoop, exportMetadata, writeModelParts, type BenchCase, type Trainer } from '../engine';
+import { benchLoop, exportMetadata, writeModelParts, type BenchCase, type LogPoint, type Trainer } from '../engine';
 import { downloadBlob } from './lab-chart';
 import { ALGO_LABELS } from './styles';
 import { store, type Job, type RunRecord } from './store';
@@ -14,9 +14,40 @@ export interface JobHost {
   newRecord(t: Trainer, requested: Config, source: RunRecord['source'], target: number): RunRecord;
   /** against the memory limit, counting the trainers the lab keeps on the GPU beside the job */
   fits(config: Config, beside?: boolean): { fits: boolean; problem?: string };
+  /** whether all these trainers fit on the GPU at once (beside what the lab keeps) */
+  fitsTogether(configs: Config[]): boolean;
   fail(e: unknown, context: string): void;
   /** a finished main run's model gives its GPU memory to the job (a paused run stays) */
   releaseFinishedModel(): void;
+}
+
+/** untimed steps each algorithm runs before the comparison's timed rounds */
+export const WARMUP = 3;
+
+/** Rounds of the comparison: up to 4, each at least 2 steps per algorithm. */
+export function compareRounds(steps: number): number {
+  return Math.max(1, Math.min(4, Math.floor(steps / 2)));
+}
+
+/**
+ * The comparison's timed steps as rounds: in each round every algorithm runs a slice of its
+ * `targets[i]` steps, the first one of the round rotating, so no algorithm always runs first or
+ * always right after the same one. Slices of one algorithm add up to its target.
+ */
+export function compareSchedule(targets: number[]): { round: number; index: number; steps: number }[] {
+  const n = targets.length;
+  const rounds = compareRounds(Math.max(0, ...targets));
+  const out: { round: number; index: number; steps: number }[] = [];
+  const done = targets.map(() => 0);
+  for (let k = 0; k < rounds; k++)
+    for (let i = 0; i < n; i++) {
+      const index = (i + k) % n;
+      const steps = Math.ceil((targets[index] * (k + 1)) / rounds) - done[index];
+      if (steps <= 0) continue;
+      done[index] += steps;
+      out.push({ round: k + 1, index, steps });
+    }
+  return out;
 }
 
 /** A log point every ~1/150 of the run, on a divisor of evalEvery so AUC points land on one. */
@@ -69,13 +100,22 @@ export class Jobs {
     return this.abort.signal;
   }
 
-  /** Runs each algorithm on the current configuration for `steps` steps (the stage chart). */
+  /**
+   * Measures each algorithm on the current configuration for `steps` timed steps (the stage chart).
+   * None pays for going first: every trainer is made up front and first runs a warm-up pass
+   * (WARMUP steps each, not timed: shader compilation, first allocations, clocks ramping up); the
+   * timed steps then run in `compareRounds(steps)` rounds, each algorithm a slice per round, the
+   * order rotating from round to round, and each algorithm's medians and p10-p90 pool all its
+   * timed steps. Where the trainers do not fit on the GPU together they run one at a time, each
+   * with its own warm-up.
+   */
   async compare(algos: readonly Algo[] = ALGOS, steps = store.ui.benchSteps): Promise<void> {
     const signal = this.begin('compare');
     if (!signal) return;
+    const trainers: { algo: Algo; t: Trainer; rec: RunRecord; target: number; done: number }[] = [];
     try {
+      const ok: { algo: Algo; requested: Config }[] = [];
       for (const algo of algos) {
-        if (signal.aborted) break;
         const requested = { ...store.config, algo };
         try {
           checkConsistency(requested);
@@ -98,23 +138,50 @@ export class Jobs {
           });
           continue;
         }
-        store.setJobText(`${ALGO_LABELS[algo]}: starting`);
-        const t = await this.host.createTrainer(requested);
-        try {
-          const target = Math.min(steps, t.config.steps);
-          const rec = this.host.newRecord(t, requested, 'compare', target);
-          await t.run(target, {
-            logEvery: chooseLogEvery(target, t.config.evalEvery),
-            signal,
-            onLog: (p) => store.logPoint(rec, p, t.stepsDone, `${ALGO_LABELS[algo]}: step ${p.step} of ${target}`),
-          });
-          store.finishRun(rec, t.stepsDone, t.summary());
-        } finally {
-          t.destroy();
+        ok.push({ algo, requested });
+      }
+      const together = this.host.fitsTogether(ok.map((o) => o.requested));
+      const groups = together ? [ok] : ok.map((o) => [o]);
+      for (const group of groups) {
+        if (signal.aborted) break;
+        trainers.length = 0;
+        for (const { algo, requested } of group) {
+          store.setJobText(`${ALGO_LABELS[algo]}: starting`);
+          const t = await this.host.createTrainer(requested);
+          const warm = Math.min(WARMUP, Math.max(0, t.config.steps - 2));
+          const target = Math.max(1, Math.min(steps, t.config.steps - warm));
+          trainers.push({ algo, t, rec: this.host.newRecord(t, requested, 'compare', warm + target), target, done: 0 });
+          if (signal.aborted) break;
         }
+        const logOf = (x: (typeof trainers)[number], what: string) => ({
+          logEvery: chooseLogEvery(x.target, x.t.config.evalEvery),
+          signal,
+          onLog: (p: LogPoint) =>
+            store.logPoint(x.rec, p, x.t.stepsDone, `${ALGO_LABELS[x.algo]}: ${what} step ${p.step}`),
+        });
+        // the warm-up pass: every trainer once before any step is timed
+        for (const x of trainers)
+          if (!signal.aborted) await x.t.run(Math.min(WARMUP, x.t.config.steps - 2), logOf(x, 'warm-up'));
+        const warmDone = new Map(trainers.map((x) => [x, x.t.stepsDone]));
+        const schedule = compareSchedule(trainers.map((x) => x.target));
+        const rounds = schedule.at(-1)?.round ?? 0;
+        for (const { round, index, steps: slice } of schedule) {
+          if (signal.aborted) break;
+          const x = trainers[index];
+          await x.t.run(slice, logOf(x, `round ${round} of ${rounds},`));
+          x.done += slice;
+        }
+        for (const x of trainers) {
+          // the medians and spread of the timed steps only: the warm-up pass is left out
+          store.finishRun(x.rec, x.t.stepsDone, x.t.summary(warmDone.get(x)));
+          x.t.destroy();
+        }
+        trainers.length = 0;
       }
     } catch (e) {
       this.host.fail(e, 'Comparison stopped');
+    } finally {
+      for (const x of trainers) x.t.destroy();
     }
     store.unlock('compare');
   }
@@ -165,7 +232,11 @@ export class Jobs {
           if ('skipped' in r) store.addSweepPoint({ algo, totalRows, skipped: r.skipped });
           else if (!signal.aborted) {
             const s = r.trainer.summary();
-            store.addSweepPoint({ algo, totalRows, stepMs: s.stepMedianMs, stageMs: s.stageMedianMs });
+            const spread =
+              s.stepP10Ms !== undefined && s.stepP90Ms !== undefined
+                ? { p10: s.stepP10Ms, p90: s.stepP90Ms }
+                : undefined;
+            store.addSweepPoint({ algo, totalRows, stepMs: s.stepMedianMs, stageMs: s.stageMedianMs, spread });
           }
         },
       });

@@ -100,19 +100,39 @@ export function chartTable(spec: ChartSpec | undefined): { columns: string[]; ro
   const yOf = (v: unknown): number | string =>
     typeof v === 'number' ? v : v && typeof v === 'object' && 'y' in v ? (v as { y: number }).y : '';
   const labels = spec.data.labels;
+  // p10-p90 whiskers (spread.ts) are data too: two more columns
+  type W = { whiskers?: ({ p10: number; p90: number } | null)[]; whiskerLabel?: string };
+  const spreadOf = (d: unknown, i: number): (number | string)[] => {
+    const w = (d as W).whiskers?.[i];
+    return w ? [w.p10, w.p90] : ['', ''];
+  };
+  const whiskered = sets.filter((d) => (d as W).whiskers);
   if (labels && labels.length) {
     return {
-      columns: [axis('x', ''), ...sets.map((d) => String(d.label ?? ''))],
-      rows: labels.map((l, i) => [Array.isArray(l) ? l.join(' ') : String(l), ...sets.map((d) => yOf(d.data[i]))]),
+      columns: [
+        axis('x', ''),
+        ...sets.map((d) => String(d.label ?? '')),
+        ...whiskered.flatMap((d) => ['p10', 'p90'].map((q) => `${(d as W).whiskerLabel ?? d.label ?? ''} ${q}`)),
+      ],
+      rows: labels.map((l, i) => [
+        Array.isArray(l) ? l.join(' ') : String(l),
+        ...sets.map((d) => yOf(d.data[i])),
+        ...whiskered.flatMap((d) => spreadOf(d, i)),
+      ]),
     };
   }
   const rows: (string | number)[][] = [];
   for (const d of sets)
-    for (const pt of d.data as unknown[]) {
+    (d.data as unknown[]).forEach((pt, i) => {
       if (pt && typeof pt === 'object' && 'x' in pt)
-        rows.push([String(d.label ?? ''), (pt as { x: number }).x, yOf(pt)]);
-    }
-  return { columns: ['series', axis('x', 'x'), axis('y', 'y')], rows };
+        rows.push([
+          String(d.label ?? ''),
+          (pt as { x: number }).x,
+          yOf(pt),
+          ...(whiskered.length ? spreadOf(d, i) : []),
+        ]);
+    });
+  return { columns: ['series', axis('x', 'x'), axis('y', 'y'), ...(whiskered.length ? ['p10', 'p90'] : [])], rows };
 }
 
 /** Comma-separated values with quoting where a cell needs it (RFC 4180). */
@@ -321,6 +341,8 @@ export class LabChart extends LitElement {
         plugins: [...(spec.plugins ?? []), background],
       } as ChartConfiguration);
     }
+    // which y scale is drawn (linear or logarithmic), for tests and for anyone inspecting the page
+    this.setAttribute('data-y-scale', this.chart.scales.y?.type ?? '');
   }
 
   connectedCallback(): void {

@@ -70,6 +70,14 @@ export function privacyProblem(c: Config): string | undefined {
   return sigmaMemo.problem;
 }
 
+/** The browser and its major version from the user agent ('Edge 131', 'Chrome 131', 'Firefox 141', 'Safari 26'). */
+export function browserName(ua = globalThis.navigator?.userAgent ?? ''): string {
+  const m = ua.match(/(Edg|OPR|Firefox|Chrome)\/(\d+)/) ?? (/Safari\//.test(ua) ? ua.match(/(Version)\/(\d+)/) : null);
+  if (!m) return ua.slice(0, 60);
+  const name = { Edg: 'Edge', OPR: 'Opera', Version: 'Safari' }[m[1]] ?? m[1];
+  return `${name} ${m[2]}${/Headless/.test(ua) ? ' (headless)' : ''}`;
+}
+
 export function deviceLine(): string {
   const d = store.device;
   if (!d) return 'unknown device';
@@ -89,6 +97,7 @@ export class LabRunner {
     createTrainer: (c) => this.createTrainer(c),
     newRecord: (t, r, s, n) => this.newRecord(t, r, s, n),
     fits: (c, beside) => this.fits(c, beside),
+    fitsTogether: (cs) => this.fitsTogether(cs),
     fail: (e, ctx) => this.fail(e, ctx),
     releaseFinishedModel: () => {
       if (store.status !== 'paused') this.disposeMain();
@@ -199,6 +208,19 @@ export class LabRunner {
       };
     } catch (err) {
       return { fits: false, problem: (err as Error).message };
+    }
+  }
+
+  /** Whether all of `configs` fit on the GPU at once, beside what the lab keeps (the comparison's rounds). */
+  fitsTogether(configs: Config[]): boolean {
+    if (!store.limits || !configs.length) return true;
+    try {
+      const es = configs.map((c) => estimateMemory(c, store.limits!));
+      const kept = [this.main, this.teachT?.trainer].filter((t): t is Trainer => !!t);
+      const held = kept.reduce((a, t) => a + estimateMemory(t.config, store.limits!).totalBytes, 0);
+      return es.reduce((a, e) => a + e.totalBytes, held) <= es[0].limitBytes;
+    } catch {
+      return false;
     }
   }
 
@@ -464,14 +486,41 @@ export class LabRunner {
   /** Measured medians per algorithm on the current configuration, for a shared link. */
   results(): SharedResults | undefined {
     const latest = store.latestByAlgo((r) => !!r.summary && r.summary.steps > 0);
-    if (latest.size === 0) return undefined;
+    if (latest.size === 0 && !store.sweep.some((p) => p.stepMs !== undefined)) return undefined;
     const algos: SharedResults['algos'] = {};
     let timing: SharedResults['timing'] = 'gpu-timestamp';
     for (const [algo, r] of latest) {
-      algos[algo] = { stageMs: r.summary!.stageMedianMs, stepMs: r.summary!.stepMedianMs };
+      const sm = r.summary!;
+      algos[algo] = {
+        stageMs: sm.stageMedianMs,
+        stepMs: sm.stepMedianMs,
+        spread:
+          sm.stepP10Ms !== undefined && sm.stepP90Ms !== undefined
+            ? { p10: sm.stepP10Ms, p90: sm.stepP90Ms }
+            : undefined,
+        steps: sm.timedSteps,
+      };
       if (r.timing === 'cpu') timing = 'cpu';
     }
-    return { device: deviceLine(), timing, algos };
+    // the sweep, compactly: measured points only
+    const sweep = store.sweep
+      .filter((p) => p.stepMs !== undefined)
+      .map((p) => ({ algo: p.algo, totalRows: p.totalRows, stepMs: p.stepMs!, spread: p.spread }));
+    // when the newest of these numbers was measured (to the minute, UTC)
+    const when =
+      [...latest.values()]
+        .map((r) => r.finishedAt ?? '')
+        .sort()
+        .at(-1) || new Date().toISOString();
+    const date = when.slice(0, 16) + 'Z';
+    return {
+      device: deviceLine(),
+      timing,
+      algos,
+      date,
+      browser: browserName(),
+      sweep: sweep.length ? sweep : undefined,
+    };
   }
 }
 

@@ -1,6 +1,7 @@
 // Links and downloads. A link is the page address plus the state fragment; "share results"
-// adds this page's measured per-stage medians and device to it. The JSON download holds
-// everything measured here, with the link that reproduces the configuration.
+// adds this page's measured per-stage medians with their spread, the device, browser, date and the
+// sweep to it. The JSON download holds everything measured here, with the link that reproduces the
+// configuration.
 
 import type { SharedResults } from '../config/url';
 import { jsonInfinity, privacyReport } from '../privacy/report';

@@ -4,7 +4,8 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { ALGOS, type Algo } from '../config/config';
-import { STAGES, type Stage, type StageTimes } from '../engine';
+import { STAGES, type RunSummary, type Stage, type StageTimes } from '../engine';
+import { NOISY_RATIO, isNoisy, spreadText, whiskerPlugin, type Spread } from './spread';
 import { fmtMs } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
@@ -38,6 +39,12 @@ interface Bar {
   label: string;
   stageMs: StageTimes;
   stepMs: number;
+  /** p10-p90 of the per-step sums, when measured (old shared links have none) */
+  spread?: Spread;
+  /** steps the medians are over */
+  steps?: number;
+  /** steps the run made, warm-up included */
+  done?: number;
   from: 'here' | 'sender';
   algo: Algo;
 }
@@ -54,6 +61,10 @@ export function stackedSpec(bars: Bar[]): ChartSpec {
         borderColor: STAGE_COLORS[s],
         borderWidth: bars.map((b) => (b.from === 'sender' ? 1 : 0)),
         stack: 'step',
+        // the step's p10-p90 whisker rides on the last stage, at the end of the stack
+        ...(s === STAGES[STAGES.length - 1]
+          ? { whiskers: bars.map((b) => b.spread ?? null), whiskerColor: '#0f172a', whiskerLabel: 'step' }
+          : {}),
       })),
     },
     options: {
@@ -61,7 +72,7 @@ export function stackedSpec(bars: Bar[]): ChartSpec {
       scales: {
         x: {
           stacked: true,
-          title: { display: true, text: 'milliseconds per step (median per stage)' },
+          title: { display: true, text: 'milliseconds per step (median per stage; whisker: step p10–p90)' },
           beginAtZero: true,
         },
         y: { stacked: true },
@@ -71,7 +82,20 @@ export function stackedSpec(bars: Bar[]): ChartSpec {
         tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${fmtMs(ctx.parsed.x as number)}` } },
       },
     },
+    plugins: [whiskerPlugin],
   };
+}
+
+/** '2026-12-01T22:30Z' as '2026-12-01 22:30 UTC'. */
+export function fmtDate(iso: string): string {
+  return iso.replace('T', ' ').replace(/Z$/, ' UTC');
+}
+
+/** The p10-p90 spread of a summary's step times, when it has one. */
+export function stepSpread(s: RunSummary | undefined): Spread | undefined {
+  return s && s.stepP10Ms !== undefined && s.stepP90Ms !== undefined
+    ? { p10: s.stepP10Ms, p90: s.stepP90Ms }
+    : undefined;
 }
 
 /** Every stage time measured with timestamps on this page: the evidence for quantization. */
@@ -112,18 +136,25 @@ export class StagesView extends LitElement {
           label: `sender · ${ALGO_LABELS[algo]}`,
           stageMs: s.stageMs,
           stepMs: s.stepMs,
+          spread: s.spread,
+          steps: s.steps,
           from: 'sender',
           algo,
         });
       const r = here.get(algo);
-      if (r)
+      if (r) {
+        const sm = r.summary!;
         bars.push({
           label: `${shared ? 'here · ' : ''}${ALGO_LABELS[algo]}`,
-          stageMs: r.summary!.stageMedianMs,
-          stepMs: r.summary!.stepMedianMs,
+          stageMs: sm.stageMedianMs,
+          stepMs: sm.stepMedianMs,
+          spread: stepSpread(sm),
+          steps: sm.timedSteps,
+          done: r.stepsDone,
           from: 'here',
           algo,
         });
+      }
     }
     return bars;
   }
@@ -136,6 +167,8 @@ export class StagesView extends LitElement {
     const free = store.free;
     const shared = store.shared;
     const text = store.ui.text;
+    const noisy = bars.filter((b) => isNoisy(b.spread));
+    this.toggleAttribute('data-noisy', noisy.length > 0);
     this.toggleAttribute('data-quantized', quantized);
     return html`
       ${shared ? this.sharedCard(free) : nothing}
@@ -145,8 +178,17 @@ export class StagesView extends LitElement {
           >steps each
           <input type="number" min="2" max="100000" .value=${String(store.ui.benchSteps)} @change=${(e: Event) => this.setSteps((e.target as HTMLInputElement).value)} />
         </label>
-        <span class="small muted">same configuration, one after another; medians over the steps of each run</span>
+        <span class="small muted">same configuration after a warm-up pass, the algorithms interleaved in rounds; medians over all steps of each</span>
       </div>
+      ${
+        noisy.length
+          ? html`<p class="note" data-timing-note="noisy">
+            <b>Noisy timing</b> for ${noisy.map((b, i) => html`${i ? ', ' : ''}${b.label}`)}: the slowest tenth of the steps took more than
+            ${NOISY_RATIO}× the fastest tenth (p90 / p10 of the step time &gt; ${NOISY_RATIO}). Something else is using the GPU or CPU; close
+            other tabs, run more steps, or measure again before comparing.
+          </p>`
+          : nothing
+      }
       ${
         cpu
           ? html`<p class="note" data-timing-note="cpu">
@@ -186,16 +228,37 @@ export class StagesView extends LitElement {
       <tr>
         <th></th>
         ${STAGES.map((s) => html`<th>${s}</th>`)}
-        <th>step</th>
+        <th title="median of the per-step sums of the stages">step</th>
       </tr>
       ${bars.map(
-        (b) => html`<tr data-from=${b.from} data-algo=${b.algo}>
+        (b) => html`<tr
+          data-from=${b.from}
+          data-algo=${b.algo}
+          data-step-ms=${b.stepMs}
+          data-p10=${b.spread?.p10 ?? ''}
+          data-p90=${b.spread?.p90 ?? ''}
+          data-timed-steps=${b.steps ?? ''}
+          data-steps-done=${b.done ?? ''}
+        >
           <td><span class="swatch" style="background:${ALGO_COLORS[b.algo]}"></span>${b.label}</td>
           ${STAGES.map((s) => html`<td>${fmtMs(b.stageMs[s])}</td>`)}
           <td><b>${fmtMs(b.stepMs)}</b></td>
+        </tr>
+        <tr class="spread" data-spread-for=${b.algo} data-spread-from=${b.from}>
+          <td></td>
+          <td colspan=${STAGES.length + 1} data-spread class="small muted">
+            step p10–p90 ${b.spread ? spreadText(b.spread, fmtMs) : '– (not in this link)'}${isNoisy(b.spread) ? html` <b>(noisy)</b>` : nothing}${
+              b.steps ? ` · ${b.steps} steps measured` : ''
+            }
+          </td>
         </tr>`,
       )}
-    </table></div>`;
+    </table></div>
+    <p class="small muted" data-step-column>
+      Each stage column is that stage's median over the timed steps; <b>step</b> is the median of the per-step sums (the total of each
+      step, then the median), so it need not equal the sum of the stage columns. <b>p10–p90</b>: the range the middle 80% of the steps
+      fall in (the whiskers on the chart); above ${NOISY_RATIO}× between its ends the timing is called noisy.
+    </p>`;
   }
 
   private sharedCard(free: boolean) {
@@ -208,14 +271,27 @@ export class StagesView extends LitElement {
         <button class="ghost small" title="Hide the sender's numbers" @click=${() => this.dismissShared()}>✕</button>
       </div>
       <p>
-        Measured on <b data-shared-device>${sh.results.device || 'an unnamed device'}</b> with
-        ${sh.results.timing === 'cpu' ? 'CPU-side (coarse) timing' : 'GPU timestamps'}: step medians
-        ${algos.map((a, i) => html`${i ? ', ' : ''}${ALGO_LABELS[a]} <b>${fmtMs(sh.results.algos[a]!.stepMs)}</b>`)}.
+        Measured on <b data-shared-device>${sh.results.device || 'an unnamed device'}</b>${
+          sh.results.browser ? html` in <b data-shared-browser>${sh.results.browser}</b>` : nothing
+        }${sh.results.date ? html` on <b data-shared-date>${fmtDate(sh.results.date)}</b>` : nothing} with
+        ${sh.results.timing === 'cpu' ? 'CPU-side (coarse) timing' : 'GPU timestamps'}${algos.length ? ': step medians ' : ''}
+        ${algos.map((a, i) => {
+          const r = sh.results.algos[a]!;
+          return html`${i ? ', ' : ''}<span data-shared-algo=${a}
+              >${ALGO_LABELS[a]} <b>${fmtMs(r.stepMs)}</b>${r.spread ? ` (p10–p90 ${spreadText(r.spread, fmtMs)}${r.steps ? `, ${r.steps} steps` : ''})` : ''}</span
+            >`;
+        })}.
+        ${algos.some((a) => !sh.results.algos[a]!.spread) ? html`<span class="small muted">(an older link: no spread for some bars)</span>` : nothing}
+        ${sh.results.sweep?.length ? html`<span class="small muted" data-shared-sweep>The link also holds a table-size sweep (${sh.results.sweep.length} points): see the sweep view.</span>` : nothing}
       </p>
       ${differs ? html`<p class="note">You changed the configuration since opening the link; "Run here" uses your current one, so the bars may not compare like for like.</p>` : nothing}
-      <button class="primary" id="run-here" ?disabled=${!free} @click=${() => runner.compare(algos, store.ui.benchSteps)}>
+      ${
+        algos.length
+          ? html`<button class="primary" id="run-here" ?disabled=${!free} @click=${() => runner.compare(algos, store.ui.benchSteps)}>
         Run the same ${algos.length > 1 ? `${algos.length} algorithms` : 'algorithm'} here
-      </button>
+      </button>`
+          : nothing
+      }
       <span class="small muted">${store.device ? `on ${[store.device.vendor, store.device.architecture].filter(Boolean).join(' / ') || 'this device'}` : ''}; bars appear side by side below</span>
     </div>`;
   }

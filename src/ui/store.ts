@@ -2,6 +2,7 @@
 // shared results) round-trips through src/config/url.ts; the rest is what was measured here.
 // Components read it through StoreController and never keep their own copies.
 
+import type { ImportedRun } from './results-import';
 import { userMessage } from '../engine';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { DEFAULT_CONFIG, checkConsistency, ConfigError, type Algo, type Config } from '../config/config';
@@ -18,8 +19,10 @@ export type DataSource = 'synthetic' | 'criteo';
 export interface RunRecord {
   id: number;
   algo: Algo;
-  /** where it came from: the Train button, "run all four", or a re-run of shared results */
-  source: 'train' | 'compare';
+  /** where it came from: the Train button, "run all four", or a re-run of shared results; or a loaded results file */
+  source: 'train' | 'compare' | 'imported';
+  /** the results file it was loaded from (curves only: never current, never a measurement here) */
+  importedFrom?: string;
   /** the configuration as the user set it (seed may be 'random', sigma uncalibrated) */
   requested: Config;
   /** as the engine resolved it */
@@ -33,6 +36,8 @@ export interface RunRecord {
   target: number;
   /** the data it trained on: 'synthetic' or a Criteo file's id (see LabStore.dataId) */
   data: string;
+  /** when it finished (ISO, UTC): the date a shared link gives its numbers */
+  finishedAt?: string;
 }
 
 export interface SweepPoint {
@@ -40,6 +45,8 @@ export interface SweepPoint {
   totalRows: number;
   stepMs?: number;
   stageMs?: StageTimes;
+  /** p10-p90 of the step times of this short run */
+  spread?: { p10: number; p90: number };
   /** why this size was not measured (too big for the device, error) */
   skipped?: string;
 }
@@ -213,12 +220,41 @@ export class LabStore extends EventTarget {
     this.runs = this.runs.filter((x) => x !== r);
   }
 
+  /** A colleague's runs from a results file: kept with the earlier runs, overlaid at once. */
+  importRuns(file: string, runs: ImportedRun[]): void {
+    const recs = runs.map((r) => ({
+      ...r,
+      id: this.nextId++,
+      source: 'imported' as const,
+      importedFrom: file,
+      timing: 'cpu' as const,
+      target: r.stepsDone,
+      data: 'imported',
+    }));
+    this.runs = [...this.runs, ...recs].slice(-(24 + recs.length));
+    this.overlay = new Set([...this.overlay, ...recs.map((r) => r.id)]);
+    this.changed();
+  }
+
+  /** earlier runs (by id) the user chose to overlay on the curves */
+  overlay = new Set<number>();
+
+  /** Overlays run `id` on the training curves, or takes it off. */
+  toggleOverlay(id: number, on: boolean): void {
+    const next = new Set(this.overlay);
+    if (on) next.add(id);
+    else next.delete(id);
+    this.overlay = next;
+    this.changed();
+  }
+
   /** Runs comparable with the current configuration, latest per algorithm. */
   latestByAlgo(filter: (r: RunRecord) => boolean = () => true): Map<Algo, RunRecord> {
     const sig = signature(this.config);
     const data = this.dataId;
     const out = new Map<Algo, RunRecord>();
-    for (const r of this.runs) if (signature(r.requested) === sig && r.data === data && filter(r)) out.set(r.algo, r);
+    for (const r of this.runs)
+      if (!r.importedFrom && signature(r.requested) === sig && r.data === data && filter(r)) out.set(r.algo, r);
     return out;
   }
 
@@ -291,6 +327,7 @@ export class LabStore extends EventTarget {
   finishRun(rec: RunRecord, stepsDone: number, summary: RunSummary): void {
     rec.stepsDone = stepsDone;
     rec.summary = summary;
+    rec.finishedAt = new Date().toISOString();
     this.runs = [...this.runs];
     this.changed();
   }

@@ -5,7 +5,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { ChartDataset } from 'chart.js';
 import { ALGOS } from '../config/config';
-import type { UiState } from '../config/url';
+import type { SharedSweepPoint, UiState } from '../config/url';
 import { UI_SCHEMA } from '../config/url';
 import { fmtMs, fmtRows } from './format';
 import type { ChartSpec } from './lab-chart';
@@ -13,16 +13,44 @@ import './lab-chart';
 import { runner, sweepSizes } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, type SweepPoint } from './store';
+import { NOISY_RATIO, isNoisy, spreadText, whiskerPlugin } from './spread';
 
-export function sweepSpec(points: SweepPoint[], sizes: number[]): ChartSpec {
-  const datasets: ChartDataset<'line'>[] = ALGOS.map((a) => ({
-    label: ALGO_LABELS[a],
-    data: points.filter((p) => p.algo === a && p.stepMs !== undefined).map((p) => ({ x: p.totalRows, y: p.stepMs! })),
-    borderColor: ALGO_COLORS[a],
-    backgroundColor: ALGO_COLORS[a],
-    borderWidth: 2,
-    pointRadius: 3,
-  })).filter((d) => d.data.length > 0);
+export function sweepSpec(
+  points: SweepPoint[],
+  sizes: number[],
+  logTime = false,
+  shared?: SharedSweepPoint[],
+): ChartSpec {
+  const datasets: ChartDataset<'line'>[] = ALGOS.map((a) => {
+    const mine = points.filter((p) => p.algo === a && p.stepMs !== undefined);
+    return {
+      label: ALGO_LABELS[a],
+      data: mine.map((p) => ({ x: p.totalRows, y: p.stepMs! })),
+      // p10-p90 of each short run, drawn by the whisker plugin
+      whiskers: mine.map((p) => p.spread ?? null),
+      borderColor: ALGO_COLORS[a],
+      backgroundColor: ALGO_COLORS[a],
+      borderWidth: 2,
+      pointRadius: 3,
+    } as ChartDataset<'line'>;
+  }).filter((d) => d.data.length > 0);
+  // the sender's sweep from a shared link: dashed, beside the lines measured here
+  for (const a of ALGOS) {
+    const theirs = (shared ?? []).filter((p) => p.algo === a);
+    if (!theirs.length) continue;
+    datasets.push({
+      label: `sender · ${ALGO_LABELS[a]}`,
+      data: theirs.map((p) => ({ x: p.totalRows, y: p.stepMs })),
+      whiskers: theirs.map((p) => p.spread ?? null),
+      borderColor: ALGO_COLORS[a],
+      backgroundColor: ALGO_COLORS[a] + '88',
+      borderDash: [6, 4],
+      borderWidth: 1.5,
+      pointRadius: 2,
+    } as ChartDataset<'line'>);
+  }
+  // a log time axis cannot hold 0 (a step below the timer's resolution): its floor is the smallest time seen
+  const ys = datasets.flatMap((d) => (d.data as { y: number }[]).map((p) => p.y)).filter((y) => y > 0);
   return {
     type: 'line',
     data: { datasets },
@@ -40,7 +68,13 @@ export function sweepSpec(points: SweepPoint[], sizes: number[]): ChartSpec {
           },
           ticks: { callback: (v) => fmtRows(+v) },
         },
-        y: { title: { display: true, text: 'median step time (ms)' }, beginAtZero: true },
+        y: logTime
+          ? {
+              type: 'logarithmic',
+              title: { display: true, text: 'median step time (ms, log scale; whisker: p10–p90)' },
+              min: ys.length ? Math.min(...ys) / 1.5 : undefined,
+            }
+          : { title: { display: true, text: 'median step time (ms; whisker: p10–p90)' }, beginAtZero: true },
       },
       plugins: {
         legend: { position: 'bottom', labels: { boxWidth: 12 } },
@@ -52,6 +86,7 @@ export function sweepSpec(points: SweepPoint[], sizes: number[]): ChartSpec {
         },
       },
     },
+    plugins: [whiskerPlugin],
   };
 }
 
@@ -69,13 +104,25 @@ export class SweepView extends LitElement {
     `,
   ];
 
+  static properties = { logTime: { state: true } };
+  /** the time axis on a log scale: eager DP-SGD's growth and LazyDP's flat line on one chart */
+  declare logTime: boolean;
+
+  constructor() {
+    super();
+    this.logTime = false;
+  }
+
   render() {
     const ui = store.ui;
     const sizes = sweepSizes(ui.sweepFrom, ui.sweepTo, ui.sweepPoints);
-    const measured = [...new Set(store.sweep.map((p) => p.totalRows))].sort((a, b) => a - b);
+    const theirs = store.shared?.results.sweep;
+    const when = store.shared?.results.date?.replace('T', ' ').replace(/Z$/, ' UTC');
+    const measured = [...new Set([...store.sweep, ...(theirs ?? [])].map((p) => p.totalRows))].sort((a, b) => a - b);
     const free = store.free;
     const skipped = store.sweep.filter((p) => p.skipped);
     const running = store.job === 'sweep';
+    const noisy = store.sweep.filter((p) => isNoisy(p.spread));
     this.setAttribute('data-sweep', running ? 'running' : store.sweep.length ? 'done' : 'empty');
     return html`
       ${
@@ -93,8 +140,40 @@ export class SweepView extends LitElement {
         ${this.num('sweepFrom', 'from 2^', ui.sweepFrom)} ${this.num('sweepTo', 'to 2^', ui.sweepTo)} ${this.num('sweepPoints', 'sizes', ui.sweepPoints)}
         ${this.num('sweepSteps', 'steps each', ui.sweepSteps)}
         <span class="small muted">${sizes.map(fmtRows).join(' · ')} rows; ${sizes.length * ALGOS.length} short runs</span>
+        <label class="inline"
+          ><input
+            type="checkbox"
+            id="sweep-log"
+            .checked=${this.logTime}
+            @change=${(e: Event) => (this.logTime = (e.target as HTMLInputElement).checked)}
+          />
+          log time axis</label
+        >
       </div>
-      <lab-chart id="chart-sweep" heading="Step time vs table size" filename="table-size-sweep" .height=${320} .spec=${sweepSpec(store.sweep, measured.length ? measured : sizes)}>
+      ${
+        theirs?.length
+          ? html`<p class="note info" data-sweep-shared>
+            Dashed lines: the sender's sweep (${theirs.length} points) from the shared link, measured on
+            ${store.shared!.results.device || 'an unnamed device'}${when ? ` on ${when}` : ''}.
+          </p>`
+          : nothing
+      }
+      ${
+        noisy.length
+          ? html`<p class="note" data-sweep-noisy>
+            <b>Noisy timing</b> at ${noisy.map((p, i) => html`${i ? '; ' : ''}${ALGO_LABELS[p.algo]} ${fmtRows(p.totalRows)} rows`)}: p90 / p10 of
+            the step time above ${NOISY_RATIO}. Run more steps per size, or measure again with less else running.
+          </p>`
+          : nothing
+      }
+      <lab-chart
+        id="chart-sweep"
+        heading="Step time vs table size"
+        filename="table-size-sweep"
+        data-log-time=${this.logTime ? 'on' : 'off'}
+        .height=${320}
+        .spec=${sweepSpec(store.sweep, measured.length ? measured : sizes, this.logTime, theirs)}
+      >
         <span slot="empty">${running ? 'Measuring…' : 'Run the sweep to measure'}</span>
         ${store.sweep.some((p) => p.stepMs !== undefined) ? this.table(measured) : nothing}
       </lab-chart>
@@ -129,7 +208,8 @@ export class SweepView extends LitElement {
           <td>${fmtRows(n)}</td>
           ${ALGOS.map((a) => {
             const p = at(a, n);
-            return html`<td title=${p?.skipped ?? ''}>${p ? (p.skipped ? 'skipped' : fmtMs(p.stepMs)) : ''}</td>`;
+            const spread = p?.spread ? ` (p10–p90 ${spreadText(p.spread, fmtMs)})` : '';
+            return html`<td title=${p?.skipped ?? ''}>${p ? (p.skipped ? 'skipped' : `${fmtMs(p.stepMs)}${spread}`) : ''}</td>`;
           })}
         </tr>`,
       )}

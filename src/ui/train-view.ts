@@ -3,7 +3,7 @@
 
 import { LitElement, html, nothing } from 'lit';
 import type { ChartDataset } from 'chart.js';
-import { ALGOS, isPrivate } from '../config/config';
+import { ALGOS, CONFIG_KEYS, isPrivate, type Config } from '../config/config';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
 import type { LogPoint } from '../engine';
@@ -12,7 +12,8 @@ import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
-import { store, StoreController, type RunRecord } from './store';
+import { signature, store, StoreController, type RunRecord } from './store';
+import { parseResultsJson } from './results-import';
 
 /** Exponential moving average (TensorBoard-style smoothing) of a noisy per-batch series. */
 export function ema(ys: { x: number; y: number }[], weight: number): { x: number; y: number }[] {
@@ -34,13 +35,15 @@ function lineSpec(
   smooth = 0,
   yRange: { suggestedMin?: number; suggestedMax?: number } = {},
   note: (r: RunRecord) => string = () => '',
+  overlays: Map<RunRecord, string> = new Map(),
 ): ChartSpec {
   const datasets: ChartDataset<'line'>[] = [];
-  for (const r of runs) {
+  for (const r of [...runs, ...overlays.keys()]) {
     const data = r.log
       .filter((p) => y(p) !== undefined && Number.isFinite(y(p)!))
       .map((p) => ({ x: p.step, y: y(p)! }));
-    const label = `${ALGO_LABELS[r.algo]}${r.source === 'compare' && r.target < r.config.steps ? ` (${r.target} steps)` : ''}${note(r)}`;
+    const other = overlays.get(r);
+    const label = `${ALGO_LABELS[r.algo]}${other ? ` (${other})` : ''}${r.source === 'compare' && r.target < r.config.steps ? ` (${r.target} steps)` : ''}${note(r)}`;
     // sparse series (AUC is evaluated every evalEvery steps) need visible points: one sample has no line
     const line = {
       borderColor: ALGO_COLORS[r.algo],
@@ -48,6 +51,8 @@ function lineSpec(
       pointRadius: data.length <= 20 ? 3 : 0,
       pointHoverRadius: 4,
       tension: 0.2,
+      // an earlier configuration: dashed, in its algorithm's colour
+      ...(other ? { borderDash: [6, 4] } : {}),
     };
     if (smooth > 0 && data.length > 4) {
       // raw batches faint behind, the smoothed trend on top: per-batch loss is noisy
@@ -76,6 +81,26 @@ function lineSpec(
       },
     },
   };
+}
+
+const SHORT: Partial<Record<keyof Config, string>> = { sigma: 'σ', clip: 'C', delta: 'δ', targetEpsilon: 'target ε' };
+
+/**
+ * What sets configuration `c` apart from `ref`, in a few words ('σ 0.5', 'batch 64, lr 0.1'):
+ * the label of an earlier run beside the current one. Algorithm and seed are left out (the
+ * algorithm has its own colour; a random seed differs every run).
+ */
+export function configDiff(c: Config, ref: Config, most = 3): string {
+  const diffs: string[] = [];
+  for (const k of CONFIG_KEYS) {
+    if (k === 'algo' || k === 'seed') continue;
+    const a = c[k];
+    const b = ref[k];
+    if (Array.isArray(a) && Array.isArray(b) ? a.join(',') === b.join(',') : a === b) continue;
+    diffs.push(`${SHORT[k] ?? k} ${Array.isArray(a) ? a.join(',') : String(a)}`);
+  }
+  if (!diffs.length) return 'same configuration';
+  return diffs.length > most ? `${diffs.slice(0, most).join(', ')}, +${diffs.length - most} more` : diffs.join(', ');
 }
 
 /** After seeing the model, how sure can someone be that one example was in the data (prior 10%)? */
@@ -132,12 +157,21 @@ export class TrainView extends LitElement {
   private runs(): RunRecord[] {
     const m = store.latestByAlgo((r) => r.log.length > 0);
     const cur = store.current;
-    if (cur && cur.log.length > 0) m.set(cur.algo, cur);
+    // a finished main run on another configuration moves to the earlier runs (a running or paused one stays)
+    if (cur && cur.log.length > 0 && (store.status !== 'done' || signature(cur.requested) === signature(store.config)))
+      m.set(cur.algo, cur);
     return ALGOS.filter((a) => m.has(a)).map((a) => m.get(a)!);
+  }
+
+  /** Runs with curves that are not on the current configuration (or not the latest of their algorithm). */
+  private earlier(current: RunRecord[]): RunRecord[] {
+    return store.runs.filter((r) => r.log.length > 0 && !current.includes(r)).reverse();
   }
 
   render() {
     const runs = this.runs();
+    const earlier = this.earlier(runs);
+    const overlays = new Map(earlier.filter((r) => store.overlay.has(r.id)).map((r) => [r, this.runLabel(r)]));
     const teacher = runs.map((r) => r.summary?.teacherAuc).find((x) => x !== undefined && x > 0);
     const maxStep = Math.max(1, ...runs.map((r) => r.log.at(-1)?.step ?? 0));
     const teacherLine: ChartDataset<'line'>[] = teacher
@@ -197,8 +231,8 @@ export class TrainView extends LitElement {
         ${runs.length === 0 ? html`<span class="muted small">Press Train to start; runs appear here as they log.</span>` : nothing}
       </div>
       <div class="grid2">
-        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss (smoothed; raw faint)', [], undefined, 0.6)}></lab-chart>
-        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 })}>
+        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss (smoothed; raw faint)', [], undefined, 0.6, {}, undefined, overlays)}></lab-chart>
+        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays)}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
         </lab-chart>
         <lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .spec=${lineSpec(
@@ -210,6 +244,7 @@ export class TrainView extends LitElement {
           0,
           {},
           (r) => (noPrivacy(r) ? ' (ε = ∞, no privacy)' : ''),
+          new Map([...overlays].filter(([r]) => isPrivate(r.config))),
         )}>
           <span slot="empty"
             >${
@@ -271,8 +306,62 @@ export class TrainView extends LitElement {
           }
         </div>
       </div>
+      ${this.runList(earlier)}
       ${text ? epsilonPanel() : nothing}
     `;
+  }
+
+  static properties = { importError: { state: true } };
+  /** why the last results file could not be loaded */
+  declare importError: string;
+
+  /** what differs from the current configuration, and the file for a colleague's run */
+  private runLabel(r: RunRecord): string {
+    const diff = configDiff(r.requested, store.config);
+    return r.importedFrom ? `${r.importedFrom}: ${diff}` : diff;
+  }
+
+  private async loadResults(e: Event) {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    try {
+      const runs = parseResultsJson(await file.text());
+      this.importError = '';
+      store.importRuns(file.name, runs);
+    } catch (err) {
+      this.importError = `Could not load ${file.name}: ${(err as Error).message}`;
+    }
+    input.value = ''; // the same file can be chosen again
+  }
+
+  /** Earlier runs, each labelled by what differs from the current configuration; ticked ones are overlaid (dashed). */
+  private runList(earlier: RunRecord[]) {
+    return html`<div class="card" id="run-list">
+      <div class="row" style="justify-content:space-between">
+        <h2>Earlier runs</h2>
+        <label class="small"
+          >Load results JSON… <input type="file" id="load-results" accept=".json,application/json" @change=${(e: Event) => this.loadResults(e)}
+        /></label>
+      </div>
+      ${this.importError ? html`<p class="warn small" data-import-error role="alert">${this.importError}</p>` : nothing}
+      <p class="small muted">
+        Kept with their configuration, labelled by what differs from the current one; a colleague's "Download JSON" file adds theirs. Tick to
+        overlay a run (dashed) on the curves.
+      </p>
+      <ul style="list-style:none;padding:0;margin:0">
+        ${earlier.map((r) => {
+          const diff = this.runLabel(r);
+          return html`<li data-run=${r.id} data-algo=${r.algo} data-imported=${r.importedFrom ? '1' : '0'}>
+            <label
+              ><input type="checkbox" data-overlay=${r.id} .checked=${store.overlay.has(r.id)} @change=${(e: Event) => store.toggleOverlay(r.id, (e.target as HTMLInputElement).checked)} />
+              <span class="swatch" style="background:${ALGO_COLORS[r.algo]}"></span>${ALGO_LABELS[r.algo]} · <b data-diff>${diff}</b>
+              <span class="small muted">${r.stepsDone} steps, loss ${fmtNum(r.log.at(-1)?.loss, 4)}${r.summary ? '' : ' (unfinished)'}</span></label
+            >
+          </li>`;
+        })}
+      </ul>
+    </div>`;
   }
 }
 customElements.define('train-view', TrainView);

@@ -11,6 +11,7 @@ import {
 import {
   DEFAULT_UI,
   MAX_FRAGMENT_CHARS,
+  MAX_SHARED_SWEEP,
   UI_KEYS,
   UI_SCHEMA,
   decodeConfig,
@@ -345,5 +346,68 @@ describe('URL fragment: privacy and shared-result checks', () => {
     const back = decodeState(encodeState({ config: DEFAULT_CONFIG, results }));
     expect(back.issues).toEqual([]);
     expect(back.state.results!.algos.sgd!.stepMs).toBeGreaterThanOrEqual(30 / 1.01);
+  });
+});
+
+describe('shared results: date, browser, steps, spread and sweep', () => {
+  const stages = (ms: number) => Object.fromEntries(STAGES.map((s) => [s, ms])) as never;
+  const results: SharedResults = {
+    device: 'SwiftShader / 2 cores',
+    timing: 'gpu-timestamp',
+    date: '2026-12-01T22:30Z',
+    browser: 'Chrome 131',
+    algos: {
+      dpsgd: { stageMs: stages(1.25), stepMs: 8.123456, spread: { p10: 7.5, p90: 12.34567 }, steps: 240 },
+      lazydp: { stageMs: stages(0.5), stepMs: 3.25 }, // an old-style entry: medians only
+    },
+    sweep: [
+      { algo: 'dpsgd', totalRows: 4096, stepMs: 70.6, spread: { p10: 68.2, p90: 75.01 } },
+      { algo: 'lazydp-exact', totalRows: 1048576, stepMs: 90.2 },
+    ],
+  };
+
+  it('round-trips date, browser, steps, p10-p90 and the sweep', () => {
+    const frag = encodeState({ config: DEFAULT_CONFIG, results });
+    expect(frag).toContain('r.date=2026-12-01T22:30Z');
+    expect(frag).toContain('r.sweep=dpsgd:4096:70.6:68.2:75.01,lazydp-exact:1048576:90.2');
+    const { state, issues } = decodeState(frag);
+    expect(issues).toEqual([]);
+    const r = state.results!;
+    expect(r.date).toBe('2026-12-01T22:30Z');
+    expect(r.browser).toBe('Chrome 131');
+    expect(r.algos.dpsgd!.stepMs).toBe(8.123);
+    expect(r.algos.dpsgd!.spread).toEqual({ p10: 7.5, p90: 12.35 });
+    expect(r.algos.dpsgd!.steps).toBe(240);
+    expect(r.algos.lazydp!.spread).toBeUndefined();
+    expect(r.algos.lazydp!.steps).toBeUndefined();
+    expect(r.sweep).toEqual(results.sweep);
+  });
+
+  it('refuses a spread that does not hold its median, a bad date and a bad sweep, each with its own issue', () => {
+    const base = '1_1_1_1_1_1_6';
+    expect(decodeState(`#r.dpsgd=${base}_5_7_100`).issues).toEqual([]);
+    const byKey = (frag: string) => decodeState(frag).issues.map((i) => i.key);
+    expect(byKey(`#r.dpsgd=${base}_6.5_7_100`)).toContain('r.dpsgd'); // p10 above the median
+    expect(byKey(`#r.dpsgd=${base}_5_5.5_100`)).toContain('r.dpsgd'); // p90 below it
+    expect(byKey(`#r.dpsgd=${base}_5_7_1.5`)).toContain('r.dpsgd'); // steps not whole
+    expect(byKey(`#r.dpsgd=${base}_5_7`)).toContain('r.dpsgd'); // a tail cut short
+    const bad = decodeState(`#r.dpsgd=${base}&r.date=yesterday&r.sweep=dpsgd:4096:1e3`);
+    expect(bad.issues.map((i) => i.key)).toEqual(['r.date', 'r.sweep']);
+    expect(bad.state.results!.date).toBeUndefined();
+    expect(bad.state.results!.sweep).toBeUndefined();
+    expect(byKey('#r.sweep=quantum:4096:1')).toContain('r.sweep');
+    expect(byKey('#r.sweep=dpsgd:4096:5:6:7')).toContain('r.sweep');
+    expect(
+      byKey(
+        '#r.sweep=' +
+          Array(MAX_SHARED_SWEEP + 1)
+            .fill('sgd:1:1')
+            .join(','),
+      ),
+    ).toContain('r.sweep');
+    // a link with only a sweep still carries results
+    expect(decodeState('#r.sweep=sgd:256:1.5').state.results!.sweep).toEqual([
+      { algo: 'sgd', totalRows: 256, stepMs: 1.5 },
+    ]);
   });
 });
