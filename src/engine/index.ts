@@ -9,7 +9,7 @@ export { exportMetadata, writeModelParts, type Exportable } from './export';
 export { requestLabDevice, describeDevice, type DeviceInfo } from './device';
 export { modelLayout, type Layout, type Layer } from './model';
 export { encodeSafetensors, decodeSafetensors, safetensorsHeader } from './safetensors';
-export { STAGES, zeroStages, type Stage, type StageTimes, type TimingSource, type LogPoint, type RunSummary, type NamedTensor } from './types';
+export { STAGES, zeroStages, type Stage, type StageTimes, type TimingSource, type LogPoint, type RunSummary, type StepCosts, type NamedTensor } from './types';
 export { benchLoop, type BenchCase, type BenchOutcome } from './bench';
 export { checkDivergence, checkFiniteWeights } from './divergence';
 export { userMessage } from './messages';
