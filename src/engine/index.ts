@@ -10,6 +10,6 @@ export { requestLabDevice, describeDevice, type DeviceInfo } from './device';
 export { modelLayout, type Layout, type Layer } from './model';
 export { encodeSafetensors, decodeSafetensors, safetensorsHeader } from './safetensors';
 export { STAGES, zeroStages, type Stage, type StageTimes, type TimingSource, type LogPoint, type RunSummary, type StepCosts, type NamedTensor } from './types';
-export { benchLoop, type BenchCase, type BenchOutcome } from './bench';
+export { benchLoop, copyBandwidth, type BenchCase, type BenchOutcome } from './bench';
 export { checkDivergence, checkFiniteWeights } from './divergence';
 export { userMessage } from './messages';

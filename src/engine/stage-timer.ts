@@ -17,6 +17,13 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The q-quantile (0..1) of xs, nearest rank (0 for none). */
+export function quantile(xs: number[], q: number): number {
+  if (!xs.length) return 0;
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
+
 /** The ring slot of step s (1-based): where its loss and timestamps go. */
 export function ringSlot(s: number): number {
   return (s - 1) % RING;

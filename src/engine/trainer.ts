@@ -17,7 +17,7 @@ import { epsilonAfter, epsilonLogged, resolveSigma } from './accounting';
 import { checkDivergence } from './divergence';
 import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
 import { buildStepGraph, type StepGraph } from './step-graph';
-import { RING, StageTimer, median, ringSlot } from './stage-timer';
+import { RING, StageTimer, median, quantile, ringSlot } from './stage-timer';
 import * as io from './model-io';
 // AUDIT ONLY: deliberate flaws for the one-run privacy audit (src/audit/), never in `train`
 import type { AuditFlaw } from '../audit/flaws';
@@ -146,6 +146,11 @@ export class Trainer {
   /** Dispatches per stage of one step, as the step graph lists them. */
   get graphDispatches(): Record<Stage, number> {
     return Object.fromEntries(STAGES.map((st) => [st, this.graph.stages[st].length])) as Record<Stage, number>;
+  }
+
+  /** Every table's buffers (all shards), for the bench's copy kernel. */
+  get tableBuffers(): GPUBuffer[] {
+    return this.m.shards.flatMap((s) => s.map((sh) => sh.E));
   }
 
   /** Means per training step so far (zeros before the first): dispatches, bytes uploaded, CPU time. */
@@ -389,11 +394,14 @@ export class Trainer {
     const stageMedianMs = zeroStages();
     for (const st of STAGES) stageMedianMs[st] = median(warm.map((t) => t[st]));
     const last = this.log[this.log.length - 1];
+    const totals = warm.map((t) => STAGES.reduce((a, s) => a + t[s], 0));
     return {
       steps: this.stepsDone,
       timing: this.timing,
       stageMedianMs,
-      stepMedianMs: median(warm.map((t) => STAGES.reduce((a, s) => a + t[s], 0))),
+      stepMedianMs: median(totals),
+      stepP10Ms: quantile(totals, 0.1),
+      stepP90Ms: quantile(totals, 0.9),
       finalLoss: last?.loss ?? NaN,
       auc: this.lastEval?.auc ?? NaN,
       evalLoss: this.lastEval?.loss ?? NaN,

@@ -35,6 +35,9 @@ export interface RunSummary {
   /** median per-stage milliseconds over the timed steps */
   stageMedianMs: StageTimes;
   stepMedianMs: number;
+  /** the 10th and 90th percentiles of the step times the median is taken over */
+  stepP10Ms: number;
+  stepP90Ms: number;
   finalLoss: number;
   auc: number;
   evalLoss: number;
