@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { engineTest, SMALL_MODEL } from '../helpers/engine';
 import { makeConfig } from '../../src/config/config';
 import { Trainer, STAGES } from '../../src/engine';
+import { StepUniform } from '../../src/kernels/step';
+import { LOSS_CODE } from '../../src/kernels/loss';
+import { uniformView } from '../../src/kernels/program';
+import { OptimUniform } from '../../src/kernels/optim';
 
 const fx = engineTest();
 const TINY = { ...SMALL_MODEL, tables: [40, 30], dim: 4, pooling: 2, batch: 8, dense: 3, datasetSize: 64, evalSize: 16, steps: 6, seed: 5, sampling: 'shuffle' };
@@ -43,9 +47,11 @@ describe('step costs', () => {
         L = 2,
         F = 3;
       const batch = 4 * (B * F + T * B * L + 2 * B) + (algo === 'lazydp' ? 4 * (T * B * L + B) : 0);
-      const uniforms = c.uploadBytes - batch;
-      expect(uniforms).toBeGreaterThanOrEqual(16 * 2); // the Step and Loss uniforms at least
-      expect(uniforms).toBeLessThan(1024);
+      // the Step and Loss uniforms, whole (no dense optimizer here: no Optim uniform)
+      const step = new StepUniform(dev);
+      const uniforms = step.buffer.size + uniformView(LOSS_CODE, 'u').arrayBuffer.byteLength;
+      step.buffer.destroy();
+      expect(c.uploadBytes).toBe(batch + uniforms);
       expect(c.cpuMs.sampling).toBeGreaterThanOrEqual(0);
       expect(c.cpuMs.assembly).toBeGreaterThan(0);
       expect(c.cpuMs.encoding).toBeGreaterThan(0);
@@ -53,6 +59,20 @@ describe('step costs', () => {
       t.destroy();
     });
   }
+
+  it('a dense table optimizer adds its Optim uniform to every step', async () => {
+    const base = { ...TINY, algo: 'dpsgd' };
+    const plain = await Trainer.create(fx.device, makeConfig(base));
+    const adam = await Trainer.create(fx.device, makeConfig({ ...base, tableOptimizer: 'adam', lr: 0.01 }));
+    await plain.run(2);
+    await adam.run(2);
+    const extra = adam.stepCosts().uploadBytes - plain.stepCosts().uploadBytes;
+    const optim = new OptimUniform(fx.device, 0);
+    expect(extra).toBe(optim.buffer.size);
+    optim.buffer.destroy();
+    plain.destroy();
+    adam.destroy();
+  });
 
   it('lazydp counts its lookahead: more dispatches and uploads per step than dpsgd', async () => {
     const costs = [];
