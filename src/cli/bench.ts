@@ -79,6 +79,8 @@ export interface BenchRow {
   stepP90Ms?: number;
   stageMedianMs?: RunSummary['stageMedianMs'];
   perStep?: RunSummary['perStep'];
+  /** the step graph's dispatches per stage (their sum is perStep.dispatches) */
+  dispatchesByStage?: RunSummary['stageMedianMs'];
   wallMsPerStep?: number;
   gpuBytes?: number;
   tableBytes?: number;
@@ -251,6 +253,7 @@ export async function benchCommand(
           const row: BenchRow = {
             section, algo, totalRows, tables: c.tables, shards: t.shardLayout.map((x) => x.length), timing: s.timing, steps: s.steps,
             stepMedianMs: s.stepMedianMs, stepP10Ms: s.stepP10Ms, stepP90Ms: s.stepP90Ms, stageMedianMs: s.stageMedianMs, perStep: s.perStep,
+            dispatchesByStage: t.graphDispatches,
             wallMsPerStep: wallMs / Math.max(1, s.steps), gpuBytes: estimateMemory(c).totalBytes, tableBytes,
           };
           // eager DP-SGD reads and writes every table value each step (the traffic LazyDP removes):
