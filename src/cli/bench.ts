@@ -130,7 +130,7 @@ function markdown(meta: { device: string; date: string; commit?: string; softwar
   ];
   for (const r of rows) {
     if (r.error) {
-      out.push(`| ${r.section} | ${r.algo} | ${r.totalRows} | skipped: ${r.error.replace(/\|/g, '/')} |${' |'.repeat(8 + STAGES.length)}`);
+      out.push(`| ${r.section} | ${r.algo} | ${r.totalRows} | skipped: ${r.error.replace(/\|/g, '/')} |${' |'.repeat(5 + STAGES.length)}`);
       continue;
     }
     const p = r.perStep!;
