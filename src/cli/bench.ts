@@ -8,10 +8,26 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ALGOS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, makeConfig, parseDecimal, type Algo, type Config } from '../config/config';
+import {
+  ALGOS,
+  CONFIG_KEYS,
+  ConfigError,
+  DEFAULT_CONFIG,
+  makeConfig,
+  parseDecimal,
+  type Algo,
+  type Config,
+} from '../config/config';
 import { decodeState, encodeState, type SharedResults } from '../config/url';
 import {
-  Trainer, estimateMemory, STAGES, benchLoop, copyBandwidth, type BenchCase, type DeviceInfo, type RunSummary,
+  Trainer,
+  estimateMemory,
+  STAGES,
+  benchLoop,
+  copyBandwidth,
+  type BenchCase,
+  type DeviceInfo,
+  type RunSummary,
 } from '../engine';
 
 type Flags = Record<string, string | boolean>;
@@ -20,7 +36,16 @@ type OpenDevice = (quiet: boolean) => Promise<{ device: GPUDevice; info: DeviceI
 
 /** The benchmark shape of issue 10 (rows per table R aside): 8 tables, dim 64, pooling 20, batch 2048. */
 export const BENCH_SHAPE: Partial<Config> = {
-  dim: 64, pooling: 20, batch: 2048, dense: 13, bottom: [256], top: [256], zipf: 1.05, datasetSize: 32768, evalSize: 256, evalEvery: 0,
+  dim: 64,
+  pooling: 20,
+  batch: 2048,
+  dense: 13,
+  bottom: [256],
+  top: [256],
+  zipf: 1.05,
+  datasetSize: 32768,
+  evalSize: 256,
+  evalEvery: 0,
 };
 export const shapeTables = (R: number) => new Array<number>(8).fill(R);
 
@@ -29,25 +54,43 @@ export function setDefaults(software: boolean) {
   return software
     ? // a step of the shape takes 25 to 130 s there (2 cores): one step, three algorithms (the
       // counts are exact from one step; the times are a rough look)
-      { steps: 12, shapeRows: [1024], shapeSteps: 1, shapeAlgos: ['sgd', 'dpsgd', 'lazydp'] as Algo[], sweep: [1e4, 1e5] }
-    : { steps: 40, shapeRows: [2 ** 16, 2 ** 19, 2 ** 21, 2 ** 23], shapeSteps: 30, shapeAlgos: [...ALGOS], sweep: [1e4, 1e5, 1e6, 1e7] };
+      {
+        steps: 12,
+        shapeRows: [1024],
+        shapeSteps: 1,
+        shapeAlgos: ['sgd', 'dpsgd', 'lazydp'] as Algo[],
+        sweep: [1e4, 1e5],
+      }
+    : {
+        steps: 40,
+        shapeRows: [2 ** 16, 2 ** 19, 2 ** 21, 2 ** 23],
+        shapeSteps: 30,
+        shapeAlgos: [...ALGOS],
+        sweep: [1e4, 1e5, 1e6, 1e7],
+      };
 }
 
 const isSoftware = (info: DeviceInfo & { adapterNote?: string }) =>
-  !!info.adapterNote || /swiftshader|llvmpipe|lavapipe|software/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
+  !!info.adapterNote ||
+  /swiftshader|llvmpipe|lavapipe|software/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
 
 /** The link's configuration: everything after '#' (or the whole text), as the lab reads it. */
 export function configFromLink(link: string): Config {
   const frag = link.includes('#') ? link.slice(link.indexOf('#') + 1) : link;
   const { state, issues } = decodeState(frag);
-  if (issues.length) throw new ConfigError('url', `the link does not decode cleanly: ${issues.map((i) => `${i.key}: ${i.message}`).join('; ')}`);
+  if (issues.length)
+    throw new ConfigError(
+      'url',
+      `the link does not decode cleanly: ${issues.map((i) => `${i.key}: ${i.message}`).join('; ')}`,
+    );
   return state.config;
 }
 
 function list(v: string | boolean | undefined, flag: string, fallback: number[]): number[] {
   if (v === undefined) return fallback;
   const xs = typeof v === 'string' ? v.split(',').map(parseDecimal) : [NaN];
-  if (xs.some((x) => !Number.isInteger(x) || x < 1)) throw new ConfigError(flag, `needs whole numbers >= 1, comma-separated, got ${String(v)}`);
+  if (xs.some((x) => !Number.isInteger(x) || x < 1))
+    throw new ConfigError(flag, `needs whole numbers >= 1, comma-separated, got ${String(v)}`);
   return xs;
 }
 
@@ -111,13 +154,19 @@ function rowLine(r: BenchRow): string {
     `${head}  step ${f(r.stepMedianMs)} ms (p10-p90 ${f(r.stepP10Ms)}-${f(r.stepP90Ms)})  ` +
     `dispatches ${f(p.dispatches, 0)}  upload ${kib(p.uploadBytes)} KiB  ` +
     `cpu ms sample ${f(p.cpuMs.sampling)} assemble ${f(p.cpuMs.assembly)} encode ${f(p.cpuMs.encoding)}` +
-    (r.densePassOfCopy !== undefined ? `  dense pass ${f(r.densePassGBps, 2)} GB/s = ${f(r.densePassOfCopy * 100, 0)}% of copy` : '') +
+    (r.densePassOfCopy !== undefined
+      ? `  dense pass ${f(r.densePassGBps, 2)} GB/s = ${f(r.densePassOfCopy * 100, 0)}% of copy`
+      : '') +
     (r.shards?.some((n) => n > 1) ? `  buffers/table ${r.shards.join(',')}` : '') +
     `\n${''.padEnd(9)}stage medians ms: ${STAGES.map((s) => `${s} ${f(r.stageMedianMs![s])}`).join('  ')}`
   );
 }
 
-function markdown(meta: { device: string; date: string; commit?: string; software: boolean }, rows: BenchRow[], links: { section: string; url: string }[]): string {
+function markdown(
+  meta: { device: string; date: string; commit?: string; software: boolean },
+  rows: BenchRow[],
+  links: { section: string; url: string }[],
+): string {
   const out = [
     `# Benchmark results`,
     '',
@@ -130,7 +179,9 @@ function markdown(meta: { device: string; date: string; commit?: string; softwar
   ];
   for (const r of rows) {
     if (r.error) {
-      out.push(`| ${r.section} | ${r.algo} | ${r.totalRows} | skipped: ${r.error.replace(/\|/g, '/')} |${' |'.repeat(5 + STAGES.length)}`);
+      out.push(
+        `| ${r.section} | ${r.algo} | ${r.totalRows} | skipped: ${r.error.replace(/\|/g, '/')} |${' |'.repeat(5 + STAGES.length)}`,
+      );
       continue;
     }
     const p = r.perStep!;
@@ -161,19 +212,37 @@ export async function benchCommand(
     openDevice: OpenDevice;
     shardRows: (rest: Flags) => number | undefined;
     /** the accountant's CPU cost at this configuration, printed and kept in the JSON */
-    accounting: (c: Config) => { accountant: string; q: number; sigma: number; steps: number; delta: number; epsilon: number; ms: number };
+    accounting: (c: Config) => {
+      accountant: string;
+      q: number;
+      sigma: number;
+      steps: number;
+      delta: number;
+      epsilon: number;
+      ms: number;
+    };
   },
 ): Promise<void> {
   // medians skip the first 2 steps of every run (shader compilation, first uploads); no other warm-up is measured
-  if (flags.warmup !== undefined) throw new ConfigError('warmup', 'is not supported: bench medians always skip the first 2 steps of each run; set --steps for more samples');
+  if (flags.warmup !== undefined)
+    throw new ConfigError(
+      'warmup',
+      'is not supported: bench medians always skip the first 2 steps of each run; set --steps for more samples',
+    );
   const camel = (k: string) => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-  const configKeys = Object.keys(flags).filter((k) => (CONFIG_KEYS as string[]).includes(camel(k)) && camel(k) !== 'steps');
+  const configKeys = Object.keys(flags).filter(
+    (k) => (CONFIG_KEYS as string[]).includes(camel(k)) && camel(k) !== 'steps',
+  );
   const link = typeof flags.url === 'string' ? flags.url : flags.url !== undefined ? '' : undefined;
   if (link === '') throw new ConfigError('url', 'needs a lab link (the text of its address)');
   const base = link !== undefined ? configFromLink(link) : undefined;
   const setMode = !base && !configKeys.length && flags.config === undefined && flags.sweep === undefined;
   const extra = ['algos', 'sweep', 'shard-rows', 'out', 'lab-url', 'url', 'shape-rows', 'shape-steps'];
-  const { config, rest } = deps.configFromFlags(base ? flags : { steps: '40', evalEvery: '0', evalSize: '256', ...flags }, extra, base);
+  const { config, rest } = deps.configFromFlags(
+    base ? flags : { steps: '40', evalEvery: '0', evalSize: '256', ...flags },
+    extra,
+    base,
+  );
   delete rest.url;
   const json = !!rest.json;
   const shardRows = deps.shardRows(rest);
@@ -181,13 +250,21 @@ export async function benchCommand(
   for (const a of algos) if (!ALGOS.includes(a)) throw new ConfigError('algos', `unknown algorithm ${a}`);
   if (!setMode && (rest['shape-rows'] !== undefined || rest['shape-steps'] !== undefined))
     throw new ConfigError('shape-rows', 'belongs to the fixed set (bench without configuration keys)');
-  const labBase = typeof rest['lab-url'] === 'string' ? rest['lab-url'] : (process.env.LAB_URL ?? 'http://localhost:5173/');
+  const labBase =
+    typeof rest['lab-url'] === 'string' ? rest['lab-url'] : (process.env.LAB_URL ?? 'http://localhost:5173/');
   const outDir = typeof rest.out === 'string' ? rest.out : 'bench-results';
 
   const { device, info } = await deps.openDevice(json);
   const software = isSoftware(info);
   const sections: Section[] = [];
-  const casesOf = (name: string, c: Config, totals: number[], T: number, tablesOf: (total: number) => number[], as = algos) => {
+  const casesOf = (
+    name: string,
+    c: Config,
+    totals: number[],
+    T: number,
+    tablesOf: (total: number) => number[],
+    as = algos,
+  ) => {
     const cases: BenchCase[] = [];
     for (const total of totals) {
       if (!Number.isFinite(total) || total < T) throw new ConfigError('sweep', `bad total row count ${total}`);
@@ -203,9 +280,22 @@ export async function benchCommand(
     casesOf('default', dflt, [dflt.tables.reduce((a, b) => a + b, 0)], dflt.tables.length, () => dflt.tables.slice());
     const shapeSteps = count(rest['shape-steps'], 'shape-steps', d.shapeSteps, 1);
     // the memory limit of the shape is the device's to refuse (CapacityError), not the lab's 4 GiB default
-    const shape = makeConfig({ ...DEFAULT_CONFIG, ...BENCH_SHAPE, tables: shapeTables(1024), steps: shapeSteps, memoryLimit: 1024 });
+    const shape = makeConfig({
+      ...DEFAULT_CONFIG,
+      ...BENCH_SHAPE,
+      tables: shapeTables(1024),
+      steps: shapeSteps,
+      memoryLimit: 1024,
+    });
     const R = list(rest['shape-rows'], 'shape-rows', d.shapeRows);
-    casesOf('shape', shape, R.map((r) => 8 * r), 8, (total) => shapeTables(total / 8), rest.algos !== undefined ? algos : d.shapeAlgos);
+    casesOf(
+      'shape',
+      shape,
+      R.map((r) => 8 * r),
+      8,
+      (total) => shapeTables(total / 8),
+      rest.algos !== undefined ? algos : d.shapeAlgos,
+    );
     casesOf('sweep', dflt, list(rest.sweep, 'sweep', d.sweep), dflt.tables.length, even(dflt.tables.length));
   } else {
     const sweep = rest.sweep !== undefined ? list(rest.sweep, 'sweep', []) : [config.tables.reduce((a, b) => a + b, 0)];
@@ -218,8 +308,12 @@ export async function benchCommand(
   const commit = gitCommit();
   const device_ = `${info.vendor} ${info.architecture} ${info.description}`.trim();
   if (!json) {
-    console.log(`device: ${device_}${software ? ' (software: no GPU)' : ''}; timing: ${device.features.has('timestamp-query') ? 'gpu-timestamp' : 'cpu'}`);
-    console.log(`${setMode ? 'the fixed set' : 'one configuration'}: ${all.length} runs; medians after 2 warm-up steps`);
+    console.log(
+      `device: ${device_}${software ? ' (software: no GPU)' : ''}; timing: ${device.features.has('timestamp-query') ? 'gpu-timestamp' : 'cpu'}`,
+    );
+    console.log(
+      `${setMode ? 'the fixed set' : 'one configuration'}: ${all.length} runs; medians after 2 warm-up steps`,
+    );
   }
   const rows: BenchRow[] = [];
   const tty = process.stderr.isTTY;
@@ -233,7 +327,9 @@ export async function benchCommand(
     {
       create: (c) => {
         const cs = all[done]?.c;
-        progress(`[${done + 1}/${all.length}] ${sectionOf.get(cs) ?? ''} ${c.algo} rows ${c.tables.reduce((a, b) => a + b, 0)}, ${c.steps} steps ...`);
+        progress(
+          `[${done + 1}/${all.length}] ${sectionOf.get(cs) ?? ''} ${c.algo} rows ${c.tables.reduce((a, b) => a + b, 0)}, ${c.steps} steps ...`,
+        );
         return Trainer.create(device, makeConfig({ ...c }), { shardRows });
       },
       steps: Infinity,
@@ -251,10 +347,22 @@ export async function benchCommand(
           const s = t.summary();
           const tableBytes = c.tables.reduce((a, x) => a + x, 0) * c.dim * 4;
           const row: BenchRow = {
-            section, algo, totalRows, tables: c.tables, shards: t.shardLayout.map((x) => x.length), timing: s.timing, steps: s.steps,
-            stepMedianMs: s.stepMedianMs, stepP10Ms: s.stepP10Ms, stepP90Ms: s.stepP90Ms, stageMedianMs: s.stageMedianMs, perStep: s.perStep,
+            section,
+            algo,
+            totalRows,
+            tables: c.tables,
+            shards: t.shardLayout.map((x) => x.length),
+            timing: s.timing,
+            steps: s.steps,
+            stepMedianMs: s.stepMedianMs,
+            stepP10Ms: s.stepP10Ms,
+            stepP90Ms: s.stepP90Ms,
+            stageMedianMs: s.stageMedianMs,
+            perStep: s.perStep,
             dispatchesByStage: t.graphDispatches,
-            wallMsPerStep: wallMs / Math.max(1, s.steps), gpuBytes: estimateMemory(c).totalBytes, tableBytes,
+            wallMsPerStep: wallMs / Math.max(1, s.steps),
+            gpuBytes: estimateMemory(c).totalBytes,
+            tableBytes,
           };
           // eager DP-SGD reads and writes every table value each step (the traffic LazyDP removes):
           // its noise + update time against those bytes is the bandwidth the dense pass reached,
@@ -276,15 +384,29 @@ export async function benchCommand(
   if (tty) process.stderr.write('\n');
   const a = deps.accounting(config);
   if (!json)
-    console.log(`accountant ${a.accountant}: epsilon ${a.epsilon.toFixed(4)} for ${a.steps} steps (q ${a.q}, sigma ${a.sigma}, delta ${a.delta}) in ${a.ms.toFixed(0)} ms on the CPU`);
-  const links = sections.filter((s) => s.name !== 'sweep').map((s) => ({ section: s.name, url: sectionLink(labBase, s, rows, device_) }));
+    console.log(
+      `accountant ${a.accountant}: epsilon ${a.epsilon.toFixed(4)} for ${a.steps} steps (q ${a.q}, sigma ${a.sigma}, delta ${a.delta}) in ${a.ms.toFixed(0)} ms on the CPU`,
+    );
+  const links = sections
+    .filter((s) => s.name !== 'sweep')
+    .map((s) => ({ section: s.name, url: sectionLink(labBase, s, rows, device_) }));
   const meta = { device: device_, date, commit, software };
   const stamp = date.slice(0, 19).replace(/[:T]/g, '-');
   mkdirSync(outDir, { recursive: true });
   const files = { json: path.join(outDir, `bench-${stamp}.json`), markdown: path.join(outDir, `bench-${stamp}.md`) };
   const out = {
-    command: 'bench', mode: setMode ? 'set' : base ? 'url' : 'config', date, commit, software, device: info,
-    config: { ...config, tables: undefined }, sections: sections.map((s) => ({ name: s.name, config: s.config })), results: rows, links, files, accounting: a,
+    command: 'bench',
+    mode: setMode ? 'set' : base ? 'url' : 'config',
+    date,
+    commit,
+    software,
+    device: info,
+    config: { ...config, tables: undefined },
+    sections: sections.map((s) => ({ name: s.name, config: s.config })),
+    results: rows,
+    links,
+    files,
+    accounting: a,
   };
   writeFileSync(files.json, JSON.stringify(out, null, 1) + '\n');
   writeFileSync(files.markdown, markdown(meta, rows, links));

@@ -4,19 +4,56 @@
 //   npm run -s cli -- privacy [--accountant prv|rdp] --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]
 //   npm run -s cli -- device
 import '../node/float16-shim';
-import { readFileSync, openSync, writeSync, closeSync, readSync, fstatSync, renameSync, unlinkSync, statSync } from 'node:fs';
+import {
+  readFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+  readSync,
+  fstatSync,
+  renameSync,
+  unlinkSync,
+  statSync,
+} from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, defaultLr, makeConfig, parseDecimal, type Config } from '../config/config';
+import {
+  CONFIG_KEYS,
+  ConfigError,
+  DEFAULT_CONFIG,
+  defaultLr,
+  makeConfig,
+  parseDecimal,
+  type Config,
+} from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
 import {
-  describeDevice, requestLabDevice, type DeviceInfo, Trainer, estimateMemory, fmtBytes, epsilonAfter,
-  exportMetadata, writeModelParts, openCheckpoint, type Checkpoint, STAGES, type LogPoint,
-  checkFiniteWeights, userMessage,
+  describeDevice,
+  requestLabDevice,
+  type DeviceInfo,
+  Trainer,
+  estimateMemory,
+  fmtBytes,
+  epsilonAfter,
+  exportMetadata,
+  writeModelParts,
+  openCheckpoint,
+  type Checkpoint,
+  STAGES,
+  type LogPoint,
+  checkFiniteWeights,
+  userMessage,
 } from '../engine';
 import { privacyCommand } from './privacy';
 import { computePrvEpsilon } from '../privacy/prv';
 import { computeEpsilon } from '../privacy/rdp';
-import { privacyReport, TRAINING_STATS_NOTE, epsilonInfinite, fmtEpsilon, jsonInfinity, noPrivacyReason } from '../privacy/report';
+import {
+  privacyReport,
+  TRAINING_STATS_NOTE,
+  epsilonInfinite,
+  fmtEpsilon,
+  jsonInfinity,
+  noPrivacyReason,
+} from '../privacy/report';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
@@ -56,7 +93,11 @@ export function parseArgs(argv: string[]): { command: string; flags: Flags } {
 const camel = (k: string) => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Config from --config file.json, then --key flags on top; other flags are returned apart. */
-export function configFromFlags(flags: Flags, extra: string[], base: Config = DEFAULT_CONFIG): { config: Config; rest: Flags } {
+export function configFromFlags(
+  flags: Flags,
+  extra: string[],
+  base: Config = DEFAULT_CONFIG,
+): { config: Config; rest: Flags } {
   let partial: Record<string, unknown> = {};
   if (typeof flags.config === 'string') {
     let text: string;
@@ -70,7 +111,8 @@ export function configFromFlags(flags: Flags, extra: string[], base: Config = DE
     } catch (e) {
       throw new Error(`--config: ${flags.config} is not valid JSON: ${(e as Error).message}`, { cause: e });
     }
-    if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) throw new Error(`--config: ${flags.config} must hold a JSON object`);
+    if (typeof partial !== 'object' || partial === null || Array.isArray(partial))
+      throw new Error(`--config: ${flags.config} must hold a JSON object`);
   }
   const rest: Flags = Object.create(null) as Flags;
   for (const [k, v] of Object.entries(flags)) {
@@ -78,12 +120,17 @@ export function configFromFlags(flags: Flags, extra: string[], base: Config = DE
     const ck = camel(k);
     if ((CONFIG_KEYS as string[]).includes(ck)) partial[ck] = v;
     else if (extra.includes(k) || BOOL_FLAGS.has(k)) rest[k] = v;
-    else throw new ConfigError(k, `unknown flag --${k} (config keys: ${CONFIG_KEYS.join(', ')}; other flags: ${extra.join(', ')})`);
+    else
+      throw new ConfigError(
+        k,
+        `unknown flag --${k} (config keys: ${CONFIG_KEYS.join(', ')}; other flags: ${extra.join(', ')})`,
+      );
   }
   const config = makeConfig(partial, base);
   checkPrivacyFlags(partial, config);
   // no learning rate given: the one that suits the optimizers (Adam at SGD's 0.5 kills the model)
-  if (!Object.hasOwn(partial, 'lr') && base.lr === defaultLr(base)) return { config: { ...config, lr: defaultLr(config) }, rest };
+  if (!Object.hasOwn(partial, 'lr') && base.lr === defaultLr(base))
+    return { config: { ...config, lr: defaultLr(config) }, rest };
   return { config, rest };
 }
 
@@ -95,7 +142,10 @@ async function openDevice(quiet: boolean): Promise<{ device: GPUDevice; info: De
   device.lost.then((l) => {
     if (l.reason !== 'destroyed') console.error(`GPU device lost: ${userMessage(l.message)}`);
   });
-  return { device, info: note ? { ...describeDevice(adapter, device), adapterNote: note } : describeDevice(adapter, device) };
+  return {
+    device,
+    info: note ? { ...describeDevice(adapter, device), adapterNote: note } : describeDevice(adapter, device),
+  };
 }
 
 function fmt(x: number | undefined, d = 4): string {
@@ -121,7 +171,11 @@ export function checkWritable(flag: string, path: string): void {
   } catch (e) {
     throw new ConfigError(flag, `cannot write ${path}: ${(e as Error).message}`);
   }
-  if (st?.isDirectory()) throw new ConfigError(flag, `${path} is a folder; give a file name such as ${path.replace(/\/$/, '')}/model.safetensors`);
+  if (st?.isDirectory())
+    throw new ConfigError(
+      flag,
+      `${path} is a folder; give a file name such as ${path.replace(/\/$/, '')}/model.safetensors`,
+    );
   const dir = dirname(full);
   const d = statSync(dir, { throwIfNoEntry: false });
   if (!d?.isDirectory()) throw new ConfigError(flag, `cannot write ${path}: the folder ${dir} does not exist`);
@@ -130,7 +184,10 @@ export function checkWritable(flag: string, path: string): void {
     closeSync(openSync(probe, 'wx'));
     unlinkSync(probe);
   } catch (e) {
-    throw new ConfigError(flag, `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (checked before training)`);
+    throw new ConfigError(
+      flag,
+      `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (checked before training)`,
+    );
   }
 }
 
@@ -147,9 +204,10 @@ async function writeModel(path: string, t: Trainer, metadata: Record<string, str
     let headerDone = false;
     await writeModelParts(t, metadata, (b) => {
       // every weight is checked on its way out: NaN or infinity means the run diverged
-      if (headerDone) checkFiniteWeights(new Float32Array(b.buffer, b.byteOffset, b.byteLength >> 2), t.config, t.stepsDone);
+      if (headerDone)
+        checkFiniteWeights(new Float32Array(b.buffer, b.byteOffset, b.byteLength >> 2), t.config, t.stepsDone);
       headerDone = true;
-      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
+      for (let off = 0; off < b.length;) off += writeSync(fd, b, off);
     });
     done = true;
   } finally {
@@ -173,22 +231,38 @@ function readConfigPartial(flags: Flags): Record<string, unknown> {
 /** The largest text file --data reads: V8's longest string (2^29 - 24 characters). */
 export const MAX_DATA_BYTES = 2 ** 29 - 24;
 
-export function loadCriteo(file: string, flags: Flags, base?: Config, progress?: (lines: number, total: number) => void): { partial: Record<string, string>; data: LabData } {
+export function loadCriteo(
+  file: string,
+  flags: Flags,
+  base?: Config,
+  progress?: (lines: number, total: number) => void,
+): { partial: Record<string, string>; data: LabData } {
   let text: string;
   try {
     const size = statSync(file).size;
     if (size > MAX_DATA_BYTES)
-      throw new Error(`it is ${fmtBytes(size)}; the CLI reads a text file of up to ${fmtBytes(MAX_DATA_BYTES)} (${MAX_DATA_BYTES} bytes, node's longest string): take the first lines, e.g. head -n 2000000 ${file} > part.tsv`);
+      throw new Error(
+        `it is ${fmtBytes(size)}; the CLI reads a text file of up to ${fmtBytes(MAX_DATA_BYTES)} (${MAX_DATA_BYTES} bytes, node's longest string): take the first lines, e.g. head -n 2000000 ${file} > part.tsv`,
+      );
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new Error(`--data: cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   // a resumed run splits and hashes the file as its first part did, unless told otherwise
-  const given = typeof flags.tables === 'string' ? flags.tables.split(',').map(parseDecimal) : base ? base.tables : [65536];
+  const given =
+    typeof flags.tables === 'string' ? flags.tables.split(',').map(parseDecimal) : base ? base.tables : [65536];
   const rows = given.length === 1 ? new Array(CRITEO_TABLES).fill(given[0]) : given;
   if (rows.length !== CRITEO_TABLES || rows.some((r) => !Number.isInteger(r) || r < 1))
-    throw new ConfigError('tables', `Criteo data has ${CRITEO_TABLES} categorical features: give ${CRITEO_TABLES} table sizes, or one size for all`);
-  const evalSize = typeof flags['eval-size'] === 'string' ? parseDecimal(flags['eval-size']) : typeof flags.evalSize === 'string' ? parseDecimal(flags.evalSize) : (base ?? DEFAULT_CONFIG).evalSize;
+    throw new ConfigError(
+      'tables',
+      `Criteo data has ${CRITEO_TABLES} categorical features: give ${CRITEO_TABLES} table sizes, or one size for all`,
+    );
+  const evalSize =
+    typeof flags['eval-size'] === 'string'
+      ? parseDecimal(flags['eval-size'])
+      : typeof flags.evalSize === 'string'
+        ? parseDecimal(flags.evalSize)
+        : (base ?? DEFAULT_CONFIG).evalSize;
   let data: LabData;
   try {
     data = parseCriteo(text, rows, evalSize, progress);
@@ -196,7 +270,16 @@ export function loadCriteo(file: string, flags: Flags, base?: Config, progress?:
     if (e instanceof DataError) throw new Error(`--data ${file}: ${e.message}`, { cause: e });
     throw e;
   }
-  return { partial: { tables: rows.join(','), dense: '13', pooling: '1', datasetSize: String(data.train.n), evalSize: String(data.eval.n) }, data };
+  return {
+    partial: {
+      tables: rows.join(','),
+      dense: '13',
+      pooling: '1',
+      datasetSize: String(data.train.n),
+      evalSize: String(data.eval.n),
+    },
+    data,
+  };
 }
 
 /** --resume model.safetensors: the file read a piece at a time (tables larger than memory too). */
@@ -210,7 +293,7 @@ async function openResume(file: string): Promise<Checkpoint> {
   const size = fstatSync(fd).size;
   const read = (offset: number, length: number) => {
     const b = Buffer.alloc(length);
-    for (let got = 0; got < length; ) {
+    for (let got = 0; got < length;) {
       const n = readSync(fd, b, got, length - got, offset + got);
       if (n === 0) throw new Error(`--resume: ${file} ended early`);
       got += n;
@@ -231,7 +314,8 @@ async function train(flags: Flags): Promise<void> {
   // the memory limit is the caller's (default or --memory-limit), never the file's: a small file
   // must not raise it (its tensors were checked against its config and its real data already)
   const base = ck ? { ...ck.config, memoryLimit: DEFAULT_CONFIG.memoryLimit } : undefined;
-  if (ck?.data === 'criteo' && typeof flags.data !== 'string') throw new Error(`--resume: the model was trained on a Criteo file; give it again with --data`);
+  if (ck?.data === 'criteo' && typeof flags.data !== 'string')
+    throw new Error(`--resume: the model was trained on a Criteo file; give it again with --data`);
   delete flags.resume;
   if (typeof flags.data === 'string') {
     const quiet = !!flags.json;
@@ -241,7 +325,9 @@ async function train(flags: Flags): Promise<void> {
       const tenth = Math.floor((10 * lines) / Math.max(1, total));
       if (quiet || tenth === shown) return;
       shown = tenth;
-      console.error(`parsing ${flags.data}: ${lines.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} lines`);
+      console.error(
+        `parsing ${flags.data}: ${lines.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} lines`,
+      );
     };
     const c = loadCriteo(flags.data, flags, base, progress);
     // the file decides these keys: say which values given here (or in --config, or the resumed file) it replaces
@@ -249,17 +335,30 @@ async function train(flags: Flags): Promise<void> {
     const replaced = (['pooling', 'dense', 'datasetSize'] as const)
       .filter((k) => given[k] !== undefined && String(given[k]) !== c.partial[k])
       .map((k) => `${k} ${String(given[k])} -> ${c.partial[k]}`);
-    if (replaced.length && !quiet) console.error(`note: --data sets ${replaced.join(', ')} (Criteo: 13 integer features, one category per table, datasetSize from the file's lines)`);
+    if (replaced.length && !quiet)
+      console.error(
+        `note: --data sets ${replaced.join(', ')} (Criteo: 13 integer features, one category per table, datasetSize from the file's lines)`,
+      );
     data = c.data;
     flags = { ...flags, ...c.partial };
     delete flags.data;
     delete flags['eval-size'];
     delete flags['dataset-size'];
   }
-  const { config, rest } = configFromFlags(flags, ['export', 'export-init', 'log-every', 'shard-rows', 'stop-at'], base);
+  const { config, rest } = configFromFlags(
+    flags,
+    ['export', 'export-init', 'log-every', 'shard-rows', 'stop-at'],
+    base,
+  );
   // --stop-at N: train to step N of `steps` and stop there (a checkpoint to --resume later)
-  const stopAt = rest['stop-at'] === undefined ? config.steps : typeof rest['stop-at'] === 'string' ? parseDecimal(rest['stop-at']) : NaN;
-  if (!Number.isInteger(stopAt) || stopAt < 1 || stopAt > config.steps) throw new ConfigError('stop-at', `needs a step in 1 .. steps (${config.steps}), got ${String(rest['stop-at'])}`);
+  const stopAt =
+    rest['stop-at'] === undefined
+      ? config.steps
+      : typeof rest['stop-at'] === 'string'
+        ? parseDecimal(rest['stop-at'])
+        : NaN;
+  if (!Number.isInteger(stopAt) || stopAt < 1 || stopAt > config.steps)
+    throw new ConfigError('stop-at', `needs a step in 1 .. steps (${config.steps}), got ${String(rest['stop-at'])}`);
   const json = !!rest.json;
   const shardRows = shardRowsFlag(rest);
   const logEvery = logEveryFlag(rest);
@@ -268,32 +367,47 @@ async function train(flags: Flags): Promise<void> {
   const t = await Trainer.create(device, config, { data, shardRows });
   if (ck) await t.loadCheckpoint(ck);
   if (stopAt <= t.stepsDone) throw new ConfigError('stop-at', `the run is already at step ${t.stepsDone}`);
-  if (!json && ck) console.log(`resumed: ${ck.steps} steps from the file, training steps ${ck.steps + 1} to ${config.steps}`);
+  if (!json && ck)
+    console.log(`resumed: ${ck.steps} steps from the file, training steps ${ck.steps + 1} to ${config.steps}`);
   if (!json && data) console.log(`data: Criteo ${data.train.n} training and ${data.eval.n} held-out examples`);
   if (typeof rest['export-init'] === 'string') {
     await writeModel(rest['export-init'], t, exportMetadata(t, info, null));
   }
   if (!json) {
     console.log(`device: ${info.vendor} ${info.architecture} ${info.description} (timing: ${t.timing})`);
-    console.log(`model: tables [${config.tables.join(', ')}] dim ${config.dim}, ${fmtBytes(estimateMemory(config).totalBytes)} on the GPU; algo ${config.algo}` + (config.algo !== 'sgd' ? `, sigma ${t.sigma.toFixed(4)}, clip ${config.clip} (${config.clipping})` : ''));
+    console.log(
+      `model: tables [${config.tables.join(', ')}] dim ${config.dim}, ${fmtBytes(estimateMemory(config).totalBytes)} on the GPU; algo ${config.algo}` +
+        (config.algo !== 'sgd' ? `, sigma ${t.sigma.toFixed(4)}, clip ${config.clip} (${config.clipping})` : ''),
+    );
     const split = t.shardLayout.map((s, i) => [i, s.length]).filter(([, n]) => n > 1);
-    if (split.length) console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
+    if (split.length)
+      console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
     if (t.seedFixed && config.algo !== 'sgd') console.log(`seed ${config.seed}: reproducible, not private`);
     if (config.algo !== 'sgd' && config.sampling === 'shuffle') console.log(`warning: ${SHUFFLE_WARNING}`);
-    if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps))) console.log(`warning: ${noPrivacyReason(t.sigma)}`);
+    if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps)))
+      console.log(`warning: ${noPrivacyReason(t.sigma)}`);
     console.log('step      loss     auc      eps     steps/s   stage ms (median)');
   }
   await t.run(stopAt - t.stepsDone, {
     logEvery,
     onLog: (p: LogPoint) => {
-      if (!json) console.log(`${String(p.step).padEnd(8)} ${fmt(p.loss)}  ${fmt(p.auc)}  ${(epsilonInfinite(p.epsilon) ? '∞' : fmt(p.epsilon, 3)).padStart(6)}  ${p.stepsPerSec.toFixed(1).padStart(8)}   ${stageLine(p.stageMs)}`);
+      if (!json)
+        console.log(
+          `${String(p.step).padEnd(8)} ${fmt(p.loss)}  ${fmt(p.auc)}  ${(epsilonInfinite(p.epsilon) ? '∞' : fmt(p.epsilon, 3)).padStart(6)}  ${p.stepsPerSec.toFixed(1).padStart(8)}   ${stageLine(p.stageMs)}`,
+        );
     },
   });
   const s = t.summary();
   if (typeof rest.export === 'string') await writeModel(rest.export, t, exportMetadata(t, info, s));
   const privacy = privacyReport(config, { epsilon: s.epsilon, seedFixed: t.seedFixed, sigma: t.sigma });
   // an infinite epsilon is written as "Infinity", never as null
-  if (json) console.log(JSON.stringify({ command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, privacy, summary: s }, jsonInfinity));
+  if (json)
+    console.log(
+      JSON.stringify(
+        { command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, privacy, summary: s },
+        jsonInfinity,
+      ),
+    );
   else {
     const eps =
       s.epsilon === undefined
@@ -301,7 +415,12 @@ async function train(flags: Flags): Promise<void> {
         : `, epsilon ${epsilonInfinite(s.epsilon) ? fmtEpsilon(s.epsilon) : s.epsilon.toFixed(3)} at delta ${config.delta}` +
           (privacy.guaranteed ? '' : ' (NOT a guarantee: see above)') +
           ` [${config.accountant} accountant]`;
-    console.log(`held-out AUC ${fmt(s.auc)}` + (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') + `, loss ${fmt(s.evalLoss)}` + eps);
+    console.log(
+      `held-out AUC ${fmt(s.auc)}` +
+        (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') +
+        `, loss ${fmt(s.evalLoss)}` +
+        eps,
+    );
     if (config.algo !== 'sgd') console.log(`note: ${TRAINING_STATS_NOTE}`);
     console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
     if (typeof rest.export === 'string') console.log(`wrote ${rest.export}`);
@@ -315,7 +434,8 @@ function shardRowsFlag(rest: Flags): number | undefined {
   const v = rest['shard-rows'];
   if (v === undefined) return undefined;
   const n = typeof v === 'string' ? parseDecimal(v) : NaN;
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1) throw new ConfigError('shard-rows', `needs a whole number of rows >= 1, got ${String(v)}`);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1)
+    throw new ConfigError('shard-rows', `needs a whole number of rows >= 1, got ${String(v)}`);
   return n;
 }
 
@@ -337,21 +457,32 @@ function logEveryFlag(rest: Flags): number | undefined {
   const v = rest['log-every'];
   if (v === undefined) return undefined;
   const n = typeof v === 'string' ? parseDecimal(v) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 10_000_000) throw new ConfigError('log-every', `needs a whole number of steps >= 1, got ${String(v)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000_000)
+    throw new ConfigError('log-every', `needs a whole number of steps >= 1, got ${String(v)}`);
   return n;
 }
 
 /** Flags that contradict each other, as `privacy` refuses them: sigma and a target epsilon; a target for sgd. */
 function checkPrivacyFlags(partial: Record<string, unknown>, c: Config): void {
   if (Object.hasOwn(partial, 'sigma') && Object.hasOwn(partial, 'targetEpsilon') && c.targetEpsilon > 0)
-    throw new ConfigError('targetEpsilon', 'give either --sigma or --target-epsilon, not both (the target calibrates sigma)');
+    throw new ConfigError(
+      'targetEpsilon',
+      'give either --sigma or --target-epsilon, not both (the target calibrates sigma)',
+    );
   if (Object.hasOwn(partial, 'targetEpsilon') && c.targetEpsilon > 0 && c.algo === 'sgd')
-    throw new ConfigError('targetEpsilon', 'sgd adds no noise, so no sigma can reach a target epsilon: choose a private algo (dpsgd, lazydp, lazydp-exact)');
+    throw new ConfigError(
+      'targetEpsilon',
+      'sgd adds no noise, so no sigma can reach a target epsilon: choose a private algo (dpsgd, lazydp, lazydp-exact)',
+    );
 }
 
 async function deviceCmd(flags: Flags): Promise<void> {
   const { device, info } = await openDevice(!!flags.json);
-  console.log(flags.json ? JSON.stringify(info) : `${info.vendor} ${info.architecture} ${info.description}\nfeatures: ${info.features.join(', ')}\nlimits: ${JSON.stringify(info.limits)}`);
+  console.log(
+    flags.json
+      ? JSON.stringify(info)
+      : `${info.vendor} ${info.architecture} ${info.description}\nfeatures: ${info.features.join(', ')}\nlimits: ${JSON.stringify(info.limits)}`,
+  );
   device.destroy();
 }
 
@@ -379,7 +510,12 @@ export async function main(argv: string[]): Promise<number> {
         await train(flags);
         return 0;
       case 'bench':
-        await benchCommand(flags, { configFromFlags, openDevice, shardRows: shardRowsFlag, accounting: accountingFigure });
+        await benchCommand(flags, {
+          configFromFlags,
+          openDevice,
+          shardRows: shardRowsFlag,
+          accounting: accountingFigure,
+        });
         return 0;
       case 'privacy': {
         const r = privacyCommand(flags);

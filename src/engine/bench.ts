@@ -15,8 +15,7 @@ export interface BenchCase {
 }
 
 export type BenchOutcome =
-  | { case: BenchCase; skipped: string; tooBig: boolean }
-  | { case: BenchCase; trainer: Trainer; wallMs: number };
+  { case: BenchCase; skipped: string; tooBig: boolean } | { case: BenchCase; trainer: Trainer; wallMs: number };
 
 export interface BenchOptions {
   /** makes the trainer (throws ConfigError or CapacityError to skip the case) */
@@ -87,11 +86,13 @@ export async function copyBandwidth(
   const bytes = buffers.reduce((a, X) => a + 2 * 16 * copyQuads(X.size), 0);
   const ts = dev.features.has('timestamp-query');
   const qs = ts ? dev.createQuerySet({ type: 'timestamp', count: 2 * reps }) : undefined;
-  const resolve = qs && dev.createBuffer({ size: 16 * reps, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const resolve =
+    qs && dev.createBuffer({ size: 16 * reps, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
   const read = qs && dev.createBuffer({ size: 16 * reps, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const pass = (k: number) => {
     const enc = dev.createCommandEncoder();
-    const timestampWrites = qs && k >= 0 ? { querySet: qs, beginningOfPassWriteIndex: 2 * k, endOfPassWriteIndex: 2 * k + 1 } : undefined;
+    const timestampWrites =
+      qs && k >= 0 ? { querySet: qs, beginningOfPassWriteIndex: 2 * k, endOfPassWriteIndex: 2 * k + 1 } : undefined;
     const p = enc.beginComputePass({ label: 'copy', timestampWrites });
     for (const d of ds) encode(p, d);
     p.end();

@@ -3,13 +3,40 @@
 export { Trainer } from './trainer';
 export { accountantEpsilon, epsilonAfter, epsilonLogged, resolveSigma, truncDelta } from './accounting';
 export { isLazy, maxBatchFor, denseTableState, checkData } from './batch';
-export { CapacityError, estimateMemory, fmtBytes, planShards, bindingCap, type Limits, type MemoryEstimate, type ShardPlan } from './memory';
-export { openCheckpoint, resumeProblem, tensorProblem, labResumeConfig, type Checkpoint, type ReadAt, type TensorEntry } from './checkpoint';
+export {
+  CapacityError,
+  estimateMemory,
+  fmtBytes,
+  planShards,
+  bindingCap,
+  type Limits,
+  type MemoryEstimate,
+  type ShardPlan,
+} from './memory';
+export {
+  openCheckpoint,
+  resumeProblem,
+  tensorProblem,
+  labResumeConfig,
+  type Checkpoint,
+  type ReadAt,
+  type TensorEntry,
+} from './checkpoint';
 export { exportMetadata, writeModelParts, type Exportable } from './export';
 export { requestLabDevice, describeDevice, type DeviceInfo } from './device';
 export { modelLayout, type Layout, type Layer } from './model';
 export { encodeSafetensors, decodeSafetensors, safetensorsHeader } from './safetensors';
-export { STAGES, zeroStages, type Stage, type StageTimes, type TimingSource, type LogPoint, type RunSummary, type StepCosts, type NamedTensor } from './types';
+export {
+  STAGES,
+  zeroStages,
+  type Stage,
+  type StageTimes,
+  type TimingSource,
+  type LogPoint,
+  type RunSummary,
+  type StepCosts,
+  type NamedTensor,
+} from './types';
 export { benchLoop, copyBandwidth, type BenchCase, type BenchOutcome } from './bench';
 export { checkDivergence, checkFiniteWeights } from './divergence';
 export { userMessage } from './messages';

@@ -51,9 +51,16 @@ export class StageTimer {
     this.timing = dev.features.has('timestamp-query') ? 'gpu-timestamp' : 'cpu';
     if (this.timing === 'gpu-timestamp') {
       this.querySet = dev.createQuerySet({ type: 'timestamp', count: RING * STAGES.length * 2 });
-      this.resolveBuf = pool.own(dev.createBuffer({ size: RING * TS_STRIDE, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }));
+      this.resolveBuf = pool.own(
+        dev.createBuffer({ size: RING * TS_STRIDE, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
+      );
     }
-    this.readBuf = pool.own(dev.createBuffer({ size: RING * 2 * 4 + RING * TS_STRIDE, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
+    this.readBuf = pool.own(
+      dev.createBuffer({
+        size: RING * 2 * 4 + RING * TS_STRIDE,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      }),
+    );
   }
 
   /** steps run but not yet read back */
@@ -70,12 +77,21 @@ export class StageTimer {
       const enc = dev.createCommandEncoder();
       STAGES.forEach((st, k) => {
         const q = (slot * STAGES.length + k) * 2;
-        const pass = enc.beginComputePass({ label: st, timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 } });
+        const pass = enc.beginComputePass({
+          label: st,
+          timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 },
+        });
         for (const d of stages[st]) encode(pass, d);
         this.dispatches += stages[st].length;
         pass.end();
       });
-      enc.resolveQuerySet(this.querySet, slot * STAGES.length * 2, STAGES.length * 2, this.resolveBuf!, slot * TS_STRIDE);
+      enc.resolveQuerySet(
+        this.querySet,
+        slot * STAGES.length * 2,
+        STAGES.length * 2,
+        this.resolveBuf!,
+        slot * TS_STRIDE,
+      );
       dev.queue.submit([enc.finish()]);
       this.encodeMs += performance.now() - e0;
     } else {
@@ -117,7 +133,14 @@ export class StageTimer {
     const losses = new Float32Array(ab, 0, RING * 2).slice();
     const ts = this.resolveBuf ? new BigUint64Array(ab, RING * 8, (RING * TS_STRIDE) / 8).slice() : undefined;
     this.readBuf.unmap();
-    const perStage: Record<Stage, number[]> = { gather: [], mlp_forward: [], backward: [], clip: [], noise: [], update: [] };
+    const perStage: Record<Stage, number[]> = {
+      gather: [],
+      mlp_forward: [],
+      backward: [],
+      clip: [],
+      noise: [],
+      update: [],
+    };
     for (const p of this.pending) {
       const slot = ringSlot(p.step);
       loss.sum += losses[slot * 2];

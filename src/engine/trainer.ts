@@ -4,7 +4,16 @@
 // go in and out through model-io.ts. It knows nothing of the UI or the CLI.
 import { type Config, isPrivate, lrAt } from '../config/config';
 import { modelLayout, type Layout } from './model';
-import { STAGES, zeroStages, type LogPoint, type NamedTensor, type RunSummary, type Stage, type StepCosts, type TimingSource } from './types';
+import {
+  STAGES,
+  zeroStages,
+  type LogPoint,
+  type NamedTensor,
+  type RunSummary,
+  type Stage,
+  type StepCosts,
+  type TimingSource,
+} from './types';
 import { makeSynthetic, auc, type LabData } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
 import { encode, checkShaders } from '../kernels/program';
@@ -128,7 +137,11 @@ export class Trainer {
     const m = await device.popErrorScope();
     if (v || m) {
       t.destroy();
-      if (m) throw new CapacityError('tables', `the GPU ran out of memory allocating ${fmtBytes(mem.totalBytes)}: ${m.message}`);
+      if (m)
+        throw new CapacityError(
+          'tables',
+          `the GPU ran out of memory allocating ${fmtBytes(mem.totalBytes)}: ${m.message}`,
+        );
       throw new Error(`WebGPU validation error while building the step (shader or binding): ${v!.message}`);
     }
     if (failure) throw failure.error;
@@ -171,7 +184,13 @@ export class Trainer {
 
   private writeStepUniform(s: number): void {
     const c = this.config;
-    this.graph.step.write({ step: s, lr: lrAt(c, s), invB: 1 / c.batch, noiseStd: isPrivate(c) ? this.sigma * c.clip : 0, key: this.key });
+    this.graph.step.write({
+      step: s,
+      lr: lrAt(c, s),
+      invB: 1 / c.batch,
+      noiseStd: isPrivate(c) ? this.sigma * c.clip : 0,
+      key: this.key,
+    });
     this.graph.optim?.write(s);
   }
 
@@ -222,7 +241,8 @@ export class Trainer {
     // the uniforms are written whole: their buffers' sizes are the bytes
     this.writeStepUniform(s);
     this.graph.loss.setSlot(ringSlot(s));
-    bytes += this.graph.step.buffer.size + (this.graph.optim?.buffer.size ?? 0) + this.graph.loss.dispatch.owned[0].size;
+    bytes +=
+      this.graph.step.buffer.size + (this.graph.optim?.buffer.size ?? 0) + this.graph.loss.dispatch.owned[0].size;
     const t2 = performance.now();
     this.costs.steps++;
     this.costs.uploadBytes += bytes;
@@ -232,7 +252,10 @@ export class Trainer {
     this.stepsDone = s;
   }
 
-  async run(n: number, opts: { logEvery?: number; onLog?: (p: LogPoint) => void; signal?: AbortSignal } = {}): Promise<void> {
+  async run(
+    n: number,
+    opts: { logEvery?: number; onLog?: (p: LogPoint) => void; signal?: AbortSignal } = {},
+  ): Promise<void> {
     if (this.destroyed) throw new Error('trainer destroyed');
     const c = this.config;
     const logEvery = Math.max(1, Math.min(RING, opts.logEvery ?? Math.max(1, Math.round(c.steps / 50))));
@@ -248,7 +271,8 @@ export class Trainer {
         inFlight = 0;
       }
       const evalNow = (c.evalEvery > 0 && s % c.evalEvery === 0) || s === c.steps;
-      if (s % logEvery === 0 || s === end || evalNow || this.timer.pendingCount >= RING) await this.logPoint(evalNow, opts.onLog);
+      if (s % logEvery === 0 || s === end || evalNow || this.timer.pendingCount >= RING)
+        await this.logPoint(evalNow, opts.onLog);
     }
     if (this.stepsDone < end || this.timer.pendingCount) await this.logPoint(false, opts.onLog);
     if (this.stepsDone >= c.steps) await this.flush();
@@ -302,7 +326,10 @@ export class Trainer {
     const ds = this.data.eval;
     const B = this.maxBatch;
     const scores = new Float32Array(ds.n);
-    const out = this.dev.createBuffer({ size: Math.max(16, ds.n * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const out = this.dev.createBuffer({
+      size: Math.max(16, ds.n * 4),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     for (let start = 0; start < ds.n; start += B) {
       const ex = Array.from({ length: Math.min(B, ds.n - start) }, (_, i) => start + i);
       const a = assemble(this.layout, B, ds, ex);

@@ -65,6 +65,9 @@ export interface StepCosts {
   cpuMs: { sampling: number; assembly: number; encoding: number };
 }
 
-
 /** A tensor under its export name (safetensors, checkpoints), row-major f32. */
-export interface NamedTensor { name: string; shape: number[]; data: Float32Array }
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}

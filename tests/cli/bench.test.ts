@@ -12,11 +12,38 @@ import { STAGES } from '../../src/engine/types';
 
 const root = path.resolve(__dirname, '../..');
 const out = mkdtempSync(path.join(tmpdir(), 'dplab-bench-'));
-const TINY = ['--tables', '40,30', '--dim', '4', '--pooling', '2', '--batch', '8', '--dense', '3', '--bottom', '6', '--top', '5', '--dataset-size', '64', '--eval-size', '32'];
+const TINY = [
+  '--tables',
+  '40,30',
+  '--dim',
+  '4',
+  '--pooling',
+  '2',
+  '--batch',
+  '8',
+  '--dense',
+  '3',
+  '--bottom',
+  '6',
+  '--top',
+  '5',
+  '--dataset-size',
+  '64',
+  '--eval-size',
+  '32',
+];
 
 function bench(args: string[]) {
-  const r = spawnSync('node', ['dist-cli/cli.mjs', 'bench', '--out', out, ...args], { cwd: root, encoding: 'utf8', timeout: 240_000 });
-  return { code: r.status, json: r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()!) : undefined, err: r.stderr };
+  const r = spawnSync('node', ['dist-cli/cli.mjs', 'bench', '--out', out, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  return {
+    code: r.status,
+    json: r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()!) : undefined,
+    err: r.stderr,
+  };
 }
 
 beforeAll(() => {
@@ -92,7 +119,11 @@ describe('cli bench', () => {
   });
 
   it('a link that does not decode is refused, naming the field', () => {
-    const r = spawnSync('node', ['dist-cli/cli.mjs', 'bench', '--url', 'http://x/#v=1&dim=abc'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('node', ['dist-cli/cli.mjs', 'bench', '--url', 'http://x/#v=1&dim=abc'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/url: the link does not decode cleanly: dim/);
   });

@@ -11,7 +11,19 @@ import { uniformView } from '../../src/kernels/program';
 import { OptimUniform } from '../../src/kernels/optim';
 
 const fx = engineTest();
-const TINY = { ...SMALL_MODEL, tables: [40, 30], dim: 4, pooling: 2, batch: 8, dense: 3, datasetSize: 64, evalSize: 16, steps: 6, seed: 5, sampling: 'shuffle' };
+const TINY = {
+  ...SMALL_MODEL,
+  tables: [40, 30],
+  dim: 4,
+  pooling: 2,
+  batch: 8,
+  dense: 3,
+  datasetSize: 64,
+  evalSize: 16,
+  steps: 6,
+  seed: 5,
+  sampling: 'shuffle',
+};
 
 describe('step costs', () => {
   for (const algo of ['sgd', 'dpsgd', 'lazydp'] as const) {
@@ -23,9 +35,18 @@ describe('step costs', () => {
       let seen = 0;
       // every write the queue receives while the trainer runs its steps (the final flush writes
       // the Step uniform too: it runs after the last step and is not part of a step's cost)
-      q.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: ArrayBufferLike | ArrayBufferView, dataOffset?: number, size?: number) {
+      q.writeBuffer = function (
+        this: GPUQueue,
+        buffer: GPUBuffer,
+        offset: number,
+        data: ArrayBufferLike | ArrayBufferView,
+        dataOffset?: number,
+        size?: number,
+      ) {
         // size counts elements of a typed array, bytes of an ArrayBuffer
-        const unit = ArrayBuffer.isView(data) ? ((data as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1) : 1;
+        const unit = ArrayBuffer.isView(data)
+          ? ((data as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1)
+          : 1;
         const total = ArrayBuffer.isView(data) ? data.byteLength : data.byteLength;
         const bytes = size !== undefined ? size * unit : total - (dataOffset ?? 0) * unit;
         seen += bytes;
