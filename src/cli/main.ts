@@ -1,6 +1,6 @@
 // Headless CLI on Dawn (the `webgpu` package): the same engine as the lab.
 //   npm run -s cli -- train [--key value ...] [--config file.json] [--json] [--export f] [--export-init f]
-//   npm run -s cli -- bench [--algos sgd,dpsgd,...] [--sweep 1e4,1e5,...] [--json]
+//   npm run -s cli -- bench [--algos sgd,dpsgd,...] [--sweep 1e4,1e5,...] [--url link] [--json]  (src/cli/bench.ts)
 //   npm run -s cli -- privacy [--accountant prv|rdp] --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]
 //   npm run -s cli -- device
 import '../node/float16-shim';
@@ -17,14 +17,12 @@ import {
 } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import {
-  ALGOS,
   CONFIG_KEYS,
   ConfigError,
   DEFAULT_CONFIG,
   defaultLr,
   makeConfig,
   parseDecimal,
-  type Algo,
   type Config,
 } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
@@ -42,8 +40,6 @@ import {
   type Checkpoint,
   STAGES,
   type LogPoint,
-  benchLoop,
-  type BenchCase,
   checkFiniteWeights,
   userMessage,
 } from '../engine';
@@ -62,6 +58,7 @@ import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
 import { auditCommand, AUDIT_HELP } from './audit';
+import { benchCommand } from './bench';
 
 type Flags = Record<string, string | boolean>;
 
@@ -479,96 +476,6 @@ function checkPrivacyFlags(partial: Record<string, unknown>, c: Config): void {
     );
 }
 
-async function bench(flags: Flags): Promise<void> {
-  // medians skip the first 2 steps of every run (shader compilation, first uploads); no other warm-up is measured
-  if (flags.warmup !== undefined)
-    throw new ConfigError(
-      'warmup',
-      'is not supported: bench medians always skip the first 2 steps of each run; set --steps for more samples',
-    );
-  const { config, rest } = configFromFlags({ steps: '40', evalEvery: '0', evalSize: '256', ...flags }, [
-    'algos',
-    'sweep',
-    'shard-rows',
-  ]);
-  const json = !!rest.json;
-  const shardRows = shardRowsFlag(rest);
-  const algos = (typeof rest.algos === 'string' ? rest.algos.split(',') : [...ALGOS]) as Algo[];
-  for (const a of algos) if (!ALGOS.includes(a)) throw new ConfigError('algos', `unknown algorithm ${a}`);
-  const sweep =
-    typeof rest.sweep === 'string'
-      ? rest.sweep.split(',').map(parseDecimal)
-      : [config.tables.reduce((a, b) => a + b, 0)];
-  const { device, info } = await openDevice(json);
-  const results: Record<string, unknown>[] = [];
-  if (!json)
-    console.log(
-      `device: ${info.vendor} ${info.architecture} ${info.description}; ${config.steps} steps per run, medians after 2 warm-up steps`,
-    );
-  const cases: BenchCase[] = [];
-  for (const total of sweep) {
-    if (!Number.isFinite(total) || total < config.tables.length)
-      throw new ConfigError('sweep', `bad total row count ${total}`);
-    const T = config.tables.length;
-    const tables = Array.from({ length: T }, () => Math.round(total / T));
-    // a key this algorithm refuses is a skip, reported like a size too big (benchLoop)
-    for (const algo of algos) cases.push({ algo, totalRows: total, config: { ...config, tables, algo } });
-  }
-  await benchLoop(cases, {
-    create: (c) => Trainer.create(device, makeConfig({ ...c }), { shardRows }),
-    steps: config.steps,
-    logEvery: 64,
-    onResult(r) {
-      const { algo, totalRows: total } = r.case;
-      if ('skipped' in r) {
-        results.push({ algo, totalRows: total, error: r.skipped });
-        if (!json) console.log(`${algo.padEnd(13)} rows ${total.toExponential(1)}: ${r.skipped}`);
-        return;
-      }
-      const { trainer: t, wallMs: wall } = r;
-      const c = makeConfig({ ...r.case.config });
-      const tables = c.tables;
-      const s = t.summary();
-      const bytes = estimateMemory(c).totalBytes;
-      const shards = t.shardLayout.map((x) => x.length);
-      // eager DP-SGD reads and writes every table value each step (the traffic LazyDP removes):
-      // its noise + update time against those bytes is the bandwidth the dense pass reached
-      const tableBytes = tables.reduce((a, r) => a + r, 0) * c.dim * 4;
-      const densePassGBps =
-        algo === 'dpsgd' && c.tableOptimizer === 'sgd' && c.weightDecay === 0
-          ? (2 * tableBytes) / ((s.stageMedianMs.noise + s.stageMedianMs.update) * 1e6)
-          : undefined;
-      results.push({
-        algo,
-        totalRows: total,
-        tables,
-        shards,
-        timing: s.timing,
-        stepMedianMs: s.stepMedianMs,
-        stageMedianMs: s.stageMedianMs,
-        wallMsPerStep: wall / c.steps,
-        gpuBytes: bytes,
-        tableBytes,
-        densePassGBps,
-      });
-      if (!json)
-        console.log(
-          `${algo.padEnd(13)} rows ${total.toExponential(1)}  step ${s.stepMedianMs.toFixed(3).padStart(9)} ms  wall ${(wall / c.steps).toFixed(2).padStart(8)} ms/step  mem ${fmtBytes(bytes).padStart(9)}${shards.some((n) => n > 1) ? `  buffers/table ${shards.join(',')}` : ''}${densePassGBps !== undefined ? `  dense pass ${densePassGBps.toFixed(1)} GB/s` : ''}  | ${stageLine(s.stageMedianMs)}`,
-        );
-    },
-  });
-  const accounting = accountingFigure(config);
-  const a = accounting;
-  if (!json)
-    console.log(
-      `accountant ${a.accountant}: epsilon ${a.epsilon.toFixed(4)} for ${a.steps} steps ` +
-        `(q ${a.q}, sigma ${a.sigma}, delta ${a.delta}) in ${a.ms.toFixed(0)} ms on the CPU`,
-    );
-  const out = { command: 'bench', device: info, config: { ...config, tables: undefined }, results, accounting };
-  if (json) console.log(JSON.stringify(out));
-  device.destroy();
-}
-
 async function deviceCmd(flags: Flags): Promise<void> {
   const { device, info } = await openDevice(!!flags.json);
   console.log(
@@ -582,7 +489,10 @@ async function deviceCmd(flags: Flags): Promise<void> {
 const HELP = `dp-webgpu-lab CLI (Dawn)
   train    [--key value ...] [--config file.json] [--data criteo.tsv] [--json] [--export model.safetensors] [--export-init init.safetensors] [--log-every N] [--shard-rows N]
            [--stop-at N] [--resume model.safetensors]   (checkpoint: train to step N of --steps and export; resume continues it)
-  bench    [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
+  bench    the fixed set (default configuration, benchmark shape, table-size sweep; docs/performance.md):
+           [--algos ...] [--steps N] [--shape-rows R,...] [--shape-steps N] [--sweep 1e4,1e5] [--out dir] [--lab-url URL] [--json]
+  bench    one configuration: [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
+  bench    --url '<lab link>' [--key value ...]   (the configuration of a shared link)
   (tables larger than one binding are split across buffers by themselves; --shard-rows N forces at most N rows per buffer)
   privacy  [--accountant prv|rdp] --q Q --sigma S --steps N --delta D [--json]   (or --target-epsilon E instead of --sigma)
            prv (default): upper bound, estimate and lower bound [--eps-error 0.01]; rdp: [--orders opacus|tfp]
@@ -600,7 +510,12 @@ export async function main(argv: string[]): Promise<number> {
         await train(flags);
         return 0;
       case 'bench':
-        await bench(flags);
+        await benchCommand(flags, {
+          configFromFlags,
+          openDevice,
+          shardRows: shardRowsFlag,
+          accounting: accountingFigure,
+        });
         return 0;
       case 'privacy': {
         const r = privacyCommand(flags);

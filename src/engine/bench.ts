@@ -3,6 +3,10 @@
 // it reported as a skip, every trainer destroyed before the next is made.
 import { ConfigError, type Algo, type Config } from '../config/config';
 import { CapacityError, type Trainer } from './trainer';
+import { median } from './stage-timer';
+import type { TimingSource } from './types';
+import { encode } from '../kernels/program';
+import { copyInPlace, copyQuads } from '../kernels/copy';
 
 export interface BenchCase {
   algo: Algo;
@@ -66,4 +70,60 @@ export async function benchLoop(cases: readonly BenchCase[], o: BenchOptions): P
       t.destroy();
     }
   }
+}
+
+/**
+ * The copy kernel's bandwidth on `buffers` (read and written in place, data unchanged), timed as
+ * the trainer times its stages: timestamps around the pass where the device has them, otherwise
+ * submit to done from the CPU. One untimed run compiles the pipeline; the median of `reps` runs.
+ */
+export async function copyBandwidth(
+  dev: GPUDevice,
+  buffers: readonly GPUBuffer[],
+  reps = 5,
+): Promise<{ bytes: number; ms: number; GBps: number; timing: TimingSource }> {
+  const ds = buffers.map((X) => copyInPlace(dev, { n4: copyQuads(X.size), scale: 1 }, { X }));
+  const bytes = buffers.reduce((a, X) => a + 2 * 16 * copyQuads(X.size), 0);
+  const ts = dev.features.has('timestamp-query');
+  const qs = ts ? dev.createQuerySet({ type: 'timestamp', count: 2 * reps }) : undefined;
+  const resolve =
+    qs && dev.createBuffer({ size: 16 * reps, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const read = qs && dev.createBuffer({ size: 16 * reps, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const pass = (k: number) => {
+    const enc = dev.createCommandEncoder();
+    const timestampWrites =
+      qs && k >= 0 ? { querySet: qs, beginningOfPassWriteIndex: 2 * k, endOfPassWriteIndex: 2 * k + 1 } : undefined;
+    const p = enc.beginComputePass({ label: 'copy', timestampWrites });
+    for (const d of ds) encode(p, d);
+    p.end();
+    return enc;
+  };
+  const times: number[] = [];
+  try {
+    dev.queue.submit([pass(-1).finish()]);
+    await dev.queue.onSubmittedWorkDone();
+    for (let k = 0; k < reps; k++) {
+      const t0 = performance.now();
+      dev.queue.submit([pass(k).finish()]);
+      await dev.queue.onSubmittedWorkDone();
+      if (!qs) times.push(performance.now() - t0);
+    }
+    if (qs) {
+      const enc = dev.createCommandEncoder();
+      enc.resolveQuerySet(qs, 0, 2 * reps, resolve!, 0);
+      enc.copyBufferToBuffer(resolve!, 0, read!, 0, 16 * reps);
+      dev.queue.submit([enc.finish()]);
+      await read!.mapAsync(GPUMapMode.READ);
+      const t = new BigUint64Array(read!.getMappedRange().slice(0));
+      read!.unmap();
+      for (let k = 0; k < reps; k++) times.push(Number(t[2 * k + 1] - t[2 * k]) / 1e6);
+    }
+  } finally {
+    for (const d of ds) for (const b of d.owned) b.destroy();
+    qs?.destroy();
+    resolve?.destroy();
+    read?.destroy();
+  }
+  const ms = median(times);
+  return { bytes, ms, GBps: ms > 0 ? bytes / (ms * 1e6) : 0, timing: qs ? 'gpu-timestamp' : 'cpu' };
 }

@@ -34,9 +34,10 @@ export {
   type TimingSource,
   type LogPoint,
   type RunSummary,
+  type StepCosts,
   type NamedTensor,
 } from './types';
 export { median, quantile } from './stage-timer';
-export { benchLoop, type BenchCase, type BenchOutcome } from './bench';
+export { benchLoop, copyBandwidth, type BenchCase, type BenchOutcome } from './bench';
 export { checkDivergence, checkFiniteWeights } from './divergence';
 export { userMessage } from './messages';

@@ -40,6 +40,9 @@ export class StageTimer {
   private readBuf: GPUBuffer;
   private pending: { step: number; examples: number }[] = [];
   private cpuStageMs: StageTimes[] = [];
+  /** dispatches encoded and CPU time spent encoding and submitting, over every runStep */
+  dispatches = 0;
+  encodeMs = 0;
 
   /** `lossBuf` holds (sum, count) per ring slot, written by the loss kernel. */
   constructor(
@@ -72,6 +75,7 @@ export class StageTimer {
     const dev = this.pool.dev;
     const slot = ringSlot(s);
     if (this.querySet) {
+      const e0 = performance.now();
       const enc = dev.createCommandEncoder();
       STAGES.forEach((st, k) => {
         const q = (slot * STAGES.length + k) * 2;
@@ -80,6 +84,7 @@ export class StageTimer {
           timestampWrites: { querySet: this.querySet!, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 },
         });
         for (const d of stages[st]) encode(pass, d);
+        this.dispatches += stages[st].length;
         pass.end();
       });
       enc.resolveQuerySet(
@@ -90,6 +95,7 @@ export class StageTimer {
         slot * TS_STRIDE,
       );
       dev.queue.submit([enc.finish()]);
+      this.encodeMs += performance.now() - e0;
     } else {
       // Coarse: one submit per stage, timed from the CPU until the GPU reports it done.
       const times = zeroStages();
@@ -98,8 +104,10 @@ export class StageTimer {
         const enc = dev.createCommandEncoder();
         const pass = enc.beginComputePass({ label: st });
         for (const d of stages[st]) encode(pass, d);
+        this.dispatches += stages[st].length;
         pass.end();
         dev.queue.submit([enc.finish()]);
+        this.encodeMs += performance.now() - t0; // the wait below is the GPU's time, not encoding
         await dev.queue.onSubmittedWorkDone();
         times[st] = performance.now() - t0;
       }

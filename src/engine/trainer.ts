@@ -11,6 +11,8 @@ import {
   type NamedTensor,
   type RunSummary,
   type StageTimes,
+  type Stage,
+  type StepCosts,
   type TimingSource,
 } from './types';
 import { makeSynthetic, auc, type LabData } from '../data/synthetic';
@@ -83,6 +85,8 @@ export class Trainer {
   private lossSinceLog = { sum: 0, count: 0 };
   private lastEval?: { auc: number; loss: number };
   private destroyed = false;
+  // totals over the training steps run by this trainer (see stepCosts)
+  private costs = { steps: 0, uploadBytes: 0, sampling: 0, assembly: 0 };
 
   private constructor(device: GPUDevice, config: Config, sigma: number, data?: LabData, shardRows?: number) {
     this.shardRows = shardRows;
@@ -161,6 +165,27 @@ export class Trainer {
     this.pool.upload(b, data);
   }
 
+  /** Dispatches per stage of one step, as the step graph lists them. */
+  get graphDispatches(): Record<Stage, number> {
+    return Object.fromEntries(STAGES.map((st) => [st, this.graph.stages[st].length])) as Record<Stage, number>;
+  }
+
+  /** Every table's buffers (all shards), for the bench's copy kernel. */
+  get tableBuffers(): GPUBuffer[] {
+    return this.m.shards.flatMap((s) => s.map((sh) => sh.E));
+  }
+
+  /** Means per training step so far (zeros before the first): dispatches, bytes uploaded, CPU time. */
+  stepCosts(): StepCosts {
+    const n = Math.max(1, this.costs.steps);
+    const c = this.costs;
+    return {
+      dispatches: this.timer.dispatches / n,
+      uploadBytes: c.uploadBytes / n,
+      cpuMs: { sampling: c.sampling / n, assembly: c.assembly / n, encoding: this.timer.encodeMs / n },
+    };
+  }
+
   /** Example indices of batch s (1-based), sampled as the accountant assumes (or shuffled). */
   batchIndices(s: number): Uint32Array {
     return this.sampler.indices(s);
@@ -201,26 +226,37 @@ export class Trainer {
 
   private async trainStep(forced?: Uint32Array, forcedNext?: Uint32Array): Promise<void> {
     const s = this.stepsDone + 1;
+    const t0 = performance.now();
     const batch = forced ?? this.batchIndices(s);
+    // one-batch lookahead for LazyDP: batch s+1 is sampled now; after the last step there is none
+    // (the final flush covers every row).
+    const next = this.lazy ? (forcedNext ?? (s < this.config.steps ? this.batchIndices(s + 1) : [])) : undefined;
+    const t1 = performance.now();
+    let bytes = 0;
+    const up = (b: GPUBuffer, data: ArrayBufferView) => {
+      this.upload(b, data);
+      bytes += data.byteLength;
+    };
     const a = assemble(this.layout, this.maxBatch, this.data.train, batch);
-    this.upload(this.m.dense, a.dense);
-    this.upload(this.m.idx, a.idx);
-    this.upload(this.m.labels, a.labels);
-    this.upload(this.m.mask, a.mask);
-    if (this.lazy) {
-      // one-batch lookahead: batch s+1 is sampled now; after the last step there is none
-      // (the final flush covers every row).
-      const nxt = assemble(
-        this.layout,
-        this.maxBatch,
-        this.data.train,
-        forcedNext ?? (s < this.config.steps ? this.batchIndices(s + 1) : []),
-      );
-      this.upload(this.m.idxNext, nxt.idx);
-      this.upload(this.m.maskNext, nxt.mask);
+    up(this.m.dense, a.dense);
+    up(this.m.idx, a.idx);
+    up(this.m.labels, a.labels);
+    up(this.m.mask, a.mask);
+    if (next) {
+      const nxt = assemble(this.layout, this.maxBatch, this.data.train, next);
+      up(this.m.idxNext, nxt.idx);
+      up(this.m.maskNext, nxt.mask);
     }
+    // the uniforms are written whole: their buffers' sizes are the bytes
     this.writeStepUniform(s);
     this.graph.loss.setSlot(ringSlot(s));
+    bytes +=
+      this.graph.step.buffer.size + (this.graph.optim?.buffer.size ?? 0) + this.graph.loss.dispatch.owned[0].size;
+    const t2 = performance.now();
+    this.costs.steps++;
+    this.costs.uploadBytes += bytes;
+    this.costs.sampling += t1 - t0;
+    this.costs.assembly += t2 - t1;
     await this.timer.runStep(this.graph.stages, s, batch.length);
     this.stepsDone = s;
   }
@@ -445,6 +481,7 @@ export class Trainer {
       sigma: this.sigma,
       overflowBatches: this.overflowBatches,
       resumedFrom: this.resumedFrom || undefined,
+      perStep: this.stepCosts(),
       log: this.log.slice(),
     };
   }

@@ -53,7 +53,20 @@ export interface RunSummary {
   overflowBatches: number;
   /** steps that came from a checkpoint (absent for a fresh run) */
   resumedFrom?: number;
+  /** what one training step costs outside the GPU's kernels (means over the steps of this run) */
+  perStep: StepCosts;
   log: LogPoint[];
+}
+
+/**
+ * Per training step: compute dispatches encoded (LazyDP's lookahead included), bytes written
+ * with queue.writeBuffer (batch data and uniforms), and CPU milliseconds spent sampling the batch,
+ * assembling and uploading it, and encoding and submitting the step.
+ */
+export interface StepCosts {
+  dispatches: number;
+  uploadBytes: number;
+  cpuMs: { sampling: number; assembly: number; encoding: number };
 }
 
 /** A tensor under its export name (safetensors, checkpoints), row-major f32. */
