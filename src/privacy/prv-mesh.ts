@@ -1,0 +1,416 @@
+// The PRV accountant's numerics (steps 1 to 3 of the recipe in src/privacy/prv.ts): the safe
+// domain from the RDP accountant, truncation of each step's PRV to it, the uniform-mesh
+// discretisation with its mean shift, and the FFT self-composition into a ComposedPrv that answers
+// eps(delta) and delta(eps) queries.
+// The FFT is fft.js (radix-4, power-of-two sizes), so the mesh is padded to a power of two and
+// centred on 0; the padding only widens the window that circular convolution wraps around.
+import FFT from 'fft.js';
+import type { PrvEpsilon, PrvPhase } from './prv';
+import { SubsampledGaussianPrv } from './prv-loss';
+import { computeRdp, OPACUS_ORDERS, rdpToEpsilon } from './rdp';
+
+/** Largest half-width of the domain: epsilon beyond it is out of the accountant's range. */
+export const MAX_DOMAIN = 500;
+/** Largest mesh (FFT size): 2^22 doubles per array, ~32 MiB each. */
+export const MAX_MESH = 2 ** 22;
+
+// Building a transform's twiddle table costs as much as a transform: keep the last few.
+const fftCache = new Map<number, FFT>();
+function fftOf(size: number): FFT {
+  let f = fftCache.get(size);
+  if (!f) {
+    if (fftCache.size >= 6) fftCache.delete(fftCache.keys().next().value as number);
+    f = new FFT(size);
+    fftCache.set(size, f);
+  }
+  return f;
+}
+
+export function checkPhase(p: PrvPhase): void {
+  if (!(p.q >= 0 && p.q <= 1)) throw new RangeError(`q must be in [0, 1] (got ${p.q})`);
+  if (!(p.sigma >= 0)) throw new RangeError(`sigma must be >= 0 (got ${p.sigma})`);
+  if (!(Number.isInteger(p.steps) && p.steps >= 0))
+    throw new RangeError(`steps must be an integer >= 0 (got ${p.steps})`);
+}
+
+/** The discretised sum of all steps' losses, ready for eps(delta) and delta(eps) queries. */
+export class ComposedPrv {
+  /** suffix sums: d1[i] = sum_{j>=i} p_j, d2[i] = sum_{j>=i} p_j exp(-t_j) */
+  private readonly d1: Float64Array;
+  private readonly d2: Float64Array;
+
+  constructor(
+    /** mesh points t_i = t0 + i dt */
+    readonly t0: number,
+    readonly dt: number,
+    readonly pmf: Float64Array,
+    readonly epsError: number,
+    readonly deltaError: number,
+  ) {
+    const n = pmf.length;
+    this.d1 = new Float64Array(n + 1);
+    this.d2 = new Float64Array(n + 1);
+    // exp(-t_i) by a running product, re-anchored every 1024 points against drift
+    const step = Math.exp(dt);
+    let e = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      e = (n - 1 - i) % 1024 === 0 ? Math.exp(-(t0 + i * dt)) : e * step;
+      this.d1[i] = this.d1[i + 1] + pmf[i];
+      this.d2[i] = this.d2[i + 1] + pmf[i] * e;
+    }
+  }
+
+  /** delta(t_i) of the discrete sum: sum_{j>i} p_j (1 - exp(t_i - t_j)); non-increasing in i. */
+  private deltaAt(i: number): number {
+    return this.d1[i] - Math.exp(this.t0 + i * this.dt) * this.d2[i];
+  }
+
+  /** Exact epsilon of the discrete sum at `delta` (the smallest eps with delta(eps) <= delta). */
+  discreteEpsilon(delta: number): number {
+    const n = this.pmf.length;
+    // binary search for the first mesh point whose delta is <= target
+    let lo = 0,
+      hi = n; // deltaAt(n) = 0 <= delta
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.deltaAt(mid) <= delta) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo === 0) throw new Error('PRV: delta is reached below the mesh; the domain is too small');
+    if (lo === n) return this.t0 + (n - 1) * this.dt; // only rounding noise beyond the mesh
+    // between t_{lo-1} and t_lo: delta(eps) = d1[lo] - exp(eps) d2[lo]
+    return Math.log((this.d1[lo] - delta) / this.d2[lo]);
+  }
+
+  /** Bounds on epsilon at `delta` (Theorem 5.5 of the paper). */
+  epsilon(delta: number): PrvEpsilon {
+    if (!(delta > 0 && delta < 1)) throw new RangeError(`delta must be in (0, 1) (got ${delta})`);
+    if (!(delta > this.deltaError))
+      throw new RangeError(
+        `delta ${delta} must exceed the delta error ${this.deltaError} this composition was made for`,
+      );
+    if (Number.EPSILON * this.pmf.length > delta - this.deltaError)
+      throw new RangeError(
+        `delta ${delta} is too small for the PRV accountant: float64 rounding over the mesh would dominate it`,
+      );
+    const { epsError, deltaError } = this;
+    const upper = this.discreteEpsilon(delta - deltaError) + epsError;
+    const estimate = this.discreteEpsilon(delta);
+    const lower = this.discreteEpsilon(delta + deltaError) - epsError;
+    return {
+      epsilon: Math.max(0, upper),
+      lower: Math.max(0, lower),
+      estimate: Math.max(0, estimate),
+      delta,
+      epsError,
+      deltaError,
+    };
+  }
+
+  /** Central estimate of delta at `eps` (of the discrete sum). */
+  deltaEstimate(eps: number): number {
+    let s = 0;
+    for (let i = 0; i < this.pmf.length; i++) {
+      const t = this.t0 + i * this.dt;
+      if (t >= eps) s += this.pmf[i] * -Math.expm1(eps - t);
+    }
+    return s;
+  }
+}
+
+/** Safe domain half-width L (Remark 5.6), as in the paper's code and Opacus. */
+function safeDomain(
+  rdp1: number[][],
+  steps: readonly number[],
+  epsError: number,
+  deltaError: number,
+  share = 1,
+): number {
+  const total = steps.reduce((a, n) => a + n, 0);
+  const rdp = new Array<number>(OPACUS_ORDERS.length).fill(0);
+  let L = 0;
+  rdp1.forEach((one, j) => {
+    if (steps[j] === 0) return;
+    for (let i = 0; i < rdp.length; i++) rdp[i] += one[i] * steps[j];
+    L = Math.max(L, rdpToEpsilon(OPACUS_ORDERS, one, (share * deltaError) / (8 * total)).epsilon);
+  });
+  L = Math.max(L, rdpToEpsilon(OPACUS_ORDERS, rdp, (share * deltaError) / 4).epsilon);
+  return Math.max(L, epsError) + 3;
+}
+
+interface DiscretePhase {
+  /** the first half (0..M/2) of the mesh PMF's transform, in polar form */
+  logAbs: Float64Array;
+  arg: Float64Array;
+  /** continuous minus discrete mean of one step */
+  shift: number;
+}
+
+/**
+ * One run's steps discretised once (domain and mesh sized for the largest step counts), so that
+ * the composition for fewer steps costs only a power, an inverse FFT and a scan: the safe domain
+ * of N steps contains that of n <= N, and the mesh for N is finer than the one for n needs,
+ * so the error bounds hold for every n up to the counts given here.
+ */
+export class PrvPlan {
+  readonly phases: PrvPhase[];
+  readonly epsError: number;
+  readonly deltaError: number;
+  readonly dt: number;
+  /** FFT size (power of two); mesh points t_i = (i - M/2) dt */
+  readonly size: number;
+  private readonly disc: DiscretePhase[] = [];
+  private tw?: Float64Array;
+  /** one step's RDP per phase, at Opacus' orders (sizes the domains) */
+  private readonly rdp1: number[][];
+
+  /** e^{2 pi i k / M} for k < M/2, interleaved */
+  private twiddles(): Float64Array {
+    if (!this.tw) {
+      const half = this.size / 2;
+      this.tw = new Float64Array(2 * half);
+      // exact every 64 points, a rotation by one step in between (rounding stays ~1e-15)
+      const a1 = (2 * Math.PI) / this.size;
+      const c1 = Math.cos(a1),
+        s1 = Math.sin(a1);
+      for (let k = 0; k < half; k++) {
+        if (k % 64 === 0) {
+          this.tw[2 * k] = Math.cos(a1 * k);
+          this.tw[2 * k + 1] = Math.sin(a1 * k);
+        } else {
+          const c = this.tw[2 * k - 2],
+            s = this.tw[2 * k - 1];
+          this.tw[2 * k] = c * c1 - s * s1;
+          this.tw[2 * k + 1] = c * s1 + s * c1;
+        }
+      }
+    }
+    return this.tw;
+  }
+
+  /**
+   * `phases`: each (q, sigma) with the most steps it will be composed for. Every phase needs
+   * q > 0, sigma > 0 and steps >= 1.
+   */
+  constructor(phases: readonly PrvPhase[], opts: { epsError?: number; deltaError: number }) {
+    phases.forEach(checkPhase);
+    let epsError = opts.epsError ?? 0.01;
+    const deltaError = opts.deltaError;
+    if (!(epsError > 0 && epsError < 1)) throw new RangeError(`epsError must be in (0, 1) (got ${epsError})`);
+    if (!(deltaError > 0 && deltaError < 1)) throw new RangeError(`deltaError must be in (0, 1) (got ${deltaError})`);
+    if (phases.length === 0) throw new RangeError('no phase to compose');
+    for (const p of phases) {
+      if (p.q === 0 || p.steps === 0)
+        throw new RangeError('a phase with q = 0 or no steps releases nothing: leave it out');
+      if (p.sigma === 0) throw new RangeError('sigma = 0 adds no noise: epsilon is infinite');
+    }
+    this.phases = phases.map((p) => ({ ...p }));
+    const total = phases.reduce((a, p) => a + p.steps, 0);
+
+    this.rdp1 = this.phases.map((p) => computeRdp(p.q, p.sigma, 1, OPACUS_ORDERS));
+    const L = safeDomain(
+      this.rdp1,
+      this.phases.map((p) => p.steps),
+      epsError,
+      deltaError,
+    );
+    // exp(-t) over the mesh must stay finite (and an epsilon of hundreds protects nothing)
+    if (!(L <= MAX_DOMAIN))
+      throw new RangeError(
+        `the RDP bound that sizes the PRV domain is ${L.toPrecision(4)} (> ${MAX_DOMAIN}): sigma is too small for the PRV accountant`,
+      );
+    let dt = epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2);
+    // mesh: the bins t = k dt, |k| <= K, padded to a power of two M, t_i = (i - M/2) dt
+    let K = Math.ceil(L / dt);
+    if (2 * K + 2 > MAX_MESH) {
+      // A coarser mesh keeps the bound valid with a proportionally larger eps_error.
+      dt = L / (MAX_MESH / 2 - 1);
+      epsError = dt * Math.sqrt((total * Math.log(12 / deltaError)) / 2);
+      K = Math.ceil(L / dt);
+    }
+    let M = 4;
+    while (M < 2 * K + 2) M *= 2;
+    this.epsError = epsError;
+    this.deltaError = deltaError;
+    this.dt = dt;
+    this.size = M;
+    const half = M / 2;
+    const pmf = new Float64Array(M);
+    for (const p of this.phases) {
+      const prv = new SubsampledGaussianPrv(p.q, p.sigma);
+      // Truncation: to [-L, L] as the paper, and further where the PRV's own tail mass is below
+      // cut, a millionth of the delta_error / (8 N) per step that the safe domain allows (the
+      // tails are known exactly here): the far tails then cost no evaluations.
+      const cut = (1e-6 * deltaError) / (8 * total);
+      const edge = (k: number) => (k + 0.5) * dt; // upper edge of bin k
+      let kLo = -K,
+        kHi = K;
+      if (prv.cdfSf(edge(-K))[0] < cut) {
+        // the first bin whose upper edge has F >= cut (F is non-decreasing)
+        let a = -K,
+          b = K;
+        while (a < b) {
+          const m = Math.floor((a + b) / 2);
+          if (prv.cdfSf(edge(m))[0] >= cut) b = m;
+          else a = m + 1;
+        }
+        kLo = a;
+      }
+      if (prv.cdfSf(edge(K - 1))[1] < cut) {
+        // the first bin whose lower edge has S < cut: it and the ones above are cut off
+        let a = kLo,
+          b = K;
+        while (a < b) {
+          const m = Math.floor((a + b) / 2);
+          if (prv.cdfSf(edge(m - 1))[1] < cut) b = m;
+          else a = m + 1;
+        }
+        kHi = Math.max(kLo, a - 1);
+      }
+      const lo = edge(kLo - 1),
+        hi = edge(kHi);
+      pmf.fill(0);
+      // bin k has edges (k -+ 1/2) dt; masses from F where it is small, else from S
+      let [fPrev, sPrev] = prv.cdfSf(lo);
+      let mass = 0;
+      for (let k = kLo; k <= kHi; k++) {
+        const [f, s] = prv.cdfSf((k + 0.5) * dt);
+        const m = f <= 0.5 ? f - fPrev : sPrev <= 0.5 ? sPrev - s : 1 - fPrev - s;
+        pmf[k + half] = m;
+        mass += m;
+        fPrev = f;
+        sPrev = s;
+      }
+      if (!(mass > 0)) throw new Error('PRV: no mass on the mesh');
+      // truncation: renormalise, and match the continuous truncated mean (the paper's shift)
+      let meanD = 0;
+      for (let k = kLo; k <= kHi; k++) {
+        pmf[k + half] /= mass;
+        meanD += k * dt * pmf[k + half];
+      }
+      const mom = prv.truncatedMoments(lo, hi);
+      const shift = mom.mean / mom.mass - meanD;
+      if (!(Math.abs(shift) < dt / 2))
+        throw new Error(`PRV: discrete mean differs from the continuous mean by ${shift} (mesh ${dt})`);
+      // the transform of a real sequence is Hermitian: the first half is all there is to keep
+      const X = this.realForward(pmf);
+      const logAbs = new Float64Array(half + 1),
+        arg = new Float64Array(half + 1);
+      for (let i = 0; i <= half; i++) {
+        const re = X[2 * i],
+          im = X[2 * i + 1];
+        logAbs[i] = Math.log(Math.hypot(re, im));
+        arg[i] = Math.atan2(im, re);
+      }
+      this.disc.push({ logAbs, arg, shift });
+    }
+  }
+
+  /**
+   * X[0..M/2] of a real sequence x of length M by one complex FFT of size M/2 (building an
+   * fft.js table costs as much as a transform, so both directions share the half-size one):
+   * with z[n] = x[2n] + i x[2n+1] and Z its transform,
+   * X[k] = (Z[k] + conj Z[M/2-k]) / 2 - i e^{-2 pi i k/M} (Z[k] - conj Z[M/2-k]) / 2.
+   */
+  private realForward(x: Float64Array): Float64Array {
+    const M = this.size,
+      half = M / 2;
+    const Z = new Float64Array(2 * half);
+    fftOf(half).transform(Z, x); // x read as interleaved complex: z[n] = x[2n] + i x[2n+1]
+    const tw = this.twiddles();
+    const X = new Float64Array(2 * (half + 1));
+    for (let k = 0; k <= half; k++) {
+      const k1 = k % half,
+        k2 = (half - k) % half;
+      const ar = Z[2 * k1],
+        ai = Z[2 * k1 + 1],
+        br = Z[2 * k2],
+        bi = -Z[2 * k2 + 1]; // conj Z[M/2 - k]
+      const er = (ar + br) / 2,
+        ei = (ai + bi) / 2; // transform of the even samples
+      const dr = (ar - br) / 2,
+        di = (ai - bi) / 2; // i times the transform of the odd samples
+      // e^{-2 pi i k/M}: conj of the twiddle (k = M/2 gives -1)
+      const c = k < half ? tw[2 * k] : -1,
+        sn = k < half ? -tw[2 * k + 1] : 0;
+      // O = -i D; X = E + w O
+      const or = di,
+        oi = -dr;
+      X[2 * k] = er + (c * or - sn * oi);
+      X[2 * k + 1] = ei + (c * oi + sn * or);
+    }
+    return X;
+  }
+
+  /** The sum of `steps[j]` steps of phase j (default: the counts the plan was made for). */
+  compose(steps: readonly number[] = this.phases.map((p) => p.steps)): ComposedPrv {
+    if (steps.length !== this.phases.length)
+      throw new RangeError(`expected ${this.phases.length} step counts (got ${steps.length})`);
+    steps.forEach((n, j) => {
+      if (!(Number.isInteger(n) && n >= 0 && n <= this.phases[j].steps))
+        throw new RangeError(`steps of phase ${j} must be an integer in [0, ${this.phases[j].steps}] (got ${n})`);
+    });
+    const total = steps.reduce((a, n) => a + n, 0);
+    if (total === 0) throw new RangeError('nothing to compose (0 steps)');
+    // Fewer steps than planned: the sum lives in a narrower window. Its size comes from the same
+    // bounds as the safe domain at half the delta shares, so the tail of the sum beyond it and
+    // each step's mass beyond it (folded back by the circular convolution) stay within the
+    // error the full domain allows. Reading every r-th frequency is the transform of the
+    // sequence folded to that window.
+    let M = this.size;
+    if (steps.some((n, j) => n !== this.phases[j].steps)) {
+      const Ln = safeDomain(this.rdp1, steps, this.epsError, this.deltaError, 0.5);
+      let Mn = 4;
+      while (Mn < 2 * Math.ceil(Ln / this.dt) + 2) Mn *= 2;
+      M = Math.min(M, Mn);
+    }
+    const r = this.size / M,
+      half = M / 2;
+    // The N-th powers of the first half of the spectrum X[0..M/2], in polar form.
+    const X = new Float64Array(2 * (half + 1));
+    for (let i = 0; i <= half; i++) {
+      let logR = 0,
+        th = 0;
+      for (let j = 0; j < steps.length; j++) {
+        logR += steps[j] * this.disc[j].logAbs[i * r];
+        th += steps[j] * this.disc[j].arg[i * r];
+      }
+      if (logR < -745) continue; // below the smallest double: this frequency is gone
+      const mag = Math.exp(logR);
+      X[2 * i] = mag * Math.cos(th);
+      X[2 * i + 1] = mag * Math.sin(th);
+    }
+    let shift = 0;
+    for (let j = 0; j < steps.length; j++) shift += steps[j] * this.disc[j].shift;
+    // Real inverse by a complex one of half the size: with E, O the transforms of the even and
+    // odd samples, E[k] = (X[k] + conj X[M/2-k]) / 2, O[k] = (X[k] - conj X[M/2-k]) e^{2 pi i k/M} / 2,
+    // and the inverse of E + iO has x[2n] in its real part and x[2n+1] in its imaginary part.
+    const tw = this.twiddles();
+    const Z = new Float64Array(2 * half);
+    for (let k = 0; k < half; k++) {
+      const ar = X[2 * k],
+        ai = X[2 * k + 1],
+        br = X[2 * (half - k)],
+        bi = -X[2 * (half - k) + 1]; // conj X[M/2 - k]
+      const er = (ar + br) / 2,
+        ei = (ai + bi) / 2;
+      const dr = (ar - br) / 2,
+        di = (ai - bi) / 2;
+      const c = tw[2 * k * r],
+        s = tw[2 * k * r + 1];
+      const or = dr * c - di * s,
+        oi = dr * s + di * c;
+      Z[2 * k] = er - oi;
+      Z[2 * k + 1] = ei + or;
+    }
+    const z = new Float64Array(2 * half);
+    fftOf(half).inverseTransform(z, Z);
+    // Mesh index i of one step is at (i - size/2) dt, so the sum of N steps' index k is at
+    // (k - N size/2) dt modulo the window; index i of the result is at (i - M/2) dt, i.e.
+    // k = i + N size/2 - M/2 (mod M, circular convolution). z holds x in order.
+    const roll = (((total * (this.size / 2) - half) % M) + M) % M;
+    const res = new Float64Array(M);
+    for (let i = 0; i < M; i++) res[i] = z[(i + roll) % M];
+    return new ComposedPrv(-half * this.dt + shift, this.dt, res, this.epsError, this.deltaError);
+  }
+}
