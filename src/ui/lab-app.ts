@@ -2,7 +2,7 @@
 // one view at a time on the right. The open view is part of the URL state, so a link opens
 // where the sender was looking.
 
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { isPrivate } from '../config/config';
 import { VIEWS, type View } from '../config/url';
 import './config-panel';
@@ -16,7 +16,9 @@ import './train-view';
 import './audit-view';
 import { setChartFontScale, type LabChart } from './lab-chart';
 import { runner, deviceLine } from './runner';
-import { copyText, downloadJson, shareLink } from './share';
+import { downloadJson } from './share';
+import { openShare, shareBox, type ShareState } from './share-box';
+import { labAppStyles } from './lab-styles';
 import { sharedStyles } from './styles';
 import { store, StoreController } from './store';
 import { startUrlSync } from './url-sync';
@@ -37,7 +39,7 @@ export class DpLab extends LitElement {
     cfgOpen: { state: true },
     present: { state: true },
   };
-  declare share: { url: string; withResults: boolean; copied: boolean } | undefined;
+  declare share: ShareState | undefined;
   /** Narrow screens: the header's actions fold into a menu, the configuration into a section. */
   declare menuOpen: boolean;
   declare cfgOpen: boolean;
@@ -52,288 +54,7 @@ export class DpLab extends LitElement {
   }
   readonly storeCtl = new StoreController(this);
 
-  static styles = [
-    sharedStyles,
-    css`
-      :host {
-        display: block;
-        min-height: 100vh;
-        background: var(--bg);
-      }
-      header {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 8px 16px;
-        padding: 10px 20px;
-        background: #0f172a;
-        color: #e2e8f0;
-      }
-      .actions {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 6px;
-      }
-      #menu-toggle,
-      .cfg-toggle {
-        display: none;
-      }
-      .skip {
-        position: absolute;
-        left: 8px;
-        top: -60px;
-        z-index: 20;
-      }
-      .skip:focus {
-        top: 8px;
-      }
-      .brand {
-        font-weight: 700;
-        font-size: 16px;
-        letter-spacing: -0.01em;
-        white-space: nowrap;
-      }
-      .brand span {
-        font-weight: 400;
-        color: #94a3b8;
-        margin-left: 8px;
-        font-size: 13px;
-      }
-      .chip {
-        font-size: 12px;
-        color: #cbd5e1;
-        border: 1px solid #334155;
-        border-radius: 999px;
-        padding: 2px 10px;
-        white-space: nowrap;
-        overflow: hidden;
-        text-overflow: ellipsis;
-        max-width: 48ch;
-        min-width: 0;
-      }
-      .chip .dot {
-        display: inline-block;
-        width: 7px;
-        height: 7px;
-        border-radius: 50%;
-        margin-right: 6px;
-        background: #22c55e;
-      }
-      .chip.lost .dot,
-      .chip.unavailable .dot {
-        background: #ef4444;
-      }
-      .chip.pending .dot {
-        background: #eab308;
-      }
-      .spacer {
-        flex: 1;
-      }
-      header button {
-        background: #1e293b;
-        border-color: #334155;
-        color: #e2e8f0;
-      }
-      header button:hover:not(:disabled) {
-        border-color: #64748b;
-      }
-      header button.primary {
-        background: var(--accent);
-        border-color: var(--accent);
-      }
-      .layout {
-        display: grid;
-        grid-template-columns: 330px minmax(0, 1fr);
-        grid-template-rows: auto 1fr;
-        min-height: calc(100vh - 52px);
-      }
-      aside {
-        grid-column: 1;
-        grid-row: 1 / span 2;
-        border-right: 1px solid var(--line);
-        background: var(--card);
-        padding: 4px 14px 20px;
-        overflow: auto;
-        max-height: calc(100vh - 52px);
-        position: sticky;
-        top: 0;
-      }
-      .controls,
-      main {
-        padding: 16px 20px 0;
-        display: grid;
-        grid-template-columns: minmax(0, 1fr);
-        gap: 14px;
-        align-content: start;
-        min-width: 0;
-      }
-      .controls {
-        grid-column: 2;
-        grid-row: 1;
-      }
-      main {
-        grid-column: 2;
-        grid-row: 2;
-        padding: 14px 20px 40px;
-      }
-      nav {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 2px;
-        border-bottom: 1px solid var(--line);
-      }
-      [role='tabpanel']:focus-visible {
-        outline: 2px solid var(--accent);
-        outline-offset: 2px;
-      }
-      nav button {
-        border: none;
-        border-bottom: 2px solid transparent;
-        border-radius: 0;
-        background: none;
-        padding: 8px 12px;
-        color: var(--muted);
-        font-weight: 500;
-      }
-      nav button[aria-selected='true'] {
-        color: var(--fg);
-        border-bottom-color: var(--accent);
-      }
-      .banner {
-        border-radius: 8px;
-        padding: 10px 14px;
-        border: 1px solid;
-        display: grid;
-        grid-template-columns: 1fr auto;
-        gap: 4px 12px;
-        align-items: start;
-      }
-      .banner.error {
-        background: var(--danger-weak);
-        border-color: var(--danger);
-        color: var(--danger);
-      }
-      .banner.warning {
-        background: var(--warn-weak);
-        border-color: var(--warn-line);
-        color: var(--warn);
-      }
-      .banner.info {
-        background: var(--info-bg);
-        border-color: var(--info-line);
-        color: var(--info-fg);
-      }
-      .banner b {
-        display: block;
-      }
-      .banner ul {
-        margin: 4px 0 0;
-        padding-left: 18px;
-        font-size: 12px;
-      }
-      .banner .acts {
-        display: flex;
-        gap: 6px;
-      }
-      .sharebox {
-        position: fixed;
-        right: 20px;
-        top: 56px;
-        width: min(560px, calc(100vw - 40px));
-        z-index: 10;
-        box-shadow: 0 10px 30px rgba(15, 23, 42, 0.18);
-      }
-      .sharebox input {
-        width: 100%;
-        font-family: ui-monospace, monospace;
-        font-size: 12px;
-      }
-      /* below a tablet width: run controls first, then the configuration as a section that
-         opens on demand, then the views, so Train is always on the first screen */
-      @media (max-width: 900px) {
-        .layout {
-          grid-template-columns: minmax(0, 1fr);
-          grid-template-rows: none;
-        }
-        aside,
-        .controls,
-        main {
-          grid-column: 1;
-          grid-row: auto;
-        }
-        aside {
-          position: static;
-          max-height: none;
-          border-right: none;
-          border-top: 1px solid var(--line);
-          border-bottom: 1px solid var(--line);
-          margin-top: 14px;
-          padding: 8px 12px;
-        }
-        .cfg-toggle {
-          display: flex;
-          width: 100%;
-          justify-content: space-between;
-        }
-        aside:not(.open) config-panel {
-          display: none;
-        }
-        header {
-          padding: 8px 12px;
-        }
-        .controls,
-        main {
-          padding-left: 12px;
-          padding-right: 12px;
-        }
-      }
-      @media (max-width: 800px) {
-        .brand span {
-          display: none;
-        }
-        #menu-toggle {
-          display: inline-block;
-        }
-        .actions {
-          display: none;
-          width: 100%;
-        }
-        .actions.open {
-          display: flex;
-        }
-        .chip {
-          max-width: 100%;
-          order: 3;
-          flex-basis: 100%;
-          white-space: normal;
-          overflow-wrap: anywhere;
-        }
-      }
-      /* explanations hidden: a clean canvas for slides */
-      :host([data-text='0']) .layout {
-        grid-template-columns: minmax(0, 1fr);
-      }
-      :host([data-text='0']) .controls,
-      :host([data-text='0']) main {
-        grid-column: 1;
-      }
-      :host([data-text='0']) aside,
-      :host([data-present]) aside {
-        display: none;
-      }
-      :host([data-present]) {
-        --font-scale: 1.35;
-        --chart-scale: 1.6;
-      }
-      :host([data-present]) .layout {
-        grid-template-columns: minmax(0, 1fr);
-      }
-      :host([data-present]) .controls,
-      :host([data-present]) main {
-        grid-column: 1;
-      }
-    `,
-  ];
+  static styles = [sharedStyles, labAppStyles];
 
   connectedCallback(): void {
     super.connectedCallback();
@@ -416,7 +137,7 @@ export class DpLab extends LitElement {
           <button id="present" aria-pressed=${this.present ? 'true' : 'false'} @click=${this.togglePresent} title="Larger text and charts for a projector; each chart also has Full screen">
             Present
           </button>
-          <button id="share" class="primary" @click=${this.openShare} title="A link with this configuration and the numbers measured here">Share results</button>
+          <button id="share" class="primary" @click=${() => openShare(this)} title="A link with this configuration and the numbers measured here">Share results</button>
           <button id="download-json" @click=${downloadJson} ?disabled=${store.runs.length === 0 && store.sweep.length === 0}>Download JSON</button>
           <button id="download-model" @click=${() => runner.downloadModel()} ?disabled=${!runner.modelAvailable} title="The trained weights as safetensors (pending LazyDP noise flushed first; the metadata records algo, σ, clip, ε and whether the seed was fixed)">
             Download model
@@ -432,7 +153,7 @@ export class DpLab extends LitElement {
           <input id="resume-file" type="file" accept=".safetensors" hidden aria-label="model file to continue" @change=${this.resumeFile} />
         </div>
       </header>
-      ${this.share ? this.shareBox() : nothing}
+      ${this.share ? shareBox(this) : nothing}
       <div class="layout">
         <div class="controls">
           ${store.banners.map((b) => this.bannerView(b))}
@@ -518,46 +239,6 @@ export class DpLab extends LitElement {
       <div class="acts">
         ${b.action ? html`<button class="primary" @click=${b.action.run}>${b.action.label}</button>` : nothing}
         <button class="ghost" title="Dismiss" @click=${() => store.dismiss(b.id)}>✕</button>
-      </div>
-    </div>`;
-  }
-
-  private openShare = async () => {
-    const s = shareLink();
-    this.share = { ...s, copied: false };
-    const copied = await copyText(s.url);
-    if (this.share?.url === s.url) this.share = { ...s, copied };
-  };
-
-  private shareBox() {
-    const s = this.share!;
-    return html`<div class="card sharebox" id="sharebox">
-      <div class="row" style="justify-content:space-between">
-        <h2>${s.withResults ? 'Link with your results' : 'Link to this configuration'}</h2>
-        <button class="ghost" @click=${() => (this.share = undefined)}>✕</button>
-      </div>
-      <p class="small muted">
-        ${
-          s.withResults
-            ? 'Carries the configuration, this device and the per-stage medians measured here. Whoever opens it sees your numbers beside a button that runs the same configuration on their GPU.'
-            : 'Nothing has been measured on this configuration yet: the link carries the configuration only. Train or run all four algorithms to include results.'
-        }
-      </p>
-      ${
-        store.dataSource === 'criteo' && store.criteo
-          ? html`<p class="note" data-share-data>
-            These runs used the Criteo file <b>${store.criteo.name}</b>. A link cannot carry a file: it reproduces the configuration (26 tables,
-            13 dense features, pooling 1, ${store.config.datasetSize.toLocaleString('en-US')} training examples), and whoever opens it must
-            load the same file under Data → “Criteo TSV file…”; otherwise they train on the synthetic task.
-          </p>`
-          : nothing
-      }
-      <input id="share-link" readonly .value=${s.url} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
-      <div class="row" style="margin-top:8px">
-        <button @click=${async () => (this.share = { ...s, copied: await copyText(s.url) })}>Copy</button>
-        <span class="small ${s.copied ? '' : 'muted'}">${s.copied ? 'Copied to the clipboard.' : 'Select and copy the link.'}</span>
-        <span class="spacer"></span>
-        <span class="small muted">${s.url.length} characters</span>
       </div>
     </div>`;
   }

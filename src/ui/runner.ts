@@ -4,8 +4,9 @@
 // device.ts, background jobs (comparison, sweep, model export, teaching steps) in jobs.ts, and
 // every change of run state goes through the store, whose one lock (store.lock) decides what
 // may start. The engine awaits the GPU between steps, so the page stays responsive.
+// Errors are named in errors.ts, and a shared link's numbers gathered in results.ts.
 
-import { ConfigError, checkConsistency, type Algo, type Config } from '../config/config';
+import { checkConsistency, type Algo, type Config } from '../config/config';
 import type { SharedResults } from '../config/url';
 import {
   CapacityError,
@@ -21,68 +22,14 @@ import {
   zeroStages,
 } from '../engine';
 import { LabDevice } from './device';
+import { describeError, privacyProblem } from './errors';
 import { Jobs, chooseLogEvery } from './jobs';
+import { sharedResults } from './results';
 import { store, type RunRecord } from './store';
 
 export { chooseLogEvery, splitRows, sweepSizes } from './jobs';
-
-export interface ErrorReport {
-  title: string;
-  message: string;
-  key?: string;
-}
-
-/** Names what went wrong in terms a user can act on. */
-export function describeError(e: unknown): ErrorReport {
-  const msg = e instanceof Error ? e.message : String(e);
-  if (e instanceof ConfigError) return { title: `Configuration: ${e.key}`, message: msg, key: e.key };
-  if (e instanceof CapacityError) return { title: 'Too big for this device', message: msg, key: e.key };
-  const name = (e as { name?: string })?.name ?? '';
-  if (name === 'GPUPipelineError' || /\bWGSL\b|shader|createShaderModule|compil/i.test(msg))
-    return {
-      title: 'Shader error',
-      message:
-        `${msg} — this is a bug in the lab's GPU code or in the browser's WebGPU implementation; ` +
-        "please report it with the device panel's details.",
-    };
-  if (name === 'OperationError' && /lost|destroyed/i.test(msg)) return { title: 'GPU device lost', message: msg };
-  if (/out of memory|OutOfMemory/i.test(msg))
-    return {
-      title: 'Out of GPU memory',
-      message: `${msg} — try fewer or smaller tables, a smaller batch or evalSize.`,
-    };
-  return { title: 'Run failed', message: msg };
-}
-
-let sigmaMemo: { key: string; problem?: string } | undefined;
-
-/** Why `c` cannot train at all on privacy grounds (a target epsilon it cannot reach), or undefined. */
-export function privacyProblem(c: Config): string | undefined {
-  const key = JSON.stringify([c.algo, c.sigma, c.targetEpsilon, c.batch, c.datasetSize, c.steps, c.delta, c.sampling]);
-  if (sigmaMemo?.key !== key) {
-    sigmaMemo = { key };
-    try {
-      resolveSigma(c);
-    } catch (e) {
-      sigmaMemo.problem = (e as Error).message;
-    }
-  }
-  return sigmaMemo.problem;
-}
-
-/** The browser and its major version from the user agent ('Edge 131', 'Chrome 131', 'Firefox 141', 'Safari 26'). */
-export function browserName(ua = globalThis.navigator?.userAgent ?? ''): string {
-  const m = ua.match(/(Edg|OPR|Firefox|Chrome)\/(\d+)/) ?? (/Safari\//.test(ua) ? ua.match(/(Version)\/(\d+)/) : null);
-  if (!m) return ua.slice(0, 60);
-  const name = { Edg: 'Edge', OPR: 'Opera', Version: 'Safari' }[m[1]] ?? m[1];
-  return `${name} ${m[2]}${/Headless/.test(ua) ? ' (headless)' : ''}`;
-}
-
-export function deviceLine(): string {
-  const d = store.device;
-  if (!d) return 'unknown device';
-  return [d.vendor, d.architecture, d.description].filter(Boolean).join(' / ') || 'unknown device';
-}
+export { browserName, deviceLine } from './results';
+export { describeError, privacyProblem, type ErrorReport } from './errors';
 
 /** The teaching view's trainer: one configuration (and data) on one device. */
 interface TeachTrainer {
@@ -483,44 +430,9 @@ export class LabRunner {
 
   // ---------------- results ----------------
 
-  /** Measured medians per algorithm on the current configuration, for a shared link. */
+  /** Measured medians per algorithm on the current configuration, for a shared link (results.ts). */
   results(): SharedResults | undefined {
-    const latest = store.latestByAlgo((r) => !!r.summary && r.summary.steps > 0);
-    if (latest.size === 0 && !store.sweep.some((p) => p.stepMs !== undefined)) return undefined;
-    const algos: SharedResults['algos'] = {};
-    let timing: SharedResults['timing'] = 'gpu-timestamp';
-    for (const [algo, r] of latest) {
-      const sm = r.summary!;
-      algos[algo] = {
-        stageMs: sm.stageMedianMs,
-        stepMs: sm.stepMedianMs,
-        spread:
-          sm.stepP10Ms !== undefined && sm.stepP90Ms !== undefined
-            ? { p10: sm.stepP10Ms, p90: sm.stepP90Ms }
-            : undefined,
-        steps: sm.timedSteps,
-      };
-      if (r.timing === 'cpu') timing = 'cpu';
-    }
-    // the sweep, compactly: measured points only
-    const sweep = store.sweep
-      .filter((p) => p.stepMs !== undefined)
-      .map((p) => ({ algo: p.algo, totalRows: p.totalRows, stepMs: p.stepMs!, spread: p.spread }));
-    // when the newest of these numbers was measured (to the minute, UTC)
-    const when =
-      [...latest.values()]
-        .map((r) => r.finishedAt ?? '')
-        .sort()
-        .at(-1) || new Date().toISOString();
-    const date = when.slice(0, 16) + 'Z';
-    return {
-      device: deviceLine(),
-      timing,
-      algos,
-      date,
-      browser: browserName(),
-      sweep: sweep.length ? sweep : undefined,
-    };
+    return sharedResults();
   }
 }
 

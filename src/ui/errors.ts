@@ -1,0 +1,48 @@
+// What went wrong, in words: errors named for the user, and the privacy check before a run.
+
+import { ConfigError, type Config } from '../config/config';
+import { CapacityError, resolveSigma } from '../engine';
+
+export interface ErrorReport {
+  title: string;
+  message: string;
+  key?: string;
+}
+
+/** Names what went wrong in terms a user can act on. */
+export function describeError(e: unknown): ErrorReport {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (e instanceof ConfigError) return { title: `Configuration: ${e.key}`, message: msg, key: e.key };
+  if (e instanceof CapacityError) return { title: 'Too big for this device', message: msg, key: e.key };
+  const name = (e as { name?: string })?.name ?? '';
+  if (name === 'GPUPipelineError' || /\bWGSL\b|shader|createShaderModule|compil/i.test(msg))
+    return {
+      title: 'Shader error',
+      message:
+        `${msg} — this is a bug in the lab's GPU code or in the browser's WebGPU implementation; ` +
+        "please report it with the device panel's details.",
+    };
+  if (name === 'OperationError' && /lost|destroyed/i.test(msg)) return { title: 'GPU device lost', message: msg };
+  if (/out of memory|OutOfMemory/i.test(msg))
+    return {
+      title: 'Out of GPU memory',
+      message: `${msg} — try fewer or smaller tables, a smaller batch or evalSize.`,
+    };
+  return { title: 'Run failed', message: msg };
+}
+
+let sigmaMemo: { key: string; problem?: string } | undefined;
+
+/** Why `c` cannot train at all on privacy grounds (a target epsilon it cannot reach), or undefined. */
+export function privacyProblem(c: Config): string | undefined {
+  const key = JSON.stringify([c.algo, c.sigma, c.targetEpsilon, c.batch, c.datasetSize, c.steps, c.delta, c.sampling]);
+  if (sigmaMemo?.key !== key) {
+    sigmaMemo = { key };
+    try {
+      resolveSigma(c);
+    } catch (e) {
+      sigmaMemo.problem = (e as Error).message;
+    }
+  }
+  return sigmaMemo.problem;
+}
