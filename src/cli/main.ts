@@ -16,15 +16,7 @@ import {
   statSync,
 } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import {
-  CONFIG_KEYS,
-  ConfigError,
-  DEFAULT_CONFIG,
-  defaultLr,
-  makeConfig,
-  parseDecimal,
-  type Config,
-} from '../config/config';
+import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, parseDecimal, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
 import {
   describeDevice,
@@ -59,80 +51,9 @@ import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
 import { auditCommand, AUDIT_HELP } from './audit';
 import { benchCommand } from './bench';
+import { parseArgs, configFromFlags, readConfigPartial, shardRowsFlag, logEveryFlag, type Flags } from './args';
 
-type Flags = Record<string, string | boolean>;
-
-const BOOL_FLAGS = new Set(['json', 'quiet', 'help']);
-
-export function parseArgs(argv: string[]): { command: string; flags: Flags } {
-  const [command = 'help', ...rest] = argv;
-  // no prototype: `--__proto__ x` is a flag like any other (and refused as unknown), never a prototype
-  const flags: Flags = Object.create(null) as Flags;
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(a)} (flags look like --key value)`);
-    let key = a.slice(2),
-      val: string | boolean | undefined;
-    const eq = key.indexOf('=');
-    if (eq >= 0) {
-      val = key.slice(eq + 1);
-      key = key.slice(0, eq);
-    }
-    if (val === undefined) {
-      if (BOOL_FLAGS.has(key)) val = true;
-      else {
-        val = rest[++i];
-        if (val === undefined) throw new Error(`--${key} needs a value`);
-      }
-    }
-    flags[key] = val;
-  }
-  return { command, flags };
-}
-
-const camel = (k: string) => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-
-/** Config from --config file.json, then --key flags on top; other flags are returned apart. */
-export function configFromFlags(
-  flags: Flags,
-  extra: string[],
-  base: Config = DEFAULT_CONFIG,
-): { config: Config; rest: Flags } {
-  let partial: Record<string, unknown> = {};
-  if (typeof flags.config === 'string') {
-    let text: string;
-    try {
-      text = readFileSync(flags.config, 'utf8');
-    } catch (e) {
-      throw new Error(`--config: cannot read ${flags.config}: ${(e as Error).message}`, { cause: e });
-    }
-    try {
-      partial = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`--config: ${flags.config} is not valid JSON: ${(e as Error).message}`, { cause: e });
-    }
-    if (typeof partial !== 'object' || partial === null || Array.isArray(partial))
-      throw new Error(`--config: ${flags.config} must hold a JSON object`);
-  }
-  const rest: Flags = Object.create(null) as Flags;
-  for (const [k, v] of Object.entries(flags)) {
-    if (k === 'config') continue;
-    const ck = camel(k);
-    if ((CONFIG_KEYS as string[]).includes(ck)) partial[ck] = v;
-    else if (extra.includes(k) || BOOL_FLAGS.has(k)) rest[k] = v;
-    else
-      throw new ConfigError(
-        k,
-        `unknown flag --${k} (config keys: ${CONFIG_KEYS.join(', ')}; other flags: ${extra.join(', ')})`,
-      );
-  }
-  const config = makeConfig(partial, base);
-  checkPrivacyFlags(partial, config);
-  // no learning rate given: the one that suits the optimizers (Adam at SGD's 0.5 kills the model)
-  if (!Object.hasOwn(partial, 'lr') && base.lr === defaultLr(base))
-    return { config: { ...config, lr: defaultLr(config) }, rest };
-  return { config, rest };
-}
+export { parseArgs, configFromFlags };
 
 /** The Dawn device; a SwiftShader fallback is said on stderr, and in JSON as device.adapterNote. */
 async function openDevice(quiet: boolean): Promise<{ device: GPUDevice; info: DeviceInfo & { adapterNote?: string } }> {
@@ -217,20 +138,13 @@ async function writeModel(path: string, t: Trainer, metadata: Record<string, str
   }
 }
 
+/** The largest text file --data reads: V8's longest string (2^29 - 24 characters). */
+export const MAX_DATA_BYTES = 2 ** 29 - 24;
+
 /**
  * --data file.tsv: Criteo logs instead of the synthetic task. Tables default to 26 x 65536 rows
  * (one --tables value is used for all 26); dense = 13, pooling = 1 and datasetSize follow the file.
  */
-/** The config keys given as flags (camelCase), as given. */
-function readConfigPartial(flags: Flags): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(flags)) if ((CONFIG_KEYS as string[]).includes(camel(k))) out[camel(k)] = v;
-  return out;
-}
-
-/** The largest text file --data reads: V8's longest string (2^29 - 24 characters). */
-export const MAX_DATA_BYTES = 2 ** 29 - 24;
-
 export function loadCriteo(
   file: string,
   flags: Flags,
@@ -429,16 +343,6 @@ async function train(flags: Flags): Promise<void> {
   device.destroy();
 }
 
-/** --shard-rows N: at most N rows per table buffer, to measure the split-table path on any size. */
-function shardRowsFlag(rest: Flags): number | undefined {
-  const v = rest['shard-rows'];
-  if (v === undefined) return undefined;
-  const n = typeof v === 'string' ? parseDecimal(v) : NaN;
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1)
-    throw new ConfigError('shard-rows', `needs a whole number of rows >= 1, got ${String(v)}`);
-  return n;
-}
-
 /** The accountant's cost on the CPU: epsilon of a 20,000-step run at the bench's q and sigma (1 if 0). */
 function accountingFigure(c: Config) {
   const steps = 20_000;
@@ -450,30 +354,6 @@ function accountingFigure(c: Config) {
       ? computePrvEpsilon({ q, sigma, steps, delta: c.delta }).epsilon
       : computeEpsilon({ q, sigma, steps, delta: c.delta }).epsilon;
   return { accountant: c.accountant, q, sigma, steps, delta: c.delta, epsilon, ms: performance.now() - t0 };
-}
-
-/** --log-every N: a log point every N steps (1 .. 10,000,000). */
-function logEveryFlag(rest: Flags): number | undefined {
-  const v = rest['log-every'];
-  if (v === undefined) return undefined;
-  const n = typeof v === 'string' ? parseDecimal(v) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 10_000_000)
-    throw new ConfigError('log-every', `needs a whole number of steps >= 1, got ${String(v)}`);
-  return n;
-}
-
-/** Flags that contradict each other, as `privacy` refuses them: sigma and a target epsilon; a target for sgd. */
-function checkPrivacyFlags(partial: Record<string, unknown>, c: Config): void {
-  if (Object.hasOwn(partial, 'sigma') && Object.hasOwn(partial, 'targetEpsilon') && c.targetEpsilon > 0)
-    throw new ConfigError(
-      'targetEpsilon',
-      'give either --sigma or --target-epsilon, not both (the target calibrates sigma)',
-    );
-  if (Object.hasOwn(partial, 'targetEpsilon') && c.targetEpsilon > 0 && c.algo === 'sgd')
-    throw new ConfigError(
-      'targetEpsilon',
-      'sgd adds no noise, so no sigma can reach a target epsilon: choose a private algo (dpsgd, lazydp, lazydp-exact)',
-    );
 }
 
 async function deviceCmd(flags: Flags): Promise<void> {
