@@ -485,7 +485,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       const { metadata } = decodeSafetensors(new Uint8Array(readFileSync((await dl.path())!)));
       expect(metadata).toMatchObject({
         sampling: 'shuffle',
-        accounting: 'prv-poisson-not-guaranteed', // PRV is the default accountant
+        accounting: 'rdp-poisson-not-guaranteed',
         epsilon_guaranteed: 'false',
       });
       await p.close();
