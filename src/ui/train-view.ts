@@ -216,8 +216,8 @@ export class TrainView extends LitElement {
           ? html`<p class="explain">
             Loss and held-out AUC of every algorithm run on this configuration. Private runs clip each example's gradient and add Gaussian
             noise, so they learn more slowly than the non-private baseline; LazyDP and eager DP-SGD draw noise of the same distribution, so
-            their curves should agree up to noise. ε is the privacy spent so far by the trained weights (RDP accountant, which assumes Poisson
-            sampling); the training loss is computed from the training data without noise and is not covered by it.
+            their curves should agree up to noise. ε is the privacy spent so far by the trained weights (${store.config.accountant.toUpperCase()}
+            accountant, which assumes Poisson sampling); the training loss is computed from the training data without noise and is not covered by it.
           </p>`
           : nothing
       }
