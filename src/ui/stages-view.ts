@@ -74,6 +74,8 @@ export function stackedSpec(bars: Bar[]): ChartSpec {
           stacked: true,
           title: { display: true, text: 'milliseconds per step (median per stage; whisker: step p10–p90)' },
           beginAtZero: true,
+          // room for the whiskers: a p90 beyond the longest bar would be cut at the edge
+          suggestedMax: Math.max(0, ...bars.map((b) => b.spread?.p90 ?? 0)),
         },
         y: { stacked: true },
       },
