@@ -6,32 +6,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { TINY_MODEL } from '../helpers/cli';
 import { decodeState } from '../../src/config/url';
 import { makeConfig } from '../../src/config/config';
 import { STAGES } from '../../src/engine/types';
 
 const root = path.resolve(__dirname, '../..');
 const out = mkdtempSync(path.join(tmpdir(), 'dplab-bench-'));
-const TINY = [
-  '--tables',
-  '40,30',
-  '--dim',
-  '4',
-  '--pooling',
-  '2',
-  '--batch',
-  '8',
-  '--dense',
-  '3',
-  '--bottom',
-  '6',
-  '--top',
-  '5',
-  '--dataset-size',
-  '64',
-  '--eval-size',
-  '32',
-];
+const TINY = TINY_MODEL;
 
 function bench(args: string[]) {
   const r = spawnSync('node', ['dist-cli/cli.mjs', 'bench', '--out', out, ...args], {

@@ -4,35 +4,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { TINY_MODEL } from '../helpers/cli';
 import { decodeSafetensors, encodeSafetensors } from '../../src/engine/safetensors';
 import { criteoText } from '../helpers/criteo';
 
 const root = path.resolve(__dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'dplab-cli-'));
-const TINY = [
-  '--tables',
-  '40,30',
-  '--dim',
-  '4',
-  '--pooling',
-  '2',
-  '--batch',
-  '8',
-  '--dense',
-  '3',
-  '--bottom',
-  '6',
-  '--top',
-  '5',
-  '--dataset-size',
-  '64',
-  '--eval-size',
-  '32',
-  '--steps',
-  '6',
-  '--eval-every',
-  '3',
-];
+const TINY = [...TINY_MODEL, '--steps', '6', '--eval-every', '3'];
 
 function cli(args: string[]) {
   const r = spawnSync('node', ['dist-cli/cli.mjs', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });

@@ -1,0 +1,21 @@
+// The CLI tests' shared tiny model: small enough for seconds per run on SwiftShader.
+export const TINY_MODEL = [
+  '--tables',
+  '40,30',
+  '--dim',
+  '4',
+  '--pooling',
+  '2',
+  '--batch',
+  '8',
+  '--dense',
+  '3',
+  '--bottom',
+  '6',
+  '--top',
+  '5',
+  '--dataset-size',
+  '64',
+  '--eval-size',
+  '32',
+];
