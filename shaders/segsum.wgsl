@@ -10,11 +10,18 @@
 // and column) adds to the head of a chunk's last run, when it goes on past the chunk, the carries
 // of the chunks it covers, in chunk order. So no thread walks more than CHUNK pairs (or
 // n / CHUNK carries) and every sum is added in the same order on every run.
+// Every table in one dispatch: table t's sorted pairs are the segment t*n .. (t+1)*n (one sort
+// for all tables, shaders/sort.wgsl); chunks never cross a segment and runs never continue into
+// the next table. Its pooled gradients start at column offG + t*strideG of G, its clip scales at
+// offScale + t*strideScale; rowGrad and the carries are indexed by global position.
 
 override SCALE_MODE: u32 = 0u;
 override CHUNK: u32 = 256u;
 
-struct SegSum { n: u32, L: u32, D: u32, offG: u32, ldG: u32, offScale: u32, clipSq: f32 }
+struct SegSum {
+  n: u32, tables: u32, L: u32, D: u32, offG: u32, strideG: u32, ldG: u32, offScale: u32, strideScale: u32,
+  clipSq: f32,
+}
 
 @group(0) @binding(0) var<uniform> u: SegSum;
 @group(0) @binding(1) var<storage, read> keys: array<u32>;
@@ -24,36 +31,48 @@ struct SegSum { n: u32, L: u32, D: u32, offG: u32, ldG: u32, offScale: u32, clip
 @group(0) @binding(5) var<storage, read_write> rowGrad: array<f32>;
 @group(0) @binding(6) var<storage, read_write> carry: array<f32>;
 
-fn example_scale(b: u32) -> f32 {
+fn example_scale(t: u32, b: u32) -> f32 {
   if (SCALE_MODE == 0u) { return 1.0; }
-  return clip_scale(SCALE_MODE, scale[u.offScale + b], u.clipSq);
+  return clip_scale(SCALE_MODE, scale[u.offScale + t * u.strideScale + b], u.clipSq);
 }
 
+// chunks per table
 fn chunk_count() -> u32 {
   return (u.n + CHUNK - 1u) / CHUNK;
+}
+
+// Chunk c (over all tables): its table, and its first and past-the-end global positions.
+fn chunk_span(c: u32) -> vec3u {
+  let t = c / chunk_count();
+  let segStart = t * u.n;
+  let start = segStart + (c % chunk_count()) * CHUNK;
+  return vec3u(t, start, min(start + CHUNK, segStart + u.n));
 }
 
 // Pass 1: thread (chunk c, column d).
 @compute @workgroup_size(WG)
 fn chunks(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = global_index(g, nw);
-  if (i >= chunk_count() * u.D) { return; }
+  if (i >= chunk_count() * u.tables * u.D) { return; }
   let c = i / u.D;
   let d = i % u.D;
-  let start = c * CHUNK;
-  let end = min(start + CHUNK, u.n);
+  let span = chunk_span(c);
+  let t = span.x;
+  let start = span.y;
+  let end = span.z;
   var r = keys[start];
   if (r == INVALID_ROW) { return; } // invalid pairs come last: nothing from here on
-  // the chunk's first run began in an earlier chunk: its partial is this chunk's carry
-  let continued = c > 0u && keys[start - 1u] == r;
+  // the chunk's first run began in an earlier chunk of its table: its partial is this chunk's carry
+  let continued = start > t * u.n && keys[start - 1u] == r;
+  let offG = u.offG + t * u.strideG;
   var h = start;
   var acc = 0.0;
   var q = start;
   loop {
     let b = vals[q] / u.L;
-    acc += example_scale(b) * G[u.offG + b * u.ldG + d];
+    acc += example_scale(t, b) * G[offG + b * u.ldG + d];
     q++;
-    let next = select(INVALID_ROW, keys[min(q, u.n - 1u)], q < end);
+    let next = select(INVALID_ROW, keys[min(q, end - 1u)], q < end);
     if (next != r) {
       if (h == start && continued) {
         carry[c * u.D + d] = acc;
@@ -69,19 +88,22 @@ fn chunks(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: 
 }
 
 // Pass 2: thread (chunk c, column d), for the last run of chunk c when it starts in c and goes on
-// into chunk c + 1.
+// into chunk c + 1 of the same table.
 @compute @workgroup_size(WG)
 fn carries(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = global_index(g, nw);
-  if (i >= chunk_count() * u.D) { return; }
+  if (i >= chunk_count() * u.tables * u.D) { return; }
   let c = i / u.D;
   let d = i % u.D;
-  let start = c * CHUNK;
-  let end = start + CHUNK;
-  if (end >= u.n) { return; }
+  let span = chunk_span(c);
+  let segStart = span.x * u.n;
+  let segEnd = segStart + u.n;
+  let start = span.y;
+  let end = span.z;
+  if (end >= segEnd) { return; }
   let r = keys[end - 1u];
   if (r == INVALID_ROW || keys[end] != r) { return; }
-  if (c > 0u && keys[start - 1u] == r) { return; } // its head is in an earlier chunk
+  if (start > segStart && keys[start - 1u] == r) { return; } // its head is in an earlier chunk
   // its head: the first position of the chunk holding r (the run is the chunk's last, so the
   // positions holding r are a suffix of the chunk)
   var lo = start;
@@ -91,9 +113,11 @@ fn carries(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw:
     if (keys[mid] == r) { hi = mid; } else { lo = mid + 1u; }
   }
   var acc = rowGrad[lo * u.D + d];
+  // the following chunks of this table, in order, while they start with r
   var k = c + 1u;
   loop {
-    if (k * CHUNK >= u.n || keys[k * CHUNK] != r) { break; }
+    let ks = segStart + (k % chunk_count()) * CHUNK;
+    if (k / chunk_count() != span.x || keys[ks] != r) { break; }
     acc += carry[k * u.D + d];
     k++;
   }

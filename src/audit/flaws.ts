@@ -2,7 +2,15 @@
 // else: a Trainer built with one refuses to export, and only the audit builds one. Each is
 // labelled BROKEN wherever it appears.
 import flawCode from '../../shaders/audit_flaw.wgsl?raw';
-import { withLibs, WORKGROUP, makeDispatch, gridFor, type Dispatch, type Program } from '../kernels/program';
+import {
+  withLibs,
+  WORKGROUP,
+  makeDispatch,
+  gridFor,
+  type BufferArg,
+  type Dispatch,
+  type Program,
+} from '../kernels/program';
 import { heads } from '../kernels/sort';
 import { eagerTableNoise } from '../noise/philox';
 import type { StepValues } from '../kernels/step';
@@ -23,7 +31,7 @@ export const touchedNoiseProgram: Program = {
 export function touchedNoise(
   device: GPUDevice,
   p: ShardParams & { n: number },
-  b: { st: GPUBuffer; keys: GPUBuffer; E: GPUBuffer },
+  b: { st: GPUBuffer; keys: BufferArg; E: GPUBuffer },
 ): Dispatch {
   const u = { n: p.n, rows: p.rows, D: p.D, quads: Math.ceil(p.D / 4), table: p.table, rowStart: p.rowStart };
   return makeDispatch(device, touchedNoiseProgram, b, gridFor(touchedNoiseProgram, p.n), { u });

@@ -122,7 +122,8 @@ export interface BenchRow {
   stepP90Ms?: number;
   stageMedianMs?: RunSummary['stageMedianMs'];
   perStep?: RunSummary['perStep'];
-  /** the step graph's dispatches per stage (their sum is perStep.dispatches) */
+  /** a steady-state step's dispatches per stage (perStep.dispatches is the mean over the timed
+   * steps: LazyDP's first step also sorts its batch) */
   dispatchesByStage?: RunSummary['stageMedianMs'];
   wallMsPerStep?: number;
   gpuBytes?: number;
@@ -146,13 +147,21 @@ function gitCommit(): string | undefined {
 const f = (x: number | undefined, d = 3) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
 const kib = (b: number | undefined) => (b === undefined ? '-' : (b / 1024).toFixed(1));
 
+/** Dispatches of a step in steady state (LazyDP's first step also sorts its batch). */
+function steadyDispatches(r: BenchRow): number {
+  const by = r.dispatchesByStage;
+  return by ? STAGES.reduce((a, st) => a + by[st], 0) : r.perStep!.dispatches;
+}
+
 function rowLine(r: BenchRow): string {
   const head = `${r.section.padEnd(8)} ${r.algo.padEnd(13)} rows ${r.totalRows.toExponential(1)}`;
   if (r.error) return `${head}: ${r.error}`;
   const p = r.perStep!;
+  const steady = steadyDispatches(r);
+  const mean = Math.abs(steady - p.dispatches) > 0.5 ? ` (mean ${f(p.dispatches, 0)} over ${r.steps} steps)` : '';
   return (
     `${head}  step ${f(r.stepMedianMs)} ms (p10-p90 ${f(r.stepP10Ms)}-${f(r.stepP90Ms)})  ` +
-    `dispatches ${f(p.dispatches, 0)}  upload ${kib(p.uploadBytes)} KiB  ` +
+    `dispatches ${f(steady, 0)}${mean}  upload ${kib(p.uploadBytes)} KiB  ` +
     `cpu ms sample ${f(p.cpuMs.sampling)} assemble ${f(p.cpuMs.assembly)} encode ${f(p.cpuMs.encoding)}` +
     (r.densePassOfCopy !== undefined
       ? `  dense pass ${f(r.densePassGBps, 2)} GB/s = ${f(r.densePassOfCopy * 100, 0)}% of copy`
@@ -186,7 +195,7 @@ function markdown(
     }
     const p = r.perStep!;
     out.push(
-      `| ${r.section} | ${r.algo} | ${r.totalRows} | ${f(r.stepMedianMs)} | ${f(r.stepP10Ms)}-${f(r.stepP90Ms)} | ${f(p.dispatches, 0)} | ${kib(p.uploadBytes)} | ` +
+      `| ${r.section} | ${r.algo} | ${r.totalRows} | ${f(r.stepMedianMs)} | ${f(r.stepP10Ms)}-${f(r.stepP90Ms)} | ${f(steadyDispatches(r), 0)} | ${kib(p.uploadBytes)} | ` +
         `${f(p.cpuMs.sampling)} / ${f(p.cpuMs.assembly)} / ${f(p.cpuMs.encoding)} | ` +
         `${r.densePassOfCopy !== undefined ? `${f(r.densePassOfCopy * 100, 0)}% (${f(r.densePassGBps, 2)} of ${f(r.copyGBps, 2)} GB/s)` : '-'} | ` +
         `${STAGES.map((s) => f(r.stageMedianMs![s])).join(' | ')} |`,

@@ -385,6 +385,11 @@ defaults: ${JSON.stringify(DEFAULT_CONFIG)}`;
 export async function main(argv: string[]): Promise<number> {
   try {
     const { command, flags } = parseArgs(argv);
+    // `<command> --help` prints the usage; it never starts the command (a bench runs for minutes)
+    if (flags.help) {
+      console.log(HELP);
+      return 0;
+    }
     switch (command) {
       case 'train':
         await train(flags);

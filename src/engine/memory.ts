@@ -26,14 +26,22 @@ export function bindingCap(limits: Limits): number {
 
 /**
  * Splits a table of `rows` rows of `D` floats into shards that each fit one binding; `maxRows`
- * (tests, benchmarks) caps the shard size further. One shard when the table fits.
+ * (tests, benchmarks) caps the shard size further. One shard when the table fits. The shards are
+ * balanced (their sizes differ by at most one row), so no per-shard pass is a short tail.
  */
 export function planShards(rows: number, D: number, limits?: Limits, maxRows?: number): ShardPlan[] {
   let per = limits ? Math.floor(bindingCap(limits) / (D * 4)) : rows;
   if (maxRows !== undefined) per = Math.min(per, Math.max(1, Math.floor(maxRows)));
   per = Math.max(1, per);
+  const count = Math.max(1, Math.ceil(rows / per));
+  const base = Math.floor(rows / count),
+    extra = rows % count;
   const out: ShardPlan[] = [];
-  for (let s = 0; s < rows; s += per) out.push({ rowStart: s, rows: Math.min(per, rows - s) });
+  for (let k = 0, s = 0; k < count; k++) {
+    const n = base + (k < extra ? 1 : 0);
+    out.push({ rowStart: s, rows: n });
+    s += n;
+  }
   return out;
 }
 
@@ -85,10 +93,17 @@ export function estimateMemory(
       if (dense >= 2) add(`v.${t} (adam state)`, p.rows * lay.D * 4);
     });
     tableBytes.push(bytes);
-    buffers.push({ name: `sort.${t}`, bytes: N * 8 * (lazy ? 2 : 1) });
-    buffers.push({ name: `rowGrad.${t}`, bytes: N * lay.D * 4 });
-    buffers.push({ name: `segsumCarry.${t}`, bytes: segsumCarryBytes(N, lay.D) });
   });
+  // every table's sorted pairs (LazyDP: and the lookahead's), row sums and carries share buffers
+  const T = lay.rows.length;
+  buffers.push({ name: 'sort (keys)', bytes: T * N * 4 });
+  buffers.push({ name: 'sort (values)', bytes: T * N * 4 });
+  if (lazy) {
+    buffers.push({ name: 'sort (lookahead keys)', bytes: T * N * 4 });
+    buffers.push({ name: 'sort (lookahead values)', bytes: T * N * 4 });
+  }
+  buffers.push({ name: 'rowGrad (all tables)', bytes: T * N * lay.D * 4 });
+  buffers.push({ name: 'segsumCarry (all tables)', bytes: segsumCarryBytes(N, lay.D, undefined, T) });
   let params = 0,
     acts = 0;
   for (const l of lay.layers) {
@@ -118,7 +133,7 @@ export function estimateMemory(
       ? 'mlp'
       : name === 'lr schedule'
         ? 'steps'
-        : /^(sort|rowGrad|activations|dot|batch|norms)/.test(name)
+        : /^(sort|rowGrad|segsumCarry|activations|dot|batch|norms)/.test(name)
           ? 'batch'
           : 'tables';
   const partBytes = (part: string) => buffers.filter((b) => partOf(b.name) === part).reduce((a, b) => a + b.bytes, 0);

@@ -70,13 +70,25 @@ export class StageTimer {
     return this.pending.length;
   }
 
-  /** Submits step s's stages, one compute pass each, timed. */
-  async runStep(stages: Record<Stage, Dispatch[]>, s: number, examples: number): Promise<void> {
+  /**
+   * Submits step s's stages, one compute pass each, timed; `copies` go first (buffer copies the
+   * step needs before its first pass, e.g. LazyDP's pairs sorted one step earlier).
+   */
+  async runStep(
+    stages: Record<Stage, Dispatch[]>,
+    s: number,
+    examples: number,
+    copies: { src: GPUBuffer; dst: GPUBuffer; bytes: number }[] = [],
+  ): Promise<void> {
     const dev = this.pool.dev;
     const slot = ringSlot(s);
+    const copy = (enc: GPUCommandEncoder) => {
+      for (const c of copies) enc.copyBufferToBuffer(c.src, 0, c.dst, 0, c.bytes);
+    };
     if (this.querySet) {
       const e0 = performance.now();
       const enc = dev.createCommandEncoder();
+      copy(enc);
       STAGES.forEach((st, k) => {
         const q = (slot * STAGES.length + k) * 2;
         const pass = enc.beginComputePass({
@@ -102,6 +114,7 @@ export class StageTimer {
       for (const st of STAGES) {
         const t0 = performance.now();
         const enc = dev.createCommandEncoder();
+        if (st === STAGES[0]) copy(enc);
         const pass = enc.beginComputePass({ label: st });
         for (const d of stages[st]) encode(pass, d);
         this.dispatches += stages[st].length;

@@ -6,7 +6,7 @@ import type { Layout } from './model';
 import type { Stage } from './types';
 import { denseTableState, isLazy } from './batch';
 import type { BufferPool, ModelBuffers } from './buffers';
-import type { Dispatch } from '../kernels/program';
+import { bufferRange, type Dispatch } from '../kernels/program';
 import { matmul } from '../kernels/matmul';
 import { gather } from '../kernels/gather';
 import { loss, type LossKernel } from '../kernels/loss';
@@ -44,13 +44,20 @@ export interface StepGraph {
   optim?: OptimUniform;
   /** the loss kernel, whose ring slot moves every step */
   loss: LossKernel;
+  /**
+   * The sort of the current batch's pairs, every table in the same passes; the trainer runs it
+   * in `backward` before position `sortAt`, unless LazyDP's lookahead sorted this batch one step
+   * earlier: then `reuseSorted` copies those pairs in instead (buffers and bytes).
+   */
+  sortCurrent: Dispatch[];
+  sortAt: number;
+  reuseSorted?: { src: GPUBuffer; dst: GPUBuffer; bytes: number }[];
 }
 
 /**
  * The step for padded batch B and N sorted (row, slot) pairs per table. Stages: gather;
- * mlp_forward; backward (loss, G W, the sort of the batch's pairs, and for sgd the gradient
- * sums); clip (norms, factors, clipped sums); noise (unfused samples, LazyDP's lookahead sort);
- * update.
+ * mlp_forward; backward (loss, G W, then sortCurrent, and for sgd the gradient sums); clip
+ * (norms, factors, clipped sums); noise (unfused samples, LazyDP's lookahead sort); update.
  */
 export function buildStepGraph(
   pool: BufferPool,
@@ -182,14 +189,19 @@ export function buildStepGraph(
       matmul(dev, { reluMask: true }, shape, { A: lb.grad.buf, Bm: lb.W, C: prev.grad.buf, aux: prev.output.buf }),
     );
   }
+  // One sort for every table: table t's sorted pairs are keys and vals at t*N .. (t+1)*N; the
+  // kernels that work on one table's rows bind that range (N*4 bytes: a multiple of 256).
   const sortBufs = (label: string) => ({
-    keys: pool.make(N * 4, `${label}.keys`),
-    vals: pool.make(N * 4, `${label}.vals`),
+    keys: pool.make(T * N * 4, `${label}.keys`),
+    vals: pool.make(T * N * 4, `${label}.vals`),
   });
-  const sortOf = (t: number, idx: GPUBuffer, mask: GPUBuffer, s: { keys: GPUBuffer; vals: GPUBuffer }) =>
-    sortPairs(dev, { n: N, used: B * L, L, rows: lay.rows[t], offIdx: t * B * L }, { idx, mask, ...s });
-  const cur = lay.rows.map((_, t) => sortBufs(`sort${t}`));
-  lay.rows.forEach((_, t) => add(S.backward, ...sortOf(t, m.idx, m.mask, cur[t])));
+  const sortOf = (idx: GPUBuffer, mask: GPUBuffer, s: { keys: GPUBuffer; vals: GPUBuffer }) =>
+    sortPairs(dev, { n: N, used: B * L, L, rows: lay.rows, offIdx: 0, strideIdx: B * L }, { idx, mask, ...s });
+  const keysOf = (s: { keys: GPUBuffer }, t: number) => bufferRange(s.keys, t * N * 4, N * 4);
+  const cur = sortBufs('sort');
+  const sortCurrent = sortOf(m.idx, m.mask, cur);
+  pool.ownDispatches(sortCurrent);
+  const sortAt = S.backward.length; // after the MLP backward, before sgd's gradient sums
 
   // --- clip (DP) or gradient sums (sgd): per-example norms, clip factors, A^T diag(c) G.
   const gradStage = priv ? S.clip : S.backward;
@@ -208,10 +220,20 @@ export function buildStepGraph(
       };
       add(gradStage, layerNorm(dev, p, { A: lb.input.buf, G: lb.grad.buf, norms }));
     }
-    lay.rows.forEach((R, t) => {
-      const p = { B, L, D, rows: R, offIdx: t * B * L, offG: (t + 1) * D, ldG: FW, offN: (lay.layers.length + t) * B };
-      add(gradStage, bagNorm(dev, p, { idx: m.idx, G: dV, norms }));
-    });
+    const bagP = {
+      B,
+      L,
+      D,
+      rows: lay.rows,
+      offIdx: 0,
+      strideIdx: B * L,
+      offG: D,
+      strideG: D,
+      ldG: FW,
+      offN: lay.layers.length * B,
+      strideN: B,
+    };
+    add(gradStage, bagNorm(dev, bagP, { idx: m.idx, G: dV, norms }));
     if (scaleMode === 1)
       add(
         gradStage,
@@ -241,15 +263,22 @@ export function buildStepGraph(
     const p = { B, N: l.outDim, offG: lb.grad.off, ldG: lb.grad.ld, offScale, clipSq: clipSqGroup };
     add(gradStage, colsum(dev, scaleMode, p, { G: lb.grad.buf, scale, out: lb.gb }));
   }
-  const rowGrads = lay.rows.map((_, t) => pool.make(N * D * 4, `rowGrad${t}`));
-  lay.rows.forEach((_, t) => {
-    const offScale = scaleMode === 2 ? (lay.layers.length + t) * B : 0;
-    const p = { n: N, L, D, offG: (t + 1) * D, ldG: FW, offScale, clipSq: clipSqGroup };
-    add(
-      gradStage,
-      ...segsum(dev, scaleMode, p, { keys: cur[t].keys, vals: cur[t].vals, G: dV, scale, rowGrad: rowGrads[t] }),
-    );
-  });
+  // every table's clipped row sums in one segment sum; table t's at rowGrad t*N*D .. (t+1)*N*D
+  const rowGrad = pool.make(T * N * D * 4, 'rowGrad');
+  const rowGradOf = (t: number) => bufferRange(rowGrad, t * N * D * 4, N * D * 4);
+  const segP = {
+    n: N,
+    tables: T,
+    L,
+    D,
+    offG: D,
+    strideG: D,
+    ldG: FW,
+    offScale: scaleMode === 2 ? lay.layers.length * B : 0,
+    strideScale: scaleMode === 2 ? B : 0,
+    clipSq: clipSqGroup,
+  };
+  add(gradStage, ...segsum(dev, scaleMode, segP, { keys: cur.keys, vals: cur.vals, G: dV, scale, rowGrad }));
 
   // --- noise (unfused variants; LazyDP's lookahead sort) and update
   for (const lb of m.layers) {
@@ -279,9 +308,10 @@ export function buildStepGraph(
     pool.upload(lrs, sched.lrs);
     pool.upload(lrSqPrefix, sched.prefix);
   }
+  // LazyDP: the next batch's pairs, sorted once here for the lookahead, are the next step's own
+  const next = lazy ? sortBufs('next') : undefined;
+  if (next) add(S.noise, ...sortOf(m.idxNext, m.maskNext, next));
   m.shards.forEach((shards, t) => {
-    const next = lazy ? sortBufs(`next${t}`) : undefined;
-    if (next) add(S.noise, ...sortOf(t, m.idxNext, m.maskNext, next));
     shards.forEach((sh, k) => {
       const rp = { n: N, D, rowStart: sh.rowStart, rows: sh.rows };
       const tp = { rows: sh.rows, D, table: t, rowStart: sh.rowStart };
@@ -296,7 +326,7 @@ export function buildStepGraph(
       if (sh.G) {
         // dense optimizer (sgd and dpsgd only): scatter the rows' gradients, then one pass over
         // every row that adds the eager noise, the decay and the optimizer step
-        add(S.update, rowsScatter(dev, rp, { keys: cur[t].keys, rowGrad: rowGrads[t], G: sh.G }));
+        add(S.update, rowsScatter(dev, rp, { keys: keysOf(cur, t), rowGrad: rowGradOf(t), G: sh.G }));
         add(
           S.update,
           tableOptim(dev, c.tableOptimizer, noiseMode, tp, {
@@ -311,19 +341,25 @@ export function buildStepGraph(
         );
         return;
       }
-      add(S.update, rowsUpdate(dev, rp, { st, keys: cur[t].keys, rowGrad: rowGrads[t], E: sh.E }));
+      add(S.update, rowsUpdate(dev, rp, { st, keys: keysOf(cur, t), rowGrad: rowGradOf(t), E: sh.E }));
       // AUDIT ONLY, BROKEN on purpose: noise on the batch's rows alone (src/audit/flaws.ts)
       if (eager && noiseMode === 1 && auditFlaw === 'noise-touched-rows-only')
-        add(S.update, touchedNoise(dev, { ...tp, n: N }, { st, keys: cur[t].keys, E: sh.E }));
+        add(S.update, touchedNoise(dev, { ...tp, n: N }, { st, keys: keysOf(cur, t), E: sh.E }));
       else if (eager && noiseMode === 1) add(S.update, tableNoiseFused(dev, tp, { st, E: sh.E }));
       if (noise) add(S.update, tableNoiseAdd(dev, tp, { st, E: sh.E, noiseBuf: noise }));
       if (next) {
         const exact = c.algo === 'lazydp-exact';
         const bufs = { st, E: sh.E, H: sh.H!, lrs: lrs!, lrSqPrefix: lrSqPrefix! };
-        add(S.update, lazyLookahead(dev, exact, { ...tp, n: N }, { ...bufs, keys: next.keys }));
+        add(S.update, lazyLookahead(dev, exact, { ...tp, n: N }, { ...bufs, keys: keysOf(next, t) }));
         add(flush, lazyFlush(dev, exact, { ...tp, n: N }, bufs));
       }
     });
   });
-  return { stages: S, flush, step, optim, loss: lossK };
+  const reuseSorted = next
+    ? [
+        { src: next.keys, dst: cur.keys, bytes: T * N * 4 },
+        { src: next.vals, dst: cur.vals, bytes: T * N * 4 },
+      ]
+    : undefined;
+  return { stages: S, flush, step, optim, loss: lossK, sortCurrent, sortAt, reuseSorted };
 }

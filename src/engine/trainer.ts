@@ -17,7 +17,7 @@ import {
 } from './types';
 import { makeSynthetic, auc, type LabData } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
-import { encode, checkShaders } from '../kernels/program';
+import { encode, checkShaders, type Dispatch } from '../kernels/program';
 import { sortSize } from '../kernels/sort';
 import { bce } from '../kernels/loss';
 import { isLazy, maxBatchFor, checkData, assemble, BatchSampler } from './batch';
@@ -44,6 +44,12 @@ const STEPS_AHEAD = 3;
 /** One turn of the event loop (rendering and input in a page, I/O in node). */
 function yieldToEvents(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function sameIds(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class Trainer {
@@ -85,6 +91,8 @@ export class Trainer {
   private lossSinceLog = { sum: 0, count: 0 };
   private lastEval?: { auc: number; loss: number };
   private destroyed = false;
+  // LazyDP: the batch whose pairs the lookahead sorted at step `step` - 1 (then in graph.reuseSorted)
+  private sortedAhead?: { step: number; batch: Uint32Array };
   // totals over the training steps run by this trainer (see stepCosts)
   private costs = { steps: 0, uploadBytes: 0, sampling: 0, assembly: 0 };
 
@@ -165,9 +173,23 @@ export class Trainer {
     this.pool.upload(b, data);
   }
 
-  /** Dispatches per stage of one step, as the step graph lists them. */
+  /**
+   * Dispatches per stage of a step in steady state: the step graph's lists and the sort of the
+   * batch's pairs, which LazyDP runs only on its first step and after a forced batch (it reuses
+   * the lookahead's sorted pairs otherwise).
+   */
   get graphDispatches(): Record<Stage, number> {
-    return Object.fromEntries(STAGES.map((st) => [st, this.graph.stages[st].length])) as Record<Stage, number>;
+    const n = Object.fromEntries(STAGES.map((st) => [st, this.graph.stages[st].length])) as Record<Stage, number>;
+    if (!this.graph.reuseSorted) n.backward += this.graph.sortCurrent.length;
+    return n;
+  }
+
+  /** The step's stages: the batch's pairs are sorted unless the lookahead sorted them last step. */
+  private stagesFor(reuse: boolean): Record<Stage, Dispatch[]> {
+    const g = this.graph;
+    if (reuse) return g.stages;
+    const b = g.stages.backward;
+    return { ...g.stages, backward: [...b.slice(0, g.sortAt), ...g.sortCurrent, ...b.slice(g.sortAt)] };
   }
 
   /** Every table's buffers (all shards), for the bench's copy kernel. */
@@ -257,7 +279,12 @@ export class Trainer {
     this.costs.uploadBytes += bytes;
     this.costs.sampling += t1 - t0;
     this.costs.assembly += t2 - t1;
-    await this.timer.runStep(this.graph.stages, s, batch.length);
+    // LazyDP sorted this batch's pairs last step (as its lookahead) unless a caller forced
+    // another batch (or a checkpoint load moved the step): then copy those instead of sorting
+    const ahead = this.sortedAhead;
+    const reuse = !!this.graph.reuseSorted && ahead?.step === s && sameIds(ahead.batch, batch);
+    await this.timer.runStep(this.stagesFor(reuse), s, batch.length, reuse ? this.graph.reuseSorted : []);
+    this.sortedAhead = next ? { step: s + 1, batch: Uint32Array.from(next) } : undefined;
     this.stepsDone = s;
   }
 

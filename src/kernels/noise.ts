@@ -4,7 +4,16 @@
 import mlpCode from '../../shaders/mlp_update.wgsl?raw';
 import tableCode from '../../shaders/table_noise.wgsl?raw';
 import lazyCode from '../../shaders/lazy.wgsl?raw';
-import { withLibs, WORKGROUP, makeDispatch, gridFor, dummyBuffer, type Dispatch, type Program } from './program';
+import {
+  withLibs,
+  WORKGROUP,
+  makeDispatch,
+  gridFor,
+  dummyBuffer,
+  type BufferArg,
+  type Dispatch,
+  type Program,
+} from './program';
 import { eagerTableNoise, lazyTableNoise, mlpNoise } from '../noise/philox';
 import type { StepValues } from './step';
 import { heads } from './sort';
@@ -200,7 +209,7 @@ export function lazyLookahead(
   device: GPUDevice,
   exact: boolean,
   p: ShardParams & { n: number },
-  b: LazyBuffers & { keys: GPUBuffer },
+  b: LazyBuffers & { keys: BufferArg },
 ): Dispatch {
   const prog = lazyProgram('lookahead', exact);
   return makeDispatch(device, prog, b, gridFor(prog, p.n), { u: { n: p.n, ...tableUniform(p) } });

@@ -26,11 +26,16 @@ export interface BagNormParams {
   B: number;
   L: number;
   D: number;
-  rows: number;
+  /** rows of each table (one number: one table) */
+  rows: number | number[];
   offIdx: number;
   offG: number;
   ldG: number;
   offN: number;
+  /** table t's indices, gradient columns and norms start t * stride past the offsets */
+  strideIdx?: number;
+  strideG?: number;
+  strideN?: number;
 }
 
 export function layerNorm(
@@ -41,12 +46,36 @@ export function layerNorm(
   return makeDispatch(device, layerNormProgram, b, gridFor(layerNormProgram, p.B), { u: p });
 }
 
+/** Every table's per-example norms in one dispatch. */
 export function bagNorm(
   device: GPUDevice,
   p: BagNormParams,
   b: { idx: GPUBuffer; G: GPUBuffer; norms: GPUBuffer },
 ): Dispatch {
-  return makeDispatch(device, bagNormProgram, b, gridFor(bagNormProgram, p.B), { u: p });
+  const rows = typeof p.rows === 'number' ? [p.rows] : p.rows;
+  const T = rows.length;
+  const tableRows = device.createBuffer({
+    label: 'bagNorm.tableRows',
+    size: Math.max(16, T * 4),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(tableRows, 0, Uint32Array.from(rows));
+  const u = {
+    B: p.B,
+    L: p.L,
+    D: p.D,
+    tables: T,
+    offIdx: p.offIdx,
+    strideIdx: p.strideIdx ?? 0,
+    offG: p.offG,
+    strideG: p.strideG ?? 0,
+    ldG: p.ldG,
+    offN: p.offN,
+    strideN: p.strideN ?? 0,
+  };
+  const d = makeDispatch(device, bagNormProgram, { ...b, tableRows }, gridFor(bagNormProgram, p.B * T), { u });
+  d.owned.push(tableRows);
+  return d;
 }
 
 export interface ClipParams {
@@ -73,18 +102,24 @@ export function layerNormRef(p: LayerNormParams, A: ArrayLike<number>, G: ArrayL
 }
 
 export function bagNormRef(p: BagNormParams, idx: ArrayLike<number>, G: ArrayLike<number>, out: Float32Array): void {
-  for (let b = 0; b < p.B; b++) {
-    const counts = new Map<number, number>();
-    for (let l = 0; l < p.L; l++) {
-      const r = idx[p.offIdx + b * p.L + l];
-      if (r < p.rows) counts.set(r, (counts.get(r) ?? 0) + 1);
+  const rows = typeof p.rows === 'number' ? [p.rows] : p.rows;
+  rows.forEach((R, t) => {
+    const offIdx = p.offIdx + t * (p.strideIdx ?? 0);
+    const offG = p.offG + t * (p.strideG ?? 0);
+    const offN = p.offN + t * (p.strideN ?? 0);
+    for (let b = 0; b < p.B; b++) {
+      const counts = new Map<number, number>();
+      for (let l = 0; l < p.L; l++) {
+        const r = idx[offIdx + b * p.L + l];
+        if (r < R) counts.set(r, (counts.get(r) ?? 0) + 1);
+      }
+      let cnt2 = 0;
+      for (const c of counts.values()) cnt2 += c * c;
+      let g2 = 0;
+      for (let d = 0; d < p.D; d++) g2 += G[offG + b * p.ldG + d] ** 2;
+      out[offN + b] = g2 * cnt2;
     }
-    let cnt2 = 0;
-    for (const c of counts.values()) cnt2 += c * c;
-    let g2 = 0;
-    for (let d = 0; d < p.D; d++) g2 += G[p.offG + b * p.ldG + d] ** 2;
-    out[p.offN + b] = g2 * cnt2;
-  }
+  });
 }
 
 export function clipRef(

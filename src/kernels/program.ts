@@ -192,8 +192,24 @@ export interface Dispatch {
   owned: GPUBuffer[];
 }
 
+/**
+ * A whole buffer, or a range of one (offset a multiple of minStorageBufferOffsetAlignment, 256
+ * bytes): e.g. one table's part of the sorted pairs that every table shares.
+ */
+export type BufferArg = GPUBuffer | GPUBufferBinding;
+
+/** Bytes offset .. offset + size of `buffer`, bound as if it were a buffer of its own. */
+export function bufferRange(buffer: GPUBuffer, offset: number, size: number): GPUBufferBinding {
+  if (offset % 256) throw new Error(`bufferRange: offset ${offset} is not a multiple of 256 bytes`);
+  return { buffer, offset, size };
+}
+
+function isRange(b: BufferArg): b is GPUBufferBinding {
+  return (b as GPUBufferBinding).buffer !== undefined;
+}
+
 /** Buffers by the names the shader declares (`var<storage> E`, `var<uniform> st`, ...). */
-export type Buffers = Readonly<Record<string, GPUBuffer | null | undefined>>;
+export type Buffers = Readonly<Record<string, BufferArg | null | undefined>>;
 
 const dummies = new WeakMap<GPUDevice, GPUBuffer>();
 /** A 16-byte zero buffer for a binding the entry point declares but this use never reads. */
@@ -239,9 +255,13 @@ export function makeDispatch(
   for (const r of ep.resources) {
     if (r.group !== 0) throw new Error(`${where}: ${r.name} is in group ${r.group}; kernels use group 0 only`);
     let buf = buffers[r.name];
-    if (!buf && uniforms[r.name]) owned.push((buf = makeUniform(device, p.code, r.name, uniforms[r.name])));
+    if (!buf && uniforms[r.name]) {
+      const made = makeUniform(device, p.code, r.name, uniforms[r.name]);
+      owned.push(made);
+      buf = made;
+    }
     if (!buf) throw new Error(`${where}: missing binding ${r.name}`);
-    entries.push({ binding: r.entry.binding, resource: { buffer: buf } });
+    entries.push({ binding: r.entry.binding, resource: isRange(buf) ? buf : { buffer: buf } });
   }
   const pipeline = getPipeline(device, p);
   const bindGroup = device.createBindGroup({ label: p.name, layout: pipeline.getBindGroupLayout(0), entries });

@@ -2,7 +2,16 @@
 // sparse SGD update of those rows (shaders/rows_update.wgsl), with CPU references.
 import code from '../../shaders/segsum.wgsl?raw';
 import rowsCode from '../../shaders/rows_update.wgsl?raw';
-import { withLibs, WORKGROUP, makeDispatch, gridFor, dummyBuffer, type Dispatch, type Program } from './program';
+import {
+  withLibs,
+  WORKGROUP,
+  makeDispatch,
+  gridFor,
+  dummyBuffer,
+  type BufferArg,
+  type Dispatch,
+  type Program,
+} from './program';
 import { exampleScale } from './matmul';
 import { heads } from './sort';
 
@@ -40,6 +49,7 @@ export const rowsScatterProgram: Program = {
 };
 
 export interface SegSumParams {
+  /** sorted pairs per table */
   n: number;
   L: number;
   D: number;
@@ -47,16 +57,21 @@ export interface SegSumParams {
   ldG: number;
   offScale: number;
   clipSq: number;
+  /** tables (default 1): table t's pairs are t*n .. (t+1)*n, its G columns start at offG +
+   * t*strideG, its clip scales at offScale + t*strideScale */
+  tables?: number;
+  strideG?: number;
+  strideScale?: number;
 }
 
-/** Bytes of the per-chunk carry buffer of a segment sum over n sorted pairs of D columns. */
-export function segsumCarryBytes(n: number, D: number, chunk = SEGSUM_CHUNK): number {
-  return Math.max(16, Math.ceil(n / chunk) * D * 4);
+/** Bytes of the per-chunk carry buffer of a segment sum over n sorted pairs of D columns per table. */
+export function segsumCarryBytes(n: number, D: number, chunk = SEGSUM_CHUNK, tables = 1): number {
+  return Math.max(16, Math.ceil(n / chunk) * tables * D * 4);
 }
 
 /**
- * Clipped per-row sums of one table's pooled gradients G over its sorted pairs, at each run's
- * head: two dispatches (partial sums per chunk, then each long run's carries in chunk order).
+ * Clipped per-row sums of each table's pooled gradients G over its sorted pairs, at each run's
+ * head (every table in the same dispatch): two dispatches (partial sums per chunk, then each long run's carries in chunk order).
  * The carry buffer is made here and owned by the dispatches unless the caller passes one
  * (segsumCarryBytes); `chunk` is for tests.
  */
@@ -77,8 +92,10 @@ export function segsum(
   if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`segsum: chunk must be a positive integer, got ${chunk}`);
   let carry = b.carry;
   const own: GPUBuffer[] = [];
+  const T = p.tables ?? 1;
+  const u = { ...p, tables: T, strideG: p.strideG ?? 0, strideScale: p.strideScale ?? 0 };
   if (!carry) {
-    const size = segsumCarryBytes(p.n, p.D, chunk);
+    const size = segsumCarryBytes(p.n, p.D, chunk, T);
     own.push(
       (carry = device.createBuffer({
         label: 'segsumCarry',
@@ -87,13 +104,13 @@ export function segsum(
       })),
     );
   }
-  const threads = Math.ceil(p.n / chunk) * p.D;
+  const threads = Math.ceil(p.n / chunk) * T * p.D;
   const bufs = { ...b, scale: b.scale ?? dummyBuffer(device), carry };
   const pass1 = segsumProgram(mode, chunk);
   const pass2 = segsumCarriesProgram(chunk);
-  const d1 = makeDispatch(device, pass1, bufs, gridFor(pass1, threads), { u: p });
+  const d1 = makeDispatch(device, pass1, bufs, gridFor(pass1, threads), { u });
   const d2 = makeDispatch(device, pass2, { keys: b.keys, rowGrad: b.rowGrad, carry }, gridFor(pass2, threads), {
-    u: p,
+    u,
   });
   d1.owned.push(...own);
   return [d1, d2];
@@ -111,7 +128,7 @@ export interface RowsParams {
 export function rowsUpdate(
   device: GPUDevice,
   p: RowsParams,
-  b: { st: GPUBuffer; keys: GPUBuffer; rowGrad: GPUBuffer; E: GPUBuffer },
+  b: { st: GPUBuffer; keys: BufferArg; rowGrad: BufferArg; E: GPUBuffer },
 ): Dispatch {
   return makeDispatch(device, rowsUpdateProgram, b, gridFor(rowsUpdateProgram, p.n * p.D), { u: p });
 }
@@ -120,11 +137,12 @@ export function rowsUpdate(
 export function rowsScatter(
   device: GPUDevice,
   p: RowsParams,
-  b: { keys: GPUBuffer; rowGrad: GPUBuffer; G: GPUBuffer },
+  b: { keys: BufferArg; rowGrad: BufferArg; G: GPUBuffer },
 ): Dispatch {
   return makeDispatch(device, rowsScatterProgram, b, gridFor(rowsScatterProgram, p.n * p.D), { u: p });
 }
 
+/** Table by table: each table's own segment of keys and vals, its own G columns and scales. */
 export function segsumRef(
   mode: number,
   p: SegSumParams,
@@ -134,6 +152,22 @@ export function segsumRef(
   scale: ArrayLike<number>,
   out: Float32Array,
 ): void {
+  const T = p.tables ?? 1;
+  if (T > 1) {
+    for (let t = 0; t < T; t++) {
+      const seg = (a: ArrayLike<number>) => Array.prototype.slice.call(a, t * p.n, (t + 1) * p.n) as number[];
+      const part = new Float32Array(p.n * p.D);
+      const pt = {
+        ...p,
+        tables: 1,
+        offG: p.offG + t * (p.strideG ?? 0),
+        offScale: p.offScale + t * (p.strideScale ?? 0),
+      };
+      segsumRef(mode, pt, seg(keys), seg(vals), G, scale, part);
+      for (const h of heads(seg(keys))) out.set(part.subarray(h * p.D, (h + 1) * p.D), (t * p.n + h) * p.D);
+    }
+    return;
+  }
   for (const h of heads(keys)) {
     for (let d = 0; d < p.D; d++) {
       let acc = 0;

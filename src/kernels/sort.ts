@@ -1,6 +1,7 @@
-// GPU sort of a batch's (row, slot) pairs by row (shaders/sort.wgsl), with CPU reference.
+// GPU sort of a batch's (row, slot) pairs by row, every table in the same passes
+// (shaders/sort.wgsl), with CPU reference.
 import code from '../../shaders/sort.wgsl?raw';
-import { withLibs, makeDispatch, gridFor, type Dispatch, type Program } from './program';
+import { withLibs, makeDispatch, gridFor, grid, type Dispatch, type Program } from './program';
 import { INVALID_ROW } from './gather';
 
 export const SORT_CODE = withLibs(code, { rows: true });
@@ -31,29 +32,47 @@ export function sortPlan(n: number): SortStep[] {
 }
 
 export interface SortParams {
-  /** padded pair count (sortSize) */
+  /** padded pair count per table (sortSize) */
   n: number;
-  /** real pairs: batch x L */
+  /** real pairs per table: batch x L */
   used: number;
   L: number;
-  /** rows of the table: an index at or past it is skipped */
-  rows: number;
+  /** rows of each table (one number: one table): an index at or past it is skipped */
+  rows: number | number[];
+  /** table t's indices start at offIdx + t * strideIdx */
   offIdx: number;
+  strideIdx?: number;
 }
 
-/** Every pass of the sort of one table's pairs, in order: build, then the bitonic network. */
+/**
+ * Every pass of the sort of each table's pairs, in order: build, then the bitonic network. Table
+ * t's sorted pairs land at t * n .. (t + 1) * n of keys and vals; all tables share each pass.
+ */
 export function sortPairs(
   device: GPUDevice,
   p: SortParams,
   b: { idx: GPUBuffer; mask: GPUBuffer; keys: GPUBuffer; vals: GPUBuffer },
 ): Dispatch[] {
-  const base = { ...p, k: 0, j: 0 };
+  const rows = typeof p.rows === 'number' ? [p.rows] : p.rows;
+  const T = rows.length;
+  const tableRows = device.createBuffer({
+    label: 'sort.tableRows',
+    size: Math.max(16, T * 4),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(tableRows, 0, Uint32Array.from(rows));
+  const base = { n: p.n, used: p.used, L: p.L, tables: T, offIdx: p.offIdx, strideIdx: p.strideIdx ?? 0, k: 0, j: 0 };
   const kv = { keys: b.keys, vals: b.vals };
-  const out = [makeDispatch(device, sortBuildProgram, b, gridFor(sortBuildProgram, p.n), { u: base })];
+  const build = makeDispatch(device, sortBuildProgram, { ...b, tableRows }, gridFor(sortBuildProgram, p.n * T), {
+    u: base,
+  });
+  build.owned.push(tableRows);
+  const out = [build];
   for (const st of sortPlan(p.n)) {
     const u = { ...base, k: st.k, j: st.kind === 'global' ? st.j : 0 };
-    if (st.kind === 'local') out.push(makeDispatch(device, sortLocalProgram, kv, [p.n / SORT_BLOCK, 1], { u }));
-    else out.push(makeDispatch(device, sortGlobalProgram, kv, gridFor(sortGlobalProgram, p.n / 2), { u }));
+    if (st.kind === 'local')
+      out.push(makeDispatch(device, sortLocalProgram, kv, grid((p.n / SORT_BLOCK) * T, 1), { u }));
+    else out.push(makeDispatch(device, sortGlobalProgram, kv, gridFor(sortGlobalProgram, (p.n / 2) * T), { u }));
   }
   return out;
 }
@@ -79,6 +98,26 @@ export function sortPairsRef(
   }
   pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   return { keys: Uint32Array.from(pairs, (p) => p[0]), vals: Uint32Array.from(pairs, (p) => p[1]) };
+}
+
+/** CPU reference of the all-tables sort: each table's sortPairsRef, one after another. */
+export function sortAllRef(
+  n: number,
+  used: number,
+  L: number,
+  rows: number[],
+  idx: ArrayLike<number>,
+  strideIdx: number,
+  mask: ArrayLike<number>,
+): { keys: Uint32Array; vals: Uint32Array } {
+  const keys = new Uint32Array(n * rows.length),
+    vals = new Uint32Array(n * rows.length);
+  rows.forEach((R, t) => {
+    const r = sortPairsRef(n, used, L, R, idx, t * strideIdx, mask);
+    keys.set(r.keys, t * n);
+    vals.set(r.vals, t * n);
+  });
+  return { keys, vals };
 }
 
 /** Positions that start a run of equal valid rows: one per unique row of the batch. */

@@ -32,17 +32,18 @@ const BASE = {
 };
 
 describe('shard plan', () => {
-  it('cuts a table into bindings of whole rows, the last one shorter', () => {
-    const limits = { maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1000 };
+  it('cuts a table into bindings of whole rows, balanced (sizes differ by at most one row)', () => {
+    const limits = { maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1000 }; // 41 rows of 6 floats
     expect(planShards(100, 6, limits)).toEqual([
-      { rowStart: 0, rows: 41 },
-      { rowStart: 41, rows: 41 },
-      { rowStart: 82, rows: 18 },
+      { rowStart: 0, rows: 34 },
+      { rowStart: 34, rows: 33 },
+      { rowStart: 67, rows: 33 },
     ]);
     expect(planShards(100, 6, { maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1 << 30 })).toEqual([
       { rowStart: 0, rows: 100 },
     ]);
-    expect(planShards(100, 6, undefined, 30).map((s) => s.rows)).toEqual([30, 30, 30, 10]);
+    expect(planShards(100, 6, undefined, 30).map((s) => s.rows)).toEqual([25, 25, 25, 25]);
+    expect(planShards(250, 6, undefined, 40).map((s) => s.rows)).toEqual([36, 36, 36, 36, 36, 35, 35]);
   });
 
   it('a table beyond one binding fits when memory allows, and the limit names the largest table that fits', () => {
@@ -119,7 +120,7 @@ describe('training on split tables equals training on whole ones', () => {
       const whole = await Trainer.create(eng.device, c);
       const split = await Trainer.create(eng.device, c, { shardRows: 40 });
       expect(whole.shardLayout.map((s) => s.length)).toEqual([1, 1]);
-      expect(split.shardLayout.map((s) => s.map((x) => x.rows))).toEqual([[40, 40, 40, 40, 40, 40, 10], [37]]);
+      expect(split.shardLayout.map((s) => s.map((x) => x.rows))).toEqual([[36, 36, 36, 36, 36, 35, 35], [37]]);
       expect(maxAbsDiff(await split.exportTensors(), await whole.exportTensors())).toBe(0); // initialisation
       // part way: pending LazyDP noise (history) is the same, row by row, across shard boundaries
       await whole.run(7);

@@ -48,3 +48,47 @@ describe('per-example norms and clip factors', () => {
     expect(out.some((v) => v < 1 && v > 0)).toBe(true);
   });
 });
+
+describe('bag norms of all tables in one dispatch', () => {
+  it('three tables with their own rows, gradient columns and norm rows', async () => {
+    const B = 30,
+      L = 4,
+      D = 3,
+      rows = [5, 100, 2];
+    const T = rows.length;
+    const idx = Uint32Array.from({ length: T * B * L }, (_, i) =>
+      rng.next() < 0.1 ? INVALID_ROW : Math.floor(rng.next() * (rows[Math.floor(i / (B * L))] + 2)),
+    );
+    const G = randn(B * (T + 1) * D);
+    const p = {
+      B,
+      L,
+      D,
+      rows,
+      offIdx: 0,
+      strideIdx: B * L,
+      offG: D,
+      strideG: D,
+      ldG: (T + 1) * D,
+      offN: B,
+      strideN: B,
+    };
+    const out = new Float32Array((T + 1) * B);
+    const buf = buffer(out);
+    run(bagNorm(gpu.device, p, { idx: buffer(idx), G: buffer(G), norms: buf }));
+    bagNormRef(p, idx, G, out);
+    const got = await f32(buf);
+    expectClose(got, out, 1e-5);
+    // each table alone gives the same
+    for (let t = 0; t < T; t++) {
+      const one = new Float32Array((T + 1) * B);
+      bagNormRef(
+        { B, L, D, rows: rows[t], offIdx: t * B * L, offG: D + t * D, ldG: (T + 1) * D, offN: B + t * B },
+        idx,
+        G,
+        one,
+      );
+      expectClose(got.subarray(B + t * B, 2 * B + t * B), one.subarray(B + t * B, 2 * B + t * B), 1e-5);
+    }
+  });
+});

@@ -197,3 +197,68 @@ describe('tables split into shards', () => {
       expectClose(await f32(sh.buf), want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-6, 1e-6);
   });
 });
+
+// One segment sum for every table: table t's pairs are its own segment of the sorted buffers,
+// with its own gradient columns and clip scales; runs never continue into the next table.
+describe('segment sums of all tables in one dispatch', () => {
+  for (const mode of [0, 2] as const) {
+    it(`three tables (scale mode ${mode}): each equals its own sum, also with a run at a table's end`, async () => {
+      const T = 3,
+        n = 64,
+        L = 2,
+        D = 3,
+        B = 40;
+      const keys = new Uint32Array(T * n),
+        vals = new Uint32Array(T * n);
+      for (let t = 0; t < T; t++) {
+        // table 0: no padding and its last run is row 9; table 1 starts with row 9 (the same
+        // number in another table); table 2 has padding
+        const used = t === 2 ? 50 : n;
+        const rs = Array.from({ length: used }, (_, i) =>
+          t === 0 ? Math.floor(i / 7) : t === 1 ? 9 + Math.floor(i / 20) : i % 5,
+        );
+        rs.sort((a, b) => a - b);
+        for (let i = 0; i < n; i++) {
+          keys[t * n + i] = i < used ? rs[i] : INVALID_ROW;
+          vals[t * n + i] = Math.floor(rng.next() * B * L);
+        }
+      }
+      const G = Float32Array.from({ length: B * (T + 1) * D }, () => Math.floor(rng.next() * 21) - 10);
+      const scale = Float32Array.from({ length: 5 + T * B }, () => rng.next() * 2);
+      const p = { n, L, D, offG: D, ldG: (T + 1) * D, offScale: 5, clipSq: 0.5, tables: T, strideG: D, strideScale: B };
+      const want = new Float32Array(T * n * D);
+      segsumRef(mode, p, keys, vals, G, scale, want);
+      const rowGrad = empty(T * n * D * 4);
+      runAll(
+        segsum(
+          gpu.device,
+          mode,
+          p,
+          { keys: buffer(keys), vals: buffer(vals), G: buffer(G), scale: buffer(scale), rowGrad },
+          8,
+        ),
+      );
+      const got = await f32(rowGrad);
+      let checked = 0;
+      for (let t = 0; t < T; t++)
+        for (const h of heads(keys.subarray(t * n, (t + 1) * n))) {
+          const at = (t * n + h) * D;
+          expectClose(got.subarray(at, at + D), want.subarray(at, at + D), 1e-5, 1e-6);
+          checked++;
+        }
+      expect(checked).toBeGreaterThan(10);
+      // table 1's first run (row 9) holds only table 1's pairs: its own sum, not table 0's added
+      const own = new Float32Array(n * D);
+      segsumRef(
+        mode,
+        { ...p, tables: 1, offG: p.offG + D, offScale: p.offScale + B },
+        keys.subarray(n, 2 * n),
+        vals.subarray(n, 2 * n),
+        G,
+        scale,
+        own,
+      );
+      expectClose(got.subarray(n * D, n * D + D), own.subarray(0, D), 1e-5, 1e-6);
+    });
+  }
+});

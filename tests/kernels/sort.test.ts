@@ -1,7 +1,7 @@
 // The GPU sort of a batch's (row, slot) pairs (shaders/sort.wgsl) against the reference.
 import { describe, it, expect } from 'vitest';
 import { kernelTest } from '../helpers/kernels';
-import { sortPairsRef, SORT_BLOCK } from '../../src/kernels/sort';
+import { sortPairs, sortPairsRef, sortAllRef, SORT_BLOCK } from '../../src/kernels/sort';
 import { INVALID_ROW } from '../../src/data/format';
 
 const gpu = kernelTest(1234);
@@ -29,4 +29,55 @@ describe('GPU sort of (row, slot) pairs', () => {
       expect(Array.from((await u32(vals)).subarray(0, N))).toEqual(Array.from(ref.vals));
     });
   }
+});
+
+// Every table's pairs in the same passes (one sort per step, not one per table): each table's
+// segment must hold exactly what sorting that table alone gives.
+describe('one sort for all tables', () => {
+  it('three tables of different sizes in one sort equal each table sorted alone', async () => {
+    const L = 3,
+      B = 400,
+      used = B * L;
+    const rows = [17, 1 << 20, 300];
+    let N = SORT_BLOCK;
+    while (N < used) N *= 2; // 2048: several blocks and global steps
+    const idx = new Uint32Array(rows.length * used);
+    rows.forEach((R, t) => {
+      for (let i = 0; i < used; i++)
+        idx[t * used + i] = rng.next() < 0.05 ? INVALID_ROW : Math.floor(rng.next() ** 2 * R);
+    });
+    // the same row numbers in adjacent tables: the segments must not mix
+    idx[used - 1] = 5;
+    idx[used] = 5;
+    const mask = Float32Array.from({ length: B }, () => (rng.next() < 0.9 ? 1 : 0));
+    const idxBuf = buffer(idx),
+      maskBuf = buffer(mask);
+    const keys = empty(rows.length * N * 4),
+      vals = empty(rows.length * N * 4);
+    runAll(
+      sortPairs(
+        gpu.device,
+        { n: N, used, L, rows, offIdx: 0, strideIdx: used },
+        { idx: idxBuf, mask: maskBuf, keys, vals },
+      ),
+    );
+    const all = { keys: await u32(keys), vals: await u32(vals) };
+    const ref = sortAllRef(N, used, L, rows, idx, used, mask);
+    expect(Array.from(all.keys)).toEqual(Array.from(ref.keys));
+    expect(Array.from(all.vals)).toEqual(Array.from(ref.vals));
+    // and each table sorted on its own by the same kernels
+    for (let t = 0; t < rows.length; t++) {
+      const k1 = empty(N * 4),
+        v1 = empty(N * 4);
+      runAll(
+        sortPairs(
+          gpu.device,
+          { n: N, used, L, rows: rows[t], offIdx: t * used },
+          { idx: idxBuf, mask: maskBuf, keys: k1, vals: v1 },
+        ),
+      );
+      expect(Array.from(all.keys.subarray(t * N, (t + 1) * N)), `table ${t} keys`).toEqual(Array.from(await u32(k1)));
+      expect(Array.from(all.vals.subarray(t * N, (t + 1) * N)), `table ${t} vals`).toEqual(Array.from(await u32(v1)));
+    }
+  });
 });
