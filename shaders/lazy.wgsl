@@ -8,12 +8,14 @@
 //   EXACT true (lazydp-exact): replays each pending step's own eager draw, bit-for-bit the noise
 //     dpsgd adds, so the model equals dpsgd's up to float summation order.
 // One thread per row (it loops over the row's columns), so H[r] has a single writer.
-// E and H hold the shard of rows rowStart .. rowStart + rows (keys and counters use the table's
-// row numbers), so a table split across buffers gets exactly the noise of an unsplit one.
+// E and H hold the rows of the dispatch's spans (lib/spans.wgsl: one shard, one table, or every
+// table packed in one buffer); keys and counters use the table's row numbers, so a table split
+// across buffers or packed with others gets exactly the noise of one on its own. A span's table
+// has its sorted pairs at keys[table * strideKeys ..].
 
 override EXACT: bool = false;
 
-struct Lazy { n: u32, rows: u32, D: u32, quads: u32, table: u32, rowStart: u32 }
+struct Lazy { n: u32, D: u32, quads: u32, strideKeys: u32 }
 
 @group(0) @binding(0) var<uniform> u: Lazy;
 @group(0) @binding(1) var<uniform> st: Step;
@@ -23,18 +25,18 @@ struct Lazy { n: u32, rows: u32, D: u32, quads: u32, table: u32, rowStart: u32 }
 @group(0) @binding(5) var<storage, read_write> E: array<f32>;
 @group(0) @binding(6) var<storage, read_write> H: array<u32>;
 
-// r: row within the shard
-fn apply_pending(r: u32) {
-  let h = H[r];
-  let row = u.rowStart + r;
+// stored row g of span s
+fn apply_pending(s: Span, g: u32) {
+  let h = H[g];
+  let row = s.rowStart + (g - s.base);
   let t = st.step;
   if (h >= t) { return; }
-  let base = r * u.D;
+  let base = g * u.D;
   if (EXACT) {
-    for (var s = h + 1u; s <= t; s++) {
-      let scale = lrs[s] * st.invB * st.noiseStd;
+    for (var step = h + 1u; step <= t; step++) {
+      let scale = lrs[step] * st.invB * st.noiseStd;
       for (var q = 0u; q < u.quads; q++) {
-        let z = noise_eager(st.key, u.table, row, q, s);
+        let z = noise_eager(st.key, s.table, row, q, step);
         for (var j = 0u; j < 4u; j++) {
           let c = q * 4u + j;
           if (c < u.D) { E[base + c] -= scale * z[j]; }
@@ -47,30 +49,35 @@ fn apply_pending(r: u32) {
     let pending = max((pt.x - ph.x) + (pt.y - ph.y), 0.0);
     let scale = sqrt(pending) * st.invB * st.noiseStd;
     for (var q = 0u; q < u.quads; q++) {
-      let z = noise_lazy(st.key, u.table, row, q, t);
+      let z = noise_lazy(st.key, s.table, row, q, t);
       for (var j = 0u; j < 4u; j++) {
         let c = q * 4u + j;
         if (c < u.D) { E[base + c] -= scale * z[j]; }
       }
     }
   }
-  H[r] = t;
+  H[g] = t;
 }
 
 @compute @workgroup_size(WG)
 fn lookahead(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let p = global_index(g, nw);
-  if (p >= u.n) { return; }
-  let r = keys[p];
-  if (!is_segment_head(p, r, keys[max(p, 1u) - 1u])) { return; }
-  let rl = shard_row(r, u.rowStart, u.rows);
+  let i = global_index(g, nw);
+  if (i >= u.n * span_count()) { return; }
+  let s = spans[i / u.n];
+  let p = i % u.n;
+  let q = s.table * u.strideKeys + p;
+  let r = keys[q];
+  if (!is_segment_head(p, r, keys[max(q, 1u) - 1u])) { return; }
+  let rl = shard_row(r, s.rowStart, s.rows);
   if (rl == INVALID_ROW) { return; }
-  apply_pending(rl);
+  apply_pending(s, s.base + rl);
 }
 
 @compute @workgroup_size(WG)
 fn flush(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let r = global_index(g, nw);
-  if (r >= u.rows) { return; }
-  apply_pending(r);
+  if (r >= stored_rows()) { return; }
+  let k = span_of(r);
+  if (k == span_count()) { return; } // padding between packed tables
+  apply_pending(spans[k], r);
 }

@@ -1,9 +1,10 @@
 // SGD on the rows the batch touched, and only those: E[r] -= lr / B * rowGrad (head positions of
-// the sorted pairs carry one row each, so no two threads write the same row). E is the shard of
-// rows rowStart .. rowStart + rows; keys hold table rows, those of other shards are skipped.
+// the sorted pairs carry one row each, so no two threads write the same row). One thread per
+// (span, sorted position, column) (lib/spans.wgsl): a span's table has its n sorted pairs at
+// keys[table * strideKeys ..] (and its row sums at the same positions of rowGrad); keys hold
+// table rows, those outside the span (another shard's) are skipped.
 
-
-struct Rows { n: u32, D: u32, rowStart: u32, rows: u32 }
+struct Rows { n: u32, D: u32, strideKeys: u32 }
 
 @group(0) @binding(0) var<uniform> u: Rows;
 @group(0) @binding(1) var<uniform> st: Step;
@@ -11,22 +12,31 @@ struct Rows { n: u32, D: u32, rowStart: u32, rows: u32 }
 @group(0) @binding(3) var<storage, read> rowGrad: array<f32>;
 @group(0) @binding(4) var<storage, read_write> E: array<f32>;
 
-/** The row (within this shard) that sorted position p heads, or INVALID_ROW: not a segment head, padding, or another shard's row. */
-fn head_row(p: u32) -> u32 {
-  let r = keys[p];
-  if (!is_segment_head(p, r, keys[max(p, 1u) - 1u])) { return INVALID_ROW; }
-  return shard_row(r, u.rowStart, u.rows);
+/** Thread i's span, global sorted position and column, and the stored row that position heads
+ * (INVALID_ROW: not a segment head, padding, or another shard's row). */
+struct Head { pos: u32, d: u32, stored: u32 }
+
+fn head_of(i: u32) -> Head {
+  let per = u.n * u.D;
+  let s = spans[i / per];
+  let p = (i % per) / u.D;
+  let q = s.table * u.strideKeys + p;
+  let r = keys[q];
+  var stored = INVALID_ROW;
+  if (is_segment_head(p, r, keys[max(q, 1u) - 1u])) {
+    let rl = shard_row(r, s.rowStart, s.rows);
+    if (rl != INVALID_ROW) { stored = s.base + rl; }
+  }
+  return Head(q, i % u.D, stored);
 }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = global_index(g, nw);
-  if (i >= u.n * u.D) { return; }
-  let p = i / u.D;
-  let d = i % u.D;
-  let rl = head_row(p);
-  if (rl == INVALID_ROW) { return; }
-  E[rl * u.D + d] -= st.lr * st.invB * rowGrad[p * u.D + d];
+  if (i >= u.n * u.D * span_count()) { return; }
+  let h = head_of(i);
+  if (h.stored == INVALID_ROW) { return; }
+  E[h.stored * u.D + h.d] -= st.lr * st.invB * rowGrad[h.pos * u.D + h.d];
 }
 
 // Dense optimizers (shaders/table_optim.wgsl) need the rows' gradients in place: scatter each
@@ -36,10 +46,8 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
 @compute @workgroup_size(WG)
 fn scatter(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = global_index(g, nw);
-  if (i >= u.n * u.D) { return; }
-  let p = i / u.D;
-  let d = i % u.D;
-  let rl = head_row(p);
-  if (rl == INVALID_ROW) { return; }
-  G[rl * u.D + d] = rowGrad[p * u.D + d];
+  if (i >= u.n * u.D * span_count()) { return; }
+  let h = head_of(i);
+  if (h.stored == INVALID_ROW) { return; }
+  G[h.stored * u.D + h.d] = rowGrad[h.pos * u.D + h.d];
 }

@@ -5,10 +5,22 @@
 //   sample: write sigma C z to a noise buffer, bound as E (the `noise`
 //           stage of the unfused variant)
 //   add:    E -= lr / B * noise (its `update` stage)
-// E is the shard of rows rowStart .. rowStart + rows: counters use the table's row number, so a
-// split table draws exactly the noise of an unsplit one.
+// E holds the rows of the dispatch's spans (lib/spans.wgsl: one shard, one table, or every table
+// packed in one buffer, then one dispatch for all); counters use the table's row number, so a
+// split or packed table draws exactly the noise of one on its own. `rows`: stored rows up to the
+// end of the last span; rows between spans (padding) are left alone.
 
-struct Table { rows: u32, D: u32, quads: u32, table: u32, rowStart: u32 }
+struct Table { rows: u32, D: u32, quads: u32 }
+
+// The table row of stored row g and its table, or none (padding between packed tables).
+struct RowOf { table: u32, row: u32, ok: bool }
+
+fn row_of(g: u32) -> RowOf {
+  let k = span_of(g);
+  if (k == span_count()) { return RowOf(0u, 0u, false); }
+  let s = spans[k];
+  return RowOf(s.table, s.rowStart + (g - s.base), true);
+}
 
 @group(0) @binding(0) var<uniform> u: Table;
 @group(0) @binding(1) var<uniform> st: Step;
@@ -20,7 +32,9 @@ fn fused(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: v
   if (i >= u.rows * u.quads) { return; }
   let r = i / u.quads;
   let q = i % u.quads;
-  let z = noise_eager(st.key, u.table, u.rowStart + r, q, st.step);
+  let at = row_of(r);
+  if (!at.ok) { return; }
+  let z = noise_eager(st.key, at.table, at.row, q, st.step);
   let s = st.lr * st.invB * st.noiseStd;
   for (var j = 0u; j < 4u; j++) {
     let c = q * 4u + j;
@@ -34,7 +48,9 @@ fn sample(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: 
   if (i >= u.rows * u.quads) { return; }
   let r = i / u.quads;
   let q = i % u.quads;
-  let z = st.noiseStd * noise_eager(st.key, u.table, u.rowStart + r, q, st.step);
+  let at = row_of(r);
+  if (!at.ok) { return; }
+  let z = st.noiseStd * noise_eager(st.key, at.table, at.row, q, st.step);
   for (var j = 0u; j < 4u; j++) {
     let c = q * 4u + j;
     if (c < u.D) { E[r * u.D + c] = z[j]; }
@@ -80,8 +96,8 @@ fn fused4(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: 
     let i = quad_index(g, nw, k);
     if (i < n) {
       let r = i / u.quads;
-      let z = noise_eager(st.key, u.table, u.rowStart + r, i - r * u.quads, st.step);
-      E4[i] = e[k] - s * z;
+      let at = row_of(r);
+      if (at.ok) { E4[i] = e[k] - s * noise_eager(st.key, at.table, at.row, i - r * u.quads, st.step); }
     }
   }
 }
@@ -93,7 +109,8 @@ fn sample4(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw:
     let i = quad_index(g, nw, k);
     if (i < n) {
       let r = i / u.quads;
-      E4[i] = st.noiseStd * noise_eager(st.key, u.table, u.rowStart + r, i - r * u.quads, st.step);
+      let at = row_of(r);
+      if (at.ok) { E4[i] = st.noiseStd * noise_eager(st.key, at.table, at.row, i - r * u.quads, st.step); }
     }
   }
 }

@@ -31,7 +31,7 @@ export const touchedNoiseProgram: Program = {
 export function touchedNoise(
   device: GPUDevice,
   p: ShardParams & { n: number },
-  b: { st: GPUBuffer; keys: BufferArg; E: GPUBuffer },
+  b: { st: GPUBuffer; keys: BufferArg; E: BufferArg },
 ): Dispatch {
   const u = { n: p.n, rows: p.rows, D: p.D, quads: Math.ceil(p.D / 4), table: p.table, rowStart: p.rowStart };
   return makeDispatch(device, touchedNoiseProgram, b, gridFor(touchedNoiseProgram, p.n), { u });

@@ -3,22 +3,45 @@
 // on the GPU) and the MLP layers with the views each layer reads and writes.
 import { isPrivate, type Config } from '../config/config';
 import { initMlp, type Layout, type Layer } from './model';
-import { planShards } from './memory';
+import { packTables, planShards } from './memory';
 import { denseTableState, isLazy } from './batch';
-import { encode, type Dispatch } from '../kernels/program';
+import { bufferRange, encode, type BufferArg, type Dispatch, type Span } from '../kernels/program';
 import { initTable } from '../kernels/init';
 
-/** Rows rowStart .. rowStart + rows of table `table`: the table itself and LazyDP's history. */
+/**
+ * Rows rowStart .. rowStart + rows of table `table`: the table itself and LazyDP's history. E and
+ * H are the shard's own buffers, or (packed) the buffers every table shares, the shard's rows
+ * from row `base` on; bind them through shardE / shardH.
+ */
 export interface Shard {
   table: number;
   rowStart: number;
   rows: number;
+  base: number;
+  packed: boolean;
   E: GPUBuffer;
   H?: GPUBuffer;
   /** dense table optimizer: the step's row gradients scattered densely, and its state (m, v) */
   G?: GPUBuffer;
   M?: GPUBuffer;
   V?: GPUBuffer;
+}
+
+/** The shard's rows of E, bound as a buffer of their own. */
+export function shardE(sh: Shard, D: number): BufferArg {
+  return sh.packed ? bufferRange(sh.E, sh.base * D * 4, sh.rows * D * 4) : sh.E;
+}
+
+/** The shard's LazyDP history, bound as a buffer of its own. */
+export function shardH(sh: Shard): BufferArg {
+  return sh.packed ? bufferRange(sh.H!, sh.base * 4, sh.rows * 4) : sh.H!;
+}
+
+/** Every table in one buffer (and LazyDP's history in another), one span per table. */
+export interface PackedTables {
+  E: GPUBuffer;
+  H?: GPUBuffer;
+  spans: Span[];
 }
 
 /** A buffer with an offset and a row stride: where a layer's rows lie inside a wider buffer. */
@@ -107,6 +130,8 @@ export interface ModelBuffers {
   logits: GPUBuffer;
   /** per table, its shards in row order (one unless the table is larger than one binding) */
   shards: Shard[][];
+  /** when every table fits one binding together: the shared buffers (then one shard per table) */
+  packed?: PackedTables;
   layers: LayerBufs[];
 }
 
@@ -145,15 +170,28 @@ export function allocateModel(
   // Tables: each kernel that touches rows runs once per shard.
   const lazy = isLazy(c);
   const denseState = denseTableState(c);
+  const pack = packTables(lay.rows, D, dev.limits, shardRows);
+  const packed: PackedTables | undefined = pack && {
+    E: buf(pack.totalRows * D * 4, 'tables'),
+    H: lazy ? buf(pack.totalRows * 4, 'history') : undefined,
+    spans: lay.rows.map((R, t) => ({ table: t, base: pack.bases[t], rowStart: 0, rows: R })),
+  };
   const shards = lay.rows.map((R, t) => {
     const plan = planShards(R, D, dev.limits, shardRows);
     return plan.map((p, k): Shard => {
       const sfx = plan.length > 1 ? `[${k}]` : '';
-      const E = buf(p.rows * D * 4, `tables.${t}${sfx}`);
+      const own = {
+        table: t,
+        ...p,
+        base: packed ? pack!.bases[t] : 0,
+        packed: !!packed,
+        E: packed ? packed.E : buf(p.rows * D * 4, `tables.${t}${sfx}`),
+        H: lazy ? (packed ? packed.H : buf(p.rows * 4, `history.${t}${sfx}`)) : undefined,
+      };
       const init = initTable(
         dev,
         { rows: p.rows, D, table: t, seed: c.dataSeed >>> 0, tableRows: R, rowStart: p.rowStart },
-        { E },
+        { E: shardE(own, D) },
       );
       pool.ownDispatches([init]);
       const enc = dev.createCommandEncoder();
@@ -163,10 +201,7 @@ export function allocateModel(
       dev.queue.submit([enc.finish()]);
       const state = (name: string, on: boolean) => (on ? buf(p.rows * D * 4, `${name}.${t}${sfx}`) : undefined);
       return {
-        table: t,
-        ...p,
-        E,
-        H: lazy ? buf(p.rows * 4, `history.${t}${sfx}`) : undefined,
+        ...own,
         G: state('grad', denseState >= 0),
         M: state('m', denseState >= 1),
         V: state('v', denseState >= 2),
@@ -234,6 +269,7 @@ export function allocateModel(
     loss,
     logits: logits!,
     shards,
+    packed,
     layers,
   };
 }

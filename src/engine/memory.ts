@@ -45,6 +45,32 @@ export function planShards(rows: number, D: number, limits?: Limits, maxRows?: n
   return out;
 }
 
+/** A packed table starts on a multiple of this many rows: then its first row lies on a 256-byte
+ * boundary of the tables' buffer and of the history's (binding offsets must). */
+export const PACK_ROWS = 64;
+
+/**
+ * When every table fits one binding together, the row each starts at in one shared buffer, so
+ * that one dispatch serves every table (gather, row updates, eager noise, LazyDP); undefined when
+ * some table needs a split or a shard size is forced (`maxRows`: tests of the split path).
+ */
+export function packTables(
+  rows: number[],
+  D: number,
+  limits?: Limits,
+  maxRows?: number,
+): { bases: number[]; totalRows: number } | undefined {
+  if (maxRows !== undefined) return undefined;
+  const bases: number[] = [];
+  let total = 0;
+  for (const R of rows) {
+    bases.push(total);
+    total += Math.ceil(R / PACK_ROWS) * PACK_ROWS;
+  }
+  if (limits && total * D * 4 > bindingCap(limits)) return undefined;
+  return { bases, totalRows: total };
+}
+
 export interface MemoryEstimate {
   totalBytes: number;
   /** the limit the total is held to (config.memoryLimit in bytes) */
@@ -71,8 +97,11 @@ export function estimateMemory(
   const buffers: { name: string; bytes: number }[] = [];
   const shards: number[] = [];
   const tableBytes: number[] = [];
+  const packed = !!packTables(lay.rows, lay.D, limits, opts.shardRows);
   lay.rows.forEach((R, t) => {
     const plan = planShards(R, lay.D, limits, opts.shardRows);
+    // packed tables are padded to PACK_ROWS rows (in the shared buffers: tables and history)
+    const stored = (rows: number) => (packed ? Math.ceil(rows / PACK_ROWS) * PACK_ROWS : rows);
     shards.push(plan.length);
     let bytes = 0;
     plan.forEach((p, k) => {
@@ -81,8 +110,8 @@ export function estimateMemory(
         buffers.push({ name: name + sfx, bytes: b });
         bytes += b;
       };
-      add(`tables.${t}`, p.rows * lay.D * 4);
-      if (lazy) add(`history.${t}`, p.rows * 4);
+      add(`tables.${t}`, stored(p.rows) * lay.D * 4);
+      if (lazy) add(`history.${t}`, stored(p.rows) * 4);
       if (unfused) add(`noise.${t}`, p.rows * lay.D * 4);
       if (dense >= 0)
         add(

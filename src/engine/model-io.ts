@@ -42,7 +42,8 @@ export async function readSpan(
     const a = Math.max(start, sh.rowStart),
       b = Math.min(start + count, sh.rowStart + sh.rows);
     if (a >= b) continue;
-    const part = await readBuffer(m.dev, sh[which]!, (a - sh.rowStart) * width * 4, (b - a) * width * 4);
+    const at = (sh.base + a - sh.rowStart) * width * 4; // sh.base: the shard's first row in a packed buffer
+    const part = await readBuffer(m.dev, sh[which]!, at, (b - a) * width * 4);
     out.set(new Uint8Array(part), (a - start) * width * 4);
   }
   return out.buffer;
@@ -125,11 +126,11 @@ export async function loadWeights(m: ModelStore, ck: Checkpoint): Promise<void> 
       for (let r = 0; r < sh.rows; r += rowsPer) {
         const n = Math.min(rowsPer, sh.rows - r);
         const bytes = await ck.read(e.offset + (sh.rowStart + r) * D * 4, n * D * 4);
-        m.dev.queue.writeBuffer(sh.E, r * D * 4, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        m.dev.queue.writeBuffer(sh.E, (sh.base + r) * D * 4, bytes.buffer, bytes.byteOffset, bytes.byteLength);
       }
       if (sh.H) {
         const H = new Uint32Array(sh.rows).fill(ck.steps);
-        m.dev.queue.writeBuffer(sh.H, 0, H.buffer, H.byteOffset, H.byteLength);
+        m.dev.queue.writeBuffer(sh.H, sh.base * 4, H.buffer, H.byteOffset, H.byteLength);
       }
     }
   }

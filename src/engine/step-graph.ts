@@ -5,17 +5,17 @@ import { isPrivate, lrAt, type Config } from '../config/config';
 import type { Layout } from './model';
 import type { Stage } from './types';
 import { denseTableState, isLazy } from './batch';
-import type { BufferPool, ModelBuffers } from './buffers';
+import { shardE, shardH, type BufferPool, type ModelBuffers } from './buffers';
 import { bufferRange, type Dispatch } from '../kernels/program';
 import { matmul } from '../kernels/matmul';
-import { gather } from '../kernels/gather';
+import { gather, gatherSpans } from '../kernels/gather';
 import { loss, type LossKernel } from '../kernels/loss';
 import { reluBackward } from '../kernels/relu';
 import { interactionForward, interactionBackward } from '../kernels/interaction';
 import { layerNorm, bagNorm, clipFactors } from '../kernels/norms';
 import { colsum } from '../kernels/colsum';
 import { sortPairs } from '../kernels/sort';
-import { segsum, rowsUpdate, rowsScatter } from '../kernels/segsum';
+import { segsum, rowsUpdate, rowsUpdateSpans, rowsScatter } from '../kernels/segsum';
 import {
   mlpUpdate,
   mlpOptim,
@@ -94,23 +94,29 @@ export function buildStepGraph(
   const dot = lay.interaction === 'dot';
   const interP = { B, n: T + 1, D, offV: 0, ldV: FW, offZ: 0, ldZ: IW, offDV: 0, ldDV: FW };
 
-  // --- gather (shards after the first add their part of each bag)
-  m.shards.forEach((shards, t) =>
-    shards.forEach((sh, k) => {
-      const p = {
-        B,
-        L,
-        D,
-        rows: sh.rows,
-        offIdx: t * B * L,
-        offOut: (t + 1) * D,
-        ldOut: FW,
-        rowStart: sh.rowStart,
-        accumulate: k > 0 ? 1 : 0,
-      };
-      add(S.gather, gather(dev, p, { E: sh.E, idx: m.idx, outV: V }));
-    }),
-  );
+  // --- gather: every table in one dispatch when they share a buffer; else per shard (shards
+  // after the first add their part of each bag)
+  const pk = m.packed;
+  if (pk) {
+    const p = { B, L, D, offIdx: 0, strideIdx: B * L, offOut: D, strideOut: D, ldOut: FW, accumulate: 0 };
+    add(S.gather, gatherSpans(dev, p, pk.spans, { E: pk.E, idx: m.idx, outV: V }));
+  } else
+    m.shards.forEach((shards, t) =>
+      shards.forEach((sh, k) => {
+        const p = {
+          B,
+          L,
+          D,
+          rows: sh.rows,
+          offIdx: t * B * L,
+          offOut: (t + 1) * D,
+          ldOut: FW,
+          rowStart: sh.rowStart,
+          accumulate: k > 0 ? 1 : 0,
+        };
+        add(S.gather, gather(dev, p, { E: shardE(sh, D), idx: m.idx, outV: V }));
+      }),
+    );
 
   // --- mlp_forward: Y = act(X W^T + b)
   for (const lb of m.layers) {
@@ -311,13 +317,29 @@ export function buildStepGraph(
   // LazyDP: the next batch's pairs, sorted once here for the lookahead, are the next step's own
   const next = lazy ? sortBufs('next') : undefined;
   if (next) add(S.noise, ...sortOf(m.idxNext, m.maskNext, next));
+  const eager = c.algo === 'dpsgd';
+  const exact = c.algo === 'lazydp-exact';
+  const touchedOnly = auditFlaw === 'noise-touched-rows-only'; // AUDIT ONLY
+  // Every table in one dispatch where they share a buffer and take the sparse path (no dense
+  // optimizer): the row update, eager DP-SGD's fused noise, LazyDP's lookahead and flush.
+  const allAtOnce = pk && denseTableState(c) < 0 ? pk : undefined;
+  if (allAtOnce) {
+    const all = { rows: 0, table: 0, rowStart: 0, D, spans: allAtOnce.spans }; // the spans give the rows
+    add(S.update, rowsUpdateSpans(dev, { n: N, D }, all.spans, { st, keys: cur.keys, rowGrad, E: allAtOnce.E }));
+    if (eager && noiseMode === 1 && !touchedOnly) add(S.update, tableNoiseFused(dev, all, { st, E: allAtOnce.E }));
+    if (next) {
+      const bufs = { st, E: allAtOnce.E, H: allAtOnce.H!, lrs: lrs!, lrSqPrefix: lrSqPrefix! };
+      add(S.update, lazyLookahead(dev, exact, { ...all, n: N }, { ...bufs, keys: next.keys }));
+      add(flush, lazyFlush(dev, exact, { ...all, n: N }, bufs));
+    }
+  }
   m.shards.forEach((shards, t) => {
     shards.forEach((sh, k) => {
       const rp = { n: N, D, rowStart: sh.rowStart, rows: sh.rows };
       const tp = { rows: sh.rows, D, table: t, rowStart: sh.rowStart };
+      const E = shardE(sh, D);
       // eager DP-SGD's noise on every row; unfused, it is sampled into a buffer in its own
       // timed pass and added by the update below (the dense optimizer's pass, or `add`)
-      const eager = c.algo === 'dpsgd';
       let noise: GPUBuffer | undefined;
       if (eager && noiseMode === 2) {
         noise = pool.make(sh.rows * D * 4, `noise.${t}${shards.length > 1 ? `[${k}]` : ''}`);
@@ -332,7 +354,7 @@ export function buildStepGraph(
           tableOptim(dev, c.tableOptimizer, noiseMode, tp, {
             st,
             o: o!,
-            E: sh.E,
+            E,
             G: sh.G,
             noiseBuf: noise,
             M: sh.M,
@@ -341,15 +363,14 @@ export function buildStepGraph(
         );
         return;
       }
-      add(S.update, rowsUpdate(dev, rp, { st, keys: keysOf(cur, t), rowGrad: rowGradOf(t), E: sh.E }));
+      if (!allAtOnce) add(S.update, rowsUpdate(dev, rp, { st, keys: keysOf(cur, t), rowGrad: rowGradOf(t), E }));
       // AUDIT ONLY, BROKEN on purpose: noise on the batch's rows alone (src/audit/flaws.ts)
-      if (eager && noiseMode === 1 && auditFlaw === 'noise-touched-rows-only')
-        add(S.update, touchedNoise(dev, { ...tp, n: N }, { st, keys: keysOf(cur, t), E: sh.E }));
-      else if (eager && noiseMode === 1) add(S.update, tableNoiseFused(dev, tp, { st, E: sh.E }));
-      if (noise) add(S.update, tableNoiseAdd(dev, tp, { st, E: sh.E, noiseBuf: noise }));
-      if (next) {
-        const exact = c.algo === 'lazydp-exact';
-        const bufs = { st, E: sh.E, H: sh.H!, lrs: lrs!, lrSqPrefix: lrSqPrefix! };
+      if (eager && noiseMode === 1 && touchedOnly)
+        add(S.update, touchedNoise(dev, { ...tp, n: N }, { st, keys: keysOf(cur, t), E }));
+      else if (eager && noiseMode === 1 && !allAtOnce) add(S.update, tableNoiseFused(dev, tp, { st, E }));
+      if (noise) add(S.update, tableNoiseAdd(dev, tp, { st, E, noiseBuf: noise }));
+      if (next && !allAtOnce) {
+        const bufs = { st, E, H: shardH(sh), lrs: lrs!, lrSqPrefix: lrSqPrefix! };
         add(S.update, lazyLookahead(dev, exact, { ...tp, n: N }, { ...bufs, keys: keysOf(next, t) }));
         add(flush, lazyFlush(dev, exact, { ...tp, n: N }, bufs));
       }

@@ -194,7 +194,7 @@ export class Trainer {
 
   /** Every table's buffers (all shards), for the bench's copy kernel. */
   get tableBuffers(): GPUBuffer[] {
-    return this.m.shards.flatMap((s) => s.map((sh) => sh.E));
+    return [...new Set(this.m.shards.flatMap((s) => s.map((sh) => sh.E)))]; // packed: one for all
   }
 
   /** Means per training step so far (zeros before the first): dispatches, bytes uploaded, CPU time. */

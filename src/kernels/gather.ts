@@ -1,8 +1,18 @@
 // Embedding-bag forward (shaders/gather.wgsl) and its CPU reference.
 import code from '../../shaders/gather.wgsl?raw';
-import { withLibs, WORKGROUP, makeDispatch, gridFor, type Dispatch, type Program } from './program';
+import {
+  withLibs,
+  WORKGROUP,
+  makeDispatch,
+  gridFor,
+  spansBuffer,
+  type BufferArg,
+  type Dispatch,
+  type Program,
+  type Span,
+} from './program';
 
-export const GATHER_CODE = withLibs(code, { rows: true });
+export const GATHER_CODE = withLibs(code, { rows: true, spans: true });
 export const gatherProgram: Program = { name: 'gather', code: GATHER_CODE, workgroup: WORKGROUP };
 export { INVALID_ROW } from '../data/format';
 
@@ -23,9 +33,39 @@ export interface GatherParams {
 export function gather(
   device: GPUDevice,
   p: GatherParams,
-  b: { E: GPUBuffer; idx: GPUBuffer; outV: GPUBuffer },
+  b: { E: BufferArg; idx: GPUBuffer; outV: GPUBuffer },
 ): Dispatch {
-  return makeDispatch(device, gatherProgram, b, gridFor(gatherProgram, p.B * p.D), { u: p });
+  const span = { table: 0, base: 0, rowStart: p.rowStart, rows: p.rows };
+  const u = { B: p.B, L: p.L, D: p.D, offIdx: p.offIdx, strideIdx: 0, offOut: p.offOut, strideOut: 0, ldOut: p.ldOut };
+  return gatherSpans(device, { ...u, accumulate: p.accumulate }, [span], b);
+}
+
+/** Table t's indices at offIdx + t*strideIdx, its feature columns at offOut + t*strideOut. */
+export interface GatherSpansParams {
+  B: number;
+  L: number;
+  D: number;
+  offIdx: number;
+  strideIdx: number;
+  offOut: number;
+  strideOut: number;
+  ldOut: number;
+  accumulate: number;
+}
+
+/** The bags of every span (e.g. every table packed in E) in one dispatch. */
+export function gatherSpans(
+  device: GPUDevice,
+  p: GatherSpansParams,
+  spans: Span[],
+  b: { E: BufferArg; idx: GPUBuffer; outV: GPUBuffer },
+): Dispatch {
+  const sp = spansBuffer(device, spans);
+  const d = makeDispatch(device, gatherProgram, { ...b, spans: sp }, gridFor(gatherProgram, p.B * p.D * spans.length), {
+    u: p,
+  });
+  d.owned.push(sp);
+  return d;
 }
 
 export function gatherRef(p: GatherParams, E: ArrayLike<number>, idx: ArrayLike<number>, out: Float32Array): void {

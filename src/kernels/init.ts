@@ -1,7 +1,7 @@
 // Initial embedding rows drawn on the GPU from Philox (shaders/init_table.wgsl); the CPU
 // reference is initTableRef in src/engine/model.ts.
 import code from '../../shaders/init_table.wgsl?raw';
-import { withLibs, WORKGROUP, makeDispatch, gridFor, type Dispatch, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, type BufferArg, type Dispatch, type Program } from './program';
 
 export const INIT_CODE = withLibs(code, { philox: true });
 export const initTableProgram: Program = { name: 'init_table', code: INIT_CODE, workgroup: WORKGROUP };
@@ -16,7 +16,7 @@ export interface InitParams {
   rowStart: number;
 }
 
-export function initTable(device: GPUDevice, p: InitParams, b: { E: GPUBuffer }): Dispatch {
+export function initTable(device: GPUDevice, p: InitParams, b: { E: BufferArg }): Dispatch {
   const quads = Math.ceil(p.D / 4);
   const u = {
     rows: p.rows,

@@ -10,7 +10,10 @@ import {
   makeDispatch,
   gridFor,
   dummyBuffer,
+  spansBuffer,
+  storedRows,
   type BufferArg,
+  type Span,
   type Dispatch,
   type Program,
 } from './program';
@@ -19,8 +22,8 @@ import type { StepValues } from './step';
 import { heads } from './sort';
 
 export const MLP_UPDATE_CODE = withLibs(mlpCode, { philox: true, step: true, optim: true });
-export const TABLE_NOISE_CODE = withLibs(tableCode, { philox: true, step: true });
-export const LAZY_CODE = withLibs(lazyCode, { philox: true, step: true, rows: true });
+export const TABLE_NOISE_CODE = withLibs(tableCode, { philox: true, step: true, spans: true });
+export const LAZY_CODE = withLibs(lazyCode, { philox: true, step: true, rows: true, spans: true });
 
 export type NoiseMode = 0 | 1 | 2; // none, fused, unfused
 export function mlpUpdateProgram(noise: NoiseMode): Program {
@@ -140,13 +143,23 @@ export interface ShardParams {
   table: number;
   rowStart: number;
 }
-const tableUniform = (p: ShardParams) => ({
-  rows: p.rows,
+/** The span of one shard in a buffer of its own. */
+const shardSpans = (p: ShardParams): Span[] => [{ table: p.table, base: 0, rowStart: p.rowStart, rows: p.rows }];
+/** Where rows lie in E: one shard's own buffer, or `spans` of a packed buffer. */
+const spansOf = (p: ShardParams & { spans?: Span[] }) => p.spans ?? shardSpans(p);
+const tableUniform = (p: ShardParams & { spans?: Span[] }) => ({
+  rows: storedRows(spansOf(p)),
   D: p.D,
   quads: Math.ceil(p.D / 4),
-  table: p.table,
-  rowStart: p.rowStart,
 });
+
+/** A dispatch with the spans' buffer bound (and owned). */
+function withSpans(device: GPUDevice, spans: Span[], make: (sp: GPUBuffer) => Dispatch): Dispatch {
+  const sp = spansBuffer(device, spans);
+  const d = make(sp);
+  d.owned.push(sp);
+  return d;
+}
 
 /**
  * How the dense table-noise entries run: the vec4 entries (256 threads, QUADS_PER_THREAD quads
@@ -157,40 +170,58 @@ export interface TableNoiseOptions {
   scalar?: boolean;
 }
 const dense = (p: ShardParams, o: TableNoiseOptions) => p.D % 4 === 0 && !o.scalar;
-const denseGrid = (prog: Program, p: ShardParams) => gridFor(prog, Math.ceil((p.rows * p.D) / 4 / QUADS_PER_THREAD));
+const denseGrid = (prog: Program, p: TableRows) =>
+  gridFor(prog, Math.ceil((storedRows(spansOf(p)) * p.D) / 4 / QUADS_PER_THREAD));
 
-/** Eager DP-SGD noise sampled and subtracted from every row of the shard in one pass. */
+/** One shard (rows, table, rowStart), or with `spans` every span of a packed buffer (those win). */
+export type TableRows = ShardParams & { spans?: Span[] };
+
+/** Eager DP-SGD noise sampled and subtracted from every row of the shard (or spans) in one pass. */
 export function tableNoiseFused(
   device: GPUDevice,
-  p: ShardParams,
-  b: { st: GPUBuffer; E: GPUBuffer },
+  p: TableRows,
+  b: { st: GPUBuffer; E: BufferArg },
   o: TableNoiseOptions = {},
 ): Dispatch {
   const u = tableUniform(p);
   const prog4 = tableNoiseFused4Program;
-  if (dense(p, o)) return makeDispatch(device, prog4, { st: b.st, E4: b.E }, denseGrid(prog4, p), { u });
-  return makeDispatch(device, tableNoiseFusedProgram, b, gridFor(tableNoiseFusedProgram, p.rows * u.quads), { u });
+  return withSpans(device, spansOf(p), (spans) =>
+    dense(p, o)
+      ? makeDispatch(device, prog4, { st: b.st, E4: b.E, spans }, denseGrid(prog4, p), { u })
+      : makeDispatch(
+          device,
+          tableNoiseFusedProgram,
+          { ...b, spans },
+          gridFor(tableNoiseFusedProgram, u.rows * u.quads),
+          {
+            u,
+          },
+        ),
+  );
 }
 
 /** Unfused: sigma C z of every value of the shard into `noise` (the `noise` stage). */
 export function tableNoiseSample(
   device: GPUDevice,
-  p: ShardParams,
-  b: { st: GPUBuffer; noise: GPUBuffer },
+  p: TableRows,
+  b: { st: GPUBuffer; noise: BufferArg },
   o: TableNoiseOptions = {},
 ): Dispatch {
   const u = tableUniform(p);
   const prog4 = tableNoiseSample4Program,
     prog = tableNoiseSampleProgram;
-  if (dense(p, o)) return makeDispatch(device, prog4, { st: b.st, E4: b.noise }, denseGrid(prog4, p), { u });
-  return makeDispatch(device, prog, { st: b.st, E: b.noise }, gridFor(prog, p.rows * u.quads), { u });
+  return withSpans(device, spansOf(p), (spans) =>
+    dense(p, o)
+      ? makeDispatch(device, prog4, { st: b.st, E4: b.noise, spans }, denseGrid(prog4, p), { u })
+      : makeDispatch(device, prog, { st: b.st, E: b.noise, spans }, gridFor(prog, u.rows * u.quads), { u }),
+  );
 }
 
 /** Unfused: E -= lr / B * noiseBuf (the `update` stage). */
 export function tableNoiseAdd(
   device: GPUDevice,
-  p: ShardParams,
-  b: { st: GPUBuffer; E: GPUBuffer; noiseBuf: GPUBuffer },
+  p: TableRows,
+  b: { st: GPUBuffer; E: BufferArg; noiseBuf: BufferArg },
   o: TableNoiseOptions = {},
 ): Dispatch {
   const u = tableUniform(p);
@@ -198,27 +229,39 @@ export function tableNoiseAdd(
     const bufs = { st: b.st, E4: b.E, noise4: b.noiseBuf };
     return makeDispatch(device, tableNoiseAdd4Program, bufs, denseGrid(tableNoiseAdd4Program, p), { u });
   }
-  return makeDispatch(device, tableNoiseAddProgram, b, gridFor(tableNoiseAddProgram, p.rows * p.D), { u });
+  return makeDispatch(device, tableNoiseAddProgram, b, gridFor(tableNoiseAddProgram, u.rows * p.D), { u });
 }
 
 /** LazyDP on one shard: lrs[s] is step s's lr, lrSqPrefix the (hi, lo) prefix sums of lr^2 (lrSquaredPrefix). */
-export type LazyBuffers = { st: GPUBuffer; E: GPUBuffer; H: GPUBuffer; lrs: GPUBuffer; lrSqPrefix: GPUBuffer };
+export type LazyBuffers = { st: GPUBuffer; E: BufferArg; H: BufferArg; lrs: GPUBuffer; lrSqPrefix: GPUBuffer };
 
-/** Pending noise for the unique rows of the next batch (`keys`: its sorted pairs, n of them). */
+/**
+ * Pending noise for the unique rows of the next batch (`keys`: its sorted pairs, n per table).
+ * One shard: `keys` is its table's n pairs; with `spans`, the pairs of every table (table t's at
+ * t*n), one dispatch for all.
+ */
 export function lazyLookahead(
   device: GPUDevice,
   exact: boolean,
-  p: ShardParams & { n: number },
+  p: TableRows & { n: number },
   b: LazyBuffers & { keys: BufferArg },
 ): Dispatch {
   const prog = lazyProgram('lookahead', exact);
-  return makeDispatch(device, prog, b, gridFor(prog, p.n), { u: { n: p.n, ...tableUniform(p) } });
+  const spans = spansOf(p);
+  const u = { n: p.n, D: p.D, quads: Math.ceil(p.D / 4), strideKeys: p.spans ? p.n : 0 };
+  return withSpans(device, spans, (sp) =>
+    makeDispatch(device, prog, { ...b, spans: sp }, gridFor(prog, p.n * spans.length), { u }),
+  );
 }
 
-/** Pending noise for every row of the shard. `n` only sizes the lookahead's keys. */
-export function lazyFlush(device: GPUDevice, exact: boolean, p: ShardParams & { n: number }, b: LazyBuffers): Dispatch {
+/** Pending noise for every row of the shard (or spans). `n` only sizes the lookahead's keys. */
+export function lazyFlush(device: GPUDevice, exact: boolean, p: TableRows & { n: number }, b: LazyBuffers): Dispatch {
   const prog = lazyProgram('flush', exact);
-  return makeDispatch(device, prog, b, gridFor(prog, p.rows), { u: { n: p.n, ...tableUniform(p) } });
+  const spans = spansOf(p);
+  const u = { n: p.n, D: p.D, quads: Math.ceil(p.D / 4), strideKeys: p.spans ? p.n : 0 };
+  return withSpans(device, spans, (sp) =>
+    makeDispatch(device, prog, { ...b, spans: sp }, gridFor(prog, storedRows(spans)), { u }),
+  );
 }
 
 /**

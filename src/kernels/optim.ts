@@ -10,6 +10,7 @@ import {
   dummyBuffer,
   setExactly,
   uniformView,
+  type BufferArg,
   type Dispatch,
   type Program,
 } from './program';
@@ -77,7 +78,7 @@ export function tableOptim(
   b: {
     st: GPUBuffer;
     o: GPUBuffer;
-    E: GPUBuffer;
+    E: BufferArg;
     G: GPUBuffer;
     noiseBuf?: GPUBuffer | null;
     M?: GPUBuffer | null;

@@ -10,6 +10,7 @@ import philoxLib from '../../shaders/lib/philox.wgsl?raw';
 import stepLib from '../../shaders/lib/step.wgsl?raw';
 import clipLib from '../../shaders/lib/clip.wgsl?raw';
 import optimLib from '../../shaders/lib/optim.wgsl?raw';
+import spansLib from '../../shaders/lib/spans.wgsl?raw';
 
 export interface Program {
   name: string;
@@ -34,6 +35,7 @@ export interface Libs {
   clip?: boolean;
   optim?: boolean;
   rows?: boolean;
+  spans?: boolean;
 }
 
 /** Prepends the grid helper and the libraries a kernel uses, and registers the result. */
@@ -45,6 +47,7 @@ export function withLibs(code: string, libs: Libs = {}): string {
     libs.step && stepLib,
     libs.clip && clipLib,
     libs.optim && optimLib,
+    libs.spans && spansLib,
   ];
   return register(parts.filter(Boolean).join('\n') + '\n' + code);
 }
@@ -266,6 +269,34 @@ export function makeDispatch(
   const pipeline = getPipeline(device, p);
   const bindGroup = device.createBindGroup({ label: p.name, layout: pipeline.getBindGroupLayout(0), entries });
   return { pipeline, bindGroup, groups, label: p.name, owned };
+}
+
+/** One span of lib/spans.wgsl: rows rowStart .. rowStart + rows of `table`, stored from row `base`. */
+export interface Span {
+  table: number;
+  base: number;
+  rowStart: number;
+  rows: number;
+}
+
+/** The spans' storage buffer (owned by the dispatch it is given to). */
+export function spansBuffer(device: GPUDevice, spans: Span[]): GPUBuffer {
+  if (!spans.length) throw new Error('spans: at least one');
+  const data = new Uint32Array(spans.length * 4);
+  spans.forEach((s, k) => data.set([s.table, s.base, s.rowStart, s.rows], k * 4));
+  const buf = device.createBuffer({
+    label: 'spans',
+    size: data.byteLength,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(buf, 0, data);
+  return buf;
+}
+
+/** Stored rows up to the end of the last span. */
+export function storedRows(spans: Span[]): number {
+  const s = spans[spans.length - 1];
+  return s.base + s.rows;
 }
 
 export function encode(pass: GPUComputePassEncoder, d: Dispatch): void {

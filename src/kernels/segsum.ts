@@ -8,7 +8,10 @@ import {
   makeDispatch,
   gridFor,
   dummyBuffer,
+  spansBuffer,
   type BufferArg,
+  type Buffers,
+  type Span,
   type Dispatch,
   type Program,
 } from './program';
@@ -16,7 +19,7 @@ import { exampleScale } from './matmul';
 import { heads } from './sort';
 
 export const SEGSUM_CODE = withLibs(code, { clip: true, rows: true });
-export const ROWS_UPDATE_CODE = withLibs(rowsCode, { step: true, rows: true });
+export const ROWS_UPDATE_CODE = withLibs(rowsCode, { step: true, rows: true, spans: true });
 /** Sorted positions per chunk of the segment sum: no thread walks more pairs than this. */
 export const SEGSUM_CHUNK = 256;
 /** Pass 1 of the segment sum: each chunk's partial sums. */
@@ -124,13 +127,42 @@ export interface RowsParams {
   rows: number;
 }
 
+/** One shard's span: its keys and row sums bound alone (no table stride). */
+const shardSpan = (p: RowsParams): Span[] => [{ table: 0, base: 0, rowStart: p.rowStart, rows: p.rows }];
+
+function rowsDispatch(
+  device: GPUDevice,
+  prog: Program,
+  p: { n: number; D: number; strideKeys: number },
+  spans: Span[],
+  b: Buffers,
+): Dispatch {
+  const sp = spansBuffer(device, spans);
+  const d = makeDispatch(device, prog, { ...b, spans: sp }, gridFor(prog, p.n * p.D * spans.length), { u: p });
+  d.owned.push(sp);
+  return d;
+}
+
 /** E -= lr / B * rowGrad on the touched rows of this shard. */
 export function rowsUpdate(
   device: GPUDevice,
   p: RowsParams,
-  b: { st: GPUBuffer; keys: BufferArg; rowGrad: BufferArg; E: GPUBuffer },
+  b: { st: GPUBuffer; keys: BufferArg; rowGrad: BufferArg; E: BufferArg },
 ): Dispatch {
-  return makeDispatch(device, rowsUpdateProgram, b, gridFor(rowsUpdateProgram, p.n * p.D), { u: p });
+  return rowsDispatch(device, rowsUpdateProgram, { n: p.n, D: p.D, strideKeys: 0 }, shardSpan(p), b);
+}
+
+/**
+ * The touched rows of every span in one dispatch (every table packed in E): table t's sorted
+ * pairs are keys t*n .. (t+1)*n, its row sums the same positions of rowGrad.
+ */
+export function rowsUpdateSpans(
+  device: GPUDevice,
+  p: { n: number; D: number },
+  spans: Span[],
+  b: { st: GPUBuffer; keys: GPUBuffer; rowGrad: GPUBuffer; E: BufferArg },
+): Dispatch {
+  return rowsDispatch(device, rowsUpdateProgram, { ...p, strideKeys: p.n }, spans, b);
 }
 
 /** The touched rows' gradients into the shard's dense gradient buffer G. */
@@ -139,7 +171,7 @@ export function rowsScatter(
   p: RowsParams,
   b: { keys: BufferArg; rowGrad: BufferArg; G: GPUBuffer },
 ): Dispatch {
-  return makeDispatch(device, rowsScatterProgram, b, gridFor(rowsScatterProgram, p.n * p.D), { u: p });
+  return rowsDispatch(device, rowsScatterProgram, { n: p.n, D: p.D, strideKeys: 0 }, shardSpan(p), b);
 }
 
 /** Table by table: each table's own segment of keys and vals, its own G columns and scales. */

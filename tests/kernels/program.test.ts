@@ -8,11 +8,12 @@ import {
   getPipeline,
   gridFor,
   makeDispatch,
+  spansBuffer,
   withLibs,
   WORKGROUP,
   type Program,
 } from '../../src/kernels/program';
-import { gather, gatherProgram } from '../../src/kernels/gather';
+import { gatherProgram, gatherSpans } from '../../src/kernels/gather';
 import { reluBackward } from '../../src/kernels/relu';
 
 let device: GPUDevice;
@@ -29,16 +30,23 @@ describe('kernel programs', () => {
     const E = makeBuffer(device, new Float32Array(8)),
       idx = makeBuffer(device, new Uint32Array(4)),
       out = makeBuffer(device, new Float32Array(8));
-    const p = { B: 1, L: 1, D: 2, rows: 4, offIdx: 0, offOut: 0, ldOut: 2, rowStart: 0, accumulate: 0 };
+    const p = { B: 1, L: 1, D: 2, offIdx: 0, strideIdx: 0, offOut: 0, strideOut: 0, ldOut: 2, accumulate: 0 };
+    const span = { table: 0, base: 0, rowStart: 0, rows: 4 };
+    const spans = spansBuffer(device, [span]);
     expect(() => makeDispatch(device, gatherProgram, { E, idx, out }, [1, 1], { u: p })).toThrow(
       /gather \(main\): unknown binding out/,
     );
-    expect(() => makeDispatch(device, gatherProgram, { E, idx }, [1, 1], { u: p })).toThrow(
+    expect(() => makeDispatch(device, gatherProgram, { E, idx, spans }, [1, 1], { u: p })).toThrow(
       /gather \(main\): missing binding outV/,
     );
-    expect(() => makeDispatch(device, gatherProgram, { E, idx, outV: out }, [1, 1], { u: p })).not.toThrow();
+    expect(() => makeDispatch(device, gatherProgram, { E, idx, outV: out }, [1, 1], { u: p })).toThrow(
+      /gather \(main\): missing binding spans/,
+    );
+    expect(() => makeDispatch(device, gatherProgram, { E, idx, outV: out, spans }, [1, 1], { u: p })).not.toThrow();
     const { accumulate: _, ...short } = p;
-    expect(() => gather(device, short as typeof p, { E, idx, outV: out })).toThrow(/uniform u: missing accumulate/);
+    expect(() => gatherSpans(device, short as typeof p, [span], { E, idx, outV: out })).toThrow(
+      /uniform u: missing accumulate/,
+    );
   });
 
   it('a kernel computes its own grid from its workgroup size', () => {
