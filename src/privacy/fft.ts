@@ -1,23 +1,51 @@
-// The PRV accountant's FFT: transforms of real sequences of a power-of-two length M, each done by
-// one complex radix-2 FFT of length M/2 on Float64Arrays. One table e^{2 pi i k / M} (k < M/2)
-// serves both the complex butterflies (every other entry) and the real pre/post-processing; it is
-// built by rotation, exact every 64 entries, so building it costs a small part of a transform
-// (fft.js computes a cos and a sin per entry, as much as a transform of that size), and every
-// buffer is allocated once per size.
+// The PRV accountant's FFT: transforms of real sequences of length M = 2 m 2^a (m = 1, 3 or 5,
+// so the mesh is padded by at most a third rather than up to double), each done by one complex
+// FFT of length M/2 on Float64Arrays: m radix-4 (radix-2 where the count of stages is odd) FFTs
+// of length 2^a over the interleaved subsequences, then one radix-m pass. One table
+// e^{2 pi i k / M} (k < M/2) serves the butterflies and the real pre/post-processing; it is built
+// by rotation, exact every 64 entries, so building it costs a small part of a transform (fft.js
+// computes a cos and a sin per entry, as much as a transform of that size), and every buffer is
+// allocated once per size.
+
+/** Whether M is a size RealFFT takes: 2 m 2^a with m in {1, 3, 5} and 2^a >= 4. */
+export function fftSizeOk(M: number): boolean {
+  if (!Number.isInteger(M)) return false;
+  for (const m of [1, 3, 5]) {
+    const p = M / (2 * m);
+    if (Number.isInteger(p) && p >= 4 && (p & (p - 1)) === 0) return true;
+  }
+  return false;
+}
+
+/** The smallest size RealFFT takes that is >= n. */
+export function fftSizeAtLeast(n: number): number {
+  let best = Infinity;
+  for (const m of [1, 3, 5]) {
+    let M = 8 * m;
+    while (M < n) M *= 2;
+    best = Math.min(best, M);
+  }
+  return best;
+}
 
 export class RealFFT {
-  /** real length M (a power of two >= 8) */
+  /** real length M */
   readonly size: number;
   /** e^{2 pi i k / M} for k < M/2, interleaved (cos, sin) */
   readonly tw: Float64Array;
-  /** bit reversal of the M/2 complex indices */
+  /** the odd factor m of M and the power-of-two length p = M / (2m) of the sub-transforms */
+  private readonly m: number;
+  private readonly p: number;
+  /** bit reversal of the p indices of a sub-transform */
   private readonly rev: Uint32Array;
   /** the complex work buffer, M/2 points interleaved */
   private readonly z: Float64Array;
+  /** e^{2 pi i j/m}, j < m, interleaved, and room for one radix-m column */
+  private readonly dm: Float64Array;
+  private readonly col: Float64Array;
 
   constructor(size: number) {
-    if (!(Number.isInteger(size) && size >= 8 && (size & (size - 1)) === 0))
-      throw new RangeError(`FFT size must be a power of two >= 8 (got ${size})`);
+    if (!fftSizeOk(size)) throw new RangeError(`FFT size must be 2^k, 3 2^k or 5 2^k and >= 8 m (got ${size})`);
     this.size = size;
     const half = size / 2;
     const tw = new Float64Array(size);
@@ -36,27 +64,80 @@ export class RealFFT {
       }
     }
     this.tw = tw;
-    const bits = Math.log2(half);
-    const rev = new Uint32Array(half);
-    for (let i = 1; i < half; i++) rev[i] = (rev[i >> 1] >> 1) | ((i & 1) << (bits - 1));
+    this.m = half % 5 === 0 ? 5 : half % 3 === 0 ? 3 : 1;
+    this.p = half / this.m;
+    const bits = Math.log2(this.p);
+    const rev = new Uint32Array(this.p);
+    for (let i = 1; i < this.p; i++) rev[i] = (rev[i >> 1] >> 1) | ((i & 1) << (bits - 1));
     this.rev = rev;
     this.z = new Float64Array(size);
+    this.dm = new Float64Array(2 * this.m);
+    for (let j = 0; j < this.m; j++) {
+      this.dm[2 * j] = Math.cos((2 * Math.PI * j) / this.m);
+      this.dm[2 * j + 1] = Math.sin((2 * Math.PI * j) / this.m);
+    }
+    this.col = new Float64Array(2 * this.m);
   }
 
   /**
    * Complex FFT of length n = M/2 (interleaved), out = sum_j inp_j e^{sign 2 pi i jk/n}
-   * (sign -1 forward, +1 inverse, unnormalised). out must not be inp.
+   * (sign -1 forward, +1 inverse, unnormalised). out must not be inp. With n = m p: the
+   * transforms Y_r of the subsequences inp[m j + r] (length p) go to out[r p ..], then
+   * out[k + p s] = sum_r e^{sign 2 pi i rk/n} Y_r[k] e^{sign 2 pi i rs/m}, in place.
    */
   private complex(inp: Float64Array, out: Float64Array, sign: 1 | -1): void {
-    const n = this.size / 2,
-      rev = this.rev,
-      tw = this.tw;
+    for (let r = 0; r < this.m; r++) this.pow2(inp, out, sign, r);
+    if (this.m > 1) this.radixM(out, sign);
+  }
+
+  private radixM(out: Float64Array, sign: 1 | -1): void {
+    const { m, p, tw, dm, col } = this;
+    const M = this.size,
+      halfM = M / 2;
+    for (let k = 0; k < p; k++) {
+      // the column Y_r[k] twiddled by e^{sign 2 pi i rk/n} = table entry 2rk (mod M, by symmetry)
+      col[0] = out[2 * k];
+      col[1] = out[2 * k + 1];
+      for (let r = 1; r < m; r++) {
+        let e = 2 * r * k,
+          neg = 1;
+        if (e >= halfM) {
+          e -= halfM;
+          neg = -1;
+        }
+        const c = neg * tw[2 * e],
+          sn = neg * sign * tw[2 * e + 1];
+        const yr = out[2 * (k + r * p)],
+          yi = out[2 * (k + r * p) + 1];
+        col[2 * r] = yr * c - yi * sn;
+        col[2 * r + 1] = yr * sn + yi * c;
+      }
+      for (let s = 0; s < m; s++) {
+        let re = 0,
+          im = 0;
+        for (let r = 0; r < m; r++) {
+          const j = (r * s) % m;
+          const c = dm[2 * j],
+            sn = sign * dm[2 * j + 1];
+          re += col[2 * r] * c - col[2 * r + 1] * sn;
+          im += col[2 * r] * sn + col[2 * r + 1] * c;
+        }
+        out[2 * (k + s * p)] = re;
+        out[2 * (k + s * p) + 1] = im;
+      }
+    }
+  }
+
+  /** The length-p transform of inp[m j + r] (j < p) into out[r p ..] (complex indices). */
+  private pow2(inp: Float64Array, out: Float64Array, sign: 1 | -1, r: number): void {
+    const { m, p: n, rev, tw } = this;
+    const base = 2 * r * n;
     // bit-reversed copy fused with the first two radix-2 stages (twiddles 1 and -+i)
     for (let i = 0; i < n; i += 4) {
-      const p0 = 2 * rev[i],
-        p1 = 2 * rev[i + 1],
-        p2 = 2 * rev[i + 2],
-        p3 = 2 * rev[i + 3];
+      const p0 = 2 * (m * rev[i] + r),
+        p1 = 2 * (m * rev[i + 1] + r),
+        p2 = 2 * (m * rev[i + 2] + r),
+        p3 = 2 * (m * rev[i + 3] + r);
       const x0r = inp[p0],
         x0i = inp[p0 + 1],
         x1r = inp[p1],
@@ -76,7 +157,7 @@ export class RealFFT {
       // w a3 with w = e^{sign i pi / 2} = sign i
       const br = -sign * a3i,
         bi = sign * a3r;
-      const o = 2 * i;
+      const o = base + 2 * i;
       out[o] = a0r + a2r;
       out[o + 1] = a0i + a2i;
       out[o + 2] = a1r + br;
@@ -90,14 +171,14 @@ export class RealFFT {
     // on the four points b + j + {0, L/2, L, 3L/2} (j < L/2) with W1 = w_L^j = W2², W2 = w_2L^j,
     // and the second of the span-2L pairs twiddled by w_2L^(j + L/2) = sign i W2.
     const M = this.size,
-      n2 = 2 * n;
+      end = base + 2 * n;
     let len = 8;
     if (Math.log2(n) % 2 === 1) {
       // an odd number of stages left: one radix-2 stage first
       if (len <= n) {
         const h2 = len,
           step = (2 * M) / len;
-        for (let i = 0; i < n2; i += 2 * len) {
+        for (let i = base; i < end; i += 2 * len) {
           for (let j = 0, t = 0; j < h2; j += 2, t += step) {
             const wr = tw[t],
               wi = sign * tw[t + 1];
@@ -122,7 +203,7 @@ export class RealFFT {
       const h = len, // L/2 points, in doubles
         s1 = (2 * M) / len, // table step of W1 = w_L^j (interleaved)
         s2 = M / len; // of W2 = w_2L^j
-      for (let b = 0; b < n2; b += 4 * len) {
+      for (let b = base; b < end; b += 4 * len) {
         for (let j = 0, t1 = 0, t2 = 0; j < h; j += 2, t1 += s1, t2 += s2) {
           const w1r = tw[t1],
             w1i = sign * tw[t1 + 1],

@@ -2,9 +2,10 @@
 // domain from the RDP accountant, truncation of each step's PRV to it, the uniform-mesh
 // discretisation with its mean shift, and the FFT self-composition into a ComposedPrv that answers
 // eps(delta) and delta(eps) queries.
-// The FFT (src/privacy/fft.ts) takes power-of-two sizes, so the mesh is padded to a power of two
-// and centred on 0; the padding only widens the window that circular convolution wraps around.
-import { realFFT } from './fft';
+// The FFT (src/privacy/fft.ts) takes sizes 2^k, 3 2^k and 5 2^k, so the mesh is padded to the
+// smallest of those and centred on 0; the padding only widens the window that circular
+// convolution wraps around.
+import { fftSizeAtLeast, fftSizeOk, realFFT } from './fft';
 import type { PrvEpsilon, PrvPhase } from './prv';
 import { SubsampledGaussianPrv } from './prv-loss';
 import { computeRdp, OPACUS_ORDERS, rdpToEpsilon } from './rdp';
@@ -163,7 +164,7 @@ export class PrvPlan {
   readonly epsError: number;
   readonly deltaError: number;
   readonly dt: number;
-  /** FFT size (power of two); mesh points t_i = (i - M/2) dt */
+  /** FFT size (2^k, 3 2^k or 5 2^k); mesh points t_i = (i - M/2) dt */
   readonly size: number;
   private readonly disc: DiscretePhase[] = [];
   /** one step's RDP per phase, at Opacus' orders (sizes the domains) */
@@ -201,7 +202,7 @@ export class PrvPlan {
         `the RDP bound that sizes the PRV domain is ${L.toPrecision(4)} (> ${MAX_DOMAIN}): sigma is too small for the PRV accountant`,
       );
     let dt = epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2);
-    // mesh: the bins t = k dt, |k| <= K, padded to a power of two M, t_i = (i - M/2) dt
+    // mesh: the bins t = k dt, |k| <= K, padded to an FFT size M, t_i = (i - M/2) dt
     let K = Math.ceil(L / dt);
     if (2 * K + 2 > MAX_MESH) {
       // A coarser mesh keeps the bound valid with a proportionally larger eps_error.
@@ -209,8 +210,7 @@ export class PrvPlan {
       epsError = dt * Math.sqrt((total * Math.log(12 / deltaError)) / 2);
       K = Math.ceil(L / dt);
     }
-    let M = 8;
-    while (M < 2 * K + 2) M *= 2;
+    const M = fftSizeAtLeast(2 * K + 2);
     this.epsError = epsError;
     this.deltaError = deltaError;
     this.dt = dt;
@@ -298,9 +298,8 @@ export class PrvPlan {
     let M = this.size;
     if (steps.some((n, j) => n !== this.phases[j].steps)) {
       const Ln = safeDomain(this.rdp1, steps, this.epsError, this.deltaError, 0.5);
-      let Mn = 8;
-      while (Mn < 2 * Math.ceil(Ln / this.dt) + 2) Mn *= 2;
-      M = Math.min(M, Mn);
+      const need = 2 * Math.ceil(Ln / this.dt) + 2;
+      while (M / 2 >= need && fftSizeOk(M / 2)) M /= 2;
     }
     const r = this.size / M,
       half = M / 2;

@@ -1,7 +1,7 @@
 // The PRV accountant's real FFT (src/privacy/fft.ts) against a plain O(M²) DFT of the same
 // sequence, and the inverse against the sequence it came from.
 import { describe, expect, it } from 'vitest';
-import { RealFFT, realFFT } from '../../src/privacy/fft';
+import { fftSizeAtLeast, RealFFT, realFFT } from '../../src/privacy/fft';
 
 /** X[k] = sum_j x_j e^{-2 pi i jk/M} for k <= M/2, interleaved: the definition, term by term. */
 function dft(x: Float64Array): Float64Array {
@@ -33,8 +33,9 @@ function sequence(M: number, seed: number): Float64Array {
 }
 
 describe('real FFT', () => {
-  // 8 and 32: an even and an odd number of radix-2 stages after the fused first two
-  for (const M of [8, 16, 32, 64, 512, 2048]) {
+  // 8 and 16: an even and an odd number of radix-2 stages after the fused first two; 24, 40 and
+  // up: a radix-3 or radix-5 pass after three or five power-of-two transforms
+  for (const M of [8, 16, 32, 64, 512, 2048, 24, 40, 48, 80, 1536, 1280, 2560]) {
     it(`size ${M}: forward equals the DFT, inverse returns the sequence`, () => {
       const x = sequence(M, M);
       const X = new Float64Array(M + 2);
@@ -76,8 +77,12 @@ describe('real FFT', () => {
     }
   });
 
-  it('refuses sizes it cannot do', () => {
-    expect(() => new RealFFT(12)).toThrow(/power of two/);
-    expect(() => new RealFFT(4)).toThrow(/power of two/);
+  it('refuses sizes it cannot do, and picks the smallest it can', () => {
+    for (const M of [12, 4, 20, 56, 1000]) expect(() => new RealFFT(M)).toThrow(/FFT size must be/);
+    expect(fftSizeAtLeast(1_299_798)).toBe(5 * 2 ** 18);
+    expect(fftSizeAtLeast(1_473_702)).toBe(3 * 2 ** 19);
+    expect(fftSizeAtLeast(1_600_000)).toBe(2 ** 21);
+    expect(fftSizeAtLeast(9)).toBe(16);
+    expect(fftSizeAtLeast(17)).toBe(24);
   });
 });
