@@ -167,6 +167,13 @@ export class PrvPlan {
   /** FFT size (2^k, 3 2^k or 5 2^k); mesh points t_i = (i - M/2) dt */
   readonly size: number;
   private readonly disc: DiscretePhase[] = [];
+  /** compose's spectrum and inverse buffers, kept for the next composition of the same size */
+  private work?: { X: Float64Array; z: Float64Array };
+
+  private scratch(M: number): { X: Float64Array; z: Float64Array } {
+    if (this.work?.z.length !== M) this.work = { X: new Float64Array(M + 2), z: new Float64Array(M) };
+    return this.work;
+  }
   /** one step's RDP per phase, at Opacus' orders (sizes the domains) */
   private readonly rdp1: number[][];
 
@@ -307,7 +314,7 @@ export class PrvPlan {
     // (every r-th frequency of the plan's), each power by repeated squaring: about log2(n)
     // complex products a point, where a polar power costs a log, an atan2, an exp, a cos and a
     // sin; its rounding (relative, ~n 1e-16) is that of the polar form.
-    const X = new Float64Array(M + 2);
+    const { X, z } = this.scratch(M);
     for (let i = 0; i <= half; i++) {
       let re = 1,
         im = 0;
@@ -344,7 +351,6 @@ export class PrvPlan {
     }
     let shift = 0;
     for (let j = 0; j < steps.length; j++) shift += steps[j] * this.disc[j].shift;
-    const z = new Float64Array(M);
     realFFT(M).inverse(X, z);
     // Mesh index i of one step is at (i - size/2) dt, so the sum of N steps' index k is at
     // (k - N size/2) dt modulo the window; index i of the result is at (i - M/2) dt, i.e.
