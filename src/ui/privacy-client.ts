@@ -80,6 +80,14 @@ export async function requestEpsilon(
   return a.epsilon;
 }
 
+/** Sigma of `c` (calibrated to its target epsilon): rejects with the reason it cannot be found. */
+export async function requestSigma(c: Config): Promise<number> {
+  const a = await ask({ id: nextId++, kind: 'sigma', config: structuredClone(c) });
+  if (a.kind !== 'sigma') throw new Error('privacy worker: unexpected answer');
+  if (a.error !== undefined) throw new Error(a.error);
+  return a.sigma!;
+}
+
 /**
  * For a run trained with `deferPrvEpsilon`: fills each log point's PRV epsilon from the worker
  * (the point object is the trainer's own, so its log gets the value too) and redraws; `finish`

@@ -58,18 +58,28 @@ export function computePreview(c: Config): Preview {
 /** A request to the privacy worker, and its answer. */
 export type PrivacyRequest =
   | { id: number; kind: 'preview'; config: Config }
+  /** sigma of the configuration (calibrated when it sets a target epsilon) */
+  | { id: number; kind: 'sigma'; config: Config }
   /** epsilon of a log point (epsilonLogged) or of a run's end (epsilonAfter) */
   | { id: number; kind: 'logged' | 'after'; config: Config; sigma: number; steps: number };
 
 export type PrivacyAnswer =
   | { id: number; kind: 'preview'; preview: Preview }
   | { id: number; kind: 'logged' | 'after'; epsilon?: number; error?: string }
+  | { id: number; kind: 'sigma'; sigma?: number; error?: string }
   /** a preview request that a newer one replaced before it started */
   | { id: number; kind: 'stale' };
 
 /** Answers one request (the worker's body; also the fallback where no Worker exists). */
 export function answer(r: PrivacyRequest): PrivacyAnswer {
   if (r.kind === 'preview') return { id: r.id, kind: 'preview', preview: computePreview(r.config) };
+  if (r.kind === 'sigma') {
+    try {
+      return { id: r.id, kind: 'sigma', sigma: resolveSigma(r.config) };
+    } catch (e) {
+      return { id: r.id, kind: 'sigma', error: (e as Error).message };
+    }
+  }
   try {
     const f = r.kind === 'logged' ? epsilonLogged : epsilonAfter;
     return { id: r.id, kind: r.kind, epsilon: f(r.config, r.sigma, r.steps) };
