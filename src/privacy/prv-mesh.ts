@@ -314,6 +314,10 @@ export class PrvPlan {
     // (every r-th frequency of the plan's), each power by repeated squaring: about log2(n)
     // complex products a point, where a polar power costs a log, an atan2, an exp, a cos and a
     // sin; its rounding (relative, ~n 1e-16) is that of the polar form.
+    // A factor whose n-th power is below 1e-100 in modulus (|X|² below 1e-200^(1/n)) makes the
+    // product negligible (the others are at most 1): for long runs that is most frequencies,
+    // settled by one comparison.
+    const thr = steps.map((n) => (n > 0 ? NEGLIGIBLE2 ** (1 / n) : 0));
     const { X, z } = this.scratch(M);
     for (let i = 0; i <= half; i++) {
       let re = 1,
@@ -326,6 +330,10 @@ export class PrvPlan {
           bi = Xj[2 * i * r + 1],
           pr = 1,
           pi = 0;
+        if (br * br + bi * bi < thr[j]) {
+          re = im = 0;
+          break;
+        }
         for (;;) {
           if (e & 1) {
             const t = pr * br - pi * bi;
