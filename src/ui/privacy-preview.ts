@@ -91,7 +91,9 @@ export class PrivacyPreview extends LitElement {
           if (!p || pending !== mine) return;
           pending = undefined;
           memo = p;
-          this.requestUpdate();
+          // the panel may have been re-created meanwhile (a view switch): redraw whichever shows
+          if (this.isConnected) this.requestUpdate();
+          else store.changed();
         });
       }, 120);
       pending = mine;
