@@ -14,7 +14,7 @@ import {
 
 export type Flags = Record<string, string | boolean>;
 
-export const BOOL_FLAGS = new Set(['json', 'quiet', 'help']);
+export const BOOL_FLAGS = new Set(['json', 'quiet', 'help', 'privacy']);
 
 export function parseArgs(argv: string[]): { command: string; flags: Flags } {
   const [command = 'help', ...rest] = argv;

@@ -35,7 +35,7 @@ import {
   checkFiniteWeights,
   userMessage,
 } from '../engine';
-import { privacyCommand } from './privacy';
+import { privacyBench, privacyCommand } from './privacy';
 import { computePrvEpsilon } from '../privacy/prv';
 import { computeEpsilon } from '../privacy/rdp';
 import {
@@ -373,6 +373,7 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
            [--algos ...] [--steps N] [--shape-rows R,...] [--shape-steps N] [--sweep 1e4,1e5] [--out dir] [--lab-url URL] [--json]
   bench    one configuration: [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
   bench    --url '<lab link>' [--key value ...]   (the configuration of a shared link)
+  bench    --privacy [--json]   (the PRV accountant's cost alone, no GPU: epsilon of 20,000 steps at four settings, ms and CPU ms)
   (tables larger than one binding are split across buffers by themselves; --shard-rows N forces at most N rows per buffer)
   privacy  [--accountant prv|rdp] --q Q --sigma S --steps N --delta D [--json]   (or --target-epsilon E instead of --sigma)
            prv (default): upper bound, estimate and lower bound [--eps-error 0.01]; rdp: [--orders opacus|tfp]
@@ -395,6 +396,14 @@ export async function main(argv: string[]): Promise<number> {
         await train(flags);
         return 0;
       case 'bench':
+        if (flags.privacy !== undefined) {
+          // the accountant's cost alone, no GPU
+          for (const k of Object.keys(flags))
+            if (k !== 'privacy' && k !== 'json') throw new Error(`--${k} does not apply to 'bench --privacy'`);
+          const r = privacyBench();
+          console.log(flags.json ? r.json.map((x) => JSON.stringify(x, jsonInfinity)).join('\n') : r.text);
+          return 0;
+        }
         await benchCommand(flags, {
           configFromFlags,
           openDevice,

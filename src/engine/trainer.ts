@@ -290,7 +290,17 @@ export class Trainer {
 
   async run(
     n: number,
-    opts: { logEvery?: number; onLog?: (p: LogPoint) => void; signal?: AbortSignal } = {},
+    opts: {
+      logEvery?: number;
+      onLog?: (p: LogPoint) => void;
+      signal?: AbortSignal;
+      /**
+       * Leave a PRV epsilon (sigma > 0) out of the log points, for the caller to fill in: the lab
+       * computes it in a Web Worker so that a composition never holds up the steps. RDP and
+       * sigma-0 values cost microseconds and stay in.
+       */
+      deferPrvEpsilon?: boolean;
+    } = {},
   ): Promise<void> {
     if (this.destroyed) throw new Error('trainer destroyed');
     const c = this.config;
@@ -326,13 +336,13 @@ export class Trainer {
       }
       const evalNow = (c.evalEvery > 0 && s % c.evalEvery === 0) || s === c.steps;
       if (s % logEvery === 0 || s === end || evalNow || this.timer.pendingCount >= RING)
-        await this.logPoint(evalNow, opts.onLog);
+        await this.logPoint(evalNow, opts.onLog, opts.deferPrvEpsilon);
     }
-    if (this.stepsDone < end || this.timer.pendingCount) await this.logPoint(false, opts.onLog);
+    if (this.stepsDone < end || this.timer.pendingCount) await this.logPoint(false, opts.onLog, opts.deferPrvEpsilon);
     if (this.stepsDone >= c.steps) await this.flush();
   }
 
-  private async logPoint(evalNow: boolean, onLog?: (p: LogPoint) => void): Promise<void> {
+  private async logPoint(evalNow: boolean, onLog?: (p: LogPoint) => void, deferPrv = false): Promise<void> {
     const got = await this.timer.collect(this.lossSinceLog);
     const now = performance.now();
     const steps = this.stepsDone - this.lastLogStep;
@@ -343,7 +353,7 @@ export class Trainer {
       stageMs: got.stage,
       stepsPerSec: (steps * 1000) / Math.max(1e-3, now - this.lastLogTime),
       examples: got.examples,
-      epsilon: epsilonLogged(this.config, this.sigma, this.stepsDone),
+      epsilon: deferPrv && this.prvDeferrable() ? undefined : epsilonLogged(this.config, this.sigma, this.stepsDone),
     };
     if (evalNow) {
       const e = await this.evaluate();
@@ -476,7 +486,16 @@ export class Trainer {
   }
 
   /** `skip`: leading steps left out as warm-up (default: 2 when more than 4 were timed). */
-  summary(skip?: number): RunSummary {
+  /** Whether run({ deferPrvEpsilon }) leaves this trainer's epsilon to the caller. */
+  prvDeferrable(): boolean {
+    return this.config.accountant === 'prv' && isPrivate(this.config) && this.sigma > 0;
+  }
+
+  /**
+   * `epsilon`: the run's epsilon when the caller computed it (the lab, in its worker, from the
+   * same epsilonAfter); otherwise it is computed here.
+   */
+  summary(skip?: number, epsilon?: number): RunSummary {
     const n = this.timer.samples.length;
     const warm = this.timer.samples.slice(skip ?? (n > 4 ? 2 : 0));
     const stageMedianMs = zeroStages();
@@ -504,7 +523,7 @@ export class Trainer {
       auc: this.lastEval?.auc ?? NaN,
       evalLoss: this.lastEval?.loss ?? NaN,
       teacherAuc: this.teacherAuc,
-      epsilon: epsilonAfter(this.config, this.sigma, this.stepsDone),
+      epsilon: epsilon ?? epsilonAfter(this.config, this.sigma, this.stepsDone),
       sigma: this.sigma,
       overflowBatches: this.overflowBatches,
       resumedFrom: this.resumedFrom || undefined,

@@ -2,9 +2,10 @@
 // domain from the RDP accountant, truncation of each step's PRV to it, the uniform-mesh
 // discretisation with its mean shift, and the FFT self-composition into a ComposedPrv that answers
 // eps(delta) and delta(eps) queries.
-// The FFT is fft.js (radix-4, power-of-two sizes), so the mesh is padded to a power of two and
-// centred on 0; the padding only widens the window that circular convolution wraps around.
-import FFT from 'fft.js';
+// The FFT (src/privacy/fft.ts) takes sizes 2^k, 3 2^k and 5 2^k, so the mesh is padded to the
+// smallest of those and centred on 0; the padding only widens the window that circular
+// convolution wraps around.
+import { fftSizeAtLeast, fftSizeOk, realFFT } from './fft';
 import type { PrvEpsilon, PrvPhase } from './prv';
 import { SubsampledGaussianPrv } from './prv-loss';
 import { computeRdp, OPACUS_ORDERS, rdpToEpsilon } from './rdp';
@@ -13,18 +14,6 @@ import { computeRdp, OPACUS_ORDERS, rdpToEpsilon } from './rdp';
 export const MAX_DOMAIN = 500;
 /** Largest mesh (FFT size): 2^22 doubles per array, ~32 MiB each. */
 export const MAX_MESH = 2 ** 22;
-
-// Building a transform's twiddle table costs as much as a transform: keep the last few.
-const fftCache = new Map<number, FFT>();
-function fftOf(size: number): FFT {
-  let f = fftCache.get(size);
-  if (!f) {
-    if (fftCache.size >= 6) fftCache.delete(fftCache.keys().next().value as number);
-    f = new FFT(size);
-    fftCache.set(size, f);
-  }
-  return f;
-}
 
 export function checkPhase(p: PrvPhase): void {
   if (!(p.q >= 0 && p.q <= 1)) throw new RangeError(`q must be in [0, 1] (got ${p.q})`);
@@ -38,26 +27,43 @@ export class ComposedPrv {
   /** suffix sums: d1[i] = sum_{j>=i} p_j, d2[i] = sum_{j>=i} p_j exp(-t_j) */
   private readonly d1: Float64Array;
   private readonly d2: Float64Array;
+  /** mesh points */
+  readonly size: number;
 
+  /** `pmf` (the mass at t_i = t0 + i dt) is taken over: it becomes d1, in place. */
   constructor(
-    /** mesh points t_i = t0 + i dt */
     readonly t0: number,
     readonly dt: number,
-    readonly pmf: Float64Array,
+    pmf: Float64Array,
     readonly epsError: number,
     readonly deltaError: number,
   ) {
     const n = pmf.length;
-    this.d1 = new Float64Array(n + 1);
-    this.d2 = new Float64Array(n + 1);
+    this.size = n;
+    // a fresh array costs page faults as it is first written (tens of ms per 16 MiB here): d1
+    // overwrites the PMF, each p_i read before its d1_i is written
+    const d1 = pmf,
+      d2 = new Float64Array(n);
     // exp(-t_i) by a running product, re-anchored every 1024 points against drift
     const step = Math.exp(dt);
-    let e = 0;
+    let e = 0,
+      s1 = 0,
+      s2 = 0,
+      left = 0;
     for (let i = n - 1; i >= 0; i--) {
-      e = (n - 1 - i) % 1024 === 0 ? Math.exp(-(t0 + i * dt)) : e * step;
-      this.d1[i] = this.d1[i + 1] + pmf[i];
-      this.d2[i] = this.d2[i + 1] + pmf[i] * e;
+      if (left === 0) {
+        e = Math.exp(-(t0 + i * dt));
+        left = 1024;
+      } else e *= step;
+      left--;
+      const p = pmf[i];
+      s1 += p;
+      s2 += p * e;
+      d1[i] = s1;
+      d2[i] = s2;
     }
+    this.d1 = d1;
+    this.d2 = d2;
   }
 
   /** delta(t_i) of the discrete sum: sum_{j>i} p_j (1 - exp(t_i - t_j)); non-increasing in i. */
@@ -67,7 +73,7 @@ export class ComposedPrv {
 
   /** Exact epsilon of the discrete sum at `delta` (the smallest eps with delta(eps) <= delta). */
   discreteEpsilon(delta: number): number {
-    const n = this.pmf.length;
+    const n = this.size;
     // binary search for the first mesh point whose delta is <= target
     let lo = 0,
       hi = n; // deltaAt(n) = 0 <= delta
@@ -89,7 +95,7 @@ export class ComposedPrv {
       throw new RangeError(
         `delta ${delta} must exceed the delta error ${this.deltaError} this composition was made for`,
       );
-    if (Number.EPSILON * this.pmf.length > delta - this.deltaError)
+    if (Number.EPSILON * this.size > delta - this.deltaError)
       throw new RangeError(
         `delta ${delta} is too small for the PRV accountant: float64 rounding over the mesh would dominate it`,
       );
@@ -109,12 +115,13 @@ export class ComposedPrv {
 
   /** Central estimate of delta at `eps` (of the discrete sum). */
   deltaEstimate(eps: number): number {
-    let s = 0;
-    for (let i = 0; i < this.pmf.length; i++) {
-      const t = this.t0 + i * this.dt;
-      if (t >= eps) s += this.pmf[i] * -Math.expm1(eps - t);
-    }
-    return s;
+    // sum over t_j >= eps of p_j (1 - exp(eps - t_j)) = d1[i] - exp(eps) d2[i], i the first such j
+    const n = this.size,
+      { t0, dt } = this;
+    let i = Math.min(n, Math.max(0, Math.ceil((eps - t0) / dt)));
+    while (i > 0 && t0 + (i - 1) * dt >= eps) i--;
+    while (i < n && t0 + i * dt < eps) i++;
+    return i === n ? 0 : this.d1[i] - Math.exp(eps) * this.d2[i];
   }
 }
 
@@ -139,12 +146,18 @@ function safeDomain(
 }
 
 interface DiscretePhase {
-  /** the first half (0..M/2) of the mesh PMF's transform, in polar form */
-  logAbs: Float64Array;
-  arg: Float64Array;
+  /** the first half X[0..M/2] of the mesh PMF's transform, interleaved (re, im) */
+  X: Float64Array;
   /** continuous minus discrete mean of one step */
   shift: number;
 }
+
+/**
+ * A factor of the spectrum below this in squared modulus (1e-100 in modulus) is set to 0 in the
+ * power: what it adds to any mesh point is far below the float64 rounding of the inverse
+ * transform, and stopping there keeps the squarings out of subnormal numbers (slow on CPUs).
+ */
+const NEGLIGIBLE2 = 1e-200;
 
 /**
  * One run's steps discretised once (domain and mesh sized for the largest step counts), so that
@@ -157,36 +170,18 @@ export class PrvPlan {
   readonly epsError: number;
   readonly deltaError: number;
   readonly dt: number;
-  /** FFT size (power of two); mesh points t_i = (i - M/2) dt */
+  /** FFT size (2^k, 3 2^k or 5 2^k); mesh points t_i = (i - M/2) dt */
   readonly size: number;
   private readonly disc: DiscretePhase[] = [];
-  private tw?: Float64Array;
+  /** compose's spectrum and inverse buffers, kept for the next composition of the same size */
+  private work?: { X: Float64Array; z: Float64Array };
+
+  private scratch(M: number): { X: Float64Array; z: Float64Array } {
+    if (this.work?.z.length !== M) this.work = { X: new Float64Array(M + 2), z: new Float64Array(M) };
+    return this.work;
+  }
   /** one step's RDP per phase, at Opacus' orders (sizes the domains) */
   private readonly rdp1: number[][];
-
-  /** e^{2 pi i k / M} for k < M/2, interleaved */
-  private twiddles(): Float64Array {
-    if (!this.tw) {
-      const half = this.size / 2;
-      this.tw = new Float64Array(2 * half);
-      // exact every 64 points, a rotation by one step in between (rounding stays ~1e-15)
-      const a1 = (2 * Math.PI) / this.size;
-      const c1 = Math.cos(a1),
-        s1 = Math.sin(a1);
-      for (let k = 0; k < half; k++) {
-        if (k % 64 === 0) {
-          this.tw[2 * k] = Math.cos(a1 * k);
-          this.tw[2 * k + 1] = Math.sin(a1 * k);
-        } else {
-          const c = this.tw[2 * k - 2],
-            s = this.tw[2 * k - 1];
-          this.tw[2 * k] = c * c1 - s * s1;
-          this.tw[2 * k + 1] = c * s1 + s * c1;
-        }
-      }
-    }
-    return this.tw;
-  }
 
   /**
    * `phases`: each (q, sigma) with the most steps it will be composed for. Every phase needs
@@ -220,7 +215,7 @@ export class PrvPlan {
         `the RDP bound that sizes the PRV domain is ${L.toPrecision(4)} (> ${MAX_DOMAIN}): sigma is too small for the PRV accountant`,
       );
     let dt = epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2);
-    // mesh: the bins t = k dt, |k| <= K, padded to a power of two M, t_i = (i - M/2) dt
+    // mesh: the bins t = k dt, |k| <= K, padded to an FFT size M, t_i = (i - M/2) dt
     let K = Math.ceil(L / dt);
     if (2 * K + 2 > MAX_MESH) {
       // A coarser mesh keeps the bound valid with a proportionally larger eps_error.
@@ -228,14 +223,13 @@ export class PrvPlan {
       epsError = dt * Math.sqrt((total * Math.log(12 / deltaError)) / 2);
       K = Math.ceil(L / dt);
     }
-    let M = 4;
-    while (M < 2 * K + 2) M *= 2;
+    const M = fftSizeAtLeast(2 * K + 2);
     this.epsError = epsError;
     this.deltaError = deltaError;
     this.dt = dt;
     this.size = M;
     const half = M / 2;
-    const pmf = new Float64Array(M);
+    const pmf = this.scratch(M).z; // compose's buffer, free until then
     for (const p of this.phases) {
       const prv = new SubsampledGaussianPrv(p.q, p.sigma);
       // Truncation: to [-L, L] as the paper, and further where the PRV's own tail mass is below
@@ -293,53 +287,10 @@ export class PrvPlan {
       if (!(Math.abs(shift) < dt / 2))
         throw new Error(`PRV: discrete mean differs from the continuous mean by ${shift} (mesh ${dt})`);
       // the transform of a real sequence is Hermitian: the first half is all there is to keep
-      const X = this.realForward(pmf);
-      const logAbs = new Float64Array(half + 1),
-        arg = new Float64Array(half + 1);
-      for (let i = 0; i <= half; i++) {
-        const re = X[2 * i],
-          im = X[2 * i + 1];
-        logAbs[i] = Math.log(Math.hypot(re, im));
-        arg[i] = Math.atan2(im, re);
-      }
-      this.disc.push({ logAbs, arg, shift });
+      const X = new Float64Array(M + 2);
+      realFFT(M).forward(pmf, X);
+      this.disc.push({ X, shift });
     }
-  }
-
-  /**
-   * X[0..M/2] of a real sequence x of length M by one complex FFT of size M/2 (building an
-   * fft.js table costs as much as a transform, so both directions share the half-size one):
-   * with z[n] = x[2n] + i x[2n+1] and Z its transform,
-   * X[k] = (Z[k] + conj Z[M/2-k]) / 2 - i e^{-2 pi i k/M} (Z[k] - conj Z[M/2-k]) / 2.
-   */
-  private realForward(x: Float64Array): Float64Array {
-    const M = this.size,
-      half = M / 2;
-    const Z = new Float64Array(2 * half);
-    fftOf(half).transform(Z, x); // x read as interleaved complex: z[n] = x[2n] + i x[2n+1]
-    const tw = this.twiddles();
-    const X = new Float64Array(2 * (half + 1));
-    for (let k = 0; k <= half; k++) {
-      const k1 = k % half,
-        k2 = (half - k) % half;
-      const ar = Z[2 * k1],
-        ai = Z[2 * k1 + 1],
-        br = Z[2 * k2],
-        bi = -Z[2 * k2 + 1]; // conj Z[M/2 - k]
-      const er = (ar + br) / 2,
-        ei = (ai + bi) / 2; // transform of the even samples
-      const dr = (ar - br) / 2,
-        di = (ai - bi) / 2; // i times the transform of the odd samples
-      // e^{-2 pi i k/M}: conj of the twiddle (k = M/2 gives -1)
-      const c = k < half ? tw[2 * k] : -1,
-        sn = k < half ? -tw[2 * k + 1] : 0;
-      // O = -i D; X = E + w O
-      const or = di,
-        oi = -dr;
-      X[2 * k] = er + (c * or - sn * oi);
-      X[2 * k + 1] = ei + (c * oi + sn * or);
-    }
-    return X;
   }
 
   /** The sum of `steps[j]` steps of phase j (default: the counts the plan was made for). */
@@ -360,57 +311,68 @@ export class PrvPlan {
     let M = this.size;
     if (steps.some((n, j) => n !== this.phases[j].steps)) {
       const Ln = safeDomain(this.rdp1, steps, this.epsError, this.deltaError, 0.5);
-      let Mn = 4;
-      while (Mn < 2 * Math.ceil(Ln / this.dt) + 2) Mn *= 2;
-      M = Math.min(M, Mn);
+      const need = 2 * Math.ceil(Ln / this.dt) + 2;
+      while (M / 2 >= need && fftSizeOk(M / 2)) M /= 2;
     }
     const r = this.size / M,
       half = M / 2;
-    // The N-th powers of the first half of the spectrum X[0..M/2], in polar form.
-    const X = new Float64Array(2 * (half + 1));
+    // The product over phases of the n_j-th powers of the first half of the spectrum X[0..M/2]
+    // (every r-th frequency of the plan's), each power by repeated squaring: about log2(n)
+    // complex products a point, where a polar power costs a log, an atan2, an exp, a cos and a
+    // sin; its rounding (relative, ~n 1e-16) is that of the polar form.
+    // A factor whose n-th power is below 1e-100 in modulus (|X|² below 1e-200^(1/n)) makes the
+    // product negligible (the others are at most 1): for long runs that is most frequencies,
+    // settled by one comparison.
+    const thr = steps.map((n) => (n > 0 ? NEGLIGIBLE2 ** (1 / n) : 0));
+    const { X, z } = this.scratch(M);
     for (let i = 0; i <= half; i++) {
-      let logR = 0,
-        th = 0;
+      let re = 1,
+        im = 0;
       for (let j = 0; j < steps.length; j++) {
-        logR += steps[j] * this.disc[j].logAbs[i * r];
-        th += steps[j] * this.disc[j].arg[i * r];
+        let e = steps[j];
+        if (e === 0) continue;
+        const Xj = this.disc[j].X;
+        let br = Xj[2 * i * r],
+          bi = Xj[2 * i * r + 1],
+          pr = 1,
+          pi = 0;
+        if (br * br + bi * bi < thr[j]) {
+          re = im = 0;
+          break;
+        }
+        for (;;) {
+          if (e & 1) {
+            const t = pr * br - pi * bi;
+            pi = pr * bi + pi * br;
+            pr = t;
+          }
+          e >>>= 1;
+          if (e === 0) break;
+          const t = br * br - bi * bi;
+          bi = 2 * br * bi;
+          br = t;
+          if (br * br + bi * bi < NEGLIGIBLE2) {
+            pr = pi = 0;
+            break;
+          }
+        }
+        const t = re * pr - im * pi;
+        im = re * pi + im * pr;
+        re = t;
       }
-      if (logR < -745) continue; // below the smallest double: this frequency is gone
-      const mag = Math.exp(logR);
-      X[2 * i] = mag * Math.cos(th);
-      X[2 * i + 1] = mag * Math.sin(th);
+      X[2 * i] = re;
+      X[2 * i + 1] = im;
     }
     let shift = 0;
     for (let j = 0; j < steps.length; j++) shift += steps[j] * this.disc[j].shift;
-    // Real inverse by a complex one of half the size: with E, O the transforms of the even and
-    // odd samples, E[k] = (X[k] + conj X[M/2-k]) / 2, O[k] = (X[k] - conj X[M/2-k]) e^{2 pi i k/M} / 2,
-    // and the inverse of E + iO has x[2n] in its real part and x[2n+1] in its imaginary part.
-    const tw = this.twiddles();
-    const Z = new Float64Array(2 * half);
-    for (let k = 0; k < half; k++) {
-      const ar = X[2 * k],
-        ai = X[2 * k + 1],
-        br = X[2 * (half - k)],
-        bi = -X[2 * (half - k) + 1]; // conj X[M/2 - k]
-      const er = (ar + br) / 2,
-        ei = (ai + bi) / 2;
-      const dr = (ar - br) / 2,
-        di = (ai - bi) / 2;
-      const c = tw[2 * k * r],
-        s = tw[2 * k * r + 1];
-      const or = dr * c - di * s,
-        oi = dr * s + di * c;
-      Z[2 * k] = er - oi;
-      Z[2 * k + 1] = ei + or;
-    }
-    const z = new Float64Array(2 * half);
-    fftOf(half).inverseTransform(z, Z);
+    realFFT(M).inverse(X, z);
     // Mesh index i of one step is at (i - size/2) dt, so the sum of N steps' index k is at
     // (k - N size/2) dt modulo the window; index i of the result is at (i - M/2) dt, i.e.
     // k = i + N size/2 - M/2 (mod M, circular convolution). z holds x in order.
     const roll = (((total * (this.size / 2) - half) % M) + M) % M;
     const res = new Float64Array(M);
-    for (let i = 0; i < M; i++) res[i] = z[(i + roll) % M];
+    res.set(z.subarray(roll), 0);
+    res.set(z.subarray(0, roll), M - roll);
     return new ComposedPrv(-half * this.dt + shift, this.dt, res, this.epsError, this.deltaError);
   }
 }

@@ -1,7 +1,9 @@
 // What went wrong, in words: errors named for the user, and the privacy check before a run.
 
-import { ConfigError, type Config } from '../config/config';
+import { ConfigError, isPrivate, type Config } from '../config/config';
 import { CapacityError, resolveSigma } from '../engine';
+import { requestSigma } from './privacy-client';
+import { store } from './store';
 
 export interface ErrorReport {
   title: string;
@@ -33,16 +35,39 @@ export function describeError(e: unknown): ErrorReport {
 
 let sigmaMemo: { key: string; problem?: string } | undefined;
 
-/** Why `c` cannot train at all on privacy grounds (a target epsilon it cannot reach), or undefined. */
+/**
+ * Why `c` cannot train at all on privacy grounds (a target epsilon it cannot reach), or undefined.
+ * A calibration (several PRV compositions for long runs) runs in the lab's privacy worker: until
+ * it answers, no problem is reported (a run started meanwhile calibrates again and fails with the
+ * same reason), then the page redraws with it.
+ */
 export function privacyProblem(c: Config): string | undefined {
-  const key = JSON.stringify([c.algo, c.sigma, c.targetEpsilon, c.batch, c.datasetSize, c.steps, c.delta, c.sampling]);
+  const key = JSON.stringify([
+    c.algo,
+    c.sigma,
+    c.targetEpsilon,
+    c.batch,
+    c.datasetSize,
+    c.steps,
+    c.delta,
+    c.sampling,
+    c.accountant,
+  ]);
   if (sigmaMemo?.key !== key) {
-    sigmaMemo = { key };
-    try {
-      resolveSigma(c);
-    } catch (e) {
-      sigmaMemo.problem = (e as Error).message;
-    }
+    const memo: NonNullable<typeof sigmaMemo> = { key };
+    sigmaMemo = memo;
+    if (!isPrivate(c) || !(c.targetEpsilon > 0)) {
+      // no calibration: resolveSigma only reads the config
+      try {
+        resolveSigma(c);
+      } catch (e) {
+        memo.problem = (e as Error).message;
+      }
+    } else
+      requestSigma(c).catch((e: unknown) => {
+        memo.problem = (e as Error).message;
+        if (sigmaMemo === memo) store.changed();
+      });
   }
   return sigmaMemo.problem;
 }

@@ -5,6 +5,7 @@
 import { ALGOS, checkConsistency, type Algo, type Config } from '../config/config';
 import { benchLoop, exportMetadata, writeModelParts, type BenchCase, type LogPoint, type Trainer } from '../engine';
 import { downloadBlob } from './lab-chart';
+import { epsilonFiller } from './privacy-client';
 import { ALGO_LABELS } from './styles';
 import { store, type Job, type RunRecord } from './store';
 
@@ -112,7 +113,14 @@ export class Jobs {
   async compare(algos: readonly Algo[] = ALGOS, steps = store.ui.benchSteps): Promise<void> {
     const signal = this.begin('compare');
     if (!signal) return;
-    const trainers: { algo: Algo; t: Trainer; rec: RunRecord; target: number; done: number }[] = [];
+    const trainers: {
+      algo: Algo;
+      t: Trainer;
+      rec: RunRecord;
+      target: number;
+      done: number;
+      eps: ReturnType<typeof epsilonFiller>;
+    }[] = [];
     try {
       const ok: { algo: Algo; requested: Config }[] = [];
       for (const algo of algos) {
@@ -150,14 +158,24 @@ export class Jobs {
           const t = await this.host.createTrainer(requested);
           const warm = Math.min(WARMUP, Math.max(0, t.config.steps - 2));
           const target = Math.max(1, Math.min(steps, t.config.steps - warm));
-          trainers.push({ algo, t, rec: this.host.newRecord(t, requested, 'compare', warm + target), target, done: 0 });
+          trainers.push({
+            algo,
+            t,
+            rec: this.host.newRecord(t, requested, 'compare', warm + target),
+            target,
+            done: 0,
+            eps: epsilonFiller(t), // PRV epsilons from the privacy worker
+          });
           if (signal.aborted) break;
         }
         const logOf = (x: (typeof trainers)[number], what: string) => ({
           logEvery: chooseLogEvery(x.target, x.t.config.evalEvery),
           signal,
-          onLog: (p: LogPoint) =>
-            store.logPoint(x.rec, p, x.t.stepsDone, `${ALGO_LABELS[x.algo]}: ${what} step ${p.step}`),
+          deferPrvEpsilon: true,
+          onLog: (p: LogPoint) => {
+            store.logPoint(x.rec, p, x.t.stepsDone, `${ALGO_LABELS[x.algo]}: ${what} step ${p.step}`);
+            x.eps.point(p);
+          },
         });
         // the warm-up pass: every trainer once before any step is timed
         for (const x of trainers)
@@ -173,7 +191,7 @@ export class Jobs {
         }
         for (const x of trainers) {
           // the medians and spread of the timed steps only: the warm-up pass is left out
-          store.finishRun(x.rec, x.t.stepsDone, x.t.summary(warmDone.get(x)));
+          store.finishRun(x.rec, x.t.stepsDone, x.t.summary(warmDone.get(x), await x.eps.finish(x.t.stepsDone)));
           x.t.destroy();
         }
         trainers.length = 0;

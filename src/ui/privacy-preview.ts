@@ -1,70 +1,25 @@
 // The privacy a run will spend, before running it: sigma (calibrated when a target epsilon is
 // set) and epsilon after all steps from both accountants side by side (the configured one is
 // what the run reports), and the privacy profile eps(delta) of the run. Same engine functions
-// as the trainer. PRV compositions take up to a second for long runs, so they run after the
-// configuration has stopped changing for a moment, not on every keystroke.
+// as the trainer, run in the lab's privacy worker (src/ui/privacy-client.ts): PRV compositions
+// take up to a second for long runs, so they run off the main thread, after the configuration has
+// stopped changing for a moment, and only the answer to the latest configuration is shown.
 
 import { LitElement, css, html, nothing } from 'lit';
 import { isPrivate, PRV_MIN_DELTA, type Config } from '../config/config';
-import { epsilonAfter, resolveSigma } from '../engine';
 import { fmtEps, fmtNum, fmtSci, sentence } from './format';
 import { sharedStyles } from './styles';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { FIXED_SEED_WARNING, noPrivacyReason } from '../privacy/report';
-import { privacyProfile, profileDeltas } from '../privacy/prv';
-import { computeEpsilon } from '../privacy/rdp';
+import { privacySource, requestPreview } from './privacy-client';
+import { previewKey, type Preview } from './privacy-compute';
 import { store, StoreController } from './store';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 
-interface Preview {
-  key: string;
-  sigma?: number;
-  prv?: number;
-  rdp?: number;
-  /** the profile of the noise mechanism over the run's steps: PRV upper bound and RDP per delta */
-  profile?: { delta: number; prv: number; rdp: number }[];
-  error?: string;
-}
-
 let memo: Preview | undefined;
-let pending: { key: string; timer: ReturnType<typeof setTimeout> } | undefined;
-
-const keyOf = (c: Config) =>
-  JSON.stringify([
-    c.algo,
-    c.sigma,
-    c.targetEpsilon,
-    c.batch,
-    c.datasetSize,
-    c.steps,
-    c.delta,
-    c.sampling,
-    c.accountant,
-  ]);
-
-function compute(c: Config): Preview {
-  const p: Preview = { key: keyOf(c) };
-  try {
-    const sigma = resolveSigma(c);
-    p.sigma = sigma;
-    if (c.delta >= PRV_MIN_DELTA) p.prv = epsilonAfter({ ...c, accountant: 'prv' }, sigma, c.steps);
-    p.rdp = epsilonAfter({ ...c, accountant: 'rdp' }, sigma, c.steps);
-    if (sigma > 0 && c.delta >= PRV_MIN_DELTA) {
-      const q = c.batch / c.datasetSize;
-      const deltas = profileDeltas(c.delta);
-      const prv = privacyProfile([{ q, sigma, steps: c.steps }], deltas);
-      p.profile = deltas.map((d, i) => ({
-        delta: d,
-        prv: prv[i].epsilon,
-        rdp: computeEpsilon({ q, sigma, steps: c.steps, delta: d }).epsilon,
-      }));
-    }
-  } catch (e) {
-    p.error = (e as Error).message;
-  }
-  return p;
-}
+/** the configuration waiting (debounce) or being computed, and which of the two */
+let pending: { key: string; state: 'queued' | 'computing'; timer?: ReturnType<typeof setTimeout> } | undefined;
 
 function profileSpec(p: Preview, c: Config): ChartSpec {
   const pts = p.profile ?? [];
@@ -122,18 +77,26 @@ export class PrivacyPreview extends LitElement {
 
   /** The preview for c, or undefined while it is being computed (scheduled here). */
   private preview(c: Config): Preview | undefined {
-    const key = keyOf(c);
+    const key = previewKey(c);
     if (memo?.key === key) return memo;
     if (pending?.key !== key) {
-      if (pending) clearTimeout(pending.timer);
-      pending = {
-        key,
-        timer: setTimeout(() => {
+      if (pending?.timer) clearTimeout(pending.timer);
+      const mine: NonNullable<typeof pending> = { key, state: 'queued' };
+      mine.timer = setTimeout(() => {
+        mine.state = 'computing';
+        mine.timer = undefined;
+        this.requestUpdate();
+        void requestPreview(c).then((p) => {
+          // an answer for a configuration that is no longer the latest asked is dropped
+          if (!p || pending !== mine) return;
           pending = undefined;
-          memo = compute(c);
-          this.requestUpdate();
-        }, 120),
-      };
+          memo = p;
+          // the panel may have been re-created meanwhile (a view switch): redraw whichever shows
+          if (this.isConnected) this.requestUpdate();
+          else store.changed();
+        });
+      }, 120);
+      pending = mine;
     }
     return undefined;
   }
@@ -146,7 +109,8 @@ export class PrivacyPreview extends LitElement {
       </div>`;
     if (!store.configValid) return nothing;
     const p = this.preview(c);
-    if (!p) return html`<div class="note info muted" data-privacy-pending>computing ε…</div>`;
+    if (!p)
+      return html`<div class="note info muted" data-privacy-pending=${pending?.state ?? 'queued'}>computing ε…</div>`;
     if (p.error) return html`<div class="err">${p.error}</div>`;
     if (p.sigma === undefined) return nothing;
     const row = (name: 'prv' | 'rdp', label: string, eps: number | undefined, why: string) =>
@@ -157,7 +121,7 @@ export class PrivacyPreview extends LitElement {
       </tr>`;
     const calibrated = c.targetEpsilon > 0 ? ` (calibrated with ${c.accountant.toUpperCase()})` : '';
     const prvNote = p.prv === undefined ? `needs δ ≥ ${PRV_MIN_DELTA}` : 'upper bound, ε error 0.01';
-    return html`<div class="note info" data-privacy>
+    return html`<div class="note info" data-privacy data-from=${privacySource}>
         σ = <b>${fmtNum(p.sigma, 4)}</b>${calibrated}
         · after ${c.steps.toLocaleString('en-US')} steps at δ = ${fmtSci(c.delta)} (q = ${fmtNum(c.batch / c.datasetSize, 3)},
         Poisson sampling):

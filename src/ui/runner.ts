@@ -24,6 +24,7 @@ import {
 import { LabDevice } from './device';
 import { describeError, privacyProblem } from './errors';
 import { Jobs, chooseLogEvery } from './jobs';
+import { epsilonFiller } from './privacy-client';
 import { sharedResults } from './results';
 import { store, type RunRecord } from './store';
 
@@ -230,12 +231,18 @@ export class LabRunner {
     const p = (async () => {
       let status: typeof store.status;
       try {
+        // PRV epsilons come from the privacy worker, so a composition never holds up the steps
+        const eps = epsilonFiller(t);
         await t.run(steps, {
           logEvery,
           signal: this.abort!.signal,
-          onLog: (pt) => store.logPoint(rec, pt, t.stepsDone),
+          deferPrvEpsilon: true,
+          onLog: (pt) => {
+            store.logPoint(rec, pt, t.stepsDone);
+            eps.point(pt);
+          },
         });
-        store.finishRun(rec, t.stepsDone, t.summary());
+        store.finishRun(rec, t.stepsDone, t.summary(undefined, await eps.finish(t.stepsDone)));
         status = this.stopRequested ? 'stopped' : t.stepsDone >= rec.target ? 'done' : 'paused';
       } catch (e) {
         this.fail(e, 'Training stopped');

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { privacyCommand } from '../../src/cli/privacy';
+import { PRIVACY_BENCH, privacyBench, privacyCommand } from '../../src/cli/privacy';
+import { computePrvEpsilon } from '../../src/privacy/prv';
 import { computeEpsilon } from '../../src/privacy/rdp';
 
 describe('privacy CLI command', () => {
@@ -85,5 +86,23 @@ describe('privacy CLI command, PRV accountant', () => {
     expect(() => privacyCommand({ q: '0.01', sigma: '1', steps: '10', delta: '1e-5', 'eps-error': '2' })).toThrow(
       /--eps-error must be in/,
     );
+  });
+});
+
+describe('bench --privacy', () => {
+  it("times the accountant's epsilon, the same number the privacy command gives", () => {
+    const s = { q: 0.01, sigma: 1.2, steps: 2000, delta: 1e-5 };
+    const r = privacyBench([s]);
+    expect(r.json).toHaveLength(1);
+    expect(r.json[0]).toMatchObject({ command: 'bench', mode: 'privacy', accountant: 'prv', ...s });
+    expect(r.json[0].epsilon).toBe(computePrvEpsilon(s).epsilon);
+    expect(r.json[0].mesh as number).toBeGreaterThan(2 * Math.ceil(3 / 0.01)); // the domain is at least [-3, 3]
+    expect(r.json[0].ms as number).toBeGreaterThan(0);
+    expect(r.text).toMatch(
+      /^PRV epsilon 1\.87\d* for 2000 steps \(q 0\.01, sigma 1\.2, delta 0\.00001, mesh \d+\): \d+ ms \(CPU \d+ ms\)$/,
+    );
+    // the fixed set: 20,000 steps each, the lab's default q among them
+    expect(PRIVACY_BENCH.every((x) => x.steps === 20_000)).toBe(true);
+    expect(PRIVACY_BENCH.some((x) => x.q === 0.0078)).toBe(true);
   });
 });

@@ -13,8 +13,15 @@ import {
 import { computeEpsilon } from '../../src/privacy/rdp';
 
 // Opacus' PRVAccountant (eps_error 0.01, delta_error = delta / 1000), one phase of N steps of
-// the Poisson-subsampled Gaussian: lower / estimate / upper from DiscretePRV.compute_epsilon,
-// as recorded in the design notes (DESIGN.md §11; Python is not available where these tests run).
+// the Poisson-subsampled Gaussian: lower / estimate / upper from DiscretePRV.compute_epsilon
+// (Opacus reports `upper`). The first four were recorded in the design notes; all twelve were
+// produced (the first four reproduced to the printed digits) by scripts/opacus-prv-reference.py
+// run on pytorch/opacus at commit 4d0ebc84613d214fbfd37fbfd1390e3747a625ce (2025-09-16) with
+// Python 3, numpy 2.4, scipy 1.17: Opacus' accountants/prv.py, accountants/rdp.py,
+// accountants/analysis/rdp.py and accountants/analysis/prv/*.py imported unchanged (only the
+// torch-importing IAccountant base replaced by a stub holding `history`), history set to
+// [(sigma, q, steps)], PRVAccountant._get_dprv(eps_error=0.01, delta_error=delta/1000), then
+// compute_epsilon(delta, delta_error, eps_error), printed to 6 decimals.
 const OPACUS: {
   q: number;
   sigma: number;
@@ -28,6 +35,14 @@ const OPACUS: {
   { q: 0.05, sigma: 1.5, steps: 400, delta: 1e-5, lower: 3.350229, estimate: 3.360434, upper: 3.37064 },
   { q: 0.001, sigma: 0.9, steps: 10000, delta: 1e-6, lower: 0.677161, estimate: 0.687204, upper: 0.697246 },
   { q: 0.5, sigma: 3.0, steps: 40, delta: 1e-5, lower: 4.95458, estimate: 4.964855, upper: 4.975131 },
+  { q: 1, sigma: 5, steps: 10, delta: 1e-5, lower: 2.584236, estimate: 2.594386, upper: 2.604536 },
+  { q: 0.002, sigma: 0.7, steps: 20000, delta: 1e-5, lower: 3.406333, estimate: 3.416567, upper: 3.426801 },
+  { q: 0.0078, sigma: 1, steps: 20000, delta: 1e-6, lower: 7.651376, estimate: 7.661697, upper: 7.672017 },
+  { q: 0.01, sigma: 1, steps: 20000, delta: 1e-5, lower: 9.257046, estimate: 9.267494, upper: 9.277943 },
+  { q: 0.002048, sigma: 1.1, steps: 5000, delta: 1e-6, lower: 0.699369, estimate: 0.70941, upper: 0.719451 },
+  { q: 0.1, sigma: 2, steps: 1000, delta: 1e-6, lower: 9.171618, estimate: 9.181992, upper: 9.192366 },
+  { q: 0.25, sigma: 5, steps: 100, delta: 1e-5, lower: 2.059331, estimate: 2.069459, upper: 2.079587 },
+  { q: 0.05, sigma: 0.8, steps: 500, delta: 1e-6, lower: 13.545583, estimate: 13.556223, upper: 13.566865 },
 ];
 
 // q = 1: N steps of the Gaussian mechanism with noise multiplier s are one Gaussian mechanism

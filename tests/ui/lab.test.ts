@@ -471,6 +471,36 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
   );
 
   it(
+    "privacy preview: PRV runs in the lab's worker; the page stays responsive while it computes",
+    async () => {
+      const p = await open(SMALL + '&algo=dpsgd');
+      await p.locator('privacy-preview [data-privacy]').waitFor(WAIT);
+      // 20,000 steps at q = 1/64: compositions on a mesh of a million points or more, seconds here
+      await p.locator('input[name="steps"]').fill('20000');
+      const computing = p.locator('privacy-preview [data-privacy-pending="computing"]');
+      await computing.waitFor(WAIT);
+      // the page renders two frames and answers while the worker computes: on the main thread,
+      // the computation would have ended (and the note gone) before this could run
+      expect(
+        await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(1))))),
+      ).toBe(1);
+      expect(await computing.count()).toBe(1);
+      await p.locator('input[name="dim"]').fill('9'); // the form still takes input
+      await p.waitForFunction(() => location.hash.includes('dim=9'));
+      // the answer arrives from the worker: the numbers for 20,000 steps
+      const shown = p.locator('privacy-preview [data-privacy][data-from="worker"]');
+      await shown.waitFor(WAIT);
+      expect(await shown.innerText()).toMatch(/after 20,000 steps/);
+      const eps = async (a: string) =>
+        Number(/ε = ([\d.]+)/.exec(await p.locator(`privacy-preview tr[data-acct="${a}"] [data-eps]`).innerText())![1]);
+      expect(await eps('prv')).toBeGreaterThan(0);
+      expect(await eps('prv')).toBeLessThan(await eps('rdp'));
+      await p.close();
+    },
+    LONG,
+  );
+
+  it(
     'shuffle sampling: the preview, the run and the exported model all say epsilon is no guarantee',
     async () => {
       const p = await open(SMALL + '&algo=dpsgd&sampling=shuffle&accountant=rdp');
