@@ -49,7 +49,7 @@ export interface StepGraph {
 /**
  * The step for padded batch B and N sorted (row, slot) pairs per table. Stages: gather;
  * mlp_forward; backward (loss, G W, the sort of the batch's pairs, and for sgd the gradient
- * sums); clip (norms, factors, clipped sums: K-split MLP gradients); noise (unfused samples, LazyDP's lookahead sort);
+ * sums); clip (norms, factors, clipped sums); noise (unfused samples, LazyDP's lookahead sort);
  * update.
  */
 export function buildStepGraph(
