@@ -1,5 +1,6 @@
 // Bias gradient: db[j] = sum_i s(i) G[i, j], summed in example order (deterministic).
 // s(i) as in matmul.wgsl: 1, the flat clip factor, or the per-layer factor from the layer norm.
+// The training step no longer runs it: wgrad.wgsl sums the bias as a column of ones.
 
 override SCALE_MODE: u32 = 0u;
 

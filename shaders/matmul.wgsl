@@ -1,6 +1,7 @@
 // Tiled matrix multiply C[m, n] = sum_k A[m, k] * s(k) * B[k, n] (+ bias[n]) with strided views,
 // so one kernel serves the forward pass (X W^T), the backward pass (G W) and the clipped weight
-// gradient (G^T diag(c) A). Tiles of A and B are staged in workgroup memory.
+// gradient (G^T diag(c) A). Tiles of A and B are staged in workgroup memory. (The training step
+// computes its weight gradients with wgrad.wgsl instead: split over the batch, bias folded in.)
 //
 // s(k) is the per-example clip factor of the weight-gradient product (k runs over the batch):
 //   SCALE_MODE 0: 1; 1: flat clipping, c[k] from the clip kernel;

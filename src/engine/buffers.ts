@@ -6,6 +6,7 @@ import { initMlp, type Layout, type Layer } from './model';
 import { packTables, planShards } from './memory';
 import { denseTableState, isLazy } from './batch';
 import { bufferRange, encode, type BufferArg, type Dispatch, type Span } from '../kernels/program';
+import type { MlpTensor } from '../kernels/noise';
 import { initTable } from '../kernels/init';
 
 /**
@@ -53,22 +54,46 @@ export interface View {
 
 export interface LayerBufs {
   layer: Layer;
+  /** the MLP's packed parameters (MlpBuffers.params) and where this layer's weight and bias start */
   W: GPUBuffer;
+  offW: number;
   b: GPUBuffer;
-  gW: GPUBuffer;
-  gb: GPUBuffer;
-  /** unfused noise of W and b */
-  nW?: GPUBuffer;
-  nb?: GPUBuffer;
-  /** mlpOptimizer state: m (momentum, Adam) and v (Adam) of W and b */
-  mW?: GPUBuffer;
-  vW?: GPUBuffer;
-  mb?: GPUBuffer;
-  vb?: GPUBuffer;
+  offb: number;
   /** input, output (post-activation) and output-gradient views */
   input: View;
   output: View;
   grad: View;
+}
+
+/**
+ * Every MLP tensor packed in one buffer per role, in export order (each layer's weight, row-major
+ * outDim x inDim, then its bias), so that one dispatch updates all of them: the parameters,
+ * their gradients, the unfused noise and the mlpOptimizer state (m for momentum and Adam, v for
+ * Adam) share the layout `tensors` describes.
+ */
+export interface MlpBuffers {
+  params: GPUBuffer;
+  grads: GPUBuffer;
+  noise?: GPUBuffer;
+  M?: GPUBuffer;
+  V?: GPUBuffer;
+  /** each tensor's first element, size and Philox parameter number (weight l.param, bias l.param + 1) */
+  tensors: MlpTensor[];
+  /** values in all */
+  size: number;
+}
+
+/** The packed MLP layout: each layer's weight then bias, in layer order. */
+export function mlpTensors(lay: Layout): MlpTensor[] {
+  const out: MlpTensor[] = [];
+  let off = 0;
+  for (const l of lay.layers) {
+    out.push({ off, n: l.inDim * l.outDim, p: l.param });
+    off += l.inDim * l.outDim;
+    out.push({ off, n: l.outDim, p: l.param + 1 });
+    off += l.outDim;
+  }
+  return out;
 }
 
 /** Every buffer the trainer makes, destroyed together. */
@@ -133,6 +158,7 @@ export interface ModelBuffers {
   /** when every table fits one binding together: the shared buffers (then one shard per table) */
   packed?: PackedTables;
   layers: LayerBufs[];
+  mlp: MlpBuffers;
 }
 
 /**
@@ -211,15 +237,27 @@ export function allocateModel(
 
   // MLP layers with their input, output and gradient views: the bottom MLP's last layer writes
   // v_0 into the feature buffer, the top MLP's first layer reads Z.
-  const mlp = initMlp(lay, c.dataSeed);
+  const mlpInit = initMlp(lay, c.dataSeed);
   const unfused = isPrivate(c) && c.noiseKernel !== 'fused';
+  const tensors = mlpTensors(lay);
+  const size = tensors.reduce((a, t) => a + t.n, 0);
+  const params = buf(size * 4, 'mlp.params');
+  const mlp: MlpBuffers = {
+    params,
+    grads: buf(size * 4, 'mlp.grads'),
+    noise: unfused ? buf(size * 4, 'mlp.noise') : undefined,
+    M: c.mlpOptimizer !== 'sgd' ? buf(size * 4, 'mlp.m') : undefined,
+    V: c.mlpOptimizer === 'adam' ? buf(size * 4, 'mlp.v') : undefined,
+    tensors,
+    size,
+  };
   const layers: LayerBufs[] = [];
   let logits: GPUBuffer | undefined;
   lay.layers.forEach((layer, li) => {
-    const W = buf(layer.inDim * layer.outDim * 4, `W${li}`);
-    const b = buf(layer.outDim * 4, `b${li}`);
-    pool.upload(W, mlp.W[li]);
-    pool.upload(b, mlp.b[li]);
+    const offW = tensors[2 * li].off,
+      offb = tensors[2 * li + 1].off;
+    pool.upload(params, mlpInit.W[li], offW * 4);
+    pool.upload(params, mlpInit.b[li], offb * 4);
     const isBottomLast = layer.mlp === 'bottom' && layer.index === lay.bottom.length - 1;
     const prev = li > 0 && layer.index > 0 ? layers[li - 1] : undefined;
     const input: View = prev
@@ -233,24 +271,7 @@ export function allocateModel(
     const grad: View = isBottomLast
       ? { buf: dV, off: 0, ld: FW }
       : { buf: buf(B * layer.outDim * 4, `grad${li}`), off: 0, ld: layer.outDim };
-    const wBytes = layer.inDim * layer.outDim * 4,
-      bBytes = layer.outDim * 4;
-    layers.push({
-      layer,
-      W,
-      b,
-      gW: buf(wBytes, `gW${li}`),
-      gb: buf(bBytes, `gb${li}`),
-      nW: unfused ? buf(wBytes, `nW${li}`) : undefined,
-      nb: unfused ? buf(bBytes, `nb${li}`) : undefined,
-      mW: c.mlpOptimizer !== 'sgd' ? buf(wBytes, `mW${li}`) : undefined,
-      vW: c.mlpOptimizer === 'adam' ? buf(wBytes, `vW${li}`) : undefined,
-      mb: c.mlpOptimizer !== 'sgd' ? buf(bBytes, `mb${li}`) : undefined,
-      vb: c.mlpOptimizer === 'adam' ? buf(bBytes, `vb${li}`) : undefined,
-      input,
-      output,
-      grad,
-    });
+    layers.push({ layer, W: params, offW, b: params, offb, input, output, grad });
     if (layer.mlp === 'top' && layer.index === lay.top.length - 1) logits = output.buf;
   });
   return {
@@ -271,5 +292,6 @@ export function allocateModel(
     shards,
     packed,
     layers,
+    mlp,
   };
 }

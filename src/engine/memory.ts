@@ -6,6 +6,7 @@ import { type Config, isPrivate } from '../config/config';
 import { modelLayout } from './model';
 import { sortSize } from '../kernels/sort';
 import { segsumCarryBytes } from '../kernels/segsum';
+import { wgradSplit } from '../kernels/wgrad';
 import { maxBatchFor, isLazy, denseTableState } from './batch';
 
 export interface Limits {
@@ -145,6 +146,9 @@ export function estimateMemory(
   });
   if (c.mlpOptimizer !== 'sgd')
     buffers.push({ name: `mlp ${c.mlpOptimizer} state`, bytes: params * 4 * (c.mlpOptimizer === 'adam' ? 2 : 1) });
+  // the K-split weight gradients' chunk partials (none with one chunk)
+  const partials = wgradSplit(B, params).partialBytes;
+  if (partials > 0) buffers.push({ name: 'mlp gradient partials', bytes: partials });
   buffers.push({ name: 'activations and gradients', bytes: B * (acts + lay.featureWidth) * 4 * 2 });
   if (lay.interaction === 'dot')
     buffers.push({ name: 'dot interaction (z and its gradient)', bytes: B * lay.interactionWidth * 4 * 2 });

@@ -73,8 +73,8 @@ export async function exportStream(
       await write(new Uint8Array(await readSpan(m, t, 'E', lay.D, r, Math.min(rowsPer, lay.rows[t] - r))));
   for (const lb of m.layers) {
     const l = lb.layer;
-    await write(new Uint8Array(await readBuffer(m.dev, lb.W, 0, l.inDim * l.outDim * 4)));
-    await write(new Uint8Array(await readBuffer(m.dev, lb.b, 0, l.outDim * 4)));
+    await write(new Uint8Array(await readBuffer(m.dev, lb.W, lb.offW * 4, l.inDim * l.outDim * 4)));
+    await write(new Uint8Array(await readBuffer(m.dev, lb.b, lb.offb * 4, l.outDim * 4)));
   }
 }
 
@@ -94,12 +94,12 @@ export async function exportTensors(m: ModelStore): Promise<NamedTensor[]> {
     out.push({
       name: `${l.mlp}.${l.index}.weight`,
       shape: [l.outDim, l.inDim],
-      data: new Float32Array(await readBuffer(m.dev, lb.W, 0, l.inDim * l.outDim * 4)),
+      data: new Float32Array(await readBuffer(m.dev, lb.W, lb.offW * 4, l.inDim * l.outDim * 4)),
     });
     out.push({
       name: `${l.mlp}.${l.index}.bias`,
       shape: [l.outDim],
-      data: new Float32Array(await readBuffer(m.dev, lb.b, 0, l.outDim * 4)),
+      data: new Float32Array(await readBuffer(m.dev, lb.b, lb.offb * 4, l.outDim * 4)),
     });
   }
   return out;
@@ -136,13 +136,14 @@ export async function loadWeights(m: ModelStore, ck: Checkpoint): Promise<void> 
   }
   for (const lb of m.layers) {
     const l = lb.layer;
-    for (const [name, buf] of [
-      [`${l.mlp}.${l.index}.weight`, lb.W],
-      [`${l.mlp}.${l.index}.bias`, lb.b],
+    // weight and bias lie in the MLP's packed buffer at their offsets
+    for (const [name, buf, off] of [
+      [`${l.mlp}.${l.index}.weight`, lb.W, lb.offW],
+      [`${l.mlp}.${l.index}.bias`, lb.b, lb.offb],
     ] as const) {
       const e = ck.tensors.get(name)!;
       const bytes = await ck.read(e.offset, e.bytes);
-      m.dev.queue.writeBuffer(buf, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      m.dev.queue.writeBuffer(buf, off * 4, bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
   }
   await m.dev.queue.onSubmittedWorkDone();

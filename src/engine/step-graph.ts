@@ -13,7 +13,7 @@ import { loss, type LossKernel } from '../kernels/loss';
 import { reluBackward } from '../kernels/relu';
 import { interactionForward, interactionBackward } from '../kernels/interaction';
 import { layerNorm, bagNorm, clipFactors } from '../kernels/norms';
-import { colsum } from '../kernels/colsum';
+import { wgradPartial, wgradReduce, wgradSplit } from '../kernels/wgrad';
 import { sortPairs } from '../kernels/sort';
 import { segsum, rowsUpdate, rowsUpdateSpans, rowsScatter } from '../kernels/segsum';
 import {
@@ -129,10 +129,12 @@ export function buildStepGraph(
       offA: lb.input.off,
       sAm: lb.input.ld,
       sAk: 1,
+      offB: lb.offW,
       sBk: 1,
       sBn: l.inDim,
       offC: lb.output.off,
       ldc: lb.output.ld,
+      offAux: lb.offb,
     };
     add(
       S.mlp_forward,
@@ -162,6 +164,7 @@ export function buildStepGraph(
         offA: lb.grad.off,
         sAm: lb.grad.ld,
         sAk: 1,
+        offB: lb.offW,
         sBk: l.inDim,
         sBn: 1,
         offC: 0,
@@ -183,6 +186,7 @@ export function buildStepGraph(
       offA: lb.grad.off,
       sAm: lb.grad.ld,
       sAk: 1,
+      offB: lb.offW,
       sBk: l.inDim,
       sBn: 1,
       offC: prev.grad.off,
@@ -246,29 +250,33 @@ export function buildStepGraph(
         clipFactors(dev, { B, groups: lay.groups, clipSq: c.clip * c.clip }, { norms, mask: m.mask, factors }),
       );
   }
+  // MLP weight and bias gradients, split over the batch: per layer its chunks' partial sums,
+  // then one reduce for every layer in a fixed chunk order (deterministic); one chunk writes the
+  // gradients directly.
   const scale = scaleMode === 1 ? factors : scaleMode === 2 ? norms : null;
+  const mb = m.mlp;
+  const split = wgradSplit(B, mb.size);
+  const parts = split.chunks > 1 ? pool.make(split.partialBytes, 'mlp.gradPartials') : mb.grads;
   for (const lb of m.layers) {
     const l = lb.layer;
-    const offScale = scaleMode === 2 ? l.group * B : 0;
-    const shape = {
+    const p = {
       M: l.outDim,
       N: l.inDim,
       K: B,
-      offA: lb.grad.off,
-      sAm: 1,
-      sAk: lb.grad.ld,
-      offB: lb.input.off,
-      sBk: lb.input.ld,
-      sBn: 1,
-      offC: 0,
-      ldc: l.inDim,
-      offScale,
+      chunk: split.chunk,
+      offG: lb.grad.off,
+      ldG: lb.grad.ld,
+      offA: lb.input.off,
+      ldA: lb.input.ld,
+      offScale: scaleMode === 2 ? l.group * B : 0,
       clipSq: clipSqGroup,
+      offOut: lb.offW,
+      stride: mb.size,
     };
-    add(gradStage, matmul(dev, { scaleMode }, shape, { A: lb.grad.buf, Bm: lb.input.buf, C: lb.gW, scale }));
-    const p = { B, N: l.outDim, offG: lb.grad.off, ldG: lb.grad.ld, offScale, clipSq: clipSqGroup };
-    add(gradStage, colsum(dev, scaleMode, p, { G: lb.grad.buf, scale, out: lb.gb }));
+    add(gradStage, wgradPartial(dev, scaleMode, p, { G: lb.grad.buf, A: lb.input.buf, scale, P: parts }));
   }
+  if (split.chunks > 1)
+    add(gradStage, wgradReduce(dev, { n: mb.size, chunks: split.chunks }, { parts, out: mb.grads }));
   // every table's clipped row sums in one segment sum; table t's at rowGrad t*N*D .. (t+1)*N*D
   const rowGrad = pool.make(T * N * D * 4, 'rowGrad');
   const rowGradOf = (t: number) => bufferRange(rowGrad, t * N * D * 4, N * D * 4);
@@ -286,25 +294,16 @@ export function buildStepGraph(
   };
   add(gradStage, ...segsum(dev, scaleMode, segP, { keys: cur.keys, vals: cur.vals, G: dV, scale, rowGrad }));
 
-  // --- noise (unfused variants; LazyDP's lookahead sort) and update
-  for (const lb of m.layers) {
-    const l = lb.layer;
-    const tensors = [
-      { p: { n: l.inDim * l.outDim, p: l.param }, W: lb.W, grad: lb.gW, noiseBuf: lb.nW, M: lb.mW, V: lb.vW },
-      { p: { n: l.outDim, p: l.param + 1 }, W: lb.b, grad: lb.gb, noiseBuf: lb.nb, M: lb.mb, V: lb.vb },
-    ];
-    for (const x of tensors) {
-      if (noiseMode === 2) add(S.noise, mlpSample(dev, x.p, { st, noiseBuf: x.noiseBuf! }));
-      const opt = c.mlpOptimizer;
-      const bufs = { st, grad: x.grad, W: x.W, noiseBuf: x.noiseBuf };
-      add(
-        S.update,
-        opt === 'sgd'
-          ? mlpUpdate(dev, noiseMode, x.p, bufs)
-          : mlpOptim(dev, opt, noiseMode, x.p, { ...bufs, o: o!, M: x.M!, V: x.V }),
-      );
-    }
-  }
+  // --- noise (unfused variants; LazyDP's lookahead sort) and update: every MLP tensor in one
+  // dispatch each (each tensor keeps its own Philox counters)
+  if (noiseMode === 2) add(S.noise, mlpSample(dev, mb.tensors, { st, noiseBuf: mb.noise! }));
+  const mlpBufs = { st, grad: mb.grads, W: mb.params, noiseBuf: mb.noise };
+  add(
+    S.update,
+    c.mlpOptimizer === 'sgd'
+      ? mlpUpdate(dev, noiseMode, mb.tensors, mlpBufs)
+      : mlpOptim(dev, c.mlpOptimizer, noiseMode, mb.tensors, { ...mlpBufs, o: o!, M: mb.M!, V: mb.V }),
+  );
   const lazy = isLazy(c);
   let lrs: GPUBuffer | undefined, lrSqPrefix: GPUBuffer | undefined;
   if (lazy) {

@@ -86,31 +86,51 @@ export interface ParamParams {
   n: number;
   p: number;
 }
-const quadThreads = (p: ParamParams) => Math.ceil(p.n / 4);
+/** An MLP tensor packed in the MLP buffers: its values start at element `off`. */
+export interface MlpTensor extends ParamParams {
+  off: number;
+}
+/** The most tensors one MLP update dispatch takes (the size of u.segs in shaders/mlp_update.wgsl). */
+export const MLP_MAX_TENSORS = 40;
+
+/**
+ * The uniform and grid of an update over `t`: one tensor at element 0, or the packed tensors
+ * (each its own quads, so each draws the noise it would draw updated alone).
+ */
+function tensorsUniform(t: ParamParams | MlpTensor[]): { quads: number; count: number; segs: Uint32Array } {
+  const list = Array.isArray(t) ? t : [{ ...t, off: 0 }];
+  if (list.length === 0 || list.length > MLP_MAX_TENSORS)
+    throw new Error(`MLP update: ${list.length} tensors (1 to ${MLP_MAX_TENSORS} per dispatch)`);
+  const segs = new Uint32Array(4 * MLP_MAX_TENSORS);
+  let quads = 0;
+  list.forEach((x, s) => {
+    if (x.n < 1) throw new Error(`MLP update: tensor ${s} is empty`);
+    segs.set([quads, x.off, x.n, x.p], 4 * s);
+    quads += Math.ceil(x.n / 4);
+  });
+  return { quads, count: list.length, segs };
+}
 
 /** W -= lr/B (grad + noise): mlpOptimizer sgd; `noiseBuf` is read in unfused mode. */
 export function mlpUpdate(
   device: GPUDevice,
   noise: NoiseMode,
-  p: ParamParams,
+  t: ParamParams | MlpTensor[],
   b: { st: GPUBuffer; grad: GPUBuffer; W: GPUBuffer; noiseBuf?: GPUBuffer | null },
 ): Dispatch {
   const prog = mlpUpdateProgram(noise);
-  return makeDispatch(
-    device,
-    prog,
-    { ...b, noiseBuf: b.noiseBuf ?? dummyBuffer(device) },
-    gridFor(prog, quadThreads(p)),
-    { u: p },
-  );
+  const u = tensorsUniform(t);
+  return makeDispatch(device, prog, { ...b, noiseBuf: b.noiseBuf ?? dummyBuffer(device) }, gridFor(prog, u.quads), {
+    u,
+  });
 }
 
-/** Momentum or Adam on one MLP tensor: `o` is the Optim uniform (OptimUniform), M and V its state. */
+/** Momentum or Adam on MLP tensors: `o` is the Optim uniform (OptimUniform), M and V their state. */
 export function mlpOptim(
   device: GPUDevice,
   opt: 'momentum' | 'adam',
   noise: NoiseMode,
-  p: ParamParams,
+  t: ParamParams | MlpTensor[],
   b: {
     st: GPUBuffer;
     o: GPUBuffer;
@@ -122,18 +142,24 @@ export function mlpOptim(
   },
 ): Dispatch {
   const prog = mlpOptimProgram(opt, noise);
+  const u = tensorsUniform(t);
   return makeDispatch(
     device,
     prog,
     { ...b, noiseBuf: b.noiseBuf ?? dummyBuffer(device), V: b.V ?? undefined },
-    gridFor(prog, quadThreads(p)),
-    { u: p },
+    gridFor(prog, u.quads),
+    { u },
   );
 }
 
-/** The unfused variant's noise of one MLP tensor, sigma C z, into `noiseBuf`. */
-export function mlpSample(device: GPUDevice, p: ParamParams, b: { st: GPUBuffer; noiseBuf: GPUBuffer }): Dispatch {
-  return makeDispatch(device, mlpSampleProgram, b, gridFor(mlpSampleProgram, quadThreads(p)), { u: p });
+/** The unfused variant's noise of MLP tensors, sigma C z, into `noiseBuf`. */
+export function mlpSample(
+  device: GPUDevice,
+  t: ParamParams | MlpTensor[],
+  b: { st: GPUBuffer; noiseBuf: GPUBuffer },
+): Dispatch {
+  const u = tensorsUniform(t);
+  return makeDispatch(device, mlpSampleProgram, b, gridFor(mlpSampleProgram, u.quads), { u });
 }
 
 /** Rows rowStart .. rowStart + rows of table `table` (one shard), D columns. */

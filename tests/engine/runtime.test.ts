@@ -18,6 +18,7 @@ import {
 import { seedToKey } from '../../src/noise/philox';
 import { poissonBatch, truncateBatch } from '../../src/privacy/sampling';
 import { INVALID_ROW } from '../../src/data/format';
+import { wgradSplit } from '../../src/kernels/wgrad';
 
 // The engine has no option to set the padded maximum batch m (maxBatchFor picks it so that an
 // overflow is a ~1e-6-per-step event or rarer). To see the overflow policy at work the overflow
@@ -165,6 +166,23 @@ describe('determinism', () => {
       for (const x of [a, b, other]) x.t.destroy();
     });
   }
+});
+
+describe('determinism with the MLP gradients split over the batch', () => {
+  it('dpsgd, several gradient chunks: two trainers with the same fixed seed end bit-identical', async () => {
+    const c = makeConfig({ ...TINY, algo: 'dpsgd', batch: 200, datasetSize: 400, steps: 2 });
+    expect(wgradSplit(maxBatchFor(c), 1).chunks).toBeGreaterThan(1);
+    const run = async () => {
+      const t = await Trainer.create(eng.device, c);
+      await t.run(c.steps);
+      const out = await t.exportTensors();
+      t.destroy();
+      return out;
+    };
+    const a = await run(),
+      b = await run();
+    expect(bitDiffs(a, b)).toEqual([]);
+  });
 });
 
 describe('seed layout', () => {

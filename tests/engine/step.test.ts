@@ -8,6 +8,8 @@ import { referenceStep, exampleGradient, forwardExample, groupSqNorms, type RefM
 import { flushRef, lrSquaredPrefix } from '../../src/kernels/noise';
 import { seedToKey } from '../../src/noise/philox';
 import { INVALID_ROW } from '../../src/data/format';
+import { wgradSplit } from '../../src/kernels/wgrad';
+import { maxBatchFor } from '../../src/engine/batch';
 
 const eng = engineTest();
 
@@ -169,6 +171,23 @@ describe('a whole training step on the GPU equals the reference step', () => {
       expect(worst).toBeLessThanOrEqual(1);
     });
   }
+});
+
+describe('MLP gradients split over the batch in several chunks (K-split) equal the reference', () => {
+  const big = { batch: 200, datasetSize: 400 };
+  for (const [name, over] of [
+    ['dpsgd, flat clipping', { algo: 'dpsgd', clipping: 'flat', ...big }],
+    [
+      'dpsgd, per-layer clipping, unfused noise, Adam on the MLPs',
+      { algo: 'dpsgd', clipping: 'per-layer', noiseKernel: 'unfused', mlpOptimizer: 'adam', lr: 0.01, ...big },
+    ],
+    ['sgd', { algo: 'sgd', ...big }],
+  ] as const)
+    it(`${name}: 2 steps`, async () => {
+      const c = makeConfig({ ...SMALL, ...over });
+      expect(wgradSplit(maxBatchFor(c), 1).chunks).toBeGreaterThan(1);
+      expect(await compareWithReference(over, 2)).toBeLessThanOrEqual(1);
+    });
 });
 
 describe('per-example clipping on the GPU', () => {

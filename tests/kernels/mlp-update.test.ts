@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { expectClose } from '../helpers/expect';
 import { kernelTest } from '../helpers/kernels';
 import { grid } from '../../src/kernels/program';
-import { mlpUpdate, mlpSample, mlpUpdateRef } from '../../src/kernels/noise';
+import { mlpUpdate, mlpSample, mlpUpdateRef, MLP_MAX_TENSORS, type MlpTensor } from '../../src/kernels/noise';
 import type { StepValues } from '../../src/kernels/step';
 import { seedToKey, mlpNoise } from '../../src/noise/philox';
 
@@ -31,6 +31,42 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
       expectClose(await f32(bufW).then((a) => a.subarray(0, n)), W, 1e-4, 2e-5);
     });
   }
+});
+
+describe('all MLP tensors in one buffer, one dispatch', () => {
+  // packed as the engine packs them (weight then bias of each layer, no padding), with
+  // parameter numbers that are not their order: every tensor draws its own counters
+  const sizes = [13 * 5, 5, 7 * 3, 3, 1, 1, 9];
+  const tensors: MlpTensor[] = [];
+  let off = 0;
+  sizes.forEach((n, k) => {
+    tensors.push({ n, p: [0, 1, 2, 3, 7, 8, 4][k], off });
+    off += n;
+  });
+  for (const noise of [0, 1, 2] as const) {
+    it(`packed tensors of odd sizes, noise mode ${noise}: each as if updated alone`, async () => {
+      const st: StepValues = { step: 4, lr: 0.2, invB: 1 / 16, noiseStd: 0.9, key };
+      const grad = randn(off),
+        W = randn(off);
+      const bufW = buffer(W),
+        nbuf = empty(off * 4);
+      const sU = stepUniform(st);
+      const ds = [];
+      if (noise === 2) ds.push(mlpSample(gpu.device, tensors, { st: sU, noiseBuf: nbuf }));
+      ds.push(mlpUpdate(gpu.device, noise, tensors, { st: sU, grad: buffer(grad), W: bufW, noiseBuf: nbuf }));
+      expect(ds[ds.length - 1].groups[0]).toBe(Math.ceil(sizes.reduce((a, n) => a + Math.ceil(n / 4), 0) / 64));
+      runAll(ds);
+      for (const t of tensors)
+        mlpUpdateRef(st, t.p, grad.subarray(t.off, t.off + t.n), W.subarray(t.off, t.off + t.n), noise !== 0);
+      expectClose(await f32(bufW).then((a) => a.subarray(0, off)), W, 1e-4, 2e-5);
+    });
+  }
+  it('too many or empty tensors: a clear error', () => {
+    const many = Array.from({ length: MLP_MAX_TENSORS + 1 }, (_, k) => ({ n: 1, p: k, off: k }));
+    const bufs = { st: stepUniform({ step: 1, lr: 1, invB: 1, noiseStd: 0, key }), grad: empty(64), W: empty(64) };
+    expect(() => mlpUpdate(gpu.device, 0, many, bufs)).toThrow(/41 tensors/);
+    expect(() => mlpUpdate(gpu.device, 0, [{ n: 0, p: 0, off: 0 }], bufs)).toThrow(/empty/);
+  });
 });
 
 describe('grids past 65535 workgroups (2-D dispatch)', () => {

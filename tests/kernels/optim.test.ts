@@ -151,3 +151,45 @@ describe('MLP optimizers (mlp_update.wgsl momentum and adam entries)', () => {
       });
     }
 });
+
+describe('MLP optimizers on packed tensors (one dispatch for every layer)', () => {
+  const key = seedToKey('77');
+  for (const opt of ['momentum', 'adam'] as const)
+    it(`${opt}, fused noise: 2 steps of 4 packed tensors equal the reference of each alone`, async () => {
+      const sizes = [6 * 7, 6, 1 * 6, 1];
+      let off = 0;
+      const tensors = sizes.map((n, k) => {
+        const t = { n, p: k, off };
+        off += n;
+        return t;
+      });
+      const W0 = Float32Array.from({ length: off }, () => rng.normal() * 0.2);
+      const grad = Float32Array.from({ length: off }, () => rng.normal());
+      const W = makeBuffer(device, W0),
+        M = makeBuffer(device, new Float32Array(off)),
+        V = opt === 'adam' ? makeBuffer(device, new Float32Array(off)) : null,
+        g = makeBuffer(device, grad);
+      const ref = new Float32Array(W0);
+      const states = tensors.map((t) => ({ M: new Float32Array(t.n), V: new Float32Array(t.n) }));
+      for (let step = 1; step <= 2; step++) {
+        const st: StepValues = { step, lr: 0.05, invB: 1 / 8, noiseStd: 1.1, key };
+        const o = new OptimUniform(device, 0, step).buffer;
+        runAll([mlpOptim(device, opt, 1, tensors, { st: stepUniform(st), o, grad: g, W, M, V })]);
+        tensors.forEach((t, k) =>
+          mlpOptimRef(
+            opt,
+            st,
+            t.p,
+            grad.subarray(t.off, t.off + t.n),
+            ref.subarray(t.off, t.off + t.n),
+            states[k],
+            true,
+          ),
+        );
+      }
+      const got = await f32(W);
+      for (let i = 0; i < off; i++)
+        if (!(Math.abs(got[i] - ref[i]) <= 2e-5 + 1e-4 * Math.abs(ref[i]) + 2e-3 * 0.05))
+          expect.fail(`W[${i}]: got ${got[i]}, want ${ref[i]}`);
+    });
+});
