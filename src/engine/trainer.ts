@@ -93,6 +93,8 @@ export class Trainer {
   /** bytes of the data set copied to the GPU (once, before the first step or evaluation) */
   dataSetBytes = 0;
   private residentFilled = false;
+  /** CPU path, LazyDP: batch s+1, assembled at step s for the lookahead, is step s+1's batch */
+  private assembledNext?: { s: number; batch: ReturnType<typeof assemble> };
   private graph!: StepGraph;
   private timer!: StageTimer;
   private lastLogTime = 0;
@@ -286,7 +288,9 @@ export class Trainer {
       up(res.ids, paddedIds(this.maxBatch, batch));
       if (next) up(res.idsNext!, paddedIds(this.maxBatch, next));
     } else {
-      const a = assemble(this.layout, this.maxBatch, this.data.train, batch);
+      const early = this.assembledNext;
+      const a = !forced && early?.s === s ? early.batch : assemble(this.layout, this.maxBatch, this.data.train, batch);
+      this.assembledNext = undefined;
       up(this.m.dense, a.dense);
       up(this.m.idx, a.idx);
       up(this.m.labels, a.labels);
@@ -295,6 +299,8 @@ export class Trainer {
         const nxt = assemble(this.layout, this.maxBatch, this.data.train, next);
         up(this.m.idxNext, nxt.idx);
         up(this.m.maskNext, nxt.mask);
+        // the sampled lookahead batch is the next step's own: assembled once (a forced one need not be)
+        if (!forcedNext) this.assembledNext = { s: s + 1, batch: nxt };
       }
     }
     // the uniforms are written whole: their buffers' sizes are the bytes
