@@ -232,7 +232,10 @@ export class Trainer {
     this.graph.optim?.write(s);
   }
 
-  /** The data set (training and held-out splits). */
+  /**
+   * The data set (training and held-out splits). Where it lives on the GPU, the GPU holds the copy
+   * made before the first step or evaluation: a change after that is not trained on.
+   */
   get dataset(): LabData {
     return this.data;
   }
