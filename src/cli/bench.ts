@@ -161,7 +161,7 @@ function rowLine(r: BenchRow): string {
   const mean = Math.abs(steady - p.dispatches) > 0.5 ? ` (mean ${f(p.dispatches, 0)} over ${r.steps} steps)` : '';
   return (
     `${head}  step ${f(r.stepMedianMs)} ms (p10-p90 ${f(r.stepP10Ms)}-${f(r.stepP90Ms)})  ` +
-    `dispatches ${f(steady, 0)}${mean}  upload ${kib(p.uploadBytes)} KiB  ` +
+    `dispatches ${f(steady, 0)}${mean}  upload ${kib(p.uploadBytes)} KiB${p.batchOnGpu ? '' : ' (batch assembled on the CPU)'}  ` +
     `cpu ms sample ${f(p.cpuMs.sampling)} assemble ${f(p.cpuMs.assembly)} encode ${f(p.cpuMs.encoding)}` +
     (r.densePassOfCopy !== undefined
       ? `  dense pass ${f(r.densePassGBps, 2)} GB/s = ${f(r.densePassOfCopy * 100, 0)}% of copy`
@@ -195,7 +195,7 @@ function markdown(
     }
     const p = r.perStep!;
     out.push(
-      `| ${r.section} | ${r.algo} | ${r.totalRows} | ${f(r.stepMedianMs)} | ${f(r.stepP10Ms)}-${f(r.stepP90Ms)} | ${f(steadyDispatches(r), 0)} | ${kib(p.uploadBytes)} | ` +
+      `| ${r.section} | ${r.algo} | ${r.totalRows} | ${f(r.stepMedianMs)} | ${f(r.stepP10Ms)}-${f(r.stepP90Ms)} | ${f(steadyDispatches(r), 0)} | ${kib(p.uploadBytes)}${p.batchOnGpu ? '' : ' (CPU batch)'} | ` +
         `${f(p.cpuMs.sampling)} / ${f(p.cpuMs.assembly)} / ${f(p.cpuMs.encoding)} | ` +
         `${r.densePassOfCopy !== undefined ? `${f(r.densePassOfCopy * 100, 0)}% (${f(r.densePassGBps, 2)} of ${f(r.copyGBps, 2)} GB/s)` : '-'} | ` +
         `${STAGES.map((s) => f(r.stageMedianMs![s])).join(' | ')} |`,

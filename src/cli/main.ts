@@ -296,6 +296,8 @@ async function train(flags: Flags): Promise<void> {
     const split = t.shardLayout.map((s, i) => [i, s.length]).filter(([, n]) => n > 1);
     if (split.length)
       console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
+    // the data set lives on the GPU (a step uploads its example ids) unless the memory plan says why not
+    if (t.batchNote) console.log(`data set: ${t.batchNote}`);
     if (t.seedFixed && config.algo !== 'sgd') console.log(`seed ${config.seed}: reproducible, not private`);
     if (config.algo !== 'sgd' && config.sampling === 'shuffle') console.log(`warning: ${SHUFFLE_WARNING}`);
     if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps)))

@@ -4,10 +4,9 @@
 import { type Config, ConfigError, isPrivate } from '../config/config';
 import { computeEpsilon } from '../privacy/rdp';
 import { chooseMaxBatch, poissonBatch, shuffleBatch, truncateBatch } from '../privacy/sampling';
-import type { LabData, Dataset } from '../data/synthetic';
+import type { LabData } from '../data/synthetic';
 import { INVALID_ROW } from '../data/format';
 import type { Key } from '../noise/philox';
-import type { Layout } from './model';
 
 export function isLazy(c: Config): boolean {
   return c.algo === 'lazydp' || c.algo === 'lazydp-exact';
@@ -107,19 +106,6 @@ export class BatchSampler {
   }
 }
 
-/** The padded batch of examples `ex` of `ds`: B rows, the rest masked out with empty bags. */
-export function assemble(lay: Layout, B: number, ds: Dataset, ex: ArrayLike<number>) {
-  const { F, L, T } = lay;
-  const dense = new Float32Array(B * F);
-  const idx = new Uint32Array(T * B * L).fill(INVALID_ROW);
-  const labels = new Float32Array(B);
-  const mask = new Float32Array(B);
-  for (let i = 0; i < ex.length; i++) {
-    const e = ex[i];
-    dense.set(ds.dense.subarray(e * F, (e + 1) * F), i * F);
-    for (let t = 0; t < T; t++) idx.set(ds.idx[t].subarray(e * L, (e + 1) * L), t * B * L + i * L);
-    labels[i] = ds.labels[e];
-    mask[i] = 1;
-  }
-  return { dense, idx, labels, mask };
-}
+// The padded batch is assembled by `assemble` (CPU) or on the GPU from the resident data set
+// (src/kernels/batch-gather.ts holds both; the trainer picks one, see Trainer.batchOnGpu).
+export { assemble } from '../kernels/batch-gather';

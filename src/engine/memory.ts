@@ -82,12 +82,26 @@ export interface MemoryEstimate {
   fits: boolean;
   problem?: string;
   problemKey?: string;
+  /**
+   * Which splits of the data set live on the GPU (a step then uploads only its example ids and a
+   * kernel gathers the batch); a split that does not fit one binding or, beside the model, the
+   * memory limit has its batches assembled on the CPU instead (the same batches, bit for bit),
+   * and `note` says why. Both false when the model itself does not fit.
+   */
+  data: { train: boolean; eval: boolean; note?: string };
 }
 
 export function estimateMemory(
   c: Config,
   limits?: Limits,
-  opts: { shardRows?: number; noSearch?: boolean } = {},
+  opts: {
+    shardRows?: number;
+    noSearch?: boolean;
+    /** false: batches assembled on the CPU whatever fits (tests, comparisons) */
+    batchOnGpu?: boolean;
+    /** examples per split when they differ from the config's (a Criteo file's held-out lines) */
+    dataSizes?: { train: number; eval: number };
+  } = {},
 ): MemoryEstimate {
   const lay = modelLayout(c);
   const B = maxBatchFor(c);
@@ -155,7 +169,7 @@ export function estimateMemory(
   buffers.push({ name: 'batch', bytes: B * (lay.F + 2 * lay.T * lay.L + 3) * 4 });
   buffers.push({ name: 'norms', bytes: (lay.groups + 1) * B * 4 });
   if (lazy) buffers.push({ name: 'lr schedule', bytes: (c.steps + 1) * 12 });
-  const totalBytes = buffers.reduce((a, b) => a + b.bytes, 0);
+  let totalBytes = buffers.reduce((a, b) => a + b.bytes, 0);
   const limitBytes = c.memoryLimit * 2 ** 30;
   let problem: string | undefined, problemKey: string | undefined;
   const cap = limits ? bindingCap(limits) : Infinity;
@@ -224,7 +238,66 @@ export function estimateMemory(
         : ': even without its largest table it does not fit') +
       `, or raise memoryLimit if this GPU has the memory (WebGPU does not report it)`;
   }
-  return { totalBytes, limitBytes, buffers, shards, fits: !problem, problem, problemKey };
+  const data: MemoryEstimate['data'] = { train: false, eval: false };
+  if (!problem) {
+    const r = residentData(c, lay, B, cap, limitBytes - totalBytes, opts);
+    Object.assign(data, r.data);
+    buffers.push(...r.buffers);
+    totalBytes += r.buffers.reduce((a, b) => a + b.bytes, 0);
+  }
+  return { totalBytes, limitBytes, buffers, shards, fits: !problem, problem, problemKey, data };
+}
+
+/**
+ * The data set's GPU buffers, split by split (training first), where each fits one binding and
+ * the room left under the memory limit: dense [n, F] f32, indices [T, n, L] u32, labels [n] f32,
+ * and the batch's example ids (LazyDP: its lookahead batch's too) that a step uploads.
+ */
+function residentData(
+  c: Config,
+  lay: ReturnType<typeof modelLayout>,
+  B: number,
+  cap: number,
+  room: number,
+  opts: { batchOnGpu?: boolean; dataSizes?: { train: number; eval: number } },
+): { data: MemoryEstimate['data']; buffers: { name: string; bytes: number }[] } {
+  const data: MemoryEstimate['data'] = { train: false, eval: false };
+  const buffers: { name: string; bytes: number }[] = [];
+  if (opts.batchOnGpu === false) {
+    data.note = 'batches are assembled on the CPU and uploaded whole (batchOnGpu: false)';
+    return { data, buffers };
+  }
+  const sizes = opts.dataSizes ?? { train: c.datasetSize, eval: c.evalSize };
+  const notes: string[] = [];
+  for (const split of ['train', 'eval'] as const) {
+    const n = sizes[split];
+    if (n === 0) continue; // nothing held out: nothing to evaluate
+    const parts = [
+      { name: `data set (${split}): indices`, bytes: lay.T * n * lay.L * 4 },
+      { name: `data set (${split}): dense features`, bytes: n * lay.F * 4 },
+      { name: `data set (${split}): labels`, bytes: n * 4 },
+    ];
+    if (!buffers.length) parts.push({ name: 'batch example ids', bytes: B * 4 });
+    if (split === 'train' && isLazy(c)) parts.push({ name: 'lookahead example ids', bytes: B * 4 });
+    const bytes = parts.reduce((a, p) => a + p.bytes, 0);
+    const big = parts.find((p) => p.bytes > cap);
+    const what = split === 'train' ? 'training' : 'held-out';
+    if (big)
+      notes.push(
+        `the ${what} ${big.name.replace(/^.*: /, '')} need ${fmtBytes(big.bytes)}, more than one binding (${fmtBytes(cap)})`,
+      );
+    else if (bytes > room)
+      notes.push(
+        `the ${what} data set (${fmtBytes(bytes)}) does not fit beside the model within memoryLimit ${c.memoryLimit} GiB`,
+      );
+    else {
+      data[split] = true;
+      buffers.push(...parts);
+      room -= bytes;
+    }
+  }
+  if (notes.length) data.note = `${notes.join('; ')}: those batches are assembled on the CPU and uploaded whole`;
+  return { data, buffers };
 }
 
 /** Binary units, three significant digits from 1 KiB on (1.50 KiB, 12.3 MiB, 512 MiB). */

@@ -30,6 +30,8 @@ import {
 } from '../kernels/noise';
 import { OptimUniform, tableOptim } from '../kernels/optim';
 import { StepUniform } from '../kernels/step';
+import { batchGather, batchIndices } from '../kernels/batch-gather';
+import type { ResidentData } from './resident-data';
 // AUDIT ONLY: deliberate flaws for the one-run privacy audit (src/audit/), never in `train`
 import { touchedNoise, type AuditFlaw } from '../audit/flaws';
 
@@ -52,6 +54,11 @@ export interface StepGraph {
   sortCurrent: Dispatch[];
   sortAt: number;
   reuseSorted?: { src: GPUBuffer; dst: GPUBuffer; bytes: number }[];
+  /**
+   * The batch gathered from the resident data set: `train` (the first of the gather stage; absent
+   * when the trainer uploads assembled batches) and `eval` (an evaluation batch, run by evaluate)
+   */
+  batch: { train?: Dispatch; eval?: Dispatch };
 }
 
 /**
@@ -67,6 +74,7 @@ export function buildStepGraph(
   B: number,
   N: number,
   auditFlaw: AuditFlaw = 'none',
+  data?: ResidentData,
 ): StepGraph {
   const dev = pool.dev;
   const { T, D, L, featureWidth: FW, interactionWidth: IW } = lay;
@@ -93,6 +101,25 @@ export function buildStepGraph(
   const { V, dV, Z, dZ, norms, factors } = m;
   const dot = lay.interaction === 'dot';
   const interP = { B, n: T + 1, D, offV: 0, ldV: FW, offZ: 0, ldZ: IW, offDV: 0, ldDV: FW };
+
+  // --- the batch from the resident data set: the step uploaded its example ids only; LazyDP's
+  // lookahead batch (its indices and mask) first in the noise stage, before its sort
+  const batch: StepGraph['batch'] = {};
+  const bp = (n: number) => ({ B, T, L, F: lay.F, n });
+  const batchOut = { dense: m.dense, idx: m.idx, labels: m.labels, mask: m.mask };
+  if (data?.train) {
+    batch.train = batchGather(dev, bp(data.train.n), { ids: data.ids, ...data.train.bufs, ...batchOut });
+    add(S.gather, batch.train);
+    if (data.idsNext) {
+      const p = bp(data.train.n);
+      const b = { ids: data.idsNext, dataIdx: data.train.bufs.dataIdx, idx: m.idxNext, mask: m.maskNext };
+      add(S.noise, batchIndices(dev, p, b));
+    }
+  }
+  if (data?.eval) {
+    batch.eval = batchGather(dev, bp(data.eval.n), { ids: data.ids, ...data.eval.bufs, ...batchOut });
+    pool.ownDispatches([batch.eval]);
+  }
 
   // --- gather: every table in one dispatch when they share a buffer; else per shard (shards
   // after the first add their part of each bag)
@@ -381,5 +408,5 @@ export function buildStepGraph(
         { src: next.vals, dst: cur.vals, bytes: T * N * 4 },
       ]
     : undefined;
-  return { stages: S, flush, step, optim, loss: lossK, sortCurrent, sortAt, reuseSorted };
+  return { stages: S, flush, step, optim, loss: lossK, sortCurrent, sortAt, reuseSorted, batch };
 }

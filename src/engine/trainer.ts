@@ -21,6 +21,8 @@ import { encode, checkShaders, type Dispatch } from '../kernels/program';
 import { sortSize } from '../kernels/sort';
 import { bce } from '../kernels/loss';
 import { isLazy, maxBatchFor, checkData, assemble, BatchSampler } from './batch';
+import { paddedIds } from '../kernels/batch-gather';
+import { allocateData, fillData, type ResidentData } from './resident-data';
 import { resumeProblem, type Checkpoint } from './checkpoint';
 import { CapacityError, estimateMemory, fmtBytes } from './memory';
 import { epsilonAfter, epsilonLogged, resolveSigma } from './accounting';
@@ -63,6 +65,15 @@ export class Trainer {
   stepsDone = 0;
   /** AUDIT ONLY: a deliberate flaw (src/audit/flaws.ts); such a trainer refuses to export */
   auditFlaw: AuditFlaw = 'none';
+  /**
+   * Whether the training data set lives on the GPU (a step uploads its example ids, a kernel
+   * gathers the batch) or, where the memory plan could not hold it, batches are assembled on the
+   * CPU and uploaded whole; the same batches either way. `evalOnGpu`: the same for evaluation.
+   */
+  batchOnGpu = false;
+  evalOnGpu = false;
+  /** why a split's batches are assembled on the CPU (the memory plan's note), if one is */
+  batchNote?: string;
 
   /** steps that came from a checkpoint (0 for a fresh run) */
   resumedFrom = 0;
@@ -84,6 +95,12 @@ export class Trainer {
   private sampler: BatchSampler;
   private pool: BufferPool;
   private m!: ModelBuffers;
+  private resident?: ResidentData;
+  /** bytes of the data set copied to the GPU (once, before the first step or evaluation) */
+  dataSetBytes = 0;
+  private residentFilled = false;
+  /** CPU path, LazyDP: batch s+1, assembled at step s for the lookahead, is step s+1's batch */
+  private assembledNext?: { s: number; batch: ReturnType<typeof assemble> };
   private graph!: StepGraph;
   private timer!: StageTimer;
   private lastLogTime = 0;
@@ -127,12 +144,19 @@ export class Trainer {
     opts: {
       data?: LabData;
       shardRows?: number;
+      /** false: assemble every batch on the CPU even where the data set fits on the GPU (tests) */
+      batchOnGpu?: boolean;
       /** AUDIT ONLY (src/audit/run.ts): a deliberate flaw, broken on purpose */
       auditFlaw?: AuditFlaw;
     } = {},
   ): Promise<Trainer> {
     if (opts.data) checkData(config, opts.data);
-    const mem = estimateMemory(config, device.limits, { shardRows: opts.shardRows });
+    const dataSizes = opts.data && { train: opts.data.train.n, eval: opts.data.eval.n };
+    const mem = estimateMemory(config, device.limits, {
+      shardRows: opts.shardRows,
+      batchOnGpu: opts.batchOnGpu,
+      dataSizes,
+    });
     if (!mem.fits) throw new CapacityError(mem.problemKey ?? 'tables', mem.problem!);
     const sigma = resolveSigma(config);
     const t = new Trainer(device, config, sigma, opts.data, opts.shardRows);
@@ -145,7 +169,11 @@ export class Trainer {
     let failure: { error: unknown } | undefined;
     try {
       t.m = allocateModel(t.pool, config, t.layout, t.maxBatch, RING, t.shardRows);
-      t.graph = buildStepGraph(t.pool, config, t.layout, t.m, t.maxBatch, t.N, t.auditFlaw);
+      t.resident = allocateData(t.pool, t.data, mem.data, t.maxBatch, t.lazy);
+      t.batchOnGpu = mem.data.train;
+      t.evalOnGpu = mem.data.eval;
+      t.batchNote = mem.data.note;
+      t.graph = buildStepGraph(t.pool, config, t.layout, t.m, t.maxBatch, t.N, t.auditFlaw, t.resident);
       t.timer = new StageTimer(t.pool, t.m.loss);
     } catch (error) {
       failure = { error };
@@ -205,6 +233,7 @@ export class Trainer {
       dispatches: this.timer.dispatches / n,
       uploadBytes: c.uploadBytes / n,
       cpuMs: { sampling: c.sampling / n, assembly: c.assembly / n, encoding: this.timer.encodeMs / n },
+      batchOnGpu: this.batchOnGpu,
     };
   }
 
@@ -225,7 +254,10 @@ export class Trainer {
     this.graph.optim?.write(s);
   }
 
-  /** The data set (training and held-out splits). */
+  /**
+   * The data set (training and held-out splits). Where it lives on the GPU, the GPU holds the copy
+   * made before the first step or evaluation: a change after that is not trained on.
+   */
   get dataset(): LabData {
     return this.data;
   }
@@ -242,11 +274,27 @@ export class Trainer {
    * gradient); `next` is the lookahead batch for LazyDP.
    */
   async stepOn(batch: ArrayLike<number>, next: ArrayLike<number> = []): Promise<void> {
+    const n = this.data.train.n;
+    for (const ex of [batch, next]) {
+      if (ex.length > this.maxBatch)
+        throw new RangeError(`stepOn: ${ex.length} examples, more than the padded batch of ${this.maxBatch}`);
+      for (let i = 0; i < ex.length; i++)
+        if (!(Number.isInteger(ex[i]) && ex[i] >= 0 && ex[i] < n))
+          throw new RangeError(`stepOn: example ${ex[i]} is not one of the ${n} training examples`);
+    }
     await this.trainStep(Uint32Array.from(batch), Uint32Array.from(next));
     await this.logPoint(false);
   }
 
+  /** The resident data set's one copy to the GPU, before the first step or evaluation needs it. */
+  private fillResident(): void {
+    if (!this.resident || this.residentFilled) return;
+    this.dataSetBytes = fillData(this.dev, this.resident, this.data);
+    this.residentFilled = true;
+  }
+
   private async trainStep(forced?: Uint32Array, forcedNext?: Uint32Array): Promise<void> {
+    this.fillResident();
     const s = this.stepsDone + 1;
     const t0 = performance.now();
     const batch = forced ?? this.batchIndices(s);
@@ -259,15 +307,26 @@ export class Trainer {
       this.upload(b, data);
       bytes += data.byteLength;
     };
-    const a = assemble(this.layout, this.maxBatch, this.data.train, batch);
-    up(this.m.dense, a.dense);
-    up(this.m.idx, a.idx);
-    up(this.m.labels, a.labels);
-    up(this.m.mask, a.mask);
-    if (next) {
-      const nxt = assemble(this.layout, this.maxBatch, this.data.train, next);
-      up(this.m.idxNext, nxt.idx);
-      up(this.m.maskNext, nxt.mask);
+    const res = this.resident;
+    if (this.batchOnGpu && res) {
+      // the data set is on the GPU: the example ids are the step's whole batch upload
+      up(res.ids, paddedIds(this.maxBatch, batch));
+      if (next) up(res.idsNext!, paddedIds(this.maxBatch, next));
+    } else {
+      const early = this.assembledNext;
+      const a = !forced && early?.s === s ? early.batch : assemble(this.layout, this.maxBatch, this.data.train, batch);
+      this.assembledNext = undefined;
+      up(this.m.dense, a.dense);
+      up(this.m.idx, a.idx);
+      up(this.m.labels, a.labels);
+      up(this.m.mask, a.mask);
+      if (next) {
+        const nxt = assemble(this.layout, this.maxBatch, this.data.train, next);
+        up(this.m.idxNext, nxt.idx);
+        up(this.m.maskNext, nxt.mask);
+        // the sampled lookahead batch is the next step's own: assembled once (a forced one need not be)
+        if (!forcedNext) this.assembledNext = { s: s + 1, batch: nxt };
+      }
     }
     // the uniforms are written whole: their buffers' sizes are the bytes
     this.writeStepUniform(s);
@@ -394,14 +453,21 @@ export class Trainer {
       size: Math.max(16, ds.n * 4),
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
+    // the embedding gathers without the training batch's own (the eval batch is gathered or uploaded here)
+    const bags = this.graph.stages.gather.filter((d) => d !== this.graph.batch.train);
+    const gatherEval = this.evalOnGpu ? this.graph.batch.eval : undefined;
+    this.fillResident();
     for (let start = 0; start < ds.n; start += B) {
       const ex = Array.from({ length: Math.min(B, ds.n - start) }, (_, i) => start + i);
-      const a = assemble(this.layout, B, ds, ex);
-      this.upload(this.m.dense, a.dense);
-      this.upload(this.m.idx, a.idx);
+      if (gatherEval) this.upload(this.resident!.ids, paddedIds(B, ex));
+      else {
+        const a = assemble(this.layout, B, ds, ex);
+        this.upload(this.m.dense, a.dense);
+        this.upload(this.m.idx, a.idx);
+      }
       const enc = this.dev.createCommandEncoder();
       const pass = enc.beginComputePass({ label: 'eval' });
-      for (const d of [...this.graph.stages.gather, ...this.graph.stages.mlp_forward]) encode(pass, d);
+      for (const d of [...(gatherEval ? [gatherEval] : []), ...bags, ...this.graph.stages.mlp_forward]) encode(pass, d);
       pass.end();
       enc.copyBufferToBuffer(this.m.logits, 0, out, start * 4, ex.length * 4);
       this.dev.queue.submit([enc.finish()]);

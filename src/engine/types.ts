@@ -60,13 +60,20 @@ export interface RunSummary {
 
 /**
  * Per training step: compute dispatches encoded (LazyDP's lookahead included), bytes written
- * with queue.writeBuffer (batch data and uniforms), and CPU milliseconds spent sampling the batch,
- * assembling and uploading it, and encoding and submitting the step.
+ * with queue.writeBuffer (the batch's example ids, or the whole CPU-assembled batch, and the
+ * uniforms), and CPU milliseconds spent sampling the batch, assembling (or padding its ids) and
+ * uploading it, and encoding and submitting the step.
  */
 export interface StepCosts {
   dispatches: number;
   uploadBytes: number;
   cpuMs: { sampling: number; assembly: number; encoding: number };
+  /**
+   * true: the data set lives on the GPU and a step uploads its batch's example ids only (a kernel
+   * gathers the batch); false: the batch is assembled on the CPU and uploaded whole (the data set
+   * did not fit the memory plan, or the trainer was built with batchOnGpu: false)
+   */
+  batchOnGpu: boolean;
 }
 
 /** A tensor under its export name (safetensors, checkpoints), row-major f32. */

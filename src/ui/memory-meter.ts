@@ -62,6 +62,7 @@ export class MemoryMeter extends LitElement {
           </div>`
           : nothing
       }
+      ${est.fits && est.data.note ? html`<div class="muted" data-batch-note>${est.data.note}</div>` : nothing}
       ${est.problem ? html`<div class="err" data-memory-problem>${est.problem}</div>` : nothing}
     </div>`;
   }

@@ -39,7 +39,12 @@ interface Row {
   stepP10Ms: number;
   stepP90Ms: number;
   stageMedianMs: Record<string, number>;
-  perStep: { dispatches: number; uploadBytes: number; cpuMs: { sampling: number; assembly: number; encoding: number } };
+  perStep: {
+    dispatches: number;
+    uploadBytes: number;
+    cpuMs: { sampling: number; assembly: number; encoding: number };
+    batchOnGpu: boolean;
+  };
   dispatchesByStage: Record<string, number>;
   densePassOfCopy?: number;
   copyGBps?: number;
@@ -62,13 +67,18 @@ describe('cli bench', () => {
     for (const x of rows) {
       expect(Number.isInteger(steady(x)) && steady(x) > 0).toBe(true);
       expect(x.perStep.dispatches).toBeGreaterThanOrEqual(steady(x));
-      expect(x.perStep.uploadBytes).toBeGreaterThan(4 * 8 * (3 + 2 * 2)); // at least the batch's dense values and indices
+      // the data set is on the GPU: a step uploads its example ids (at least `batch` of them) and the
+      // uniforms (the exact count, and the CPU path's, in tests/engine/step-costs.test.ts)
+      expect(x.perStep.batchOnGpu).toBe(true);
+      expect(x.perStep.uploadBytes).toBeGreaterThan(4 * 8);
       expect(x.perStep.cpuMs.assembly).toBeGreaterThan(0);
       expect(x.perStep.cpuMs.encoding).toBeGreaterThan(0);
       expect(x.stepP10Ms).toBeLessThanOrEqual(x.stepMedianMs);
       expect(x.stepMedianMs).toBeLessThanOrEqual(x.stepP90Ms);
     }
-    // LazyDP uploads the lookahead batch's indices and mask too, and runs the lookahead's dispatches
+    // less than the batch's dense values and indices alone, which the CPU-assembled batch uploaded
+    expect(rows[0].perStep.uploadBytes).toBeLessThan(4 * 8 * (3 + 2 * 2));
+    // LazyDP uploads the lookahead batch's example ids too, and runs the lookahead's dispatches
     expect(rows[1].perStep.uploadBytes).toBeGreaterThan(rows[0].perStep.uploadBytes);
     expect(steady(rows[1])).toBeGreaterThan(steady(rows[0]));
     // the files, with device, date and commit

@@ -1,6 +1,7 @@
 // The per-step counters (Trainer.stepCosts, RunSummary.perStep): dispatches are those the step
 // graph lists, and the bytes uploaded are every queue.writeBuffer of a step, counted here by
-// watching the device's queue itself, and at least the batch's arrays the config implies.
+// watching the device's queue itself: with the data set on the GPU the batch's example ids (LazyDP:
+// the lookahead batch's too) and the uniforms; on the CPU path the batch's arrays the config implies.
 import { describe, expect, it } from 'vitest';
 import { engineTest, SMALL_MODEL } from '../helpers/engine';
 import { makeConfig } from '../../src/config/config';
@@ -27,10 +28,19 @@ const TINY = {
 };
 
 describe('step costs', () => {
-  for (const algo of ['sgd', 'dpsgd', 'lazydp'] as const) {
-    it(`${algo}: dispatches = the step graph's stage lists; uploads = every writeBuffer of a step`, async () => {
+  for (const [algo, onGpu] of [
+    ['sgd', true],
+    ['dpsgd', true],
+    ['lazydp', true],
+    ['sgd', false],
+    ['dpsgd', false],
+    ['lazydp', false],
+  ] as const) {
+    const path = onGpu ? 'data set on the GPU' : 'batches assembled on the CPU';
+    it(`${algo}, ${path}: dispatches = the step graph's stage lists; uploads = every writeBuffer of a step`, async () => {
       const dev = fx.device;
-      const t = await Trainer.create(dev, makeConfig({ ...TINY, algo }));
+      const t = await Trainer.create(dev, makeConfig({ ...TINY, algo }), { batchOnGpu: onGpu });
+      expect(t.batchOnGpu).toBe(onGpu);
       const q = dev.queue;
       const orig = q.writeBuffer;
       let seen = 0;
@@ -70,12 +80,15 @@ describe('step costs', () => {
         T = 2,
         L = 2,
         F = 3;
-      const batch = 4 * (B * F + T * B * L + 2 * B) + (algo === 'lazydp' ? 4 * (T * B * L + B) : 0);
+      const cpuBatch = 4 * (B * F + T * B * L + 2 * B) + (algo === 'lazydp' ? 4 * (T * B * L + B) : 0);
+      // resident data set: B example ids (u32), LazyDP's lookahead batch's B more
+      const batch = onGpu ? 4 * B * (algo === 'lazydp' ? 2 : 1) : cpuBatch;
       // the Step and Loss uniforms, whole (no dense optimizer here: no Optim uniform)
       const step = new StepUniform(dev);
       const uniforms = step.buffer.size + uniformView(LOSS_CODE, 'u').arrayBuffer.byteLength;
       step.buffer.destroy();
       expect(c.uploadBytes).toBe(batch + uniforms);
+      expect(c.batchOnGpu).toBe(onGpu);
       expect(c.cpuMs.sampling).toBeGreaterThanOrEqual(0);
       expect(c.cpuMs.assembly).toBeGreaterThan(0);
       expect(c.cpuMs.encoding).toBeGreaterThan(0);
