@@ -10,6 +10,7 @@
 //   build:  pairs from the index buffer
 //   local:  sorts (FULL) or merges (for a given k > 512) blocks of 512 in workgroup memory
 //   global: one compare-exchange step (k, j) with j >= 512 across every segment
+//   global2: two such steps, (k, j) and (k, j/2), in one pass
 
 const BLOCK: u32 = 512u;
 
@@ -59,6 +60,35 @@ fn global_step(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups)
     keys[lo] = kb; vals[lo] = vb;
     keys[hi] = ka; vals[hi] = va;
   }
+}
+
+fn compare_exchange(a: u32, b: u32, ascending: bool) {
+  let ka = keys[a]; let va = vals[a];
+  let kb = keys[b]; let vb = vals[b];
+  if (greater(ka, va, kb, vb) == ascending) {
+    keys[a] = kb; vals[a] = vb;
+    keys[b] = ka; vals[b] = va;
+  }
+}
+
+// Two steps of merge stage k in one pass: (k, j) then (k, j / 2), both >= 512. Each thread owns
+// the four positions lo, lo + j/2, lo + j, lo + 3j/2 (lo has bits j and j/2 clear): step j pairs
+// them as (0, 2) and (1, 3), step j/2 as (0, 1) and (2, 3), so no other thread touches them in
+// between and the result is that of the two passes. All four share bit k, hence one direction.
+@compute @workgroup_size(WG)
+fn global_step2(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let gi = global_index(g, nw);
+  let quarter = u.n / 4u;
+  if (gi >= quarter * u.tables) { return; }
+  let i = gi % quarter;
+  let h = u.j / 2u;
+  let lo = (gi / quarter) * u.n + (i / h) * 2u * u.j + (i % h);
+  let pos = lo % u.n;
+  let ascending = (pos & u.k) == 0u;
+  compare_exchange(lo, lo + u.j, ascending);
+  compare_exchange(lo + h, lo + h + u.j, ascending);
+  compare_exchange(lo, lo + h, ascending);
+  compare_exchange(lo + u.j, lo + u.j + h, ascending);
 }
 
 var<workgroup> sk: array<u32, 512>;

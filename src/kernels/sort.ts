@@ -10,6 +10,7 @@ export const sortBuildProgram: Program = { name: 'sort', code: SORT_CODE, entry:
 /** One workgroup per block of SORT_BLOCK pairs, 64 threads each (LOCAL_THREADS in the shader). */
 export const sortLocalProgram: Program = { name: 'sort', code: SORT_CODE, entry: 'local_sort' };
 export const sortGlobalProgram: Program = { name: 'sort', code: SORT_CODE, entry: 'global_step', workgroup: 256 };
+export const sortGlobal2Program: Program = { name: 'sort', code: SORT_CODE, entry: 'global_step2', workgroup: 256 };
 
 /** Padded pair count: a power of two, at least one block. */
 export function sortSize(used: number): number {
@@ -18,14 +19,18 @@ export function sortSize(used: number): number {
   return n;
 }
 
-export type SortStep = { kind: 'local'; k: number } | { kind: 'global'; k: number; j: number };
+export type SortStep =
+  { kind: 'local'; k: number } | { kind: 'global'; k: number; j: number } | { kind: 'global2'; k: number; j: number };
 
 /** The bitonic network as passes: blocks sorted locally, then per merge stage k the long-range
- * steps (j >= 512) globally and the short ones in workgroup memory. */
+ * steps (j >= 512) globally, two per pass where two remain (j and j/2), and the short ones in
+ * workgroup memory. */
 export function sortPlan(n: number): SortStep[] {
   const steps: SortStep[] = [{ kind: 'local', k: 0 }];
   for (let k = 2 * SORT_BLOCK; k <= n; k *= 2) {
-    for (let j = k / 2; j >= SORT_BLOCK; j /= 2) steps.push({ kind: 'global', k, j });
+    let j = k / 2;
+    for (; j / 2 >= SORT_BLOCK; j /= 4) steps.push({ kind: 'global2', k, j });
+    if (j >= SORT_BLOCK) steps.push({ kind: 'global', k, j });
     steps.push({ kind: 'local', k });
   }
   return steps;
@@ -69,10 +74,12 @@ export function sortPairs(
   build.owned.push(tableRows);
   const out = [build];
   for (const st of sortPlan(p.n)) {
-    const u = { ...base, k: st.k, j: st.kind === 'global' ? st.j : 0 };
+    const u = { ...base, k: st.k, j: st.kind === 'local' ? 0 : st.j };
     if (st.kind === 'local')
       out.push(makeDispatch(device, sortLocalProgram, kv, grid((p.n / SORT_BLOCK) * T, 1), { u }));
-    else out.push(makeDispatch(device, sortGlobalProgram, kv, gridFor(sortGlobalProgram, (p.n / 2) * T), { u }));
+    else if (st.kind === 'global')
+      out.push(makeDispatch(device, sortGlobalProgram, kv, gridFor(sortGlobalProgram, (p.n / 2) * T), { u }));
+    else out.push(makeDispatch(device, sortGlobal2Program, kv, gridFor(sortGlobal2Program, (p.n / 4) * T), { u }));
   }
   return out;
 }

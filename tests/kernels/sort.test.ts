@@ -1,7 +1,7 @@
 // The GPU sort of a batch's (row, slot) pairs (shaders/sort.wgsl) against the reference.
 import { describe, it, expect } from 'vitest';
 import { kernelTest } from '../helpers/kernels';
-import { sortPairs, sortPairsRef, sortAllRef, SORT_BLOCK } from '../../src/kernels/sort';
+import { sortPairs, sortPairsRef, sortAllRef, sortPlan, SORT_BLOCK } from '../../src/kernels/sort';
 import { INVALID_ROW } from '../../src/data/format';
 
 const gpu = kernelTest(1234);
@@ -79,5 +79,46 @@ describe('one sort for all tables', () => {
       expect(Array.from(all.keys.subarray(t * N, (t + 1) * N)), `table ${t} keys`).toEqual(Array.from(await u32(k1)));
       expect(Array.from(all.vals.subarray(t * N, (t + 1) * N)), `table ${t} vals`).toEqual(Array.from(await u32(v1)));
     }
+  });
+});
+
+// Two long-range steps per pass (global_step2): the plan must still be the whole bitonic network.
+describe('sort passes', () => {
+  it('the plan covers every step (k, j >= 512) of the network once, in order, two per pass where it can', () => {
+    const n = 1 << 16;
+    const plan = sortPlan(n);
+    const covered: [number, number][] = [];
+    for (const st of plan) {
+      if (st.kind === 'global') covered.push([st.k, st.j]);
+      if (st.kind === 'global2') covered.push([st.k, st.j], [st.k, st.j / 2]);
+    }
+    const want: [number, number][] = [];
+    for (let k = 2 * SORT_BLOCK; k <= n; k *= 2) for (let j = k / 2; j >= SORT_BLOCK; j /= 2) want.push([k, j]);
+    expect(covered).toEqual(want);
+    // 7 merge stages above one block: 16 long-range passes instead of 28
+    expect(plan.filter((s) => s.kind !== 'local').length).toBe(16);
+  });
+
+  it('20 000 pairs (32 768 sorted positions: three double passes in the last stage) over 2 tables', async () => {
+    const L = 5,
+      used = 20000;
+    const rows = [3000, 1 << 24];
+    const N = 32768;
+    const idx = Uint32Array.from({ length: 2 * used }, (_, i) =>
+      Math.floor(rng.next() ** 3 * rows[Math.floor(i / used)]),
+    );
+    const mask = Float32Array.from({ length: used / L }, () => (rng.next() < 0.95 ? 1 : 0));
+    const keys = empty(2 * N * 4),
+      vals = empty(2 * N * 4);
+    runAll(
+      sortPairs(
+        gpu.device,
+        { n: N, used, L, rows, offIdx: 0, strideIdx: used },
+        { idx: buffer(idx), mask: buffer(mask), keys, vals },
+      ),
+    );
+    const ref = sortAllRef(N, used, L, rows, idx, used, mask);
+    expect(Array.from(await u32(keys))).toEqual(Array.from(ref.keys));
+    expect(Array.from(await u32(vals))).toEqual(Array.from(ref.vals));
   });
 });
