@@ -14,7 +14,9 @@ const browser = await launchChromium();
 try {
   for (const s of PRIVACY_BENCH) {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${port}/index.html#algo=sgd`);
+    // a page of the dev server without the lab running (its start-up and its own privacy worker
+    // would share the CPU with the timing): the module itself, shown as text
+    await page.goto(`http://127.0.0.1:${port}/src/privacy/prv.ts`);
     const r = await page.evaluate(
       async ({ s, mod }) => {
         const m = (await import(mod)) as typeof import('../src/privacy/prv');
