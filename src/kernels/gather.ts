@@ -5,7 +5,7 @@ import {
   WORKGROUP,
   makeDispatch,
   gridFor,
-  spansBuffer,
+  withSpans,
   type BufferArg,
   type Dispatch,
   type Program,
@@ -60,12 +60,8 @@ export function gatherSpans(
   spans: Span[],
   b: { E: BufferArg; idx: GPUBuffer; outV: GPUBuffer },
 ): Dispatch {
-  const sp = spansBuffer(device, spans);
-  const d = makeDispatch(device, gatherProgram, { ...b, spans: sp }, gridFor(gatherProgram, p.B * p.D * spans.length), {
-    u: p,
-  });
-  d.owned.push(sp);
-  return d;
+  const grid = gridFor(gatherProgram, p.B * p.D * spans.length);
+  return withSpans(device, spans, (sp) => makeDispatch(device, gatherProgram, { ...b, spans: sp }, grid, { u: p }));
 }
 
 export function gatherRef(p: GatherParams, E: ArrayLike<number>, idx: ArrayLike<number>, out: Float32Array): void {

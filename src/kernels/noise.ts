@@ -10,7 +10,7 @@ import {
   makeDispatch,
   gridFor,
   dummyBuffer,
-  spansBuffer,
+  withSpans,
   storedRows,
   type BufferArg,
   type Span,
@@ -178,14 +178,6 @@ const tableUniform = (p: ShardParams & { spans?: Span[] }) => ({
   D: p.D,
   quads: Math.ceil(p.D / 4),
 });
-
-/** A dispatch with the spans' buffer bound (and owned). */
-function withSpans(device: GPUDevice, spans: Span[], make: (sp: GPUBuffer) => Dispatch): Dispatch {
-  const sp = spansBuffer(device, spans);
-  const d = make(sp);
-  d.owned.push(sp);
-  return d;
-}
 
 /**
  * How the dense table-noise entries run: the vec4 entries (256 threads, QUADS_PER_THREAD quads

@@ -3,7 +3,7 @@
 import layerCode from '../../shaders/layer_norm.wgsl?raw';
 import bagCode from '../../shaders/bag_norm.wgsl?raw';
 import clipCode from '../../shaders/clip.wgsl?raw';
-import { withLibs, WORKGROUP, makeDispatch, gridFor, type Dispatch, type Program } from './program';
+import { withLibs, WORKGROUP, makeDispatch, gridFor, u32Storage, type Dispatch, type Program } from './program';
 
 export const LAYER_NORM_CODE = withLibs(layerCode);
 export const BAG_NORM_CODE = withLibs(bagCode);
@@ -54,12 +54,7 @@ export function bagNorm(
 ): Dispatch {
   const rows = typeof p.rows === 'number' ? [p.rows] : p.rows;
   const T = rows.length;
-  const tableRows = device.createBuffer({
-    label: 'bagNorm.tableRows',
-    size: Math.max(16, T * 4),
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(tableRows, 0, Uint32Array.from(rows));
+  const tableRows = u32Storage(device, 'bagNorm.tableRows', rows);
   const u = {
     B: p.B,
     L: p.L,

@@ -279,18 +279,34 @@ export interface Span {
   rows: number;
 }
 
+/** A small read-only storage buffer holding `data` (a kernel's table of sizes or spans). */
+export function u32Storage(device: GPUDevice, label: string, data: ArrayLike<number>): GPUBuffer {
+  const words = Uint32Array.from(data);
+  const buf = device.createBuffer({
+    label,
+    size: Math.max(16, words.byteLength),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(buf, 0, words);
+  return buf;
+}
+
 /** The spans' storage buffer (owned by the dispatch it is given to). */
 export function spansBuffer(device: GPUDevice, spans: Span[]): GPUBuffer {
   if (!spans.length) throw new Error('spans: at least one');
-  const data = new Uint32Array(spans.length * 4);
-  spans.forEach((s, k) => data.set([s.table, s.base, s.rowStart, s.rows], k * 4));
-  const buf = device.createBuffer({
-    label: 'spans',
-    size: data.byteLength,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(buf, 0, data);
-  return buf;
+  return u32Storage(
+    device,
+    'spans',
+    spans.flatMap((s) => [s.table, s.base, s.rowStart, s.rows]),
+  );
+}
+
+/** A dispatch made by `make` with the spans' buffer, which the dispatch then owns. */
+export function withSpans(device: GPUDevice, spans: Span[], make: (sp: GPUBuffer) => Dispatch): Dispatch {
+  const sp = spansBuffer(device, spans);
+  const d = make(sp);
+  d.owned.push(sp);
+  return d;
 }
 
 /** Stored rows up to the end of the last span. */

@@ -8,7 +8,7 @@ import {
   makeDispatch,
   gridFor,
   dummyBuffer,
-  spansBuffer,
+  withSpans,
   type BufferArg,
   type Buffers,
   type Span,
@@ -137,10 +137,8 @@ function rowsDispatch(
   spans: Span[],
   b: Buffers,
 ): Dispatch {
-  const sp = spansBuffer(device, spans);
-  const d = makeDispatch(device, prog, { ...b, spans: sp }, gridFor(prog, p.n * p.D * spans.length), { u: p });
-  d.owned.push(sp);
-  return d;
+  const grid = gridFor(prog, p.n * p.D * spans.length);
+  return withSpans(device, spans, (sp) => makeDispatch(device, prog, { ...b, spans: sp }, grid, { u: p }));
 }
 
 /** E -= lr / B * rowGrad on the touched rows of this shard. */

@@ -1,7 +1,7 @@
 // GPU sort of a batch's (row, slot) pairs by row, every table in the same passes
 // (shaders/sort.wgsl), with CPU reference.
 import code from '../../shaders/sort.wgsl?raw';
-import { withLibs, makeDispatch, gridFor, grid, type Dispatch, type Program } from './program';
+import { withLibs, makeDispatch, gridFor, grid, u32Storage, type Dispatch, type Program } from './program';
 import { INVALID_ROW } from './gather';
 
 export const SORT_CODE = withLibs(code, { rows: true });
@@ -60,12 +60,7 @@ export function sortPairs(
 ): Dispatch[] {
   const rows = typeof p.rows === 'number' ? [p.rows] : p.rows;
   const T = rows.length;
-  const tableRows = device.createBuffer({
-    label: 'sort.tableRows',
-    size: Math.max(16, T * 4),
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(tableRows, 0, Uint32Array.from(rows));
+  const tableRows = u32Storage(device, 'sort.tableRows', rows);
   const base = { n: p.n, used: p.used, L: p.L, tables: T, offIdx: p.offIdx, strideIdx: p.strideIdx ?? 0, k: 0, j: 0 };
   const kv = { keys: b.keys, vals: b.vals };
   const build = makeDispatch(device, sortBuildProgram, { ...b, tableRows }, gridFor(sortBuildProgram, p.n * T), {
