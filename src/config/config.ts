@@ -345,6 +345,22 @@ export function makeConfigLenient(
   return { config: out, errors };
 }
 
+/** The keys a run's epsilon and sigma depend on, as one string: equal keys, equal privacy figures
+ * (the lab memoises its preview and its calibration check on it). */
+export function privacyKey(c: Config): string {
+  return JSON.stringify([
+    c.algo,
+    c.sigma,
+    c.targetEpsilon,
+    c.batch,
+    c.datasetSize,
+    c.steps,
+    c.delta,
+    c.sampling,
+    c.accountant,
+  ]);
+}
+
 export function isPrivate(c: Config): boolean {
   return c.algo !== 'sgd';
 }

@@ -1,6 +1,6 @@
 // What went wrong, in words: errors named for the user, and the privacy check before a run.
 
-import { ConfigError, isPrivate, type Config } from '../config/config';
+import { ConfigError, isPrivate, privacyKey, type Config } from '../config/config';
 import { CapacityError, resolveSigma } from '../engine';
 import { requestSigma } from './privacy-client';
 import { store } from './store';
@@ -42,17 +42,7 @@ let sigmaMemo: { key: string; problem?: string } | undefined;
  * same reason), then the page redraws with it.
  */
 export function privacyProblem(c: Config): string | undefined {
-  const key = JSON.stringify([
-    c.algo,
-    c.sigma,
-    c.targetEpsilon,
-    c.batch,
-    c.datasetSize,
-    c.steps,
-    c.delta,
-    c.sampling,
-    c.accountant,
-  ]);
+  const key = privacyKey(c);
   if (sigmaMemo?.key !== key) {
     const memo: NonNullable<typeof sigmaMemo> = { key };
     sigmaMemo = memo;

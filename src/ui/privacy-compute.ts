@@ -3,7 +3,7 @@
 // eps(delta)) and a run's epsilon after some steps. Same engine functions as the trainer and the
 // CLI; PRV compositions take up to a second for long runs, which is why they are off the page's
 // main thread.
-import { PRV_MIN_DELTA, type Config } from '../config/config';
+import { PRV_MIN_DELTA, privacyKey, type Config } from '../config/config';
 import { epsilonAfter, epsilonLogged, resolveSigma } from '../engine/accounting';
 import { privacyProfile, profileDeltas } from '../privacy/prv';
 import { computeEpsilon } from '../privacy/rdp';
@@ -19,18 +19,7 @@ export interface Preview {
 }
 
 /** What the preview depends on: equal keys, equal previews. */
-export const previewKey = (c: Config) =>
-  JSON.stringify([
-    c.algo,
-    c.sigma,
-    c.targetEpsilon,
-    c.batch,
-    c.datasetSize,
-    c.steps,
-    c.delta,
-    c.sampling,
-    c.accountant,
-  ]);
+export const previewKey = privacyKey;
 
 export function computePreview(c: Config): Preview {
   const p: Preview = { key: previewKey(c) };
