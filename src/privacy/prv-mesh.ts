@@ -22,53 +22,77 @@ export function checkPhase(p: PrvPhase): void {
     throw new RangeError(`steps must be an integer >= 0 (got ${p.steps})`);
 }
 
-/** The discretised sum of all steps' losses, ready for eps(delta) and delta(eps) queries. */
+/** Mesh points per block of the suffix sums ComposedPrv keeps (one pair of sums per block). */
+const BLOCK = 256;
+
+/**
+ * The discretised sum of all steps' losses, ready for eps(delta) and delta(eps) queries.
+ * delta(t_i) needs the suffix sums d1(i) = sum_{j>=i} p_j and d2(i) = sum_{j>=i} p_j exp(-t_j);
+ * they are kept per block of BLOCK points and finished from the masses within the block when
+ * asked (a query makes a few dozen), rather than as two more arrays of the mesh's size.
+ */
 export class ComposedPrv {
-  /** suffix sums: d1[i] = sum_{j>=i} p_j, d2[i] = sum_{j>=i} p_j exp(-t_j) */
-  private readonly d1: Float64Array;
-  private readonly d2: Float64Array;
+  /** the mass at t_i = t0 + i dt is pmf[(i + roll) mod size] (the inverse FFT's order) */
+  private readonly pmf: Float64Array;
+  private readonly roll: number;
+  /** s1[b] = d1(b BLOCK), s2[b] = d2(b BLOCK); entry nb is 0 */
+  private readonly s1: Float64Array;
+  private readonly s2: Float64Array;
   /** mesh points */
   readonly size: number;
 
-  /** `pmf` (the mass at t_i = t0 + i dt) is taken over: it becomes d1, in place. */
+  /** `pmf` (in the rolled order above) is kept, not copied. */
   constructor(
     readonly t0: number,
     readonly dt: number,
     pmf: Float64Array,
+    roll: number,
     readonly epsError: number,
     readonly deltaError: number,
   ) {
     const n = pmf.length;
+    if (!(Number.isInteger(roll) && roll >= 0 && roll < n)) throw new RangeError(`roll must be in [0, ${n})`);
     this.size = n;
-    // a fresh array costs page faults as it is first written (tens of ms per 16 MiB here): d1
-    // overwrites the PMF, each p_i read before its d1_i is written
-    const d1 = pmf,
-      d2 = new Float64Array(n);
-    // exp(-t_i) by a running product, re-anchored every 1024 points against drift
+    this.pmf = pmf;
+    this.roll = roll;
+    const nb = Math.ceil(n / BLOCK);
+    this.s1 = new Float64Array(nb + 1);
+    this.s2 = new Float64Array(nb + 1);
+    for (let b = nb - 1; b >= 0; b--) {
+      const [d1, d2] = this.sums(b * BLOCK);
+      this.s1[b] = d1;
+      this.s2[b] = d2;
+    }
+  }
+
+  /** [d1(i), d2(i)]: the next block's sums plus the masses from the block's end down to i. */
+  private sums(i: number): [number, number] {
+    const { pmf, dt, t0 } = this,
+      n = this.size;
+    const b = Math.floor(i / BLOCK),
+      end = Math.min(n, (b + 1) * BLOCK);
+    let s1 = this.s1[b + 1],
+      s2 = this.s2[b + 1];
+    // exp(-t_j) by a running product from the block's last point
     const step = Math.exp(dt);
-    let e = 0,
-      s1 = 0,
-      s2 = 0,
-      left = 0;
-    for (let i = n - 1; i >= 0; i--) {
-      if (left === 0) {
-        e = Math.exp(-(t0 + i * dt));
-        left = 1024;
-      } else e *= step;
-      left--;
-      const p = pmf[i];
+    let e = Math.exp(-(t0 + (end - 1) * dt));
+    let k = end - 1 + this.roll;
+    if (k >= n) k -= n;
+    for (let j = end - 1; j >= i; j--) {
+      const p = pmf[k];
       s1 += p;
       s2 += p * e;
-      d1[i] = s1;
-      d2[i] = s2;
+      e *= step;
+      k = k === 0 ? n - 1 : k - 1;
     }
-    this.d1 = d1;
-    this.d2 = d2;
+    return [s1, s2];
   }
 
   /** delta(t_i) of the discrete sum: sum_{j>i} p_j (1 - exp(t_i - t_j)); non-increasing in i. */
   private deltaAt(i: number): number {
-    return this.d1[i] - Math.exp(this.t0 + i * this.dt) * this.d2[i];
+    if (i >= this.size) return 0;
+    const [d1, d2] = this.sums(i);
+    return d1 - Math.exp(this.t0 + i * this.dt) * d2;
   }
 
   /** Exact epsilon of the discrete sum at `delta` (the smallest eps with delta(eps) <= delta). */
@@ -84,8 +108,9 @@ export class ComposedPrv {
     }
     if (lo === 0) throw new Error('PRV: delta is reached below the mesh; the domain is too small');
     if (lo === n) return this.t0 + (n - 1) * this.dt; // only rounding noise beyond the mesh
-    // between t_{lo-1} and t_lo: delta(eps) = d1[lo] - exp(eps) d2[lo]
-    return Math.log((this.d1[lo] - delta) / this.d2[lo]);
+    // between t_{lo-1} and t_lo: delta(eps) = d1(lo) - exp(eps) d2(lo)
+    const [d1, d2] = this.sums(lo);
+    return Math.log((d1 - delta) / d2);
   }
 
   /** Bounds on epsilon at `delta` (Theorem 5.5 of the paper). */
@@ -115,13 +140,15 @@ export class ComposedPrv {
 
   /** Central estimate of delta at `eps` (of the discrete sum). */
   deltaEstimate(eps: number): number {
-    // sum over t_j >= eps of p_j (1 - exp(eps - t_j)) = d1[i] - exp(eps) d2[i], i the first such j
+    // sum over t_j >= eps of p_j (1 - exp(eps - t_j)) = d1(i) - exp(eps) d2(i), i the first such j
     const n = this.size,
       { t0, dt } = this;
     let i = Math.min(n, Math.max(0, Math.ceil((eps - t0) / dt)));
     while (i > 0 && t0 + (i - 1) * dt >= eps) i--;
     while (i < n && t0 + i * dt < eps) i++;
-    return i === n ? 0 : this.d1[i] - Math.exp(eps) * this.d2[i];
+    if (i === n) return 0;
+    const [d1, d2] = this.sums(i);
+    return d1 - Math.exp(eps) * d2;
   }
 }
 
@@ -173,22 +200,27 @@ export class PrvPlan {
   /** FFT size (2^k, 3 2^k or 5 2^k); mesh points t_i = (i - M/2) dt */
   readonly size: number;
   private readonly disc: DiscretePhase[] = [];
-  /** compose's spectrum and inverse buffers, kept for the next composition of the same size */
-  private work?: { X: Float64Array; z: Float64Array };
-
-  private scratch(M: number): { X: Float64Array; z: Float64Array } {
-    if (this.work?.z.length !== M) this.work = { X: new Float64Array(M + 2), z: new Float64Array(M) };
-    return this.work;
-  }
+  /**
+   * Fresh memory is slow to first write (see src/privacy/fft.ts), so the plan allocates few
+   * mesh-sized arrays: the PMF buffer, kept after discretising to take the first composition's
+   * result (a ComposedPrv keeps its array), and one spectrum buffer for the powers, reused.
+   * A plan made `once` composes a single time, in the spectrum itself.
+   */
+  private pmfBuf?: Float64Array;
+  private powBuf?: Float64Array;
+  private readonly once: boolean;
+  private composed = false;
   /** one step's RDP per phase, at Opacus' orders (sizes the domains) */
   private readonly rdp1: number[][];
 
   /**
    * `phases`: each (q, sigma) with the most steps it will be composed for. Every phase needs
-   * q > 0, sigma > 0 and steps >= 1.
+   * q > 0, sigma > 0 and steps >= 1. `once`: compose will be called once (saves a mesh-sized
+   * array: the power is taken in place).
    */
-  constructor(phases: readonly PrvPhase[], opts: { epsError?: number; deltaError: number }) {
+  constructor(phases: readonly PrvPhase[], opts: { epsError?: number; deltaError: number; once?: boolean }) {
     phases.forEach(checkPhase);
+    this.once = opts.once ?? false;
     let epsError = opts.epsError ?? 0.01;
     const deltaError = opts.deltaError;
     if (!(epsError > 0 && epsError < 1)) throw new RangeError(`epsError must be in (0, 1) (got ${epsError})`);
@@ -229,7 +261,8 @@ export class PrvPlan {
     this.dt = dt;
     this.size = M;
     const half = M / 2;
-    const pmf = this.scratch(M).z; // compose's buffer, free until then
+    const pmf = new Float64Array(M);
+    this.pmfBuf = pmf;
     for (const p of this.phases) {
       const prv = new SubsampledGaussianPrv(p.q, p.sigma);
       // Truncation: to [-L, L] as the paper, and further where the PRV's own tail mass is below
@@ -303,6 +336,8 @@ export class PrvPlan {
     });
     const total = steps.reduce((a, n) => a + n, 0);
     if (total === 0) throw new RangeError('nothing to compose (0 steps)');
+    if (this.once && this.composed) throw new Error('this PRV plan was made to compose once');
+    this.composed = true;
     // Fewer steps than planned: the sum lives in a narrower window. Its size comes from the same
     // bounds as the safe domain at half the delta shares, so the tail of the sum beyond it and
     // each step's mass beyond it (folded back by the circular convolution) stay within the
@@ -324,7 +359,14 @@ export class PrvPlan {
     // product negligible (the others are at most 1): for long runs that is most frequencies,
     // settled by one comparison.
     const thr = steps.map((n) => (n > 0 ? NEGLIGIBLE2 ** (1 / n) : 0));
-    const { X, z } = this.scratch(M);
+    // the power goes in place into the first spectrum for a plan made once (each point is read
+    // at i r >= i before point i is written), else into the reused buffer
+    let X: Float64Array;
+    if (this.once) X = this.disc[0].X;
+    else {
+      if (!this.powBuf) this.powBuf = new Float64Array(this.size + 2);
+      X = this.powBuf.subarray(0, M + 2);
+    }
     for (let i = 0; i <= half; i++) {
       let re = 1,
         im = 0;
@@ -365,14 +407,14 @@ export class PrvPlan {
     }
     let shift = 0;
     for (let j = 0; j < steps.length; j++) shift += steps[j] * this.disc[j].shift;
-    realFFT(M).inverse(X, z);
+    // the result goes to the PMF buffer the first time (the ComposedPrv then owns it)
+    const out = this.pmfBuf ? this.pmfBuf.subarray(0, M) : new Float64Array(M);
+    this.pmfBuf = undefined;
+    realFFT(M).inverse(X, out);
     // Mesh index i of one step is at (i - size/2) dt, so the sum of N steps' index k is at
     // (k - N size/2) dt modulo the window; index i of the result is at (i - M/2) dt, i.e.
-    // k = i + N size/2 - M/2 (mod M, circular convolution). z holds x in order.
+    // k = i + N size/2 - M/2 (mod M, circular convolution): out[(i + roll) mod M].
     const roll = (((total * (this.size / 2) - half) % M) + M) % M;
-    const res = new Float64Array(M);
-    res.set(z.subarray(roll), 0);
-    res.set(z.subarray(0, roll), M - roll);
-    return new ComposedPrv(-half * this.dt + shift, this.dt, res, this.epsError, this.deltaError);
+    return new ComposedPrv(-half * this.dt + shift, this.dt, out, roll, this.epsError, this.deltaError);
   }
 }

@@ -77,7 +77,7 @@ function mergePhases(phases: readonly PrvPhase[]): PrvPhase[] {
 
 /** Discretises and composes the phases (composition commutes: their order does not matter). */
 export function composePrv(phases: readonly PrvPhase[], opts: { epsError?: number; deltaError: number }): ComposedPrv {
-  return new PrvPlan(mergePhases(phases), opts).compose();
+  return new PrvPlan(mergePhases(phases), { ...opts, once: true }).compose();
 }
 
 function zeroResult(delta: number, epsError: number, deltaError: number): PrvEpsilon {
@@ -100,7 +100,7 @@ export function prvEpsilon(phases: readonly PrvPhase[], delta: number, opts: Prv
   if (live.length === 0) return zeroResult(delta, epsError, deltaError);
   if (live.some((p) => p.sigma === 0))
     return { epsilon: Infinity, lower: Infinity, estimate: Infinity, delta, epsError, deltaError };
-  return new PrvPlan(live, { epsError, deltaError }).compose().epsilon(delta);
+  return new PrvPlan(live, { epsError, deltaError, once: true }).compose().epsilon(delta);
 }
 
 /** Epsilon of one phase: `steps` steps at rate q and noise multiplier sigma. */
@@ -139,7 +139,7 @@ export function privacyProfile(
       epsError,
       deltaError,
     }));
-  const c = new PrvPlan(live, { epsError, deltaError }).compose();
+  const c = new PrvPlan(live, { epsError, deltaError, once: true }).compose();
   return deltas.map((d) => c.epsilon(d));
 }
 

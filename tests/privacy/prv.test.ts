@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { calibrateSigma } from '../../src/privacy/calibrate';
 import {
+  ComposedPrv,
   composePrv,
   computePrvEpsilon,
   privacyProfile,
@@ -178,6 +179,48 @@ describe('PRV accountant', () => {
       expect(e).toBeGreaterThan(prev);
       prev = e;
     }
+  });
+
+  it('a plan made once composes once, as a reusable plan does every time', () => {
+    const phases = [{ q: 0.01, sigma: 1.2, steps: 2000 }];
+    const reusable = new PrvPlan(phases, { deltaError: 1e-8 });
+    const once = new PrvPlan(phases, { deltaError: 1e-8, once: true });
+    const a = reusable.compose().epsilon(1e-5);
+    expect(reusable.compose().epsilon(1e-5)).toEqual(a); // its spectrum is left as it was
+    expect(reusable.compose([700]).epsilon(1e-5).epsilon).toBeLessThan(a.epsilon);
+    expect(reusable.compose().epsilon(1e-5)).toEqual(a);
+    expect(once.compose().epsilon(1e-5)).toEqual(a);
+    expect(() => once.compose()).toThrow(/compose once/);
+  });
+
+  it("the composition's block sums answer as full suffix sums over the rolled masses do", () => {
+    // masses in the inverse transform's order: the one at t_i = t0 + i dt is at (i + roll) mod n
+    const n = 1000, // not a multiple of the block, so the last block is partial
+      roll = 377,
+      t0 = -2,
+      dt = 0.01;
+    let s = 12345;
+    const p = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      p[i] = (s / 2 ** 31) * Math.exp(-((i - 400) ** 2) / 20000);
+    }
+    const sum = p.reduce((a, x) => a + x, 0);
+    for (let i = 0; i < n; i++) p[i] /= sum;
+    const mass = (i: number) => p[(i + roll) % n];
+    // delta(eps) = sum over t_j > eps of p_j (1 - exp(eps - t_j)), term by term
+    const deltaOf = (eps: number) => {
+      let d = 0;
+      for (let j = 0; j < n; j++) if (t0 + j * dt > eps) d += mass(j) * (1 - Math.exp(eps - (t0 + j * dt)));
+      return d;
+    };
+    const c = new ComposedPrv(t0, dt, p, roll, 0.01, 1e-9);
+    for (const eps of [-1.5, 0.003, 1.234, 5]) expect(c.deltaEstimate(eps)).toBeCloseTo(deltaOf(eps), 14);
+    for (const delta of [1e-3, 1e-2, 0.1]) {
+      const eps = c.discreteEpsilon(delta);
+      expect(deltaOf(eps)).toBeCloseTo(delta, 12);
+    }
+    expect(() => new ComposedPrv(t0, dt, p, n, 0.01, 1e-9)).toThrow(/roll/);
   });
 
   it('calibration round-trips: sigma for a target epsilon, then epsilon for that sigma', () => {
