@@ -1,15 +1,19 @@
 // The PRV accountant's FFT: transforms of real sequences of length M = 2 m 2^a (m = 1, 3 or 5,
 // so the mesh is padded by at most a third rather than up to double), each done by one complex
-// FFT of length M/2 on Float64Arrays: m radix-4 (radix-2 where the count of stages is odd) FFTs
-// of length 2^a over the interleaved subsequences, then one radix-m pass. One table
-// e^{2 pi i k / M} (k <= M/4; the rest of the half circle is a quarter turn of it) serves the
-// butterflies and the real pre/post-processing; it is built by rotation, exact every 64 entries,
-// so building it costs a small part of a transform (fft.js computes a cos and a sin per entry, as
-// much as a transform of that size).
-// Memory is kept small on purpose: the first write to a fresh page costs more than the transform's
-// arithmetic on it (measured here: ~60 ms in node and ~100 ms in Chromium per fresh 16 MiB), so
-// the transforms work in the caller's arrays (the output array is the work buffer) and the
-// bit reversal uses two tables of sqrt(M) entries instead of one of M/2.
+// FFT of length n = M/2 on Float64Arrays, in place.
+// The forward transform is decimated in frequency: a radix-m pass, then radix-4 (radix-2 where the
+// count of stages is odd) transforms of length p = 2^a over m contiguous blocks, leaving the
+// spectrum in a scrambled order: frequency k = m k1 + s sits in slot s p + rev(k1) (`slot`). The
+// accountant only multiplies spectra point by point, so it never needs them in order; the inverse
+// transform is decimated in time and reads that order directly, giving the sequence back in
+// order. No bit-reversal pass, and no second array: the first write to a fresh page costs more
+// than the transform's arithmetic on it (measured here: ~60 ms in node and ~100 ms in Chromium
+// per fresh 16 MiB), so the caller's one array is all the memory a transform touches.
+// One table e^{2 pi i k / M} (k <= M/4; the rest of the half circle is a quarter turn of it) serves
+// the butterflies and the real pre/post-processing; it is built by rotation, exact every 64
+// entries, so building it costs a small part of a transform. Each stage is its own small function:
+// V8 optimises a small function that is called again sooner than a long loop in a large one, and
+// the first composition in a page runs cold.
 
 /** Whether M is a size RealFFT takes: 2 m 2^a with m in {1, 3, 5} and 2^a >= 4. */
 export function fftSizeOk(M: number): boolean {
@@ -32,6 +36,10 @@ export function fftSizeAtLeast(n: number): number {
   return best;
 }
 
+/** The pairs pass takes its twiddles as products of two small tables, split at this bit. */
+const TW_BITS = 10,
+  TW_MASK = (1 << TW_BITS) - 1;
+
 export class RealFFT {
   /** real length M */
   readonly size: number;
@@ -48,6 +56,9 @@ export class RealFFT {
   /** e^{2 pi i j/m}, j < m, interleaved, and room for one radix-m column */
   private readonly dm: Float64Array;
   private readonly col: Float64Array;
+  /** e^{2 pi i k/M} as twHi[k >> TW_BITS] twLo[k & TW_MASK] (k <= M/4), interleaved */
+  private readonly twHi: Float64Array;
+  private readonly twLo: Float64Array;
 
   constructor(size: number) {
     if (!fftSizeOk(size)) throw new RangeError(`FFT size must be 2^k, 3 2^k or 5 2^k and >= 8 m (got ${size})`);
@@ -88,43 +99,136 @@ export class RealFFT {
       this.dm[2 * j + 1] = Math.sin((2 * Math.PI * j) / this.m);
     }
     this.col = new Float64Array(2 * this.m);
+    const a = (2 * Math.PI) / size;
+    this.twLo = new Float64Array(2 << TW_BITS);
+    for (let k = 0; k <= TW_MASK; k++) {
+      this.twLo[2 * k] = Math.cos(a * k);
+      this.twLo[2 * k + 1] = Math.sin(a * k);
+    }
+    this.twHi = new Float64Array(2 * ((quarter >>> TW_BITS) + 1));
+    for (let k = 0; 2 * k < this.twHi.length; k++) {
+      this.twHi[2 * k] = Math.cos(a * (k << TW_BITS));
+      this.twHi[2 * k + 1] = Math.sin(a * (k << TW_BITS));
+    }
+  }
+
+  /** The complex slot (doubles 2 slot, 2 slot + 1) of frequency k <= M/2 in `forward`'s output. */
+  slot(k: number): number {
+    const half = this.size / 2;
+    if (k === half) return half;
+    const { m, p, revLo, revHi, loBits, hiBits } = this;
+    const s = k % m,
+      k1 = (k - s) / m;
+    return s * p + ((revLo[k1 & ((1 << loBits) - 1)] << hiBits) | revHi[k1 >>> loBits]);
   }
 
   /**
-   * Complex FFT of length n = M/2 (interleaved), out = sum_j inp_j e^{sign 2 pi i jk/n}
-   * (sign -1 forward, +1 inverse, unnormalised). out must not be inp. With n = m p: the
-   * transforms Y_r of the subsequences inp[m j + r] (length p) go to out[r p ..], then
-   * out[k + p s] = sum_r e^{sign 2 pi i rk/n} Y_r[k] e^{sign 2 pi i rs/m}, in place.
+   * Calls visit(a, k, b) once for each pair of slots a, b holding frequencies k and M/2 - k
+   * (0 < k <= M/4; a = b when k = M/4), going through the slots in order so that the spectrum
+   * is read in two sequential streams (by frequency, the slots would be read at random). Block 0
+   * holds k1 = rev(t) at t: the partner of t (frequency p - k1) is its mirror 3 2^b - 1 - t in its
+   * octave [2^b, 2^(b+1)). Block s > 0 pairs with block m - s, position t with p - 1 - t.
    */
-  private complex(inp: Float64Array, out: Float64Array, sign: 1 | -1): void {
-    for (let r = 0; r < this.m; r++) this.pow2(inp, out, sign, r);
-    if (this.m > 1) this.radixM(out, sign);
+  private pairs(visit: (a: number, b: number, c: number, s: number) => void): void {
+    const { m, p, revLo, revHi, loBits, hiBits, twHi, twLo } = this;
+    const half = m * p,
+      loMask = (1 << loBits) - 1;
+    const rev = (t: number) => (revLo[t & loMask] << hiBits) | revHi[t >>> loBits];
+    // e^{2 pi i k/M} = twHi[k >> TW_BITS] twLo[k & TW_MASK]: by frequency the big table would be
+    // read at random, these two stay in cache
+    const pair = (a: number, k: number, b: number) => {
+      const h = 2 * (k >>> TW_BITS),
+        l = 2 * (k & TW_MASK);
+      const hr = twHi[h],
+        hi = twHi[h + 1],
+        lr = twLo[l],
+        li = twLo[l + 1];
+      visit(a, b, hr * lr - hi * li, hr * li + hi * lr);
+    };
+    for (let oct = 1; oct < p; oct *= 2) {
+      for (let t = oct; 2 * t < 3 * oct; t++) {
+        const o2 = 3 * oct - 1 - t,
+          k = m * rev(t);
+        if (2 * k <= half) pair(t, k, o2);
+        else pair(o2, half - k, t);
+      }
+    }
+    for (let s = 1; 2 * s < m; s++) {
+      for (let t = 0; t < p; t++) {
+        const o = s * p + t,
+          o2 = (m - s) * p + (p - 1 - t),
+          k = m * rev(t) + s;
+        if (2 * k <= half) pair(o, k, o2);
+        else pair(o2, half - k, o);
+      }
+    }
   }
 
-  private radixM(out: Float64Array, sign: 1 | -1): void {
-    const { m, p, tw, dm, col } = this;
-    const M = this.size,
-      halfM = M / 2,
-      quarter = M / 4;
+  /** The radix-4 lengths of the decimation-in-time stages, in the order they run. */
+  private radix4Lens(): number[] {
+    const lens: number[] = [];
+    for (let len = Math.log2(this.p) % 2 === 1 ? 16 : 8; len <= this.p; len *= 4) lens.push(len);
+    return lens;
+  }
+
+  /**
+   * Complex FFT of length n in place, decimated in frequency: a_k <- sum_j a_j e^{sign 2 pi i jk/n}
+   * (unnormalised), left in slot order.
+   */
+  private forwardComplex(a: Float64Array, sign: 1 | -1): void {
+    const { m, p, tw, size } = this;
+    if (m > 1) this.radixMDif(a, sign);
+    const lens = this.radix4Lens();
+    for (let r = 0; r < m; r++) {
+      const base = 2 * r * p,
+        end = base + 2 * p;
+      for (let i = lens.length - 1; i >= 0; i--) radix4Dif(a, tw, size, base, end, lens[i], sign);
+      if (Math.log2(p) % 2 === 1) radix2Dif(a, tw, size, base, end, 8, sign);
+      lastStagesDif(a, base, end, sign);
+    }
+  }
+
+  /** Complex FFT of length n in place, decimated in time: from slot order to natural order. */
+  private inverseComplex(a: Float64Array, sign: 1 | -1): void {
+    const { m, p, tw, size } = this;
+    for (let r = 0; r < m; r++) {
+      const base = 2 * r * p,
+        end = base + 2 * p;
+      firstStages(a, base, end, sign);
+      if (Math.log2(p) % 2 === 1) radix2Stage(a, tw, size, base, end, 8, sign);
+      for (const len of this.radix4Lens()) radix4Stage(a, tw, size, base, end, len, sign);
+    }
+    if (m > 1) this.radixM(a, sign);
+  }
+
+  /** e^{sign 2 pi i e / M} for 0 <= e < M, into col[2 r], col[2 r + 1] times (yr, yi). */
+  private twiddleInto(r: number, e: number, sign: 1 | -1, yr: number, yi: number): void {
+    const { tw, col } = this;
+    const halfM = this.size / 2,
+      quarter = this.size / 4;
+    let neg = 1;
+    if (e >= halfM) {
+      e -= halfM;
+      neg = -1;
+    }
+    // past a quarter turn: e^{2 pi i e/M} = i e^{2 pi i (e - M/4)/M}
+    const c = neg * (e <= quarter ? tw[2 * e] : -tw[2 * (e - quarter) + 1]),
+      sn = neg * sign * (e <= quarter ? tw[2 * e + 1] : tw[2 * (e - quarter)]);
+    col[2 * r] = yr * c - yi * sn;
+    col[2 * r + 1] = yr * sn + yi * c;
+  }
+
+  /**
+   * The radix-m pass after the blocks' transforms (decimation in time):
+   * a[k + p s] = sum_r e^{sign 2 pi i rk/n} Y_r[k] e^{sign 2 pi i rs/m}, Y_r = block r.
+   */
+  private radixM(a: Float64Array, sign: 1 | -1): void {
+    const { m, p, dm, col } = this;
     for (let k = 0; k < p; k++) {
-      // the column Y_r[k] twiddled by e^{sign 2 pi i rk/n} = table entry 2rk (mod M, by symmetry)
-      col[0] = out[2 * k];
-      col[1] = out[2 * k + 1];
-      for (let r = 1; r < m; r++) {
-        let e = 2 * r * k,
-          neg = 1;
-        if (e >= halfM) {
-          e -= halfM;
-          neg = -1;
-        }
-        // past a quarter turn: e^{2 pi i e/M} = i e^{2 pi i (e - M/4)/M}
-        const c = neg * (e <= quarter ? tw[2 * e] : -tw[2 * (e - quarter) + 1]),
-          sn = neg * sign * (e <= quarter ? tw[2 * e + 1] : tw[2 * (e - quarter)]);
-        const yr = out[2 * (k + r * p)],
-          yi = out[2 * (k + r * p) + 1];
-        col[2 * r] = yr * c - yi * sn;
-        col[2 * r + 1] = yr * sn + yi * c;
-      }
+      // the column Y_r[k] twiddled by e^{sign 2 pi i rk/n} = table entry 2rk of the M-table
+      col[0] = a[2 * k];
+      col[1] = a[2 * k + 1];
+      for (let r = 1; r < m; r++) this.twiddleInto(r, 2 * r * k, sign, a[2 * (k + r * p)], a[2 * (k + r * p) + 1]);
       for (let s = 0; s < m; s++) {
         let re = 0,
           im = 0;
@@ -135,222 +239,114 @@ export class RealFFT {
           re += col[2 * r] * c - col[2 * r + 1] * sn;
           im += col[2 * r] * sn + col[2 * r + 1] * c;
         }
-        out[2 * (k + s * p)] = re;
-        out[2 * (k + s * p) + 1] = im;
-      }
-    }
-  }
-
-  /** The length-p transform of inp[m j + r] (j < p) into out[r p ..] (complex indices). */
-  private pow2(inp: Float64Array, out: Float64Array, sign: 1 | -1, r: number): void {
-    const { m, p: n, revLo, revHi, loBits, hiBits, tw } = this;
-    const base = 2 * r * n;
-    const loMask = (1 << loBits) - 1,
-      top = n >>> 1, // the reversal of 1, then of 2
-      next = n >>> 2;
-    // bit-reversed copy fused with the first two radix-2 stages (twiddles 1 and -+i)
-    for (let i = 0; i < n; i += 4) {
-      // i + 1, i + 2 and i + 3 differ from i in its two low bits: the top two of the reversal
-      const ri = (revLo[i & loMask] << hiBits) | revHi[i >>> loBits];
-      const p0 = 2 * (m * ri + r),
-        p1 = 2 * (m * (ri | top) + r),
-        p2 = 2 * (m * (ri | next) + r),
-        p3 = 2 * (m * (ri | top | next) + r);
-      const x0r = inp[p0],
-        x0i = inp[p0 + 1],
-        x1r = inp[p1],
-        x1i = inp[p1 + 1],
-        x2r = inp[p2],
-        x2i = inp[p2 + 1],
-        x3r = inp[p3],
-        x3i = inp[p3 + 1];
-      const a0r = x0r + x1r,
-        a0i = x0i + x1i,
-        a1r = x0r - x1r,
-        a1i = x0i - x1i,
-        a2r = x2r + x3r,
-        a2i = x2i + x3i,
-        a3r = x2r - x3r,
-        a3i = x2i - x3i;
-      // w a3 with w = e^{sign i pi / 2} = sign i
-      const br = -sign * a3i,
-        bi = sign * a3r;
-      const o = base + 2 * i;
-      out[o] = a0r + a2r;
-      out[o + 1] = a0i + a2i;
-      out[o + 2] = a1r + br;
-      out[o + 3] = a1i + bi;
-      out[o + 4] = a0r - a2r;
-      out[o + 5] = a0i - a2i;
-      out[o + 6] = a1r - br;
-      out[o + 7] = a1i - bi;
-    }
-    // then radix-2 stages of span len (len/2 butterflies each), two at a time: spans L and 2L
-    // on the four points b + j + {0, L/2, L, 3L/2} (j < L/2) with W1 = w_L^j = W2², W2 = w_2L^j,
-    // and the second of the span-2L pairs twiddled by w_2L^(j + L/2) = sign i W2.
-    const M = this.size,
-      Q = M / 2, // the table's quarter turn, in doubles
-      end = base + 2 * n;
-    let len = 8;
-    if (Math.log2(n) % 2 === 1) {
-      // an odd number of stages left: one radix-2 stage first
-      if (len <= n) {
-        const h2 = len,
-          step = (2 * M) / len;
-        for (let i = base; i < end; i += 2 * len) {
-          for (let j = 0, t = 0; j < h2; j += 2, t += step) {
-            // past a quarter turn, i times the entry a quarter turn back: (-sin, cos)
-            const wr = t <= Q ? tw[t] : -tw[t - Q + 1],
-              wi = sign * (t <= Q ? tw[t + 1] : tw[t - Q]);
-            const p = i + j,
-              q = p + h2;
-            const xr = out[q],
-              xi = out[q + 1];
-            const tr = xr * wr - xi * wi,
-              ti = xr * wi + xi * wr;
-            const ar = out[p],
-              ai = out[p + 1];
-            out[p] = ar + tr;
-            out[p + 1] = ai + ti;
-            out[q] = ar - tr;
-            out[q + 1] = ai - ti;
-          }
-        }
-      }
-      len *= 2;
-    }
-    for (; len <= n; len *= 4) {
-      const h = len, // L/2 points, in doubles
-        s1 = (2 * M) / len, // table step of W1 = w_L^j (interleaved)
-        s2 = M / len; // of W2 = w_2L^j
-      for (let b = base; b < end; b += 4 * len) {
-        for (let j = 0, t1 = 0, t2 = 0; j < h; j += 2, t1 += s1, t2 += s2) {
-          const w1r = t1 <= Q ? tw[t1] : -tw[t1 - Q + 1],
-            w1i = sign * (t1 <= Q ? tw[t1 + 1] : tw[t1 - Q]),
-            w2r = tw[t2],
-            w2i = sign * tw[t2 + 1];
-          const pa = b + j,
-            pb = pa + h,
-            pc = pb + h,
-            pd = pc + h;
-          const ar = out[pa],
-            ai = out[pa + 1],
-            br0 = out[pb],
-            bi0 = out[pb + 1],
-            cr = out[pc],
-            ci = out[pc + 1],
-            dr0 = out[pd],
-            di0 = out[pd + 1];
-          // span L: (a, b) and (c, d) with W1
-          const tbr = br0 * w1r - bi0 * w1i,
-            tbi = br0 * w1i + bi0 * w1r,
-            tdr = dr0 * w1r - di0 * w1i,
-            tdi = dr0 * w1i + di0 * w1r;
-          const a1r = ar + tbr,
-            a1i = ai + tbi,
-            b1r = ar - tbr,
-            b1i = ai - tbi,
-            c1r = cr + tdr,
-            c1i = ci + tdi,
-            d1r = cr - tdr,
-            d1i = ci - tdi;
-          // span 2L: (a, c) with W2, (b, d) with sign i W2
-          const tcr = c1r * w2r - c1i * w2i,
-            tci = c1r * w2i + c1i * w2r;
-          const ur = d1r * w2r - d1i * w2i,
-            ui = d1r * w2i + d1i * w2r;
-          const vr = -sign * ui,
-            vi = sign * ur;
-          out[pa] = a1r + tcr;
-          out[pa + 1] = a1i + tci;
-          out[pc] = a1r - tcr;
-          out[pc + 1] = a1i - tci;
-          out[pb] = b1r + vr;
-          out[pb + 1] = b1i + vi;
-          out[pd] = b1r - vr;
-          out[pd + 1] = b1i - vi;
-        }
+        a[2 * (k + s * p)] = re;
+        a[2 * (k + s * p) + 1] = im;
       }
     }
   }
 
   /**
-   * X[0..M/2] (interleaved, length M + 2) of the real sequence x (length M): with
-   * z[n] = x[2n] + i x[2n+1] and Z its transform,
-   * X[k] = (Z[k] + conj Z[M/2-k]) / 2 - i e^{-2 pi i k/M} (Z[k] - conj Z[M/2-k]) / 2.
-   * Z is computed into X, then X[k] and X[M/2-k] are made from Z[k] and Z[M/2-k] in place.
+   * The radix-m pass before the blocks' transforms (decimation in frequency): for each k < p,
+   * block s gets (sum_r a[k + p r] e^{sign 2 pi i rs/m}) e^{sign 2 pi i sk/n} at k.
+   */
+  private radixMDif(a: Float64Array, sign: 1 | -1): void {
+    const { m, p, dm, col } = this;
+    for (let k = 0; k < p; k++) {
+      for (let s = 0; s < m; s++) {
+        let re = 0,
+          im = 0;
+        for (let r = 0; r < m; r++) {
+          const j = (r * s) % m;
+          const c = dm[2 * j],
+            sn = sign * dm[2 * j + 1];
+          const xr = a[2 * (k + r * p)],
+            xi = a[2 * (k + r * p) + 1];
+          re += xr * c - xi * sn;
+          im += xr * sn + xi * c;
+        }
+        this.twiddleInto(s, 2 * s * k, sign, re, im);
+      }
+      for (let s = 0; s < m; s++) {
+        a[2 * (k + s * p)] = col[2 * s];
+        a[2 * (k + s * p) + 1] = col[2 * s + 1];
+      }
+    }
+  }
+
+  /**
+   * X[0..M/2] (M/2 + 1 complex values, length M + 2) of the real sequence x (length M), in slot
+   * order (X[k] at doubles 2 slot(k), 2 slot(k) + 1; X[M/2] at M, M + 1). With z[n] = x[2n] + i
+   * x[2n+1] and Z its transform,
+   * X[k] = (Z[k] + conj Z[M/2-k]) / 2 - i e^{-2 pi i k/M} (Z[k] - conj Z[M/2-k]) / 2:
+   * Z is computed in X, then X[k] and X[M/2-k] are made from Z[k] and Z[M/2-k] in place.
+   * X may be x (then in place); else x is copied into X first.
    */
   forward(x: Float64Array, X: Float64Array): void {
-    if (X.length < this.size + 2 || x.length < this.size || x === X)
-      throw new RangeError('forward: x needs M values and X (another array) M + 2');
-    const half = this.size / 2,
-      tw = this.tw;
-    this.complex(x, X, -1); // x read as interleaved complex
-    // X[k] from Z[k1] and conj Z[k2], times the twiddle (c, sn) = e^{-2 pi i k/M}
-    const out = (k: number, ar: number, ai: number, br: number, bi: number, c: number, sn: number) => {
+    if (X.length < this.size + 2 || x.length < this.size)
+      throw new RangeError('forward: x needs M values and X M + 2 (X may be x, then in place)');
+    const half = this.size / 2;
+    if (x !== X) X.set(x.subarray(0, this.size));
+    this.forwardComplex(X, -1); // x read as interleaved complex
+    // X[k] from Z[k1] and conj Z[k2], times the twiddle (c, sn) = e^{-2 pi i k/M}, to slot o
+    const out = (o: number, ar: number, ai: number, br: number, bi: number, c: number, sn: number) => {
       const er = (ar + br) / 2,
         ei = (ai + bi) / 2; // transform of the even samples
       const dr = (ar - br) / 2,
         di = (ai - bi) / 2; // i times the transform of the odd samples
-      X[2 * k] = er + (c * di + sn * dr);
-      X[2 * k + 1] = ei + (sn * di - c * dr);
+      X[2 * o] = er + (c * di + sn * dr);
+      X[2 * o + 1] = ei + (sn * di - c * dr);
     };
-    // k = 0 and k = M/2 both come from Z[0]
+    // k = 0 and k = M/2 both come from Z[0] (slot 0)
     const z0r = X[0],
       z0i = X[1];
     out(0, z0r, z0i, z0r, -z0i, 1, -0);
     out(half, z0r, z0i, z0r, -z0i, -1, 0);
-    for (let k = 1; 2 * k <= half; k++) {
-      const j = half - k;
-      const ar = X[2 * k],
-        ai = X[2 * k + 1],
-        br = X[2 * j],
-        bi = X[2 * j + 1];
-      const c = tw[2 * k],
-        s = tw[2 * k + 1];
-      out(k, ar, ai, br, -bi, c, -s);
+    this.pairs((sk, sj, c, s) => {
+      const ar = X[2 * sk],
+        ai = X[2 * sk + 1],
+        br = X[2 * sj],
+        bi = X[2 * sj + 1];
+      out(sk, ar, ai, br, -bi, c, -s);
       // e^{-2 pi i (M/2-k)/M} = -e^{2 pi i k/M}
-      if (j !== k) out(j, br, bi, ar, -ai, -c, -s);
-    }
+      if (sj !== sk) out(sj, br, bi, ar, -ai, -c, -s);
+    });
   }
 
   /**
-   * The real sequence x (length M) whose transform has first half X[0..M/2], normalised (1/M):
-   * with E, O the transforms of the even and odd samples, E[k] = (X[k] + conj X[M/2-k]) / 2,
-   * O[k] = (X[k] - conj X[M/2-k]) e^{2 pi i k/M} / 2, and the inverse of E + iO has x[2n] in its
-   * real part and x[2n+1] in its imaginary part. X is overwritten (E + iO is made in it).
+   * The real sequence x (length M) whose transform has first half X[0..M/2] in slot order (as
+   * `forward` leaves it), normalised (1/M): with E, O the transforms of the even and odd samples,
+   * E[k] = (X[k] + conj X[M/2-k]) / 2, O[k] = (X[k] - conj X[M/2-k]) e^{2 pi i k/M} / 2, and the
+   * inverse of E + iO has x[2n] in its real part and x[2n+1] in its imaginary part. The transform
+   * runs in X, so X is overwritten; x may be X (then in place), else X[0..M) is copied to it.
    */
   inverse(X: Float64Array, x: Float64Array): void {
-    if (X.length < this.size + 2 || x.length < this.size || x === X)
-      throw new RangeError('inverse: X needs M + 2 values and x (another array) M');
-    const half = this.size / 2,
-      tw = this.tw;
+    if (X.length < this.size + 2 || x.length < this.size)
+      throw new RangeError('inverse: X needs M + 2 values and x M (x may be X, then in place)');
+    const half = this.size / 2;
     const scale = 1 / half; // the half-length inverse times its own 1/(M/2)
-    // Z[k] from X[k] and conj X[M/2-k], with the twiddle (c, s) = e^{2 pi i k/M}
-    const out = (k: number, ar: number, ai: number, br: number, bi: number, c: number, s: number) => {
+    // Z[k] from X[k] and conj X[M/2-k], with the twiddle (c, s) = e^{2 pi i k/M}, to slot o
+    const out = (o: number, ar: number, ai: number, br: number, bi: number, c: number, s: number) => {
       const er = (ar + br) / 2,
         ei = (ai + bi) / 2;
       const dr = (ar - br) / 2,
         di = (ai - bi) / 2;
       const or = dr * c - di * s,
         oi = dr * s + di * c;
-      X[2 * k] = (er - oi) * scale;
-      X[2 * k + 1] = (ei + or) * scale;
+      X[2 * o] = (er - oi) * scale;
+      X[2 * o + 1] = (ei + or) * scale;
     };
     out(0, X[0], X[1], X[2 * half], -X[2 * half + 1], 1, 0);
-    for (let k = 1; 2 * k <= half; k++) {
-      const j = half - k;
-      const ar = X[2 * k],
-        ai = X[2 * k + 1],
-        br = X[2 * j],
-        bi = X[2 * j + 1];
-      const c = tw[2 * k],
-        s = tw[2 * k + 1];
-      out(k, ar, ai, br, -bi, c, s);
+    this.pairs((sk, sj, c, s) => {
+      const ar = X[2 * sk],
+        ai = X[2 * sk + 1],
+        br = X[2 * sj],
+        bi = X[2 * sj + 1];
+      out(sk, ar, ai, br, -bi, c, s);
       // e^{2 pi i (M/2-k)/M} = -e^{-2 pi i k/M}
-      if (j !== k) out(j, br, bi, ar, -ai, -c, s);
-    }
-    this.complex(X, x, 1);
+      if (sj !== sk) out(sj, br, bi, ar, -ai, -c, s);
+    });
+    this.inverseComplex(X, 1);
+    if (x !== X) x.set(X.subarray(0, this.size));
   }
 }
 
@@ -364,4 +360,272 @@ export function realFFT(size: number): RealFFT {
     cache.set(size, f);
   }
   return f;
+}
+
+/** The first two radix-2 stages (twiddles 1 and -+i) over each group of four points of a[base, end). */
+function firstStages(a: Float64Array, base: number, end: number, sign: 1 | -1): void {
+  for (let o = base; o < end; o += 8) {
+    const x0r = a[o],
+      x0i = a[o + 1],
+      x1r = a[o + 2],
+      x1i = a[o + 3],
+      x2r = a[o + 4],
+      x2i = a[o + 5],
+      x3r = a[o + 6],
+      x3i = a[o + 7];
+    const a0r = x0r + x1r,
+      a0i = x0i + x1i,
+      a1r = x0r - x1r,
+      a1i = x0i - x1i,
+      a2r = x2r + x3r,
+      a2i = x2i + x3i,
+      a3r = x2r - x3r,
+      a3i = x2i - x3i;
+    // w a3 with w = e^{sign i pi / 2} = sign i
+    const br = -sign * a3i,
+      bi = sign * a3r;
+    a[o] = a0r + a2r;
+    a[o + 1] = a0i + a2i;
+    a[o + 2] = a1r + br;
+    a[o + 3] = a1i + bi;
+    a[o + 4] = a0r - a2r;
+    a[o + 5] = a0i - a2i;
+    a[o + 6] = a1r - br;
+    a[o + 7] = a1i - bi;
+  }
+}
+
+/** One radix-2 stage of span len (len/2 butterflies each) over a[base, end); M the real size. */
+function radix2Stage(
+  a: Float64Array,
+  tw: Float64Array,
+  M: number,
+  base: number,
+  end: number,
+  len: number,
+  sign: 1 | -1,
+): void {
+  const Q = M / 2, // the table's quarter turn, in doubles
+    h2 = len,
+    step = (2 * M) / len;
+  for (let i = base; i < end; i += 2 * len) {
+    for (let j = 0, t = 0; j < h2; j += 2, t += step) {
+      // past a quarter turn, i times the entry a quarter turn back: (-sin, cos)
+      const wr = t <= Q ? tw[t] : -tw[t - Q + 1],
+        wi = sign * (t <= Q ? tw[t + 1] : tw[t - Q]);
+      const p = i + j,
+        q = p + h2;
+      const xr = a[q],
+        xi = a[q + 1];
+      const tr = xr * wr - xi * wi,
+        ti = xr * wi + xi * wr;
+      const ar = a[p],
+        ai = a[p + 1];
+      a[p] = ar + tr;
+      a[p + 1] = ai + ti;
+      a[q] = ar - tr;
+      a[q + 1] = ai - ti;
+    }
+  }
+}
+
+/**
+ * Two radix-2 stages at once over a[base, end): spans L = len and 2L on the four points
+ * b + j + {0, L/2, L, 3L/2} (j < L/2) with W1 = w_L^j = W2², W2 = w_2L^j, and the second of the
+ * span-2L pairs twiddled by w_2L^(j + L/2) = sign i W2.
+ */
+function radix4Stage(
+  a: Float64Array,
+  tw: Float64Array,
+  M: number,
+  base: number,
+  end: number,
+  len: number,
+  sign: 1 | -1,
+): void {
+  const Q = M / 2, // the table's quarter turn, in doubles
+    h = len, // L/2 points, in doubles
+    s1 = (2 * M) / len, // table step of W1 = w_L^j (interleaved)
+    s2 = M / len; // of W2 = w_2L^j
+  for (let b = base; b < end; b += 4 * len) {
+    for (let j = 0, t1 = 0, t2 = 0; j < h; j += 2, t1 += s1, t2 += s2) {
+      const w1r = t1 <= Q ? tw[t1] : -tw[t1 - Q + 1],
+        w1i = sign * (t1 <= Q ? tw[t1 + 1] : tw[t1 - Q]),
+        w2r = tw[t2],
+        w2i = sign * tw[t2 + 1];
+      const pa = b + j,
+        pb = pa + h,
+        pc = pb + h,
+        pd = pc + h;
+      const ar = a[pa],
+        ai = a[pa + 1],
+        br0 = a[pb],
+        bi0 = a[pb + 1],
+        cr = a[pc],
+        ci = a[pc + 1],
+        dr0 = a[pd],
+        di0 = a[pd + 1];
+      // span L: (a, b) and (c, d) with W1
+      const tbr = br0 * w1r - bi0 * w1i,
+        tbi = br0 * w1i + bi0 * w1r,
+        tdr = dr0 * w1r - di0 * w1i,
+        tdi = dr0 * w1i + di0 * w1r;
+      const a1r = ar + tbr,
+        a1i = ai + tbi,
+        b1r = ar - tbr,
+        b1i = ai - tbi,
+        c1r = cr + tdr,
+        c1i = ci + tdi,
+        d1r = cr - tdr,
+        d1i = ci - tdi;
+      // span 2L: (a, c) with W2, (b, d) with sign i W2
+      const tcr = c1r * w2r - c1i * w2i,
+        tci = c1r * w2i + c1i * w2r;
+      const ur = d1r * w2r - d1i * w2i,
+        ui = d1r * w2i + d1i * w2r;
+      const vr = -sign * ui,
+        vi = sign * ur;
+      a[pa] = a1r + tcr;
+      a[pa + 1] = a1i + tci;
+      a[pc] = a1r - tcr;
+      a[pc + 1] = a1i - tci;
+      a[pb] = b1r + vr;
+      a[pb + 1] = b1i + vi;
+      a[pd] = b1r - vr;
+      a[pd + 1] = b1i - vi;
+    }
+  }
+}
+
+/** The last two decimation-in-frequency stages (spans 4 and 2) over each four points of a[base, end). */
+function lastStagesDif(a: Float64Array, base: number, end: number, sign: 1 | -1): void {
+  for (let o = base; o < end; o += 8) {
+    const x0r = a[o],
+      x0i = a[o + 1],
+      x1r = a[o + 2],
+      x1i = a[o + 3],
+      x2r = a[o + 4],
+      x2i = a[o + 5],
+      x3r = a[o + 6],
+      x3i = a[o + 7];
+    // span 4: (x0, x2) with 1, (x1, x3) with w = sign i after the difference
+    const a0r = x0r + x2r,
+      a0i = x0i + x2i,
+      a2r = x0r - x2r,
+      a2i = x0i - x2i,
+      a1r = x1r + x3r,
+      a1i = x1i + x3i,
+      a3r = -sign * (x1i - x3i),
+      a3i = sign * (x1r - x3r);
+    // span 2
+    a[o] = a0r + a1r;
+    a[o + 1] = a0i + a1i;
+    a[o + 2] = a0r - a1r;
+    a[o + 3] = a0i - a1i;
+    a[o + 4] = a2r + a3r;
+    a[o + 5] = a2i + a3i;
+    a[o + 6] = a2r - a3r;
+    a[o + 7] = a2i - a3i;
+  }
+}
+
+/** One decimation-in-frequency radix-2 stage of span len over a[base, end): (a + b, (a - b) w). */
+function radix2Dif(
+  a: Float64Array,
+  tw: Float64Array,
+  M: number,
+  base: number,
+  end: number,
+  len: number,
+  sign: 1 | -1,
+): void {
+  const Q = M / 2, // the table's quarter turn, in doubles
+    h2 = len,
+    step = (2 * M) / len;
+  for (let i = base; i < end; i += 2 * len) {
+    for (let j = 0, t = 0; j < h2; j += 2, t += step) {
+      const wr = t <= Q ? tw[t] : -tw[t - Q + 1],
+        wi = sign * (t <= Q ? tw[t + 1] : tw[t - Q]);
+      const p = i + j,
+        q = p + h2;
+      const ar = a[p],
+        ai = a[p + 1],
+        br = a[q],
+        bi = a[q + 1];
+      const dr = ar - br,
+        di = ai - bi;
+      a[p] = ar + br;
+      a[p + 1] = ai + bi;
+      a[q] = dr * wr - di * wi;
+      a[q + 1] = dr * wi + di * wr;
+    }
+  }
+}
+
+/**
+ * Two decimation-in-frequency stages at once over a[base, end), the mirror of radix4Stage: span
+ * 2L on (a, c) with W2 and (b, d) with sign i W2, then span L on (a, b) and (c, d) with W1, each
+ * twiddle applied to the difference.
+ */
+function radix4Dif(
+  a: Float64Array,
+  tw: Float64Array,
+  M: number,
+  base: number,
+  end: number,
+  len: number,
+  sign: 1 | -1,
+): void {
+  const Q = M / 2,
+    h = len,
+    s1 = (2 * M) / len,
+    s2 = M / len;
+  for (let b = base; b < end; b += 4 * len) {
+    for (let j = 0, t1 = 0, t2 = 0; j < h; j += 2, t1 += s1, t2 += s2) {
+      const w1r = t1 <= Q ? tw[t1] : -tw[t1 - Q + 1],
+        w1i = sign * (t1 <= Q ? tw[t1 + 1] : tw[t1 - Q]),
+        w2r = tw[t2],
+        w2i = sign * tw[t2 + 1];
+      const pa = b + j,
+        pb = pa + h,
+        pc = pb + h,
+        pd = pc + h;
+      const ar = a[pa],
+        ai = a[pa + 1],
+        br = a[pb],
+        bi = a[pb + 1],
+        cr = a[pc],
+        ci = a[pc + 1],
+        dr = a[pd],
+        di = a[pd + 1];
+      // span 2L
+      const a1r = ar + cr,
+        a1i = ai + ci,
+        e0r = ar - cr,
+        e0i = ai - ci,
+        b1r = br + dr,
+        b1i = bi + di,
+        f0r = br - dr,
+        f0i = bi - di;
+      const c1r = e0r * w2r - e0i * w2i,
+        c1i = e0r * w2i + e0i * w2r;
+      const ur = f0r * w2r - f0i * w2i,
+        ui = f0r * w2i + f0i * w2r;
+      const d1r = -sign * ui,
+        d1i = sign * ur;
+      // span L
+      const g0r = a1r - b1r,
+        g0i = a1i - b1i,
+        h0r = c1r - d1r,
+        h0i = c1i - d1i;
+      a[pa] = a1r + b1r;
+      a[pa + 1] = a1i + b1i;
+      a[pb] = g0r * w1r - g0i * w1i;
+      a[pb + 1] = g0r * w1i + g0i * w1r;
+      a[pc] = c1r + d1r;
+      a[pc + 1] = c1i + d1i;
+      a[pd] = h0r * w1r - h0i * w1i;
+      a[pd + 1] = h0r * w1i + h0i * w1r;
+    }
+  }
 }

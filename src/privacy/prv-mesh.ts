@@ -202,12 +202,10 @@ export class PrvPlan {
   private readonly disc: DiscretePhase[] = [];
   /**
    * Fresh memory is slow to first write (see src/privacy/fft.ts), so the plan allocates few
-   * mesh-sized arrays: the PMF buffer, kept after discretising to take the first composition's
-   * result (a ComposedPrv keeps its array), and one spectrum buffer for the powers, reused.
-   * A plan made `once` composes a single time, in the spectrum itself.
+   * mesh-sized arrays: one per phase, discretised into and transformed in place, and one per
+   * composition (which the ComposedPrv keeps) for the power and its inverse transform. A plan
+   * made `once` composes a single time, in the first phase's array itself.
    */
-  private pmfBuf?: Float64Array;
-  private powBuf?: Float64Array;
   private readonly once: boolean;
   private composed = false;
   /** one step's RDP per phase, at Opacus' orders (sizes the domains) */
@@ -261,8 +259,6 @@ export class PrvPlan {
     this.dt = dt;
     this.size = M;
     const half = M / 2;
-    const pmf = new Float64Array(M);
-    this.pmfBuf = pmf;
     for (const p of this.phases) {
       const prv = new SubsampledGaussianPrv(p.q, p.sigma);
       // Truncation: to [-L, L] as the paper, and further where the PRV's own tail mass is below
@@ -296,7 +292,8 @@ export class PrvPlan {
       }
       const lo = edge(kLo - 1),
         hi = edge(kHi);
-      pmf.fill(0);
+      // the PMF, then (in place) the first half of its transform
+      const pmf = new Float64Array(M + 2);
       // bin k has edges (k -+ 1/2) dt; masses from F where it is small, else from S
       let [fPrev, sPrev] = prv.cdfSf(lo);
       let mass = 0;
@@ -320,9 +317,8 @@ export class PrvPlan {
       if (!(Math.abs(shift) < dt / 2))
         throw new Error(`PRV: discrete mean differs from the continuous mean by ${shift} (mesh ${dt})`);
       // the transform of a real sequence is Hermitian: the first half is all there is to keep
-      const X = new Float64Array(M + 2);
-      realFFT(M).forward(pmf, X);
-      this.disc.push({ X, shift });
+      realFFT(M).forward(pmf, pmf);
+      this.disc.push({ X: pmf, shift });
     }
   }
 
@@ -359,23 +355,25 @@ export class PrvPlan {
     // product negligible (the others are at most 1): for long runs that is most frequencies,
     // settled by one comparison.
     const thr = steps.map((n) => (n > 0 ? NEGLIGIBLE2 ** (1 / n) : 0));
-    // the power goes in place into the first spectrum for a plan made once (each point is read
-    // at i r >= i before point i is written), else into the reused buffer
-    let X: Float64Array;
-    if (this.once) X = this.disc[0].X;
-    else {
-      if (!this.powBuf) this.powBuf = new Float64Array(this.size + 2);
-      X = this.powBuf.subarray(0, M + 2);
-    }
+    // The spectra are in the FFT's slot order (src/privacy/fft.ts). At the planned counts the
+    // power is taken slot by slot, in place into the first spectrum for a plan made once; for
+    // fewer steps frequency i of the window is frequency i r of the plan, each at its own slot,
+    // into a new array (the ComposedPrv keeps the array).
+    const whole = r === 1,
+      fPlan = realFFT(this.size),
+      fOut = realFFT(M);
+    const X = this.once && whole ? this.disc[0].X : new Float64Array(M + 2);
     for (let i = 0; i <= half; i++) {
+      const src = whole ? i : fPlan.slot(i * r),
+        dst = whole ? i : fOut.slot(i);
       let re = 1,
         im = 0;
       for (let j = 0; j < steps.length; j++) {
         let e = steps[j];
         if (e === 0) continue;
         const Xj = this.disc[j].X;
-        let br = Xj[2 * i * r],
-          bi = Xj[2 * i * r + 1],
+        let br = Xj[2 * src],
+          bi = Xj[2 * src + 1],
           pr = 1,
           pi = 0;
         if (br * br + bi * bi < thr[j]) {
@@ -402,15 +400,13 @@ export class PrvPlan {
         im = re * pi + im * pr;
         re = t;
       }
-      X[2 * i] = re;
-      X[2 * i + 1] = im;
+      X[2 * dst] = re;
+      X[2 * dst + 1] = im;
     }
     let shift = 0;
     for (let j = 0; j < steps.length; j++) shift += steps[j] * this.disc[j].shift;
-    // the result goes to the PMF buffer the first time (the ComposedPrv then owns it)
-    const out = this.pmfBuf ? this.pmfBuf.subarray(0, M) : new Float64Array(M);
-    this.pmfBuf = undefined;
-    realFFT(M).inverse(X, out);
+    realFFT(M).inverse(X, X);
+    const out = X.subarray(0, M);
     // Mesh index i of one step is at (i - size/2) dt, so the sum of N steps' index k is at
     // (k - N size/2) dt modulo the window; index i of the result is at (i - M/2) dt, i.e.
     // k = i + N size/2 - M/2 (mod M, circular convolution): out[(i + roll) mod M].

@@ -1,5 +1,6 @@
 // The PRV accountant's real FFT (src/privacy/fft.ts) against a plain O(M²) DFT of the same
-// sequence, and the inverse against the sequence it came from.
+// sequence (read from the transform's slot order), and the inverse against the sequence it came
+// from, both in place and into another array.
 import { describe, expect, it } from 'vitest';
 import { fftSizeAtLeast, RealFFT, realFFT } from '../../src/privacy/fft';
 
@@ -44,13 +45,31 @@ describe('real FFT', () => {
       const ref = dft(x);
       let scale = 0;
       for (const v of ref) scale = Math.max(scale, Math.abs(v));
-      for (let i = 0; i < ref.length; i++) expect(Math.abs(X[i] - ref[i])).toBeLessThan(1e-13 * scale);
+      // every frequency has its own slot
+      const slots = new Set<number>();
+      for (let k = 0; k <= M / 2; k++) {
+        const o = f.slot(k);
+        slots.add(o);
+        expect(Math.abs(X[2 * o] - ref[2 * k])).toBeLessThan(1e-13 * scale);
+        expect(Math.abs(X[2 * o + 1] - ref[2 * k + 1])).toBeLessThan(1e-13 * scale);
+      }
+      expect(slots.size).toBe(M / 2 + 1);
       // X[0] and X[M/2] of a real sequence are real
+      expect(f.slot(0)).toBe(0);
       expect(X[1]).toBe(0);
       expect(Math.abs(X[M + 1])).toBeLessThan(1e-13 * scale);
       const y = new Float64Array(M);
+      const X0 = X.slice(),
+        X2 = X.slice();
       f.inverse(X, y);
-      for (let i = 0; i < M; i++) expect(Math.abs(y[i] - x[i])).toBeLessThan(1e-14);
+      for (let i = 0; i < M; i++) expect(Math.abs(y[i] - x[i])).toBeLessThan(2e-14); // ~log2(M) roundings of values below 1
+      // in place: one array of M + 2 holds the sequence, then its transform, then the sequence
+      f.inverse(X2, X2);
+      for (let i = 0; i < M; i++) expect(X2[i]).toBe(y[i]);
+      const Z = new Float64Array(M + 2);
+      Z.set(x);
+      f.forward(Z, Z);
+      for (let i = 0; i < M + 2; i++) expect(Z[i]).toBe(X0[i]);
     });
   }
 
@@ -71,9 +90,10 @@ describe('real FFT', () => {
     d[3] = 1;
     f.forward(d, X);
     for (const k of [0, 1, 1000, M / 4 + 5, M / 2]) {
-      const a = (-2 * Math.PI * 3 * k) / M;
-      expect(X[2 * k]).toBeCloseTo(Math.cos(a), 13);
-      expect(X[2 * k + 1]).toBeCloseTo(Math.sin(a), 13);
+      const a = (-2 * Math.PI * 3 * k) / M,
+        o = f.slot(k);
+      expect(X[2 * o]).toBeCloseTo(Math.cos(a), 13);
+      expect(X[2 * o + 1]).toBeCloseTo(Math.sin(a), 13);
     }
   });
 
