@@ -9,12 +9,12 @@
 // order. No bit-reversal pass, and no second array: the first write to a fresh page costs more
 // than the transform's arithmetic on it (measured here: ~60 ms in node and ~100 ms in Chromium
 // per fresh 16 MiB), so the caller's one array is all the memory a transform touches.
-// One table e^{2 pi i k / M} (k <= M/4; the rest of the half circle is a quarter turn of it) serves
-// the butterflies and the real pre/post-processing; it is built by rotation, exact every 64
-// entries, so building it costs a small part of a transform. Each stage is its own small function:
-// V8 optimises a small function that is called again sooner than a long loop in a large one, and
-// the first composition in a page runs cold.
-
+// The twiddles e^{2 pi i k/M} are products of two tables of ~sqrt(M) entries each (k split at bit
+// TW_BITS; the radix-4 stages square one twiddle for the other): a full table would be as large
+// as a quarter of the mesh, slow to build and fault in, and read at random by the real
+// pre/post-processing, while the two small ones stay in cache. Each stage is its own small
+// function: V8 optimises a small function that is called again sooner than a long loop in a large
+// one, and the first composition in a page runs cold.
 /** Whether M is a size RealFFT takes: 2 m 2^a with m in {1, 3, 5} and 2^a >= 4. */
 export function fftSizeOk(M: number): boolean {
   if (!Number.isInteger(M)) return false;
@@ -43,8 +43,6 @@ const TW_BITS = 10,
 export class RealFFT {
   /** real length M */
   readonly size: number;
-  /** e^{2 pi i k / M} for k <= M/4, interleaved (cos, sin) */
-  readonly tw: Float64Array;
   /** the odd factor m of M and the power-of-two length p = M / (2m) of the sub-transforms */
   private readonly m: number;
   private readonly p: number;
@@ -59,28 +57,16 @@ export class RealFFT {
   /** e^{2 pi i k/M} as twHi[k >> TW_BITS] twLo[k & TW_MASK] (k <= M/4), interleaved */
   private readonly twHi: Float64Array;
   private readonly twLo: Float64Array;
+  /** room for one root of unity (rootInto) */
+  private readonly root = new Float64Array(2);
+  /** e^{2 pi i j/8}, j < 4: the twiddles of the one radix-2 stage (span 8) */
+  private readonly w8: Float64Array;
 
   constructor(size: number) {
     if (!fftSizeOk(size)) throw new RangeError(`FFT size must be 2^k, 3 2^k or 5 2^k and >= 8 m (got ${size})`);
     this.size = size;
     const half = size / 2,
       quarter = size / 4;
-    const tw = new Float64Array(2 * quarter + 2);
-    const a1 = (2 * Math.PI) / size;
-    const c1 = Math.cos(a1),
-      s1 = Math.sin(a1);
-    for (let k = 0; k <= quarter; k++) {
-      if ((k & 63) === 0) {
-        tw[2 * k] = Math.cos(a1 * k);
-        tw[2 * k + 1] = Math.sin(a1 * k);
-      } else {
-        const c = tw[2 * k - 2],
-          s = tw[2 * k - 1];
-        tw[2 * k] = c * c1 - s * s1;
-        tw[2 * k + 1] = c * s1 + s * c1;
-      }
-    }
-    this.tw = tw;
     this.m = half % 5 === 0 ? 5 : half % 3 === 0 ? 3 : 1;
     this.p = half / this.m;
     const bits = Math.log2(this.p);
@@ -109,6 +95,11 @@ export class RealFFT {
     for (let k = 0; 2 * k < this.twHi.length; k++) {
       this.twHi[2 * k] = Math.cos(a * (k << TW_BITS));
       this.twHi[2 * k + 1] = Math.sin(a * (k << TW_BITS));
+    }
+    this.w8 = new Float64Array(8);
+    for (let j = 0; j < 4; j++) {
+      this.w8[2 * j] = Math.cos((Math.PI * j) / 4);
+      this.w8[2 * j + 1] = Math.sin((Math.PI * j) / 4);
     }
   }
 
@@ -176,46 +167,48 @@ export class RealFFT {
    * (unnormalised), left in slot order.
    */
   private forwardComplex(a: Float64Array, sign: 1 | -1): void {
-    const { m, p, tw, size } = this;
+    const { m, p, twHi, twLo, w8, size } = this;
     if (m > 1) this.radixMDif(a, sign);
     const lens = this.radix4Lens();
     for (let r = 0; r < m; r++) {
       const base = 2 * r * p,
         end = base + 2 * p;
-      for (let i = lens.length - 1; i >= 0; i--) radix4Dif(a, tw, size, base, end, lens[i], sign);
-      if (Math.log2(p) % 2 === 1) radix2Dif(a, tw, size, base, end, 8, sign);
+      for (let i = lens.length - 1; i >= 0; i--) radix4Dif(a, twHi, twLo, size, base, end, lens[i], sign);
+      if (Math.log2(p) % 2 === 1) radix2Dif(a, w8, base, end, sign);
       lastStagesDif(a, base, end, sign);
     }
   }
 
   /** Complex FFT of length n in place, decimated in time: from slot order to natural order. */
   private inverseComplex(a: Float64Array, sign: 1 | -1): void {
-    const { m, p, tw, size } = this;
+    const { m, p, twHi, twLo, w8, size } = this;
     for (let r = 0; r < m; r++) {
       const base = 2 * r * p,
         end = base + 2 * p;
       firstStages(a, base, end, sign);
-      if (Math.log2(p) % 2 === 1) radix2Stage(a, tw, size, base, end, 8, sign);
-      for (const len of this.radix4Lens()) radix4Stage(a, tw, size, base, end, len, sign);
+      if (Math.log2(p) % 2 === 1) radix2Stage(a, w8, base, end, sign);
+      for (const len of this.radix4Lens()) radix4Stage(a, twHi, twLo, size, base, end, len, sign);
     }
     if (m > 1) this.radixM(a, sign);
   }
 
-  /** e^{sign 2 pi i e / M} for 0 <= e < M, into col[2 r], col[2 r + 1] times (yr, yi). */
-  private twiddleInto(r: number, e: number, sign: 1 | -1, yr: number, yi: number): void {
-    const { tw, col } = this;
-    const halfM = this.size / 2,
-      quarter = this.size / 4;
-    let neg = 1;
-    if (e >= halfM) {
-      e -= halfM;
-      neg = -1;
-    }
+  /**
+   * e^{2 pi i k/n} (n = M/2, k < p, so under a third of a turn) from the two small tables, into
+   * w[0], w[1]; its powers, the radix-m twiddles of column k, follow by multiplication.
+   */
+  private rootInto(k: number, w: Float64Array): void {
+    const { twHi, twLo } = this;
+    const quarter = this.size / 4;
+    let e = 2 * k; // entry 2k of the M-table
     // past a quarter turn: e^{2 pi i e/M} = i e^{2 pi i (e - M/4)/M}
-    const c = neg * (e <= quarter ? tw[2 * e] : -tw[2 * (e - quarter) + 1]),
-      sn = neg * sign * (e <= quarter ? tw[2 * e + 1] : tw[2 * (e - quarter)]);
-    col[2 * r] = yr * c - yi * sn;
-    col[2 * r + 1] = yr * sn + yi * c;
+    const rot = e > quarter;
+    if (rot) e -= quarter;
+    const th = 2 * (e >>> TW_BITS),
+      tl = 2 * (e & TW_MASK);
+    const c0 = twHi[th] * twLo[tl] - twHi[th + 1] * twLo[tl + 1],
+      s0 = twHi[th] * twLo[tl + 1] + twHi[th + 1] * twLo[tl];
+    w[0] = rot ? -s0 : c0;
+    w[1] = rot ? c0 : s0;
   }
 
   /**
@@ -223,12 +216,25 @@ export class RealFFT {
    * a[k + p s] = sum_r e^{sign 2 pi i rk/n} Y_r[k] e^{sign 2 pi i rs/m}, Y_r = block r.
    */
   private radixM(a: Float64Array, sign: 1 | -1): void {
-    const { m, p, dm, col } = this;
+    const { m, p, dm, col, root } = this;
     for (let k = 0; k < p; k++) {
-      // the column Y_r[k] twiddled by e^{sign 2 pi i rk/n} = table entry 2rk of the M-table
+      // the column Y_r[k] twiddled by w^r, w = e^{sign 2 pi i k/n}
+      this.rootInto(k, root);
+      const wr = root[0],
+        wi = sign * root[1];
       col[0] = a[2 * k];
       col[1] = a[2 * k + 1];
-      for (let r = 1; r < m; r++) this.twiddleInto(r, 2 * r * k, sign, a[2 * (k + r * p)], a[2 * (k + r * p) + 1]);
+      let pr = 1,
+        pi = 0;
+      for (let r = 1; r < m; r++) {
+        const t = pr * wr - pi * wi;
+        pi = pr * wi + pi * wr;
+        pr = t;
+        const yr = a[2 * (k + r * p)],
+          yi = a[2 * (k + r * p) + 1];
+        col[2 * r] = yr * pr - yi * pi;
+        col[2 * r + 1] = yr * pi + yi * pr;
+      }
       for (let s = 0; s < m; s++) {
         let re = 0,
           im = 0;
@@ -247,10 +253,10 @@ export class RealFFT {
 
   /**
    * The radix-m pass before the blocks' transforms (decimation in frequency): for each k < p,
-   * block s gets (sum_r a[k + p r] e^{sign 2 pi i rs/m}) e^{sign 2 pi i sk/n} at k.
+   * block s gets (sum_r a[k + p r] e^{sign 2 pi i rs/m}) w^s at k, w = e^{sign 2 pi i k/n}.
    */
   private radixMDif(a: Float64Array, sign: 1 | -1): void {
-    const { m, p, dm, col } = this;
+    const { m, p, dm, col, root } = this;
     for (let k = 0; k < p; k++) {
       for (let s = 0; s < m; s++) {
         let re = 0,
@@ -264,11 +270,24 @@ export class RealFFT {
           re += xr * c - xi * sn;
           im += xr * sn + xi * c;
         }
-        this.twiddleInto(s, 2 * s * k, sign, re, im);
+        col[2 * s] = re;
+        col[2 * s + 1] = im;
       }
-      for (let s = 0; s < m; s++) {
-        a[2 * (k + s * p)] = col[2 * s];
-        a[2 * (k + s * p) + 1] = col[2 * s + 1];
+      this.rootInto(k, root);
+      const wr = root[0],
+        wi = sign * root[1];
+      a[2 * k] = col[0];
+      a[2 * k + 1] = col[1];
+      let pr = 1,
+        pi = 0;
+      for (let s = 1; s < m; s++) {
+        const t = pr * wr - pi * wi;
+        pi = pr * wi + pi * wr;
+        pr = t;
+        const yr = col[2 * s],
+          yi = col[2 * s + 1];
+        a[2 * (k + s * p)] = yr * pr - yi * pi;
+        a[2 * (k + s * p) + 1] = yr * pi + yi * pr;
       }
     }
   }
@@ -396,23 +415,13 @@ function firstStages(a: Float64Array, base: number, end: number, sign: 1 | -1): 
 }
 
 /** One radix-2 stage of span len (len/2 butterflies each) over a[base, end); M the real size. */
-function radix2Stage(
-  a: Float64Array,
-  tw: Float64Array,
-  M: number,
-  base: number,
-  end: number,
-  len: number,
-  sign: 1 | -1,
-): void {
-  const Q = M / 2, // the table's quarter turn, in doubles
-    h2 = len,
-    step = (2 * M) / len;
+function radix2Stage(a: Float64Array, w8: Float64Array, base: number, end: number, sign: 1 | -1): void {
+  const len = 8,
+    h2 = len;
   for (let i = base; i < end; i += 2 * len) {
-    for (let j = 0, t = 0; j < h2; j += 2, t += step) {
-      // past a quarter turn, i times the entry a quarter turn back: (-sin, cos)
-      const wr = t <= Q ? tw[t] : -tw[t - Q + 1],
-        wi = sign * (t <= Q ? tw[t + 1] : tw[t - Q]);
+    for (let j = 0; j < h2; j += 2) {
+      const wr = w8[j],
+        wi = sign * w8[j + 1];
       const p = i + j,
         q = p + h2;
       const xr = a[q],
@@ -436,23 +445,30 @@ function radix2Stage(
  */
 function radix4Stage(
   a: Float64Array,
-  tw: Float64Array,
+  twHi: Float64Array,
+  twLo: Float64Array,
   M: number,
   base: number,
   end: number,
   len: number,
   sign: 1 | -1,
 ): void {
-  const Q = M / 2, // the table's quarter turn, in doubles
-    h = len, // L/2 points, in doubles
-    s1 = (2 * M) / len, // table step of W1 = w_L^j (interleaved)
-    s2 = M / len; // of W2 = w_2L^j
+  const h = len, // L/2 points, in doubles
+    s2 = M / len; // table step of W2 = w_2L^j (interleaved)
   for (let b = base; b < end; b += 4 * len) {
-    for (let j = 0, t1 = 0, t2 = 0; j < h; j += 2, t1 += s1, t2 += s2) {
-      const w1r = t1 <= Q ? tw[t1] : -tw[t1 - Q + 1],
-        w1i = sign * (t1 <= Q ? tw[t1 + 1] : tw[t1 - Q]),
-        w2r = tw[t2],
-        w2i = sign * tw[t2 + 1];
+    for (let j = 0, t2 = 0; j < h; j += 2, t2 += s2) {
+      // W2 = w_2L^j (under a quarter turn) from the two small tables, W1 = W2²
+      const k2 = t2 >>> 1,
+        th = 2 * (k2 >>> TW_BITS),
+        tl = 2 * (k2 & TW_MASK);
+      const hr = twHi[th],
+        hi = twHi[th + 1],
+        lr = twLo[tl],
+        li = twLo[tl + 1];
+      const w2r = hr * lr - hi * li,
+        w2i = sign * (hr * li + hi * lr);
+      const w1r = w2r * w2r - w2i * w2i,
+        w1i = 2 * w2r * w2i;
       const pa = b + j,
         pb = pa + h,
         pc = pb + h,
@@ -530,22 +546,13 @@ function lastStagesDif(a: Float64Array, base: number, end: number, sign: 1 | -1)
 }
 
 /** One decimation-in-frequency radix-2 stage of span len over a[base, end): (a + b, (a - b) w). */
-function radix2Dif(
-  a: Float64Array,
-  tw: Float64Array,
-  M: number,
-  base: number,
-  end: number,
-  len: number,
-  sign: 1 | -1,
-): void {
-  const Q = M / 2, // the table's quarter turn, in doubles
-    h2 = len,
-    step = (2 * M) / len;
+function radix2Dif(a: Float64Array, w8: Float64Array, base: number, end: number, sign: 1 | -1): void {
+  const len = 8,
+    h2 = len;
   for (let i = base; i < end; i += 2 * len) {
-    for (let j = 0, t = 0; j < h2; j += 2, t += step) {
-      const wr = t <= Q ? tw[t] : -tw[t - Q + 1],
-        wi = sign * (t <= Q ? tw[t + 1] : tw[t - Q]);
+    for (let j = 0; j < h2; j += 2) {
+      const wr = w8[j],
+        wi = sign * w8[j + 1];
       const p = i + j,
         q = p + h2;
       const ar = a[p],
@@ -569,23 +576,30 @@ function radix2Dif(
  */
 function radix4Dif(
   a: Float64Array,
-  tw: Float64Array,
+  twHi: Float64Array,
+  twLo: Float64Array,
   M: number,
   base: number,
   end: number,
   len: number,
   sign: 1 | -1,
 ): void {
-  const Q = M / 2,
-    h = len,
-    s1 = (2 * M) / len,
+  const h = len,
     s2 = M / len;
   for (let b = base; b < end; b += 4 * len) {
-    for (let j = 0, t1 = 0, t2 = 0; j < h; j += 2, t1 += s1, t2 += s2) {
-      const w1r = t1 <= Q ? tw[t1] : -tw[t1 - Q + 1],
-        w1i = sign * (t1 <= Q ? tw[t1 + 1] : tw[t1 - Q]),
-        w2r = tw[t2],
-        w2i = sign * tw[t2 + 1];
+    for (let j = 0, t2 = 0; j < h; j += 2, t2 += s2) {
+      // W2 = w_2L^j (under a quarter turn) from the two small tables, W1 = W2²
+      const k2 = t2 >>> 1,
+        th = 2 * (k2 >>> TW_BITS),
+        tl = 2 * (k2 & TW_MASK);
+      const hr = twHi[th],
+        hi = twHi[th + 1],
+        lr = twLo[tl],
+        li = twLo[tl + 1];
+      const w2r = hr * lr - hi * li,
+        w2i = sign * (hr * li + hi * lr);
+      const w1r = w2r * w2r - w2i * w2i,
+        w1i = 2 * w2r * w2i;
       const pa = b + j,
         pb = pa + h,
         pc = pb + h,
