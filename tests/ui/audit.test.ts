@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { openLab, WAIT } from './page';
 import { launchChromium, startLab, type Lab } from './server';
 
 const SHOTS = 'test-results/screenshots';
@@ -11,7 +12,6 @@ const SHOTS = 'test-results/screenshots';
 const SMALL =
   'tables=64,32&dim=4&pooling=2&batch=32&dense=4&bottom=8&top=8&datasetSize=512&evalSize=64&evalEvery=0' +
   '&steps=100&sigma=1.5&seed=12345';
-const WAIT = { timeout: 180_000 };
 
 let lab: Lab;
 let browser: Browser;
@@ -22,10 +22,8 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   lab = await startLab();
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${lab.url}#${SMALL}&algo=dpsgd&view=audit`);
-  await page.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  page = await openLab(ctx, lab.url, `${SMALL}&algo=dpsgd&view=audit`, errors);
 }, 240_000);
 
 afterAll(async () => {

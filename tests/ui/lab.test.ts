@@ -10,6 +10,7 @@ import { criteoText } from '../helpers/criteo';
 import { decodeSafetensors, encodeSafetensors } from '../../src/engine/safetensors';
 import { STAGES } from '../../src/engine/types';
 import { fmtMs } from '../../src/ui/format';
+import { labReady, openLab, until, WAIT } from './page';
 import { launchChromium, startLab, type Lab } from './server';
 
 const SHOTS = 'test-results/screenshots';
@@ -17,7 +18,6 @@ const SHOTS = 'test-results/screenshots';
 const SMALL =
   'tables=512,256&dim=8&pooling=2&batch=32&bottom=16&top=16&steps=24&evalEvery=8&evalSize=256&datasetSize=2048' +
   '&benchSteps=6&sweepFrom=8&sweepTo=12&sweepPoints=3&sweepSteps=3';
-const WAIT = { timeout: 180_000 };
 const LONG = 200_000; // per-test limit for the tests that train
 
 let lab: Lab;
@@ -26,23 +26,7 @@ let context: BrowserContext;
 let page: Page;
 const errors: string[] = [];
 
-async function open(fragment: string, p?: Page): Promise<Page> {
-  const pg = p ?? (await context.newPage());
-  pg.on('pageerror', (e) => errors.push(e.message));
-  await pg.goto(`${lab.url}#${fragment}`);
-  await pg.waitForSelector('dp-lab[data-device="ready"]', WAIT);
-  return pg;
-}
-
-/** Waits for `selector`, failing at once (with its text) if an error banner shows up instead. */
-async function until(p: Page, selector: string): Promise<void> {
-  const el = await p.waitForSelector(
-    `${selector}, [data-banner="run-error"], [data-banner="gpu-error"], [data-banner="device-lost"]`,
-    WAIT,
-  );
-  const banner = await el.getAttribute('data-banner');
-  if (banner) throw new Error(`${banner} banner instead of ${selector}: ${await el.innerText()}`);
-}
+const open = (fragment: string, p?: Page) => openLab(p ?? context, lab.url, fragment, errors);
 
 const shot = (p: Page, name: string) => p.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 const points = async (p: Page, id: string) => Number(await p.locator(`lab-chart#${id}`).getAttribute('data-points'));
@@ -294,7 +278,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       const reader = await context.newPage();
       reader.on('pageerror', (e) => errors.push(e.message));
       await reader.goto(link);
-      await reader.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+      await labReady(reader);
       // the link opens where the sender was; a banner points to the comparison
       await reader.locator('[data-banner="shared"] button.primary').click();
       await reader.waitForSelector('dp-lab[data-view="stages"]');
@@ -652,7 +636,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       expect(await p.locator('#train').isDisabled()).toBe(true);
       await shot(p, 'device-lost');
       await banner.locator('button.primary').click();
-      await p.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+      await labReady(p);
       expect(await p.locator('input[name="lr"]').inputValue()).toBe('0.3');
       await p.locator('#step').click();
       await until(p, 'run-controls[data-status="paused"][data-steps="1"]');
@@ -695,7 +679,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       const p = await context.newPage();
       p.on('pageerror', (e) => errors.push(e.message));
       await p.goto(lab.url);
-      await p.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+      await labReady(p);
       await until(p, 'run-controls[data-status="running"]');
       await expect
         .poll(async () => Number(await p.locator('run-controls').getAttribute('data-steps')), {
@@ -945,7 +929,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       const banner = p.locator('[data-banner="device-lost"]');
       await banner.waitFor(WAIT);
       await banner.locator('button.primary').click();
-      await p.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+      await labReady(p);
       // the old trainer died with its device: the view starts over instead of stepping it
       await p.waitForSelector('teach-view[data-step="0"]', WAIT);
       await p.locator('#teach-step').click();

@@ -7,13 +7,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { labReady, openLab, until } from './page';
 import { launchChromium, startLab, type Lab } from './server';
 
 const SHOTS = 'test-results/screenshots';
 const SMALL =
   'tables=512,256&dim=8&pooling=2&batch=32&bottom=16&top=16&steps=24&evalEvery=8&evalSize=256&datasetSize=2048' +
   '&benchSteps=6&sweepFrom=8&sweepTo=12&sweepPoints=3&sweepSteps=3';
-const WAIT = { timeout: 180_000 };
 const LONG = 200_000;
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -28,20 +28,7 @@ async function open(
   extra: { colorScheme?: 'dark' | 'light' } = {},
 ): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width, height }, ...extra });
-  const p = await ctx.newPage();
-  p.on('pageerror', (e) => errors.push(e.message));
-  await p.goto(`${lab.url}#${fragment}`);
-  await p.waitForSelector('dp-lab[data-device="ready"]', WAIT);
-  return p;
-}
-
-async function until(p: Page, selector: string): Promise<void> {
-  const el = await p.waitForSelector(
-    `${selector}, [data-banner="run-error"], [data-banner="gpu-error"], [data-banner="device-lost"]`,
-    WAIT,
-  );
-  const banner = await el.getAttribute('data-banner');
-  if (banner) throw new Error(`${banner} banner instead of ${selector}: ${await el.innerText()}`);
+  return openLab(ctx, lab.url, fragment, errors);
 }
 
 /** How far the page scrolls sideways, and the outermost elements (across shadow roots) that stick out. */
@@ -427,7 +414,7 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
     const p = await ctx.newPage();
     p.on('pageerror', (e) => errors.push(e.message));
     await p.goto(lab.url);
-    await p.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+    await labReady(p);
     await until(p, 'run-controls[data-status="done"]');
     await until(p, '#runs-table tr[data-algo="lazydp"][data-done="1"]');
     expect(await p.locator('#runs-table tr[data-algo="sgd"][data-done="1"]').count()).toBe(1);

@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { NOISY_RATIO } from '../../src/ui/spread';
 import { WARMUP } from '../../src/ui/jobs';
 import { decodeState } from '../../src/config/url';
+import { labReady, openLab, until as untilBanner } from './page';
 import { launchChromium, startLab, type Lab } from './server';
 
 const TINY =
@@ -20,23 +21,8 @@ let browser: Browser;
 let context: BrowserContext;
 const errors: string[] = [];
 
-async function open(fragment: string): Promise<Page> {
-  const pg = await context.newPage();
-  pg.on('pageerror', (e) => errors.push(e.message));
-  await pg.goto(`${lab.url}#${fragment}`);
-  await pg.waitForSelector('dp-lab[data-device="ready"]', WAIT);
-  return pg;
-}
-
-/** Waits for `selector`, failing at once (with its text) if an error banner shows up instead. */
-async function until(p: Page, selector: string): Promise<void> {
-  const el = await p.waitForSelector(
-    `${selector}, [data-banner="run-error"], [data-banner="gpu-error"], [data-banner="device-lost"]`,
-    WAIT,
-  );
-  const banner = await el.getAttribute('data-banner');
-  if (banner) throw new Error(`${banner} banner instead of ${selector}: ${await el.innerText()}`);
-}
+const open = (fragment: string) => openLab(context, lab.url, fragment, errors, WAIT);
+const until = (p: Page, selector: string) => untilBanner(p, selector, WAIT);
 
 beforeAll(async () => {
   lab = await startLab();
@@ -168,7 +154,7 @@ describe('measurements people can trust', () => {
       const reader = await context.newPage();
       reader.on('pageerror', (e) => errors.push(e.message));
       await reader.goto(link);
-      await reader.waitForSelector('dp-lab[data-device="ready"]', WAIT);
+      await labReady(reader, WAIT);
       await reader.locator('nav button[data-view="stages"]').click();
       await reader.locator('#shared-card').waitFor();
       expect(await reader.locator('[data-shared-date]').innerText()).toBe(
