@@ -51,13 +51,17 @@ export class RealFFT {
   private readonly revHi: Uint32Array;
   private readonly loBits: number;
   private readonly hiBits: number;
-  /** e^{2 pi i j/m}, j < m, interleaved, and room for one radix-m column */
+  /** e^{2 pi i j/m}, j < m, interleaved, and room for one radix-m column and its transform */
   private readonly dm: Float64Array;
   private readonly col: Float64Array;
+  private readonly colOut: Float64Array;
+  /** the radix-4 stage lengths in time order, and whether one radix-2 stage (span 8) precedes them */
+  private readonly lens: number[] = [];
+  private readonly radix2: boolean;
   /** e^{2 pi i k/M} as twHi[k >> TW_BITS] twLo[k & TW_MASK] (k <= M/4), interleaved */
   private readonly twHi: Float64Array;
   private readonly twLo: Float64Array;
-  /** room for one root of unity (rootInto) */
+  /** room for one twiddle (twiddleInto) */
   private readonly root = new Float64Array(2);
   /** e^{2 pi i j/8}, j < 4: the twiddles of the one radix-2 stage (span 8) */
   private readonly w8: Float64Array;
@@ -85,6 +89,9 @@ export class RealFFT {
       this.dm[2 * j + 1] = Math.sin((2 * Math.PI * j) / this.m);
     }
     this.col = new Float64Array(2 * this.m);
+    this.colOut = new Float64Array(2 * this.m);
+    this.radix2 = bits % 2 === 1;
+    for (let len = this.radix2 ? 16 : 8; len <= this.p; len *= 4) this.lens.push(len);
     const a = (2 * Math.PI) / size;
     this.twLo = new Float64Array(2 << TW_BITS);
     for (let k = 0; k <= TW_MASK; k++) {
@@ -103,30 +110,33 @@ export class RealFFT {
     }
   }
 
+  /** The bit reversal of t < p. */
+  private rev(t: number): number {
+    return (this.revLo[t & ((1 << this.loBits) - 1)] << this.hiBits) | this.revHi[t >>> this.loBits];
+  }
+
   /** The complex slot (doubles 2 slot, 2 slot + 1) of frequency k <= M/2 in `forward`'s output. */
   slot(k: number): number {
     const half = this.size / 2;
     if (k === half) return half;
-    const { m, p, revLo, revHi, loBits, hiBits } = this;
-    const s = k % m,
-      k1 = (k - s) / m;
-    return s * p + ((revLo[k1 & ((1 << loBits) - 1)] << hiBits) | revHi[k1 >>> loBits]);
+    const { m, p } = this;
+    const s = k % m;
+    return s * p + this.rev((k - s) / m);
   }
 
   /**
-   * Calls visit(a, k, b) once for each pair of slots a, b holding frequencies k and M/2 - k
-   * (0 < k <= M/4; a = b when k = M/4), going through the slots in order so that the spectrum
+   * Calls visit(a, b, c, s) once for each pair of slots a, b holding frequencies k and M/2 - k
+   * (0 < k <= M/4; a = b when k = M/4), with (c, s) = e^{2 pi i k/M}, going through the slots in
+   * order so that the spectrum
    * is read in two sequential streams (by frequency, the slots would be read at random). Block 0
    * holds k1 = rev(t) at t: the partner of t (frequency p - k1) is its mirror 3 2^b - 1 - t in its
    * octave [2^b, 2^(b+1)). Block s > 0 pairs with block m - s, position t with p - 1 - t.
    */
   private pairs(visit: (a: number, b: number, c: number, s: number) => void): void {
-    const { m, p, revLo, revHi, loBits, hiBits, twHi, twLo } = this;
-    const half = m * p,
-      loMask = (1 << loBits) - 1;
-    const rev = (t: number) => (revLo[t & loMask] << hiBits) | revHi[t >>> loBits];
-    // e^{2 pi i k/M} = twHi[k >> TW_BITS] twLo[k & TW_MASK]: by frequency the big table would be
-    // read at random, these two stay in cache
+    const { m, p, twHi, twLo } = this;
+    const half = m * p;
+    // e^{2 pi i k/M} (k <= M/4: no quarter turn) inline, as in radix4: a call per pair through
+    // twiddleInto made a forward and inverse pair ~7% slower (node, 2^21)
     const pair = (a: number, k: number, b: number) => {
       const h = 2 * (k >>> TW_BITS),
         l = 2 * (k & TW_MASK);
@@ -139,7 +149,7 @@ export class RealFFT {
     for (let oct = 1; oct < p; oct *= 2) {
       for (let t = oct; 2 * t < 3 * oct; t++) {
         const o2 = 3 * oct - 1 - t,
-          k = m * rev(t);
+          k = m * this.rev(t);
         if (2 * k <= half) pair(t, k, o2);
         else pair(o2, half - k, t);
       }
@@ -148,18 +158,11 @@ export class RealFFT {
       for (let t = 0; t < p; t++) {
         const o = s * p + t,
           o2 = (m - s) * p + (p - 1 - t),
-          k = m * rev(t) + s;
+          k = m * this.rev(t) + s;
         if (2 * k <= half) pair(o, k, o2);
         else pair(o2, half - k, o);
       }
     }
-  }
-
-  /** The radix-4 lengths of the decimation-in-time stages, in the order they run. */
-  private radix4Lens(): number[] {
-    const lens: number[] = [];
-    for (let len = Math.log2(this.p) % 2 === 1 ? 16 : 8; len <= this.p; len *= 4) lens.push(len);
-    return lens;
   }
 
   /**
@@ -167,39 +170,37 @@ export class RealFFT {
    * (unnormalised), left in slot order.
    */
   private forwardComplex(a: Float64Array, sign: 1 | -1): void {
-    const { m, p, twHi, twLo, w8, size } = this;
+    const { m, p, twHi, twLo, w8, size, lens } = this;
     if (m > 1) this.radixMDif(a, sign);
-    const lens = this.radix4Lens();
     for (let r = 0; r < m; r++) {
       const base = 2 * r * p,
         end = base + 2 * p;
       for (let i = lens.length - 1; i >= 0; i--) radix4(a, twHi, twLo, size, base, end, lens[i], sign, true);
-      if (Math.log2(p) % 2 === 1) radix2(a, w8, base, end, sign, true);
+      if (this.radix2) radix2(a, w8, base, end, sign, true);
       stages24(a, base, end, sign, true);
     }
   }
 
   /** Complex FFT of length n in place, decimated in time: from slot order to natural order. */
   private inverseComplex(a: Float64Array, sign: 1 | -1): void {
-    const { m, p, twHi, twLo, w8, size } = this;
+    const { m, p, twHi, twLo, w8, size, lens } = this;
     for (let r = 0; r < m; r++) {
       const base = 2 * r * p,
         end = base + 2 * p;
       stages24(a, base, end, sign, false);
-      if (Math.log2(p) % 2 === 1) radix2(a, w8, base, end, sign, false);
-      for (const len of this.radix4Lens()) radix4(a, twHi, twLo, size, base, end, len, sign, false);
+      if (this.radix2) radix2(a, w8, base, end, sign, false);
+      for (const len of lens) radix4(a, twHi, twLo, size, base, end, len, sign, false);
     }
     if (m > 1) this.radixM(a, sign);
   }
 
   /**
-   * e^{2 pi i k/n} (n = M/2, k < p, so under a third of a turn) from the two small tables, into
-   * w[0], w[1]; its powers, the radix-m twiddles of column k, follow by multiplication.
+   * e^{2 pi i e/M} for 0 <= e <= M/2, from the two small tables (a full table would be read at
+   * random here), into w[0], w[1].
    */
-  private rootInto(k: number, w: Float64Array): void {
+  private twiddleInto(e: number, w: Float64Array): void {
     const { twHi, twLo } = this;
     const quarter = this.size / 4;
-    let e = 2 * k; // entry 2k of the M-table
     // past a quarter turn: e^{2 pi i e/M} = i e^{2 pi i (e - M/4)/M}
     const rot = e > quarter;
     if (rot) e -= quarter;
@@ -211,15 +212,34 @@ export class RealFFT {
     w[1] = rot ? c0 : s0;
   }
 
+  /** The m-point DFT of col (sign as the transform's) into colOut. */
+  private dftM(sign: 1 | -1): void {
+    const { m, dm, col, colOut } = this;
+    for (let s = 0; s < m; s++) {
+      let re = 0,
+        im = 0;
+      for (let r = 0; r < m; r++) {
+        const j = (r * s) % m;
+        const c = dm[2 * j],
+          sn = sign * dm[2 * j + 1];
+        re += col[2 * r] * c - col[2 * r + 1] * sn;
+        im += col[2 * r] * sn + col[2 * r + 1] * c;
+      }
+      colOut[2 * s] = re;
+      colOut[2 * s + 1] = im;
+    }
+  }
+
   /**
    * The radix-m pass after the blocks' transforms (decimation in time):
    * a[k + p s] = sum_r e^{sign 2 pi i rk/n} Y_r[k] e^{sign 2 pi i rs/m}, Y_r = block r.
    */
   private radixM(a: Float64Array, sign: 1 | -1): void {
-    const { m, p, dm, col, root } = this;
+    const { m, p, col, colOut, root } = this;
     for (let k = 0; k < p; k++) {
-      // the column Y_r[k] twiddled by w^r, w = e^{sign 2 pi i k/n}
-      this.rootInto(k, root);
+      // the column Y_r[k] twiddled by w^r, w = e^{sign 2 pi i k/n} (entry 2k of the M-table,
+      // under a third of a turn as k < p); its powers by multiplication
+      this.twiddleInto(2 * k, root);
       const wr = root[0],
         wi = sign * root[1];
       col[0] = a[2 * k];
@@ -235,18 +255,10 @@ export class RealFFT {
         col[2 * r] = yr * pr - yi * pi;
         col[2 * r + 1] = yr * pi + yi * pr;
       }
+      this.dftM(sign);
       for (let s = 0; s < m; s++) {
-        let re = 0,
-          im = 0;
-        for (let r = 0; r < m; r++) {
-          const j = (r * s) % m;
-          const c = dm[2 * j],
-            sn = sign * dm[2 * j + 1];
-          re += col[2 * r] * c - col[2 * r + 1] * sn;
-          im += col[2 * r] * sn + col[2 * r + 1] * c;
-        }
-        a[2 * (k + s * p)] = re;
-        a[2 * (k + s * p) + 1] = im;
+        a[2 * (k + s * p)] = colOut[2 * s];
+        a[2 * (k + s * p) + 1] = colOut[2 * s + 1];
       }
     }
   }
@@ -256,36 +268,26 @@ export class RealFFT {
    * block s gets (sum_r a[k + p r] e^{sign 2 pi i rs/m}) w^s at k, w = e^{sign 2 pi i k/n}.
    */
   private radixMDif(a: Float64Array, sign: 1 | -1): void {
-    const { m, p, dm, col, root } = this;
+    const { m, p, col, colOut, root } = this;
     for (let k = 0; k < p; k++) {
-      for (let s = 0; s < m; s++) {
-        let re = 0,
-          im = 0;
-        for (let r = 0; r < m; r++) {
-          const j = (r * s) % m;
-          const c = dm[2 * j],
-            sn = sign * dm[2 * j + 1];
-          const xr = a[2 * (k + r * p)],
-            xi = a[2 * (k + r * p) + 1];
-          re += xr * c - xi * sn;
-          im += xr * sn + xi * c;
-        }
-        col[2 * s] = re;
-        col[2 * s + 1] = im;
+      for (let r = 0; r < m; r++) {
+        col[2 * r] = a[2 * (k + r * p)];
+        col[2 * r + 1] = a[2 * (k + r * p) + 1];
       }
-      this.rootInto(k, root);
+      this.dftM(sign);
+      this.twiddleInto(2 * k, root);
       const wr = root[0],
         wi = sign * root[1];
-      a[2 * k] = col[0];
-      a[2 * k + 1] = col[1];
+      a[2 * k] = colOut[0];
+      a[2 * k + 1] = colOut[1];
       let pr = 1,
         pi = 0;
       for (let s = 1; s < m; s++) {
         const t = pr * wr - pi * wi;
         pi = pr * wi + pi * wr;
         pr = t;
-        const yr = col[2 * s],
-          yi = col[2 * s + 1];
+        const yr = colOut[2 * s],
+          yi = colOut[2 * s + 1];
         a[2 * (k + s * p)] = yr * pr - yi * pi;
         a[2 * (k + s * p) + 1] = yr * pi + yi * pr;
       }
