@@ -54,21 +54,26 @@ describe('every table packed in one buffer, one dispatch for all', () => {
     return rng.next() < 0.1 ? INVALID_ROW : Math.floor(rng.next() ** 2 * R);
   });
   const mask = Float32Array.from({ length: B }, (_, b) => (b < 20 ? 1 : 0));
+  /** Every table's (row, example) pairs sorted in one buffer as the step sorts them: the keys. */
+  function sorted(idxBuf: GPUBuffer, maskBuf: GPUBuffer): GPUBuffer {
+    const keys = empty(T * N * 4),
+      vals = empty(T * N * 4);
+    runAll(
+      sortPairs(
+        gpu.device,
+        { n: N, used: B * L, L, rows, offIdx: 0, strideIdx: B * L },
+        { idx: idxBuf, mask: maskBuf, keys, vals },
+      ),
+    );
+    return keys;
+  }
 
   for (const D of [8, 6]) {
     it(`D ${D}: gather, row update and eager noise equal each table on its own; padding untouched`, async () => {
       const { spans, packed, own } = tables(rows, D);
       const idxBuf = buffer(idx),
         maskBuf = buffer(mask);
-      const keys = empty(T * N * 4),
-        vals = empty(T * N * 4);
-      runAll(
-        sortPairs(
-          gpu.device,
-          { n: N, used: B * L, L, rows, offIdx: 0, strideIdx: B * L },
-          { idx: idxBuf, mask: maskBuf, keys, vals },
-        ),
-      );
+      const keys = sorted(idxBuf, maskBuf);
       const rowGradData = randn(T * N * D);
       const rowGrad = buffer(rowGradData);
       const st = stepUniform({ step: 4, lr: 0.3, invB: 1 / 16, noiseStd: 2, key });
@@ -135,15 +140,7 @@ describe('every table packed in one buffer, one dispatch for all', () => {
         H = buffer(Hp);
       const sepE = own.map((x) => buffer(x)),
         sepH = ownH.map((h) => buffer(h));
-      const keys = empty(T * N * 4),
-        vals = empty(T * N * 4);
-      runAll(
-        sortPairs(
-          gpu.device,
-          { n: N, used: B * L, L, rows, offIdx: 0, strideIdx: B * L },
-          { idx: buffer(idx), mask: buffer(mask), keys, vals },
-        ),
-      );
+      const keys = sorted(buffer(idx), buffer(mask));
       const st: StepValues = { step: 7, lr: 0.17, invB: 1 / 16, noiseStd: 1.5, key };
       const st1 = stepUniform(st),
         st2 = stepUniform({ ...st, step: 10 });
