@@ -6,9 +6,30 @@
 // smallest of those and centred on 0; the padding only widens the window that circular
 // convolution wraps around.
 import { fftSizeAtLeast, fftSizeOk, realFFT } from '../numerics/real-fft';
-import type { PrvEpsilon, PrvPhase } from './prv';
 import { SubsampledGaussianPrv } from './prv-loss';
 import { computeRdp, OPACUS_ORDERS, rdpToEpsilon } from './rdp';
+
+export interface PrvPhase {
+  /** Poisson sampling rate */
+  q: number;
+  /** noise multiplier */
+  sigma: number;
+  /** number of steps at this (q, sigma) */
+  steps: number;
+}
+
+export interface PrvEpsilon {
+  /** upper bound on epsilon at delta: the number to report */
+  epsilon: number;
+  /** lower bound on the true epsilon of the composed mechanism */
+  lower: number;
+  /** central estimate (epsilon of the discretised composition at delta itself) */
+  estimate: number;
+  delta: number;
+  /** the eps_error actually used (larger than asked only when the mesh hit MAX_MESH) */
+  epsError: number;
+  deltaError: number;
+}
 
 /** Largest half-width of the domain: epsilon beyond it is out of the accountant's range. */
 export const MAX_DOMAIN = 500;
