@@ -1,12 +1,16 @@
 // The privacy a run spends, from its configuration: sigma (calibrated to targetEpsilon when set)
 // and epsilon after any number of steps, with the delta share that truncating overflowing
-// Poisson batches costs, by the configured accountant (PRV or RDP). Used by the trainer, the
+// Poisson batches costs, by the configured accountant (src/privacy/accountants). Used by the trainer, the
 // exported metadata and the lab's preview.
 import { type Config, ConfigError, isPrivate } from '../config/config';
 import { maxBatchFor } from './batch';
-import { computeEpsilon } from '../privacy/rdp';
-import { calibrateSigma } from '../privacy/calibrate';
-import { type ComposedPrv, PrvPlan } from '../privacy/prv';
+import {
+  type Accountant,
+  accountantNamed,
+  calibrateWith,
+  type Mechanism,
+  type PlannedAccount,
+} from '../privacy/accountants';
 import { truncationDelta } from '../privacy/sampling';
 
 /**
@@ -22,6 +26,7 @@ export function truncDelta(c: Config, steps: number, epsilon: number): number {
 export function resolveSigma(c: Config): number {
   if (!isPrivate(c)) return 0;
   if (c.targetEpsilon > 0) {
+    const acc = accountantNamed(c.accountant);
     const q = c.batch / c.datasetSize;
     // the same reserve epsilonAfter makes, from the truncation delta at the target (an upper bound)
     const delta = c.delta - 2 * truncDelta(c, c.steps, c.targetEpsilon);
@@ -31,7 +36,8 @@ export function resolveSigma(c: Config): number {
         `batch truncation alone spends delta ${c.delta}; raise delta or lower targetEpsilon`,
       );
     try {
-      return calibrateSigma({ targetEpsilon: c.targetEpsilon, q, steps: c.steps, delta, accountant: c.accountant });
+      const mechanismsAt = (sigma: number) => runMechanisms(q, sigma, c.steps);
+      return calibrateWith(acc, { targetEpsilon: c.targetEpsilon, delta, mechanismsAt });
     } catch (e) {
       throw new ConfigError('targetEpsilon', (e as Error).message);
     }
@@ -39,42 +45,35 @@ export function resolveSigma(c: Config): number {
   return c.sigma;
 }
 
-// PRV: one discretisation per (q, sigma, run length, delta), composed for each step count asked
-// (src/privacy/prv.ts, PrvPlan): the trainer asks at every log point, the reserve loop below at
-// several deltas of the same composition. Small caches: a lab session sees a handful of runs.
-const plans = new Map<string, PrvPlan>();
-const composed = new Map<string, ComposedPrv>();
-function remember<V>(m: Map<string, V>, k: string, v: V, cap: number): V {
-  if (m.size >= cap) m.delete(m.keys().next().value as string);
-  m.set(k, v);
-  return v;
+// One plan per run (src/privacy/accountants: for PRV one discretisation per (mechanisms, run
+// length, delta), composed for each step count asked): the trainer asks at every log point, the
+// reserve loop below at several deltas of the same composition. A small cache: a lab session
+// sees a handful of runs.
+const plans = new Map<string, PlannedAccount>();
+
+/** What the run releases at each step, for `steps` steps: one Gaussian on the step's Poisson sample. */
+export function runMechanisms(q: number, sigma: number, steps: number): Mechanism[] {
+  return [{ kind: 'poisson-gaussian', q, sigma, steps, sample: 'batch' }];
 }
 
-function prvComposition(c: Config, q: number, sigma: number, steps: number): ComposedPrv {
-  const maxSteps = Math.max(c.steps, steps);
-  const pk = `${q}|${sigma}|${maxSteps}|${c.delta}`;
-  const ck = `${pk}|${steps}`;
-  const hit = composed.get(ck);
+function planFor(acc: Accountant, mechanisms: Mechanism[], deltaError: number): PlannedAccount {
+  const k = `${acc.name}|${JSON.stringify(mechanisms)}|${deltaError}`;
+  const hit = plans.get(k);
   if (hit) return hit;
-  const make = () => new PrvPlan([{ q, sigma, steps: maxSteps }], { deltaError: c.delta / 1000 });
-  const plan = plans.get(pk) ?? remember(plans, pk, make(), 2);
-  return remember(composed, ck, plan.compose([steps]), 8);
+  if (plans.size >= 2) plans.delete(plans.keys().next().value as string);
+  const plan = acc.plan(mechanisms, { deltaError });
+  plans.set(k, plan);
+  return plan;
 }
 
-/** Epsilon at `delta` (upper bound for PRV) of `steps` steps at rate q and noise multiplier sigma. */
+/**
+ * Epsilon at `delta` (upper bound for PRV) of `steps` steps at rate q and noise multiplier
+ * sigma, by the config's accountant; an accountant name the registry does not hold throws.
+ */
 export function accountantEpsilon(c: Config, q: number, sigma: number, steps: number, delta: number): number {
-  if (c.accountant === 'rdp') return computeEpsilon({ q, sigma, steps, delta }).epsilon;
-  let comp: ComposedPrv;
-  try {
-    comp = prvComposition(c, q, sigma, steps);
-  } catch (e) {
-    // out of PRV's range (so little noise that even RDP's bound is in the hundreds): no finite epsilon
-    if (e instanceof RangeError) return Infinity;
-    throw e;
-  }
-  // the composition was made for delta error c.delta / 1000; far below that it says nothing
-  if (!(delta > 2 * comp.deltaError)) return Infinity;
-  return comp.epsilon(delta).epsilon;
+  const acc = accountantNamed(c.accountant);
+  const plan = planFor(acc, runMechanisms(q, sigma, Math.max(c.steps, steps)), c.delta / 1000);
+  return plan.epsilon(steps, delta);
 }
 
 /**
@@ -107,7 +106,8 @@ export function epsilonAfter(c: Config, sigma: number, steps: number): number | 
  * for the steps done, and it is exact at the end of the run. RDP is exact at every point.
  */
 export function epsilonLogged(c: Config, sigma: number, steps: number): number | undefined {
-  if (c.accountant === 'rdp' || steps <= 0 || steps >= c.steps) return epsilonAfter(c, sigma, steps);
+  if (accountantNamed(c.accountant).cheapPerStep || steps <= 0 || steps >= c.steps)
+    return epsilonAfter(c, sigma, steps);
   const grid = Math.ceil(c.steps / 24);
   return epsilonAfter(c, sigma, Math.min(c.steps, Math.ceil(steps / grid) * grid));
 }

@@ -2,13 +2,34 @@
 // domain from the RDP accountant, truncation of each step's PRV to it, the uniform-mesh
 // discretisation with its mean shift, and the FFT self-composition into a ComposedPrv that answers
 // eps(delta) and delta(eps) queries.
-// The FFT (src/privacy/fft.ts) takes sizes 2^k, 3 2^k and 5 2^k, so the mesh is padded to the
+// The FFT (src/numerics/real-fft.ts) takes sizes 2^k, 3 2^k and 5 2^k, so the mesh is padded to the
 // smallest of those and centred on 0; the padding only widens the window that circular
 // convolution wraps around.
-import { fftSizeAtLeast, fftSizeOk, realFFT } from './fft';
-import type { PrvEpsilon, PrvPhase } from './prv';
+import { fftSizeAtLeast, fftSizeOk, realFFT } from '../numerics/real-fft';
 import { SubsampledGaussianPrv } from './prv-loss';
 import { computeRdp, OPACUS_ORDERS, rdpToEpsilon } from './rdp';
+
+export interface PrvPhase {
+  /** Poisson sampling rate */
+  q: number;
+  /** noise multiplier */
+  sigma: number;
+  /** number of steps at this (q, sigma) */
+  steps: number;
+}
+
+export interface PrvEpsilon {
+  /** upper bound on epsilon at delta: the number to report */
+  epsilon: number;
+  /** lower bound on the true epsilon of the composed mechanism */
+  lower: number;
+  /** central estimate (epsilon of the discretised composition at delta itself) */
+  estimate: number;
+  delta: number;
+  /** the eps_error actually used (larger than asked only when the mesh hit MAX_MESH) */
+  epsError: number;
+  deltaError: number;
+}
 
 /** Largest half-width of the domain: epsilon beyond it is out of the accountant's range. */
 export const MAX_DOMAIN = 500;
@@ -201,7 +222,7 @@ export class PrvPlan {
   readonly size: number;
   private readonly disc: DiscretePhase[] = [];
   /**
-   * Fresh memory is slow to first write (see src/privacy/fft.ts), so the plan allocates few
+   * Fresh memory is slow to first write (see src/numerics/real-fft.ts), so the plan allocates few
    * mesh-sized arrays: one per phase, discretised into and transformed in place, and one per
    * composition (which the ComposedPrv keeps) for the power and its inverse transform. A plan
    * made `once` composes a single time, in the first phase's array itself.
@@ -355,7 +376,7 @@ export class PrvPlan {
     // product negligible (the others are at most 1): for long runs that is most frequencies,
     // settled by one comparison.
     const thr = steps.map((n) => (n > 0 ? NEGLIGIBLE2 ** (1 / n) : 0));
-    // The spectra are in the FFT's slot order (src/privacy/fft.ts). At the planned counts the
+    // The spectra are in the FFT's slot order (src/numerics/real-fft.ts). At the planned counts the
     // power is taken slot by slot, in place into the first spectrum for a plan made once; for
     // fewer steps frequency i of the window is frequency i r of the plan, each at its own slot,
     // into a new array (the ComposedPrv keeps the array).

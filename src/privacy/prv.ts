@@ -21,16 +21,7 @@
 // loss distribution; src/privacy/prv-mesh.ts the safe domain, truncation, the uniform mesh and the
 // FFT composition (PrvPlan, ComposedPrv), re-exported from here.
 import { PRV_MIN_DELTA } from '../config/config';
-import { checkPhase, ComposedPrv, PrvPlan } from './prv-mesh';
-
-export interface PrvPhase {
-  /** Poisson sampling rate */
-  q: number;
-  /** noise multiplier */
-  sigma: number;
-  /** number of steps at this (q, sigma) */
-  steps: number;
-}
+import { checkPhase, ComposedPrv, PrvPlan, type PrvEpsilon, type PrvPhase } from './prv-mesh';
 
 export interface PrvOptions {
   /** additive error on epsilon (default 0.01, as Opacus) */
@@ -39,20 +30,8 @@ export interface PrvOptions {
   deltaError?: number;
 }
 
-export interface PrvEpsilon {
-  /** upper bound on epsilon at delta: the number to report */
-  epsilon: number;
-  /** lower bound on the true epsilon of the composed mechanism */
-  lower: number;
-  /** central estimate (epsilon of the discretised composition at delta itself) */
-  estimate: number;
-  delta: number;
-  /** the eps_error actually used (larger than asked only when the mesh hit MAX_MESH) */
-  epsError: number;
-  deltaError: number;
-}
-
-// the mesh, its limits and the composition live in prv-mesh.ts; importable from here as before
+// the mesh, its limits, the composition and their types live in prv-mesh.ts; importable from here as before
+export type { PrvEpsilon, PrvPhase } from './prv-mesh';
 export { ComposedPrv, MAX_DOMAIN, MAX_MESH, PrvPlan } from './prv-mesh';
 
 /**

@@ -1,8 +1,8 @@
-// The PRV accountant's real FFT (src/privacy/fft.ts) against a plain O(M²) DFT of the same
+// The PRV accountant's real FFT (src/numerics/real-fft.ts) against a plain O(M²) DFT of the same
 // sequence (read from the transform's slot order), and the inverse against the sequence it came
 // from, both in place and into another array.
 import { describe, expect, it } from 'vitest';
-import { fftSizeAtLeast, RealFFT, realFFT } from '../../src/privacy/fft';
+import { fftSizeAtLeast, RealFFT, realFFT } from '../../src/numerics/real-fft';
 
 /** X[k] = sum_j x_j e^{-2 pi i jk/M} for k <= M/2, interleaved: the definition, term by term. */
 function dft(x: Float64Array): Float64Array {
