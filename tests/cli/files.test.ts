@@ -1,6 +1,7 @@
 // What the CLI writes and reads as files: --export only to a new path or over a regular file it
 // may write (never through or over a link, a FIFO or a device; refused before training), never a
-// partial file left behind, and a --config file with a UTF-8 byte order mark.
+// partial file left behind; a checkpoint holding NaN refused by --resume; and a --config file
+// with a UTF-8 byte order mark.
 // "May write" is decided by the mode bits as well as access(2): these tests run as root, for whom
 // access(2) allows every file, so a file without a write bit must be refused by its mode.
 import { describe, expect, it, beforeAll } from 'vitest';
@@ -22,6 +23,7 @@ import path from 'node:path';
 import { TINY_MODEL } from '../helpers/cli';
 import { checkExportPath, writeFileAtomic } from '../../src/cli/export-file';
 import { configFromFlags } from '../../src/cli/args';
+import { decodeSafetensors, encodeSafetensors } from '../../src/engine/safetensors';
 
 const root = path.resolve(__dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'dplab-files-'));
@@ -95,7 +97,7 @@ describe('--export refuses what is not a new path or a writable regular file, be
     expect(empty.out).not.toMatch(/^step/m);
   });
 
-  it('a writable regular file is replaced by the model, with no partial file left', () => {
+  it('a writable regular file is replaced by the model, with no partial file left; --resume refuses NaN weights', () => {
     const file = path.join(dir, 'old.safetensors');
     writeFileSync(file, 'old contents');
     const r = cli(['train', ...TINY, '--json', '--export', file]);
@@ -103,6 +105,15 @@ describe('--export refuses what is not a new path or a writable regular file, be
     expect(readFileSync(file).subarray(0, 20).toString()).not.toBe('old contents');
     expect(lstatSync(file).isFile()).toBe(true);
     expect(partials()).toEqual([]);
+    // the same file with one NaN weight: --resume refuses it on load, naming the tensor
+    const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+    tensors.get('tables.1')!.data[5] = NaN;
+    const nan = path.join(dir, 'nan.safetensors');
+    writeFileSync(nan, encodeSafetensors([...tensors.values()], metadata));
+    const r2 = cli(['train', '--resume', nan, '--steps', '4']);
+    expect(r2.code).not.toBe(0);
+    expect(r2.err).toMatch(/--resume .*nan\.safetensors: checkpoint: tensor tables\.1 holds NaN \(value 5\)/);
+    expect(r2.out).not.toMatch(/^step/m);
   });
 });
 
