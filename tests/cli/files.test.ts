@@ -5,7 +5,7 @@
 // "May write" is decided by the mode bits as well as access(2): these tests run as root, for whom
 // access(2) allows every file, so a file without a write bit must be refused by its mode.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -163,6 +163,31 @@ describe('export paths, checked without training (src/cli/export-file.ts)', () =
       }),
     ).rejects.toThrow(/late-folder is a folder/);
     expect(partials()).toEqual([]);
+  });
+});
+
+describe('an export interrupted by a signal', () => {
+  it('SIGTERM while the model is written removes the partial file and ends the process by the signal', async () => {
+    // export-file.ts alone, bundled for a child process that is killed mid-write
+    const mod = path.join(dir, 'export-file.mjs');
+    execFileSync('node', ['scripts/build-cli.mjs', '--quiet', '--entry', 'src/cli/export-file.ts', '--out', mod], {
+      cwd: root,
+    });
+    const file = path.join(dir, 'killed.safetensors');
+    const code = `import { writeFileAtomic } from ${JSON.stringify('file://' + mod)};
+      await writeFileAtomic('export', ${JSON.stringify(file)}, async (write) => {
+        write(new Uint8Array(64));
+        console.log('writing');
+        await new Promise(() => setInterval(() => undefined, 1000)); // a run that does not end
+      });`;
+    const child = spawn('node', ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((res) => child.stdout.on('data', (d: Buffer) => d.toString().includes('writing') && res()));
+    expect(partials().length).toBe(1);
+    const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_, sig) => res(sig)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    expect(partials()).toEqual([]);
+    expect(existsSync(file)).toBe(false);
   });
 });
 
