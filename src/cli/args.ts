@@ -58,6 +58,8 @@ export function configFromFlags(
     } catch (e) {
       throw new Error(`--config: cannot read ${flags.config}: ${(e as Error).message}`, { cause: e });
     }
+    // a UTF-8 byte order mark (Windows editors write one) is not part of the JSON
+    if (text.startsWith('\uFEFF')) text = text.slice(1);
     try {
       partial = JSON.parse(text);
     } catch (e) {

@@ -4,18 +4,7 @@
 //   npm run -s cli -- privacy [--accountant prv|rdp] --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--json]
 //   npm run -s cli -- device
 import '../node/float16-shim';
-import {
-  readFileSync,
-  openSync,
-  writeSync,
-  closeSync,
-  readSync,
-  fstatSync,
-  renameSync,
-  unlinkSync,
-  statSync,
-} from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { readFileSync, openSync, readSync, fstatSync, statSync } from 'node:fs';
 import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, parseDecimal, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
 import {
@@ -51,6 +40,7 @@ import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
 import { auditCommand, AUDIT_HELP } from './audit';
 import { benchCommand } from './bench';
+import { checkExportPath, writeFileAtomic } from './export-file';
 import { parseArgs, configFromFlags, readConfigPartial, shardRowsFlag, logEveryFlag, type Flags } from './args';
 
 export { parseArgs, configFromFlags };
@@ -77,65 +67,22 @@ function stageLine(ms: Record<string, number>): string {
   return STAGES.map((s) => `${s} ${ms[s].toFixed(3)}`).join('  ');
 }
 
-/** The temporary file a model is written to before it is renamed into place (same folder). */
-const tempPath = (path: string) => `${path}.partial-${process.pid}`;
-
-/**
- * --export / --export-init checked before training: the folder exists, the path is not a folder,
- * and a file can be created there (a run of hours must not end in "cannot write").
- */
-export function checkWritable(flag: string, path: string): void {
-  const full = resolvePath(path);
-  let st;
-  try {
-    st = statSync(full, { throwIfNoEntry: false });
-  } catch (e) {
-    throw new ConfigError(flag, `cannot write ${path}: ${(e as Error).message}`);
-  }
-  if (st?.isDirectory())
-    throw new ConfigError(
-      flag,
-      `${path} is a folder; give a file name such as ${path.replace(/\/$/, '')}/model.safetensors`,
-    );
-  const dir = dirname(full);
-  const d = statSync(dir, { throwIfNoEntry: false });
-  if (!d?.isDirectory()) throw new ConfigError(flag, `cannot write ${path}: the folder ${dir} does not exist`);
-  const probe = tempPath(full);
-  try {
-    closeSync(openSync(probe, 'wx'));
-    unlinkSync(probe);
-  } catch (e) {
-    throw new ConfigError(
-      flag,
-      `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (checked before training)`,
-    );
-  }
-}
-
 /**
  * Writes the model as safetensors, streamed table by table (tables may exceed memory); after a
- * flush. Written to a temporary file and renamed into place: an export that fails (disk full,
- * diverged weights) leaves no file, and never a truncated one under the name.
+ * flush. Through export-file.ts: a temporary file renamed into place, so an export that fails
+ * (disk full, diverged weights, a destroyed trainer) leaves no file, never a truncated one.
  */
-async function writeModel(path: string, t: Trainer, metadata: Record<string, string>): Promise<void> {
-  const tmp = tempPath(resolvePath(path));
-  const fd = openSync(tmp, 'w');
-  let done = false;
-  try {
+async function writeModel(flag: string, path: string, t: Trainer, metadata: Record<string, string>): Promise<void> {
+  await writeFileAtomic(flag, path, async (write) => {
     let headerDone = false;
     await writeModelParts(t, metadata, (b) => {
       // every weight is checked on its way out: NaN or infinity means the run diverged
       if (headerDone)
         checkFiniteWeights(new Float32Array(b.buffer, b.byteOffset, b.byteLength >> 2), t.config, t.stepsDone);
       headerDone = true;
-      for (let off = 0; off < b.length;) off += writeSync(fd, b, off);
+      write(b);
     });
-    done = true;
-  } finally {
-    closeSync(fd);
-    if (done) renameSync(tmp, path);
-    else unlinkSync(tmp);
-  }
+  });
 }
 
 /** The largest text file --data reads: V8's longest string (2^29 - 24 characters). */
@@ -276,7 +223,7 @@ async function train(flags: Flags): Promise<void> {
   const json = !!rest.json;
   const shardRows = shardRowsFlag(rest);
   const logEvery = logEveryFlag(rest);
-  for (const f of ['export', 'export-init'] as const) if (typeof rest[f] === 'string') checkWritable(f, rest[f]);
+  for (const f of ['export', 'export-init'] as const) if (typeof rest[f] === 'string') checkExportPath(f, rest[f]);
   const { device, info } = await openDevice(json);
   const t = await Trainer.create(device, config, { data, shardRows });
   if (ck) await t.loadCheckpoint(ck);
@@ -285,7 +232,7 @@ async function train(flags: Flags): Promise<void> {
     console.log(`resumed: ${ck.steps} steps from the file, training steps ${ck.steps + 1} to ${config.steps}`);
   if (!json && data) console.log(`data: Criteo ${data.train.n} training and ${data.eval.n} held-out examples`);
   if (typeof rest['export-init'] === 'string') {
-    await writeModel(rest['export-init'], t, exportMetadata(t, info, null));
+    await writeModel('export-init', rest['export-init'], t, exportMetadata(t, info, null));
   }
   if (!json) {
     console.log(`device: ${info.vendor} ${info.architecture} ${info.description} (timing: ${t.timing})`);
@@ -314,7 +261,7 @@ async function train(flags: Flags): Promise<void> {
     },
   });
   const s = t.summary();
-  if (typeof rest.export === 'string') await writeModel(rest.export, t, exportMetadata(t, info, s));
+  if (typeof rest.export === 'string') await writeModel('export', rest.export, t, exportMetadata(t, info, s));
   const privacy = privacyReport(config, { epsilon: s.epsilon, seedFixed: t.seedFixed, sigma: t.sigma });
   // an infinite epsilon is written as "Infinity", never as null
   if (json)

@@ -70,6 +70,7 @@ export async function openCheckpoint(read: ReadAt, size: number): Promise<Checkp
     throw fail(
       `its metadata contradicts itself: ${contradiction}; the epsilon of a resumed run rests on it, so the file is refused`,
     );
+  await checkFiniteTensors(tensors, read);
   return {
     config,
     steps,
@@ -80,6 +81,39 @@ export async function openCheckpoint(read: ReadAt, size: number): Promise<Checkp
     tensors,
     read,
   };
+}
+
+/** Index of the first NaN or infinite float32 in `bytes` (little-endian), or -1. */
+export function firstNonFinite(bytes: Uint8Array): number {
+  const b = bytes.byteOffset % 4 ? bytes.slice() : bytes; // a view needs 4-byte alignment
+  const f = new Float32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+  for (let i = 0; i < f.length; i++) if (!Number.isFinite(f[i])) return i;
+  return -1;
+}
+
+/** The float32 at index `i` of `bytes` (little-endian, any alignment). */
+export const valueAt = (bytes: Uint8Array, i: number): number =>
+  new DataView(bytes.buffer, bytes.byteOffset + 4 * i, 4).getFloat32(0, true);
+
+/** The refusal for a tensor holding `value` at index `at`: the weights of a diverged run or a damaged file. */
+export function nonFiniteError(name: string, value: number, at: number): Error {
+  return new Error(
+    `checkpoint: tensor ${name} holds ${value} (value ${at}): the run that wrote it diverged or the file is damaged, so it cannot be continued; train again (with a lower learning rate if it diverged)`,
+  );
+}
+
+/**
+ * Every tensor's data read once, 16 MiB at a time, before anything is allocated: NaN or infinity
+ * in a checkpoint would only be found steps later as a "diverged" run.
+ */
+async function checkFiniteTensors(tensors: Map<string, TensorEntry>, read: ReadAt): Promise<void> {
+  const chunk = 16 << 20;
+  for (const e of tensors.values())
+    for (let o = 0; o < e.bytes; o += chunk) {
+      const bytes = await read(e.offset + o, Math.min(chunk, e.bytes - o));
+      const i = firstNonFinite(bytes);
+      if (i >= 0) throw nonFiniteError(e.name, valueAt(bytes, i), o / 4 + i);
+    }
 }
 
 /** The tensors a model of this configuration exports, by name (as Trainer.exportShapes). */
@@ -118,6 +152,10 @@ function selfContradiction(
   for (const name of tensors.keys())
     if (!want.has(name)) return `tensor ${JSON.stringify(name)} is not part of its config's model`;
   if (meta.algo !== c.algo) return `algo ${JSON.stringify(meta.algo)}, its config says ${c.algo}`;
+  // the accountant behind epsilon: the metadata's must be its config's (a file without the key
+  // predates it; its epsilon is then checked against its config's accountant below)
+  if (meta.accountant !== undefined && meta.accountant !== c.accountant)
+    return `accountant ${JSON.stringify(meta.accountant)}, its config says ${c.accountant}`;
   for (const k of ['clipping', 'sampling'] as const)
     if (meta[k] !== c[k]) return `${k} ${JSON.stringify(meta[k])}, its config says ${c[k]}`;
   for (const k of ['clip', 'delta'] as const)

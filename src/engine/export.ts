@@ -69,12 +69,22 @@ export function exportMetadata(
   };
 }
 
-/** The safetensors file in pieces: header, then every tensor's data after a flush. */
+/**
+ * The safetensors file in pieces: header, then every tensor's data after a flush, in pieces of at
+ * most `chunkBytes` (the trainer's default where not given).
+ */
 export async function writeModelParts(
   t: Exportable,
   metadata: Record<string, string>,
   write: (bytes: Uint8Array) => void | Promise<void>,
+  chunkBytes?: number,
 ): Promise<void> {
   await write(safetensorsHeader(t.exportShapes(), metadata).bytes);
-  await t.exportStream(write);
+  await t.exportStream(write, chunkBytes);
+}
+
+/** The size in bytes of the file writeModelParts writes (header and data), known before it starts. */
+export function modelFileBytes(t: Pick<Exportable, 'exportShapes'>, metadata: Record<string, string>): number {
+  const h = safetensorsHeader(t.exportShapes(), metadata);
+  return h.bytes.length + h.dataBytes;
 }

@@ -22,7 +22,7 @@ export {
   type ReadAt,
   type TensorEntry,
 } from './checkpoint';
-export { exportMetadata, writeModelParts, type Exportable } from './export';
+export { exportMetadata, writeModelParts, modelFileBytes, type Exportable } from './export';
 export { requestLabDevice, describeDevice, type DeviceInfo } from './device';
 export { modelLayout, type Layout, type Layer } from './model';
 export { encodeSafetensors, decodeSafetensors, safetensorsHeader } from './safetensors';

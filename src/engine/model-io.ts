@@ -3,7 +3,7 @@
 // tensors copied in. Callers flush pending LazyDP noise first (the trainer does).
 import type { Layout } from './model';
 import type { LayerBufs, Shard } from './buffers';
-import type { Checkpoint } from './checkpoint';
+import { firstNonFinite, nonFiniteError, valueAt, type Checkpoint } from './checkpoint';
 import type { NamedTensor } from './types';
 
 /** What model I/O reads and writes: the device and the model's buffers. */
@@ -12,16 +12,41 @@ export interface ModelStore {
   layout: Layout;
   shards: Shard[][];
   layers: LayerBufs[];
+  /**
+   * Throws once the buffers are destroyed: checked right before each read is submitted and after
+   * it is mapped, so a read never copies from a destroyed buffer (Dawn then maps zeros, and an
+   * export would write an all-zero model).
+   */
+  alive?: () => void;
+}
+
+/** Refuses to read a destroyed trainer's model: its buffers would read back as zeros. */
+export function refuseIfDestroyed(destroyed: boolean): void {
+  if (destroyed)
+    throw new Error('the trainer was destroyed while its model was read: refused, no model is written from it');
 }
 
 /** `size` bytes of `src` at `offset`, through a staging buffer. */
-export async function readBuffer(dev: GPUDevice, src: GPUBuffer, offset: number, size: number): Promise<ArrayBuffer> {
+export async function readBuffer(
+  dev: GPUDevice,
+  src: GPUBuffer,
+  offset: number,
+  size: number,
+  alive?: () => void,
+): Promise<ArrayBuffer> {
+  alive?.();
   const padded = Math.max(4, Math.ceil(size / 4) * 4);
   const staging = dev.createBuffer({ size: padded, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const enc = dev.createCommandEncoder();
   if (size > 0) enc.copyBufferToBuffer(src, offset, staging, 0, padded);
   dev.queue.submit([enc.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
+  try {
+    await staging.mapAsync(GPUMapMode.READ);
+    alive?.();
+  } catch (e) {
+    staging.destroy();
+    throw e;
+  }
   const out = staging.getMappedRange().slice(0, size);
   staging.unmap();
   staging.destroy();
@@ -43,7 +68,7 @@ export async function readSpan(
       b = Math.min(start + count, sh.rowStart + sh.rows);
     if (a >= b) continue;
     const at = (sh.base + a - sh.rowStart) * width * 4; // sh.base: the shard's first row in a packed buffer
-    const part = await readBuffer(m.dev, sh[which]!, at, (b - a) * width * 4);
+    const part = await readBuffer(m.dev, sh[which]!, at, (b - a) * width * 4, m.alive);
     out.set(new Uint8Array(part), (a - start) * width * 4);
   }
   return out.buffer;
@@ -73,8 +98,8 @@ export async function exportStream(
       await write(new Uint8Array(await readSpan(m, t, 'E', lay.D, r, Math.min(rowsPer, lay.rows[t] - r))));
   for (const lb of m.layers) {
     const l = lb.layer;
-    await write(new Uint8Array(await readBuffer(m.dev, lb.W, lb.offW * 4, l.inDim * l.outDim * 4)));
-    await write(new Uint8Array(await readBuffer(m.dev, lb.b, lb.offb * 4, l.outDim * 4)));
+    await write(new Uint8Array(await readBuffer(m.dev, lb.W, lb.offW * 4, l.inDim * l.outDim * 4, m.alive)));
+    await write(new Uint8Array(await readBuffer(m.dev, lb.b, lb.offb * 4, l.outDim * 4, m.alive)));
   }
 }
 
@@ -94,15 +119,21 @@ export async function exportTensors(m: ModelStore): Promise<NamedTensor[]> {
     out.push({
       name: `${l.mlp}.${l.index}.weight`,
       shape: [l.outDim, l.inDim],
-      data: new Float32Array(await readBuffer(m.dev, lb.W, lb.offW * 4, l.inDim * l.outDim * 4)),
+      data: new Float32Array(await readBuffer(m.dev, lb.W, lb.offW * 4, l.inDim * l.outDim * 4, m.alive)),
     });
     out.push({
       name: `${l.mlp}.${l.index}.bias`,
       shape: [l.outDim],
-      data: new Float32Array(await readBuffer(m.dev, lb.b, lb.offb * 4, l.outDim * 4)),
+      data: new Float32Array(await readBuffer(m.dev, lb.b, lb.offb * 4, l.outDim * 4, m.alive)),
     });
   }
   return out;
+}
+
+/** Refuses a piece of a checkpoint tensor (starting at value `first`) that holds NaN or infinity. */
+function finiteOrThrow(name: string, bytes: Uint8Array, first: number): void {
+  const i = firstNonFinite(bytes);
+  if (i >= 0) throw nonFiniteError(name, valueAt(bytes, i), first + i);
 }
 
 /**
@@ -126,6 +157,7 @@ export async function loadWeights(m: ModelStore, ck: Checkpoint): Promise<void> 
       for (let r = 0; r < sh.rows; r += rowsPer) {
         const n = Math.min(rowsPer, sh.rows - r);
         const bytes = await ck.read(e.offset + (sh.rowStart + r) * D * 4, n * D * 4);
+        finiteOrThrow(e.name, bytes, (sh.rowStart + r) * D);
         m.dev.queue.writeBuffer(sh.E, (sh.base + r) * D * 4, bytes.buffer, bytes.byteOffset, bytes.byteLength);
       }
       if (sh.H) {
@@ -143,6 +175,7 @@ export async function loadWeights(m: ModelStore, ck: Checkpoint): Promise<void> 
     ] as const) {
       const e = ck.tensors.get(name)!;
       const bytes = await ck.read(e.offset, e.bytes);
+      finiteOrThrow(name, bytes, 0);
       m.dev.queue.writeBuffer(buf, off * 4, bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
   }

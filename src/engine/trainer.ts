@@ -194,7 +194,8 @@ export class Trainer {
   }
 
   private get store(): io.ModelStore {
-    return { dev: this.dev, layout: this.layout, shards: this.m.shards, layers: this.m.layers };
+    const alive = () => io.refuseIfDestroyed(this.destroyed);
+    return { dev: this.dev, layout: this.layout, shards: this.m.shards, layers: this.m.layers, alive };
   }
 
   private upload(b: GPUBuffer, data: ArrayBufferView): void {
@@ -535,6 +536,7 @@ export class Trainer {
    */
   async exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes = 64 << 20): Promise<void> {
     if (this.auditFlaw !== 'none') throw new Error(`audit flaw ${this.auditFlaw}: broken on purpose, never exported`);
+    io.refuseIfDestroyed(this.destroyed);
     await this.flush();
     await io.exportStream(this.store, write, chunkBytes);
   }
@@ -542,6 +544,7 @@ export class Trainer {
   /** All weights under their export names; flushes pending noise first. */
   async exportTensors(): Promise<NamedTensor[]> {
     if (this.auditFlaw !== 'none') throw new Error(`audit flaw ${this.auditFlaw}: broken on purpose, never exported`);
+    io.refuseIfDestroyed(this.destroyed);
     await this.flush();
     return io.exportTensors(this.store);
   }

@@ -3,7 +3,16 @@
 // while it runs, so nothing destroys or changes a trainer under it.
 
 import { ALGOS, checkConsistency, type Algo, type Config } from '../config/config';
-import { benchLoop, exportMetadata, writeModelParts, type BenchCase, type LogPoint, type Trainer } from '../engine';
+import {
+  benchLoop,
+  exportMetadata,
+  modelFileBytes,
+  writeModelParts,
+  type BenchCase,
+  type LogPoint,
+  type Trainer,
+} from '../engine';
+import { BlobAssembler, DOWNLOAD_PIECE_BYTES, downloadNote } from './model-blob';
 import { downloadBlob } from './lab-chart';
 import { epsilonFiller } from './privacy-client';
 import { ALGO_LABELS } from './styles';
@@ -268,7 +277,8 @@ export class Jobs {
    * Writes `t`'s model as safetensors, with its privacy facts in the metadata; the engine flushes
    * pending LazyDP noise before the first byte. Where the browser can (File System Access API),
    * the bytes stream into the chosen file, which the browser keeps only once it is complete;
-   * elsewhere the file is assembled in memory and downloaded. The job holds the lock, so neither
+   * elsewhere the page says the file's size first and folds the pieces into a Blob as they come
+   * (model-blob.ts), then downloads it. The job holds the lock, so neither
    * training nor Reset changes the model while it is written: a file is complete or absent.
    */
   async exportModel(t: Trainer): Promise<void> {
@@ -301,11 +311,10 @@ export class Jobs {
           throw e;
         }
       } else {
-        const parts: Uint8Array[] = [];
-        await writeModelParts(t, meta, (b) => {
-          parts.push(b);
-        });
-        downloadBlob(name, new Blob(parts as BlobPart[], { type: 'application/octet-stream' }));
+        store.setJobText(downloadNote(modelFileBytes(t, meta)));
+        const file = new BlobAssembler();
+        await writeModelParts(t, meta, (b) => file.add(b), DOWNLOAD_PIECE_BYTES);
+        downloadBlob(name, file.finish());
       }
     } catch (e) {
       this.host.fail(e, 'Could not export the model (no file was written)');
