@@ -294,8 +294,15 @@ export class Trainer {
   }
 
   private async trainStep(forced?: Uint32Array, forcedNext?: Uint32Array): Promise<void> {
-    this.fillResident();
     const s = this.stepsDone + 1;
+    // The lr schedule, LazyDP's lr tables (lrs, lrSqPrefix) and the accountant end at
+    // config.steps: a later step would read past the tables' ends in the shaders (its noise then
+    // up to the device's robust-access policy) and train beyond what epsilon accounts for.
+    if (s > this.config.steps)
+      throw new RangeError(
+        `step ${s}: the run is configured for ${this.config.steps} steps; raise "steps" to train longer`,
+      );
+    this.fillResident();
     const t0 = performance.now();
     const batch = forced ?? this.batchIndices(s);
     // one-batch lookahead for LazyDP: batch s+1 is sampled now; after the last step there is none

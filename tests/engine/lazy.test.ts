@@ -83,6 +83,21 @@ describe('lazydp-exact equals dpsgd', () => {
   });
 });
 
+describe('no step past config.steps', () => {
+  it('stepOn after the last configured step throws naming "steps" (LazyDP tables end there) and changes nothing', async () => {
+    for (const algo of ['lazydp', 'dpsgd']) {
+      const t = await Trainer.create(eng.device, makeConfig({ ...BASE, algo, steps: 2 }));
+      await t.stepOn([0, 1, 2], [3, 4]);
+      await t.stepOn([3, 4]);
+      const before = await t.exportTensors();
+      await expect(t.stepOn([5, 6])).rejects.toThrow(/step 3: the run is configured for 2 steps; raise "steps"/);
+      expect(t.stepsDone).toBe(2);
+      expect(maxAbsDiff(await t.exportTensors(), before)).toBe(0);
+      t.destroy();
+    }
+  });
+});
+
 describe('LazyDP reuses the lookahead sort only for the batch it sorted', () => {
   it('a forced batch other than the lookahead is sorted again: lazydp-exact still equals dpsgd', async () => {
     const cfg = (algo: string) => makeConfig({ ...BASE, algo, steps: 3 });
