@@ -19,6 +19,7 @@ import { makeSynthetic, auc, type LabData } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
 import { encode, checkShaders, type Dispatch } from '../kernels/program';
 import { sortSize } from '../kernels/sort';
+import { flushRounds } from '../kernels/noise';
 import { bce } from '../kernels/loss';
 import { isLazy, maxBatchFor, checkData, assemble, BatchSampler } from './batch';
 import { paddedIds } from '../kernels/batch-gather';
@@ -42,6 +43,8 @@ export type { NamedTensor } from './types';
 
 /** Steps the CPU may submit before it waits for the GPU to finish the oldest of them. */
 const STEPS_AHEAD = 3;
+/** lazydp-exact flush rounds encoded per command buffer (a long flush is several submits). */
+const FLUSH_ROUNDS_PER_SUBMIT = 64;
 
 /** One turn of the event loop (rendering and input in a page, I/O in node). */
 function yieldToEvents(): Promise<void> {
@@ -112,6 +115,8 @@ export class Trainer {
   private sortedAhead?: { step: number; batch: Uint32Array };
   // totals over the training steps run by this trainer (see stepCosts)
   private costs = { steps: 0, uploadBytes: 0, sampling: 0, assembly: 0 };
+  /** LazyDP: the step every row had its noise up to at the last flush (or checkpoint) */
+  private flushedAt = 0;
 
   private constructor(device: GPUDevice, config: Config, sigma: number, data?: LabData, shardRows?: number) {
     this.shardRows = shardRows;
@@ -442,12 +447,19 @@ export class Trainer {
     if (!this.lazy || this.stepsDone === 0) return;
     if (this.auditFlaw === 'skip-final-flush') return; // AUDIT ONLY, BROKEN on purpose
     this.writeStepUniform(this.stepsDone);
-    const enc = this.dev.createCommandEncoder();
-    const pass = enc.beginComputePass({ label: 'flush' });
-    for (const d of this.graph.flush) encode(pass, d);
-    pass.end();
-    this.dev.queue.submit([enc.finish()]);
+    // the flush dispatches are short by construction (flushPlan); lazydp-exact repeats them
+    // until the rows furthest behind (at most since the last flush) have replayed every step
+    const rounds = flushRounds(this.config.algo === 'lazydp-exact', this.stepsDone - this.flushedAt);
+    for (let r0 = 0; r0 < rounds; r0 += FLUSH_ROUNDS_PER_SUBMIT) {
+      const enc = this.dev.createCommandEncoder();
+      const pass = enc.beginComputePass({ label: 'flush' });
+      for (let r = r0; r < Math.min(rounds, r0 + FLUSH_ROUNDS_PER_SUBMIT); r++)
+        for (const d of this.graph.flush) encode(pass, d);
+      pass.end();
+      this.dev.queue.submit([enc.finish()]);
+    }
     await this.dev.queue.onSubmittedWorkDone();
+    this.flushedAt = this.stepsDone;
   }
 
   /** Held-out loss and AUC; flushes pending noise first. */
@@ -523,6 +535,7 @@ export class Trainer {
     this.stepsDone = ck.steps;
     this.lastLogStep = ck.steps;
     this.resumedFrom = ck.steps;
+    this.flushedAt = ck.steps; // loadWeights set every row's history to ck.steps
     this.overflowCarried = ck.overflowBatches;
   }
 
