@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { engineTest, SMALL_MODEL, trained as trainedOf } from '../helpers/engine';
 import { maxAbsDiff } from '../helpers/tensors';
+import { contractionSlack } from '../helpers/tolerance';
 import { makeConfig, ConfigError } from '../../src/config/config';
 import { Trainer, type NamedTensor } from '../../src/engine';
 import { INVALID_ROW } from '../../src/data/format';
@@ -67,7 +68,13 @@ describe('lazydp-exact equals dpsgd', () => {
     expect(maxAbsDiff(lazy.init, eager.init)).toBe(0);
     const d = maxAbsDiff(lazy.model, eager.model);
     expect(d).toBeLessThan(2e-5);
-    expect(Math.abs(L[r * 4] - E[r * 4])).toBeLessThan(1e-6);
+    // the never-read row has only noise: the same draws, subtracted in two kernels (lazy.wgsl's
+    // replay, table_noise.wgsl), which a compiler may contract differently (contractionSlack)
+    const c = lazy.t.config;
+    const s = (c.lr / c.batch) * lazy.t.sigma * c.clip;
+    const slack = contractionSlack(30, Math.max(Math.abs(E[r * 4]), Math.abs(E0[r * 4])) + 30 * s * 6, s);
+    expect(slack).toBeLessThan(0.01 * Math.abs(E[r * 4] - E0[r * 4])); // far below the noise itself
+    expect(Math.abs(L[r * 4] - E[r * 4])).toBeLessThanOrEqual(slack);
     eager.t.destroy();
     lazy.t.destroy();
   });

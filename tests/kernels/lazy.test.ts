@@ -2,6 +2,7 @@
 // exact, against the TypeScript draws, and shard by shard.
 import { describe, it, expect } from 'vitest';
 import { expectClose } from '../helpers/expect';
+import { noiseTolerance } from '../helpers/tolerance';
 import { kernelTest } from '../helpers/kernels';
 import {
   lazyLookahead,
@@ -21,6 +22,13 @@ import { seedToKey } from '../../src/noise/philox';
 const gpu = kernelTest(1234);
 const { rng, randn, f32, u32, empty, run, runAll, stepUniform, sortDispatches, split, buffer } = gpu;
 const key = seedToKey('123456789012345');
+
+/** What rows caught up to step t may be off by on a conforming GPU: every draw's normal (WGSL's bounds). */
+function lazyTol(exact: boolean, st: StepValues, lrs: Float32Array, sums: Float64Array) {
+  const t = st.step;
+  const lrTotal = exact ? lrs.subarray(1, t + 1).reduce((a, v) => a + v, 0) : Math.sqrt(sums[t]);
+  return noiseTolerance(lrTotal * st.invB * st.noiseStd, t);
+}
 
 describe('noisy updates (Philox noise in the kernel against the TypeScript draws)', () => {
   for (const exact of [false, true]) {
@@ -55,13 +63,14 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
       const ref = sortPairsRef(N, B * L, L, rows, idx, 0, mask);
       lookaheadRef(st, table, D, ref.keys, E, H, lrs, prefix, exact);
       expect(Array.from(await u32(bufH))).toEqual(Array.from(H));
-      expectClose(await f32(bufE), E, 1e-4, 5e-5);
+      const tol = lazyTol(exact, { ...st, step: 12 }, lrs, prefix);
+      expectClose(await f32(bufE), E, tol.rel, tol.abs);
       // then flush at step 12: every row catches up, whatever its gap
       const st2: StepValues = { ...st, step: 12 };
       runAll(lazyFlush(gpu.device, exact, lp, { st: stepUniform(st2), E: bufE, H: bufH, lrs: bl, lrSqPrefix: bp }));
       flushRef(st2, table, rows, D, E, H, lrs, prefix, exact);
       expect(Array.from(await u32(bufH))).toEqual(new Array(rows).fill(12));
-      expectClose(await f32(bufE), E, 1e-4, 5e-5);
+      expectClose(await f32(bufE), E, tol.rel, tol.abs);
     });
   }
 });
@@ -115,10 +124,16 @@ describe('tables split into shards', () => {
         expect(Array.from(await u32(bufH))).toEqual(
           Array.from(afterLookH.subarray(sh.rowStart, sh.rowStart + sh.rows)),
         );
-        expectClose(await f32(bufE), afterLookE.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-4, 5e-5);
+        const tol = lazyTol(exact, st2, lrs, prefix);
+        expectClose(
+          await f32(bufE),
+          afterLookE.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D),
+          tol.rel,
+          tol.abs,
+        );
         runAll(lazyFlush(gpu.device, exact, lp, { st: stepUniform(st2), E: bufE, H: bufH, lrs: bl, lrSqPrefix: bp }));
         expect(Array.from(await u32(bufH))).toEqual(new Array(sh.rows).fill(10));
-        expectClose(await f32(bufE), wantE.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-4, 5e-5);
+        expectClose(await f32(bufE), wantE.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), tol.rel, tol.abs);
       }
     });
   }
