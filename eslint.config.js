@@ -11,6 +11,7 @@ export default tseslint.config(
       'node_modules/',
       'dist/',
       'dist-cli/',
+      'dist-gpucheck/',
       'test-results/',
       'bench-results/',
       'bench-out/',

@@ -18,6 +18,8 @@ args=(--json --out "$out")
 [ -n "${SWEEP:-}" ] && args+=(--sweep "$SWEEP")
 [ -n "${ALGOS:-}" ] && args+=(--algos "$ALGOS")
 echo "== device"; "${cli[@]}" device --json | tee "$out/device.json"
+echo "== correctness check (npm run build:gpucheck; carry dist-gpucheck)"
+if [ -f dist-gpucheck/gpucheck.mjs ]; then node dist-gpucheck/gpucheck.mjs --json > "$out/gpucheck.json"; echo "rc $?"; fi
 echo "== bench: default configuration, benchmark shape, table-size sweep"
 "${cli[@]}" bench "${args[@]}" > "$out/set.json"; echo "rc $?"
 echo "== a private training run on the default task (AUC, epsilon)"

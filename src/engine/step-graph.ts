@@ -356,7 +356,7 @@ export function buildStepGraph(
     if (next) {
       const bufs = { st, E: allAtOnce.E, H: allAtOnce.H!, lrs: lrs!, lrSqPrefix: lrSqPrefix! };
       add(S.update, lazyLookahead(dev, exact, { ...all, n: N }, { ...bufs, keys: next.keys }));
-      add(flush, lazyFlush(dev, exact, { ...all, n: N }, bufs));
+      add(flush, ...lazyFlush(dev, exact, { ...all, n: N }, bufs));
     }
   }
   m.shards.forEach((shards, t) => {
@@ -398,7 +398,7 @@ export function buildStepGraph(
       if (next && !allAtOnce) {
         const bufs = { st, E, H: shardH(sh), lrs: lrs!, lrSqPrefix: lrSqPrefix! };
         add(S.update, lazyLookahead(dev, exact, { ...tp, n: N }, { ...bufs, keys: keysOf(next, t) }));
-        add(flush, lazyFlush(dev, exact, { ...tp, n: N }, bufs));
+        add(flush, ...lazyFlush(dev, exact, { ...tp, n: N }, bufs));
       }
     });
   });

@@ -19,6 +19,7 @@ import { makeSynthetic, auc, type LabData } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
 import { encode, checkShaders, type Dispatch } from '../kernels/program';
 import { sortSize } from '../kernels/sort';
+import { flushRounds } from '../kernels/noise';
 import { bce } from '../kernels/loss';
 import { isLazy, maxBatchFor, checkData, assemble, BatchSampler } from './batch';
 import { paddedIds } from '../kernels/batch-gather';
@@ -42,6 +43,8 @@ export type { NamedTensor } from './types';
 
 /** Steps the CPU may submit before it waits for the GPU to finish the oldest of them. */
 const STEPS_AHEAD = 3;
+/** lazydp-exact flush rounds encoded per command buffer (a long flush is several submits). */
+const FLUSH_ROUNDS_PER_SUBMIT = 64;
 
 /** One turn of the event loop (rendering and input in a page, I/O in node). */
 function yieldToEvents(): Promise<void> {
@@ -112,6 +115,8 @@ export class Trainer {
   private sortedAhead?: { step: number; batch: Uint32Array };
   // totals over the training steps run by this trainer (see stepCosts)
   private costs = { steps: 0, uploadBytes: 0, sampling: 0, assembly: 0 };
+  /** LazyDP: the step every row had its noise up to at the last flush (or checkpoint) */
+  private flushedAt = 0;
 
   private constructor(device: GPUDevice, config: Config, sigma: number, data?: LabData, shardRows?: number) {
     this.shardRows = shardRows;
@@ -295,8 +300,15 @@ export class Trainer {
   }
 
   private async trainStep(forced?: Uint32Array, forcedNext?: Uint32Array): Promise<void> {
-    this.fillResident();
     const s = this.stepsDone + 1;
+    // The lr schedule, LazyDP's lr tables (lrs, lrSqPrefix) and the accountant end at
+    // config.steps: a later step would read past the tables' ends in the shaders (its noise then
+    // up to the device's robust-access policy) and train beyond what epsilon accounts for.
+    if (s > this.config.steps)
+      throw new RangeError(
+        `step ${s}: the run is configured for ${this.config.steps} steps; raise "steps" to train longer`,
+      );
+    this.fillResident();
     const t0 = performance.now();
     const batch = forced ?? this.batchIndices(s);
     // one-batch lookahead for LazyDP: batch s+1 is sampled now; after the last step there is none
@@ -436,12 +448,19 @@ export class Trainer {
     if (!this.lazy || this.stepsDone === 0) return;
     if (this.auditFlaw === 'skip-final-flush') return; // AUDIT ONLY, BROKEN on purpose
     this.writeStepUniform(this.stepsDone);
-    const enc = this.dev.createCommandEncoder();
-    const pass = enc.beginComputePass({ label: 'flush' });
-    for (const d of this.graph.flush) encode(pass, d);
-    pass.end();
-    this.dev.queue.submit([enc.finish()]);
+    // the flush dispatches are short by construction (flushPlan); lazydp-exact repeats them
+    // until the rows furthest behind (at most since the last flush) have replayed every step
+    const rounds = flushRounds(this.config.algo === 'lazydp-exact', this.stepsDone - this.flushedAt);
+    for (let r0 = 0; r0 < rounds; r0 += FLUSH_ROUNDS_PER_SUBMIT) {
+      const enc = this.dev.createCommandEncoder();
+      const pass = enc.beginComputePass({ label: 'flush' });
+      for (let r = r0; r < Math.min(rounds, r0 + FLUSH_ROUNDS_PER_SUBMIT); r++)
+        for (const d of this.graph.flush) encode(pass, d);
+      pass.end();
+      this.dev.queue.submit([enc.finish()]);
+    }
     await this.dev.queue.onSubmittedWorkDone();
+    this.flushedAt = this.stepsDone;
   }
 
   /** Held-out loss and AUC; flushes pending noise first. */
@@ -517,6 +536,7 @@ export class Trainer {
     this.stepsDone = ck.steps;
     this.lastLogStep = ck.steps;
     this.resumedFrom = ck.steps;
+    this.flushedAt = ck.steps; // loadWeights set every row's history to ck.steps
     this.overflowCarried = ck.overflowBatches;
   }
 

@@ -4,6 +4,7 @@
 import mlpCode from '../../shaders/mlp_update.wgsl?raw';
 import tableCode from '../../shaders/table_noise.wgsl?raw';
 import lazyCode from '../../shaders/lazy.wgsl?raw';
+import pendingLib from '../../shaders/lib/pending.wgsl?raw';
 import {
   withLibs,
   WORKGROUP,
@@ -23,7 +24,9 @@ import { heads } from './sort';
 
 export const MLP_UPDATE_CODE = withLibs(mlpCode, { philox: true, step: true, optim: true });
 export const TABLE_NOISE_CODE = withLibs(tableCode, { philox: true, step: true, spans: true });
-export const LAZY_CODE = withLibs(lazyCode, { philox: true, step: true, rows: true, spans: true });
+export const LAZY_CODE = withLibs(pendingLib + '\n' + lazyCode, { philox: true, step: true, rows: true, spans: true });
+/** shaders/lib/pending.wgsl: the pending sum of lr^2 from the exact integer prefix sums. */
+export const PENDING_LIB = pendingLib;
 
 export type NoiseMode = 0 | 1 | 2; // none, fused, unfused
 export function mlpUpdateProgram(noise: NoiseMode): Program {
@@ -250,8 +253,20 @@ export function tableNoiseAdd(
   return makeDispatch(device, tableNoiseAddProgram, b, gridFor(tableNoiseAddProgram, u.rows * p.D), { u });
 }
 
-/** LazyDP on one shard: lrs[s] is step s's lr, lrSqPrefix the (hi, lo) prefix sums of lr^2 (lrSquaredPrefix). */
+/** LazyDP on one shard: lrs[s] is step s's lr, lrSqPrefix the integer prefix sums of lr^2 (lrSquaredPrefix). */
 export type LazyBuffers = { st: GPUBuffer; E: BufferArg; H: BufferArg; lrs: GPUBuffer; lrSqPrefix: GPUBuffer };
+
+/** No bound on the steps a row replays in one dispatch (u.maxSteps). */
+const ALL_STEPS = 0xffffffff;
+const lazyUniform = (p: TableRows & { n: number }, first: number, count: number, maxSteps: number) => ({
+  n: p.n,
+  D: p.D,
+  quads: Math.ceil(p.D / 4),
+  strideKeys: p.spans ? p.n : 0,
+  first,
+  count,
+  maxSteps,
+});
 
 /**
  * Pending noise for the unique rows of the next batch (`keys`: its sorted pairs, n per table).
@@ -266,44 +281,115 @@ export function lazyLookahead(
 ): Dispatch {
   const prog = lazyProgram('lookahead', exact);
   const spans = spansOf(p);
-  const u = { n: p.n, D: p.D, quads: Math.ceil(p.D / 4), strideKeys: p.spans ? p.n : 0 };
+  const u = lazyUniform(p, 0, 0, ALL_STEPS);
   return withSpans(device, spans, (sp) =>
     makeDispatch(device, prog, { ...b, spans: sp }, gridFor(prog, p.n * spans.length), { u }),
   );
 }
 
-/** Pending noise for every row of the shard (or spans). `n` only sizes the lookahead's keys. */
-export function lazyFlush(device: GPUDevice, exact: boolean, p: TableRows & { n: number }, b: LazyBuffers): Dispatch {
-  const prog = lazyProgram('flush', exact);
-  const spans = spansOf(p);
-  const u = { n: p.n, D: p.D, quads: Math.ceil(p.D / 4), strideKeys: p.spans ? p.n : 0 };
-  return withSpans(device, spans, (sp) =>
-    makeDispatch(device, prog, { ...b, spans: sp }, gridFor(prog, storedRows(spans)), { u }),
-  );
+/**
+ * Cost model of the flush, to keep every dispatch short (a watchdog such as Windows' 2 s TDR
+ * loses the device): a dispatch's time is about its row-step-quads (rows x pending steps it
+ * replays x quads per row; an aggregated draw counts as one step) times the cost of one: a
+ * Philox4x32-10 + Box-Muller quad (about 400 ALU ops) and 32 bytes of E read and written. A
+ * mid-range GPU (about 10 TFLOPS, 300 GB/s) does about 5e9 of them a second, so 2^29 of them
+ * take about 100 ms. Measured on the issue's shape: 8 x 2^23 rows of 16 quads, ~70 pending steps
+ * in one dispatch, about 2 s (7.5e10 row-step-quads, 3.7e10 a second: the model is conservative).
+ */
+export const FLUSH_WORK_PER_DISPATCH = 2 ** 29;
+/** Row-step-quads a second assumed of a mid-range GPU (the cost model above). */
+export const FLUSH_RATE = 5e9;
+/** lazydp-exact: the pending steps a row replays per flush dispatch (then the next round goes on). */
+export const FLUSH_STEPS_PER_ROUND = 16;
+
+/** How the flush of `rows` stored rows of D columns is split: row ranges, and steps per round. */
+export interface FlushPlan {
+  /** row ranges, each one dispatch per round */
+  chunks: { first: number; count: number }[];
+  /** steps a row replays per dispatch (lazydp-exact), else unbounded */
+  maxSteps: number;
+}
+
+export function flushPlan(
+  rows: number,
+  D: number,
+  exact: boolean,
+  work = FLUSH_WORK_PER_DISPATCH,
+  stepsPerRound = FLUSH_STEPS_PER_ROUND,
+): FlushPlan {
+  const quads = Math.ceil(D / 4);
+  const maxSteps = exact ? stepsPerRound : ALL_STEPS;
+  const per = Math.max(1, Math.floor(work / (quads * (exact ? stepsPerRound : 1))));
+  const chunks = [];
+  for (let first = 0; first < rows; first += per) chunks.push({ first, count: Math.min(per, rows - first) });
+  return { chunks, maxSteps };
+}
+
+/** Rounds of the flush dispatches that bring rows at most `pending` steps behind up to date. */
+export function flushRounds(exact: boolean, pending: number, stepsPerRound = FLUSH_STEPS_PER_ROUND): number {
+  return pending <= 0 ? 0 : exact ? Math.ceil(pending / stepsPerRound) : 1;
 }
 
 /**
- * The lr of every step 1..steps (f32, lrs[0] = 0) and the running sums of lr^2, in f64 (`sums`)
- * and as f32 (hi, lo) pairs for the GPU, so that the pending variance P[t] - P[h] stays accurate
- * over millions of steps.
+ * Pending noise for every row of the shard (or spans), as one dispatch per row range of `plan`
+ * (default flushPlan's). lazydp-exact: each round replays at most plan.maxSteps steps per row, so
+ * the list runs flushRounds(pending) times. `n` only sizes the lookahead's keys.
+ */
+export function lazyFlush(
+  device: GPUDevice,
+  exact: boolean,
+  p: TableRows & { n: number },
+  b: LazyBuffers,
+  plan?: FlushPlan,
+): Dispatch[] {
+  const prog = lazyProgram('flush', exact);
+  const spans = spansOf(p);
+  const pl = plan ?? flushPlan(storedRows(spans), p.D, exact);
+  return pl.chunks.map(({ first, count }) => {
+    const u = lazyUniform(p, first, count, pl.maxSteps);
+    return withSpans(device, spans, (sp) =>
+      makeDispatch(device, prog, { ...b, spans: sp }, gridFor(prog, count), { u }),
+    );
+  });
+}
+
+/**
+ * The lr of every step 1..steps (f32, lrs[0] = 0) and the running sums of lr^2 as exact
+ * integers in units of `unit` (a power of two chosen so that the total stays below 2^53):
+ * prefix holds Q[s] as u32 (lo, hi) pairs for s = 0..steps, then the unit's f32 bits
+ * (shaders/lib/pending.wgsl). `sums` = Q[s] * unit in f64, exact: the CPU references' P[t] - P[h]
+ * is then the GPU's integer difference, in f64.
  */
 export function lrSquaredPrefix(
   steps: number,
   lrAt: (s: number) => number,
-): { lrs: Float32Array; prefix: Float32Array; sums: Float64Array } {
+): { lrs: Float32Array; prefix: Uint32Array; sums: Float64Array; unit: number } {
   const lrs = new Float32Array(steps + 1);
-  const prefix = new Float32Array(2 * (steps + 1));
-  const sums = new Float64Array(steps + 1);
-  let acc = 0;
+  let total = 0;
   for (let s = 1; s <= steps; s++) {
-    const lr = lrAt(s);
-    lrs[s] = lr;
-    acc += lr ** 2;
-    sums[s] = acc;
-    prefix[2 * s] = Math.fround(acc);
-    prefix[2 * s + 1] = acc - Math.fround(acc);
+    lrs[s] = lrAt(s);
+    total += lrs[s] ** 2;
   }
-  return { lrs, prefix, sums };
+  // 2^-126: the smallest normal f32, so the unit is exact in the shader
+  const unit = 2 ** Math.max(-126, Math.min(127, Math.ceil(Math.log2(Math.max(total, 1e-300))) - 52));
+  const prefix = new Uint32Array(2 * (steps + 2));
+  const sums = new Float64Array(steps + 1);
+  let q = 0;
+  for (let s = 1; s <= steps; s++) {
+    q += Math.round(lrs[s] ** 2 / unit);
+    sums[s] = q * unit;
+    prefix[2 * s] = q % 2 ** 32;
+    prefix[2 * s + 1] = Math.floor(q / 2 ** 32);
+  }
+  new Float32Array(prefix.buffer, 8 * (steps + 1), 1)[0] = unit;
+  return { lrs, prefix, sums, unit };
+}
+
+/** TypeScript twin of pending_lr_sq (shaders/lib/pending.wgsl) on lrSquaredPrefix's pairs, in f64. */
+export function pendingLrSq(prefix: Uint32Array, t: number, h: number): number {
+  const unit = new Float32Array(prefix.buffer, prefix.byteOffset + prefix.byteLength - 8, 1)[0];
+  const q = (s: number) => prefix[2 * s + 1] * 2 ** 32 + prefix[2 * s];
+  return (q(t) - q(h)) * unit;
 }
 
 export function mlpUpdateRef(

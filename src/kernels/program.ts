@@ -173,11 +173,17 @@ export function makeUniform(device: GPUDevice, code: string, name: string, value
 }
 
 const MAX_X = 65535;
-/** Workgroup grid for n threads; kernels index 2-D grids as g.x + g.y * num_workgroups.x * wg. */
+/**
+ * Workgroup grid for n threads; kernels index 2-D grids as g.x + g.y * num_workgroups.x * wg.
+ * Past 65535 workgroups the groups are split evenly over y rows (65536 is [32768, 2], not
+ * [65535, 2], which would launch twice the work with half of it idle): x * y - groups < y.
+ */
 export function grid(n: number, workgroup: number): [number, number] {
   const groups = Math.max(1, Math.ceil(n / workgroup));
   if (groups <= MAX_X) return [groups, 1];
-  return [MAX_X, Math.ceil(groups / MAX_X)];
+  const y = Math.ceil(groups / MAX_X);
+  if (y > MAX_X) throw new RangeError(`grid: ${n} threads need more than 65535 x 65535 workgroups of ${workgroup}`);
+  return [Math.ceil(groups / y), y];
 }
 
 /** The grid for n threads of program p (its own workgroup size). */

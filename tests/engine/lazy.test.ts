@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { engineTest, SMALL_MODEL, trained as trainedOf } from '../helpers/engine';
 import { maxAbsDiff } from '../helpers/tensors';
+import { contractionSlack } from '../helpers/tolerance';
 import { makeConfig, ConfigError } from '../../src/config/config';
 import { Trainer, type NamedTensor } from '../../src/engine';
 import { INVALID_ROW } from '../../src/data/format';
@@ -67,7 +68,13 @@ describe('lazydp-exact equals dpsgd', () => {
     expect(maxAbsDiff(lazy.init, eager.init)).toBe(0);
     const d = maxAbsDiff(lazy.model, eager.model);
     expect(d).toBeLessThan(2e-5);
-    expect(Math.abs(L[r * 4] - E[r * 4])).toBeLessThan(1e-6);
+    // the never-read row has only noise: the same draws, subtracted in two kernels (lazy.wgsl's
+    // replay, table_noise.wgsl), which a compiler may contract differently (contractionSlack)
+    const c = lazy.t.config;
+    const s = (c.lr / c.batch) * lazy.t.sigma * c.clip;
+    const slack = contractionSlack(30, Math.max(Math.abs(E[r * 4]), Math.abs(E0[r * 4])) + 30 * s * 6, s);
+    expect(slack).toBeLessThan(0.01 * Math.abs(E[r * 4] - E0[r * 4])); // far below the noise itself
+    expect(Math.abs(L[r * 4] - E[r * 4])).toBeLessThanOrEqual(slack);
     eager.t.destroy();
     lazy.t.destroy();
   });
@@ -80,6 +87,21 @@ describe('lazydp-exact equals dpsgd', () => {
     expect(Array.from(H).every((h) => h === 12)).toBe(true);
     eager.t.destroy();
     lazy.t.destroy();
+  });
+});
+
+describe('no step past config.steps', () => {
+  it('stepOn after the last configured step throws naming "steps" (LazyDP tables end there) and changes nothing', async () => {
+    for (const algo of ['lazydp', 'dpsgd']) {
+      const t = await Trainer.create(eng.device, makeConfig({ ...BASE, algo, steps: 2 }));
+      await t.stepOn([0, 1, 2], [3, 4]);
+      await t.stepOn([3, 4]);
+      const before = await t.exportTensors();
+      await expect(t.stepOn([5, 6])).rejects.toThrow(/step 3: the run is configured for 2 steps; raise "steps"/);
+      expect(t.stepsDone).toBe(2);
+      expect(maxAbsDiff(await t.exportTensors(), before)).toBe(0);
+      t.destroy();
+    }
   });
 });
 

@@ -146,7 +146,7 @@ describe('every table packed in one buffer, one dispatch for all', () => {
         st2 = stepUniform({ ...st, step: 10 });
       const all = { rows: 0, table: 0, rowStart: 0, D, spans, n: N };
       runAll([lazyLookahead(gpu.device, exact, all, { st: st1, E, H, lrs, lrSqPrefix: pre, keys })]);
-      runAll([lazyFlush(gpu.device, exact, all, { st: st2, E, H, lrs, lrSqPrefix: pre })]);
+      runAll(lazyFlush(gpu.device, exact, all, { st: st2, E, H, lrs, lrSqPrefix: pre }));
       for (let t = 0; t < T; t++) {
         const p = { n: N, rows: rows[t], D, table: t, rowStart: 0 };
         runAll([
@@ -159,7 +159,7 @@ describe('every table packed in one buffer, one dispatch for all', () => {
             keys: bufferRange(keys, t * N * 4, N * 4),
           }),
         ]);
-        runAll([lazyFlush(gpu.device, exact, p, { st: st2, E: sepE[t], H: sepH[t], lrs, lrSqPrefix: pre })]);
+        runAll(lazyFlush(gpu.device, exact, p, { st: st2, E: sepE[t], H: sepH[t], lrs, lrSqPrefix: pre }));
       }
       const gotE = unpack(await f32(E), spans, D);
       expect(gotE.padOk).toBe(true);

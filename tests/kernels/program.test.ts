@@ -6,6 +6,7 @@ import { getTestDevice, makeBuffer, readBuffer, runDispatches } from '../helpers
 import {
   checkShaders,
   getPipeline,
+  grid,
   gridFor,
   makeDispatch,
   spansBuffer,
@@ -56,7 +57,20 @@ describe('kernel programs', () => {
       { G: makeBuffer(device, new Float32Array(210)), act: makeBuffer(device, new Float32Array(210)) },
     );
     expect(d.groups).toEqual([Math.ceil(210 / WORKGROUP), 1]);
-    expect(gridFor(gatherProgram, 65535 * WORKGROUP + 1)).toEqual([65535, 2]);
+    expect(gridFor(gatherProgram, 65535 * WORKGROUP + 1)).toEqual([32768, 2]);
+  });
+
+  it('grid(): every group launched, split evenly over y (waste under one row of x)', () => {
+    for (const groups of [1, 65535, 65536, 65537, 2 * 65535, 2 * 65535 + 1, 1_000_003, 8 * 2 ** 23, 65535 * 65535]) {
+      const [x, y] = grid(groups * 64, 64);
+      expect(x, `${groups} groups`).toBeLessThanOrEqual(65535);
+      expect(y, `${groups} groups`).toBeLessThanOrEqual(65535);
+      expect(x * y, `${groups} groups`).toBeGreaterThanOrEqual(groups);
+      expect(x * y - groups, `${groups} groups: [${x}, ${y}]`).toBeLessThan(Math.min(x, y === 1 ? 1 : y));
+    }
+    expect(grid(65536 * 64, 64)).toEqual([32768, 2]);
+    expect(grid(65536 * 64 - 1, 64)).toEqual([32768, 2]); // a partial last group still counts
+    expect(() => grid(65535 * 65535 * 64 + 1, 64)).toThrow(/65535 x 65535/);
   });
 
   it('pipelines are cached by the shader code: same name, entry and length but other code is another pipeline', async () => {

@@ -2,6 +2,7 @@
 // unfused, and shard by shard.
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/expect';
+import { noiseTolerance, contractionSlack } from '../helpers/tolerance';
 import { kernelTest } from '../helpers/kernels';
 import {
   tableNoiseFused,
@@ -13,12 +14,14 @@ import {
 import type { StepValues } from '../../src/kernels/step';
 import { seedToKey } from '../../src/noise/philox';
 
-// Seed 1235, not the 1234 of the other kernel files: with the inputs 1234 gives here, one value of
-// the fused test misses its tolerance (abs 2e-5) by 3e-6, although the GPU normal is within the
-// error WGSL allows sin/cos (see README, Noise). The tolerance is kept as it was.
-const gpu = kernelTest(1235);
+// GPU normals may differ from the TypeScript ones by what WGSL allows log, sqrt and cos/sin
+// (noiseTolerance, tests/helpers/tolerance.ts); seed 1234 as in the other kernel files (a fixed
+// 2e-5 once failed with it on SwiftShader, within what WGSL allows).
+const gpu = kernelTest(1234);
 const { randn, f32, empty, run, runAll, stepUniform, split, buffer } = gpu;
 const key = seedToKey('123456789012345');
+/** What one eager draw may be off by on a conforming GPU. */
+const tolOf = (st: StepValues) => noiseTolerance(st.lr * st.invB * st.noiseStd);
 
 describe('noisy updates (Philox noise in the kernel against the TypeScript draws)', () => {
   for (const fused of [true, false]) {
@@ -40,7 +43,8 @@ describe('noisy updates (Philox noise in the kernel against the TypeScript draws
         ]);
       }
       tableNoiseRef(st, table, rows, D, E);
-      expectClose(await f32(bufE), E, 1e-4, 2e-5);
+      const tol = tolOf(st);
+      expectClose(await f32(bufE), E, tol.rel, tol.abs);
     });
   }
 });
@@ -65,7 +69,8 @@ describe('tables split into shards', () => {
           { st: stepUniform(st), E: buf },
         ),
       );
-      expectClose(await f32(buf), want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-4, 2e-5);
+      const tol = tolOf(st);
+      expectClose(await f32(buf), want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), tol.rel, tol.abs);
       const ref = sh.E.slice();
       tableNoiseRef(st, table, sh.rows, D, ref, sh.rowStart);
       expectClose(ref, want.subarray(sh.rowStart * D, (sh.rowStart + sh.rows) * D), 1e-6, 1e-7);
@@ -74,8 +79,9 @@ describe('tables split into shards', () => {
 });
 
 // D % 4 == 0 runs the dense vec4 entries (several quads per thread); they must draw the same noise
-// and do the same f32 operations as the scalar entries: equal bit for bit (lazydp-exact, which
-// replays these draws in lazy.wgsl, is compared with dpsgd bit for bit in the engine tests).
+// and do the same f32 operations as the scalar entries. Not bit for bit: a compiler may contract
+// E - s*z (or the angle) with an fma in one kernel form and not the other (contractionSlack); a
+// draw of the wrong counter would be off by about s.
 describe('dense vec4 table noise', () => {
   // 301 rows of 8: 602 quads, not a multiple of a workgroup's 256 * QUADS_PER_THREAD quads
   for (const [rows, D] of [
@@ -84,7 +90,7 @@ describe('dense vec4 table noise', () => {
   ] as const) {
     for (const fused of [true, false]) {
       const what = `${fused ? 'fused' : 'sample + add'}, ${rows} rows of ${D}`;
-      it(`${what}: the reference, and the scalar entries bit for bit`, async () => {
+      it(`${what}: the reference, and the scalar entries up to fma contraction`, async () => {
         const table = 3,
           rowStart = 5;
         const st: StepValues = { step: 9, lr: 0.25, invB: 1 / 32, noiseStd: 1.5, key };
@@ -105,10 +111,13 @@ describe('dense vec4 table noise', () => {
           out.push(await f32(bufE));
         }
         expect(Math.ceil((rows * D) / 4) % (256 * QUADS_PER_THREAD)).not.toBe(0);
-        expect(Array.from(out[0])).toEqual(Array.from(out[1]));
+        const s = st.lr * st.invB * st.noiseStd;
+        const mag = Math.max(...out[1].map(Math.abs));
+        expectClose(out[0], out[1], 0, contractionSlack(1, mag, s));
         const want = E.slice();
         tableNoiseRef(st, table, rows, D, want, rowStart);
-        expectClose(out[0], want, 1e-4, 2e-5);
+        const tol = tolOf(st);
+        expectClose(out[0], want, tol.rel, tol.abs);
         // every value moved: no quad skipped by the grid
         expect(out[0].every((v, i) => v !== E[i])).toBe(true);
       });

@@ -1,0 +1,209 @@
+// Whole-engine checks: a GPU step against the TypeScript reference step, lazydp-exact = dpsgd,
+// and lazydp's aggregated noise against dpsgd's in distribution (the noise layout).
+import { makeConfig, lrAt, type Config } from '../config/config';
+import { Trainer, modelLayout, type NamedTensor } from '../engine';
+import { referenceStep, type RefModel } from '../reference/dlrm';
+import { flushRef, lrSquaredPrefix } from '../kernels/noise';
+import { seedToKey } from '../noise/philox';
+import { INVALID_ROW } from '../data/format';
+import { noiseTolerance } from '../kernels/tolerance';
+import type { Check } from './check';
+
+const SMALL = {
+  tables: [50, 30, 7],
+  dim: 6,
+  pooling: 3,
+  batch: 12,
+  dense: 5,
+  bottom: [8],
+  top: [9, 4],
+  datasetSize: 64,
+  evalSize: 16,
+  evalEvery: 0,
+  steps: 3,
+  seed: '987654321',
+  lr: 0.4,
+  sigma: 0.8,
+  clip: 0.7,
+  zipf: 1.2,
+};
+
+const tensor = (ts: NamedTensor[], n: string) => Float32Array.from(ts.find((t) => t.name === n)!.data);
+
+function toRef(c: Config, ts: NamedTensor[]): RefModel {
+  const lay = modelLayout(c);
+  return {
+    W: lay.layers.map((l) => tensor(ts, `${l.mlp}.${l.index}.weight`)),
+    b: lay.layers.map((l) => tensor(ts, `${l.mlp}.${l.index}.bias`)),
+    tables: lay.rows.map((_, t) => tensor(ts, `tables.${t}`)),
+    H: lay.rows.map((R) => new Uint32Array(R)),
+  };
+}
+
+function refTensors(c: Config, m: RefModel): Map<string, Float32Array> {
+  const lay = modelLayout(c);
+  const out = new Map<string, Float32Array>();
+  lay.rows.forEach((_, t) => out.set(`tables.${t}`, m.tables[t]));
+  lay.layers.forEach((l, i) => {
+    out.set(`${l.mlp}.${l.index}.weight`, m.W[i]);
+    out.set(`${l.mlp}.${l.index}.bias`, m.b[i]);
+  });
+  return out;
+}
+
+/** Rows of each table that examples read (the lookahead's rows). */
+function rowsRead(t: Trainer, examples: ArrayLike<number>): number[][] {
+  const ds = t.dataset.train;
+  return t.layout.rows.map((R, k) => {
+    const s = new Set<number>();
+    for (const e of Array.from(examples))
+      for (let l = 0; l < ds.L; l++) {
+        const r = ds.idx[k][e * ds.L + l];
+        if (r !== INVALID_ROW && r < R) s.add(r);
+      }
+    return [...s];
+  });
+}
+
+/** Every step of `algo` on the GPU against referenceStep; returns how close. */
+async function wholeStep(device: GPUDevice, algo: string): Promise<string> {
+  const c = makeConfig({ ...SMALL, algo });
+  const t = await Trainer.create(device, c);
+  try {
+    const m = toRef(c, await t.exportTensors());
+    const key = seedToKey(c.seed);
+    const lrs = Array.from({ length: c.steps + 1 }, (_, s) => (s ? lrAt(c, s) : 0));
+    const prefix = lrSquaredPrefix(c.steps, (s) => lrAt(c, s)).sums;
+    const noiseStd = algo === 'sgd' ? 0 : t.sigma * c.clip;
+    await t.run(c.steps);
+    const ds = t.dataset.train;
+    for (let s = 1; s <= c.steps; s++) {
+      const ex = Array.from(t.batchIndices(s));
+      const batch = {
+        dense: Float32Array.from(ex.flatMap((e) => Array.from(ds.dense.subarray(e * ds.F, (e + 1) * ds.F)))),
+        idx: ds.idx.map((a) => Uint32Array.from(ex.flatMap((e) => Array.from(a.subarray(e * ds.L, (e + 1) * ds.L))))),
+        labels: Float32Array.from(ex.map((e) => ds.labels[e])),
+      };
+      const st = { step: s, lr: lrs[s], invB: 1 / c.batch, noiseStd, key };
+      const nextRows = s < c.steps ? rowsRead(t, t.batchIndices(s + 1)) : t.layout.rows.map(() => []);
+      referenceStep(t.layout, m, batch, { ...c, st, nextRows, lrs, prefix });
+    }
+    if (algo.startsWith('lazydp')) {
+      const st = { step: c.steps, lr: lrs[c.steps], invB: 1 / c.batch, noiseStd, key };
+      t.layout.rows.forEach((R, tb) =>
+        flushRef(st, tb, R, t.layout.D, m.tables[tb], m.H[tb], lrs, prefix, algo === 'lazydp-exact'),
+      );
+    }
+    const want = refTensors(c, m);
+    // float summation order (2e-4 relative), and WGSL's bounds on every step's normal
+    const noise = noiseTolerance(c.steps * (c.lr / c.batch) * noiseStd, c.steps);
+    let worst = 0;
+    for (const g of await t.exportTensors()) {
+      const w = want.get(g.name)!;
+      for (let i = 0; i < w.length; i++) {
+        const r = Math.abs(g.data[i] - w[i]) / (1e-6 + 2e-4 * Math.abs(w[i]) + noise.abs);
+        if (!(r <= 1)) throw new Error(`${g.name}[${i}]: got ${g.data[i]}, want ${w[i]}`);
+        worst = Math.max(worst, r);
+      }
+    }
+    return `${c.steps} steps, worst ${(100 * worst).toFixed(1)}% of tolerance`;
+  } finally {
+    t.destroy();
+  }
+}
+
+async function trained(device: GPUDevice, over: Record<string, unknown>) {
+  const t = await Trainer.create(device, makeConfig({ ...SMALL, bottom: [8], top: [8], ...over }));
+  const init = await t.exportTensors();
+  await t.run(t.config.steps);
+  const model = await t.exportTensors();
+  return { t, init, model };
+}
+
+const maxAbsDiff = (a: NamedTensor[], b: NamedTensor[]) =>
+  Math.max(...a.map((x, k) => Math.max(...Array.from(x.data, (v, i) => Math.abs(v - b[k].data[i])))));
+
+/** Two-sample Kolmogorov-Smirnov statistic. */
+function ks(a: number[], b: number[]): number {
+  const x = a.slice().sort((p, q) => p - q),
+    y = b.slice().sort((p, q) => p - q);
+  let i = 0,
+    j = 0,
+    d = 0;
+  while (i < x.length && j < y.length) {
+    if (x[i] <= y[j]) i++;
+    else j++;
+    d = Math.max(d, Math.abs(i / x.length - j / y.length));
+  }
+  return d;
+}
+
+export const engineChecks: Check[] = [
+  ...['sgd', 'dpsgd', 'lazydp', 'lazydp-exact'].map((algo) => ({
+    name: `whole step: ${algo} on the GPU = the TypeScript reference step`,
+    run: (d: GPUDevice) => wholeStep(d, algo),
+  })),
+  {
+    name: 'lazy = eager: lazydp-exact equals dpsgd (same draws; float order)',
+    async run(d) {
+      const over = { tables: [300, 40], dim: 4, pooling: 2, batch: 16, dense: 4, datasetSize: 128, steps: 12 };
+      const eager = await trained(d, { ...over, algo: 'dpsgd' });
+      const lazy = await trained(d, { ...over, algo: 'lazydp-exact' });
+      try {
+        if (maxAbsDiff(lazy.init, eager.init) !== 0) throw new Error('initial models differ');
+        const diff = maxAbsDiff(lazy.model, eager.model);
+        const moved = maxAbsDiff(eager.model, eager.init);
+        if (!(diff < 2e-5)) throw new Error(`models differ by ${diff} (2e-5 allowed)`);
+        if (!(moved > 1e-3)) throw new Error(`training moved the model by only ${moved}`);
+        const H = await lazy.t.readHistory(0, 0, 300);
+        if (!H.every((h) => h === 12)) throw new Error('a row has noise pending after the export');
+        return `max difference ${diff.toExponential(2)}`;
+      } finally {
+        eager.t.destroy();
+        lazy.t.destroy();
+      }
+    },
+  },
+  {
+    name: "noise layout: lazydp final weights have dpsgd's distribution (KS, variance)",
+    async run(d) {
+      const over = {
+        tables: [400],
+        dim: 16,
+        steps: 20,
+        lr: 0.05,
+        clip: 0.05,
+        sigma: 40,
+        datasetSize: 512,
+        batch: 32,
+        pooling: 4,
+        zipf: 0.5,
+      };
+      const eager = await trained(d, { ...over, algo: 'dpsgd' });
+      const lazy = await trained(d, { ...over, algo: 'lazydp' });
+      try {
+        const c = lazy.t.config;
+        const std = (c.lr / c.batch) * lazy.t.sigma * c.clip * Math.sqrt(c.steps);
+        const z = (r: typeof eager) => Array.from(r.model[0].data, (v, k) => (v - r.init[0].data[k]) / std);
+        const ze = z(eager),
+          zl = z(lazy);
+        const n = ze.length;
+        const D = ks(ze, zl),
+          crit = 1.95 * Math.sqrt(2 / n); // p = 0.001
+        if (!(D < crit)) throw new Error(`KS ${D.toFixed(4)} >= ${crit.toFixed(4)}`);
+        const variance = (xs: number[]) => xs.reduce((a, v) => a + v * v, 0) / xs.length;
+        for (const [what, xs] of [
+          ['dpsgd', ze],
+          ['lazydp', zl],
+        ] as const) {
+          const v = variance(xs);
+          if (!(Math.abs(v - 1) < 5 * Math.sqrt(2 / n) + 0.01)) throw new Error(`${what}: noise variance ${v}, want 1`);
+        }
+        return `KS ${D.toFixed(4)} < ${crit.toFixed(4)}`;
+      } finally {
+        eager.t.destroy();
+        lazy.t.destroy();
+      }
+    },
+  },
+];
