@@ -168,7 +168,8 @@ export function estimateMemory(
     buffers.push({ name: 'dot interaction (z and its gradient)', bytes: B * lay.interactionWidth * 4 * 2 });
   buffers.push({ name: 'batch', bytes: B * (lay.F + 2 * lay.T * lay.L + 3) * 4 });
   buffers.push({ name: 'norms', bytes: (lay.groups + 1) * B * 4 });
-  if (lazy) buffers.push({ name: 'lr schedule', bytes: (c.steps + 1) * 12 });
+  // lrs (4 B a step) and the integer lr² prefix sums (8 B a step, plus the unit in the last entry)
+  if (lazy) buffers.push({ name: 'lr schedule', bytes: (c.steps + 1) * 12 + 8 });
   let totalBytes = buffers.reduce((a, b) => a + b.bytes, 0);
   const limitBytes = c.memoryLimit * 2 ** 30;
   let problem: string | undefined, problemKey: string | undefined;
