@@ -46,7 +46,7 @@ import {
   jsonInfinity,
   noPrivacyReason,
 } from '../privacy/report';
-import { SHUFFLE_WARNING } from '../privacy/sampling';
+import { shuffleWarning } from '../privacy/sampling';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
 import { auditCommand, AUDIT_HELP } from './audit';
@@ -299,7 +299,8 @@ async function train(flags: Flags): Promise<void> {
     // the data set lives on the GPU (a step uploads its example ids) unless the memory plan says why not
     if (t.batchNote) console.log(`data set: ${t.batchNote}`);
     if (t.seedFixed && config.algo !== 'sgd') console.log(`seed ${config.seed}: reproducible, not private`);
-    if (config.algo !== 'sgd' && config.sampling === 'shuffle') console.log(`warning: ${SHUFFLE_WARNING}`);
+    if (config.algo !== 'sgd' && config.sampling === 'shuffle')
+      console.log(`warning: ${shuffleWarning(config.accountant)}`);
     if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps)))
       console.log(`warning: ${noPrivacyReason(t.sigma)}`);
     console.log('step      loss     auc      eps     steps/s   stage ms (median)');
