@@ -16,7 +16,7 @@ import {
   statSync,
 } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, parseDecimal, type Config } from '../config/config';
+import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, parseDecimal, parseValue, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
 import {
   describeDevice,
@@ -171,12 +171,9 @@ export function loadCriteo(
       'tables',
       `Criteo data has ${CRITEO_TABLES} categorical features: give ${CRITEO_TABLES} table sizes, or one size for all`,
     );
-  const evalSize =
-    typeof flags['eval-size'] === 'string'
-      ? parseDecimal(flags['eval-size'])
-      : typeof flags.evalSize === 'string'
-        ? parseDecimal(flags.evalSize)
-        : (base ?? DEFAULT_CONFIG).evalSize;
+  // checked as the config key is ("abc", "0x10" and -5 refused under their own name), not passed on as NaN
+  const evalText = flags['eval-size'] ?? flags.evalSize;
+  const evalSize = evalText === undefined ? (base ?? DEFAULT_CONFIG).evalSize : parseValue('evalSize', evalText);
   let data: LabData;
   try {
     data = parseCriteo(text, rows, evalSize, progress);
