@@ -30,12 +30,16 @@ export function parseArgs(argv: string[]): { command: string; flags: Flags } {
       val = key.slice(eq + 1);
       key = key.slice(0, eq);
     }
+    if (BOOL_FLAGS.has(key)) {
+      // `--json=false` means no --json (a truthy string must not switch it on)
+      if (val === 'false') delete flags[key];
+      else if (val === undefined || val === 'true') flags[key] = true;
+      else throw new Error(`--${key} takes no value (or =true, =false), got ${JSON.stringify(val)}`);
+      continue;
+    }
     if (val === undefined) {
-      if (BOOL_FLAGS.has(key)) val = true;
-      else {
-        val = rest[++i];
-        if (val === undefined) throw new Error(`--${key} needs a value`);
-      }
+      val = rest[++i];
+      if (val === undefined) throw new Error(`--${key} needs a value`);
     }
     flags[key] = val;
   }

@@ -2,10 +2,14 @@
 //   npm run -s cli -- audit --algo dpsgd|lazydp [--flaw none|noise-touched-rows-only|skip-final-flush]
 //     [--canaries M] [--audit-seed S] [--confidence 0.95] [config keys] [--json]
 // A progress line goes to stderr meanwhile; --json prints one object on stdout.
-import { ConfigError, type Config } from '../config/config';
+import { ConfigError, parseDecimal, type Config } from '../config/config';
 import type { DeviceInfo } from '../engine';
-import { runAudit, checkAudit, DEFAULT_CANARIES, type AuditResult } from '../audit/run';
+import { runAudit, checkAudit, DEFAULT_CANARIES } from '../audit/run';
+import { jsonInfinity } from '../privacy/report';
 import { AUDIT_FLAWS, type AuditFlaw } from '../audit/flaws';
+import { auditJson, auditText } from './audit-report';
+
+export { auditJson };
 
 type Flags = Record<string, string | boolean>;
 type ConfigFromFlags = (flags: Flags, extra: string[]) => { config: Config; rest: Flags };
@@ -19,9 +23,10 @@ export const AUDIT_HELP =
 
 function intFlag(v: string | boolean | undefined, key: string, def: number, min: number, max: number): number {
   if (v === undefined) return def;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < min || n > max)
-    throw new ConfigError(key, `needs a whole number in ${min} .. ${max}, got ${String(v)}`);
+  // decimal only, as for config keys: '0x10' is refused, not read as 16
+  const n = typeof v === 'string' ? parseDecimal(v) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(key, `needs a whole number in ${min} .. ${max}, in decimal, got ${String(v)}`);
   return n;
 }
 
@@ -33,15 +38,14 @@ export function auditFlags(rest: Flags): { flaw: AuditFlaw; canaries: number; au
   const canaries = intFlag(rest.canaries, 'canaries', DEFAULT_CANARIES, 2, 1_000_000);
   const auditSeed =
     rest['audit-seed'] === undefined ? undefined : intFlag(rest['audit-seed'], 'audit-seed', 0, 0, 2 ** 32 - 1);
-  const confidence = rest.confidence === undefined ? 0.95 : Number(rest.confidence);
+  const confidence =
+    rest.confidence === undefined ? 0.95 : typeof rest.confidence === 'string' ? parseDecimal(rest.confidence) : NaN;
   if (!(confidence > 0 && confidence < 1))
-    throw new ConfigError('confidence', `needs a number strictly between 0 and 1, got ${String(rest.confidence)}`);
+    throw new ConfigError(
+      'confidence',
+      `needs a decimal number strictly between 0 and 1, got ${String(rest.confidence)}`,
+    );
   return { flaw, canaries, auditSeed, confidence };
-}
-
-export function auditJson(r: AuditResult, device: DeviceInfo): Record<string, unknown> {
-  const { canaryScores: _s, member: _m, ...rest } = r;
-  return { ...rest, device };
 }
 
 export async function auditCommand(
@@ -63,29 +67,10 @@ export async function auditCommand(
     });
     if (tty) process.stderr.write('\n');
     if (json) {
-      console.log(JSON.stringify(auditJson(r, info)));
+      console.log(JSON.stringify(auditJson(r, info), jsonInfinity));
       return;
     }
-    const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
-    if (r.broken) console.log(`WARNING: ${r.flawText}. This run exists only to show that the audit catches it.`);
-    console.log(
-      `canaries ${r.canaries} (${r.inCanaries} in, audit seed ${r.auditSeed}); ` +
-        `guesses ${r.guesses} (${r.kIn} in, ${r.kOut} out), correct ${r.correct}`,
-    );
-    console.log(
-      'scores (squared distance the canary rows moved): ' +
-        `in median ${r.scores.in.median.toExponential(3)} (${r.scores.in.zeros} unmoved), ` +
-        `out median ${r.scores.out.median.toExponential(3)} (${r.scores.out.zeros} unmoved)`,
-    );
-    console.log(
-      `epsilon lower bound ${f(r.epsilonLower)} (${Math.round(r.confidence * 100)}% confidence) ` +
-        `vs accountant epsilon ${f(r.epsilon)} at delta ${r.delta}`,
-    );
-    console.log(
-      r.epsilonLower > r.epsilon
-        ? "the privacy claim is FALSE for this run: the lower bound exceeds the accountant's epsilon"
-        : "consistent: the lower bound does not exceed the accountant's epsilon (this cannot prove the claim true)",
-    );
+    for (const line of auditText(r)) console.log(line);
   } finally {
     device.destroy();
   }

@@ -5,7 +5,7 @@
 //   npm run -s cli -- device
 import '../node/float16-shim';
 import { readFileSync, openSync, readSync, fstatSync, statSync } from 'node:fs';
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, parseDecimal, type Config } from '../config/config';
+import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, parseDecimal, parseValue, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
 import {
   describeDevice,
@@ -35,7 +35,7 @@ import {
   jsonInfinity,
   noPrivacyReason,
 } from '../privacy/report';
-import { SHUFFLE_WARNING } from '../privacy/sampling';
+import { shuffleWarning } from '../privacy/sampling';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
 import { auditCommand, AUDIT_HELP } from './audit';
@@ -118,12 +118,9 @@ export function loadCriteo(
       'tables',
       `Criteo data has ${CRITEO_TABLES} categorical features: give ${CRITEO_TABLES} table sizes, or one size for all`,
     );
-  const evalSize =
-    typeof flags['eval-size'] === 'string'
-      ? parseDecimal(flags['eval-size'])
-      : typeof flags.evalSize === 'string'
-        ? parseDecimal(flags.evalSize)
-        : (base ?? DEFAULT_CONFIG).evalSize;
+  // checked as the config key is ("abc", "0x10" and -5 refused under their own name), not passed on as NaN
+  const evalText = flags['eval-size'] ?? flags.evalSize;
+  const evalSize = evalText === undefined ? (base ?? DEFAULT_CONFIG).evalSize : parseValue('evalSize', evalText);
   let data: LabData;
   try {
     data = parseCriteo(text, rows, evalSize, progress);
@@ -246,7 +243,8 @@ async function train(flags: Flags): Promise<void> {
     // the data set lives on the GPU (a step uploads its example ids) unless the memory plan says why not
     if (t.batchNote) console.log(`data set: ${t.batchNote}`);
     if (t.seedFixed && config.algo !== 'sgd') console.log(`seed ${config.seed}: reproducible, not private`);
-    if (config.algo !== 'sgd' && config.sampling === 'shuffle') console.log(`warning: ${SHUFFLE_WARNING}`);
+    if (config.algo !== 'sgd' && config.sampling === 'shuffle')
+      console.log(`warning: ${shuffleWarning(config.accountant)}`);
     if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps)))
       console.log(`warning: ${noPrivacyReason(t.sigma)}`);
     console.log('step      loss     auc      eps     steps/s   stage ms (median)');

@@ -6,6 +6,7 @@ import { calibrateSigma } from '../privacy/calibrate';
 import { parseDecimal } from '../config/config';
 import { computeEpsilon, OPACUS_ORDERS, TFP_ORDERS } from '../privacy/rdp';
 import { computePrvEpsilon, PrvPlan } from '../privacy/prv';
+import { PrvRefusal } from '../privacy/prv-refusal';
 
 const KNOWN = new Set(['q', 'sigma', 'steps', 'delta', 'target-epsilon', 'targetEpsilon', 'orders', 'json']);
 KNOWN.add('accountant').add('eps-error');
@@ -118,6 +119,16 @@ export function privacyCommand(flags: Record<string, string | boolean>): {
   };
 }
 
+/** A PRV refusal says what to change in this command's flags (--accountant rdp, --sigma, ...). */
+function inFlags<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof PrvRefusal) throw new Error(e.textFor('cli'), { cause: e });
+    throw e;
+  }
+}
+
 function prvCommand(
   q: number,
   sigma: number | undefined,
@@ -137,12 +148,12 @@ function prvCommand(
     const targetEpsilon = target as number;
     if (!(targetEpsilon > 0)) throw new Error(`--target-epsilon must be > 0 (got ${targetEpsilon})`);
     try {
-      s = calibrateSigma({ targetEpsilon, q, steps, delta, accountant: 'prv', epsError });
+      s = inFlags(() => calibrateSigma({ targetEpsilon, q, steps, delta, accountant: 'prv', epsError }));
     } catch (e) {
       throw new Error(`--target-epsilon: ${(e as Error).message}`, { cause: e });
     }
   } else if (!(sigma >= 0)) throw new Error(`--sigma must be >= 0 (got ${sigma})`);
-  const r = computePrvEpsilon({ q, sigma: s ?? (sigma as number), steps, delta, epsError });
+  const r = inFlags(() => computePrvEpsilon({ q, sigma: s ?? (sigma as number), steps, delta, epsError }));
   const computeMs = performance.now() - t0;
   // CPU time too: on a shared machine wall time says more about the neighbours
   const cpu = process.cpuUsage(cpu0);

@@ -197,6 +197,21 @@ export function estimateMemory(
     }
     return lo;
   };
+  // the most rows per table with which everything fits (bisection, as for the batch)
+  const tablesWithin = (): string => {
+    const most = Math.max(...c.tables);
+    const fitsAt = (r: number) =>
+      estimateMemory({ ...c, tables: c.tables.map((R) => Math.min(R, r)) }, limits, { ...opts, noSearch: true }).fits;
+    if (opts.noSearch || !fitsAt(1)) return 'lower dim';
+    let lo = 1,
+      hi = most - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fitsAt(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    return `tables of at most ${lo.toLocaleString('en')} rows each fit (the largest has ${most.toLocaleString('en')})`;
+  };
   if (big) {
     const part = partOf(big.name);
     problemKey = part === 'mlp' ? (c.top.some((h) => h > c.bottom[0]) ? 'top' : 'bottom') : part;
@@ -236,7 +251,7 @@ export function estimateMemory(
       `the configuration needs ${fmtBytes(totalBytes)} of GPU memory, more than memoryLimit ${c.memoryLimit} GiB` +
       (room >= perRow
         ? `: the largest table that fits beside the others has ${Math.floor(room / perRow).toLocaleString('en')} rows (table ${t} has ${lay.rows[t].toLocaleString('en')})`
-        : ': even without its largest table it does not fit') +
+        : `: even without its largest table it does not fit; ${tablesWithin()}`) +
       `, or raise memoryLimit if this GPU has the memory (WebGPU does not report it)`;
   }
   const data: MemoryEstimate['data'] = { train: false, eval: false };

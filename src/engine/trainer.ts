@@ -25,7 +25,8 @@ import { isLazy, maxBatchFor, checkData, assemble, BatchSampler } from './batch'
 import { paddedIds } from '../kernels/batch-gather';
 import { allocateData, fillData, type ResidentData } from './resident-data';
 import { resumeProblem, type Checkpoint } from './checkpoint';
-import { CapacityError, estimateMemory, fmtBytes } from './memory';
+import { CapacityError, estimateMemory } from './memory';
+import { outOfMemoryMessage } from './messages';
 import { epsilonAfter, epsilonLogged, resolveSigma } from './accounting';
 import { checkDivergence } from './divergence';
 import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
@@ -187,11 +188,7 @@ export class Trainer {
     const m = await device.popErrorScope();
     if (v || m) {
       t.destroy();
-      if (m)
-        throw new CapacityError(
-          'tables',
-          `the GPU ran out of memory allocating ${fmtBytes(mem.totalBytes)}: ${m.message}`,
-        );
+      if (m) throw new CapacityError('memoryLimit', outOfMemoryMessage(m.message, mem, config.memoryLimit));
       throw new Error(`WebGPU validation error while building the step (shader or binding): ${v!.message}`);
     }
     if (failure) throw failure.error;

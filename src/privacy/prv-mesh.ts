@@ -8,6 +8,7 @@
 import { fftSizeAtLeast, fftSizeOk, realFFT } from '../numerics/real-fft';
 import { SubsampledGaussianPrv } from './prv-loss';
 import { computeRdp, OPACUS_ORDERS, rdpToEpsilon } from './rdp';
+import { describePhases, PrvRefusal } from './prv-refusal';
 
 export interface PrvPhase {
   /** Poisson sampling rate */
@@ -41,6 +42,11 @@ export function checkPhase(p: PrvPhase): void {
   if (!(p.sigma >= 0)) throw new RangeError(`sigma must be >= 0 (got ${p.sigma})`);
   if (!(Number.isInteger(p.steps) && p.steps >= 0))
     throw new RangeError(`steps must be an integer >= 0 (got ${p.steps})`);
+}
+
+/** The discretisation failed (a distribution too narrow for the mesh): no internal detail, what to change. */
+function numericsRefusal(p: PrvPhase): PrvRefusal {
+  return new PrvRefusal(`the PRV accountant's numerics fail for ${describePhases([p])}`, ['accountant', 'raise-sigma']);
 }
 
 /** Mesh points per block of the suffix sums ComposedPrv keeps (one pair of sums per block). */
@@ -127,7 +133,11 @@ export class ComposedPrv {
       if (this.deltaAt(mid) <= delta) hi = mid;
       else lo = mid + 1;
     }
-    if (lo === 0) throw new Error('PRV: delta is reached below the mesh; the domain is too small');
+    if (lo === 0)
+      throw new PrvRefusal(
+        'the PRV accountant cannot resolve an epsilon this small (its delta is met below the domain it computes on)',
+        ['accountant'],
+      );
     if (lo === n) return this.t0 + (n - 1) * this.dt; // only rounding noise beyond the mesh
     // between t_{lo-1} and t_lo: delta(eps) = d1(lo) - exp(eps) d2(lo)
     const [d1, d2] = this.sums(lo);
@@ -142,8 +152,9 @@ export class ComposedPrv {
         `delta ${delta} must exceed the delta error ${this.deltaError} this composition was made for`,
       );
     if (Number.EPSILON * this.size > delta - this.deltaError)
-      throw new RangeError(
-        `delta ${delta} is too small for the PRV accountant: float64 rounding over the mesh would dominate it`,
+      throw new PrvRefusal(
+        `delta ${delta} is too small for the PRV accountant over this many steps (float64 rounding would dominate it)`,
+        ['accountant', 'raise-delta', 'fewer-steps'],
       );
     const { epsError, deltaError } = this;
     const upper = this.discreteEpsilon(delta - deltaError) + epsError;
@@ -262,8 +273,10 @@ export class PrvPlan {
     );
     // exp(-t) over the mesh must stay finite (and an epsilon of hundreds protects nothing)
     if (!(L <= MAX_DOMAIN))
-      throw new RangeError(
-        `the RDP bound that sizes the PRV domain is ${L.toPrecision(4)} (> ${MAX_DOMAIN}): sigma is too small for the PRV accountant`,
+      throw new PrvRefusal(
+        `sigma is too small for the PRV accountant: ${describePhases(phases)} gives an RDP bound of ${L.toPrecision(4)} ` +
+          `on its domain (at most ${MAX_DOMAIN})`,
+        ['accountant', 'raise-sigma', 'fewer-steps'],
       );
     let dt = epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2);
     // mesh: the bins t = k dt, |k| <= K, padded to an FFT size M, t_i = (i - M/2) dt
@@ -326,7 +339,7 @@ export class PrvPlan {
         fPrev = f;
         sPrev = s;
       }
-      if (!(mass > 0)) throw new Error('PRV: no mass on the mesh');
+      if (!(mass > 0)) throw numericsRefusal(p);
       // truncation: renormalise, and match the continuous truncated mean (the paper's shift)
       let meanD = 0;
       for (let k = kLo; k <= kHi; k++) {
@@ -335,8 +348,7 @@ export class PrvPlan {
       }
       const mom = prv.truncatedMoments(lo, hi);
       const shift = mom.mean / mom.mass - meanD;
-      if (!(Math.abs(shift) < dt / 2))
-        throw new Error(`PRV: discrete mean differs from the continuous mean by ${shift} (mesh ${dt})`);
+      if (!(Math.abs(shift) < dt / 2)) throw numericsRefusal(p);
       // the transform of a real sequence is Hermitian: the first half is all there is to keep
       realFFT(M).forward(pmf, pmf);
       this.disc.push({ X: pmf, shift });

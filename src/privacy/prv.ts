@@ -22,6 +22,7 @@
 // FFT composition (PrvPlan, ComposedPrv), re-exported from here.
 import { PRV_MIN_DELTA } from '../config/config';
 import { checkPhase, ComposedPrv, PrvPlan, type PrvEpsilon, type PrvPhase } from './prv-mesh';
+import { PrvRefusal } from './prv-refusal';
 
 export interface PrvOptions {
   /** additive error on epsilon (default 0.01, as Opacus) */
@@ -39,6 +40,14 @@ export { ComposedPrv, MAX_DOMAIN, MAX_MESH, PrvPlan } from './prv-mesh';
  * per point of the mesh) is no longer small against delta (Opacus refuses the same way).
  */
 export { PRV_MIN_DELTA };
+
+/** A delta below what float64 resolves: the RDP accountant takes it. */
+function smallDelta(delta: number): PrvRefusal {
+  return new PrvRefusal(
+    `delta must be in [${PRV_MIN_DELTA}, 1) for the PRV accountant (got ${delta}; smaller deltas drown in float64 rounding)`,
+    ['accountant', 'raise-delta'],
+  );
+}
 
 /** Drops phases that release nothing and merges those with equal (q, sigma). */
 function mergePhases(phases: readonly PrvPhase[]): PrvPhase[] {
@@ -69,10 +78,8 @@ function zeroResult(delta: number, epsError: number, deltaError: number): PrvEps
  */
 export function prvEpsilon(phases: readonly PrvPhase[], delta: number, opts: PrvOptions = {}): PrvEpsilon {
   phases.forEach(checkPhase);
-  if (!(delta >= PRV_MIN_DELTA && delta < 1))
-    throw new RangeError(
-      `delta must be in [${PRV_MIN_DELTA}, 1) for the PRV accountant (got ${delta}); use the RDP accountant below`,
-    );
+  if (!(delta < 1)) throw new RangeError(`delta must be in [${PRV_MIN_DELTA}, 1) (got ${delta})`);
+  if (!(delta >= PRV_MIN_DELTA)) throw smallDelta(delta);
   const epsError = opts.epsError ?? 0.01;
   const deltaError = opts.deltaError ?? delta / 1000;
   const live = mergePhases(phases);
@@ -104,7 +111,7 @@ export function privacyProfile(
 ): PrvEpsilon[] {
   if (deltas.length === 0) return [];
   const dMin = Math.min(...deltas);
-  if (!(dMin >= PRV_MIN_DELTA)) throw new RangeError(`every delta must be >= ${PRV_MIN_DELTA} (got ${dMin})`);
+  if (!(dMin >= PRV_MIN_DELTA)) throw smallDelta(dMin);
   const epsError = opts.epsError ?? 0.01;
   const deltaError = dMin / 1000;
   const live = mergePhases(phases);

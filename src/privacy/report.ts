@@ -3,7 +3,7 @@
 // these caveats would be read as a guarantee it is not.
 
 import { isPrivate, type Accountant, type Config } from '../config/config';
-import { SHUFFLE_WARNING } from './sampling';
+import { shuffleWarning } from './sampling';
 
 /**
  * 'none': sgd, no privacy (epsilon = infinity).
@@ -83,7 +83,7 @@ export function privacyReport(
   // no noise, or too little for the accountant: an infinite epsilon is never a guarantee
   if (epsilonInfinite(opts.epsilon))
     reasons.push(noPrivacyReason(opts.sigma ?? (c.targetEpsilon > 0 ? undefined : c.sigma)));
-  if (c.sampling === 'shuffle') reasons.push(SHUFFLE_WARNING);
+  if (c.sampling === 'shuffle') reasons.push(shuffleWarning(c.accountant));
   if (opts.seedFixed) reasons.push(FIXED_SEED_WARNING);
   return {
     accounting: reasons.length ? `${c.accountant}-poisson-not-guaranteed` : `${c.accountant}-poisson`,

@@ -271,9 +271,17 @@ export function truncationDelta(n: number, q: number, maxBatch: number, steps: n
 // ---------------------------------------------------------------------------------------------
 // Shuffling (fixed-size batches)
 
-export const SHUFFLE_WARNING =
-  'shuffle sampling (fixed-size batches from a per-epoch permutation) does not match the RDP ' +
-  "accountant's assumption of Poisson sampling: the reported epsilon is not a guarantee for it";
+/** The shuffle caveat, naming the accountant in use (PRV or RDP; both assume Poisson sampling). */
+export function shuffleWarning(accountant?: 'prv' | 'rdp'): string {
+  const who = accountant ? `the ${accountant.toUpperCase()} accountant's` : "the accountant's";
+  return (
+    'shuffle sampling (fixed-size batches from a per-epoch permutation) does not match ' +
+    `${who} assumption of Poisson sampling: the reported epsilon is not a guarantee for it`
+  );
+}
+
+/** The caveat where the accountant is not known (a tooltip); it names neither. */
+export const SHUFFLE_WARNING = shuffleWarning();
 
 // The permutation of an epoch costs O(n); consecutive steps reuse it (two entries: a batch can
 // straddle two epochs).

@@ -1,0 +1,90 @@
+// What the CLI's `audit` prints (text and JSON): the same privacy object as `train` (guaranteed,
+// reasons, notes), and a verdict that says what a lower bound below epsilon can and cannot mean.
+import type { DeviceInfo } from '../engine';
+import type { AuditResult, ScoreSummary } from '../audit/run';
+import { epsilonInfinite, fmtEpsilon, privacyReport, type PrivacyReport } from '../privacy/report';
+
+/**
+ * 'false': the lower bound exceeds a finite epsilon (the claim is caught false).
+ * 'consistent': it does not, and epsilon is a guarantee.
+ * 'consistent-not-guaranteed': it does not, but epsilon is no guarantee for this run anyway.
+ * 'no-claim': epsilon is infinite, so there is no claim a bound could contradict.
+ */
+export type AuditVerdict = 'false' | 'consistent' | 'consistent-not-guaranteed' | 'no-claim';
+
+/** The privacy object `train --json` writes, for the run the audit trained. */
+export function auditPrivacy(r: AuditResult): PrivacyReport {
+  const c = r.auditConfig;
+  return privacyReport(c, { epsilon: r.epsilon, seedFixed: c.seed !== 'random', sigma: r.sigma });
+}
+
+export function auditVerdict(r: AuditResult, p: PrivacyReport): { verdict: AuditVerdict; text: string } {
+  if (epsilonInfinite(r.epsilon))
+    return {
+      verdict: 'no-claim',
+      text:
+        'no claim to test: the accountant gives epsilon = ∞ (no privacy), which no lower bound can contradict; ' +
+        'the bound only measures how much these canaries leak',
+    };
+  if (r.epsilonLower > r.epsilon)
+    return {
+      verdict: 'false',
+      text: "the privacy claim is FALSE for this run: the lower bound exceeds the accountant's epsilon",
+    };
+  if (!p.guaranteed)
+    return {
+      verdict: 'consistent-not-guaranteed',
+      text:
+        "consistent, but epsilon is NOT a guarantee for this run (reasons below): the lower bound does not exceed the accountant's epsilon, " +
+        'which only says these canaries, guessed from the weights alone, leak no more than it allows; it cannot make epsilon hold',
+    };
+  return {
+    verdict: 'consistent',
+    text: "consistent: the lower bound does not exceed the accountant's epsilon (this cannot prove the claim true)",
+  };
+}
+
+export function auditJson(r: AuditResult, device: DeviceInfo): Record<string, unknown> {
+  const { canaryScores: _s, member: _m, ...rest } = r;
+  const privacy = auditPrivacy(r);
+  const { verdict, text } = auditVerdict(r, privacy);
+  return { ...rest, privacy, verdict, verdictText: text, device };
+}
+
+/** A confidence as a percentage with the digits it needs: 0.999999999 is 99.9999999%, never 100%. */
+export function fmtConfidence(c: number): string {
+  const pct = c * 100;
+  for (let d = 2; d <= 17; d++) {
+    const s = pct.toPrecision(d);
+    if (Number(s) >= 100 && pct < 100) continue;
+    if (Math.abs(Number(s) - pct) <= 1e-9 * pct || d === 17) return String(Number(s));
+  }
+  return String(pct);
+}
+
+/** A median, or n/a with the reason when the coin flips left that group empty. */
+function median(s: ScoreSummary, group: 'in' | 'out', canaries: number): string {
+  if (s.count > 0) return s.median.toExponential(3);
+  return `n/a (no "${group}" canaries: the audit seed's coin flips put all ${canaries} ${group === 'in' ? 'out' : 'in'}; use more canaries)`;
+}
+
+/** The text report, line by line. */
+export function auditText(r: AuditResult): string[] {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : fmtEpsilon(x));
+  const p = auditPrivacy(r);
+  const lines: string[] = [];
+  if (r.broken) lines.push(`WARNING: ${r.flawText}. This run exists only to show that the audit catches it.`);
+  lines.push(
+    `canaries ${r.canaries} (${r.inCanaries} in, audit seed ${r.auditSeed}); ` +
+      `guesses ${r.guesses} (${r.kIn} in, ${r.kOut} out), correct ${r.correct}`,
+    'scores (squared distance the canary rows moved): ' +
+      `in median ${median(r.scores.in, 'in', r.canaries)} (${r.scores.in.zeros} unmoved), ` +
+      `out median ${median(r.scores.out, 'out', r.canaries)} (${r.scores.out.zeros} unmoved)`,
+    `epsilon lower bound ${f(r.epsilonLower)} (${fmtConfidence(r.confidence)}% confidence) ` +
+      `vs accountant epsilon ${f(r.epsilon)} at delta ${r.delta}` +
+      (p.guaranteed ? '' : ' (NOT a guarantee)'),
+    auditVerdict(r, p).text,
+  );
+  for (const why of p.reasons) lines.push(`not a guarantee: ${why}`);
+  return lines;
+}
