@@ -32,10 +32,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const checks = ALL_CHECKS.filter((c) => !only || c.name.includes(only));
-  if (!json) console.log(`adapter: ${JSON.stringify(adapter)}`);
+  // with --json the lines go to stderr as each check ends, so a call cut off midway still shows
+  // which checks ran; stdout then holds the one JSON document
+  const say = json ? console.error : console.log;
+  say(`adapter: ${JSON.stringify(adapter)}`);
   const print = (r: CheckResult) =>
-    console.log(`${r.pass ? 'PASS' : 'FAIL'}  ${r.name}  (${r.ms} ms${r.detail ? `; ${r.detail}` : ''})`);
-  const results = await runChecks(device, checks, json ? undefined : print);
+    say(`${r.pass ? 'PASS' : 'FAIL'}  ${r.name}  (${r.ms} ms${r.detail ? `; ${r.detail}` : ''})`);
+  const results = await runChecks(device, checks, print);
   const failed = results.filter((r) => !r.pass).length;
   if (json)
     console.log(
