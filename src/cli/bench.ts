@@ -18,6 +18,7 @@ import {
   type Algo,
   type Config,
 } from '../config/config';
+import { labLinkBase } from '../config/lab-url';
 import { decodeState, encodeState, type SharedResults } from '../config/url';
 import {
   Trainer,
@@ -259,8 +260,8 @@ export async function benchCommand(
   for (const a of algos) if (!ALGOS.includes(a)) throw new ConfigError('algos', `unknown algorithm ${a}`);
   if (!setMode && (rest['shape-rows'] !== undefined || rest['shape-steps'] !== undefined))
     throw new ConfigError('shape-rows', 'belongs to the fixed set (bench without configuration keys)');
-  const labBase =
-    typeof rest['lab-url'] === 'string' ? rest['lab-url'] : (process.env.LAB_URL ?? 'http://localhost:5173/');
+  const labUrl = typeof rest['lab-url'] === 'string' ? rest['lab-url'] : process.env.LAB_URL;
+  const labBase = labLinkBase(labUrl, 'http://localhost:5173/'); // checked before the device opens
   const outDir = typeof rest.out === 'string' ? rest.out : 'bench-results';
 
   const { device, info } = await deps.openDevice(json);
