@@ -1,5 +1,5 @@
 import { defineConfig } from 'vite';
-import { labLinkBase } from './src/config/lab-url';
+import { labLinkBase } from './src/config/lab-url.ts';
 
 // The lab is a static page: index.html + src/ui. WGSL programs live in shaders/ and are
 // imported as strings with `?raw`, so the browser, the tests and the CLI bundle share them.

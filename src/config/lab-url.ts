@@ -1,7 +1,7 @@
 // Where the lab lives, for the links it and the CLI make: a link is this address plus the state
 // fragment. A hosted lab is configured once, by LAB_URL (at build time for the lab's share links,
 // at run time or by --lab-url for `bench`); without it the lab's links point at the page itself.
-import { ConfigError } from './config';
+// No imports: vite.config.ts loads this file too.
 
 /**
  * The address links start from: `configured` (LAB_URL) when given, else `here` (the page's own
@@ -20,9 +20,8 @@ export function labLinkBase(configured: string | undefined, here: string): strin
     url = undefined;
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
-    throw new ConfigError(
-      'LAB_URL',
-      `"${text}" is not an address of the lab: give an absolute http(s) URL such as ` +
+    throw new Error(
+      `LAB_URL: "${text}" is not an address of the lab: give an absolute http(s) URL such as ` +
         'https://you.github.io/dp-webgpu-lab/ (bench: --lab-url or LAB_URL)',
     );
   url.hash = '';

@@ -1,7 +1,6 @@
 // Which address a link starts from: the configured hosted lab (LAB_URL) when there is one, the
 // page's own address otherwise; a folder gets its slash (the build loads assets relative to it).
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/config';
 import { labLinkBase } from '../../src/config/lab-url';
 
 const HERE = 'http://127.0.0.1:4173/lab/';
@@ -32,7 +31,6 @@ describe('labLinkBase', () => {
   it.each(['lab/', '/lab/', 'you.github.io/lab', 'ftp://host/lab/', 'javascript:alert(1)'])(
     'refuses %s, naming LAB_URL and what to give',
     (bad) => {
-      expect(() => labLinkBase(bad, HERE)).toThrow(ConfigError);
       expect(() => labLinkBase(bad, HERE)).toThrow(/^LAB_URL: .*absolute http\(s\) URL/);
     },
   );
