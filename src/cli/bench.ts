@@ -17,6 +17,7 @@ import {
   type Algo,
   type Config,
 } from '../config/config';
+import { labLinkBase } from '../config/lab-url';
 import { decodeState } from '../config/url';
 import {
   Trainer,
@@ -313,8 +314,8 @@ export async function benchCommand(
   const { config, rest, mode } = plan;
   const json = !!rest.json;
   const shardRows = deps.shardRows(rest);
-  const labBase =
-    typeof rest['lab-url'] === 'string' ? rest['lab-url'] : (process.env.LAB_URL ?? 'http://localhost:5173/');
+  const labUrl = typeof rest['lab-url'] === 'string' ? rest['lab-url'] : process.env.LAB_URL;
+  const labBase = labLinkBase(labUrl, 'http://localhost:5173/'); // checked before the device opens
   const outDir = typeof rest.out === 'string' ? rest.out : 'bench-results';
   checkOutDir(outDir);
   for (const n of plan.notes) console.error(`note: ${n}`);

@@ -1,23 +1,29 @@
 // Links and downloads. A link is the page address plus the state fragment; "share results"
 // adds this page's measured per-stage medians with their spread, the device, browser, date and the
 // sweep to it. The JSON download holds everything measured here, with the link that reproduces the
-// configuration.
+// configuration. A hosted lab's links point at its address (LAB_URL at build time, see
+// docs/hosting.md), wherever the page that makes them is served.
 
+import { labLinkBase } from '../config/lab-url';
 import type { SharedResults } from '../config/url';
 import { jsonInfinity, privacyReport } from '../privacy/report';
 import { downloadBlob } from './lab-chart';
 import { runner } from './runner';
 import { store } from './store';
 
+/** LAB_URL as the build saw it (vite.config.ts `define`, checked there); absent outside a build */
+declare const __LAB_URL__: string | undefined;
+const configuredLab = typeof __LAB_URL__ === 'string' ? __LAB_URL__ : undefined;
+
 export function linkFor(results?: SharedResults): string {
-  return `${location.origin}${location.pathname}#${store.fragment(results)}`;
+  return `${labLinkBase(configuredLab, location.origin + location.pathname)}#${store.fragment(results)}`;
 }
 
 /** The link with this page's results (or the configuration alone when nothing is measured yet). */
 export function shareLink(): { url: string; withResults: boolean } {
   const results = runner.results();
   return {
-    url: `${location.origin}${location.pathname}#${store.fragment(results ?? undefined)}`,
+    url: linkFor(results ?? undefined),
     withResults: !!results,
   };
 }
