@@ -98,6 +98,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   audit: ['config', 'data', 'engine', 'kernels', 'noise', 'privacy'],
   ui: ['audit', 'config', 'data', 'engine', 'noise', 'privacy'],
   cli: ['audit', 'config', 'data', 'engine', 'node', 'privacy'],
+  // the bundled GPU correctness check: kernels against their references, whole steps against the oracle
+  gpucheck: ['config', 'data', 'engine', 'kernels', 'noise', 'node', 'reference'],
 };
 
 /**
