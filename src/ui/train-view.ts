@@ -383,16 +383,22 @@ export class TrainView extends LitElement {
   }
 }
 
+/** The lab's own epsilon for an imported run, in words (never the file's). */
+function importedEps(r: RunRecord, eps: number | undefined): string {
+  if (!isPrivate(r.config)) return 'ε = ∞ (not private)';
+  if (eps !== undefined) return `ε ${fmtEps(eps, 3)} (recomputed here)`;
+  return r.recomputed?.error ? 'ε could not be recomputed' : 'ε: recomputing…';
+}
+
 /** An imported run in the run list: marked as such, with the lab's own epsilon and the file's claim beside it. */
 function importedLine(r: RunRecord) {
   const eps = recomputedEpsilon(r);
-  const qualifier = epsilonQualifier(r.config, r.seedFixed, eps);
+  const qualifier = isPrivate(r.config) ? epsilonQualifier(r.config, r.seedFixed, eps) : undefined;
   const claim = claimNote(r);
   return html`<div class="small" style="margin-left:24px">
     <span class="badge warn" data-imported-badge title="trained elsewhere; loaded from a results file">imported</span>
-    <span data-recomputed-eps=${eps === undefined ? '' : fmtEps(eps, 3)}
-      >${isPrivate(r.config) ? (eps === undefined ? (r.recomputed?.error ? 'ε could not be recomputed' : 'ε: recomputing…') : `ε ${fmtEps(eps, 3)} (recomputed here)`) : 'ε = ∞ (not private)'}</span
-    >${qualifier && isPrivate(r.config) ? html` · <span class="warn" data-not-guaranteed>${qualifier}</span>` : nothing}${claim ? html` · <span class="warn" data-claim>${claim}</span>` : nothing}
+    <span data-recomputed-eps=${eps === undefined ? '' : fmtEps(eps, 3)}>${importedEps(r, eps)}</span
+    >${qualifier ? html` · <span class="warn" data-not-guaranteed>${qualifier}</span>` : nothing}${claim ? html` · <span class="warn" data-claim>${claim}</span>` : nothing}
   </div>`;
 }
 
