@@ -5,7 +5,7 @@
 import { ALGOS, type Algo } from './config';
 import { STAGES, type StageTimes, type TimingSource } from '../engine/types';
 import type { UrlIssue } from './url';
-import { esc, safeKey, show } from './url-text';
+import { cleanText, esc, safeKey, show } from './url-text';
 
 /** Measured numbers a sender attaches to a link ("Share results"). */
 export interface SharedResults {
@@ -54,9 +54,9 @@ function shortNum(n: number): string {
 /** The `r.*` fields of a link, in order (encodeState appends them). */
 export function encodeResults(r: SharedResults): string[] {
   const parts: string[] = [];
-  parts.push(`r.dev=${esc(r.device.slice(0, 200))}`, `r.timing=${r.timing}`);
+  parts.push(`r.dev=${esc(cleanText(r.device, 200))}`, `r.timing=${r.timing}`);
   if (r.date) parts.push(`r.date=${esc(r.date)}`);
-  if (r.browser) parts.push(`r.browser=${esc(r.browser.slice(0, 100))}`);
+  if (r.browser) parts.push(`r.browser=${esc(cleanText(r.browser, 100))}`);
   for (const algo of ALGOS) {
     const a = r.algos[algo];
     if (!a) continue;
@@ -154,8 +154,9 @@ export function decodeResults(resultParts: Record<string, string>, issues: UrlIs
   const results: SharedResults = { device: '', timing: 'cpu', algos: {} };
   for (const k of rKeys) {
     const raw = resultParts[k];
-    if (k === 'dev') results.device = raw.slice(0, 200);
-    else if (k === 'browser') results.browser = raw.slice(0, 100);
+    // free text, shown as it is: never with controls or bidi overrides
+    if (k === 'dev') results.device = cleanText(raw, 200);
+    else if (k === 'browser') results.browser = cleanText(raw, 100);
     else if (k === 'date') {
       const ok = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z)?$/.test(raw) && Number.isFinite(Date.parse(raw));
       if (ok) results.date = raw;

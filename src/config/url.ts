@@ -1,20 +1,11 @@
 // The lab's whole state in a URL fragment, like TensorFlow Playground: readable `key=value`
 // pairs, versioned (`v=1`), only the keys that differ from their defaults. Decoding never
 // throws: each bad field yields a specific issue and keeps its default, the others still apply.
-// Plain data only (no DOM), so the CLI can reproduce a shared link too.
+// Plain data only (no DOM), so the CLI can reproduce a shared link too. Pure and quick: nothing
+// here computes epsilon (the lab asks its privacy worker, the CLI its accountant), so opening a
+// link never blocks the page (tests/config/url-imports.test.ts holds the import graph to it).
 
-import {
-  CONFIG_KEYS,
-  DEFAULT_CONFIG,
-  SCHEMA,
-  ConfigError,
-  checkConsistency,
-  isPrivate,
-  parseValue,
-  type Config,
-} from './config';
-import { epsilonAfter } from '../engine/accounting';
-import { epsilonInfinite, noPrivacyReason } from '../privacy/report';
+import { CONFIG_KEYS, DEFAULT_CONFIG, SCHEMA, ConfigError, checkConsistency, parseValue, type Config } from './config';
 import { decodeResults, encodeResults, type SharedResults } from './url-results';
 import { esc, safeKey, show } from './url-text';
 
@@ -164,27 +155,8 @@ const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
  * Reads a fragment (with or without '#', or a whole URL). Never throws: returns the state that
  * could be read and one issue per field that could not (that field keeps its default).
  */
-export function decodeState(
-  input: string,
-  base: Config = DEFAULT_CONFIG,
-): { state: LabState; issues: UrlIssue[]; warnings: UrlIssue[] } {
-  const { state, issues } = decodeFields(input, base);
-  return { state, issues, warnings: privacyWarnings(state.config) };
-}
-
-/**
- * Fields that applied but that whoever opens the link must know about: a private algorithm whose
- * sigma gives no finite epsilon (sigma 0, or too small for the accountant) trains without privacy.
- */
-export function privacyWarnings(c: Config): UrlIssue[] {
-  if (!isPrivate(c) || c.targetEpsilon > 0) return [];
-  let eps: number | undefined;
-  try {
-    eps = epsilonAfter(c, c.sigma, c.steps);
-  } catch {
-    return [];
-  }
-  return epsilonInfinite(eps) ? [{ key: 'sigma', message: noPrivacyReason(c.sigma) }] : [];
+export function decodeState(input: string, base: Config = DEFAULT_CONFIG): { state: LabState; issues: UrlIssue[] } {
+  return decodeFields(input, base);
 }
 
 function decodeFields(input: string, base: Config): { state: LabState; issues: UrlIssue[] } {

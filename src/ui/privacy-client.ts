@@ -5,7 +5,8 @@
 import type { Config } from '../config/config';
 import type { LogPoint } from '../engine/types';
 import { store } from './store';
-import { answer, type PrivacyAnswer, type PrivacyRequest, type Preview } from './privacy-compute';
+import type { UrlIssue } from '../config/url';
+import { answer, type PrivacyAnswer, type PrivacyRequest, type Preview, type Recomputed } from './privacy-compute';
 
 type Waiter = (a: PrivacyAnswer) => void;
 
@@ -13,6 +14,7 @@ let worker: Worker | undefined;
 let broken = false;
 let nextId = 1;
 let latestPreview = 0;
+let latestLink = 0;
 const waiting = new Map<number, Waiter>();
 
 /** Where answers come from: 'worker', or 'main' when no worker could be used. */
@@ -86,6 +88,22 @@ export async function requestSigma(c: Config): Promise<number> {
   if (a.kind !== 'sigma') throw new Error('privacy worker: unexpected answer');
   if (a.error !== undefined) throw new Error(a.error);
   return a.sigma!;
+}
+
+/** The no-privacy warnings of a link's configuration, or undefined when a newer link was opened meanwhile. */
+export async function requestLinkWarnings(c: Config): Promise<UrlIssue[] | undefined> {
+  const id = nextId++;
+  latestLink = id;
+  const a = await ask({ id, kind: 'link', config: structuredClone(c) });
+  if (id !== latestLink || a.kind !== 'link') return undefined;
+  return a.warnings;
+}
+
+/** An imported run's epsilon recomputed by the lab's accountant from its configuration. */
+export async function requestRecompute(c: Config, steps: number[], stepsDone: number): Promise<Recomputed> {
+  const a = await ask({ id: nextId++, kind: 'imported', config: structuredClone(c), steps, stepsDone });
+  if (a.kind !== 'imported') throw new Error('privacy worker: unexpected answer');
+  return a.recomputed;
 }
 
 /**

@@ -1,9 +1,15 @@
 // A colleague's "Download JSON" file, read back: its runs' curves become earlier runs that can be
 // overlaid on the training charts. Only what the curves need is taken (algorithm, configuration,
 // log points); a file that is not such a download gets one specific message, nothing half-loaded.
+// A file's privacy claims are never taken on trust: its epsilon is kept only as "what the file
+// claims", the lab's accountant recomputes epsilon from the run's configuration (in the privacy
+// worker), and a fixed seed in either configuration counts whatever the file's flag says.
 
-import { ALGOS, makeConfigLenient, type Algo, type Config } from '../config/config';
-import { zeroStages, type LogPoint } from '../engine';
+import { ALGOS, isPrivate, makeConfigLenient, type Algo, type Config } from '../config/config';
+import { zeroStages, type LogPoint } from '../engine/types';
+import { fmtEpsilon, privacyReport, type PrivacyReport } from '../privacy/report';
+import { requestRecompute } from './privacy-client';
+import { store, type RunRecord } from './store';
 
 /** at most this many runs and log points per run are read from one file */
 export const MAX_IMPORTED_RUNS = 24;
@@ -13,9 +19,15 @@ export interface ImportedRun {
   algo: Algo;
   requested: Config;
   config: Config;
+  /** a fixed seed: the file says so, or either configuration holds one */
   seedFixed: boolean;
+  /** the file's log points, without its epsilon (the lab's own is filled in when recomputed) */
   log: LogPoint[];
   stepsDone: number;
+  /** the epsilon the file claims for the run (shown as the file's claim, never as the lab's) */
+  claimedEpsilon?: number;
+  /** the file says its epsilon is a guarantee */
+  claimedGuaranteed: boolean;
 }
 
 const num = (v: unknown): number | undefined =>
@@ -40,7 +52,8 @@ export function parseResultsJson(text: string): ImportedRun[] {
       requested?: unknown;
       config?: unknown;
       seedFixed?: unknown;
-      summary?: { log?: unknown } | null;
+      summary?: { log?: unknown; epsilon?: unknown } | null;
+      privacy?: { epsilon?: unknown; guaranteed?: unknown } | null;
       log?: unknown;
     };
     if (!r || typeof r !== 'object') throw new Error(`run ${i + 1}: not an object`);
@@ -73,7 +86,6 @@ export function parseResultsJson(text: string): ImportedRun[] {
         loss,
         auc: num(p.auc),
         evalLoss: num(p.evalLoss),
-        epsilon: num(p.epsilon),
         stageMs: zeroStages(),
         stepsPerSec: 0,
         examples: 0,
@@ -84,13 +96,83 @@ export function parseResultsJson(text: string): ImportedRun[] {
       algo: r.algo as Algo,
       requested,
       config,
-      seedFixed: r.seedFixed === true,
+      seedFixed: r.seedFixed === true || config.seed !== 'random' || requested.seed !== 'random',
       log,
       stepsDone: log[log.length - 1].step,
+      claimedEpsilon: num(r.privacy?.epsilon) ?? num(r.summary?.epsilon) ?? num(rawLog.at(-1)?.epsilon),
+      claimedGuaranteed: r.privacy?.guaranteed === true,
     });
   });
   if (!out.length) throw new Error('the file holds no run with curves');
   if (out.length > MAX_IMPORTED_RUNS)
     throw new Error(`${out.length} runs; at most ${MAX_IMPORTED_RUNS} are read from one file`);
   return out;
+}
+
+/** Adds a file's runs to the lab and has the privacy worker recompute each one's epsilon. */
+export function loadImported(file: string, runs: ImportedRun[]): Promise<void> {
+  const recs = store.importRuns(file, runs);
+  return Promise.all(recs.map(recomputeImported)).then(() => undefined);
+}
+
+/** Epsilon at each log point and at the end, by the lab's accountant, from the run's configuration. */
+async function recomputeImported(r: RunRecord): Promise<void> {
+  try {
+    r.recomputed = await requestRecompute(
+      r.config,
+      r.log.map((p) => p.step),
+      r.stepsDone,
+    );
+  } catch (e) {
+    r.recomputed = { error: (e as Error).message };
+  }
+  const eps = r.recomputed.epsilons;
+  if (eps) r.log = r.log.map((p, i) => ({ ...p, epsilon: eps[i] }));
+  store.runs = [...store.runs];
+  store.changed();
+}
+
+/** The lab's epsilon for an imported run: undefined until recomputed (or when it could not be). */
+export function recomputedEpsilon(r: RunRecord): number | undefined {
+  if (!isPrivate(r.config)) return Infinity;
+  return r.recomputed?.epsilon;
+}
+
+/** Two epsilons the same to the 3 digits shown (both infinite counts as the same). */
+const sameEps = (a: number, b: number) =>
+  a === b || (Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= 5e-4 * Math.max(Math.abs(a), Math.abs(b)));
+
+/**
+ * What an imported run's file claims that the lab does not confirm, in words ('file claims ε 0.5;
+ * recomputed 16.1'); undefined when the file claims nothing or the lab agrees.
+ */
+export function claimNote(r: RunRecord): string | undefined {
+  if (r.source !== 'imported' || r.claimedEpsilon === undefined) return undefined;
+  const claim = `file claims ε ${fmtEpsilon(r.claimedEpsilon)}`;
+  if (r.recomputed?.error !== undefined) return `${claim}; the lab could not recompute it (${r.recomputed.error})`;
+  const mine = recomputedEpsilon(r);
+  if (mine === undefined) return `${claim}; recomputing`;
+  return sameEps(r.claimedEpsilon, mine) ? undefined : `${claim}; recomputed ${fmtEpsilon(mine)}`;
+}
+
+export const importedReason = (file: string | undefined): string =>
+  `imported from ${file ?? 'a results file'}: trained elsewhere; epsilon is recomputed here from the configuration the file states, which the lab cannot check against what was run`;
+
+/**
+ * The privacy of an imported run as the lab states it (in the JSON download): its own epsilon,
+ * never the file's, and never a guarantee, since the lab did not train the run.
+ */
+export function importedPrivacy(r: RunRecord): PrivacyReport {
+  const epsilon = isPrivate(r.config) ? r.recomputed?.epsilon : undefined;
+  const p = privacyReport(r.config, { epsilon, seedFixed: r.seedFixed, sigma: r.recomputed?.sigma });
+  const reasons = [importedReason(r.importedFrom), ...p.reasons];
+  if (isPrivate(r.config) && epsilon === undefined)
+    reasons.push(
+      r.recomputed?.error !== undefined
+        ? `the lab's accountant could not compute epsilon: ${r.recomputed.error}`
+        : 'epsilon not recomputed yet',
+    );
+  const accounting: PrivacyReport['accounting'] =
+    p.accounting === 'none' ? 'none' : `${r.config.accountant}-poisson-not-guaranteed`;
+  return { ...p, accounting, guaranteed: false, reasons };
 }

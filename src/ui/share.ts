@@ -8,8 +8,30 @@ import { labLinkBase } from '../config/lab-url';
 import type { SharedResults } from '../config/url';
 import { jsonInfinity, privacyReport } from '../privacy/report';
 import { downloadBlob } from './lab-chart';
+import { importedPrivacy } from './results-import';
 import { runner } from './runner';
-import { store } from './store';
+import { store, type RunRecord } from './store';
+
+/**
+ * What a run's epsilon means, as the download states it. An imported run carries the lab's own
+ * recomputed epsilon (never a guarantee: the lab did not train it), with the file's claim beside.
+ */
+function runPrivacy(r: RunRecord) {
+  if (r.source === 'imported')
+    return {
+      importedFrom: r.importedFrom,
+      claimedByFile: { epsilon: r.claimedEpsilon ?? null, guaranteed: r.claimedGuaranteed ?? false },
+      privacy: importedPrivacy(r),
+    };
+  // what epsilon covers: the logged training loss and example counts are not covered
+  return {
+    privacy: privacyReport(r.config, {
+      epsilon: r.summary?.epsilon ?? r.log.at(-1)?.epsilon,
+      seedFixed: r.seedFixed,
+      sigma: r.summary?.sigma,
+    }),
+  };
+}
 
 /** LAB_URL as the build saw it (vite.config.ts `define`, checked there); absent outside a build */
 declare const __LAB_URL__: string | undefined;
@@ -55,12 +77,7 @@ export function resultsJson(): unknown {
       config: r.config,
       seedFixed: r.seedFixed,
       note: r.seedFixed ? 'fixed seed: reproducible, not private' : undefined,
-      // what epsilon covers: the logged training loss and example counts are not covered
-      privacy: privacyReport(r.config, {
-        epsilon: r.summary?.epsilon ?? r.log.at(-1)?.epsilon,
-        seedFixed: r.seedFixed,
-        sigma: r.summary?.sigma,
-      }),
+      ...runPrivacy(r),
       timing: r.timing,
       stepsDone: r.stepsDone,
       summary: r.summary ?? null,

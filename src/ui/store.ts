@@ -3,9 +3,11 @@
 // Components read it through StoreController and never keep their own copies.
 
 import type { ImportedRun } from './results-import';
+import type { Recomputed } from './privacy-compute';
 import { userMessage } from '../engine';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { DEFAULT_CONFIG, checkConsistency, ConfigError, type Algo, type Config } from '../config/config';
+import { cleanText } from '../config/url-text';
 import { DEFAULT_UI, encodeConfig, encodeState, type SharedResults, type UiState, type UrlIssue } from '../config/url';
 import type { DeviceInfo, Limits, LogPoint, RunSummary, StageTimes, TimingSource } from '../engine';
 import { CRITEO_DENSE, CRITEO_TABLES, type CriteoSource, type LoadedCriteo } from './data-source';
@@ -23,6 +25,11 @@ export interface RunRecord {
   source: 'train' | 'compare' | 'imported';
   /** the results file it was loaded from (curves only: never current, never a measurement here) */
   importedFrom?: string;
+  /** imported: the epsilon its file claims, and whether the file calls it a guarantee (never taken on trust) */
+  claimedEpsilon?: number;
+  claimedGuaranteed?: boolean;
+  /** imported: its privacy recomputed by the lab's accountant (undefined while the worker computes) */
+  recomputed?: Recomputed;
   /** the configuration as the user set it (seed may be 'random', sigma uncalibrated) */
   requested: Config;
   /** as the engine resolved it */
@@ -221,12 +228,12 @@ export class LabStore extends EventTarget {
   }
 
   /** A colleague's runs from a results file: kept with the earlier runs, overlaid at once. */
-  importRuns(file: string, runs: ImportedRun[]): void {
-    const recs = runs.map((r) => ({
+  importRuns(file: string, runs: ImportedRun[]): RunRecord[] {
+    const recs: RunRecord[] = runs.map((r) => ({
       ...r,
       id: this.nextId++,
       source: 'imported' as const,
-      importedFrom: file,
+      importedFrom: cleanText(file, 100) || 'a results file',
       timing: 'cpu' as const,
       target: r.stepsDone,
       data: 'imported',
@@ -234,6 +241,7 @@ export class LabStore extends EventTarget {
     this.runs = [...this.runs, ...recs].slice(-(24 + recs.length));
     this.overlay = new Set([...this.overlay, ...recs.map((r) => r.id)]);
     this.changed();
+    return recs;
   }
 
   /** earlier runs (by id) the user chose to overlay on the curves */

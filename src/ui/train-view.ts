@@ -13,7 +13,8 @@ import './lab-chart';
 import { runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
 import { signature, store, StoreController, type RunRecord } from './store';
-import { parseResultsJson } from './results-import';
+import { claimNote, loadImported, parseResultsJson, recomputedEpsilon } from './results-import';
+import { cleanText } from '../config/url-text';
 
 /** Exponential moving average (TensorBoard-style smoothing) of a noisy per-batch series. */
 export function ema(ys: { x: number; y: number }[], weight: number): { x: number; y: number }[] {
@@ -149,6 +150,21 @@ function epsilonPanel() {
 /** A private run whose epsilon is infinite (sigma 0 or too small): no privacy, said so in the chart. */
 const noPrivacy = (r: RunRecord): boolean => isPrivate(r.config) && r.log.at(-1)?.epsilon === Infinity;
 
+/**
+ * What the epsilon chart says beside a run's name: no privacy; and for an imported run, why its
+ * epsilon is no guarantee and what its file claims that the lab's accountant does not confirm.
+ */
+function epsNote(r: RunRecord): string {
+  const notes = noPrivacy(r) ? ['ε = ∞, no privacy'] : [];
+  if (r.source === 'imported') {
+    const q = epsilonQualifier(r.config, r.seedFixed, recomputedEpsilon(r));
+    if (q && !noPrivacy(r)) notes.push(q);
+    const claim = claimNote(r);
+    if (claim) notes.push(claim);
+  }
+  return notes.map((n) => ` (${n})`).join('');
+}
+
 export class TrainView extends LitElement {
   readonly storeCtl = new StoreController(this);
   static styles = [sharedStyles, viewStyles];
@@ -243,7 +259,7 @@ export class TrainView extends LitElement {
           0,
           0,
           {},
-          (r) => (noPrivacy(r) ? ' (ε = ∞, no privacy)' : ''),
+          epsNote,
           new Map([...overlays].filter(([r]) => isPrivate(r.config))),
         )}>
           <span slot="empty"
@@ -318,7 +334,7 @@ export class TrainView extends LitElement {
   /** what differs from the current configuration, and the file for a colleague's run */
   private runLabel(r: RunRecord): string {
     const diff = configDiff(r.requested, store.config);
-    return r.importedFrom ? `${r.importedFrom}: ${diff}` : diff;
+    return r.importedFrom ? `imported from ${r.importedFrom}: ${diff}` : diff;
   }
 
   private async loadResults(e: Event) {
@@ -328,9 +344,10 @@ export class TrainView extends LitElement {
     try {
       const runs = parseResultsJson(await file.text());
       this.importError = '';
-      store.importRuns(file.name, runs);
+      void loadImported(file.name, runs);
     } catch (err) {
-      this.importError = `Could not load ${file.name}: ${(err as Error).message}`;
+      // the name and the message may echo the file: shown without controls or bidi overrides
+      this.importError = cleanText(`Could not load ${file.name}: ${(err as Error).message}`, 400);
     }
     input.value = ''; // the same file can be chosen again
   }
@@ -358,10 +375,31 @@ export class TrainView extends LitElement {
               <span class="swatch" style="background:${ALGO_COLORS[r.algo]}"></span>${ALGO_LABELS[r.algo]} · <b data-diff>${diff}</b>
               <span class="small muted">${r.stepsDone} steps, loss ${fmtNum(r.log.at(-1)?.loss, 4)}${r.summary ? '' : ' (unfinished)'}</span></label
             >
+            ${r.source === 'imported' ? importedLine(r) : nothing}
           </li>`;
         })}
       </ul>
     </div>`;
   }
 }
+
+/** The lab's own epsilon for an imported run, in words (never the file's). */
+function importedEps(r: RunRecord, eps: number | undefined): string {
+  if (!isPrivate(r.config)) return 'ε = ∞ (not private)';
+  if (eps !== undefined) return `ε ${fmtEps(eps, 3)} (recomputed here)`;
+  return r.recomputed?.error ? 'ε could not be recomputed' : 'ε: recomputing…';
+}
+
+/** An imported run in the run list: marked as such, with the lab's own epsilon and the file's claim beside it. */
+function importedLine(r: RunRecord) {
+  const eps = recomputedEpsilon(r);
+  const qualifier = isPrivate(r.config) ? epsilonQualifier(r.config, r.seedFixed, eps) : undefined;
+  const claim = claimNote(r);
+  return html`<div class="small" style="margin-left:24px">
+    <span class="badge warn" data-imported-badge title="trained elsewhere; loaded from a results file">imported</span>
+    <span data-recomputed-eps=${eps === undefined ? '' : fmtEps(eps, 3)}>${importedEps(r, eps)}</span
+    >${qualifier ? html` · <span class="warn" data-not-guaranteed>${qualifier}</span>` : nothing}${claim ? html` · <span class="warn" data-claim>${claim}</span>` : nothing}
+  </div>`;
+}
+
 customElements.define('train-view', TrainView);

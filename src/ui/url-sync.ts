@@ -6,7 +6,8 @@
 // history holds one entry per setting changed, not one per keystroke.
 
 import { DEFAULT_CONFIG, type Config } from '../config/config';
-import { decodeState } from '../config/url';
+import { decodeState, type UrlIssue } from '../config/url';
+import { requestLinkWarnings } from './privacy-client';
 import { store } from './store';
 
 let written = '';
@@ -16,7 +17,9 @@ let editing = '';
 let arriving = false;
 
 export function applyFragment(hash: string): void {
-  const { state, issues, warnings } = decodeState(hash);
+  // decoding is pure and quick; whether the link's sigma gives any privacy is asked of the
+  // privacy worker (a PRV composition takes seconds for long runs: never on the page's thread)
+  const { state, issues } = decodeState(hash);
   // A link may not raise the memory limit past this device's default (or what is set here now)
   // on its own: a huge limit with autorun=1 would allocate before anyone looked. One click does.
   const asked = state.config.memoryLimit;
@@ -52,16 +55,8 @@ export function applyFragment(hash: string): void {
       details: issues.map((i) => `${i.key}: ${i.message}`),
     });
   else store.dismiss('url');
-  // applied, but no privacy: sigma 0 (or too small) gives epsilon = infinity
-  if (warnings.length)
-    store.banner({
-      id: 'url-privacy',
-      kind: 'warning',
-      title: 'This link trains without privacy (ε = ∞)',
-      message: 'Its σ adds no effective noise; raise σ or set a target ε for a private run.',
-      details: warnings.map((i) => `${i.key}: ${i.message}`),
-    });
-  else store.dismiss('url-privacy');
+  store.dismiss('url-privacy');
+  void requestLinkWarnings(state.config).then(privacyBanner, () => undefined);
   if (state.results && state.ui.view !== 'stages')
     store.banner({
       id: 'shared',
@@ -78,6 +73,20 @@ export function applyFragment(hash: string): void {
     });
   else store.dismiss('shared');
   store.changed();
+}
+
+/** Applied, but no privacy: sigma 0 (or too small) gives epsilon = infinity. Undefined: a newer link came. */
+function privacyBanner(warnings: UrlIssue[] | undefined): void {
+  if (!warnings) return;
+  if (warnings.length)
+    store.banner({
+      id: 'url-privacy',
+      kind: 'warning',
+      title: 'This link trains without privacy (ε = ∞)',
+      message: 'Its σ adds no effective noise; raise σ or set a target ε for a private run.',
+      details: warnings.map((i) => `${i.key}: ${i.message}`),
+    });
+  else store.dismiss('url-privacy');
 }
 
 export function startUrlSync(): void {

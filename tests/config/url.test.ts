@@ -22,6 +22,8 @@ import {
   type UiState,
 } from '../../src/config/url';
 import { STAGES } from '../../src/engine/types';
+import { privacyWarnings } from '../../src/ui/privacy-compute';
+import { cleanText, show } from '../../src/config/url-text';
 
 // Small deterministic generator so a failure can be replayed from its seed.
 function rng(seed: number) {
@@ -312,16 +314,18 @@ describe('URL fragment: bad input gives specific issues, never an exception', ()
 });
 
 describe('URL fragment: privacy and shared-result checks', () => {
-  it('a link with a sigma that gives no finite epsilon is applied but warned about: "∞, no privacy"', () => {
+  it('a link with a sigma that gives no finite epsilon is applied; the privacy worker warns: "∞, no privacy"', () => {
     for (const frag of ['#algo=dpsgd&sigma=0', '#algo=lazydp&sigma=0.01']) {
       const d = decodeState(frag);
       expect(d.issues).toEqual([]);
-      expect(d.warnings.map((w) => w.key)).toEqual(['sigma']);
-      expect(d.warnings[0].message).toMatch(/∞, no privacy/);
+      const warnings = privacyWarnings(d.state.config);
+      expect(warnings.map((w) => w.key)).toEqual(['sigma']);
+      expect(warnings[0].message).toMatch(/∞, no privacy/);
     }
-    expect(decodeState('#algo=dpsgd&sigma=1').warnings).toEqual([]);
-    expect(decodeState('#algo=sgd&sigma=0').warnings).toEqual([]);
-    expect(decodeState('#algo=dpsgd&sigma=0&targetEpsilon=3').warnings).toEqual([]);
+    const warned = (frag: string) => privacyWarnings(decodeState(frag).state.config);
+    expect(warned('#algo=dpsgd&sigma=1')).toEqual([]);
+    expect(warned('#algo=sgd&sigma=0')).toEqual([]);
+    expect(warned('#algo=dpsgd&sigma=0&targetEpsilon=3')).toEqual([]);
   });
   it('shared results: plain decimals only, and the step at least the sum of its stages', () => {
     const ok = decodeState('#r.dpsgd=1_2_3_4_5_6_21.5');
@@ -409,5 +413,35 @@ describe('shared results: date, browser, steps, spread and sweep', () => {
     expect(decodeState('#r.sweep=sgd:256:1.5').state.results!.sweep).toEqual([
       { algo: 'sgd', totalRows: 256, stepMs: 1.5 },
     ]);
+  });
+});
+
+describe('texts a link brings in', () => {
+  // U+202E (right-to-left override) turns "GeForce gpj.exe" around on screen; U+2066-2069 isolate,
+  // U+200B-200F are zero-width characters and marks, U+0085 and U+009B are C1 controls
+  const hostile = 'NVIDIA\u202e gpj.exe\u202c \u2066x\u2069\u200b\u200f\u0085\u009b\u0007\nGPU\tA\ufeff';
+
+  it('cleanText drops control, bidi and zero-width characters; line breaks and tabs become spaces', () => {
+    expect(cleanText(hostile)).toBe('NVIDIA gpj.exe x GPU A');
+    expect(cleanText('Chrome 131 (headless)')).toBe('Chrome 131 (headless)');
+    expect(cleanText('ünïcödé 日本 😀')).toBe('ünïcödé 日本 😀');
+    // cut on whole code points: no lone surrogate at the end
+    expect(cleanText('ab😀cd', 3)).toBe('ab😀');
+    expect(cleanText(42 as unknown)).toBe('');
+  });
+
+  it('r.dev and r.browser are shown without bidi overrides or controls', () => {
+    const frag = `#r.dev=${encodeURIComponent(hostile)}&r.browser=${encodeURIComponent('Chrome\u202e131')}&r.dpsgd=1_2_3_4_5_6_21.5`;
+    const d = decodeState(frag);
+    expect(d.issues).toEqual([]);
+    expect(d.state.results!.device).toBe('NVIDIA gpj.exe x GPU A');
+    expect(d.state.results!.browser).toBe('Chrome131');
+  });
+
+  it('a value echoed in a message shows bidi characters as escapes', () => {
+    expect(show('a\u202eb')).toBe('"a\\u202eb"');
+    const d = decodeState(`#r.date=${encodeURIComponent('2026\u202e-01-01')}&r.dpsgd=1_2_3_4_5_6_21.5`);
+    expect(d.issues[0].message).toContain('\\u202e');
+    expect(d.issues[0].message).not.toMatch(/[\u202a-\u202e]/);
   });
 });
