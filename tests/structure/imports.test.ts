@@ -105,15 +105,11 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 /**
  * Edges that break the floors today, each to be removed by issue 18, and allowed until then
  * only as these exact file-to-file edges:
- * - the link code (config/url.ts) computes epsilon with the accountants and imports the engine
- *   and the privacy report; the issue makes it pure (epsilon for a link from the privacy worker);
  * - config/url-results.ts takes the shared results' types from the engine;
  * - the engine builds in the audit's deliberate flaws (audit/flaws.ts), which the algorithms'
  *   audit hooks are to carry.
  */
 const KNOWN_FLOOR_BREAKS = new Set([
-  'config/url.ts -> engine/accounting.ts',
-  'config/url.ts -> privacy/report.ts',
   'config/url-results.ts -> engine/types.ts',
   'engine/step-graph.ts -> audit/flaws.ts',
   'engine/trainer.ts -> audit/flaws.ts',
