@@ -6,29 +6,17 @@
 // worker), and a fixed seed in either configuration counts whatever the file's flag says.
 
 import { ALGOS, isPrivate, makeConfigLenient, type Algo, type Config } from '../config/config';
-import { zeroStages, type LogPoint } from '../engine/types';
+import { zeroStages, type LogPoint } from '../engine';
 import { fmtEpsilon, privacyReport, type PrivacyReport } from '../privacy/report';
 import { requestRecompute } from './privacy-client';
-import { store, type RunRecord } from './store';
+import { store, type ImportedRun, type RunRecord } from './store';
 
 /** at most this many runs and log points per run are read from one file */
 export const MAX_IMPORTED_RUNS = 24;
 const MAX_POINTS = 20_000;
 
-export interface ImportedRun {
-  algo: Algo;
-  requested: Config;
-  config: Config;
-  /** a fixed seed: the file says so, or either configuration holds one */
-  seedFixed: boolean;
-  /** the file's log points, without its epsilon (the lab's own is filled in when recomputed) */
-  log: LogPoint[];
-  stepsDone: number;
-  /** the epsilon the file claims for the run (shown as the file's claim, never as the lab's) */
-  claimedEpsilon?: number;
-  /** the file says its epsilon is a guarantee */
-  claimedGuaranteed: boolean;
-}
+// ImportedRun lives in the store (which holds imported runs), so that the store needs nothing of this module
+export type { ImportedRun } from './store';
 
 const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : v === 'Infinity' ? Infinity : undefined;

@@ -2,7 +2,6 @@
 // shared results) round-trips through src/config/url.ts; the rest is what was measured here.
 // Components read it through StoreController and never keep their own copies.
 
-import type { ImportedRun } from './results-import';
 import type { Recomputed } from './privacy-compute';
 import { userMessage } from '../engine';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
@@ -12,6 +11,22 @@ import { DEFAULT_UI, encodeConfig, encodeState, type SharedResults, type UiState
 import type { DeviceInfo, Limits, LogPoint, RunSummary, StageTimes, TimingSource } from '../engine';
 import { CRITEO_DENSE, CRITEO_TABLES, type CriteoSource, type LoadedCriteo } from './data-source';
 import type { TimestampProbe } from './timing';
+
+/** A run read from a colleague's results JSON (src/ui/results-import.ts reads it). */
+export interface ImportedRun {
+  algo: Algo;
+  requested: Config;
+  config: Config;
+  /** a fixed seed: the file says so, or either configuration holds one */
+  seedFixed: boolean;
+  /** the file's log points, without its epsilon (the lab's own is filled in when recomputed) */
+  log: LogPoint[];
+  stepsDone: number;
+  /** the epsilon the file claims for the run (shown as the file's claim, never as the lab's) */
+  claimedEpsilon?: number;
+  /** the file says its epsilon is a guarantee */
+  claimedGuaranteed: boolean;
+}
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'done' | 'stopped' | 'error';
 export type Job = 'train' | 'compare' | 'sweep' | 'teach' | 'export' | 'audit';
