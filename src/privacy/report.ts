@@ -44,6 +44,9 @@ export function noPrivacyReason(sigma: number | undefined): string {
   return `epsilon = infinity (∞, no privacy): ${what} ${sigma === 0 ? 'adds no noise' : 'adds too little noise for a finite epsilon'}; raise sigma or set a target epsilon`;
 }
 
+/** Why a private run without an epsilon is reported as no guarantee. */
+export const EPSILON_MISSING = 'no epsilon was computed for this run: nothing is claimed';
+
 /** True for a private run whose epsilon is known and not finite (sigma 0 or an overflowing accountant). */
 export const epsilonInfinite = (epsilon: number | undefined): boolean =>
   epsilon !== undefined && !Number.isFinite(epsilon);
@@ -83,6 +86,8 @@ export function privacyReport(
   // no noise, or too little for the accountant: an infinite epsilon is never a guarantee
   if (epsilonInfinite(opts.epsilon))
     reasons.push(noPrivacyReason(opts.sigma ?? (c.targetEpsilon > 0 ? undefined : c.sigma)));
+  // a claim with no epsilon is no guarantee (e.g. a file written while epsilon was still computed)
+  if (opts.epsilon === undefined) reasons.push(EPSILON_MISSING);
   if (c.sampling === 'shuffle') reasons.push(shuffleWarning(c.accountant));
   if (opts.seedFixed) reasons.push(FIXED_SEED_WARNING);
   return {

@@ -8,6 +8,7 @@
 // when a file is chosen and no worker can parse it.
 
 import { ConfigError, type Config } from '../config/config';
+import { cleanText } from '../config/url-text';
 import type { LabData } from '../data/synthetic';
 import { fmtBytes } from './format';
 import type { ParseReply, ParseRequest } from './criteo-worker';
@@ -57,7 +58,7 @@ async function readText(file: FileLike): Promise<string> {
   try {
     return await file.text();
   } catch (e) {
-    throw new FileError(`could not read ${file.name}: ${(e as Error)?.message ?? String(e)}`);
+    throw new FileError(`could not read ${cleanText(file.name)}: ${(e as Error)?.message ?? String(e)}`);
   }
 }
 
@@ -155,7 +156,9 @@ class WorkerParser implements Parser {
     if (r.type === 'done') p.resolve(r.data);
     else {
       if (r.read) this.textSent = false;
-      const err = r.read ? new FileError(`could not read ${this.file.name}: ${r.message}`) : new Error(r.message);
+      const err = r.read
+        ? new FileError(`could not read ${cleanText(this.file.name)}: ${r.message}`)
+        : new Error(r.message);
       if (!r.read) err.name = r.name;
       p.reject(err);
     }
@@ -330,9 +333,10 @@ export interface LoadedCriteo {
 export async function readCriteo(file: FileLike, config: Config, onProgress?: OnProgress): Promise<LoadedCriteo> {
   if (file.size > MAX_FILE_BYTES)
     throw new FileError(
-      `${file.name} is ${fmtBytes(file.size)}: the lab reads files up to ${fmtBytes(MAX_FILE_BYTES)} in the browser (it holds the whole text in memory). Take the first lines (head -n 1000000 day_0 > sample.tsv), or train on the whole file with the node CLI: train --data file.tsv.`,
+      `${cleanText(file.name)} is ${fmtBytes(file.size)}: the lab reads files up to ${fmtBytes(MAX_FILE_BYTES)} in the browser (it holds the whole text in memory). Take the first lines (head -n 1000000 day_0 > sample.tsv), or train on the whole file with the node CLI: train --data file.tsv.`,
     );
-  const source = new CriteoSource(file.name, file.size, openParser(file));
+  // the name is shown in the page: no control or bidi characters from the file system
+  const source = new CriteoSource(cleanText(file.name) || 'data file', file.size, openParser(file));
   try {
     return await source.load(config, onProgress);
   } catch (e) {

@@ -7,6 +7,7 @@
 // Errors are named in errors.ts, and a shared link's numbers gathered in results.ts.
 
 import { checkConsistency, type Algo, type Config } from '../config/config';
+import { cleanText } from '../config/url-text';
 import type { SharedResults } from '../config/url';
 import {
   CapacityError,
@@ -297,7 +298,7 @@ export class LabRunner {
    * first, so a refused file leaves the current run and the panel as they were.
    */
   async resumeFromFile(file: Blob & { name?: string }): Promise<void> {
-    const name = file.name ?? 'the file';
+    const name = cleanText(file.name) || 'the file'; // shown in the page: no control or bidi characters
     if (!store.lock('train', `reading ${name}`)) return;
     const token = (this.startToken = {});
     store.dismiss('resume-note');

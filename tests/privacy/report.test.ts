@@ -30,6 +30,12 @@ describe('privacyReport', () => {
       expect(epsilonQualifier(makeConfig({ algo }), false)).toBeUndefined();
     });
   }
+  it('a private run with no epsilon is no guarantee (nothing is claimed)', () => {
+    const r = privacyReport(makeConfig({ algo: 'lazydp' }), { seedFixed: false });
+    expect(r.guaranteed).toBe(false);
+    expect(r.epsilon).toBeUndefined();
+    expect(r.reasons.join(' ')).toMatch(/no epsilon was computed/);
+  });
   it('sgd is never reported as private', () => {
     const r = privacyReport(makeConfig({ algo: 'sgd' }), { seedFixed: false });
     expect(r).toMatchObject({ accounting: 'none', guaranteed: false });
