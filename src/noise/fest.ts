@@ -44,7 +44,7 @@ export function crossingProbability(tau: number, noiseStd: number): number {
 
 /** Uniforms in (0, 1) on a 2^-53 grid, j = 0, 1, ... of table t's crossing stream at step s. */
 class CrossDraws {
-  private block = new Uint32Array(4);
+  private block: Uint32Array = new Uint32Array(4);
   private j = 0;
   constructor(
     private readonly key: Key,
