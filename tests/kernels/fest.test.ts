@@ -56,8 +56,6 @@ describe('contribution map and noisy threshold', () => {
         clip: 1.5,
         noiseStd: 0.8,
         tau: 2,
-        step: 7,
-        key: [11, 22],
         counts,
       };
       runAll([
