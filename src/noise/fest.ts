@@ -85,6 +85,15 @@ export function crossingCandidates(key: Key, t: number, rows: number, s: number,
   return Uint32Array.from(out);
 }
 
+/**
+ * DP-AdaFEST+: the same draws over a preselected universe of rows (DP-FEST's sorted selection of
+ * the table) instead of 0..rows-1: position j of the universe crosses with probability p. Sorted,
+ * as the universe is.
+ */
+export function candidatesAmong(key: Key, t: number, universe: Uint32Array, s: number, p: number): Uint32Array {
+  return crossingCandidates(key, t, universe.length, s, p).map((j) => universe[j]);
+}
+
 /** Slots per table a candidate buffer needs for these lists (at least 1). */
 export function candidatesNeeded(lists: readonly Uint32Array[]): number {
   return Math.max(1, ...lists.map((l) => l.length));

@@ -1,7 +1,7 @@
 // DP-AdaFEST's sampled crossings of untouched rows (src/noise/fest.ts) against thresholding dense
 // noise: the count per step and the positions, over many steps with a fixed seed.
 import { describe, expect, it } from 'vitest';
-import { crossingCandidates, crossingProbability, packCandidates } from '../../src/noise/fest';
+import { candidatesAmong, crossingCandidates, crossingProbability, packCandidates } from '../../src/noise/fest';
 import { seedToKey } from '../../src/noise/philox';
 import { binomialPmf } from '../../src/privacy/sampling';
 import { Rng } from '../../src/data/rng';
@@ -112,6 +112,13 @@ describe('sampled crossings of untouched rows', () => {
     expect(crossingCandidates(key, 4, 1e6, 5, 1e-3)).not.toEqual(a);
     // cost ~ rows * p, not rows: 1e9 rows at p = 1e-7 draw ~100
     expect(Math.abs(crossingCandidates(key, 0, 1e9, 1, 1e-7).length - 100)).toBeLessThan(60);
+  });
+
+  it('DP-AdaFEST+: the same draws over a preselected universe, mapped to its rows', () => {
+    const universe = Uint32Array.of(4, 9, 17, 23, 40, 41, 77, 90);
+    const pos = crossingCandidates(key, 2, universe.length, 3, 0.5);
+    expect(pos.length).toBeGreaterThan(0);
+    expect(Array.from(candidatesAmong(key, 2, universe, 3, 0.5))).toEqual(Array.from(pos, (j) => universe[j]));
   });
 
   it('pack per table, refusing to cut a list short', () => {
