@@ -2,7 +2,9 @@
 // contribution map and its noisy threshold, the untouched crossings' filter, the sparse update.
 import { describe, it, expect } from 'vitest';
 import { expectClose } from '../helpers/expect';
-import { noiseTolerance } from '../helpers/tolerance';
+import { noiseTolerance, contractionSlack } from '../helpers/tolerance';
+import { rowsUpdateSpans } from '../../src/kernels/segsum';
+import { tableNoiseFused } from '../../src/kernels/noise';
 import { kernelTest } from '../helpers/kernels';
 import { sortPairs, sortAllRef, heads } from '../../src/kernels/sort';
 import {
@@ -142,5 +144,52 @@ describe('untouched crossings and the sparse noisy update', () => {
     for (let i = 0; i < E.length; i++) if (got[i] === E[i]) same++;
     expect(same).toBeGreaterThan(D * 5);
     expect(same).toBeLessThan(E.length);
+  });
+});
+
+// Scaling as DP-SGD's: when every row is selected (tau far below every count, p = 1), DP-AdaFEST's
+// table update is DP-SGD's (rows_update then the eager noise on every row) on the same draws.
+describe('every row selected', () => {
+  it("equals DP-SGD's table update", async () => {
+    const { ref } = batch();
+    const D = 8,
+      cap = 32;
+    const spans = [
+      { table: 0, base: 0, rowStart: 0, rows: rows[0] },
+      { table: 1, base: rows[0], rowStart: 0, rows: rows[1] },
+    ];
+    const E = randn((rows[0] + rows[1]) * D);
+    const rowGrad = randn(N * T * D);
+    const st: StepValues = { step: 3, lr: 0.5, invB: 1 / 32, noiseStd: 1.1, key: [1, 2] };
+    const keys = buffer(ref.keys);
+    const grad = buffer(rowGrad);
+    const cand = packCandidates(
+      rows.map((R, t) => crossingCandidates([1, 2], t, R, 3, 1)),
+      cap,
+    );
+    const crossed = empty(T * cap * 4);
+    const fest = buffer(E),
+      dpsgd = buffer(E);
+    runAll([
+      festCross(gpu.device, { n: N, tables: T, cap }, { keys, cand: buffer(cand), crossed }),
+      ...festUpdate(gpu.device, { n: N, D, cap }, spans, {
+        st: stepUniform(st),
+        keys,
+        rowGrad: grad,
+        sel: buffer(new Uint32Array(N * T).fill(1)),
+        crossed,
+        E: fest,
+      }),
+      rowsUpdateSpans(gpu.device, { n: N, D }, spans, { st: stepUniform(st), keys, rowGrad: grad, E: dpsgd }),
+      tableNoiseFused(gpu.device, { rows: 0, D, table: 0, rowStart: 0, spans }, { st: stepUniform(st), E: dpsgd }),
+    ]);
+    const a = await f32(fest),
+      b = await f32(dpsgd);
+    // one update of at most |E| + |lr/B (g + sigma C z)| in two kernels: two roundings apart at most
+    const slack = contractionSlack(2, 8, st.lr * st.invB * st.noiseStd);
+    expectClose(a, b, 0, slack);
+    let moved = 0;
+    for (let i = 0; i < E.length; i++) if (a[i] !== E[i]) moved++;
+    expect(moved).toBe(E.length); // every row got noise
   });
 });
