@@ -8,7 +8,6 @@
 // The gradient noise of a selected row is DP-SGD's own eager draw, counter (c>>2, r, s, t): a
 // selected row gets exactly the noise DP-SGD would give it at that step.
 import { philox4x32, normals4, type Key } from './philox';
-import { erfcNonNegative } from '../privacy/rdp';
 
 export const STREAM_FEST_HISTOGRAM = 0xa0000000;
 export const STREAM_FEST_COUNT = 0xc0000000;
@@ -30,18 +29,6 @@ export function histogramNoise(key: Key, t: number, r: number): number {
   return normals4(philox4x32(0, r, 0, stream(STREAM_FEST_HISTOGRAM, t), key[0], key[1]))[0];
 }
 
-/** Q(x) = P[N(0, 1) > x]. */
-export function normalTail(x: number): number {
-  if (Number.isNaN(x)) throw new RangeError('normalTail: NaN');
-  return x >= 0 ? erfcNonNegative(x / Math.SQRT2) / 2 : 1 - erfcNonNegative(-x / Math.SQRT2) / 2;
-}
-
-/** Probability that a row with count 0 crosses tau under noise N(0, noiseStd^2): Q(tau / noiseStd). */
-export function crossingProbability(tau: number, noiseStd: number): number {
-  if (!(noiseStd > 0)) throw new RangeError(`the count noise sigma1 * C1 must be > 0 (got ${noiseStd})`);
-  return normalTail(tau / noiseStd);
-}
-
 /** Uniforms in (0, 1) on a 2^-53 grid, j = 0, 1, ... of table t's crossing stream at step s. */
 class CrossDraws {
   private block: Uint32Array = new Uint32Array(4);
@@ -61,7 +48,7 @@ class CrossDraws {
 
 /**
  * Which of table t's rows 0..rows-1 cross the threshold at step s when their count is 0, each
- * independently with probability p: the candidates of DP-AdaFEST's untouched crossings, sorted.
+ * independently with probability p (crossingProbability in src/privacy/fest.ts): the candidates of DP-AdaFEST's untouched crossings, sorted.
  * Gaps between successive candidates are geometric, floor(log u / log(1 - p)) (P[gap >= k] =
  * (1 - p)^k), so the cost is O(rows * p), never a pass over the rows. The GPU then drops the
  * candidates the batch touched (their own noisy count decides for them): what is left is exactly

@@ -9,6 +9,7 @@
 //    the histogram is not released: epsilon covers the training only.
 //  - dp-adafest-plus: both (DP-FEST's preselection, then DP-AdaFEST).
 import { type Accountant, calibrateWith, type Mechanism } from './accountants';
+import { erfcNonNegative } from './rdp';
 
 /** The sample every training step's mechanisms share. */
 export const STEP_SAMPLE = 'batch';
@@ -100,4 +101,16 @@ export function calibrateAdafestSigma(acc: Accountant, p: AdafestCalibration): n
   const mechanismsAt = (sigma2: number) =>
     adafestMechanisms({ q: p.q, steps: p.steps, sigma: sigma2 }, sigma1Of(s, sigma2));
   return calibrateWith(acc, { targetEpsilon: p.targetEpsilon, delta: p.delta, mechanismsAt, tol: p.tol });
+}
+
+/** Q(x) = P[N(0, 1) > x]. */
+export function normalTail(x: number): number {
+  if (Number.isNaN(x)) throw new RangeError('normalTail: NaN');
+  return x >= 0 ? erfcNonNegative(x / Math.SQRT2) / 2 : 1 - erfcNonNegative(-x / Math.SQRT2) / 2;
+}
+
+/** Probability that a row with count 0 crosses tau under noise N(0, noiseStd^2): Q(tau / noiseStd). */
+export function crossingProbability(tau: number, noiseStd: number): number {
+  if (!(noiseStd > 0)) throw new RangeError(`the count noise sigma1 * C1 must be > 0 (got ${noiseStd})`);
+  return normalTail(tau / noiseStd);
 }

@@ -1,7 +1,8 @@
 // DP-AdaFEST's sampled crossings of untouched rows (src/noise/fest.ts) against thresholding dense
 // noise: the count per step and the positions, over many steps with a fixed seed.
 import { describe, expect, it } from 'vitest';
-import { candidatesAmong, crossingCandidates, crossingProbability, packCandidates } from '../../src/noise/fest';
+import { candidatesAmong, crossingCandidates, packCandidates } from '../../src/noise/fest';
+import { crossingProbability } from '../../src/privacy/fest';
 import { seedToKey } from '../../src/noise/philox';
 import { binomialPmf } from '../../src/privacy/sampling';
 import { Rng } from '../../src/data/rng';
