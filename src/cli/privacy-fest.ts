@@ -2,7 +2,7 @@
 // algorithms (src/privacy/fest.ts, docs/algorithms-fest.md), or sigma2 for a target epsilon.
 //   privacy --algo dp-adafest --selection-sigma S1 --sigma S2 --q Q --steps N --delta D [--accountant prv|rdp] [--json]
 //   privacy --algo dp-adafest (--selection-sigma S1 | --sigma-ratio R) --target-epsilon E --q Q --steps N --delta D
-//   privacy --algo dp-fest (--histogram-sigma H | --public-prior) --sigma S --q Q --steps N --delta D
+//   privacy --algo dp-fest (--histogram-sigma H | --prior public) --sigma S --q Q --steps N --delta D
 import { parseDecimal } from '../config/config';
 import { accountantNamed, sigmaEff, type Accountant, type Mechanism } from '../privacy/accountants';
 import { adafestMechanisms, calibrateAdafestSigma, festMechanisms, type SelectionNoise } from '../privacy/fest';
@@ -10,7 +10,7 @@ import { adafestMechanisms, calibrateAdafestSigma, festMechanisms, type Selectio
 /** The algorithms this command accounts for (dpsgd and the LazyDP variants stay in privacy.ts). */
 export const FEST_ALGOS = ['dp-adafest', 'dp-fest'] as const;
 const KNOWN = new Set(['algo', 'q', 'sigma', 'steps', 'delta', 'accountant', 'json', 'target-epsilon']);
-for (const k of ['selection-sigma', 'sigma-ratio', 'histogram-sigma', 'public-prior']) KNOWN.add(k);
+for (const k of ['selection-sigma', 'sigma-ratio', 'histogram-sigma', 'prior']) KNOWN.add(k);
 type Flags = Record<string, string | boolean>;
 
 function num(flags: Flags, name: string): number | undefined {
@@ -65,7 +65,7 @@ export function festPrivacyCommand(flags: Flags): { text: string; json: Record<s
 
 function adafest(flags: Flags) {
   const { q, steps, delta, acc } = common(flags);
-  for (const k of ['histogram-sigma', 'public-prior'])
+  for (const k of ['histogram-sigma', 'prior'])
     if (flags[k] !== undefined) throw new Error(`--${k} applies to --algo dp-fest only`);
   const target = num(flags, 'target-epsilon');
   const sigmaGiven = flags.sigma !== undefined;
@@ -99,17 +99,17 @@ function fest(flags: Flags) {
   const { q, steps, delta, acc } = common(flags);
   for (const k of ['selection-sigma', 'sigma-ratio', 'target-epsilon'])
     if (flags[k] !== undefined) throw new Error(`--${k} applies to --algo dp-adafest only`);
-  const pub = flags['public-prior'];
-  if (pub !== undefined && pub !== true) throw new Error('--public-prior takes no value');
-  if (pub === true && flags['histogram-sigma'] !== undefined)
-    throw new Error('give either --histogram-sigma or --public-prior');
-  const selection =
-    pub === true
-      ? ({ kind: 'public' } as const)
-      : {
-          kind: 'histogram' as const,
-          sigma: positive(flags, 'histogram-sigma', "the selection histogram's noise multiplier, or --public-prior"),
-        };
+  const prior = flags.prior;
+  if (prior !== undefined && prior !== 'public')
+    throw new Error(`--prior takes 'public' (the rows come from a public prior); got '${String(prior)}'`);
+  const pub = prior === 'public';
+  if (pub && flags['histogram-sigma'] !== undefined) throw new Error('give either --histogram-sigma or --prior public');
+  const selection = pub
+    ? ({ kind: 'public' } as const)
+    : {
+        kind: 'histogram' as const,
+        sigma: positive(flags, 'histogram-sigma', "the selection histogram's noise multiplier, or --prior public"),
+      };
   const sigma = positive(flags, 'sigma', 'the gradient noise multiplier');
   const mechanisms = festMechanisms({ q, steps, sigma }, selection);
   return report('dp-fest', acc, { q, steps, delta }, mechanisms, acc.epsilon(mechanisms, delta), {

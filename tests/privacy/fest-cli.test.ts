@@ -75,16 +75,17 @@ describe('privacy --algo dp-adafest', () => {
 describe('privacy --algo dp-fest', () => {
   const fest = { algo: 'dp-fest', sigma: '1.2', q: '0.01', steps: '1000', delta: '1e-5', accountant: 'rdp' };
   it('the histogram costs epsilon; a public prior covers training only', () => {
-    const pub = privacyCommand({ ...fest, 'public-prior': true });
+    const pub = privacyCommand({ ...fest, prior: 'public' });
     const dpsgd = privacyCommand({ q: '0.01', sigma: '1.2', steps: '1000', delta: '1e-5', accountant: 'rdp' });
     expect(pub.json.epsilon).toBe(dpsgd.json.epsilon);
     expect(pub.text).toMatch(/covers training only/);
     const hist = privacyCommand({ ...fest, 'histogram-sigma': '10' });
     expect(hist.json.epsilon as number).toBeGreaterThan(pub.json.epsilon as number);
     expect(hist.text).toMatch(/covers the selection histogram and the training/);
-    expect(() => privacyCommand(fest)).toThrow(/missing --histogram-sigma .*--public-prior/);
-    expect(() => privacyCommand({ ...fest, 'public-prior': true, 'histogram-sigma': '3' })).toThrow(/either/);
-    expect(() => privacyCommand({ ...fest, 'public-prior': true, 'selection-sigma': '3' })).toThrow(
+    expect(() => privacyCommand(fest)).toThrow(/missing --histogram-sigma .*--prior public/);
+    expect(() => privacyCommand({ ...fest, prior: 'public', 'histogram-sigma': '3' })).toThrow(/either/);
+    expect(() => privacyCommand({ ...fest, prior: 'private' })).toThrow(/--prior takes 'public'/);
+    expect(() => privacyCommand({ ...fest, prior: 'public', 'selection-sigma': '3' })).toThrow(
       /--selection-sigma applies to --algo dp-adafest only/,
     );
   });
