@@ -324,6 +324,8 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
   (tables larger than one binding are split across buffers by themselves; --shard-rows N forces at most N rows per buffer)
   privacy  [--accountant prv|rdp] --q Q --sigma S --steps N --delta D [--json]   (or --target-epsilon E instead of --sigma)
            prv (default): upper bound, estimate and lower bound [--eps-error 0.01]; rdp: [--orders opacus|tfp]
+  privacy  --algo dp-adafest --selection-sigma S1 --sigma S2 --q Q --steps N --delta D [--accountant prv|rdp] [--json]
+           (or --target-epsilon E for sigma2, with --selection-sigma or --sigma-ratio R); --algo dp-fest --histogram-sigma H|--prior public --sigma S ...
   (train and bench take --accountant prv|rdp like every config key)
   device   [--json]
 ${AUDIT_HELP}

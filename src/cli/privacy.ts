@@ -2,14 +2,18 @@
 //   privacy [--accountant prv|rdp] --q Q --sigma S --steps N --delta D [--orders opacus|tfp] [--eps-error E]
 //   privacy [--accountant prv|rdp] --q Q --target-epsilon E --steps N --delta D [--orders opacus|tfp]
 // The accountant is PRV unless --accountant rdp (or --orders, which only RDP has) says otherwise.
+//   privacy --algo dp-adafest|dp-fest ...: the sparsity-preserving algorithms, src/cli/privacy-fest.ts
 import { calibrateSigma } from '../privacy/calibrate';
 import { parseDecimal } from '../config/config';
 import { computeEpsilon, OPACUS_ORDERS, TFP_ORDERS } from '../privacy/rdp';
 import { computePrvEpsilon, PrvPlan } from '../privacy/prv';
 import { PrvRefusal } from '../privacy/prv-refusal';
+import { festPrivacyCommand } from './privacy-fest';
 
 const KNOWN = new Set(['q', 'sigma', 'steps', 'delta', 'target-epsilon', 'targetEpsilon', 'orders', 'json']);
 KNOWN.add('accountant').add('eps-error');
+KNOWN.add('algo'); // DP-SGD's own names; the sparsity-preserving ones go to privacy-fest.ts
+const DPSGD_ALGOS = new Set(['dpsgd', 'lazydp', 'lazydp-exact']);
 
 function num(flags: Record<string, string | boolean>, name: string, key = name): number | undefined {
   const v = flags[key];
@@ -37,6 +41,7 @@ export function privacyCommand(flags: Record<string, string | boolean>): {
   text: string;
   json: Record<string, unknown>;
 } {
+  if (flags.algo !== undefined && !DPSGD_ALGOS.has(flags.algo as string)) return festPrivacyCommand(flags);
   for (const k of Object.keys(flags)) if (!KNOWN.has(k)) throw new Error(`unknown flag --${k} for 'privacy'`);
 
   const q = num(flags, 'q');

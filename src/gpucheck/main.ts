@@ -10,12 +10,14 @@ import { checkShaders } from '../kernels/program';
 import { runChecks, type Check, type CheckResult } from './check';
 import { kernelChecks, lazyChecks } from './kernels';
 import { engineChecks } from './engine';
+import { festChecks } from './fest';
 
 export const ALL_CHECKS: Check[] = [
   { name: 'every shader compiles', run: async (d) => void (await checkShaders(d)) },
   ...kernelChecks,
   ...lazyChecks,
   ...engineChecks,
+  ...festChecks,
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -52,6 +52,9 @@ describe('gpucheck bundle', () => {
         'whole step: lazydp',
         'lazy = eager',
         'noise layout',
+        'fest map',
+        'fest update',
+        'fest mask',
       ])
         expect(
           names.some((n) => n.startsWith(what)),
