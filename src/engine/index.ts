@@ -2,7 +2,8 @@
 // under src/engine/ and src/kernels/ is internal and may change with the step it builds.
 export { Trainer } from './trainer';
 export { accountantEpsilon, epsilonAfter, epsilonLogged, resolveSigma, truncDelta } from './accounting';
-export { isLazy, maxBatchFor, denseTableState, checkData } from './batch';
+export { maxBatchFor, checkData } from './batch';
+export { isLazy, denseTableState } from './plan';
 export {
   CapacityError,
   estimateMemory,

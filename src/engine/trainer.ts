@@ -3,7 +3,8 @@
 // with one compute pass per stage, timed by stage-timer.ts. Batches come from batch.ts, weights
 // go in and out through model-io.ts. It knows nothing of the UI or the CLI.
 import { type Config, isPrivate, lrAt } from '../config/config';
-import { modelLayout, type Layout } from './model';
+import type { Algorithm } from '../algorithms';
+import type { Layout } from './model';
 import {
   STAGES,
   zeroStages,
@@ -18,9 +19,9 @@ import {
 import { makeSynthetic, auc, type LabData } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
 import { encode, checkShaders, type Dispatch } from '../kernels/program';
-import { sortSize } from '../kernels/sort';
 import { bce } from '../kernels/loss';
-import { isLazy, maxBatchFor, checkData, assemble, BatchSampler } from './batch';
+import { checkData, assemble, BatchSampler } from './batch';
+import { resolvePlan, type StepPlan } from './plan';
 import { paddedIds } from '../kernels/batch-gather';
 import { allocateData, fillData, type ResidentData } from './resident-data';
 import { resumeProblem, type Checkpoint } from './checkpoint';
@@ -36,7 +37,8 @@ import type { AuditFlaw } from '../audit/flaws';
 
 // Names callers found here first; src/engine/index.ts is the engine's public entry.
 export { epsilonAfter, resolveSigma } from './accounting';
-export { isLazy, maxBatchFor, checkData } from './batch';
+export { maxBatchFor, checkData } from './batch';
+export { isLazy } from './plan';
 export { CapacityError, estimateMemory, fmtBytes, planShards, type Limits, type MemoryEstimate } from './memory';
 export type { NamedTensor } from './types';
 
@@ -89,8 +91,10 @@ export class Trainer {
   private key: Key;
   private data: LabData;
   private dev: GPUDevice;
+  /** the configuration resolved once: algorithm, modes, padded batch, buffers (plan.ts) */
+  private plan: StepPlan;
+  /** whether each step reads the next batch (the lookahead of lazy noise) */
   private lazy: boolean;
-  private N: number;
   private shardRows?: number;
   private sampler: BatchSampler;
   private pool: BufferPool;
@@ -113,7 +117,9 @@ export class Trainer {
   // totals over the training steps run by this trainer (see stepCosts)
   private costs = { steps: 0, uploadBytes: 0, sampling: 0, assembly: 0 };
 
-  private constructor(device: GPUDevice, config: Config, sigma: number, data?: LabData, shardRows?: number) {
+  private constructor(device: GPUDevice, plan: StepPlan, sigma: number, data?: LabData, shardRows?: number) {
+    const config = plan.config;
+    this.plan = plan;
     this.shardRows = shardRows;
     this.dev = device;
     this.config = config;
@@ -122,10 +128,9 @@ export class Trainer {
     // A random seed is never stored in the config, exported or shown: it would reveal the noise.
     this.key = seedToKey(this.seedFixed ? config.seed : randomSeed());
     this.timing = device.features.has('timestamp-query') ? 'gpu-timestamp' : 'cpu';
-    this.layout = modelLayout(config);
-    this.lazy = isLazy(config);
-    this.maxBatch = maxBatchFor(config);
-    this.N = sortSize(this.maxBatch * this.layout.L);
+    this.layout = plan.layout;
+    this.lazy = plan.extra.lookahead;
+    this.maxBatch = plan.B;
     this.data = data ?? makeSynthetic(config);
     this.teacherAuc = this.data.eval.prob ? auc(this.data.eval.prob, this.data.eval.labels) : undefined;
     this.sampler = new BatchSampler(this.key, config, this.maxBatch);
@@ -148,6 +153,8 @@ export class Trainer {
       batchOnGpu?: boolean;
       /** AUDIT ONLY (src/audit/run.ts): a deliberate flaw, broken on purpose */
       auditFlaw?: AuditFlaw;
+      /** TESTS ONLY: an algorithm object in place of the registered one config.algo names (its refusals) */
+      algorithm?: Algorithm;
     } = {},
   ): Promise<Trainer> {
     if (opts.data) checkData(config, opts.data);
@@ -159,7 +166,7 @@ export class Trainer {
     });
     if (!mem.fits) throw new CapacityError(mem.problemKey ?? 'tables', mem.problem!);
     const sigma = resolveSigma(config);
-    const t = new Trainer(device, config, sigma, opts.data, opts.shardRows);
+    const t = new Trainer(device, resolvePlan(config, opts.algorithm), sigma, opts.data, opts.shardRows);
     t.auditFlaw = opts.auditFlaw ?? 'none'; // AUDIT ONLY
     await checkShaders(device);
     device.pushErrorScope('out-of-memory');
@@ -168,12 +175,12 @@ export class Trainer {
     // the exception that followed it, so it wins.
     let failure: { error: unknown } | undefined;
     try {
-      t.m = allocateModel(t.pool, config, t.layout, t.maxBatch, RING, t.shardRows);
+      t.m = allocateModel(t.pool, t.plan, RING, t.shardRows);
       t.resident = allocateData(t.pool, t.data, mem.data, t.maxBatch, t.lazy);
       t.batchOnGpu = mem.data.train;
       t.evalOnGpu = mem.data.eval;
       t.batchNote = mem.data.note;
-      t.graph = buildStepGraph(t.pool, config, t.layout, t.m, t.maxBatch, t.N, t.auditFlaw, t.resident);
+      t.graph = buildStepGraph(t.pool, t.plan, t.m, t.auditFlaw, t.resident);
       t.timer = new StageTimer(t.pool, t.m.loss);
     } catch (error) {
       failure = { error };
@@ -248,7 +255,7 @@ export class Trainer {
       step: s,
       lr: lrAt(c, s),
       invB: 1 / c.batch,
-      noiseStd: isPrivate(c) ? this.sigma * c.clip : 0,
+      noiseStd: this.plan.private ? this.sigma * c.clip : 0,
       key: this.key,
     });
     this.graph.optim?.write(s);
@@ -432,7 +439,7 @@ export class Trainer {
    * Runs before anything reads a whole table: evaluation, export, read-out, end of training.
    */
   async flush(): Promise<void> {
-    if (!this.lazy || this.stepsDone === 0) return;
+    if (this.plan.algorithm.beforeRead !== 'flush' || this.stepsDone === 0) return;
     if (this.auditFlaw === 'skip-final-flush') return; // AUDIT ONLY, BROKEN on purpose
     this.writeStepUniform(this.stepsDone);
     const enc = this.dev.createCommandEncoder();
@@ -484,7 +491,7 @@ export class Trainer {
 
   /** LazyDP history H_t[start .. start+count) (zeros for sgd and dpsgd). */
   async readHistory(table: number, start: number, count: number): Promise<Uint32Array> {
-    if (!this.lazy) return new Uint32Array(count);
+    if (!this.plan.extra.history) return new Uint32Array(count);
     const R = this.layout.rows[table];
     count = Math.max(0, Math.min(count, R - start));
     return new Uint32Array(await this.readSpan(table, 'H', 1, start, count));
