@@ -8,10 +8,11 @@ import { lazydp, lazydpExact } from './lazydp';
 
 export type { Algorithm, AlgorithmBuffers, Mechanism, GaussianMechanism, TableNoise } from './types';
 
-/** Every algorithm, in the order the lab shows them. */
-export const ALGORITHMS = [sgd, dpsgd, lazydp, lazydpExact] as const;
+const MODULES = [sgd, dpsgd, lazydp, lazydpExact] as const;
+export type AlgoName = (typeof MODULES)[number]['name'];
 
-export type AlgoName = (typeof ALGORITHMS)[number]['name'];
+/** Every algorithm, in the order the lab shows them. */
+export const ALGORITHMS: readonly Algorithm<AlgoName>[] = MODULES;
 export const ALGO_NAMES = ALGORITHMS.map((a) => a.name) as readonly AlgoName[] as readonly [AlgoName, ...AlgoName[]];
 
 /** An algorithm name that is not registered; says which are. */
@@ -23,14 +24,20 @@ export class UnknownAlgorithmError extends Error {
 }
 
 /** The registered algorithm of this name; throws UnknownAlgorithmError, never falls back. */
-export function algorithm(name: string): Algorithm {
+export function algorithm(name: string): Algorithm<AlgoName> {
   const a = ALGORITHMS.find((x) => x.name === name);
   if (!a) throw new UnknownAlgorithmError(name);
   return a;
 }
 
 /** The algorithm a configuration names. */
-export const algorithmOf = (c: { algo: string }): Algorithm => algorithm(c.algo);
+export const algorithmOf = (c: { algo: string }): Algorithm<AlgoName> => algorithm(c.algo);
+
+/**
+ * The private algorithm the lab features beside the baseline (a first visit trains it after a
+ * non-private default; the teaching view explains it): lazy noise, the lab's subject.
+ */
+export const FEATURED: AlgoName = lazydp.name;
 
 /** The first registered non-private algorithm: the baseline every private run is compared with. */
 export const BASELINE: AlgoName = ALGORITHMS.find((a) => !a.private)!.name;

@@ -16,7 +16,7 @@ import {
   statSync,
 } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, parseDecimal, type Config } from '../config/config';
+import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, isPrivate, parseDecimal, type Config } from '../config/config';
 import { getNodeAdapter } from '../node/dawn';
 import {
   describeDevice,
@@ -291,15 +291,15 @@ async function train(flags: Flags): Promise<void> {
     console.log(`device: ${info.vendor} ${info.architecture} ${info.description} (timing: ${t.timing})`);
     console.log(
       `model: tables [${config.tables.join(', ')}] dim ${config.dim}, ${fmtBytes(estimateMemory(config).totalBytes)} on the GPU; algo ${config.algo}` +
-        (config.algo !== 'sgd' ? `, sigma ${t.sigma.toFixed(4)}, clip ${config.clip} (${config.clipping})` : ''),
+        (isPrivate(config) ? `, sigma ${t.sigma.toFixed(4)}, clip ${config.clip} (${config.clipping})` : ''),
     );
     const split = t.shardLayout.map((s, i) => [i, s.length]).filter(([, n]) => n > 1);
     if (split.length)
       console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
     // the data set lives on the GPU (a step uploads its example ids) unless the memory plan says why not
     if (t.batchNote) console.log(`data set: ${t.batchNote}`);
-    if (t.seedFixed && config.algo !== 'sgd') console.log(`seed ${config.seed}: reproducible, not private`);
-    if (config.algo !== 'sgd' && config.sampling === 'shuffle') console.log(`warning: ${SHUFFLE_WARNING}`);
+    if (t.seedFixed && isPrivate(config)) console.log(`seed ${config.seed}: reproducible, not private`);
+    if (isPrivate(config) && config.sampling === 'shuffle') console.log(`warning: ${SHUFFLE_WARNING}`);
     if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps)))
       console.log(`warning: ${noPrivacyReason(t.sigma)}`);
     console.log('step      loss     auc      eps     steps/s   stage ms (median)');
@@ -337,7 +337,7 @@ async function train(flags: Flags): Promise<void> {
         `, loss ${fmt(s.evalLoss)}` +
         eps,
     );
-    if (config.algo !== 'sgd') console.log(`note: ${TRAINING_STATS_NOTE}`);
+    if (isPrivate(config)) console.log(`note: ${TRAINING_STATS_NOTE}`);
     console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
     if (typeof rest.export === 'string') console.log(`wrote ${rest.export}`);
   }
