@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, isPrivate, parseDecimal, type Config } from '../config/config';
+import { ALGORITHMS } from '../algorithms';
 import { getNodeAdapter } from '../node/dawn';
 import {
   describeDevice,
@@ -373,7 +374,7 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
            [--stop-at N] [--resume model.safetensors]   (checkpoint: train to step N of --steps and export; resume continues it)
   bench    the fixed set (default configuration, benchmark shape, table-size sweep; docs/performance.md):
            [--algos ...] [--steps N] [--shape-rows R,...] [--shape-steps N] [--sweep 1e4,1e5] [--out dir] [--lab-url URL] [--json]
-  bench    one configuration: [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
+  bench    one configuration: [--key value ...] [--algos ${ALGORITHMS.map((a) => a.name).join(',')}] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
   bench    --url '<lab link>' [--key value ...]   (the configuration of a shared link)
   bench    --privacy [--json]   (the PRV accountant's cost alone, no GPU: epsilon of 20,000 steps at four settings, ms and CPU ms)
   (tables larger than one binding are split across buffers by themselves; --shard-rows N forces at most N rows per buffer)
@@ -382,6 +383,7 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
   (train and bench take --accountant prv|rdp like every config key)
   device   [--json]
 ${AUDIT_HELP}
+algorithms (--algo): ${ALGORITHMS.map((a) => `${a.name} (${a.label})`).join(', ')}
 config keys: ${CONFIG_KEYS.join(', ')} (camelCase or kebab-case; lists comma-separated)
 defaults: ${JSON.stringify(DEFAULT_CONFIG)}`;
 

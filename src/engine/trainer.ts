@@ -38,7 +38,6 @@ import type { AuditFlaw } from '../audit/flaws';
 // Names callers found here first; src/engine/index.ts is the engine's public entry.
 export { epsilonAfter, resolveSigma } from './accounting';
 export { maxBatchFor, checkData } from './batch';
-export { isLazy } from './plan';
 export { CapacityError, estimateMemory, fmtBytes, planShards, type Limits, type MemoryEstimate } from './memory';
 export type { NamedTensor } from './types';
 
@@ -91,10 +90,7 @@ export class Trainer {
   private key: Key;
   private data: LabData;
   private dev: GPUDevice;
-  /** the configuration resolved once: algorithm, modes, padded batch, buffers (plan.ts) */
-  private plan: StepPlan;
-  /** whether each step reads the next batch (the lookahead of lazy noise) */
-  private lazy: boolean;
+  private plan: StepPlan; // the configuration resolved once (plan.ts)
   private shardRows?: number;
   private sampler: BatchSampler;
   private pool: BufferPool;
@@ -118,8 +114,7 @@ export class Trainer {
   private costs = { steps: 0, uploadBytes: 0, sampling: 0, assembly: 0 };
 
   private constructor(device: GPUDevice, plan: StepPlan, sigma: number, data?: LabData, shardRows?: number) {
-    const config = plan.config;
-    this.plan = plan;
+    const config = (this.plan = plan).config;
     this.shardRows = shardRows;
     this.dev = device;
     this.config = config;
@@ -129,7 +124,6 @@ export class Trainer {
     this.key = seedToKey(this.seedFixed ? config.seed : randomSeed());
     this.timing = device.features.has('timestamp-query') ? 'gpu-timestamp' : 'cpu';
     this.layout = plan.layout;
-    this.lazy = plan.extra.lookahead;
     this.maxBatch = plan.B;
     this.data = data ?? makeSynthetic(config);
     this.teacherAuc = this.data.eval.prob ? auc(this.data.eval.prob, this.data.eval.labels) : undefined;
@@ -153,8 +147,7 @@ export class Trainer {
       batchOnGpu?: boolean;
       /** AUDIT ONLY (src/audit/run.ts): a deliberate flaw, broken on purpose */
       auditFlaw?: AuditFlaw;
-      /** TESTS ONLY: an algorithm object in place of the registered one config.algo names (its refusals) */
-      algorithm?: Algorithm;
+      algorithm?: Algorithm; // TESTS ONLY: replaces the registered one config.algo names (its refusals)
     } = {},
   ): Promise<Trainer> {
     if (opts.data) checkData(config, opts.data);
@@ -176,7 +169,7 @@ export class Trainer {
     let failure: { error: unknown } | undefined;
     try {
       t.m = allocateModel(t.pool, t.plan, RING, t.shardRows);
-      t.resident = allocateData(t.pool, t.data, mem.data, t.maxBatch, t.lazy);
+      t.resident = allocateData(t.pool, t.data, mem.data, t.maxBatch, t.plan.extra.lookahead);
       t.batchOnGpu = mem.data.train;
       t.evalOnGpu = mem.data.eval;
       t.batchNote = mem.data.note;
@@ -307,7 +300,9 @@ export class Trainer {
     const batch = forced ?? this.batchIndices(s);
     // one-batch lookahead for LazyDP: batch s+1 is sampled now; after the last step there is none
     // (the final flush covers every row).
-    const next = this.lazy ? (forcedNext ?? (s < this.config.steps ? this.batchIndices(s + 1) : [])) : undefined;
+    const next = this.plan.extra.lookahead
+      ? (forcedNext ?? (s < this.config.steps ? this.batchIndices(s + 1) : []))
+      : undefined;
     const t1 = performance.now();
     let bytes = 0;
     const up = (b: GPUBuffer, data: ArrayBufferView) => {

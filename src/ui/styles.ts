@@ -8,6 +8,9 @@ import { ALGORITHMS } from '../algorithms';
 /** Each registered algorithm's colour and label (src/algorithms/). */
 export const ALGO_COLORS = Object.fromEntries(ALGORITHMS.map((a) => [a.name, a.color])) as Record<Algo, string>;
 export const ALGO_LABELS = Object.fromEntries(ALGORITHMS.map((a) => [a.name, a.label])) as Record<Algo, string>;
+/** How many algorithms "run all" runs, in words ("four"). */
+export const ALL_ALGOS =
+  ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'][ALGORITHMS.length - 1] ?? String(ALGORITHMS.length);
 
 export const STAGE_COLORS: Record<Stage, string> = {
   gather: '#2563eb',

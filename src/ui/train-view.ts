@@ -12,7 +12,7 @@ import { fmtEps, fmtMs, fmtNum, sentence } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner } from './runner';
-import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
+import { ALGO_COLORS, ALGO_LABELS, ALL_ALGOS, sharedStyles, viewStyles } from './styles';
 import { signature, store, StoreController, type RunRecord } from './store';
 import { parseResultsJson } from './results-import';
 
@@ -223,11 +223,11 @@ export class TrainView extends LitElement {
           : nothing
       }
       <div class="row">
-        <button id="baseline" ?disabled=${!free || hasBaseline} @click=${() => runner.compare([BASELINE], store.config.steps)} title="Train SGD (non-private) on the same configuration">
+        <button id="baseline" ?disabled=${!free || hasBaseline} @click=${() => runner.compare([BASELINE], store.config.steps)} title="Train ${ALGO_LABELS[BASELINE]} on the same configuration">
           Train non-private baseline
         </button>
-        <button id="train-all" ?disabled=${!free} @click=${() => runner.compare(ALGOS, store.config.steps)} title="Train all four algorithms to the end, one after the other">
-          Train all four
+        <button id="train-all" ?disabled=${!free} @click=${() => runner.compare(ALGOS, store.config.steps)} title="Train all ${ALL_ALGOS} algorithms to the end, one after the other">
+          Train all ${ALL_ALGOS}
         </button>
         ${runs.length === 0 ? html`<span class="muted small">Press Train to start; runs appear here as they log.</span>` : nothing}
       </div>
