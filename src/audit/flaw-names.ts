@@ -14,6 +14,12 @@ export const FLAW_TEXT: Record<AuditFlaw, string> = {
     'at evaluations or at the end: rows no later batch reads keep none)',
 };
 
+/** Whose bug each flaw imitates, in words for messages. */
+export const FLAW_BUG_OF: Record<Exclude<AuditFlaw, 'none'>, string> = {
+  'noise-touched-rows-only': 'eager DP-SGD',
+  'skip-final-flush': 'LazyDP',
+};
+
 /** The algorithm each flaw belongs to: the first registered one that declares it (src/algorithms/). */
 export const FLAW_ALGO = Object.fromEntries(
   AUDIT_FLAWS.filter((f) => f !== 'none').map((f) => [f, ALGORITHMS.find((a) => a.audit.flaws.includes(f))!.name]),

@@ -23,7 +23,7 @@ import { INVALID_ROW } from '../kernels/gather';
 import { makeSynthetic, type Dataset, type LabData } from '../data/synthetic';
 import { Rng } from '../data/rng';
 import { auditFromScores, type AuditBound } from '../privacy/audit';
-import { AUDITED, FLAW_TEXT, type AuditFlaw } from './flaws';
+import { AUDITED, FLAW_BUG_OF, FLAW_TEXT, type AuditFlaw } from './flaws';
 import { algorithmOf } from '../algorithms';
 
 export const DEFAULT_CANARIES = 1000;
@@ -153,7 +153,7 @@ export function checkAudit(c: Config, flaw: AuditFlaw, m: number): void {
     const owners = AUDITED.filter((a) => a.audit.flaws.includes(flaw));
     throw new ConfigError(
       'flaw',
-      `${flaw} is a bug of ${owners[0].label}: use --algo ${owners.map((a) => a.name).join(' or ')} (got ${c.algo})`,
+      `${flaw} is a bug of ${FLAW_BUG_OF[flaw]}: use --algo ${owners.map((a) => a.name).join(' or ')} (got ${c.algo})`,
     );
   }
   if (flaw === 'noise-touched-rows-only') {
