@@ -42,12 +42,8 @@ export default tseslint.config(
       'max-lines-per-function': ['error', { max: 150, skipBlankLines: false, skipComments: false }],
     },
   },
-  // The files and functions already over those limits, each held at its present length so that it
-  // cannot grow: trainer.ts (629 lines); buildStepGraph in step-graph.ts (344), estimateMemory in
-  // memory.ts (172) and benchCommand in cli/bench.ts (212). The algorithm registry of issue 18
-  // (the step graph cut by stage, one plan for memory and buffers) brings them under the limits.
-  { files: ['src/engine/trainer.ts'], rules: { 'max-lines': ['error', { max: 629 }] } },
-  { files: ['src/engine/step-graph.ts'], rules: { 'max-lines-per-function': ['error', { max: 344 }] } },
-  { files: ['src/engine/memory.ts'], rules: { 'max-lines-per-function': ['error', { max: 172 }] } },
-  { files: ['src/cli/bench.ts'], rules: { 'max-lines-per-function': ['error', { max: 212 }] } },
+  // What is still over those limits, each held at its present length so that it cannot grow:
+  // trainer.ts (628 lines) and estimateMemory in memory.ts (161 lines).
+  { files: ['src/engine/trainer.ts'], rules: { 'max-lines': ['error', { max: 628 }] } },
+  { files: ['src/engine/memory.ts'], rules: { 'max-lines-per-function': ['error', { max: 161 }] } },
 );

@@ -1,5 +1,6 @@
 // The deliberate flaws' names and descriptions, apart from their kernel so the UI can load them
 // before any GPU code.
+import { ALGORITHMS, type AlgoName } from '../algorithms';
 export const AUDIT_FLAWS = ['none', 'noise-touched-rows-only', 'skip-final-flush'] as const;
 export type AuditFlaw = (typeof AUDIT_FLAWS)[number];
 
@@ -13,8 +14,16 @@ export const FLAW_TEXT: Record<AuditFlaw, string> = {
     'at evaluations or at the end: rows no later batch reads keep none)',
 };
 
-/** The algorithm each flaw belongs to. */
-export const FLAW_ALGO: Record<Exclude<AuditFlaw, 'none'>, 'dpsgd' | 'lazydp'> = {
-  'noise-touched-rows-only': 'dpsgd',
-  'skip-final-flush': 'lazydp',
+/** Whose bug each flaw imitates, in words for messages. */
+export const FLAW_BUG_OF: Record<Exclude<AuditFlaw, 'none'>, string> = {
+  'noise-touched-rows-only': 'eager DP-SGD',
+  'skip-final-flush': 'LazyDP',
 };
+
+/** The algorithm each flaw belongs to: the first registered one that declares it (src/algorithms/). */
+export const FLAW_ALGO = Object.fromEntries(
+  AUDIT_FLAWS.filter((f) => f !== 'none').map((f) => [f, ALGORITHMS.find((a) => a.audit.flaws.includes(f))!.name]),
+) as Record<Exclude<AuditFlaw, 'none'>, AlgoName>;
+
+/** The algorithms the audit runs (private ones), for messages and pickers. */
+export const AUDITED = ALGORITHMS.filter((a) => a.audit.runs);

@@ -16,7 +16,7 @@ import { eagerTableNoise } from '../noise/philox';
 import type { StepValues } from '../kernels/step';
 import type { ShardParams } from '../kernels/noise';
 
-export { AUDIT_FLAWS, FLAW_TEXT, FLAW_ALGO, type AuditFlaw } from './flaw-names';
+export { AUDIT_FLAWS, AUDITED, FLAW_BUG_OF, FLAW_TEXT, FLAW_ALGO, type AuditFlaw } from './flaw-names';
 
 export const AUDIT_FLAW_CODE = withLibs(flawCode, { philox: true, step: true, rows: true });
 /** BROKEN: noise on the touched rows only (replaces eager DP-SGD's dense pass in an audit run). */

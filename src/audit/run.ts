@@ -23,7 +23,8 @@ import { INVALID_ROW } from '../kernels/gather';
 import { makeSynthetic, type Dataset, type LabData } from '../data/synthetic';
 import { Rng } from '../data/rng';
 import { auditFromScores, type AuditBound } from '../privacy/audit';
-import { FLAW_ALGO, FLAW_TEXT, type AuditFlaw } from './flaws';
+import { AUDITED, FLAW_BUG_OF, FLAW_TEXT, type AuditFlaw } from './flaws';
+import { algorithmOf } from '../algorithms';
 
 export const DEFAULT_CANARIES = 1000;
 
@@ -139,15 +140,23 @@ export interface AuditResult extends AuditBound {
 
 /** Throws a specific error when the audit cannot run this config with this flaw. */
 export function checkAudit(c: Config, flaw: AuditFlaw, m: number): void {
-  if (!isPrivate(c))
-    throw new ConfigError('algo', 'the audit measures a private algorithm: use dpsgd, lazydp or lazydp-exact');
+  if (!isPrivate(c) || !algorithmOf(c).audit.runs)
+    throw new ConfigError(
+      'algo',
+      `the audit measures a private algorithm: use ${AUDITED.map((a) => a.name).join(', ')} (got ${c.algo})`,
+    );
   if (!(Number.isInteger(m) && m >= 2 && m <= 1_000_000))
     throw new ConfigError('canaries', `canaries must be an integer in [2, 1000000] (got ${m})`);
   if (flaw === 'none') return;
-  const want = FLAW_ALGO[flaw];
+  // a flaw is a bug of the algorithms that declare it (src/algorithms/: audit.flaws)
+  if (!algorithmOf(c).audit.flaws.includes(flaw)) {
+    const owners = AUDITED.filter((a) => a.audit.flaws.includes(flaw));
+    throw new ConfigError(
+      'flaw',
+      `${flaw} is a bug of ${FLAW_BUG_OF[flaw]}: use --algo ${owners.map((a) => a.name).join(' or ')} (got ${c.algo})`,
+    );
+  }
   if (flaw === 'noise-touched-rows-only') {
-    if (c.algo !== want)
-      throw new ConfigError('flaw', `${flaw} is a bug of eager DP-SGD: use --algo dpsgd (got ${c.algo})`);
     if (c.noiseKernel !== 'fused')
       throw new ConfigError('flaw', `${flaw} replaces the fused noise kernel: use noiseKernel=fused`);
     if (c.tableOptimizer !== 'sgd' || c.weightDecay > 0)
@@ -155,8 +164,7 @@ export function checkAudit(c: Config, flaw: AuditFlaw, m: number): void {
         'flaw',
         `${flaw} replaces the sparse SGD table update: use tableOptimizer=sgd and weightDecay=0`,
       );
-  } else if (!c.algo.startsWith('lazydp'))
-    throw new ConfigError('flaw', `${flaw} is a bug of LazyDP: use --algo lazydp or lazydp-exact (got ${c.algo})`);
+  }
 }
 
 /** Trains the config once with canaries (and the chosen flaw) and bounds its ε from below. */

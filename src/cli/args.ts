@@ -10,7 +10,14 @@ import {
   makeConfig,
   parseDecimal,
   type Config,
+  isPrivate,
 } from '../config/config';
+import { ALGORITHMS } from '../algorithms';
+
+/** The private algorithms' names, for messages. */
+const PRIVATE_ALGOS = ALGORITHMS.filter((a) => a.private)
+  .map((a) => a.name)
+  .join(', ');
 
 export type Flags = Record<string, string | boolean>;
 
@@ -126,9 +133,9 @@ export function checkPrivacyFlags(partial: Record<string, unknown>, c: Config): 
       'targetEpsilon',
       'give either --sigma or --target-epsilon, not both (the target calibrates sigma)',
     );
-  if (Object.hasOwn(partial, 'targetEpsilon') && c.targetEpsilon > 0 && c.algo === 'sgd')
+  if (Object.hasOwn(partial, 'targetEpsilon') && c.targetEpsilon > 0 && !isPrivate(c))
     throw new ConfigError(
       'targetEpsilon',
-      'sgd adds no noise, so no sigma can reach a target epsilon: choose a private algo (dpsgd, lazydp, lazydp-exact)',
+      `${c.algo} adds no noise, so no sigma can reach a target epsilon: choose a private algo (${PRIVATE_ALGOS})`,
     );
 }

@@ -19,8 +19,10 @@ import {
 } from '../config/config';
 import { labLinkBase } from '../config/lab-url';
 import { decodeState } from '../config/url';
+import { ALGORITHMS, algorithm } from '../algorithms';
 import {
   Trainer,
+  denseTableState,
   estimateMemory,
   benchLoop,
   copyBandwidth,
@@ -73,7 +75,7 @@ export function setDefaults(software: boolean) {
         steps: 12,
         shapeRows: [1024],
         shapeSteps: 1,
-        shapeAlgos: ['sgd', 'dpsgd', 'lazydp'] as Algo[],
+        shapeAlgos: ALGORITHMS.filter((a) => !a.exactOf).map((a) => a.name), // an exact mode costs as its lazy one
         sweep: [1e4, 1e5],
       }
     : {
@@ -281,7 +283,7 @@ async function rowOf(section: string, r: BenchOutcome, device: GPUDevice): Promi
   // eager DP-SGD reads and writes every table value each step (the traffic LazyDP removes):
   // its noise + update time against those bytes is the bandwidth the dense pass reached,
   // set against the copy kernel's on the same table buffers, right after, in this process
-  if (algo === 'dpsgd' && c.tableOptimizer === 'sgd' && c.weightDecay === 0) {
+  if (algorithm(algo).tableNoise === 'eager' && denseTableState(c) < 0) {
     row.densePassGBps = (2 * tableBytes) / ((s.stageMedianMs.noise + s.stageMedianMs.update) * 1e6);
     const copy = await copyBandwidth(device, t.tableBuffers);
     row.copyGBps = copy.GBps;

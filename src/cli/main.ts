@@ -5,7 +5,16 @@
 //   npm run -s cli -- device
 import '../node/float16-shim';
 import { readFileSync, openSync, readSync, fstatSync, statSync } from 'node:fs';
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, parseDecimal, parseValue, type Config } from '../config/config';
+import {
+  CONFIG_KEYS,
+  ConfigError,
+  DEFAULT_CONFIG,
+  isPrivate,
+  parseDecimal,
+  parseValue,
+  type Config,
+} from '../config/config';
+import { ALGORITHMS } from '../algorithms';
 import { getNodeAdapter } from '../node/dawn';
 import {
   describeDevice,
@@ -235,15 +244,15 @@ async function train(flags: Flags): Promise<void> {
     console.log(`device: ${info.vendor} ${info.architecture} ${info.description} (timing: ${t.timing})`);
     console.log(
       `model: tables [${config.tables.join(', ')}] dim ${config.dim}, ${fmtBytes(estimateMemory(config).totalBytes)} on the GPU; algo ${config.algo}` +
-        (config.algo !== 'sgd' ? `, sigma ${t.sigma.toFixed(4)}, clip ${config.clip} (${config.clipping})` : ''),
+        (isPrivate(config) ? `, sigma ${t.sigma.toFixed(4)}, clip ${config.clip} (${config.clipping})` : ''),
     );
     const split = t.shardLayout.map((s, i) => [i, s.length]).filter(([, n]) => n > 1);
     if (split.length)
       console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
     // the data set lives on the GPU (a step uploads its example ids) unless the memory plan says why not
     if (t.batchNote) console.log(`data set: ${t.batchNote}`);
-    if (t.seedFixed && config.algo !== 'sgd') console.log(`seed ${config.seed}: reproducible, not private`);
-    if (config.algo !== 'sgd' && config.sampling === 'shuffle')
+    if (t.seedFixed && isPrivate(config)) console.log(`seed ${config.seed}: reproducible, not private`);
+    if (isPrivate(config) && config.sampling === 'shuffle')
       console.log(`warning: ${shuffleWarning(config.accountant)}`);
     if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps)))
       console.log(`warning: ${noPrivacyReason(t.sigma)}`);
@@ -282,7 +291,7 @@ async function train(flags: Flags): Promise<void> {
         `, loss ${fmt(s.evalLoss)}` +
         eps,
     );
-    if (config.algo !== 'sgd') console.log(`note: ${TRAINING_STATS_NOTE}`);
+    if (isPrivate(config)) console.log(`note: ${TRAINING_STATS_NOTE}`);
     console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
     if (typeof rest.export === 'string') console.log(`wrote ${rest.export}`);
   }
@@ -318,7 +327,7 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
            [--stop-at N] [--resume model.safetensors]   (checkpoint: train to step N of --steps and export; resume continues it)
   bench    the fixed set (default configuration, benchmark shape, table-size sweep; docs/performance.md):
            [--algos ...] [--steps N] [--shape-rows R,...] [--shape-steps N] [--shape-batch B] [--sweep 1e4,1e5] [--out dir] [--lab-url URL] [--json]
-  bench    one configuration: [--key value ...] [--algos sgd,dpsgd,lazydp,lazydp-exact] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
+  bench    one configuration: [--key value ...] [--algos ${ALGORITHMS.map((a) => a.name).join(',')}] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
   bench    --url '<lab link>' [--key value ...]   (the configuration of a shared link)
   bench    --privacy [--json]   (the PRV accountant's cost alone, no GPU: epsilon of 20,000 steps at four settings, ms and CPU ms)
   (tables larger than one binding are split across buffers by themselves; --shard-rows N forces at most N rows per buffer)
@@ -329,6 +338,7 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
   (train and bench take --accountant prv|rdp like every config key)
   device   [--json]
 ${AUDIT_HELP}
+algorithms (--algo): ${ALGORITHMS.map((a) => `${a.name} (${a.label})`).join(', ')}
 config keys: ${CONFIG_KEYS.join(', ')} (camelCase or kebab-case; lists comma-separated)
 defaults: ${JSON.stringify(DEFAULT_CONFIG)}`;
 

@@ -9,11 +9,11 @@ import { computeEpsilon, OPACUS_ORDERS, TFP_ORDERS } from '../privacy/rdp';
 import { computePrvEpsilon, PrvPlan } from '../privacy/prv';
 import { PrvRefusal } from '../privacy/prv-refusal';
 import { festPrivacyCommand } from './privacy-fest';
+import { ALGORITHMS } from '../algorithms';
 
 const KNOWN = new Set(['q', 'sigma', 'steps', 'delta', 'target-epsilon', 'targetEpsilon', 'orders', 'json']);
 KNOWN.add('accountant').add('eps-error');
 KNOWN.add('algo'); // DP-SGD's own names; the sparsity-preserving ones go to privacy-fest.ts
-const DPSGD_ALGOS = new Set(['dpsgd', 'lazydp', 'lazydp-exact']);
 
 function num(flags: Record<string, string | boolean>, name: string, key = name): number | undefined {
   const v = flags[key];
@@ -41,7 +41,8 @@ export function privacyCommand(flags: Record<string, string | boolean>): {
   text: string;
   json: Record<string, unknown>;
 } {
-  if (flags.algo !== undefined && !DPSGD_ALGOS.has(flags.algo as string)) return festPrivacyCommand(flags);
+  if (flags.algo !== undefined && !ALGORITHMS.some((a) => a.private && a.name === flags.algo))
+    return festPrivacyCommand(flags);
   for (const k of Object.keys(flags)) if (!KNOWN.has(k)) throw new Error(`unknown flag --${k} for 'privacy'`);
 
   const q = num(flags, 'q');

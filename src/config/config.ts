@@ -1,8 +1,12 @@
 // One configuration object for the UI, the URL, the CLI and JSON files. The schema below is
 // the single source of truth: defaults, ranges and help text all come from it.
+import { ALGORITHMS, ALGO_NAMES, BASELINE, algorithmOf, type AlgoName } from '../algorithms';
+import { ConfigError } from './errors';
 
-export const ALGOS = ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact'] as const;
-export type Algo = (typeof ALGOS)[number];
+export { ConfigError } from './errors';
+/** The registered algorithms' names (src/algorithms/), in the lab's order. */
+export const ALGOS = ALGO_NAMES;
+export type Algo = AlgoName;
 export const CLIPPINGS = ['flat', 'per-layer'] as const;
 export type Clipping = (typeof CLIPPINGS)[number];
 export const SAMPLINGS = ['poisson', 'shuffle'] as const;
@@ -69,6 +73,11 @@ export interface Config {
   memoryLimit: number;
 }
 
+/** The algorithms whose tables may take a dense optimizer or weight decay, for the help text. */
+const DENSE_TABLE_ALGOS = ALGORITHMS.filter((a) => a.denseTables)
+  .map((a) => a.name)
+  .join(' and ');
+
 type Kind = 'int' | 'num' | 'intlist' | 'enum' | 'seed';
 export interface KeySpec {
   kind: Kind;
@@ -119,13 +128,13 @@ export const SCHEMA: { [K in keyof Config]: KeySpec } = {
   tableOptimizer: {
     kind: 'enum',
     values: TABLE_OPTIMIZERS,
-    help: 'optimizer of the embedding tables: sgd (sparse, touched rows only), momentum (0.9) or adam (0.9, 0.999): dense, every row every step; sgd and dpsgd only',
+    help: `optimizer of the embedding tables: sgd (sparse, touched rows only), momentum (0.9) or adam (0.9, 0.999): dense, every row every step; ${DENSE_TABLE_ALGOS} only`,
   },
   weightDecay: {
     kind: 'num',
     min: 0,
     max: 1,
-    help: 'L2 weight decay on the embedding tables (dense: every row every step); sgd and dpsgd only',
+    help: `L2 weight decay on the embedding tables (dense: every row every step); ${DENSE_TABLE_ALGOS} only`,
   },
   mlpOptimizer: {
     kind: 'enum',
@@ -158,7 +167,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   seed: 'random',
   dataSeed: 42,
   zipf: 1.05,
-  algo: 'sgd',
+  algo: BASELINE,
   sigma: 1.0,
   clip: 1.0,
   clipping: 'flat',
@@ -192,16 +201,6 @@ export const OPTIMIZER_LR: Readonly<Record<TableOptimizer, number>> = Object.fre
 /** The default learning rate for these optimizers: the smallest of the two (Adam's beats momentum's). */
 export function defaultLr(c: Pick<Config, 'tableOptimizer' | 'mlpOptimizer'>): number {
   return Math.min(OPTIMIZER_LR[c.tableOptimizer], OPTIMIZER_LR[c.mlpOptimizer]);
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(`${key}: ${message}`);
-    this.name = 'ConfigError';
-  }
 }
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -283,18 +282,7 @@ function show(v: unknown): string {
 
 /** Checks that the keys fit together; throws ConfigError naming the key at fault. */
 export function checkConsistency(c: Config): void {
-  if (c.algo.startsWith('lazydp')) {
-    if (c.tableOptimizer !== 'sgd')
-      throw new ConfigError(
-        'tableOptimizer',
-        `${c.algo} needs plain SGD on the tables: ${c.tableOptimizer} would spread noise to every row each step (LazyDP's saving disappears); use dpsgd or tableOptimizer=sgd`,
-      );
-    if (c.weightDecay > 0)
-      throw new ConfigError(
-        'weightDecay',
-        `${c.algo} cannot use weight decay on the tables: it touches every row every step; use dpsgd or weightDecay=0`,
-      );
-  }
+  algorithmOf(c).check(c); // the algorithm's own checks (LazyDP: sparse tables only)
   if (c.sampling === 'shuffle' && c.batch > c.datasetSize)
     throw new ConfigError('batch', `a shuffled batch (${c.batch}) cannot exceed datasetSize (${c.datasetSize})`);
   if (c.accountant === 'prv' && isPrivate(c) && c.delta < PRV_MIN_DELTA)
@@ -361,8 +349,9 @@ export function privacyKey(c: Config): string {
   ]);
 }
 
-export function isPrivate(c: Config): boolean {
-  return c.algo !== 'sgd';
+/** Whether the configuration's algorithm reports ε (its registry entry says). */
+export function isPrivate(c: Pick<Config, 'algo'>): boolean {
+  return algorithmOf(c).private;
 }
 
 /** Learning rate of step s (1-based). */

@@ -3,6 +3,7 @@
 // Poisson batches costs, by the configured accountant (src/privacy/accountants). Used by the trainer, the
 // exported metadata and the lab's preview.
 import { type Config, ConfigError, isPrivate } from '../config/config';
+import { algorithmOf, stepNoiseMultiplier, type Algorithm } from '../algorithms';
 import { maxBatchFor } from './batch';
 import {
   type Accountant,
@@ -78,10 +79,18 @@ export function accountantEpsilon(c: Config, q: number, sigma: number, steps: nu
 
 /**
  * Epsilon after `steps` steps at the config's total delta: the accountant's delta plus the
- * truncation delta add up to config.delta. Infinity when sigma is 0.
+ * truncation delta add up to config.delta. Infinity when sigma is 0. The accountant composes the
+ * mechanisms the algorithm declares per step (`algorithm`: tests of the refusal only); a private
+ * algorithm that declares none is an error, never a number.
  */
-export function epsilonAfter(c: Config, sigma: number, steps: number): number | undefined {
-  if (!isPrivate(c)) return undefined;
+export function epsilonAfter(
+  c: Config,
+  noise: number,
+  steps: number,
+  algorithm: Algorithm = algorithmOf(c),
+): number | undefined {
+  if (!algorithm.private) return undefined;
+  const sigma = stepNoiseMultiplier(algorithm, noise);
   if (steps <= 0) return 0;
   if (!(sigma > 0)) return Infinity;
   const q = c.batch / c.datasetSize;

@@ -8,20 +8,6 @@ import type { LabData } from '../data/synthetic';
 import { INVALID_ROW } from '../data/format';
 import type { Key } from '../noise/philox';
 
-export function isLazy(c: Config): boolean {
-  return c.algo === 'lazydp' || c.algo === 'lazydp-exact';
-}
-
-/**
- * State buffers per table value of the dense table optimizer (-1: none, tables take the sparse
- * SGD path): 0 for SGD with weight decay, 1 for momentum, 2 for Adam. Each also needs a dense
- * gradient buffer. Lazy modes refuse these (config.ts).
- */
-export function denseTableState(c: Config): -1 | 0 | 1 | 2 {
-  if (isLazy(c) || (c.tableOptimizer === 'sgd' && c.weightDecay === 0)) return -1;
-  return c.tableOptimizer === 'adam' ? 2 : c.tableOptimizer === 'momentum' ? 1 : 0;
-}
-
 const maxBatchCache = new Map<string, number>();
 
 /**

@@ -1,10 +1,9 @@
 // The GPU buffers of one model, made once: the batch inputs, the feature buffers between the
 // stages, the tables (split by rows into shards where one binding cannot hold them, initialised
 // on the GPU) and the MLP layers with the views each layer reads and writes.
-import { isPrivate, type Config } from '../config/config';
 import { initMlp, type Layout, type Layer } from './model';
 import { packTables, planShards } from './memory';
-import { denseTableState, isLazy } from './batch';
+import { shardBuffers, type StepPlan } from './plan';
 import { bufferRange, encode, type BufferArg, type Dispatch, type Span } from '../kernels/program';
 import type { MlpTensor } from '../kernels/noise';
 import { initTable } from '../kernels/init';
@@ -22,6 +21,8 @@ export interface Shard {
   packed: boolean;
   E: GPUBuffer;
   H?: GPUBuffer;
+  /** eager noise with the unfused kernel: the step's samples for these rows */
+  noise?: GPUBuffer;
   /** dense table optimizer: the step's row gradients scattered densely, and its state (m, v) */
   G?: GPUBuffer;
   M?: GPUBuffer;
@@ -165,14 +166,8 @@ export interface ModelBuffers {
  * Makes the model's buffers for a padded batch of B, and initialises the weights (tables on
  * the GPU from Philox, MLPs from initMlp) from the config's dataSeed.
  */
-export function allocateModel(
-  pool: BufferPool,
-  c: Config,
-  lay: Layout,
-  B: number,
-  ringSlots: number,
-  shardRows?: number,
-): ModelBuffers {
+export function allocateModel(pool: BufferPool, plan: StepPlan, ringSlots: number, shardRows?: number): ModelBuffers {
+  const { config: c, layout: lay, B } = plan;
   const dev = pool.dev;
   const { T, D, L, featureWidth: FW, interactionWidth: IW } = lay;
   const buf = (size: number, label: string) => pool.make(size, label);
@@ -194,12 +189,13 @@ export function allocateModel(
   const loss = buf(ringSlots * 2 * 4, 'loss');
 
   // Tables: each kernel that touches rows runs once per shard.
-  const lazy = isLazy(c);
-  const denseState = denseTableState(c);
+  // the plan's buffers per shard (the memory estimate counts the same list)
+  const roles = shardBuffers(plan);
+  const history = roles.some((b) => b.role === 'H');
   const pack = packTables(lay.rows, D, dev.limits, shardRows);
   const packed: PackedTables | undefined = pack && {
     E: buf(pack.totalRows * D * 4, 'tables'),
-    H: lazy ? buf(pack.totalRows * 4, 'history') : undefined,
+    H: history ? buf(pack.totalRows * 4, 'history') : undefined,
     spans: lay.rows.map((R, t) => ({ table: t, base: pack.bases[t], rowStart: 0, rows: R })),
   };
   const shards = lay.rows.map((R, t) => {
@@ -212,7 +208,7 @@ export function allocateModel(
         base: packed ? pack!.bases[t] : 0,
         packed: !!packed,
         E: packed ? packed.E : buf(p.rows * D * 4, `tables.${t}${sfx}`),
-        H: lazy ? (packed ? packed.H : buf(p.rows * 4, `history.${t}${sfx}`)) : undefined,
+        H: history ? (packed ? packed.H : buf(p.rows * 4, `history.${t}${sfx}`)) : undefined,
       };
       const init = initTable(
         dev,
@@ -225,20 +221,18 @@ export function allocateModel(
       encode(pass, init);
       pass.end();
       dev.queue.submit([enc.finish()]);
-      const state = (name: string, on: boolean) => (on ? buf(p.rows * D * 4, `${name}.${t}${sfx}`) : undefined);
-      return {
-        ...own,
-        G: state('grad', denseState >= 0),
-        M: state('m', denseState >= 1),
-        V: state('v', denseState >= 2),
-      };
+      // the shard's own buffers of the other roles: unfused noise, the dense optimizer's
+      const rest: Partial<Record<'noise' | 'G' | 'M' | 'V', GPUBuffer>> = {};
+      for (const b of roles)
+        if (!b.packs) rest[b.role as 'noise' | 'G' | 'M' | 'V'] = buf(p.rows * b.bytesPerRow, `${b.label}.${t}${sfx}`);
+      return { ...own, ...rest };
     });
   });
 
   // MLP layers with their input, output and gradient views: the bottom MLP's last layer writes
   // v_0 into the feature buffer, the top MLP's first layer reads Z.
   const mlpInit = initMlp(lay, c.dataSeed);
-  const unfused = isPrivate(c) && c.noiseKernel !== 'fused';
+  const unfused = plan.noiseMode === 2;
   const tensors = mlpTensors(lay);
   const size = tensors.reduce((a, t) => a + t.n, 0);
   const params = buf(size * 4, 'mlp.params');

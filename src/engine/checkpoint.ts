@@ -5,7 +5,8 @@
 // reported epsilon would be wrong. The file is read a tensor at a time, so a table larger than
 // memory resumes too.
 import { ConfigError, isPrivate, makeConfig, type Config } from '../config/config';
-import { maxBatchFor, denseTableState } from './batch';
+import { maxBatchFor } from './batch';
+import { denseTableState } from './plan';
 import { checkLayout, headerLength, parseHeader } from './safetensors';
 import { modelLayout } from './model';
 import { epsilonAfter, resolveSigma } from './accounting';

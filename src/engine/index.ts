@@ -1,8 +1,10 @@
 // The engine's one public entry: what the UI, the CLI and the tests may use. Everything else
 // under src/engine/ and src/kernels/ is internal and may change with the step it builds.
 export { Trainer } from './trainer';
+export { UnnoisedStepError } from './step-graph';
 export { accountantEpsilon, epsilonAfter, epsilonLogged, resolveSigma, truncDelta } from './accounting';
-export { isLazy, maxBatchFor, denseTableState, checkData } from './batch';
+export { maxBatchFor, checkData } from './batch';
+export { isLazy, denseTableState } from './plan';
 export {
   CapacityError,
   estimateMemory,

@@ -2,12 +2,11 @@
 // than one binding is split into shards of consecutive rows. WebGPU reports the
 // largest buffer and binding but not the device's total memory, so the total is held to the
 // config's `memoryLimit` (GiB), which a user with a big GPU raises.
-import { type Config, isPrivate } from '../config/config';
-import { modelLayout } from './model';
-import { sortSize } from '../kernels/sort';
+import type { Config } from '../config/config';
+import type { Layout } from './model';
 import { segsumCarryBytes } from '../kernels/segsum';
 import { wgradSplit } from '../kernels/wgrad';
-import { maxBatchFor, isLazy, denseTableState } from './batch';
+import { resolvePlan, shardBuffers } from './plan';
 
 export interface Limits {
   maxBufferSize: number;
@@ -103,12 +102,10 @@ export function estimateMemory(
     dataSizes?: { train: number; eval: number };
   } = {},
 ): MemoryEstimate {
-  const lay = modelLayout(c);
-  const B = maxBatchFor(c);
-  const N = sortSize(B * lay.L);
-  const lazy = isLazy(c);
-  const unfused = c.algo === 'dpsgd' && c.noiseKernel === 'unfused';
-  const dense = denseTableState(c); // dense optimizer: a gradient buffer and 0-2 state buffers
+  const run = resolvePlan(c);
+  const { layout: lay, B, N } = run;
+  const lookahead = run.extra.lookahead;
+  const perShard = shardBuffers(run); // the same list buffers.ts allocates
   const buffers: { name: string; bytes: number }[] = [];
   const shards: number[] = [];
   const tableBytes: number[] = [];
@@ -121,20 +118,11 @@ export function estimateMemory(
     let bytes = 0;
     plan.forEach((p, k) => {
       const sfx = plan.length > 1 ? `[${k}]` : '';
-      const add = (name: string, b: number) => {
-        buffers.push({ name: name + sfx, bytes: b });
-        bytes += b;
-      };
-      add(`tables.${t}`, stored(p.rows) * lay.D * 4);
-      if (lazy) add(`history.${t}`, stored(p.rows) * 4);
-      if (unfused) add(`noise.${t}`, p.rows * lay.D * 4);
-      if (dense >= 0)
-        add(
-          `grad.${t} (dense, for ${c.tableOptimizer}${c.weightDecay > 0 ? ' + weight decay' : ''})`,
-          p.rows * lay.D * 4,
-        );
-      if (dense >= 1) add(`m.${t} (${c.tableOptimizer} state)`, p.rows * lay.D * 4);
-      if (dense >= 2) add(`v.${t} (adam state)`, p.rows * lay.D * 4);
+      for (const b of perShard) {
+        const n = (b.packs ? stored(p.rows) : p.rows) * b.bytesPerRow;
+        buffers.push({ name: b.describe(t) + sfx, bytes: n });
+        bytes += n;
+      }
     });
     tableBytes.push(bytes);
   });
@@ -142,7 +130,7 @@ export function estimateMemory(
   const T = lay.rows.length;
   buffers.push({ name: 'sort (keys)', bytes: T * N * 4 });
   buffers.push({ name: 'sort (values)', bytes: T * N * 4 });
-  if (lazy) {
+  if (lookahead) {
     buffers.push({ name: 'sort (lookahead keys)', bytes: T * N * 4 });
     buffers.push({ name: 'sort (lookahead values)', bytes: T * N * 4 });
   }
@@ -156,7 +144,7 @@ export function estimateMemory(
   }
   buffers.push({
     name: 'mlp (params, grads, noise)',
-    bytes: params * 4 * (c.noiseKernel === 'unfused' && isPrivate(c) ? 3 : 2),
+    bytes: params * 4 * (run.noiseMode === 2 ? 3 : 2),
   });
   if (c.mlpOptimizer !== 'sgd')
     buffers.push({ name: `mlp ${c.mlpOptimizer} state`, bytes: params * 4 * (c.mlpOptimizer === 'adam' ? 2 : 1) });
@@ -169,7 +157,7 @@ export function estimateMemory(
   buffers.push({ name: 'batch', bytes: B * (lay.F + 2 * lay.T * lay.L + 3) * 4 });
   buffers.push({ name: 'norms', bytes: (lay.groups + 1) * B * 4 });
   // lrs (4 B a step) and the integer lr² prefix sums (8 B a step, plus the unit in the last entry)
-  if (lazy) buffers.push({ name: 'lr schedule', bytes: (c.steps + 1) * 12 + 8 });
+  if (run.extra.lrSchedule) buffers.push({ name: 'lr schedule', bytes: (c.steps + 1) * 12 + 8 });
   let totalBytes = buffers.reduce((a, b) => a + b.bytes, 0);
   const limitBytes = c.memoryLimit * 2 ** 30;
   let problem: string | undefined, problemKey: string | undefined;
@@ -244,7 +232,7 @@ export function estimateMemory(
   } else if (totalBytes > limitBytes) {
     // the table that gains most from shrinking, and how many rows it may keep
     const t = tableBytes.indexOf(Math.max(...tableBytes));
-    const perRow = lay.D * 4 + (lazy ? 4 : 0) + (unfused ? lay.D * 4 : 0) + (dense >= 0 ? (1 + dense) * lay.D * 4 : 0);
+    const perRow = perShard.reduce((a, b) => a + b.bytesPerRow, 0);
     const room = limitBytes - (totalBytes - tableBytes[t]);
     problemKey = 'tables';
     problem =
@@ -256,7 +244,7 @@ export function estimateMemory(
   }
   const data: MemoryEstimate['data'] = { train: false, eval: false };
   if (!problem) {
-    const r = residentData(c, lay, B, cap, limitBytes - totalBytes, opts);
+    const r = residentData(c, lay, B, lookahead, cap, limitBytes - totalBytes, opts);
     Object.assign(data, r.data);
     buffers.push(...r.buffers);
     totalBytes += r.buffers.reduce((a, b) => a + b.bytes, 0);
@@ -271,8 +259,9 @@ export function estimateMemory(
  */
 function residentData(
   c: Config,
-  lay: ReturnType<typeof modelLayout>,
+  lay: Layout,
   B: number,
+  lookahead: boolean,
   cap: number,
   room: number,
   opts: { batchOnGpu?: boolean; dataSizes?: { train: number; eval: number } },
@@ -294,7 +283,7 @@ function residentData(
       { name: `data set (${split}): labels`, bytes: n * 4 },
     ];
     if (!buffers.length) parts.push({ name: 'batch example ids', bytes: B * 4 });
-    if (split === 'train' && isLazy(c)) parts.push({ name: 'lookahead example ids', bytes: B * 4 });
+    if (split === 'train' && lookahead) parts.push({ name: 'lookahead example ids', bytes: B * 4 });
     const bytes = parts.reduce((a, p) => a + p.bytes, 0);
     const big = parts.find((p) => p.bytes > cap);
     const what = split === 'train' ? 'training' : 'held-out';

@@ -3,7 +3,8 @@
 // with one compute pass per stage, timed by stage-timer.ts. Batches come from batch.ts, weights
 // go in and out through model-io.ts. It knows nothing of the UI or the CLI.
 import { type Config, isPrivate, lrAt } from '../config/config';
-import { modelLayout, type Layout } from './model';
+import type { Algorithm } from '../algorithms';
+import type { Layout } from './model';
 import {
   STAGES,
   zeroStages,
@@ -18,10 +19,10 @@ import {
 import { makeSynthetic, auc, type LabData } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
 import { encode, checkShaders, type Dispatch } from '../kernels/program';
-import { sortSize } from '../kernels/sort';
 import { flushRounds } from '../kernels/noise';
 import { bce } from '../kernels/loss';
-import { isLazy, maxBatchFor, checkData, assemble, BatchSampler } from './batch';
+import { checkData, assemble, BatchSampler } from './batch';
+import { resolvePlan, type StepPlan } from './plan';
 import { paddedIds } from '../kernels/batch-gather';
 import { allocateData, fillData, type ResidentData } from './resident-data';
 import { resumeProblem, type Checkpoint } from './checkpoint';
@@ -38,7 +39,7 @@ import type { AuditFlaw } from '../audit/flaws';
 
 // Names callers found here first; src/engine/index.ts is the engine's public entry.
 export { epsilonAfter, resolveSigma } from './accounting';
-export { isLazy, maxBatchFor, checkData } from './batch';
+export { maxBatchFor, checkData } from './batch';
 export { CapacityError, estimateMemory, fmtBytes, planShards, type Limits, type MemoryEstimate } from './memory';
 export type { NamedTensor } from './types';
 
@@ -93,8 +94,7 @@ export class Trainer {
   private key: Key;
   private data: LabData;
   private dev: GPUDevice;
-  private lazy: boolean;
-  private N: number;
+  private plan: StepPlan; // the configuration resolved once (plan.ts)
   private shardRows?: number;
   private sampler: BatchSampler;
   private pool: BufferPool;
@@ -119,7 +119,8 @@ export class Trainer {
   /** LazyDP: the step every row had its noise up to at the last flush (or checkpoint) */
   private flushedAt = 0;
 
-  private constructor(device: GPUDevice, config: Config, sigma: number, data?: LabData, shardRows?: number) {
+  private constructor(device: GPUDevice, plan: StepPlan, sigma: number, data?: LabData, shardRows?: number) {
+    const config = (this.plan = plan).config;
     this.shardRows = shardRows;
     this.dev = device;
     this.config = config;
@@ -128,10 +129,8 @@ export class Trainer {
     // A random seed is never stored in the config, exported or shown: it would reveal the noise.
     this.key = seedToKey(this.seedFixed ? config.seed : randomSeed());
     this.timing = device.features.has('timestamp-query') ? 'gpu-timestamp' : 'cpu';
-    this.layout = modelLayout(config);
-    this.lazy = isLazy(config);
-    this.maxBatch = maxBatchFor(config);
-    this.N = sortSize(this.maxBatch * this.layout.L);
+    this.layout = plan.layout;
+    this.maxBatch = plan.B;
     this.data = data ?? makeSynthetic(config);
     this.teacherAuc = this.data.eval.prob ? auc(this.data.eval.prob, this.data.eval.labels) : undefined;
     this.sampler = new BatchSampler(this.key, config, this.maxBatch);
@@ -154,6 +153,7 @@ export class Trainer {
       batchOnGpu?: boolean;
       /** AUDIT ONLY (src/audit/run.ts): a deliberate flaw, broken on purpose */
       auditFlaw?: AuditFlaw;
+      algorithm?: Algorithm; // TESTS ONLY: replaces the registered one config.algo names (its refusals)
     } = {},
   ): Promise<Trainer> {
     if (opts.data) checkData(config, opts.data);
@@ -165,7 +165,7 @@ export class Trainer {
     });
     if (!mem.fits) throw new CapacityError(mem.problemKey ?? 'tables', mem.problem!);
     const sigma = resolveSigma(config);
-    const t = new Trainer(device, config, sigma, opts.data, opts.shardRows);
+    const t = new Trainer(device, resolvePlan(config, opts.algorithm), sigma, opts.data, opts.shardRows);
     t.auditFlaw = opts.auditFlaw ?? 'none'; // AUDIT ONLY
     await checkShaders(device);
     device.pushErrorScope('out-of-memory');
@@ -174,12 +174,12 @@ export class Trainer {
     // the exception that followed it, so it wins.
     let failure: { error: unknown } | undefined;
     try {
-      t.m = allocateModel(t.pool, config, t.layout, t.maxBatch, RING, t.shardRows);
-      t.resident = allocateData(t.pool, t.data, mem.data, t.maxBatch, t.lazy);
+      t.m = allocateModel(t.pool, t.plan, RING, t.shardRows);
+      t.resident = allocateData(t.pool, t.data, mem.data, t.maxBatch, t.plan.extra.lookahead);
       t.batchOnGpu = mem.data.train;
       t.evalOnGpu = mem.data.eval;
       t.batchNote = mem.data.note;
-      t.graph = buildStepGraph(t.pool, config, t.layout, t.m, t.maxBatch, t.N, t.auditFlaw, t.resident);
+      t.graph = buildStepGraph(t.pool, t.plan, t.m, t.auditFlaw, t.resident);
       t.timer = new StageTimer(t.pool, t.m.loss);
     } catch (error) {
       failure = { error };
@@ -251,7 +251,7 @@ export class Trainer {
       step: s,
       lr: lrAt(c, s),
       invB: 1 / c.batch,
-      noiseStd: isPrivate(c) ? this.sigma * c.clip : 0,
+      noiseStd: this.plan.private ? this.sigma * c.clip : 0,
       key: this.key,
     });
     this.graph.optim?.write(s);
@@ -310,7 +310,9 @@ export class Trainer {
     const batch = forced ?? this.batchIndices(s);
     // one-batch lookahead for LazyDP: batch s+1 is sampled now; after the last step there is none
     // (the final flush covers every row).
-    const next = this.lazy ? (forcedNext ?? (s < this.config.steps ? this.batchIndices(s + 1) : [])) : undefined;
+    const next = this.plan.extra.lookahead
+      ? (forcedNext ?? (s < this.config.steps ? this.batchIndices(s + 1) : []))
+      : undefined;
     const t1 = performance.now();
     let bytes = 0;
     const up = (b: GPUBuffer, data: ArrayBufferView) => {
@@ -442,12 +444,12 @@ export class Trainer {
    * Runs before anything reads a whole table: evaluation, export, read-out, end of training.
    */
   async flush(): Promise<void> {
-    if (!this.lazy || this.stepsDone === 0) return;
+    if (this.plan.algorithm.beforeRead !== 'flush' || this.stepsDone === 0) return;
     if (this.auditFlaw === 'skip-final-flush') return; // AUDIT ONLY, BROKEN on purpose
     this.writeStepUniform(this.stepsDone);
     // the flush dispatches are short by construction (flushPlan); lazydp-exact repeats them
     // until the rows furthest behind (at most since the last flush) have replayed every step
-    const rounds = flushRounds(this.config.algo === 'lazydp-exact', this.stepsDone - this.flushedAt);
+    const rounds = flushRounds(this.plan.algorithm.tableNoise === 'lazy-exact', this.stepsDone - this.flushedAt);
     for (let r0 = 0; r0 < rounds; r0 += FLUSH_ROUNDS_PER_SUBMIT) {
       const enc = this.dev.createCommandEncoder();
       const pass = enc.beginComputePass({ label: 'flush' });
@@ -501,7 +503,7 @@ export class Trainer {
 
   /** LazyDP history H_t[start .. start+count) (zeros for sgd and dpsgd). */
   async readHistory(table: number, start: number, count: number): Promise<Uint32Array> {
-    if (!this.lazy) return new Uint32Array(count);
+    if (!this.plan.extra.history) return new Uint32Array(count);
     const R = this.layout.rows[table];
     count = Math.max(0, Math.min(count, R - start));
     return new Uint32Array(await this.readSpan(table, 'H', 1, start, count));

@@ -1,6 +1,7 @@
 // Whole-engine checks: a GPU step against the TypeScript reference step, lazydp-exact = dpsgd,
 // and lazydp's aggregated noise against dpsgd's in distribution (the noise layout).
 import { makeConfig, lrAt, type Config } from '../config/config';
+import { ALGORITHMS, algorithm } from '../algorithms';
 import { Trainer, modelLayout, type NamedTensor } from '../engine';
 import { referenceStep, type RefModel } from '../reference/dlrm';
 import { flushRef, lrSquaredPrefix } from '../kernels/noise';
@@ -88,10 +89,11 @@ async function wholeStep(device: GPUDevice, algo: string): Promise<string> {
       const nextRows = s < c.steps ? rowsRead(t, t.batchIndices(s + 1)) : t.layout.rows.map(() => []);
       referenceStep(t.layout, m, batch, { ...c, st, nextRows, lrs, prefix });
     }
-    if (algo.startsWith('lazydp')) {
+    const tableNoise = algorithm(algo).tableNoise;
+    if (tableNoise === 'lazy' || tableNoise === 'lazy-exact') {
       const st = { step: c.steps, lr: lrs[c.steps], invB: 1 / c.batch, noiseStd, key };
       t.layout.rows.forEach((R, tb) =>
-        flushRef(st, tb, R, t.layout.D, m.tables[tb], m.H[tb], lrs, prefix, algo === 'lazydp-exact'),
+        flushRef(st, tb, R, t.layout.D, m.tables[tb], m.H[tb], lrs, prefix, tableNoise === 'lazy-exact'),
       );
     }
     const want = refTensors(c, m);
@@ -139,7 +141,7 @@ function ks(a: number[], b: number[]): number {
 }
 
 export const engineChecks: Check[] = [
-  ...['sgd', 'dpsgd', 'lazydp', 'lazydp-exact'].map((algo) => ({
+  ...ALGORITHMS.map(({ name: algo }) => ({
     name: `whole step: ${algo} on the GPU = the TypeScript reference step`,
     run: (d: GPUDevice) => wholeStep(d, algo),
   })),

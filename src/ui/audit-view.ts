@@ -10,9 +10,12 @@ import { runner } from './runner';
 import { sharedStyles, viewStyles } from './styles';
 import { store, StoreController } from './store';
 import type { AuditResult } from '../audit/run';
-import { AUDIT_FLAWS, FLAW_ALGO, FLAW_TEXT, type AuditFlaw } from '../audit/flaw-names';
+import { AUDIT_FLAWS, AUDITED, FLAW_ALGO, FLAW_TEXT, type AuditFlaw } from '../audit/flaw-names';
+import { algorithm, algorithmOf, type AlgoName } from '../algorithms';
 
-type AuditAlgo = 'dpsgd' | 'lazydp';
+type AuditAlgo = AlgoName;
+/** The picker's algorithms: the audited ones, an exact mode left out (it audits the same noise). */
+const PICKER = AUDITED.filter((a) => !a.exactOf);
 
 /** Histogram of the in and out canaries' scores over common bins. */
 export function scoreHistogramSpec(scores: readonly number[], member: readonly boolean[], bins = 30): ChartSpec {
@@ -70,7 +73,7 @@ export class AuditView extends LitElement {
     `,
   ];
 
-  private algo: AuditAlgo = 'dpsgd';
+  private algo: AuditAlgo = PICKER[0].name;
   private flaw: AuditFlaw = 'none';
   private canaries = 1000;
   private busy = false;
@@ -81,8 +84,13 @@ export class AuditView extends LitElement {
 
   connectedCallback(): void {
     super.connectedCallback();
-    const a = store.config.algo;
-    this.algo = a === 'lazydp' || a === 'lazydp-exact' ? 'lazydp' : 'dpsgd';
+    // the panel's algorithm, or the picker's one that is read the same way (lazy: flushed)
+    const a = algorithmOf(store.config);
+    this.algo = (
+      PICKER.find((p) => p.name === a.name) ??
+      PICKER.find((p) => p.beforeRead === a.beforeRead) ??
+      PICKER[0]
+    ).name;
   }
 
   private setAlgo(a: AuditAlgo): void {
@@ -160,8 +168,7 @@ export class AuditView extends LitElement {
               .value=${this.algo}
               @change=${(e: Event) => this.setAlgo((e.target as HTMLSelectElement).value as AuditAlgo)}
             >
-              <option value="dpsgd" ?selected=${this.algo === 'dpsgd'}>DP-SGD</option>
-              <option value="lazydp" ?selected=${this.algo === 'lazydp'}>LazyDP</option>
+              ${PICKER.map((a) => html`<option value=${a.name} ?selected=${this.algo === a.name}>${a.label}</option>`)}
             </select>
           </label>
           <label class="inline"
@@ -183,7 +190,7 @@ export class AuditView extends LitElement {
           </label>
         </div>
         <p class="small muted" id="audit-memory">
-          Trains the panel's configuration as ${this.algo === 'dpsgd' ? 'DP-SGD' : 'LazyDP'} once, plus
+          Trains the panel's configuration as ${algorithm(this.algo).label} once, plus
           ${this.canaries} canary rows in each of its ${store.config.tables.length} tables
           (${fmtBytes(this.canaries * store.config.tables.length * store.config.dim * 4)} of table, in its memory plan)
           and one extra example per "in" canary.
@@ -243,7 +250,7 @@ export class AuditView extends LitElement {
         data-epsilon=${r.epsilon}
       >
         <h2>
-          ${r.algo === 'dpsgd' ? 'DP-SGD' : 'LazyDP'}
+          ${algorithm(r.algo).label}
           ${r.broken ? html`<span class="badge danger">BROKEN on purpose: ${r.flaw}</span>` : nothing}
         </h2>
         <div class="eps">

@@ -4,6 +4,7 @@
 
 import { LitElement, html, nothing } from 'lit';
 import { isPrivate } from '../config/config';
+import { BASELINE, FEATURED } from '../algorithms';
 import { VIEWS, type View } from '../config/url';
 import './config-panel';
 import './device-view';
@@ -82,7 +83,7 @@ export class DpLab extends LitElement {
     // kind follows through the same path as "Train non-private baseline".
     await main;
     const algo = store.config.algo;
-    const other = isPrivate(store.config) ? 'sgd' : 'lazydp';
+    const other = isPrivate(store.config) ? BASELINE : FEATURED;
     const done = store.latestByAlgo((r) => r.summary !== undefined && r.stepsDone >= r.target);
     if (store.status === 'done' && done.has(algo) && !done.has(other) && store.job === null)
       await runner.compare([other], store.config.steps);

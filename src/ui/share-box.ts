@@ -5,6 +5,7 @@
 import { html, nothing } from 'lit';
 import { copyText, shareLink } from './share';
 import { store } from './store';
+import { ALL_ALGOS } from './styles';
 
 export interface ShareState {
   url: string;
@@ -37,7 +38,7 @@ export function shareBox(host: ShareHost) {
         ${
           s.withResults
             ? 'Carries the configuration, this device and the per-stage medians measured here. Whoever opens it sees your numbers beside a button that runs the same configuration on their GPU.'
-            : 'Nothing has been measured on this configuration yet: the link carries the configuration only. Train or run all four algorithms to include results.'
+            : `Nothing has been measured on this configuration yet: the link carries the configuration only. Train or run all ${ALL_ALGOS} algorithms to include results.`
         }
       </p>
       ${

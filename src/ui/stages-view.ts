@@ -10,7 +10,7 @@ import { fmtMs } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner } from './runner';
-import { ALGO_COLORS, ALGO_LABELS, STAGE_COLORS, sharedStyles, viewStyles } from './styles';
+import { ALGO_COLORS, ALGO_LABELS, ALL_ALGOS, STAGE_COLORS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController, type RunRecord } from './store';
 import { looksQuantized } from './timing';
 
@@ -175,7 +175,7 @@ export class StagesView extends LitElement {
     return html`
       ${shared ? this.sharedCard(free) : nothing}
       <div class="row">
-        <button class="primary" id="run-all" ?disabled=${!free} @click=${() => runner.compare(ALGOS, store.ui.benchSteps)}>Run all four algorithms</button>
+        <button class="primary" id="run-all" ?disabled=${!free} @click=${() => runner.compare(ALGOS, store.ui.benchSteps)}>Run all ${ALL_ALGOS} algorithms</button>
         <label class="inline"
           >steps each
           <input type="number" min="2" max="100000" .value=${String(store.ui.benchSteps)} @change=${(e: Event) => this.setSteps((e.target as HTMLInputElement).value)} />
@@ -218,7 +218,7 @@ export class StagesView extends LitElement {
           : nothing
       }
       <lab-chart id="chart-stages" heading="Per-stage latency" filename="stage-latency" .height=${Math.max(200, 70 + bars.length * 44)} .spec=${stackedSpec(bars)}>
-        <span slot="empty">Train, or run all four algorithms, to measure the stages</span>
+        <span slot="empty">Train, or run all ${ALL_ALGOS} algorithms, to measure the stages</span>
         ${bars.length ? this.table(bars) : nothing}
       </lab-chart>
       ${text ? stagesCard() : nothing}

@@ -3,20 +3,14 @@
 import { css } from 'lit';
 import type { Algo } from '../config/config';
 import type { Stage } from '../engine';
+import { ALGORITHMS } from '../algorithms';
 
-export const ALGO_COLORS: Record<Algo, string> = {
-  sgd: '#64748b',
-  dpsgd: '#dc2626',
-  lazydp: '#16a34a',
-  'lazydp-exact': '#7c3aed',
-};
-
-export const ALGO_LABELS: Record<Algo, string> = {
-  sgd: 'SGD (non-private)',
-  dpsgd: 'DP-SGD (eager)',
-  lazydp: 'LazyDP',
-  'lazydp-exact': 'LazyDP-exact',
-};
+/** Each registered algorithm's colour and label (src/algorithms/). */
+export const ALGO_COLORS = Object.fromEntries(ALGORITHMS.map((a) => [a.name, a.color])) as Record<Algo, string>;
+export const ALGO_LABELS = Object.fromEntries(ALGORITHMS.map((a) => [a.name, a.label])) as Record<Algo, string>;
+/** How many algorithms "run all" runs, in words ("four"). */
+export const ALL_ALGOS =
+  ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'][ALGORITHMS.length - 1] ?? String(ALGORITHMS.length);
 
 export const STAGE_COLORS: Record<Stage, string> = {
   gather: '#2563eb',

@@ -11,7 +11,12 @@ import type { Trainer } from '../engine';
 import { fmtRows, niceStep } from './format';
 import { runner } from './runner';
 import { stagesCard } from './stages-view';
-import { ALGO_COLORS, sharedStyles, viewStyles } from './styles';
+import { sharedStyles, viewStyles } from './styles';
+import { ALGORITHMS, FEATURED, algorithm, algorithmOf } from '../algorithms';
+
+// the two sides the view compares: eager noise (every row every step) and the featured lazy one
+const EAGER_COLOR = ALGORITHMS.find((a) => a.tableNoise === 'eager')!.color;
+const LAZY_COLOR = algorithm(FEATURED).color;
 import { store, StoreController, signature } from './store';
 
 /** The teaching run belongs to this configuration on this data (synthetic or a Criteo file). */
@@ -93,7 +98,7 @@ export function aggregationSpec(k: number, n = 6000): ChartSpec {
           type: 'bar',
           label: `sum of ${k} draws of N(0, s²)`,
           data: sum,
-          backgroundColor: ALGO_COLORS.dpsgd + '66',
+          backgroundColor: EAGER_COLOR + '66',
           borderWidth: 0,
           barPercentage: 1,
           categoryPercentage: 1,
@@ -102,7 +107,7 @@ export function aggregationSpec(k: number, n = 6000): ChartSpec {
           type: 'bar',
           label: `one draw of N(0, ${k}·s²)`,
           data: one,
-          backgroundColor: ALGO_COLORS.lazydp + '66',
+          backgroundColor: LAZY_COLOR + '66',
           borderWidth: 0,
           barPercentage: 1,
           categoryPercentage: 1,
@@ -182,7 +187,7 @@ export class TeachView extends LitElement {
         color: #991b1b;
       }
       .cell.fresh {
-        outline: 2px solid ${unsafeCSS(ALGO_COLORS.lazydp)};
+        outline: 2px solid ${unsafeCSS(LAZY_COLOR)};
         outline-offset: -2px;
       }
       .cell.outside {
@@ -242,7 +247,8 @@ export class TeachView extends LitElement {
       return have;
     }
     // none on this device for this configuration: a fresh run (never one whose device is gone)
-    const algo = store.config.algo === 'lazydp-exact' ? 'lazydp-exact' : 'lazydp';
+    // the panel's algorithm where it keeps a history (an exact mode stays exact), else the featured lazy one
+    const algo = algorithmOf(store.config).buffers(store.config).history ? store.config.algo : FEATURED;
     const config: Config = { ...store.config, algo, tableOptimizer: 'sgd', weightDecay: 0, evalEvery: 0 };
     const trainer = await runner.ensureTeachTrainer(teachSig(), config);
     const table = Math.min(store.ui.teachTable, store.config.tables.length - 1);
@@ -363,7 +369,7 @@ export class TeachView extends LitElement {
       </div>
       <div class="panels">
         <div class="card">
-          <h2><span class="swatch" style="background:${ALGO_COLORS.dpsgd}"></span>Eager DP-SGD</h2>
+          <h2><span class="swatch" style="background:${EAGER_COLOR}"></span>Eager DP-SGD</h2>
           <div class="grid" id="grid-eager">
             ${pending.map((p) => html`<div class="cell ${p < 0 ? 'outside' : step > 0 ? 'written' : ''}">${p < 0 ? '' : step > 0 ? '✓' : ''}</div>`)}
           </div>
@@ -371,7 +377,7 @@ export class TeachView extends LitElement {
           <div class="small muted">rows written with fresh noise at <i>every</i> step (all ${c.tables.length} tables); ${step > 0 ? html`<b>${(step * totalRows).toLocaleString('en-US')}</b> row writes so far` : 'none yet'}</div>
         </div>
         <div class="card">
-          <h2><span class="swatch" style="background:${ALGO_COLORS.lazydp}"></span>LazyDP</h2>
+          <h2><span class="swatch" style="background:${LAZY_COLOR}"></span>LazyDP</h2>
           <div class="grid" id="grid-lazy">
             ${pending.map(
               (p, i) =>
@@ -392,7 +398,7 @@ export class TeachView extends LitElement {
           </div>
           <div class="legend" style="margin-top:8px">
             <span>pending noise steps</span><span>0</span><span class="ramp"></span><span>32+</span>
-            <span><span class="swatch" style="outline:2px solid ${ALGO_COLORS.lazydp};background:white"></span>just caught up</span>
+            <span><span class="swatch" style="outline:2px solid ${LAZY_COLOR};background:white"></span>just caught up</span>
           </div>
         </div>
       </div>

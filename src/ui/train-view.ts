@@ -4,6 +4,7 @@
 import { LitElement, html, nothing } from 'lit';
 import type { ChartDataset } from 'chart.js';
 import { ALGOS, CONFIG_KEYS, isPrivate, type Config } from '../config/config';
+import { BASELINE } from '../algorithms';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
 import type { LogPoint } from '../engine';
@@ -11,7 +12,7 @@ import { fmtEps, fmtMs, fmtNum, sentence } from './format';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner } from './runner';
-import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
+import { ALGO_COLORS, ALGO_LABELS, ALL_ALGOS, sharedStyles, viewStyles } from './styles';
 import { signature, store, StoreController, type RunRecord } from './store';
 import { claimNote, loadImported, parseResultsJson, recomputedEpsilon } from './results-import';
 import { cleanText } from '../config/url-text';
@@ -223,7 +224,7 @@ export class TrainView extends LitElement {
         ]
       : [];
     const priv = runs.filter((r) => isPrivate(r.config));
-    const hasBaseline = runs.some((r) => r.algo === 'sgd');
+    const hasBaseline = runs.some((r) => r.algo === BASELINE);
     const free = store.free;
     const text = store.ui.text;
     return html`
@@ -238,11 +239,11 @@ export class TrainView extends LitElement {
           : nothing
       }
       <div class="row">
-        <button id="baseline" ?disabled=${!free || hasBaseline} @click=${() => runner.compare(['sgd'], store.config.steps)} title="Train SGD (non-private) on the same configuration">
+        <button id="baseline" ?disabled=${!free || hasBaseline} @click=${() => runner.compare([BASELINE], store.config.steps)} title="Train ${ALGO_LABELS[BASELINE]} on the same configuration">
           Train non-private baseline
         </button>
-        <button id="train-all" ?disabled=${!free} @click=${() => runner.compare(ALGOS, store.config.steps)} title="Train all four algorithms to the end, one after the other">
-          Train all four
+        <button id="train-all" ?disabled=${!free} @click=${() => runner.compare(ALGOS, store.config.steps)} title="Train all ${ALL_ALGOS} algorithms to the end, one after the other">
+          Train all ${ALL_ALGOS}
         </button>
         ${runs.length === 0 ? html`<span class="muted small">Press Train to start; runs appear here as they log.</span>` : nothing}
       </div>
@@ -264,7 +265,7 @@ export class TrainView extends LitElement {
         )}>
           <span slot="empty"
             >${
-              store.config.algo === 'sgd' && priv.length === 0
+              store.config.algo === BASELINE && priv.length === 0
                 ? 'SGD is not private (ε = ∞); train a private algorithm'
                 : priv.some(noPrivacy)
                   ? `ε = ∞, no privacy: ${priv

@@ -1,0 +1,102 @@
+// The configuration resolved once for one run: which algorithm, which noise and clipping modes,
+// which dense table state, the padded batch, and the buffers each table shard carries. The memory
+// estimate (memory.ts), the allocation (buffers.ts), the step graph (graph/) and the trainer all
+// read this plan, so that they cannot disagree about what a configuration needs.
+import type { Config } from '../config/config';
+import { algorithmOf, type Algorithm, type AlgorithmBuffers, type TableNoise } from '../algorithms';
+import { modelLayout, type Layout } from './model';
+import { maxBatchFor } from './batch';
+import { sortSize } from '../kernels/sort';
+import type { NoiseMode } from '../kernels/noise';
+
+export interface StepPlan {
+  config: Config;
+  algorithm: Algorithm;
+  layout: Layout;
+  /** whether the step clips and noises (the algorithm is private) */
+  private: boolean;
+  /** the padded batch and the sorted (row, slot) pairs per table */
+  B: number;
+  N: number;
+  /** gradient scaling: 0 none (non-private), 1 flat clip factors, 2 per-layer (norms) */
+  scaleMode: 0 | 1 | 2;
+  /** the MLP's noise: 0 none, 1 fused into the update, 2 sampled in the noise stage */
+  noiseMode: NoiseMode;
+  /** how the tables are noised (the algorithm's declaration) */
+  tableNoise: TableNoise;
+  /** the tables' eager noise, as the MLP's: 0 none, 1 fused, 2 unfused (sampled, then added) */
+  tableNoiseMode: NoiseMode;
+  /**
+   * State buffers per table value of the dense table optimizer (-1: none, tables take the sparse
+   * SGD path): 0 for SGD with weight decay, 1 for momentum, 2 for Adam; each also needs a dense
+   * gradient buffer. Algorithms without dense tables refuse these (their check).
+   */
+  denseState: -1 | 0 | 1 | 2;
+  /** the algorithm's extra buffers */
+  extra: AlgorithmBuffers;
+}
+
+/** Resolves a configuration; `algorithm` replaces the registered one (tests of the refusals only). */
+export function resolvePlan(c: Config, algorithm: Algorithm = algorithmOf(c)): StepPlan {
+  const layout = modelLayout(c);
+  const B = maxBatchFor(c);
+  const priv = algorithm.private;
+  const noiseMode: NoiseMode = !priv ? 0 : c.noiseKernel === 'fused' ? 1 : 2;
+  return {
+    config: c,
+    algorithm,
+    layout,
+    private: priv,
+    B,
+    N: sortSize(B * layout.L),
+    scaleMode: !priv ? 0 : c.clipping === 'flat' ? 1 : 2,
+    noiseMode,
+    tableNoise: algorithm.tableNoise,
+    tableNoiseMode: algorithm.tableNoise === 'eager' ? noiseMode : 0,
+    denseState: denseTableState(c, algorithm),
+    extra: algorithm.buffers(c),
+  };
+}
+
+/** The plan's denseState for a configuration (see StepPlan.denseState). */
+export function denseTableState(c: Config, algorithm: Algorithm = algorithmOf(c)): -1 | 0 | 1 | 2 {
+  if (!algorithm.denseTables || (c.tableOptimizer === 'sgd' && c.weightDecay === 0)) return -1;
+  return c.tableOptimizer === 'adam' ? 2 : c.tableOptimizer === 'momentum' ? 1 : 0;
+}
+
+/** Whether a configuration's step reads the next batch (the one-batch lookahead of lazy noise). */
+export const isLazy = (c: Config): boolean => algorithmOf(c).buffers(c).lookahead;
+
+/** What one table shard's buffer holds. */
+export type ShardRole = 'E' | 'H' | 'noise' | 'G' | 'M' | 'V';
+
+export interface ShardBuffer {
+  role: ShardRole;
+  /** its GPU label's stem (`${label}.${table}`), and its name in the memory estimate */
+  label: string;
+  describe: (t: number) => string;
+  bytesPerRow: number;
+  /** whether packed tables share one buffer of it (rows padded to PACK_ROWS) */
+  packs: boolean;
+}
+
+/**
+ * The buffers every table shard carries, in the memory estimate's order: the rows (E), the
+ * algorithm's history (H), its sampled eager noise, and the dense optimizer's gradient and state.
+ */
+export function shardBuffers(p: StepPlan): ShardBuffer[] {
+  const c = p.config,
+    D = p.layout.D;
+  const out: ShardBuffer[] = [];
+  const add = (role: ShardRole, label: string, bytesPerRow: number, packs: boolean, what = '') =>
+    out.push({ role, label, describe: (t) => `${label}.${t}${what}`, bytesPerRow, packs });
+  add('E', 'tables', D * 4, true);
+  if (p.extra.history) add('H', 'history', 4, true);
+  if (p.extra.tableNoiseBuffer) add('noise', 'noise', D * 4, false);
+  const ds = p.denseState;
+  if (ds >= 0)
+    add('G', 'grad', D * 4, false, ` (dense, for ${c.tableOptimizer}${c.weightDecay > 0 ? ' + weight decay' : ''})`);
+  if (ds >= 1) add('M', 'm', D * 4, false, ` (${c.tableOptimizer} state)`);
+  if (ds >= 2) add('V', 'v', D * 4, false, ' (adam state)');
+  return out;
+}
