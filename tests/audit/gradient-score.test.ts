@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { gradientCanaryScores, outScoreStd, type CanaryScaling } from '../../src/audit/gradient-score';
 import { auditFromScores } from '../../src/privacy/audit';
-import { gaussianEpsilon, idealAuditBound } from '../../src/privacy/audit-ideal';
+import { gaussianEpsilon, idealAuditBound } from '../../src/audit/ideal';
 import { computeEpsilon } from '../../src/privacy/rdp';
 import { Rng } from '../../src/data/rng';
 

@@ -15,8 +15,8 @@
 // No closed form is used because the bound of the best rule is a maximum over rules of a
 // non-linear function of a random count; the median of a few draws is what a run would typically
 // get, and the spread (min, max) says how much one run varies around it.
-import { auditFromScores, epsilonLowerBound } from './audit';
-import { logErfc } from './rdp';
+import { auditFromScores, epsilonLowerBound } from '../privacy/audit';
+import { logErfc } from '../privacy/rdp';
 import { Rng } from '../data/rng';
 
 /** log Φ(x), the standard normal CDF, accurate in both tails */

@@ -1,13 +1,7 @@
-// The idealised one-run audit (src/privacy/audit-ideal.ts): μ-GDP's ε(δ) and its inverse, and the
+// The idealised one-run audit (src/audit/ideal.ts): μ-GDP's ε(δ) and its inverse, and the
 // seeded simulation against DESIGN §15's table.
 import { describe, expect, it } from 'vitest';
-import {
-  gaussianDelta,
-  gaussianEpsilon,
-  gaussianMu,
-  idealAuditBound,
-  idealBoundForRun,
-} from '../../src/privacy/audit-ideal';
+import { gaussianDelta, gaussianEpsilon, gaussianMu, idealAuditBound, idealBoundForRun } from '../../src/audit/ideal';
 import { logErfc } from '../../src/privacy/rdp';
 
 describe('μ-GDP privacy profile', () => {
