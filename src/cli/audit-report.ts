@@ -3,6 +3,7 @@
 import type { DeviceInfo } from '../engine';
 import type { AuditResult, ScoreSummary } from '../audit/run';
 import { epsilonInfinite, fmtEpsilon, privacyReport, type PrivacyReport } from '../privacy/report';
+import { idealBoundForRun, type IdealBound } from '../audit/ideal';
 
 /**
  * 'false': the lower bound exceeds a finite epsilon (the claim is caught false).
@@ -44,11 +45,34 @@ export function auditVerdict(r: AuditResult, p: PrivacyReport): { verdict: Audit
   };
 }
 
+/**
+ * The idealised bound beside the measured one: the Gaussian mechanism with this run's ε at its δ,
+ * the same number of canaries, guessed the same way (src/audit/ideal.ts; median of 5 seeded draws,
+ * 1 above 20,000 canaries to keep it quick).
+ */
+export function auditIdeal(r: AuditResult): IdealBound {
+  return idealBoundForRun(r.canaries, r.epsilon, r.delta, {
+    confidence: r.confidence,
+    draws: r.canaries > 20_000 ? 1 : 5,
+  });
+}
+
+export const MORE_CANARIES =
+  'more canaries help: the same accuracy over more guesses is less likely by chance, so the bound climbs toward epsilon';
+
 export function auditJson(r: AuditResult, device: DeviceInfo): Record<string, unknown> {
   const { canaryScores: _s, member: _m, ...rest } = r;
   const privacy = auditPrivacy(r);
   const { verdict, text } = auditVerdict(r, privacy);
-  return { ...rest, privacy, verdict, verdictText: text, device };
+  return {
+    ...rest,
+    idealBound: auditIdeal(r),
+    idealBoundText: MORE_CANARIES,
+    privacy,
+    verdict,
+    verdictText: text,
+    device,
+  };
 }
 
 /** A confidence as a percentage with the digits it needs: 0.999999999 is 99.9999999%, never 100%. */
@@ -68,6 +92,15 @@ function median(s: ScoreSummary, group: 'in' | 'out', canaries: number): string 
   return `n/a (no "${group}" canaries: the audit seed's coin flips put all ${canaries} ${group === 'in' ? 'out' : 'in'}; use more canaries)`;
 }
 
+function idealLine(r: AuditResult): string {
+  const i = auditIdeal(r);
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : fmtEpsilon(x));
+  return (
+    `idealised bound ${f(i.epsilonLower)} (draws ${f(i.min)} .. ${f(i.max)}): a Gaussian mechanism with this run's epsilon ` +
+    `${f(r.epsilon)} at delta ${r.delta}, audited the same way with ${r.canaries} canaries; ${MORE_CANARIES}`
+  );
+}
+
 /** The text report, line by line. */
 export function auditText(r: AuditResult): string[] {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : fmtEpsilon(x));
@@ -83,6 +116,7 @@ export function auditText(r: AuditResult): string[] {
     `epsilon lower bound ${f(r.epsilonLower)} (${fmtConfidence(r.confidence)}% confidence) ` +
       `vs accountant epsilon ${f(r.epsilon)} at delta ${r.delta}` +
       (p.guaranteed ? '' : ' (NOT a guarantee)'),
+    idealLine(r),
     auditVerdict(r, p).text,
   );
   for (const why of p.reasons) lines.push(`not a guarantee: ${why}`);
