@@ -40,9 +40,11 @@ function closure(entry: string): Set<string> {
   return seen;
 }
 
-// src/engine/types.ts holds only the stage names and result types (checked below to import nothing)
+// src/engine/types.ts holds only the stage names and result types (checked below to import nothing);
+// the algorithm registry (src/algorithms/) is reached through the schema, which enumerates it: its
+// modules must stay plain descriptions, and this test fails if one of them reaches the accountants
 const forbidden = (f: string) =>
-  /^src\/(privacy|kernels|noise|algorithms|reference)\//.test(f) ||
+  /^src\/(privacy|kernels|noise|reference)\//.test(f) ||
   (f.startsWith('src/engine/') && f !== 'src/engine/types.ts') ||
   f.startsWith('shaders/');
 
