@@ -1,6 +1,6 @@
 // The registered algorithms: the configuration schema, the CLI, the lab's pickers, "run all",
 // bench, the audit and the conformance tests enumerate this list. Adding an algorithm is one
-// module beside these (its kernels aside) and one entry here; see README "Adding an algorithm".
+// module beside these (its kernels aside) and one entry here; see docs/algorithms.md, "Adding an algorithm".
 import type { Algorithm } from './types';
 import { sgd } from './sgd';
 import { dpsgd } from './dpsgd';
