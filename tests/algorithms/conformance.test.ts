@@ -81,7 +81,7 @@ for (const a of ALGORITHMS) {
       expect(diffs.length).toBeGreaterThan(4096 * 8 * 0.8);
       const c = t.config;
       // per step, E -= lr/B * (noise multiplier * C) * z: k steps add variance k (lr sigma C / B)^2
-      const sd = a.private ? (c.lr / c.batch) * stepNoiseMultiplier(a, t.sigma) * c.clip : 0;
+      const sd = a.private ? (c.lr / c.batch) * stepNoiseMultiplier(a, t.sigma, t.config) * c.clip : 0;
       const want = steps * sd * sd;
       const n = diffs.length;
       const mean = diffs.reduce((s, v) => s + v, 0) / n;
@@ -102,10 +102,10 @@ for (const a of ALGORITHMS) {
       const c = t.config;
       const eps = t.summary().epsilon;
       if (!a.private) {
-        expect(a.mechanisms(t.sigma)).toEqual([]);
+        expect(a.mechanisms(t.sigma, t.config)).toEqual([]);
         expect(eps).toBeUndefined();
       } else {
-        const sigma = stepNoiseMultiplier(a, t.sigma);
+        const sigma = stepNoiseMultiplier(a, t.sigma, t.config);
         const q = c.batch / c.datasetSize;
         expect(eps).toBe(computeEpsilon({ q, sigma, steps: t.stepsDone, delta: c.delta }).epsilon);
       }
