@@ -1,14 +1,16 @@
 // The registered algorithms: the configuration schema, the CLI, the lab's pickers, "run all",
 // bench, the audit and the conformance tests enumerate this list. Adding an algorithm is one
 // module beside these (its kernels aside) and one entry here; see docs/algorithms.md, "Adding an algorithm".
-import type { Algorithm } from './types';
+import type { Algorithm, AlgoConfig } from './types';
 import { sgd } from './sgd';
 import { dpsgd } from './dpsgd';
 import { lazydp, lazydpExact } from './lazydp';
+import { dpAdafest } from './dp-adafest';
+import { dpFest } from './dp-fest';
 
-export type { Algorithm, AlgorithmBuffers, Mechanism, GaussianMechanism, TableNoise } from './types';
+export type { Algorithm, AlgoConfig, AlgorithmBuffers, Mechanism, GaussianMechanism, TableNoise } from './types';
 
-const MODULES = [sgd, dpsgd, lazydp, lazydpExact] as const;
+const MODULES = [sgd, dpsgd, lazydp, lazydpExact, dpFest, dpAdafest] as const;
 export type AlgoName = (typeof MODULES)[number]['name'];
 
 /** Every algorithm, in the order the lab shows them. */
@@ -48,8 +50,8 @@ export const BASELINE: AlgoName = ALGORITHMS.find((a) => !a.private)!.name;
  * Gaussian mechanism whose multiplier is (Σ σ_i^-2)^(-1/2). Throws for a private algorithm that
  * declares none: ε of no mechanism would be a number about nothing.
  */
-export function stepNoiseMultiplier(a: Algorithm, sigma: number): number {
-  const ms = a.mechanisms(sigma);
+export function stepNoiseMultiplier(a: Algorithm, sigma: number, c: AlgoConfig): number {
+  const ms = a.mechanisms(sigma, c);
   if (!ms.length) throw new Error(`algorithm ${a.name} is private but declares no privacy mechanism per step`);
   for (const m of ms)
     if (m.kind !== 'gaussian') throw new Error(`algorithm ${a.name}: mechanism ${String(m.kind)} has no accountant`);

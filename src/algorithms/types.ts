@@ -11,6 +11,9 @@
  * - 'lazy': a row's pending noise is drawn when the next batch reads it (one-batch lookahead,
  *   per-row history H[r]) or at the flush, as one draw of the summed variance
  * - 'lazy-exact': the same bookkeeping, replaying each skipped step's own draw (bit for bit eager)
+ * - 'adafest': DP-AdaFEST's rows whose noisy count crossed the threshold (touched, and sampled
+ *   untouched ones), docs/algorithms-fest.md
+ * - 'fest': DP-FEST's preselected rows, every step (DP-SGD restricted to them)
  */
 /**
  * What an algorithm reads of the configuration. config.ts's Config has these fields; the view is
@@ -21,9 +24,20 @@ export interface AlgoConfig {
   tableOptimizer: string;
   weightDecay: number;
   noiseKernel: string;
+  /** rows in each embedding table */
+  tables: number[];
+  /** DP-FEST: rows kept per table, the prior (private histogram or public), its noise and bound */
+  festK: number;
+  festPrior: string;
+  festHistogramSigma: number;
+  festBound: number;
+  /** DP-AdaFEST: the contribution map's noise multiplier (sigma1), its clip norm (C1), the threshold (tau) */
+  selectionSigma: number;
+  selectionClip: number;
+  threshold: number;
 }
 
-export type TableNoise = 'none' | 'eager' | 'lazy' | 'lazy-exact';
+export type TableNoise = 'none' | 'eager' | 'lazy' | 'lazy-exact' | 'adafest' | 'fest';
 
 /** One release per step for the accountant: a subsampled Gaussian mechanism. */
 export interface GaussianMechanism {
@@ -46,6 +60,10 @@ export interface AlgorithmBuffers {
   lrSchedule: boolean;
   /** per table shard, a buffer of sampled noise (eager noise with the unfused kernel) */
   tableNoiseBuffer: boolean;
+  /** DP-AdaFEST: the contribution map (per-example norms, counts, selection) and crossing candidates */
+  festMap?: boolean;
+  /** DP-FEST: the selected rows of each table and the masked copy of the batch's indices */
+  festSelection?: boolean;
 }
 
 export interface Algorithm<N extends string = string> {
@@ -65,7 +83,11 @@ export interface Algorithm<N extends string = string> {
   denseTables: boolean;
   /** the algorithm whose model this one reproduces bit for bit with the same seed (its exact mode) */
   exactOf?: string;
-  /** config keys this algorithm adds to the schema (none so far; DP-FEST's k, DP-AdaFEST's σ1, C1, τ) */
+  /**
+   * config keys that only this algorithm reads (DP-FEST's k, prior, histogram σ and bound;
+   * DP-AdaFEST's σ1, C1, τ). They are ordinary keys of the one schema (src/config/config.ts), so
+   * the URL, the CLI and files take them; this list says which algorithm they belong to.
+   */
   configKeys: readonly string[];
   /** the configuration checks beyond the schema's; throws a ConfigError naming the key to change */
   check(c: AlgoConfig): void;
@@ -76,8 +98,13 @@ export interface Algorithm<N extends string = string> {
    * training): 'flush' adds every row's pending noise; 'none' when rows are always current.
    */
   beforeRead: 'flush' | 'none';
-  /** the mechanisms one step releases, for the accountant, at noise multiplier `sigma` */
-  mechanisms(sigma: number): Mechanism[];
+  /** the mechanisms one step releases, for the accountant, at gradient noise multiplier `sigma` */
+  mechanisms(sigma: number, c: AlgoConfig): Mechanism[];
+  /**
+   * Mechanisms released once before training over the whole data set (q = 1, one step, a sample
+   * of their own): DP-FEST's private histogram. Composed with the steps'.
+   */
+  beforeTraining?(c: AlgoConfig): Mechanism[];
   /** the one-run audit: whether it runs, and the deliberate flaws that belong to it (src/audit/) */
   audit: { runs: boolean; flaws: readonly string[] };
 }

@@ -3,12 +3,14 @@
 //   privacy --algo dp-adafest --selection-sigma S1 --sigma S2 --q Q --steps N --delta D [--accountant prv|rdp] [--json]
 //   privacy --algo dp-adafest (--selection-sigma S1 | --sigma-ratio R) --target-epsilon E --q Q --steps N --delta D
 //   privacy --algo dp-fest (--histogram-sigma H | --prior public) --sigma S --q Q --steps N --delta D
+import { dpAdafest } from '../algorithms/dp-adafest';
+import { dpFest } from '../algorithms/dp-fest';
 import { parseDecimal } from '../config/config';
 import { accountantNamed, sigmaEff, type Accountant, type Mechanism } from '../privacy/accountants';
 import { adafestMechanisms, calibrateAdafestSigma, festMechanisms, type SelectionNoise } from '../privacy/fest';
 
 /** The algorithms this command accounts for (dpsgd and the LazyDP variants stay in privacy.ts). */
-export const FEST_ALGOS = ['dp-adafest', 'dp-fest'] as const;
+export const FEST_ALGOS = [dpAdafest.name, dpFest.name] as const;
 const KNOWN = new Set(['algo', 'q', 'sigma', 'steps', 'delta', 'accountant', 'json', 'target-epsilon']);
 for (const k of ['selection-sigma', 'sigma-ratio', 'histogram-sigma', 'prior']) KNOWN.add(k);
 type Flags = Record<string, string | boolean>;
@@ -58,15 +60,15 @@ export function festPrivacyCommand(flags: Flags): { text: string; json: Record<s
   for (const k of Object.keys(flags))
     if (!KNOWN.has(k)) throw new Error(`unknown flag --${k} for 'privacy --algo ${String(flags.algo)}'`);
   const algo = flags.algo;
-  if (algo === 'dp-adafest') return adafest(flags);
-  if (algo === 'dp-fest') return fest(flags);
+  if (algo === dpAdafest.name) return adafest(flags);
+  if (algo === dpFest.name) return fest(flags);
   throw new Error(`--algo must be dpsgd, lazydp, lazydp-exact, ${FEST_ALGOS.join(' or ')} (got '${String(algo)}')`);
 }
 
 function adafest(flags: Flags) {
   const { q, steps, delta, acc } = common(flags);
   for (const k of ['histogram-sigma', 'prior'])
-    if (flags[k] !== undefined) throw new Error(`--${k} applies to --algo dp-fest only`);
+    if (flags[k] !== undefined) throw new Error(`--${k} applies to --algo ${dpFest.name} only`);
   const target = num(flags, 'target-epsilon');
   const sigmaGiven = flags.sigma !== undefined;
   if (sigmaGiven === (target !== undefined)) throw new Error('give either --sigma (sigma2) or --target-epsilon');
@@ -87,7 +89,7 @@ function adafest(flags: Flags) {
   } else sigma2 = positive(flags, 'sigma', 'sigma2, the gradient noise multiplier');
   const sigma1 = 'sigma1' in selection ? selection.sigma1 : selection.ratio * sigma2;
   const mechanisms = adafestMechanisms({ q, steps, sigma: sigma2 }, sigma1);
-  return report('dp-adafest', acc, { q, steps, delta }, mechanisms, acc.epsilon(mechanisms, delta), {
+  return report(dpAdafest.name, acc, { q, steps, delta }, mechanisms, acc.epsilon(mechanisms, delta), {
     selectionSigma: sigma1,
     sigma: sigma2,
     sigmaEff: sigmaEff([sigma1, sigma2]),
@@ -98,7 +100,7 @@ function adafest(flags: Flags) {
 function fest(flags: Flags) {
   const { q, steps, delta, acc } = common(flags);
   for (const k of ['selection-sigma', 'sigma-ratio', 'target-epsilon'])
-    if (flags[k] !== undefined) throw new Error(`--${k} applies to --algo dp-adafest only`);
+    if (flags[k] !== undefined) throw new Error(`--${k} applies to --algo ${dpAdafest.name} only`);
   const prior = flags.prior;
   if (prior !== undefined && prior !== 'public')
     throw new Error(`--prior takes 'public' (the rows come from a public prior); got '${String(prior)}'`);
@@ -112,7 +114,7 @@ function fest(flags: Flags) {
       };
   const sigma = positive(flags, 'sigma', 'the gradient noise multiplier');
   const mechanisms = festMechanisms({ q, steps, sigma }, selection);
-  return report('dp-fest', acc, { q, steps, delta }, mechanisms, acc.epsilon(mechanisms, delta), {
+  return report(dpFest.name, acc, { q, steps, delta }, mechanisms, acc.epsilon(mechanisms, delta), {
     mode: 'epsilon',
     sigma,
     ...(selection.kind === 'histogram' ? { histogramSigma: selection.sigma } : { publicPrior: true }),
@@ -130,7 +132,7 @@ function report(
   const covers =
     extra.publicPrior === true
       ? 'training only: the rows were chosen from a public prior, whose cost is not counted here'
-      : algo === 'dp-fest'
+      : algo === dpFest.name
         ? 'the selection histogram and the training'
         : 'the contribution maps and the gradients, as one Gaussian per step at sigma_eff';
   const sig = Object.entries(extra)

@@ -24,6 +24,11 @@ export type TableOptimizer = (typeof TABLE_OPTIMIZERS)[number];
 // The privacy accountant behind epsilon and sigma calibration: 'prv' (Gopi et al. 2021, Opacus'
 // default; tighter) or 'rdp' (Renyi DP at Opacus' orders). src/privacy/prv.ts, src/privacy/rdp.ts.
 export const ACCOUNTANTS = ['prv', 'rdp'] as const;
+// DP-FEST's selection (docs/algorithms-fest.md): 'private' (a Gaussian histogram of row use over
+// the training data, part of ε) or 'public' (the synthetic generator's popularity ranks, declared
+// public: ε then covers the training only).
+export const FEST_PRIORS = ['private', 'public'] as const;
+export type FestPrior = (typeof FEST_PRIORS)[number];
 export type Accountant = (typeof ACCOUNTANTS)[number];
 /** Smallest delta the PRV accountant takes (float64 rounding over its mesh; src/privacy/prv.ts). */
 export const PRV_MIN_DELTA = 1e-9;
@@ -71,6 +76,20 @@ export interface Config {
   mlpOptimizer: TableOptimizer;
   /** GPU memory the run may allocate, in GiB (WebGPU does not report the device's total) */
   memoryLimit: number;
+  /** dp-fest: rows kept per table (a count; tables smaller than it keep every row) */
+  festK: number;
+  /** dp-fest: how the rows are chosen: a private histogram (costs ε) or a declared public prior */
+  festPrior: FestPrior;
+  /** dp-fest: noise multiplier of the private histogram */
+  festHistogramSigma: number;
+  /** dp-fest: L2 bound of one example's contribution to the histogram */
+  festBound: number;
+  /** dp-adafest: noise multiplier of the contribution map (sigma1) */
+  selectionSigma: number;
+  /** dp-adafest: L2 clip norm of one example's contribution map (C1) */
+  selectionClip: number;
+  /** dp-adafest: a row is updated when its noisy count exceeds this (tau) */
+  threshold: number;
 }
 
 /** The algorithms whose tables may take a dense optimizer or weight decay, for the help text. */
@@ -147,6 +166,22 @@ export const SCHEMA: { [K in keyof Config]: KeySpec } = {
     max: 4096,
     help: 'GPU memory the run may allocate, in GiB: WebGPU does not report how much the device has, so raise it on a big GPU',
   },
+  festK: { kind: 'int', min: 1, max: 2 ** 31, help: 'dp-fest: rows kept (trained and noised) per table' },
+  festPrior: {
+    kind: 'enum',
+    values: FEST_PRIORS,
+    help: "dp-fest: how rows are chosen: private (noisy histogram of row use, part of ε) or public (the synthetic data's popularity ranks; ε covers training only)",
+  },
+  festHistogramSigma: { kind: 'num', min: 0, max: 1e6, help: 'dp-fest: noise multiplier of the private histogram' },
+  festBound: { kind: 'num', min: 1e-9, max: 1e9, help: "dp-fest: L2 bound of one example's histogram contribution" },
+  selectionSigma: { kind: 'num', min: 1e-9, max: 1e6, help: 'dp-adafest: noise multiplier sigma1 of the row counts' },
+  selectionClip: { kind: 'num', min: 1e-9, max: 1e9, help: "dp-adafest: L2 clip norm C1 of one example's row counts" },
+  threshold: {
+    kind: 'num',
+    min: -1e9,
+    max: 1e9,
+    help: 'dp-adafest: threshold tau; a row is updated when its noisy count exceeds it',
+  },
 };
 
 export const CONFIG_KEYS = Object.keys(SCHEMA) as (keyof Config)[];
@@ -183,6 +218,17 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   weightDecay: 0,
   mlpOptimizer: 'sgd',
   memoryLimit: 4,
+  // dp-fest: a quarter of the default task's big tables; bound 4 = sqrt(pooling x tables), no
+  // example clipped; the histogram at sigma 5 is one release over the data set, a small share of ε
+  festK: 1024,
+  festPrior: 'private',
+  festHistogramSigma: 5,
+  festBound: 4,
+  // dp-adafest: C1 = 4 clips no default example (16 rows); an untouched row crosses with
+  // probability Q(8 / 4) = 2.3 % (about 93 rows of 4096 per step), a touched one needs ~8 examples
+  selectionSigma: 1,
+  selectionClip: 4,
+  threshold: 8,
 }) as Config;
 
 /**
@@ -346,6 +392,10 @@ export function privacyKey(c: Config): string {
     c.delta,
     c.sampling,
     c.accountant,
+    // the other releases of DP-AdaFEST and DP-FEST
+    c.selectionSigma,
+    c.festPrior,
+    c.festHistogramSigma,
   ]);
 }
 

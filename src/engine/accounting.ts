@@ -37,7 +37,10 @@ export function resolveSigma(c: Config): number {
         `batch truncation alone spends delta ${c.delta}; raise delta or lower targetEpsilon`,
       );
     try {
-      const mechanismsAt = (sigma: number) => runMechanisms(q, sigma, c.steps);
+      const alg = algorithmOf(c);
+      // the gradient's sigma is calibrated; the algorithm's other releases stay as configured
+      const mechanismsAt = (sigma: number) =>
+        runMechanisms(q, stepNoiseMultiplier(alg, sigma, c), c.steps, releasedBefore(c));
       return calibrateWith(acc, { targetEpsilon: c.targetEpsilon, delta, mechanismsAt });
     } catch (e) {
       throw new ConfigError('targetEpsilon', (e as Error).message);
@@ -52,9 +55,27 @@ export function resolveSigma(c: Config): number {
 // sees a handful of runs.
 const plans = new Map<string, PlannedAccount>();
 
-/** What the run releases at each step, for `steps` steps: one Gaussian on the step's Poisson sample. */
-export function runMechanisms(q: number, sigma: number, steps: number): Mechanism[] {
-  return [{ kind: 'poisson-gaussian', q, sigma, steps, sample: 'batch' }];
+/**
+ * What the run releases: at each step, for `steps` steps, one Gaussian on the step's Poisson
+ * sample (the algorithm's mechanisms on that sample taken together), after `before`.
+ */
+export function runMechanisms(q: number, sigma: number, steps: number, before: Mechanism[] = []): Mechanism[] {
+  return [...before, { kind: 'poisson-gaussian', q, sigma, steps, sample: 'batch' }];
+}
+
+/**
+ * The releases before the first step (DP-FEST's histogram): each a Gaussian over the whole data
+ * set once, on a sample of its own, composed with the steps'.
+ */
+export function releasedBefore(c: Config): Mechanism[] {
+  const ms = algorithmOf(c).beforeTraining?.(c) ?? [];
+  return ms.map((m, i) => ({
+    kind: 'poisson-gaussian',
+    q: 1,
+    sigma: m.noiseMultiplier,
+    steps: 1,
+    sample: `before-training-${i}`,
+  }));
 }
 
 function planFor(acc: Accountant, mechanisms: Mechanism[], deltaError: number): PlannedAccount {
@@ -73,7 +94,7 @@ function planFor(acc: Accountant, mechanisms: Mechanism[], deltaError: number): 
  */
 export function accountantEpsilon(c: Config, q: number, sigma: number, steps: number, delta: number): number {
   const acc = accountantNamed(c.accountant);
-  const plan = planFor(acc, runMechanisms(q, sigma, Math.max(c.steps, steps)), c.delta / 1000);
+  const plan = planFor(acc, runMechanisms(q, sigma, Math.max(c.steps, steps), releasedBefore(c)), c.delta / 1000);
   return plan.epsilon(steps, delta);
 }
 
@@ -90,7 +111,7 @@ export function epsilonAfter(
   algorithm: Algorithm = algorithmOf(c),
 ): number | undefined {
   if (!algorithm.private) return undefined;
-  const sigma = stepNoiseMultiplier(algorithm, noise);
+  const sigma = stepNoiseMultiplier(algorithm, noise, c);
   if (steps <= 0) return 0;
   if (!(sigma > 0)) return Infinity;
   const q = c.batch / c.datasetSize;

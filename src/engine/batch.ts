@@ -95,3 +95,10 @@ export class BatchSampler {
 // The padded batch is assembled by `assemble` (CPU) or on the GPU from the resident data set
 // (src/kernels/batch-gather.ts holds both; the trainer picks one, see Trainer.batchOnGpu).
 export { assemble } from '../kernels/batch-gather';
+
+/** Whether two example-id lists are the same, in order. */
+export function sameIds(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -33,6 +33,8 @@ export interface Checkpoint {
   data: string;
   /** Poisson batches of the file's steps that were truncated (the run's count goes on from it) */
   overflowBatches: number;
+  /** DP-FEST: each table's selected rows (src/engine/fest-selection.ts encodeSelection) */
+  festSelection?: number[];
   tensors: Map<string, TensorEntry>;
   read: ReadAt;
 }
@@ -79,9 +81,22 @@ export async function openCheckpoint(read: ReadAt, size: number): Promise<Checkp
     seedFixed: meta.seed_fixed === 'true',
     data: meta.data,
     overflowBatches,
+    festSelection: meta.fest_selection === undefined ? undefined : parseSelection(meta.fest_selection),
     tensors,
     read,
   };
+}
+
+function parseSelection(text: string): number[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = undefined;
+  }
+  if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && x >= 0))
+    throw new Error('checkpoint: its fest_selection is not a list of row numbers');
+  return v as number[];
 }
 
 /** Index of the first NaN or infinite float32 in `bytes` (little-endian), or -1. */

@@ -7,6 +7,7 @@ import type { RunSummary } from './types';
 import { safetensorsHeader } from './safetensors';
 import { privacyReport } from '../privacy/report';
 import { epsilonAfter } from './accounting';
+import { encodeSelection } from './fest-selection';
 
 /** What an export needs of a trainer (the engine's Trainer, or the lab's view of it). */
 export interface Exportable {
@@ -16,6 +17,8 @@ export interface Exportable {
   readonly seedFixed: boolean;
   readonly dataset: { source: string };
   readonly overflowBatches: number;
+  /** DP-FEST: each table's selected rows, saved with the weights */
+  readonly festSelection?: readonly Uint32Array[];
   exportShapes(): { name: string; shape: number[] }[];
   exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes?: number): Promise<void>;
 }
@@ -66,6 +69,8 @@ export function exportMetadata(
         })
       : '{}',
     device: `${info.vendor} ${info.architecture} ${info.description}`.trim(),
+    // DP-FEST: which rows were trained (table t's count, then its rows); a resumed run needs them
+    ...(t.festSelection ? { fest_selection: JSON.stringify(encodeSelection(t.festSelection)) } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ import { backwardNodes, sortBufs, sortOf } from './graph/backward';
 import { gradientNodes } from './graph/clip';
 import { lookaheadNodes, mlpNoiseNodes } from './graph/noise';
 import { mlpUpdateNodes, tableUpdateNodes } from './graph/update';
+import { adafestBeforeStep, adafestSelectNodes, festMaskNodes, type FestState, type Upload } from './graph/fest';
+import type { Key } from '../noise/philox';
 
 export type { GraphNode } from './graph/builder';
 
@@ -47,6 +49,10 @@ export interface StepGraph {
    * when the trainer uploads assembled batches) and `eval` (an evaluation batch, run by evaluate)
    */
   batch: { train?: Dispatch; eval?: Dispatch };
+  /** inputs drawn on the CPU and written before each step (DP-AdaFEST's crossing candidates) */
+  beforeStep?: (s: number, key: Key, up: Upload) => void;
+  /** DP-FEST: the selection buffer, written once before training (src/engine/fest-selection.ts) */
+  fest?: FestState;
 }
 
 /** A private algorithm whose step adds no noise to the tables: never built. */
@@ -84,15 +90,18 @@ export function buildStepGraph(
   gatherNodes(g);
   mlpForwardNodes(g);
   const loss = backwardNodes(g);
+  const fest = plan.extra.festSelection ? festMaskNodes(g) : undefined;
+  if (fest) g.gradIdx = fest.idxMasked;
   const cur = sortBufs(g, 'sort');
-  const sortCurrent = sortOf(g, m.idx, m.mask, cur);
+  const sortCurrent = sortOf(g, g.gradIdx, m.mask, cur);
   pool.ownDispatches(sortCurrent);
   const sortAt = g.stages.backward.length; // after the MLP backward, before the non-private gradient sums
   const rg = gradientNodes(g, cur);
   mlpNoiseNodes(g, step.buffer);
   mlpUpdateNodes(g, step.buffer, optim?.buffer);
   const ahead = lookaheadNodes(g);
-  tableUpdateNodes(g, { st: step.buffer, cur, auditFlaw, ...ahead }, rg, optim?.buffer);
+  const adafest = plan.extra.festMap ? adafestSelectNodes(g, cur, step.buffer) : undefined;
+  tableUpdateNodes(g, { st: step.buffer, cur, auditFlaw, ...ahead, adafest, fest }, rg, optim?.buffer);
   if (plan.private && !g.nodes.some((n) => n.tableNoise)) throw new UnnoisedStepError(plan.algorithm.name);
   const next = ahead.next;
   const T = plan.layout.T,
@@ -102,5 +111,7 @@ export function buildStepGraph(
     { src: next.vals, dst: cur.vals, bytes: T * N * 4 },
   ];
   const stages = g.stages;
-  return { stages, flush: g.flush, nodes: g.nodes, step, optim, loss, sortCurrent, sortAt, reuseSorted, batch };
+  const beforeStep = adafest && adafestBeforeStep(plan, adafest);
+  const graph = { stages, flush: g.flush, nodes: g.nodes, step, optim, loss, sortCurrent, sortAt, reuseSorted, batch };
+  return { ...graph, beforeStep, fest };
 }

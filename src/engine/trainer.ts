@@ -21,7 +21,7 @@ import { randomSeed, seedToKey, type Key } from '../noise/philox';
 import { encode, checkShaders, type Dispatch } from '../kernels/program';
 import { flushRounds } from '../kernels/noise';
 import { bce } from '../kernels/loss';
-import { checkData, assemble, BatchSampler } from './batch';
+import { checkData, assemble, BatchSampler, sameIds } from './batch';
 import { resolvePlan, type StepPlan } from './plan';
 import { paddedIds } from '../kernels/batch-gather';
 import { allocateData, fillData, type ResidentData } from './resident-data';
@@ -34,6 +34,7 @@ import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
 import { buildStepGraph, type StepGraph } from './step-graph';
 import { RING, StageTimer, median, quantile, ringSlot } from './stage-timer';
 import * as io from './model-io';
+import { RunExtras } from './run-extras';
 // AUDIT ONLY: deliberate flaws for the one-run privacy audit (src/audit/), never in `train`
 import type { AuditFlaw } from '../audit/flaws';
 
@@ -49,15 +50,7 @@ const STEPS_AHEAD = 3;
 const FLUSH_ROUNDS_PER_SUBMIT = 64;
 
 /** One turn of the event loop (rendering and input in a page, I/O in node). */
-function yieldToEvents(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-function sameIds(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+const yieldToEvents = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 export class Trainer {
   readonly config: Config;
@@ -106,6 +99,7 @@ export class Trainer {
   /** CPU path, LazyDP: batch s+1, assembled at step s for the lookahead, is step s+1's batch */
   private assembledNext?: { s: number; batch: ReturnType<typeof assemble> };
   private graph!: StepGraph;
+  private extras!: RunExtras;
   private timer!: StageTimer;
   private lastLogTime = 0;
   private lastLogStep = 0;
@@ -180,6 +174,7 @@ export class Trainer {
       t.evalOnGpu = mem.data.eval;
       t.batchNote = mem.data.note;
       t.graph = buildStepGraph(t.pool, t.plan, t.m, t.auditFlaw, t.resident);
+      t.extras = new RunExtras(t.plan, t.graph, t.data, t.key, t.upload);
       t.timer = new StageTimer(t.pool, t.m.loss);
     } catch (error) {
       failure = { error };
@@ -200,9 +195,7 @@ export class Trainer {
     return { dev: this.dev, layout: this.layout, shards: this.m.shards, layers: this.m.layers, alive };
   }
 
-  private upload(b: GPUBuffer, data: ArrayBufferView): void {
-    this.pool.upload(b, data);
-  }
+  private upload = (b: GPUBuffer, data: ArrayBufferView): void => this.pool.upload(b, data);
 
   /**
    * Dispatches per stage of a step in steady state: the step graph's lists and the sort of the
@@ -237,6 +230,7 @@ export class Trainer {
       uploadBytes: c.uploadBytes / n,
       cpuMs: { sampling: c.sampling / n, assembly: c.assembly / n, encoding: this.timer.encodeMs / n },
       batchOnGpu: this.batchOnGpu,
+      ...this.extras.rows(this.resumedFrom, this.stepsDone, (s) => this.batchIndices(s)),
     };
   }
 
@@ -342,6 +336,7 @@ export class Trainer {
     }
     // the uniforms are written whole: their buffers' sizes are the bytes
     this.writeStepUniform(s);
+    this.graph.beforeStep?.(s, this.key, up); // DP-AdaFEST's crossing candidates
     this.graph.loss.setSlot(ringSlot(s));
     bytes +=
       this.graph.step.buffer.size + (this.graph.optim?.buffer.size ?? 0) + this.graph.loss.dispatch.owned[0].size;
@@ -531,12 +526,17 @@ export class Trainer {
     if (this.stepsDone !== 0) throw new Error('loadCheckpoint: only before the first step');
     const problem = resumeProblem(ck, this.config, this.sigma, this.data.source);
     if (problem) throw problem;
+    this.extras.load(ck); // DP-FEST's selection
     await io.loadWeights(this.store, ck);
     this.stepsDone = ck.steps;
     this.lastLogStep = ck.steps;
     this.resumedFrom = ck.steps;
     this.flushedAt = ck.steps; // loadWeights set every row's history to ck.steps
     this.overflowCarried = ck.overflowBatches;
+  }
+
+  get festSelection(): readonly Uint32Array[] | undefined {
+    return this.extras.selection; // DP-FEST's rows per table, saved in exports
   }
 
   /** Rows per buffer of each table (one entry per shard). */

@@ -74,6 +74,13 @@ export interface StepCosts {
    * did not fit the memory plan, or the trainer was built with batchOnGpu: false)
    */
   batchOnGpu: boolean;
+  /**
+   * Rows the table update wrote per step (mean over the steps taken, or over 64 of them spread
+   * evenly in a longer run), from the batches and the same draws on the CPU (src/engine/rows-updated.ts)
+   */
+  rowsUpdated: number;
+  /** rowsUpdated over the rows of every table (DP-SGD's rows per step): the gradient-size ratio */
+  rowsUpdatedRatio: number;
 }
 
 /** A tensor under its export name (safetensors, checkpoints), row-major f32. */

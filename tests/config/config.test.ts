@@ -68,6 +68,13 @@ describe('config', () => {
     ['weightDecay', 2],
     ['memoryLimit', 0],
     ['memoryLimit', 'lots'],
+    ['festK', 0],
+    ['festPrior', 'secret'],
+    ['festHistogramSigma', -1],
+    ['festBound', 0],
+    ['selectionSigma', 0],
+    ['selectionClip', -1],
+    ['threshold', 'high'],
   ];
   for (const [k, v] of bad)
     it(`rejects ${k} = ${JSON.stringify(v)} naming the key`, () => expect(keyOf(() => makeConfig({ [k]: v }))).toBe(k));

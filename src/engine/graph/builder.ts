@@ -29,6 +29,8 @@ export class GraphBuilder {
   readonly flush: Dispatch[] = [];
   readonly nodes: GraphNode[] = [];
   readonly dev: GPUDevice;
+  /** the batch's indices the sort and the per-example norms read (DP-FEST: its masked copy) */
+  gradIdx: GPUBuffer;
 
   constructor(
     readonly pool: BufferPool,
@@ -36,6 +38,7 @@ export class GraphBuilder {
     readonly m: ModelBuffers,
   ) {
     this.dev = pool.dev;
+    this.gradIdx = m.idx;
   }
 
   /** Appends a node's dispatches to its stage (their uniform buffers join the pool). */

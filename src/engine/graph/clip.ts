@@ -54,7 +54,7 @@ function normNodes(g: GraphBuilder, stage: Stage): void {
     offN: lay.layers.length * B,
     strideN: B,
   };
-  g.add(stage, 'clip.norms', bagNorm(g.dev, bagP, { idx: m.idx, G: m.dV, norms: m.norms }));
+  g.add(stage, 'clip.norms', bagNorm(g.dev, bagP, { idx: g.gradIdx, G: m.dV, norms: m.norms }));
   if (g.plan.scaleMode === 1) {
     const p = { B, groups: lay.groups, clipSq: c.clip * c.clip };
     g.add(stage, 'clip.factors', clipFactors(g.dev, p, { norms: m.norms, mask: m.mask, factors: m.factors }));

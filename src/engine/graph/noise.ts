@@ -20,6 +20,8 @@ import { shardE, shardH, type Shard } from '../buffers';
 import { touchedNoise, type AuditFlaw } from '../../audit/flaws';
 import type { GraphBuilder } from './builder';
 import { keysOf, sortBufs, sortOf, type SortBufs } from './backward';
+import type { RowGrads } from './clip';
+import { adafestUpdateNodes, festNoiseNodes, type AdafestState, type FestState } from './fest';
 
 /** What the table-noise nodes read besides the model: the step's uniform and the lookahead's state. */
 export interface NoiseContext {
@@ -30,6 +32,10 @@ export interface NoiseContext {
   next?: SortBufs;
   lrs?: GPUBuffer;
   lrSqPrefix?: GPUBuffer;
+  /** DP-AdaFEST: the selection (sel at row heads) and the untouched rows that crossed */
+  adafest?: AdafestState;
+  /** DP-FEST: the selected rows */
+  fest?: FestState;
 }
 
 /** Every table at once (packed tables on the sparse path): the spans give the rows. */
@@ -46,6 +52,8 @@ interface TableNoiseNodes {
   allTables?(g: GraphBuilder, x: NoiseContext, all: AllTables): void;
   /** after one shard's rows were updated (`packed`: allTables already covered it) */
   shard?(g: GraphBuilder, x: NoiseContext, sh: Shard, packed: boolean): void;
+  /** instead of the rows' update: the kind writes the tables' whole update itself (DP-AdaFEST) */
+  replacesUpdate?(g: GraphBuilder, x: NoiseContext, rg: RowGrads): void;
 }
 
 const shardParams = (g: GraphBuilder, sh: Shard) => ({
@@ -111,11 +119,26 @@ function lazy(exact: boolean): TableNoiseNodes {
   };
 }
 
+/** DP-FEST: after the masked pairs' update, DP-SGD's noise on every selected row. */
+const fest: TableNoiseNodes = {
+  allTables(g, x, all) {
+    festNoiseNodes(g, x, all.E, all.spans);
+  },
+  shard(g, x, sh, packed) {
+    if (!packed)
+      festNoiseNodes(g, x, shardE(sh, g.plan.layout.D), [
+        { table: sh.table, base: 0, rowStart: sh.rowStart, rows: sh.rows },
+      ]);
+  },
+};
+
 export const TABLE_NOISE: Record<TableNoise, TableNoiseNodes> = {
   none: {},
   eager,
   lazy: lazy(false),
   'lazy-exact': lazy(true),
+  adafest: { replacesUpdate: adafestUpdateNodes },
+  fest,
 };
 
 /** The MLP's unfused noise samples, every tensor in one dispatch (each keeps its own Philox counters). */

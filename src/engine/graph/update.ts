@@ -26,6 +26,7 @@ export function mlpUpdateNodes(g: GraphBuilder, st: GPUBuffer, o?: GPUBuffer): v
 /** The tables' update and noise, in the order the kernels must run. */
 export function tableUpdateNodes(g: GraphBuilder, x: NoiseContext, rg: RowGrads, o?: GPUBuffer): void {
   const noise = TABLE_NOISE[g.plan.tableNoise];
+  if (noise.replacesUpdate) return noise.replacesUpdate(g, x, rg);
   const pk = g.m.packed;
   const allAtOnce = pk && g.plan.denseState < 0 ? pk : undefined;
   if (allAtOnce) {

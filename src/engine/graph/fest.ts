@@ -1,0 +1,123 @@
+// The step nodes of DP-AdaFEST and DP-FEST (docs/algorithms-fest.md), and the CPU-side inputs
+// they need: DP-AdaFEST's crossing candidates, drawn and uploaded before each step; DP-FEST's
+// selection, chosen once before training (src/engine/fest-selection.ts) and uploaded.
+import { festMap, festCross, festUpdate } from '../../kernels/fest';
+import { festMask, festNoiseSelected } from '../../kernels/fest-select';
+import type { Span } from '../../kernels/program';
+import { crossingCandidates, packCandidates } from '../../noise/fest';
+import { crossingProbability } from '../../privacy/fest';
+import type { Key } from '../../noise/philox';
+import { shardE } from '../buffers';
+import type { StepPlan } from '../plan';
+import type { GraphBuilder } from './builder';
+import type { SortBufs } from './backward';
+import type { RowGrads } from './clip';
+import type { NoiseContext } from './noise';
+
+/** Bytes written to the GPU by a per-step hook. */
+export type Upload = (b: GPUBuffer, data: ArrayBufferView) => void;
+
+/** Every (E buffer, spans) pair the table kernels run over: the packed tables, or each shard. */
+function spanGroups(g: GraphBuilder): { E: GPUBufferBinding | GPUBuffer; spans: Span[] }[] {
+  const pk = g.m.packed;
+  if (pk) return [{ E: pk.E, spans: pk.spans }];
+  const D = g.plan.layout.D;
+  return g.m.shards.flat().map((sh) => ({
+    E: shardE(sh, D),
+    spans: [{ table: sh.table, base: 0, rowStart: sh.rowStart, rows: sh.rows }],
+  }));
+}
+
+/** DP-AdaFEST's per-step crossing probability of an untouched row, Q(tau / (sigma1 C1)). */
+export const adafestCrossing = (p: StepPlan): number =>
+  crossingProbability(p.config.threshold, p.config.selectionSigma * p.config.selectionClip);
+
+/**
+ * Candidate slots per table: the mean number of crossings of the largest table plus 12 standard
+ * deviations (a step needing more, with probability below 1e-30, is an error: packCandidates never
+ * cuts a list short, a dropped crossing would change the mechanism).
+ */
+export function candidateCap(p: StepPlan): number {
+  const q = adafestCrossing(p);
+  const R = Math.max(...p.layout.rows);
+  return Math.min(R, Math.ceil(R * q + 12 * Math.sqrt(R * q * (1 - q)) + 16));
+}
+
+export interface AdafestState {
+  sel: GPUBuffer;
+  csum: GPUBuffer;
+  crossed: GPUBuffer;
+  cand: GPUBuffer;
+  cap: number;
+}
+
+/** festMap and festCross in the noise stage (after the sort); returns the buffers festUpdate reads. */
+export function adafestSelectNodes(g: GraphBuilder, cur: SortBufs, st: GPUBuffer): AdafestState {
+  const { layout: lay, N, B, config: c } = g.plan;
+  const T = lay.T;
+  const cap = candidateCap(g.plan);
+  const exNorm = g.pool.make(B * 4, 'fest.exNorm');
+  const csum = g.pool.make(T * N * 4, 'fest.csum');
+  const sel = g.pool.make(T * N * 4, 'fest.sel');
+  const cand = g.pool.make(T * cap * 4, 'fest.cand');
+  const crossed = g.pool.make(T * cap * 4, 'fest.crossed');
+  const mp = {
+    n: N,
+    tables: T,
+    L: lay.L,
+    B,
+    clip: c.selectionClip,
+    noiseStd: c.selectionSigma * c.selectionClip,
+    tau: c.threshold,
+  };
+  g.add('noise', 'noise.fest-map', festMap(g.dev, mp, { st, keys: cur.keys, vals: cur.vals, exNorm, csum, sel }));
+  g.add('noise', 'noise.fest-cross', festCross(g.dev, { n: N, tables: T, cap }, { keys: cur.keys, cand, crossed }));
+  return { sel, csum, crossed, cand, cap };
+}
+
+/** The sparse noisy update of the rows that crossed, instead of the rows' update and table noise. */
+export function adafestUpdateNodes(g: GraphBuilder, x: NoiseContext, rg: RowGrads): void {
+  const a = x.adafest!;
+  const p = { n: g.plan.N, D: g.plan.layout.D, cap: a.cap };
+  for (const { E, spans } of spanGroups(g)) {
+    const bufs = { st: x.st, keys: x.cur.keys, rowGrad: rg.rowGrad, sel: a.sel, crossed: a.crossed, E };
+    g.add('update', 'update.fest-rows', festUpdate(g.dev, p, spans, bufs), true);
+  }
+}
+
+/** The step's untouched-crossing candidates of every table, drawn on the CPU (O(rows p)). */
+export function adafestBeforeStep(p: StepPlan, a: AdafestState): (s: number, key: Key, up: Upload) => void {
+  const q = adafestCrossing(p);
+  return (s, key, up) => {
+    const lists = p.layout.rows.map((R, t) => crossingCandidates(key, t, R, s, q));
+    up(a.cand, packCandidates(lists, a.cap));
+  };
+}
+
+/** Slots per table of DP-FEST's selection buffer: k, or the largest table when smaller. */
+export const selectionCap = (p: StepPlan): number => Math.min(p.config.festK, Math.max(...p.layout.rows));
+
+export interface FestState {
+  selected: GPUBuffer;
+  /** the batch's indices with every unselected row replaced by INVALID_ROW */
+  idxMasked: GPUBuffer;
+  kcap: number;
+}
+
+/** DP-FEST's mask, in the backward stage before the sort: the sort and the norms read the copy. */
+export function festMaskNodes(g: GraphBuilder): FestState {
+  const { layout: lay, B } = g.plan;
+  const kcap = selectionCap(g.plan);
+  const selected = g.pool.make(lay.T * kcap * 4, 'fest.selected');
+  const idxMasked = g.pool.make(lay.T * B * lay.L * 4, 'fest.idxMasked');
+  const mp = { used: B * lay.L, tables: lay.T, offIdx: 0, strideIdx: B * lay.L, kcap };
+  g.add('backward', 'backward.fest-mask', festMask(g.dev, mp, { idx: g.m.idx, selected, idxOut: idxMasked }));
+  return { selected, idxMasked, kcap };
+}
+
+/** DP-SGD's noise on every selected row (after the masked rows' update). */
+export function festNoiseNodes(g: GraphBuilder, x: NoiseContext, E: GPUBufferBinding | GPUBuffer, spans: Span[]): void {
+  const f = x.fest!;
+  const p = { kcap: f.kcap, D: g.plan.layout.D };
+  g.add('update', 'update.fest-noise', festNoiseSelected(g.dev, p, spans, { st: x.st, selected: f.selected, E }), true);
+}
