@@ -115,6 +115,7 @@ const KNOWN_FLOOR_BREAKS = new Set([
   'config/url-results.ts -> engine/types.ts',
   'engine/step-graph.ts -> audit/flaws.ts',
   'engine/graph/noise.ts -> audit/flaws.ts',
+  'engine/graph/context.ts -> audit/flaws.ts',
   'engine/trainer.ts -> audit/flaws.ts',
 ]);
 

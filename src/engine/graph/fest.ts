@@ -12,7 +12,8 @@ import type { StepPlan } from '../plan';
 import type { GraphBuilder } from './builder';
 import type { SortBufs } from './backward';
 import type { RowGrads } from './clip';
-import type { NoiseContext } from './noise';
+import type { AdafestState, FestState, NoiseContext } from './context';
+export type { AdafestState, FestState } from './context';
 
 /** Bytes written to the GPU by a per-step hook. */
 export type Upload = (b: GPUBuffer, data: ArrayBufferView) => void;
@@ -41,14 +42,6 @@ export function candidateCap(p: StepPlan): number {
   const q = adafestCrossing(p);
   const R = Math.max(...p.layout.rows);
   return Math.min(R, Math.ceil(R * q + 12 * Math.sqrt(R * q * (1 - q)) + 16));
-}
-
-export interface AdafestState {
-  sel: GPUBuffer;
-  csum: GPUBuffer;
-  crossed: GPUBuffer;
-  cand: GPUBuffer;
-  cap: number;
 }
 
 /** festMap and festCross in the noise stage (after the sort); returns the buffers festUpdate reads. */
@@ -96,13 +89,6 @@ export function adafestBeforeStep(p: StepPlan, a: AdafestState): (s: number, key
 
 /** Slots per table of DP-FEST's selection buffer: k, or the largest table when smaller. */
 export const selectionCap = (p: StepPlan): number => Math.min(p.config.festK, Math.max(...p.layout.rows));
-
-export interface FestState {
-  selected: GPUBuffer;
-  /** the batch's indices with every unselected row replaced by INVALID_ROW */
-  idxMasked: GPUBuffer;
-  kcap: number;
-}
 
 /** DP-FEST's mask, in the backward stage before the sort: the sort and the norms read the copy. */
 export function festMaskNodes(g: GraphBuilder): FestState {

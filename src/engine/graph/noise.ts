@@ -17,26 +17,13 @@ import {
 } from '../../kernels/noise';
 import { shardE, shardH, type Shard } from '../buffers';
 // AUDIT ONLY: deliberate flaws for the one-run privacy audit (src/audit/), never in `train`
-import { touchedNoise, type AuditFlaw } from '../../audit/flaws';
+import { touchedNoise } from '../../audit/flaws';
 import type { GraphBuilder } from './builder';
-import { keysOf, sortBufs, sortOf, type SortBufs } from './backward';
+import { keysOf, sortBufs, sortOf } from './backward';
 import type { RowGrads } from './clip';
-import { adafestUpdateNodes, festNoiseNodes, type AdafestState, type FestState } from './fest';
-
-/** What the table-noise nodes read besides the model: the step's uniform and the lookahead's state. */
-export interface NoiseContext {
-  st: GPUBuffer;
-  cur: SortBufs;
-  auditFlaw: AuditFlaw;
-  /** lazy kinds: the next batch's sorted pairs and the learning-rate schedule */
-  next?: SortBufs;
-  lrs?: GPUBuffer;
-  lrSqPrefix?: GPUBuffer;
-  /** DP-AdaFEST: the selection (sel at row heads) and the untouched rows that crossed */
-  adafest?: AdafestState;
-  /** DP-FEST: the selected rows */
-  fest?: FestState;
-}
+import { adafestUpdateNodes, festNoiseNodes } from './fest';
+import type { NoiseContext } from './context';
+export type { NoiseContext } from './context';
 
 /** Every table at once (packed tables on the sparse path): the spans give the rows. */
 export interface AllTables {
