@@ -173,6 +173,7 @@ export class LabChart extends LitElement {
     filename: {},
     height: { type: Number },
     tableOpen: { state: true },
+    full: { state: true },
   };
   declare spec: ChartSpec | undefined;
   declare heading: string;
@@ -180,6 +181,8 @@ export class LabChart extends LitElement {
   declare height: number;
   /** the data table is built only while it is open: a long run has thousands of points */
   declare tableOpen: boolean;
+  /** this chart is the one shown full screen */
+  declare full: boolean;
   private chart?: Chart;
 
   constructor() {
@@ -188,6 +191,7 @@ export class LabChart extends LitElement {
     this.filename = 'chart';
     this.height = 260;
     this.tableOpen = false;
+    this.full = false;
   }
 
   static styles = [
@@ -208,22 +212,6 @@ export class LabChart extends LitElement {
         display: flex;
         gap: 2px;
         align-items: baseline;
-      }
-      .tools a {
-        font-size: calc(12px * var(--font-scale, 1));
-        color: var(--link);
-        padding: 4px 8px;
-        border-radius: 6px;
-        cursor: pointer;
-        text-decoration: none;
-      }
-      .tools a:hover,
-      .tools a:focus-visible {
-        text-decoration: underline;
-      }
-      .tools a[aria-disabled='true'] {
-        opacity: 0.45;
-        pointer-events: none;
       }
       .box {
         position: relative;
@@ -277,8 +265,10 @@ export class LabChart extends LitElement {
         <h2 id="title">${this.heading}</h2>
         <div class="tools">
           <button class="ghost small" title="Download this chart as PNG (2x, with its title, configuration, device and date)" @click=${this.png} ?disabled=${!has}>PNG ↓</button>
-          <a href="" role="button" class="csv" aria-disabled=${has ? 'false' : 'true'} title="Download this chart's data as CSV" @click=${this.csv} @keydown=${this.space(this.csv)}>CSV ↓</a>
-          <a href="" role="button" class="full" title="Show this chart full screen (Esc leaves)" @click=${this.fullscreen} @keydown=${this.space(this.fullscreen)}>⤢ Full screen</a>
+          <button class="ghost small csv" title="Download this chart's data as CSV" @click=${this.csv} ?disabled=${!has}>CSV ↓</button>
+          <button class="ghost small full" aria-pressed=${this.full ? 'true' : 'false'} title=${this.full ? 'Leave full screen (Esc also leaves)' : 'Show this chart full screen (Esc leaves)'} @click=${this.fullscreen}>
+            ${this.full ? '⤡ Leave full screen' : '⤢ Full screen'}
+          </button>
         </div>
       </div>
       <slot name="note"></slot>
@@ -308,13 +298,6 @@ export class LabChart extends LitElement {
         <tbody>${t.rows.map((r) => html`<tr>${r.map((v) => html`<td>${fmt(v)}</td>`)}</tr>`)}</tbody>
       </table>
     </div>`;
-  }
-
-  /** Links acting as buttons answer Space as well as Enter. */
-  private space(fn: (e: Event) => void) {
-    return (e: KeyboardEvent) => {
-      if (e.key === ' ') fn(e);
-    };
   }
 
   protected updated(changed: PropertyValues): void {
@@ -347,12 +330,14 @@ export class LabChart extends LitElement {
 
   connectedCallback(): void {
     super.connectedCallback();
+    document.addEventListener('fullscreenchange', this.onFullscreenChange);
     // re-attached after a disconnect destroyed the chart: draw it again
     if (this.hasUpdated && this.spec && !this.chart) this.requestUpdate('spec');
   }
 
   disconnectedCallback(): void {
     super.disconnectedCallback();
+    document.removeEventListener('fullscreenchange', this.onFullscreenChange);
     this.chart?.destroy();
     this.chart = undefined;
   }
@@ -403,16 +388,27 @@ export class LabChart extends LitElement {
     return this.points ? toCsv(chartTable(this.spec)) : '';
   }
 
-  private csv = (e: Event) => {
-    e.preventDefault();
+  private csv = () => {
     const text = this.toCsv();
     if (text) downloadBlob(`${this.filename}.csv`, new Blob([text], { type: 'text/csv' }));
   };
 
-  private fullscreen = (e: Event) => {
-    e.preventDefault();
-    if (document.fullscreenElement === this) void document.exitFullscreen();
+  /**
+   * The chart's own root says whether it is full screen: inside shadow roots,
+   * document.fullscreenElement is the outermost host (the whole lab), never this chart.
+   */
+  private isFull(): boolean {
+    return (this.getRootNode() as Document | ShadowRoot).fullscreenElement === this;
+  }
+
+  private fullscreen = () => {
+    if (this.isFull()) void document.exitFullscreen();
     else void this.requestFullscreen?.().catch(() => undefined);
+  };
+
+  private onFullscreenChange = () => {
+    this.full = this.isFull();
+    this.toggleAttribute('data-full', this.full);
   };
 }
 customElements.define('lab-chart', LabChart);
