@@ -7,8 +7,9 @@ import { ALGOS, CONFIG_KEYS, isPrivate, type Config } from '../config/config';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
 import type { LogPoint } from '../engine';
+import { epsilonStep } from '../engine/accounting';
 import { fmtEps, fmtMs, fmtNum, sentence } from './format';
-import type { ChartSpec } from './lab-chart';
+import { runsFooter, type ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
@@ -36,21 +37,25 @@ function lineSpec(
   yRange: { suggestedMin?: number; suggestedMax?: number } = {},
   note: (r: RunRecord) => string = () => '',
   overlays: Map<RunRecord, string> = new Map(),
+  computedAt?: (r: RunRecord, p: LogPoint) => number,
 ): ChartSpec {
   const datasets: ChartDataset<'line'>[] = [];
   for (const r of [...runs, ...overlays.keys()]) {
-    const data = r.log
-      .filter((p) => y(p) !== undefined && Number.isFinite(y(p)!))
-      .map((p) => ({ x: p.step, y: y(p)! }));
+    const data = atSteps(
+      r.log
+        .filter((p) => y(p) !== undefined && Number.isFinite(y(p)!))
+        .map((p) => ({ x: computedAt ? computedAt(r, p) : p.step, y: y(p)! })),
+    );
     const other = overlays.get(r);
     const label = `${ALGO_LABELS[r.algo]}${other ? ` (${other})` : ''}${r.source === 'compare' && r.target < r.config.steps ? ` (${r.target} steps)` : ''}${note(r)}`;
     // sparse series (AUC is evaluated every evalEvery steps) need visible points: one sample has no line
     const line = {
       borderColor: ALGO_COLORS[r.algo],
       backgroundColor: ALGO_COLORS[r.algo],
-      pointRadius: data.length <= 20 ? 3 : 0,
+      pointRadius: data.length <= 20 || computedAt ? 3 : 0,
       pointHoverRadius: 4,
-      tension: 0.2,
+      // values known only at their points are joined by straight lines, not a curve that suggests more
+      tension: computedAt ? 0 : 0.2,
       // an earlier configuration: dashed, in its algorithm's colour
       ...(other ? { borderDash: [6, 4] } : {}),
     };
@@ -81,6 +86,20 @@ function lineSpec(
       },
     },
   };
+}
+
+/** One point per step: where several log points share a step, the last. */
+function atSteps(pts: { x: number; y: number }[]): { x: number; y: number }[] {
+  return pts.filter((p, i) => pts[i + 1]?.x !== p.x);
+}
+
+/**
+ * Where a logged ε was computed: with PRV the lab computes ε at 24 points of the run and logs
+ * each step with the next one's value, so drawn at the logged steps it rises as a staircase. A
+ * resumed model's first point (no step rate) is exact at its step.
+ */
+export function epsilonAt(r: RunRecord, p: LogPoint): number {
+  return Number.isNaN(p.stepsPerSec) ? p.step : epsilonStep(r.config, p.step);
 }
 
 const SHORT: Partial<Record<keyof Config, string>> = { sigma: 'σ', clip: 'C', delta: 'δ', targetEpsilon: 'target ε' };
@@ -207,6 +226,9 @@ export class TrainView extends LitElement {
         ]
       : [];
     const priv = runs.filter((r) => isPrivate(r.config));
+    // a PNG's footer describes the runs on its chart, not the configuration panel
+    const charted = [...runs, ...overlays.keys()];
+    const footer = charted.length ? runsFooter(charted) : undefined;
     const hasBaseline = runs.some((r) => r.algo === 'sgd');
     const free = store.free;
     const text = store.ui.text;
@@ -231,42 +253,13 @@ export class TrainView extends LitElement {
         ${runs.length === 0 ? html`<span class="muted small">Press Train to start; runs appear here as they log.</span>` : nothing}
       </div>
       <div class="grid2">
-        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss (smoothed; raw faint)', [], undefined, 0.6, {}, undefined, overlays)}></lab-chart>
-        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays)}>
+        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .footer=${footer} .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss', [], undefined, 0.6, {}, undefined, overlays)}>
+          <p slot="note" class="small muted">Smoothed (moving average, weight 0.6); each batch's raw loss faint behind.</p>
+        </lab-chart>
+        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .footer=${footer} .spec=${lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays)}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
         </lab-chart>
-        <lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .spec=${lineSpec(
-          priv,
-          (p) => p.epsilon,
-          `ε at δ = ${store.config.delta}`,
-          [],
-          0,
-          0,
-          {},
-          (r) => (noPrivacy(r) ? ' (ε = ∞, no privacy)' : ''),
-          new Map([...overlays].filter(([r]) => isPrivate(r.config))),
-        )}>
-          <span slot="empty"
-            >${
-              store.config.algo === 'sgd' && priv.length === 0
-                ? 'SGD is not private (ε = ∞); train a private algorithm'
-                : priv.some(noPrivacy)
-                  ? `ε = ∞, no privacy: ${priv
-                      .filter(noPrivacy)
-                      .map((r) => ALGO_LABELS[r.algo])
-                      .join(', ')} added no effective noise`
-                  : 'No private run yet'
-            }</span
-          >
-          ${
-            priv.some(noPrivacy)
-              ? html`<p class="warn small" data-no-privacy>ε = ∞ (no privacy) for ${priv
-                  .filter(noPrivacy)
-                  .map((r) => ALGO_LABELS[r.algo])
-                  .join(', ')}: σ too small for a finite ε</p>`
-              : nothing
-          }
-        </lab-chart>
+        ${this.epsChart(priv, overlays)}
         <div class="card">
           <h2>Runs on this configuration</h2>
           ${
@@ -309,6 +302,48 @@ export class TrainView extends LitElement {
       ${this.runList(earlier)}
       ${text ? epsilonPanel() : nothing}
     `;
+  }
+
+  /** ε against step for the private runs (and the private overlays). */
+  private epsChart(priv: RunRecord[], overlays: Map<RunRecord, string>) {
+    const privOverlays = new Map([...overlays].filter(([r]) => isPrivate(r.config)));
+    const charted = [...priv, ...privOverlays.keys()];
+    const footer = charted.length ? runsFooter(charted) : undefined;
+    const gridded = charted.some((r) => epsilonStep(r.config, 1) !== 1);
+    return html`<lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .footer=${footer} .spec=${lineSpec(
+      priv,
+      (p) => p.epsilon,
+      `ε at δ = ${store.config.delta}`,
+      [],
+      0,
+      0,
+      {},
+      (r) => (noPrivacy(r) ? ' (ε = ∞, no privacy)' : ''),
+      privOverlays,
+      epsilonAt,
+    )}>
+      <span slot="empty"
+        >${
+          store.config.algo === 'sgd' && priv.length === 0
+            ? 'SGD is not private (ε = ∞); train a private algorithm'
+            : priv.some(noPrivacy)
+              ? `ε = ∞, no privacy: ${priv
+                  .filter(noPrivacy)
+                  .map((r) => ALGO_LABELS[r.algo])
+                  .join(', ')} added no effective noise`
+              : 'No private run yet'
+        }</span
+      >
+      ${gridded ? html`<p slot="note" class="small muted" data-eps-points>Dots: where ε was computed (the PRV accountant, at 24 points of a run), joined by straight lines.</p>` : nothing}
+      ${
+        priv.some(noPrivacy)
+          ? html`<p class="warn small" data-no-privacy>ε = ∞ (no privacy) for ${priv
+              .filter(noPrivacy)
+              .map((r) => ALGO_LABELS[r.algo])
+              .join(', ')}: σ too small for a finite ε</p>`
+          : nothing
+      }
+    </lab-chart>`;
   }
 
   static properties = { importError: { state: true } };

@@ -276,7 +276,7 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
       const lines = readFileSync((await csv.path())!, 'utf8')
         .trim()
         .split('\n');
-      expect(lines[0]).toBe('series,step,BCE loss (smoothed; raw faint)');
+      expect(lines[0]).toBe('series,step,BCE loss');
       expect(lines.length - 1).toBe(rows);
       expect(lines[1]).toMatch(/^DP-SGD \(eager\),\d+,[\d.e-]+$/);
       // a PNG for slides: at least twice the pixels on screen, plus a title band and a footer
