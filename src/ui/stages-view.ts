@@ -193,7 +193,8 @@ export class StagesView extends LitElement {
 
   render() {
     const bars = this.bars();
-    const runs = store.runs;
+    // a loaded results file measured nothing here: it says nothing about this device's timer
+    const runs = store.runs.filter((r) => r.source !== 'imported');
     const cpu = runs.some((r) => r.timing === 'cpu');
     const quantized = looksQuantized(measuredTimes(runs)) || (store.tsProbe?.quantumNs ?? 0) >= 100_000;
     const free = store.free;

@@ -40,6 +40,7 @@ function lineSpec(
   computedAt?: (r: RunRecord, p: LogPoint) => number,
 ): ChartSpec {
   const datasets: ChartDataset<'line'>[] = [];
+  const dashes = overlayDashes([...overlays.keys()]);
   for (const r of [...runs, ...overlays.keys()]) {
     const data = atSteps(
       r.log
@@ -56,8 +57,8 @@ function lineSpec(
       pointHoverRadius: 4,
       // values known only at their points are joined by straight lines, not a curve that suggests more
       tension: computedAt ? 0 : 0.2,
-      // an earlier configuration: dashed, in its algorithm's colour
-      ...(other ? { borderDash: [6, 4] } : {}),
+      // an earlier run: dashed in its algorithm's colour, each of one algorithm with its own dash
+      ...(other ? { borderDash: dashes.get(r) } : {}),
     };
     if (smooth > 0 && data.length > 4) {
       // raw batches faint behind, the smoothed trend on top: per-batch loss is noisy
@@ -76,13 +77,30 @@ function lineSpec(
     data: { datasets: [...datasets.filter((d) => d.data.length > 0), ...extra] },
     options: {
       parsing: false,
-      interaction: { mode: 'nearest', intersect: false },
+      // hovering reads every curve at the step under the pointer, each value with its own step
+      interaction: { mode: 'index', intersect: false },
       scales: {
         x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
         y: { title: { display: true, text: yTitle }, ...yRange, ...(yMin !== undefined ? { min: yMin } : {}) },
       },
       plugins: {
-        legend: { position: 'bottom', labels: { boxWidth: 12, filter: (item) => !item.text.endsWith('(raw)') } },
+        tooltip: {
+          callbacks: {
+            title: (items) => (items.length ? `step ${items[0].parsed.x}` : ''),
+            label: (ctx) =>
+              `${ctx.dataset.label}: ${fmtNum(ctx.parsed.y as number, 4)}${ctx.parsed.x !== ctx.chart.tooltip?.dataPoints?.[0]?.parsed.x ? ` (step ${ctx.parsed.x})` : ''}`,
+          },
+        },
+        legend: {
+          position: 'bottom',
+          // a line sample per entry, dashed as its curve: overlaid runs of one algorithm share a colour
+          labels: {
+            usePointStyle: true,
+            pointStyle: 'line',
+            pointStyleWidth: 26,
+            filter: (item) => !item.text.endsWith('(raw)'),
+          },
+        },
       },
     },
   };
@@ -102,7 +120,48 @@ export function epsilonAt(r: RunRecord, p: LogPoint): number {
   return Number.isNaN(p.stepsPerSec) ? p.step : epsilonStep(r.config, p.step);
 }
 
+/** Dash patterns for the overlaid runs of one algorithm, in turn (the current run is solid). */
+export const DASHES = [
+  [6, 4],
+  [2, 3],
+  [12, 4, 2, 4],
+  [1, 6],
+];
+
+/** Each overlaid run's dash: the k-th overlay of an algorithm gets the k-th pattern. */
+export function overlayDashes(overlays: RunRecord[]): Map<RunRecord, number[]> {
+  const seen = new Map<string, number>();
+  return new Map(
+    overlays.map((r) => {
+      const k = seen.get(r.algo) ?? 0;
+      seen.set(r.algo, k + 1);
+      return [r, DASHES[k % DASHES.length]];
+    }),
+  );
+}
+
+/**
+ * Legend labels for the overlaid runs, by what differs from the current configuration; two of one
+ * algorithm that differ from it alike are told apart by their run number.
+ */
+export function overlayLabels(overlays: RunRecord[], label: (r: RunRecord) => string): Map<RunRecord, string> {
+  const key = (r: RunRecord) => `${r.algo}\u0000${label(r)}`;
+  const count = new Map<string, number>();
+  for (const r of overlays) count.set(key(r), (count.get(key(r)) ?? 0) + 1);
+  return new Map(overlays.map((r) => [r, count.get(key(r))! > 1 ? `${label(r)} · run ${r.id}` : label(r)]));
+}
+
 const SHORT: Partial<Record<keyof Config, string>> = { sigma: 'σ', clip: 'C', delta: 'δ', targetEpsilon: 'target ε' };
+/** Settings that only a private run uses: a non-private run (the SGD baseline) is not labelled by them. */
+const PRIVATE_ONLY = new Set<keyof Config>([
+  'sigma',
+  'clip',
+  'clipping',
+  'delta',
+  'accountant',
+  'targetEpsilon',
+  'noiseKernel',
+]);
 
 /**
  * What sets configuration `c` apart from `ref`, in a few words ('σ 0.5', 'batch 64, lr 0.1'):
@@ -112,7 +171,7 @@ const SHORT: Partial<Record<keyof Config, string>> = { sigma: 'σ', clip: 'C', d
 export function configDiff(c: Config, ref: Config, most = 3): string {
   const diffs: string[] = [];
   for (const k of CONFIG_KEYS) {
-    if (k === 'algo' || k === 'seed') continue;
+    if (k === 'algo' || k === 'seed' || (PRIVATE_ONLY.has(k) && !isPrivate(c))) continue;
     const a = c[k];
     const b = ref[k];
     if (Array.isArray(a) && Array.isArray(b) ? a.join(',') === b.join(',') : a === b) continue;
@@ -165,6 +224,14 @@ function epsilonPanel() {
     </div>
   </details>`;
 }
+/**
+ * A run that stopped before its end: one trained here without a summary (paused or cut off), or a
+ * loaded one whose curves end before its configured steps (a loaded file carries no summary).
+ */
+export function unfinished(r: Pick<RunRecord, 'source' | 'summary' | 'stepsDone' | 'config'>): boolean {
+  return r.source === 'imported' ? r.stepsDone < r.config.steps : !r.summary;
+}
+
 /** A private run whose epsilon is infinite (sigma 0 or too small): no privacy, said so in the chart. */
 const noPrivacy = (r: RunRecord): boolean => isPrivate(r.config) && r.log.at(-1)?.epsilon === Infinity;
 
@@ -190,7 +257,10 @@ export class TrainView extends LitElement {
   render() {
     const runs = this.runs();
     const earlier = this.earlier(runs);
-    const overlays = new Map(earlier.filter((r) => store.overlay.has(r.id)).map((r) => [r, this.runLabel(r)]));
+    const overlays = overlayLabels(
+      earlier.filter((r) => store.overlay.has(r.id)),
+      (r) => this.runLabel(r),
+    );
     const teacher = runs.map((r) => r.summary?.teacherAuc).find((x) => x !== undefined && x > 0);
     const maxStep = Math.max(1, ...runs.map((r) => r.log.at(-1)?.step ?? 0));
     const teacherLine: ChartDataset<'line'>[] = teacher
@@ -253,8 +323,23 @@ export class TrainView extends LitElement {
         ${runs.length === 0 ? html`<span class="muted small">Press Train to start; runs appear here as they log.</span>` : nothing}
       </div>
       <div class="grid2">
-        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .footer=${footer} .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss', [], undefined, 0.6, {}, undefined, overlays)}>
-          <p slot="note" class="small muted">Smoothed (moving average, weight 0.6); each batch's raw loss faint behind.</p>
+        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .footer=${footer} .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss', [], undefined, this.smoothing, {}, undefined, overlays)}>
+          <p slot="note" class="small muted">
+            <label
+              >smoothing
+              <input
+                type="range"
+                id="smoothing"
+                min="0"
+                max="0.99"
+                step="0.01"
+                .value=${String(this.smoothing)}
+                @input=${(e: Event) => (this.smoothing = Number((e.target as HTMLInputElement).value))}
+              />
+              <output for="smoothing">${this.smoothing.toFixed(2)}</output></label
+            >
+            ${this.smoothing > 0 ? " (moving average, as TensorBoard's); each batch's raw loss faint behind" : " off: each batch's raw loss"}
+          </p>
         </lab-chart>
         <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .footer=${footer} .spec=${lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays)}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
@@ -346,7 +431,14 @@ export class TrainView extends LitElement {
     </lab-chart>`;
   }
 
-  static properties = { importError: { state: true } };
+  static properties = { importError: { state: true }, smoothing: { state: true } };
+  /** the loss chart's smoothing weight (0: raw), TensorBoard's control; not part of the link */
+  declare smoothing: number;
+
+  constructor() {
+    super();
+    this.smoothing = 0.6;
+  }
   /** why the last results file could not be loaded */
   declare importError: string;
 
@@ -372,6 +464,7 @@ export class TrainView extends LitElement {
 
   /** Earlier runs, each labelled by what differs from the current configuration; ticked ones are overlaid (dashed). */
   private runList(earlier: RunRecord[]) {
+    const dashes = overlayDashes(earlier.filter((r) => store.overlay.has(r.id)));
     return html`<div class="card" id="run-list">
       <div class="row" style="justify-content:space-between">
         <h2>Earlier runs</h2>
@@ -387,11 +480,16 @@ export class TrainView extends LitElement {
       <ul style="list-style:none;padding:0;margin:0">
         ${earlier.map((r) => {
           const diff = this.runLabel(r);
+          const dash = dashes.get(r);
           return html`<li data-run=${r.id} data-algo=${r.algo} data-imported=${r.importedFrom ? '1' : '0'}>
             <label
               ><input type="checkbox" data-overlay=${r.id} .checked=${store.overlay.has(r.id)} @change=${(e: Event) => store.toggleOverlay(r.id, (e.target as HTMLInputElement).checked)} />
-              <span class="swatch" style="background:${ALGO_COLORS[r.algo]}"></span>${ALGO_LABELS[r.algo]} · <b data-diff>${diff}</b>
-              <span class="small muted">${r.stepsDone} steps, loss ${fmtNum(r.log.at(-1)?.loss, 4)}${r.summary ? '' : ' (unfinished)'}</span></label
+              ${
+                dash
+                  ? html`<svg width="26" height="10" aria-hidden="true" data-dash=${dash.join(' ')}><line x1="0" y1="5" x2="26" y2="5" stroke=${ALGO_COLORS[r.algo]} stroke-width="2" stroke-dasharray=${dash.join(' ')} /></svg>`
+                  : html`<span class="swatch" style="background:${ALGO_COLORS[r.algo]}"></span>`
+              }${ALGO_LABELS[r.algo]} · <b data-diff>${diff}</b>
+              <span class="small muted" data-progress>${r.stepsDone} steps, loss ${fmtNum(r.log.at(-1)?.loss, 4)}${unfinished(r) ? ' (unfinished)' : ''}</span></label
             >
           </li>`;
         })}

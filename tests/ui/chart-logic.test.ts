@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG, type Config } from '../../src/config/config';
 import { epsilonAfter, epsilonLogged } from '../../src/engine/accounting';
 import type { LogPoint } from '../../src/engine';
 import type { RunRecord } from '../../src/ui/store';
-import { epsilonAt } from '../../src/ui/train-view';
+import { configDiff, epsilonAt, overlayDashes, overlayLabels } from '../../src/ui/train-view';
 import { chartFooter, runsFooter } from '../../src/ui/lab-chart';
 import { store } from '../../src/ui/store';
 
@@ -54,5 +54,24 @@ describe('PNG footers', () => {
     store.config = { ...base, algo: 'lazydp', steps: 24 };
     expect(chartFooter(text)).toContain(text);
     expect(chartFooter(text)).not.toContain('24 steps');
+  });
+});
+
+describe('earlier runs, labelled and styled', () => {
+  const base: Config = { ...DEFAULT_CONFIG, algo: 'lazydp', sigma: 1 };
+  it('the SGD baseline is not labelled by σ, C or δ, which play no part in it', () => {
+    const sgd: Config = { ...base, algo: 'sgd', sigma: 1, clip: 2 };
+    expect(configDiff(sgd, { ...base, sigma: 0.5 })).toBe('same configuration');
+    expect(configDiff({ ...sgd, batch: 64 }, { ...base, sigma: 0.5 })).toBe('batch 64');
+    expect(configDiff({ ...base, sigma: 1 }, { ...base, sigma: 0.5 })).toBe('σ 1');
+  });
+  it('two overlays of one algorithm get their own dash, and their run number where their labels agree', () => {
+    const run = (id: number, algo: 'sgd' | 'lazydp') => ({ id, algo, config: base }) as unknown as RunRecord;
+    const runs = [run(1, 'lazydp'), run(2, 'lazydp'), run(3, 'sgd')];
+    const dash = overlayDashes(runs);
+    expect(dash.get(runs[0])).not.toEqual(dash.get(runs[1]));
+    expect(dash.get(runs[2])).toEqual(dash.get(runs[0])); // another colour: the first dash again
+    const labels = overlayLabels(runs, () => 'σ 2');
+    expect([...labels.values()]).toEqual(['σ 2 · run 1', 'σ 2 · run 2', 'σ 2']);
   });
 });

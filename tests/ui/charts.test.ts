@@ -5,7 +5,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { openLab } from './page';
+import { openLab, until } from './page';
 import { launchChromium, startLab, type Lab } from './server';
 
 const SMALL =
@@ -76,6 +76,78 @@ describe('charts agree with their tables', () => {
     await p.locator('#sweep-log').check();
     await p.locator('lab-chart#chart-sweep[data-y-scale="logarithmic"]').waitFor();
     expect(Number(await chart.getAttribute('data-y-max'))).toBeGreaterThanOrEqual(Math.max(...P90S));
+    await p.context().close();
+  });
+});
+
+describe('comparing runs', () => {
+  it('two overlaid runs of one algorithm get two legend entries, labelled by what differs, in two dashes; smoothing', async () => {
+    const p = await open(`${SMALL.replace('steps=24', 'steps=6')}&evalEvery=0&algo=dpsgd&sigma=1&autorun=1`);
+    const finished = (n: number) =>
+      p.waitForFunction(
+        (k) =>
+          (
+            window as unknown as { __dpLab: { store: { runs: { summary?: unknown }[]; status: string } } }
+          ).__dpLab.store.runs.filter((r) => r.summary).length === k,
+        n,
+        { timeout: 180_000 },
+      );
+    await finished(1);
+    await p.locator('input[name="sigma"]').fill('0.5');
+    await until(p, 'run-controls[data-status="idle"], run-controls[data-status="done"]');
+    await p.locator('#train').click();
+    await finished(2);
+    await p.locator('input[name="sigma"]').fill('2'); // both runs are now earlier ones
+    const boxes = p.locator('#run-list li[data-algo="dpsgd"] input[data-overlay]');
+    await expect.poll(() => boxes.count()).toBe(2);
+    for (const b of await boxes.all()) await b.check();
+    const sets = await p
+      .locator('lab-chart#chart-loss')
+      .evaluate((el) =>
+        (
+          el as unknown as { spec: { data: { datasets: { label: string; borderDash?: number[] }[] } } }
+        ).spec.data.datasets
+          .filter((d) => !d.label.endsWith('(raw)'))
+          .map((d) => ({ label: d.label, dash: JSON.stringify(d.borderDash ?? []) })),
+      );
+    expect(sets).toHaveLength(2);
+    expect(sets.map((d) => d.label.replace(/^.*\(/, '('))).toEqual(['(σ 0.5)', '(σ 1)']);
+    expect(sets[0].dash).not.toBe(sets[1].dash);
+    // the run list shows each overlay's dash beside its label
+    const listed = await p
+      .locator('#run-list li[data-algo="dpsgd"] svg[data-dash]')
+      .evaluateAll((s) => s.map((e) => e.getAttribute('data-dash')));
+    expect(new Set(listed).size).toBe(2);
+    // the smoothing control: each curve smoothed with its raw batches faint behind, or raw alone at 0
+    const count = () =>
+      p
+        .locator('lab-chart#chart-loss')
+        .evaluate((el) => (el as unknown as { spec: { data: { datasets: unknown[] } } }).spec.data.datasets.length);
+    expect(await count()).toBe(4);
+    await p.locator('#smoothing').fill('0');
+    expect(await p.locator('output[for="smoothing"]').innerText()).toBe('0.00');
+    expect(await count()).toBe(2);
+    await p.context().close();
+  }, 200_000);
+
+  it('a loaded complete run is not "(unfinished)", and says nothing about this device’s timer', async () => {
+    const p = await open(`${SMALL}&view=stages`);
+    const config = { tables: [512, 256], dim: 8, batch: 32, steps: 4, algo: 'lazydp' };
+    const log = [1, 2, 3, 4].map((step) => ({ step, loss: 0.7 - step / 100, epsilon: step / 10 }));
+    const doc = { lab: 'dp-webgpu-lab', runs: [{ algo: 'lazydp', config, summary: { log } }] };
+    await p.locator('#tab-train').click();
+    await p.locator('#load-results').setInputFiles({
+      name: 'colleague.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(doc)),
+    });
+    const row = p.locator('#run-list li[data-imported="1"] [data-progress]');
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/^4 steps/);
+    expect(await row.innerText()).not.toMatch(/unfinished/);
+    await p.locator('#tab-stages').click();
+    await p.locator('stages-view #run-all').waitFor();
+    expect(await p.locator('[data-timing-note="cpu"]').count()).toBe(0);
     await p.context().close();
   });
 });
