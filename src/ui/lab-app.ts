@@ -118,7 +118,7 @@ export class DpLab extends LitElement {
     return html`
       <button class="skip primary" id="skip" @click=${this.skipToControls}>Skip to run controls</button>
       <header>
-        <div class="brand">DP-SGD Lab<span>differentially private recommendation training on WebGPU</span></div>
+        <h1 class="brand">DP-SGD Lab<span>differentially private recommendation training on WebGPU</span></h1>
         <div class="spacer"></div>
         <button
           id="menu-toggle"

@@ -54,7 +54,7 @@ export class RunControls extends LitElement {
       .stats {
         display: flex;
         gap: 14px;
-        font-size: 12px;
+        font-size: calc(12px * var(--font-scale, 1));
         color: var(--muted);
         font-variant-numeric: tabular-nums;
         flex-wrap: wrap;
@@ -64,7 +64,7 @@ export class RunControls extends LitElement {
         font-weight: 600;
       }
       .status {
-        font-size: 11px;
+        font-size: calc(11px * var(--font-scale, 1));
         font-weight: 600;
         text-transform: uppercase;
         letter-spacing: 0.05em;
@@ -118,7 +118,12 @@ export class RunControls extends LitElement {
         ${this.ctl('reset', !cur && s === 'idle', () => runner.reset(), 'Discard the current run', '↺ Reset')}
         <div class="progress" style="--c:${ALGO_COLORS[algo]}">
           <div class="stats">
-            <span class="status" role="status"><span class="swatch" style="background:${ALGO_COLORS[algo]}"></span>${ALGO_LABELS[algo]} · ${s}</span>
+            ${
+              otherJob
+                ? // a comparison, sweep or download runs now: say that, not the main run's "done"
+                  html`<span class="status" role="status" data-status-job=${store.job!}>${store.job === 'compare' ? 'training' : store.job} · ${store.jobText || '…'}</span>`
+                : html`<span class="status" role="status"><span class="swatch" style="background:${ALGO_COLORS[algo]}"></span>${ALGO_LABELS[algo]} · ${s}</span>`
+            }
             <span>step <b id="step-count">${done}</b> / ${total}</span>
             ${sps ? html`<span><b>${fmtNum(sps, 3)}</b> steps/s</span>` : nothing}
             ${busy && Number.isFinite(left) ? html`<span><b>${fmtDuration(left)}</b> left</span>` : nothing}

@@ -269,8 +269,8 @@ export class StagesView extends LitElement {
   private table(bars: Bar[]) {
     return html`<div class="scroll" tabindex="0" role="group" aria-label="Stage medians table"><table class="num" id="stages-table" style="margin-top:10px;width:100%">
       <tr>
-        <th></th>
-        ${STAGES.map((s) => html`<th>${s}</th>`)}
+        <th scope="col">run</th>
+        ${STAGES.map((s) => html`<th scope="col">${s}</th>`)}
         <th title="median of the per-step sums of the stages">step</th>
       </tr>
       ${bars.map(

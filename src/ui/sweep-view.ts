@@ -108,7 +108,7 @@ export class SweepView extends LitElement {
     sharedStyles,
     viewStyles,
     css`
-      label.inline input {
+      label.inline input[type='number'] {
         width: 62px;
       }
     `,

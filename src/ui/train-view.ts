@@ -8,6 +8,7 @@ import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
 import type { LogPoint } from '../engine';
 import { epsilonStep } from '../engine/accounting';
+import { atSteps, epsilonAt, overlayDashes, overlayLabels, unfinished } from './compare';
 import { fmtEps, fmtMs, fmtNum, sentence } from './format';
 import { runsFooter, type ChartSpec } from './lab-chart';
 import './lab-chart';
@@ -106,51 +107,6 @@ function lineSpec(
   };
 }
 
-/** One point per step: where several log points share a step, the last. */
-function atSteps(pts: { x: number; y: number }[]): { x: number; y: number }[] {
-  return pts.filter((p, i) => pts[i + 1]?.x !== p.x);
-}
-
-/**
- * Where a logged ε was computed: with PRV the lab computes ε at 24 points of the run and logs
- * each step with the next one's value, so drawn at the logged steps it rises as a staircase. A
- * resumed model's first point (no step rate) is exact at its step.
- */
-export function epsilonAt(r: RunRecord, p: LogPoint): number {
-  return Number.isNaN(p.stepsPerSec) ? p.step : epsilonStep(r.config, p.step);
-}
-
-/** Dash patterns for the overlaid runs of one algorithm, in turn (the current run is solid). */
-export const DASHES = [
-  [6, 4],
-  [2, 3],
-  [12, 4, 2, 4],
-  [1, 6],
-];
-
-/** Each overlaid run's dash: the k-th overlay of an algorithm gets the k-th pattern. */
-export function overlayDashes(overlays: RunRecord[]): Map<RunRecord, number[]> {
-  const seen = new Map<string, number>();
-  return new Map(
-    overlays.map((r) => {
-      const k = seen.get(r.algo) ?? 0;
-      seen.set(r.algo, k + 1);
-      return [r, DASHES[k % DASHES.length]];
-    }),
-  );
-}
-
-/**
- * Legend labels for the overlaid runs, by what differs from the current configuration; two of one
- * algorithm that differ from it alike are told apart by their run number.
- */
-export function overlayLabels(overlays: RunRecord[], label: (r: RunRecord) => string): Map<RunRecord, string> {
-  const key = (r: RunRecord) => `${r.algo}\u0000${label(r)}`;
-  const count = new Map<string, number>();
-  for (const r of overlays) count.set(key(r), (count.get(key(r)) ?? 0) + 1);
-  return new Map(overlays.map((r) => [r, count.get(key(r))! > 1 ? `${label(r)} · run ${r.id}` : label(r)]));
-}
-
 const SHORT: Partial<Record<keyof Config, string>> = { sigma: 'σ', clip: 'C', delta: 'δ', targetEpsilon: 'target ε' };
 /** Settings that only a private run uses: a non-private run (the SGD baseline) is not labelled by them. */
 const PRIVATE_ONLY = new Set<keyof Config>([
@@ -181,10 +137,14 @@ export function configDiff(c: Config, ref: Config, most = 3): string {
   return diffs.length > most ? `${diffs.slice(0, most).join(', ')}, +${diffs.length - most} more` : diffs.join(', ');
 }
 
-/** After seeing the model, how sure can someone be that one example was in the data (prior 10%)? */
-function posterior(eps: number, prior = 0.1): string {
+/**
+ * After seeing the model, how sure can someone be that one example was in the data (prior 10%)?
+ * Near certainty keeps two decimals, rounded up as a bound is, but never to 100%.
+ */
+export function posterior(eps: number, prior = 0.1): string {
   const odds = (prior / (1 - prior)) * Math.exp(eps);
-  return `${fmtNum((100 * odds) / (1 + odds), 3)}%`;
+  const pct = (100 * odds) / (1 + odds);
+  return pct >= 99.5 && pct < 100 ? `${Math.min(99.99, Math.ceil(pct * 100) / 100).toFixed(2)}%` : `${fmtNum(pct, 3)}%`;
 }
 
 /** Plain-language ε and δ, with the numbers of this configuration. */
@@ -224,14 +184,6 @@ function epsilonPanel() {
     </div>
   </details>`;
 }
-/**
- * A run that stopped before its end: one trained here without a summary (paused or cut off), or a
- * loaded one whose curves end before its configured steps (a loaded file carries no summary).
- */
-export function unfinished(r: Pick<RunRecord, 'source' | 'summary' | 'stepsDone' | 'config'>): boolean {
-  return r.source === 'imported' ? r.stepsDone < r.config.steps : !r.summary;
-}
-
 /** A private run whose epsilon is infinite (sigma 0 or too small): no privacy, said so in the chart. */
 const noPrivacy = (r: RunRecord): boolean => isPrivate(r.config) && r.log.at(-1)?.epsilon === Infinity;
 
@@ -468,9 +420,14 @@ export class TrainView extends LitElement {
     return html`<div class="card" id="run-list">
       <div class="row" style="justify-content:space-between">
         <h2>Earlier runs</h2>
-        <label class="small"
-          >Load results JSON… <input type="file" id="load-results" accept=".json,application/json" @change=${(e: Event) => this.loadResults(e)}
-        /></label>
+        <button
+          id="load-results-button"
+          title="Add a colleague's “Download JSON” file to this list"
+          @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#load-results')?.click()}
+        >
+          Load results JSON…
+        </button>
+        <input type="file" id="load-results" hidden accept=".json,application/json" aria-label="results JSON file" @change=${(e: Event) => this.loadResults(e)} />
       </div>
       ${this.importError ? html`<p class="warn small" data-import-error role="alert">${this.importError}</p>` : nothing}
       <p class="small muted">

@@ -7,7 +7,8 @@ import { DEFAULT_CONFIG, type Config } from '../../src/config/config';
 import { epsilonAfter, epsilonLogged } from '../../src/engine/accounting';
 import type { LogPoint } from '../../src/engine';
 import type { RunRecord } from '../../src/ui/store';
-import { configDiff, epsilonAt, overlayDashes, overlayLabels } from '../../src/ui/train-view';
+import { configDiff, posterior } from '../../src/ui/train-view';
+import { epsilonAt, overlayDashes, overlayLabels } from '../../src/ui/compare';
 import { chartFooter, runsFooter } from '../../src/ui/lab-chart';
 import { store } from '../../src/ui/store';
 
@@ -73,5 +74,12 @@ describe('earlier runs, labelled and styled', () => {
     expect(dash.get(runs[2])).toEqual(dash.get(runs[0])); // another colour: the first dash again
     const labels = overlayLabels(runs, () => 'σ 2');
     expect([...labels.values()]).toEqual(['σ 2 · run 1', 'σ 2 · run 2', 'σ 2']);
+  });
+});
+
+describe('the ε panel', () => {
+  it('does not round near-certainty up to 100%', () => {
+    expect(posterior(10)).toBe('99.96%'); // 99.959…%: up, as a bound should be, but never to certainty
+    expect(posterior(1)).toBe('23.2%');
   });
 });

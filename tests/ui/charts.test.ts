@@ -64,6 +64,11 @@ describe('charts agree with their tables', () => {
     expect(chart.rows.map((r) => Number(r[col]))).toEqual(table);
     expect(Number(await p.locator('lab-chart#chart-stages').getAttribute('data-x-max'))).toBeGreaterThanOrEqual(92);
     expect(await p.locator('[data-stage-chart-says]').innerText()).toMatch(/step median/);
+    // every column of the table is named; the page has its one level-one heading
+    expect(await p.locator('#stages-table th').allInnerTexts()).not.toContain('');
+    expect(await p.locator('h1').count()).toBe(1);
+    // a total that needs no second spelling is not repeated
+    expect(await p.locator('tables-editor .total').innerText()).toBe('2 tables, 768 rows in all');
     await p.locator('lab-chart#chart-stages').screenshot({ path: 'test-results/screenshots/stage-marker.png' });
     await p.context().close();
   });
@@ -127,6 +132,21 @@ describe('comparing runs', () => {
     await p.locator('#smoothing').fill('0');
     expect(await p.locator('output[for="smoothing"]').innerText()).toBe('0.00');
     expect(await count()).toBe(2);
+    // hovering reads every curve at the step under the pointer, not only the nearest one
+    await p.locator('lab-chart#chart-loss canvas').hover();
+    const loss = await p.locator('lab-chart#chart-loss').elementHandle();
+    await p.waitForFunction(
+      (el) =>
+        ((el as unknown as { chart?: { tooltip?: { dataPoints?: unknown[] } } }).chart?.tooltip?.dataPoints?.length ??
+          0) === 2,
+      loss,
+    );
+    // a comparison after the main run: the status line names it, not the finished main run
+    await p.locator('#baseline').click();
+    const status = p.locator('run-controls [data-status-job="compare"]');
+    await status.waitFor();
+    expect(await status.innerText()).toMatch(/SGD/);
+    await status.waitFor({ state: 'detached', timeout: 180_000 });
     await p.context().close();
   }, 200_000);
 

@@ -114,6 +114,11 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
       async () => {
         const p = await open(SMALL, width, height);
         expect(await sideways(p)).toBeLessThanOrEqual(0);
+        // the view tabs: one row (scrolling sideways inside the tab list), not three
+        const tabTops = await p
+          .locator('nav [role="tab"]')
+          .evaluateAll((ts) => ts.map((t) => t.getBoundingClientRect().top));
+        expect(new Set(tabTops).size).toBe(1);
         const train = await p.locator('#train').boundingBox();
         expect(train).not.toBeNull();
         expect(train!.y + train!.height).toBeLessThanOrEqual(height);
@@ -374,7 +379,7 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
   );
 
   it(
-    'presentation mode: larger text and charts, configuration hidden; the ε and δ panel explains',
+    'presentation mode: larger text, status and wider charts, configuration hidden, the button pressed; the ε and δ panel explains',
     async () => {
       const p = await open(SMALL.replace('steps=24', 'steps=4') + '&autorun=1&algo=lazydp', 1400, 900);
       await until(p, 'run-controls[data-status="done"]');
@@ -384,12 +389,20 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
           .locator('train-view .explain')
           .first()
           .evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
-      const [h0, f0] = [await size(), await font()];
+      const width = () => p.locator('lab-chart#chart-loss .box').evaluate((el) => el.getBoundingClientRect().width);
+      const statusFont = () =>
+        p.locator('run-controls .status').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+      const look = () => p.locator('#present').evaluate((el) => getComputedStyle(el).backgroundColor);
+      const [h0, f0, w0, s0, b0] = [await size(), await font(), await width(), await statusFont(), await look()];
       await p.locator('#present').click();
       await p.waitForSelector('dp-lab[data-present]');
       expect(await p.locator('#present').getAttribute('aria-pressed')).toBe('true');
       expect(await size()).toBeGreaterThan(1.4 * h0);
       expect(await font()).toBeGreaterThan(1.2 * f0);
+      // wider charts, a larger status line, and a button that looks pressed
+      expect(await width()).toBeGreaterThanOrEqual(w0);
+      expect(await statusFont()).toBeGreaterThan(1.2 * s0);
+      expect(await look()).not.toBe(b0);
       expect(await p.locator('config-panel').isVisible()).toBe(false);
       await p.screenshot({ path: `${SHOTS}/present.png` });
       await p.locator('#present').click();
