@@ -273,9 +273,10 @@ export class TrainView extends LitElement {
           Train all four
         </button>
         ${runs.length === 0 ? html`<span class="muted small">Press Train to start; runs appear here as they log.</span>` : nothing}
+        ${this.zoomControls()}
       </div>
       <div class="grid2">
-        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .footer=${footer} .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss', [], undefined, this.smoothing, {}, undefined, overlays)}>
+        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.loss, 'BCE loss', [], undefined, this.smoothing, {}, undefined, overlays))}>
           <p slot="note" class="small muted">
             <label
               >smoothing
@@ -293,7 +294,7 @@ export class TrainView extends LitElement {
             ${this.smoothing > 0 ? " (moving average, as TensorBoard's); each batch's raw loss faint behind" : " off: each batch's raw loss"}
           </p>
         </lab-chart>
-        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .footer=${footer} .spec=${lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays)}>
+        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays))}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
         </lab-chart>
         ${this.epsChart(priv, overlays)}
@@ -347,17 +348,19 @@ export class TrainView extends LitElement {
     const charted = [...priv, ...privOverlays.keys()];
     const footer = charted.length ? runsFooter(charted) : undefined;
     const gridded = charted.some((r) => epsilonStep(r.config, 1) !== 1);
-    return html`<lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .footer=${footer} .spec=${lineSpec(
-      priv,
-      (p) => p.epsilon,
-      `ε at δ = ${store.config.delta}`,
-      [],
-      0,
-      0,
-      {},
-      (r) => (noPrivacy(r) ? ' (ε = ∞, no privacy)' : ''),
-      privOverlays,
-      epsilonAt,
+    return html`<lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .footer=${footer} .spec=${this.zoomed(
+      lineSpec(
+        priv,
+        (p) => p.epsilon,
+        `ε at δ = ${store.config.delta}`,
+        [],
+        0,
+        0,
+        {},
+        (r) => (noPrivacy(r) ? ' (ε = ∞, no privacy)' : ''),
+        privOverlays,
+        epsilonAt,
+      ),
     )}>
       <span slot="empty"
         >${
@@ -383,13 +386,46 @@ export class TrainView extends LitElement {
     </lab-chart>`;
   }
 
-  static properties = { importError: { state: true }, smoothing: { state: true } };
+  static properties = {
+    importError: { state: true },
+    smoothing: { state: true },
+    zoom: { state: true },
+    zoomError: { state: true },
+  };
+  /** the steps the training charts show, from and to (undefined: every step) */
+  declare zoom: [number, number] | undefined;
+  declare zoomError: string;
+
+  /** A chart's spec with the step axis cut to the zoom (the y axes fit the steps shown). */
+  private zoomed(spec: ChartSpec): ChartSpec {
+    const x = spec.options?.scales?.x;
+    if (this.zoom && x) Object.assign(x, { min: this.zoom[0], max: this.zoom[1] });
+    return spec;
+  }
+
+  /** Zoom on the step axis of the three training charts, and back: two step fields and Reset. */
+  private zoomControls() {
+    const set = () => {
+      const v = (id: string) => Number(this.renderRoot.querySelector<HTMLInputElement>(id)?.value);
+      const [a, b] = [v('#zoom-from'), v('#zoom-to')];
+      const ok = Number.isFinite(a) && Number.isFinite(b) && b > a && a >= 0;
+      this.zoom = ok ? [a, b] : undefined;
+      this.zoomError = ok ? '' : 'zoom: enter a “to” step above the “from” step (from 0 up)';
+    };
+    return html`<span class="small" role="group" aria-label="Zoom on steps"
+      >steps <input type="number" id="zoom-from" min="0" style="width:70px" aria-label="from step" .value=${String(this.zoom?.[0] ?? '')} @change=${set} />
+      – <input type="number" id="zoom-to" min="1" style="width:70px" aria-label="to step" .value=${String(this.zoom?.[1] ?? '')} @change=${set} />
+      <button id="zoom-reset" class="ghost small" ?disabled=${!this.zoom} @click=${() => (this.zoom = undefined)}>Reset zoom</button>
+      ${this.zoomError ? html`<span class="err" data-zoom-error role="alert">${this.zoomError}</span>` : nothing}</span
+    >`;
+  }
   /** the loss chart's smoothing weight (0: raw), TensorBoard's control; not part of the link */
   declare smoothing: number;
 
   constructor() {
     super();
     this.smoothing = 0.6;
+    this.zoomError = '';
   }
   /** why the last results file could not be loaded */
   declare importError: string;

@@ -86,7 +86,7 @@ describe('charts agree with their tables', () => {
 });
 
 describe('comparing runs', () => {
-  it('two overlaid runs of one algorithm get two legend entries, labelled by what differs, in two dashes; smoothing', async () => {
+  it('two overlaid runs of one algorithm get two legend entries, labelled by what differs, in two dashes; smoothing, zoom and hover', async () => {
     const p = await open(`${SMALL.replace('steps=24', 'steps=6')}&evalEvery=0&algo=dpsgd&sigma=1&autorun=1`);
     const finished = (n: number) =>
       p.waitForFunction(
@@ -132,6 +132,21 @@ describe('comparing runs', () => {
     await p.locator('#smoothing').fill('0');
     expect(await p.locator('output[for="smoothing"]').innerText()).toBe('0.00');
     expect(await count()).toBe(2);
+    // zoom on the step axis, and back; a range the wrong way round says what to change
+    const lossChart = p.locator('lab-chart#chart-loss');
+    const fullMax = await lossChart.getAttribute('data-x-max');
+    await p.locator('#zoom-from').fill('2');
+    await p.locator('#zoom-to').fill('4');
+    await p.locator('#zoom-to').press('Enter');
+    await p.locator('lab-chart#chart-loss[data-x-max="4"]').waitFor();
+    expect(await p.locator('lab-chart#chart-auc').count()).toBe(1);
+    await p.locator('#zoom-reset').click();
+    await p.locator(`lab-chart#chart-loss[data-x-max="${fullMax}"]`).waitFor();
+    await p.locator('#zoom-from').fill('5');
+    await p.locator('#zoom-to').fill('1');
+    await p.locator('#zoom-to').press('Enter');
+    expect(await p.locator('[data-zoom-error]').innerText()).toMatch(/“to” step above the “from”/);
+    expect(await p.locator('#zoom-to').inputValue()).toBe('1');
     // hovering reads every curve at the step under the pointer, not only the nearest one
     await p.locator('lab-chart#chart-loss canvas').hover();
     const loss = await p.locator('lab-chart#chart-loss').elementHandle();
