@@ -136,8 +136,12 @@ export function epsilonAfter(
  * for the steps done, and it is exact at the end of the run. RDP is exact at every point.
  */
 export function epsilonLogged(c: Config, sigma: number, steps: number): number | undefined {
-  if (accountantNamed(c.accountant).cheapPerStep || steps <= 0 || steps >= c.steps)
-    return epsilonAfter(c, sigma, steps);
+  return epsilonAfter(c, sigma, epsilonStep(c, steps));
+}
+
+/** The step count whose epsilon epsilonLogged gives at `steps` (where the ε chart draws the point). */
+export function epsilonStep(c: Config, steps: number): number {
+  if (accountantNamed(c.accountant).cheapPerStep || steps <= 0 || steps >= c.steps) return steps;
   const grid = Math.ceil(c.steps / 24);
-  return epsilonAfter(c, sigma, Math.min(c.steps, Math.ceil(steps / grid) * grid));
+  return Math.min(c.steps, Math.ceil(steps / grid) * grid);
 }

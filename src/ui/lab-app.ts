@@ -9,6 +9,7 @@ import { VIEWS, type View } from '../config/url';
 import './config-panel';
 import './device-view';
 import './no-webgpu';
+import type { RunControls } from './run-controls';
 import './run-controls';
 import './stages-view';
 import './sweep-view';
@@ -118,7 +119,7 @@ export class DpLab extends LitElement {
     return html`
       <button class="skip primary" id="skip" @click=${this.skipToControls}>Skip to run controls</button>
       <header>
-        <div class="brand">DP-SGD Lab<span>differentially private recommendation training on WebGPU</span></div>
+        <h1 class="brand">DP-SGD Lab<span>differentially private recommendation training on WebGPU</span></h1>
         <div class="spacer"></div>
         <button
           id="menu-toggle"
@@ -158,7 +159,7 @@ export class DpLab extends LitElement {
       <div class="layout">
         <div class="controls">
           ${store.banners.map((b) => this.bannerView(b))}
-          <run-controls id="run-controls" tabindex="-1" role="region" aria-label="Run controls"></run-controls>
+          <run-controls id="run-controls" role="region" aria-label="Run controls"></run-controls>
         </div>
         <aside class=${this.cfgOpen ? 'open' : ''} aria-label="Configuration">
           <button class="cfg-toggle" aria-expanded=${this.cfgOpen ? 'true' : 'false'} aria-controls="config" @click=${() => (this.cfgOpen = !this.cfgOpen)}>
@@ -194,9 +195,13 @@ export class DpLab extends LitElement {
     `;
   }
 
-  /** The skip link: focus lands on the run controls, so the next Tab reaches Train. */
+  /**
+   * The skip link: focus lands on Train. (A tabindex="-1" on the run controls' host, once used
+   * for this, took all five buttons out of the Tab order: a shadow host with a negative tabindex
+   * hides its whole shadow tree from sequential navigation.)
+   */
   private skipToControls = () => {
-    this.renderRoot.querySelector<HTMLElement>('#run-controls')?.focus();
+    this.renderRoot.querySelector<RunControls>('#run-controls')?.focusFirst();
   };
 
   /** ARIA tabs: arrows move between views (and open them), Home and End jump to the ends. */

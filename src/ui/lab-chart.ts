@@ -22,7 +22,8 @@ import {
   type Plugin,
 } from 'chart.js';
 import { ALGO_LABELS, sharedStyles } from './styles';
-import { store } from './store';
+import { isPrivate, type Config } from '../config/config';
+import { store, type RunRecord } from './store';
 
 Chart.register(
   BarController,
@@ -145,13 +146,40 @@ export function toCsv(t: { columns: string[]; rows: (string | number)[][] }): st
 }
 
 /** What a chart exported on its own must say: the run's short configuration, the device and the date. */
-export function chartFooter(): string {
+export function chartFooter(conf?: string): string {
   const c = store.config;
   const d = store.device;
   const rows = c.tables.reduce((a, b) => a + b, 0);
-  const conf = `${ALGO_LABELS[c.algo]}, ${c.tables.length} table${c.tables.length > 1 ? 's' : ''} (${rows.toLocaleString('en-US')} rows), dim ${c.dim}, batch ${c.batch}, σ ${c.sigma}, C ${c.clip}, δ ${c.delta}, ${c.steps} steps`;
+  conf ??= `${ALGO_LABELS[c.algo]}, ${c.tables.length} table${c.tables.length > 1 ? 's' : ''} (${rows.toLocaleString('en-US')} rows), dim ${c.dim}, batch ${c.batch}, σ ${c.sigma}, C ${c.clip}, δ ${c.delta}, ${c.steps} steps`;
   const dev = d ? [d.vendor, d.architecture, d.description].filter(Boolean).join(' / ') : 'unknown device';
   return `${conf} · ${dev} · ${new Date().toISOString().slice(0, 10)}`;
+}
+
+/**
+ * The charted runs in a few words, for a PNG's footer: their algorithms, and each setting with
+ * its values across the runs (σ, C and δ of the private runs only: the baseline has none).
+ */
+export function runsFooter(runs: Pick<RunRecord, 'algo' | 'config' | 'stepsDone' | 'importedFrom'>[]): string {
+  const vals = <T>(xs: T[]) => [...new Set(xs.map(String))].join('/');
+  const priv = runs.filter((r) => isPrivate(r.config)).map((r) => r.config);
+  const cs = runs.map((r) => r.config);
+  const rows = (c: Config) => c.tables.reduce((a, b) => a + b, 0).toLocaleString('en-US');
+  const parts = [
+    vals(runs.map((r) => ALGO_LABELS[r.algo])).replaceAll('/', ', '),
+    `${vals(cs.map((c) => c.tables.length))} tables (${vals(cs.map(rows))} rows)`,
+    `dim ${vals(cs.map((c) => c.dim))}`,
+    `batch ${vals(cs.map((c) => c.batch))}`,
+    ...(priv.length
+      ? [
+          `σ ${vals(priv.map((c) => c.sigma))}`,
+          `C ${vals(priv.map((c) => c.clip))}`,
+          `δ ${vals(priv.map((c) => c.delta))}`,
+        ]
+      : []),
+    `${vals(runs.map((r) => r.stepsDone))} steps`,
+  ];
+  const files = vals(runs.flatMap((r) => (r.importedFrom ? [r.importedFrom] : [])));
+  return parts.join(', ') + (files ? ` (loaded: ${files.replaceAll('/', ', ')})` : '');
 }
 
 export type ChartSpec = ChartConfiguration;
@@ -171,15 +199,21 @@ export class LabChart extends LitElement {
     spec: { attribute: false },
     heading: {},
     filename: {},
+    footer: { attribute: false },
     height: { type: Number },
     tableOpen: { state: true },
+    full: { state: true },
   };
   declare spec: ChartSpec | undefined;
   declare heading: string;
   declare filename: string;
+  /** the PNG footer's description of what is charted (default: the configuration panel's) */
+  declare footer: string | undefined;
   declare height: number;
   /** the data table is built only while it is open: a long run has thousands of points */
   declare tableOpen: boolean;
+  /** this chart is the one shown full screen */
+  declare full: boolean;
   private chart?: Chart;
 
   constructor() {
@@ -188,6 +222,7 @@ export class LabChart extends LitElement {
     this.filename = 'chart';
     this.height = 260;
     this.tableOpen = false;
+    this.full = false;
   }
 
   static styles = [
@@ -208,22 +243,6 @@ export class LabChart extends LitElement {
         display: flex;
         gap: 2px;
         align-items: baseline;
-      }
-      .tools a {
-        font-size: calc(12px * var(--font-scale, 1));
-        color: var(--link);
-        padding: 4px 8px;
-        border-radius: 6px;
-        cursor: pointer;
-        text-decoration: none;
-      }
-      .tools a:hover,
-      .tools a:focus-visible {
-        text-decoration: underline;
-      }
-      .tools a[aria-disabled='true'] {
-        opacity: 0.45;
-        pointer-events: none;
       }
       .box {
         position: relative;
@@ -276,9 +295,11 @@ export class LabChart extends LitElement {
       <div class="head">
         <h2 id="title">${this.heading}</h2>
         <div class="tools">
-          <button class="ghost small" title="Download this chart as PNG (2x, with its title, configuration, device and date)" @click=${this.png} ?disabled=${!has}>PNG ↓</button>
-          <a href="" role="button" class="csv" aria-disabled=${has ? 'false' : 'true'} title="Download this chart's data as CSV" @click=${this.csv} @keydown=${this.space(this.csv)}>CSV ↓</a>
-          <a href="" role="button" class="full" title="Show this chart full screen (Esc leaves)" @click=${this.fullscreen} @keydown=${this.space(this.fullscreen)}>⤢ Full screen</a>
+          <button class="ghost small" title="Download this chart as PNG (2x, with its title, the charted runs' configuration, device and date)" @click=${this.png} ?disabled=${!has}>PNG ↓</button>
+          <button class="ghost small csv" title="Download this chart's data as CSV" @click=${this.csv} ?disabled=${!has}>CSV ↓</button>
+          <button class="ghost small full" aria-pressed=${this.full ? 'true' : 'false'} title=${this.full ? 'Leave full screen (Esc also leaves)' : 'Show this chart full screen (Esc leaves)'} @click=${this.fullscreen}>
+            ${this.full ? '⤡ Leave full screen' : '⤢ Full screen'}
+          </button>
         </div>
       </div>
       <slot name="note"></slot>
@@ -310,13 +331,6 @@ export class LabChart extends LitElement {
     </div>`;
   }
 
-  /** Links acting as buttons answer Space as well as Enter. */
-  private space(fn: (e: Event) => void) {
-    return (e: KeyboardEvent) => {
-      if (e.key === ' ') fn(e);
-    };
-  }
-
   protected updated(changed: PropertyValues): void {
     if (!changed.has('spec')) return;
     const canvas = this.renderRoot.querySelector('canvas')!;
@@ -343,16 +357,21 @@ export class LabChart extends LitElement {
     }
     // which y scale is drawn (linear or logarithmic), for tests and for anyone inspecting the page
     this.setAttribute('data-y-scale', this.chart.scales.y?.type ?? '');
+    // the value axes' ends as drawn, so tests can check that nothing plotted falls off them
+    this.setAttribute('data-x-max', String(this.chart.scales.x?.max ?? ''));
+    this.setAttribute('data-y-max', String(this.chart.scales.y?.max ?? ''));
   }
 
   connectedCallback(): void {
     super.connectedCallback();
+    document.addEventListener('fullscreenchange', this.onFullscreenChange);
     // re-attached after a disconnect destroyed the chart: draw it again
     if (this.hasUpdated && this.spec && !this.chart) this.requestUpdate('spec');
   }
 
   disconnectedCallback(): void {
     super.disconnectedCallback();
+    document.removeEventListener('fullscreenchange', this.onFullscreenChange);
     this.chart?.destroy();
     this.chart = undefined;
   }
@@ -385,7 +404,7 @@ export class LabChart extends LitElement {
     ctx.fillText(this.heading, pad, pad);
     ctx.drawImage(img, pad, pad + titleH);
     ctx.font = `${10 * scale}px ${Chart.defaults.font.family}`;
-    ctx.fillText(chartFooter(), pad, pad + titleH + img.height + 6 * scale, out.width - 2 * pad);
+    ctx.fillText(chartFooter(this.footer), pad, pad + titleH + img.height + 6 * scale, out.width - 2 * pad);
     chart.options.devicePixelRatio = before;
     chart.resize();
     return out.toDataURL('image/png');
@@ -403,16 +422,27 @@ export class LabChart extends LitElement {
     return this.points ? toCsv(chartTable(this.spec)) : '';
   }
 
-  private csv = (e: Event) => {
-    e.preventDefault();
+  private csv = () => {
     const text = this.toCsv();
     if (text) downloadBlob(`${this.filename}.csv`, new Blob([text], { type: 'text/csv' }));
   };
 
-  private fullscreen = (e: Event) => {
-    e.preventDefault();
-    if (document.fullscreenElement === this) void document.exitFullscreen();
+  /**
+   * The chart's own root says whether it is full screen: inside shadow roots,
+   * document.fullscreenElement is the outermost host (the whole lab), never this chart.
+   */
+  private isFull(): boolean {
+    return (this.getRootNode() as Document | ShadowRoot).fullscreenElement === this;
+  }
+
+  private fullscreen = () => {
+    if (this.isFull()) void document.exitFullscreen();
     else void this.requestFullscreen?.().catch(() => undefined);
+  };
+
+  private onFullscreenChange = () => {
+    this.full = this.isFull();
+    this.toggleAttribute('data-full', this.full);
   };
 }
 customElements.define('lab-chart', LabChart);

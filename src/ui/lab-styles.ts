@@ -37,6 +37,7 @@ export const labAppStyles = css`
       top: 8px;
     }
     .brand {
+      margin: 0;
       font-weight: 700;
       font-size: 16px;
       letter-spacing: -0.01em;
@@ -127,7 +128,10 @@ export const labAppStyles = css`
     }
     nav {
       display: flex;
-      flex-wrap: wrap;
+      /* one row that scrolls sideways on a phone, rather than three rows with one underline */
+      flex-wrap: nowrap;
+      overflow-x: auto;
+      scrollbar-width: thin;
       gap: 2px;
       border-bottom: 1px solid var(--line);
     }
@@ -273,6 +277,13 @@ export const labAppStyles = css`
     :host([data-present]) {
       --font-scale: 1.35;
       --chart-scale: 1.6;
+      --grid-min: 600px;
+    }
+    /* the Present button shows its state */
+    #present[aria-pressed='true'] {
+      background: var(--accent);
+      border-color: var(--accent);
+      color: white;
     }
     :host([data-present]) .layout {
       grid-template-columns: minmax(0, 1fr);

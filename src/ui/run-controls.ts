@@ -24,6 +24,17 @@ export class RunControls extends LitElement {
         align-items: center;
         flex-wrap: wrap;
       }
+      button[aria-disabled='true'] {
+        opacity: 0.45;
+        cursor: default;
+      }
+      button[aria-disabled='true']:hover {
+        border-color: var(--line);
+      }
+      button.primary[aria-disabled='true']:hover {
+        background: var(--accent);
+        border-color: var(--accent);
+      }
       .progress {
         flex: 1;
         min-width: 220px;
@@ -43,7 +54,7 @@ export class RunControls extends LitElement {
       .stats {
         display: flex;
         gap: 14px;
-        font-size: 12px;
+        font-size: calc(12px * var(--font-scale, 1));
         color: var(--muted);
         font-variant-numeric: tabular-nums;
         flex-wrap: wrap;
@@ -53,7 +64,7 @@ export class RunControls extends LitElement {
         font-weight: 600;
       }
       .status {
-        font-size: 11px;
+        font-size: calc(11px * var(--font-scale, 1));
         font-weight: 600;
         text-transform: uppercase;
         letter-spacing: 0.05em;
@@ -64,6 +75,23 @@ export class RunControls extends LitElement {
   protected updated(): void {
     this.setAttribute('data-status', store.status);
     this.setAttribute('data-steps', String(store.current?.stepsDone ?? 0));
+  }
+
+  /**
+   * A run button. Unavailable buttons are aria-disabled rather than disabled: a disabled button
+   * loses focus (to the page body), so pausing or stepping by keyboard would need Tabs after
+   * every press; an aria-disabled one keeps it and ignores presses until it is available again.
+   */
+  private ctl(id: string, off: boolean, act: () => unknown, title: string, label: string, cls = '') {
+    const press = () => {
+      if (!off) void act();
+    };
+    return html`<button id=${id} class=${cls} aria-disabled=${off ? 'true' : 'false'} @click=${press} title=${title}>${label}</button>`;
+  }
+
+  /** The skip link's target: Train (focusable even while it cannot be pressed). */
+  focusFirst(): void {
+    this.renderRoot.querySelector<HTMLElement>('#train')?.focus();
   }
 
   render() {
@@ -83,16 +111,19 @@ export class RunControls extends LitElement {
     const resume = s === 'paused' && cur;
     const algo = cur?.algo ?? store.config.algo;
     return html`<div class="bar">
-        <button class="primary" id="train" ?disabled=${!canTrain} @click=${() => runner.train()} title=${resume ? 'Continue the paused run' : 'Start a run with this configuration'}>
-          ${resume ? '▶ Resume' : '▶ Train'}
-        </button>
-        <button id="pause" ?disabled=${s !== 'running'} @click=${() => runner.pause()} title="Pause at the next step boundary">❚❚ Pause</button>
-        <button id="step" ?disabled=${!canTrain} @click=${() => runner.stepOnce()} title="Run exactly one step">Step</button>
-        <button id="stop" ?disabled=${!(s === 'running' || s === 'paused')} @click=${() => runner.stop()} title="End this run, keep its results">■ Stop</button>
-        <button id="reset" ?disabled=${!cur && s === 'idle'} @click=${() => runner.reset()} title="Discard the current run">↺ Reset</button>
+        ${this.ctl('train', !canTrain, () => runner.train(), resume ? 'Continue the paused run' : 'Start a run with this configuration', resume ? '▶ Resume' : '▶ Train', 'primary')}
+        ${this.ctl('pause', s !== 'running', () => runner.pause(), 'Pause at the next step boundary', '❚❚ Pause')}
+        ${this.ctl('step', !canTrain, () => runner.stepOnce(), 'Run exactly one step', 'Step')}
+        ${this.ctl('stop', !(s === 'running' || s === 'paused'), () => runner.stop(), 'End this run, keep its results', '■ Stop')}
+        ${this.ctl('reset', !cur && s === 'idle', () => runner.reset(), 'Discard the current run', '↺ Reset')}
         <div class="progress" style="--c:${ALGO_COLORS[algo]}">
           <div class="stats">
-            <span class="status"><span class="swatch" style="background:${ALGO_COLORS[algo]}"></span>${ALGO_LABELS[algo]} · ${s}</span>
+            ${
+              otherJob
+                ? // a comparison, sweep or download runs now: say that, not the main run's "done"
+                  html`<span class="status" role="status" data-status-job=${store.job!}>${store.job === 'compare' ? 'training' : store.job} · ${store.jobText || '…'}</span>`
+                : html`<span class="status" role="status"><span class="swatch" style="background:${ALGO_COLORS[algo]}"></span>${ALGO_LABELS[algo]} · ${s}</span>`
+            }
             <span>step <b id="step-count">${done}</b> / ${total}</span>
             ${sps ? html`<span><b>${fmtNum(sps, 3)}</b> steps/s</span>` : nothing}
             ${busy && Number.isFinite(left) ? html`<span><b>${fmtDuration(left)}</b> left</span>` : nothing}

@@ -37,7 +37,7 @@ export function shareBox(host: ShareHost) {
       <p class="small muted">
         ${
           s.withResults
-            ? 'Carries the configuration, this device and the per-stage medians measured here. Whoever opens it sees your numbers beside a button that runs the same configuration on their GPU.'
+            ? `Carries the configuration, this device, this browser, the date, and the per-stage and step medians measured here with each step's p10–p90 spread${store.sweep.some((p) => p.stepMs !== undefined) ? ' and the table-size sweep' : ''}. Whoever opens it sees your numbers beside a button that runs the same configuration on their GPU.`
             : `Nothing has been measured on this configuration yet: the link carries the configuration only. Train or run all ${ALL_ALGOS} algorithms to include results.`
         }
       </p>

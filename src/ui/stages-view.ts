@@ -7,7 +7,8 @@ import { ALGOS, type Algo } from '../config/config';
 import { STAGES, type RunSummary, type Stage, type StageTimes } from '../engine';
 import { NOISY_RATIO, isNoisy, spreadText, whiskerPlugin, type Spread } from './spread';
 import { fmtMs } from './format';
-import type { ChartSpec } from './lab-chart';
+import type { ChartDataset } from 'chart.js';
+import { chartTheme, runsFooter, type ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, ALL_ALGOS, STAGE_COLORS, sharedStyles, viewStyles } from './styles';
@@ -47,35 +48,63 @@ interface Bar {
   done?: number;
   from: 'here' | 'sender';
   algo: Algo;
+  /** the run measured here */
+  run?: RunRecord;
+}
+
+/**
+ * The step median (the table's step column) as a mark on each bar: the median of the per-step
+ * sums can lie well past the sum of the stage medians (one slow stage in some steps, another in
+ * others), and the bars alone would then show two algorithms alike that the table tells apart.
+ */
+function stepMarker(bars: Bar[], ink: string): ChartDataset {
+  return {
+    type: 'line',
+    label: 'step median',
+    data: bars.map((b) => b.stepMs),
+    stack: 'step median', // its own stack: not added onto the stages
+    showLine: false,
+    pointStyle: 'line',
+    rotation: 90,
+    pointRadius: 13,
+    pointHoverRadius: 14,
+    borderWidth: 3,
+    borderColor: ink,
+    backgroundColor: ink,
+  } as ChartDataset;
 }
 
 export function stackedSpec(bars: Bar[]): ChartSpec {
+  const ink = chartTheme().text;
   return {
     type: 'bar',
     data: {
       labels: bars.map((b) => b.label),
-      datasets: STAGES.map((s) => ({
-        label: s,
-        data: bars.map((b) => b.stageMs[s]),
-        backgroundColor: bars.map((b) => (b.from === 'sender' ? STAGE_COLORS[s] + '88' : STAGE_COLORS[s])),
-        borderColor: STAGE_COLORS[s],
-        borderWidth: bars.map((b) => (b.from === 'sender' ? 1 : 0)),
-        stack: 'step',
-        // the step's p10-p90 whisker rides on the last stage, at the end of the stack
-        ...(s === STAGES[STAGES.length - 1]
-          ? { whiskers: bars.map((b) => b.spread ?? null), whiskerColor: '#0f172a', whiskerLabel: 'step' }
-          : {}),
-      })),
+      datasets: [
+        ...STAGES.map((s) => ({
+          label: s,
+          data: bars.map((b) => b.stageMs[s]),
+          backgroundColor: bars.map((b) => (b.from === 'sender' ? STAGE_COLORS[s] + '88' : STAGE_COLORS[s])),
+          borderColor: STAGE_COLORS[s],
+          borderWidth: bars.map((b) => (b.from === 'sender' ? 1 : 0)),
+          stack: 'step',
+          // the step's p10-p90 whisker rides on the last stage, at the end of the stack
+          ...(s === STAGES[STAGES.length - 1]
+            ? { whiskers: bars.map((b) => b.spread ?? null), whiskerColor: ink, whiskerLabel: 'step' }
+            : {}),
+        })),
+        stepMarker(bars, ink),
+      ],
     },
     options: {
       indexAxis: 'y',
       scales: {
         x: {
           stacked: true,
-          title: { display: true, text: 'milliseconds per step (median per stage; whisker: step p10–p90)' },
+          title: { display: true, text: 'ms per step (bars: stage medians; mark: step median; whisker: step p10–p90)' },
           beginAtZero: true,
-          // room for the whiskers: a p90 beyond the longest bar would be cut at the edge
-          suggestedMax: Math.max(0, ...bars.map((b) => b.spread?.p90 ?? 0)),
+          // room for the marks and whiskers: a p90 beyond the longest bar would be cut at the edge
+          suggestedMax: Math.max(0, ...bars.map((b) => Math.max(b.stepMs, b.spread?.p90 ?? 0))),
         },
         y: { stacked: true },
       },
@@ -155,6 +184,7 @@ export class StagesView extends LitElement {
           done: r.stepsDone,
           from: 'here',
           algo,
+          run: r,
         });
       }
     }
@@ -163,7 +193,8 @@ export class StagesView extends LitElement {
 
   render() {
     const bars = this.bars();
-    const runs = store.runs;
+    // a loaded results file measured nothing here: it says nothing about this device's timer
+    const runs = store.runs.filter((r) => r.source !== 'imported');
     const cpu = runs.some((r) => r.timing === 'cpu');
     const quantized = looksQuantized(measuredTimes(runs)) || (store.tsProbe?.quantumNs ?? 0) >= 100_000;
     const free = store.free;
@@ -217,19 +248,29 @@ export class StagesView extends LitElement {
           </p>`
           : nothing
       }
-      <lab-chart id="chart-stages" heading="Per-stage latency" filename="stage-latency" .height=${Math.max(200, 70 + bars.length * 44)} .spec=${stackedSpec(bars)}>
+      <lab-chart id="chart-stages" heading="Per-stage latency" filename="stage-latency" .footer=${this.footer(bars)} .height=${Math.max(200, 70 + bars.length * 44)} .spec=${stackedSpec(bars)}>
         <span slot="empty">Train, or run all ${ALL_ALGOS} algorithms, to measure the stages</span>
+        ${bars.length ? html`<p slot="note" class="small muted" data-stage-chart-says>Bars: each stage's median, stacked; the dark mark: the step median (the table's <b>step</b>), which the stacked medians need not reach.</p>` : nothing}
         ${bars.length ? this.table(bars) : nothing}
       </lab-chart>
       ${text ? stagesCard() : nothing}
     `;
   }
 
+  /** The PNG footer: the runs measured here, and whose the sender's bars are. */
+  private footer(bars: Bar[]): string | undefined {
+    const runs = bars.flatMap((b) => (b.run ? [b.run] : []));
+    const sender = bars.some((b) => b.from === 'sender')
+      ? `sender's bars: ${store.shared?.results.device || 'an unnamed device'}`
+      : '';
+    return [runs.length ? runsFooter(runs) : '', sender].filter(Boolean).join('; ') || undefined;
+  }
+
   private table(bars: Bar[]) {
     return html`<div class="scroll" tabindex="0" role="group" aria-label="Stage medians table"><table class="num" id="stages-table" style="margin-top:10px;width:100%">
       <tr>
-        <th></th>
-        ${STAGES.map((s) => html`<th>${s}</th>`)}
+        <th scope="col">run</th>
+        ${STAGES.map((s) => html`<th scope="col">${s}</th>`)}
         <th title="median of the per-step sums of the stages">step</th>
       </tr>
       ${bars.map(

@@ -134,7 +134,8 @@ export const sharedStyles = css`
   }
   .grid2 {
     display: grid;
-    grid-template-columns: repeat(auto-fit, minmax(min(360px, 100%), 1fr));
+    /* presentation mode asks for wider columns (--grid-min), so larger text does not squeeze the charts */
+    grid-template-columns: repeat(auto-fit, minmax(min(var(--grid-min, 360px), 100%), 1fr));
     gap: 14px;
   }
   button {

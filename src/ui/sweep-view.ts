@@ -51,6 +51,11 @@ export function sweepSpec(
   }
   // a log time axis cannot hold 0 (a step below the timer's resolution): its floor is the smallest time seen
   const ys = datasets.flatMap((d) => (d.data as { y: number }[]).map((p) => p.y)).filter((y) => y > 0);
+  // the axis fits the whiskers too, not only the medians: a p90 above it would be cut off
+  const p90s = datasets.flatMap((d) =>
+    ((d as { whiskers?: ({ p90: number } | null)[] }).whiskers ?? []).map((w) => w?.p90 ?? 0),
+  );
+  const top = Math.max(0, ...ys, ...p90s);
   return {
     type: 'line',
     data: { datasets },
@@ -71,10 +76,15 @@ export function sweepSpec(
         y: logTime
           ? {
               type: 'logarithmic',
-              title: { display: true, text: 'median step time (ms, log scale; whisker: p10–p90)' },
+              title: { display: true, text: 'median step (ms, log scale)' },
               min: ys.length ? Math.min(...ys) / 1.5 : undefined,
+              suggestedMax: top > 0 ? top : undefined,
             }
-          : { title: { display: true, text: 'median step time (ms; whisker: p10–p90)' }, beginAtZero: true },
+          : {
+              title: { display: true, text: 'median step (ms)' },
+              beginAtZero: true,
+              suggestedMax: top > 0 ? top : undefined,
+            },
       },
       plugins: {
         legend: { position: 'bottom', labels: { boxWidth: 12 } },
@@ -98,7 +108,7 @@ export class SweepView extends LitElement {
     sharedStyles,
     viewStyles,
     css`
-      label.inline input {
+      label.inline input[type='number'] {
         width: 62px;
       }
     `,
@@ -175,6 +185,7 @@ export class SweepView extends LitElement {
         .spec=${sweepSpec(store.sweep, measured.length ? measured : sizes, this.logTime, theirs)}
       >
         <span slot="empty">${running ? 'Measuring…' : 'Run the sweep to measure'}</span>
+        <p slot="note" class="small muted">Each point: the median step of a short run; its whisker: the p10–p90 of its steps.</p>
         ${store.sweep.some((p) => p.stepMs !== undefined) ? this.table(measured) : nothing}
       </lab-chart>
       ${

@@ -125,7 +125,7 @@ export class TablesEditor extends LitElement {
           </div>`,
         )}
       </div>
-      <div class="total">${tables.length} table${tables.length > 1 ? 's' : ''}, ${fmtRows(total)} rows in all (${total.toLocaleString('en-US')})</div>
+      <div class="total">${tables.length} table${tables.length > 1 ? 's' : ''}, ${fmtRows(total)} rows in all${fmtRows(total) === total.toLocaleString('en-US') ? '' : ` (${total.toLocaleString('en-US')})`}</div>
       ${
         store.dataSource === 'criteo'
           ? html`<div class="total" data-criteo-tables>Criteo: one table per categorical feature (26); a new size re-hashes the file at the next run, another count goes back to the synthetic task.</div>`

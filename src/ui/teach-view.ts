@@ -49,11 +49,14 @@ function current(): TeachState | undefined {
   return slice && slice.trainer === t ? slice : undefined;
 }
 
-function pendingColor(k: number): string {
-  if (k <= 0) return '#f0fdf4';
-  // light amber to deep orange over ~0..32 pending steps
+const darkQuery = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
+
+/** A tile's colour for k pending steps: light amber to deep orange, or on a dark page dark to bright. */
+function pendingColor(k: number, dark = darkQuery?.matches ?? false): string {
+  if (k <= 0) return dark ? '#10231a' : '#f0fdf4';
+  // over ~0..32 pending steps
   const t = Math.min(1, Math.log2(1 + k) / 5);
-  const l = 92 - 50 * t;
+  const l = dark ? 18 + 30 * t : 92 - 50 * t;
   return `hsl(${32 - 14 * t} 90% ${l}%)`;
 }
 
@@ -107,8 +110,10 @@ export function aggregationSpec(k: number, n = 6000): ChartSpec {
           type: 'bar',
           label: `one draw of N(0, ${k}·s²)`,
           data: one,
-          backgroundColor: LAZY_COLOR + '66',
-          borderWidth: 0,
+          // outlined, not filled: two translucent fills on top of each other blend into a third colour
+          backgroundColor: 'transparent',
+          borderColor: LAZY_COLOR,
+          borderWidth: 2,
           barPercentage: 1,
           categoryPercentage: 1,
           grouped: false,
@@ -206,8 +211,27 @@ export class TeachView extends LitElement {
         width: 120px;
         height: 10px;
         border-radius: 3px;
-        background: linear-gradient(90deg, ${unsafeCSS([0, 2, 8, 32].map(pendingColor).join(', '))});
+        background: linear-gradient(90deg, ${unsafeCSS([0, 2, 8, 32].map((k) => pendingColor(k, false)).join(', '))});
         border: 1px solid #e2e8f0;
+      }
+      /* the tiles on a dark page: no light tiles glaring out of it */
+      @media (prefers-color-scheme: dark) {
+        .cell {
+          color: #fed7aa;
+          border-color: var(--line);
+        }
+        .cell.written {
+          background: #450a0a;
+          border-color: #991b1b;
+          color: #fecaca;
+        }
+        .cell.outside {
+          background: repeating-linear-gradient(45deg, #111827, #111827 4px, #1e293b 4px, #1e293b 8px);
+        }
+        .ramp {
+          background: linear-gradient(90deg, ${unsafeCSS([0, 2, 8, 32].map((k) => pendingColor(k, true)).join(', '))});
+          border-color: var(--line);
+        }
       }
       .big {
         font-size: 22px;
@@ -398,7 +422,7 @@ export class TeachView extends LitElement {
           </div>
           <div class="legend" style="margin-top:8px">
             <span>pending noise steps</span><span>0</span><span class="ramp"></span><span>32+</span>
-            <span><span class="swatch" style="outline:2px solid ${LAZY_COLOR};background:white"></span>just caught up</span>
+            <span><span class="swatch" style="outline:2px solid ${LAZY_COLOR};background:${pendingColor(0)}"></span>just caught up</span>
           </div>
         </div>
       </div>

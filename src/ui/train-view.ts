@@ -8,14 +8,19 @@ import { BASELINE } from '../algorithms';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
 import type { LogPoint } from '../engine';
+import { epsilonStep } from '../engine/accounting';
+import { atSteps, epsilonAt, overlayDashes, overlayLabels, unfinished } from './compare';
 import { fmtEps, fmtMs, fmtNum, sentence } from './format';
-import type { ChartSpec } from './lab-chart';
+import { runsFooter, type ChartSpec } from './lab-chart';
 import './lab-chart';
 import { runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, ALL_ALGOS, sharedStyles, viewStyles } from './styles';
 import { signature, store, StoreController, type RunRecord } from './store';
 import { claimNote, loadImported, parseResultsJson, recomputedEpsilon } from './results-import';
 import { cleanText } from '../config/url-text';
+import { epsilonPanel, posterior } from './epsilon-panel';
+
+export { posterior };
 
 /** Exponential moving average (TensorBoard-style smoothing) of a noisy per-batch series. */
 export function ema(ys: { x: number; y: number }[], weight: number): { x: number; y: number }[] {
@@ -38,23 +43,28 @@ function lineSpec(
   yRange: { suggestedMin?: number; suggestedMax?: number } = {},
   note: (r: RunRecord) => string = () => '',
   overlays: Map<RunRecord, string> = new Map(),
+  computedAt?: (r: RunRecord, p: LogPoint) => number,
 ): ChartSpec {
   const datasets: ChartDataset<'line'>[] = [];
+  const dashes = overlayDashes([...overlays.keys()]);
   for (const r of [...runs, ...overlays.keys()]) {
-    const data = r.log
-      .filter((p) => y(p) !== undefined && Number.isFinite(y(p)!))
-      .map((p) => ({ x: p.step, y: y(p)! }));
+    const data = atSteps(
+      r.log
+        .filter((p) => y(p) !== undefined && Number.isFinite(y(p)!))
+        .map((p) => ({ x: computedAt ? computedAt(r, p) : p.step, y: y(p)! })),
+    );
     const other = overlays.get(r);
     const label = `${ALGO_LABELS[r.algo]}${other ? ` (${other})` : ''}${r.source === 'compare' && r.target < r.config.steps ? ` (${r.target} steps)` : ''}${note(r)}`;
     // sparse series (AUC is evaluated every evalEvery steps) need visible points: one sample has no line
     const line = {
       borderColor: ALGO_COLORS[r.algo],
       backgroundColor: ALGO_COLORS[r.algo],
-      pointRadius: data.length <= 20 ? 3 : 0,
+      pointRadius: data.length <= 20 || computedAt ? 3 : 0,
       pointHoverRadius: 4,
-      tension: 0.2,
-      // an earlier configuration: dashed, in its algorithm's colour
-      ...(other ? { borderDash: [6, 4] } : {}),
+      // values known only at their points are joined by straight lines, not a curve that suggests more
+      tension: computedAt ? 0 : 0.2,
+      // an earlier run: dashed in its algorithm's colour, each of one algorithm with its own dash
+      ...(other ? { borderDash: dashes.get(r) } : {}),
     };
     if (smooth > 0 && data.length > 4) {
       // raw batches faint behind, the smoothed trend on top: per-batch loss is noisy
@@ -73,19 +83,46 @@ function lineSpec(
     data: { datasets: [...datasets.filter((d) => d.data.length > 0), ...extra] },
     options: {
       parsing: false,
-      interaction: { mode: 'nearest', intersect: false },
+      // hovering reads every curve at the step under the pointer, each value with its own step
+      interaction: { mode: 'index', intersect: false },
       scales: {
         x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
         y: { title: { display: true, text: yTitle }, ...yRange, ...(yMin !== undefined ? { min: yMin } : {}) },
       },
       plugins: {
-        legend: { position: 'bottom', labels: { boxWidth: 12, filter: (item) => !item.text.endsWith('(raw)') } },
+        tooltip: {
+          callbacks: {
+            title: (items) => (items.length ? `step ${items[0].parsed.x}` : ''),
+            label: (ctx) =>
+              `${ctx.dataset.label}: ${fmtNum(ctx.parsed.y as number, 4)}${ctx.parsed.x !== ctx.chart.tooltip?.dataPoints?.[0]?.parsed.x ? ` (step ${ctx.parsed.x})` : ''}`,
+          },
+        },
+        legend: {
+          position: 'bottom',
+          // a line sample per entry, dashed as its curve: overlaid runs of one algorithm share a colour
+          labels: {
+            usePointStyle: true,
+            pointStyle: 'line',
+            pointStyleWidth: 26,
+            filter: (item) => !item.text.endsWith('(raw)'),
+          },
+        },
       },
     },
   };
 }
 
 const SHORT: Partial<Record<keyof Config, string>> = { sigma: 'σ', clip: 'C', delta: 'δ', targetEpsilon: 'target ε' };
+/** Settings that only a private run uses: a non-private run (the SGD baseline) is not labelled by them. */
+const PRIVATE_ONLY = new Set<keyof Config>([
+  'sigma',
+  'clip',
+  'clipping',
+  'delta',
+  'accountant',
+  'targetEpsilon',
+  'noiseKernel',
+]);
 
 /**
  * What sets configuration `c` apart from `ref`, in a few words ('σ 0.5', 'batch 64, lr 0.1'):
@@ -95,7 +132,7 @@ const SHORT: Partial<Record<keyof Config, string>> = { sigma: 'σ', clip: 'C', d
 export function configDiff(c: Config, ref: Config, most = 3): string {
   const diffs: string[] = [];
   for (const k of CONFIG_KEYS) {
-    if (k === 'algo' || k === 'seed') continue;
+    if (k === 'algo' || k === 'seed' || (PRIVATE_ONLY.has(k) && !isPrivate(c))) continue;
     const a = c[k];
     const b = ref[k];
     if (Array.isArray(a) && Array.isArray(b) ? a.join(',') === b.join(',') : a === b) continue;
@@ -105,49 +142,6 @@ export function configDiff(c: Config, ref: Config, most = 3): string {
   return diffs.length > most ? `${diffs.slice(0, most).join(', ')}, +${diffs.length - most} more` : diffs.join(', ');
 }
 
-/** After seeing the model, how sure can someone be that one example was in the data (prior 10%)? */
-function posterior(eps: number, prior = 0.1): string {
-  const odds = (prior / (1 - prior)) * Math.exp(eps);
-  return `${fmtNum((100 * odds) / (1 + odds), 3)}%`;
-}
-
-/** Plain-language ε and δ, with the numbers of this configuration. */
-function epsilonPanel() {
-  const n = store.config.datasetSize;
-  const delta = store.config.delta;
-  return html`<details class="card explain-eps" data-eps-panel>
-    <summary><h2 style="display:inline">What do ε and δ mean?</h2></summary>
-    <div class="explain" style="margin-top:8px">
-      <p>
-        Differential privacy promises that the trained model would look almost the same had any one training example been left out. ε says how
-        much "almost": whatever anyone does with the model, each outcome is at most e<sup>ε</sup> times more (or less) likely with that example
-        than without it. Someone who thought there was a 10% chance that your record was in the data can, after studying the model, be at most:
-      </p>
-      <ul>
-        <li><b>ε = 1</b> (e<sup>1</sup> ≈ 2.7): ${posterior(1)} sure. Strong protection.</li>
-        <li><b>ε = 4</b> (e<sup>4</sup> ≈ 55): ${posterior(4)} sure. Moderate; typical of private deep learning.</li>
-        <li><b>ε = 10</b> (e<sup>10</sup> ≈ 22,000): ${posterior(10)} sure. The bound alone promises little; real attacks usually do far
-          worse than it allows, but that is no longer a guarantee.</li>
-      </ul>
-      <p>
-        <b>δ</b> is the probability that the promise fails outright. With n people, δ = 1/n would allow a method that publishes each record in
-        full with probability δ (on average one person's record), so δ must be far below 1/n. Here n = ${n.toLocaleString('en-US')} training examples, 1/n =
-        ${fmtNum(1 / n, 2)}, and δ = ${delta}${delta >= 1 / n ? html` <span class="badge danger" data-delta-too-big>not below 1/n</span>` : ''}.
-      </p>
-      <p>
-        In practice: papers on private training report ε from about 1 to 10 at δ = 10<sup>−5</sup> or below (Abadi et al. report ε = 0.5, 2
-        and 8 at δ = 10<sup>−5</sup> on MNIST). ε here is per training example: a person with k examples in the data is protected by
-        roughly k·ε. ε grows with the steps trained, the sampling rate (batch / n) and a smaller noise σ; the ε chart above shows it grow.
-      </p>
-      <p>
-        Papers: <a href="https://arxiv.org/abs/1607.00133" target="_blank" rel="noopener">Abadi et al., Deep Learning with Differential Privacy
-        (CCS 2016, arXiv 1607.00133)</a>, which introduced DP-SGD and the moments accountant; <a href="https://arxiv.org/abs/2404.08847"
-        target="_blank" rel="noopener">Lim et al., LazyDP (ASPLOS 2024, arXiv 2404.08847)</a>, which defers the noise of embedding rows no
-        batch reads.
-      </p>
-    </div>
-  </details>`;
-}
 /** A private run whose epsilon is infinite (sigma 0 or too small): no privacy, said so in the chart. */
 const noPrivacy = (r: RunRecord): boolean => isPrivate(r.config) && r.log.at(-1)?.epsilon === Infinity;
 
@@ -188,7 +182,10 @@ export class TrainView extends LitElement {
   render() {
     const runs = this.runs();
     const earlier = this.earlier(runs);
-    const overlays = new Map(earlier.filter((r) => store.overlay.has(r.id)).map((r) => [r, this.runLabel(r)]));
+    const overlays = overlayLabels(
+      earlier.filter((r) => store.overlay.has(r.id)),
+      (r) => this.runLabel(r),
+    );
     const teacher = runs.map((r) => r.summary?.teacherAuc).find((x) => x !== undefined && x > 0);
     const maxStep = Math.max(1, ...runs.map((r) => r.log.at(-1)?.step ?? 0));
     const teacherLine: ChartDataset<'line'>[] = teacher
@@ -224,6 +221,9 @@ export class TrainView extends LitElement {
         ]
       : [];
     const priv = runs.filter((r) => isPrivate(r.config));
+    // a PNG's footer describes the runs on its chart, not the configuration panel
+    const charted = [...runs, ...overlays.keys()];
+    const footer = charted.length ? runsFooter(charted) : undefined;
     const hasBaseline = runs.some((r) => r.algo === BASELINE);
     const free = store.free;
     const text = store.ui.text;
@@ -246,44 +246,31 @@ export class TrainView extends LitElement {
           Train all ${ALL_ALGOS}
         </button>
         ${runs.length === 0 ? html`<span class="muted small">Press Train to start; runs appear here as they log.</span>` : nothing}
+        ${this.zoomControls()}
       </div>
       <div class="grid2">
-        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .spec=${lineSpec(runs, (p) => p.loss, 'BCE loss (smoothed; raw faint)', [], undefined, 0.6, {}, undefined, overlays)}></lab-chart>
-        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .spec=${lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays)}>
+        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.loss, 'BCE loss', [], undefined, this.smoothing, {}, undefined, overlays))}>
+          <p slot="note" class="small muted">
+            <label
+              >smoothing
+              <input
+                type="range"
+                id="smoothing"
+                min="0"
+                max="0.99"
+                step="0.01"
+                .value=${String(this.smoothing)}
+                @input=${(e: Event) => (this.smoothing = Number((e.target as HTMLInputElement).value))}
+              />
+              <output for="smoothing">${this.smoothing.toFixed(2)}</output></label
+            >
+            ${this.smoothing > 0 ? " (moving average, as TensorBoard's); each batch's raw loss faint behind" : " off: each batch's raw loss"}
+          </p>
+        </lab-chart>
+        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays))}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
         </lab-chart>
-        <lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .spec=${lineSpec(
-          priv,
-          (p) => p.epsilon,
-          `ε at δ = ${store.config.delta}`,
-          [],
-          0,
-          0,
-          {},
-          epsNote,
-          new Map([...overlays].filter(([r]) => isPrivate(r.config))),
-        )}>
-          <span slot="empty"
-            >${
-              store.config.algo === BASELINE && priv.length === 0
-                ? 'SGD is not private (ε = ∞); train a private algorithm'
-                : priv.some(noPrivacy)
-                  ? `ε = ∞, no privacy: ${priv
-                      .filter(noPrivacy)
-                      .map((r) => ALGO_LABELS[r.algo])
-                      .join(', ')} added no effective noise`
-                  : 'No private run yet'
-            }</span
-          >
-          ${
-            priv.some(noPrivacy)
-              ? html`<p class="warn small" data-no-privacy>ε = ∞ (no privacy) for ${priv
-                  .filter(noPrivacy)
-                  .map((r) => ALGO_LABELS[r.algo])
-                  .join(', ')}: σ too small for a finite ε</p>`
-              : nothing
-          }
-        </lab-chart>
+        ${this.epsChart(priv, overlays)}
         <div class="card">
           <h2>Runs on this configuration</h2>
           ${
@@ -328,7 +315,91 @@ export class TrainView extends LitElement {
     `;
   }
 
-  static properties = { importError: { state: true } };
+  /** ε against step for the private runs (and the private overlays). */
+  private epsChart(priv: RunRecord[], overlays: Map<RunRecord, string>) {
+    const privOverlays = new Map([...overlays].filter(([r]) => isPrivate(r.config)));
+    const charted = [...priv, ...privOverlays.keys()];
+    const footer = charted.length ? runsFooter(charted) : undefined;
+    const gridded = charted.some((r) => epsilonStep(r.config, 1) !== 1);
+    return html`<lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .footer=${footer} .spec=${this.zoomed(
+      lineSpec(
+        priv,
+        (p) => p.epsilon,
+        `ε at δ = ${store.config.delta}`,
+        [],
+        0,
+        0,
+        {},
+        epsNote,
+        privOverlays,
+        epsilonAt,
+      ),
+    )}>
+      <span slot="empty"
+        >${
+          store.config.algo === BASELINE && priv.length === 0
+            ? 'SGD is not private (ε = ∞); train a private algorithm'
+            : priv.some(noPrivacy)
+              ? `ε = ∞, no privacy: ${priv
+                  .filter(noPrivacy)
+                  .map((r) => ALGO_LABELS[r.algo])
+                  .join(', ')} added no effective noise`
+              : 'No private run yet'
+        }</span
+      >
+      ${gridded ? html`<p slot="note" class="small muted" data-eps-points>Dots: where ε was computed (the PRV accountant, at 24 points of a run), joined by straight lines.</p>` : nothing}
+      ${
+        priv.some(noPrivacy)
+          ? html`<p class="warn small" data-no-privacy>ε = ∞ (no privacy) for ${priv
+              .filter(noPrivacy)
+              .map((r) => ALGO_LABELS[r.algo])
+              .join(', ')}: σ too small for a finite ε</p>`
+          : nothing
+      }
+    </lab-chart>`;
+  }
+
+  static properties = {
+    importError: { state: true },
+    smoothing: { state: true },
+    zoom: { state: true },
+    zoomError: { state: true },
+  };
+  /** the steps the training charts show, from and to (undefined: every step) */
+  declare zoom: [number, number] | undefined;
+  declare zoomError: string;
+
+  /** A chart's spec with the step axis cut to the zoom (the y axes fit the steps shown). */
+  private zoomed(spec: ChartSpec): ChartSpec {
+    const x = spec.options?.scales?.x;
+    if (this.zoom && x) Object.assign(x, { min: this.zoom[0], max: this.zoom[1] });
+    return spec;
+  }
+
+  /** Zoom on the step axis of the three training charts, and back: two step fields and Reset. */
+  private zoomControls() {
+    const set = () => {
+      const v = (id: string) => Number(this.renderRoot.querySelector<HTMLInputElement>(id)?.value);
+      const [a, b] = [v('#zoom-from'), v('#zoom-to')];
+      const ok = Number.isFinite(a) && Number.isFinite(b) && b > a && a >= 0;
+      this.zoom = ok ? [a, b] : undefined;
+      this.zoomError = ok ? '' : 'zoom: enter a “to” step above the “from” step (from 0 up)';
+    };
+    return html`<span class="small" role="group" aria-label="Zoom on steps"
+      >steps <input type="number" id="zoom-from" min="0" style="width:70px" aria-label="from step" .value=${String(this.zoom?.[0] ?? '')} @change=${set} />
+      – <input type="number" id="zoom-to" min="1" style="width:70px" aria-label="to step" .value=${String(this.zoom?.[1] ?? '')} @change=${set} />
+      <button id="zoom-reset" class="ghost small" ?disabled=${!this.zoom} @click=${() => (this.zoom = undefined)}>Reset zoom</button>
+      ${this.zoomError ? html`<span class="err" data-zoom-error role="alert">${this.zoomError}</span>` : nothing}</span
+    >`;
+  }
+  /** the loss chart's smoothing weight (0: raw), TensorBoard's control; not part of the link */
+  declare smoothing: number;
+
+  constructor() {
+    super();
+    this.smoothing = 0.6;
+    this.zoomError = '';
+  }
   /** why the last results file could not be loaded */
   declare importError: string;
 
@@ -355,12 +426,18 @@ export class TrainView extends LitElement {
 
   /** Earlier runs, each labelled by what differs from the current configuration; ticked ones are overlaid (dashed). */
   private runList(earlier: RunRecord[]) {
+    const dashes = overlayDashes(earlier.filter((r) => store.overlay.has(r.id)));
     return html`<div class="card" id="run-list">
       <div class="row" style="justify-content:space-between">
         <h2>Earlier runs</h2>
-        <label class="small"
-          >Load results JSON… <input type="file" id="load-results" accept=".json,application/json" @change=${(e: Event) => this.loadResults(e)}
-        /></label>
+        <button
+          id="load-results-button"
+          title="Add a colleague's “Download JSON” file to this list"
+          @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#load-results')?.click()}
+        >
+          Load results JSON…
+        </button>
+        <input type="file" id="load-results" hidden accept=".json,application/json" aria-label="results JSON file" @change=${(e: Event) => this.loadResults(e)} />
       </div>
       ${this.importError ? html`<p class="warn small" data-import-error role="alert">${this.importError}</p>` : nothing}
       <p class="small muted">
@@ -370,11 +447,16 @@ export class TrainView extends LitElement {
       <ul style="list-style:none;padding:0;margin:0">
         ${earlier.map((r) => {
           const diff = this.runLabel(r);
+          const dash = dashes.get(r);
           return html`<li data-run=${r.id} data-algo=${r.algo} data-imported=${r.importedFrom ? '1' : '0'}>
             <label
               ><input type="checkbox" data-overlay=${r.id} .checked=${store.overlay.has(r.id)} @change=${(e: Event) => store.toggleOverlay(r.id, (e.target as HTMLInputElement).checked)} />
-              <span class="swatch" style="background:${ALGO_COLORS[r.algo]}"></span>${ALGO_LABELS[r.algo]} · <b data-diff>${diff}</b>
-              <span class="small muted">${r.stepsDone} steps, loss ${fmtNum(r.log.at(-1)?.loss, 4)}${r.summary ? '' : ' (unfinished)'}</span></label
+              ${
+                dash
+                  ? html`<svg width="26" height="10" aria-hidden="true" data-dash=${dash.join(' ')}><line x1="0" y1="5" x2="26" y2="5" stroke=${ALGO_COLORS[r.algo]} stroke-width="2" stroke-dasharray=${dash.join(' ')} /></svg>`
+                  : html`<span class="swatch" style="background:${ALGO_COLORS[r.algo]}"></span>`
+              }${ALGO_LABELS[r.algo]} · <b data-diff>${diff}</b>
+              <span class="small muted" data-progress>${r.stepsDone} steps, loss ${fmtNum(r.log.at(-1)?.loss, 4)}${unfinished(r) ? ' (unfinished)' : ''}</span></label
             >
             ${r.source === 'imported' ? importedLine(r) : nothing}
           </li>`;

@@ -179,7 +179,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       await page.waitForSelector('#run-all:not([disabled])', WAIT);
       for (const a of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact'])
         expect(await page.locator(`#stages-table tr[data-algo="${a}"]`).count()).toBe(1);
-      expect(await points(page, 'chart-stages')).toBe(6 * 4);
+      expect(await points(page, 'chart-stages')).toBe((6 + 1) * 4); // six stages and the step-median mark
       expect(await page.locator('[data-timing-note="fused"]').innerText()).toMatch(/reported under update/);
       await shot(page, 'stages');
     },
@@ -258,7 +258,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     await page.locator('nav button[data-view="stages"]').click();
     const [png] = await Promise.all([
       page.waitForEvent('download'),
-      page.locator('lab-chart#chart-stages button').click(),
+      page.locator('lab-chart#chart-stages button', { hasText: 'PNG' }).click(),
     ]);
     expect(png.suggestedFilename()).toBe('stage-latency.png');
     const bytes = readFileSync((await png.path())!);
@@ -298,7 +298,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       await until(reader, '#stages-table tr[data-from="here"][data-algo="lazydp-exact"]');
       await reader.waitForSelector('#run-here:not([disabled])', WAIT);
       expect(await reader.locator('#stages-table tr[data-from="here"]').count()).toBe(4);
-      expect(await points(reader, 'chart-stages')).toBe(6 * 8);
+      expect(await points(reader, 'chart-stages')).toBe((6 + 1) * 8);
       await shot(reader, 'shared-compare');
       await reader.close();
     },

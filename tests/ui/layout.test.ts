@@ -114,6 +114,11 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
       async () => {
         const p = await open(SMALL, width, height);
         expect(await sideways(p)).toBeLessThanOrEqual(0);
+        // the view tabs: one row (scrolling sideways inside the tab list), not three
+        const tabTops = await p
+          .locator('nav [role="tab"]')
+          .evaluateAll((ts) => ts.map((t) => t.getBoundingClientRect().top));
+        expect(new Set(tabTops).size).toBe(1);
         const train = await p.locator('#train').boundingBox();
         expect(train).not.toBeNull();
         expect(train!.y + train!.height).toBeLessThanOrEqual(height);
@@ -185,8 +190,6 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
       await p.keyboard.press('Tab');
       expect(await focused(p)).toBe('button#skip');
       await p.keyboard.press('Enter');
-      expect(await focused(p)).toBe('run-controls#run-controls');
-      await p.keyboard.press('Tab');
       expect(await focused(p)).toBe('button#train');
       await p.keyboard.press('Enter');
       await until(p, 'run-controls[data-status="running"]');
@@ -273,12 +276,12 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
       await p.locator('[data-table-for="chart-loss"] tbody tr').first().waitFor();
       const rows = await p.locator('[data-table-for="chart-loss"] tbody tr').count();
       expect(rows).toBe(Number(await loss.getAttribute('data-points')));
-      const [csv] = await Promise.all([p.waitForEvent('download'), loss.locator('a.csv').click()]);
+      const [csv] = await Promise.all([p.waitForEvent('download'), loss.locator('button.csv').click()]);
       expect(csv.suggestedFilename()).toBe('loss.csv');
       const lines = readFileSync((await csv.path())!, 'utf8')
         .trim()
         .split('\n');
-      expect(lines[0]).toBe('series,step,BCE loss (smoothed; raw faint)');
+      expect(lines[0]).toBe('series,step,BCE loss');
       expect(lines.length - 1).toBe(rows);
       expect(lines[1]).toMatch(/^DP-SGD \(eager\),\d+,[\d.e-]+$/);
       // a PNG for slides: at least twice the pixels on screen, plus a title band and a footer
@@ -376,7 +379,7 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
   );
 
   it(
-    'presentation mode: larger text and charts, configuration hidden; the ε and δ panel explains',
+    'presentation mode: larger text, status and wider charts, configuration hidden, the button pressed; the ε and δ panel explains',
     async () => {
       const p = await open(SMALL.replace('steps=24', 'steps=4') + '&autorun=1&algo=lazydp', 1400, 900);
       await until(p, 'run-controls[data-status="done"]');
@@ -386,12 +389,20 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
           .locator('train-view .explain')
           .first()
           .evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
-      const [h0, f0] = [await size(), await font()];
+      const width = () => p.locator('lab-chart#chart-loss .box').evaluate((el) => el.getBoundingClientRect().width);
+      const statusFont = () =>
+        p.locator('run-controls .status').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+      const look = () => p.locator('#present').evaluate((el) => getComputedStyle(el).backgroundColor);
+      const [h0, f0, w0, s0, b0] = [await size(), await font(), await width(), await statusFont(), await look()];
       await p.locator('#present').click();
       await p.waitForSelector('dp-lab[data-present]');
       expect(await p.locator('#present').getAttribute('aria-pressed')).toBe('true');
       expect(await size()).toBeGreaterThan(1.4 * h0);
       expect(await font()).toBeGreaterThan(1.2 * f0);
+      // wider charts, a larger status line, and a button that looks pressed
+      expect(await width()).toBeGreaterThanOrEqual(w0);
+      expect(await statusFont()).toBeGreaterThan(1.2 * s0);
+      expect(await look()).not.toBe(b0);
       expect(await p.locator('config-panel').isVisible()).toBe(false);
       await p.screenshot({ path: `${SHOTS}/present.png` });
       await p.locator('#present').click();
