@@ -2,7 +2,7 @@
 // under src/engine/ and src/kernels/ is internal and may change with the step it builds.
 export { Trainer } from './trainer';
 export { UnnoisedStepError } from './step-graph';
-export { accountantEpsilon, epsilonAfter, epsilonLogged, resolveSigma, truncDelta } from './accounting';
+export { accountantEpsilon, epsilonAfter, epsilonLogged, epsilonStep, resolveSigma, truncDelta } from './accounting';
 export { maxBatchFor, checkData } from './batch';
 export { isLazy, denseTableState } from './plan';
 export {

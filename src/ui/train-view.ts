@@ -8,7 +8,7 @@ import { BASELINE } from '../algorithms';
 import { SHUFFLE_WARNING } from '../privacy/sampling';
 import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
 import type { LogPoint } from '../engine';
-import { epsilonStep } from '../engine/accounting';
+import { epsilonStep } from '../engine';
 import { atSteps, epsilonAt, overlayDashes, overlayLabels, unfinished } from './compare';
 import { fmtEps, fmtMs, fmtNum, sentence } from './format';
 import { runsFooter, type ChartSpec } from './lab-chart';
