@@ -2,7 +2,7 @@
 // and the styles and legend labels of the overlaid earlier runs, so runs of one algorithm can be
 // told apart.
 
-import { epsilonStep } from '../engine/accounting';
+import { epsilonStep } from '../engine';
 import type { LogPoint } from '../engine';
 import type { RunRecord } from './store';
 
