@@ -71,6 +71,11 @@ export interface Config {
   mlpOptimizer: TableOptimizer;
   /** GPU memory the run may allocate, in GiB (WebGPU does not report the device's total) */
   memoryLimit: number;
+  /**
+   * most examples the GPU processes at once (0: the whole batch); `batch` stays the logical batch
+   * whose clipped gradients are summed and noised once per step (src/engine/micro.ts)
+   */
+  microBatch: number;
 }
 
 /** The algorithms whose tables may take a dense optimizer or weight decay, for the help text. */
@@ -147,6 +152,14 @@ export const SCHEMA: { [K in keyof Config]: KeySpec } = {
     max: 4096,
     help: 'GPU memory the run may allocate, in GiB: WebGPU does not report how much the device has, so raise it on a big GPU',
   },
+  microBatch: {
+    kind: 'int',
+    min: 0,
+    max: 65536,
+    help:
+      'most examples the GPU processes at once (0 = the whole batch, or the largest that fits memoryLimit): ' +
+      'the logical batch is split into micro-batches whose clipped gradients add up before one noisy update',
+  },
 };
 
 export const CONFIG_KEYS = Object.keys(SCHEMA) as (keyof Config)[];
@@ -183,6 +196,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   weightDecay: 0,
   mlpOptimizer: 'sgd',
   memoryLimit: 4,
+  microBatch: 0,
 }) as Config;
 
 /**
@@ -292,6 +306,11 @@ export function checkConsistency(c: Config): void {
     );
   if (c.batch > c.datasetSize)
     throw new ConfigError('batch', `batch (${c.batch}) exceeds datasetSize (${c.datasetSize})`);
+  if (c.microBatch > c.batch)
+    throw new ConfigError(
+      'microBatch',
+      `microBatch (${c.microBatch}) exceeds batch (${c.batch}): a micro-batch is a part of the logical batch; lower microBatch or set it to 0 (the whole batch)`,
+    );
 }
 
 /**

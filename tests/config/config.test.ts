@@ -68,6 +68,8 @@ describe('config', () => {
     ['weightDecay', 2],
     ['memoryLimit', 0],
     ['memoryLimit', 'lots'],
+    ['microBatch', -1],
+    ['microBatch', 2.5],
   ];
   for (const [k, v] of bad)
     it(`rejects ${k} = ${JSON.stringify(v)} naming the key`, () => expect(keyOf(() => makeConfig({ [k]: v }))).toBe(k));
