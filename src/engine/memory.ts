@@ -88,6 +88,10 @@ export interface MemoryEstimate {
    * and `note` says why. Both false when the model itself does not fit.
    */
   data: { train: boolean; eval: boolean; note?: string };
+  /** the micro-batch the plan uses (0: none): the config's, or the largest that fits when it gives none */
+  microBatch: number;
+  /** why the plan chose a micro-batch the config did not ask for */
+  microNote?: string;
 }
 
 export function estimateMemory(
@@ -100,9 +104,34 @@ export function estimateMemory(
     batchOnGpu?: boolean;
     /** examples per split when they differ from the config's (a Criteo file's held-out lines) */
     dataSizes?: { train: number; eval: number };
+    /** the micro-batch to estimate (default: the config's) */
+    microBatch?: number;
   } = {},
 ): MemoryEstimate {
-  const run = resolvePlan(c);
+  const est = estimateWith(c, limits, opts);
+  if (est.fits || c.microBatch > 0 || opts.noSearch || est.problemKey !== 'batch') return est;
+  // the whole batch does not fit: the largest micro-batch that does (bisection, as for the batch)
+  const at = (m: number) => estimateWith(c, limits, { ...opts, noSearch: true, microBatch: m });
+  if (!at(1).fits) return est;
+  let lo = 1,
+    hi = resolvePlan(c).B - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (at(mid).fits) lo = mid;
+    else hi = mid - 1;
+  }
+  const microNote =
+    `the batch of ${c.batch.toLocaleString('en')} does not fit memoryLimit ${c.memoryLimit} GiB in one pass: ` +
+    `it is processed in micro-batches of ${lo.toLocaleString('en')} (one noisy update per logical batch; set microBatch to choose)`;
+  return { ...at(lo), microNote };
+}
+
+function estimateWith(
+  c: Config,
+  limits: Limits | undefined,
+  opts: Parameters<typeof estimateMemory>[2] & object,
+): MemoryEstimate {
+  const run = resolvePlan(c, undefined, opts.microBatch ?? c.microBatch);
   const { layout: lay, B, N } = run;
   const lookahead = run.extra.lookahead;
   const perShard = shardBuffers(run); // the same list buffers.ts allocates
@@ -144,7 +173,7 @@ export function estimateMemory(
   }
   buffers.push({
     name: 'mlp (params, grads, noise)',
-    bytes: params * 4 * (run.noiseMode === 2 ? 3 : 2),
+    bytes: params * 4 * ((run.noiseMode === 2 ? 3 : 2) + (run.micro ? 1 : 0)),
   });
   if (c.mlpOptimizer !== 'sgd')
     buffers.push({ name: `mlp ${c.mlpOptimizer} state`, bytes: params * 4 * (c.mlpOptimizer === 'adam' ? 2 : 1) });
@@ -249,7 +278,8 @@ export function estimateMemory(
     buffers.push(...r.buffers);
     totalBytes += r.buffers.reduce((a, b) => a + b.bytes, 0);
   }
-  return { totalBytes, limitBytes, buffers, shards, fits: !problem, problem, problemKey, data };
+  const microBatch = run.micro;
+  return { totalBytes, limitBytes, buffers, shards, fits: !problem, problem, problemKey, data, microBatch };
 }
 
 /**

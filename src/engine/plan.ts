@@ -15,8 +15,12 @@ export interface StepPlan {
   layout: Layout;
   /** whether the step clips and noises (the algorithm is private) */
   private: boolean;
-  /** the padded batch and the sorted (row, slot) pairs per table */
+  /** the padded batch the GPU processes at once (a micro-batch) and the sorted (row, slot) pairs per table */
   B: number;
+  /** the padded logical batch (Poisson draws up to it; = B without micro-batches) */
+  logicalB: number;
+  /** micro-batches of B examples (0: none, the logical batch in one pass); src/engine/micro.ts */
+  micro: number;
   N: number;
   /** gradient scaling: 0 none (non-private), 1 flat clip factors, 2 per-layer (norms) */
   scaleMode: 0 | 1 | 2;
@@ -36,10 +40,15 @@ export interface StepPlan {
   extra: AlgorithmBuffers;
 }
 
-/** Resolves a configuration; `algorithm` replaces the registered one (tests of the refusals only). */
-export function resolvePlan(c: Config, algorithm: Algorithm = algorithmOf(c)): StepPlan {
+/**
+ * Resolves a configuration; `algorithm` replaces the registered one (tests of the refusals only);
+ * `microBatch` the config's (the memory plan's choice when the config leaves it 0).
+ */
+export function resolvePlan(c: Config, algorithm: Algorithm = algorithmOf(c), microBatch = c.microBatch): StepPlan {
   const layout = modelLayout(c);
-  const B = maxBatchFor(c);
+  const logicalB = maxBatchFor(c);
+  const micro = microBatch > 0 && microBatch < logicalB ? microBatch : 0;
+  const B = micro || logicalB;
   const priv = algorithm.private;
   const noiseMode: NoiseMode = !priv ? 0 : c.noiseKernel === 'fused' ? 1 : 2;
   return {
@@ -48,6 +57,8 @@ export function resolvePlan(c: Config, algorithm: Algorithm = algorithmOf(c)): S
     layout,
     private: priv,
     B,
+    logicalB,
+    micro,
     N: sortSize(B * layout.L),
     scaleMode: !priv ? 0 : c.clipping === 'flat' ? 1 : 2,
     noiseMode,
@@ -94,6 +105,8 @@ export function shardBuffers(p: StepPlan): ShardBuffer[] {
   if (p.extra.history) add('H', 'history', 4, true);
   if (p.extra.tableNoiseBuffer) add('noise', 'noise', D * 4, false);
   const ds = p.denseState;
+  // micro-batches: the logical batch's row sums add up in G (sparse SGD too), applied once a step
+  if (ds < 0 && p.micro) add('G', 'grad', D * 4, false, " (the logical batch's row sums, micro-batches)");
   if (ds >= 0)
     add('G', 'grad', D * 4, false, ` (dense, for ${c.tableOptimizer}${c.weightDecay > 0 ? ' + weight decay' : ''})`);
   if (ds >= 1) add('M', 'm', D * 4, false, ` (${c.tableOptimizer} state)`);

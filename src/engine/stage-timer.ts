@@ -182,3 +182,14 @@ export class StageTimer {
     this.querySet?.destroy();
   }
 }
+
+/** One turn of the event loop (rendering and input in a page, I/O in node). */
+export function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export function sameIds(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

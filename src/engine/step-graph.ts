@@ -18,6 +18,7 @@ import { backwardNodes, sortBufs, sortOf } from './graph/backward';
 import { gradientNodes } from './graph/clip';
 import { lookaheadNodes, mlpNoiseNodes } from './graph/noise';
 import { mlpUpdateNodes, tableUpdateNodes } from './graph/update';
+import { microAccumulateNodes, microZeroNodes } from './graph/micro';
 
 export type { GraphNode } from './graph/builder';
 
@@ -89,8 +90,10 @@ export function buildStepGraph(
   pool.ownDispatches(sortCurrent);
   const sortAt = g.stages.backward.length; // after the MLP backward, before the non-private gradient sums
   const rg = gradientNodes(g, cur);
+  microAccumulateNodes(g, cur, rg);
   mlpNoiseNodes(g, step.buffer);
   mlpUpdateNodes(g, step.buffer, optim?.buffer);
+  microZeroNodes(g);
   const ahead = lookaheadNodes(g);
   tableUpdateNodes(g, { st: step.buffer, cur, auditFlaw, ...ahead }, rg, optim?.buffer);
   if (plan.private && !g.nodes.some((n) => n.tableNoise)) throw new UnnoisedStepError(plan.algorithm.name);
