@@ -202,18 +202,8 @@ function estimateWith(
           ? 'batch'
           : 'tables';
   const partBytes = (part: string) => buffers.filter((b) => partOf(b.name) === part).reduce((a, b) => a + b.bytes, 0);
-  // the largest batch with which everything fits (bisection: padding and sort sizes are not linear)
-  const batchWithin = (): number => {
-    if (opts.noSearch) return 0;
-    let lo = 0,
-      hi = c.batch - 1;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (estimateMemory({ ...c, batch: mid }, limits, { ...opts, noSearch: true }).fits) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const bk = c.microBatch > 0 ? 'microBatch' : 'batch';
+  const batchWithin = () => largestFitting(c, limits, opts, bk);
   // the most rows per table with which everything fits (bisection, as for the batch)
   const tablesWithin = (): string => {
     const most = Math.max(...c.tables);
@@ -231,12 +221,13 @@ function estimateWith(
   };
   if (big) {
     const part = partOf(big.name);
-    problemKey = part === 'mlp' ? (c.top.some((h) => h > c.bottom[0]) ? 'top' : 'bottom') : part;
+    problemKey =
+      part === 'mlp' ? (c.top.some((h) => h > c.bottom[0]) ? 'top' : 'bottom') : part === 'batch' ? bk : part;
     const n = part === 'batch' ? batchWithin() : 0;
     problem =
       `${big.name} needs ${fmtBytes(big.bytes)}, more than the ${fmtBytes(cap)} this device binds; ` +
       (part === 'batch'
-        ? `it grows with the batch: ${n >= 1 ? `batch ${n.toLocaleString('en')} or less fits (batch is ${c.batch})` : 'lower batch'}, or lower pooling or dim`
+        ? `it grows with the batch: ${n >= 1 ? `${bk} ${n.toLocaleString('en')} or less fits (${bk} is ${c[bk]})` : 'lower batch'}, or lower pooling or dim`
         : part === 'mlp'
           ? `the MLP is too big: lower the bottom and top sizes (${params.toLocaleString('en')} parameters; ${Math.floor(cap / (big.bytes / params)).toLocaleString('en')} would fit)`
           : part === 'steps'
@@ -247,14 +238,14 @@ function estimateWith(
     const mlp = partBytes('mlp'),
       batch = partBytes('batch');
     const part = mlp >= batch ? 'mlp' : 'batch';
-    problemKey = part === 'mlp' ? 'bottom' : 'batch';
+    problemKey = part === 'mlp' ? 'bottom' : bk;
     const n = part === 'batch' ? batchWithin() : 0;
     problem =
       `the configuration needs ${fmtBytes(totalBytes)} of GPU memory, more than memoryLimit ${c.memoryLimit} GiB, and the tables are not the problem ` +
       `(tables ${fmtBytes(partBytes('tables'))}, MLP ${fmtBytes(mlp)}, batch buffers ${fmtBytes(batch)}): ` +
       (part === 'batch'
         ? n >= 1
-          ? `batch ${n.toLocaleString('en')} or less fits (batch is ${c.batch})`
+          ? `${bk} ${n.toLocaleString('en')} or less fits (${bk} is ${c[bk]})`
           : 'lower batch, and the MLP sizes'
         : `the MLP's ${params.toLocaleString('en')} parameters do not fit; at most about ${Math.max(0, Math.floor(((limitBytes - (totalBytes - mlp)) / mlp) * params)).toLocaleString('en')} would`) +
       `, or raise memoryLimit if this GPU has the memory (WebGPU does not report it)`;
@@ -280,6 +271,31 @@ function estimateWith(
   }
   const microBatch = run.micro;
   return { totalBytes, limitBytes, buffers, shards, fits: !problem, problem, problemKey, data, microBatch };
+}
+
+/**
+ * The largest batch (the micro-batch, where the config sets one) with which everything fits
+ * (bisection: padding and sort sizes are not linear).
+ */
+function largestFitting(
+  c: Config,
+  limits: Limits | undefined,
+  opts: Parameters<typeof estimateMemory>[2] & object,
+  bk: 'batch' | 'microBatch',
+): number {
+  if (opts.noSearch) return 0;
+  const o = { ...opts, noSearch: true };
+  const fits = (n: number) =>
+    (bk === 'batch' ? estimateWith({ ...c, batch: n }, limits, o) : estimateWith(c, limits, { ...o, microBatch: n }))
+      .fits;
+  let lo = 0,
+    hi = c[bk] - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /**
