@@ -6,7 +6,8 @@ import type { Config } from '../config/config';
 import type { Layout } from './model';
 import { segsumCarryBytes } from '../kernels/segsum';
 import { wgradSplit } from '../kernels/wgrad';
-import { resolvePlan, shardBuffers } from './plan';
+import { microBatchable, resolvePlan, shardBuffers } from './plan';
+import { algorithmOf } from '../algorithms';
 
 export interface Limits {
   maxBufferSize: number;
@@ -110,6 +111,7 @@ export function estimateMemory(
 ): MemoryEstimate {
   const est = estimateWith(c, limits, opts);
   if (est.fits || c.microBatch > 0 || opts.noSearch || est.problemKey !== 'batch') return est;
+  if (!microBatchable(algorithmOf(c))) return est;
   // the whole batch does not fit: the largest micro-batch that does (bisection, as for the batch)
   const at = (m: number) => estimateWith(c, limits, { ...opts, noSearch: true, microBatch: m });
   if (!at(1).fits) return est;

@@ -2,7 +2,7 @@
 // which dense table state, the padded batch, and the buffers each table shard carries. The memory
 // estimate (memory.ts), the allocation (buffers.ts), the step graph (graph/) and the trainer all
 // read this plan, so that they cannot disagree about what a configuration needs.
-import type { Config } from '../config/config';
+import { ConfigError, type Config } from '../config/config';
 import { algorithmOf, type Algorithm, type AlgorithmBuffers, type TableNoise } from '../algorithms';
 import { modelLayout, type Layout } from './model';
 import { maxBatchFor } from './batch';
@@ -41,6 +41,13 @@ export interface StepPlan {
 }
 
 /**
+ * The table-noise kinds whose step src/engine/micro.ts splits (noise nodes that read the current
+ * batch's pairs in the update would see only the last micro-batch's): others refuse microBatch.
+ */
+const MICRO_NOISE: readonly TableNoise[] = ['none', 'eager', 'lazy', 'lazy-exact'];
+export const microBatchable = (a: Algorithm): boolean => MICRO_NOISE.includes(a.tableNoise);
+
+/**
  * Resolves a configuration; `algorithm` replaces the registered one (tests of the refusals only);
  * `microBatch` the config's (the memory plan's choice when the config leaves it 0).
  */
@@ -48,6 +55,11 @@ export function resolvePlan(c: Config, algorithm: Algorithm = algorithmOf(c), mi
   const layout = modelLayout(c);
   const logicalB = maxBatchFor(c);
   const micro = microBatch > 0 && microBatch < logicalB ? microBatch : 0;
+  if (micro && !microBatchable(algorithm))
+    throw new ConfigError(
+      'microBatch',
+      `algorithm ${algorithm.name} does not run in micro-batches: set microBatch to 0`,
+    );
   const B = micro || logicalB;
   const priv = algorithm.private;
   const noiseMode: NoiseMode = !priv ? 0 : c.noiseKernel === 'fused' ? 1 : 2;

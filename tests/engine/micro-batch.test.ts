@@ -7,6 +7,7 @@ import { engineTest, SMALL_MODEL } from '../helpers/engine';
 import { maxAbsDiff } from '../helpers/tensors';
 import { makeConfig, ConfigError } from '../../src/config/config';
 import { Trainer, epsilonAfter, estimateMemory, maxBatchFor } from '../../src/engine';
+import { algorithm, type TableNoise } from '../../src/algorithms';
 
 const eng = engineTest();
 
@@ -24,8 +25,8 @@ const BASE = {
   zipf: 1.3,
 };
 
-async function train(over: Record<string, unknown>, batchOnGpu?: boolean) {
-  const t = await Trainer.create(eng.device, makeConfig({ ...BASE, ...over }), { batchOnGpu });
+async function train(over: Record<string, unknown>, batchOnGpu?: boolean, shardRows?: number) {
+  const t = await Trainer.create(eng.device, makeConfig({ ...BASE, ...over }), { batchOnGpu, shardRows });
   await t.run(t.config.steps);
   const model = await t.exportTensors();
   return { t, model };
@@ -75,6 +76,26 @@ describe('micro-batches', () => {
     lazy.t.destroy();
   });
 
+  it('dense table optimizer (momentum): whole and in micro-batches give the same model', async () => {
+    const over = { algo: 'dpsgd', tableOptimizer: 'momentum', lr: 0.05 };
+    const whole = await train(over);
+    const micro = await train({ ...over, microBatch: 7 });
+    expect(micro.t.microBatch).toBe(7);
+    expect(maxAbsDiff(micro.model, whole.model)).toBeLessThan(2e-5);
+    whole.t.destroy();
+    micro.t.destroy();
+  });
+
+  it('tables split into shards: lazydp-exact in micro-batches equals dpsgd in micro-batches', async () => {
+    const eager = await train({ algo: 'dpsgd', microBatch: 6 }, undefined, 100);
+    const lazy = await train({ algo: 'lazydp-exact', microBatch: 6 }, undefined, 100);
+    expect(lazy.t.shardLayout[0].length).toBe(3);
+    expect(maxAbsDiff(lazy.model, eager.model)).toBeLessThan(2e-5);
+    const whole = await train({ algo: 'dpsgd' }, undefined, 100);
+    expect(maxAbsDiff(eager.model, whole.model)).toBeLessThan(2e-5);
+    for (const r of [eager, lazy, whole]) r.t.destroy();
+  });
+
   it('refuses a microBatch above the batch, or negative, naming the key', () => {
     const err = (over: Record<string, unknown>) => {
       try {
@@ -90,6 +111,15 @@ describe('micro-batches', () => {
     expect(above.message).toMatch(/microBatch \(17\) exceeds batch \(16\)/);
     expect(err({ microBatch: -1 }).key).toBe('microBatch');
     expect(makeConfig({ ...BASE, microBatch: 16 }).microBatch).toBe(16);
+  });
+
+  it('an algorithm whose table noise the micro-batch step does not split refuses microBatch', async () => {
+    // e.g. a kind whose update reads the current batch's pairs: it would see the last micro-batch's only
+    const other = { ...algorithm('dpsgd'), tableNoise: 'other-kind' as TableNoise };
+    const c = makeConfig({ ...BASE, algo: 'dpsgd', microBatch: 4 });
+    const err = await Trainer.create(eng.device, c, { algorithm: other }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).key).toBe('microBatch');
   });
 
   it('epsilon depends on the logical batch only', () => {
