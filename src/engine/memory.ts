@@ -116,7 +116,7 @@ export function estimateMemory(
   const at = (m: number) => estimateWith(c, limits, { ...opts, noSearch: true, microBatch: m });
   if (!at(1).fits) return est;
   let lo = 1,
-    hi = resolvePlan(c).B - 1;
+    hi = Math.min(c.batch, resolvePlan(c).B - 1); // as a user's microBatch: at most the batch
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
     if (at(mid).fits) lo = mid;

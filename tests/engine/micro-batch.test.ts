@@ -129,6 +129,30 @@ describe('micro-batches', () => {
     expect(maxBatchFor(m)).toBe(maxBatchFor(c));
   });
 
+  it('a trainer whose batch does not fit memoryLimit trains in the micro-batches the plan picked, and says so', async () => {
+    const c = makeConfig({
+      ...BASE,
+      algo: 'lazydp',
+      tables: [64],
+      pooling: 128,
+      dim: 32,
+      batch: 1024,
+      datasetSize: 2048,
+      steps: 2,
+      memoryLimit: 1 / 64,
+    });
+    expect(estimateMemory(c, undefined, { noSearch: true }).fits).toBe(false);
+    const t = await Trainer.create(eng.device, c);
+    expect(t.microBatch).toBeGreaterThan(0);
+    expect(t.microBatch).toBeLessThan(1024);
+    expect(t.batchNote).toMatch(new RegExp(`micro-batches of ${t.microBatch.toLocaleString('en')}`));
+    await t.run(2);
+    const s = t.summary();
+    expect(s.steps).toBe(2);
+    expect(Number.isFinite(s.finalLoss)).toBe(true);
+    t.destroy();
+  });
+
   it('the memory plan picks the largest micro-batch that fits when the batch does not, and says so', () => {
     for (const batch of [16384, 65536]) {
       const c = makeConfig({
