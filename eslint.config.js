@@ -43,7 +43,7 @@ export default tseslint.config(
     },
   },
   // What is still over those limits, each held at its present length so that it cannot grow:
-  // trainer.ts (628 lines) and estimateMemory in memory.ts (161 lines).
-  { files: ['src/engine/trainer.ts'], rules: { 'max-lines': ['error', { max: 628 }] } },
+  // trainer.ts (605 lines) and estimateMemory in memory.ts (161 lines).
+  { files: ['src/engine/trainer.ts'], rules: { 'max-lines': ['error', { max: 605 }] } },
   { files: ['src/engine/memory.ts'], rules: { 'max-lines-per-function': ['error', { max: 161 }] } },
 );

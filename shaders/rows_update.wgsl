@@ -51,3 +51,14 @@ fn scatter(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw:
   if (h.stored == INVALID_ROW) { return; }
   G[h.stored * u.D + h.d] = rowGrad[h.pos * u.D + h.d];
 }
+
+// Micro-batches (src/engine/micro.ts): each micro-batch's row sums added into G, which holds the
+// logical batch's sum until the step applies it (shaders/micro.wgsl) and clears it.
+@compute @workgroup_size(WG)
+fn scatter_add(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = global_index(g, nw);
+  if (i >= u.n * u.D * span_count()) { return; }
+  let h = head_of(i);
+  if (h.stored == INVALID_ROW) { return; }
+  G[h.stored * u.D + h.d] += rowGrad[h.pos * u.D + h.d];
+}

@@ -250,7 +250,9 @@ async function train(flags: Flags): Promise<void> {
     if (split.length)
       console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
     // the data set lives on the GPU (a step uploads its example ids) unless the memory plan says why not
-    if (t.batchNote) console.log(`data set: ${t.batchNote}`);
+    if (t.batchNote) console.log(`memory plan: ${t.batchNote}`);
+    if (t.microBatch)
+      console.log(`micro-batches of ${t.microBatch} (logical batch ${config.batch}: one noisy update per step)`);
     if (t.seedFixed && isPrivate(config)) console.log(`seed ${config.seed}: reproducible, not private`);
     if (isPrivate(config) && config.sampling === 'shuffle')
       console.log(`warning: ${shuffleWarning(config.accountant)}`);

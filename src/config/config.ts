@@ -90,6 +90,11 @@ export interface Config {
   selectionClip: number;
   /** dp-adafest: a row is updated when its noisy count exceeds this (tau) */
   threshold: number;
+  /**
+   * most examples the GPU processes at once (0: the whole batch); `batch` stays the logical batch
+   * whose clipped gradients are summed and noised once per step (src/engine/micro.ts)
+   */
+  microBatch: number;
 }
 
 /** The algorithms whose tables may take a dense optimizer or weight decay, for the help text. */
@@ -182,6 +187,14 @@ export const SCHEMA: { [K in keyof Config]: KeySpec } = {
     max: 1e9,
     help: 'dp-adafest: threshold tau; a row is updated when its noisy count exceeds it',
   },
+  microBatch: {
+    kind: 'int',
+    min: 0,
+    max: 65536,
+    help:
+      'most examples the GPU processes at once (0 = the whole batch, or the largest that fits memoryLimit): ' +
+      'the logical batch is split into micro-batches whose clipped gradients add up before one noisy update',
+  },
 };
 
 export const CONFIG_KEYS = Object.keys(SCHEMA) as (keyof Config)[];
@@ -229,6 +242,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   selectionSigma: 1,
   selectionClip: 4,
   threshold: 8,
+  microBatch: 0,
 }) as Config;
 
 /**
@@ -338,6 +352,11 @@ export function checkConsistency(c: Config): void {
     );
   if (c.batch > c.datasetSize)
     throw new ConfigError('batch', `batch (${c.batch}) exceeds datasetSize (${c.datasetSize})`);
+  if (c.microBatch > c.batch)
+    throw new ConfigError(
+      'microBatch',
+      `microBatch (${c.microBatch}) exceeds batch (${c.batch}): a micro-batch is a part of the logical batch; lower microBatch or set it to 0 (the whole batch)`,
+    );
 }
 
 /**

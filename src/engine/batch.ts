@@ -59,6 +59,15 @@ export function checkData(c: Config, d: LabData): void {
     });
 }
 
+/** A batch given to Trainer.stepOn: at most the padded batch, of training examples. */
+export function checkStepBatch(ex: ArrayLike<number>, maxBatch: number, n: number): void {
+  if (ex.length > maxBatch)
+    throw new RangeError(`stepOn: ${ex.length} examples, more than the padded batch of ${maxBatch}`);
+  for (let i = 0; i < ex.length; i++)
+    if (!(Number.isInteger(ex[i]) && ex[i] >= 0 && ex[i] < n))
+      throw new RangeError(`stepOn: example ${ex[i]} is not one of the ${n} training examples`);
+}
+
 /** The examples of each step's batch, drawn from the run's key (Poisson or shuffled). */
 export class BatchSampler {
   // steps whose Poisson batch was truncated; a set, since a batch is sampled again after it

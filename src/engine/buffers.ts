@@ -75,6 +75,8 @@ export interface LayerBufs {
 export interface MlpBuffers {
   params: GPUBuffer;
   grads: GPUBuffer;
+  /** micro-batches: one micro-batch's gradients, added into `grads` (src/engine/micro.ts) */
+  microGrads?: GPUBuffer;
   noise?: GPUBuffer;
   M?: GPUBuffer;
   V?: GPUBuffer;
@@ -239,6 +241,7 @@ export function allocateModel(pool: BufferPool, plan: StepPlan, ringSlots: numbe
   const mlp: MlpBuffers = {
     params,
     grads: buf(size * 4, 'mlp.grads'),
+    microGrads: plan.micro ? buf(size * 4, 'mlp.microGrads') : undefined,
     noise: unfused ? buf(size * 4, 'mlp.noise') : undefined,
     M: c.mlpOptimizer !== 'sgd' ? buf(size * 4, 'mlp.m') : undefined,
     V: c.mlpOptimizer === 'adam' ? buf(size * 4, 'mlp.v') : undefined,

@@ -6,7 +6,8 @@ import type { Config } from '../config/config';
 import type { Layout } from './model';
 import { segsumCarryBytes } from '../kernels/segsum';
 import { wgradSplit } from '../kernels/wgrad';
-import { resolvePlan, shardBuffers } from './plan';
+import { microBatchable, resolvePlan, shardBuffers } from './plan';
+import { algorithmOf } from '../algorithms';
 
 export interface Limits {
   maxBufferSize: number;
@@ -88,6 +89,10 @@ export interface MemoryEstimate {
    * and `note` says why. Both false when the model itself does not fit.
    */
   data: { train: boolean; eval: boolean; note?: string };
+  /** the micro-batch the plan uses (0: none): the config's, or the largest that fits when it gives none */
+  microBatch: number;
+  /** why the plan chose a micro-batch the config did not ask for */
+  microNote?: string;
 }
 
 export function estimateMemory(
@@ -100,9 +105,35 @@ export function estimateMemory(
     batchOnGpu?: boolean;
     /** examples per split when they differ from the config's (a Criteo file's held-out lines) */
     dataSizes?: { train: number; eval: number };
+    /** the micro-batch to estimate (default: the config's) */
+    microBatch?: number;
   } = {},
 ): MemoryEstimate {
-  const run = resolvePlan(c);
+  const est = estimateWith(c, limits, opts);
+  if (est.fits || c.microBatch > 0 || opts.noSearch || est.problemKey !== 'batch') return est;
+  if (!microBatchable(algorithmOf(c))) return est;
+  // the whole batch does not fit: the largest micro-batch that does (bisection, as for the batch)
+  const at = (m: number) => estimateWith(c, limits, { ...opts, noSearch: true, microBatch: m });
+  if (!at(1).fits) return est;
+  let lo = 1,
+    hi = Math.min(c.batch, resolvePlan(c).B - 1); // as a user's microBatch: at most the batch
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (at(mid).fits) lo = mid;
+    else hi = mid - 1;
+  }
+  const microNote =
+    `the batch of ${c.batch.toLocaleString('en')} does not fit memoryLimit ${c.memoryLimit} GiB in one pass: ` +
+    `it is processed in micro-batches of ${lo.toLocaleString('en')} (one noisy update per logical batch; set microBatch to choose)`;
+  return { ...at(lo), microNote };
+}
+
+function estimateWith(
+  c: Config,
+  limits: Limits | undefined,
+  opts: Parameters<typeof estimateMemory>[2] & object,
+): MemoryEstimate {
+  const run = resolvePlan(c, undefined, opts.microBatch ?? c.microBatch);
   const { layout: lay, B, N } = run;
   const lookahead = run.extra.lookahead;
   const perShard = shardBuffers(run); // the same list buffers.ts allocates
@@ -144,7 +175,7 @@ export function estimateMemory(
   }
   buffers.push({
     name: 'mlp (params, grads, noise)',
-    bytes: params * 4 * (run.noiseMode === 2 ? 3 : 2),
+    bytes: params * 4 * ((run.noiseMode === 2 ? 3 : 2) + (run.micro ? 1 : 0)),
   });
   if (c.mlpOptimizer !== 'sgd')
     buffers.push({ name: `mlp ${c.mlpOptimizer} state`, bytes: params * 4 * (c.mlpOptimizer === 'adam' ? 2 : 1) });
@@ -173,18 +204,8 @@ export function estimateMemory(
           ? 'batch'
           : 'tables';
   const partBytes = (part: string) => buffers.filter((b) => partOf(b.name) === part).reduce((a, b) => a + b.bytes, 0);
-  // the largest batch with which everything fits (bisection: padding and sort sizes are not linear)
-  const batchWithin = (): number => {
-    if (opts.noSearch) return 0;
-    let lo = 0,
-      hi = c.batch - 1;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (estimateMemory({ ...c, batch: mid }, limits, { ...opts, noSearch: true }).fits) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const bk = c.microBatch > 0 ? 'microBatch' : 'batch';
+  const batchWithin = () => largestFitting(c, limits, opts, bk);
   // the most rows per table with which everything fits (bisection, as for the batch)
   const tablesWithin = (): string => {
     const most = Math.max(...c.tables);
@@ -202,12 +223,13 @@ export function estimateMemory(
   };
   if (big) {
     const part = partOf(big.name);
-    problemKey = part === 'mlp' ? (c.top.some((h) => h > c.bottom[0]) ? 'top' : 'bottom') : part;
+    problemKey =
+      part === 'mlp' ? (c.top.some((h) => h > c.bottom[0]) ? 'top' : 'bottom') : part === 'batch' ? bk : part;
     const n = part === 'batch' ? batchWithin() : 0;
     problem =
       `${big.name} needs ${fmtBytes(big.bytes)}, more than the ${fmtBytes(cap)} this device binds; ` +
       (part === 'batch'
-        ? `it grows with the batch: ${n >= 1 ? `batch ${n.toLocaleString('en')} or less fits (batch is ${c.batch})` : 'lower batch'}, or lower pooling or dim`
+        ? `it grows with the batch: ${n >= 1 ? `${bk} ${n.toLocaleString('en')} or less fits (${bk} is ${c[bk]})` : 'lower batch'}, or lower pooling or dim`
         : part === 'mlp'
           ? `the MLP is too big: lower the bottom and top sizes (${params.toLocaleString('en')} parameters; ${Math.floor(cap / (big.bytes / params)).toLocaleString('en')} would fit)`
           : part === 'steps'
@@ -218,14 +240,14 @@ export function estimateMemory(
     const mlp = partBytes('mlp'),
       batch = partBytes('batch');
     const part = mlp >= batch ? 'mlp' : 'batch';
-    problemKey = part === 'mlp' ? 'bottom' : 'batch';
+    problemKey = part === 'mlp' ? 'bottom' : bk;
     const n = part === 'batch' ? batchWithin() : 0;
     problem =
       `the configuration needs ${fmtBytes(totalBytes)} of GPU memory, more than memoryLimit ${c.memoryLimit} GiB, and the tables are not the problem ` +
       `(tables ${fmtBytes(partBytes('tables'))}, MLP ${fmtBytes(mlp)}, batch buffers ${fmtBytes(batch)}): ` +
       (part === 'batch'
         ? n >= 1
-          ? `batch ${n.toLocaleString('en')} or less fits (batch is ${c.batch})`
+          ? `${bk} ${n.toLocaleString('en')} or less fits (${bk} is ${c[bk]})`
           : 'lower batch, and the MLP sizes'
         : `the MLP's ${params.toLocaleString('en')} parameters do not fit; at most about ${Math.max(0, Math.floor(((limitBytes - (totalBytes - mlp)) / mlp) * params)).toLocaleString('en')} would`) +
       `, or raise memoryLimit if this GPU has the memory (WebGPU does not report it)`;
@@ -249,7 +271,33 @@ export function estimateMemory(
     buffers.push(...r.buffers);
     totalBytes += r.buffers.reduce((a, b) => a + b.bytes, 0);
   }
-  return { totalBytes, limitBytes, buffers, shards, fits: !problem, problem, problemKey, data };
+  const microBatch = run.micro;
+  return { totalBytes, limitBytes, buffers, shards, fits: !problem, problem, problemKey, data, microBatch };
+}
+
+/**
+ * The largest batch (the micro-batch, where the config sets one) with which everything fits
+ * (bisection: padding and sort sizes are not linear).
+ */
+function largestFitting(
+  c: Config,
+  limits: Limits | undefined,
+  opts: Parameters<typeof estimateMemory>[2] & object,
+  bk: 'batch' | 'microBatch',
+): number {
+  if (opts.noSearch) return 0;
+  const o = { ...opts, noSearch: true };
+  const fits = (n: number) =>
+    (bk === 'batch' ? estimateWith({ ...c, batch: n }, limits, o) : estimateWith(c, limits, { ...o, microBatch: n }))
+      .fits;
+  let lo = 0,
+    hi = c[bk] - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /**

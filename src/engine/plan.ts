@@ -2,7 +2,7 @@
 // which dense table state, the padded batch, and the buffers each table shard carries. The memory
 // estimate (memory.ts), the allocation (buffers.ts), the step graph (graph/) and the trainer all
 // read this plan, so that they cannot disagree about what a configuration needs.
-import type { Config } from '../config/config';
+import { ConfigError, type Config } from '../config/config';
 import { algorithmOf, type Algorithm, type AlgorithmBuffers, type TableNoise } from '../algorithms';
 import { modelLayout, type Layout } from './model';
 import { maxBatchFor } from './batch';
@@ -15,8 +15,12 @@ export interface StepPlan {
   layout: Layout;
   /** whether the step clips and noises (the algorithm is private) */
   private: boolean;
-  /** the padded batch and the sorted (row, slot) pairs per table */
+  /** the padded batch the GPU processes at once (a micro-batch) and the sorted (row, slot) pairs per table */
   B: number;
+  /** the padded logical batch (Poisson draws up to it; = B without micro-batches) */
+  logicalB: number;
+  /** micro-batches of B examples (0: none, the logical batch in one pass); src/engine/micro.ts */
+  micro: number;
   N: number;
   /** gradient scaling: 0 none (non-private), 1 flat clip factors, 2 per-layer (norms) */
   scaleMode: 0 | 1 | 2;
@@ -36,10 +40,27 @@ export interface StepPlan {
   extra: AlgorithmBuffers;
 }
 
-/** Resolves a configuration; `algorithm` replaces the registered one (tests of the refusals only). */
-export function resolvePlan(c: Config, algorithm: Algorithm = algorithmOf(c)): StepPlan {
+/**
+ * The table-noise kinds whose step src/engine/micro.ts splits (noise nodes that read the current
+ * batch's pairs in the update would see only the last micro-batch's): others refuse microBatch.
+ */
+const MICRO_NOISE: readonly TableNoise[] = ['none', 'eager', 'lazy', 'lazy-exact'];
+export const microBatchable = (a: Algorithm): boolean => MICRO_NOISE.includes(a.tableNoise);
+
+/**
+ * Resolves a configuration; `algorithm` replaces the registered one (tests of the refusals only);
+ * `microBatch` the config's (the memory plan's choice when the config leaves it 0).
+ */
+export function resolvePlan(c: Config, algorithm: Algorithm = algorithmOf(c), microBatch = c.microBatch): StepPlan {
   const layout = modelLayout(c);
-  const B = maxBatchFor(c);
+  const logicalB = maxBatchFor(c);
+  const micro = microBatch > 0 && microBatch < logicalB ? microBatch : 0;
+  if (micro && !microBatchable(algorithm))
+    throw new ConfigError(
+      'microBatch',
+      `algorithm ${algorithm.name} does not run in micro-batches: set microBatch to 0`,
+    );
+  const B = micro || logicalB;
   const priv = algorithm.private;
   const noiseMode: NoiseMode = !priv ? 0 : c.noiseKernel === 'fused' ? 1 : 2;
   return {
@@ -48,6 +69,8 @@ export function resolvePlan(c: Config, algorithm: Algorithm = algorithmOf(c)): S
     layout,
     private: priv,
     B,
+    logicalB,
+    micro,
     N: sortSize(B * layout.L),
     scaleMode: !priv ? 0 : c.clipping === 'flat' ? 1 : 2,
     noiseMode,
@@ -94,6 +117,8 @@ export function shardBuffers(p: StepPlan): ShardBuffer[] {
   if (p.extra.history) add('H', 'history', 4, true);
   if (p.extra.tableNoiseBuffer) add('noise', 'noise', D * 4, false);
   const ds = p.denseState;
+  // micro-batches: the logical batch's row sums add up in G (sparse SGD too), applied once a step
+  if (ds < 0 && p.micro) add('G', 'grad', D * 4, false, " (the logical batch's row sums, micro-batches)");
   if (ds >= 0)
     add('G', 'grad', D * 4, false, ` (dense, for ${c.tableOptimizer}${c.weightDecay > 0 ? ' + weight decay' : ''})`);
   if (ds >= 1) add('M', 'm', D * 4, false, ` (${c.tableOptimizer} state)`);

@@ -182,3 +182,8 @@ export class StageTimer {
     this.querySet?.destroy();
   }
 }
+
+/** One turn of the event loop (rendering and input in a page, I/O in node). */
+export function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -20,6 +20,7 @@ import { lookaheadNodes, mlpNoiseNodes } from './graph/noise';
 import { mlpUpdateNodes, tableUpdateNodes } from './graph/update';
 import { adafestBeforeStep, adafestSelectNodes, festMaskNodes, type FestState, type Upload } from './graph/fest';
 import type { Key } from '../noise/philox';
+import { microAccumulateNodes, microZeroNodes } from './graph/micro';
 
 export type { GraphNode } from './graph/builder';
 
@@ -97,8 +98,10 @@ export function buildStepGraph(
   pool.ownDispatches(sortCurrent);
   const sortAt = g.stages.backward.length; // after the MLP backward, before the non-private gradient sums
   const rg = gradientNodes(g, cur);
+  microAccumulateNodes(g, cur, rg);
   mlpNoiseNodes(g, step.buffer);
   mlpUpdateNodes(g, step.buffer, optim?.buffer);
+  microZeroNodes(g);
   const ahead = lookaheadNodes(g);
   const adafest = plan.extra.festMap ? adafestSelectNodes(g, cur, step.buffer) : undefined;
   tableUpdateNodes(g, { st: step.buffer, cur, auditFlaw, ...ahead, adafest, fest }, rg, optim?.buffer);

@@ -20,10 +20,8 @@ import { makeSynthetic, auc, type LabData } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
 import { encode, checkShaders, type Dispatch } from '../kernels/program';
 import { flushRounds } from '../kernels/noise';
-import { bce } from '../kernels/loss';
-import { checkData, assemble, BatchSampler, sameIds } from './batch';
+import { checkData, checkStepBatch, assemble, BatchSampler, sameIds } from './batch';
 import { resolvePlan, type StepPlan } from './plan';
-import { paddedIds } from '../kernels/batch-gather';
 import { allocateData, fillData, type ResidentData } from './resident-data';
 import { resumeProblem, type Checkpoint } from './checkpoint';
 import { CapacityError, estimateMemory } from './memory';
@@ -32,9 +30,12 @@ import { epsilonAfter, epsilonLogged, resolveSigma } from './accounting';
 import { checkDivergence } from './divergence';
 import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
 import { buildStepGraph, type StepGraph } from './step-graph';
-import { RING, StageTimer, median, quantile, ringSlot } from './stage-timer';
+import { RING, StageTimer, median, quantile, ringSlot, yieldToEvents } from './stage-timer';
+import { MicroSteps } from './micro';
 import * as io from './model-io';
 import { RunExtras } from './run-extras';
+import { heldOutMetrics, heldOutScores } from './evaluate';
+import { paddedIds } from '../kernels/batch-gather';
 // AUDIT ONLY: deliberate flaws for the one-run privacy audit (src/audit/), never in `train`
 import type { AuditFlaw } from '../audit/flaws';
 
@@ -48,9 +49,6 @@ export type { NamedTensor } from './types';
 const STEPS_AHEAD = 3;
 /** lazydp-exact flush rounds encoded per command buffer (a long flush is several submits). */
 const FLUSH_ROUNDS_PER_SUBMIT = 64;
-
-/** One turn of the event loop (rendering and input in a page, I/O in node). */
-const yieldToEvents = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 export class Trainer {
   readonly config: Config;
@@ -70,8 +68,12 @@ export class Trainer {
    */
   batchOnGpu = false;
   evalOnGpu = false;
-  /** why a split's batches are assembled on the CPU (the memory plan's note), if one is */
+  /** why a split's batches are assembled on the CPU, or micro-batches chosen (the memory plan's notes) */
   batchNote?: string;
+  /** examples per GPU pass when the logical batch runs in micro-batches (0: one pass; micro.ts) */
+  get microBatch(): number {
+    return this.plan.micro;
+  }
 
   /** steps that came from a checkpoint (0 for a fresh run) */
   resumedFrom = 0;
@@ -100,6 +102,7 @@ export class Trainer {
   private assembledNext?: { s: number; batch: ReturnType<typeof assemble> };
   private graph!: StepGraph;
   private extras!: RunExtras;
+  private micro?: MicroSteps; // micro-batches (config.microBatch, or the memory plan's choice)
   private timer!: StageTimer;
   private lastLogTime = 0;
   private lastLogStep = 0;
@@ -124,7 +127,7 @@ export class Trainer {
     this.key = seedToKey(this.seedFixed ? config.seed : randomSeed());
     this.timing = device.features.has('timestamp-query') ? 'gpu-timestamp' : 'cpu';
     this.layout = plan.layout;
-    this.maxBatch = plan.B;
+    this.maxBatch = plan.logicalB; // what Poisson draws; the GPU's batch is plan.B (micro.ts)
     this.data = data ?? makeSynthetic(config);
     this.teacherAuc = this.data.eval.prob ? auc(this.data.eval.prob, this.data.eval.labels) : undefined;
     this.sampler = new BatchSampler(this.key, config, this.maxBatch);
@@ -159,7 +162,8 @@ export class Trainer {
     });
     if (!mem.fits) throw new CapacityError(mem.problemKey ?? 'tables', mem.problem!);
     const sigma = resolveSigma(config);
-    const t = new Trainer(device, resolvePlan(config, opts.algorithm), sigma, opts.data, opts.shardRows);
+    const plan = resolvePlan(config, opts.algorithm, mem.microBatch);
+    const t = new Trainer(device, plan, sigma, opts.data, opts.shardRows);
     t.auditFlaw = opts.auditFlaw ?? 'none'; // AUDIT ONLY
     await checkShaders(device);
     device.pushErrorScope('out-of-memory');
@@ -169,12 +173,14 @@ export class Trainer {
     let failure: { error: unknown } | undefined;
     try {
       t.m = allocateModel(t.pool, t.plan, RING, t.shardRows);
-      t.resident = allocateData(t.pool, t.data, mem.data, t.maxBatch, t.plan.extra.lookahead);
+      t.resident = allocateData(t.pool, t.data, mem.data, plan.B, t.plan.extra.lookahead);
       t.batchOnGpu = mem.data.train;
       t.evalOnGpu = mem.data.eval;
-      t.batchNote = mem.data.note;
+      t.batchNote = [mem.microNote, mem.data.note].filter(Boolean).join('; ') || undefined;
       t.graph = buildStepGraph(t.pool, t.plan, t.m, t.auditFlaw, t.resident);
       t.extras = new RunExtras(t.plan, t.graph, t.data, t.key, t.upload);
+      const x = { dev: device, plan, graph: t.graph, m: t.m, train: t.data.train, upload: t.upload.bind(t) };
+      if (plan.micro) t.micro = new MicroSteps({ ...x, resident: t.batchOnGpu ? t.resident : undefined });
       t.timer = new StageTimer(t.pool, t.m.loss);
     } catch (error) {
       failure = { error };
@@ -271,14 +277,7 @@ export class Trainer {
    * gradient); `next` is the lookahead batch for LazyDP.
    */
   async stepOn(batch: ArrayLike<number>, next: ArrayLike<number> = []): Promise<void> {
-    const n = this.data.train.n;
-    for (const ex of [batch, next]) {
-      if (ex.length > this.maxBatch)
-        throw new RangeError(`stepOn: ${ex.length} examples, more than the padded batch of ${this.maxBatch}`);
-      for (let i = 0; i < ex.length; i++)
-        if (!(Number.isInteger(ex[i]) && ex[i] >= 0 && ex[i] < n))
-          throw new RangeError(`stepOn: example ${ex[i]} is not one of the ${n} training examples`);
-    }
+    for (const ex of [batch, next]) checkStepBatch(ex, this.maxBatch, this.data.train.n);
     await this.trainStep(Uint32Array.from(batch), Uint32Array.from(next));
     await this.logPoint(false);
   }
@@ -314,7 +313,8 @@ export class Trainer {
       bytes += data.byteLength;
     };
     const res = this.resident;
-    if (this.batchOnGpu && res) {
+    if (this.micro) bytes += this.micro.before(batch);
+    else if (this.batchOnGpu && res) {
       // the data set is on the GPU: the example ids are the step's whole batch upload
       up(res.ids, paddedIds(this.maxBatch, batch));
       if (next) up(res.idsNext!, paddedIds(this.maxBatch, next));
@@ -348,8 +348,10 @@ export class Trainer {
     // LazyDP sorted this batch's pairs last step (as its lookahead) unless a caller forced
     // another batch (or a checkpoint load moved the step): then copy those instead of sorting
     const ahead = this.sortedAhead;
-    const reuse = !!this.graph.reuseSorted && ahead?.step === s && sameIds(ahead.batch, batch);
-    await this.timer.runStep(this.stagesFor(reuse), s, batch.length, reuse ? this.graph.reuseSorted : []);
+    const reuse = !this.micro && !!this.graph.reuseSorted && ahead?.step === s && sameIds(ahead.batch, batch);
+    const stages = this.micro?.last ?? this.stagesFor(reuse);
+    await this.timer.runStep(stages, s, batch.length, reuse ? this.graph.reuseSorted : []);
+    if (this.micro && next) this.costs.uploadBytes += this.micro.lookahead(next);
     this.sortedAhead = next ? { step: s + 1, batch: Uint32Array.from(next) } : undefined;
     this.stepsDone = s;
   }
@@ -460,39 +462,14 @@ export class Trainer {
   /** Held-out loss and AUC; flushes pending noise first. */
   async evaluate(): Promise<{ auc: number; loss: number }> {
     await this.flush();
-    const ds = this.data.eval;
-    const B = this.maxBatch;
-    const scores = new Float32Array(ds.n);
-    const out = this.dev.createBuffer({
-      size: Math.max(16, ds.n * 4),
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    // the embedding gathers without the training batch's own (the eval batch is gathered or uploaded here)
-    const bags = this.graph.stages.gather.filter((d) => d !== this.graph.batch.train);
-    const gatherEval = this.evalOnGpu ? this.graph.batch.eval : undefined;
     this.fillResident();
-    for (let start = 0; start < ds.n; start += B) {
-      const ex = Array.from({ length: Math.min(B, ds.n - start) }, (_, i) => start + i);
-      if (gatherEval) this.upload(this.resident!.ids, paddedIds(B, ex));
-      else {
-        const a = assemble(this.layout, B, ds, ex);
-        this.upload(this.m.dense, a.dense);
-        this.upload(this.m.idx, a.idx);
-      }
-      const enc = this.dev.createCommandEncoder();
-      const pass = enc.beginComputePass({ label: 'eval' });
-      for (const d of [...(gatherEval ? [gatherEval] : []), ...bags, ...this.graph.stages.mlp_forward]) encode(pass, d);
-      pass.end();
-      enc.copyBufferToBuffer(this.m.logits, 0, out, start * 4, ex.length * 4);
-      this.dev.queue.submit([enc.finish()]);
-    }
-    await out.mapAsync(GPUMapMode.READ);
-    scores.set(new Float32Array(out.getMappedRange(), 0, ds.n));
-    out.unmap();
-    out.destroy();
-    let loss = 0;
-    for (let i = 0; i < ds.n; i++) loss += bce(scores[i], ds.labels[i]);
-    this.lastEval = { auc: auc(scores, ds.labels), loss: loss / Math.max(1, ds.n) };
+    const ds = this.data.eval;
+    const { dev, graph, m, resident, evalOnGpu, layout } = this;
+    const scores = await heldOutScores(
+      { dev, graph, m, resident, evalOnGpu, layout, B: this.plan.B, upload: this.upload },
+      ds,
+    );
+    this.lastEval = heldOutMetrics(scores, ds.labels);
     return this.lastEval;
   }
 

@@ -172,6 +172,16 @@ export function rowsScatter(
   return rowsDispatch(device, rowsScatterProgram, { n: p.n, D: p.D, strideKeys: 0 }, shardSpan(p), b);
 }
 
+/** Micro-batches: the touched rows' sums added into G (src/engine/micro.ts; the apply clears G). */
+export function rowsScatterAdd(
+  device: GPUDevice,
+  p: RowsParams,
+  b: { keys: BufferArg; rowGrad: BufferArg; G: GPUBuffer },
+): Dispatch {
+  const prog = { ...rowsScatterProgram, entry: 'scatter_add' };
+  return rowsDispatch(device, prog, { n: p.n, D: p.D, strideKeys: 0 }, shardSpan(p), b);
+}
+
 /** Table by table: each table's own segment of keys and vals, its own G columns and scales. */
 export function segsumRef(
   mode: number,

@@ -75,6 +75,8 @@ describe('config', () => {
     ['selectionSigma', 0],
     ['selectionClip', -1],
     ['threshold', 'high'],
+    ['microBatch', -1],
+    ['microBatch', 2.5],
   ];
   for (const [k, v] of bad)
     it(`rejects ${k} = ${JSON.stringify(v)} naming the key`, () => expect(keyOf(() => makeConfig({ [k]: v }))).toBe(k));

@@ -76,7 +76,9 @@ function mlpGradNodes(g: GraphBuilder, stage: Stage): void {
   const { layout: lay, B, scaleMode, config: c } = g.plan;
   const mb = g.m.mlp;
   const split = wgradSplit(B, mb.size);
-  const parts = split.chunks > 1 ? g.pool.make(split.partialBytes, 'mlp.gradPartials') : mb.grads;
+  // micro-batches: each one's gradients go to microGrads, then add into grads (graph/micro.ts)
+  const out = mb.microGrads ?? mb.grads;
+  const parts = split.chunks > 1 ? g.pool.make(split.partialBytes, 'mlp.gradPartials') : out;
   for (const lb of g.m.layers) {
     const l = lb.layer;
     const p = {
@@ -97,11 +99,7 @@ function mlpGradNodes(g: GraphBuilder, stage: Stage): void {
     g.add(stage, 'clip.mlp-grads', wgradPartial(g.dev, scaleMode, p, bufs));
   }
   if (split.chunks > 1)
-    g.add(
-      stage,
-      'clip.mlp-grads-reduce',
-      wgradReduce(g.dev, { n: mb.size, chunks: split.chunks }, { parts, out: mb.grads }),
-    );
+    g.add(stage, 'clip.mlp-grads-reduce', wgradReduce(g.dev, { n: mb.size, chunks: split.chunks }, { parts, out }));
 }
 
 /** Every table's clipped row sums in one segment sum. */

@@ -9,6 +9,7 @@ import type { GraphBuilder } from './builder';
 import type { RowGrads } from './clip';
 import { keysOf } from './backward';
 import { TABLE_NOISE, type NoiseContext } from './noise';
+import { microApplyNode } from './micro';
 
 export function mlpUpdateNodes(g: GraphBuilder, st: GPUBuffer, o?: GPUBuffer): void {
   const { config: c, noiseMode } = g.plan;
@@ -28,7 +29,8 @@ export function tableUpdateNodes(g: GraphBuilder, x: NoiseContext, rg: RowGrads,
   const noise = TABLE_NOISE[g.plan.tableNoise];
   if (noise.replacesUpdate) return noise.replacesUpdate(g, x, rg);
   const pk = g.m.packed;
-  const allAtOnce = pk && g.plan.denseState < 0 ? pk : undefined;
+  // micro-batches update shard by shard from the summed G (graph/micro.ts)
+  const allAtOnce = pk && g.plan.denseState < 0 && !g.plan.micro ? pk : undefined;
   if (allAtOnce) {
     const p = { n: g.plan.N, D: g.plan.layout.D };
     const bufs = { st: x.st, keys: x.cur.keys, rowGrad: rg.rowGrad, E: allAtOnce.E };
@@ -38,9 +40,10 @@ export function tableUpdateNodes(g: GraphBuilder, x: NoiseContext, rg: RowGrads,
   for (const shards of g.m.shards)
     for (const sh of shards) {
       noise.sample?.(g, x, sh);
-      if (sh.G) denseUpdate(g, x, rg, sh, o!);
+      if (g.plan.denseState >= 0) denseUpdate(g, x, rg, sh, o!);
       else {
-        if (!allAtOnce) rowsNode(g, x, rg, sh);
+        if (g.plan.micro) microApplyNode(g, x.st, sh);
+        else if (!allAtOnce) rowsNode(g, x, rg, sh);
         noise.shard?.(g, x, sh, !!allAtOnce);
       }
     }
@@ -61,11 +64,13 @@ function denseUpdate(g: GraphBuilder, x: NoiseContext, rg: RowGrads, sh: Shard, 
   const { layout: lay, N, config: c, tableNoiseMode } = g.plan;
   const t = sh.table;
   const rp = { n: N, D: lay.D, rowStart: sh.rowStart, rows: sh.rows };
-  g.add(
-    'update',
-    'update.rows-scatter',
-    rowsScatter(g.dev, rp, { keys: keysOf(g, x.cur, t), rowGrad: rg.of(t), G: sh.G! }),
-  );
+  // micro-batches added their rows into G already (graph/micro.ts)
+  if (!g.plan.micro)
+    g.add(
+      'update',
+      'update.rows-scatter',
+      rowsScatter(g.dev, rp, { keys: keysOf(g, x.cur, t), rowGrad: rg.of(t), G: sh.G! }),
+    );
   const tp = { rows: sh.rows, D: lay.D, table: t, rowStart: sh.rowStart };
   const bufs = { st: x.st, o, E: shardE(sh, lay.D), G: sh.G!, noiseBuf: sh.noise, M: sh.M, V: sh.V };
   g.add(
