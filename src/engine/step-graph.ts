@@ -18,6 +18,9 @@ import { backwardNodes, sortBufs, sortOf } from './graph/backward';
 import { gradientNodes } from './graph/clip';
 import { lookaheadNodes, mlpNoiseNodes } from './graph/noise';
 import { mlpUpdateNodes, tableUpdateNodes } from './graph/update';
+// AUDIT ONLY: gradient canaries (src/audit/canary.ts), never in `train`
+import { canaryNodes, type CanaryBuffers, type CanarySpec } from './graph/canary';
+export { canaryIds, refuseAuditExport, type CanarySpec } from './graph/canary';
 
 export type { GraphNode } from './graph/builder';
 
@@ -47,6 +50,8 @@ export interface StepGraph {
    * when the trainer uploads assembled batches) and `eval` (an evaluation batch, run by evaluate)
    */
   batch: { train?: Dispatch; eval?: Dispatch };
+  /** AUDIT ONLY: the gradient canaries' buffers (the trainer writes each step's sampled ids) */
+  canaries?: CanaryBuffers;
 }
 
 /** A private algorithm whose step adds no noise to the tables: never built. */
@@ -71,6 +76,7 @@ export function buildStepGraph(
   m: ModelBuffers,
   auditFlaw: AuditFlaw = 'none',
   data?: ResidentData,
+  canarySpec?: CanarySpec,
 ): StepGraph {
   const g = new GraphBuilder(pool, plan, m);
   const step = new StepUniform(g.dev);
@@ -93,6 +99,7 @@ export function buildStepGraph(
   mlpUpdateNodes(g, step.buffer, optim?.buffer);
   const ahead = lookaheadNodes(g);
   tableUpdateNodes(g, { st: step.buffer, cur, auditFlaw, ...ahead }, rg, optim?.buffer);
+  const canaries = canarySpec && canaryNodes(g, step.buffer, canarySpec);
   if (plan.private && !g.nodes.some((n) => n.tableNoise)) throw new UnnoisedStepError(plan.algorithm.name);
   const next = ahead.next;
   const T = plan.layout.T,
@@ -102,5 +109,17 @@ export function buildStepGraph(
     { src: next.vals, dst: cur.vals, bytes: T * N * 4 },
   ];
   const stages = g.stages;
-  return { stages, flush: g.flush, nodes: g.nodes, step, optim, loss, sortCurrent, sortAt, reuseSorted, batch };
+  return {
+    stages,
+    flush: g.flush,
+    nodes: g.nodes,
+    step,
+    optim,
+    loss,
+    sortCurrent,
+    sortAt,
+    reuseSorted,
+    batch,
+    canaries,
+  };
 }

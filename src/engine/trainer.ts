@@ -31,7 +31,7 @@ import { outOfMemoryMessage } from './messages';
 import { epsilonAfter, epsilonLogged, resolveSigma } from './accounting';
 import { checkDivergence } from './divergence';
 import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
-import { buildStepGraph, type StepGraph } from './step-graph';
+import { buildStepGraph, canaryIds, refuseAuditExport, type CanarySpec, type StepGraph } from './step-graph';
 import { RING, StageTimer, median, quantile, ringSlot } from './stage-timer';
 import * as io from './model-io';
 // AUDIT ONLY: deliberate flaws for the one-run privacy audit (src/audit/), never in `train`
@@ -68,8 +68,7 @@ export class Trainer {
   readonly maxBatch: number;
   readonly log: LogPoint[] = [];
   stepsDone = 0;
-  /** AUDIT ONLY: a deliberate flaw (src/audit/flaws.ts); such a trainer refuses to export */
-  auditFlaw: AuditFlaw = 'none';
+  auditFlaw: AuditFlaw = 'none'; // AUDIT ONLY: a deliberate flaw (src/audit/flaws.ts); refuses to export
   /**
    * Whether the training data set lives on the GPU (a step uploads its example ids, a kernel
    * gathers the batch) or, where the memory plan could not hold it, batches are assembled on the
@@ -151,8 +150,8 @@ export class Trainer {
       shardRows?: number;
       /** false: assemble every batch on the CPU even where the data set fits on the GPU (tests) */
       batchOnGpu?: boolean;
-      /** AUDIT ONLY (src/audit/run.ts): a deliberate flaw, broken on purpose */
-      auditFlaw?: AuditFlaw;
+      auditFlaw?: AuditFlaw; // AUDIT ONLY (src/audit/run.ts): a deliberate flaw, broken on purpose
+      canaries?: CanarySpec; // AUDIT ONLY (src/audit/canary.ts): gradient canaries; refuses export
       algorithm?: Algorithm; // TESTS ONLY: replaces the registered one config.algo names (its refusals)
     } = {},
   ): Promise<Trainer> {
@@ -179,7 +178,7 @@ export class Trainer {
       t.batchOnGpu = mem.data.train;
       t.evalOnGpu = mem.data.eval;
       t.batchNote = mem.data.note;
-      t.graph = buildStepGraph(t.pool, t.plan, t.m, t.auditFlaw, t.resident);
+      t.graph = buildStepGraph(t.pool, t.plan, t.m, t.auditFlaw, t.resident, opts.canaries);
       t.timer = new StageTimer(t.pool, t.m.loss);
     } catch (error) {
       failure = { error };
@@ -340,6 +339,7 @@ export class Trainer {
         if (!forcedNext) this.assembledNext = { s: s + 1, batch: nxt };
       }
     }
+    if (this.graph.canaries) up(this.graph.canaries.ids, canaryIds(this.graph.canaries, s)); // AUDIT ONLY
     // the uniforms are written whole: their buffers' sizes are the bytes
     this.writeStepUniform(s);
     this.graph.loss.setSlot(ringSlot(s));
@@ -554,7 +554,7 @@ export class Trainer {
    * writers that stream tables larger than memory; flushes pending noise first.
    */
   async exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes = 64 << 20): Promise<void> {
-    if (this.auditFlaw !== 'none') throw new Error(`audit flaw ${this.auditFlaw}: broken on purpose, never exported`);
+    refuseAuditExport(this.auditFlaw, this.graph?.canaries);
     io.refuseIfDestroyed(this.destroyed);
     await this.flush();
     await io.exportStream(this.store, write, chunkBytes);
@@ -562,7 +562,7 @@ export class Trainer {
 
   /** All weights under their export names; flushes pending noise first. */
   async exportTensors(): Promise<NamedTensor[]> {
-    if (this.auditFlaw !== 'none') throw new Error(`audit flaw ${this.auditFlaw}: broken on purpose, never exported`);
+    refuseAuditExport(this.auditFlaw, this.graph?.canaries);
     io.refuseIfDestroyed(this.destroyed);
     await this.flush();
     return io.exportTensors(this.store);
