@@ -15,7 +15,7 @@ import { type Config, ConfigError } from '../config/config';
 import type { LabData } from '../data/synthetic';
 import { Rng } from '../data/rng';
 import { INVALID_ROW } from '../kernels/gather';
-import type { CanarySpec } from '../engine/graph/canary';
+import type { CanarySpec } from '../engine/index';
 
 export const CANARY_KINDS = ['gradient', 'input'] as const;
 export type CanaryKind = (typeof CANARY_KINDS)[number];
