@@ -14,17 +14,10 @@
 import { type Config, ConfigError } from '../config/config';
 import type { LabData } from '../data/synthetic';
 import { Rng } from '../data/rng';
-import { INVALID_ROW } from '../kernels/gather';
+import { INVALID_ROW } from '../data/format';
 import type { CanarySpec } from '../engine/index';
 
-export const CANARY_KINDS = ['gradient', 'input'] as const;
-export type CanaryKind = (typeof CANARY_KINDS)[number];
-
-/** What each kind's score is, in words for the CLI and the lab. */
-export const SCORE_TEXT: Record<CanaryKind, string> = {
-  gradient: "projected movement of the canary rows along the canary's gradient, in sampled steps",
-  input: 'squared distance the canary rows moved',
-};
+export { CANARY_KINDS, SCORE_TEXT, type CanaryKind } from './kinds';
 
 const DIRECTION_SALT = 0xd1ec7105;
 const SAMPLE_SALT = 0x5a3b1e57;
