@@ -17,7 +17,7 @@
 // has no fixed direction (it depends on the model), and the distance needs none. Under either
 // deliberate flaw an "out" canary's rows are never touched, never noised and never move (score 0)
 // while a sampled "in" canary's rows did: the audit then guesses almost perfectly.
-import { type Config, ConfigError, isPrivate } from '../config/config';
+import { type Config, ConfigError, isPrivate, lrAt } from '../config/config';
 import { Trainer } from '../engine/index';
 import { INVALID_ROW } from '../kernels/gather';
 import { makeSynthetic, type Dataset, type LabData } from '../data/synthetic';
@@ -25,6 +25,10 @@ import { Rng } from '../data/rng';
 import { auditFromScores, type AuditBound } from '../privacy/audit';
 import { AUDITED, FLAW_BUG_OF, FLAW_TEXT, type AuditFlaw } from './flaws';
 import { algorithmOf } from '../algorithms';
+import { CANARY_KINDS, checkCanaryRows, gradientCanarySpec, SCORE_TEXT, type CanaryKind } from './canary';
+import { gradientCanaryScores } from './gradient-score';
+
+export { CANARY_KINDS, SCORE_TEXT, type CanaryKind };
 
 export const DEFAULT_CANARIES = 1000;
 
@@ -107,6 +111,8 @@ export function summarize(xs: ArrayLike<number>): ScoreSummary {
 
 export interface AuditOptions {
   canaries?: number;
+  /** gradient (default): white-box gradient canaries (src/audit/canary.ts); input: canary examples */
+  canaryKind?: CanaryKind;
   flaw?: AuditFlaw;
   /** membership seed (u32); absent: the low 32 bits of a fixed config seed, else random; always recorded */
   auditSeed?: number;
@@ -121,6 +127,9 @@ export interface AuditResult extends AuditBound {
   command: 'audit';
   algo: Config['algo'];
   flaw: AuditFlaw;
+  canaryKind: CanaryKind;
+  /** what the scores are, in words */
+  scoreText: string;
   /** true when a deliberate flaw made this run broken on purpose */
   broken: boolean;
   flawText: string;
@@ -139,7 +148,7 @@ export interface AuditResult extends AuditBound {
 }
 
 /** Throws a specific error when the audit cannot run this config with this flaw. */
-export function checkAudit(c: Config, flaw: AuditFlaw, m: number): void {
+export function checkAudit(c: Config, flaw: AuditFlaw, m: number, kind: CanaryKind = 'gradient'): void {
   if (!isPrivate(c) || !algorithmOf(c).audit.runs)
     throw new ConfigError(
       'algo',
@@ -147,6 +156,22 @@ export function checkAudit(c: Config, flaw: AuditFlaw, m: number): void {
     );
   if (!(Number.isInteger(m) && m >= 2 && m <= 1_000_000))
     throw new ConfigError('canaries', `canaries must be an integer in [2, 1000000] (got ${m})`);
+  if (!CANARY_KINDS.includes(kind))
+    throw new ConfigError('canaryKind', `unknown canary kind ${String(kind)} (one of ${CANARY_KINDS.join(', ')})`);
+  // the gradient score is the sum of the canary's noisy contributions only under plain SGD
+  if (kind === 'gradient' && (c.tableOptimizer !== 'sgd' || c.weightDecay > 0))
+    throw new ConfigError(
+      'tableOptimizer',
+      'gradient canaries score plain SGD on the tables: use tableOptimizer=sgd and weightDecay=0, or --canary-kind input',
+    );
+  // gradient canaries live on rows no example touches: an algorithm that updates only the rows it
+  // selects (DP-FEST, DP-AdaFEST) would drop them unselected, so their score would measure nothing
+  const noise = algorithmOf(c).tableNoise;
+  if (kind === 'gradient' && !(noise === 'eager' || noise === 'lazy' || noise === 'lazy-exact'))
+    throw new ConfigError(
+      'canaryKind',
+      `${c.algo} updates only the rows it selects, and a gradient canary's rows are never selected: use --canary-kind input (its canaries are examples, selected like any)`,
+    );
   if (flaw === 'none') return;
   // a flaw is a bug of the algorithms that declare it (src/algorithms/: audit.flaws)
   if (!algorithmOf(c).audit.flaws.includes(flaw)) {
@@ -171,7 +196,8 @@ export function checkAudit(c: Config, flaw: AuditFlaw, m: number): void {
 export async function runAudit(device: GPUDevice, config: Config, opts: AuditOptions = {}): Promise<AuditResult> {
   const m = opts.canaries ?? DEFAULT_CANARIES;
   const flaw = opts.flaw ?? 'none';
-  checkAudit(config, flaw, m);
+  const kind = opts.canaryKind ?? 'gradient';
+  checkAudit(config, flaw, m, kind);
   // a fixed training seed makes the whole audit reproducible; otherwise a fresh one (recorded)
   const auditSeed =
     opts.auditSeed ??
@@ -180,9 +206,13 @@ export async function runAudit(device: GPUDevice, config: Config, opts: AuditOpt
       : crypto.getRandomValues(new Uint32Array(1))[0]);
   const member = canaryMembership(auditSeed, m);
   const base = opts.data ?? makeSynthetic(config);
-  const { data } = withCanaries(base, member);
+  const gradient = kind === 'gradient';
+  // gradient canaries are no examples: the data and its size (so q) are the real ones
+  const { data } = gradient ? { data: { ...base, rows: base.rows.map((R) => R + m) } } : withCanaries(base, member);
+  if (gradient) checkCanaryRows(base, config.tables);
   const c = auditConfig(config, m, data.train.n - base.train.n);
-  const t = await Trainer.create(device, c, { data, auditFlaw: flaw });
+  const canaries = gradient ? gradientCanarySpec(config, auditSeed, member) : undefined;
+  const t = await Trainer.create(device, c, { data, auditFlaw: flaw, canaries });
   try {
     const D = c.dim;
     const readCanaries = () => Promise.all(config.tables.map((R, k) => t.readRows(k, R, m)));
@@ -194,7 +224,14 @@ export async function runAudit(device: GPUDevice, config: Config, opts: AuditOpt
     });
     if (t.stepsDone < c.steps) throw new Error(`audit stopped at step ${t.stepsDone} of ${c.steps}`);
     const after = await readCanaries(); // after the run's final flush (unless the flaw skips it)
-    const scores = canaryScores(before, after, D, m);
+    const scores = canaries
+      ? gradientCanaryScores(before, after, tableDirections(canaries.directions, config.tables.length, m * D), D, m, {
+          steps: c.steps,
+          lrAt: (s) => lrAt(c, s),
+          batch: c.batch,
+          clip: c.clip,
+        })
+      : canaryScores(before, after, D, m);
     const bound = auditFromScores(scores, member, c.delta, opts.confidence ?? 0.95);
     const ins = Array.from(scores).filter((_, j) => member[j]);
     const outs = Array.from(scores).filter((_, j) => !member[j]);
@@ -202,6 +239,8 @@ export async function runAudit(device: GPUDevice, config: Config, opts: AuditOpt
       command: 'audit',
       algo: c.algo,
       flaw,
+      canaryKind: kind,
+      scoreText: SCORE_TEXT[kind],
       broken: flaw !== 'none',
       flawText: FLAW_TEXT[flaw],
       ...bound,
@@ -218,4 +257,9 @@ export async function runAudit(device: GPUDevice, config: Config, opts: AuditOpt
   } finally {
     t.destroy();
   }
+}
+
+/** The directions of each table (m·D values each), as gradientCanaryScores takes them. */
+function tableDirections(all: Float32Array, T: number, per: number): Float32Array[] {
+  return Array.from({ length: T }, (_, t) => all.subarray(t * per, (t + 1) * per));
 }

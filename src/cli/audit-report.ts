@@ -2,48 +2,11 @@
 // reasons, notes), and a verdict that says what a lower bound below epsilon can and cannot mean.
 import type { DeviceInfo } from '../engine';
 import type { AuditResult, ScoreSummary } from '../audit/run';
-import { epsilonInfinite, fmtEpsilon, privacyReport, type PrivacyReport } from '../privacy/report';
+import { fmtEpsilon } from '../privacy/report';
+import { auditPrivacy, auditVerdict } from '../audit/verdict';
+
+export { auditPrivacy, auditVerdict, type AuditVerdict } from '../audit/verdict';
 import { idealBoundForRun, type IdealBound } from '../audit/ideal';
-
-/**
- * 'false': the lower bound exceeds a finite epsilon (the claim is caught false).
- * 'consistent': it does not, and epsilon is a guarantee.
- * 'consistent-not-guaranteed': it does not, but epsilon is no guarantee for this run anyway.
- * 'no-claim': epsilon is infinite, so there is no claim a bound could contradict.
- */
-export type AuditVerdict = 'false' | 'consistent' | 'consistent-not-guaranteed' | 'no-claim';
-
-/** The privacy object `train --json` writes, for the run the audit trained. */
-export function auditPrivacy(r: AuditResult): PrivacyReport {
-  const c = r.auditConfig;
-  return privacyReport(c, { epsilon: r.epsilon, seedFixed: c.seed !== 'random', sigma: r.sigma });
-}
-
-export function auditVerdict(r: AuditResult, p: PrivacyReport): { verdict: AuditVerdict; text: string } {
-  if (epsilonInfinite(r.epsilon))
-    return {
-      verdict: 'no-claim',
-      text:
-        'no claim to test: the accountant gives epsilon = ∞ (no privacy), which no lower bound can contradict; ' +
-        'the bound only measures how much these canaries leak',
-    };
-  if (r.epsilonLower > r.epsilon)
-    return {
-      verdict: 'false',
-      text: "the privacy claim is FALSE for this run: the lower bound exceeds the accountant's epsilon",
-    };
-  if (!p.guaranteed)
-    return {
-      verdict: 'consistent-not-guaranteed',
-      text:
-        "consistent, but epsilon is NOT a guarantee for this run (reasons below): the lower bound does not exceed the accountant's epsilon, " +
-        'which only says these canaries, guessed from the weights alone, leak no more than it allows; it cannot make epsilon hold',
-    };
-  return {
-    verdict: 'consistent',
-    text: "consistent: the lower bound does not exceed the accountant's epsilon (this cannot prove the claim true)",
-  };
-}
 
 /**
  * The idealised bound beside the measured one: the Gaussian mechanism with this run's ε at its δ,
@@ -110,7 +73,7 @@ export function auditText(r: AuditResult): string[] {
   lines.push(
     `canaries ${r.canaries} (${r.inCanaries} in, audit seed ${r.auditSeed}); ` +
       `guesses ${r.guesses} (${r.kIn} in, ${r.kOut} out), correct ${r.correct}`,
-    'scores (squared distance the canary rows moved): ' +
+    `scores (${r.canaryKind} canaries: ${r.scoreText}): ` +
       `in median ${median(r.scores.in, 'in', r.canaries)} (${r.scores.in.zeros} unmoved), ` +
       `out median ${median(r.scores.out, 'out', r.canaries)} (${r.scores.out.zeros} unmoved)`,
     `epsilon lower bound ${f(r.epsilonLower)} (${fmtConfidence(r.confidence)}% confidence) ` +

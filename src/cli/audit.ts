@@ -1,10 +1,10 @@
 // `audit`: the one-run privacy audit from the command line (src/audit/run.ts).
 //   npm run -s cli -- audit --algo dpsgd|lazydp [--flaw none|noise-touched-rows-only|skip-final-flush]
-//     [--canaries M] [--audit-seed S] [--confidence 0.95] [config keys] [--json]
+//     [--canary-kind gradient|input] [--canaries M] [--audit-seed S] [--confidence 0.95] [config keys] [--json]
 // A progress line goes to stderr meanwhile; --json prints one object on stdout.
 import { ConfigError, parseDecimal, type Config } from '../config/config';
 import type { DeviceInfo } from '../engine';
-import { runAudit, checkAudit, DEFAULT_CANARIES } from '../audit/run';
+import { runAudit, checkAudit, DEFAULT_CANARIES, CANARY_KINDS, type CanaryKind } from '../audit/run';
 import { jsonInfinity } from '../privacy/report';
 import { AUDIT_FLAWS, type AuditFlaw } from '../audit/flaws';
 import { auditJson, auditText } from './audit-report';
@@ -17,7 +17,7 @@ type OpenDevice = (quiet: boolean) => Promise<{ device: GPUDevice; info: DeviceI
 
 export const AUDIT_HELP =
   '  audit    --algo dpsgd|lazydp [--flaw none|noise-touched-rows-only|skip-final-flush] [--canaries M]\n' +
-  '           [--audit-seed S] [--confidence C] [--key value ...] [--json]\n' +
+  '           [--canary-kind gradient|input] [--audit-seed S] [--confidence C] [--key value ...] [--json]\n' +
   "           (one-run privacy audit: an ε lower bound from canaries beside the accountant's ε;\n" +
   '            the flaws are broken on purpose, for teaching)';
 
@@ -31,10 +31,22 @@ function intFlag(v: string | boolean | undefined, key: string, def: number, min:
 }
 
 /** The audit's own flags, checked; the rest are config keys. */
-export function auditFlags(rest: Flags): { flaw: AuditFlaw; canaries: number; auditSeed?: number; confidence: number } {
+export function auditFlags(rest: Flags): {
+  flaw: AuditFlaw;
+  canaryKind: CanaryKind;
+  canaries: number;
+  auditSeed?: number;
+  confidence: number;
+} {
   const flaw = (rest.flaw ?? 'none') as AuditFlaw;
   if (!AUDIT_FLAWS.includes(flaw))
     throw new ConfigError('flaw', `unknown flaw ${String(rest.flaw)} (one of ${AUDIT_FLAWS.join(', ')})`);
+  const canaryKind = (rest['canary-kind'] ?? 'gradient') as CanaryKind;
+  if (!CANARY_KINDS.includes(canaryKind))
+    throw new ConfigError(
+      'canary-kind',
+      `unknown canary kind ${String(rest['canary-kind'])} (one of ${CANARY_KINDS.join(', ')})`,
+    );
   const canaries = intFlag(rest.canaries, 'canaries', DEFAULT_CANARIES, 2, 1_000_000);
   const auditSeed =
     rest['audit-seed'] === undefined ? undefined : intFlag(rest['audit-seed'], 'audit-seed', 0, 0, 2 ** 32 - 1);
@@ -45,7 +57,7 @@ export function auditFlags(rest: Flags): { flaw: AuditFlaw; canaries: number; au
       'confidence',
       `needs a decimal number strictly between 0 and 1, got ${String(rest.confidence)}`,
     );
-  return { flaw, canaries, auditSeed, confidence };
+  return { flaw, canaryKind, canaries, auditSeed, confidence };
 }
 
 export async function auditCommand(
@@ -53,9 +65,9 @@ export async function auditCommand(
   configFromFlags: ConfigFromFlags,
   openDevice: OpenDevice,
 ): Promise<void> {
-  const { config, rest } = configFromFlags(flags, ['flaw', 'canaries', 'audit-seed', 'confidence']);
+  const { config, rest } = configFromFlags(flags, ['flaw', 'canary-kind', 'canaries', 'audit-seed', 'confidence']);
   const opts = auditFlags(rest);
-  checkAudit(config, opts.flaw, opts.canaries); // before the device: a refused audit costs nothing
+  checkAudit(config, opts.flaw, opts.canaries, opts.canaryKind); // before the device: a refused audit costs nothing
   const json = !!rest.json;
   const { device, info } = await openDevice(json);
   const tty = process.stderr.isTTY;

@@ -1,7 +1,7 @@
 // The engine's one public entry: what the UI, the CLI and the tests may use. Everything else
 // under src/engine/ and src/kernels/ is internal and may change with the step it builds.
 export { Trainer } from './trainer';
-export { UnnoisedStepError } from './step-graph';
+export { UnnoisedStepError, type CanarySpec } from './step-graph';
 export { accountantEpsilon, epsilonAfter, epsilonLogged, epsilonStep, resolveSigma, truncDelta } from './accounting';
 export { maxBatchFor, checkData } from './batch';
 export { isLazy, denseTableState } from './plan';

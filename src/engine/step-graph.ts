@@ -21,6 +21,9 @@ import { mlpUpdateNodes, tableUpdateNodes } from './graph/update';
 import { adafestBeforeStep, adafestSelectNodes, festMaskNodes, type FestState, type Upload } from './graph/fest';
 import type { Key } from '../noise/philox';
 import { microAccumulateNodes, microZeroNodes } from './graph/micro';
+// AUDIT ONLY: gradient canaries (src/audit/canary.ts), never in `train`
+import { canaryNodes, type CanaryBuffers, type CanarySpec } from './graph/canary';
+export { canaryIds, refuseAuditExport, type CanarySpec } from './graph/canary';
 
 export type { GraphNode } from './graph/builder';
 
@@ -54,6 +57,8 @@ export interface StepGraph {
   beforeStep?: (s: number, key: Key, up: Upload) => void;
   /** DP-FEST: the selection buffer, written once before training (src/engine/fest-selection.ts) */
   fest?: FestState;
+  /** AUDIT ONLY: the gradient canaries' buffers (the trainer writes each step's sampled ids) */
+  canaries?: CanaryBuffers;
 }
 
 /** A private algorithm whose step adds no noise to the tables: never built. */
@@ -78,6 +83,7 @@ export function buildStepGraph(
   m: ModelBuffers,
   auditFlaw: AuditFlaw = 'none',
   data?: ResidentData,
+  canarySpec?: CanarySpec,
 ): StepGraph {
   const g = new GraphBuilder(pool, plan, m);
   const step = new StepUniform(g.dev);
@@ -105,6 +111,7 @@ export function buildStepGraph(
   const ahead = lookaheadNodes(g);
   const adafest = plan.extra.festMap ? adafestSelectNodes(g, cur, step.buffer) : undefined;
   tableUpdateNodes(g, { st: step.buffer, cur, auditFlaw, ...ahead, adafest, fest }, rg, optim?.buffer);
+  const canaries = canarySpec && canaryNodes(g, step.buffer, canarySpec);
   if (plan.private && !g.nodes.some((n) => n.tableNoise)) throw new UnnoisedStepError(plan.algorithm.name);
   const next = ahead.next;
   const T = plan.layout.T,
@@ -116,5 +123,5 @@ export function buildStepGraph(
   const stages = g.stages;
   const beforeStep = adafest && adafestBeforeStep(plan, adafest);
   const graph = { stages, flush: g.flush, nodes: g.nodes, step, optim, loss, sortCurrent, sortAt, reuseSorted, batch };
-  return { ...graph, beforeStep, fest };
+  return { ...graph, beforeStep, fest, canaries };
 }

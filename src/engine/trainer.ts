@@ -29,7 +29,7 @@ import { outOfMemoryMessage } from './messages';
 import { epsilonAfter, epsilonLogged, resolveSigma } from './accounting';
 import { checkDivergence } from './divergence';
 import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
-import { buildStepGraph, type StepGraph } from './step-graph';
+import { buildStepGraph, canaryIds, refuseAuditExport, type CanarySpec, type StepGraph } from './step-graph';
 import { RING, StageTimer, median, quantile, ringSlot, yieldToEvents } from './stage-timer';
 import { MicroSteps } from './micro';
 import * as io from './model-io';
@@ -59,8 +59,7 @@ export class Trainer {
   readonly maxBatch: number;
   readonly log: LogPoint[] = [];
   stepsDone = 0;
-  /** AUDIT ONLY: a deliberate flaw (src/audit/flaws.ts); such a trainer refuses to export */
-  auditFlaw: AuditFlaw = 'none';
+  auditFlaw: AuditFlaw = 'none'; // AUDIT ONLY: a deliberate flaw (src/audit/flaws.ts); refuses to export
   /**
    * Whether the training data set lives on the GPU (a step uploads its example ids, a kernel
    * gathers the batch) or, where the memory plan could not hold it, batches are assembled on the
@@ -148,8 +147,8 @@ export class Trainer {
       shardRows?: number;
       /** false: assemble every batch on the CPU even where the data set fits on the GPU (tests) */
       batchOnGpu?: boolean;
-      /** AUDIT ONLY (src/audit/run.ts): a deliberate flaw, broken on purpose */
-      auditFlaw?: AuditFlaw;
+      auditFlaw?: AuditFlaw; // AUDIT ONLY (src/audit/run.ts): a deliberate flaw, broken on purpose
+      canaries?: CanarySpec; // AUDIT ONLY (src/audit/canary.ts): gradient canaries; refuses export
       algorithm?: Algorithm; // TESTS ONLY: replaces the registered one config.algo names (its refusals)
     } = {},
   ): Promise<Trainer> {
@@ -177,7 +176,7 @@ export class Trainer {
       t.batchOnGpu = mem.data.train;
       t.evalOnGpu = mem.data.eval;
       t.batchNote = [mem.microNote, mem.data.note].filter(Boolean).join('; ') || undefined;
-      t.graph = buildStepGraph(t.pool, t.plan, t.m, t.auditFlaw, t.resident);
+      t.graph = buildStepGraph(t.pool, t.plan, t.m, t.auditFlaw, t.resident, opts.canaries);
       t.extras = new RunExtras(t.plan, t.graph, t.data, t.key, t.upload);
       const x = { dev: device, plan, graph: t.graph, m: t.m, train: t.data.train, upload: t.upload.bind(t) };
       if (plan.micro) t.micro = new MicroSteps({ ...x, resident: t.batchOnGpu ? t.resident : undefined });
@@ -334,6 +333,7 @@ export class Trainer {
         if (!forcedNext) this.assembledNext = { s: s + 1, batch: nxt };
       }
     }
+    if (this.graph.canaries) up(this.graph.canaries.ids, canaryIds(this.graph.canaries, s)); // AUDIT ONLY
     // the uniforms are written whole: their buffers' sizes are the bytes
     this.writeStepUniform(s);
     this.graph.beforeStep?.(s, this.key, up); // DP-AdaFEST's crossing candidates
@@ -531,7 +531,7 @@ export class Trainer {
    * writers that stream tables larger than memory; flushes pending noise first.
    */
   async exportStream(write: (bytes: Uint8Array) => void | Promise<void>, chunkBytes = 64 << 20): Promise<void> {
-    if (this.auditFlaw !== 'none') throw new Error(`audit flaw ${this.auditFlaw}: broken on purpose, never exported`);
+    refuseAuditExport(this.auditFlaw, this.graph?.canaries);
     io.refuseIfDestroyed(this.destroyed);
     await this.flush();
     await io.exportStream(this.store, write, chunkBytes);
@@ -539,7 +539,7 @@ export class Trainer {
 
   /** All weights under their export names; flushes pending noise first. */
   async exportTensors(): Promise<NamedTensor[]> {
-    if (this.auditFlaw !== 'none') throw new Error(`audit flaw ${this.auditFlaw}: broken on purpose, never exported`);
+    refuseAuditExport(this.auditFlaw, this.graph?.canaries);
     io.refuseIfDestroyed(this.destroyed);
     await this.flush();
     return io.exportTensors(this.store);

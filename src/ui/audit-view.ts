@@ -10,6 +10,9 @@ import { runner } from './runner';
 import { sharedStyles, viewStyles } from './styles';
 import { store, StoreController } from './store';
 import type { AuditResult } from '../audit/run';
+import { CANARY_KINDS, SCORE_TEXT, type CanaryKind } from '../audit/kinds';
+import { auditPrivacy, auditVerdict } from '../audit/verdict';
+import { idealBoundForRun } from '../audit/ideal';
 import { AUDIT_FLAWS, AUDITED, FLAW_ALGO, FLAW_TEXT, type AuditFlaw } from '../audit/flaw-names';
 import { algorithm, algorithmOf, type AlgoName } from '../algorithms';
 
@@ -18,7 +21,12 @@ type AuditAlgo = AlgoName;
 const PICKER = AUDITED.filter((a) => !a.exactOf);
 
 /** Histogram of the in and out canaries' scores over common bins. */
-export function scoreHistogramSpec(scores: readonly number[], member: readonly boolean[], bins = 30): ChartSpec {
+export function scoreHistogramSpec(
+  scores: readonly number[],
+  member: readonly boolean[],
+  bins = 30,
+  kind: CanaryKind = 'gradient',
+): ChartSpec {
   const max = Math.max(0, ...scores);
   const min = Math.min(max, ...scores);
   const w = (max - min) / bins || 1;
@@ -41,7 +49,7 @@ export function scoreHistogramSpec(scores: readonly number[], member: readonly b
     },
     options: {
       scales: {
-        x: { title: { display: true, text: 'score: squared distance the canary rows moved' } },
+        x: { title: { display: true, text: `score: ${SCORE_TEXT[kind]}` } },
         y: { title: { display: true, text: 'canaries' }, beginAtZero: true },
       },
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
@@ -75,6 +83,7 @@ export class AuditView extends LitElement {
 
   private algo: AuditAlgo = PICKER[0].name;
   private flaw: AuditFlaw = 'none';
+  private kind: CanaryKind = 'gradient';
   private canaries = 1000;
   private busy = false;
   private progress = '';
@@ -120,6 +129,7 @@ export class AuditView extends LitElement {
       const config = { ...store.config, algo: this.algo };
       this.result = await runAudit(device, config, {
         canaries: this.canaries,
+        canaryKind: this.kind,
         flaw: this.flaw,
         signal: this.abort.signal,
         onProgress: (s, n) => {
@@ -172,6 +182,19 @@ export class AuditView extends LitElement {
             </select>
           </label>
           <label class="inline"
+            >canary kind
+            <select
+              id="audit-kind"
+              .value=${this.kind}
+              @change=${(e: Event) => {
+                this.kind = (e.target as HTMLSelectElement).value as CanaryKind;
+                this.requestUpdate();
+              }}
+            >
+              ${CANARY_KINDS.map((k) => html`<option value=${k} ?selected=${this.kind === k}>${k}</option>`)}
+            </select>
+          </label>
+          <label class="inline"
             >canaries
             <input
               id="audit-canaries"
@@ -193,7 +216,12 @@ export class AuditView extends LitElement {
           Trains the panel's configuration as ${algorithm(this.algo).label} once, plus
           ${this.canaries} canary rows in each of its ${store.config.tables.length} tables
           (${fmtBytes(this.canaries * store.config.tables.length * store.config.dim * 4)} of table, in its memory plan)
-          and one extra example per "in" canary.
+          ${
+            this.kind === 'gradient'
+              ? html`; an "in" canary adds a fixed gradient of norm C to its rows whenever it is sampled (plain SGD on
+                  the tables only)`
+              : html`and one extra example per "in" canary`
+          }.
         </p>
         <fieldset id="audit-flaw" style="margin-top:8px">
           <legend class="small">flaw (for teaching)</legend>
@@ -241,13 +269,23 @@ export class AuditView extends LitElement {
   }
 
   private resultView(r: AuditResult) {
-    const caught = r.epsilonLower > r.epsilon;
+    // the CLI's verdict and caveats (src/audit/verdict.ts): a run whose ε is no guarantee says so
+    const privacy = auditPrivacy(r);
+    const v = auditVerdict(r, privacy);
+    const ideal = idealBoundForRun(r.canaries, r.epsilon, r.delta, { confidence: r.confidence });
+    const badge =
+      v.verdict === 'false'
+        ? html`<span class="badge danger">claim false</span>`
+        : v.verdict === 'no-claim'
+          ? html`<span class="badge">no claim</span>`
+          : html`<span class="badge ok">consistent</span>`;
     return html`
       <div
         class="card ${r.broken ? 'broken' : ''}"
         id="audit-result"
         data-epsilon-lower=${r.epsilonLower}
         data-epsilon=${r.epsilon}
+        data-verdict=${v.verdict}
       >
         <h2>
           ${algorithm(r.algo).label}
@@ -255,27 +293,21 @@ export class AuditView extends LitElement {
         </h2>
         <div class="eps">
           <span>ε lower bound (95%) <b>${r.epsilonLower.toFixed(2)}</b></span>
+          <span>idealised bound <b id="audit-ideal">${ideal.epsilonLower.toFixed(2)}</b></span>
           <span>accountant's ε <b>${Number.isFinite(r.epsilon) ? r.epsilon.toFixed(2) : '∞'}</b></span>
           <span>at δ = ${r.delta}</span>
         </div>
-        <p>
-          ${
-            caught
-              ? html`<span class="badge danger">claim false</span> The audit proves this run is less private than the
-                  accountant says.`
-              : html`<span class="badge ok">consistent</span> No contradiction found (this does not prove the run
-                  private).`
-          }
-        </p>
+        <p id="audit-verdict">${badge} ${v.text}.</p>
+        ${privacy.reasons.map((why) => html`<p class="small err">not a guarantee: ${why}</p>`)}
         <p class="small muted">
-          ${r.canaries} canaries (${r.inCanaries} in), ${r.guesses} guesses (${r.kIn} "in", ${r.kOut} "out"),
-          ${r.correct} correct; audit seed ${r.auditSeed}. Unmoved rows: ${r.scores.in.zeros} in, ${r.scores.out.zeros}
-          out.
+          ${r.canaries} ${r.canaryKind} canaries (${r.inCanaries} in), ${r.guesses} guesses (${r.kIn} "in", ${r.kOut}
+          "out"), ${r.correct} correct; audit seed ${r.auditSeed}. Score: ${r.scoreText}. The idealised bound is a
+          Gaussian mechanism with this run's ε audited the same way: the best these canaries could show.
         </p>
       </div>
       <lab-chart
         heading="Canary scores"
-        .spec=${scoreHistogramSpec(r.canaryScores, r.member)}
+        .spec=${scoreHistogramSpec(r.canaryScores, r.member, 30, r.canaryKind)}
         filename="audit-scores"
       ></lab-chart>
     `;

@@ -49,7 +49,17 @@ beforeAll(() => {
 
 describe('cli audit', () => {
   it('--json: the bound, the accountant ε, the counts and the scores; progress on stderr; a flaw caught', () => {
-    const r = cli(['audit', '--algo', 'dpsgd', '--flaw', 'noise-touched-rows-only', ...SMALL, '--json']);
+    const r = cli([
+      'audit',
+      '--algo',
+      'dpsgd',
+      '--flaw',
+      'noise-touched-rows-only',
+      '--canary-kind',
+      'input',
+      ...SMALL,
+      '--json',
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/audit dpsgd \[BROKEN: noise-touched-rows-only\]: step 100\/100/);
     const j = JSON.parse(r.out.trim().split('\n').pop()!);
@@ -64,6 +74,8 @@ describe('cli audit', () => {
     expect(j.scores.out.zeros).toBe(j.scores.out.count);
     expect(j.epsilonLower).toBeGreaterThan(j.epsilon);
     expect(j.auditConfig.tables).toEqual([464, 432]);
+    expect(j.canaryKind).toBe('input');
+    expect(j.scoreText).toMatch(/squared distance/);
   }, 150_000);
 
   it('text output says when the claim is caught false, and labels the flaw', () => {
@@ -71,6 +83,9 @@ describe('cli audit', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/WARNING: BROKEN on purpose/);
     expect(r.out).toMatch(/privacy claim is FALSE/);
+    // gradient canaries by default: the score line names their score, the idealised bound beside
+    expect(r.out).toMatch(/scores \(gradient canaries: projected movement/);
+    expect(r.out).toMatch(/idealised bound/);
   }, 150_000);
 
   it('specific errors: unknown flaw, a flaw of the other algorithm, a non-private algorithm, bad counts', () => {
@@ -80,6 +95,8 @@ describe('cli audit', () => {
       [['--algo', 'dpsgd', '--flaw', 'skip-final-flush'], /bug of LazyDP/],
       [['--algo', 'sgd'], /private algorithm/],
       [['--algo', 'dpsgd', '--canaries', '1'], /canaries/],
+      [['--algo', 'dpsgd', '--canary-kind', 'output'], /unknown canary kind output/],
+      [['--algo', 'dpsgd', '--table-optimizer', 'momentum'], /tableOptimizer=sgd and weightDecay=0/],
       [['--algo', 'dpsgd', '--confidence', '1.5'], /confidence/],
     ];
     for (const [args, re] of cases) {

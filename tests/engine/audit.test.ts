@@ -145,10 +145,14 @@ describe('canaries', () => {
   });
 });
 
-describe('one-run audit on a small configuration', () => {
+describe('one-run audit on a small configuration, input canaries', () => {
   for (const algo of ['dpsgd', 'lazydp'] as const) {
     it(`${algo}, honest: the ε lower bound stays at or below the accountant's ε`, async () => {
-      const r = await runAudit(device, makeConfig({ ...SMALL, algo }), { canaries: M, auditSeed: 11 });
+      const r = await runAudit(device, makeConfig({ ...SMALL, algo }), {
+        canaries: M,
+        auditSeed: 11,
+        canaryKind: 'input',
+      });
       expect(r.broken).toBe(false);
       expect(r.canaries).toBe(M);
       expect(r.epsilon).toBeGreaterThan(1);
@@ -167,6 +171,7 @@ describe('one-run audit on a small configuration', () => {
       // lazydp: no audit seed given, so it comes from the fixed training seed (12345)
       const r = await runAudit(device, makeConfig({ ...SMALL, algo }), {
         canaries: M,
+        canaryKind: 'input',
         flaw,
         auditSeed: algo === 'dpsgd' ? 11 : undefined,
       });

@@ -68,4 +68,21 @@ describe('Audit view', () => {
     expect(honest.lower).toBeLessThanOrEqual(honest.eps);
     expect(errors).toEqual([]);
   }, 400_000);
+
+  it('says what the CLI says: a fixed-seed run is "not a guarantee", gradient canaries by default, the idealised bound', async () => {
+    // the page's config has seed=12345: the CLI's verdict is consistent-not-guaranteed, with the reason
+    const view = page.locator('audit-view');
+    expect(await view.locator('#audit-kind').inputValue()).toBe('gradient');
+    await page.locator('input[name="flaw"][value="none"]').check();
+    await page.locator('#audit-canaries').fill('200');
+    await page.locator('#audit-canaries').dispatchEvent('change');
+    const r = await audit();
+    expect(await page.locator('#audit-result').getAttribute('data-verdict')).toBe('consistent-not-guaranteed');
+    expect(r.text).toMatch(/epsilon is NOT a guarantee for this run/);
+    expect(r.text).toMatch(/not a guarantee: fixed seed/);
+    expect(r.text).toMatch(/200 gradient canaries/);
+    expect(r.text).toMatch(/projected movement/);
+    expect(Number(await page.locator('#audit-ideal').innerText())).toBeGreaterThanOrEqual(0);
+    expect(errors).toEqual([]);
+  }, 400_000);
 });
