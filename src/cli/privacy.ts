@@ -41,7 +41,11 @@ export function privacyCommand(flags: Record<string, string | boolean>): {
   text: string;
   json: Record<string, unknown>;
 } {
-  if (flags.algo !== undefined && !ALGORITHMS.some((a) => a.private && a.name === flags.algo))
+  // one Gaussian per step at --sigma (DP-SGD's noise on every row it writes) here; algorithms that
+  // select rows release more (DP-FEST's histogram, DP-AdaFEST's second Gaussian): privacy-fest.ts
+  const dpsgdLike = (a: (typeof ALGORITHMS)[number]) =>
+    a.tableNoise === 'eager' || a.tableNoise === 'lazy' || a.tableNoise === 'lazy-exact';
+  if (flags.algo !== undefined && !ALGORITHMS.some((a) => a.private && dpsgdLike(a) && a.name === flags.algo))
     return festPrivacyCommand(flags);
   for (const k of Object.keys(flags)) if (!KNOWN.has(k)) throw new Error(`unknown flag --${k} for 'privacy'`);
 
