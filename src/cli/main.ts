@@ -40,6 +40,7 @@ import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
 import { auditCommand, AUDIT_HELP } from './audit';
 import { benchCommand } from './bench';
+import { frontierCommand, FRONTIER_HELP } from './frontier';
 import { checkExportPath, writeFileAtomic } from './export-file';
 import { parseArgs, configFromFlags, readConfigPartial, shardRowsFlag, logEveryFlag, type Flags } from './args';
 
@@ -328,6 +329,7 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
            prv (default): upper bound, estimate and lower bound [--eps-error 0.01]; rdp: [--orders opacus|tfp]
   (train and bench take --accountant prv|rdp like every config key)
   device   [--json]
+${FRONTIER_HELP}
 ${AUDIT_HELP}
 config keys: ${CONFIG_KEYS.join(', ')} (camelCase or kebab-case; lists comma-separated)
 defaults: ${JSON.stringify(DEFAULT_CONFIG)}`;
@@ -367,6 +369,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'device':
         await deviceCmd(flags);
+        return 0;
+      case 'frontier':
+        await frontierCommand(flags, { configFromFlags, openDevice });
         return 0;
       case 'audit':
         await auditCommand(flags, configFromFlags, openDevice);
