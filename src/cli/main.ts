@@ -49,6 +49,7 @@ import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
 import { auditCommand, AUDIT_HELP } from './audit';
 import { benchCommand } from './bench';
+import { frontierCommand, FRONTIER_HELP } from './frontier';
 import { checkExportPath, writeFileAtomic } from './export-file';
 import { parseArgs, configFromFlags, readConfigPartial, shardRowsFlag, logEveryFlag, type Flags } from './args';
 
@@ -339,6 +340,7 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
            (or --target-epsilon E for sigma2, with --selection-sigma or --sigma-ratio R); --algo dp-fest --histogram-sigma H|--prior public --sigma S ...
   (train and bench take --accountant prv|rdp like every config key)
   device   [--json]
+${FRONTIER_HELP}
 ${AUDIT_HELP}
 algorithms (--algo): ${ALGORITHMS.map((a) => `${a.name} (${a.label})`).join(', ')}
 config keys: ${CONFIG_KEYS.join(', ')} (camelCase or kebab-case; lists comma-separated)
@@ -379,6 +381,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'device':
         await deviceCmd(flags);
+        return 0;
+      case 'frontier':
+        await frontierCommand(flags, { configFromFlags, openDevice });
         return 0;
       case 'audit':
         await auditCommand(flags, configFromFlags, openDevice);

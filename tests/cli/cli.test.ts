@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, write
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TINY_MODEL } from '../helpers/cli';
+import { DEFAULT_CONFIG } from '../../src/config/config';
 import { decodeSafetensors, encodeSafetensors } from '../../src/engine/safetensors';
 import { criteoText } from '../helpers/criteo';
 
@@ -109,7 +110,7 @@ with safe_open(sys.argv[1], "np") as f:
       expect(metadata.seed).toBe('77');
       expect(metadata.seed_fixed).toBe('true');
       expect(metadata.clipping).toBe('flat');
-      expect(Number(metadata.clip)).toBe(1);
+      expect(Number(metadata.clip)).toBe(DEFAULT_CONFIG.clip);
       expect(Number(metadata.sigma)).toBe(algo === 'sgd' ? 0 : 1);
       expect(metadata.epsilon === 'none').toBe(algo === 'sgd');
       expect(JSON.parse(metadata.config).algo).toBe(algo);

@@ -70,7 +70,7 @@ describe('checkpoint metadata must agree with itself', () => {
     ['algo against its config', (m) => (m.algo = 'sgd'), /algo "sgd", its config says dpsgd/],
     ['sampling against its config', (m) => (m.sampling = 'shuffle'), /sampling "shuffle"/],
     ['delta against its config', (m) => (m.delta = '0.1'), /delta "0.1"/],
-    ['clip against its config', (m) => (m.clip = '5'), /clip "5"/],
+    ['clip against its config', (m) => (m.clip = '7'), /clip "7"/],
     ['a fixed seed claimed for a random-seed config', (m) => ((m.seed_fixed = 'true'), (m.seed = '5')), /seed "5"/],
     ['more truncated batches than steps', (m) => (m.overflow_batches = '9'), /overflow_batches 9 beyond its 4 steps/],
   ];
