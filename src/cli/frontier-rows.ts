@@ -7,6 +7,7 @@ import type { Config } from '../config/config';
 import type { Dataset } from '../data/synthetic';
 import { INVALID_ROW } from '../data/format';
 import { denseTableState, isLazy } from '../engine';
+import { algorithm } from '../algorithms';
 
 /** Expected distinct rows (all tables together) one batch of rate q touches. */
 export function expectedTouchedRows(train: Dataset, rows: number[], q: number): number {
@@ -48,6 +49,6 @@ export function evaluations(c: Config): number {
 export function rowsUpdatedPerStep(c: Config, touched: number): number {
   const all = c.tables.reduce((a, r) => a + r, 0);
   if (isLazy(c)) return (touched * (2 * c.steps - 1)) / c.steps + (all * evaluations(c)) / c.steps;
-  if (c.algo !== 'sgd' || denseTableState(c) >= 0) return all;
+  if (algorithm(c.algo).private || denseTableState(c) >= 0) return all;
   return touched;
 }

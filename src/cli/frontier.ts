@@ -5,11 +5,14 @@
 // a complete picture at fewer seeds; --out rewrites the JSON after every run.
 //   frontier [--algos dpsgd,lazydp] [--epsilons 0.5,1,2,4,8] [--seeds N] [--key value ...] [--json] [--out f.json]
 import { ALGOS, ConfigError, makeConfig, parseDecimal, type Algo, type Config } from '../config/config';
+import { ALGORITHMS, BASELINE, algorithm } from '../algorithms';
 import { makeSynthetic, auc as aucOf } from '../data/synthetic';
 import { Trainer, type DeviceInfo } from '../engine';
 import { jsonInfinity } from '../privacy/report';
 import { checkExportPath, writeFileAtomic } from './export-file';
 import { expectedTouchedRows, rowsUpdatedPerStep } from './frontier-rows';
+
+const selectsRows = (c: Config) => !['none', 'eager', 'lazy', 'lazy-exact'].includes(algorithm(c.algo).tableNoise);
 
 type Flags = Record<string, string | boolean>;
 type ConfigFromFlags = (flags: Flags, extra: string[], base?: Config) => { config: Config; rest: Flags };
@@ -20,7 +23,13 @@ export const FRONTIER_HELP =
   '           held-out AUC and loss against epsilon (sigma calibrated per target by --accountant), with the sgd baseline;\n' +
   '           rounds of one seed each (1..N, or from --seed); --out is rewritten after every run';
 
-export const FRONTIER_DEFAULTS = { algos: ['dpsgd', 'lazydp'] as Algo[], epsilons: [0.5, 1, 2, 4, 8], seeds: 1 };
+// by default the eager algorithm and its lazy counterpart (DP-SGD and LazyDP): one model, two costs
+const DEFAULT_ALGOS = ALGORITHMS.filter((a) => a.private && (a.tableNoise === 'eager' || a.tableNoise === 'lazy'));
+export const FRONTIER_DEFAULTS = {
+  algos: DEFAULT_ALGOS.map((a) => a.name) as Algo[],
+  epsilons: [0.5, 1, 2, 4, 8],
+  seeds: 1,
+};
 
 /** One trained run. `targetEpsilon`, `epsilon` and `sigma` are absent for the baseline. */
 export interface FrontierRun {
@@ -67,13 +76,13 @@ export function planFrontier(flags: Flags, configFromFlags: ConfigFromFlags): { 
   // the frontier evaluates at the end of each run unless told otherwise (evaluations cost time)
   if (cfgFlags['eval-every'] === undefined && cfgFlags.evalEvery === undefined) cfgFlags['eval-every'] = '0';
   const { config: base, rest } = configFromFlags(cfgFlags, ['out']);
-  const privateAlgos = ALGOS.filter((a) => a !== 'sgd');
+  const privateAlgos = ALGOS.filter((a) => a !== BASELINE);
   const algos = listFlag(own, 'algos', FRONTIER_DEFAULTS.algos, (s) => {
     if (!(privateAlgos as readonly string[]).includes(s))
       throw new ConfigError(
         'algos',
-        s === 'sgd'
-          ? 'sgd is the non-private baseline and always runs: list private algorithms only'
+        s === BASELINE
+          ? `${BASELINE} is the non-private baseline and always runs: list private algorithms only`
           : `unknown private algorithm ${JSON.stringify(s)} (choose from ${privateAlgos.join(', ')})`,
       );
     return s as Algo;
@@ -98,7 +107,7 @@ export function planFrontier(flags: Flags, configFromFlags: ConfigFromFlags): { 
 export function frontierConfigs(p: FrontierPlan): Config[] {
   const out: Config[] = [];
   for (const seed of p.seeds) {
-    out.push(makeConfig({ algo: 'sgd', targetEpsilon: 0, seed }, p.base));
+    out.push(makeConfig({ algo: BASELINE, targetEpsilon: 0, seed }, p.base));
     for (const algo of p.algos)
       for (const targetEpsilon of p.epsilons) out.push(makeConfig({ algo, targetEpsilon, seed }, p.base));
   }
@@ -130,7 +139,7 @@ export function frontierTable(points: FrontierRun[], baseline: FrontierRun[]): s
         `${f(l.mean)} (${f(l.sd, 3)})  ${Math.round(runs[0].rowsUpdated).toString().padStart(9)}  ${runs.length}`,
     );
   };
-  if (baseline.length) row('sgd', '-', baseline);
+  if (baseline.length) row(BASELINE, '-', baseline);
   const keys = [...new Set(points.map((p) => `${p.algo}|${p.targetEpsilon}`))];
   for (const k of keys) {
     const runs = points.filter((p) => `${p.algo}|${p.targetEpsilon}` === k);
@@ -150,7 +159,7 @@ async function trainOne(
   try {
     await t.run(c.steps);
     const s = t.summary();
-    const privacy = c.algo === 'sgd' ? {} : { targetEpsilon: c.targetEpsilon, epsilon: s.epsilon, sigma: s.sigma };
+    const privacy = c.algo === BASELINE ? {} : { targetEpsilon: c.targetEpsilon, epsilon: s.epsilon, sigma: s.sigma };
     return {
       algo: c.algo,
       ...privacy,
@@ -158,7 +167,8 @@ async function trainOne(
       auc: s.auc,
       evalLoss: s.evalLoss,
       stepMedianMs: s.stepMedianMs,
-      rowsUpdated: rowsUpdatedPerStep(c, touched),
+      // algorithms that select rows: the trainer's exact count (it replays their selection draws)
+      rowsUpdated: selectsRows(c) ? s.perStep.rowsUpdated : rowsUpdatedPerStep(c, touched),
     };
   } finally {
     t.destroy();
@@ -211,7 +221,7 @@ export async function frontierCommand(
   try {
     for (const [i, c] of configs.entries()) {
       const r = await trainOne(device, c, data, touched);
-      (c.algo === 'sgd' ? result.baseline : result.points).push(r);
+      (c.algo === BASELINE ? result.baseline : result.points).push(r);
       result.complete = i === configs.length - 1;
       await save();
       const left = ((performance.now() - t0) / 1000 / (i + 1)) * (configs.length - i - 1);
