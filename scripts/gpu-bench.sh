@@ -14,6 +14,7 @@
 #   SWEEP        total table rows of the sweep, comma-separated           (bench --sweep)
 #   ALGOS        algorithms of every section, comma-separated             (bench --algos)
 #   TRAIN_STEPS  steps of the training run (default 600)
+#   GPUCHECK     'skip' leaves the correctness check out; GPUCHECK_ONLY=text runs the checks naming it
 #   OUT          the folder for all of it (default bench-out)
 # Tiny, on SwiftShader (tests/cli/gpu-bench-script.test.ts): SHAPE_ROWS=256 SHAPE_STEPS=1
 # SHAPE_BATCH=64 STEPS=3 SWEEP=1e3 ALGOS=sgd,lazydp TRAIN_STEPS=3.
@@ -33,8 +34,10 @@ rc() { echo "rc $1"; [ "$1" -eq 0 ] || failed=1; }
 echo "== correctness check"
 # The bundled GPU correctness check (the GPU-readiness work builds dist-gpucheck/gpucheck.mjs):
 # first, so a device that computes wrong is known before its timings are read.
-if [ -f dist-gpucheck/gpucheck.mjs ]; then
-  node dist-gpucheck/gpucheck.mjs --json > "$out/gpucheck.json" 2> "$out/gpucheck.txt"
+if [ "${GPUCHECK:-}" = skip ]; then
+  echo "skipped: GPUCHECK=skip"
+elif [ -f dist-gpucheck/gpucheck.mjs ]; then
+  node dist-gpucheck/gpucheck.mjs --json ${GPUCHECK_ONLY:+--only "$GPUCHECK_ONLY"} > "$out/gpucheck.json" 2> "$out/gpucheck.txt"
   rc $?
   tail -n 20 "$out/gpucheck.txt"
 else

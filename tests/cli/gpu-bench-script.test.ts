@@ -4,7 +4,7 @@
 // its bench flag. A script that fails in its first minute would cost a session its only GPU call.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -23,6 +23,8 @@ function script(env: Record<string, string>) {
 
 beforeAll(() => {
   execFileSync('node', ['scripts/build-cli.mjs', '--quiet'], { cwd: root });
+  // the bundled correctness check, which the script runs first (its own test runs every check)
+  execFileSync('npm', ['run', '-s', 'build:gpucheck'], { cwd: root });
 });
 
 interface Row {
@@ -44,12 +46,15 @@ describe('scripts/gpu-bench.sh', () => {
       SWEEP: '1e3',
       ALGOS: 'sgd,lazydp',
       TRAIN_STEPS: '2',
+      GPUCHECK_ONLY: 'gather',
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    // the correctness check's place comes first; its files when the check is bundled
+    // the correctness check comes first, its JSON under $OUT (here the checks naming 'gather')
     expect(r.stdout.indexOf('== correctness check')).toBe(0);
-    if (existsSync(path.join(root, 'dist-gpucheck/gpucheck.mjs')))
-      expect(existsSync(path.join(r.out, 'gpucheck.json'))).toBe(true);
+    const check = JSON.parse(readFileSync(path.join(r.out, 'gpucheck.json'), 'utf8'));
+    expect(check.ok).toBe(true);
+    expect(check.checks.length).toBeGreaterThan(0);
+    expect(check.checks.every((c: { name: string }) => /gather/.test(c.name))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(r.out, 'device.json'), 'utf8')).vendor).toBeTruthy();
 
     const files = readdirSync(r.out).filter((n) => n.startsWith('bench-'));
@@ -96,7 +101,7 @@ describe('scripts/gpu-bench.sh', () => {
     };
     for (const [v, flag] of Object.entries(flags)) {
       // TRAIN_STEPS=0 is refused at once: only the flag check of bench is wanted here
-      const r = script({ [v]: '0', TRAIN_STEPS: '0' });
+      const r = script({ [v]: '0', TRAIN_STEPS: '0', GPUCHECK: 'skip' });
       expect(r.code, v).toBe(1);
       const bench = readFileSync(path.join(r.out, 'bench.txt'), 'utf8');
       expect(bench, v).toMatch(new RegExp(`error: ${flag}: `));

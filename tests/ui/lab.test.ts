@@ -12,6 +12,7 @@ import { STAGES } from '../../src/engine/types';
 import { fmtMs } from '../../src/ui/format';
 import { labReady, openLab, until, WAIT } from './page';
 import { launchChromium, startLab, type Lab } from './server';
+import { ALGOS } from '../../src/config/config';
 
 const SHOTS = 'test-results/screenshots';
 // Small enough for SwiftShader, big enough that LazyDP leaves rows pending.
@@ -177,9 +178,8 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       await page.locator('#run-all').click();
       await until(page, '#stages-table tr[data-algo="lazydp-exact"]');
       await page.waitForSelector('#run-all:not([disabled])', WAIT);
-      for (const a of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact'])
-        expect(await page.locator(`#stages-table tr[data-algo="${a}"]`).count()).toBe(1);
-      expect(await points(page, 'chart-stages')).toBe((6 + 1) * 4); // six stages and the step-median mark
+      for (const a of ALGOS) expect(await page.locator(`#stages-table tr[data-algo="${a}"]`).count()).toBe(1);
+      expect(await points(page, 'chart-stages')).toBe((6 + 1) * ALGOS.length); // six stages and the step-median mark
       expect(await page.locator('[data-timing-note="fused"]').innerText()).toMatch(/reported under update/);
       await shot(page, 'stages');
     },
@@ -193,7 +193,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       await page.locator('#run-sweep').click();
       await until(page, 'sweep-view[data-sweep="running"]');
       await until(page, 'sweep-view[data-sweep="done"]');
-      expect(await points(page, 'chart-sweep')).toBe(3 * 4);
+      expect(await points(page, 'chart-sweep')).toBe(3 * ALGOS.length);
       await shot(page, 'sweep');
     },
     LONG,
@@ -254,7 +254,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
     const priv = data.runs.find((r: { config: { algo: string } }) => r.config.algo !== 'sgd');
     expect(priv.privacy.accounting).toMatch(/^rdp-poisson/);
     expect(priv.privacy.notes.join(' ')).toMatch(/training loss .* not covered by epsilon/);
-    expect(data.sweep.length).toBe(12);
+    expect(data.sweep.length).toBe(3 * ALGOS.length);
     await page.locator('nav button[data-view="stages"]').click();
     const [png] = await Promise.all([
       page.waitForEvent('download'),
@@ -274,7 +274,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       const sent = decodeState(link).state;
       expect(sent.results?.algos.lazydp?.stepMs).toBeGreaterThan(0);
       expect(sent.results?.device).toMatch(/swiftshader/i);
-      expect(Object.keys(sent.results!.algos)).toHaveLength(4);
+      expect(Object.keys(sent.results!.algos)).toHaveLength(ALGOS.length);
       const reader = await context.newPage();
       reader.on('pageerror', (e) => errors.push(e.message));
       await reader.goto(link);
@@ -286,7 +286,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       expect(await reader.locator('input[name="steps"]').inputValue()).toBe('20');
       await reader.locator('#shared-card').waitFor();
       expect(await reader.locator('[data-shared-device]').innerText()).toMatch(/swiftshader/i);
-      expect(await reader.locator('#stages-table tr[data-from="sender"]').count()).toBe(4);
+      expect(await reader.locator('#stages-table tr[data-from="sender"]').count()).toBe(ALGOS.length);
       // the sender's own medians, as sent in the link
       for (const [algo, r] of Object.entries(sent.results!.algos)) {
         const cells = await reader
@@ -297,7 +297,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       await reader.locator('#run-here').click();
       await until(reader, '#stages-table tr[data-from="here"][data-algo="lazydp-exact"]');
       await reader.waitForSelector('#run-here:not([disabled])', WAIT);
-      expect(await reader.locator('#stages-table tr[data-from="here"]').count()).toBe(4);
+      expect(await reader.locator('#stages-table tr[data-from="here"]').count()).toBe(ALGOS.length);
       expect(await points(reader, 'chart-stages')).toBe((6 + 1) * 8);
       await shot(reader, 'shared-compare');
       await reader.close();
@@ -744,7 +744,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       expect(await cp.locator('[data-sweep-data]').innerText()).toMatch(/day_0_sample\.tsv: each size re-hashes/);
       await cp.locator('#run-sweep').click();
       await until(cp, 'sweep-view[data-sweep="done"]'); // no sweep before on this page: it was "empty"
-      expect(await points(cp, 'chart-sweep')).toBe(2 * 4);
+      expect(await points(cp, 'chart-sweep')).toBe(2 * ALGOS.length);
       expect(await cp.locator('[data-sweep-measured]').innerText()).toMatch(/Criteo file day_0_sample\.tsv, re-hashed/);
       await cp.locator('nav button[data-view="train"]').click();
       // a link carries the configuration, and says the reader must load the same file
@@ -1142,7 +1142,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       await p.locator('#run-all').click();
       await p.locator('[data-banner="skip-lazydp-exact"]').waitFor(WAIT);
       await p.waitForSelector('#run-all:not([disabled])', WAIT);
-      for (const a of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact'])
+      for (const a of ALGOS)
         expect(await p.locator(`[data-banner="skip-${a}"]`).innerText()).toMatch(
           /too big[\s\S]*the paused run keeps on the GPU/,
         );

@@ -9,6 +9,7 @@ import { WARMUP } from '../../src/ui/jobs';
 import { decodeState } from '../../src/config/url';
 import { labReady, openLab, until as untilBanner } from './page';
 import { launchChromium, startLab, type Lab } from './server';
+import { ALGOS } from '../../src/config/config';
 
 const TINY =
   'tables=256,128&dim=4&pooling=2&batch=16&bottom=8&top=8&steps=40&evalEvery=0&evalSize=128&datasetSize=1024' +
@@ -51,7 +52,7 @@ describe('measurements people can trust', () => {
       await until(page, '#stages-table tr[data-algo="lazydp-exact"]');
       await page.waitForSelector('#run-all:not([disabled])', WAIT);
       let anyNoisy = false;
-      for (const a of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact']) {
+      for (const a of ALGOS) {
         const row = page.locator(`#stages-table tr[data-algo="${a}"]`);
         const [p10, med, p90, steps] = await Promise.all(
           ['data-p10', 'data-step-ms', 'data-p90', 'data-timed-steps'].map(async (k) =>
@@ -76,7 +77,7 @@ describe('measurements people can trust', () => {
         .evaluate((el) => (el as unknown as { toCsv(): string }).toCsv());
       const lines = csv.trim().split('\n');
       expect(lines[0]).toMatch(/step p10,step p90$/);
-      expect(lines.length).toBe(5);
+      expect(lines.length).toBe(1 + ALGOS.length);
       for (const l of lines.slice(1))
         expect(
           l
@@ -98,11 +99,11 @@ describe('measurements people can trust', () => {
       await until(page, 'sweep-view[data-sweep="running"]');
       await until(page, 'sweep-view[data-sweep="done"]');
       const chart = page.locator('lab-chart#chart-sweep');
-      expect(Number(await chart.getAttribute('data-points'))).toBe(2 * 4); // whiskers are no extra points
+      expect(Number(await chart.getAttribute('data-points'))).toBe(2 * ALGOS.length); // whiskers are no extra points
       const csv = await chart.evaluate((el) => (el as unknown as { toCsv(): string }).toCsv());
       const lines = csv.trim().split('\n');
       expect(lines[0]).toMatch(/,p10,p90$/);
-      expect(lines.length).toBe(1 + 2 * 4);
+      expect(lines.length).toBe(1 + 2 * ALGOS.length);
       for (const l of lines.slice(1)) {
         const [, , y, p10, p90] = l.split(',').map(Number);
         expect(p10).toBeLessThanOrEqual(y);
@@ -142,12 +143,12 @@ describe('measurements people can trust', () => {
       expect(r.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/);
       expect(Math.abs(Date.parse(r.date!) - Date.now())).toBeLessThan(24 * 3600e3); // today's, not a made-up date
       expect(r.browser).toMatch(/^Chrome \d+/);
-      for (const a of ['sgd', 'dpsgd', 'lazydp', 'lazydp-exact'] as const) {
+      for (const a of ALGOS) {
         expect(r.algos[a]!.steps, a).toBe(8);
         expect(r.algos[a]!.spread!.p10, a).toBeLessThanOrEqual(r.algos[a]!.stepMs * 1.01);
         expect(r.algos[a]!.spread!.p90, a).toBeGreaterThanOrEqual(r.algos[a]!.stepMs / 1.01);
       }
-      expect(r.sweep!.map((p) => p.algo).sort()).toEqual(['dpsgd', 'lazydp', 'lazydp-exact', 'sgd']);
+      expect(r.sweep!.map((p) => p.algo).sort()).toEqual([...ALGOS].sort());
       expect(r.sweep!.every((p) => p.totalRows === 256 && p.spread !== undefined)).toBe(true);
       await page.close();
 
@@ -173,7 +174,7 @@ describe('measurements people can trust', () => {
       // the sender's sweep, dashed, in the sweep view
       await reader.locator('nav button[data-view="sweep"]').click();
       await reader.locator('[data-sweep-shared]').waitFor();
-      expect(Number(await reader.locator('lab-chart#chart-sweep').getAttribute('data-points'))).toBe(4);
+      expect(Number(await reader.locator('lab-chart#chart-sweep').getAttribute('data-points'))).toBe(ALGOS.length);
       await reader.close();
     },
     LONG,
