@@ -298,7 +298,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       await until(reader, '#stages-table tr[data-from="here"][data-algo="lazydp-exact"]');
       await reader.waitForSelector('#run-here:not([disabled])', WAIT);
       expect(await reader.locator('#stages-table tr[data-from="here"]').count()).toBe(ALGOS.length);
-      expect(await points(reader, 'chart-stages')).toBe((6 + 1) * 8);
+      expect(await points(reader, 'chart-stages')).toBe((6 + 1) * 2 * ALGOS.length);
       await shot(reader, 'shared-compare');
       await reader.close();
     },
