@@ -10,6 +10,7 @@ import { zeroStages, type LogPoint } from '../engine';
 import { fmtEpsilon, privacyReport, type PrivacyReport } from '../privacy/report';
 import { requestRecompute } from './privacy-client';
 import { store, type ImportedRun, type RunRecord } from './store';
+import { cleanText } from '../config/url-text';
 
 /** at most this many runs and log points per run are read from one file */
 export const MAX_IMPORTED_RUNS = 24;
@@ -29,11 +30,12 @@ export function parseResultsJson(text: string): ImportedRun[] {
   } catch (e) {
     throw new Error(`not JSON (${(e as Error).message})`, { cause: e });
   }
-  const d = doc as { lab?: unknown; runs?: unknown };
+  const d = doc as { lab?: unknown; runs?: unknown; device?: unknown };
   if (!d || typeof d !== 'object' || d.lab !== 'dp-webgpu-lab')
     throw new Error('not a results file of this lab ("lab": "dp-webgpu-lab" missing)');
   if (!Array.isArray(d.runs)) throw new Error('the file has no "runs" list');
   const out: ImportedRun[] = [];
+  const importedDevice = deviceText(d.device);
   d.runs.forEach((raw: unknown, i: number) => {
     const r = raw as {
       algo?: unknown;
@@ -89,12 +91,23 @@ export function parseResultsJson(text: string): ImportedRun[] {
       stepsDone: log[log.length - 1].step,
       claimedEpsilon: num(r.privacy?.epsilon) ?? num(r.summary?.epsilon) ?? num(rawLog.at(-1)?.epsilon),
       claimedGuaranteed: r.privacy?.guaranteed === true,
+      ...(importedDevice ? { importedDevice } : {}),
     });
   });
   if (!out.length) throw new Error('the file holds no run with curves');
   if (out.length > MAX_IMPORTED_RUNS)
     throw new Error(`${out.length} runs; at most ${MAX_IMPORTED_RUNS} are read from one file`);
   return out;
+}
+
+/** The device a results file names (its adapter's description, else vendor and architecture), as safe text. */
+function deviceText(dev: unknown): string | undefined {
+  if (typeof dev === 'string') return cleanText(dev, 80) || undefined;
+  if (!dev || typeof dev !== 'object') return undefined;
+  const x = dev as { description?: unknown; vendor?: unknown; architecture?: unknown };
+  const parts = [x.description].filter((v) => typeof v === 'string' && v.trim());
+  if (!parts.length) parts.push(...[x.vendor, x.architecture].filter((v) => typeof v === 'string' && v.trim()));
+  return cleanText(parts.join(' '), 80) || undefined;
 }
 
 /** Adds a file's runs to the lab and has the privacy worker recompute each one's epsilon. */

@@ -26,6 +26,8 @@ export interface ImportedRun {
   claimedEpsilon?: number;
   /** the file says its epsilon is a guarantee */
   claimedGuaranteed: boolean;
+  /** the device the file says its runs were measured on (cleaned text), when it names one */
+  importedDevice?: string;
 }
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'done' | 'stopped' | 'error';
@@ -40,6 +42,8 @@ export interface RunRecord {
   source: 'train' | 'compare' | 'imported';
   /** the results file it was loaded from (curves only: never current, never a measurement here) */
   importedFrom?: string;
+  /** imported: the device its file names (its own, not this one) */
+  importedDevice?: string;
   /** imported: the epsilon its file claims, and whether the file calls it a guarantee (never taken on trust) */
   claimedEpsilon?: number;
   claimedGuaranteed?: boolean;

@@ -480,6 +480,7 @@ function importedLine(r: RunRecord) {
   const claim = claimNote(r);
   return html`<div class="small" style="margin-left:24px">
     <span class="badge warn" data-imported-badge title="trained elsewhere; loaded from a results file">imported</span>
+    ${r.importedDevice ? html`<span class="muted" data-imported-device>measured on ${r.importedDevice} ·</span>` : nothing}
     <span data-recomputed-eps=${eps === undefined ? '' : fmtEps(eps, 3)}>${importedEps(r, eps)}</span
     >${qualifier ? html` · <span class="warn" data-not-guaranteed>${qualifier}</span>` : nothing}${claim ? html` · <span class="warn" data-claim>${claim}</span>` : nothing}
   </div>`;

@@ -46,6 +46,14 @@ describe('imported results: the lab recomputes, never trusts', () => {
     expect(r.seedFixed).toBe(true);
   });
 
+  it("a loaded run keeps the file's own device, as clean text (never this page's device)", () => {
+    const doc = JSON.parse(fileWith({ config: {}, claim: 1 }));
+    doc.device = { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100\u202e evil' };
+    const [r] = parseResultsJson(JSON.stringify(doc));
+    expect(r.importedDevice).toBe('NVIDIA H100 evil');
+    expect(parseResultsJson(fileWith({ config: {}, claim: 1 }))[0].importedDevice).toBeUndefined();
+  });
+
   it('a sigma 0 run claiming epsilon 0.5 (or -5, 0.001) is epsilon = infinity, no guarantee', async () => {
     for (const claim of [0.5, -5, 0.001]) {
       const [r] = await load('claims.json', fileWith({ config: { sigma: 0 }, claim }));
