@@ -1,12 +1,9 @@
 // Whole-engine checks: a GPU step against the TypeScript reference step, lazydp-exact = dpsgd,
 // and lazydp's aggregated noise against dpsgd's in distribution (the noise layout).
-import { makeConfig, lrAt, type Config } from '../config/config';
+import { makeConfig } from '../config/config';
 import { ALGORITHMS, algorithm } from '../algorithms';
-import { Trainer, modelLayout, type NamedTensor } from '../engine';
-import { referenceStep, type RefModel } from '../reference/dlrm';
-import { flushRef, lrSquaredPrefix } from '../kernels/noise';
-import { seedToKey } from '../noise/philox';
-import { INVALID_ROW } from '../data/format';
+import { Trainer, type NamedTensor } from '../engine';
+import { referenceAfter } from './replay';
 import { noiseTolerance } from '../kernels/tolerance';
 import type { Check } from './check';
 
@@ -29,74 +26,15 @@ const SMALL = {
   zipf: 1.2,
 };
 
-const tensor = (ts: NamedTensor[], n: string) => Float32Array.from(ts.find((t) => t.name === n)!.data);
-
-function toRef(c: Config, ts: NamedTensor[]): RefModel {
-  const lay = modelLayout(c);
-  return {
-    W: lay.layers.map((l) => tensor(ts, `${l.mlp}.${l.index}.weight`)),
-    b: lay.layers.map((l) => tensor(ts, `${l.mlp}.${l.index}.bias`)),
-    tables: lay.rows.map((_, t) => tensor(ts, `tables.${t}`)),
-    H: lay.rows.map((R) => new Uint32Array(R)),
-  };
-}
-
-function refTensors(c: Config, m: RefModel): Map<string, Float32Array> {
-  const lay = modelLayout(c);
-  const out = new Map<string, Float32Array>();
-  lay.rows.forEach((_, t) => out.set(`tables.${t}`, m.tables[t]));
-  lay.layers.forEach((l, i) => {
-    out.set(`${l.mlp}.${l.index}.weight`, m.W[i]);
-    out.set(`${l.mlp}.${l.index}.bias`, m.b[i]);
-  });
-  return out;
-}
-
-/** Rows of each table that examples read (the lookahead's rows). */
-function rowsRead(t: Trainer, examples: ArrayLike<number>): number[][] {
-  const ds = t.dataset.train;
-  return t.layout.rows.map((R, k) => {
-    const s = new Set<number>();
-    for (const e of Array.from(examples))
-      for (let l = 0; l < ds.L; l++) {
-        const r = ds.idx[k][e * ds.L + l];
-        if (r !== INVALID_ROW && r < R) s.add(r);
-      }
-    return [...s];
-  });
-}
-
 /** Every step of `algo` on the GPU against referenceStep; returns how close. */
 async function wholeStep(device: GPUDevice, algo: string): Promise<string> {
   const c = makeConfig({ ...SMALL, algo });
   const t = await Trainer.create(device, c);
   try {
-    const m = toRef(c, await t.exportTensors());
-    const key = seedToKey(c.seed);
-    const lrs = Array.from({ length: c.steps + 1 }, (_, s) => (s ? lrAt(c, s) : 0));
-    const prefix = lrSquaredPrefix(c.steps, (s) => lrAt(c, s)).sums;
-    const noiseStd = algo === 'sgd' ? 0 : t.sigma * c.clip;
+    const init = await t.exportTensors();
+    const noiseStd = algorithm(algo).private ? t.sigma * c.clip : 0;
     await t.run(c.steps);
-    const ds = t.dataset.train;
-    for (let s = 1; s <= c.steps; s++) {
-      const ex = Array.from(t.batchIndices(s));
-      const batch = {
-        dense: Float32Array.from(ex.flatMap((e) => Array.from(ds.dense.subarray(e * ds.F, (e + 1) * ds.F)))),
-        idx: ds.idx.map((a) => Uint32Array.from(ex.flatMap((e) => Array.from(a.subarray(e * ds.L, (e + 1) * ds.L))))),
-        labels: Float32Array.from(ex.map((e) => ds.labels[e])),
-      };
-      const st = { step: s, lr: lrs[s], invB: 1 / c.batch, noiseStd, key };
-      const nextRows = s < c.steps ? rowsRead(t, t.batchIndices(s + 1)) : t.layout.rows.map(() => []);
-      referenceStep(t.layout, m, batch, { ...c, st, nextRows, lrs, prefix });
-    }
-    const tableNoise = algorithm(algo).tableNoise;
-    if (tableNoise === 'lazy' || tableNoise === 'lazy-exact') {
-      const st = { step: c.steps, lr: lrs[c.steps], invB: 1 / c.batch, noiseStd, key };
-      t.layout.rows.forEach((R, tb) =>
-        flushRef(st, tb, R, t.layout.D, m.tables[tb], m.H[tb], lrs, prefix, tableNoise === 'lazy-exact'),
-      );
-    }
-    const want = refTensors(c, m);
+    const want = referenceAfter(t, init, c.steps);
     // float summation order (2e-4 relative), and WGSL's bounds on every step's normal
     const noise = noiseTolerance(c.steps * (c.lr / c.batch) * noiseStd, c.steps);
     let worst = 0;
