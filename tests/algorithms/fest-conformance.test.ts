@@ -3,7 +3,7 @@
 // that declares no CPU reference step is refused by the oracle's replay, by name.
 import { describe, expect, it } from 'vitest';
 import { engineTest, exportedBytes, openBytes } from '../helpers/engine';
-import { referenceKindOf } from '../helpers/reference-step';
+import { referenceAfter, referenceKindOf, referenceSelection } from '../helpers/reference-step';
 import { algorithm } from '../../src/algorithms';
 import { makeConfig } from '../../src/config/config';
 import { Trainer } from '../../src/engine';
@@ -41,6 +41,25 @@ describe('an algorithm without a CPU reference step', () => {
 });
 
 describe('dp-fest', () => {
+  it('with a public prior: the selection is the generator’s top ranks, and the steps equal the reference', async () => {
+    const t = await Trainer.create(
+      eng.device,
+      makeConfig({ ...SMALL, algo: 'dp-fest', festK: 10, festPrior: 'public' }),
+    );
+    const init = await t.exportTensors();
+    await t.run(3);
+    expect(t.festSelection).toEqual(referenceSelection(t));
+    const want = referenceAfter(t, init, 3);
+    const noise = 3 * (SMALL.lr / SMALL.batch) * t.sigma * SMALL.clip;
+    for (const g of await t.exportTensors()) {
+      const w = want.get(g.name)!;
+      for (let i = 0; i < w.length; i++)
+        if (Math.abs(g.data[i] - w[i]) > 1e-6 + 2e-4 * Math.abs(w[i]) + 5e-3 * noise)
+          expect.fail(`${g.name}[${i}]: got ${g.data[i]}, want ${w[i]}`);
+    }
+    t.destroy();
+  });
+
   it('DP-FEST selection survives a checkpoint round-trip', async () => {
     const c = makeConfig({ ...SMALL, algo: 'dp-fest', festK: 10 });
     const t = await Trainer.create(eng.device, c);
