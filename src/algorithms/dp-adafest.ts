@@ -34,5 +34,6 @@ export const dpAdafest = {
     { kind: 'gaussian', noiseMultiplier: c.selectionSigma },
     { kind: 'gaussian', noiseMultiplier: sigma },
   ],
+  reference: 'adafest',
   audit: { runs: true, flaws: [] },
 } as const satisfies Algorithm<'dp-adafest'>;

@@ -38,5 +38,6 @@ export const dpFest = {
   // the histogram: one Gaussian over the whole data set (none for a public prior)
   beforeTraining: (c) =>
     c.festPrior === 'public' ? [] : [{ kind: 'gaussian', noiseMultiplier: c.festHistogramSigma }],
+  reference: 'fest',
   audit: { runs: true, flaws: [] },
 } as const satisfies Algorithm<'dp-fest'>;

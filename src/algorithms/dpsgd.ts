@@ -23,5 +23,6 @@ export const dpsgd = {
   beforeRead: 'none',
   mechanisms: oneGaussian,
   // naive sparse DP-SGD (noise on the batch's rows only) is the flaw the audit must catch
+  reference: 'dp-sgd',
   audit: { runs: true, flaws: ['noise-touched-rows-only'] },
 } as const satisfies Algorithm<'dpsgd'>;

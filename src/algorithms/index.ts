@@ -8,7 +8,15 @@ import { lazydp, lazydpExact } from './lazydp';
 import { dpAdafest } from './dp-adafest';
 import { dpFest } from './dp-fest';
 
-export type { Algorithm, AlgoConfig, AlgorithmBuffers, Mechanism, GaussianMechanism, TableNoise } from './types';
+export type {
+  Algorithm,
+  AlgoConfig,
+  AlgorithmBuffers,
+  Mechanism,
+  GaussianMechanism,
+  ReferenceStep,
+  TableNoise,
+} from './types';
 
 const MODULES = [sgd, dpsgd, lazydp, lazydpExact, dpFest, dpAdafest] as const;
 export type AlgoName = (typeof MODULES)[number]['name'];

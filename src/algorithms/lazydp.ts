@@ -20,6 +20,7 @@ export const lazydp = {
   beforeRead: 'flush',
   mechanisms: oneGaussian,
   // a LazyDP that never flushes leaves unread rows without noise: the audit's flaw
+  reference: 'lazy',
   audit: { runs: true, flaws: ['skip-final-flush'] },
 } as const satisfies Algorithm<'lazydp'>;
 
@@ -32,4 +33,5 @@ export const lazydpExact = {
     'LazyDP-exact: LazyDP’s bookkeeping (history, lookahead, flush), but each skipped step’s own draw is replayed instead of one aggregated draw: bit for bit the noise of eager DP-SGD with the same seed, for verification and teaching. Its cost grows with the steps a row waited.',
   tableNoise: 'lazy-exact',
   exactOf: 'dpsgd',
+  reference: 'lazy-exact',
 } as const satisfies Algorithm<'lazydp-exact'>;

@@ -15,5 +15,6 @@ export const sgd = {
   buffers: () => ({ history: false, lookahead: false, lrSchedule: false, tableNoiseBuffer: false }),
   beforeRead: 'none',
   mechanisms: () => [],
+  reference: 'sgd',
   audit: { runs: false, flaws: [] },
 } as const satisfies Algorithm<'sgd'>;

@@ -39,6 +39,22 @@ export interface AlgoConfig {
 
 export type TableNoise = 'none' | 'eager' | 'lazy' | 'lazy-exact' | 'adafest' | 'fest';
 
+/**
+ * Which whole-step CPU reference replays the algorithm (src/reference/, the oracle that the
+ * conformance suite and the bundled GPU check compare the GPU step with): the oracle branches on
+ * this kind, the engine never reads it, so the reference stays independent of how the engine
+ * builds the step. A new algorithm names one (or adds a kind to the oracle with its step).
+ * - 'sgd': no clipping, no noise
+ * - 'dp-sgd': clipped per-example gradients, Gaussian noise on every parameter and every row
+ * - 'lazy' / 'lazy-exact': DP-SGD's noise on a row deferred to the batch that reads it next, and a
+ *   flush after the last step (one aggregated draw / each skipped step's own draw)
+ * - 'fest': DP-FEST: the private histogram's top k rows per table chosen before training; only
+ *   those rows trained and noised
+ * - 'adafest': DP-AdaFEST: the clipped contribution map, noisy counts, threshold, sampled
+ *   crossings of untouched rows, noisy update of the rows above it
+ */
+export type ReferenceStep = 'sgd' | 'dp-sgd' | 'lazy' | 'lazy-exact' | 'fest' | 'adafest';
+
 /** One release per step for the accountant: a subsampled Gaussian mechanism. */
 export interface GaussianMechanism {
   kind: 'gaussian';
@@ -105,6 +121,8 @@ export interface Algorithm<N extends string = string> {
    * of their own): DP-FEST's private histogram. Composed with the steps'.
    */
   beforeTraining?(c: AlgoConfig): Mechanism[];
+  /** its CPU reference step (see ReferenceStep): how the oracle replays one of its steps */
+  reference: ReferenceStep;
   /** the one-run audit: whether it runs, and the deliberate flaws that belong to it (src/audit/) */
   audit: { runs: boolean; flaws: readonly string[] };
 }

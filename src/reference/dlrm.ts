@@ -9,6 +9,10 @@ import { applyPendingRef, type StepValues } from '../kernels/noise';
 import { tableOptimRef, mlpOptimRef, type OptimState } from '../kernels/optim';
 import { INVALID_ROW } from '../kernels/gather';
 import { bce } from '../kernels/loss';
+import { adafestTables, festTables, keepSelected, type AdafestParams } from './fest';
+import { REFERENCE_STEPS, unknownKind, type RefKind } from './kinds';
+
+export { REFERENCE_STEPS, type RefKind } from './kinds';
 
 export interface RefModel {
   W: Float32Array[];
@@ -201,30 +205,37 @@ export function clipFactors(c: Pick<Config, 'clip' | 'clipping'>, sq: number[]):
 }
 
 export interface RefStepOptions {
-  algo: Config['algo'];
+  /** which step (src/algorithms/types.ts ReferenceStep) */
+  kind: RefKind;
   clip: number;
   clipping: Config['clipping'];
   st: StepValues;
-  /** dense table optimizer (sgd and dpsgd): default plain sparse SGD */
+  /** dense table optimizer (kinds sgd and dp-sgd): default plain sparse SGD */
   tableOptimizer?: Config['tableOptimizer'];
   /** optimizer of the MLP parameters: default SGD */
   mlpOptimizer?: Config['mlpOptimizer'];
   weightDecay?: number;
-  /** LazyDP: unique rows of the next batch per table (lookahead); lrs/prefix indexed by step */
+  /** lazy: unique rows of the next batch per table (lookahead); lrs/prefix indexed by step */
   nextRows?: number[][];
   lrs?: ArrayLike<number>;
   prefix?: ArrayLike<number>;
+  /** fest: each table's selected rows (festSelectionRef) */
+  selected?: readonly Uint32Array[];
+  /** adafest: sigma1, C1, tau */
+  adafest?: AdafestParams;
 }
 
-/** One training step in place on `m`; returns the mean loss and each example's clipped gradient. */
-export function referenceStep(
-  lay: Layout,
-  m: RefModel,
-  batch: RefBatch,
-  o: RefStepOptions,
-): { loss: number; clipped: PerExampleGrad[] } {
+interface ClippedSums {
+  sumW: Float64Array[];
+  sumB: Float64Array[];
+  sumE: Map<number, Float64Array>[];
+  clipped: PerExampleGrad[];
+  loss: number;
+}
+
+/** Each example's gradient explicitly, clipped (private kinds), and their sums. */
+function clippedSums(lay: Layout, m: RefModel, batch: RefBatch, o: RefStepOptions, priv: boolean): ClippedSums {
   const n = batch.labels.length;
-  const priv = o.algo !== 'sgd';
   const sumW = lay.layers.map((l) => new Float64Array(l.inDim * l.outDim));
   const sumB = lay.layers.map((l) => new Float64Array(l.outDim));
   const sumE = lay.rows.map(() => new Map<number, Float64Array>());
@@ -232,14 +243,11 @@ export function referenceStep(
   let loss = 0;
   for (let i = 0; i < n; i++) {
     const bags = batch.idx.map((a) => a.subarray(i * lay.L, (i + 1) * lay.L));
-    const { grad, loss: li } = exampleGradient(
-      lay,
-      m,
-      batch.dense.subarray(i * lay.F, (i + 1) * lay.F),
-      bags,
-      batch.labels[i],
-    );
+    const dense = batch.dense.subarray(i * lay.F, (i + 1) * lay.F);
+    const { grad, loss: li } = exampleGradient(lay, m, dense, bags, batch.labels[i]);
     loss += li;
+    // DP-FEST: the forward read every row; the unselected rows' gradients go before clipping
+    if (o.kind === 'fest') keepSelected(grad.dE, o.selected!);
     const f = priv ? clipFactors(o, groupSqNorms(lay, grad)) : groupSqNorms(lay, grad).map(() => 1);
     const cg: PerExampleGrad = { dW: [], db: [], dE: [] };
     lay.layers.forEach((_, l) => {
@@ -262,6 +270,11 @@ export function referenceStep(
     }
     clipped.push(cg);
   }
+  return { sumW, sumB, sumE, clipped, loss };
+}
+
+/** The MLPs' update: DP-SGD's noise on every parameter for every private kind. */
+function mlpUpdate(lay: Layout, m: RefModel, s: ClippedSums, o: RefStepOptions, priv: boolean): void {
   const st = o.st;
   const k = st.lr * st.invB;
   const mo = o.mlpOptimizer ?? 'sgd';
@@ -271,41 +284,80 @@ export function referenceStep(
       return { W: s(l.inDim * l.outDim), b: s(l.outDim) };
     });
     lay.layers.forEach((l, li) => {
-      mlpOptimRef(mo, st, l.param, Float32Array.from(sumW[li]), m.W[li], m.mlpState![li].W, priv);
-      mlpOptimRef(mo, st, l.param + 1, Float32Array.from(sumB[li]), m.b[li], m.mlpState![li].b, priv);
+      mlpOptimRef(mo, st, l.param, Float32Array.from(s.sumW[li]), m.W[li], m.mlpState![li].W, priv);
+      mlpOptimRef(mo, st, l.param + 1, Float32Array.from(s.sumB[li]), m.b[li], m.mlpState![li].b, priv);
     });
-  } else
-    lay.layers.forEach((l, li) => {
-      for (let i = 0; i < sumW[li].length; i++)
-        m.W[li][i] -= k * (sumW[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param, i, st.step) : 0));
-      for (let i = 0; i < sumB[li].length; i++)
-        m.b[li][i] -= k * (sumB[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param + 1, i, st.step) : 0));
-    });
-  const opt = o.tableOptimizer ?? 'sgd',
-    wd = o.weightDecay ?? 0;
-  if ((opt !== 'sgd' || wd > 0) && (o.algo === 'sgd' || o.algo === 'dpsgd')) {
-    // dense optimizer: every row, with the eager noise inside (src/kernels/optim.ts)
-    m.optState ??= lay.rows.map((R) => ({ M: new Float32Array(R * lay.D), V: new Float32Array(R * lay.D) }));
-    for (let t = 0; t < lay.T; t++) {
-      const G = new Float32Array(lay.rows[t] * lay.D);
-      for (const [r, v] of sumE[t]) for (let d = 0; d < lay.D; d++) G[r * lay.D + d] = v[d];
-      tableOptimRef(opt, st, wd, t, lay.D, m.tables[t], G, m.optState[t], o.algo === 'dpsgd');
-    }
-    return { loss: loss / Math.max(1, n), clipped };
+    return;
   }
+  lay.layers.forEach((l, li) => {
+    for (let i = 0; i < s.sumW[li].length; i++)
+      m.W[li][i] -= k * (s.sumW[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param, i, st.step) : 0));
+    for (let i = 0; i < s.sumB[li].length; i++)
+      m.b[li][i] -= k * (s.sumB[li][i] + (priv ? st.noiseStd * mlpNoise(st.key, l.param + 1, i, st.step) : 0));
+  });
+}
+
+/** sgd and dp-sgd with a dense table optimizer: every row, with the eager noise inside (src/kernels/optim.ts). */
+function denseTables(lay: Layout, m: RefModel, sumE: Map<number, Float64Array>[], o: RefStepOptions): void {
+  m.optState ??= lay.rows.map((R) => ({ M: new Float32Array(R * lay.D), V: new Float32Array(R * lay.D) }));
   for (let t = 0; t < lay.T; t++) {
-    const E = m.tables[t];
-    for (const [r, v] of sumE[t]) for (let d = 0; d < lay.D; d++) E[r * lay.D + d] -= k * v[d];
-    if (o.algo === 'dpsgd') {
-      for (let r = 0; r < lay.rows[t]; r++)
-        for (let d = 0; d < lay.D; d++) E[r * lay.D + d] -= k * st.noiseStd * eagerTableNoise(st.key, t, r, d, st.step);
-    }
-    if (o.algo === 'lazydp' || o.algo === 'lazydp-exact') {
-      for (const r of o.nextRows?.[t] ?? [])
-        applyPendingRef(st, t, r, lay.D, E, m.H[t], o.lrs!, o.prefix!, o.algo === 'lazydp-exact');
-    }
+    const G = new Float32Array(lay.rows[t] * lay.D);
+    for (const [r, v] of sumE[t]) for (let d = 0; d < lay.D; d++) G[r * lay.D + d] = v[d];
+    const opt = o.tableOptimizer ?? 'sgd';
+    tableOptimRef(opt, o.st, o.weightDecay ?? 0, t, lay.D, m.tables[t], G, m.optState[t], o.kind === 'dp-sgd');
   }
-  return { loss: loss / Math.max(1, n), clipped };
+}
+
+/** The rows' sparse SGD update, then the kind's table noise. */
+function tableUpdate(lay: Layout, m: RefModel, batch: RefBatch, sumE: Map<number, Float64Array>[], o: RefStepOptions) {
+  const st = o.st;
+  const k = st.lr * st.invB;
+  const sparse = () =>
+    m.tables.forEach((E, t) => {
+      for (const [r, v] of sumE[t]) for (let d = 0; d < lay.D; d++) E[r * lay.D + d] -= k * v[d];
+    });
+  switch (o.kind) {
+    case 'sgd':
+      return sparse();
+    case 'dp-sgd':
+      sparse();
+      return m.tables.forEach((E, t) => {
+        for (let r = 0; r < lay.rows[t]; r++)
+          for (let d = 0; d < lay.D; d++)
+            E[r * lay.D + d] -= k * st.noiseStd * eagerTableNoise(st.key, t, r, d, st.step);
+      });
+    case 'lazy':
+    case 'lazy-exact':
+      sparse();
+      return m.tables.forEach((E, t) => {
+        for (const r of o.nextRows?.[t] ?? [])
+          applyPendingRef(st, t, r, lay.D, E, m.H[t], o.lrs!, o.prefix!, o.kind === 'lazy-exact');
+      });
+    case 'fest':
+      return festTables(lay, m.tables, sumE, st, o.selected!);
+    case 'adafest':
+      return adafestTables(lay, m.tables, { idx: batch.idx, n: batch.labels.length }, sumE, st, o.adafest!);
+    default:
+      throw unknownKind(o.kind);
+  }
+}
+
+/** One training step in place on `m`; returns the mean loss and each example's clipped gradient. */
+export function referenceStep(
+  lay: Layout,
+  m: RefModel,
+  batch: RefBatch,
+  o: RefStepOptions,
+): { loss: number; clipped: PerExampleGrad[] } {
+  if (!REFERENCE_STEPS.includes(o.kind)) throw unknownKind(o.kind);
+  const priv = o.kind !== 'sgd';
+  const s = clippedSums(lay, m, batch, o, priv);
+  mlpUpdate(lay, m, s, o, priv);
+  const opt = o.tableOptimizer ?? 'sgd';
+  if ((opt !== 'sgd' || (o.weightDecay ?? 0) > 0) && (o.kind === 'sgd' || o.kind === 'dp-sgd'))
+    denseTables(lay, m, s.sumE, o);
+  else tableUpdate(lay, m, batch, s.sumE, o);
+  return { loss: s.loss / Math.max(1, batch.labels.length), clipped: s.clipped };
 }
 
 export type { Key };

@@ -2,8 +2,9 @@
 // registered. Tiny tables and few steps: seconds on SwiftShader.
 import { describe, expect, it } from 'vitest';
 import { engineTest, exportedBytes, openBytes } from '../helpers/engine';
-import { referenceAfter } from '../helpers/reference-step';
+import { adafestParams, referenceAfter, referenceKindOf, referenceSelection } from '../helpers/reference-step';
 import { ALGORITHMS, stepNoiseMultiplier, type Algorithm } from '../../src/algorithms';
+import { unreadNoiseSteps } from '../../src/reference/fest';
 import { makeConfig } from '../../src/config/config';
 import { Trainer } from '../../src/engine';
 import { computeEpsilon } from '../../src/privacy/rdp';
@@ -29,23 +30,28 @@ const SMALL = {
   sigma: 0.8,
   clip: 0.7,
   zipf: 1.2,
+  // DP-FEST keeps fewer rows than a table has; DP-AdaFEST's tau lets touched rows fall on both
+  // sides and untouched ones cross (p = Q(3/4) = 23 %): every branch of their steps runs
+  festK: 12,
+  threshold: 3,
 };
 
 const trainerOf = (a: Algorithm, over: Record<string, unknown> = {}) =>
   Trainer.create(eng.device, makeConfig({ ...SMALL, algo: a.name, ...over }));
 
-// NOT YET COVERED (docs/algorithms-fest.md "What remains"): the CPU reference (src/reference/dlrm.ts)
-// has no branch for DP-AdaFEST's and DP-FEST's table updates, and their unread rows are noised
-// only when selected (not every step), so the two table checks below skip these kinds for now.
-const referenceKnows = (a: Algorithm) => a.tableNoise !== 'adafest' && a.tableNoise !== 'fest';
-
 for (const a of ALGORITHMS) {
   describe(`${a.name} (${a.label})`, () => {
-    it.runIf(referenceKnows(a))('its GPU steps equal the CPU reference (with the flush it declares)', async () => {
+    it(`declares a CPU reference step the oracle knows (${String(a.reference)})`, () => {
+      expect(referenceKindOf(a)).toBe(a.reference);
+    });
+
+    it('its GPU steps equal the CPU reference (with the flush it declares)', async () => {
       const t = await trainerOf(a);
       const init = await t.exportTensors();
       await t.run(4);
       const want = referenceAfter(t, init, 4);
+      // DP-FEST: the trainer's selection is the oracle's (the private histogram before training)
+      if (referenceKindOf(a) === 'fest') expect(t.festSelection).toEqual(referenceSelection(t));
       // WGSL's sin/cos may be off by 2^-11: a tolerance per noisy step, as tests/engine/step.test.ts
       const noiseStep = a.private ? (SMALL.lr / SMALL.batch) * t.sigma * SMALL.clip : 0;
       for (const g of await t.exportTensors()) {
@@ -70,39 +76,56 @@ for (const a of ALGORITHMS) {
         eager.destroy();
       });
 
-    it.runIf(referenceKnows(a))(
-      'after the flush, rows no batch read carry the noise variance its mechanisms imply',
-      async () => {
-        // one big table and small batches: most rows are never read in 3 steps
-        const steps = 3;
-        const t = await trainerOf(a, { tables: [4096], dim: 8, steps, batch: 8, datasetSize: 256, zipf: 0 });
-        const init = (await t.exportTensors()).find((x) => x.name === 'tables.0')!.data;
-        await t.run(steps);
-        const E = (await t.exportTensors()).find((x) => x.name === 'tables.0')!.data;
-        const read = new Set<number>();
-        for (let s = 1; s <= steps; s++)
-          for (const e of t.batchIndices(s))
-            for (let l = 0; l < t.layout.L; l++) read.add(t.dataset.train.idx[0][e * t.layout.L + l]);
-        const diffs: number[] = [];
-        for (let r = 0; r < 4096; r++)
-          if (!read.has(r)) for (let d = 0; d < 8; d++) diffs.push(E[r * 8 + d] - init[r * 8 + d]);
-        expect(diffs.length).toBeGreaterThan(4096 * 8 * 0.8);
-        const c = t.config;
-        // per step, E -= lr/B * (noise multiplier * C) * z: k steps add variance k (lr sigma C / B)^2
-        const sd = a.private ? (c.lr / c.batch) * stepNoiseMultiplier(a, t.sigma, t.config) * c.clip : 0;
-        const want = steps * sd * sd;
-        const n = diffs.length;
-        const mean = diffs.reduce((s, v) => s + v, 0) / n;
-        const variance = diffs.reduce((s, v) => s + v * v, 0) / n;
-        if (want === 0) expect(variance).toBe(0);
-        else {
-          // the sample variance of n normals: relative sd sqrt(2/n); 5 of them (fixed seed)
-          expect(Math.abs(variance / want - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
-          expect(Math.abs(mean)).toBeLessThan(5 * Math.sqrt(want / n));
+    it('after the flush, rows no batch read carry the noise variance its mechanisms imply', async () => {
+      // one big table and small batches: most rows are never read in 3 steps
+      const steps = 3;
+      const over = { tables: [4096], dim: 8, steps, batch: 8, datasetSize: 256, zipf: 0, festK: 1024 };
+      const t = await trainerOf(a, over);
+      const init = (await t.exportTensors()).find((x) => x.name === 'tables.0')!.data;
+      await t.run(steps);
+      const E = (await t.exportTensors()).find((x) => x.name === 'tables.0')!.data;
+      const read = new Set<number>();
+      for (let s = 1; s <= steps; s++)
+        for (const e of t.batchIndices(s))
+          for (let l = 0; l < t.layout.L; l++) read.add(t.dataset.train.idx[0][e * t.layout.L + l]);
+      expect(4096 - read.size).toBeGreaterThan(4096 * 0.8);
+      const c = t.config;
+      // each step that noises a row: E -= lr/B * (sigma C) * z, the gradient's noise (σ2 for
+      // DP-AdaFEST); how many steps noise an unread row is the reference kind's law (K)
+      const sd = a.private ? (c.lr / c.batch) * t.sigma * c.clip : 0;
+      const kind = referenceKindOf(a);
+      const selected = kind === 'fest' ? new Set(referenceSelection(t)[0]) : undefined;
+      let want = 0,
+        varSum = 0,
+        got = 0,
+        sum = 0,
+        rows = 0;
+      for (let r = 0; r < 4096; r++) {
+        if (read.has(r)) continue;
+        const K = unreadNoiseSteps(kind, steps, { selected: selected?.has(r), adafest: adafestParams(c) });
+        // S = the row's squared change over its D columns: E[S] = D sd² E[K],
+        // Var(S) = 2 D sd⁴ E[K²] + D² sd⁴ Var(K)
+        let S = 0;
+        for (let d = 0; d < 8; d++) {
+          const x = E[r * 8 + d] - init[r * 8 + d];
+          S += x * x;
+          sum += x;
         }
-        t.destroy();
-      },
-    );
+        if (K.meanSq === 0) expect(S, `row ${r} gets no noise, yet changed`).toBe(0);
+        want += 8 * sd ** 2 * K.mean;
+        varSum += sd ** 4 * (2 * 8 * K.meanSq + 64 * (K.meanSq - K.mean ** 2));
+        got += S;
+        rows++;
+      }
+      if (want === 0) expect(got).toBe(0);
+      else {
+        // 5 standard deviations of the sum (fixed seed); the mean of the changes near 0
+        expect(Math.abs(got - want)).toBeLessThan(5 * Math.sqrt(varSum));
+        expect(Math.abs(sum)).toBeLessThan(5 * Math.sqrt(want));
+        expect(rows).toBeGreaterThan(0);
+      }
+      t.destroy();
+    });
 
     it("its ε is the accountant's for the mechanisms it declares", async () => {
       // shuffled batches: no truncation delta, so ε is the accountant's alone

@@ -10,6 +10,7 @@ import { seedToKey } from '../../src/noise/philox';
 import { INVALID_ROW } from '../../src/data/format';
 import { wgradSplit } from '../../src/kernels/wgrad';
 import { maxBatchFor } from '../../src/engine/batch';
+import { algorithm } from '../../src/algorithms';
 
 const eng = engineTest();
 
@@ -88,7 +89,7 @@ async function compareWithReference(over: Record<string, unknown>, k: number): P
     };
     const st = { step: s, lr: lrs[s], invB: 1 / c.batch, noiseStd: c.algo === 'sgd' ? 0 : t.sigma * c.clip, key };
     referenceStep(lay, m, batch, {
-      algo: c.algo,
+      kind: algorithm(c.algo).reference,
       clip: c.clip,
       clipping: c.clipping,
       st,
@@ -251,7 +252,12 @@ describe('per-example clipping on the GPU', () => {
       labels: Float32Array.from(ex.map((e) => ds.labels[e])),
     };
     const st = { step: 1, lr: c.lr, invB: 1 / c.batch, noiseStd: 0, key: seedToKey(c.seed) };
-    const { clipped } = referenceStep(lay, m, batch, { algo: c.algo, clip: c.clip, clipping: c.clipping, st });
+    const { clipped } = referenceStep(lay, m, batch, {
+      kind: algorithm(c.algo).reference,
+      clip: c.clip,
+      clipping: c.clipping,
+      st,
+    });
     const cl = c.clip / Math.sqrt(lay.layers.length + lay.T);
     let atBound = 0;
     for (const g of clipped) {

@@ -1,3 +1,10 @@
 // The trainer's steps replayed by the reference oracle: one implementation, shared with the
 // bundled GPU check (src/gpucheck/replay.ts).
-export { referenceAfter, toRef, uniqueRows } from '../../src/gpucheck/replay';
+export {
+  adafestParams,
+  referenceAfter,
+  referenceKindOf,
+  referenceSelection,
+  toRef,
+  uniqueRows,
+} from '../../src/gpucheck/replay';

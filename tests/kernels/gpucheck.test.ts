@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { getTestDevice } from '../helpers/gpu';
 import { runChecks } from '../../src/gpucheck/check';
+import { ALGORITHMS } from '../../src/algorithms';
 
 describe('gpucheck bundle', () => {
   it('builds into one file, and every check passes with --json (adapter, pass/fail per check)', () => {
@@ -60,6 +61,9 @@ describe('gpucheck bundle', () => {
           names.some((n) => n.startsWith(what)),
           what,
         ).toBe(true);
+      // every registered algorithm's whole step against the oracle step it declares
+      for (const a of ALGORITHMS)
+        expect(names, a.name).toContain(`whole step: ${a.name} on the GPU = the TypeScript reference step`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -82,8 +82,8 @@ const folder = (file: string) => file.split('/')[0];
  * is, read upwards: numerics and noise need nothing; data sits on config and noise; privacy on
  * config, noise and numerics (never the engine, the kernels, the UI or the CLI); kernels on
  * config, data and noise; the engine on those and privacy; the reference (an oracle) on the
- * kernels' CPU references and the engine's model shapes; audit on the engine; the UI and the CLI
- * on everything but each other (and only the CLI on node/).
+ * kernels' CPU references, the engine's model shapes and privacy's crossing probability; audit
+ * on the engine; the UI and the CLI on everything but each other (and only the CLI on node/).
  */
 const MAY_IMPORT: Record<string, readonly string[]> = {
   numerics: [],
@@ -96,7 +96,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   privacy: ['config', 'noise', 'numerics'],
   kernels: ['config', 'data', 'noise'],
   engine: ['algorithms', 'config', 'data', 'kernels', 'noise', 'privacy'],
-  reference: ['config', 'engine', 'kernels', 'noise'],
+  reference: ['config', 'engine', 'kernels', 'noise', 'privacy'],
   audit: ['algorithms', 'config', 'data', 'engine', 'kernels', 'noise', 'privacy'],
   ui: ['algorithms', 'audit', 'config', 'data', 'engine', 'noise', 'privacy'],
   cli: ['algorithms', 'audit', 'config', 'data', 'engine', 'node', 'privacy'],
