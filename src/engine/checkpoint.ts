@@ -6,6 +6,7 @@
 // memory resumes too.
 import { ConfigError, isPrivate, makeConfig, type Config } from '../config/config';
 import { maxBatchFor } from './batch';
+import { algorithm } from '../algorithms';
 import { denseTableState } from './plan';
 import { checkLayout, headerLength, parseHeader } from './safetensors';
 import { modelLayout } from './model';
@@ -213,6 +214,31 @@ const SAME_DATA = ['dataSeed', 'zipf'] as const; // what makes the synthetic dat
 const SAME_PRIVACY = ['batch', 'datasetSize', 'sampling', 'clip', 'clipping', 'delta'] as const;
 
 /**
+ * The algorithm's own keys (DP-FEST's k and histogram, DP-AdaFEST's σ1, C1, τ) and what each step
+ * and the time before training release must stay as the file's steps had them: the accountant
+ * composes the file's steps with the new ones as one run, so a changed σ1 or histogram would be
+ * counted at the new value for steps that used the old one.
+ */
+function sameRelease(ck: Checkpoint, next: Config): ConfigError | undefined {
+  const prev = ck.config;
+  const pa = algorithm(prev.algo);
+  const na = algorithm(next.algo);
+  for (const k of new Set([...pa.configKeys, ...na.configKeys]) as Set<keyof Config>)
+    if (JSON.stringify(prev[k]) !== JSON.stringify(next[k]))
+      return new ConfigError(
+        k,
+        `must stay ${JSON.stringify(prev[k])}: the accountant counts the ${ck.steps} steps already taken with it`,
+      );
+  const release = (a: typeof pa, c: Config) => JSON.stringify([a.mechanisms(ck.sigma, c), a.beforeTraining?.(c) ?? []]);
+  if (release(pa, prev) !== release(na, next))
+    return new ConfigError(
+      'algo',
+      `${next.algo} releases other mechanisms than ${prev.algo}, which took the file's ${ck.steps} steps: the accountant cannot count them as one run; resume with algo ${prev.algo}`,
+    );
+  return undefined;
+}
+
+/**
  * Why `next` cannot continue the checkpoint (a ConfigError naming the key), or undefined.
  * `sigma` is next's resolved noise multiplier.
  */
@@ -250,6 +276,8 @@ export function resumeProblem(
           k,
           `must stay ${JSON.stringify(prev[k])}: the accountant counts the ${ck.steps} steps already taken with it`,
         );
+    const algoProblem = sameRelease(ck, next);
+    if (algoProblem) return algoProblem;
     if (Math.abs(sigma - ck.sigma) > 1e-9 * ck.sigma)
       return new ConfigError(
         'sigma',

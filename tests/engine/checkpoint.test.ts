@@ -120,6 +120,24 @@ describe('resume from an exported model', () => {
     expect(key({ sampling: 'shuffle' })).toBe('sampling');
     expect(key({}, 1.5)).toBe('sigma');
     expect(key({ algo: 'sgd' })).toBe('algo');
+    // another private algorithm whose steps release other mechanisms, or an algorithm's own
+    // privacy keys changed: the accountant would count the file's steps at the new values
+    expect(key({ algo: 'dp-adafest' })).toBe('algo');
+    expect(key({ algo: 'dp-fest' })).toBe('algo');
+    const ada = { ...ck, config: makeConfig({ ...c, algo: 'dp-adafest' }) };
+    const adaKey = (over: Partial<Config>) =>
+      resumeProblem(ada, makeConfig({ ...c, algo: 'dp-adafest', ...over }), 1)?.key;
+    expect(adaKey({})).toBeUndefined();
+    expect(adaKey({ selectionSigma: 4 })).toBe('selectionSigma');
+    expect(adaKey({ selectionClip: 2 })).toBe('selectionClip');
+    expect(adaKey({ threshold: 2 })).toBe('threshold');
+    const fest = { ...ck, config: makeConfig({ ...c, algo: 'dp-fest' }) };
+    const festKey = (over: Partial<Config>) =>
+      resumeProblem(fest, makeConfig({ ...c, algo: 'dp-fest', ...over }), 1)?.key;
+    expect(festKey({})).toBeUndefined();
+    expect(festKey({ festHistogramSigma: 9 })).toBe('festHistogramSigma');
+    expect(festKey({ festBound: 1 })).toBe('festBound');
+    expect(festKey({ algo: 'dpsgd' })).toBe('algo');
     expect(key({ seed: 'random' })).toBe('seed'); // the first steps' noise is known: never relabel it private
     expect(key({ steps: 4 })).toBe('steps');
     expect(key({ tableOptimizer: 'adam' })).toBe('tableOptimizer');
