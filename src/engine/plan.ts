@@ -46,9 +46,19 @@ export interface StepPlan {
 /**
  * The table-noise kinds whose step src/engine/micro.ts splits (noise nodes that read the current
  * batch's pairs in the update would see only the last micro-batch's): others refuse microBatch.
+ * DP-FEST splits: its mask runs per micro-batch, the masked rows' sums add up in G, and the
+ * selected rows' noise comes once per logical step.
  */
-const MICRO_NOISE: readonly TableNoise[] = ['none', 'eager', 'lazy', 'lazy-exact'];
+const MICRO_NOISE: readonly TableNoise[] = ['none', 'eager', 'lazy', 'lazy-exact', 'fest'];
 export const microBatchable = (a: Algorithm): boolean => MICRO_NOISE.includes(a.tableNoise);
+
+/** Why a table-noise kind refuses micro-batches, for the message (docs/algorithms-fest.md). */
+const MICRO_REFUSED: Partial<Record<TableNoise, string>> = {
+  adafest:
+    "its noisy threshold is taken once per logical step on each row's clipped count summed over the whole " +
+    "logical batch, and its step sums the counts over one pass's sorted pairs: in micro-batches a row used in " +
+    'two of them would be thresholded on part of its count (a different mechanism)',
+};
 
 /**
  * Resolves a configuration; `algorithm` replaces the registered one (tests of the refusals only);
@@ -67,7 +77,9 @@ export function resolvePlan(
   if (micro && !microBatchable(algorithm))
     throw new ConfigError(
       'microBatch',
-      `algorithm ${algorithm.name} does not run in micro-batches: set microBatch to 0`,
+      `algorithm ${algorithm.name} does not run in micro-batches` +
+        (MICRO_REFUSED[algorithm.tableNoise] ? `: ${MICRO_REFUSED[algorithm.tableNoise]}` : '') +
+        `; set microBatch to 0 (and lower batch if it does not fit)`,
     );
   const B = micro || logicalB;
   const priv = algorithm.private;
