@@ -70,6 +70,14 @@ describe('the memory estimate counts what the trainer allocates', () => {
     expect(names).toEqual(['fest.selected', 'fest.idxMasked']);
   });
 
+  it('dp-fest in micro-batches: the masked index copy of one micro-batch, the rows summed in G', async () => {
+    const c = makeConfig({ ...BASE, algo: 'dp-fest', microBatch: 5 });
+    expect(await compare(c)).toEqual(['fest.selected', 'fest.idxMasked']);
+    const est = estimateMemory(c, eng.device.limits);
+    expect(est.buffers.find((b) => b.name === 'fest.idxMasked')!.bytes).toBe(2 * 5 * 2 * 4); // T B L u32
+    expect(est.buffers.filter((b) => b.name.startsWith('grad.')).map((b) => b.bytes)).toEqual([300 * 16, 40 * 16]);
+  });
+
   it('an audit with gradient canaries: their ids, directions and m rows per table', async () => {
     const base = makeConfig({ ...BASE, algo: 'dpsgd' });
     const member = canaryMembership(7, 24);
