@@ -78,6 +78,15 @@ export function releasedBefore(c: Config): Mechanism[] {
   }));
 }
 
+/**
+ * Epsilon before any step: what the releases before training spent (DP-FEST's histogram, whose
+ * selection is in the model from the start), 0 without any; no batch yet, so no truncation.
+ */
+function epsilonBefore(c: Config): number {
+  const before = releasedBefore(c);
+  return before.length ? accountantNamed(c.accountant).epsilon(before, c.delta) : 0;
+}
+
 function planFor(acc: Accountant, mechanisms: Mechanism[], deltaError: number): PlannedAccount {
   const k = `${acc.name}|${JSON.stringify(mechanisms)}|${deltaError}`;
   const hit = plans.get(k);
@@ -112,7 +121,7 @@ export function epsilonAfter(
 ): number | undefined {
   if (!algorithm.private) return undefined;
   const sigma = stepNoiseMultiplier(algorithm, noise, c);
-  if (steps <= 0) return 0;
+  if (steps <= 0) return epsilonBefore(c);
   if (!(sigma > 0)) return Infinity;
   const q = c.batch / c.datasetSize;
   // The truncation delta grows with epsilon: reserve twice the truncation delta at the plain

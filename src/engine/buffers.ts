@@ -169,16 +169,10 @@ export interface ModelBuffers {
  * the GPU from Philox, MLPs from initMlp) from the config's dataSeed.
  */
 export function allocateModel(pool: BufferPool, plan: StepPlan, ringSlots: number, shardRows?: number): ModelBuffers {
-  const { config: c, layout: lay, B } = plan;
-  const dev = pool.dev;
-  const { T, D, L, featureWidth: FW, interactionWidth: IW } = lay;
+  const { layout: lay, B } = plan;
+  const { T, L, featureWidth: FW, interactionWidth: IW } = lay;
   const buf = (size: number, label: string) => pool.make(size, label);
   const dense = buf(B * lay.F * 4, 'dense');
-  const idx = buf(T * B * L * 4, 'idx');
-  const idxNext = buf(T * B * L * 4, 'idxNext');
-  const labels = buf(B * 4, 'labels');
-  const mask = buf(B * 4, 'mask');
-  const maskNext = buf(B * 4, 'maskNext');
   const V = buf(B * FW * 4, 'features');
   const dV = buf(B * FW * 4, 'featureGrads');
   // Dot interaction: the top MLP reads Z = [v_0, <v_a, v_c> for a < c] (own buffer, IW wide)
@@ -186,12 +180,40 @@ export function allocateModel(pool: BufferPool, plan: StepPlan, ringSlots: numbe
   const dot = lay.interaction === 'dot';
   const Z = dot ? buf(B * IW * 4, 'interaction') : V;
   const dZ = dot ? buf(B * IW * 4, 'interactionGrads') : dV;
-  const norms = buf(lay.groups * B * 4, 'norms');
-  const factors = buf(B * 4, 'clipFactors');
-  const loss = buf(ringSlots * 2 * 4, 'loss');
+  const batch = {
+    dense,
+    idx: buf(T * B * L * 4, 'idx'),
+    idxNext: buf(T * B * L * 4, 'idxNext'),
+    labels: buf(B * 4, 'labels'),
+    mask: buf(B * 4, 'mask'),
+    maskNext: buf(B * 4, 'maskNext'),
+    V,
+    dV,
+    Z,
+    dZ,
+    norms: buf(lay.groups * B * 4, 'norms'),
+    factors: buf(B * 4, 'clipFactors'),
+    loss: buf(ringSlots * 2 * 4, 'loss'),
+  };
+  const { shards, packed } = allocateTables(pool, plan, shardRows);
+  const { mlp, layers, logits } = allocateMlp(pool, plan, batch);
+  return { ...batch, logits, shards, packed, layers, mlp };
+}
 
-  // Tables: each kernel that touches rows runs once per shard.
-  // the plan's buffers per shard (the memory estimate counts the same list)
+/**
+ * The tables, shard by shard (each kernel that touches rows runs once per shard) or packed in one
+ * buffer, initialised on the GPU, with each shard's buffers of the plan's other roles (the list
+ * the memory estimate counts).
+ */
+function allocateTables(
+  pool: BufferPool,
+  plan: StepPlan,
+  shardRows?: number,
+): { shards: Shard[][]; packed?: PackedTables } {
+  const { config: c, layout: lay } = plan;
+  const dev = pool.dev;
+  const D = lay.D;
+  const buf = (size: number, label: string) => pool.make(size, label);
   const roles = shardBuffers(plan);
   const history = roles.some((b) => b.role === 'H');
   const pack = packTables(lay.rows, D, dev.limits, shardRows);
@@ -230,9 +252,20 @@ export function allocateModel(pool: BufferPool, plan: StepPlan, ringSlots: numbe
       return { ...own, ...rest };
     });
   });
+  return { shards, packed };
+}
 
-  // MLP layers with their input, output and gradient views: the bottom MLP's last layer writes
-  // v_0 into the feature buffer, the top MLP's first layer reads Z.
+/**
+ * MLP layers with their input, output and gradient views: the bottom MLP's last layer writes
+ * v_0 into the feature buffer, the top MLP's first layer reads Z.
+ */
+function allocateMlp(
+  pool: BufferPool,
+  plan: StepPlan,
+  io: { dense: GPUBuffer; V: GPUBuffer; dV: GPUBuffer; Z: GPUBuffer },
+): { mlp: MlpBuffers; layers: LayerBufs[]; logits: GPUBuffer } {
+  const { config: c, layout: lay, B } = plan;
+  const buf = (size: number, label: string) => pool.make(size, label);
   const mlpInit = initMlp(lay, c.dataSeed);
   const unfused = plan.noiseMode === 2;
   const tensors = mlpTensors(lay);
@@ -260,35 +293,16 @@ export function allocateModel(pool: BufferPool, plan: StepPlan, ringSlots: numbe
     const input: View = prev
       ? prev.output
       : layer.mlp === 'bottom'
-        ? { buf: dense, off: 0, ld: lay.F }
-        : { buf: Z, off: 0, ld: IW };
+        ? { buf: io.dense, off: 0, ld: lay.F }
+        : { buf: io.Z, off: 0, ld: lay.interactionWidth };
     const output: View = isBottomLast
-      ? { buf: V, off: 0, ld: FW }
+      ? { buf: io.V, off: 0, ld: lay.featureWidth }
       : { buf: buf(B * layer.outDim * 4, `act${li}`), off: 0, ld: layer.outDim };
     const grad: View = isBottomLast
-      ? { buf: dV, off: 0, ld: FW }
+      ? { buf: io.dV, off: 0, ld: lay.featureWidth }
       : { buf: buf(B * layer.outDim * 4, `grad${li}`), off: 0, ld: layer.outDim };
     layers.push({ layer, W: params, offW, b: params, offb, input, output, grad });
     if (layer.mlp === 'top' && layer.index === lay.top.length - 1) logits = output.buf;
   });
-  return {
-    dense,
-    idx,
-    idxNext,
-    labels,
-    mask,
-    maskNext,
-    V,
-    dV,
-    Z,
-    dZ,
-    norms,
-    factors,
-    loss,
-    logits: logits!,
-    shards,
-    packed,
-    layers,
-    mlp,
-  };
+  return { mlp, layers, logits: logits! };
 }

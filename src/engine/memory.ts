@@ -6,7 +6,7 @@ import type { Config } from '../config/config';
 import type { Layout } from './model';
 import { segsumCarryBytes } from '../kernels/segsum';
 import { wgradSplit } from '../kernels/wgrad';
-import { microBatchable, resolvePlan, shardBuffers } from './plan';
+import { microBatchable, resolvePlan, shardBuffers, stepBuffers, type StepPlan } from './plan';
 import { algorithmOf } from '../algorithms';
 
 export interface Limits {
@@ -95,20 +95,20 @@ export interface MemoryEstimate {
   microNote?: string;
 }
 
-export function estimateMemory(
-  c: Config,
-  limits?: Limits,
-  opts: {
-    shardRows?: number;
-    noSearch?: boolean;
-    /** false: batches assembled on the CPU whatever fits (tests, comparisons) */
-    batchOnGpu?: boolean;
-    /** examples per split when they differ from the config's (a Criteo file's held-out lines) */
-    dataSizes?: { train: number; eval: number };
-    /** the micro-batch to estimate (default: the config's) */
-    microBatch?: number;
-  } = {},
-): MemoryEstimate {
+export interface EstimateOptions {
+  shardRows?: number;
+  noSearch?: boolean;
+  /** false: batches assembled on the CPU whatever fits (tests, comparisons) */
+  batchOnGpu?: boolean;
+  /** examples per split when they differ from the config's (a Criteo file's held-out lines) */
+  dataSizes?: { train: number; eval: number };
+  /** the micro-batch to estimate (default: the config's) */
+  microBatch?: number;
+  /** AUDIT ONLY: the gradient canaries the trainer will hold (their rows are in config.tables) */
+  canaries?: number;
+}
+
+export function estimateMemory(c: Config, limits?: Limits, opts: EstimateOptions = {}): MemoryEstimate {
   const est = estimateWith(c, limits, opts);
   if (est.fits || c.microBatch > 0 || opts.noSearch || est.problemKey !== 'batch') return est;
   if (!microBatchable(algorithmOf(c))) return est;
@@ -128,151 +128,205 @@ export function estimateMemory(
   return { ...at(lo), microNote };
 }
 
-function estimateWith(
-  c: Config,
-  limits: Limits | undefined,
-  opts: Parameters<typeof estimateMemory>[2] & object,
-): MemoryEstimate {
-  const run = resolvePlan(c, undefined, opts.microBatch ?? c.microBatch);
-  const { layout: lay, B, N } = run;
-  const lookahead = run.extra.lookahead;
-  const perShard = shardBuffers(run); // the same list buffers.ts allocates
-  const buffers: { name: string; bytes: number }[] = [];
+/** Which part of the model a buffer belongs to, for messages that say what to shrink. */
+type Part = 'tables' | 'mlp' | 'batch' | 'steps';
+type Sized = { name: string; bytes: number; part: Part };
+
+/** The model's buffers as the plan lays them out (no resident data set), with the part each grows with. */
+interface ModelSizes {
+  buffers: Sized[];
+  shards: number[];
+  /** per table: its shards' bytes */
+  tableBytes: number[];
+  /** bytes per table row over the shard buffers */
+  perRow: number;
+  /** MLP parameters */
+  params: number;
+}
+
+/** Every table shard's buffers (shardBuffers: the list buffers.ts allocates). */
+function tableSizes(run: StepPlan, limits: Limits | undefined, shardRows: number | undefined): ModelSizes {
+  const lay = run.layout;
+  const perShard = shardBuffers(run);
+  const buffers: Sized[] = [];
   const shards: number[] = [];
   const tableBytes: number[] = [];
-  const packed = !!packTables(lay.rows, lay.D, limits, opts.shardRows);
+  const packed = !!packTables(lay.rows, lay.D, limits, shardRows);
+  // packed tables are padded to PACK_ROWS rows (in the shared buffers: tables and history)
+  const stored = (rows: number) => (packed ? Math.ceil(rows / PACK_ROWS) * PACK_ROWS : rows);
   lay.rows.forEach((R, t) => {
-    const plan = planShards(R, lay.D, limits, opts.shardRows);
-    // packed tables are padded to PACK_ROWS rows (in the shared buffers: tables and history)
-    const stored = (rows: number) => (packed ? Math.ceil(rows / PACK_ROWS) * PACK_ROWS : rows);
+    const plan = planShards(R, lay.D, limits, shardRows);
     shards.push(plan.length);
     let bytes = 0;
     plan.forEach((p, k) => {
       const sfx = plan.length > 1 ? `[${k}]` : '';
       for (const b of perShard) {
         const n = (b.packs ? stored(p.rows) : p.rows) * b.bytesPerRow;
-        buffers.push({ name: b.describe(t) + sfx, bytes: n });
+        buffers.push({ name: b.describe(t) + sfx, bytes: n, part: 'tables' });
         bytes += n;
       }
     });
     tableBytes.push(bytes);
   });
+  const perRow = perShard.reduce((a, b) => a + b.bytesPerRow, 0);
+  return { buffers, shards, tableBytes, perRow, params: 0 };
+}
+
+/** The plan's buffers: the tables', the batch's, the MLP's and the algorithm's and audit's (stepBuffers). */
+function modelSizes(c: Config, run: StepPlan, limits: Limits | undefined, shardRows: number | undefined): ModelSizes {
+  const { layout: lay, B, N } = run;
+  const sizes = tableSizes(run, limits, shardRows);
+  const add = (name: string, bytes: number, part: Part) => sizes.buffers.push({ name, bytes, part });
   // every table's sorted pairs (LazyDP: and the lookahead's), row sums and carries share buffers
   const T = lay.rows.length;
-  buffers.push({ name: 'sort (keys)', bytes: T * N * 4 });
-  buffers.push({ name: 'sort (values)', bytes: T * N * 4 });
-  if (lookahead) {
-    buffers.push({ name: 'sort (lookahead keys)', bytes: T * N * 4 });
-    buffers.push({ name: 'sort (lookahead values)', bytes: T * N * 4 });
+  add('sort (keys)', T * N * 4, 'batch');
+  add('sort (values)', T * N * 4, 'batch');
+  if (run.extra.lookahead) {
+    add('sort (lookahead keys)', T * N * 4, 'batch');
+    add('sort (lookahead values)', T * N * 4, 'batch');
   }
-  buffers.push({ name: 'rowGrad (all tables)', bytes: T * N * lay.D * 4 });
-  buffers.push({ name: 'segsumCarry (all tables)', bytes: segsumCarryBytes(N, lay.D, undefined, T) });
+  add('rowGrad (all tables)', T * N * lay.D * 4, 'batch');
+  add('segsumCarry (all tables)', segsumCarryBytes(N, lay.D, undefined, T), 'batch');
   let params = 0,
     acts = 0;
   for (const l of lay.layers) {
     params += l.inDim * l.outDim + l.outDim;
     acts += l.outDim;
   }
-  buffers.push({
-    name: 'mlp (params, grads, noise)',
-    bytes: params * 4 * ((run.noiseMode === 2 ? 3 : 2) + (run.micro ? 1 : 0)),
-  });
+  sizes.params = params;
+  const copies = (run.noiseMode === 2 ? 3 : 2) + (run.micro ? 1 : 0);
+  add('mlp (params, grads, noise)', params * 4 * copies, 'mlp');
   if (c.mlpOptimizer !== 'sgd')
-    buffers.push({ name: `mlp ${c.mlpOptimizer} state`, bytes: params * 4 * (c.mlpOptimizer === 'adam' ? 2 : 1) });
+    add(`mlp ${c.mlpOptimizer} state`, params * 4 * (c.mlpOptimizer === 'adam' ? 2 : 1), 'mlp');
   // the K-split weight gradients' chunk partials (none with one chunk)
   const partials = wgradSplit(B, params).partialBytes;
-  if (partials > 0) buffers.push({ name: 'mlp gradient partials', bytes: partials });
-  buffers.push({ name: 'activations and gradients', bytes: B * (acts + lay.featureWidth) * 4 * 2 });
-  if (lay.interaction === 'dot')
-    buffers.push({ name: 'dot interaction (z and its gradient)', bytes: B * lay.interactionWidth * 4 * 2 });
-  buffers.push({ name: 'batch', bytes: B * (lay.F + 2 * lay.T * lay.L + 3) * 4 });
-  buffers.push({ name: 'norms', bytes: (lay.groups + 1) * B * 4 });
+  if (partials > 0) add('mlp gradient partials', partials, 'mlp');
+  add('activations and gradients', B * (acts + lay.featureWidth) * 4 * 2, 'batch');
+  if (lay.interaction === 'dot') add('dot interaction (z and its gradient)', B * lay.interactionWidth * 4 * 2, 'batch');
+  add('batch', B * (lay.F + 2 * lay.T * lay.L + 3) * 4, 'batch');
+  add('norms', (lay.groups + 1) * B * 4, 'batch');
   // lrs (4 B a step) and the integer lr² prefix sums (8 B a step, plus the unit in the last entry)
-  if (run.extra.lrSchedule) buffers.push({ name: 'lr schedule', bytes: (c.steps + 1) * 12 + 8 });
+  if (run.extra.lrSchedule) add('lr schedule', (c.steps + 1) * 12 + 8, 'steps');
+  // DP-FEST's and DP-AdaFEST's buffers, the audit's gradient canaries: named by their GPU labels
+  for (const b of stepBuffers(run)) add(b.label, b.bytes, b.part);
+  return sizes;
+}
+
+function estimateWith(c: Config, limits: Limits | undefined, opts: EstimateOptions): MemoryEstimate {
+  const run = resolvePlan(c, undefined, opts.microBatch ?? c.microBatch, opts.canaries ?? 0);
+  const sizes = modelSizes(c, run, limits, opts.shardRows);
+  const buffers: { name: string; bytes: number }[] = sizes.buffers.map(({ name, bytes }) => ({ name, bytes }));
   let totalBytes = buffers.reduce((a, b) => a + b.bytes, 0);
   const limitBytes = c.memoryLimit * 2 ** 30;
-  let problem: string | undefined, problemKey: string | undefined;
   const cap = limits ? bindingCap(limits) : Infinity;
-  const big = buffers.find((b) => b.bytes > cap); // never a table shard: those are cut to fit
-  // which part of the model each buffer belongs to, for messages that say what to shrink
-  const partOf = (name: string): 'tables' | 'mlp' | 'batch' | 'steps' =>
-    name.startsWith('mlp')
-      ? 'mlp'
-      : name === 'lr schedule'
-        ? 'steps'
-        : /^(sort|rowGrad|segsumCarry|activations|dot|batch|norms)/.test(name)
-          ? 'batch'
-          : 'tables';
-  const partBytes = (part: string) => buffers.filter((b) => partOf(b.name) === part).reduce((a, b) => a + b.bytes, 0);
-  const bk = c.microBatch > 0 ? 'microBatch' : 'batch';
-  const batchWithin = () => largestFitting(c, limits, opts, bk);
-  // the most rows per table with which everything fits (bisection, as for the batch)
-  const tablesWithin = (): string => {
-    const most = Math.max(...c.tables);
-    const fitsAt = (r: number) =>
-      estimateMemory({ ...c, tables: c.tables.map((R) => Math.min(R, r)) }, limits, { ...opts, noSearch: true }).fits;
-    if (opts.noSearch || !fitsAt(1)) return 'lower dim';
-    let lo = 1,
-      hi = most - 1;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (fitsAt(mid)) lo = mid;
-      else hi = mid - 1;
-    }
-    return `tables of at most ${lo.toLocaleString('en')} rows each fit (the largest has ${most.toLocaleString('en')})`;
-  };
-  if (big) {
-    const part = partOf(big.name);
-    problemKey =
-      part === 'mlp' ? (c.top.some((h) => h > c.bottom[0]) ? 'top' : 'bottom') : part === 'batch' ? bk : part;
-    const n = part === 'batch' ? batchWithin() : 0;
-    problem =
-      `${big.name} needs ${fmtBytes(big.bytes)}, more than the ${fmtBytes(cap)} this device binds; ` +
-      (part === 'batch'
-        ? `it grows with the batch: ${n >= 1 ? `${bk} ${n.toLocaleString('en')} or less fits (${bk} is ${c[bk]})` : 'lower batch'}, or lower pooling or dim`
-        : part === 'mlp'
-          ? `the MLP is too big: lower the bottom and top sizes (${params.toLocaleString('en')} parameters; ${Math.floor(cap / (big.bytes / params)).toLocaleString('en')} would fit)`
-          : part === 'steps'
-            ? `lower steps (at most ${Math.floor(cap / 12 - 1).toLocaleString('en')})`
-            : 'lower dim');
-  } else if (totalBytes - partBytes('tables') > limitBytes) {
-    // the tables alone cannot make room: name the part that does not fit and the size that would
-    const mlp = partBytes('mlp'),
-      batch = partBytes('batch');
-    const part = mlp >= batch ? 'mlp' : 'batch';
-    problemKey = part === 'mlp' ? 'bottom' : bk;
-    const n = part === 'batch' ? batchWithin() : 0;
-    problem =
-      `the configuration needs ${fmtBytes(totalBytes)} of GPU memory, more than memoryLimit ${c.memoryLimit} GiB, and the tables are not the problem ` +
-      `(tables ${fmtBytes(partBytes('tables'))}, MLP ${fmtBytes(mlp)}, batch buffers ${fmtBytes(batch)}): ` +
-      (part === 'batch'
-        ? n >= 1
-          ? `${bk} ${n.toLocaleString('en')} or less fits (${bk} is ${c[bk]})`
-          : 'lower batch, and the MLP sizes'
-        : `the MLP's ${params.toLocaleString('en')} parameters do not fit; at most about ${Math.max(0, Math.floor(((limitBytes - (totalBytes - mlp)) / mlp) * params)).toLocaleString('en')} would`) +
-      `, or raise memoryLimit if this GPU has the memory (WebGPU does not report it)`;
-  } else if (totalBytes > limitBytes) {
-    // the table that gains most from shrinking, and how many rows it may keep
-    const t = tableBytes.indexOf(Math.max(...tableBytes));
-    const perRow = perShard.reduce((a, b) => a + b.bytesPerRow, 0);
-    const room = limitBytes - (totalBytes - tableBytes[t]);
-    problemKey = 'tables';
-    problem =
-      `the configuration needs ${fmtBytes(totalBytes)} of GPU memory, more than memoryLimit ${c.memoryLimit} GiB` +
-      (room >= perRow
-        ? `: the largest table that fits beside the others has ${Math.floor(room / perRow).toLocaleString('en')} rows (table ${t} has ${lay.rows[t].toLocaleString('en')})`
-        : `: even without its largest table it does not fit; ${tablesWithin()}`) +
-      `, or raise memoryLimit if this GPU has the memory (WebGPU does not report it)`;
-  }
+  const { problem, problemKey } = findProblem(c, limits, opts, run, sizes, cap) ?? {};
   const data: MemoryEstimate['data'] = { train: false, eval: false };
   if (!problem) {
-    const r = residentData(c, lay, B, lookahead, cap, limitBytes - totalBytes, opts);
+    const r = residentData(c, run.layout, run.B, run.extra.lookahead, cap, limitBytes - totalBytes, opts);
     Object.assign(data, r.data);
     buffers.push(...r.buffers);
     totalBytes += r.buffers.reduce((a, b) => a + b.bytes, 0);
   }
   const microBatch = run.micro;
-  return { totalBytes, limitBytes, buffers, shards, fits: !problem, problem, problemKey, data, microBatch };
+  return {
+    totalBytes,
+    limitBytes,
+    buffers,
+    shards: sizes.shards,
+    fits: !problem,
+    problem,
+    problemKey,
+    data,
+    microBatch,
+  };
+}
+
+/**
+ * Why the plan's buffers do not fit (one beyond a binding, or the total beyond memoryLimit) and the
+ * config key to change, with the size that would fit; undefined when they fit.
+ */
+function findProblem(
+  c: Config,
+  limits: Limits | undefined,
+  opts: EstimateOptions,
+  run: StepPlan,
+  sizes: ModelSizes,
+  cap: number,
+): { problem: string; problemKey: string } | undefined {
+  const { buffers, params } = sizes;
+  const totalBytes = buffers.reduce((a, b) => a + b.bytes, 0);
+  const limitBytes = c.memoryLimit * 2 ** 30;
+  const partBytes = (part: Part) => buffers.filter((b) => b.part === part).reduce((a, b) => a + b.bytes, 0);
+  const bk = c.microBatch > 0 ? 'microBatch' : 'batch';
+  const batchWithin = () => largestFitting(c, limits, opts, bk);
+  const big = buffers.find((b) => b.bytes > cap); // never a table shard: those are cut to fit
+  if (big) {
+    const part = big.part;
+    const n = part === 'batch' ? batchWithin() : 0;
+    return {
+      problemKey:
+        part === 'mlp' ? (c.top.some((h) => h > c.bottom[0]) ? 'top' : 'bottom') : part === 'batch' ? bk : part,
+      problem:
+        `${big.name} needs ${fmtBytes(big.bytes)}, more than the ${fmtBytes(cap)} this device binds; ` +
+        (part === 'batch'
+          ? `it grows with the batch: ${n >= 1 ? `${bk} ${n.toLocaleString('en')} or less fits (${bk} is ${c[bk]})` : 'lower batch'}, or lower pooling or dim`
+          : part === 'mlp'
+            ? `the MLP is too big: lower the bottom and top sizes (${params.toLocaleString('en')} parameters; ${Math.floor(cap / (big.bytes / params)).toLocaleString('en')} would fit)`
+            : part === 'steps'
+              ? `lower steps (at most ${Math.floor(cap / 12 - 1).toLocaleString('en')})`
+              : 'lower dim'),
+    };
+  }
+  const raise = `, or raise memoryLimit if this GPU has the memory (WebGPU does not report it)`;
+  const needs = `the configuration needs ${fmtBytes(totalBytes)} of GPU memory, more than memoryLimit ${c.memoryLimit} GiB`;
+  if (totalBytes - partBytes('tables') > limitBytes) {
+    // the tables alone cannot make room: name the part that does not fit and the size that would
+    const mlp = partBytes('mlp'),
+      batch = partBytes('batch');
+    const part = mlp >= batch ? 'mlp' : 'batch';
+    const n = part === 'batch' ? batchWithin() : 0;
+    return {
+      problemKey: part === 'mlp' ? 'bottom' : bk,
+      problem:
+        `${needs}, and the tables are not the problem ` +
+        `(tables ${fmtBytes(partBytes('tables'))}, MLP ${fmtBytes(mlp)}, batch buffers ${fmtBytes(batch)}): ` +
+        (part === 'batch'
+          ? n >= 1
+            ? `${bk} ${n.toLocaleString('en')} or less fits (${bk} is ${c[bk]})`
+            : 'lower batch, and the MLP sizes'
+          : `the MLP's ${params.toLocaleString('en')} parameters do not fit; at most about ${Math.max(0, Math.floor(((limitBytes - (totalBytes - mlp)) / mlp) * params)).toLocaleString('en')} would`) +
+        raise,
+    };
+  }
+  if (totalBytes <= limitBytes) return undefined;
+  // the table that gains most from shrinking, and how many rows it may keep
+  const t = sizes.tableBytes.indexOf(Math.max(...sizes.tableBytes));
+  const room = limitBytes - (totalBytes - sizes.tableBytes[t]);
+  return {
+    problemKey: 'tables',
+    problem:
+      needs +
+      (room >= sizes.perRow
+        ? `: the largest table that fits beside the others has ${Math.floor(room / sizes.perRow).toLocaleString('en')} rows (table ${t} has ${run.layout.rows[t].toLocaleString('en')})`
+        : `: even without its largest table it does not fit; ${tablesWithin(c, limits, opts)}`) +
+      raise,
+  };
+}
+
+/** The most rows per table with which everything fits (bisection, as for the batch). */
+function tablesWithin(c: Config, limits: Limits | undefined, opts: EstimateOptions): string {
+  const most = Math.max(...c.tables);
+  const fitsAt = (r: number) =>
+    estimateMemory({ ...c, tables: c.tables.map((R) => Math.min(R, r)) }, limits, { ...opts, noSearch: true }).fits;
+  if (opts.noSearch || !fitsAt(1)) return 'lower dim';
+  let lo = 1,
+    hi = most - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fitsAt(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return `tables of at most ${lo.toLocaleString('en')} rows each fit (the largest has ${most.toLocaleString('en')})`;
 }
 
 /**
@@ -282,7 +336,7 @@ function estimateWith(
 function largestFitting(
   c: Config,
   limits: Limits | undefined,
-  opts: Parameters<typeof estimateMemory>[2] & object,
+  opts: EstimateOptions,
   bk: 'batch' | 'microBatch',
 ): number {
   if (opts.noSearch) return 0;

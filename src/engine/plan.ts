@@ -8,6 +8,7 @@ import { modelLayout, type Layout } from './model';
 import { maxBatchFor } from './batch';
 import { sortSize } from '../kernels/sort';
 import type { NoiseMode } from '../kernels/noise';
+import { crossingProbability } from '../privacy/fest';
 
 export interface StepPlan {
   config: Config;
@@ -38,27 +39,47 @@ export interface StepPlan {
   denseState: -1 | 0 | 1 | 2;
   /** the algorithm's extra buffers */
   extra: AlgorithmBuffers;
+  /** AUDIT ONLY: gradient canaries (src/audit/canary.ts), 0 without; their rows are in config.tables */
+  canaries: number;
 }
 
 /**
  * The table-noise kinds whose step src/engine/micro.ts splits (noise nodes that read the current
  * batch's pairs in the update would see only the last micro-batch's): others refuse microBatch.
+ * DP-FEST splits: its mask runs per micro-batch, the masked rows' sums add up in G, and the
+ * selected rows' noise comes once per logical step.
  */
-const MICRO_NOISE: readonly TableNoise[] = ['none', 'eager', 'lazy', 'lazy-exact'];
+const MICRO_NOISE: readonly TableNoise[] = ['none', 'eager', 'lazy', 'lazy-exact', 'fest'];
 export const microBatchable = (a: Algorithm): boolean => MICRO_NOISE.includes(a.tableNoise);
+
+/** Why a table-noise kind refuses micro-batches, for the message (docs/algorithms-fest.md). */
+const MICRO_REFUSED: Partial<Record<TableNoise, string>> = {
+  adafest:
+    "its noisy threshold is taken once per logical step on each row's clipped count summed over the whole " +
+    "logical batch, and its step sums the counts over one pass's sorted pairs: in micro-batches a row used in " +
+    'two of them would be thresholded on part of its count (a different mechanism)',
+};
 
 /**
  * Resolves a configuration; `algorithm` replaces the registered one (tests of the refusals only);
- * `microBatch` the config's (the memory plan's choice when the config leaves it 0).
+ * `microBatch` the config's (the memory plan's choice when the config leaves it 0); `canaries`
+ * the audit's gradient canaries (their buffers).
  */
-export function resolvePlan(c: Config, algorithm: Algorithm = algorithmOf(c), microBatch = c.microBatch): StepPlan {
+export function resolvePlan(
+  c: Config,
+  algorithm: Algorithm = algorithmOf(c),
+  microBatch = c.microBatch,
+  canaries = 0,
+): StepPlan {
   const layout = modelLayout(c);
   const logicalB = maxBatchFor(c);
   const micro = microBatch > 0 && microBatch < logicalB ? microBatch : 0;
   if (micro && !microBatchable(algorithm))
     throw new ConfigError(
       'microBatch',
-      `algorithm ${algorithm.name} does not run in micro-batches: set microBatch to 0`,
+      `algorithm ${algorithm.name} does not run in micro-batches` +
+        (MICRO_REFUSED[algorithm.tableNoise] ? `: ${MICRO_REFUSED[algorithm.tableNoise]}` : '') +
+        `; set microBatch to 0 (and lower batch if it does not fit)`,
     );
   const B = micro || logicalB;
   const priv = algorithm.private;
@@ -78,6 +99,7 @@ export function resolvePlan(c: Config, algorithm: Algorithm = algorithmOf(c), mi
     tableNoiseMode: algorithm.tableNoise === 'eager' ? noiseMode : 0,
     denseState: denseTableState(c, algorithm),
     extra: algorithm.buffers(c),
+    canaries,
   };
 }
 
@@ -124,4 +146,65 @@ export function shardBuffers(p: StepPlan): ShardBuffer[] {
   if (ds >= 1) add('M', 'm', D * 4, false, ` (${c.tableOptimizer} state)`);
   if (ds >= 2) add('V', 'v', D * 4, false, ' (adam state)');
   return out;
+}
+
+/** DP-AdaFEST's per-step crossing probability of an untouched row, Q(tau / (sigma1 C1)). */
+export const adafestCrossing = (p: StepPlan): number =>
+  crossingProbability(p.config.threshold, p.config.selectionSigma * p.config.selectionClip);
+
+/**
+ * DP-AdaFEST's candidate slots per table: the mean number of crossings of the largest table plus
+ * 12 standard deviations (a step needing more, with probability below 1e-30, is an error:
+ * packCandidates never cuts a list short, a dropped crossing would change the mechanism).
+ */
+export function candidateCap(p: StepPlan): number {
+  const q = adafestCrossing(p);
+  const R = Math.max(...p.layout.rows);
+  return Math.min(R, Math.ceil(R * q + 12 * Math.sqrt(R * q * (1 - q)) + 16));
+}
+
+/** Slots per table of DP-FEST's selection buffer: k, or the largest table when smaller. */
+export const selectionCap = (p: StepPlan): number => Math.min(p.config.festK, Math.max(...p.layout.rows));
+
+/** A buffer of the step graph beyond the model's, by its GPU label; `part`: what it grows with. */
+export interface StepBuffer {
+  label: string;
+  bytes: number;
+  part: 'batch' | 'tables';
+}
+
+/**
+ * The step graph's algorithm and audit buffers (docs/algorithms-fest.md "Buffers", the gradient
+ * canaries): the memory estimate counts this list and graph/fest.ts, graph/canary.ts allocate
+ * from it (planBytes), so that the two cannot disagree.
+ */
+export function stepBuffers(p: StepPlan): StepBuffer[] {
+  const { layout: lay, B, N } = p;
+  const T = lay.T;
+  const out: StepBuffer[] = [];
+  const add = (label: string, bytes: number, part: StepBuffer['part']) => out.push({ label, bytes, part });
+  if (p.extra.festMap) {
+    const cap = candidateCap(p);
+    add('fest.exNorm', B * 4, 'batch'); // per example: its map's squared norm (u32)
+    add('fest.csum', T * N * 4, 'batch'); // per sorted pair: the clipped count sum at row heads
+    add('fest.sel', T * N * 4, 'batch'); // per sorted pair: crossed the threshold
+    add('fest.cand', T * cap * 4, 'tables'); // the untouched crossings' candidates, drawn on the CPU
+    add('fest.crossed', T * cap * 4, 'tables'); // those the batch did not touch
+  }
+  if (p.extra.festSelection) {
+    add('fest.selected', T * selectionCap(p) * 4, 'tables');
+    add('fest.idxMasked', T * B * lay.L * 4, 'batch'); // the batch's indices, unselected rows masked
+  }
+  if (p.canaries > 0) {
+    add('canary.ids', (p.canaries + 1) * 4, 'batch'); // the step's sampled canaries, count first
+    add('canary.dirs', T * p.canaries * lay.D * 4, 'tables'); // u_j over its rows of every table
+  }
+  return out;
+}
+
+/** The size of the plan's step buffer `label`; throws when the plan has none (a graph bug). */
+export function planBytes(p: StepPlan, label: string): number {
+  const b = stepBuffers(p).find((x) => x.label === label);
+  if (!b) throw new Error(`the plan has no buffer ${label} (algorithm ${p.algorithm.name})`);
+  return b.bytes;
 }

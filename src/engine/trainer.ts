@@ -154,14 +154,11 @@ export class Trainer {
   ): Promise<Trainer> {
     if (opts.data) checkData(config, opts.data);
     const dataSizes = opts.data && { train: opts.data.train.n, eval: opts.data.eval.n };
-    const mem = estimateMemory(config, device.limits, {
-      shardRows: opts.shardRows,
-      batchOnGpu: opts.batchOnGpu,
-      dataSizes,
-    });
+    // shardRows, batchOnGpu as given; the audit's gradient canaries' buffers
+    const mem = estimateMemory(config, device.limits, { ...opts, dataSizes, canaries: opts.canaries?.m });
     if (!mem.fits) throw new CapacityError(mem.problemKey ?? 'tables', mem.problem!);
     const sigma = resolveSigma(config);
-    const plan = resolvePlan(config, opts.algorithm, mem.microBatch);
+    const plan = resolvePlan(config, opts.algorithm, mem.microBatch, opts.canaries?.m);
     const t = new Trainer(device, plan, sigma, opts.data, opts.shardRows);
     t.auditFlaw = opts.auditFlaw ?? 'none'; // AUDIT ONLY
     await checkShaders(device);

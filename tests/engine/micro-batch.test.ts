@@ -96,6 +96,29 @@ describe('micro-batches', () => {
     for (const r of [eager, lazy, whole]) r.t.destroy();
   });
 
+  it('dp-fest: whole and in micro-batches of 5 give the same model (noise on the selected rows once per logical step)', async () => {
+    const over = { algo: 'dp-fest', festK: 24, festHistogramSigma: 2 };
+    const whole = await train(over);
+    const micro = await train({ ...over, microBatch: 5 });
+    expect(micro.t.microBatch).toBe(5);
+    expect(micro.t.festSelection).toEqual(whole.t.festSelection); // chosen before training, the same
+    const init = await (await Trainer.create(eng.device, makeConfig({ ...BASE, ...over }))).exportTensors();
+    expect(maxAbsDiff(whole.model, init)).toBeGreaterThan(1e-2);
+    expect(maxAbsDiff(micro.model, whole.model)).toBeLessThan(2e-5);
+    whole.t.destroy();
+    micro.t.destroy();
+  });
+
+  it('dp-adafest refuses microBatch and says why (its threshold needs the logical batch summed counts)', async () => {
+    const c = makeConfig({ ...BASE, algo: 'dp-adafest', microBatch: 4 });
+    const err = await Trainer.create(eng.device, c).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).key).toBe('microBatch');
+    expect((err as ConfigError).message).toMatch(
+      /noisy threshold .* summed over the whole logical batch.*set microBatch to 0/,
+    );
+  });
+
   it('refuses a microBatch above the batch, or negative, naming the key', () => {
     const err = (over: Record<string, unknown>) => {
       try {

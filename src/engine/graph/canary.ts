@@ -5,6 +5,7 @@
 import { canaryAdd } from '../../kernels/canary';
 import { shardE } from '../buffers';
 import type { GraphBuilder } from './builder';
+import { planBytes } from '../plan';
 
 /** What the trainer passes for gradient canaries: m canaries, row `first[t]` on of each table t. */
 export interface CanarySpec {
@@ -46,10 +47,12 @@ export function canaryNodes(g: GraphBuilder, st: GPUBuffer, spec: CanarySpec): C
   const D = g.plan.layout.D;
   // the scores assume plain SGD on the tables (src/audit/gradient-score.ts)
   if (g.plan.denseState >= 0) throw new Error('gradient canaries need tableOptimizer=sgd and weightDecay=0');
-  const mk = (size: number, label: string) =>
-    g.pool.own(g.dev.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }));
-  const ids = mk((spec.m + 1) * 4, 'canary.ids');
-  const dirs = mk(spec.directions.byteLength, 'canary.dirs');
+  // the memory plan counted plan.canaries canaries: a spec of another size would outgrow it
+  if (spec.m !== g.plan.canaries || spec.directions.byteLength !== planBytes(g.plan, 'canary.dirs'))
+    throw new Error(`the plan holds ${g.plan.canaries} gradient canaries, the audit passed ${spec.m}`);
+  const mk = (label: string) => g.pool.make(planBytes(g.plan, label), label);
+  const ids = mk('canary.ids');
+  const dirs = mk('canary.dirs');
   g.dev.queue.writeBuffer(dirs, 0, spec.directions);
   for (const shards of g.m.shards)
     for (const sh of shards) {

@@ -5,10 +5,10 @@ import { festMap, festCross, festUpdate } from '../../kernels/fest';
 import { festMask, festNoiseSelected } from '../../kernels/fest-select';
 import type { Span } from '../../kernels/program';
 import { crossingCandidates, packCandidates } from '../../noise/fest';
-import { crossingProbability } from '../../privacy/fest';
 import type { Key } from '../../noise/philox';
 import { shardE } from '../buffers';
-import type { StepPlan } from '../plan';
+import { adafestCrossing, candidateCap, planBytes, selectionCap, type StepPlan } from '../plan';
+export { adafestCrossing, candidateCap, selectionCap } from '../plan';
 import type { GraphBuilder } from './builder';
 import type { SortBufs } from './backward';
 import type { RowGrads } from './clip';
@@ -29,31 +29,13 @@ function spanGroups(g: GraphBuilder): { E: GPUBufferBinding | GPUBuffer; spans: 
   }));
 }
 
-/** DP-AdaFEST's per-step crossing probability of an untouched row, Q(tau / (sigma1 C1)). */
-export const adafestCrossing = (p: StepPlan): number =>
-  crossingProbability(p.config.threshold, p.config.selectionSigma * p.config.selectionClip);
-
-/**
- * Candidate slots per table: the mean number of crossings of the largest table plus 12 standard
- * deviations (a step needing more, with probability below 1e-30, is an error: packCandidates never
- * cuts a list short, a dropped crossing would change the mechanism).
- */
-export function candidateCap(p: StepPlan): number {
-  const q = adafestCrossing(p);
-  const R = Math.max(...p.layout.rows);
-  return Math.min(R, Math.ceil(R * q + 12 * Math.sqrt(R * q * (1 - q)) + 16));
-}
-
 /** festMap and festCross in the noise stage (after the sort); returns the buffers festUpdate reads. */
 export function adafestSelectNodes(g: GraphBuilder, cur: SortBufs, st: GPUBuffer): AdafestState {
   const { layout: lay, N, B, config: c } = g.plan;
   const T = lay.T;
   const cap = candidateCap(g.plan);
-  const exNorm = g.pool.make(B * 4, 'fest.exNorm');
-  const csum = g.pool.make(T * N * 4, 'fest.csum');
-  const sel = g.pool.make(T * N * 4, 'fest.sel');
-  const cand = g.pool.make(T * cap * 4, 'fest.cand');
-  const crossed = g.pool.make(T * cap * 4, 'fest.crossed');
+  const make = (label: string) => g.pool.make(planBytes(g.plan, label), label);
+  const [exNorm, csum, sel, cand, crossed] = ['exNorm', 'csum', 'sel', 'cand', 'crossed'].map((n) => make(`fest.${n}`));
   const mp = {
     n: N,
     tables: T,
@@ -87,15 +69,12 @@ export function adafestBeforeStep(p: StepPlan, a: AdafestState): (s: number, key
   };
 }
 
-/** Slots per table of DP-FEST's selection buffer: k, or the largest table when smaller. */
-export const selectionCap = (p: StepPlan): number => Math.min(p.config.festK, Math.max(...p.layout.rows));
-
 /** DP-FEST's mask, in the backward stage before the sort: the sort and the norms read the copy. */
 export function festMaskNodes(g: GraphBuilder): FestState {
   const { layout: lay, B } = g.plan;
   const kcap = selectionCap(g.plan);
-  const selected = g.pool.make(lay.T * kcap * 4, 'fest.selected');
-  const idxMasked = g.pool.make(lay.T * B * lay.L * 4, 'fest.idxMasked');
+  const selected = g.pool.make(planBytes(g.plan, 'fest.selected'), 'fest.selected');
+  const idxMasked = g.pool.make(planBytes(g.plan, 'fest.idxMasked'), 'fest.idxMasked');
   const mp = { used: B * lay.L, tables: lay.T, offIdx: 0, strideIdx: B * lay.L, kcap };
   g.add('backward', 'backward.fest-mask', festMask(g.dev, mp, { idx: g.m.idx, selected, idxOut: idxMasked }));
   return { selected, idxMasked, kcap };
