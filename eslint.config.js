@@ -42,8 +42,7 @@ export default tseslint.config(
       'max-lines-per-function': ['error', { max: 150, skipBlankLines: false, skipComments: false }],
     },
   },
-  // What is still over those limits, each held at its present length so that it cannot grow:
-  // trainer.ts (605 lines) and estimateMemory in memory.ts (161 lines).
-  { files: ['src/engine/trainer.ts'], rules: { 'max-lines': ['error', { max: 605 }] } },
+  // What is still over those limits, held at its present length so that it cannot grow:
+  // estimateMemory in memory.ts (161 lines).
   { files: ['src/engine/memory.ts'], rules: { 'max-lines-per-function': ['error', { max: 161 }] } },
 );

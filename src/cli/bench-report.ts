@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, write
 import path from 'node:path';
 import { ConfigError, type Algo, type Config } from '../config/config';
 import { encodeState, type SharedResults } from '../config/url';
-import { STAGES, type BenchCase, type RunSummary } from '../engine';
+import { STAGES, type BenchCase, type DeviceInfo, type RunSummary } from '../engine';
 
 export interface Section {
   name: string;
@@ -177,4 +177,57 @@ export function writeWhole(file: string, text: string): void {
   const tmp = `${file}.partial-${process.pid}`;
   writeFileSync(tmp, text);
   renameSync(tmp, file);
+}
+
+/** What bench's JSON and Markdown files are made of (rewritten after every case). */
+export interface Report {
+  mode: 'set' | 'config' | 'url';
+  config: Config;
+  notes: string[];
+  sections: Section[];
+  cases: number;
+  date: string;
+  commit?: string;
+  software: boolean;
+  info: DeviceInfo;
+  /** the device in words */
+  device: string;
+  labBase: string;
+  files: { json: string; markdown: string };
+  accounting: AccountingResult;
+  rows: BenchRow[];
+}
+
+function reportJson(x: Report) {
+  const links = x.sections
+    .filter((s) => s.name !== 'sweep')
+    .map((s) => ({ section: s.name, url: sectionLink(x.labBase, s, x.rows, x.device) }));
+  return {
+    command: 'bench',
+    mode: x.mode,
+    date: x.date,
+    commit: x.commit,
+    software: x.software,
+    device: x.info,
+    /** false while cases remain (the files are rewritten after every case) */
+    complete: x.rows.length === x.cases,
+    cases: x.cases,
+    config: { ...x.config, tables: undefined },
+    notes: x.notes,
+    sections: x.sections.map((s) => ({ name: s.name, config: s.config })),
+    results: x.rows,
+    links,
+    files: x.files,
+    accounting: x.accounting,
+  };
+}
+
+/** Writes both files as they stand; returns what the JSON holds. */
+export function saveReport(x: Report) {
+  const out = reportJson(x);
+  const { device, date, commit, software, rows, cases } = x;
+  const progress = `${rows.length} of ${cases}${out.complete ? '' : ' so far (the run was cut off or is still going)'}`;
+  writeWhole(x.files.json, JSON.stringify(out, null, 1) + '\n');
+  writeWhole(x.files.markdown, markdown({ device, date, commit, software, progress }, rows, out.links, x.accounting));
+  return out;
 }

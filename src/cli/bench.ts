@@ -35,13 +35,12 @@ import {
   accountingLine,
   accountingNote,
   checkOutDir,
-  markdown,
   rowLine,
-  sectionLink,
-  writeWhole,
+  saveReport,
   type Accounting,
   type AccountingResult,
   type BenchRow,
+  type Report,
   type Section,
 } from './bench-report';
 
@@ -302,6 +301,39 @@ function accountingOf(accounting: (c: Config) => Accounting, c: Config): Account
   }
 }
 
+/**
+ * Runs one case and adds its row to `rows` (or the row of its failure: any failure besides a
+ * skip, a lost device or an allocation the driver refused, fails this case alone). In the fixed
+ * set, once a size is too big for an algorithm (`tooBigAt`), its larger sizes are skipped untried.
+ */
+async function runCase(
+  { s, c }: { s: Section; c: BenchCase },
+  rows: BenchRow[],
+  x: { device: GPUDevice; shardRows?: number; mode: BenchPlan['mode']; tooBigAt: Map<Algo, number> },
+): Promise<void> {
+  const { device, shardRows, tooBigAt } = x;
+  const before = rows.length;
+  try {
+    await benchLoop([c], {
+      create: (cfg) => Trainer.create(device, makeConfig({ ...cfg }), { shardRows }),
+      steps: Infinity,
+      logEvery: 64,
+      precheck: (bc) =>
+        x.mode === 'set' && bc.totalRows >= (tooBigAt.get(bc.algo) ?? Infinity)
+          ? { reason: 'too big for this device', tooBig: true }
+          : undefined,
+      async onResult(r) {
+        if ('skipped' in r && r.tooBig) tooBigAt.set(c.algo, Math.min(c.totalRows, tooBigAt.get(c.algo) ?? Infinity));
+        rows.push(await rowOf(s.name, r, device));
+      },
+    });
+  } catch (e) {
+    rows.length = before;
+    const error = userMessage((e as Error).message);
+    rows.push({ section: s.name, algo: c.algo, totalRows: c.totalRows, tables: c.config.tables, error, failed: true });
+  }
+}
+
 export async function benchCommand(
   flags: Flags,
   deps: {
@@ -341,87 +373,44 @@ export async function benchCommand(
   const stamp = date.slice(0, 19).replace(/[:T]/g, '-');
   const files = { json: path.join(outDir, `bench-${stamp}.json`), markdown: path.join(outDir, `bench-${stamp}.md`) };
   const rows: BenchRow[] = [];
-  const result = () => {
-    const links = sections
-      .filter((s) => s.name !== 'sweep')
-      .map((s) => ({ section: s.name, url: sectionLink(labBase, s, rows, device_) }));
-    return {
-      command: 'bench',
-      mode,
-      date,
-      commit,
-      software,
-      device: info,
-      /** false while cases remain (the files are rewritten after every case) */
-      complete: rows.length === all.length,
-      cases: all.length,
-      config: { ...config, tables: undefined },
-      notes: plan.notes,
-      sections: sections.map((s) => ({ name: s.name, config: s.config })),
-      results: rows,
-      links,
-      files,
-      accounting,
-    };
+  const { notes } = plan;
+  const cases = all.length;
+  const report: Report = {
+    mode,
+    config,
+    notes,
+    sections,
+    cases,
+    date,
+    commit,
+    software,
+    info,
+    labBase,
+    files,
+    rows,
+    accounting,
+    device: device_,
   };
-  const save = () => {
-    const out = result();
-    const progress = `${rows.length} of ${all.length}${out.complete ? '' : ' so far (the run was cut off or is still going)'}`;
-    writeWhole(files.json, JSON.stringify(out, null, 1) + '\n');
-    writeWhole(
-      files.markdown,
-      markdown({ device: device_, date, commit, software, progress }, rows, out.links, accounting),
-    );
-    return out;
-  };
-  save();
+  saveReport(report);
 
   const tty = process.stderr.isTTY;
   const progress = (text: string) => {
     if (json && !tty) return;
     process.stderr.write(tty ? `\r\x1b[K${text}` : `${text}\n`);
   };
-  // once a size is too big for an algorithm, the set skips its larger sizes without trying
   const tooBigAt = new Map<Algo, number>();
   for (const [k, { s, c }] of all.entries()) {
     progress(`[${k + 1}/${all.length}] ${s.name} ${c.algo} rows ${c.totalRows}, ${c.config.steps} steps ...`);
-    const before = rows.length;
-    try {
-      await benchLoop([c], {
-        create: (cfg) => Trainer.create(device, makeConfig({ ...cfg }), { shardRows }),
-        steps: Infinity,
-        logEvery: 64,
-        precheck: (bc) =>
-          mode === 'set' && bc.totalRows >= (tooBigAt.get(bc.algo) ?? Infinity)
-            ? { reason: 'too big for this device', tooBig: true }
-            : undefined,
-        async onResult(r) {
-          if ('skipped' in r && r.tooBig) tooBigAt.set(c.algo, Math.min(c.totalRows, tooBigAt.get(c.algo) ?? Infinity));
-          rows.push(await rowOf(s.name, r, device));
-        },
-      });
-    } catch (e) {
-      // any other failure (a lost device, an allocation the driver refused) fails this case alone
-      rows.length = before;
-      const error = userMessage((e as Error).message);
-      rows.push({
-        section: s.name,
-        algo: c.algo,
-        totalRows: c.totalRows,
-        tables: c.config.tables,
-        error,
-        failed: true,
-      });
-    }
+    await runCase({ s, c }, rows, { device, shardRows, mode, tooBigAt });
     // on disk before it is shown: a run cut off after this line keeps this case
-    save();
+    saveReport(report);
     if (tty) process.stderr.write('\r\x1b[K');
     if (!json) console.log(rowLine(rows[rows.length - 1]));
   }
   progress(`done: ${all.length} runs`);
   if (tty) process.stderr.write('\n');
   device.destroy();
-  const out = save();
+  const out = saveReport(report);
   if (json) console.log(JSON.stringify(out));
   else {
     console.log(accountingLine(accounting));

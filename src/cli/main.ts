@@ -32,6 +32,7 @@ import {
   type LogPoint,
   checkFiniteWeights,
   userMessage,
+  type RunSummary,
 } from '../engine';
 import { privacyBench, privacyCommand } from './privacy';
 import { computePrvEpsilon } from '../privacy/prv';
@@ -175,6 +176,89 @@ async function openResume(file: string): Promise<Checkpoint> {
   }
 }
 
+/**
+ * --data criteo.tsv: the flags with the keys the file decides (pooling, dense, datasetSize), and
+ * its data set. Says which values given here (or in --config, or the resumed file) it replaces.
+ */
+function criteoFlags(flags: Flags, file: string, base?: Config): { flags: Flags; data: LabData } {
+  const quiet = !!flags.json;
+  // progress on stderr at every tenth of the file (a day of Criteo logs takes a while)
+  let shown = -1;
+  const progress = (lines: number, total: number) => {
+    const tenth = Math.floor((10 * lines) / Math.max(1, total));
+    if (quiet || tenth === shown) return;
+    shown = tenth;
+    console.error(`parsing ${file}: ${lines.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} lines`);
+  };
+  const c = loadCriteo(file, flags, base, progress);
+  const given = { ...(base ?? {}), ...readConfigPartial(flags) } as Record<string, unknown>;
+  const replaced = (['pooling', 'dense', 'datasetSize'] as const)
+    .filter((k) => given[k] !== undefined && String(given[k]) !== c.partial[k])
+    .map((k) => `${k} ${String(given[k])} -> ${c.partial[k]}`);
+  if (replaced.length && !quiet)
+    console.error(
+      `note: --data sets ${replaced.join(', ')} (Criteo: 13 integer features, one category per table, datasetSize from the file's lines)`,
+    );
+  const out: Flags = { ...flags, ...c.partial };
+  delete out.data;
+  delete out['eval-size'];
+  delete out['dataset-size'];
+  return { flags: out, data: c.data };
+}
+
+/** --stop-at N: train to step N of `steps` and stop there (a checkpoint to --resume later). */
+function stopAtFlag(rest: Flags, steps: number): number {
+  const v = rest['stop-at'];
+  const stopAt = v === undefined ? steps : typeof v === 'string' ? parseDecimal(v) : NaN;
+  if (!Number.isInteger(stopAt) || stopAt < 1 || stopAt > steps)
+    throw new ConfigError('stop-at', `needs a step in 1 .. steps (${steps}), got ${String(v)}`);
+  return stopAt;
+}
+
+/** What the run is, before its first log line: device, model, memory plan, privacy warnings. */
+function printRunHeader(t: Trainer, config: Config, info: DeviceInfo): void {
+  console.log(`device: ${info.vendor} ${info.architecture} ${info.description} (timing: ${t.timing})`);
+  console.log(
+    `model: tables [${config.tables.join(', ')}] dim ${config.dim}, ${fmtBytes(estimateMemory(config).totalBytes)} on the GPU; algo ${config.algo}` +
+      (isPrivate(config) ? `, sigma ${t.sigma.toFixed(4)}, clip ${config.clip} (${config.clipping})` : ''),
+  );
+  const split = t.shardLayout.map((s, i) => [i, s.length]).filter(([, n]) => n > 1);
+  if (split.length)
+    console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
+  // the data set lives on the GPU (a step uploads its example ids) unless the memory plan says why not
+  if (t.batchNote) console.log(`memory plan: ${t.batchNote}`);
+  if (t.microBatch)
+    console.log(`micro-batches of ${t.microBatch} (logical batch ${config.batch}: one noisy update per step)`);
+  if (t.seedFixed && isPrivate(config)) console.log(`seed ${config.seed}: reproducible, not private`);
+  if (isPrivate(config) && config.sampling === 'shuffle') console.log(`warning: ${shuffleWarning(config.accountant)}`);
+  if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps))) console.log(`warning: ${noPrivacyReason(t.sigma)}`);
+  console.log('step      loss     auc      eps     steps/s   stage ms (median)');
+}
+
+/** The run's last lines: held-out metrics, epsilon (and whether it is a guarantee), step time. */
+function printRunResult(
+  config: Config,
+  s: RunSummary,
+  privacy: ReturnType<typeof privacyReport>,
+  exported: string | boolean | undefined,
+): void {
+  const eps =
+    s.epsilon === undefined
+      ? ''
+      : `, epsilon ${epsilonInfinite(s.epsilon) ? fmtEpsilon(s.epsilon) : s.epsilon.toFixed(3)} at delta ${config.delta}` +
+        (privacy.guaranteed ? '' : ' (NOT a guarantee: see above)') +
+        ` [${config.accountant} accountant]`;
+  console.log(
+    `held-out AUC ${fmt(s.auc)}` +
+      (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') +
+      `, loss ${fmt(s.evalLoss)}` +
+      eps,
+  );
+  if (isPrivate(config)) console.log(`note: ${TRAINING_STATS_NOTE}`);
+  console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
+  if (typeof exported === 'string') console.log(`wrote ${exported}`);
+}
+
 async function train(flags: Flags): Promise<void> {
   let data: LabData | undefined;
   // --resume: the file's configuration is the base the flags change (steps, to go further)
@@ -185,48 +269,13 @@ async function train(flags: Flags): Promise<void> {
   if (ck?.data === 'criteo' && typeof flags.data !== 'string')
     throw new Error(`--resume: the model was trained on a Criteo file; give it again with --data`);
   delete flags.resume;
-  if (typeof flags.data === 'string') {
-    const quiet = !!flags.json;
-    // progress on stderr at every tenth of the file (a day of Criteo logs takes a while)
-    let shown = -1;
-    const progress = (lines: number, total: number) => {
-      const tenth = Math.floor((10 * lines) / Math.max(1, total));
-      if (quiet || tenth === shown) return;
-      shown = tenth;
-      console.error(
-        `parsing ${flags.data}: ${lines.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} lines`,
-      );
-    };
-    const c = loadCriteo(flags.data, flags, base, progress);
-    // the file decides these keys: say which values given here (or in --config, or the resumed file) it replaces
-    const given = { ...(base ?? {}), ...readConfigPartial(flags) } as Record<string, unknown>;
-    const replaced = (['pooling', 'dense', 'datasetSize'] as const)
-      .filter((k) => given[k] !== undefined && String(given[k]) !== c.partial[k])
-      .map((k) => `${k} ${String(given[k])} -> ${c.partial[k]}`);
-    if (replaced.length && !quiet)
-      console.error(
-        `note: --data sets ${replaced.join(', ')} (Criteo: 13 integer features, one category per table, datasetSize from the file's lines)`,
-      );
-    data = c.data;
-    flags = { ...flags, ...c.partial };
-    delete flags.data;
-    delete flags['eval-size'];
-    delete flags['dataset-size'];
-  }
+  if (typeof flags.data === 'string') ({ flags, data } = criteoFlags(flags, flags.data, base));
   const { config, rest } = configFromFlags(
     flags,
     ['export', 'export-init', 'log-every', 'shard-rows', 'stop-at'],
     base,
   );
-  // --stop-at N: train to step N of `steps` and stop there (a checkpoint to --resume later)
-  const stopAt =
-    rest['stop-at'] === undefined
-      ? config.steps
-      : typeof rest['stop-at'] === 'string'
-        ? parseDecimal(rest['stop-at'])
-        : NaN;
-  if (!Number.isInteger(stopAt) || stopAt < 1 || stopAt > config.steps)
-    throw new ConfigError('stop-at', `needs a step in 1 .. steps (${config.steps}), got ${String(rest['stop-at'])}`);
+  const stopAt = stopAtFlag(rest, config.steps);
   const json = !!rest.json;
   const shardRows = shardRowsFlag(rest);
   const logEvery = logEveryFlag(rest);
@@ -241,26 +290,7 @@ async function train(flags: Flags): Promise<void> {
   if (typeof rest['export-init'] === 'string') {
     await writeModel('export-init', rest['export-init'], t, exportMetadata(t, info, null));
   }
-  if (!json) {
-    console.log(`device: ${info.vendor} ${info.architecture} ${info.description} (timing: ${t.timing})`);
-    console.log(
-      `model: tables [${config.tables.join(', ')}] dim ${config.dim}, ${fmtBytes(estimateMemory(config).totalBytes)} on the GPU; algo ${config.algo}` +
-        (isPrivate(config) ? `, sigma ${t.sigma.toFixed(4)}, clip ${config.clip} (${config.clipping})` : ''),
-    );
-    const split = t.shardLayout.map((s, i) => [i, s.length]).filter(([, n]) => n > 1);
-    if (split.length)
-      console.log(`tables split across buffers: ${split.map(([i, n]) => `table ${i} in ${n}`).join(', ')}`);
-    // the data set lives on the GPU (a step uploads its example ids) unless the memory plan says why not
-    if (t.batchNote) console.log(`memory plan: ${t.batchNote}`);
-    if (t.microBatch)
-      console.log(`micro-batches of ${t.microBatch} (logical batch ${config.batch}: one noisy update per step)`);
-    if (t.seedFixed && isPrivate(config)) console.log(`seed ${config.seed}: reproducible, not private`);
-    if (isPrivate(config) && config.sampling === 'shuffle')
-      console.log(`warning: ${shuffleWarning(config.accountant)}`);
-    if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps)))
-      console.log(`warning: ${noPrivacyReason(t.sigma)}`);
-    console.log('step      loss     auc      eps     steps/s   stage ms (median)');
-  }
+  if (!json) printRunHeader(t, config, info);
   await t.run(stopAt - t.stepsDone, {
     logEvery,
     onLog: (p: LogPoint) => {
@@ -281,23 +311,7 @@ async function train(flags: Flags): Promise<void> {
         jsonInfinity,
       ),
     );
-  else {
-    const eps =
-      s.epsilon === undefined
-        ? ''
-        : `, epsilon ${epsilonInfinite(s.epsilon) ? fmtEpsilon(s.epsilon) : s.epsilon.toFixed(3)} at delta ${config.delta}` +
-          (privacy.guaranteed ? '' : ' (NOT a guarantee: see above)') +
-          ` [${config.accountant} accountant]`;
-    console.log(
-      `held-out AUC ${fmt(s.auc)}` +
-        (s.teacherAuc !== undefined ? ` (teacher ${fmt(s.teacherAuc)})` : '') +
-        `, loss ${fmt(s.evalLoss)}` +
-        eps,
-    );
-    if (isPrivate(config)) console.log(`note: ${TRAINING_STATS_NOTE}`);
-    console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
-    if (typeof rest.export === 'string') console.log(`wrote ${rest.export}`);
-  }
+  else printRunResult(config, s, privacy, rest.export);
   t.destroy();
   device.destroy();
 }

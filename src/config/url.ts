@@ -159,85 +159,94 @@ export function decodeState(input: string, base: Config = DEFAULT_CONFIG): { sta
   return decodeFields(input, base);
 }
 
-function decodeFields(input: string, base: Config): { state: LabState; issues: UrlIssue[] } {
-  const issues: UrlIssue[] = [];
-  const state: LabState = { config: structuredClone(base) as Config, ui: { ...DEFAULT_UI } };
+/** The fragment of `input` ('' for none); a fragment over MAX_FRAGMENT_CHARS is refused whole. */
+function fragmentOf(input: string, issues: UrlIssue[]): string {
   let frag = typeof input === 'string' ? input : '';
   const hash = frag.indexOf('#');
   if (hash >= 0) frag = frag.slice(hash + 1);
   else if (/^[a-z]+:\/\//i.test(frag)) frag = '';
-  if (frag === '') return { state, issues };
   if (frag.length > MAX_FRAGMENT_CHARS) {
     issues.push({
       key: 'url',
       message: `the link's fragment is ${frag.length} characters (at most ${MAX_FRAGMENT_CHARS}); it was ignored and defaults are used`,
     });
-    return { state, issues };
+    return '';
   }
+  return frag;
+}
 
-  const seen = new Set<string>();
-  const configPartial: Record<string, unknown> = Object.create(null);
-  const resultParts: Record<string, string> = Object.create(null);
-  const pairs = frag.split('&').filter((p) => p !== '');
-  if (pairs.length > MAX_PAIRS)
-    issues.push({ key: 'url', message: `${pairs.length} fields; only the first ${MAX_PAIRS} were read` });
+/** One `key=value` pair, percent-decoded; undefined (and an issue) where it cannot be read. */
+function readPair(pair: string, issues: UrlIssue[]): { key: string; raw: string } | undefined {
+  const eq = pair.indexOf('=');
+  let key: string, raw: string;
+  try {
+    key = decodeURIComponent(eq < 0 ? pair : pair.slice(0, eq));
+    raw = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1));
+  } catch {
+    issues.push({ key: safeKey(pair.slice(0, Math.max(0, eq))), message: 'malformed percent-encoding; ignored' });
+    return undefined;
+  }
+  key = safeKey(key);
+  if (eq < 0) {
+    issues.push({ key, message: 'has no value (expected key=value); ignored' });
+    return undefined;
+  }
+  if (raw.length > MAX_VALUE_CHARS) {
+    issues.push({
+      key,
+      message: `value is ${raw.length} characters long (at most ${MAX_VALUE_CHARS}); default kept`,
+    });
+    return undefined;
+  }
+  return { key, raw };
+}
 
-  for (const pair of pairs.slice(0, MAX_PAIRS)) {
-    const eq = pair.indexOf('=');
-    let key: string, raw: string;
-    try {
-      key = decodeURIComponent(eq < 0 ? pair : pair.slice(0, eq));
-      raw = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1));
-    } catch {
-      issues.push({ key: safeKey(pair.slice(0, Math.max(0, eq))), message: 'malformed percent-encoding; ignored' });
-      continue;
-    }
-    key = safeKey(key);
-    if (eq < 0) {
-      issues.push({ key, message: 'has no value (expected key=value); ignored' });
-      continue;
-    }
-    if (raw.length > MAX_VALUE_CHARS) {
+/** The fields read so far, by kind: config keys (parsed later, together), results ('r.'). */
+interface Fields {
+  state: LabState;
+  issues: UrlIssue[];
+  configPartial: Record<string, unknown>;
+  resultParts: Record<string, string>;
+}
+
+/** Files one field where it belongs: the version, a config key, a UI key, a result, or an issue. */
+function readField(key: string, raw: string, f: Fields): void {
+  const { state, issues } = f;
+  if (key === 'v') {
+    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (n === URL_VERSION) return;
+    if (Number.isSafeInteger(n) && n > URL_VERSION) {
       issues.push({
-        key,
-        message: `value is ${raw.length} characters long (at most ${MAX_VALUE_CHARS}); default kept`,
+        key: 'v',
+        message: `link made by a newer lab (format v${n}); read as v${URL_VERSION} where possible`,
       });
-      continue;
+    } else issues.push({ key: 'v', message: `unknown format version ${show(raw)}; read as v${URL_VERSION}` });
+  } else if (has(SCHEMA, key)) {
+    f.configPartial[key] = raw;
+  } else if (has(UI_SCHEMA, key)) {
+    try {
+      (state.ui as unknown as Record<string, unknown>)[key] = decodeUiValue(key as keyof UiState, raw);
+    } catch (e) {
+      issues.push({ key, message: `${(e as Error).message}; default kept` });
     }
-    if (seen.has(key)) {
-      issues.push({ key, message: 'appears more than once; the first value is used' });
-      continue;
-    }
-    seen.add(key);
-
-    if (key === 'v') {
-      const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-      if (n === URL_VERSION) continue;
-      if (Number.isSafeInteger(n) && n > URL_VERSION) {
-        issues.push({
-          key: 'v',
-          message: `link made by a newer lab (format v${n}); read as v${URL_VERSION} where possible`,
-        });
-      } else issues.push({ key: 'v', message: `unknown format version ${show(raw)}; read as v${URL_VERSION}` });
-    } else if (has(SCHEMA, key)) {
-      configPartial[key] = raw;
-    } else if (has(UI_SCHEMA, key)) {
-      try {
-        (state.ui as unknown as Record<string, unknown>)[key] = decodeUiValue(key as keyof UiState, raw);
-      } catch (e) {
-        issues.push({ key, message: `${(e as Error).message}; default kept` });
-      }
-    } else if (key.startsWith('r.')) {
-      resultParts[key.slice(2)] = raw;
-    } else {
-      issues.push({ key, message: 'unknown field; ignored' });
-    }
+  } else if (key.startsWith('r.')) {
+    f.resultParts[key.slice(2)] = raw;
+  } else {
+    issues.push({ key, message: 'unknown field; ignored' });
   }
+}
 
-  // Config keys go through the schema's own parser: one message per bad key, default kept.
+/**
+ * Config keys go through the schema's own parser: one message per bad key, default kept. Keys
+ * that parse but do not fit together: put the key at fault back to its default (or, if it
+ * already is, the last key the link set) and retry, so the page always starts from a
+ * configuration the engine accepts.
+ */
+function applyConfig(f: Fields, base: Config): void {
+  const { state, issues } = f;
   const config = state.config as unknown as Record<string, unknown>;
   const applied: (keyof Config)[] = [];
-  for (const [k, raw] of Object.entries(configPartial)) {
+  for (const [k, raw] of Object.entries(f.configPartial)) {
     try {
       config[k] = parseValue(k as keyof Config, raw);
       applied.push(k as keyof Config);
@@ -245,9 +254,6 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
       issues.push({ key: k, message: e instanceof ConfigError ? configMessage(e) : `${String(e)}; default kept` });
     }
   }
-  // Keys that parse but do not fit together: put the key at fault back to its default (or,
-  // if it already is, the last key the link set) and retry, so the page always starts from
-  // a configuration the engine accepts.
   for (;;) {
     try {
       checkConsistency(state.config);
@@ -270,13 +276,39 @@ function decodeFields(input: string, base: Config): { state: LabState; issues: U
       config[k] = structuredClone(base[k]);
     }
   }
+}
+
+function decodeFields(input: string, base: Config): { state: LabState; issues: UrlIssue[] } {
+  const issues: UrlIssue[] = [];
+  const state: LabState = { config: structuredClone(base) as Config, ui: { ...DEFAULT_UI } };
+  const frag = fragmentOf(input, issues);
+  if (frag === '') return { state, issues };
+
+  const seen = new Set<string>();
+  const f: Fields = { state, issues, configPartial: Object.create(null), resultParts: Object.create(null) };
+  const pairs = frag.split('&').filter((p) => p !== '');
+  if (pairs.length > MAX_PAIRS)
+    issues.push({ key: 'url', message: `${pairs.length} fields; only the first ${MAX_PAIRS} were read` });
+
+  for (const pair of pairs.slice(0, MAX_PAIRS)) {
+    const read = readPair(pair, issues);
+    if (!read) continue;
+    if (seen.has(read.key)) {
+      issues.push({ key: read.key, message: 'appears more than once; the first value is used' });
+      continue;
+    }
+    seen.add(read.key);
+    readField(read.key, read.raw, f);
+  }
+
+  applyConfig(f, base);
   if (state.ui.sweepFrom > state.ui.sweepTo) {
     issues.push({ key: 'sweepTo', message: `must be >= sweepFrom (${state.ui.sweepFrom}); defaults kept` });
     state.ui.sweepFrom = DEFAULT_UI.sweepFrom;
     state.ui.sweepTo = DEFAULT_UI.sweepTo;
   }
 
-  const results = decodeResults(resultParts, issues);
+  const results = decodeResults(f.resultParts, issues);
   if (results) state.results = results;
   return { state, issues };
 }

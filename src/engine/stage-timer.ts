@@ -183,6 +183,34 @@ export class StageTimer {
   }
 }
 
+/**
+ * Medians and 10th/90th percentiles per stage and of the per-step sums, over the timed steps
+ * after `skip` leading ones left out as warm-up (default: 2 when more than 4 were timed).
+ */
+export function timingStats(samples: readonly StageTimes[], skip?: number) {
+  const n = samples.length;
+  const warm = samples.slice(skip ?? (n > 4 ? 2 : 0));
+  const stageMedianMs = zeroStages();
+  const stageP10Ms = zeroStages();
+  const stageP90Ms = zeroStages();
+  for (const st of STAGES) {
+    const xs = warm.map((t) => t[st]);
+    stageMedianMs[st] = median(xs);
+    stageP10Ms[st] = quantile(xs, 0.1);
+    stageP90Ms[st] = quantile(xs, 0.9);
+  }
+  const sums = warm.map((t) => STAGES.reduce((a, s) => a + t[s], 0));
+  return {
+    stageMedianMs,
+    stepMedianMs: median(sums),
+    stageP10Ms,
+    stageP90Ms,
+    stepP10Ms: quantile(sums, 0.1),
+    stepP90Ms: quantile(sums, 0.9),
+    timedSteps: warm.length,
+  };
+}
+
 /** One turn of the event loop (rendering and input in a page, I/O in node). */
 export function yieldToEvents(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));

@@ -1,13 +1,14 @@
 // The training engine: takes a GPUDevice from anywhere (browser, Dawn in node), makes the
 // model's buffers (buffers.ts) and the step's dispatches (step-graph.ts) once, then runs steps
-// with one compute pass per stage, timed by stage-timer.ts. Batches come from batch.ts, weights
-// go in and out through model-io.ts. It knows nothing of the UI or the CLI.
-import { type Config, isPrivate, lrAt } from '../config/config';
+// with one compute pass per stage, timed by stage-timer.ts. Batches come from batch.ts and are
+// uploaded by step-inputs.ts; step-pacing.ts keeps the CPU a few steps ahead of the GPU, run-log.ts
+// makes the log points, flush.ts submits LazyDP's flush, weights go in and out through
+// model-io.ts. It knows nothing of the UI or the CLI.
+import { type Config, isPrivate } from '../config/config';
 import type { Algorithm } from '../algorithms';
 import type { Layout } from './model';
 import {
   STAGES,
-  zeroStages,
   type LogPoint,
   type NamedTensor,
   type RunSummary,
@@ -18,24 +19,27 @@ import {
 } from './types';
 import { makeSynthetic, auc, type LabData } from '../data/synthetic';
 import { randomSeed, seedToKey, type Key } from '../noise/philox';
-import { encode, checkShaders, type Dispatch } from '../kernels/program';
+import { checkShaders, type Dispatch } from '../kernels/program';
 import { flushRounds } from '../kernels/noise';
-import { checkData, checkStepBatch, assemble, BatchSampler, sameIds } from './batch';
+import { checkData, checkStepBatch, BatchSampler, sameIds } from './batch';
 import { resolvePlan, type StepPlan } from './plan';
 import { allocateData, fillData, type ResidentData } from './resident-data';
 import { resumeProblem, type Checkpoint } from './checkpoint';
-import { CapacityError, estimateMemory } from './memory';
+import { CapacityError, estimateMemory, type MemoryEstimate } from './memory';
 import { outOfMemoryMessage } from './messages';
 import { epsilonAfter, epsilonLogged, resolveSigma } from './accounting';
-import { checkDivergence } from './divergence';
 import { BufferPool, allocateModel, type ModelBuffers } from './buffers';
-import { buildStepGraph, canaryIds, refuseAuditExport, type CanarySpec, type StepGraph } from './step-graph';
-import { RING, StageTimer, median, quantile, ringSlot, yieldToEvents } from './stage-timer';
+import { buildStepGraph, refuseAuditExport, type CanarySpec, type StepGraph } from './step-graph';
+import { RING, StageTimer, timingStats } from './stage-timer';
 import { MicroSteps } from './micro';
+import { StepInputs } from './step-inputs';
+import { SubmitWindow } from './step-pacing';
+import { submitFlush } from './flush';
+import { RunLog } from './run-log';
+import { buildInErrorScopes } from './build-scopes';
 import * as io from './model-io';
 import { RunExtras } from './run-extras';
 import { heldOutMetrics, heldOutScores } from './evaluate';
-import { paddedIds } from '../kernels/batch-gather';
 // AUDIT ONLY: deliberate flaws for the one-run privacy audit (src/audit/), never in `train`
 import type { AuditFlaw } from '../audit/flaws';
 
@@ -45,11 +49,6 @@ export { maxBatchFor, checkData } from './batch';
 export { CapacityError, estimateMemory, fmtBytes, planShards, type Limits, type MemoryEstimate } from './memory';
 export type { NamedTensor } from './types';
 
-/** Steps the CPU may submit before it waits for the GPU to finish the oldest of them. */
-const STEPS_AHEAD = 3;
-/** lazydp-exact flush rounds encoded per command buffer (a long flush is several submits). */
-const FLUSH_ROUNDS_PER_SUBMIT = 64;
-
 export class Trainer {
   readonly config: Config;
   readonly seedFixed: boolean;
@@ -57,7 +56,8 @@ export class Trainer {
   readonly layout: Layout;
   readonly sigma: number;
   readonly maxBatch: number;
-  readonly log: LogPoint[] = [];
+  private runLog: RunLog; // log points (run-log.ts)
+  readonly log: LogPoint[];
   stepsDone = 0;
   auditFlaw: AuditFlaw = 'none'; // AUDIT ONLY: a deliberate flaw (src/audit/flaws.ts); refuses to export
   /**
@@ -97,15 +97,11 @@ export class Trainer {
   /** bytes of the data set copied to the GPU (once, before the first step or evaluation) */
   dataSetBytes = 0;
   private residentFilled = false;
-  /** CPU path, LazyDP: batch s+1, assembled at step s for the lookahead, is step s+1's batch */
-  private assembledNext?: { s: number; batch: ReturnType<typeof assemble> };
+  private inputs!: StepInputs; // what a step uploads (step-inputs.ts)
   private graph!: StepGraph;
   private extras!: RunExtras;
   private micro?: MicroSteps; // micro-batches (config.microBatch, or the memory plan's choice)
   private timer!: StageTimer;
-  private lastLogTime = 0;
-  private lastLogStep = 0;
-  private lossSinceLog = { sum: 0, count: 0 };
   private lastEval?: { auc: number; loss: number };
   private destroyed = false;
   // LazyDP: the batch whose pairs the lookahead sorted at step `step` - 1 (then in graph.reuseSorted)
@@ -131,6 +127,8 @@ export class Trainer {
     this.teacherAuc = this.data.eval.prob ? auc(this.data.eval.prob, this.data.eval.labels) : undefined;
     this.sampler = new BatchSampler(this.key, config, this.maxBatch);
     this.pool = new BufferPool(device);
+    this.runLog = new RunLog(config);
+    this.log = this.runLog.points;
   }
 
   /**
@@ -162,34 +160,30 @@ export class Trainer {
     const t = new Trainer(device, plan, sigma, opts.data, opts.shardRows);
     t.auditFlaw = opts.auditFlaw ?? 'none'; // AUDIT ONLY
     await checkShaders(device);
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
-    // The scopes are popped whatever happens; a GPU error explains a failed build better than
-    // the exception that followed it, so it wins.
-    let failure: { error: unknown } | undefined;
-    try {
-      t.m = allocateModel(t.pool, t.plan, RING, t.shardRows);
-      t.resident = allocateData(t.pool, t.data, mem.data, plan.B, t.plan.extra.lookahead);
-      t.batchOnGpu = mem.data.train;
-      t.evalOnGpu = mem.data.eval;
-      t.batchNote = [mem.microNote, mem.data.note].filter(Boolean).join('; ') || undefined;
-      t.graph = buildStepGraph(t.pool, t.plan, t.m, t.auditFlaw, t.resident, opts.canaries);
-      t.extras = new RunExtras(t.plan, t.graph, t.data, t.key, t.upload);
-      const x = { dev: device, plan, graph: t.graph, m: t.m, train: t.data.train, upload: t.upload.bind(t) };
-      if (plan.micro) t.micro = new MicroSteps({ ...x, resident: t.batchOnGpu ? t.resident : undefined });
-      t.timer = new StageTimer(t.pool, t.m.loss);
-    } catch (error) {
-      failure = { error };
-    }
-    const v = await device.popErrorScope();
-    const m = await device.popErrorScope();
-    if (v || m) {
-      t.destroy();
-      if (m) throw new CapacityError('memoryLimit', outOfMemoryMessage(m.message, mem, config.memoryLimit));
-      throw new Error(`WebGPU validation error while building the step (shader or binding): ${v!.message}`);
-    }
-    if (failure) throw failure.error;
+    await buildInErrorScopes(
+      device,
+      () => t.build(mem, opts.canaries),
+      () => t.destroy(),
+      (message) => new CapacityError('memoryLimit', outOfMemoryMessage(message, mem, config.memoryLimit)),
+    );
     return t;
+  }
+
+  /** The buffers, the resident data set and the step (inside create's error scopes). */
+  private build(mem: MemoryEstimate, canaries?: CanarySpec): void {
+    const { plan, pool, dev } = this;
+    this.m = allocateModel(pool, plan, RING, this.shardRows);
+    this.resident = allocateData(pool, this.data, mem.data, plan.B, plan.extra.lookahead);
+    this.batchOnGpu = mem.data.train;
+    this.evalOnGpu = mem.data.eval;
+    this.batchNote = [mem.microNote, mem.data.note].filter(Boolean).join('; ') || undefined;
+    this.graph = buildStepGraph(pool, plan, this.m, this.auditFlaw, this.resident, canaries);
+    this.extras = new RunExtras(plan, this.graph, this.data, this.key, this.upload);
+    const x = { dev, plan, graph: this.graph, m: this.m, train: this.data.train, upload: this.upload.bind(this) };
+    if (plan.micro) this.micro = new MicroSteps({ ...x, resident: this.batchOnGpu ? this.resident : undefined });
+    this.timer = new StageTimer(pool, this.m.loss);
+    const { key, sigma, data, resident, batchOnGpu, micro } = this;
+    this.inputs = new StepInputs({ ...x, key, sigma, data, resident, batchOnGpu, micro });
   }
 
   private get store(): io.ModelStore {
@@ -239,18 +233,6 @@ export class Trainer {
   /** Example indices of batch s (1-based), sampled as the accountant assumes (or shuffled). */
   batchIndices(s: number): Uint32Array {
     return this.sampler.indices(s);
-  }
-
-  private writeStepUniform(s: number): void {
-    const c = this.config;
-    this.graph.step.write({
-      step: s,
-      lr: lrAt(c, s),
-      invB: 1 / c.batch,
-      noiseStd: this.plan.private ? this.sigma * c.clip : 0,
-      key: this.key,
-    });
-    this.graph.optim?.write(s);
   }
 
   /**
@@ -303,40 +285,7 @@ export class Trainer {
       ? (forcedNext ?? (s < this.config.steps ? this.batchIndices(s + 1) : []))
       : undefined;
     const t1 = performance.now();
-    let bytes = 0;
-    const up = (b: GPUBuffer, data: ArrayBufferView) => {
-      this.upload(b, data);
-      bytes += data.byteLength;
-    };
-    const res = this.resident;
-    if (this.micro) bytes += this.micro.before(batch);
-    else if (this.batchOnGpu && res) {
-      // the data set is on the GPU: the example ids are the step's whole batch upload
-      up(res.ids, paddedIds(this.maxBatch, batch));
-      if (next) up(res.idsNext!, paddedIds(this.maxBatch, next));
-    } else {
-      const early = this.assembledNext;
-      const a = !forced && early?.s === s ? early.batch : assemble(this.layout, this.maxBatch, this.data.train, batch);
-      this.assembledNext = undefined;
-      up(this.m.dense, a.dense);
-      up(this.m.idx, a.idx);
-      up(this.m.labels, a.labels);
-      up(this.m.mask, a.mask);
-      if (next) {
-        const nxt = assemble(this.layout, this.maxBatch, this.data.train, next);
-        up(this.m.idxNext, nxt.idx);
-        up(this.m.maskNext, nxt.mask);
-        // the sampled lookahead batch is the next step's own: assembled once (a forced one need not be)
-        if (!forcedNext) this.assembledNext = { s: s + 1, batch: nxt };
-      }
-    }
-    if (this.graph.canaries) up(this.graph.canaries.ids, canaryIds(this.graph.canaries, s)); // AUDIT ONLY
-    // the uniforms are written whole: their buffers' sizes are the bytes
-    this.writeStepUniform(s);
-    this.graph.beforeStep?.(s, this.key, up); // DP-AdaFEST's crossing candidates
-    this.graph.loss.setSlot(ringSlot(s));
-    bytes +=
-      this.graph.step.buffer.size + (this.graph.optim?.buffer.size ?? 0) + this.graph.loss.dispatch.owned[0].size;
+    const bytes = this.inputs.upload(s, batch, next, !!forced, !!forcedNext);
     const t2 = performance.now();
     this.costs.steps++;
     this.costs.uploadBytes += bytes;
@@ -371,34 +320,12 @@ export class Trainer {
     const c = this.config;
     const logEvery = Math.max(1, Math.min(RING, opts.logEvery ?? Math.max(1, Math.round(c.steps / 50))));
     const end = Math.min(c.steps, this.stepsDone + n);
-    if (!this.lastLogTime) this.lastLogTime = performance.now();
-    // The GPU's completion of each submitted step, oldest first. The CPU stays at most
-    // STEPS_AHEAD steps ahead by waiting on the step that many back, never on a drained queue
-    // (which would leave the GPU idle while the next step is assembled and encoded).
-    const submitted: { done: Promise<void>; settled: boolean }[] = [];
-    let sinceYield = 0;
+    this.runLog.start();
+    const window = new SubmitWindow(this.dev);
     while (this.stepsDone < end && !opts.signal?.aborted) {
       await this.trainStep();
       const s = this.stepsDone;
-      const w = { done: this.dev.queue.onSubmittedWorkDone(), settled: false };
-      // marks it handled too: a device lost before it is awaited is not an unhandled rejection
-      w.done.then(
-        () => (w.settled = true),
-        () => undefined,
-      );
-      submitted.push(w);
-      if (submitted.length > STEPS_AHEAD) {
-        const oldest = submitted.shift()!;
-        sinceYield++;
-        // let the page breathe: a step already done resolves without giving events a turn
-        if (!oldest.settled) {
-          await oldest.done;
-          sinceYield = 0;
-        } else if (sinceYield >= STEPS_AHEAD) {
-          await yieldToEvents();
-          sinceYield = 0;
-        }
-      }
+      await window.afterSubmit();
       const evalNow = (c.evalEvery > 0 && s % c.evalEvery === 0) || s === c.steps;
       if (s % logEvery === 0 || s === end || evalNow || this.timer.pendingCount >= RING)
         await this.logPoint(evalNow, opts.onLog, opts.deferPrvEpsilon);
@@ -407,30 +334,15 @@ export class Trainer {
     if (this.stepsDone >= c.steps) await this.flush();
   }
 
-  private async logPoint(evalNow: boolean, onLog?: (p: LogPoint) => void, deferPrv = false): Promise<void> {
-    const got = await this.timer.collect(this.lossSinceLog);
-    const now = performance.now();
-    const steps = this.stepsDone - this.lastLogStep;
-    if (steps <= 0) return;
-    const p: LogPoint = {
-      step: this.stepsDone,
-      loss: this.lossSinceLog.count > 0 ? this.lossSinceLog.sum / this.lossSinceLog.count : NaN,
-      stageMs: got.stage,
-      stepsPerSec: (steps * 1000) / Math.max(1e-3, now - this.lastLogTime),
-      examples: got.examples,
-      epsilon: deferPrv && this.prvDeferrable() ? undefined : epsilonLogged(this.config, this.sigma, this.stepsDone),
-    };
-    if (evalNow) {
-      const e = await this.evaluate();
-      p.auc = e.auc;
-      p.evalLoss = e.loss;
-    }
-    this.lossSinceLog = { sum: 0, count: 0 };
-    this.lastLogStep = this.stepsDone;
-    this.lastLogTime = performance.now();
-    this.log.push(p);
-    onLog?.(p);
-    checkDivergence(p, this.config); // NaN or infinite loss: stop here, naming the step
+  private logPoint(evalNow: boolean, onLog?: (p: LogPoint) => void, deferPrv = false): Promise<void> {
+    const step = this.stepsDone;
+    return this.runLog.point({
+      timer: this.timer,
+      step,
+      epsilon: () => (deferPrv && this.prvDeferrable() ? undefined : epsilonLogged(this.config, this.sigma, step)),
+      evaluate: evalNow ? () => this.evaluate() : undefined,
+      onLog,
+    });
   }
 
   /**
@@ -440,19 +352,11 @@ export class Trainer {
   async flush(): Promise<void> {
     if (this.plan.algorithm.beforeRead !== 'flush' || this.stepsDone === 0) return;
     if (this.auditFlaw === 'skip-final-flush') return; // AUDIT ONLY, BROKEN on purpose
-    this.writeStepUniform(this.stepsDone);
-    // the flush dispatches are short by construction (flushPlan); lazydp-exact repeats them
-    // until the rows furthest behind (at most since the last flush) have replayed every step
+    this.inputs.writeUniforms(this.stepsDone);
+    // lazydp-exact repeats the flush until the rows furthest behind (at most since the last
+    // flush) have replayed every step
     const rounds = flushRounds(this.plan.algorithm.tableNoise === 'lazy-exact', this.stepsDone - this.flushedAt);
-    for (let r0 = 0; r0 < rounds; r0 += FLUSH_ROUNDS_PER_SUBMIT) {
-      const enc = this.dev.createCommandEncoder();
-      const pass = enc.beginComputePass({ label: 'flush' });
-      for (let r = r0; r < Math.min(rounds, r0 + FLUSH_ROUNDS_PER_SUBMIT); r++)
-        for (const d of this.graph.flush) encode(pass, d);
-      pass.end();
-      this.dev.queue.submit([enc.finish()]);
-    }
-    await this.dev.queue.onSubmittedWorkDone();
+    await submitFlush(this.dev, this.graph.flush, rounds);
     this.flushedAt = this.stepsDone;
   }
 
@@ -503,7 +407,7 @@ export class Trainer {
     this.extras.load(ck); // DP-FEST's selection
     await io.loadWeights(this.store, ck);
     this.stepsDone = ck.steps;
-    this.lastLogStep = ck.steps;
+    this.runLog.lastStep = ck.steps;
     this.resumedFrom = ck.steps;
     this.flushedAt = ck.steps; // loadWeights set every row's history to ck.steps
     this.overflowCarried = ck.overflowBatches;
@@ -547,40 +451,22 @@ export class Trainer {
     return this.timer.samples;
   }
 
-  /** `skip`: leading steps left out as warm-up (default: 2 when more than 4 were timed). */
   /** Whether run({ deferPrvEpsilon }) leaves this trainer's epsilon to the caller. */
   prvDeferrable(): boolean {
     return this.config.accountant === 'prv' && isPrivate(this.config) && this.sigma > 0;
   }
 
   /**
+   * `skip`: leading steps left out as warm-up (default: 2 when more than 4 were timed).
    * `epsilon`: the run's epsilon when the caller computed it (the lab, in its worker, from the
    * same epsilonAfter); otherwise it is computed here.
    */
   summary(skip?: number, epsilon?: number): RunSummary {
-    const n = this.timer.samples.length;
-    const warm = this.timer.samples.slice(skip ?? (n > 4 ? 2 : 0));
-    const stageMedianMs = zeroStages();
-    const stageP10Ms = zeroStages();
-    const stageP90Ms = zeroStages();
-    for (const st of STAGES) {
-      const xs = warm.map((t) => t[st]);
-      stageMedianMs[st] = median(xs);
-      stageP10Ms[st] = quantile(xs, 0.1);
-      stageP90Ms[st] = quantile(xs, 0.9);
-    }
-    const sums = warm.map((t) => STAGES.reduce((a, s) => a + t[s], 0));
     const last = this.log[this.log.length - 1];
     return {
       steps: this.stepsDone,
       timing: this.timing,
-      stageMedianMs,
-      stepMedianMs: median(sums),
-      stageP10Ms,
-      stageP90Ms,
-      stepP10Ms: quantile(sums, 0.1),
-      stepP90Ms: quantile(sums, 0.9),
-      timedSteps: warm.length,
+      ...timingStats(this.timer.samples, skip),
       finalLoss: last?.loss ?? NaN,
       auc: this.lastEval?.auc ?? NaN,
       evalLoss: this.lastEval?.loss ?? NaN,

@@ -100,7 +100,7 @@ export function radix2(a: Float64Array, w8: Float64Array, base: number, end: num
  * Two radix-2 stages at once over a[base, end), spans L = len and 2L, on the four points
  * b + j + {0, L/2, L, 3L/2} (j < L/2): span L on (a, b) and (c, d) with W1 = w_L^j, span 2L on
  * (a, c) with W2 = w_2L^j and on (b, d) with w_2L^(j + L/2) = sign i W2. In time, span L first;
- * in frequency, span 2L first.
+ * in frequency, span 2L first. `len` is also L/2 points in doubles: the distance from a to b.
  */
 export function radix4(
   a: Float64Array,
@@ -113,10 +113,9 @@ export function radix4(
   sign: 1 | -1,
   dif: boolean,
 ): void {
-  const h = len, // L/2 points, in doubles
-    s2 = M / len; // table step of W2 = w_2L^j (interleaved)
+  const s2 = M / len; // table step of W2 = w_2L^j (interleaved)
   for (let b = base; b < end; b += 4 * len) {
-    for (let j = 0, t2 = 0; j < h; j += 2, t2 += s2) {
+    for (let j = 0, t2 = 0; j < len; j += 2, t2 += s2) {
       // W2 = w_2L^j (under a quarter turn) from the two small tables, W1 = W2²
       const k2 = t2 >>> 1,
         th = 2 * (k2 >>> TW_BITS),
@@ -130,9 +129,9 @@ export function radix4(
       const w1r = w2r * w2r - w2i * w2i,
         w1i = 2 * w2r * w2i;
       const pa = b + j,
-        pb = pa + h,
-        pc = pb + h,
-        pd = pc + h;
+        pb = pa + len,
+        pc = pb + len,
+        pd = pc + len;
       const ar = a[pa],
         ai = a[pa + 1],
         br = a[pb],

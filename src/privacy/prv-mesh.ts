@@ -218,6 +218,128 @@ interface DiscretePhase {
  */
 const NEGLIGIBLE2 = 1e-200;
 
+/** The plan's inputs, refused with what to change before any work. */
+function checkPlanInputs(phases: readonly PrvPhase[], epsError: number, deltaError: number): void {
+  if (!(epsError > 0 && epsError < 1)) throw new RangeError(`epsError must be in (0, 1) (got ${epsError})`);
+  if (!(deltaError > 0 && deltaError < 1)) throw new RangeError(`deltaError must be in (0, 1) (got ${deltaError})`);
+  if (phases.length === 0) throw new RangeError('no phase to compose');
+  for (const p of phases) {
+    if (p.q === 0 || p.steps === 0)
+      throw new RangeError('a phase with q = 0 or no steps releases nothing: leave it out');
+    if (p.sigma === 0) throw new RangeError('sigma = 0 adds no noise: epsilon is infinite');
+  }
+}
+
+/** The mesh of a plan: bins t = k dt, |k| <= K, padded to an FFT size M, t_i = (i - M/2) dt. */
+interface Mesh {
+  dt: number;
+  K: number;
+  M: number;
+  /** the total steps, over all phases */
+  total: number;
+  /** the eps_error the mesh reaches (larger than asked only when the mesh hit MAX_MESH) */
+  epsError: number;
+}
+
+/** The safe domain (refused beyond MAX_DOMAIN) and the mesh fine enough for `epsError`. */
+function planMesh(phases: readonly PrvPhase[], rdp1: number[][], epsError: number, deltaError: number): Mesh {
+  const total = phases.reduce((a, p) => a + p.steps, 0);
+  const L = safeDomain(
+    rdp1,
+    phases.map((p) => p.steps),
+    epsError,
+    deltaError,
+  );
+  // exp(-t) over the mesh must stay finite (and an epsilon of hundreds protects nothing)
+  if (!(L <= MAX_DOMAIN))
+    throw new PrvRefusal(
+      `sigma is too small for the PRV accountant: ${describePhases(phases)} gives an RDP bound of ${L.toPrecision(4)} ` +
+        `on its domain (at most ${MAX_DOMAIN})`,
+      ['accountant', 'raise-sigma', 'fewer-steps'],
+    );
+  let dt = epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2);
+  let K = Math.ceil(L / dt);
+  if (2 * K + 2 > MAX_MESH) {
+    // A coarser mesh keeps the bound valid with a proportionally larger eps_error.
+    dt = L / (MAX_MESH / 2 - 1);
+    epsError = dt * Math.sqrt((total * Math.log(12 / deltaError)) / 2);
+    K = Math.ceil(L / dt);
+  }
+  return { dt, K, M: fftSizeAtLeast(2 * K + 2), total, epsError };
+}
+
+/**
+ * Truncation: to [-L, L] as the paper (bins -K .. K), and further where the PRV's own tail mass is
+ * below `cut` (the tails are known exactly here): the far tails then cost no evaluations. Returns
+ * the first and last bins kept; bin k's upper edge is `edge(k)`.
+ */
+function keptBins(prv: SubsampledGaussianPrv, K: number, edge: (k: number) => number, cut: number) {
+  let kLo = -K,
+    kHi = K;
+  if (prv.cdfSf(edge(-K))[0] < cut) {
+    // the first bin whose upper edge has F >= cut (F is non-decreasing)
+    let a = -K,
+      b = K;
+    while (a < b) {
+      const m = Math.floor((a + b) / 2);
+      if (prv.cdfSf(edge(m))[0] >= cut) b = m;
+      else a = m + 1;
+    }
+    kLo = a;
+  }
+  if (prv.cdfSf(edge(K - 1))[1] < cut) {
+    // the first bin whose lower edge has S < cut: it and the ones above are cut off
+    let a = kLo,
+      b = K;
+    while (a < b) {
+      const m = Math.floor((a + b) / 2);
+      if (prv.cdfSf(edge(m - 1))[1] < cut) b = m;
+      else a = m + 1;
+    }
+    kHi = Math.max(kLo, a - 1);
+  }
+  return { kLo, kHi };
+}
+
+/** One phase's step PRV on the mesh: its PMF, truncated and shifted, then transformed in place. */
+function discretise(p: PrvPhase, mesh: Mesh, deltaError: number): DiscretePhase {
+  const { dt, K, M, total } = mesh;
+  const half = M / 2;
+  const prv = new SubsampledGaussianPrv(p.q, p.sigma);
+  // cut: a millionth of the delta_error / (8 N) per step that the safe domain allows
+  const cut = (1e-6 * deltaError) / (8 * total);
+  const edge = (k: number) => (k + 0.5) * dt; // upper edge of bin k
+  const { kLo, kHi } = keptBins(prv, K, edge, cut);
+  const lo = edge(kLo - 1),
+    hi = edge(kHi);
+  // the PMF, then (in place) the first half of its transform
+  const pmf = new Float64Array(M + 2);
+  // bin k has edges (k -+ 1/2) dt; masses from F where it is small, else from S
+  let [fPrev, sPrev] = prv.cdfSf(lo);
+  let mass = 0;
+  for (let k = kLo; k <= kHi; k++) {
+    const [f, s] = prv.cdfSf((k + 0.5) * dt);
+    const m = f <= 0.5 ? f - fPrev : sPrev <= 0.5 ? sPrev - s : 1 - fPrev - s;
+    pmf[k + half] = m;
+    mass += m;
+    fPrev = f;
+    sPrev = s;
+  }
+  if (!(mass > 0)) throw numericsRefusal(p);
+  // truncation: renormalise, and match the continuous truncated mean (the paper's shift)
+  let meanD = 0;
+  for (let k = kLo; k <= kHi; k++) {
+    pmf[k + half] /= mass;
+    meanD += k * dt * pmf[k + half];
+  }
+  const mom = prv.truncatedMoments(lo, hi);
+  const shift = mom.mean / mom.mass - meanD;
+  if (!(Math.abs(shift) < dt / 2)) throw numericsRefusal(p);
+  // the transform of a real sequence is Hermitian: the first half is all there is to keep
+  realFFT(M).forward(pmf, pmf);
+  return { X: pmf, shift };
+}
+
 /**
  * One run's steps discretised once (domain and mesh sized for the largest step counts), so that
  * the composition for fewer steps costs only a power, an inverse FFT and a scan: the safe domain
@@ -251,108 +373,17 @@ export class PrvPlan {
   constructor(phases: readonly PrvPhase[], opts: { epsError?: number; deltaError: number; once?: boolean }) {
     phases.forEach(checkPhase);
     this.once = opts.once ?? false;
-    let epsError = opts.epsError ?? 0.01;
-    const deltaError = opts.deltaError;
-    if (!(epsError > 0 && epsError < 1)) throw new RangeError(`epsError must be in (0, 1) (got ${epsError})`);
-    if (!(deltaError > 0 && deltaError < 1)) throw new RangeError(`deltaError must be in (0, 1) (got ${deltaError})`);
-    if (phases.length === 0) throw new RangeError('no phase to compose');
-    for (const p of phases) {
-      if (p.q === 0 || p.steps === 0)
-        throw new RangeError('a phase with q = 0 or no steps releases nothing: leave it out');
-      if (p.sigma === 0) throw new RangeError('sigma = 0 adds no noise: epsilon is infinite');
-    }
+    const epsError = opts.epsError ?? 0.01,
+      deltaError = opts.deltaError;
+    checkPlanInputs(phases, epsError, deltaError);
     this.phases = phases.map((p) => ({ ...p }));
-    const total = phases.reduce((a, p) => a + p.steps, 0);
-
     this.rdp1 = this.phases.map((p) => computeRdp(p.q, p.sigma, 1, OPACUS_ORDERS));
-    const L = safeDomain(
-      this.rdp1,
-      this.phases.map((p) => p.steps),
-      epsError,
-      deltaError,
-    );
-    // exp(-t) over the mesh must stay finite (and an epsilon of hundreds protects nothing)
-    if (!(L <= MAX_DOMAIN))
-      throw new PrvRefusal(
-        `sigma is too small for the PRV accountant: ${describePhases(phases)} gives an RDP bound of ${L.toPrecision(4)} ` +
-          `on its domain (at most ${MAX_DOMAIN})`,
-        ['accountant', 'raise-sigma', 'fewer-steps'],
-      );
-    let dt = epsError / Math.sqrt((total * Math.log(12 / deltaError)) / 2);
-    // mesh: the bins t = k dt, |k| <= K, padded to an FFT size M, t_i = (i - M/2) dt
-    let K = Math.ceil(L / dt);
-    if (2 * K + 2 > MAX_MESH) {
-      // A coarser mesh keeps the bound valid with a proportionally larger eps_error.
-      dt = L / (MAX_MESH / 2 - 1);
-      epsError = dt * Math.sqrt((total * Math.log(12 / deltaError)) / 2);
-      K = Math.ceil(L / dt);
-    }
-    const M = fftSizeAtLeast(2 * K + 2);
-    this.epsError = epsError;
+    const mesh = planMesh(this.phases, this.rdp1, epsError, deltaError);
+    this.epsError = mesh.epsError;
     this.deltaError = deltaError;
-    this.dt = dt;
-    this.size = M;
-    const half = M / 2;
-    for (const p of this.phases) {
-      const prv = new SubsampledGaussianPrv(p.q, p.sigma);
-      // Truncation: to [-L, L] as the paper, and further where the PRV's own tail mass is below
-      // cut, a millionth of the delta_error / (8 N) per step that the safe domain allows (the
-      // tails are known exactly here): the far tails then cost no evaluations.
-      const cut = (1e-6 * deltaError) / (8 * total);
-      const edge = (k: number) => (k + 0.5) * dt; // upper edge of bin k
-      let kLo = -K,
-        kHi = K;
-      if (prv.cdfSf(edge(-K))[0] < cut) {
-        // the first bin whose upper edge has F >= cut (F is non-decreasing)
-        let a = -K,
-          b = K;
-        while (a < b) {
-          const m = Math.floor((a + b) / 2);
-          if (prv.cdfSf(edge(m))[0] >= cut) b = m;
-          else a = m + 1;
-        }
-        kLo = a;
-      }
-      if (prv.cdfSf(edge(K - 1))[1] < cut) {
-        // the first bin whose lower edge has S < cut: it and the ones above are cut off
-        let a = kLo,
-          b = K;
-        while (a < b) {
-          const m = Math.floor((a + b) / 2);
-          if (prv.cdfSf(edge(m - 1))[1] < cut) b = m;
-          else a = m + 1;
-        }
-        kHi = Math.max(kLo, a - 1);
-      }
-      const lo = edge(kLo - 1),
-        hi = edge(kHi);
-      // the PMF, then (in place) the first half of its transform
-      const pmf = new Float64Array(M + 2);
-      // bin k has edges (k -+ 1/2) dt; masses from F where it is small, else from S
-      let [fPrev, sPrev] = prv.cdfSf(lo);
-      let mass = 0;
-      for (let k = kLo; k <= kHi; k++) {
-        const [f, s] = prv.cdfSf((k + 0.5) * dt);
-        const m = f <= 0.5 ? f - fPrev : sPrev <= 0.5 ? sPrev - s : 1 - fPrev - s;
-        pmf[k + half] = m;
-        mass += m;
-        fPrev = f;
-        sPrev = s;
-      }
-      if (!(mass > 0)) throw numericsRefusal(p);
-      // truncation: renormalise, and match the continuous truncated mean (the paper's shift)
-      let meanD = 0;
-      for (let k = kLo; k <= kHi; k++) {
-        pmf[k + half] /= mass;
-        meanD += k * dt * pmf[k + half];
-      }
-      const mom = prv.truncatedMoments(lo, hi);
-      const shift = mom.mean / mom.mass - meanD;
-      if (!(Math.abs(shift) < dt / 2)) throw numericsRefusal(p);
-      // the transform of a real sequence is Hermitian: the first half is all there is to keep
-      realFFT(M).forward(pmf, pmf);
-      this.disc.push({ X: pmf, shift });
-    }
+    this.dt = mesh.dt;
+    this.size = mesh.M;
+    for (const p of this.phases) this.disc.push(discretise(p, mesh, deltaError));
   }
 
   /** The sum of `steps[j]` steps of phase j (default: the counts the plan was made for). */
