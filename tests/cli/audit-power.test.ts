@@ -12,6 +12,7 @@ import { lowPowerNote, powerConfig, POWER_EPSILON } from '../../src/audit/power'
 import { DEFAULT_CONFIG, makeConfig } from '../../src/config/config';
 import { resolveSigma, truncDelta } from '../../src/engine/accounting';
 import type { AuditResult } from '../../src/audit/run';
+import { benchAuditLine, benchAuditWanted } from '../../src/cli/bench-audit';
 import { TINY_MODEL } from '../helpers/cli';
 
 const root = path.resolve(__dirname, '../..');
@@ -100,4 +101,29 @@ describe('audit --seeds on the CLI (tiny model)', () => {
     const one = cli(['--steps', '4', '--eval-every', '0', '--canaries', '8', '--audit-seed', '1']);
     expect(one.out).toMatch(/cannot reach the accountant's epsilon; `audit --power` audits a full-batch run/);
   }, 200_000);
+});
+
+describe("bench's audit line (src/cli/bench-audit.ts)", () => {
+  it('runs for the fixed set unless --audit off, for one configuration only with --audit on; other values refused', () => {
+    expect(benchAuditWanted(undefined, 'set')).toBe(true);
+    expect(benchAuditWanted('off', 'set')).toBe(false);
+    expect(benchAuditWanted(undefined, 'config')).toBe(false);
+    expect(benchAuditWanted('on', 'url')).toBe(true);
+    expect(() => benchAuditWanted('yes', 'set')).toThrow(/audit: needs on or off, got yes/);
+  });
+
+  it('says each bound, the idealised one and the goal, and a failed audit by its message', () => {
+    const line = benchAuditLine({
+      epsilon: 8,
+      canaries: 1000,
+      auditSeed: 1,
+      idealBound: 2.484,
+      runs: [
+        { algo: 'dpsgd', epsilonLower: 2.462, accountantEpsilon: 7.995, seconds: 21 },
+        { algo: 'lazydp', error: 'device lost' },
+      ],
+    });
+    expect(line).toMatch(/epsilon 8, 1000 gradient canaries, audit seed 1\): lower bound dpsgd 2\.46 \(21 s\)/);
+    expect(line).toMatch(/lazydp failed: device lost; idealised 2\.48 \(goal: median of 5 seeds >= 2/);
+  });
 });
