@@ -40,6 +40,9 @@ export function powerConfig(c: Config): Config {
   };
 }
 
+/** The config keys the power run sets itself: given with --power, they would be silently replaced. */
+export const POWER_KEYS = ['datasetSize', 'batch', 'steps', 'sampling'] as const;
+
 /** The config an audit trains (before its canaries): the given one, or its power run. */
 export function auditedConfig(c: Config, power: boolean): Config {
   return power ? powerConfig(c) : c;

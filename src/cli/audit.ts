@@ -18,6 +18,8 @@ import { jsonInfinity } from '../privacy/report';
 import { AUDIT_FLAWS, type AuditFlaw } from '../audit/flaws';
 import { auditJson, auditText } from './audit-report';
 import { seedLine, seedsText, summarizeSeeds } from './audit-seeds';
+import { POWER_KEYS, POWER_RUN } from '../audit/power';
+import { camel } from './args';
 
 export { auditJson };
 
@@ -86,6 +88,7 @@ export async function auditCommand(
 ): Promise<void> {
   const { config, rest } = configFromFlags(flags, AUDIT_FLAGS);
   const { seeds, ...opts } = auditFlags(rest);
+  if (opts.power) refusePowerKeys(flags);
   // before the device: a refused audit costs nothing
   checkAudit(auditedConfig(config, opts.power), opts.flaw, opts.canaries, opts.canaryKind);
   const json = !!rest.json;
@@ -110,6 +113,16 @@ export async function auditCommand(
   } finally {
     device.destroy();
   }
+}
+
+/** --power sets the run's size itself: a size given with it is refused, never silently replaced. */
+export function refusePowerKeys(flags: Flags): void {
+  const given = Object.keys(flags).find((k) => (POWER_KEYS as readonly string[]).includes(camel(k)));
+  if (given)
+    throw new ConfigError(
+      given,
+      `--power trains its own run (${POWER_RUN.datasetSize} examples, batch ${POWER_RUN.batch}, ${POWER_RUN.steps} steps, Poisson sampling): drop --${given}, or audit without --power`,
+    );
 }
 
 /** --seeds N: audit seeds first..first+N-1 one after the other, a line each, then the summary. */

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { auditFlags } from '../../src/cli/audit';
+import { auditFlags, refusePowerKeys } from '../../src/cli/audit';
 import { parseArgs } from '../../src/cli/args';
 import { summarizeSeeds, seedsText } from '../../src/cli/audit-seeds';
 import { lowPowerNote, powerConfig, POWER_EPSILON } from '../../src/audit/power';
@@ -67,6 +67,14 @@ describe('--power and --seeds flags', () => {
     expect(auditFlags({})).toMatchObject({ power: false, seeds: 1 });
     expect(() => auditFlags({ seeds: '0' })).toThrow(/seeds: .*1 \.\. 1000/);
     expect(() => auditFlags({ seeds: '0x5' })).toThrow(/seeds: .*in decimal/);
+  });
+
+  it('--power refuses a size it would replace, naming the flag', () => {
+    expect(() => refusePowerKeys({ power: true, batch: '64' })).toThrow(
+      /batch: --power trains its own run .*drop --batch/,
+    );
+    expect(() => refusePowerKeys({ 'dataset-size': '64' })).toThrow(/dataset-size: .*drop --dataset-size/);
+    expect(() => refusePowerKeys({ power: true, dim: '4', 'target-epsilon': '2' })).not.toThrow();
   });
 
   it('a bound above epsilon at any seed is reported as CLAIM FALSE, naming the seed', () => {
