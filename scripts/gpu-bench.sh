@@ -13,11 +13,12 @@
 #   STEPS        steps of the default configuration and of the sweep      (bench --steps)
 #   SWEEP        total table rows of the sweep, comma-separated           (bench --sweep)
 #   ALGOS        algorithms of every section, comma-separated             (bench --algos)
+#   AUDIT        on|off: the set's closing power audit, dpsgd and lazydp   (bench --audit; default on)
 #   TRAIN_STEPS  steps of the training run (default 600)
 #   GPUCHECK     'skip' leaves the correctness check out; GPUCHECK_ONLY=text runs the checks naming it
 #   OUT          the folder for all of it (default bench-out)
 # Tiny, on SwiftShader (tests/cli/gpu-bench-script.test.ts): SHAPE_ROWS=256 SHAPE_STEPS=1
-# SHAPE_BATCH=64 STEPS=3 SWEEP=1e3 ALGOS=sgd,lazydp TRAIN_STEPS=3.
+# SHAPE_BATCH=64 STEPS=3 SWEEP=1e3 ALGOS=sgd,lazydp TRAIN_STEPS=3 AUDIT=off.
 # Exit status 0 when every step succeeded, 1 otherwise (each step prints its rc).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -56,6 +57,7 @@ args=(--out "$out")
 [ -n "${STEPS:-}" ] && args+=(--steps "$STEPS")
 [ -n "${SWEEP:-}" ] && args+=(--sweep "$SWEEP")
 [ -n "${ALGOS:-}" ] && args+=(--algos "$ALGOS")
+[ -n "${AUDIT:-}" ] && args+=(--audit "$AUDIT")
 # a line per case as it finishes (stdout, and bench.txt); the JSON and Markdown are bench's files
 "${cli[@]}" bench "${args[@]}" 2>&1 | tee "$out/bench.txt"
 rc "${PIPESTATUS[0]}"

@@ -27,6 +27,9 @@ import { AUDITED, FLAW_BUG_OF, FLAW_TEXT, type AuditFlaw } from './flaws';
 import { algorithmOf } from '../algorithms';
 import { CANARY_KINDS, checkCanaryRows, gradientCanarySpec, SCORE_TEXT, type CanaryKind } from './canary';
 import { gradientCanaryScores } from './gradient-score';
+import { auditedConfig } from './power';
+
+export { auditedConfig };
 
 export { CANARY_KINDS, SCORE_TEXT, type CanaryKind };
 
@@ -119,6 +122,8 @@ export interface AuditOptions {
   confidence?: number;
   /** real data for the base config (default: its synthetic data set) */
   data?: LabData;
+  /** audit the power run of this config (src/audit/power.ts) instead of the config itself */
+  power?: boolean;
   onProgress?: (step: number, steps: number) => void;
   signal?: AbortSignal;
 }
@@ -143,8 +148,12 @@ export interface AuditResult extends AuditBound {
   /** every canary's score and membership, in canary order (histograms) */
   canaryScores: number[];
   member: boolean[];
-  /** the config the audit trained: the given one plus the canary rows and examples */
+  /** the config the audit trained: the given one (or its power run) plus the canary rows and examples */
   auditConfig: Config;
+  /** true when this audited the power run (src/audit/power.ts), not the config as given */
+  power: boolean;
+  /** wall-clock seconds of the training run and scoring */
+  seconds: number;
 }
 
 /** Throws a specific error when the audit cannot run this config with this flaw. */
@@ -193,7 +202,9 @@ export function checkAudit(c: Config, flaw: AuditFlaw, m: number, kind: CanaryKi
 }
 
 /** Trains the config once with canaries (and the chosen flaw) and bounds its ε from below. */
-export async function runAudit(device: GPUDevice, config: Config, opts: AuditOptions = {}): Promise<AuditResult> {
+export async function runAudit(device: GPUDevice, given: Config, opts: AuditOptions = {}): Promise<AuditResult> {
+  const started = performance.now();
+  const config = auditedConfig(given, !!opts.power);
   const m = opts.canaries ?? DEFAULT_CANARIES;
   const flaw = opts.flaw ?? 'none';
   const kind = opts.canaryKind ?? 'gradient';
@@ -205,6 +216,11 @@ export async function runAudit(device: GPUDevice, config: Config, opts: AuditOpt
       ? Number(BigInt(config.seed) % 2n ** 32n)
       : crypto.getRandomValues(new Uint32Array(1))[0]);
   const member = canaryMembership(auditSeed, m);
+  if (opts.power && opts.data && opts.data.train.n !== config.datasetSize)
+    throw new ConfigError(
+      'datasetSize',
+      `the power audit trains ${config.datasetSize} examples; the data given has ${opts.data.train.n}: audit without --power, or give that many`,
+    );
   const base = opts.data ?? makeSynthetic(config);
   const gradient = kind === 'gradient';
   // gradient canaries are no examples: the data and its size (so q) are the real ones
@@ -253,6 +269,8 @@ export async function runAudit(device: GPUDevice, config: Config, opts: AuditOpt
       canaryScores: Array.from(scores),
       member,
       auditConfig: c,
+      power: !!opts.power,
+      seconds: (performance.now() - started) / 1000,
     };
   } finally {
     t.destroy();

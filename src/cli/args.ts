@@ -21,7 +21,7 @@ const PRIVATE_ALGOS = ALGORITHMS.filter((a) => a.private)
 
 export type Flags = Record<string, string | boolean>;
 
-export const BOOL_FLAGS = new Set(['json', 'quiet', 'help', 'privacy']);
+export const BOOL_FLAGS = new Set(['json', 'quiet', 'help', 'privacy', 'power']);
 
 export function parseArgs(argv: string[]): { command: string; flags: Flags } {
   const [command = 'help', ...rest] = argv;

@@ -7,6 +7,18 @@ import { auditPrivacy, auditVerdict } from '../audit/verdict';
 
 export { auditPrivacy, auditVerdict, type AuditVerdict } from '../audit/verdict';
 import { idealBoundForRun, type IdealBound } from '../audit/ideal';
+import { lowPowerNote } from '../audit/power';
+
+/** What the audited run was: the power run says its size and ε; a sparse plain run says --power can do more. */
+export function powerLine(r: AuditResult): string | undefined {
+  const c = r.auditConfig;
+  if (r.power)
+    return (
+      `power audit: ${c.datasetSize} examples, q = ${(c.batch / c.datasetSize).toPrecision(3)}, ${c.steps} steps, ` +
+      `sigma ${r.sigma.toPrecision(4)} calibrated to epsilon ${c.targetEpsilon} (${r.seconds.toFixed(0)} s)`
+    );
+  return lowPowerNote(c);
+}
 
 /**
  * The idealised bound beside the measured one: the Gaussian mechanism with this run's ε at its δ,
@@ -82,6 +94,8 @@ export function auditText(r: AuditResult): string[] {
     idealLine(r),
     auditVerdict(r, p).text,
   );
+  const power = powerLine(r);
+  if (power) lines.push(power);
   for (const why of p.reasons) lines.push(`not a guarantee: ${why}`);
   return lines;
 }

@@ -1,13 +1,25 @@
 // `audit`: the one-run privacy audit from the command line (src/audit/run.ts).
 //   npm run -s cli -- audit --algo dpsgd|lazydp [--flaw none|noise-touched-rows-only|skip-final-flush]
-//     [--canary-kind gradient|input] [--canaries M] [--audit-seed S] [--confidence 0.95] [config keys] [--json]
+//     [--canary-kind gradient|input] [--canaries M] [--audit-seed S] [--confidence 0.95] [--power] [--seeds N]
+//     [config keys] [--json]
 // A progress line goes to stderr meanwhile; --json prints one object on stdout.
 import { ConfigError, parseDecimal, type Config } from '../config/config';
 import type { DeviceInfo } from '../engine';
-import { runAudit, checkAudit, DEFAULT_CANARIES, CANARY_KINDS, type CanaryKind } from '../audit/run';
+import {
+  runAudit,
+  checkAudit,
+  auditedConfig,
+  DEFAULT_CANARIES,
+  CANARY_KINDS,
+  type AuditResult,
+  type CanaryKind,
+} from '../audit/run';
 import { jsonInfinity } from '../privacy/report';
 import { AUDIT_FLAWS, type AuditFlaw } from '../audit/flaws';
 import { auditJson, auditText } from './audit-report';
+import { seedLine, seedsText, summarizeSeeds } from './audit-seeds';
+import { POWER_KEYS, POWER_RUN } from '../audit/power';
+import { camel } from './args';
 
 export { auditJson };
 
@@ -17,9 +29,15 @@ type OpenDevice = (quiet: boolean) => Promise<{ device: GPUDevice; info: DeviceI
 
 export const AUDIT_HELP =
   '  audit    --algo dpsgd|lazydp [--flaw none|noise-touched-rows-only|skip-final-flush] [--canaries M]\n' +
-  '           [--canary-kind gradient|input] [--audit-seed S] [--confidence C] [--key value ...] [--json]\n' +
+  '           [--canary-kind gradient|input] [--audit-seed S] [--confidence C] [--power] [--seeds N]\n' +
+  '           [--key value ...] [--json]\n' +
   "           (one-run privacy audit: an ε lower bound from canaries beside the accountant's ε;\n" +
-  '            the flaws are broken on purpose, for teaching)';
+  '            the flaws are broken on purpose, for teaching; --power audits a full-batch run of the model\n' +
+  '            (1,024 examples, q 31/32, 64 steps, σ for --target-epsilon, else 8), whose bound can reach\n' +
+  '            the idealised one; --seeds N runs audit seeds S..S+N-1 (S = --audit-seed, else 1): each bound,\n' +
+  '            the median and the largest)';
+
+const AUDIT_FLAGS = ['flaw', 'canary-kind', 'canaries', 'audit-seed', 'confidence', 'power', 'seeds'];
 
 function intFlag(v: string | boolean | undefined, key: string, def: number, min: number, max: number): number {
   if (v === undefined) return def;
@@ -37,6 +55,8 @@ export function auditFlags(rest: Flags): {
   canaries: number;
   auditSeed?: number;
   confidence: number;
+  power: boolean;
+  seeds: number;
 } {
   const flaw = (rest.flaw ?? 'none') as AuditFlaw;
   if (!AUDIT_FLAWS.includes(flaw))
@@ -57,7 +77,8 @@ export function auditFlags(rest: Flags): {
       'confidence',
       `needs a decimal number strictly between 0 and 1, got ${String(rest.confidence)}`,
     );
-  return { flaw, canaryKind, canaries, auditSeed, confidence };
+  const seeds = intFlag(rest.seeds, 'seeds', 1, 1, 1000);
+  return { flaw, canaryKind, canaries, auditSeed, confidence, power: rest.power === true, seeds };
 }
 
 export async function auditCommand(
@@ -65,18 +86,24 @@ export async function auditCommand(
   configFromFlags: ConfigFromFlags,
   openDevice: OpenDevice,
 ): Promise<void> {
-  const { config, rest } = configFromFlags(flags, ['flaw', 'canary-kind', 'canaries', 'audit-seed', 'confidence']);
-  const opts = auditFlags(rest);
-  checkAudit(config, opts.flaw, opts.canaries, opts.canaryKind); // before the device: a refused audit costs nothing
+  const { config, rest } = configFromFlags(flags, AUDIT_FLAGS);
+  const { seeds, ...opts } = auditFlags(rest);
+  if (opts.power) refusePowerKeys(flags);
+  // before the device: a refused audit costs nothing
+  checkAudit(auditedConfig(config, opts.power), opts.flaw, opts.canaries, opts.canaryKind);
   const json = !!rest.json;
   const { device, info } = await openDevice(json);
   const tty = process.stderr.isTTY;
   const broken = opts.flaw !== 'none' ? ` [BROKEN: ${opts.flaw}]` : '';
-  try {
-    const r = await runAudit(device, config, {
+  const once = (auditSeed: number | undefined) =>
+    runAudit(device, config, {
       ...opts,
+      auditSeed,
       onProgress: (s, n) => process.stderr.write(`audit ${config.algo}${broken}: step ${s}/${n}${tty ? '\r' : '\n'}`),
     });
+  try {
+    if (seeds > 1) return await seedsCommand(once, opts.auditSeed ?? 1, seeds, json, info);
+    const r = await once(opts.auditSeed);
     if (tty) process.stderr.write('\n');
     if (json) {
       console.log(JSON.stringify(auditJson(r, info), jsonInfinity));
@@ -86,4 +113,39 @@ export async function auditCommand(
   } finally {
     device.destroy();
   }
+}
+
+/** --power sets the run's size itself: a size given with it is refused, never silently replaced. */
+export function refusePowerKeys(flags: Flags): void {
+  const given = Object.keys(flags).find((k) => (POWER_KEYS as readonly string[]).includes(camel(k)));
+  if (given)
+    throw new ConfigError(
+      given,
+      `--power trains its own run (${POWER_RUN.datasetSize} examples, batch ${POWER_RUN.batch}, ${POWER_RUN.steps} steps, Poisson sampling): drop --${given}, or audit without --power`,
+    );
+}
+
+/** --seeds N: audit seeds first..first+N-1 one after the other, a line each, then the summary. */
+async function seedsCommand(
+  once: (seed: number) => Promise<AuditResult>,
+  first: number,
+  n: number,
+  json: boolean,
+  info: DeviceInfo,
+): Promise<void> {
+  const tty = process.stderr.isTTY;
+  const runs: AuditResult[] = [];
+  for (let k = 0; k < n; k++) {
+    const r = await once((first + k) % 2 ** 32);
+    if (tty) process.stderr.write('\n');
+    runs.push(r);
+    if (!json) console.log(seedLine(r));
+  }
+  const summary = summarizeSeeds(runs);
+  if (json) {
+    const each = runs.map((r) => auditJson(r, info));
+    console.log(JSON.stringify({ command: 'audit', ...summary, runs: each, device: info }, jsonInfinity));
+    return;
+  }
+  for (const line of seedsText(summary, runs)) console.log(line);
 }

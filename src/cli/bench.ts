@@ -18,6 +18,7 @@ import {
   type Config,
 } from '../config/config';
 import { labLinkBase } from '../config/lab-url';
+import { benchAudit, benchAuditLine, benchAuditWanted } from './bench-audit';
 import { decodeState } from '../config/url';
 import { ALGORITHMS, algorithm } from '../algorithms';
 import {
@@ -89,7 +90,7 @@ export function setDefaults(software: boolean) {
 /** Flags of the fixed set alone (its benchmark shape); every other bench flag works in all modes. */
 export const SET_FLAGS = ['shape-rows', 'shape-steps', 'shape-batch'];
 /** bench's own flags besides the configuration keys (--steps is a key: the set's default and sweep steps). */
-export const BENCH_FLAGS = ['algos', 'sweep', 'shard-rows', 'out', 'lab-url', 'url', ...SET_FLAGS];
+export const BENCH_FLAGS = ['algos', 'sweep', 'shard-rows', 'out', 'lab-url', 'url', 'audit', ...SET_FLAGS];
 
 const isSoftware = (info: DeviceInfo & { adapterNote?: string }) =>
   !!info.adapterNote ||
@@ -352,6 +353,7 @@ export async function benchCommand(
   const labBase = labLinkBase(labUrl, 'http://localhost:5173/'); // checked before the device opens
   const outDir = typeof rest.out === 'string' ? rest.out : 'bench-results';
   checkOutDir(outDir);
+  const wantAudit = benchAuditWanted(rest.audit, mode);
   for (const n of plan.notes) console.error(`note: ${n}`);
 
   const { device, info } = await deps.openDevice(json);
@@ -407,12 +409,15 @@ export async function benchCommand(
     if (tty) process.stderr.write('\r\x1b[K');
     if (!json) console.log(rowLine(rows[rows.length - 1]));
   }
+  // the fixed set ends with the power audit's line (src/cli/bench-audit.ts)
+  const audit = wantAudit ? await benchAudit(device, config, progress) : undefined;
   progress(`done: ${all.length} runs`);
   if (tty) process.stderr.write('\n');
   device.destroy();
   const out = saveReport(report);
-  if (json) console.log(JSON.stringify(out));
+  if (json) console.log(JSON.stringify(audit ? { ...out, audit } : out));
   else {
+    if (audit) console.log(benchAuditLine(audit));
     console.log(accountingLine(accounting));
     console.log(`wrote ${files.json} and ${files.markdown}`);
     for (const l of out.links) console.log(`lab link (${l.section}): ${l.url}`);

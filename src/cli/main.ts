@@ -343,7 +343,8 @@ const HELP = `dp-webgpu-lab CLI (Dawn)
   train    [--key value ...] [--config file.json] [--data criteo.tsv] [--json] [--export model.safetensors] [--export-init init.safetensors] [--log-every N] [--shard-rows N]
            [--stop-at N] [--resume model.safetensors]   (checkpoint: train to step N of --steps and export; resume continues it)
   bench    the fixed set (default configuration, benchmark shape, table-size sweep; docs/performance.md):
-           [--algos ...] [--steps N] [--shape-rows R,...] [--shape-steps N] [--shape-batch B] [--sweep 1e4,1e5] [--out dir] [--lab-url URL] [--json]
+           [--algos ...] [--steps N] [--shape-rows R,...] [--shape-steps N] [--shape-batch B] [--sweep 1e4,1e5] [--out dir] [--lab-url URL] [--audit on|off] [--json]
+           (the set ends with the power audit of dpsgd and lazydp at epsilon 8, one seed: --audit off leaves it out)
   bench    one configuration: [--key value ...] [--algos ${ALGORITHMS.map((a) => a.name).join(',')}] [--sweep 1e4,1e5,1e6] [--json] [--shard-rows N]
   bench    --url '<lab link>' [--key value ...]   (the configuration of a shared link)
   bench    --privacy [--json]   (the PRV accountant's cost alone, no GPU: epsilon of 20,000 steps at four settings, ms and CPU ms)

@@ -15,6 +15,7 @@ import { auditPrivacy, auditVerdict } from '../audit/verdict';
 import { idealBoundForRun } from '../audit/ideal';
 import { AUDIT_FLAWS, AUDITED, FLAW_ALGO, FLAW_TEXT, type AuditFlaw } from '../audit/flaw-names';
 import { algorithm, algorithmOf, type AlgoName } from '../algorithms';
+import { auditedConfig, lowPowerNote } from '../audit/power';
 
 type AuditAlgo = AlgoName;
 /** The picker's algorithms: the audited ones, an exact mode left out (it audits the same noise). */
@@ -85,6 +86,7 @@ export class AuditView extends LitElement {
   private flaw: AuditFlaw = 'none';
   private kind: CanaryKind = 'gradient';
   private canaries = 1000;
+  private power = false;
   private busy = false;
   private progress = '';
   private error = '';
@@ -131,6 +133,7 @@ export class AuditView extends LitElement {
         canaries: this.canaries,
         canaryKind: this.kind,
         flaw: this.flaw,
+        power: this.power,
         signal: this.abort.signal,
         onProgress: (s, n) => {
           this.progress = `step ${s} / ${n}`;
@@ -148,124 +151,150 @@ export class AuditView extends LitElement {
   }
 
   render() {
-    const ui = store.ui;
-    const free = store.free;
     const r = this.result;
     this.setAttribute('data-audit', this.busy ? 'running' : r ? 'done' : 'empty');
     return html`
-      ${
-        ui.text
-          ? html`<p class="explain">
-              The ε the lab shows is an <i>upper</i> bound from the accountant: it holds only if the code does exactly
-              what the mathematics assumes. This audit checks the code from the outside, in one training run (Steinke,
-              Nasr and Jagielski, NeurIPS 2023): it plants ${this.canaries} canaries, each with its own embedding rows,
-              puts each one in the training set by a coin flip, trains, and then guesses from how far each canary's rows
-              moved which canaries were trained on. Many right guesses prove, with 95% confidence, that the run is
-              <i>not</i> private for any ε below the <b>lower bound</b>. A lower bound above the accountant's ε means
-              the privacy claim is false: a bug. A lower bound below it proves nothing either way: a better attack might
-              find more, and an honest run's bound is usually far below its ε. The two flaws are bugs built in on
-              purpose, to show the audit catching them.
-            </p>`
-          : nothing
-      }
+      ${store.ui.text ? this.explain() : nothing}
       <div class="card ${this.flaw !== 'none' ? 'broken' : ''}">
         <h2>Audit the current configuration</h2>
-        <div class="row">
-          <label class="inline"
-            >algorithm
-            <select
-              id="audit-algo"
-              .value=${this.algo}
-              @change=${(e: Event) => this.setAlgo((e.target as HTMLSelectElement).value as AuditAlgo)}
-            >
-              ${PICKER.map((a) => html`<option value=${a.name} ?selected=${this.algo === a.name}>${a.label}</option>`)}
-            </select>
-          </label>
-          <label class="inline"
-            >canary kind
-            <select
-              id="audit-kind"
-              .value=${this.kind}
-              @change=${(e: Event) => {
-                this.kind = (e.target as HTMLSelectElement).value as CanaryKind;
-                this.requestUpdate();
-              }}
-            >
-              ${CANARY_KINDS.map((k) => html`<option value=${k} ?selected=${this.kind === k}>${k}</option>`)}
-            </select>
-          </label>
-          <label class="inline"
-            >canaries
-            <input
-              id="audit-canaries"
-              type="number"
-              min="2"
-              max="100000"
-              .value=${String(this.canaries)}
-              @change=${(e: Event) => {
-                this.canaries = Math.max(
-                  2,
-                  Math.min(100000, Math.round(Number((e.target as HTMLInputElement).value)) || 1000),
-                );
-                this.requestUpdate();
-              }}
-            />
-          </label>
-        </div>
-        <p class="small muted" id="audit-memory">
-          Trains the panel's configuration as ${algorithm(this.algo).label} once, plus
-          ${this.canaries} canary rows in each of its ${store.config.tables.length} tables
-          (${fmtBytes(this.canaries * store.config.tables.length * store.config.dim * 4)} of table, in its memory plan)
-          ${
-            this.kind === 'gradient'
-              ? html`; an "in" canary adds a fixed gradient of norm C to its rows whenever it is sampled (plain SGD on
-                  the tables only)`
-              : html`and one extra example per "in" canary`
-          }.
-        </p>
-        <fieldset id="audit-flaw" style="margin-top:8px">
-          <legend class="small">flaw (for teaching)</legend>
-          ${AUDIT_FLAWS.map(
-            (f) =>
-              html`<label class="inline" style="display:flex">
-                <input
-                  type="radio"
-                  name="flaw"
-                  value=${f}
-                  .checked=${this.flaw === f}
-                  @change=${() => this.setFlaw(f)}
-                />
-                ${f === 'none' ? 'none (honest)' : html`<span class="badge danger">BROKEN</span> ${f}`}
-              </label>`,
-          )}
-        </fieldset>
-        ${
-          this.flaw !== 'none'
-            ? html`<p class="small err">
-              ${FLAW_TEXT[this.flaw]}. Only the audit can run it; such a model is never exported.
-            </p>`
-            : nothing
-        }
-        <p style="margin-top:8px">
-          <button
-            class="primary"
-            id="audit-run"
-            ?disabled=${!free || this.busy || !runner.device}
-            @click=${() => void this.run()}
-          >
-            Run audit
-          </button>
-          ${
-            this.busy
-              ? html`<button @click=${() => this.abort?.abort()}>Cancel</button>
-                <span class="muted" id="audit-progress">${this.progress}</span>`
-              : nothing
-          }
-        </p>
+        ${this.pickers()} ${this.runNote()} ${this.flawPicker()} ${this.runButton()}
         ${this.error ? html`<p class="err" id="audit-error">${this.error}</p>` : nothing}
       </div>
       ${r ? this.resultView(r) : nothing}
     `;
+  }
+
+  private explain() {
+    return html`<p class="explain">
+      The ε the lab shows is an <i>upper</i> bound from the accountant: it holds only if the code does exactly what
+      the mathematics assumes. This audit checks the code from the outside, in one training run (Steinke, Nasr and
+      Jagielski, NeurIPS 2023): it plants ${this.canaries} canaries, each with its own embedding rows, puts each one in
+      the training set by a coin flip, trains, and then guesses from how far each canary's rows moved which canaries
+      were trained on. Many right guesses prove, with 95% confidence, that the run is <i>not</i> private for any ε
+      below the <b>lower bound</b>. A lower bound above the accountant's ε means the privacy claim is false: a bug. A
+      lower bound below it proves nothing either way: a better attack might find more, and an honest run's bound is
+      usually far below its ε. The audit sees only the final model: in a run that samples each example rarely, a
+      canary's few steps drown in the noise of all the others, so its bound stays far below ε; the <b>power</b> audit
+      trains the same model on full batches, where the bound can reach the idealised one. The two flaws are bugs
+      built in on purpose, to show the audit catching them.
+    </p>`;
+  }
+
+  private pickers() {
+    const set = (f: () => void) => {
+      f();
+      this.requestUpdate();
+    };
+    return html`<div class="row">
+      <label class="inline"
+        >algorithm
+        <select
+          id="audit-algo"
+          .value=${this.algo}
+          @change=${(e: Event) => this.setAlgo((e.target as HTMLSelectElement).value as AuditAlgo)}
+        >
+          ${PICKER.map((a) => html`<option value=${a.name} ?selected=${this.algo === a.name}>${a.label}</option>`)}
+        </select>
+      </label>
+      <label class="inline"
+        >canary kind
+        <select
+          id="audit-kind"
+          .value=${this.kind}
+          @change=${(e: Event) => set(() => (this.kind = (e.target as HTMLSelectElement).value as CanaryKind))}
+        >
+          ${CANARY_KINDS.map((k) => html`<option value=${k} ?selected=${this.kind === k}>${k}</option>`)}
+        </select>
+      </label>
+      <label class="inline"
+        >canaries
+        <input
+          id="audit-canaries"
+          type="number"
+          min="2"
+          max="100000"
+          .value=${String(this.canaries)}
+          @change=${(e: Event) =>
+            set(
+              () =>
+                (this.canaries = Math.max(
+                  2,
+                  Math.min(100000, Math.round(Number((e.target as HTMLInputElement).value)) || 1000),
+                )),
+            )}
+        />
+      </label>
+      <label class="inline" title="audit a full-batch run of this model, whose bound can reach the idealised one">
+        <input
+          id="audit-power"
+          type="checkbox"
+          .checked=${this.power}
+          @change=${(e: Event) => set(() => (this.power = (e.target as HTMLInputElement).checked))}
+        />
+        power (full-batch run)
+      </label>
+    </div>`;
+  }
+
+  /** What the audit will train: the panel's run, or its power run, with the canaries' cost. */
+  private runNote() {
+    const c = auditedConfig(store.config, this.power);
+    const low = this.power ? undefined : lowPowerNote(c);
+    return html`<p class="small muted" id="audit-memory">
+        Trains ${this.power ? html`the power run of the panel's model` : html`the panel's configuration`} as
+        ${algorithm(this.algo).label} once${
+          this.power
+            ? html` (${c.datasetSize} examples, q = ${(c.batch / c.datasetSize).toFixed(3)}, ${c.steps} steps, σ
+                calibrated to ε ${c.targetEpsilon})`
+            : nothing
+        },
+        plus ${this.canaries} canary rows in each of its ${c.tables.length} tables
+        (${fmtBytes(this.canaries * c.tables.length * c.dim * 4)} of table, in its memory plan)
+        ${
+          this.kind === 'gradient'
+            ? html`; an "in" canary adds a fixed gradient of norm C to its rows whenever it is sampled (plain SGD on
+                the tables only)`
+            : html`and one extra example per "in" canary`
+        }.
+      </p>
+      ${low ? html`<p class="small" id="audit-low-power">${low.replace('`audit --power`', 'the power audit')}.</p>` : nothing}`;
+  }
+
+  private flawPicker() {
+    return html`<fieldset id="audit-flaw" style="margin-top:8px">
+        <legend class="small">flaw (for teaching)</legend>
+        ${AUDIT_FLAWS.map(
+          (f) =>
+            html`<label class="inline" style="display:flex">
+              <input type="radio" name="flaw" value=${f} .checked=${this.flaw === f} @change=${() => this.setFlaw(f)} />
+              ${f === 'none' ? 'none (honest)' : html`<span class="badge danger">BROKEN</span> ${f}`}
+            </label>`,
+        )}
+      </fieldset>
+      ${
+        this.flaw !== 'none'
+          ? html`<p class="small err">${FLAW_TEXT[this.flaw]}. Only the audit can run it; such a model is never exported.</p>`
+          : nothing
+      }`;
+  }
+
+  private runButton() {
+    return html`<p style="margin-top:8px">
+      <button
+        class="primary"
+        id="audit-run"
+        ?disabled=${!store.free || this.busy || !runner.device}
+        @click=${() => void this.run()}
+      >
+        Run audit
+      </button>
+      ${
+        this.busy
+          ? html`<button @click=${() => this.abort?.abort()}>Cancel</button>
+              <span class="muted" id="audit-progress">${this.progress}</span>`
+          : nothing
+      }
+    </p>`;
   }
 
   private resultView(r: AuditResult) {
@@ -286,6 +315,7 @@ export class AuditView extends LitElement {
         data-epsilon-lower=${r.epsilonLower}
         data-epsilon=${r.epsilon}
         data-verdict=${v.verdict}
+        data-power=${r.power}
       >
         <h2>
           ${algorithm(r.algo).label}
@@ -301,7 +331,11 @@ export class AuditView extends LitElement {
         ${privacy.reasons.map((why) => html`<p class="small err">not a guarantee: ${why}</p>`)}
         <p class="small muted">
           ${r.canaries} ${r.canaryKind} canaries (${r.inCanaries} in), ${r.guesses} guesses (${r.kIn} "in", ${r.kOut}
-          "out"), ${r.correct} correct; audit seed ${r.auditSeed}. Score: ${r.scoreText}. The idealised bound is a
+          "out"), ${r.correct} correct; audit seed ${r.auditSeed}${
+            r.power
+              ? `; power run: ${r.auditConfig.datasetSize} examples, ${r.auditConfig.steps} steps, σ ${r.sigma.toFixed(2)}`
+              : ''
+          }. Score: ${r.scoreText}. The idealised bound is a
           Gaussian mechanism with this run's ε audited the same way: the best these canaries could show.
         </p>
       </div>

@@ -46,6 +46,7 @@ describe('scripts/gpu-bench.sh', () => {
       SWEEP: '1e3',
       ALGOS: 'sgd,lazydp',
       TRAIN_STEPS: '2',
+      AUDIT: 'off',
       GPUCHECK_ONLY: 'gather',
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -98,6 +99,7 @@ describe('scripts/gpu-bench.sh', () => {
       STEPS: 'steps',
       SWEEP: 'sweep',
       ALGOS: 'algos',
+      AUDIT: 'audit',
     };
     for (const [v, flag] of Object.entries(flags)) {
       // TRAIN_STEPS=0 is refused at once: only the flag check of bench is wanted here

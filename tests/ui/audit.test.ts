@@ -85,4 +85,25 @@ describe('Audit view', () => {
     expect(Number(await page.locator('#audit-ideal').innerText())).toBeGreaterThanOrEqual(0);
     expect(errors).toEqual([]);
   }, 400_000);
+
+  it('the power choice audits a full-batch run of the same model at epsilon 8, and the sparse run says why', async () => {
+    // the page's run samples q = 32/512: the view says its final-model audit cannot reach epsilon
+    expect(await page.locator('#audit-low-power').innerText()).toMatch(/cannot reach the accountant's epsilon/);
+    await page.locator('#audit-power').check();
+    expect(await page.locator('#audit-memory').innerText()).toMatch(/power run .*1024 examples, q = 0\.969, 64 steps/);
+    expect(await page.locator('#audit-low-power').count()).toBe(0);
+    await page.locator('input[name="flaw"][value="none"]').check();
+    await page.locator('#audit-canaries').fill('400');
+    await page.locator('#audit-canaries').dispatchEvent('change');
+    const r = await audit();
+    expect(await page.locator('#audit-result').getAttribute('data-power')).toBe('true');
+    expect(r.text).toMatch(/power run: 1024 examples, 64 steps/);
+    expect(r.eps).toBeGreaterThan(7.9);
+    expect(r.eps).toBeLessThanOrEqual(8);
+    expect(r.lower).toBeGreaterThan(1);
+    expect(r.lower).toBeLessThanOrEqual(r.eps);
+    await page.locator('#audit-power').uncheck();
+    expect(await page.locator('#audit-low-power').count()).toBe(1);
+    expect(errors).toEqual([]);
+  }, 400_000);
 });
