@@ -3,10 +3,9 @@
 // marks each bar's step median where the table's step column has it, and the sweep chart's time
 // axis reaches every p90 whisker. Chromium with WebGPU on SwiftShader.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { openLab, until } from './page';
-import { launchChromium, startLab, type Lab } from './server';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { until, useLab } from './page';
 
 const SMALL =
   'tables=512,256&dim=8&pooling=2&batch=32&bottom=16&top=16&steps=24&evalEvery=8&evalSize=256&datasetSize=2048';
@@ -16,28 +15,7 @@ const SHARED =
   '&r.sweep=dpsgd:1000:10:8:92,dpsgd:4000:20:15:147,lazydp:1000:5:4:6,lazydp:4000:5:4:7';
 const P90S = [92, 147, 6, 7];
 
-let lab: Lab;
-let browser: Browser;
-const errors: string[] = [];
-
-beforeAll(async () => {
-  lab = await startLab();
-  browser = await launchChromium();
-}, 240_000);
-
-afterEach(() => {
-  expect(errors.splice(0), 'uncaught page errors').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.close();
-});
-
-async function open(fragment: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  return openLab(ctx, lab.url, fragment, errors);
-}
+const { open } = useLab();
 
 /** A chart's data table (opened), as its header and rows of cell text. */
 async function chartRows(p: Page, id: string): Promise<{ head: string[]; rows: string[][] }> {

@@ -3,38 +3,16 @@
 // focus staying where it was, open and leave a chart's full screen, and no Tab stop on a chart's
 // downloads while it has nothing to download. Chromium with WebGPU on SwiftShader.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { openLab, until } from './page';
-import { launchChromium, startLab, type Lab } from './server';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { until, useLab } from './page';
 
 const SMALL =
   'tables=512,256&dim=8&pooling=2&batch=32&bottom=16&top=16&steps=5000&evalEvery=8&evalSize=256&datasetSize=2048' +
   '&algo=lazydp';
 const LONG = 200_000;
 
-let lab: Lab;
-let browser: Browser;
-const errors: string[] = [];
-
-beforeAll(async () => {
-  lab = await startLab();
-  browser = await launchChromium();
-}, 240_000);
-
-afterEach(() => {
-  expect(errors.splice(0), 'uncaught page errors').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.close();
-});
-
-async function open(fragment: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  return openLab(ctx, lab.url, fragment, errors);
-}
+const { open } = useLab();
 
 /** The deepest focused element across shadow roots, as "tag#id", or "tag.class" where it has no id. */
 const focused = (p: Page) =>
