@@ -11,6 +11,7 @@ import { epsilonStep } from '../engine';
 import { atSteps, epsilonAt, overlayDashes, overlayLabels, unfinished } from './compare';
 import { fmtNum } from './format';
 import { runsFooter, type ChartSpec } from './lab-chart';
+import type { ZoomDetail } from './chart-zoom';
 import './lab-chart';
 import { runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, ALL_ALGOS, sharedStyles, viewStyles } from './styles';
@@ -197,7 +198,7 @@ export class TrainView extends LitElement {
       ${this.actions(runs)}
       <div class="grid2">
         ${this.lossChart(runs, overlays, footer)}
-        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.auc, 'AUC', refLines(runs, teacher), undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays))}>
+        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" zoomable @zoom=${this.onZoom} .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.auc, 'AUC', refLines(runs, teacher), undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays))}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
         </lab-chart>
         ${this.epsChart(priv, overlays)}
@@ -226,7 +227,7 @@ export class TrainView extends LitElement {
 
   /** Training loss, smoothed as the slider under it says. */
   private lossChart(runs: RunRecord[], overlays: Map<RunRecord, string>, footer: string | undefined) {
-    return html`<lab-chart id="chart-loss" heading="Training loss" filename="loss" .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.loss, 'BCE loss', [], undefined, this.smoothing, {}, undefined, overlays))}>
+    return html`<lab-chart id="chart-loss" heading="Training loss" filename="loss" zoomable @zoom=${this.onZoom} .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.loss, 'BCE loss', [], undefined, this.smoothing, {}, undefined, overlays))}>
       <p slot="note" class="small muted">
         <label
           >smoothing
@@ -252,7 +253,7 @@ export class TrainView extends LitElement {
     const charted = [...priv, ...privOverlays.keys()];
     const footer = charted.length ? runsFooter(charted) : undefined;
     const gridded = charted.some((r) => epsilonStep(r.config, 1) !== 1);
-    return html`<lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .footer=${footer} .spec=${this.zoomed(
+    return html`<lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" zoomable @zoom=${this.onZoom} .footer=${footer} .spec=${this.zoomed(
       lineSpec(
         priv,
         (p) => p.epsilon,
@@ -307,7 +308,17 @@ export class TrainView extends LitElement {
     return spec;
   }
 
-  /** Zoom on the step axis of the three training charts, and back: two step fields and Reset. */
+  /** A drag across one of the training charts: its steps, whole, become the zoom of all three. */
+  private onZoom = (e: CustomEvent<ZoomDetail>) => {
+    const from = Math.max(0, Math.floor(e.detail.from));
+    this.zoom = [from, Math.max(from + 1, Math.ceil(e.detail.to))];
+    this.zoomError = '';
+  };
+
+  /**
+   * Zoom on the step axis of the three training charts, and back: a drag across a chart, or
+   * (by keyboard) the two step fields; Reset shows every step.
+   */
   private zoomControls() {
     const set = () => {
       const v = (id: string) => Number(this.renderRoot.querySelector<HTMLInputElement>(id)?.value);
@@ -316,8 +327,8 @@ export class TrainView extends LitElement {
       this.zoom = ok ? [a, b] : undefined;
       this.zoomError = ok ? '' : 'zoom: enter a “to” step above the “from” step (from 0 up)';
     };
-    return html`<span class="small" role="group" aria-label="Zoom on steps"
-      >steps <input type="number" id="zoom-from" min="0" style="width:70px" aria-label="from step" .value=${String(this.zoom?.[0] ?? '')} @change=${set} />
+    return html`<span class="small" role="group" aria-label="Zoom on steps" title="Drag across a chart to zoom on its steps, or type them here"
+      >zoom: drag across a chart, or steps <input type="number" id="zoom-from" min="0" style="width:70px" aria-label="from step" .value=${String(this.zoom?.[0] ?? '')} @change=${set} />
       – <input type="number" id="zoom-to" min="1" style="width:70px" aria-label="to step" .value=${String(this.zoom?.[1] ?? '')} @change=${set} />
       <button id="zoom-reset" class="ghost small" ?disabled=${!this.zoom} @click=${() => (this.zoom = undefined)}>Reset zoom</button>
       ${this.zoomError ? html`<span class="err" data-zoom-error role="alert">${this.zoomError}</span>` : nothing}</span
