@@ -100,7 +100,7 @@ export class Trainer {
   /** CPU path, LazyDP: batch s+1, assembled at step s for the lookahead, is step s+1's batch */
   private assembledNext?: { s: number; batch: ReturnType<typeof assemble> };
   private graph!: StepGraph;
-  private extras!: RunExtras;
+  extras!: RunExtras; // DP-FEST's selection, rows updated, festStep for the teaching view (read-only outside)
   private micro?: MicroSteps; // micro-batches (config.microBatch, or the memory plan's choice)
   private timer!: StageTimer;
   private lastLogTime = 0;
