@@ -109,3 +109,40 @@ describe('keyboard only (Tab and Enter)', () => {
     LONG,
   );
 });
+
+describe('teaching view by keyboard', () => {
+  it(
+    'Step, Play and Pause keep the focus on the control used; Enter on Step steps again after Play',
+    async () => {
+      const p = await open(`${SMALL.replace('steps=5000', 'steps=40')}&view=teach`);
+      await tabTo(p, 'button#teach-step');
+      await p.keyboard.press('Enter');
+      await until(p, 'teach-view[data-step="1"]');
+      expect(await focused(p)).toBe('button#teach-step');
+      await p.keyboard.press('Tab');
+      expect(await focused(p)).toBe('button#teach-play');
+      await p.keyboard.press('Enter'); // Play: a step every 0.35 s
+      await until(p, 'teach-view[data-step="3"]');
+      expect(await focused(p)).toBe('button#teach-play');
+      // while Play runs, Step stays in the Tab order (marked unavailable), so the focus is never lost
+      await p.keyboard.press('Shift+Tab');
+      expect(await focused(p)).toBe('button#teach-step');
+      expect(await p.locator('#teach-step').getAttribute('aria-disabled')).toBe('true');
+      await p.keyboard.press('Tab');
+      expect(await focused(p)).toBe('button#teach-play');
+      await p.keyboard.press('Enter'); // Pause
+      await p.locator('#teach-play', { hasText: 'Play' }).waitFor();
+      expect(await focused(p)).toBe('button#teach-play');
+      // back to Step: Enter steps once more, the focus staying there
+      await p.keyboard.press('Shift+Tab');
+      expect(await focused(p)).toBe('button#teach-step');
+      await p.locator('#teach-step[aria-disabled="false"]').waitFor();
+      const before = Number(await p.locator('teach-view').getAttribute('data-step'));
+      await p.keyboard.press('Enter');
+      await until(p, `teach-view[data-step="${before + 1}"]`);
+      expect(await focused(p)).toBe('button#teach-step');
+      await p.context().close();
+    },
+    LONG,
+  );
+});
