@@ -6,7 +6,7 @@ import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import type { Config } from '../config/config';
-import type { Trainer } from '../engine';
+import type { FestStep, Trainer } from '../engine';
 import { fmtRows } from './format';
 import { runner } from './runner';
 import { stagesCard } from './stages-view';
@@ -14,7 +14,6 @@ import { sharedStyles, viewStyles } from './styles';
 import { FEATURED, algorithmOf } from '../algorithms';
 import { aggregationSpec, EAGER_COLOR, LAZY_COLOR } from './teaching-noise';
 import { festCard, festStyles, isFest } from './teaching-fest';
-import type { FestStep } from '../engine/fest-step';
 import { store, StoreController, signature } from './store';
 
 /** The teaching run belongs to this configuration on this data (synthetic or a Criteo file). */

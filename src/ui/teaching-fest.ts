@@ -7,8 +7,7 @@
 import { css, html, nothing } from 'lit';
 import { algorithm, type AlgoName } from '../algorithms';
 import type { Config } from '../config/config';
-import type { FestStep, FestRow } from '../engine/fest-step';
-import { epsilonAfter } from '../engine';
+import { epsilonAfter, type FestRow, type FestStep } from '../engine';
 import { epsilonQualifier } from '../privacy/report';
 import { sigmaEff } from '../privacy/accountants';
 import { fmtEps, fmtNum, fmtRows } from './format';
