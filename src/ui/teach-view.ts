@@ -347,10 +347,12 @@ export class TeachView extends LitElement {
     const start = this.start;
     // a teaching step in progress holds the lock itself (Play presses Step again)
     const canStep = store.free || (store.job === 'teach' && store.configValid);
+    // while a step or flush is in flight a press would be refused: shown unavailable, not ignored unseen
+    const inFlight = store.job === 'teach';
     return html`<div class="row">
-        ${button('teach-step', !canStep || this.playing, this.step, 'Step', 'One training step', 'primary')}
+        ${button('teach-step', !canStep || this.playing || inFlight, this.step, 'Step', 'One training step', 'primary')}
         ${button('teach-play', !canStep && !this.playing, this.play, this.playing ? '❚❚ Pause' : '▶ Play', 'A step every 0.35 s, until Pause')}
-        ${fest ? nothing : button('teach-flush', !canStep || !live || this.playing, this.flush, 'Flush', 'Add every row’s pending noise now, as the lab does before export or evaluation')}
+        ${fest ? nothing : button('teach-flush', !canStep || !live || this.playing || inFlight, this.flush, 'Flush', 'Add every row’s pending noise now, as the lab does before export or evaluation')}
         ${button('teach-restart', !live, this.restart, '↺ Restart', 'Start the teaching run again')}
         <label class="inline"
           >table

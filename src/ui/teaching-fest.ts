@@ -112,6 +112,9 @@ export interface FestCardInput {
   slice: number;
 }
 
+/** a legend's sample tile: inline, where a tile is a grid cell */
+const SWATCH = 'display:inline-block;width:12px;height:12px;vertical-align:middle;margin-right:4px';
+
 /** The card: the slice's tiles, the legend, the table's counts and the step's privacy cost. */
 export function festCard(x: FestCardInput) {
   const { algo, config: c, fest } = x;
@@ -124,9 +127,9 @@ export function festCard(x: FestCardInput) {
       ${byRow.map((r) => html`<div class="cell ${kind(r)}" data-kind=${kind(r) || 'none'} title=${r ? rowWords(r, c) : ''}>${r && r.examples > 0 ? r.examples : ''}</div>`)}
     </div>
     <div class="legend">
-      <span><span class="swatch hit cell"></span>read, ${crossed}: gradient + noise</span>
-      <span><span class="swatch dropped cell"></span>read, not ${crossed}: gradient dropped</span>
-      <span><span class="swatch noise cell"></span>not read, ${crossed}: noise only</span>
+      <span><span class="swatch hit cell" style=${SWATCH}></span>read, ${crossed}: gradient + noise</span>
+      <span><span class="swatch dropped cell" style=${SWATCH}></span>read, not ${crossed}: gradient dropped</span>
+      <span><span class="swatch noise cell" style=${SWATCH}></span>not read, ${crossed}: noise only</span>
       <span>a number: examples that read the row</span>
     </div>
     ${

@@ -7,10 +7,11 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { until, useLab } from './page';
 
-// a low threshold (p = Q(2 / 4) = 31 % for an unread row) so that one step shows every kind of row
+// a low threshold (p = Q(2 / 4) = 31 % for an unread row) and a fixed seed whose first step shows
+// every kind of row in rows 0-63 (3 read and crossed, 4 read and dropped, 20 unread and crossed)
 const ADAFEST =
   'tables=512,256&dim=8&pooling=2&batch=32&bottom=16&top=16&steps=10&evalEvery=0&evalSize=256&datasetSize=2048' +
-  '&algo=dp-adafest&threshold=2&view=teach';
+  '&algo=dp-adafest&threshold=2&seed=2&view=teach';
 
 const { open } = useLab();
 
@@ -33,6 +34,7 @@ describe('teaching view: DP-AdaFEST', () => {
     const k = await kinds(p);
     expect(k).toHaveLength(64);
     expect(k).toContain('hit'); // read, crossed: gradient + noise
+    expect(k).toContain('dropped'); // read, not crossed: gradient dropped
     expect(k).toContain('noise'); // not read, crossed: noise only
     // the table's counts: the rows written are the rows that crossed, read or not
     const counts = await p.locator('[data-fest-counts] b').allInnerTexts();
@@ -48,6 +50,7 @@ describe('teaching view: DP-AdaFEST', () => {
     // the cost: two mechanisms as one, sigma_eff below both sigmas (1 and 1 here), and epsilon so far
     expect(Number(await p.locator('[data-sigma-eff]').innerText())).toBeCloseTo(Math.SQRT1_2, 3);
     expect(Number(await p.locator('[data-fest-eps]').innerText())).toBeGreaterThan(0);
+    expect(await p.locator('[data-fest-cost]').innerText()).toMatch(/not a guarantee: fixed seed/);
     // the next step shows its own rows
     await step(p, 2);
     expect(await p.locator('#teach-step-count').innerText()).toBe('2');
