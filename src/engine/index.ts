@@ -43,3 +43,4 @@ export { median, quantile } from './stage-timer';
 export { benchLoop, copyBandwidth, type BenchCase, type BenchOutcome } from './bench';
 export { checkDivergence, checkFiniteWeights } from './divergence';
 export { userMessage } from './messages';
+export type { FestRow, FestStep } from './fest-step';

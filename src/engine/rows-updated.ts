@@ -26,7 +26,7 @@ export interface RowsUpdatedInput {
 }
 
 /** Per table, each distinct row an example set reads, with the examples' slot lists. */
-function touched(x: RowsUpdatedInput, batch: ArrayLike<number>): Map<number, number[]>[] {
+export function touched(x: RowsUpdatedInput, batch: ArrayLike<number>): Map<number, number[]>[] {
   return x.rows.map((_, t) => {
     const m = new Map<number, number[]>();
     for (let i = 0; i < batch.length; i++)
@@ -104,7 +104,26 @@ export function meanRowsUpdated(
   const done = run.to - run.from;
   if (done <= 0) return 0;
   const c = p.config;
-  const x: RowsUpdatedInput = {
+  const x = rowsInput(p, train, key, selection);
+  const k = Math.min(64, done);
+  let sum = 0;
+  for (let i = 0; i < k; i++) {
+    const s = run.from + 1 + Math.floor((i * done) / k);
+    const next = p.extra.lookahead && s < c.steps ? run.batch(s + 1) : [];
+    sum += rowsUpdatedAt(x, s, run.batch(s), next);
+  }
+  return sum / k;
+}
+
+/** What the row counts need of a run: its plan, training data, key and DP-FEST selection. */
+export function rowsInput(
+  p: StepPlan,
+  train: Dataset,
+  key: Key,
+  selection: readonly Uint32Array[] | undefined,
+): RowsUpdatedInput {
+  const c = p.config;
+  return {
     tableNoise: p.tableNoise,
     dense: p.denseState >= 0,
     rows: p.layout.rows,
@@ -121,12 +140,4 @@ export function meanRowsUpdated(
         }
       : undefined,
   };
-  const k = Math.min(64, done);
-  let sum = 0;
-  for (let i = 0; i < k; i++) {
-    const s = run.from + 1 + Math.floor((i * done) / k);
-    const next = p.extra.lookahead && s < c.steps ? run.batch(s + 1) : [];
-    sum += rowsUpdatedAt(x, s, run.batch(s), next);
-  }
-  return sum / k;
 }

@@ -9,7 +9,8 @@ import type { StepPlan } from './plan';
 import type { StepGraph } from './step-graph';
 import type { Checkpoint } from './checkpoint';
 import { chooseSelection, decodeSelection } from './fest-selection';
-import { meanRowsUpdated } from './rows-updated';
+import { meanRowsUpdated, rowsInput } from './rows-updated';
+import { festStep, type FestStep } from './fest-step';
 
 export class RunExtras {
   /** DP-FEST's selected rows per table (sorted); undefined for other algorithms */
@@ -37,6 +38,22 @@ export class RunExtras {
     if (!ck.festSelection)
       throw new Error('checkpoint: a dp-fest file without its selection (fest_selection) cannot be resumed');
     this.select(decodeSelection(ck.festSelection, this.plan.layout.rows));
+  }
+
+  /**
+   * What step s did to rows [start, start + count) of table t, `batch(s)` its examples
+   * (DP-AdaFEST, DP-FEST, after a step; the teaching view). Undefined for other algorithms.
+   */
+  festStep(
+    s: number,
+    batch: (s: number) => ArrayLike<number>,
+    t: number,
+    start: number,
+    count: number,
+  ): FestStep | undefined {
+    const kind = this.plan.tableNoise;
+    if (s < 1 || (kind !== 'adafest' && kind !== 'fest')) return undefined;
+    return festStep(rowsInput(this.plan, this.data.train, this.key, this.selection), s, batch(s), t, start, count);
   }
 
   /** Mean rows written per step over steps from+1 .. to, and their share of all rows. */

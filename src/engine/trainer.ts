@@ -99,7 +99,7 @@ export class Trainer {
   private residentFilled = false;
   private inputs!: StepInputs; // what a step uploads (step-inputs.ts)
   private graph!: StepGraph;
-  private extras!: RunExtras;
+  extras!: RunExtras; // DP-FEST's selection, rows updated, festStep for the teaching view (read-only outside)
   private micro?: MicroSteps; // micro-batches (config.microBatch, or the memory plan's choice)
   private timer!: StageTimer;
   private lastEval?: { auc: number; loss: number };

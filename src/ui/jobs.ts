@@ -68,6 +68,22 @@ export function chooseLogEvery(steps: number, evalEvery: number): number {
   return 1;
 }
 
+/** 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, … 21st. */
+export function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  return `${n}${teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
+}
+
+/**
+ * The status line of a comparison's run, with how far it is and how many runs there are in all
+ * (a first visit's second run, "Train all"): 'DP-SGD · step 120 of 300 · 2nd of 4 runs · round 2 of 4';
+ * 'starting' while its trainer is made (`of` 0).
+ */
+export function compareStatus(algo: string, step: number, of: number, run: number, runs: number, phase = ''): string {
+  const place = runs > 1 ? ` · ${ordinal(run)} of ${runs} runs` : '';
+  return `${algo} · ${of > 0 ? `step ${step} of ${of}` : 'starting'}${place}${phase ? ` · ${phase}` : ''}`;
+}
+
 /** Log-spaced total row counts between 2^from and 2^to. */
 export function sweepSizes(from: number, to: number, points: number): number[] {
   const out: number[] = [];
@@ -119,7 +135,7 @@ export class Jobs {
    * timed steps. Where the trainers do not fit on the GPU together they run one at a time, each
    * with its own warm-up.
    */
-  async compare(algos: readonly Algo[] = ALGOS, steps = store.ui.benchSteps): Promise<void> {
+  async compare(algos: readonly Algo[] = ALGOS, steps = store.ui.benchSteps, runsBefore = 0): Promise<void> {
     const signal = this.begin('compare');
     if (!signal) return;
     const trainers: {
@@ -159,11 +175,16 @@ export class Jobs {
       }
       const together = this.host.fitsTogether(ok.map((o) => o.requested));
       const groups = together ? [ok] : ok.map((o) => [o]);
+      // each run's place among all of them (runsBefore: runs of the same sequence already done)
+      const place = (algo: Algo): [number, number] => [
+        runsBefore + ok.findIndex((o) => o.algo === algo) + 1,
+        runsBefore + ok.length,
+      ];
       for (const group of groups) {
         if (signal.aborted) break;
         trainers.length = 0;
         for (const { algo, requested } of group) {
-          store.setJobText(`${ALGO_LABELS[algo]}: starting`);
+          store.setJobText(compareStatus(ALGO_LABELS[algo], 0, 0, ...place(algo)));
           const t = await this.host.createTrainer(requested);
           const warm = Math.min(WARMUP, Math.max(0, t.config.steps - 2));
           const target = Math.max(1, Math.min(steps, t.config.steps - warm));
@@ -182,7 +203,8 @@ export class Jobs {
           signal,
           deferPrvEpsilon: true,
           onLog: (p: LogPoint) => {
-            store.logPoint(x.rec, p, x.t.stepsDone, `${ALGO_LABELS[x.algo]}: ${what} step ${p.step}`);
+            const status = compareStatus(ALGO_LABELS[x.algo], p.step, x.rec.target, ...place(x.algo), what);
+            store.logPoint(x.rec, p, x.t.stepsDone, status);
             x.eps.point(p);
           },
         });
@@ -195,7 +217,7 @@ export class Jobs {
         for (const { round, index, steps: slice } of schedule) {
           if (signal.aborted) break;
           const x = trainers[index];
-          await x.t.run(slice, logOf(x, `round ${round} of ${rounds},`));
+          await x.t.run(slice, logOf(x, rounds > 1 ? `round ${round} of ${rounds}` : ''));
           x.done += slice;
         }
         for (const x of trainers) {

@@ -87,7 +87,7 @@ export class DpLab extends LitElement {
     const other = isPrivate(store.config) ? BASELINE : FEATURED;
     const done = store.latestByAlgo((r) => r.summary !== undefined && r.stepsDone >= r.target);
     if (store.status === 'done' && done.has(algo) && !done.has(other) && store.job === null)
-      await runner.compare([other], store.config.steps);
+      await runner.compare([other], store.config.steps, 1); // the status says "2nd of 2 runs"
   }
 
   protected updated(): void {

@@ -24,6 +24,7 @@ import {
 import { ALGO_LABELS, sharedStyles } from './styles';
 import { isPrivate, type Config } from '../config/config';
 import { store, type RunRecord } from './store';
+import { dragZoom } from './chart-zoom';
 
 Chart.register(
   BarController,
@@ -201,6 +202,7 @@ export class LabChart extends LitElement {
     filename: {},
     footer: { attribute: false },
     height: { type: Number },
+    zoomable: { type: Boolean },
     tableOpen: { state: true },
     full: { state: true },
   };
@@ -210,6 +212,9 @@ export class LabChart extends LitElement {
   /** the PNG footer's description of what is charted (default: the configuration panel's) */
   declare footer: string | undefined;
   declare height: number;
+  /** dragging across the chart sends a `zoom` event with the x range (chart-zoom.ts) */
+  declare zoomable: boolean;
+  private unzoom?: () => void;
   /** the data table is built only while it is open: a long run has thousands of points */
   declare tableOpen: boolean;
   /** this chart is the one shown full screen */
@@ -221,6 +226,7 @@ export class LabChart extends LitElement {
     this.heading = '';
     this.filename = 'chart';
     this.height = 260;
+    this.zoomable = false;
     this.tableOpen = false;
     this.full = false;
   }
@@ -254,6 +260,16 @@ export class LabChart extends LitElement {
         background: var(--bg);
         padding: 16px;
         overflow: auto;
+      }
+      :host([zoomable]) .box {
+        cursor: crosshair;
+        touch-action: pan-y;
+      }
+      .band {
+        position: absolute;
+        background: color-mix(in srgb, var(--accent) 18%, transparent);
+        border: 1px solid var(--accent);
+        pointer-events: none;
       }
       :host(:fullscreen) .box {
         height: calc(100vh - 140px);
@@ -306,6 +322,7 @@ export class LabChart extends LitElement {
       <div class="box" style="--h:${this.height}px">
         <canvas role="img" aria-label=${`${this.heading}: chart${has ? ', its data is in the table below' : ', no data yet'}`} ?hidden=${!has}></canvas>
         ${has ? nothing : html`<div class="empty"><slot name="empty">No data yet</slot></div>`}
+        <div class="band" hidden></div>
       </div>
       ${
         has
@@ -332,6 +349,10 @@ export class LabChart extends LitElement {
   }
 
   protected updated(changed: PropertyValues): void {
+    if (this.zoomable && !this.unzoom) {
+      const box = this.renderRoot.querySelector<HTMLElement>('.box')!;
+      this.unzoom = dragZoom(this, box, box.querySelector<HTMLElement>('.band')!, () => this.chart);
+    }
     if (!changed.has('spec')) return;
     const canvas = this.renderRoot.querySelector('canvas')!;
     const spec = this.spec;
@@ -358,6 +379,7 @@ export class LabChart extends LitElement {
     // which y scale is drawn (linear or logarithmic), for tests and for anyone inspecting the page
     this.setAttribute('data-y-scale', this.chart.scales.y?.type ?? '');
     // the value axes' ends as drawn, so tests can check that nothing plotted falls off them
+    this.setAttribute('data-x-min', String(this.chart.scales.x?.min ?? ''));
     this.setAttribute('data-x-max', String(this.chart.scales.x?.max ?? ''));
     this.setAttribute('data-y-max', String(this.chart.scales.y?.max ?? ''));
   }
@@ -372,6 +394,8 @@ export class LabChart extends LitElement {
   disconnectedCallback(): void {
     super.disconnectedCallback();
     document.removeEventListener('fullscreenchange', this.onFullscreenChange);
+    this.unzoom?.();
+    this.unzoom = undefined;
     this.chart?.destroy();
     this.chart = undefined;
   }

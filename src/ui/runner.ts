@@ -398,8 +398,8 @@ export class LabRunner {
   cancelJob(): void {
     this.jobs.cancel();
   }
-  compare(algos?: readonly Algo[], steps?: number): Promise<void> {
-    return this.jobs.compare(algos, steps);
+  compare(algos?: readonly Algo[], steps?: number, runsBefore?: number): Promise<void> {
+    return this.jobs.compare(algos, steps, runsBefore);
   }
   sweep(): Promise<void> {
     return this.jobs.sweep();

@@ -6,17 +6,14 @@ import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
 import type { ChartSpec } from './lab-chart';
 import './lab-chart';
 import type { Config } from '../config/config';
-import { normals4, philox4x32 } from '../noise/philox';
-import type { Trainer } from '../engine';
-import { fmtRows, niceStep } from './format';
+import type { FestStep, Trainer } from '../engine';
+import { fmtRows } from './format';
 import { runner } from './runner';
 import { stagesCard } from './stages-view';
 import { sharedStyles, viewStyles } from './styles';
-import { ALGORITHMS, FEATURED, algorithm, algorithmOf } from '../algorithms';
-
-// the two sides the view compares: eager noise (every row every step) and the featured lazy one
-const EAGER_COLOR = ALGORITHMS.find((a) => a.tableNoise === 'eager')!.color;
-const LAZY_COLOR = algorithm(FEATURED).color;
+import { FEATURED, algorithmOf } from '../algorithms';
+import { aggregationSpec, EAGER_COLOR, LAZY_COLOR } from './teaching-noise';
+import { festCard, festStyles, isFest } from './teaching-fest';
 import { store, StoreController, signature } from './store';
 
 /** The teaching run belongs to this configuration on this data (synthetic or a Criteo file). */
@@ -40,8 +37,16 @@ interface TeachState {
   caughtUp: number;
   lazyWrites: number;
   flushed: boolean;
+  /** DP-FEST, DP-AdaFEST: what the last step did to the slice's rows */
+  fest?: FestStep;
 }
 let slice: TeachState | undefined;
+
+/** What the trainer's last step did to the state's slice (DP-FEST, DP-AdaFEST; else undefined). */
+function festOf(t: TeachState, count: number): FestStep | undefined {
+  const tr = t.trainer;
+  return tr.extras.festStep(tr.stepsDone, (s) => tr.batchIndices(s), t.table, t.start, count);
+}
 
 /** The view's state of the runner's teaching trainer for this configuration, if there is one. */
 function current(): TeachState | undefined {
@@ -60,90 +65,37 @@ function pendingColor(k: number, dark = darkQuery?.matches ?? false): string {
   return `hsl(${32 - 14 * t} 90% ${l}%)`;
 }
 
+/** What LazyDP does, above the two grids. */
+function lazyExplain() {
+  return html`<p class="explain">
+            A step of DP-SGD adds fresh Gaussian noise to every parameter, including every row of every embedding table, although the batch
+            reads only a few rows. <b>LazyDP</b> keeps, per row, the last step whose noise the row has received (<code>H[r]</code>). Looking
+            one batch ahead, it adds a row's pending noise just before the row is read again, and at the end (a <i>flush</i>) before the model
+            leaves the lab. Every value the model reads has the same distribution as under eager DP-SGD, so the privacy guarantee is the same.
+          </p>`;
+}
+
+/** What DP-FEST and DP-AdaFEST do, above their grid. */
+function festExplain() {
+  return html`<p class="explain">
+    DP-FEST and DP-AdaFEST keep the update sparse instead. <b>DP-AdaFEST</b> counts, each step, how many examples of the batch read
+    each row (each example's counts clipped to C1), adds Gaussian noise to every row's count, and writes only the rows whose noisy
+    count exceeds a threshold τ: their clipped gradient sum plus noise. A row the batch read may miss the threshold (its gradient is
+    dropped); a row nobody read may cross it by its noise alone (it gets noise only). <b>DP-FEST</b> chooses its rows once, before
+    training, and trains and noises only those.
+  </p>`;
+}
+
 /**
- * Histogram of the sum of k draws N(0, s²) against single draws N(0, k s²). Bins are centred on
- * multiples of a round width and only round values are labelled, so the axis reads -4, -2, 0, 2, 4.
+ * A control of the view. An unavailable one is aria-disabled, not disabled: a disabled button
+ * drops the focus to the page body (Step while Play runs, Play while a step runs), so a keyboard
+ * user would need Tabs after every press; this one keeps the focus and ignores presses.
  */
-export function aggregationSpec(k: number, n = 6000): ChartSpec {
-  const w = niceStep((8 * Math.sqrt(k)) / 60);
-  const half = Math.ceil((4 * Math.sqrt(k)) / w);
-  const bins = 2 * half + 1;
-  const lim = (half + 0.5) * w;
-  const major = w * Math.max(1, Math.round(niceStep((2 * half * w) / 8) / w));
-  const sum = new Array(bins).fill(0);
-  const one = new Array(bins).fill(0);
-  const put = (h: number[], x: number) => {
-    const b = Math.floor((x + lim) / w);
-    if (b >= 0 && b < bins) h[b]++;
+function button(id: string, off: boolean, act: () => unknown, label: string, title: string, cls = '') {
+  const press = () => {
+    if (!off) void act();
   };
-  // Philox with a fixed teaching key: the same picture every time, no Math.random
-  let ctr = 0;
-  const draws: number[] = [];
-  const next = () => {
-    if (draws.length === 0) draws.push(...normals4(philox4x32(ctr++, 0, 0, 7, 0x5eed, 0x7ea)));
-    return draws.pop()!;
-  };
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < k; j++) s += next();
-    put(sum, s);
-    put(one, Math.sqrt(k) * next());
-  }
-  const xs = Array.from({ length: bins }, (_, b) => (b - half) * w);
-  const round = (x: number) => Math.abs(x / major - Math.round(x / major)) < 1e-6;
-  const pdf = xs.map((x) => (n * w * Math.exp(-(x * x) / (2 * k))) / Math.sqrt(2 * Math.PI * k));
-  return {
-    type: 'bar',
-    data: {
-      labels: xs.map((x) => String(Number(x.toPrecision(6)))),
-      datasets: [
-        {
-          type: 'bar',
-          label: `sum of ${k} draws of N(0, s²)`,
-          data: sum,
-          backgroundColor: EAGER_COLOR + '66',
-          borderWidth: 0,
-          barPercentage: 1,
-          categoryPercentage: 1,
-        },
-        {
-          type: 'bar',
-          label: `one draw of N(0, ${k}·s²)`,
-          data: one,
-          // outlined, not filled: two translucent fills on top of each other blend into a third colour
-          backgroundColor: 'transparent',
-          borderColor: LAZY_COLOR,
-          borderWidth: 2,
-          barPercentage: 1,
-          categoryPercentage: 1,
-          grouped: false,
-        },
-        {
-          type: 'line',
-          label: 'density of N(0, k·s²)',
-          data: pdf,
-          borderColor: '#64748b',
-          borderWidth: 1.5,
-          pointRadius: 0,
-          tension: 0.3,
-        },
-      ],
-    } as never,
-    options: {
-      scales: {
-        x: {
-          title: { display: true, text: 'value (s = 1)' },
-          ticks: {
-            autoSkip: false,
-            maxRotation: 0,
-            callback: (_v: unknown, i: number) => (round(xs[i]) ? String(Number(xs[i].toPrecision(6))) : null),
-          },
-        },
-        y: { title: { display: true, text: `count of ${n}` } },
-      },
-      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
-    },
-  };
+  return html`<button id=${id} class=${cls} aria-disabled=${off ? 'true' : 'false'} title=${title} @click=${press}>${label}</button>`;
 }
 
 export class TeachView extends LitElement {
@@ -162,6 +114,7 @@ export class TeachView extends LitElement {
   static styles = [
     sharedStyles,
     viewStyles,
+    festStyles,
     css`
       .panels {
         display: grid;
@@ -233,6 +186,10 @@ export class TeachView extends LitElement {
           border-color: var(--line);
         }
       }
+      button[aria-disabled='true'] {
+        opacity: 0.45;
+        cursor: default;
+      }
       .big {
         font-size: 22px;
         font-weight: 650;
@@ -267,12 +224,15 @@ export class TeachView extends LitElement {
         have.start = this.start;
         have.history = await have.trainer.readHistory(have.table, have.start, this.count(have.table));
         have.caughtUp = 0;
+        have.fest = festOf(have, this.count(have.table));
       }
       return have;
     }
     // none on this device for this configuration: a fresh run (never one whose device is gone)
     // the panel's algorithm where it keeps a history (an exact mode stays exact), else the featured lazy one
-    const algo = algorithmOf(store.config).buffers(store.config).history ? store.config.algo : FEATURED;
+    // (DP-FEST and DP-AdaFEST as chosen: the view shows their rows instead)
+    const keep = isFest(store.config.algo) || algorithmOf(store.config).buffers(store.config).history;
+    const algo = keep ? store.config.algo : FEATURED;
     const config: Config = { ...store.config, algo, tableOptimizer: 'sgd', weightDecay: 0, evalEvery: 0 };
     const trainer = await runner.ensureTeachTrainer(teachSig(), config);
     const table = Math.min(store.ui.teachTable, store.config.tables.length - 1);
@@ -314,6 +274,7 @@ export class TeachView extends LitElement {
     t.caughtUp = caught;
     t.lazyWrites += caught;
     t.flushed = flushed;
+    t.fest = festOf(t, this.count(t.table));
   }
 
   private play = async () => {
@@ -352,33 +313,47 @@ export class TeachView extends LitElement {
     const text = store.ui.text;
     const live = this.valid ? current() : undefined;
     const step = live?.trainer.stepsDone ?? 0;
+    const n = Math.min(SLICE, c.tables[Math.min(store.ui.teachTable, c.tables.length - 1)] - this.start);
+    this.setAttribute('data-step', String(step));
+    // DP-FEST and DP-AdaFEST: which rows a step touched and which it wrote, instead of LazyDP's pending noise
+    const fest = isFest(live?.trainer.config.algo ?? c.algo);
+    const t = live?.trainer;
+    return html`
+      ${text ? (fest ? festExplain() : lazyExplain()) : nothing}
+      ${this.controls(live, step, n, fest)}
+      ${
+        fest
+          ? festCard({
+              algo: t?.config.algo ?? c.algo,
+              config: t?.config ?? c,
+              sigma: t?.sigma ?? c.sigma,
+              seedFixed: t?.seedFixed ?? false,
+              step,
+              fest: live?.fest,
+              slice: SLICE,
+            })
+          : this.lazyPanels(live, step, n)
+      }
+      ${this.aggCard(text)}
+      ${text ? stagesCard() : nothing}
+    `;
+  }
+
+  /** Step, Play, Flush, Restart, and which slice of which table the view shows. */
+  private controls(live: TeachState | undefined, step: number, n: number, fest: boolean) {
+    const c = store.config;
     const table = Math.min(store.ui.teachTable, c.tables.length - 1);
     const rows = c.tables[table];
-    const totalRows = c.tables.reduce((a, b) => a + b, 0);
     const start = this.start;
-    const n = Math.min(SLICE, rows - start);
-    const pending = Array.from({ length: SLICE }, (_, i) => (i < n && live ? step - live.history[i] : i < n ? 0 : -1));
-    const sumPending = pending.reduce((a, b) => a + Math.max(0, b), 0);
     // a teaching step in progress holds the lock itself (Play presses Step again)
     const canStep = store.free || (store.job === 'teach' && store.configValid);
-    this.setAttribute('data-step', String(step));
-    if (!this.aggMemo || this.aggMemo.k !== this.k) this.aggMemo = { k: this.k, spec: aggregationSpec(this.k) };
-    return html`
-      ${
-        text
-          ? html`<p class="explain">
-            A step of DP-SGD adds fresh Gaussian noise to every parameter, including every row of every embedding table, although the batch
-            reads only a few rows. <b>LazyDP</b> keeps, per row, the last step whose noise the row has received (<code>H[r]</code>). Looking
-            one batch ahead, it adds a row's pending noise just before the row is read again, and at the end (a <i>flush</i>) before the model
-            leaves the lab. Every value the model reads has the same distribution as under eager DP-SGD, so the privacy guarantee is the same.
-          </p>`
-          : nothing
-      }
-      <div class="row">
-        <button class="primary" id="teach-step" ?disabled=${!canStep || this.playing} @click=${this.step}>Step</button>
-        <button id="teach-play" ?disabled=${!canStep && !this.playing} @click=${this.play}>${this.playing ? '❚❚ Pause' : '▶ Play'}</button>
-        <button id="teach-flush" ?disabled=${!canStep || !live || this.playing} @click=${this.flush} title="Add every row's pending noise now, as the lab does before export or evaluation">Flush</button>
-        <button id="teach-restart" ?disabled=${!live} @click=${this.restart}>↺ Restart</button>
+    // while a step or flush is in flight a press would be refused: shown unavailable, not ignored unseen
+    const inFlight = store.job === 'teach';
+    return html`<div class="row">
+        ${button('teach-step', !canStep || this.playing || inFlight, this.step, 'Step', 'One training step', 'primary')}
+        ${button('teach-play', !canStep && !this.playing, this.play, this.playing ? '❚❚ Pause' : '▶ Play', 'A step every 0.35 s, until Pause')}
+        ${fest ? nothing : button('teach-flush', !canStep || !live || this.playing || inFlight, this.flush, 'Flush', 'Add every row’s pending noise now, as the lab does before export or evaluation')}
+        ${button('teach-restart', !live, this.restart, '↺ Restart', 'Start the teaching run again')}
         <label class="inline"
           >table
           <select name="teachTable" @change=${(e: Event) => this.moveSlice('teachTable', +(e.target as HTMLSelectElement).value)}>
@@ -390,8 +365,17 @@ export class TeachView extends LitElement {
           <input type="number" name="teachStart" min="0" max=${Math.max(0, rows - 1)} .value=${String(start)} @change=${(e: Event) => this.setStart((e.target as HTMLInputElement).value)} />
         </label>
         <span class="small muted">step <b id="teach-step-count">${step}</b>${live ? ` of ${live.trainer.config.steps}` : ''} · rows ${start}–${start + n - 1}</span>
-      </div>
-      <div class="panels">
+      </div>`;
+  }
+
+  /** Eager DP-SGD's rows beside LazyDP's pending noise, for the slice. */
+  private lazyPanels(live: TeachState | undefined, step: number, n: number) {
+    const c = store.config;
+    const start = this.start;
+    const totalRows = c.tables.reduce((a, b) => a + b, 0);
+    const pending = Array.from({ length: SLICE }, (_, i) => (i < n && live ? step - live.history[i] : i < n ? 0 : -1));
+    const sumPending = pending.reduce((a, b) => a + Math.max(0, b), 0);
+    return html`<div class="panels">
         <div class="card">
           <h2><span class="swatch" style="background:${EAGER_COLOR}"></span>Eager DP-SGD</h2>
           <div class="grid" id="grid-eager">
@@ -425,8 +409,13 @@ export class TeachView extends LitElement {
             <span><span class="swatch" style="outline:2px solid ${LAZY_COLOR};background:${pendingColor(0)}"></span>just caught up</span>
           </div>
         </div>
-      </div>
-      <lab-chart id="chart-agg" heading="Why one draw can replace k draws" filename="aggregated-noise" .height=${220} .spec=${this.aggMemo.spec}>
+      </div>`;
+  }
+
+  /** The histogram of k draws against one, with its slider. */
+  private aggCard(text: boolean) {
+    if (!this.aggMemo || this.aggMemo.k !== this.k) this.aggMemo = { k: this.k, spec: aggregationSpec(this.k) };
+    return html`<lab-chart id="chart-agg" heading="Why one draw can replace k draws" filename="aggregated-noise" .height=${220} .spec=${this.aggMemo.spec}>
         <div slot="note" class="row small" style="margin-bottom:6px">
           <label class="inline">k = <input type="range" min="1" max="64" .value=${String(this.k)} @input=${(e: Event) => (this.k = +(e.target as HTMLInputElement).value)} style="width:140px" /></label>
           <b>${this.k}</b> pending steps
@@ -441,9 +430,7 @@ export class TeachView extends LitElement {
             </p>`
             : nothing
         }
-      </lab-chart>
-      ${text ? stagesCard() : nothing}
-    `;
+      </lab-chart>`;
   }
 
   private setStart(v: string) {

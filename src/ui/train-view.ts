@@ -5,18 +5,19 @@ import { LitElement, html, nothing } from 'lit';
 import type { ChartDataset } from 'chart.js';
 import { ALGOS, CONFIG_KEYS, isPrivate, type Config } from '../config/config';
 import { BASELINE } from '../algorithms';
-import { SHUFFLE_WARNING } from '../privacy/sampling';
-import { epsilonQualifier, FIXED_SEED_WARNING } from '../privacy/report';
+import { epsilonQualifier } from '../privacy/report';
 import type { LogPoint } from '../engine';
 import { epsilonStep } from '../engine';
 import { atSteps, epsilonAt, overlayDashes, overlayLabels, unfinished } from './compare';
-import { fmtEps, fmtMs, fmtNum, sentence } from './format';
+import { fmtNum } from './format';
 import { runsFooter, type ChartSpec } from './lab-chart';
+import type { ZoomDetail } from './chart-zoom';
 import './lab-chart';
 import { runner } from './runner';
 import { ALGO_COLORS, ALGO_LABELS, ALL_ALGOS, sharedStyles, viewStyles } from './styles';
 import { signature, store, StoreController, type RunRecord } from './store';
 import { claimNote, loadImported, parseResultsJson, recomputedEpsilon } from './results-import';
+import { importedLine, intro, refLines, runsCard } from './train-runs';
 import { cleanText } from '../config/url-text';
 import { epsilonPanel, posterior } from './epsilon-panel';
 
@@ -187,132 +188,63 @@ export class TrainView extends LitElement {
       (r) => this.runLabel(r),
     );
     const teacher = runs.map((r) => r.summary?.teacherAuc).find((x) => x !== undefined && x > 0);
-    const maxStep = Math.max(1, ...runs.map((r) => r.log.at(-1)?.step ?? 0));
-    const teacherLine: ChartDataset<'line'>[] = teacher
-      ? [
-          {
-            label: 'planted teacher',
-            data: [
-              { x: 0, y: teacher },
-              { x: maxStep, y: teacher },
-            ],
-            borderColor: '#94a3b8',
-            borderDash: [5, 4],
-            borderWidth: 1,
-            pointRadius: 0,
-          },
-        ]
-      : [];
-    // AUC 0.5 is a coin toss: drawn, and the axis kept at 0.4-1 so that noise around it is not magnified
-    const hasAuc = runs.some((r) => r.log.some((p) => p.auc !== undefined));
-    const chanceLine: ChartDataset<'line'>[] = hasAuc
-      ? [
-          {
-            label: 'chance (0.5)',
-            data: [
-              { x: 0, y: 0.5 },
-              { x: maxStep, y: 0.5 },
-            ],
-            borderColor: '#94a3b8',
-            borderDash: [2, 3],
-            borderWidth: 1,
-            pointRadius: 0,
-          },
-        ]
-      : [];
     const priv = runs.filter((r) => isPrivate(r.config));
     // a PNG's footer describes the runs on its chart, not the configuration panel
     const charted = [...runs, ...overlays.keys()];
     const footer = charted.length ? runsFooter(charted) : undefined;
-    const hasBaseline = runs.some((r) => r.algo === BASELINE);
-    const free = store.free;
     const text = store.ui.text;
     return html`
-      ${
-        text
-          ? html`<p class="explain">
-            Loss and held-out AUC of every algorithm run on this configuration. Private runs clip each example's gradient and add Gaussian
-            noise, so they learn more slowly than the non-private baseline; LazyDP and eager DP-SGD draw noise of the same distribution, so
-            their curves should agree up to noise. ε is the privacy spent so far by the trained weights (${store.config.accountant.toUpperCase()}
-            accountant, which assumes Poisson sampling); the training loss is computed from the training data without noise and is not covered by it.
-          </p>`
-          : nothing
-      }
-      <div class="row">
-        <button id="baseline" ?disabled=${!free || hasBaseline} @click=${() => runner.compare([BASELINE], store.config.steps)} title="Train ${ALGO_LABELS[BASELINE]} on the same configuration">
-          Train non-private baseline
-        </button>
-        <button id="train-all" ?disabled=${!free} @click=${() => runner.compare(ALGOS, store.config.steps)} title="Train all ${ALL_ALGOS} algorithms to the end, one after the other">
-          Train all ${ALL_ALGOS}
-        </button>
-        ${runs.length === 0 ? html`<span class="muted small">Press Train to start; runs appear here as they log.</span>` : nothing}
-        ${this.zoomControls()}
-      </div>
+      ${text ? intro() : nothing}
+      ${this.actions(runs)}
       <div class="grid2">
-        <lab-chart id="chart-loss" heading="Training loss" filename="loss" .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.loss, 'BCE loss', [], undefined, this.smoothing, {}, undefined, overlays))}>
-          <p slot="note" class="small muted">
-            <label
-              >smoothing
-              <input
-                type="range"
-                id="smoothing"
-                min="0"
-                max="0.99"
-                step="0.01"
-                .value=${String(this.smoothing)}
-                @input=${(e: Event) => (this.smoothing = Number((e.target as HTMLInputElement).value))}
-              />
-              <output for="smoothing">${this.smoothing.toFixed(2)}</output></label
-            >
-            ${this.smoothing > 0 ? " (moving average, as TensorBoard's); each batch's raw loss faint behind" : " off: each batch's raw loss"}
-          </p>
-        </lab-chart>
-        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.auc, 'AUC', [...teacherLine, ...chanceLine], undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays))}>
+        ${this.lossChart(runs, overlays, footer)}
+        <lab-chart id="chart-auc" heading="Held-out AUC" filename="auc" zoomable @zoom=${this.onZoom} .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.auc, 'AUC', refLines(runs, teacher), undefined, 0, { suggestedMin: 0.4, suggestedMax: 1 }, undefined, overlays))}>
           <span slot="empty">AUC appears at each evaluation (every ${store.config.evalEvery || 'run end'} steps)</span>
         </lab-chart>
         ${this.epsChart(priv, overlays)}
-        <div class="card">
-          <h2>Runs on this configuration</h2>
-          ${
-            runs.length
-              ? html`<div class="scroll" tabindex="0" role="group" aria-label="Runs table"><table class="num" id="runs-table">
-                <tr><th>algorithm</th><th>steps</th><th>loss</th><th>AUC</th><th>ε</th><th>σ</th><th>step (median)</th></tr>
-                ${runs.map((r) => {
-                  const last = r.log.at(-1);
-                  const auc = [...r.log].reverse().find((p) => p.auc !== undefined)?.auc;
-                  return html`<tr data-algo=${r.algo} data-steps=${r.stepsDone} data-done=${r.summary ? '1' : '0'}>
-                    <td><span class="swatch" style="background:${ALGO_COLORS[r.algo]}"></span>${ALGO_LABELS[r.algo]}${r.seedFixed ? html` <span class="badge warn" title="fixed seed">not private</span>` : nothing}</td>
-                    <td>${r.stepsDone}</td>
-                    <td>${fmtNum(last?.loss, 4)}</td>
-                    <td>${fmtNum(auc, 4)}</td>
-                    <td title=${epsilonQualifier(r.config, r.seedFixed, last?.epsilon) ?? nothing} data-eps=${fmtEps(last?.epsilon, 3)}>${isPrivate(r.config) ? fmtEps(last?.epsilon, 3) : '∞'}${epsilonQualifier(r.config, r.seedFixed, last?.epsilon) ? html`<sup class="warn" data-eps-caveat>*</sup>` : nothing}</td>
-                    <td>${isPrivate(r.config) ? fmtNum(r.summary?.sigma ?? r.config.sigma, 4) : '–'}</td>
-                    <td>${fmtMs(r.summary?.stepMedianMs)}</td>
-                  </tr>`;
-                })}
-              </table></div>
-              ${teacher ? html`<p class="small muted" style="margin-top:8px">The planted teacher that labels the synthetic data reaches AUC ${fmtNum(teacher, 3)}: the best any model can do here.</p>` : nothing}
-              ${
-                runs.some((r) => r.data !== 'synthetic')
-                  ? html`<p class="small muted" style="margin-top:8px" data-no-teacher>
-                    Trained on the Criteo file ${store.criteo?.name ?? ''}: real clicks, no planted teacher, so AUC has no known ceiling here.
-                  </p>`
-                  : nothing
-              }
-              ${runs.some((r) => isPrivate(r.config) && r.config.sampling === 'shuffle') ? html`<p class="note" data-shuffle-note>* ${sentence(SHUFFLE_WARNING)}.</p>` : nothing}
-              ${runs.some((r) => isPrivate(r.config) && r.seedFixed) ? html`<p class="note">* ${sentence(FIXED_SEED_WARNING)}.</p>` : nothing}
-              ${
-                runs.some((r) => (r.summary?.overflowBatches ?? 0) > 0)
-                  ? html`<p class="note">Some Poisson batches drew more examples than the padded maximum and were truncated (counted in the accountant's δ).</p>`
-                  : nothing
-              }`
-              : html`<p class="muted small">None yet.</p>`
-          }
-        </div>
+        ${runsCard(runs, teacher)}
       </div>
       ${this.runList(earlier)}
       ${text ? epsilonPanel() : nothing}
     `;
+  }
+
+  /** The baseline and "train all" buttons, and the zoom on the step axis. */
+  private actions(runs: RunRecord[]) {
+    const free = store.free;
+    const hasBaseline = runs.some((r) => r.algo === BASELINE);
+    return html`<div class="row">
+      <button id="baseline" ?disabled=${!free || hasBaseline} @click=${() => runner.compare([BASELINE], store.config.steps)} title="Train ${ALGO_LABELS[BASELINE]} on the same configuration">
+        Train non-private baseline
+      </button>
+      <button id="train-all" ?disabled=${!free} @click=${() => runner.compare(ALGOS, store.config.steps)} title="Train all ${ALL_ALGOS} algorithms to the end, one after the other">
+        Train all ${ALL_ALGOS}
+      </button>
+      ${runs.length === 0 ? html`<span class="muted small">Press Train to start; runs appear here as they log.</span>` : nothing}
+      ${this.zoomControls()}
+    </div>`;
+  }
+
+  /** Training loss, smoothed as the slider under it says. */
+  private lossChart(runs: RunRecord[], overlays: Map<RunRecord, string>, footer: string | undefined) {
+    return html`<lab-chart id="chart-loss" heading="Training loss" filename="loss" zoomable @zoom=${this.onZoom} .footer=${footer} .spec=${this.zoomed(lineSpec(runs, (p) => p.loss, 'BCE loss', [], undefined, this.smoothing, {}, undefined, overlays))}>
+      <p slot="note" class="small muted">
+        <label
+          >smoothing
+          <input
+            type="range"
+            id="smoothing"
+            min="0"
+            max="0.99"
+            step="0.01"
+            .value=${String(this.smoothing)}
+            @input=${(e: Event) => (this.smoothing = Number((e.target as HTMLInputElement).value))}
+          />
+          <output for="smoothing">${this.smoothing.toFixed(2)}</output></label
+        >
+        ${this.smoothing > 0 ? " (moving average, as TensorBoard's); each batch's raw loss faint behind" : " off: each batch's raw loss"}
+      </p>
+    </lab-chart>`;
   }
 
   /** ε against step for the private runs (and the private overlays). */
@@ -321,7 +253,7 @@ export class TrainView extends LitElement {
     const charted = [...priv, ...privOverlays.keys()];
     const footer = charted.length ? runsFooter(charted) : undefined;
     const gridded = charted.some((r) => epsilonStep(r.config, 1) !== 1);
-    return html`<lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" .footer=${footer} .spec=${this.zoomed(
+    return html`<lab-chart id="chart-eps" heading="Privacy spent (ε)" filename="epsilon" zoomable @zoom=${this.onZoom} .footer=${footer} .spec=${this.zoomed(
       lineSpec(
         priv,
         (p) => p.epsilon,
@@ -376,7 +308,17 @@ export class TrainView extends LitElement {
     return spec;
   }
 
-  /** Zoom on the step axis of the three training charts, and back: two step fields and Reset. */
+  /** A drag across one of the training charts: its steps, whole, become the zoom of all three. */
+  private onZoom = (e: CustomEvent<ZoomDetail>) => {
+    const from = Math.max(0, Math.floor(e.detail.from));
+    this.zoom = [from, Math.max(from + 1, Math.ceil(e.detail.to))];
+    this.zoomError = '';
+  };
+
+  /**
+   * Zoom on the step axis of the three training charts, and back: a drag across a chart, or
+   * (by keyboard) the two step fields; Reset shows every step.
+   */
   private zoomControls() {
     const set = () => {
       const v = (id: string) => Number(this.renderRoot.querySelector<HTMLInputElement>(id)?.value);
@@ -385,8 +327,8 @@ export class TrainView extends LitElement {
       this.zoom = ok ? [a, b] : undefined;
       this.zoomError = ok ? '' : 'zoom: enter a “to” step above the “from” step (from 0 up)';
     };
-    return html`<span class="small" role="group" aria-label="Zoom on steps"
-      >steps <input type="number" id="zoom-from" min="0" style="width:70px" aria-label="from step" .value=${String(this.zoom?.[0] ?? '')} @change=${set} />
+    return html`<span class="small" role="group" aria-label="Zoom on steps" title="Drag across a chart to zoom on its steps, or type them here"
+      >zoom: drag across a chart, or steps <input type="number" id="zoom-from" min="0" style="width:70px" aria-label="from step" .value=${String(this.zoom?.[0] ?? '')} @change=${set} />
       – <input type="number" id="zoom-to" min="1" style="width:70px" aria-label="to step" .value=${String(this.zoom?.[1] ?? '')} @change=${set} />
       <button id="zoom-reset" class="ghost small" ?disabled=${!this.zoom} @click=${() => (this.zoom = undefined)}>Reset zoom</button>
       ${this.zoomError ? html`<span class="err" data-zoom-error role="alert">${this.zoomError}</span>` : nothing}</span
@@ -464,26 +406,6 @@ export class TrainView extends LitElement {
       </ul>
     </div>`;
   }
-}
-
-/** The lab's own epsilon for an imported run, in words (never the file's). */
-function importedEps(r: RunRecord, eps: number | undefined): string {
-  if (!isPrivate(r.config)) return 'ε = ∞ (not private)';
-  if (eps !== undefined) return `ε ${fmtEps(eps, 3)} (recomputed here)`;
-  return r.recomputed?.error ? 'ε could not be recomputed' : 'ε: recomputing…';
-}
-
-/** An imported run in the run list: marked as such, with the lab's own epsilon and the file's claim beside it. */
-function importedLine(r: RunRecord) {
-  const eps = recomputedEpsilon(r);
-  const qualifier = isPrivate(r.config) ? epsilonQualifier(r.config, r.seedFixed, eps) : undefined;
-  const claim = claimNote(r);
-  return html`<div class="small" style="margin-left:24px">
-    <span class="badge warn" data-imported-badge title="trained elsewhere; loaded from a results file">imported</span>
-    ${r.importedDevice ? html`<span class="muted" data-imported-device>measured on ${r.importedDevice} ·</span>` : nothing}
-    <span data-recomputed-eps=${eps === undefined ? '' : fmtEps(eps, 3)}>${importedEps(r, eps)}</span
-    >${qualifier ? html` · <span class="warn" data-not-guaranteed>${qualifier}</span>` : nothing}${claim ? html` · <span class="warn" data-claim>${claim}</span>` : nothing}
-  </div>`;
 }
 
 customElements.define('train-view', TrainView);

@@ -3,10 +3,11 @@
 // marks each bar's step median where the table's step column has it, and the sweep chart's time
 // axis reaches every p90 whisker. Chromium with WebGPU on SwiftShader.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { openLab, until } from './page';
-import { launchChromium, startLab, type Lab } from './server';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { Chart } from 'chart.js';
+import { until, useLab } from './page';
+import { ALGORITHMS } from '../../src/algorithms';
 
 const SMALL =
   'tables=512,256&dim=8&pooling=2&batch=32&bottom=16&top=16&steps=24&evalEvery=8&evalSize=256&datasetSize=2048';
@@ -16,28 +17,7 @@ const SHARED =
   '&r.sweep=dpsgd:1000:10:8:92,dpsgd:4000:20:15:147,lazydp:1000:5:4:6,lazydp:4000:5:4:7';
 const P90S = [92, 147, 6, 7];
 
-let lab: Lab;
-let browser: Browser;
-const errors: string[] = [];
-
-beforeAll(async () => {
-  lab = await startLab();
-  browser = await launchChromium();
-}, 240_000);
-
-afterEach(() => {
-  expect(errors.splice(0), 'uncaught page errors').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.close();
-});
-
-async function open(fragment: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  return openLab(ctx, lab.url, fragment, errors);
-}
+const { open } = useLab();
 
 /** A chart's data table (opened), as its header and rows of cell text. */
 async function chartRows(p: Page, id: string): Promise<{ head: string[]; rows: string[][] }> {
@@ -132,9 +112,36 @@ describe('comparing runs', () => {
     await p.locator('#smoothing').fill('0');
     expect(await p.locator('output[for="smoothing"]').innerText()).toBe('0.00');
     expect(await count()).toBe(2);
-    // zoom on the step axis, and back; a range the wrong way round says what to change
+    // zoom on the step axis by dragging across the loss chart from step 1.5 to 4.5: the three
+    // charts show steps 1 to 5, the step fields say so, and Reset zoom shows every step again
     const lossChart = p.locator('lab-chart#chart-loss');
     const fullMax = await lossChart.getAttribute('data-x-max');
+    const at = await lossChart.evaluate((el) => {
+      const c = (el as unknown as { chart: Chart }).chart;
+      const box = c.canvas.getBoundingClientRect();
+      const x = c.scales.x;
+      return {
+        left: box.left,
+        y: box.top + (c.chartArea.top + c.chartArea.bottom) / 2,
+        px: [x.getPixelForValue(1.5), x.getPixelForValue(4.5)],
+      };
+    });
+    await p.mouse.move(at.left + at.px[0], at.y);
+    await p.mouse.down();
+    await p.mouse.move(at.left + (at.px[0] + at.px[1]) / 2, at.y, { steps: 4 });
+    expect(await lossChart.locator('.band').isVisible()).toBe(true);
+    await p.mouse.move(at.left + at.px[1], at.y, { steps: 4 });
+    await p.mouse.up();
+    for (const id of ['loss', 'eps'])
+      await p.locator(`lab-chart#chart-${id}[data-x-min="1"][data-x-max="5"]`).waitFor();
+    expect([await p.locator('#zoom-from').inputValue(), await p.locator('#zoom-to').inputValue()]).toEqual(['1', '5']);
+    expect(await lossChart.locator('.band').isVisible()).toBe(false);
+    await p.locator('#zoom-reset').click();
+    await p.locator(`lab-chart#chart-loss[data-x-min="0"][data-x-max="${fullMax}"]`).waitFor();
+    // a click without a drag is no zoom
+    await p.mouse.click(at.left + at.px[0], at.y);
+    expect(await p.locator('#zoom-reset').isDisabled()).toBe(true);
+    // the same by keyboard, with the step fields; a range the wrong way round says what to change
     await p.locator('#zoom-from').fill('2');
     await p.locator('#zoom-to').fill('4');
     await p.locator('#zoom-to').press('Enter');
@@ -156,11 +163,18 @@ describe('comparing runs', () => {
           0) === 2,
       loss,
     );
-    // a comparison after the main run: the status line names it, not the finished main run
-    await p.locator('#baseline').click();
+    // "Train all" after the main run: the status line names the run, how far it is and of how many
+    // runs, not the finished main run
+    await p.locator('#train-all').click();
     const status = p.locator('run-controls [data-status-job="compare"]');
     await status.waitFor();
-    expect(await status.innerText()).toMatch(/SGD/);
+    const label = (i: number) => ALGORITHMS[i].label.replace(/[()]/g, '\\$&');
+    const n = ALGORITHMS.length;
+    const second = new RegExp(`^training · ${label(1)} · (starting|step \\d+ of \\d+) · 2nd of ${n} runs`);
+    await p.locator('run-controls [data-status-job="compare"]', { hasText: second }).waitFor();
+    const first = new RegExp(`^training · ${label(0)} · step \\d+ of 6 · 1st of ${n} runs`);
+    await p.locator('run-controls [data-status-job="compare"]', { hasText: first }).waitFor();
+    await p.locator('run-controls [data-job] button').click(); // Cancel
     await status.waitFor({ state: 'detached', timeout: 180_000 });
     await p.context().close();
   }, 200_000);

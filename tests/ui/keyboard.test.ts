@@ -3,38 +3,16 @@
 // focus staying where it was, open and leave a chart's full screen, and no Tab stop on a chart's
 // downloads while it has nothing to download. Chromium with WebGPU on SwiftShader.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { openLab, until } from './page';
-import { launchChromium, startLab, type Lab } from './server';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { until, useLab } from './page';
 
 const SMALL =
   'tables=512,256&dim=8&pooling=2&batch=32&bottom=16&top=16&steps=5000&evalEvery=8&evalSize=256&datasetSize=2048' +
   '&algo=lazydp';
 const LONG = 200_000;
 
-let lab: Lab;
-let browser: Browser;
-const errors: string[] = [];
-
-beforeAll(async () => {
-  lab = await startLab();
-  browser = await launchChromium();
-}, 240_000);
-
-afterEach(() => {
-  expect(errors.splice(0), 'uncaught page errors').toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.close();
-});
-
-async function open(fragment: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  return openLab(ctx, lab.url, fragment, errors);
-}
+const { open } = useLab();
 
 /** The deepest focused element across shadow roots, as "tag#id", or "tag.class" where it has no id. */
 const focused = (p: Page) =>
@@ -126,6 +104,43 @@ describe('keyboard only (Tab and Enter)', () => {
       for (const csv of await empty.locator('button.csv').all()) expect(await csv.isDisabled()).toBe(true);
       const withData = await p.locator('lab-chart:not([data-points="0"])').count();
       expect(stops.filter((s) => s === 'button.csv')).toHaveLength(withData);
+      await p.context().close();
+    },
+    LONG,
+  );
+});
+
+describe('teaching view by keyboard', () => {
+  it(
+    'Step, Play and Pause keep the focus on the control used; Enter on Step steps again after Play',
+    async () => {
+      const p = await open(`${SMALL.replace('steps=5000', 'steps=40')}&view=teach`);
+      await tabTo(p, 'button#teach-step');
+      await p.keyboard.press('Enter');
+      await until(p, 'teach-view[data-step="1"]');
+      expect(await focused(p)).toBe('button#teach-step');
+      await p.keyboard.press('Tab');
+      expect(await focused(p)).toBe('button#teach-play');
+      await p.keyboard.press('Enter'); // Play: a step every 0.35 s
+      await until(p, 'teach-view[data-step="3"]');
+      expect(await focused(p)).toBe('button#teach-play');
+      // while Play runs, Step stays in the Tab order (marked unavailable), so the focus is never lost
+      await p.keyboard.press('Shift+Tab');
+      expect(await focused(p)).toBe('button#teach-step');
+      expect(await p.locator('#teach-step').getAttribute('aria-disabled')).toBe('true');
+      await p.keyboard.press('Tab');
+      expect(await focused(p)).toBe('button#teach-play');
+      await p.keyboard.press('Enter'); // Pause
+      await p.locator('#teach-play', { hasText: 'Play' }).waitFor();
+      expect(await focused(p)).toBe('button#teach-play');
+      // back to Step: Enter steps once more, the focus staying there
+      await p.keyboard.press('Shift+Tab');
+      expect(await focused(p)).toBe('button#teach-step');
+      await p.locator('#teach-step[aria-disabled="false"]').waitFor();
+      const before = Number(await p.locator('teach-view').getAttribute('data-step'));
+      await p.keyboard.press('Enter');
+      await until(p, `teach-view[data-step="${before + 1}"]`);
+      expect(await focused(p)).toBe('button#teach-step');
       await p.context().close();
     },
     LONG,

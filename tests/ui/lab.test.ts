@@ -206,7 +206,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       for (let s = 1; s <= 3; s++) {
         await page.locator('#teach-step').click();
         await until(page, `teach-view[data-step="${s}"]`);
-        await page.waitForSelector('#teach-step:not([disabled])', WAIT);
+        await page.waitForSelector('#teach-step[aria-disabled="false"]', WAIT);
       }
       const pending = await page
         .locator('#grid-lazy .cell')
@@ -922,7 +922,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       const p = await open(SMALL + '&algo=lazydp&view=teach');
       await p.locator('#teach-step').click();
       await until(p, 'teach-view[data-step="1"]');
-      await p.waitForSelector('#teach-step:not([disabled])', WAIT);
+      await p.waitForSelector('#teach-step[aria-disabled="false"]', WAIT);
       await p.evaluate(() =>
         (window as unknown as { __dpLab: { runner: { loseDevice(): void } } }).__dpLab.runner.loseDevice(),
       );
@@ -934,7 +934,7 @@ describe('lab UI in Chromium (WebGPU on SwiftShader)', () => {
       await p.waitForSelector('teach-view[data-step="0"]', WAIT);
       await p.locator('#teach-step').click();
       await until(p, 'teach-view[data-step="1"]');
-      await p.waitForSelector('#teach-step:not([disabled])', WAIT);
+      await p.waitForSelector('#teach-step[aria-disabled="false"]', WAIT);
       expect(await p.locator('[data-banner="run-error"]').count()).toBe(0);
       const pending = await p
         .locator('#grid-lazy .cell')

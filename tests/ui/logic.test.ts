@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { looksQuantized, timestampQuantum } from '../../src/ui/timing';
 import { chooseLogEvery, splitRows, sweepSizes } from '../../src/ui/runner';
+import { compareStatus, ordinal } from '../../src/ui/jobs';
 import { fmtBytes, fmtMs, fmtRows } from '../../src/ui/format';
 import { describeError } from '../../src/ui/runner';
 import { ConfigError, DEFAULT_CONFIG } from '../../src/config/config';
@@ -155,5 +156,29 @@ describe('Criteo data in the lab', () => {
     expect(s.criteo?.name).toBe('day.tsv');
     // runs on other data are not drawn beside the current ones
     expect(s.dataId).toBe('synthetic');
+  });
+});
+
+describe('the status line of a comparison', () => {
+  it('says which run, how far it is and of how many, with English ordinals', () => {
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal)).toEqual([
+      '1st',
+      '2nd',
+      '3rd',
+      '4th',
+      '11th',
+      '12th',
+      '13th',
+      '21st',
+      '22nd',
+      '101st',
+      '111th',
+    ]);
+    expect(compareStatus('DP-SGD', 120, 300, 2, 4, 'round 2 of 4')).toBe(
+      'DP-SGD · step 120 of 300 · 2nd of 4 runs · round 2 of 4',
+    );
+    // one run alone needs no "1st of 1"; a run whose trainer is being made is starting
+    expect(compareStatus('SGD', 5, 27, 1, 1)).toBe('SGD · step 5 of 27');
+    expect(compareStatus('LazyDP', 0, 0, 2, 2)).toBe('LazyDP · starting · 2nd of 2 runs');
   });
 });
