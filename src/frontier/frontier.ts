@@ -5,7 +5,8 @@
 // baseline, then every algorithm and epsilon), so a frontier stopped early still holds a
 // complete picture at fewer seeds, and a resumed one goes on from the run it stopped before.
 import { ConfigError, makeConfig, type Algo, type Config } from '../config/config';
-import { ALGORITHMS, BASELINE, algorithm } from '../algorithms';
+import { BASELINE, algorithm } from '../algorithms';
+import { FRONTIER_ALGO_NAMES, FRONTIER_DEFAULT } from '../config/url-frontier';
 import { makeSynthetic, auc as aucOf } from '../data/synthetic';
 import { Trainer, epsilonAfter, resolveSigma } from '../engine';
 
@@ -30,16 +31,15 @@ export interface FrontierPlan {
   seeds: string[];
 }
 
-// by default the eager algorithm and its lazy counterpart (DP-SGD and LazyDP): one model, two costs
-const DEFAULT_ALGOS = ALGORITHMS.filter((a) => a.private && (a.tableNoise === 'eager' || a.tableNoise === 'lazy'));
+/** The default frontier (DP-SGD and LazyDP at five targets, one seed), as the lab's link has it. */
 export const FRONTIER_DEFAULTS = {
-  algos: DEFAULT_ALGOS.map((a) => a.name) as Algo[],
-  epsilons: [0.5, 1, 2, 4, 8],
-  seeds: 1,
+  algos: FRONTIER_DEFAULT.algos as Algo[],
+  epsilons: FRONTIER_DEFAULT.epsilons,
+  seeds: FRONTIER_DEFAULT.seeds,
 };
 
 /** The private algorithms a frontier may list (the baseline always runs by itself). */
-export const FRONTIER_ALGOS = ALGORITHMS.filter((a) => a.private).map((a) => a.name) as Algo[];
+export const FRONTIER_ALGOS = FRONTIER_ALGO_NAMES as Algo[];
 
 /** Fixed seeds from the base's (1 when random): a reproducible measurement, not private releases. */
 export function frontierSeeds(base: Config, n: number): string[] {
