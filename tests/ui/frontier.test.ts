@@ -125,4 +125,29 @@ describe('Privacy vs utility view', () => {
     expect(await page.evaluate(() => location.hash)).toMatch(/frontierAlgos=dpsgd,lazydp,dp-adafest/);
     expect(await page.locator('#frontier-error').count()).toBe(0);
   }, 60_000);
+
+  it('says the logical batch, the micro-batch and that ε depends only on the logical batch', async () => {
+    const note = page.locator('#micro-batch-note');
+    expect(await note.count()).toBe(0);
+    await page.locator('#f-microBatch').fill('4');
+    await page.waitForSelector('#micro-batch-note');
+    expect(await note.innerText()).toMatch(
+      /^Logical batch 8 in micro-batches of 4 \(as set\)\..*ε depends only on the logical batch/,
+    );
+    await page.locator('#f-microBatch').fill('0');
+    await page.waitForSelector('#micro-batch-note', { state: 'detached' });
+    // a batch too big for the memory limit in one pass: the memory plan chooses, and says so
+    const big = await openLab(
+      page.context(),
+      lab.url,
+      'tables=40,30&dim=4&pooling=2&dense=3&bottom=6&top=5&algo=dpsgd&batch=65536&datasetSize=65536&evalSize=32&memoryLimit=0.015625',
+      errors,
+    );
+    await big.waitForSelector('#micro-batch-note');
+    expect(await big.locator('#micro-batch-note').innerText()).toMatch(
+      /^Logical batch 65,536 in micro-batches of [\d,]+ \(chosen by the memory plan: the whole batch does not fit the memory limit\)/,
+    );
+    await big.close();
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
