@@ -87,7 +87,15 @@ export const DEFAULT_UI: Readonly<UiState> = Object.freeze({
   frontierSeeds: FRONTIER_DEFAULT.seeds,
 }) as UiState;
 
-export { MAX_SHARED_SWEEP, type SharedAlgo, type SharedResults, type SharedSweepPoint } from './url-results';
+export {
+  MAX_SHARED_FRONTIER,
+  MAX_SHARED_SWEEP,
+  type SharedAlgo,
+  type SharedFrontier,
+  type SharedFrontierPoint,
+  type SharedResults,
+  type SharedSweepPoint,
+} from './url-results';
 
 export interface LabState {
   config: Config;

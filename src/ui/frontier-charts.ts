@@ -4,6 +4,7 @@
 // AUC as the ceiling; and the cost, step time and rows written per step, against ε.
 import type { ChartDataset } from 'chart.js';
 import type { Algo } from '../config/config';
+import type { SharedFrontier } from '../config/url';
 import { meanSd, summarize, type FrontierResult, type FrontierSummary } from '../frontier/frontier';
 import type { ChartSpec } from './lab-chart';
 import { ALGO_COLORS, ALGO_LABELS } from './styles';
@@ -46,9 +47,46 @@ function level(label: string, y: number, targets: number[], color: string, dash:
   };
 }
 
-export function aucSpec(r: FrontierResult | undefined): ChartSpec {
+/** The frontier for a link: one point per (algorithm, ε) over the seeds done, the baseline and the ceiling. */
+export function sharedFrontier(r: FrontierResult): SharedFrontier {
+  const points = summarize(r.points).map((p) => ({
+    algo: p.algo,
+    eps: p.targetEpsilon,
+    auc: p.auc.mean,
+    sd: p.auc.sd,
+    stepMs: p.stepMedianMs,
+    rows: p.rowsUpdated,
+  }));
+  const baseline = r.baseline.length ? meanSd(r.baseline.map((b) => b.auc)).mean : undefined;
+  return { points, baseline, teacher: r.teacherAuc };
+}
+
+/** The sender's curves from a shared link: dashed, thinner, beside the ones measured here. */
+function senderSets(
+  f: SharedFrontier | undefined,
+  y: (p: SharedFrontier['points'][number]) => number,
+): ChartDataset<'line'>[] {
+  const pts = f?.points ?? [];
+  return ([...new Set(pts.map((p) => p.algo))] as Algo[]).map((a) => ({
+    label: `sender · ${ALGO_LABELS[a]}`,
+    data: pts.filter((p) => p.algo === a).map((p) => ({ x: p.eps, y: y(p) })),
+    borderColor: ALGO_COLORS[a],
+    backgroundColor: ALGO_COLORS[a] + '88',
+    borderDash: [6, 4],
+    borderWidth: 1.5,
+    pointRadius: 2,
+  }));
+}
+
+/** The ε axis's ticks: the targets measured here, or the sender's. */
+function targetsOf(r: FrontierResult | undefined, f: SharedFrontier | undefined): number[] {
+  const t = r?.epsilons.length ? [...r.epsilons] : [...new Set((f?.points ?? []).map((p) => p.eps))];
+  return t.length ? t.sort((a, b) => a - b) : [1];
+}
+
+export function aucSpec(r: FrontierResult | undefined, shared?: SharedFrontier): ChartSpec {
   const s = summarize(r?.points ?? []);
-  const targets = r?.epsilons.length ? r.epsilons : [1];
+  const targets = targetsOf(r, shared);
   const datasets: ChartDataset<'line'>[] = algosOf(s).map((a) => {
     const mine = s.filter((p) => p.algo === a);
     return {
@@ -62,10 +100,13 @@ export function aucSpec(r: FrontierResult | undefined): ChartSpec {
       pointRadius: 3,
     } as ChartDataset<'line'>;
   });
-  if (s.length && r?.baseline.length)
-    datasets.push(level('non-private baseline', meanSd(r.baseline.map((b) => b.auc)).mean, targets, '#64748b', [6, 4]));
-  if (s.length && r?.teacherAuc !== undefined)
-    datasets.push(level('planted teacher (ceiling)', r.teacherAuc, targets, '#16a34a', [2, 3]));
+  datasets.push(...senderSets(shared, (p) => p.auc));
+  const base = r?.baseline.length ? meanSd(r.baseline.map((b) => b.auc)).mean : shared?.baseline;
+  const ceiling = r?.teacherAuc ?? shared?.teacher;
+  const any = s.length > 0 || (shared?.points.length ?? 0) > 0;
+  if (any && base !== undefined) datasets.push(level('non-private baseline', base, targets, '#64748b', [6, 4]));
+  if (any && ceiling !== undefined)
+    datasets.push(level('planted teacher (ceiling)', ceiling, targets, '#16a34a', [2, 3]));
   return {
     type: 'line',
     data: { datasets },
@@ -78,9 +119,9 @@ export function aucSpec(r: FrontierResult | undefined): ChartSpec {
   } as ChartSpec;
 }
 
-export function costSpec(r: FrontierResult | undefined): ChartSpec {
+export function costSpec(r: FrontierResult | undefined, shared?: SharedFrontier): ChartSpec {
   const s = summarize(r?.points ?? []);
-  const targets = r?.epsilons.length ? r.epsilons : [1];
+  const targets = targetsOf(r, shared);
   const datasets = algosOf(s).flatMap((a) => {
     const mine = s.filter((p) => p.algo === a);
     const line = { borderColor: ALGO_COLORS[a], backgroundColor: ALGO_COLORS[a], borderWidth: 2, pointRadius: 3 };
@@ -101,6 +142,15 @@ export function costSpec(r: FrontierResult | undefined): ChartSpec {
       },
     ] as ChartDataset<'line'>[];
   });
+  // the sender's step times only: one more dashed line per algorithm is all the chart can read
+  datasets.push(
+    ...senderSets(shared, (p) => p.stepMs).map((d) => ({
+      ...d,
+      label: `${d.label} · step ms`,
+      yAxisID: 'y',
+      borderDash: [2, 2],
+    })),
+  );
   return {
     type: 'line',
     data: { datasets },

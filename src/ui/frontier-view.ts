@@ -8,21 +8,29 @@ import { FRONTIER_ALGO_NAMES, parseFrontierEpsilons } from '../config/url-fronti
 import { encodeState } from '../config/url';
 import { fmtSeconds } from '../frontier/frontier';
 import { jsonInfinity } from '../privacy/report';
-import { aucSpec, costSpec, frontierRows } from './frontier-charts';
+import { aucSpec, costSpec, frontierRows, sharedFrontier } from './frontier-charts';
 import { frontierJob } from './frontier-job';
 import { downloadBlob, toCsv } from './lab-chart';
 import './lab-chart';
 import { copyText } from './share';
+import { browserName, deviceLine, sharedResults } from './results';
 import { ALGO_COLORS, ALGO_LABELS, sharedStyles, viewStyles } from './styles';
 import { store, StoreController } from './store';
 
 export class FrontierView extends LitElement {
   readonly storeCtl = new StoreController(this);
-  static properties = { epsText: { state: true }, fieldError: { state: true }, copied: { state: true } };
+  static properties = {
+    epsText: { state: true },
+    fieldError: { state: true },
+    copied: { state: true },
+    linkUrl: { state: true },
+  };
   /** the ε field as typed (kept while it does not parse: nothing typed is lost) */
   declare epsText: string;
   declare fieldError: string;
   declare copied: boolean;
+  /** the last link made by Copy link, shown to select where the clipboard is not allowed */
+  declare linkUrl: string;
   static styles = [
     sharedStyles,
     viewStyles,
@@ -44,6 +52,7 @@ export class FrontierView extends LitElement {
     this.epsText = store.ui.frontierEpsilons;
     this.fieldError = '';
     this.copied = false;
+    this.linkUrl = '';
   }
 
   private onJob = () => this.requestUpdate();
@@ -58,22 +67,23 @@ export class FrontierView extends LitElement {
 
   render() {
     const j = frontierJob;
+    const theirs = store.shared?.results.frontier;
     this.setAttribute('data-frontier', j.state);
     return html`
-      ${store.ui.text ? this.explain() : nothing}
+      ${store.ui.text ? this.explain() : nothing} ${theirs ? this.senderNote() : nothing}
       <div class="card">
         <h2>Frontier</h2>
         ${this.fields()} ${this.buttons()} ${this.progress()}
         ${this.fieldError || j.error ? html`<p class="note error" role="alert" id="frontier-error">${this.fieldError || j.error}</p>` : nothing}
       </div>
-      <lab-chart id="chart-frontier-auc" heading="Held-out AUC vs ε" filename="frontier-auc" .height=${300} .spec=${aucSpec(j.result)}>
+      <lab-chart id="chart-frontier-auc" heading="Held-out AUC vs ε" filename="frontier-auc" .height=${300} .spec=${aucSpec(j.result, theirs)}>
         <span slot="empty">${j.state === 'running' ? 'Training…' : 'Run the frontier to measure'}</span>
         <p slot="note" class="small muted">
           One curve per algorithm (mean over seeds; whiskers ± one standard deviation with two seeds or more); dashed: the non-private
           baseline; dotted: the planted teacher's AUC, the ceiling any model can reach on this task.
         </p>
       </lab-chart>
-      <lab-chart id="chart-frontier-cost" heading="Cost vs ε" filename="frontier-cost" .height=${260} .spec=${costSpec(j.result)}>
+      <lab-chart id="chart-frontier-cost" heading="Cost vs ε" filename="frontier-cost" .height=${260} .spec=${costSpec(j.result, theirs)}>
         <span slot="empty">No runs yet</span>
         <p slot="note" class="small muted">Solid: median step time (left axis); dashed: table rows the update wrote per step, as the trainer counted them (right axis).</p>
       </lab-chart>
@@ -87,6 +97,15 @@ export class FrontierView extends LitElement {
       evaluates it on the held-out split, beside the non-private baseline. Runs go in rounds, one seed at a time, so a stopped frontier
       still shows every algorithm and ε at fewer seeds. Fixed seeds: a measurement, not private releases. The default (DP-SGD and LazyDP
       at five ε, one seed, the default 300 steps) is 11 runs, a few minutes on a laptop GPU.
+    </p>`;
+  }
+
+  private senderNote() {
+    const r = store.shared!.results;
+    const when = r.date?.replace('T', ' ').replace(/Z$/, ' UTC');
+    return html`<p class="note info" id="frontier-shared">
+      Thin dashed curves: the sender's frontier (${r.frontier!.points.length} points) from the shared link, measured on
+      ${r.device || 'an unnamed device'}${when ? ` on ${when}` : ''}. Run the frontier to measure it here beside it.
     </p>`;
   }
 
@@ -124,6 +143,7 @@ export class FrontierView extends LitElement {
       <button id="frontier-json" ?disabled=${!j.done} @click=${this.json}>JSON ↓</button>
       <button id="frontier-link" @click=${this.link}>Copy link</button>
       ${this.copied ? html`<span class="small" role="status">Link copied.</span>` : nothing}
+      ${this.linkUrl ? html`<input id="frontier-link-text" readonly aria-label="Link to this frontier" .value=${this.linkUrl} />` : nothing}
     </div>`;
   }
 
@@ -179,9 +199,20 @@ export class FrontierView extends LitElement {
       );
   };
 
+  /** The link: this configuration and the frontier's settings, and the frontier measured here when there is one. */
   private link = async () => {
     const ui: Partial<UiState> = { ...store.ui, view: 'frontier', autorun: false };
-    this.copied = await copyText(`${location.origin}${location.pathname}#${encodeState({ config: store.config, ui })}`);
+    const r = frontierJob.result;
+    const base = sharedResults() ?? {
+      device: deviceLine(),
+      timing: 'cpu' as const,
+      algos: {},
+      date: new Date().toISOString().slice(0, 16) + 'Z',
+      browser: browserName(),
+    };
+    const results = r?.points.length ? { ...base, frontier: sharedFrontier(r) } : undefined;
+    this.linkUrl = `${location.origin}${location.pathname}#${encodeState({ config: store.config, ui, results })}`;
+    this.copied = await copyText(this.linkUrl);
   };
 }
 customElements.define('frontier-view', FrontierView);

@@ -49,3 +49,46 @@ describe('frontier fields of the link', () => {
     expect(parseFrontierEpsilons('8, 0.5')).toEqual([8, 0.5]);
   });
 });
+
+describe('a shared frontier in the link (r.frontier, r.fbase, r.fceil)', () => {
+  const frontier = {
+    points: [
+      { algo: 'dpsgd' as const, eps: 0.5, auc: 0.8236, sd: 0, stepMs: 472, rows: 9472 },
+      { algo: 'lazydp' as const, eps: 8, auc: 0.8444, sd: 0.0031, stepMs: 237.5, rows: 2650.25 },
+    ],
+    baseline: 0.853,
+    teacher: 0.8886,
+  };
+  const results = { device: 'gpu', timing: 'cpu' as const, algos: {}, frontier };
+
+  it('round-trips compactly, four significant digits', () => {
+    const frag = encodeState({ config: DEFAULT_CONFIG, ui: { view: 'frontier' }, results });
+    expect(frag).toContain(
+      'r.frontier=dpsgd:0.5:0.8236:0:472:9472,lazydp:8:0.8444:0.0031:237.5:2650&r.fbase=0.853&r.fceil=0.8886',
+    );
+    const { state, issues } = decodeState('#' + frag);
+    expect(issues).toEqual([]);
+    expect(state.results?.frontier).toEqual({
+      ...frontier,
+      points: [frontier.points[0], { ...frontier.points[1], rows: 2650 }],
+    });
+  });
+
+  it('drops a bad field with an issue naming it; a ceiling without points is no result', () => {
+    const bad = decodeState('#v=1&r.dev=x&r.timing=cpu&r.frontier=dpsgd:0:0.8:0:1:1&r.fceil=0.9');
+    expect(bad.issues.map((i) => [i.key, i.message])).toEqual([
+      ['r.frontier', 'expected a target epsilon > 0, got "0"; ignored'],
+      ['r', 'the link carries no readable measured results'],
+    ]);
+    expect(bad.state.results).toBeUndefined();
+    const auc = decodeState('#v=1&r.dev=x&r.frontier=lazydp:1:1.5:0:1:1,lazydp:2:0.8:0:1:1');
+    expect(auc.issues[0]).toEqual({
+      key: 'r.frontier',
+      message: 'expected an AUC in [0, 1] as a plain decimal, got "1.5"; ignored',
+    });
+    const algo = decodeState('#v=1&r.dev=x&r.frontier=sgd2:1:0.5:0:1:1');
+    expect(algo.issues[0].message).toMatch(/unknown algorithm "sgd2" in the frontier/);
+    const shape = decodeState('#v=1&r.dev=x&r.frontier=lazydp:1:0.5');
+    expect(shape.issues[0].message).toMatch(/expected algo:eps:auc:sd:ms:rows/);
+  });
+});

@@ -33,6 +33,11 @@ afterAll(async () => {
   await lab?.close();
 });
 
+/** The AUC of one point of a frontier's JSON (one seed: the run's). */
+function summaryAuc(points: { algo: string; targetEpsilon: number; auc: number }[], algo: string, eps: number): number {
+  return points.find((p) => p.algo === algo && p.targetEpsilon === eps)!.auc;
+}
+
 /** The file a button downloads, as text. */
 async function download(selector: string): Promise<string> {
   const [d] = await Promise.all([page.waitForEvent('download', WAIT), page.locator(selector).click()]);
@@ -105,6 +110,25 @@ describe('Privacy vs utility view', () => {
     ]);
     // the AUC in the CSV is the JSON's (one seed: the mean is the run)
     expect(Number(csv[2].split(',')[5])).toBe(json.points[0].auc);
+    // the link carries the settings and the frontier measured here; opened, it shows the sender's curves
+    await page.locator('#frontier-link').click();
+    await page.waitForSelector('#frontier-link-text', WAIT);
+    const link = await page.locator('#frontier-link-text').inputValue();
+    expect(link).toMatch(/frontierEpsilons=2,8/);
+    const lazy8 = summaryAuc(json.points, 'lazydp', 8);
+    expect(link).toContain(`lazydp:8:${Number(lazy8.toPrecision(4))}:0:`);
+    const other = await openLab(page.context(), lab.url, link.slice(link.indexOf('#') + 1), errors);
+    expect(await other.locator('#frontier-shared').innerText()).toMatch(/the sender's frontier \(4 points\)/);
+    const theirs = await other
+      .locator('#chart-frontier-auc')
+      .evaluate((el) =>
+        (
+          el as unknown as { spec: { data: { datasets: { label: string; data: { x: number }[] }[] } } }
+        ).spec.data.datasets.map((d) => `${d.label}: ${d.data.map((p) => p.x).join(' ')}`),
+      );
+    expect(theirs).toContain('sender · LazyDP: 2 8');
+    expect(theirs.some((t) => t.startsWith('planted teacher (ceiling)'))).toBe(true);
+    await other.close();
     await page.screenshot({ path: `${SHOTS}/frontier.png`, fullPage: true });
     expect(await seriousAxe()).toEqual([]);
     expect(errors).toEqual([]);
