@@ -118,7 +118,7 @@ export async function frontierCommand(
   // every configuration is checked before the first run, sigma calibrated for every target:
   // a bad key or an unreachable target fails now, not an hour in
   const configs = frontierConfigs(plan);
-  calibrateAll(configs);
+  await calibrateAll(configs);
   const say = (s: string) => (json ? console.error(s) : console.log(s));
   const { device, info } = await deps.openDevice(json);
   // one data set for every run (it depends on the task keys only)
@@ -138,6 +138,7 @@ export async function frontierCommand(
   try {
     await runFrontier(device, plan, result, {
       data,
+      calibrated: true,
       onRun: async (r, i, n) => {
         await save();
         const left = ((performance.now() - t0) / 1000 / (i + 1)) * (n - i - 1);

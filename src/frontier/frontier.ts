@@ -60,34 +60,43 @@ export function frontierConfigs(p: FrontierPlan): Config[] {
   return out;
 }
 
+/** sigma for a configuration with a target: resolveSigma here, or the lab's privacy worker. */
+export type SigmaOf = (c: Config) => number | Promise<number>;
+
+const pointKey = (c: Pick<Config, 'algo' | 'targetEpsilon'>) => `${c.algo}|${c.targetEpsilon}`;
+
 /**
  * Calibrates every (algorithm, target) before the first run, so an unreachable target fails now,
  * not an hour in; the error names what to change. An algorithm with releases of its own
  * (DP-AdaFEST's noisy counts, DP-FEST's private histogram) spends epsilon at any gradient sigma:
  * a target below that floor is refused with the floor and the keys that set it.
  */
-export function calibrateAll(configs: Config[]): Map<string, number> {
+export async function calibrateAll(configs: Config[], sigmaOf: SigmaOf = resolveSigma): Promise<Map<string, number>> {
   const sigmas = new Map<string, number>();
   for (const c of configs) {
-    const k = `${c.algo}|${c.targetEpsilon}`;
+    const k = pointKey(c);
     if (c.algo === BASELINE || sigmas.has(k)) continue;
     try {
-      sigmas.set(k, resolveSigma(c));
+      sigmas.set(k, await sigmaOf(c));
     } catch (e) {
-      const a = algorithm(c.algo);
-      const own = a.configKeys.filter((key) => /sigma/i.test(key));
-      if (!own.length) throw e;
-      const floor = epsilonAfter(c, 1e6, c.steps) ?? 0;
-      const keys = own.map((key) => `${key} ${String(c[key as keyof Config])}`).join(', ');
-      throw new ConfigError(
-        'epsilons',
-        `${c.algo} cannot reach target epsilon ${c.targetEpsilon}: its other releases (${keys}) alone spend ` +
-          `epsilon ${floor.toFixed(3)} at any gradient sigma; raise ${own.join(' or ')} or the target ` +
-          `(${(e as Error).message})`,
-      );
+      throw unreachable(c, e);
     }
   }
   return sigmas;
+}
+
+/** The calibration's error, with the floor of an algorithm's own releases where it has them. */
+function unreachable(c: Config, e: unknown): unknown {
+  const own = algorithm(c.algo).configKeys.filter((key) => /sigma/i.test(key));
+  if (!own.length) return e;
+  const floor = epsilonAfter(c, 1e6, c.steps) ?? 0;
+  const keys = own.map((key) => `${key} ${String(c[key as keyof Config])}`).join(', ');
+  return new ConfigError(
+    'epsilons',
+    `${c.algo} cannot reach target epsilon ${c.targetEpsilon}: its other releases (${keys}) alone spend ` +
+      `epsilon ${floor.toFixed(3)} at any gradient sigma; raise ${own.join(' or ')} or the target ` +
+      `(${(e as Error).message})`,
+  );
 }
 
 /** The synthetic task every run trains on (it depends on the task keys only) and its teacher's AUC. */
@@ -174,12 +183,18 @@ export async function runFrontier(
   opts: {
     data?: ReturnType<typeof makeSynthetic>;
     signal?: AbortSignal;
+    /** how sigma is calibrated (default resolveSigma; the lab asks its privacy worker) */
+    sigmaOf?: SigmaOf;
+    /** calibrateAll ran already (the CLI checks every target before it opens the device) */
+    calibrated?: boolean;
     onStart?: (i: number, c: Config) => void;
     onRun?: (r: FrontierRun, i: number, n: number) => void | Promise<void>;
   } = {},
 ): Promise<void> {
   const configs = frontierConfigs(plan);
-  calibrateAll(configs);
+  // every target checked before the first run; each run calibrates again, as `train --target-epsilon`
+  // does (the same sigma, and the epsilon reported by the same path)
+  if (!opts.calibrated) await calibrateAll(configs, opts.sigmaOf);
   const data = opts.data ?? frontierData(plan.base).data;
   for (let i = runsDone(result); i < configs.length; i++) {
     if (opts.signal?.aborted) return;

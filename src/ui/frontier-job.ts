@@ -17,6 +17,7 @@ import {
   type FrontierPlan,
   type FrontierResult,
 } from '../frontier/frontier';
+import { requestSigma } from './privacy-client';
 import { runner } from './runner';
 import { ALGO_LABELS } from './styles';
 import { store } from './store';
@@ -86,11 +87,16 @@ class FrontierJob extends EventTarget {
     this.state = 'running';
     this.error = '';
     this.changed();
+    this.current = 'calibrating σ for every target';
+    this.changed();
     let t0 = performance.now();
     try {
       await runFrontier(device, this.plan, this.result, {
         signal: this.abort.signal,
+        // the up-front check of every target in the privacy worker (each run then calibrates as Train does)
+        sigmaOf: requestSigma,
         onStart: (_, c) => {
+          t0 = performance.now(); // the calibration before the first run is not a run's time
           const what = c.algo === BASELINE ? 'the non-private baseline' : `at ε ${c.targetEpsilon}`;
           this.current = `${ALGO_LABELS[c.algo]}, ${what}, seed ${c.seed}`;
           store.setJobText(`frontier: ${this.current}`);
