@@ -71,6 +71,13 @@ export class FrontierView extends LitElement {
     this.setAttribute('data-frontier', j.state);
     return html`
       ${store.ui.text ? this.explain() : nothing} ${theirs ? this.senderNote() : nothing}
+      ${
+        store.dataSource === 'criteo'
+          ? html`<p class="note" id="frontier-data">
+              The frontier trains on the synthetic task (its planted teacher is the ceiling), not on the loaded Criteo file.
+            </p>`
+          : nothing
+      }
       <div class="card">
         <h2>Frontier</h2>
         ${this.fields()} ${this.buttons()} ${this.progress()}
