@@ -4,15 +4,25 @@
 // time (the baseline, then every algorithm and epsilon), so a frontier stopped early still holds
 // a complete picture at fewer seeds; --out rewrites the JSON after every run.
 //   frontier [--algos dpsgd,lazydp] [--epsilons 0.5,1,2,4,8] [--seeds N] [--key value ...] [--json] [--out f.json]
-import { ALGOS, ConfigError, makeConfig, parseDecimal, type Algo, type Config } from '../config/config';
-import { ALGORITHMS, BASELINE, algorithm } from '../algorithms';
-import { makeSynthetic, auc as aucOf } from '../data/synthetic';
-import { Trainer, type DeviceInfo } from '../engine';
+import { ConfigError, parseDecimal, type Algo, type Config } from '../config/config';
+import { BASELINE } from '../algorithms';
+import { type DeviceInfo } from '../engine';
 import { jsonInfinity } from '../privacy/report';
+import {
+  FRONTIER_ALGOS,
+  FRONTIER_DEFAULTS,
+  calibrateAll,
+  emptyResult,
+  fmtSeconds,
+  frontierConfigs,
+  frontierData,
+  frontierSeeds,
+  meanSd,
+  runFrontier,
+  type FrontierPlan,
+  type FrontierRun,
+} from '../frontier/frontier';
 import { checkExportPath, writeFileAtomic } from './export-file';
-import { expectedTouchedRows, rowsUpdatedPerStep } from './frontier-rows';
-
-const selectsRows = (c: Config) => !['none', 'eager', 'lazy', 'lazy-exact'].includes(algorithm(c.algo).tableNoise);
 
 type Flags = Record<string, string | boolean>;
 type ConfigFromFlags = (flags: Flags, extra: string[], base?: Config) => { config: Config; rest: Flags };
@@ -22,34 +32,6 @@ export const FRONTIER_HELP =
   '  frontier [--algos dpsgd,lazydp] [--epsilons 0.5,1,2,4,8] [--seeds N] [--key value ...] [--json] [--out f.json]\n' +
   '           held-out AUC and loss against epsilon (sigma calibrated per target by --accountant), with the sgd baseline;\n' +
   '           rounds of one seed each (1..N, or from --seed); --out is rewritten after every run';
-
-// by default the eager algorithm and its lazy counterpart (DP-SGD and LazyDP): one model, two costs
-const DEFAULT_ALGOS = ALGORITHMS.filter((a) => a.private && (a.tableNoise === 'eager' || a.tableNoise === 'lazy'));
-export const FRONTIER_DEFAULTS = {
-  algos: DEFAULT_ALGOS.map((a) => a.name) as Algo[],
-  epsilons: [0.5, 1, 2, 4, 8],
-  seeds: 1,
-};
-
-/** One trained run. `targetEpsilon`, `epsilon` and `sigma` are absent for the baseline. */
-export interface FrontierRun {
-  algo: Algo;
-  targetEpsilon?: number;
-  epsilon?: number;
-  sigma?: number;
-  seed: string;
-  auc: number;
-  evalLoss: number;
-  stepMedianMs: number;
-  rowsUpdated: number;
-}
-
-export interface FrontierPlan {
-  base: Config;
-  algos: Algo[];
-  epsilons: number[];
-  seeds: string[];
-}
 
 /** A list flag: comma-separated, each item parsed by `item` (which throws naming the flag). */
 function listFlag<T>(flags: Flags, name: string, def: T[], item: (s: string) => T): T[] {
@@ -76,7 +58,7 @@ export function planFrontier(flags: Flags, configFromFlags: ConfigFromFlags): { 
   // the frontier evaluates at the end of each run unless told otherwise (evaluations cost time)
   if (cfgFlags['eval-every'] === undefined && cfgFlags.evalEvery === undefined) cfgFlags['eval-every'] = '0';
   const { config: base, rest } = configFromFlags(cfgFlags, ['out']);
-  const privateAlgos = ALGOS.filter((a) => a !== BASELINE);
+  const privateAlgos = FRONTIER_ALGOS;
   const algos = listFlag(own, 'algos', FRONTIER_DEFAULTS.algos, (s) => {
     if (!(privateAlgos as readonly string[]).includes(s))
       throw new ConfigError(
@@ -96,33 +78,8 @@ export function planFrontier(flags: Flags, configFromFlags: ConfigFromFlags): { 
   if (!Number.isInteger(n) || n < 1 || n > 1000)
     throw new ConfigError('seeds', `needs a whole number of seeds in 1 .. 1000, got ${String(own.seeds)}`);
   // fixed seeds: the frontier measures utility, reproducibly (runs with a fixed seed are not private releases)
-  const first = base.seed === 'random' ? 1n : BigInt(base.seed);
-  if (first + BigInt(n - 1) >= 1n << 64n)
-    throw new ConfigError('seed', `seed ${base.seed} + ${n - 1} exceeds 2^64 - 1`);
-  const seeds = Array.from({ length: n }, (_, i) => String(first + BigInt(i)));
+  const seeds = frontierSeeds(base, n);
   return { plan: { base, algos, epsilons, seeds }, rest };
-}
-
-/** Every run's configuration, in the order they run: per seed the baseline, then algorithm x target. */
-export function frontierConfigs(p: FrontierPlan): Config[] {
-  const out: Config[] = [];
-  for (const seed of p.seeds) {
-    out.push(makeConfig({ algo: BASELINE, targetEpsilon: 0, seed }, p.base));
-    for (const algo of p.algos)
-      for (const targetEpsilon of p.epsilons) out.push(makeConfig({ algo, targetEpsilon, seed }, p.base));
-  }
-  return out;
-}
-
-export function fmtSeconds(s: number): string {
-  return s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`;
-}
-
-/** Mean and (sample) standard deviation. */
-function meanSd(xs: number[]): { mean: number; sd: number } {
-  const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
-  const v = xs.length > 1 ? xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1) : 0;
-  return { mean, sd: Math.sqrt(v) };
 }
 
 /** The frontier as a table: mean (and spread) over the seeds done, per algorithm and target. */
@@ -148,33 +105,6 @@ export function frontierTable(points: FrontierRun[], baseline: FrontierRun[]): s
   return lines.join('\n');
 }
 
-/** Trains one configuration on the shared data set and reads its end-of-run figures. */
-async function trainOne(
-  device: GPUDevice,
-  c: Config,
-  data: ReturnType<typeof makeSynthetic>,
-  touched: number,
-): Promise<FrontierRun> {
-  const t = await Trainer.create(device, c, { data });
-  try {
-    await t.run(c.steps);
-    const s = t.summary();
-    const privacy = c.algo === BASELINE ? {} : { targetEpsilon: c.targetEpsilon, epsilon: s.epsilon, sigma: s.sigma };
-    return {
-      algo: c.algo,
-      ...privacy,
-      seed: c.seed,
-      auc: s.auc,
-      evalLoss: s.evalLoss,
-      stepMedianMs: s.stepMedianMs,
-      // algorithms that select rows: the trainer's exact count (it replays their selection draws)
-      rowsUpdated: selectsRows(c) ? s.perStep.rowsUpdated : rowsUpdatedPerStep(c, touched),
-    };
-  } finally {
-    t.destroy();
-  }
-}
-
 export async function frontierCommand(
   flags: Flags,
   deps: { configFromFlags: ConfigFromFlags; openDevice: OpenDevice },
@@ -185,28 +115,15 @@ export async function frontierCommand(
   if (rest.out !== undefined && out === undefined)
     throw new ConfigError('out', 'needs a file name, e.g. frontier.json');
   if (out) checkExportPath('out', out);
-  // every configuration is checked before the first run: a bad key fails now, not an hour in
+  // every configuration is checked before the first run, sigma calibrated for every target:
+  // a bad key or an unreachable target fails now, not an hour in
   const configs = frontierConfigs(plan);
+  await calibrateAll(configs);
   const say = (s: string) => (json ? console.error(s) : console.log(s));
   const { device, info } = await deps.openDevice(json);
-  // one data set for every run (it depends on the task keys only), and the rows a batch touches
-  const data = makeSynthetic(plan.base);
-  const touched = expectedTouchedRows(data.train, plan.base.tables, plan.base.batch / plan.base.datasetSize);
-  const teacherAuc = data.eval.prob ? aucOf(data.eval.prob, data.eval.labels) : undefined;
-  const result = {
-    command: 'frontier',
-    config: plan.base,
-    algos: plan.algos,
-    epsilons: plan.epsilons,
-    seeds: plan.seeds,
-    runs: configs.length,
-    complete: false,
-    teacherAuc,
-    note: 'fixed seeds: a reproducible measurement of utility, not private releases; rowsUpdated: expected table rows written per step, from the training data and q',
-    points: [] as FrontierRun[],
-    baseline: [] as FrontierRun[],
-    device: info,
-  };
+  // one data set for every run (it depends on the task keys only)
+  const { data, teacherAuc } = frontierData(plan.base);
+  const result = { ...emptyResult(plan, teacherAuc), device: info };
   const save = async () => {
     if (!out) return;
     const bytes = new TextEncoder().encode(JSON.stringify(result, jsonInfinity, 1) + '\n');
@@ -219,21 +136,22 @@ export async function frontierCommand(
   );
   const t0 = performance.now();
   try {
-    for (const [i, c] of configs.entries()) {
-      const r = await trainOne(device, c, data, touched);
-      (c.algo === BASELINE ? result.baseline : result.points).push(r);
-      result.complete = i === configs.length - 1;
-      await save();
-      const left = ((performance.now() - t0) / 1000 / (i + 1)) * (configs.length - i - 1);
-      say(
-        `[${i + 1}/${configs.length}] seed ${r.seed} ${r.algo}` +
-          (r.sigma === undefined
-            ? ''
-            : ` target ${r.targetEpsilon}: sigma ${r.sigma.toFixed(3)} eps ${r.epsilon?.toFixed(3)}`) +
-          `: AUC ${r.auc.toFixed(4)} loss ${r.evalLoss.toFixed(4)}, step ${r.stepMedianMs.toFixed(1)} ms` +
-          (left > 0 ? ` (about ${fmtSeconds(left)} left)` : ''),
-      );
-    }
+    await runFrontier(device, plan, result, {
+      data,
+      calibrated: true,
+      onRun: async (r, i, n) => {
+        await save();
+        const left = ((performance.now() - t0) / 1000 / (i + 1)) * (n - i - 1);
+        say(
+          `[${i + 1}/${n}] seed ${r.seed} ${r.algo}` +
+            (r.sigma === undefined
+              ? ''
+              : ` target ${r.targetEpsilon}: sigma ${r.sigma.toFixed(3)} eps ${r.epsilon?.toFixed(3)}`) +
+            `: AUC ${r.auc.toFixed(4)} loss ${r.evalLoss.toFixed(4)}, step ${r.stepMedianMs.toFixed(1)} ms` +
+            (left > 0 ? ` (about ${fmtSeconds(left)} left)` : ''),
+        );
+      },
+    });
   } finally {
     device.destroy();
   }

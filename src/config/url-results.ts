@@ -20,7 +20,29 @@ export interface SharedResults {
   browser?: string;
   /** the sender's table-size sweep (measured points only) */
   sweep?: SharedSweepPoint[];
+  /** the sender's privacy-utility frontier (r.frontier, r.fbase, r.fceil) */
+  frontier?: SharedFrontier;
 }
+
+/** One (algorithm, target ε) of a shared frontier: AUC mean and sd over seeds, step ms, rows written per step. */
+export interface SharedFrontierPoint {
+  algo: Algo;
+  eps: number;
+  auc: number;
+  sd: number;
+  stepMs: number;
+  rows: number;
+}
+
+export interface SharedFrontier {
+  points: SharedFrontierPoint[];
+  /** the non-private baseline's held-out AUC, and the planted teacher's (the ceiling) */
+  baseline?: number;
+  teacher?: number;
+}
+
+/** a link carries at most this many frontier points (6 algorithms x 12 targets) */
+export const MAX_SHARED_FRONTIER = 72;
 
 export interface SharedSweepPoint {
   algo: Algo;
@@ -80,6 +102,18 @@ export function encodeResults(r: SharedResults): string[] {
     return [p.algo, Math.round(p.totalRows), shortNum(p.stepMs), ...spread].join(':');
   };
   if (sweep.length) parts.push(`r.sweep=${sweep.map(point).join(',')}`);
+  if (r.frontier) parts.push(...encodeFrontier(r.frontier));
+  return parts;
+}
+
+/** `r.frontier=algo:eps:auc:sd:ms:rows,...`, `r.fbase=auc`, `r.fceil=auc` (4 significant digits). */
+function encodeFrontier(f: SharedFrontier): string[] {
+  const pts = f.points.slice(0, MAX_SHARED_FRONTIER);
+  const point = (p: SharedFrontierPoint) =>
+    [p.algo, shortNum(p.eps), shortNum(p.auc), shortNum(p.sd), shortNum(p.stepMs), shortNum(p.rows)].join(':');
+  const parts = pts.length ? [`r.frontier=${pts.map(point).join(',')}`] : [];
+  if (f.baseline !== undefined) parts.push(`r.fbase=${shortNum(f.baseline)}`);
+  if (f.teacher !== undefined) parts.push(`r.fceil=${shortNum(f.teacher)}`);
   return parts;
 }
 
@@ -144,6 +178,57 @@ function decodeSweep(raw: string): SharedSweepPoint[] {
   });
 }
 
+/** An AUC as a plain decimal in [0, 1]. */
+function plainAuc(p: string): number {
+  const n = /^\d(\.\d{1,12})?$/.test(p) ? Number(p) : NaN;
+  if (!(n >= 0 && n <= 1)) throw new Error(`expected an AUC in [0, 1] as a plain decimal, got ${show(p)}`);
+  return n;
+}
+
+/** A non-negative plain decimal (`what` names it in the message). */
+function plainNumber(p: string, what: string): number {
+  try {
+    return plainMs(p);
+  } catch {
+    throw new Error(`expected ${what} as a plain decimal number, got ${show(p)}`);
+  }
+}
+
+/** `algo:eps:auc:sd:ms:rows` joined by ','. */
+function decodeFrontier(raw: string): SharedFrontierPoint[] {
+  const items = raw.split(',');
+  if (items.length > MAX_SHARED_FRONTIER)
+    throw new Error(`at most ${MAX_SHARED_FRONTIER} frontier points, got ${items.length}`);
+  return items.map((item) => {
+    const f = item.split(':');
+    if (f.length !== 6) throw new Error(`expected algo:eps:auc:sd:ms:rows, got ${show(item)}`);
+    if (!(ALGOS as readonly string[]).includes(f[0]))
+      throw new Error(`unknown algorithm ${show(f[0])} in the frontier`);
+    const eps = plainNumber(f[1], 'a target epsilon');
+    if (!(eps > 0)) throw new Error(`expected a target epsilon > 0, got ${show(f[1])}`);
+    return {
+      algo: f[0] as Algo,
+      eps,
+      auc: plainAuc(f[2]),
+      sd: plainNumber(f[3], 'an AUC standard deviation'),
+      stepMs: plainMs(f[4]),
+      rows: plainNumber(f[5], 'rows written per step'),
+    };
+  });
+}
+
+/** r.frontier, r.fbase, r.fceil into `results.frontier`; a bad field is dropped with its issue. */
+function decodeFrontierField(k: string, raw: string, results: SharedResults, issues: UrlIssue[]): void {
+  const f = (results.frontier ??= { points: [] });
+  try {
+    if (k === 'frontier') f.points = decodeFrontier(raw);
+    else if (k === 'fbase') f.baseline = plainAuc(raw);
+    else f.teacher = plainAuc(raw);
+  } catch (e) {
+    issues.push({ key: `r.${k}`, message: `${(e as Error).message}; ignored` });
+  }
+}
+
 /**
  * The `r.*` fields read from a link (keys without the `r.` prefix). One issue per field that
  * could not be read; undefined when there were none or none could be read.
@@ -171,6 +256,8 @@ export function decodeResults(resultParts: Record<string, string>, issues: UrlIs
       } catch (e) {
         issues.push({ key: 'r.sweep', message: `${(e as Error).message}; the sweep was dropped` });
       }
+    } else if (k === 'frontier' || k === 'fbase' || k === 'fceil') {
+      decodeFrontierField(k, raw, results, issues);
     } else if (k === 'timing') {
       if (raw === 'gpu-timestamp' || raw === 'cpu') results.timing = raw;
       else issues.push({ key: 'r.timing', message: `expected gpu-timestamp or cpu, got ${show(raw)}` });
@@ -182,7 +269,8 @@ export function decodeResults(resultParts: Record<string, string>, issues: UrlIs
       }
     } else issues.push({ key: `r.${safeKey(k)}`, message: 'unknown result field; ignored' });
   }
-  if (Object.keys(results.algos).length > 0 || results.sweep?.length) return results;
+  if (results.frontier && !results.frontier.points.length) delete results.frontier; // a ceiling with no points says nothing
+  if (Object.keys(results.algos).length > 0 || results.sweep?.length || results.frontier) return results;
   issues.push({ key: 'r', message: 'the link carries no readable measured results' });
   return undefined;
 }

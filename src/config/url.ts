@@ -8,6 +8,7 @@
 import { CONFIG_KEYS, DEFAULT_CONFIG, SCHEMA, ConfigError, checkConsistency, parseValue, type Config } from './config';
 import { decodeResults, encodeResults, type SharedResults } from './url-results';
 import { esc, safeKey, show } from './url-text';
+import { FRONTIER_DEFAULT, parseFrontierAlgos, parseFrontierEpsilons } from './url-frontier';
 
 export const URL_VERSION = 1;
 /** Longer fragments are refused whole: no legitimate state comes near it. */
@@ -16,7 +17,7 @@ export const MAX_FRAGMENT_CHARS = 16_384;
 const MAX_VALUE_CHARS = 2_048;
 const MAX_PAIRS = 200;
 
-export const VIEWS = ['train', 'stages', 'sweep', 'teach', 'device', 'audit'] as const;
+export const VIEWS = ['train', 'stages', 'sweep', 'teach', 'device', 'audit', 'frontier'] as const;
 export type View = (typeof VIEWS)[number];
 
 /** UI state that is not part of the training configuration but belongs in a shared link. */
@@ -36,14 +37,20 @@ export interface UiState {
   /** teaching view: which table, and the first of the rows shown */
   teachTable: number;
   teachStart: number;
+  /** privacy vs utility: the private algorithms and target epsilons (comma lists), seeds per point */
+  frontierAlgos: string;
+  frontierEpsilons: string;
+  frontierSeeds: number;
 }
 
-type UiKind = 'enum' | 'bool' | 'int';
+type UiKind = 'enum' | 'bool' | 'int' | 'list';
 interface UiSpec {
   kind: UiKind;
   min?: number;
   max?: number;
   values?: readonly string[];
+  /** a list's parser: throws naming what is wrong; its items, to be joined with ',' */
+  parse?: (raw: string) => (string | number)[];
   help: string;
 }
 
@@ -58,6 +65,9 @@ export const UI_SCHEMA: { [K in keyof UiState]: UiSpec } = {
   sweepSteps: { kind: 'int', min: 2, max: 10_000, help: 'sweep: steps per measurement' },
   teachTable: { kind: 'int', min: 0, max: 63, help: 'teaching view: table shown' },
   teachStart: { kind: 'int', min: 0, max: 2 ** 31, help: 'teaching view: first row shown' },
+  frontierAlgos: { kind: 'list', parse: parseFrontierAlgos, help: 'frontier: private algorithms' },
+  frontierEpsilons: { kind: 'list', parse: parseFrontierEpsilons, help: 'frontier: target epsilons' },
+  frontierSeeds: { kind: 'int', min: 1, max: 20, help: 'frontier: seeds per point' },
 };
 export const UI_KEYS = Object.keys(UI_SCHEMA) as (keyof UiState)[];
 
@@ -72,9 +82,20 @@ export const DEFAULT_UI: Readonly<UiState> = Object.freeze({
   sweepSteps: 12,
   teachTable: 0,
   teachStart: 0,
+  frontierAlgos: FRONTIER_DEFAULT.algos.join(','),
+  frontierEpsilons: FRONTIER_DEFAULT.epsilons.join(','),
+  frontierSeeds: FRONTIER_DEFAULT.seeds,
 }) as UiState;
 
-export { MAX_SHARED_SWEEP, type SharedAlgo, type SharedResults, type SharedSweepPoint } from './url-results';
+export {
+  MAX_SHARED_FRONTIER,
+  MAX_SHARED_SWEEP,
+  type SharedAlgo,
+  type SharedFrontier,
+  type SharedFrontierPoint,
+  type SharedResults,
+  type SharedSweepPoint,
+} from './url-results';
 
 export interface LabState {
   config: Config;
@@ -146,6 +167,8 @@ function decodeUiValue<K extends keyof UiState>(key: K, raw: string): UiState[K]
       if (spec.max !== undefined && n > spec.max) throw new Error(`must be <= ${spec.max}, got ${n}`);
       return n as UiState[K];
     }
+    case 'list':
+      return spec.parse!(raw).join(',') as UiState[K];
   }
 }
 

@@ -11,6 +11,7 @@ import { store, StoreController } from './store';
 import './data-picker';
 import './tables-editor';
 import './memory-meter';
+import './micro-batch-note';
 import './privacy-preview';
 
 const GROUPS: { title: string; keys: (keyof Config)[] }[] = [
@@ -244,6 +245,7 @@ export class ConfigPanel extends LitElement {
           ? html`<span class="hint">fused: noise is sampled inside the update kernel, so its time shows under <b>update</b></span>`
           : nothing
       }
+      ${key === 'microBatch' ? html`<micro-batch-note class="hint"></micro-batch-note>` : nothing}
       ${key === 'targetEpsilon' && store.config.targetEpsilon > 0 ? html`<span class="hint">σ is calibrated; the σ field is ignored</span>` : nothing}
       ${criteo && key === 'datasetSize' ? html`<span class="hint">from the file (its lines minus the held-out ones)</span>` : nothing}
       ${

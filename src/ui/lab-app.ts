@@ -16,6 +16,7 @@ import './sweep-view';
 import './teach-view';
 import './train-view';
 import './audit-view';
+import './frontier-view';
 import { setChartFontScale, type LabChart } from './lab-chart';
 import { runner, deviceLine } from './runner';
 import { downloadJson } from './share';
@@ -32,6 +33,7 @@ const VIEW_TITLES: Record<View, string> = {
   teach: 'How LazyDP works',
   device: 'Device',
   audit: 'Audit',
+  frontier: 'Privacy vs utility',
 };
 
 export class DpLab extends LitElement {
@@ -229,6 +231,8 @@ export class DpLab extends LitElement {
         return html`<device-view></device-view>`;
       case 'audit':
         return html`<audit-view></audit-view>`;
+      case 'frontier':
+        return html`<frontier-view></frontier-view>`;
     }
   }
 

@@ -31,7 +31,7 @@ export interface ImportedRun {
 }
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'done' | 'stopped' | 'error';
-export type Job = 'train' | 'compare' | 'sweep' | 'teach' | 'export' | 'audit';
+export type Job = 'train' | 'compare' | 'sweep' | 'teach' | 'export' | 'audit' | 'frontier';
 export type DeviceState = 'pending' | 'ready' | 'lost' | 'unavailable';
 export type DataSource = 'synthetic' | 'criteo';
 

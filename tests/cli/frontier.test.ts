@@ -5,10 +5,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TINY_MODEL } from '../helpers/cli';
-import { makeConfig } from '../../src/config/config';
-import { expectedTouchedRows, rowsUpdatedPerStep, evaluations } from '../../src/cli/frontier-rows';
-import type { Dataset } from '../../src/data/synthetic';
-import { INVALID_ROW } from '../../src/data/format';
 
 const root = path.resolve(__dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'dplab-frontier-'));
@@ -135,40 +131,51 @@ describe('cli frontier', () => {
   });
 });
 
-describe('frontier rows per step', () => {
-  // two tables; examples' bags: table 0 row 1 in three examples (twice in one bag), row 2 in one
-  const L = 2;
-  const idx0 = Uint32Array.from([1, 1, 1, 2, 1, INVALID_ROW]);
-  const idx1 = Uint32Array.from([0, INVALID_ROW, 0, INVALID_ROW, 3, INVALID_ROW]);
-  const train: Dataset = {
-    n: 3,
-    F: 1,
-    T: 2,
-    L,
-    dense: new Float32Array(3),
-    idx: [idx0, idx1],
-    labels: new Float32Array(3),
-  };
+describe('cli frontier: dp-fest, dp-adafest and the rows each step writes', () => {
+  const tiny = [...TINY_MODEL, '--steps', '4'];
 
-  it('counts the expected distinct rows of a Poisson batch from the examples each row is in', () => {
-    // q = 1: every example, so every row present once: rows 1, 2 of table 0, rows 0, 3 of table 1
-    expect(expectedTouchedRows(train, [4, 4], 1)).toBe(4);
-    const q = 0.3,
-      p = (n: number) => 1 - (1 - q) ** n;
-    // row 1 of table 0 is in 3 examples, row 2 in 1; row 0 of table 1 in 2, row 3 in 1
-    expect(expectedTouchedRows(train, [4, 4], q)).toBeCloseTo(p(3) + p(1) + p(2) + p(1), 12);
-  });
+  it('calibrates dp-fest and dp-adafest, and reports the rows the trainer counted, run for run', () => {
+    const r = cli(['frontier', ...tiny, '--algos', 'lazydp,dp-fest,dp-adafest', '--epsilons', '4', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as { points: Run[]; baseline: Run[] };
+    expect(j.points.map((p) => p.algo)).toEqual(['lazydp', 'dp-fest', 'dp-adafest']);
+    for (const p of j.points) {
+      expect(p.epsilon!, p.algo).toBeLessThanOrEqual(4 + 1e-9);
+      expect(p.epsilon!, p.algo).toBeGreaterThan(4 * 0.98);
+      expect(p.rowsUpdated, p.algo).toBeGreaterThan(0);
+    }
+    // the same LazyDP run by `train`: its own count of the rows each step wrote, to the last digit
+    // (once an estimate from q and the data, which counted flushes the trainer does not)
+    const p = j.points[0];
+    const t = cli([
+      'train',
+      ...tiny,
+      '--algo',
+      'lazydp',
+      '--target-epsilon',
+      '4',
+      '--seed',
+      p.seed,
+      '--eval-every',
+      '0',
+      '--json',
+    ]);
+    expect(t.code, t.err).toBe(0);
+    const s = JSON.parse(t.out).summary as { perStep: { rowsUpdated: number }; sigma: number; auc: number };
+    expect(p.rowsUpdated).toBe(s.perStep.rowsUpdated);
+    expect(p.sigma).toBe(s.sigma);
+    expect(p.auc).toBe(s.auc);
+  }, 60_000);
 
-  it('writes touched rows for sgd, every row for dpsgd, touched + lookahead + flushes for lazydp', () => {
-    const base = { tables: [1000, 24], steps: 10, evalEvery: 0, datasetSize: 64, batch: 8 };
-    expect(rowsUpdatedPerStep(makeConfig({ ...base, algo: 'sgd' }), 5)).toBe(5);
-    expect(rowsUpdatedPerStep(makeConfig({ ...base, algo: 'dpsgd' }), 5)).toBe(1024);
-    // a dense table optimizer writes every row even without noise
-    expect(rowsUpdatedPerStep(makeConfig({ ...base, algo: 'sgd', tableOptimizer: 'adam', lr: 0.01 }), 5)).toBe(1024);
-    // 10 steps: 10 gradient writes of 5 rows, 9 lookaheads of 5 rows, one flush of 1024 rows
-    expect(rowsUpdatedPerStep(makeConfig({ ...base, algo: 'lazydp' }), 5)).toBeCloseTo((50 + 45 + 1024) / 10, 12);
-    // evaluations every 4 steps flush at steps 4, 8 and the last
-    expect(evaluations(makeConfig({ ...base, evalEvery: 4 }))).toBe(3);
-    expect(evaluations(makeConfig({ ...base, evalEvery: 5 }))).toBe(2);
-  });
+  it('refuses a target below what the noisy counts or histogram spend alone, before the first run', () => {
+    const r = cli(['frontier', ...tiny, '--algos', 'dp-adafest', '--epsilons', '0.05']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /epsilons: dp-adafest cannot reach target epsilon 0.05: .*selectionSigma 1.* raise selectionSigma/,
+    );
+    expect(r.out).not.toMatch(/\[1\//);
+    // dp-fest's private histogram is part of epsilon; a public prior spends none
+    const f = cli(['frontier', ...tiny, '--algos', 'dp-fest', '--epsilons', '0.05', '--fest-histogram-sigma', '0.3']);
+    expect(f.err).toMatch(/dp-fest cannot reach target epsilon 0.05: .*festHistogramSigma 0.3/);
+  }, 60_000);
 });

@@ -24,6 +24,7 @@ import {
 import { STAGES } from '../../src/engine/types';
 import { privacyWarnings } from '../../src/ui/privacy-compute';
 import { cleanText, show } from '../../src/config/url-text';
+import { FRONTIER_ALGO_NAMES } from '../../src/config/url-frontier';
 
 // Small deterministic generator so a failure can be replayed from its seed.
 function rng(seed: number) {
@@ -79,6 +80,18 @@ function randomConfig(seed: number): Config {
   }
 }
 
+/** A valid frontier list: some private algorithms, or some targets of every magnitude. */
+function randomList(k: string, r: () => number): string {
+  if (k === 'frontierAlgos') {
+    const some = FRONTIER_ALGO_NAMES.filter(() => r() < 0.5);
+    return (some.length ? some : [FRONTIER_ALGO_NAMES[0]]).join(',');
+  }
+  const eps = [
+    ...new Set(Array.from({ length: 1 + Math.floor(r() * 5) }, () => Number((10 ** (4 * r() - 2)).toPrecision(3)))),
+  ];
+  return eps.join(',');
+}
+
 function randomUi(seed: number): UiState {
   const r = rng(seed * 7 + 3);
   const ui = { ...DEFAULT_UI } as Record<string, unknown>;
@@ -87,6 +100,7 @@ function randomUi(seed: number): UiState {
     const spec = UI_SCHEMA[k];
     if (spec.kind === 'bool') ui[k] = r() < 0.5;
     else if (spec.kind === 'enum') ui[k] = spec.values![Math.floor(r() * spec.values!.length)];
+    else if (spec.kind === 'list') ui[k] = randomList(k, r);
     else ui[k] = Math.floor(spec.min! + r() * (Math.min(spec.max!, 1e6) - spec.min! + 1));
   }
   if ((ui.sweepFrom as number) > (ui.sweepTo as number)) [ui.sweepFrom, ui.sweepTo] = [ui.sweepTo, ui.sweepFrom];

@@ -150,7 +150,7 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
         await box.fill('1Ki');
         await p.waitForFunction(() => location.hash.includes('tables=1024,256'));
         // every view stays inside the screen
-        for (const v of ['train', 'stages', 'sweep', 'teach', 'device']) {
+        for (const v of ['train', 'stages', 'sweep', 'teach', 'device', 'frontier']) {
           await p.locator(`nav button[data-view="${v}"]`).click();
           await p.waitForSelector(`dp-lab[data-view="${v}"]`);
           expect(await sideways(p), `view ${v}`).toBeLessThanOrEqual(0);
@@ -210,12 +210,12 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
       expect(await focused(p)).toBe('button#tab-stages');
       expect(await p.locator('#tab-stages').getAttribute('tabindex')).toBe('0');
       expect(await p.locator('#tab-train').getAttribute('tabindex')).toBe('-1');
-      await p.keyboard.press('End'); // the last view (the audit)
-      await p.waitForSelector('dp-lab[data-view="audit"]');
+      await p.keyboard.press('End'); // the last view (privacy vs utility)
+      await p.waitForSelector('dp-lab[data-view="frontier"]');
       await p.keyboard.press('ArrowRight');
       await p.waitForSelector('dp-lab[data-view="train"]');
       await p.keyboard.press('ArrowLeft');
-      await p.waitForSelector('dp-lab[data-view="audit"]');
+      await p.waitForSelector('dp-lab[data-view="frontier"]');
       await p.keyboard.press('Home');
       await p.waitForSelector('dp-lab[data-view="train"]');
       expect(await focused(p)).toBe('button#tab-train');
@@ -246,7 +246,7 @@ describe('lab layout, keyboard and screen readers (Chromium, WebGPU on SwiftShad
         await p.locator('lab-chart#chart-loss details summary').click(); // the data table, open
         await p.locator('[data-table-for="chart-loss"]').waitFor();
         const found: string[] = [];
-        for (const v of ['train', 'stages', 'sweep', 'teach', 'device']) {
+        for (const v of ['train', 'stages', 'sweep', 'teach', 'device', 'frontier']) {
           await p.locator(`nav button[data-view="${v}"]`).click();
           await p.waitForSelector(`dp-lab[data-view="${v}"]`);
           found.push(...(await axe(p)).map((x) => `${v}: ${x}`));
