@@ -3,6 +3,7 @@
 // arrays the GPU reads.
 import { type Config, ConfigError, isPrivate } from '../config/config';
 import { computeEpsilon } from '../privacy/rdp';
+import { algorithm, stepNoiseMultiplier } from '../algorithms';
 import { chooseMaxBatch, poissonBatch, shuffleBatch, truncateBatch } from '../privacy/sampling';
 import type { LabData } from '../data/synthetic';
 import { INVALID_ROW } from '../data/format';
@@ -17,7 +18,10 @@ const maxBatchCache = new Map<string, number>();
  */
 export function maxBatchFor(c: Config): number {
   if (c.sampling === 'shuffle') return c.batch;
-  const key = JSON.stringify([c.algo, c.batch, c.datasetSize, c.steps, c.delta, c.sigma, c.targetEpsilon]);
+  // the step's own multiplier (DP-AdaFEST's sigma_eff, below sigma): sized by the gradient's
+  // sigma alone, a run given sigma would get a smaller padded batch than it needs
+  const stepSigma = isPrivate(c) && c.sigma > 0 ? stepNoiseMultiplier(algorithm(c.algo), c.sigma, c) : 0;
+  const key = JSON.stringify([c.algo, c.batch, c.datasetSize, c.steps, c.delta, stepSigma, c.targetEpsilon]);
   let m = maxBatchCache.get(key);
   if (m === undefined) {
     const q = c.batch / c.datasetSize;
@@ -26,8 +30,8 @@ export function maxBatchFor(c: Config): number {
       const eps =
         c.targetEpsilon > 0
           ? c.targetEpsilon
-          : c.sigma > 0
-            ? computeEpsilon({ q, sigma: c.sigma, steps: c.steps, delta: c.delta }).epsilon
+          : stepSigma > 0
+            ? computeEpsilon({ q, sigma: stepSigma, steps: c.steps, delta: c.delta }).epsilon
             : Infinity;
       tail = Math.min(tail, (0.01 * c.delta) / (c.steps * (1 + Math.exp(Math.min(eps, 700)))));
     }

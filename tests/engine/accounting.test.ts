@@ -37,6 +37,16 @@ describe('engine accounting', () => {
     expect(epsilonAfter(makeConfig({ ...c, algo: 'sgd' }), 1, 300)).toBeUndefined();
     expect(epsilonAfter(c, 0, 300)).toBe(Infinity);
   });
+  it("the padding is sized by the step's own multiplier: DP-AdaFEST's overflow stays within 1% of delta at its epsilon", () => {
+    const ada = makeConfig({ ...c, algo: 'dp-adafest', sigma: 1.2, selectionSigma: 1 });
+    const m = maxBatchFor(ada);
+    const eps = epsilonAfter(ada, ada.sigma, ada.steps)!;
+    expect(truncationDelta(ada.datasetSize, ada.batch / ada.datasetSize, m, ada.steps, eps)).toBeLessThanOrEqual(
+      0.01 * ada.delta,
+    );
+    // the same per-step mechanism as DP-SGD at sigma_eff = (1 + 1.2^-2)^(-1/2): the same padding
+    expect(m).toBe(maxBatchFor(makeConfig({ ...c, sigma: (1 + 1.2 ** -2) ** -0.5 })));
+  });
   it('epsilon grows with steps', () => {
     let prev = 0;
     for (const s of [1, 10, 100, 300]) {
