@@ -22,6 +22,8 @@ const PRIVATE_ALGOS = ALGORITHMS.filter((a) => a.private)
 export type Flags = Record<string, string | boolean>;
 
 export const BOOL_FLAGS = new Set(['json', 'quiet', 'help', 'privacy', 'power']);
+/** The switches every command takes; the others (bench --privacy, audit --power) only where listed. */
+const COMMON_BOOL_FLAGS = new Set(['json', 'quiet', 'help']);
 
 export function parseArgs(argv: string[]): { command: string; flags: Flags } {
   const [command = 'help', ...rest] = argv;
@@ -84,7 +86,7 @@ export function configFromFlags(
     if (k === 'config') continue;
     const ck = camel(k);
     if ((CONFIG_KEYS as string[]).includes(ck)) partial[ck] = v;
-    else if (extra.includes(k) || BOOL_FLAGS.has(k)) rest[k] = v;
+    else if (extra.includes(k) || COMMON_BOOL_FLAGS.has(k)) rest[k] = v;
     else
       throw new ConfigError(
         k,

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { BOOL_FLAGS, parseArgs } from '../../src/cli/args';
+import { BOOL_FLAGS, configFromFlags, parseArgs } from '../../src/cli/args';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -20,6 +20,13 @@ describe('boolean flags', () => {
       // the last one given wins, as for any flag
       expect(parseArgs(['train', `--${f}`, `--${f}=false`]).flags[f], f).toBeUndefined();
     }
+  });
+
+  it("a command's own switches are refused elsewhere, naming the flag (train --power did nothing)", () => {
+    for (const f of ['power', 'privacy'])
+      expect(() => configFromFlags({ [f]: true }, ['export']), f).toThrow(new RegExp(`unknown flag --${f}`));
+    expect(configFromFlags({ power: true }, ['power']).rest.power).toBe(true);
+    for (const f of ['json', 'quiet', 'help']) expect(configFromFlags({ [f]: true }, []).rest[f], f).toBe(true);
   });
 
   it('any other value is refused, naming the flag and what it takes', () => {
