@@ -24,7 +24,7 @@ import { makeSynthetic, type Dataset, type LabData } from '../data/synthetic';
 import { Rng } from '../data/rng';
 import { auditFromScores, type AuditBound } from '../privacy/audit';
 import { AUDITED, FLAW_BUG_OF, FLAW_TEXT, type AuditFlaw } from './flaws';
-import { algorithmOf } from '../algorithms';
+import { algorithmOf, ALGORITHMS, type Algorithm, type AlgoName } from '../algorithms';
 import { CANARY_KINDS, checkCanaryRows, gradientCanarySpec, SCORE_TEXT, type CanaryKind } from './canary';
 import { gradientCanaryScores } from './gradient-score';
 import { auditedConfig } from './power';
@@ -157,6 +157,19 @@ export interface AuditResult extends AuditBound {
 }
 
 /** Throws a specific error when the audit cannot run this config with this flaw. */
+/** Whether gradient canaries measure this algorithm: it updates (and noises) rows no example touches. */
+export function gradientCanariesApply(a: Algorithm): boolean {
+  return a.tableNoise === 'eager' || a.tableNoise === 'lazy' || a.tableNoise === 'lazy-exact';
+}
+
+/**
+ * What the power audit (and bench's audit line) measures: every private algorithm that gradient
+ * canaries apply to, exact modes aside (they equal their eager twin bit for bit): DP-SGD and LazyDP.
+ */
+export const POWER_AUDITED: readonly AlgoName[] = ALGORITHMS.filter(
+  (a) => a.private && a.audit.runs && !a.exactOf && gradientCanariesApply(a),
+).map((a) => a.name);
+
 export function checkAudit(c: Config, flaw: AuditFlaw, m: number, kind: CanaryKind = 'gradient'): void {
   if (!isPrivate(c) || !algorithmOf(c).audit.runs)
     throw new ConfigError(
@@ -175,8 +188,7 @@ export function checkAudit(c: Config, flaw: AuditFlaw, m: number, kind: CanaryKi
     );
   // gradient canaries live on rows no example touches: an algorithm that updates only the rows it
   // selects (DP-FEST, DP-AdaFEST) would drop them unselected, so their score would measure nothing
-  const noise = algorithmOf(c).tableNoise;
-  if (kind === 'gradient' && !(noise === 'eager' || noise === 'lazy' || noise === 'lazy-exact'))
+  if (kind === 'gradient' && !gradientCanariesApply(algorithmOf(c)))
     throw new ConfigError(
       'canaryKind',
       `${c.algo} updates only the rows it selects, and a gradient canary's rows are never selected: use --canary-kind input (its canaries are examples, selected like any)`,

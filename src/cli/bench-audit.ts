@@ -3,11 +3,11 @@
 // each, beside the idealised bound. The benchmark of docs/audit.md is the median over 5 seeds
 // (`audit --power --seeds 5`); one seed keeps the bench to about a minute more on SwiftShader.
 import { ConfigError, type Config } from '../config/config';
-import { runAudit, type AuditResult } from '../audit/run';
+import { POWER_AUDITED, runAudit, type AuditResult } from '../audit/run';
 import { POWER_EPSILON } from '../audit/power';
 import { auditIdeal } from './audit-report';
 
-export const BENCH_AUDIT_ALGOS = ['dpsgd', 'lazydp'] as const;
+export const BENCH_AUDIT_ALGOS = POWER_AUDITED;
 const CANARIES = 1000;
 const SEED = 1;
 

@@ -15,8 +15,8 @@
 // differ in total variation by at most eta = T * P[overflow], and an (eps, delta)-DP mechanism
 // that close to the truncated one makes the latter (eps, delta + (1 + e^eps) * eta)-DP: eta once
 // for our dataset's run, e^eps * eta for the neighbour's run that the DP inequality multiplies.
-// truncationDelta returns that extra delta. chooseMaxBatch picks m so that the per-step overflow
-// probability is below a target (default 1e-12): the padding is ~7 standard deviations and the
+// truncationDelta returns that extra delta. chooseMaxBatch picks m so that the neighbour's per-step
+// overflow probability is below a target (default 1e-12): the padding is ~7 standard deviations and the
 // extra delta is negligible for any realistic run.
 import { philox4x32, STREAM_SAMPLING, type Key } from '../noise/philox';
 
@@ -233,16 +233,21 @@ export function binomialTail(n: number, q: number, k: number): number {
   return Math.max(0, 1 - Math.exp(binomialLogPmf(n, q, K)) * s);
 }
 
-/** Smallest padded maximum batch m with P[Binomial(n, q) > m] <= tailTarget (at most n). */
+/**
+ * Smallest padded maximum batch m with P[Binomial(n + 1, q) > m] <= tailTarget (at most n + 1):
+ * the overflow that truncationDelta charges is the neighbour's, who may hold one example more.
+ * At q = 1 (full-batch gradient descent) that is n + 1, one padded slot beyond the data: with m = n
+ * the neighbour's batch always overflows and truncation alone spends all of delta.
+ */
 export function chooseMaxBatch(n: number, q: number, tailTarget = 1e-12): number {
   checkBinomial(n, q);
   if (!(tailTarget > 0 && tailTarget < 1)) throw new RangeError(`tailTarget must be in (0, 1) (got ${tailTarget})`);
   // binomialTail is non-increasing in m: bisect on tail(lo) > target >= tail(hi).
   let lo = -1,
-    hi = n;
+    hi = n + 1;
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
-    if (binomialTail(n, q, mid) <= tailTarget) hi = mid;
+    if (binomialTail(n + 1, q, mid) <= tailTarget) hi = mid;
     else lo = mid;
   }
   return hi;

@@ -11,6 +11,7 @@ import { summarizeSeeds, seedsText } from '../../src/cli/audit-seeds';
 import { lowPowerNote, powerConfig, POWER_EPSILON } from '../../src/audit/power';
 import { DEFAULT_CONFIG, makeConfig } from '../../src/config/config';
 import { resolveSigma, truncDelta } from '../../src/engine/accounting';
+import { maxBatchFor } from '../../src/engine/batch';
 import type { AuditResult } from '../../src/audit/run';
 import { benchAuditLine, benchAuditWanted } from '../../src/cli/bench-audit';
 import { TINY_MODEL } from '../helpers/cli';
@@ -43,11 +44,14 @@ describe('the power run', () => {
     expect(powerConfig({ ...dflt, targetEpsilon: 2 }).targetEpsilon).toBe(2);
   });
 
-  it('its batch truncation costs almost no delta, so sigma calibrates (at q = 1 it would take all of delta)', () => {
+  it('its batch truncation costs almost no delta, so sigma calibrates; at q = 1 none (one padded slot more)', () => {
     const p = powerConfig(dflt);
     expect(truncDelta(p, p.steps, p.targetEpsilon)).toBeLessThan(p.delta / 4);
     expect(resolveSigma(p)).toBeGreaterThan(1);
-    expect(() => resolveSigma({ ...p, batch: p.datasetSize })).toThrow(/batch truncation alone spends delta/);
+    const full = { ...p, batch: p.datasetSize };
+    expect(maxBatchFor(full)).toBe(p.datasetSize + 1);
+    expect(truncDelta(full, full.steps, full.targetEpsilon)).toBe(0);
+    expect(resolveSigma(full)).toBeGreaterThan(resolveSigma(p));
   });
 
   it('the plain audit of a sparse run says --power can reach epsilon; the power run needs no such line', () => {

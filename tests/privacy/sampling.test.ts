@@ -173,13 +173,16 @@ describe('chooseMaxBatch and truncationDelta', () => {
       [1000, 0.05, 1e-6],
     ]) {
       const m = chooseMaxBatch(n, q, target);
-      expect(binomialTail(n, q, m)).toBeLessThanOrEqual(target);
-      expect(binomialTail(n, q, m - 1)).toBeGreaterThan(target);
+      // the neighbour's overflow, the one truncationDelta charges (n + 1 examples)
+      expect(binomialTail(n + 1, q, m)).toBeLessThanOrEqual(target);
+      expect(binomialTail(n + 1, q, m - 1)).toBeGreaterThan(target);
     }
     expect(chooseMaxBatch(1e6, 1e-3)).toBe(chooseMaxBatch(1e6, 1e-3, 1e-12));
-    expect(chooseMaxBatch(100, 1)).toBe(100);
+    // full batch: one slot beyond the data, so that the neighbour's batch never overflows
+    expect(chooseMaxBatch(100, 1)).toBe(101);
+    expect(truncationDelta(100, 1, chooseMaxBatch(100, 1), 1000, 8)).toBe(0);
     expect(chooseMaxBatch(100, 0)).toBe(0);
-    expect(chooseMaxBatch(10, 0.99, 1e-12)).toBeLessThanOrEqual(10);
+    expect(chooseMaxBatch(10, 0.99, 1e-12)).toBeLessThanOrEqual(11);
   });
 
   it('truncationDelta = (1 + e^eps) * steps * P[Bin(n+1, q) > maxBatch], capped at 1', () => {
