@@ -186,6 +186,18 @@ describe('bench flags: the fixed set and one configuration (planned before any d
     ).toEqual(ALGOS.map(() => 1e3));
   });
 
+  it('one configuration without --sweep runs the tables it was given, unequal ones too', () => {
+    const given: Record<string, string>[] = [{ tables: '512,256' }, { url: 'http://x/#v=1&tables=512,256' }];
+    for (const flags of given) {
+      const [s] = plan(flags).sections(true);
+      expect(s.config.tables).toEqual([512, 256]);
+      for (const c of s.cases) expect(c.config.tables, JSON.stringify(flags)).toEqual([512, 256]);
+    }
+    // --sweep sets the total, spread evenly over the configuration's tables
+    const [s] = plan({ tables: '512,256', sweep: '1000' }).sections(true);
+    for (const c of s.cases) expect(c.config.tables).toEqual([500, 500]);
+  });
+
   it('a link may not raise the memory limit on its own; --memory-limit given with it may', () => {
     const link = 'http://x/#v=1&dim=8&memoryLimit=4096';
     const p = plan({ url: link });
