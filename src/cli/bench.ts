@@ -212,8 +212,11 @@ export function planBench(flags: Flags, configFromFlags: ConfigFromFlags): Bench
     };
     const even = (T: number) => (total: number) => Array.from({ length: T }, () => Math.round(total / T));
     if (mode !== 'set') {
-      const sweep = given.sweep.length ? given.sweep : [config.tables.reduce((a, b) => a + b, 0)];
-      return [make(mode === 'url' ? 'link' : 'config', config, sweep, even(config.tables.length))];
+      const name = mode === 'url' ? 'link' : 'config';
+      // without --sweep the tables run as given (unequal ones too); a sweep spreads each total evenly
+      if (!given.sweep.length)
+        return [make(name, config, [config.tables.reduce((a, b) => a + b, 0)], () => config.tables.slice())];
+      return [make(name, config, given.sweep, even(config.tables.length))];
     }
     const d = setDefaults(software);
     const steps = flags.steps === undefined ? d.steps : config.steps;

@@ -46,6 +46,8 @@ import {
   noPrivacyReason,
 } from '../privacy/report';
 import { shuffleWarning } from '../privacy/sampling';
+import { crossingsLine, expectedCrossings } from '../privacy/fest';
+import { dpAdafest } from '../algorithms/dp-adafest';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
 import { auditCommand, AUDIT_HELP } from './audit';
@@ -229,6 +231,8 @@ function printRunHeader(t: Trainer, config: Config, info: DeviceInfo): void {
   if (t.batchNote) console.log(`memory plan: ${t.batchNote}`);
   if (t.microBatch)
     console.log(`micro-batches of ${t.microBatch} (logical batch ${config.batch}: one noisy update per step)`);
+  // the step's cost that grows with the table size, before the run
+  if (config.algo === dpAdafest.name) console.log(crossingsLine(config.tables, config));
   if (t.seedFixed && isPrivate(config)) console.log(`seed ${config.seed}: reproducible, not private`);
   if (isPrivate(config) && config.sampling === 'shuffle') console.log(`warning: ${shuffleWarning(config.accountant)}`);
   if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps))) console.log(`warning: ${noPrivacyReason(t.sigma)}`);
@@ -307,7 +311,15 @@ async function train(flags: Flags): Promise<void> {
   if (json)
     console.log(
       JSON.stringify(
-        { command: 'train', config: t.config, seedFixed: t.seedFixed, device: info, privacy, summary: s },
+        {
+          command: 'train',
+          config: t.config,
+          seedFixed: t.seedFixed,
+          device: info,
+          privacy,
+          ...(config.algo === dpAdafest.name ? { crossings: expectedCrossings(config.tables, config) } : {}),
+          summary: s,
+        },
         jsonInfinity,
       ),
     );

@@ -1,18 +1,27 @@
 // CLI `privacy --algo dp-adafest|dp-fest`: epsilon of a run of the sparsity-preserving
 // algorithms (src/privacy/fest.ts, docs/algorithms-fest.md), or sigma2 for a target epsilon.
 //   privacy --algo dp-adafest --selection-sigma S1 --sigma S2 --q Q --steps N --delta D [--accountant prv|rdp] [--json]
+//     [--tables R1,R2 --threshold T --selection-clip C1]: also the expected untouched crossings per step
 //   privacy --algo dp-adafest (--selection-sigma S1 | --sigma-ratio R) --target-epsilon E --q Q --steps N --delta D
 //   privacy --algo dp-fest (--histogram-sigma H | --prior public) --sigma S --q Q --steps N --delta D
 import { dpAdafest } from '../algorithms/dp-adafest';
 import { dpFest } from '../algorithms/dp-fest';
-import { parseDecimal } from '../config/config';
+import { DEFAULT_CONFIG, parseDecimal } from '../config/config';
 import { accountantNamed, sigmaEff, type Accountant, type Mechanism } from '../privacy/accountants';
-import { adafestMechanisms, calibrateAdafestSigma, festMechanisms, type SelectionNoise } from '../privacy/fest';
+import {
+  adafestMechanisms,
+  calibrateAdafestSigma,
+  crossingsLine,
+  expectedCrossings,
+  festMechanisms,
+  type SelectionNoise,
+} from '../privacy/fest';
 
 /** The algorithms this command accounts for (dpsgd and the LazyDP variants stay in privacy.ts). */
 export const FEST_ALGOS = [dpAdafest.name, dpFest.name] as const;
 const KNOWN = new Set(['algo', 'q', 'sigma', 'steps', 'delta', 'accountant', 'json', 'target-epsilon']);
-for (const k of ['selection-sigma', 'sigma-ratio', 'histogram-sigma', 'prior']) KNOWN.add(k);
+for (const k of ['selection-sigma', 'sigma-ratio', 'histogram-sigma', 'prior', 'tables', 'threshold', 'selection-clip'])
+  KNOWN.add(k);
 type Flags = Record<string, string | boolean>;
 
 function num(flags: Flags, name: string): number | undefined {
@@ -89,17 +98,41 @@ function adafest(flags: Flags) {
   } else sigma2 = positive(flags, 'sigma', 'sigma2, the gradient noise multiplier');
   const sigma1 = 'sigma1' in selection ? selection.sigma1 : selection.ratio * sigma2;
   const mechanisms = adafestMechanisms({ q, steps, sigma: sigma2 }, sigma1);
-  return report(dpAdafest.name, acc, { q, steps, delta }, mechanisms, acc.epsilon(mechanisms, delta), {
+  const r = report(dpAdafest.name, acc, { q, steps, delta }, mechanisms, acc.epsilon(mechanisms, delta), {
     selectionSigma: sigma1,
     sigma: sigma2,
     sigmaEff: sigmaEff([sigma1, sigma2]),
     ...(target !== undefined ? { mode: 'calibrate', targetEpsilon: target } : { mode: 'epsilon' }),
   });
+  const cost = crossingsOf(flags, sigma1);
+  return { text: `${r.text}\n${cost.line}`, json: { ...r.json, crossings: cost.crossings } };
+}
+
+/**
+ * What a step costs beside the batch: the expected untouched crossings, for --tables, --threshold
+ * and --selection-clip (the configuration's defaults where not given).
+ */
+function crossingsOf(flags: Flags, sigma1: number) {
+  const v = flags.tables;
+  if (v !== undefined && (typeof v !== 'string' || v.trim() === ''))
+    throw new Error('--tables needs row counts, e.g. --tables 1e6,1e6');
+  const tables = v === undefined ? DEFAULT_CONFIG.tables : v.split(',').map((x) => parseDecimal(x));
+  if (tables.some((R) => !(Number.isInteger(R) && R >= 1)))
+    throw new Error(`--tables must be row counts (integers >= 1), comma-separated (got '${String(v)}')`);
+  const threshold = num(flags, 'threshold') ?? DEFAULT_CONFIG.threshold;
+  const selectionClip = num(flags, 'selection-clip') ?? DEFAULT_CONFIG.selectionClip;
+  if (!(selectionClip > 0)) throw new Error(`--selection-clip must be > 0 (got ${selectionClip})`);
+  const c = { threshold, selectionSigma: sigma1, selectionClip };
+  const given = v !== undefined ? '' : ` (the default tables; give --tables R1,R2,.. for yours)`;
+  return {
+    line: `  ${crossingsLine(tables, c)}${given}`,
+    crossings: { tables, threshold, selectionClip, ...expectedCrossings(tables, c) },
+  };
 }
 
 function fest(flags: Flags) {
   const { q, steps, delta, acc } = common(flags);
-  for (const k of ['selection-sigma', 'sigma-ratio', 'target-epsilon'])
+  for (const k of ['selection-sigma', 'sigma-ratio', 'target-epsilon', 'tables', 'threshold', 'selection-clip'])
     if (flags[k] !== undefined) throw new Error(`--${k} applies to --algo ${dpAdafest.name} only`);
   const prior = flags.prior;
   if (prior !== undefined && prior !== 'public')

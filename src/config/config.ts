@@ -240,10 +240,11 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   festHistogramSigma: 5,
   festBound: 4,
   // dp-adafest: C1 = 4 clips no default example (16 rows); an untouched row crosses with
-  // probability Q(8 / 4) = 2.3 % (about 93 rows of 4096 per step), a touched one needs ~8 examples
+  // probability Q(16 / 4) = 3.2e-5 (about 317 rows per step at 1e7 rows; Q(8 / 4) = 2.3 % gave
+  // 227,501, docs/performance.md), a touched one needs ~16 examples in the batch
   selectionSigma: 1,
   selectionClip: 4,
-  threshold: 8,
+  threshold: 16,
   microBatch: 0,
 }) as Config;
 

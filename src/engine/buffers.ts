@@ -25,6 +25,8 @@ export interface Shard {
   noise?: GPUBuffer;
   /** dense table optimizer: the step's row gradients scattered densely, and its state (m, v) */
   G?: GPUBuffer;
+  /** DP-AdaFEST in micro-batches: each row's clipped count, summed over the logical batch */
+  C?: GPUBuffer;
   M?: GPUBuffer;
   V?: GPUBuffer;
 }
@@ -246,9 +248,10 @@ function allocateTables(
       pass.end();
       dev.queue.submit([enc.finish()]);
       // the shard's own buffers of the other roles: unfused noise, the dense optimizer's
-      const rest: Partial<Record<'noise' | 'G' | 'M' | 'V', GPUBuffer>> = {};
+      const rest: Partial<Record<'noise' | 'G' | 'C' | 'M' | 'V', GPUBuffer>> = {};
       for (const b of roles)
-        if (!b.packs) rest[b.role as 'noise' | 'G' | 'M' | 'V'] = buf(p.rows * b.bytesPerRow, `${b.label}.${t}${sfx}`);
+        if (!b.packs)
+          rest[b.role as 'noise' | 'G' | 'C' | 'M' | 'V'] = buf(p.rows * b.bytesPerRow, `${b.label}.${t}${sfx}`);
       return { ...own, ...rest };
     });
   });

@@ -47,18 +47,15 @@ export interface StepPlan {
  * The table-noise kinds whose step src/engine/micro.ts splits (noise nodes that read the current
  * batch's pairs in the update would see only the last micro-batch's): others refuse microBatch.
  * DP-FEST splits: its mask runs per micro-batch, the masked rows' sums add up in G, and the
- * selected rows' noise comes once per logical step.
+ * selected rows' noise comes once per logical step. DP-AdaFEST splits: each micro-batch's clipped
+ * counts add up in C (and its row sums in G); the threshold and the noisy update run once per
+ * logical step over C and G (graph/fest.ts).
  */
-const MICRO_NOISE: readonly TableNoise[] = ['none', 'eager', 'lazy', 'lazy-exact', 'fest'];
+const MICRO_NOISE: readonly TableNoise[] = ['none', 'eager', 'lazy', 'lazy-exact', 'fest', 'adafest'];
 export const microBatchable = (a: Algorithm): boolean => MICRO_NOISE.includes(a.tableNoise);
 
-/** Why a table-noise kind refuses micro-batches, for the message (docs/algorithms-fest.md). */
-const MICRO_REFUSED: Partial<Record<TableNoise, string>> = {
-  adafest:
-    "its noisy threshold is taken once per logical step on each row's clipped count summed over the whole " +
-    "logical batch, and its step sums the counts over one pass's sorted pairs: in micro-batches a row used in " +
-    'two of them would be thresholded on part of its count (a different mechanism)',
-};
+/** Why a table-noise kind refuses micro-batches, for the message (none does today). */
+const MICRO_REFUSED: Partial<Record<TableNoise, string>> = {};
 
 /**
  * Resolves a configuration; `algorithm` replaces the registered one (tests of the refusals only);
@@ -113,7 +110,7 @@ export function denseTableState(c: Config, algorithm: Algorithm = algorithmOf(c)
 export const isLazy = (c: Config): boolean => algorithmOf(c).buffers(c).lookahead;
 
 /** What one table shard's buffer holds. */
-export type ShardRole = 'E' | 'H' | 'noise' | 'G' | 'M' | 'V';
+export type ShardRole = 'E' | 'H' | 'noise' | 'G' | 'C' | 'M' | 'V';
 
 export interface ShardBuffer {
   role: ShardRole;
@@ -141,6 +138,9 @@ export function shardBuffers(p: StepPlan): ShardBuffer[] {
   const ds = p.denseState;
   // micro-batches: the logical batch's row sums add up in G (sparse SGD too), applied once a step
   if (ds < 0 && p.micro) add('G', 'grad', D * 4, false, " (the logical batch's row sums, micro-batches)");
+  // DP-AdaFEST in micro-batches: each row's clipped count summed over the logical batch, thresholded once a step
+  if (p.micro && p.extra.festMap)
+    add('C', 'counts', 4, false, " (the logical batch's clipped row counts, micro-batches)");
   if (ds >= 0)
     add('G', 'grad', D * 4, false, ` (dense, for ${c.tableOptimizer}${c.weightDecay > 0 ? ' + weight decay' : ''})`);
   if (ds >= 1) add('M', 'm', D * 4, false, ` (${c.tableOptimizer} state)`);
@@ -189,7 +189,8 @@ export function stepBuffers(p: StepPlan): StepBuffer[] {
     add('fest.csum', T * N * 4, 'batch'); // per sorted pair: the clipped count sum at row heads
     add('fest.sel', T * N * 4, 'batch'); // per sorted pair: crossed the threshold
     add('fest.cand', T * cap * 4, 'tables'); // the untouched crossings' candidates, drawn on the CPU
-    add('fest.crossed', T * cap * 4, 'tables'); // those the batch did not touch
+    // those the batch did not touch (in micro-batches the logical step's pass over C decides instead)
+    if (!p.micro) add('fest.crossed', T * cap * 4, 'tables');
   }
   if (p.extra.festSelection) {
     add('fest.selected', T * selectionCap(p) * 4, 'tables');

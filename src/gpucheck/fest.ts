@@ -1,6 +1,6 @@
 // DP-FEST and DP-AdaFEST kernels against their references (tests/kernels/fest*.test.ts have the
 // edge cases): the contribution map and threshold, the crossings' filter and sparse update, the
-// mask and the selected rows' noise.
+// logical step's threshold and update in micro-batches, the mask and the selected rows' noise.
 import { Rng } from '../data/rng';
 import { INVALID_ROW } from '../data/format';
 import { sortPairs, sortAllRef, heads } from '../kernels/sort';
@@ -13,6 +13,8 @@ import {
   festNoisyRef,
   festCrossRef,
   festUpdateRef,
+  festApply,
+  festApplyRef,
 } from '../kernels/fest';
 import { festMask, festMaskRef, festNoiseSelected, festNoiseSelectedRef } from '../kernels/fest-select';
 import { crossingCandidates, packCandidates } from '../noise/fest';
@@ -119,6 +121,30 @@ export const festChecks: Check[] = [
           want.subarray(s.base * D, (s.base + s.rows) * D),
         ),
       );
+      const tol = noiseTolerance(st.lr * st.invB * st.noiseStd);
+      return close('E', await f32(d, bufE), want, tol.rel, tol.abs);
+    },
+  },
+  {
+    name: 'fest apply (micro-batches): summed counts thresholded, candidates crossed, C and G cleared',
+    async run(d) {
+      const D = 6,
+        cap = 16,
+        rs = 20;
+      const cand = packCandidates(
+        rows.map((R, t) => crossingCandidates([3, 4], t, R, 9, 0.3)),
+        cap,
+      );
+      const p = { rows: rs, D, table: 1, rowStart: 5, cap, noiseStd: 1, tau: 1 };
+      const C = Float32Array.from({ length: rs }, (_, i) => (i % 2 ? 0 : 0.25 + 1.5 * rng.next()));
+      const G = randn(rs * D),
+        E = randn(rs * D);
+      const [bufC, bufG, bufE] = [buffer(d, C), buffer(d, G), buffer(d, E)];
+      runAll(d, [festApply(d, p, { st: stepUniform(d, st), cand: buffer(d, cand), C: bufC, G: bufG, E: bufE })]);
+      const want = E.slice();
+      festApplyRef({ ...st, ...p, gradStd: st.noiseStd }, cand, C.slice(), G.slice(), want);
+      equal('C', await f32(d, bufC), new Float32Array(rs));
+      equal('G', await f32(d, bufG), new Float32Array(rs * D));
       const tol = noiseTolerance(st.lr * st.invB * st.noiseStd);
       return close('E', await f32(d, bufE), want, tol.rel, tol.abs);
     },

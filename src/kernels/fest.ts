@@ -5,6 +5,7 @@
 import mapCode from '../../shaders/fest_map.wgsl?raw';
 import crossCode from '../../shaders/fest_cross.wgsl?raw';
 import updateCode from '../../shaders/fest_update.wgsl?raw';
+import applyCode from '../../shaders/fest_apply.wgsl?raw';
 import {
   withLibs,
   WORKGROUP,
@@ -24,6 +25,7 @@ import { eagerTableNoise, type Key } from '../noise/philox';
 export const FEST_MAP_CODE = withLibs(mapCode, { philox: true, step: true, rows: true });
 export const FEST_CROSS_CODE = withLibs(crossCode, { rows: true });
 export const FEST_UPDATE_CODE = withLibs(updateCode, { philox: true, step: true, rows: true, spans: true });
+export const FEST_APPLY_CODE = withLibs(applyCode, { philox: true, step: true, rows: true });
 
 const mapProgram = (entry: string, counts: boolean): Program => ({
   name: 'fest_map',
@@ -121,6 +123,35 @@ export function festUpdate(
       ),
     ),
   ];
+}
+
+export interface FestApplyParams {
+  /** the shard's rows, D columns, its table and first row */
+  rows: number;
+  D: number;
+  table: number;
+  rowStart: number;
+  /** candidate slots per table (packCandidates) */
+  cap: number;
+  /** sigma1 * C1 */
+  noiseStd: number;
+  tau: number;
+}
+
+const applyProgram: Program = { name: 'fest_apply', code: FEST_APPLY_CODE, entry: 'apply', workgroup: WORKGROUP };
+
+/**
+ * DP-AdaFEST in micro-batches, once per logical step and shard (one dispatch, every row): the
+ * threshold on the summed counts C (touched rows) or the candidates (untouched rows), the noisy
+ * update of the rows that crossed from the summed gradients G, then C and G cleared.
+ */
+export function festApply(
+  device: GPUDevice,
+  p: FestApplyParams,
+  b: { st: GPUBuffer; cand: GPUBuffer; C: GPUBuffer; G: GPUBuffer; E: BufferArg },
+): Dispatch {
+  const u = { ...p, quads: Math.ceil(p.D / 4) }; // exactly the shader's FestApply fields
+  return makeDispatch(device, applyProgram, b, gridFor(applyProgram, p.rows), { u });
 }
 
 /** ||v_b||^2 of each example over every table's sorted pairs (reference of `norms`). */
@@ -225,4 +256,34 @@ export function festUpdateRef(
     const r = crossed[p.table * p.cap + j];
     if (r !== INVALID_ROW) apply(r, () => 0);
   }
+}
+
+/**
+ * Reference of fest_apply for one shard (`C`, `G`, `E` its rows): the rows that cross (touched: C > 0
+ * and its noisy count above tau; untouched: a candidate of the table), each updated with
+ * -lr/B (G + gradStd z); C and G cleared. Returns the crossed rows (table rows).
+ */
+export function festApplyRef(
+  p: FestApplyParams & { step: number; lr: number; invB: number; gradStd: number; key: Key },
+  cand: ArrayLike<number>,
+  C: Float32Array,
+  G: Float32Array,
+  E: Float32Array,
+): number[] {
+  const cands = new Set(Array.prototype.slice.call(cand, p.table * p.cap, (p.table + 1) * p.cap) as number[]);
+  const crossed: number[] = [];
+  for (let rl = 0; rl < p.rows; rl++) {
+    const r = p.rowStart + rl;
+    const touched = C[rl] > 0;
+    if (touched ? C[rl] + p.noiseStd * countNoise(p.key, p.table, r, p.step) > p.tau : cands.has(r)) {
+      crossed.push(r);
+      for (let c = 0; c < p.D; c++) {
+        const z = eagerTableNoise(p.key, p.table, r, c, p.step);
+        E[rl * p.D + c] -= p.lr * p.invB * (G[rl * p.D + c] + p.gradStd * z);
+      }
+    }
+    G.fill(0, rl * p.D, (rl + 1) * p.D);
+    C[rl] = 0;
+  }
+  return crossed;
 }

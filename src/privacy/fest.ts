@@ -103,6 +103,36 @@ export function calibrateAdafestSigma(acc: Accountant, p: AdafestCalibration): n
   return calibrateWith(acc, { targetEpsilon: p.targetEpsilon, delta: p.delta, mechanismsAt, tol: p.tol });
 }
 
+/**
+ * DP-AdaFEST's expected untouched crossings per step: each untouched row crosses with
+ * p = Q(tau / (sigma1 C1)), so a step updates about sum_t R_t p rows the batch did not touch (at
+ * most: the touched rows are decided by their own counts). They are the step's cost that grows
+ * with the table size (docs/algorithms-fest.md).
+ */
+export function expectedCrossings(
+  rows: readonly number[],
+  c: { threshold: number; selectionSigma: number; selectionClip: number },
+): { probability: number; perStep: number; rows: number } {
+  const probability = crossingProbability(c.threshold, c.selectionSigma * c.selectionClip);
+  const total = rows.reduce((a, b) => a + b, 0);
+  return { probability, perStep: total * probability, rows: total };
+}
+
+/** One line for the CLI: the crossing probability and the expected untouched crossings per step. */
+export function crossingsLine(
+  rows: readonly number[],
+  c: { threshold: number; selectionSigma: number; selectionClip: number },
+): string {
+  const e = expectedCrossings(rows, c);
+  const n = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en') : x.toPrecision(3));
+  const small = (x: number) => (x > 0 && x < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
+  return (
+    `dp-adafest: an untouched row crosses tau = ${c.threshold} with p = Q(tau / (sigma1 C1)) = ` +
+    `Q(${c.threshold} / (${c.selectionSigma} * ${c.selectionClip})) = ${small(e.probability)}: ` +
+    `about ${n(e.perStep)} untouched rows updated per step (R p over ${e.rows.toLocaleString('en')} rows)`
+  );
+}
+
 /** Q(x) = P[N(0, 1) > x]. */
 export function normalTail(x: number): number {
   if (Number.isNaN(x)) throw new RangeError('normalTail: NaN');

@@ -93,11 +93,15 @@ describe('cli bench', () => {
     expect(md).toMatch(/\| config \| lazydp \| 70 \|/);
     // the table gives a steady-state step's dispatches
     expect(md).toMatch(new RegExp(`\\| config \\| lazydp \\| 70 \\| [^|]+ \\| [^|]+ \\| ${steady(rows[1])} \\|`));
-    // the link: the configuration that ran (bench shares the 70 rows as 35 + 35) and its numbers
+    // the link: the configuration that ran (its tables as given, 40 + 30) and its numbers
     link = j.links[0].url;
     const { state, issues } = decodeState(link.slice(link.indexOf('#') + 1));
     expect(issues).toEqual([]);
-    expect(state.config).toEqual(makeConfig({ ...j.sections[0].config, tables: [35, 35] }));
+    expect(rows.map((x) => x.tables)).toEqual([
+      [40, 30],
+      [40, 30],
+    ]);
+    expect(state.config).toEqual(makeConfig(j.sections[0].config));
     expect(Object.keys(state.results!.algos)).toEqual(['sgd', 'lazydp']);
     for (const [k, x] of rows.entries()) {
       const got = state.results!.algos[x.algo as 'sgd' | 'lazydp']!;
@@ -113,7 +117,7 @@ describe('cli bench', () => {
     expect(r.json.mode).toBe('url');
     const x = r.json.results[0] as Row;
     expect(x.algo).toBe('dpsgd');
-    expect(x.tables).toEqual([35, 35]);
+    expect(x.tables).toEqual([40, 30]);
     expect(r.json.config).toMatchObject({ dim: 4, pooling: 2, batch: 8, dense: 3, bottom: [6], top: [5], steps: 3 });
     expect(x.copyGBps).toBeGreaterThan(0);
     expect(x.densePassOfCopy).toBeGreaterThan(0);
@@ -184,6 +188,18 @@ describe('bench flags: the fixed set and one configuration (planned before any d
         .sections(true)[0]
         .cases.map((c) => c.totalRows),
     ).toEqual(ALGOS.map(() => 1e3));
+  });
+
+  it('one configuration without --sweep runs the tables it was given, unequal ones too', () => {
+    const given: Record<string, string>[] = [{ tables: '512,256' }, { url: 'http://x/#v=1&tables=512,256' }];
+    for (const flags of given) {
+      const [s] = plan(flags).sections(true);
+      expect(s.config.tables).toEqual([512, 256]);
+      for (const c of s.cases) expect(c.config.tables, JSON.stringify(flags)).toEqual([512, 256]);
+    }
+    // --sweep sets the total, spread evenly over the configuration's tables
+    const [s] = plan({ tables: '512,256', sweep: '1000' }).sections(true);
+    for (const c of s.cases) expect(c.config.tables).toEqual([500, 500]);
   });
 
   it('a link may not raise the memory limit on its own; --memory-limit given with it may', () => {

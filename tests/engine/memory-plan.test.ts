@@ -65,6 +65,14 @@ describe('the memory estimate counts what the trainer allocates', () => {
     expect(names).toEqual(['fest.exNorm', 'fest.csum', 'fest.sel', 'fest.cand', 'fest.crossed']);
   });
 
+  it('dp-adafest in micro-batches: the map of one micro-batch, the counts summed per row, no crossed list', async () => {
+    const c = makeConfig({ ...BASE, algo: 'dp-adafest', microBatch: 5 });
+    expect(await compare(c)).toEqual(['fest.exNorm', 'fest.csum', 'fest.sel', 'fest.cand']);
+    const est = estimateMemory(c, eng.device.limits);
+    expect(est.buffers.filter((b) => b.name.startsWith('counts.')).map((b) => b.bytes)).toEqual([300 * 4, 40 * 4]);
+    expect(est.buffers.filter((b) => b.name.startsWith('grad.')).map((b) => b.bytes)).toEqual([300 * 16, 40 * 16]);
+  });
+
   it('dp-fest: the selected rows and the masked index copy', async () => {
     const names = await compare(makeConfig({ ...BASE, algo: 'dp-fest' }));
     expect(names).toEqual(['fest.selected', 'fest.idxMasked']);

@@ -1,15 +1,32 @@
 // Logical batches in micro-batches (config.microBatch, src/engine/micro.ts): the same logical
 // batch trained whole and in micro-batches gives the same model, LazyDP in micro-batches equals
-// eager DP-SGD in micro-batches, epsilon depends on the logical batch only, and the memory plan
-// picks a micro-batch when the whole batch does not fit.
+// eager DP-SGD in micro-batches, DP-FEST and DP-AdaFEST keep their mechanism per logical step,
+// epsilon depends on the logical batch only, and the memory plan picks a micro-batch when the
+// whole batch does not fit.
 import { describe, expect, it } from 'vitest';
 import { engineTest, SMALL_MODEL } from '../helpers/engine';
 import { maxAbsDiff } from '../helpers/tensors';
+import { referenceAfter } from '../helpers/reference-step';
 import { makeConfig, ConfigError } from '../../src/config/config';
-import { Trainer, epsilonAfter, estimateMemory, maxBatchFor } from '../../src/engine';
+import { Trainer, epsilonAfter, estimateMemory, maxBatchFor, type NamedTensor } from '../../src/engine';
 import { algorithm, type TableNoise } from '../../src/algorithms';
 
 const eng = engineTest();
+
+/** Per embedding table (by index), the rows that differ between two exports of the model. */
+function changedRows(a: NamedTensor[], b: NamedTensor[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  a.forEach((x, i) => {
+    const t = /^tables\.(\d+)$/.exec(x.name);
+    if (!t) return;
+    const D = x.shape[1];
+    const rows: number[] = [];
+    for (let r = 0; r < x.shape[0]; r++)
+      if (x.data.subarray(r * D, (r + 1) * D).some((v, c) => v !== b[i].data[r * D + c])) rows.push(r);
+    out.set(Number(t[1]), rows);
+  });
+  return out;
+}
 
 const BASE = {
   ...SMALL_MODEL,
@@ -109,14 +126,42 @@ describe('micro-batches', () => {
     micro.t.destroy();
   });
 
-  it('dp-adafest refuses microBatch and says why (its threshold needs the logical batch summed counts)', async () => {
-    const c = makeConfig({ ...BASE, algo: 'dp-adafest', microBatch: 4 });
-    const err = await Trainer.create(eng.device, c).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).key).toBe('microBatch');
-    expect((err as ConfigError).message).toMatch(
-      /noisy threshold .* summed over the whole logical batch.*set microBatch to 0/,
-    );
+  it('dp-adafest: whole and in micro-batches of 5 give the same model and cross the same rows each step', async () => {
+    // tau / (sigma1 C1) = 1: each untouched row crosses with p = 16 %, and a touched row's noisy count often misses
+    const over = { algo: 'dp-adafest', threshold: 4, selectionSigma: 1, selectionClip: 4, steps: 3 };
+    const make = async (microBatch: number, shardRows?: number) =>
+      Trainer.create(eng.device, makeConfig({ ...BASE, ...over, microBatch }), { shardRows });
+    const whole = await make(0);
+    const micro = await make(5);
+    const sharded = await make(5, 100); // each shard's own C and G
+    expect(micro.microBatch).toBe(5);
+    expect(sharded.shardLayout[0].length).toBe(3);
+    const init = await whole.exportTensors();
+    let before = init;
+    for (let s = 0; s < over.steps; s++) {
+      await whole.run(1);
+      await micro.run(1);
+      const [w, m] = [await whole.exportTensors(), await micro.exportTensors()];
+      expect(maxAbsDiff(m, w)).toBeLessThan(2e-5);
+      const crossed = changedRows(before, w);
+      expect(changedRows(before, m), `step ${s}`).toEqual(crossed);
+      // some rows crossed, not all: the threshold decided (and each crossing moves its row by lr/B sigma2 C2 z)
+      for (const rows of crossed.values()) expect(rows.length).toBeGreaterThan(0);
+      expect(crossed.get(0)!.length).toBeLessThan(300);
+      before = w;
+    }
+    // and the CPU reference of the logical step (src/reference/fest.ts), at the conformance suite's tolerance
+    const want = referenceAfter(micro, init, over.steps);
+    const noiseStep = (micro.config.lr / micro.config.batch) * micro.sigma * micro.config.clip;
+    for (const g of await micro.exportTensors()) {
+      const w = want.get(g.name)!;
+      for (let i = 0; i < w.length; i++)
+        if (Math.abs(g.data[i] - w[i]) > 1e-6 + 2e-4 * Math.abs(w[i]) + 5e-3 * over.steps * noiseStep)
+          expect.fail(`${g.name}[${i}]: got ${g.data[i]}, want ${w[i]}`);
+    }
+    await sharded.run(over.steps);
+    expect(maxAbsDiff(await sharded.exportTensors(), before)).toBeLessThan(2e-5);
+    for (const t of [whole, micro, sharded]) t.destroy();
   });
 
   it('refuses a microBatch above the batch, or negative, naming the key', () => {

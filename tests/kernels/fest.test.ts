@@ -1,5 +1,6 @@
 // DP-AdaFEST's kernels (src/kernels/fest.ts) against their CPU references on two tables: the
-// contribution map and its noisy threshold, the untouched crossings' filter, the sparse update.
+// contribution map and its noisy threshold, the untouched crossings' filter, the sparse update,
+// and the logical step's threshold and update in micro-batches.
 import { describe, it, expect } from 'vitest';
 import { expectClose } from '../helpers/expect';
 import { noiseTolerance, contractionSlack } from '../helpers/tolerance';
@@ -16,6 +17,8 @@ import {
   festNoisyRef,
   festCrossRef,
   festUpdateRef,
+  festApply,
+  festApplyRef,
   type FestMapParams,
 } from '../../src/kernels/fest';
 import { crossingCandidates, packCandidates } from '../../src/noise/fest';
@@ -144,6 +147,50 @@ describe('untouched crossings and the sparse noisy update', () => {
     for (let i = 0; i < E.length; i++) if (got[i] === E[i]) same++;
     expect(same).toBeGreaterThan(D * 5);
     expect(same).toBeLessThan(E.length);
+  });
+});
+
+describe('micro-batches: the logical step over summed counts and gradients', () => {
+  it('touched rows cross on their noisy count, untouched ones when drawn; C and G cleared', async () => {
+    // one shard of table 1 (rows 5 .. 24): row indices are the table's, storage the shard's
+    const D = 6,
+      cap = 16,
+      rs = 20;
+    const cand = packCandidates(
+      rows.map((R, t) => crossingCandidates([3, 4], t, R, 9, 0.3)),
+      cap,
+    );
+    const p = { rows: rs, D, table: 1, rowStart: 5, cap, noiseStd: 1, tau: 1 };
+    // half the rows untouched (C = 0), the others with counts around tau
+    const C = Float32Array.from({ length: rs }, (_, i) => (i % 2 ? 0 : 0.25 + 1.5 * rng.next()));
+    const G = randn(rs * D),
+      E = randn(rs * D);
+    const [bufC, bufG, bufE] = [buffer(C), buffer(G), buffer(E)];
+    const st: StepValues = { step: 9, lr: 0.5, invB: 1 / 32, noiseStd: 1.3, key: [3, 4] };
+    runAll([festApply(gpu.device, p, { st: stepUniform(st), cand: buffer(cand), C: bufC, G: bufG, E: bufE })]);
+    const want = E.slice();
+    const crossed = festApplyRef({ ...st, ...p, gradStd: st.noiseStd }, cand, C.slice(), G.slice(), want);
+    const tol = noiseTolerance(st.lr * st.invB * st.noiseStd);
+    const got = await f32(bufE);
+    expectClose(got, want, tol.rel, tol.abs);
+    // exactly the crossed rows moved; both kinds crossed and both kinds stayed
+    const moved = [...Array(rs).keys()].filter((rl) =>
+      got.subarray(rl * D, (rl + 1) * D).some((v, c) => v !== E[rl * D + c]),
+    );
+    expect(moved.map((rl) => rl + 5)).toEqual(crossed);
+    for (const touched of [true, false]) {
+      const kind = [...Array(rs).keys()].filter((rl) => C[rl] > 0 === touched);
+      expect(
+        kind.some((rl) => moved.includes(rl)),
+        `touched ${touched}`,
+      ).toBe(true);
+      expect(
+        kind.some((rl) => !moved.includes(rl)),
+        `touched ${touched}`,
+      ).toBe(true);
+    }
+    expect(Array.from(await f32(bufC)).every((v) => v === 0)).toBe(true);
+    expect(Array.from(await f32(bufG)).every((v) => v === 0)).toBe(true);
   });
 });
 

@@ -55,6 +55,7 @@ describe('gpucheck bundle', () => {
         'noise layout',
         'fest map',
         'fest update',
+        'fest apply',
         'fest mask',
       ])
         expect(

@@ -39,6 +39,37 @@ describe('privacy --algo dp-adafest', () => {
     expect(byRatio.json.epsilon as number).toBeLessThanOrEqual(2);
   });
 
+  it('prints the expected untouched crossings per step, R Q(tau / (sigma1 C1)) over the tables', () => {
+    // at 1e7 rows, tau = 16, sigma1 C1 = 4: 1e7 Q(4) = 316.7; tau = 8: 1e7 Q(2) = 227,501
+    const at = (threshold: string) =>
+      privacyCommand({ ...base, 'selection-sigma': '1', tables: '5e6,5e6', threshold, 'selection-clip': '4' });
+    const r = at('16');
+    const c = r.json.crossings as { probability: number; perStep: number; rows: number };
+    expect(c.rows).toBe(1e7);
+    expect(Math.abs(c.probability - 3.167124e-5)).toBeLessThan(1e-10);
+    expect(Math.abs(c.perStep - 316.7124)).toBeLessThan(1e-3);
+    expect(r.text).toMatch(/Q\(16 \/ \(1 \* 4\)\) = 3\.17e-5: about 317 untouched rows updated per step/);
+    expect(at('8').text).toMatch(/about 227,501 untouched rows updated per step \(R p over 10,000,000 rows\)/);
+    // without --tables: the defaults', said so; bad tables named
+    const d = privacyCommand(base).json.crossings as { tables: number[]; threshold: number };
+    expect(d.tables).toEqual([4096, 4096, 1024, 256]);
+    expect(d.threshold).toBe(16);
+    expect(privacyCommand(base).text).toMatch(/the default tables; give --tables/);
+    expect(() => privacyCommand({ ...base, tables: '10,x' })).toThrow(/--tables must be row counts/);
+    expect(() => privacyCommand({ ...base, 'selection-clip': '0' })).toThrow(/--selection-clip must be > 0/);
+    expect(() =>
+      privacyCommand({
+        algo: 'dp-fest',
+        'histogram-sigma': '5',
+        sigma: '1',
+        q: '0.01',
+        steps: '10',
+        delta: '1e-5',
+        threshold: '4',
+      }),
+    ).toThrow(/--threshold applies to --algo dp-adafest only/);
+  });
+
   it('bad input: specific errors naming the flag', () => {
     const { 'selection-sigma': _x, ...noS1 } = base;
     void _x;

@@ -6,7 +6,8 @@ import type { SortBufs } from './backward';
 export interface AdafestState {
   sel: GPUBuffer;
   csum: GPUBuffer;
-  crossed: GPUBuffer;
+  /** the untouched crossed rows (absent in micro-batches: the logical step's pass decides) */
+  crossed?: GPUBuffer;
   cand: GPUBuffer;
   cap: number;
 }

@@ -1,7 +1,9 @@
 // The step nodes of DP-AdaFEST and DP-FEST (docs/algorithms-fest.md), and the CPU-side inputs
 // they need: DP-AdaFEST's crossing candidates, drawn and uploaded before each step; DP-FEST's
 // selection, chosen once before training (src/engine/fest-selection.ts) and uploaded.
-import { festMap, festCross, festUpdate } from '../../kernels/fest';
+import { festApply, festMap, festCross, festUpdate } from '../../kernels/fest';
+import { rowsScatterAdd } from '../../kernels/segsum';
+import { bufferRange } from '../../kernels/program';
 import { festMask, festNoiseSelected } from '../../kernels/fest-select';
 import type { Span } from '../../kernels/program';
 import { crossingCandidates, packCandidates } from '../../noise/fest';
@@ -10,7 +12,7 @@ import { shardE } from '../buffers';
 import { adafestCrossing, candidateCap, planBytes, selectionCap, type StepPlan } from '../plan';
 export { adafestCrossing, candidateCap, selectionCap } from '../plan';
 import type { GraphBuilder } from './builder';
-import type { SortBufs } from './backward';
+import { keysOf, type SortBufs } from './backward';
 import type { RowGrads } from './clip';
 import type { AdafestState, FestState, NoiseContext } from './context';
 export type { AdafestState, FestState } from './context';
@@ -29,13 +31,17 @@ function spanGroups(g: GraphBuilder): { E: GPUBufferBinding | GPUBuffer; spans: 
   }));
 }
 
-/** festMap and festCross in the noise stage (after the sort); returns the buffers festUpdate reads. */
+/**
+ * festMap and festCross in the noise stage (after the sort); returns the buffers festUpdate reads.
+ * In micro-batches festMap runs with each micro-batch (clip stage) and its clipped counts add up
+ * in each shard's C; the logical step's festApply then takes the threshold (no festCross).
+ */
 export function adafestSelectNodes(g: GraphBuilder, cur: SortBufs, st: GPUBuffer): AdafestState {
-  const { layout: lay, N, B, config: c } = g.plan;
+  const { layout: lay, N, B, config: c, micro } = g.plan;
   const T = lay.T;
   const cap = candidateCap(g.plan);
   const make = (label: string) => g.pool.make(planBytes(g.plan, label), label);
-  const [exNorm, csum, sel, cand, crossed] = ['exNorm', 'csum', 'sel', 'cand', 'crossed'].map((n) => make(`fest.${n}`));
+  const [exNorm, csum, sel, cand] = ['exNorm', 'csum', 'sel', 'cand'].map((n) => make(`fest.${n}`));
   const mp = {
     n: N,
     tables: T,
@@ -45,7 +51,18 @@ export function adafestSelectNodes(g: GraphBuilder, cur: SortBufs, st: GPUBuffer
     noiseStd: c.selectionSigma * c.selectionClip,
     tau: c.threshold,
   };
-  g.add('noise', 'noise.fest-map', festMap(g.dev, mp, { st, keys: cur.keys, vals: cur.vals, exNorm, csum, sel }));
+  const map = festMap(g.dev, mp, { st, keys: cur.keys, vals: cur.vals, exNorm, csum, sel });
+  if (micro) {
+    g.add('clip', 'micro.fest-map', map);
+    for (const sh of g.m.shards.flat()) {
+      const rp = { n: N, D: 1, rowStart: sh.rowStart, rows: sh.rows };
+      const bufs = { keys: keysOf(g, cur, sh.table), rowGrad: bufferRange(csum, sh.table * N * 4, N * 4), G: sh.C! };
+      g.add('clip', 'micro.fest-counts-add', rowsScatterAdd(g.dev, rp, bufs));
+    }
+    return { sel, csum, cand, cap };
+  }
+  const crossed = make('fest.crossed');
+  g.add('noise', 'noise.fest-map', map);
   g.add('noise', 'noise.fest-cross', festCross(g.dev, { n: N, tables: T, cap }, { keys: cur.keys, cand, crossed }));
   return { sel, csum, crossed, cand, cap };
 }
@@ -53,10 +70,29 @@ export function adafestSelectNodes(g: GraphBuilder, cur: SortBufs, st: GPUBuffer
 /** The sparse noisy update of the rows that crossed, instead of the rows' update and table noise. */
 export function adafestUpdateNodes(g: GraphBuilder, x: NoiseContext, rg: RowGrads): void {
   const a = x.adafest!;
+  if (g.plan.micro) return adafestMicroUpdate(g, x.st, a);
   const p = { n: g.plan.N, D: g.plan.layout.D, cap: a.cap };
   for (const { E, spans } of spanGroups(g)) {
-    const bufs = { st: x.st, keys: x.cur.keys, rowGrad: rg.rowGrad, sel: a.sel, crossed: a.crossed, E };
+    const bufs = { st: x.st, keys: x.cur.keys, rowGrad: rg.rowGrad, sel: a.sel, crossed: a.crossed!, E };
     g.add('update', 'update.fest-rows', festUpdate(g.dev, p, spans, bufs), true);
+  }
+}
+
+/** Micro-batches: each shard's threshold and noisy update from the logical step's C and G. */
+function adafestMicroUpdate(g: GraphBuilder, st: GPUBuffer, a: AdafestState): void {
+  const { config: c, layout: lay } = g.plan;
+  for (const sh of g.m.shards.flat()) {
+    const p = {
+      rows: sh.rows,
+      D: lay.D,
+      table: sh.table,
+      rowStart: sh.rowStart,
+      cap: a.cap,
+      noiseStd: c.selectionSigma * c.selectionClip,
+      tau: c.threshold,
+    };
+    const bufs = { st, cand: a.cand, C: sh.C!, G: sh.G!, E: shardE(sh, lay.D) };
+    g.add('update', 'update.fest-apply', festApply(g.dev, p, bufs), true);
   }
 }
 
