@@ -50,7 +50,7 @@ const forbidden = (f: string) =>
 
 describe('link code is pure', () => {
   it('the import reader sees through re-exports and index files (it can fail)', () => {
-    const ui = closure('src/ui/privacy-compute.ts');
+    const ui = closure('src/ui/workers/privacy-compute.ts');
     expect(ui.has('src/engine/accounting.ts')).toBe(true);
     expect([...ui].some((f) => f.startsWith('src/privacy/'))).toBe(true);
   });

@@ -22,7 +22,7 @@ import {
   type UiState,
 } from '../../src/config/url';
 import { STAGES } from '../../src/engine/types';
-import { privacyWarnings } from '../../src/ui/privacy-compute';
+import { privacyWarnings } from '../../src/ui/workers/privacy-compute';
 import { cleanText, show } from '../../src/config/url-text';
 import { FRONTIER_ALGO_NAMES } from '../../src/config/url-frontier';
 

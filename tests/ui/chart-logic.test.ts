@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type Config } from '../../src/config/config';
 import { epsilonAfter, epsilonLogged } from '../../src/engine/accounting';
 import type { LogPoint } from '../../src/engine';
-import type { RunRecord } from '../../src/ui/store';
-import { configDiff, posterior } from '../../src/ui/train-view';
-import { epsilonAt, overlayDashes, overlayLabels } from '../../src/ui/compare';
-import { chartFooter, runsFooter } from '../../src/ui/lab-chart';
-import { store } from '../../src/ui/store';
+import type { RunRecord } from '../../src/ui/state/store';
+import { configDiff, posterior } from '../../src/ui/views/train-view';
+import { epsilonAt, overlayDashes, overlayLabels } from '../../src/ui/charts/compare';
+import { chartFooter, runsFooter } from '../../src/ui/charts/lab-chart';
+import { store } from '../../src/ui/state/store';
 
 const point = (step: number, epsilon: number | undefined): LogPoint =>
   ({ step, epsilon, loss: 0.5, stepsPerSec: 10, examples: 32 }) as unknown as LogPoint;

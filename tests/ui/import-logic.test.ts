@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type Config } from '../../src/config/config';
 import { epsilonAfter } from '../../src/engine/accounting';
-import { claimNote, importedPrivacy, loadImported, parseResultsJson } from '../../src/ui/results-import';
-import { store } from '../../src/ui/store';
+import { claimNote, importedPrivacy, loadImported, parseResultsJson } from '../../src/ui/state/results-import';
+import { store } from '../../src/ui/state/store';
 
 const BASE: Config = { ...DEFAULT_CONFIG, algo: 'dpsgd', steps: 20, batch: 32, datasetSize: 2048, sigma: 1 };
 

@@ -1,13 +1,13 @@
 // The UI's pure logic, in node: timing heuristics, run scheduling helpers, formatting.
 import { describe, expect, it } from 'vitest';
-import { looksQuantized, timestampQuantum } from '../../src/ui/timing';
-import { chooseLogEvery, splitRows, sweepSizes } from '../../src/ui/runner';
-import { compareStatus, ordinal } from '../../src/ui/jobs';
+import { looksQuantized, timestampQuantum } from '../../src/ui/state/timing';
+import { chooseLogEvery, splitRows, sweepSizes } from '../../src/ui/state/runner';
+import { compareStatus, ordinal } from '../../src/ui/state/jobs';
 import { fmtBytes, fmtMs, fmtRows } from '../../src/ui/format';
-import { describeError } from '../../src/ui/runner';
+import { describeError } from '../../src/ui/state/runner';
 import { ConfigError, DEFAULT_CONFIG } from '../../src/config/config';
-import { CRITEO_DENSE, CRITEO_TABLES, MAX_FILE_BYTES, readCriteo } from '../../src/ui/data-source';
-import { LabStore } from '../../src/ui/store';
+import { CRITEO_DENSE, CRITEO_TABLES, MAX_FILE_BYTES, readCriteo } from '../../src/ui/workers/data-source';
+import { LabStore } from '../../src/ui/state/store';
 import { criteoText } from '../helpers/criteo';
 
 describe('timestamp quantization', () => {

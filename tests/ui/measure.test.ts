@@ -4,8 +4,8 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { NOISY_RATIO } from '../../src/ui/spread';
-import { WARMUP } from '../../src/ui/jobs';
+import { NOISY_RATIO } from '../../src/ui/charts/spread';
+import { WARMUP } from '../../src/ui/state/jobs';
 import { decodeState } from '../../src/config/url';
 import { labReady, openLab, until as untilBanner } from './page';
 import { launchChromium, startLab, type Lab } from './server';

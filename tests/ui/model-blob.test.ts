@@ -1,7 +1,7 @@
 // "Download model" without a save dialog: the file is folded into a Blob piece by piece (never
 // all pieces held as arrays at once), byte for byte the pieces in order, and its size is said first.
 import { describe, expect, it } from 'vitest';
-import { BlobAssembler, downloadNote } from '../../src/ui/model-blob';
+import { BlobAssembler, downloadNote } from '../../src/ui/state/model-blob';
 import { modelFileBytes } from '../../src/engine/export';
 
 describe('BlobAssembler', () => {

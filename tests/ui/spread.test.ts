@@ -1,7 +1,7 @@
 // The numbers behind the whiskers and the "noisy" note.
 import { describe, expect, it } from 'vitest';
 import { median, quantile } from '../../src/engine/stage-timer';
-import { NOISY_RATIO, isNoisy } from '../../src/ui/spread';
+import { NOISY_RATIO, isNoisy } from '../../src/ui/charts/spread';
 
 describe('spread (p10-p90)', () => {
   it('quantile interpolates between order statistics and agrees with the median', () => {
@@ -26,7 +26,7 @@ describe('spread (p10-p90)', () => {
 
 describe('"Run all four algorithms" in rounds', () => {
   it('runs every algorithm in every round, rotating who goes first, slices adding up to each target', async () => {
-    const { compareSchedule, compareRounds } = await import('../../src/ui/jobs');
+    const { compareSchedule, compareRounds } = await import('../../src/ui/state/jobs');
     const targets = [8, 8, 7, 8];
     const plan = compareSchedule(targets);
     const rounds = compareRounds(8);
