@@ -191,7 +191,7 @@ with safe_open(sys.argv[1], "np") as f:
     const bench = cli(['bench', ...TINY, '--algos', 'dpsgd', '--steps', '3', '--shard-rows', '16', '--json']);
     expect(bench.code, bench.err).toBe(0);
     const res = JSON.parse(bench.out.trim().split('\n').pop()!).results[0];
-    expect(res.shards).toEqual([3, 3]); // bench shares 70 rows as 35 + 35
+    expect(res.shards).toEqual([3, 2]); // bench runs the tables as given: 40 rows in 3 shards, 30 in 2
     // eager DP-SGD's dense pass: 70 rows x dim 4 x 4 bytes, read and written in noise + update
     expect(res.tableBytes).toBe(70 * 4 * 4);
     expect(res.densePassGBps).toBeCloseTo(

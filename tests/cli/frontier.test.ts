@@ -132,7 +132,8 @@ describe('cli frontier', () => {
 });
 
 describe('cli frontier: dp-fest, dp-adafest and the rows each step writes', () => {
-  const tiny = [...TINY_MODEL, '--steps', '4'];
+  // threshold 4: at the default 16 no row of the tiny model crosses in 4 steps
+  const tiny = [...TINY_MODEL, '--steps', '4', '--threshold', '4'];
 
   it('calibrates dp-fest and dp-adafest, and reports the rows the trainer counted, run for run', () => {
     const r = cli(['frontier', ...tiny, '--algos', 'lazydp,dp-fest,dp-adafest', '--epsilons', '4', '--json']);

@@ -165,16 +165,47 @@ describe('comparing runs', () => {
     );
     // "Train all" after the main run: the status line names the run, how far it is and of how many
     // runs, not the finished main run
+    // the runs go by fast at this size: every status line shown is kept, frame by frame, so that
+    // none is missed between two polls of a locator
+    await p.evaluate(() => {
+      const w = window as unknown as { statusSeen: string[] };
+      w.statusSeen = [];
+      const find = (root: Document | ShadowRoot): Element | null => {
+        const el = root.querySelector('[data-status-job="compare"]');
+        if (el) return el;
+        for (const h of root.querySelectorAll('*')) {
+          const f = h.shadowRoot ? find(h.shadowRoot) : null;
+          if (f) return f;
+        }
+        return null;
+      };
+      const tick = () => {
+        const t = find(document)?.textContent?.replace(/\s+/g, ' ').trim();
+        if (t && w.statusSeen.at(-1) !== t) w.statusSeen.push(t);
+        requestAnimationFrame(tick);
+      };
+      tick();
+    });
     await p.locator('#train-all').click();
     const status = p.locator('run-controls [data-status-job="compare"]');
     await status.waitFor();
     const label = (i: number) => ALGORITHMS[i].label.replace(/[()]/g, '\\$&');
     const n = ALGORITHMS.length;
-    const second = new RegExp(`^training · ${label(1)} · (starting|step \\d+ of \\d+) · 2nd of ${n} runs`);
-    await p.locator('run-controls [data-status-job="compare"]', { hasText: second }).waitFor();
-    const first = new RegExp(`^training · ${label(0)} · step \\d+ of 6 · 1st of ${n} runs`);
-    await p.locator('run-controls [data-status-job="compare"]', { hasText: first }).waitFor();
-    await p.locator('run-controls [data-job] button').click(); // Cancel
+    const seen = async (re: RegExp) => {
+      const lines = () => p.evaluate(() => (window as unknown as { statusSeen: string[] }).statusSeen);
+      await p
+        .waitForFunction(
+          (src) => (window as unknown as { statusSeen: string[] }).statusSeen.some((t) => new RegExp(src).test(t)),
+          re.source,
+          { timeout: 120_000 },
+        )
+        .catch(async (e: Error) => {
+          throw new Error(`${e.message}\nno status line matched ${re}; seen: ${JSON.stringify(await lines())}`);
+        });
+    };
+    await seen(new RegExp(`^training · ${label(1)} · (starting|step \\d+ of \\d+) · 2nd of ${n} runs`));
+    await seen(new RegExp(`^training · ${label(0)} · step \\d+ of 6 · 1st of ${n} runs`));
+    // the six tiny runs end by themselves (a Cancel here could come after the last one)
     await status.waitFor({ state: 'detached', timeout: 180_000 });
     await p.context().close();
   }, 200_000);
