@@ -43,10 +43,23 @@ export function resolveSigma(c: Config): number {
         runMechanisms(q, stepNoiseMultiplier(alg, sigma, c), c.steps, releasedBefore(c));
       return calibrateWith(acc, { targetEpsilon: c.targetEpsilon, delta, mechanismsAt });
     } catch (e) {
-      throw new ConfigError('targetEpsilon', (e as Error).message);
+      throw new ConfigError('targetEpsilon', (e as Error).message + ownReleasesNote(c));
     }
   }
   return c.sigma;
+}
+
+/**
+ * Why a target may be out of reach whatever the gradient's sigma: the algorithm's own releases
+ * (DP-AdaFEST's noisy counts, DP-FEST's histogram) spend epsilon by themselves. Names the keys.
+ */
+function ownReleasesNote(c: Config): string {
+  const own = algorithmOf(c).configKeys.filter((key) => /sigma/i.test(key));
+  if (!own.length) return '';
+  const floor = epsilonAfter(c, 1e6, c.steps) ?? 0;
+  const keys = own.map((key) => `${key} ${String(c[key as keyof Config])}`).join(', ');
+  const spent = Number.isFinite(floor) ? `epsilon ${floor.toFixed(3)}` : 'more than any finite epsilon';
+  return `; ${c.algo}'s other releases (${keys}) alone spend ${spent} at any gradient sigma: raise ${own.join(' or ')} or targetEpsilon`;
 }
 
 // One plan per run (src/privacy/accountants: for PRV one discretisation per (mechanisms, run

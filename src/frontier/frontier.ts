@@ -5,10 +5,10 @@
 // baseline, then every algorithm and epsilon), so a frontier stopped early still holds a
 // complete picture at fewer seeds, and a resumed one goes on from the run it stopped before.
 import { ConfigError, makeConfig, type Algo, type Config } from '../config/config';
-import { BASELINE, algorithm } from '../algorithms';
+import { BASELINE } from '../algorithms';
 import { FRONTIER_ALGO_NAMES, FRONTIER_DEFAULT } from '../config/url-frontier';
 import { makeSynthetic, auc as aucOf } from '../data/synthetic';
-import { Trainer, epsilonAfter, resolveSigma } from '../engine';
+import { Trainer, resolveSigma } from '../engine';
 
 /** One trained run. `targetEpsilon`, `epsilon` and `sigma` are absent for the baseline. */
 export interface FrontierRun {
@@ -85,18 +85,13 @@ export async function calibrateAll(configs: Config[], sigmaOf: SigmaOf = resolve
   return sigmas;
 }
 
-/** The calibration's error, with the floor of an algorithm's own releases where it has them. */
+/**
+ * The calibration's error as one about the --epsilons list (resolveSigma's message already names
+ * the floor of an algorithm's own releases and the keys that set it).
+ */
 function unreachable(c: Config, e: unknown): unknown {
-  const own = algorithm(c.algo).configKeys.filter((key) => /sigma/i.test(key));
-  if (!own.length) return e;
-  const floor = epsilonAfter(c, 1e6, c.steps) ?? 0;
-  const keys = own.map((key) => `${key} ${String(c[key as keyof Config])}`).join(', ');
-  return new ConfigError(
-    'epsilons',
-    `${c.algo} cannot reach target epsilon ${c.targetEpsilon}: its other releases (${keys}) alone spend ` +
-      `epsilon ${floor.toFixed(3)} at any gradient sigma; raise ${own.join(' or ')} or the target ` +
-      `(${(e as Error).message})`,
-  );
+  const msg = (e as Error).message.replace(/^targetEpsilon: /, '');
+  return new ConfigError('epsilons', `${c.algo} cannot reach target epsilon ${c.targetEpsilon}: ${msg}`);
 }
 
 /** The synthetic task every run trains on (it depends on the task keys only) and its teacher's AUC. */

@@ -47,6 +47,14 @@ describe('engine accounting', () => {
     // the same per-step mechanism as DP-SGD at sigma_eff = (1 + 1.2^-2)^(-1/2): the same padding
     expect(m).toBe(maxBatchFor(makeConfig({ ...c, sigma: (1 + 1.2 ** -2) ** -0.5 })));
   });
+  it("an unreachable target names the algorithm's own releases that spend epsilon by themselves", () => {
+    const ada = makeConfig({ ...c, algo: 'dp-adafest', selectionSigma: 1, targetEpsilon: 0.3 });
+    expect(() => resolveSigma(ada)).toThrow(/selectionSigma 1\) alone spend epsilon \d+\.\d+ .*raise selectionSigma/);
+    const worse = makeConfig({ ...ada, selectionSigma: 0.3 });
+    expect(() => resolveSigma(worse)).toThrow(/alone spend more than any finite epsilon/);
+    // an algorithm without releases of its own says nothing more
+    expect(() => resolveSigma(makeConfig({ ...c, targetEpsilon: 1e-4 }))).not.toThrow(/other releases/);
+  });
   it('epsilon grows with steps', () => {
     let prev = 0;
     for (const s of [1, 10, 100, 300]) {
