@@ -161,7 +161,7 @@ export function costSpec(r: FrontierResult | undefined, shared?: SharedFrontier)
         y: { title: { display: true, text: 'median step (ms), solid' }, beginAtZero: true },
         y2: {
           position: 'right',
-          title: { display: true, text: 'rows written per step, dashed' },
+          title: { display: true, text: 'rows / step, dashed' },
           beginAtZero: true,
           grid: { drawOnChartArea: false },
         },
