@@ -7,7 +7,6 @@ import { POWER_AUDITED, runAudit, type AuditResult } from '../audit/run';
 import { POWER_EPSILON } from '../audit/power';
 import { auditIdeal } from './audit-report';
 
-export const BENCH_AUDIT_ALGOS = POWER_AUDITED;
 const CANARIES = 1000;
 const SEED = 1;
 
@@ -37,7 +36,7 @@ export async function benchAudit(
 ): Promise<BenchAudit> {
   const epsilon = model.targetEpsilon > 0 ? model.targetEpsilon : POWER_EPSILON;
   const out: BenchAudit = { epsilon, canaries: CANARIES, auditSeed: SEED, runs: [] };
-  for (const algo of BENCH_AUDIT_ALGOS) {
+  for (const algo of POWER_AUDITED) {
     const config: Config = { ...model, algo, targetEpsilon: epsilon };
     try {
       const r: AuditResult = await runAudit(device, config, {

@@ -7,29 +7,11 @@ import { Trainer, type NamedTensor } from '../engine';
 import { referenceAfter, referenceKindOf, referenceSelection } from './replay';
 import { noiseTolerance } from '../kernels/tolerance';
 import type { Check } from './check';
+import { CHECK_MODEL, FEST_BRANCHES } from './check-model';
+import { ks } from './stats';
 
-const SMALL = {
-  tables: [50, 30, 7],
-  dim: 6,
-  pooling: 3,
-  batch: 12,
-  dense: 5,
-  bottom: [8],
-  top: [9, 4],
-  datasetSize: 64,
-  evalSize: 16,
-  evalEvery: 0,
-  steps: 3,
-  seed: '987654321',
-  lr: 0.4,
-  sigma: 0.8,
-  clip: 0.7,
-  zipf: 1.2,
-  // DP-FEST keeps fewer rows than a table has; DP-AdaFEST's tau puts touched rows on both sides
-  // and lets untouched ones cross: every branch of their steps runs
-  festK: 12,
-  threshold: 3,
-};
+// three steps (a check of the bundled file runs each algorithm once)
+const SMALL = { ...CHECK_MODEL, evalSize: 16, steps: 3, ...FEST_BRANCHES };
 
 /** Every step of `algo` on the GPU against referenceStep; returns how close. */
 async function wholeStep(device: GPUDevice, algo: string): Promise<string> {
@@ -72,21 +54,6 @@ async function trained(device: GPUDevice, over: Record<string, unknown>) {
 
 const maxAbsDiff = (a: NamedTensor[], b: NamedTensor[]) =>
   Math.max(...a.map((x, k) => Math.max(...Array.from(x.data, (v, i) => Math.abs(v - b[k].data[i])))));
-
-/** Two-sample Kolmogorov-Smirnov statistic. */
-function ks(a: number[], b: number[]): number {
-  const x = a.slice().sort((p, q) => p - q),
-    y = b.slice().sort((p, q) => p - q);
-  let i = 0,
-    j = 0,
-    d = 0;
-  while (i < x.length && j < y.length) {
-    if (x[i] <= y[j]) i++;
-    else j++;
-    d = Math.max(d, Math.abs(i / x.length - j / y.length));
-  }
-  return d;
-}
 
 export const engineChecks: Check[] = [
   // every registered algorithm, replayed by the oracle's step of the kind it declares

@@ -23,6 +23,18 @@ export function toRef(c: Config, ts: NamedTensor[]): RefModel {
   };
 }
 
+/** The exported tensors' names and values of a reference model (the inverse of toRef). */
+export function fromRef(c: Config, m: RefModel): Map<string, Float32Array> {
+  const lay = modelLayout(c);
+  const out = new Map<string, Float32Array>();
+  lay.rows.forEach((_, tb) => out.set(`tables.${tb}`, m.tables[tb]));
+  lay.layers.forEach((l, i) => {
+    out.set(`${l.mlp}.${l.index}.weight`, m.W[i]);
+    out.set(`${l.mlp}.${l.index}.bias`, m.b[i]);
+  });
+  return out;
+}
+
 /** Each table's distinct rows that these examples read. */
 export function uniqueRows(t: Trainer, examples: ArrayLike<number>): number[][] {
   const ds = t.dataset.train;
@@ -102,11 +114,5 @@ export function referenceAfter(t: Trainer, init: NamedTensor[], k: number): Map<
     const st = { step: k, lr: lrs[k], invB: 1 / c.batch, noiseStd, key };
     lay.rows.forEach((R, tb) => flushRef(st, tb, R, lay.D, m.tables[tb], m.H[tb], lrs, prefix, kind === 'lazy-exact'));
   }
-  const out = new Map<string, Float32Array>();
-  lay.rows.forEach((_, tb) => out.set(`tables.${tb}`, m.tables[tb]));
-  lay.layers.forEach((l, i) => {
-    out.set(`${l.mlp}.${l.index}.weight`, m.W[i]);
-    out.set(`${l.mlp}.${l.index}.bias`, m.b[i]);
-  });
-  return out;
+  return fromRef(c, m);
 }

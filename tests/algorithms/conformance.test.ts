@@ -10,31 +10,11 @@ import { Trainer } from '../../src/engine';
 import { computeEpsilon } from '../../src/privacy/rdp';
 import { rdpAccountant } from '../../src/privacy/accountants';
 import { checkAudit, runAudit } from '../../src/audit/run';
+import { CHECK_MODEL, FEST_BRANCHES } from '../../src/gpucheck/check-model';
 
 const eng = engineTest();
 
-const SMALL = {
-  tables: [50, 30, 7],
-  dim: 6,
-  pooling: 3,
-  batch: 12,
-  dense: 5,
-  bottom: [8],
-  top: [9, 4],
-  datasetSize: 64,
-  evalSize: 32,
-  evalEvery: 0,
-  steps: 6,
-  seed: '987654321',
-  lr: 0.4,
-  sigma: 0.8,
-  clip: 0.7,
-  zipf: 1.2,
-  // DP-FEST keeps fewer rows than a table has; DP-AdaFEST's tau lets touched rows fall on both
-  // sides and untouched ones cross (p = Q(3/4) = 23 %): every branch of their steps runs
-  festK: 12,
-  threshold: 3,
-};
+const SMALL = { ...CHECK_MODEL, steps: 6, ...FEST_BRANCHES };
 
 const trainerOf = (a: Algorithm, over: Record<string, unknown> = {}) =>
   Trainer.create(eng.device, makeConfig({ ...SMALL, algo: a.name, ...over }));

@@ -9,27 +9,11 @@ import { makeConfig } from '../../src/config/config';
 import { Trainer } from '../../src/engine';
 import { encodeSelection } from '../../src/engine/fest-selection';
 import { prvAccountant, rdpAccountant } from '../../src/privacy/accountants';
+import { CHECK_MODEL } from '../../src/gpucheck/check-model';
 
 const eng = engineTest();
 
-const SMALL = {
-  tables: [50, 30, 7],
-  dim: 6,
-  pooling: 3,
-  batch: 12,
-  dense: 5,
-  bottom: [8],
-  top: [9, 4],
-  datasetSize: 64,
-  evalSize: 16,
-  evalEvery: 0,
-  steps: 6,
-  seed: '24680',
-  lr: 0.4,
-  sigma: 0.8,
-  clip: 0.7,
-  zipf: 1.2,
-};
+const SMALL = { ...CHECK_MODEL, evalSize: 16, steps: 6, seed: '24680' };
 
 describe('an algorithm without a CPU reference step', () => {
   it('is refused by the replay, naming the algorithm', () => {

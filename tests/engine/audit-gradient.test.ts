@@ -3,6 +3,7 @@
 // by real examples, honest runs stay under ε over several seeds, both deliberate flaws are caught,
 // and a trainer holding canaries never exports its model.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_CANARIES, AUDIT_SMALL } from '../helpers/audit';
 import { getTestDevice } from '../helpers/gpu';
 import { makeConfig } from '../../src/config/config';
 import { makeSynthetic } from '../../src/data/synthetic';
@@ -15,24 +16,8 @@ beforeAll(async () => {
   device = await getTestDevice();
 });
 
-// tests/engine/audit.test.ts's small configuration: q = 1/16, 100 steps, sigma 1.5 (epsilon ~1.9)
-const SMALL = {
-  tables: '64,32',
-  dim: 4,
-  pooling: 2,
-  batch: 32,
-  dense: 4,
-  bottom: '8',
-  top: '8',
-  datasetSize: 512,
-  evalSize: 64,
-  evalEvery: 0,
-  steps: 100,
-  sigma: 1.5,
-  lr: 0.5,
-  seed: '12345',
-};
-const M = 400;
+const SMALL = AUDIT_SMALL;
+const M = AUDIT_CANARIES;
 
 describe('gradient canaries', () => {
   it('directions are unit vectors over all tables, sampling is at rate q among "in" canaries only', () => {

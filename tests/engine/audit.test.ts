@@ -1,6 +1,7 @@
 // The one-run audit on the engine: the deliberate-flaw kernel against its reference, canary
 // membership and data, and whole audit runs on a small configuration (Dawn/SwiftShader).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_CANARIES, AUDIT_SMALL } from '../helpers/audit';
 import { getTestDevice, makeBuffer, readBuffer, runDispatches, stepUniform } from '../helpers/gpu';
 import { makeConfig } from '../../src/config/config';
 import { INVALID_ROW } from '../../src/kernels/gather';
@@ -16,26 +17,8 @@ beforeAll(async () => {
   device = await getTestDevice();
 });
 
-// Small enough for seconds on SwiftShader; q * steps ~ 4.5, so ~99% of "in" canaries are sampled
-// at least once, and sigma 1.5 keeps the accountant's epsilon (~1.9) well under what 400 canaries
-// can show when the guesses are perfect (~3.4).
-const SMALL = {
-  tables: '64,32',
-  dim: 4,
-  pooling: 2,
-  batch: 32,
-  dense: 4,
-  bottom: '8',
-  top: '8',
-  datasetSize: 512,
-  evalSize: 64,
-  evalEvery: 0,
-  steps: 100,
-  sigma: 1.5,
-  lr: 0.5,
-  seed: '12345',
-};
-const M = 400;
+const SMALL = AUDIT_SMALL;
+const M = AUDIT_CANARIES;
 
 describe('audit flaw kernel (BROKEN on purpose): noise on touched rows only', () => {
   it('equals its reference on shards, skipping repeats, empty slots and rows of other shards', async () => {

@@ -7,6 +7,7 @@ import { contractionSlack } from '../helpers/tolerance';
 import { makeConfig, ConfigError } from '../../src/config/config';
 import { Trainer, type NamedTensor } from '../../src/engine';
 import { INVALID_ROW } from '../../src/data/format';
+import { ks } from '../../src/gpucheck/stats';
 
 const eng = engineTest();
 
@@ -129,21 +130,6 @@ describe('LazyDP reuses the lookahead sort only for the batch it sorted', () => 
     lazy.destroy();
   });
 });
-
-/** Two-sample Kolmogorov–Smirnov statistic. */
-function ks(a: number[], b: number[]): number {
-  const x = a.slice().sort((p, q) => p - q),
-    y = b.slice().sort((p, q) => p - q);
-  let i = 0,
-    j = 0,
-    d = 0;
-  while (i < x.length && j < y.length) {
-    if (x[i] <= y[j]) i++;
-    else j++;
-    d = Math.max(d, Math.abs(i / x.length - j / y.length));
-  }
-  return d;
-}
 
 describe('lazydp (aggregated draws) against dpsgd, noise dominating', () => {
   it('final weights have the same distribution, per-row variance does not depend on the gaps, nothing is left pending', async () => {

@@ -2,113 +2,27 @@
 // every example's gradient), for all four algorithms and both clipping modes.
 import { describe, expect, it } from 'vitest';
 import { engineTest } from '../helpers/engine';
-import { makeConfig, lrAt, type Config } from '../../src/config/config';
-import { Trainer, modelLayout, type NamedTensor } from '../../src/engine';
-import { referenceStep, exampleGradient, forwardExample, groupSqNorms, type RefModel } from '../../src/reference/dlrm';
-import { flushRef, lrSquaredPrefix } from '../../src/kernels/noise';
+import { makeConfig } from '../../src/config/config';
+import { Trainer } from '../../src/engine';
+import { referenceStep, exampleGradient, forwardExample, groupSqNorms } from '../../src/reference/dlrm';
 import { seedToKey } from '../../src/noise/philox';
-import { INVALID_ROW } from '../../src/data/format';
 import { wgradSplit } from '../../src/kernels/wgrad';
 import { maxBatchFor } from '../../src/engine/batch';
 import { algorithm } from '../../src/algorithms';
+import { CHECK_MODEL } from '../../src/gpucheck/check-model';
+import { fromRef, referenceAfter, toRef } from '../helpers/reference-step';
 
 const eng = engineTest();
 
-export const SMALL: Record<string, unknown> = {
-  tables: [50, 30, 7],
-  dim: 6,
-  pooling: 3,
-  batch: 12,
-  dense: 5,
-  bottom: [8],
-  top: [9, 4],
-  datasetSize: 64,
-  evalSize: 32,
-  evalEvery: 0,
-  steps: 8,
-  seed: '987654321',
-  lr: 0.4,
-  sigma: 0.8,
-  clip: 0.7,
-  zipf: 1.2,
-};
-
-function toRef(c: Config, ts: NamedTensor[]): RefModel {
-  const lay = modelLayout(c);
-  const get = (n: string) => Float32Array.from(ts.find((t) => t.name === n)!.data);
-  return {
-    W: lay.layers.map((l) => get(`${l.mlp}.${l.index}.weight`)),
-    b: lay.layers.map((l) => get(`${l.mlp}.${l.index}.bias`)),
-    tables: lay.rows.map((_, t) => get(`tables.${t}`)),
-    H: lay.rows.map((R) => new Uint32Array(R)),
-  };
-}
-
-function fromRef(c: Config, m: RefModel): Map<string, Float32Array> {
-  const lay = modelLayout(c);
-  const out = new Map<string, Float32Array>();
-  lay.rows.forEach((_, t) => out.set(`tables.${t}`, m.tables[t]));
-  lay.layers.forEach((l, i) => {
-    out.set(`${l.mlp}.${l.index}.weight`, m.W[i]);
-    out.set(`${l.mlp}.${l.index}.bias`, m.b[i]);
-  });
-  return out;
-}
-
-function uniqueRows(t: Trainer, examples: ArrayLike<number>): number[][] {
-  const ds = t.dataset.train;
-  return t.layout.rows.map((R, k) => {
-    const s = new Set<number>();
-    for (const e of Array.from(examples))
-      for (let l = 0; l < ds.L; l++) {
-        const r = ds.idx[k][e * ds.L + l];
-        if (r !== INVALID_ROW && r < R) s.add(r);
-      }
-    return [...s];
-  });
-}
+const SMALL: Record<string, unknown> = CHECK_MODEL;
 
 async function compareWithReference(over: Record<string, unknown>, k: number): Promise<number> {
   const c = makeConfig({ ...SMALL, ...over });
   const t = await Trainer.create(eng.device, c);
-  const m = toRef(c, await t.exportTensors());
-  const lay = t.layout;
-  const key = seedToKey(c.seed);
-  const lrs = Array.from({ length: c.steps + 1 }, (_, s) => (s ? lrAt(c, s) : 0));
-  const prefix = lrSquaredPrefix(c.steps, (s) => lrAt(c, s)).sums;
+  const init = await t.exportTensors();
   await t.run(k);
-  for (let s = 1; s <= k; s++) {
-    const ex = t.batchIndices(s);
-    const ds = t.dataset.train;
-    const batch = {
-      dense: Float32Array.from(Array.from(ex).flatMap((e) => Array.from(ds.dense.subarray(e * ds.F, (e + 1) * ds.F)))),
-      idx: ds.idx.map((a) =>
-        Uint32Array.from(Array.from(ex).flatMap((e) => Array.from(a.subarray(e * ds.L, (e + 1) * ds.L)))),
-      ),
-      labels: Float32Array.from(Array.from(ex).map((e) => ds.labels[e])),
-    };
-    const st = { step: s, lr: lrs[s], invB: 1 / c.batch, noiseStd: c.algo === 'sgd' ? 0 : t.sigma * c.clip, key };
-    referenceStep(lay, m, batch, {
-      kind: algorithm(c.algo).reference,
-      clip: c.clip,
-      clipping: c.clipping,
-      st,
-      tableOptimizer: c.tableOptimizer,
-      weightDecay: c.weightDecay,
-      mlpOptimizer: c.mlpOptimizer,
-      nextRows: s < c.steps ? uniqueRows(t, t.batchIndices(s + 1)) : lay.rows.map(() => []),
-      lrs,
-      prefix,
-    });
-  }
-  if (c.algo.startsWith('lazydp')) {
-    const st = { step: k, lr: lrs[k], invB: 1 / c.batch, noiseStd: t.sigma * c.clip, key };
-    lay.rows.forEach((R, tb) =>
-      flushRef(st, tb, R, lay.D, m.tables[tb], m.H[tb], lrs, prefix, c.algo === 'lazydp-exact'),
-    );
-  }
+  const want = referenceAfter(t, init, k);
   const got = await t.exportTensors();
-  const want = fromRef(c, m);
   // WGSL lets sin/cos be off by 2^-11 in absolute terms (and SwiftShader is), so a GPU normal can
   // differ from the f64 TypeScript one by ~1e-3 * sqrt(-2 ln u): allow that per noisy step.
   const noiseStep = c.algo === 'sgd' ? 0 : (c.lr / c.batch) * t.sigma * c.clip;

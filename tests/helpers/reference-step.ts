@@ -2,6 +2,7 @@
 // bundled GPU check (src/gpucheck/replay.ts).
 export {
   adafestParams,
+  fromRef,
   referenceAfter,
   referenceKindOf,
   referenceSelection,
