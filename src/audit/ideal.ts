@@ -18,6 +18,7 @@
 import { auditFromScores, epsilonLowerBound } from '../privacy/audit';
 import { logErfc } from '../privacy/rdp';
 import { Rng } from '../data/rng';
+import { median } from '../numerics/stats';
 
 /** log Φ(x), the standard normal CDF, accurate in both tails */
 function logPhi(x: number): number {
@@ -115,12 +116,6 @@ export interface IdealBound {
   draws: number;
   seed: number;
   rule: 'audit' | 'best';
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 /** The idealised audit of the Gaussian mechanism with parameter μ, m canaries (seeded simulation). */

@@ -4,6 +4,7 @@
 // (goal at least 2), and 20 honest seeds whose every bound is at most epsilon.
 import type { AuditResult } from '../audit/run';
 import { auditIdeal } from './audit-report';
+import { median } from '../numerics/stats';
 
 export interface SeedsSummary {
   seeds: number[];
@@ -19,10 +20,9 @@ export interface SeedsSummary {
   idealBound: number;
 }
 
+/** The median of the bounds; NaN for none (no audit ran, so no number to print). */
 export function medianOf(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  return xs.length ? median(xs) : NaN;
 }
 
 export function summarizeSeeds(runs: readonly AuditResult[]): SeedsSummary {

@@ -5,26 +5,12 @@
 import { STAGES, zeroStages, type Stage, type StageTimes, type TimingSource } from './types';
 import type { BufferPool } from './buffers';
 import { encode, type Dispatch } from '../kernels/program';
+import { median, quantile } from '../numerics/stats';
+export { median, quantile };
 
 /** steps whose losses and timestamps can wait on the GPU before a read-back */
 export const RING = 64;
 const TS_STRIDE = 256; // bytes per step in the resolve buffer (resolveQuerySet needs 256-byte offsets)
-
-export function median(xs: number[]): number {
-  if (!xs.length) return 0;
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** The q-quantile (0..1) of xs, linear between order statistics; 0 for none. */
-export function quantile(xs: number[], q: number): number {
-  if (!xs.length) return 0;
-  const s = xs.slice().sort((a, b) => a - b);
-  const i = (s.length - 1) * q;
-  const lo = Math.floor(i);
-  return lo + 1 < s.length ? s[lo] + (s[lo + 1] - s[lo]) * (i - lo) : s[lo];
-}
 
 /** The ring slot of step s (1-based): where its loss and timestamps go. */
 export function ringSlot(s: number): number {

@@ -8,7 +8,7 @@ import { referenceAfter, referenceKindOf, referenceSelection } from './replay';
 import { noiseTolerance } from '../kernels/tolerance';
 import type { Check } from './check';
 import { CHECK_MODEL, FEST_BRANCHES } from './check-model';
-import { ks } from './stats';
+import { ks } from '../numerics/stats';
 
 // three steps (a check of the bundled file runs each algorithm once)
 const SMALL = { ...CHECK_MODEL, evalSize: 16, steps: 3, ...FEST_BRANCHES };

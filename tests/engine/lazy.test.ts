@@ -7,7 +7,7 @@ import { contractionSlack } from '../helpers/tolerance';
 import { makeConfig, ConfigError } from '../../src/config/config';
 import { Trainer, type NamedTensor } from '../../src/engine';
 import { INVALID_ROW } from '../../src/data/format';
-import { ks } from '../../src/gpucheck/stats';
+import { ks } from '../../src/numerics/stats';
 
 const eng = engineTest();
 

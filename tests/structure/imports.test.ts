@@ -81,7 +81,7 @@ const folder = (file: string) => file.split('/')[0];
  * The floors: the folders of src/ each folder may import (besides itself). From the layout as it
  * is, read upwards: numerics and noise need nothing; data sits on config and noise; privacy on
  * config, noise and numerics (never the engine, the kernels, the UI or the CLI); kernels on
- * config, data and noise; the engine on those and privacy; the reference (an oracle) on the
+ * config, data and noise; the engine on those, numerics (its statistics) and privacy; the reference (an oracle) on the
  * kernels' CPU references, the engine's model shapes and privacy's crossing probability; audit
  * on the engine; the UI and the CLI on everything but each other (and only the CLI on node/).
  */
@@ -95,15 +95,15 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   data: ['config', 'noise'],
   privacy: ['config', 'noise', 'numerics'],
   kernels: ['config', 'data', 'noise'],
-  engine: ['algorithms', 'config', 'data', 'kernels', 'noise', 'privacy'],
+  engine: ['algorithms', 'config', 'data', 'kernels', 'noise', 'numerics', 'privacy'],
   reference: ['config', 'engine', 'kernels', 'noise', 'privacy'],
-  audit: ['algorithms', 'config', 'data', 'engine', 'kernels', 'noise', 'privacy'],
+  audit: ['algorithms', 'config', 'data', 'engine', 'kernels', 'noise', 'numerics', 'privacy'],
   // the privacy-utility frontier, shared by the CLI and the lab (no DOM, no node)
   frontier: ['algorithms', 'config', 'data', 'engine'],
   ui: ['algorithms', 'audit', 'config', 'data', 'engine', 'frontier', 'noise', 'privacy'],
-  cli: ['algorithms', 'audit', 'config', 'data', 'engine', 'frontier', 'node', 'privacy'],
+  cli: ['algorithms', 'audit', 'config', 'data', 'engine', 'frontier', 'node', 'numerics', 'privacy'],
   // the bundled GPU correctness check: kernels against their references, whole steps against the oracle
-  gpucheck: ['algorithms', 'config', 'data', 'engine', 'kernels', 'noise', 'node', 'reference'],
+  gpucheck: ['algorithms', 'config', 'data', 'engine', 'kernels', 'noise', 'node', 'numerics', 'reference'],
 };
 
 /**
