@@ -14,7 +14,7 @@ import {
   parseValue,
   type Config,
 } from '../config/config';
-import { ALGORITHMS } from '../algorithms';
+import { ALGORITHMS, algorithm } from '../algorithms';
 import { getNodeAdapter } from '../node/dawn';
 import {
   describeDevice,
@@ -47,7 +47,6 @@ import {
 } from '../privacy/report';
 import { shuffleWarning } from '../privacy/sampling';
 import { crossingsLine, expectedCrossings } from '../privacy/fest';
-import { dpAdafest } from '../algorithms/dp-adafest';
 import { parseCriteo, DataError, CRITEO_TABLES } from '../data/criteo';
 import type { LabData } from '../data/synthetic';
 import { auditCommand, AUDIT_HELP } from './audit';
@@ -232,7 +231,7 @@ function printRunHeader(t: Trainer, config: Config, info: DeviceInfo): void {
   if (t.microBatch)
     console.log(`micro-batches of ${t.microBatch} (logical batch ${config.batch}: one noisy update per step)`);
   // the step's cost that grows with the table size, before the run
-  if (config.algo === dpAdafest.name) console.log(crossingsLine(config.tables, config));
+  if (hasThreshold(config)) console.log(crossingsLine(config.tables, config));
   if (t.seedFixed && isPrivate(config)) console.log(`seed ${config.seed}: reproducible, not private`);
   if (isPrivate(config) && config.sampling === 'shuffle') console.log(`warning: ${shuffleWarning(config.accountant)}`);
   if (epsilonInfinite(epsilonAfter(config, t.sigma, config.steps))) console.log(`warning: ${noPrivacyReason(t.sigma)}`);
@@ -262,6 +261,12 @@ function printRunResult(
   console.log(`median step ${s.stepMedianMs.toFixed(3)} ms (${s.timing}): ${stageLine(s.stageMedianMs)}`);
   if (typeof exported === 'string') console.log(`wrote ${exported}`);
 }
+
+/**
+ * An algorithm that thresholds noisy counts (DP-AdaFEST's τ, from the registry's keys): its
+ * untouched rows cross at a rate that sets how a step's cost grows with the tables.
+ */
+const hasThreshold = (c: Config) => algorithm(c.algo).configKeys.includes('threshold');
 
 async function train(flags: Flags): Promise<void> {
   let data: LabData | undefined;
@@ -317,7 +322,7 @@ async function train(flags: Flags): Promise<void> {
           seedFixed: t.seedFixed,
           device: info,
           privacy,
-          ...(config.algo === dpAdafest.name ? { crossings: expectedCrossings(config.tables, config) } : {}),
+          ...(hasThreshold(config) ? { crossings: expectedCrossings(config.tables, config) } : {}),
           summary: s,
         },
         jsonInfinity,
