@@ -2,8 +2,8 @@
 // rows the batch touched, which crossed the threshold (touched, and untouched by the sampled
 // crossings) or were selected, and the whole table's counts. Computed on the CPU from the batch
 // and the same Philox draws the GPU makes (as rows-updated.ts), so no GPU buffer is read back.
-import { countNoise, crossingCandidates } from '../noise/fest';
-import { touched, type RowsUpdatedInput } from './rows-updated';
+import { crossingCandidates } from '../noise/fest';
+import { adafestCount, mapNorms2, touched, type RowsUpdatedInput } from './rows-updated';
 
 /** One row of the slice at one step. */
 export interface FestRow {
@@ -60,15 +60,9 @@ export function festStep(
   const decide = new Map<number, { count?: number; noisy?: number; updated: boolean }>();
   let untouchedUpdated = 0;
   if (x.adafest) {
-    const a = x.adafest;
-    const norm2 = new Float64Array(batch.length);
-    for (const mt of maps) for (const ex of mt.values()) for (const i of ex) norm2[i]++;
-    for (const [r, ex] of m) {
-      const csum = ex.reduce((acc, i) => acc + Math.min(1, a.clip / Math.sqrt(norm2[i])), 0);
-      const noisy = csum + a.noiseStd * countNoise(x.key, t, r, s);
-      decide.set(r, { count: csum, noisy, updated: noisy > a.tau });
-    }
-    for (const r of crossingCandidates(x.key, t, x.rows[t], s, a.crossing))
+    const norm2 = mapNorms2(maps, batch.length);
+    for (const [r, ex] of m) decide.set(r, adafestCount(x, s, t, r, ex, norm2));
+    for (const r of crossingCandidates(x.key, t, x.rows[t], s, x.adafest.crossing))
       if (!m.has(r)) {
         decide.set(r, { updated: true });
         untouchedUpdated++;

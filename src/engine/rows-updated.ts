@@ -41,20 +41,40 @@ export function touched(x: RowsUpdatedInput, batch: ArrayLike<number>): Map<numb
   });
 }
 
+/** Each example's squared norm in the paper's 0/1 map: the number of distinct rows it reads, all tables. */
+export function mapNorms2(maps: Map<number, number[]>[], examples: number): Float64Array {
+  const norm2 = new Float64Array(examples);
+  for (const m of maps) for (const ex of m.values()) for (const i of ex) norm2[i]++;
+  return norm2;
+}
+
+/**
+ * DP-AdaFEST's decision on row r of table t at step s, read by the batch slots `ex`: its count with
+ * each example's map clipped to C1 over all tables (`norm2`: mapNorms2), the noisy count, and
+ * whether that crosses tau (as the `fest_map` kernel decides).
+ */
+export function adafestCount(
+  x: RowsUpdatedInput,
+  s: number,
+  t: number,
+  r: number,
+  ex: readonly number[],
+  norm2: Float64Array,
+): { count: number; noisy: number; updated: boolean } {
+  const a = x.adafest!;
+  const count = ex.reduce((acc, i) => acc + Math.min(1, a.clip / Math.sqrt(norm2[i])), 0);
+  const noisy = count + a.noiseStd * countNoise(x.key, t, r, s);
+  return { count, noisy, updated: noisy > a.tau };
+}
+
 /** DP-AdaFEST's selected rows at step s: touched rows whose noisy clipped count > tau, and crossings. */
 function adafestRows(x: RowsUpdatedInput, s: number, batch: ArrayLike<number>): number {
-  const a = x.adafest!;
   const maps = touched(x, batch);
-  // the paper's 0/1 map: an example's squared norm is the number of distinct rows it reads
-  const norm2 = new Float64Array(batch.length);
-  for (const m of maps) for (const ex of m.values()) for (const i of ex) norm2[i]++;
+  const norm2 = mapNorms2(maps, batch.length);
   let n = 0;
   maps.forEach((m, t) => {
-    for (const [r, ex] of m) {
-      const csum = ex.reduce((acc, i) => acc + Math.min(1, a.clip / Math.sqrt(norm2[i])), 0);
-      if (csum + a.noiseStd * countNoise(x.key, t, r, s) > a.tau) n++;
-    }
-    for (const r of crossingCandidates(x.key, t, x.rows[t], s, a.crossing)) if (!m.has(r)) n++;
+    for (const [r, ex] of m) if (adafestCount(x, s, t, r, ex, norm2).updated) n++;
+    for (const r of crossingCandidates(x.key, t, x.rows[t], s, x.adafest!.crossing)) if (!m.has(r)) n++;
   });
   return n;
 }
